@@ -1,0 +1,18 @@
+"""chainrule: automatic differentiation for scientific Python.
+
+Write NumPy code with ``import chainrule.numpy as np``; differentiate it with
+:func:`grad`, :func:`jvp`, :func:`vjp`, :func:`jacobian`, :func:`hessian` and friends, to
+any order, in forward or reverse mode.
+"""
+
+from chainrule import numpy, tree_util  # noqa: F401
+from chainrule._src.api import (elementwise_grad, grad, hessian, jacfwd, jacobian,  # noqa: F401
+                                jacrev, jvp, linearize, value_and_grad, vjp)
+from chainrule._src.check import check_grads  # noqa: F401
+from chainrule._src.core import LeakedTracerError  # noqa: F401
+from chainrule._src.custom import custom_jvp, custom_vjp, stop_gradient  # noqa: F401
+
+__version__ = "0.1.0"
+__all__ = ["check_grads", "custom_jvp", "custom_vjp", "elementwise_grad", "grad", "hessian",
+           "jacfwd", "jacobian", "jacrev", "jvp", "linearize", "stop_gradient",
+           "value_and_grad", "vjp", "numpy", "tree_util", "LeakedTracerError"]

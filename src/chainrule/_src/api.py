@@ -1,0 +1,522 @@
+"""Public transforms: jvp, linearize, vjp, grad, Jacobians and Hessians."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from . import lax
+from .core import Tracer, Zero, current_trace, get_aval, is_float_dtype, new_trace
+from .interpreters.jvp import JVPTrace, JVPTracer
+from .interpreters.linearize import backward_pass, linearize_flat
+from .ir import eval_program
+from .tree_util import tree_flatten, tree_map, tree_unflatten
+
+
+def _zeros_for(x):
+    a = get_aval(x)
+    return np.zeros(a.shape, a.dtype)
+
+
+def _to_output(x):
+    return np.zeros(x.aval.shape, x.aval.dtype) if type(x) is Zero else x
+
+
+def _check_tangent(p, t, i):
+    pa, ta = get_aval(p), get_aval(t)
+    if pa.shape != ta.shape:
+        raise ValueError(f"jvp: tangent {i} has shape {ta.shape} but its primal has shape "
+                         f"{pa.shape}; each tangent must match its primal's shape")
+
+
+def _unwrap_aux(aux, trace):
+    """Auxiliary outputs are returned without derivatives."""
+    def unwrap(x):
+        while isinstance(x, Tracer) and x._trace is trace:
+            x = x.primal
+        return x
+    return tree_map(unwrap, aux)
+
+
+def _split_aux(out, has_aux, name):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{name}(..., has_aux=True) needs the function to return a pair "
+                        f"(output, auxiliary_data); it returned {type(out).__name__}")
+    return out[0], out[1]
+
+
+# --- forward mode -------------------------------------------------------------------------
+def jvp(fun, primals, tangents, has_aux=False):
+    """Forward mode: evaluate ``fun(*primals)`` and its directional derivative.
+
+    Parameters
+    ----------
+    fun : callable
+        Function of arrays (or pytrees of arrays).
+    primals, tangents : tuple or list
+        Where to evaluate and in which direction; same structure and shapes.
+    has_aux : bool
+        ``fun`` returns ``(output, aux)``; ``aux`` is returned undifferentiated.
+
+    Returns
+    -------
+    (primal_out, tangent_out) or (primal_out, tangent_out, aux)
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.jvp(cnp.sin, (0.0,), (2.0,))
+    (np.float64(0.0), np.float64(2.0))
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp expects primals and tangents as tuples, e.g. "
+                        "jvp(f, (x,), (v,))")
+    flat_p, tree = tree_flatten(tuple(primals))
+    flat_t, tree_t = tree_flatten(tuple(tangents))
+    if tree != tree_t:
+        raise ValueError(f"jvp: primals have structure {tree} but tangents have {tree_t}")
+    for i, (p, t) in enumerate(zip(flat_p, flat_t)):
+        _check_tangent(p, t, i)
+    trace = JVPTrace(current_trace(), "jvp")
+    ins = [JVPTracer(trace, p, t) if is_float_dtype(get_aval(p).dtype) else p
+           for p, t in zip(flat_p, flat_t)]
+    with new_trace(trace):
+        out = fun(*tree_unflatten(tree, ins))
+        out, aux = _split_aux(out, has_aux, "jvp")
+        flat_out, out_tree = tree_flatten(out)
+        primals_out, tangents_out = [], []
+        for x in flat_out:
+            if isinstance(x, Tracer) and x._trace is trace:
+                primals_out.append(x.primal)
+                tangents_out.append(_to_output(x.tangent))
+            else:
+                if isinstance(x, Tracer):
+                    x.check_usable()
+                primals_out.append(x)
+                tangents_out.append(_zeros_for(x))
+        aux = _unwrap_aux(aux, trace)
+    res = (tree_unflatten(out_tree, primals_out), tree_unflatten(out_tree, tangents_out))
+    return res + (aux,) if has_aux else res
+
+
+# --- linearize and reverse mode -----------------------------------------------------------
+class _Linearized:
+    """Result of tracing ``fun`` once: primal outputs and the linear tangent program."""
+
+    def __init__(self, fun, primals, has_aux, name):
+        flat_p, self.in_tree = tree_flatten(tuple(primals))
+        self.flat_primals = flat_p
+        self.out_tree = None
+        self.aux = None
+
+        def flat_fun(*flat):
+            out = fun(*tree_unflatten(self.in_tree, flat))
+            out, self.aux = _split_aux(out, has_aux, name)
+            flat_out, self.out_tree = tree_flatten(out)
+            return flat_out
+
+        self.primals_out, self.program, self.invars = linearize_flat(flat_fun, flat_p, name)
+        self.name = name
+        if has_aux:
+            self.aux = _strip_tracers(self.aux)
+
+    @property
+    def out(self):
+        return tree_unflatten(self.out_tree, self.primals_out)
+
+    def forward(self, tangents):
+        """Apply the linear map to flat input tangents (float inputs only)."""
+        outs = eval_program(self.program, tangents)
+        return [_to_output(t) if type(t) is Zero else t for t in outs]
+
+    def backward(self, cotangents):
+        """Apply the transposed map to flat output cotangents; one result per input."""
+        cts = iter(backward_pass(self.program, cotangents))
+        out = []
+        for p, v in zip(self.flat_primals, self.invars):
+            out.append(_zeros_for(p) if v is None else _to_output(next(cts)))
+        return out
+
+
+def _strip_tracers(tree):
+    from .interpreters.linearize import LinearizeTracer
+
+    def strip(x):
+        while isinstance(x, LinearizeTracer) and not x._trace.alive:
+            x = x.primal
+        return x
+    return tree_map(strip, tree)
+
+
+def linearize(fun, *primals):
+    """Evaluate ``fun`` and return its linear approximation as a function of tangents.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> y, f_jvp = cr.linearize(cnp.sin, 0.0)
+    >>> f_jvp(3.0)
+    np.float64(3.0)
+    """
+    lin = _Linearized(fun, primals, False, "linearize")
+
+    def f_jvp(*tangents):
+        flat_t, tree = tree_flatten(tuple(tangents))
+        if tree != lin.in_tree:
+            raise ValueError(f"linearize: tangents have structure {tree}, expected {lin.in_tree}")
+        flat_t = [t for t, v in zip(flat_t, lin.invars) if v is not None]
+        return tree_unflatten(lin.out_tree, lin.forward(flat_t))
+
+    return lin.out, f_jvp
+
+
+def vjp(fun, *primals, has_aux=False):
+    """Reverse mode: ``fun(*primals)`` and a function mapping output cotangents to inputs'.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> y, f_vjp = cr.vjp(lambda x: x * x, 3.0)
+    >>> f_vjp(1.0)
+    (np.float64(6.0),)
+    """
+    lin = _Linearized(fun, primals, has_aux, "vjp")
+    vjp_fun = functools.partial(_apply_vjp, lin)
+    return (lin.out, vjp_fun, lin.aux) if has_aux else (lin.out, vjp_fun)
+
+
+def _apply_vjp(lin, cotangent):
+    flat_ct, tree = tree_flatten(cotangent)
+    if tree != lin.out_tree:
+        raise ValueError(f"vjp: the cotangent has structure {tree} but the function's output "
+                         f"has structure {lin.out_tree}")
+    for c, p in zip(flat_ct, lin.primals_out):
+        if get_aval(c).shape != get_aval(p).shape:
+            raise ValueError(f"vjp: cotangent of shape {get_aval(c).shape} for an output of "
+                             f"shape {get_aval(p).shape}")
+    cts = [c for c, p in zip(flat_ct, lin.primals_out)]
+    return tree_unflatten(lin.in_tree, lin.backward(cts))
+
+
+def _argnums_tuple(argnums, nargs, name):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, int) or not -nargs <= a < nargs:
+            raise ValueError(f"{name}: argnums={argnums!r} is out of range for a call with "
+                             f"{nargs} positional argument(s)")
+    return single, tuple(a % nargs for a in nums)
+
+
+def _check_differentiable_inputs(args, argnums, name, holomorphic):
+    for i in argnums:
+        for leaf in tree_flatten(args[i])[0]:
+            dtype = get_aval(leaf).dtype
+            if not is_float_dtype(dtype):
+                raise TypeError(
+                    f"{name} requires floating-point inputs, but argument {i} has dtype "
+                    f"{dtype}. Pass it as a float (for example 2.0 instead of 2, or "
+                    f"x.astype(float)), or leave it out of argnums.")
+            if holomorphic and dtype.kind != "c":
+                raise TypeError(f"{name}(holomorphic=True) requires complex inputs, but "
+                                f"argument {i} has dtype {dtype}")
+
+
+def _partial_fun(fun, args, kwargs, argnums):
+    def f(*dyn):
+        full = list(args)
+        for i, d in zip(argnums, dyn):
+            full[i] = d
+        return fun(*full, **kwargs)
+    return f
+
+
+def _check_scalar_output(out, name, holomorphic):
+    leaves, _ = tree_flatten(out)
+    if len(leaves) != 1:
+        raise TypeError(f"{name} requires a function with a single scalar output, got a pytree "
+                        f"with {len(leaves)} leaves. Use jacrev or vjp instead.")
+    aval = get_aval(leaves[0])
+    if aval.shape != ():
+        raise TypeError(
+            f"{name} requires a scalar output, but the function returned shape {aval.shape}. "
+            "Use chainrule.jacrev or chainrule.jacobian for a Jacobian, chainrule.vjp for a "
+            "vector-Jacobian product, or chainrule.elementwise_grad when the function acts "
+            "element by element.")
+    if aval.dtype.kind == "c" and not holomorphic:
+        raise TypeError(
+            f"{name} requires a real-valued output, but the function returned {aval.dtype}. "
+            "Differentiate a real quantity (abs, real part, ...), or pass holomorphic=True "
+            "for a holomorphic function.")
+    if not is_float_dtype(aval.dtype):
+        raise TypeError(
+            f"{name} requires a floating-point output, but the function returned {aval.dtype}. "
+            "Integer and boolean outputs have no derivative.")
+    return aval
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Return a function computing ``fun``'s value and its gradient (reverse mode).
+
+    Parameters
+    ----------
+    fun : callable
+        Scalar-valued function.
+    argnums : int or tuple of int
+        Which positional arguments to differentiate.
+    has_aux : bool
+        ``fun`` returns ``(value, aux)``; the result is ``((value, aux), grad)``.
+    holomorphic : bool
+        ``fun`` is holomorphic in complex inputs.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.value_and_grad(lambda x: cnp.sum(x ** 2))(cnp.array([1.0, 2.0]))
+    (np.float64(5.0), array([2., 4.]))
+    """
+    @functools.wraps(fun)
+    def value_and_grad_fun(*args, **kwargs):
+        single, nums = _argnums_tuple(argnums, len(args), "grad")
+        _check_differentiable_inputs(args, nums, "grad", holomorphic)
+        f = _partial_fun(fun, args, kwargs, nums)
+        lin = _Linearized(f, tuple(args[i] for i in nums), has_aux, "grad")
+        aval = _check_scalar_output(lin.out, "grad", holomorphic)
+        g = tree_unflatten(lin.in_tree, lin.backward([np.ones((), aval.dtype)]))
+        g = g[0] if single else g
+        value = (lin.out, lin.aux) if has_aux else lin.out
+        return value, g
+
+    return value_and_grad_fun
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Return a function computing the gradient of scalar-valued ``fun`` (reverse mode).
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.grad(lambda x: x * cnp.sin(x))(0.0)
+    np.float64(0.0)
+    >>> cr.grad(cr.grad(lambda x: x ** 3))(2.0)
+    np.float64(12.0)
+    """
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
+
+    @functools.wraps(fun)
+    def grad_fun(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    return grad_fun
+
+
+def elementwise_grad(fun, argnums=0):
+    """Gradient of ``sum(fun(x))``: the derivative of an elementwise function, elementwise.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.elementwise_grad(cnp.sin)(cnp.array([0.0, cnp.pi]))
+    array([ 1., -1.])
+    """
+    @functools.wraps(fun)
+    def egrad(*args, **kwargs):
+        single, nums = _argnums_tuple(argnums, len(args), "elementwise_grad")
+        _check_differentiable_inputs(args, nums, "elementwise_grad", False)
+        lin = _Linearized(_partial_fun(fun, args, kwargs, nums),
+                          tuple(args[i] for i in nums), False, "elementwise_grad")
+        ones = [np.ones(get_aval(p).shape, get_aval(p).dtype) for p in lin.primals_out]
+        g = tree_unflatten(lin.in_tree, lin.backward(ones))
+        return g[0] if single else g
+
+    return egrad
+
+
+# --- Jacobians ---------------------------------------------------------------------------
+def _ravel(leaves):
+    """Concatenate flattened leaves into one vector (differentiable)."""
+    if not leaves:
+        return np.zeros(0)
+    flat = [lax.reshape(x, (-1,)) for x in leaves]
+    return lax.concatenate(flat, 0) if len(flat) > 1 else flat[0]
+
+
+def _stack_rows(rows, n_cols, dtype):
+    if not rows:
+        return np.zeros((0, n_cols), dtype)
+    return lax.concatenate([lax.reshape(r, (1, -1)) for r in rows], 0)
+
+
+def _unravel_jacobian(jac, out_leaves, out_tree, in_leaves, in_tree, single):
+    """Split an (m, n) matrix into a pytree (outputs) of pytrees (inputs) of blocks."""
+    out_sizes = [get_aval(o).size for o in out_leaves]
+    in_sizes = [get_aval(i).size for i in in_leaves]
+    blocks, r = [], 0
+    for o, m in zip(out_leaves, out_sizes):
+        row, c = [], 0
+        for i, n in zip(in_leaves, in_sizes):
+            block = lax.static_slice(jac, [(r, r + m, 1), (c, c + n, 1)])
+            row.append(lax.reshape(block, get_aval(o).shape + get_aval(i).shape))
+            c += n
+        sub = tree_unflatten(in_tree, row)
+        blocks.append(sub[0] if single else sub)
+        r += m
+    return tree_unflatten(out_tree, blocks)
+
+
+def _basis(leaves, k):
+    """The k-th standard basis direction, split into leaves shaped like ``leaves``."""
+    out, start = [], 0
+    for x in leaves:
+        a = get_aval(x)
+        e = np.zeros(a.size, a.dtype)
+        if start <= k < start + a.size:
+            e[k - start] = 1
+        out.append(e.reshape(a.shape))
+        start += a.size
+    return out
+
+
+def _jacobian_setup(fun, args, kwargs, argnums, name, holomorphic):
+    single, nums = _argnums_tuple(argnums, len(args), name)
+    _check_differentiable_inputs(args, nums, name, holomorphic)
+    dyn = tuple(args[i] for i in nums)
+    in_leaves, in_tree = tree_flatten(dyn)
+    return single, _partial_fun(fun, args, kwargs, nums), dyn, in_leaves, in_tree
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Jacobian of ``fun`` by forward mode, one JVP per input element.
+
+    The result for an output leaf of shape ``(m...)`` and input leaf ``(n...)`` has shape
+    ``(m..., n...)``.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.jacfwd(lambda x: x ** 2)(cnp.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    @functools.wraps(fun)
+    def jac_fun(*args, **kwargs):
+        single, f, dyn, in_leaves, in_tree = _jacobian_setup(fun, args, kwargs, argnums,
+                                                             "jacfwd", holomorphic)
+        n = sum(get_aval(x).size for x in in_leaves)
+        cols, out, aux = [], None, None
+        for k in range(max(n, 1)):
+            tangent = tree_unflatten(in_tree, _basis(in_leaves, k) if n else
+                                     [_zeros_for(x) for x in in_leaves])
+            res = jvp(f, dyn, tangent, has_aux=has_aux)
+            out, t = res[0], res[1]
+            aux = res[2] if has_aux else None
+            if n:
+                cols.append(_ravel(tree_flatten(t)[0]))
+        out_leaves, out_tree = tree_flatten(out)
+        m = sum(get_aval(o).size for o in out_leaves)
+        dtype = np.result_type(*[get_aval(o).dtype for o in out_leaves] or [float])
+        jac_t = _stack_rows(cols, m, dtype)  # (n, m)
+        jac = lax.transpose(jac_t, (1, 0))
+        res = _unravel_jacobian(jac, out_leaves, out_tree, in_leaves, in_tree, single)
+        return (res, aux) if has_aux else res
+
+    return jac_fun
+
+
+def _jacrev_from(lin, in_leaves, in_tree, single):
+    out_leaves, out_tree = tree_flatten(lin.out)
+    m = sum(get_aval(o).size for o in out_leaves)
+    n = sum(get_aval(x).size for x in in_leaves)
+    rows = []
+    for k in range(m):
+        rows.append(_ravel(lin.backward(_basis(out_leaves, k))))
+    dtype = np.result_type(*[get_aval(x).dtype for x in in_leaves] or [float])
+    jac = _stack_rows(rows, n, dtype)  # (m, n)
+    return _unravel_jacobian(jac, out_leaves, out_tree, in_leaves, in_tree, single)
+
+
+def _jacfwd_from(lin, in_leaves, in_tree, single):
+    out_leaves, out_tree = tree_flatten(lin.out)
+    m = sum(get_aval(o).size for o in out_leaves)
+    n = sum(get_aval(x).size for x in in_leaves)
+    cols = []
+    for k in range(n):
+        basis = [b for b, v in zip(_basis(in_leaves, k), lin.invars) if v is not None]
+        cols.append(_ravel(lin.forward(basis)))
+    dtype = np.result_type(*[get_aval(o).dtype for o in out_leaves] or [float])
+    jac = lax.transpose(_stack_rows(cols, m, dtype), (1, 0))
+    return _unravel_jacobian(jac, out_leaves, out_tree, in_leaves, in_tree, single)
+
+
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Jacobian of ``fun`` by reverse mode, one VJP per output element.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.jacrev(lambda x: cnp.stack([x[0] * x[1], x[0] + x[1]]))(cnp.array([2.0, 3.0]))
+    array([[3., 2.],
+           [1., 1.]])
+    """
+    @functools.wraps(fun)
+    def jac_fun(*args, **kwargs):
+        single, f, dyn, in_leaves, in_tree = _jacobian_setup(fun, args, kwargs, argnums,
+                                                             "jacrev", holomorphic)
+        lin = _Linearized(f, dyn, has_aux, "jacrev")
+        res = _jacrev_from(lin, in_leaves, in_tree, single)
+        return (res, lin.aux) if has_aux else res
+
+    return jac_fun
+
+
+def jacobian(fun, argnums=0, has_aux=False, holomorphic=False, mode="auto"):
+    """Jacobian of ``fun``, by forward or reverse mode.
+
+    Parameters
+    ----------
+    mode : {"auto", "fwd", "rev"}
+        ``"auto"`` linearizes once, then applies the linear map forwards when the inputs
+        have fewer elements than the outputs and backwards otherwise.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.jacobian(lambda x: cnp.outer(x, x).ravel())(cnp.array([1.0, 2.0])).shape
+    (4, 2)
+    """
+    if mode == "fwd":
+        return jacfwd(fun, argnums, has_aux, holomorphic)
+    if mode == "rev":
+        return jacrev(fun, argnums, has_aux, holomorphic)
+    if mode != "auto":
+        raise ValueError(f"jacobian: mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
+
+    @functools.wraps(fun)
+    def jac_fun(*args, **kwargs):
+        single, f, dyn, in_leaves, in_tree = _jacobian_setup(fun, args, kwargs, argnums,
+                                                             "jacobian", holomorphic)
+        lin = _Linearized(f, dyn, has_aux, "jacobian")
+        n = sum(get_aval(x).size for x in in_leaves)
+        m = sum(get_aval(o).size for o in tree_flatten(lin.out)[0])
+        build = _jacfwd_from if n < m else _jacrev_from
+        res = build(lin, in_leaves, in_tree, single)
+        return (res, lin.aux) if has_aux else res
+
+    return jac_fun
+
+
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Hessian of scalar-valued ``fun``: forward-over-reverse, ``jacfwd(jacrev(fun))``.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.hessian(lambda x: x[0] ** 2 * x[1])(cnp.array([1.0, 3.0]))
+    array([[6., 2.],
+           [2., 0.]])
+    """
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)

@@ -1,0 +1,389 @@
+"""Primitives, abstract values, traces and tracers: the engine every transform shares.
+
+A *primitive* is a named operation with rules (``impl``, ``abstract_eval``, ``jvp``,
+``transpose``, ``batch``).  ``Primitive.bind`` hands the operation to the *current trace*,
+held in a context variable.  The bottom of every stack is the eval trace, which runs
+``impl`` on concrete arrays; a transform pushes a trace with a unique tag whose parent is
+the trace that was current when it started.  A tracer is unwrapped only by the trace
+whose tag it carries; to every other trace it is an ordinary constant.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import Any, Callable
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------------
+# Array namespaces
+# ---------------------------------------------------------------------------------------
+
+_NUMPY_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.float32,
+                          np.float16, np.int64, np.int32, np.int8, np.int16, np.uint8,
+                          np.uint16, np.uint32, np.uint64, np.bool_, np.complex128,
+                          np.complex64, np.longdouble})
+
+
+def namespace_of(args) -> Any:
+    """Array namespace (``numpy``, ``cupy``, ``dask.array``...) of concrete ``args``.
+
+    NumPy arrays and Python scalars cost one type check each; anything else goes through
+    ``array_api_compat``, which also rejects mixed namespaces.
+    """
+    for a in args:
+        if type(a) not in _NUMPY_TYPES:
+            return _foreign_namespace(args)
+    return np
+
+
+def _foreign_namespace(args):
+    import array_api_compat
+
+    arrays = [a for a in args if type(a) not in _NUMPY_TYPES
+              and not isinstance(a, (np.generic, list, tuple))]
+    for a in arrays:
+        if isinstance(a, Tracer):
+            raise escaped_tracer_error(a)
+    if not arrays:
+        return np
+    try:
+        xp = array_api_compat.array_namespace(*arrays)
+    except TypeError as e:
+        raise TypeError(
+            f"chainrule cannot combine arrays of types {sorted({type(a).__name__ for a in arrays})}: "
+            f"{e}. Convert them to one array library (for example with numpy.asarray) first."
+        ) from None
+    name = xp.__name__
+    # Prefer the library's own module: chainrule calls NumPy-style functions on it.
+    if "numpy" in name:
+        return np
+    if "cupy" in name:
+        import cupy
+
+        return cupy
+    if "dask" in name:
+        import dask.array
+
+        return dask.array
+    return xp
+
+
+# ---------------------------------------------------------------------------------------
+# Abstract values
+# ---------------------------------------------------------------------------------------
+
+
+class ShapedArray:
+    """Shape and dtype of a value, without its data.
+
+    ``weak_type`` marks values that came from Python scalars: they take the dtype of the
+    arrays they meet, as in NumPy 2 (``x32 * 2.0`` stays float32).
+    """
+
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape, dtype, weak_type=False):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = weak_type
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __eq__(self, other):
+        return (isinstance(other, ShapedArray) and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def __repr__(self):
+        dims = ",".join(map(str, self.shape))
+        return f"{self.dtype.name}[{dims}]" + ("{weak}" if self.weak_type else "")
+
+    def str_short(self):
+        return repr(self)
+
+    def dummy(self):
+        """A 0-d stand-in with this dtype, used to ask NumPy for result dtypes."""
+        if self.weak_type:
+            return {"f": 0.0, "c": 0j, "b": False}.get(self.dtype.kind, 0)
+        return np.zeros((), self.dtype)
+
+
+_SCALAR_DTYPES = {float: np.dtype(np.float64), int: np.dtype(np.int64),
+                  bool: np.dtype(np.bool_), complex: np.dtype(np.complex128)}
+
+
+def get_aval(x) -> ShapedArray:
+    """The abstract value of ``x`` (a tracer, an array or a Python scalar)."""
+    if isinstance(x, Tracer):
+        return x.aval
+    t = type(x)
+    if t in _SCALAR_DTYPES:
+        return ShapedArray((), _SCALAR_DTYPES[t], weak_type=True)
+    try:
+        return ShapedArray(x.shape, x.dtype)
+    except AttributeError:
+        raise TypeError(
+            f"chainrule got a value of type {t.__name__}, which is not an array or number. "
+            "Pass NumPy arrays, Python numbers or pytrees (tuples, lists, dicts) of them."
+        ) from None
+
+
+def is_float_dtype(dtype) -> bool:
+    """True for dtypes that carry derivatives: real floating point and complex."""
+    return np.dtype(dtype).kind in "fc"
+
+
+# ---------------------------------------------------------------------------------------
+# Symbolic zeros
+# ---------------------------------------------------------------------------------------
+
+
+class Zero:
+    """A tangent or cotangent known to be zero: operations on it are skipped."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Zero({self.aval})"
+
+    @staticmethod
+    def like(x):
+        return Zero(tangent_aval(get_aval(x)))
+
+
+def tangent_aval(aval: ShapedArray) -> ShapedArray:
+    return ShapedArray(aval.shape, aval.dtype, aval.weak_type)
+
+
+def instantiate(t):
+    """Turn a symbolic zero into an array of zeros; leave anything else as it is."""
+    if type(t) is Zero:
+        return np.zeros(t.aval.shape, t.aval.dtype)
+    return t
+
+
+# ---------------------------------------------------------------------------------------
+# Primitives
+# ---------------------------------------------------------------------------------------
+
+primitives: dict[str, Primitive] = {}
+
+
+class Primitive:
+    """A named operation and its transformation rules.
+
+    Rules are set right after the primitive is created (see ``_src/lax``):
+
+    - ``impl(xp, *arrays, **params)``: compute on concrete arrays of namespace ``xp``.
+    - ``abstract_eval(*avals, **params)``: output ``ShapedArray`` (a list of them when
+      ``multiple_results``).
+    - ``jvp(primals, tangents, **params) -> (primal_out, tangent_out)``; tangents may be
+      ``Zero``.  Written with chainrule operations, so it is itself differentiable.
+    - ``transpose(cotangent, *args, **params)``: for linear primitives only; linear
+      arguments arrive as ``UndefinedPrimal``.  Returns one cotangent (or None) per arg.
+    - ``batch(axis_size, values, batch_dims, **params)``: the vmap rule.
+    """
+
+    def __init__(self, name: str, *, multiple_results: bool = False):
+        if name in primitives:
+            raise ValueError(f"primitive {name!r} is already registered")
+        self.name = name
+        self.multiple_results = multiple_results
+        self.impl: Callable | None = None
+        self.abstract_eval: Callable | None = None
+        self.jvp: Callable | None = None
+        self.transpose: Callable | None = None
+        self.batch: Callable | None = None
+        primitives[name] = self
+
+    def __repr__(self):
+        return self.name
+
+    def bind(self, *args, **params):
+        trace = _current_trace.get()
+        if trace is EVAL:
+            return self.impl(namespace_of(args), *args, **params)
+        return trace.process(self, args, params)
+
+
+# ---------------------------------------------------------------------------------------
+# Traces
+# ---------------------------------------------------------------------------------------
+
+_tags = itertools.count()
+
+
+class Trace:
+    """One level of transformation.  Subclasses implement ``process``."""
+
+    name = "trace"
+
+    def __init__(self, parent: Trace | None):
+        self.parent = parent
+        self.tag = next(_tags)
+        self.alive = True
+
+    def process(self, prim: Primitive, args, params):
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def __repr__(self):
+        return f"{type(self).__name__}(tag={self.tag})"
+
+
+class EvalTrace(Trace):
+    """The bottom of every stack: runs a primitive's ``impl`` on concrete values."""
+
+    name = "eval"
+
+    def process(self, prim, args, params):
+        return prim.impl(namespace_of(args), *args, **params)
+
+
+EVAL = EvalTrace(None)
+_current_trace: ContextVar[Trace] = ContextVar("chainrule_trace", default=EVAL)
+
+
+def current_trace() -> Trace:
+    return _current_trace.get()
+
+
+@contextlib.contextmanager
+def set_current_trace(trace: Trace):
+    token = _current_trace.set(trace)
+    try:
+        yield
+    finally:
+        _current_trace.reset(token)
+
+
+@contextlib.contextmanager
+def new_trace(trace: Trace):
+    """Make ``trace`` current for the duration of a transform, then invalidate it."""
+    token = _current_trace.set(trace)
+    try:
+        yield trace
+    finally:
+        _current_trace.reset(token)
+        trace.alive = False
+
+
+def trace_chain():
+    t = _current_trace.get()
+    while t is not None:
+        yield t
+        t = t.parent
+
+
+# ---------------------------------------------------------------------------------------
+# Tracers
+# ---------------------------------------------------------------------------------------
+
+
+class Tracer:
+    """A value flowing through a transform.  Array methods are attached in ``_src/numpy``."""
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    @property
+    def aval(self) -> ShapedArray:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: self.aval.ndim)
+    size = property(lambda self: self.aval.size)
+
+    def __len__(self):
+        if not self.aval.shape:
+            raise TypeError("len() of unsized object (a 0-d traced array)")
+        return self.aval.shape[0]
+
+    def __repr__(self):
+        return f"{type(self).__name__}<{self.aval}>(from {self._trace.name})"
+
+    def check_usable(self):
+        """Raise the right error if this tracer is used outside its transform."""
+        if not self._trace.alive:
+            raise leaked_tracer_error(self)
+        if not any(t is self._trace for t in trace_chain()):
+            raise escaped_tracer_error(self)
+
+
+class LeakedTracerError(RuntimeError):
+    """A tracer was used after the transform that created it returned."""
+
+
+def leaked_tracer_error(tracer):
+    return LeakedTracerError(
+        f"A traced value of shape {tracer.aval.shape} and dtype {tracer.aval.dtype} created by "
+        f"`{tracer._trace.name}` was used after `{tracer._trace.name}` returned (a leaked tracer). "
+        "This happens when a function under a transform stores an intermediate value outside "
+        "(in a global, a list or an object attribute) and it is used later. Return the value "
+        "from the transformed function instead, or store chainrule.stop_gradient(value) only "
+        "while the transform runs."
+    )
+
+
+def escaped_tracer_error(tracer):
+    if not tracer._trace.alive:
+        return leaked_tracer_error(tracer)
+    return LeakedTracerError(
+        f"A traced value from `{tracer._trace.name}` reached a computation that runs outside "
+        "that transform (for example a custom_jvp/custom_vjp rule or a callback that captures "
+        "it from a global). Pass the value as an explicit argument instead."
+    )
+
+
+def full_lower(x):
+    return x
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers shared by rules
+# ---------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _result_dtype_cached(fn, key, params):
+    dummies = [ShapedArray((), d, w).dummy() for d, w in key]
+    with np.errstate(all="ignore"):
+        out = fn(np, *dummies, **dict(params))
+    return np.result_type(out)
+
+
+def elementwise_result_dtype(prim: Primitive, avals, params) -> tuple[np.dtype, bool]:
+    """Dtype NumPy gives for ``prim`` on these avals, and whether the result stays weak."""
+    key = tuple((a.dtype, a.weak_type) for a in avals)
+    dtype = _result_dtype_cached(prim.impl, key, tuple(sorted(params.items())))
+    weak = all(a.weak_type for a in avals)
+    return dtype, weak
+
+
+def broadcast_shapes(*shapes):
+    first = shapes[0]
+    if all(s == first for s in shapes):
+        return first
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(
+            "operands could not be broadcast together with shapes "
+            + " ".join(str(s) for s in shapes)
+            + ". Check the sizes of your arrays, or insert axes with x[:, None]."
+        ) from None

@@ -1,0 +1,255 @@
+"""User-defined derivative rules: ``custom_jvp``, ``custom_vjp`` and ``stop_gradient``."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .core import EVAL, Primitive, Tracer, Zero, current_trace, get_aval, set_current_trace
+from .interpreters.jvp import DifferentiationTrace, JVPTrace
+from .interpreters.linearize import LinearizeTrace, is_undefined
+from .lax.elementwise import stop_gradient_p
+from .tree_util import tree_flatten, tree_map, tree_unflatten
+
+
+def stop_gradient(x):
+    """Treat ``x`` (an array or pytree) as a constant: its derivative is zero.
+
+    Examples
+    --------
+    >>> import chainrule as cr
+    >>> cr.grad(lambda x: x * cr.stop_gradient(x))(3.0)
+    np.float64(3.0)
+    """
+    return tree_map(stop_gradient_p.bind, x)
+
+
+def _closure_traces(fn):
+    """Traces whose tracers ``fn`` captures in its closure, defaults or partial arguments."""
+    found = set()
+    values = []
+    while isinstance(fn, functools.partial):
+        values += list(fn.args) + list(fn.keywords.values())
+        fn = fn.func
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            values.append(cell.cell_contents)
+        except ValueError:
+            pass
+    values += list(getattr(fn, "__defaults__", None) or ())
+    for v in values:
+        for leaf in tree_flatten(v)[0]:
+            if isinstance(leaf, Tracer):
+                found.add(leaf._trace)
+    return found
+
+
+def _owns_any(trace, leaves):
+    return any(isinstance(x, Tracer) and x._trace is trace for x in leaves)
+
+
+def _fall_through(trace, custom, args):
+    """The current trace has nothing to differentiate here: pass the call down the stack,
+    unless ``fun`` closes over this trace's tracers (then differentiate through ``fun``)."""
+    if trace in _closure_traces(custom.fun):
+        return custom.fun(*args)
+    with set_current_trace(trace.parent):
+        return custom(*args)
+
+
+def _split_nondiff(args, nondiff_argnums):
+    nondiff = tuple(args[i] for i in nondiff_argnums)
+    diff = tuple(a for i, a in enumerate(args) if i not in nondiff_argnums)
+    return nondiff, diff
+
+
+def _merge_nondiff(nondiff, diff, nondiff_argnums):
+    out, nd, d = [], iter(nondiff), iter(diff)
+    for i in range(len(nondiff) + len(diff)):
+        out.append(next(nd) if i in nondiff_argnums else next(d))
+    return out
+
+
+class custom_jvp:
+    """A function with a user-defined forward-mode derivative rule.
+
+    Reverse mode is derived from the rule as for built-in primitives, so the rule must be
+    linear in the tangents.  Arguments listed in ``nondiff_argnums`` are passed first to
+    the rule and get no tangent.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> @cr.custom_jvp
+    ... def log1pexp(x):
+    ...     return cnp.log1p(cnp.exp(x))
+    >>> @log1pexp.defjvp
+    ... def log1pexp_jvp(primals, tangents):
+    ...     (x,), (t,) = primals, tangents
+    ...     return log1pexp(x), t * (1 - 1 / (1 + cnp.exp(x)))
+    >>> float(cr.grad(log1pexp)(1000.0))
+    1.0
+    """
+
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp = None
+
+    def defjvp(self, jvp):
+        """Set the rule ``jvp(primals, tangents) -> (primal_out, tangent_out)``."""
+        self.jvp = jvp
+        return jvp
+
+    def defjvps(self, *rules):
+        """Set the rule from one function per argument: ``rule(t, ans, *primals)``."""
+        def jvp(primals, tangents):
+            ans = self(*primals)
+            out = None
+            for rule, t in zip(rules, tangents):
+                if rule is None:
+                    continue
+                c = rule(t, ans, *primals)
+                out = c if out is None else tree_map(lambda a, b: a + b, out, c)
+            return ans, out
+        self.jvp = jvp
+
+    def __call__(self, *args):
+        if self.jvp is None:
+            raise AttributeError(f"custom_jvp function {self.__name__!r} has no rule yet: "
+                                 "define it with @f.defjvp before calling f")
+        trace = current_trace()
+        if trace is EVAL:
+            return self.fun(*args)
+        nondiff, diff = _split_nondiff(args, self.nondiff_argnums)
+        leaves, in_tree = tree_flatten(diff)
+        if not isinstance(trace, DifferentiationTrace) or not _owns_any(trace, leaves):
+            if not isinstance(trace, DifferentiationTrace) and _owns_any(trace, leaves):
+                return self.fun(*args)  # a staging trace records the function itself
+            return _fall_through(trace, self, args)
+        primals, tangents = [], []
+        for x in leaves:
+            p, t = trace.unpack(x)
+            primals.append(p)
+            tangents.append(np.zeros(get_aval(p).shape, get_aval(p).dtype)
+                            if t is None or type(t) is Zero else t)
+        with set_current_trace(trace.rule_trace):
+            out, tout = self.jvp(*nondiff, tree_unflatten(in_tree, primals),
+                                 tree_unflatten(in_tree, tangents))
+        out_leaves, out_tree = tree_flatten(out)
+        t_leaves, t_tree = tree_flatten(tout)
+        if out_tree != t_tree:
+            raise TypeError(f"custom_jvp rule of {self.__name__!r} returned a primal output with "
+                            f"structure {out_tree} but a tangent with structure {t_tree}")
+        for p, t in zip(out_leaves, t_leaves):
+            if get_aval(p).shape != get_aval(t).shape:
+                raise TypeError(f"custom_jvp rule of {self.__name__!r} returned a tangent of shape "
+                                f"{get_aval(t).shape} for an output of shape {get_aval(p).shape}")
+        return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, t_leaves)])
+
+
+class _Opaque:
+    """Holds residuals or callables in a primitive's params (hashed by identity)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+custom_lin_p = Primitive("custom_vjp_linear")
+
+
+def _custom_lin_impl(xp, *tangents, bwd, out_avals, in_tree, out_tree, name):
+    raise TypeError(f"forward-mode differentiation of the custom_vjp function {name!r} is not "
+                    "possible (only its reverse-mode rule is known). Use reverse mode "
+                    "(grad, vjp, jacrev) or define the function with custom_jvp.")
+
+
+def _custom_lin_transpose(cts, *args, bwd, out_avals, in_tree, out_tree, name):
+    cts = [np.zeros(c.aval.shape, c.aval.dtype) if type(c) is Zero else c for c in cts]
+    res_ct = bwd.value(tree_unflatten(out_tree, cts))
+    if not isinstance(res_ct, (tuple, list)):
+        raise TypeError(f"custom_vjp bwd rule of {name!r} must return a tuple with one "
+                        f"cotangent per differentiable argument, got {type(res_ct).__name__}")
+    flat, tree = tree_flatten(tuple(res_ct))
+    if tree != in_tree:
+        raise TypeError(f"custom_vjp bwd rule of {name!r} returned cotangents with structure "
+                        f"{tree}; the arguments have structure {in_tree}")
+    out = []
+    for a, c in zip(args, flat):
+        if c is not None and get_aval(c).shape != a.aval.shape:
+            raise TypeError(f"custom_vjp bwd rule of {name!r} returned a cotangent of shape "
+                            f"{get_aval(c).shape} for an argument of shape {a.aval.shape}")
+        out.append(c if is_undefined(a) else None)
+    return out
+
+
+custom_lin_p.multiple_results = True
+custom_lin_p.impl = _custom_lin_impl
+custom_lin_p.abstract_eval = lambda *avals, out_avals, **_: list(out_avals)
+custom_lin_p.transpose = _custom_lin_transpose
+
+
+class custom_vjp:
+    """A function with a user-defined reverse-mode rule: ``fwd`` and ``bwd``.
+
+    ``fwd(*args) -> (out, residuals)`` and ``bwd(*nondiff_args, residuals, cotangent) ->
+    tuple of cotangents`` (one per differentiable argument).  Forward mode (jvp, jacfwd)
+    is not available for such a function.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> @cr.custom_vjp
+    ... def clip_gradient(x):
+    ...     return x
+    >>> clip_gradient.defvjp(lambda x: (x, None), lambda res, g: (cnp.clip(g, -1, 1),))
+    >>> float(cr.grad(lambda x: 5 * clip_gradient(x))(2.0))
+    1.0
+    """
+
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.fwd = self.bwd = None
+
+    def defvjp(self, fwd, bwd):
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args):
+        if self.fwd is None:
+            raise AttributeError(f"custom_vjp function {self.__name__!r} has no rule yet: "
+                                 "define it with f.defvjp(fwd, bwd) before calling f")
+        trace = current_trace()
+        if trace is EVAL:
+            return self.fun(*args)
+        nondiff, diff = _split_nondiff(args, self.nondiff_argnums)
+        leaves, in_tree = tree_flatten(diff)
+        owned = isinstance(trace, DifferentiationTrace) and _owns_any(trace, leaves)
+        if isinstance(trace, JVPTrace) and owned:
+            raise TypeError(
+                f"forward-mode differentiation (jvp, jacfwd, hessian) of the custom_vjp function "
+                f"{self.__name__!r} is not possible: only its reverse-mode rule is known. Use "
+                "grad/vjp/jacrev, or define the function with custom_jvp.")
+        if not owned:
+            if not isinstance(trace, DifferentiationTrace) and _owns_any(trace, leaves):
+                return self.fun(*args)
+            return _fall_through(trace, self, args)
+        assert isinstance(trace, LinearizeTrace)
+        primals, tangents = zip(*[trace.unpack(x) for x in leaves])
+        with set_current_trace(trace.parent):
+            out, res = self.fwd(*_merge_nondiff(nondiff, tree_unflatten(in_tree, primals),
+                                                self.nondiff_argnums))
+        out_leaves, out_tree = tree_flatten(out)
+        tangents = [np.zeros(get_aval(p).shape, get_aval(p).dtype) if t is None or type(t) is Zero
+                    else t for p, t in zip(primals, tangents)]
+        with set_current_trace(trace.tangent_trace):
+            touts = custom_lin_p.bind(
+                *tangents, bwd=_Opaque(lambda ct: self.bwd(*nondiff, res, ct)),
+                out_avals=tuple(get_aval(p) for p in out_leaves), in_tree=in_tree,
+                out_tree=out_tree, name=self.__name__)
+        touts = [t if isinstance(t, Tracer) else Zero.like(p) for p, t in zip(out_leaves, touts)]
+        return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, touts)])
+

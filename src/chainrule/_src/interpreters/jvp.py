@@ -1,0 +1,76 @@
+"""Forward mode: a trace whose tracers carry a (primal, tangent) pair."""
+
+from __future__ import annotations
+
+from ..core import (Primitive, ShapedArray, Trace, Tracer, Zero, get_aval, is_float_dtype,
+                    set_current_trace)
+
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace, primal, tangent):
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self) -> ShapedArray:
+        return get_aval(self.primal)
+
+
+class DifferentiationTrace(Trace):
+    """Common machinery of the forward (JVP) and linearize traces."""
+
+    def __init__(self, parent, name):
+        super().__init__(parent)
+        self.name = name
+
+    def unpack(self, x):
+        if isinstance(x, Tracer) and x._trace is self:
+            return x.primal, x.tangent
+        return x, None
+
+    def process(self, prim: Primitive, args, params):
+        primals = []
+        tangents = []
+        nonzero = False
+        for x in args:
+            if isinstance(x, Tracer) and x._trace is self:
+                primals.append(x.primal)
+                tangents.append(x.tangent)
+                nonzero = nonzero or type(x.tangent) is not Zero
+            else:
+                primals.append(x)
+                tangents.append(None)
+        if not nonzero:
+            with set_current_trace(self.parent):
+                return prim.bind(*primals, **params)
+        tangents = [Zero.like(p) if t is None else t for p, t in zip(primals, tangents)]
+        if prim.jvp is None:
+            raise TypeError(f"primitive {prim.name!r} has no derivative rule (jvp); "
+                            f"it cannot be differentiated by {self.name}")
+        primal_out, tangent_out = self.run_rule(prim, primals, tangents, params)
+        if prim.multiple_results:
+            return [self.wrap(p, t) for p, t in zip(primal_out, tangent_out)]
+        return self.wrap(primal_out, tangent_out)
+
+    def wrap(self, primal, tangent):
+        # A zero tangent needs no tracer, and integer or boolean values never carry one.
+        if type(tangent) is Zero or not is_float_dtype(get_aval(primal).dtype):
+            return primal
+        return self.tracer_type(self, primal, tangent)
+
+
+    @property
+    def rule_trace(self):
+        """The trace that derivative rules run on: primal values belong to it."""
+        return self.parent
+
+    def run_rule(self, prim, primals, tangents, params):
+        with set_current_trace(self.rule_trace):
+            return prim.jvp(primals, tangents, **params)
+
+
+class JVPTrace(DifferentiationTrace):
+    tracer_type = JVPTracer

@@ -1,0 +1,141 @@
+"""Reverse mode as linearize-then-transpose.
+
+The linearize trace runs the primal computation eagerly on its parent trace (so Python
+control flow on values works) and stages the tangent computation into a linear
+``Program``.  ``backward_pass`` walks that program from outputs to inputs, calling each
+primitive's ``transpose`` rule and accumulating cotangents.  Transpose rules are written
+with chainrule operations, so an enclosing transform differentiates the backward pass too.
+"""
+
+from __future__ import annotations
+
+from ..core import (Tracer, Zero, current_trace, get_aval, is_float_dtype, new_trace,
+                    primitives, tangent_aval)
+from ..ir import Program, Var
+from .jvp import DifferentiationTrace
+from .staging import StagedTracer, StagingTrace
+
+
+class LinearizeTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace, primal, tangent):
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+
+class LinearizeTrace(DifferentiationTrace):
+    tracer_type = LinearizeTracer
+
+    def __init__(self, parent, name):
+        super().__init__(parent, name)
+        self.tangent_trace = StagingTrace(parent, name=f"{name} (tangents)")
+
+    @property
+    def rule_trace(self):
+        # Rules run on the tangent recorder: operations on primals alone fall through to
+        # the parent eagerly, operations on tangents are recorded.
+        return self.tangent_trace
+
+
+class UndefinedPrimal:
+    """Stands for the linear input of a primitive while it is being transposed."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"UndefinedPrimal({self.aval})"
+
+
+def is_undefined(x) -> bool:
+    return type(x) is UndefinedPrimal
+
+
+def linearize_flat(fun, primals, name="linearize"):
+    """Run ``fun`` on flat ``primals``; return primal outputs and the linear ``Program``.
+
+    Inputs that are not floating point are passed through as constants; their slot in the
+    program's inputs is ``None``.
+    """
+    trace = LinearizeTrace(current_trace(), name)
+    staging = trace.tangent_trace
+    invars = []
+    in_tracers = []
+    for p in primals:
+        aval = get_aval(p)
+        if is_float_dtype(aval.dtype):
+            tangent = staging.new_input(tangent_aval(aval))
+            invars.append(tangent.var)
+            in_tracers.append(LinearizeTracer(trace, p, tangent))
+        else:
+            invars.append(None)
+            in_tracers.append(p)
+    with new_trace(trace):
+        outs = fun(*in_tracers)
+    staging.alive = False
+    primal_outs, tangent_outs = [], []
+    for x in outs:
+        if isinstance(x, Tracer) and x._trace is trace:
+            primal_outs.append(x.primal)
+            tangent_outs.append(x.tangent)
+        else:
+            if isinstance(x, Tracer):
+                x.check_usable()
+            primal_outs.append(x)
+            tangent_outs.append(Zero.like(x))
+    program = staging.program([v for v in invars if v is not None], tangent_outs)
+    return primal_outs, program, invars
+
+
+def add_cotangents(a, b):
+    if type(a) is Zero:
+        return b
+    if type(b) is Zero:
+        return a
+    return primitives["add"].bind(a, b)
+
+
+def backward_pass(program: Program, cotangents_out):
+    """Transpose ``program``: map output cotangents to input cotangents (``Zero`` if none)."""
+    env: dict[Var, object] = {}
+
+    def accumulate(var, ct):
+        if type(var) is not Var or ct is None or type(ct) is Zero:
+            return
+        env[var] = add_cotangents(env[var], ct) if var in env else ct
+
+    for var, ct in zip(program.outvars, cotangents_out):
+        accumulate(var, ct)
+    for eqn in reversed(program.eqns):
+        if eqn.prim.multiple_results:
+            cts = [env.pop(v, None) for v in eqn.outputs]
+            if all(c is None for c in cts):
+                continue
+            ct = [Zero(v.aval) if c is None else c for v, c in zip(eqn.outputs, cts)]
+        else:
+            ct = env.pop(eqn.outputs[0], None)
+            if ct is None:
+                continue
+        if eqn.prim.transpose is None:
+            raise TypeError(
+                f"primitive {eqn.prim.name!r} is not linear (it has no transpose rule) but "
+                "appeared in the linear part of a computation. Its jvp rule must be linear in "
+                "the tangents."
+            )
+        args = [UndefinedPrimal(a.aval) if type(a) is Var else a.val for a in eqn.inputs]
+        cts_in = eqn.prim.transpose(ct, *args, **eqn.params)
+        for a, c in zip(eqn.inputs, cts_in):
+            accumulate(a, c)
+    return [env.get(v, Zero(v.aval)) for v in program.invars]
+
+
+__all__ = ["LinearizeTrace", "LinearizeTracer", "StagedTracer", "UndefinedPrimal",
+           "backward_pass", "is_undefined", "linearize_flat"]

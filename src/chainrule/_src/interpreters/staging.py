@@ -1,0 +1,72 @@
+"""Staging: record operations on staged values into a ``Program``.
+
+An operation none of whose inputs is staged runs at once on the parent trace (its result
+becomes a constant of the program); only operations that touch staged values are recorded.
+Linearization stages the tangents this way, so it records exactly the linear part of a
+computation while the primal part runs eagerly.
+"""
+
+from __future__ import annotations
+
+from ..core import Trace, Tracer, Zero, set_current_trace
+from ..ir import Eqn, Literal, Program, Var
+
+
+class StagedTracer(Tracer):
+    __slots__ = ("var",)
+
+    def __init__(self, trace, var: Var):
+        self._trace = trace
+        self.var = var
+
+    @property
+    def aval(self):
+        return self.var.aval
+
+    def __bool__(self):
+        raise TypeError(
+            "The truth value of a staged (abstract) array is not known while the program is "
+            "being recorded. Python control flow cannot depend on it here."
+        )
+
+
+class StagingTrace(Trace):
+    def __init__(self, parent, name="staging"):
+        super().__init__(parent)
+        self.name = name
+        self.eqns: list[Eqn] = []
+
+    def new_input(self, aval) -> StagedTracer:
+        return StagedTracer(self, Var(aval))
+
+    def process(self, prim, args, params):
+        inputs = []
+        staged = False
+        for x in args:
+            if isinstance(x, Tracer) and x._trace is self:
+                inputs.append(x.var)
+                staged = True
+            else:
+                inputs.append(Literal(x))
+        if not staged:
+            with set_current_trace(self.parent):
+                return prim.bind(*args, **params)
+        if prim.abstract_eval is None:
+            raise TypeError(f"primitive {prim.name!r} has no abstract evaluation rule")
+        out_avals = prim.abstract_eval(*[a.aval for a in inputs], **params)
+        if prim.multiple_results:
+            outs = [Var(a) for a in out_avals]
+            self.eqns.append(Eqn(prim, inputs, outs, params))
+            return [StagedTracer(self, v) for v in outs]
+        out = Var(out_avals)
+        self.eqns.append(Eqn(prim, inputs, [out], params))
+        return StagedTracer(self, out)
+
+    def program(self, invars, outs) -> Program:
+        outvars = []
+        for x in outs:
+            if isinstance(x, Tracer) and x._trace is self:
+                outvars.append(x.var)
+            else:
+                outvars.append(x if type(x) is Zero else Literal(x))
+        return Program(list(invars), self.eqns, outvars)

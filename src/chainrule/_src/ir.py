@@ -1,0 +1,90 @@
+"""The intermediate representation: a straight-line program of primitive equations.
+
+Linearization records the tangent half of a computation as a ``Program``; transposing it
+gives reverse mode.  The same structure is what staging (jit) produces.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from .core import Primitive, ShapedArray, Zero, get_aval
+
+_var_ids = itertools.count()
+
+
+class Var:
+    """A named intermediate value of a program."""
+
+    __slots__ = ("aval", "id")
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+        self.id = next(_var_ids)
+
+    def __repr__(self):
+        return f"v{self.id}"
+
+
+class Literal:
+    """A constant captured by a program (an array, a scalar, or an outer tracer)."""
+
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val):
+        self.val = val
+        self.aval = get_aval(val)
+
+    def __repr__(self):
+        shape = self.aval.shape
+        if shape == () and not hasattr(self.val, "_trace"):
+            return repr(self.val.item() if hasattr(self.val, "item") else self.val)
+        return f"const<{self.aval}>"
+
+
+@dataclass
+class Eqn:
+    prim: Primitive
+    inputs: list  # Var | Literal
+    outputs: list  # Var
+    params: dict
+
+    def __repr__(self):
+        outs = " ".join(f"{v}:{v.aval}" for v in self.outputs)
+        ins = " ".join(map(repr, self.inputs))
+        ps = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{outs} = {self.prim.name}[{ps}] {ins}" if ps else f"{outs} = {self.prim.name} {ins}"
+
+
+@dataclass
+class Program:
+    invars: list
+    eqns: list = field(default_factory=list)
+    outvars: list = field(default_factory=list)  # Var | Literal | Zero
+
+    def __repr__(self):
+        lines = ["{ lambda " + " ".join(f"{v}:{v.aval}" for v in self.invars) + ". let"]
+        lines += [f"    {e}" for e in self.eqns]
+        lines.append("  in (" + ", ".join(map(repr, self.outvars)) + ") }")
+        return "\n".join(lines)
+
+
+def read(env, atom):
+    if type(atom) is Literal:
+        return atom.val
+    if type(atom) is Zero:
+        return atom
+    return env[atom]
+
+
+def eval_program(program: Program, args):
+    """Evaluate ``program`` on ``args`` with the current trace (so it can be transformed)."""
+    env = dict(zip(program.invars, args))
+    for eqn in program.eqns:
+        ins = [read(env, a) for a in eqn.inputs]
+        outs = eqn.prim.bind(*ins, **eqn.params)
+        if not eqn.prim.multiple_results:
+            outs = (outs,)
+        env.update(zip(eqn.outputs, outs))
+    return [read(env, a) for a in program.outvars]

@@ -1,0 +1,155 @@
+"""Small helpers for the common shapes of primitive rule, so most rules take one line."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import (Primitive, ShapedArray, Zero, broadcast_shapes, elementwise_result_dtype,
+                    get_aval, instantiate, is_float_dtype)
+from ..interpreters.linearize import is_undefined
+
+# ---------------------------------------------------------------------------------------
+# Elementwise primitives
+# ---------------------------------------------------------------------------------------
+
+
+def elementwise_abstract_eval(prim):
+    def abstract_eval(*avals, **params):
+        shape = broadcast_shapes(*[a.shape for a in avals])
+        dtype, weak = elementwise_result_dtype(prim, avals, params)
+        return ShapedArray(shape, dtype, weak)
+    return abstract_eval
+
+
+def elementwise(name: str, np_name: str | None = None, impl=None) -> Primitive:
+    """An elementwise (broadcasting) primitive computed by ``xp.<np_name>``."""
+    prim = Primitive(name)
+    fn_name = np_name or name
+    if impl is None:
+        def impl(xp, *args, **params):
+            return getattr(xp, fn_name)(*args, **params)
+    prim.impl = impl
+    prim.abstract_eval = elementwise_abstract_eval(prim)
+    return prim
+
+
+def match_tangent(t, aval):
+    """Broadcast and cast a tangent contribution to the output's shape and dtype."""
+    from .shape import broadcast_to
+    from .elementwise import convert_element_type
+
+    taval = get_aval(t)
+    if taval.shape != aval.shape:
+        t = broadcast_to(t, aval.shape)
+    if taval.dtype != aval.dtype and is_float_dtype(aval.dtype) and not taval.weak_type:
+        t = convert_element_type(t, aval.dtype)
+    return t
+
+
+def defjvp(prim: Primitive, *rules):
+    """Set ``prim.jvp`` from one rule per argument: ``rule(t, ans, *primals, **params)``.
+
+    A rule of ``None`` marks an argument with no derivative.  Contributions of nonzero
+    tangents are added; each is broadcast to the output's shape.
+    """
+    from .elementwise import add
+
+    def jvp(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        out = None
+        for rule, t in zip(rules, tangents):
+            if rule is None or type(t) is Zero:
+                continue
+            c = rule(t, ans, *primals, **params)
+            out = c if out is None else add(out, c)
+        aval = get_aval(ans)
+        if out is None or not is_float_dtype(aval.dtype):
+            return ans, Zero(aval)
+        return ans, match_tangent(out, aval)
+
+    prim.jvp = jvp
+    return prim
+
+
+def defnondiff(prim: Primitive):
+    """``prim`` has a zero derivative everywhere (integer outputs, rounding, comparisons)."""
+    def jvp(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        if prim.multiple_results:
+            return ans, [Zero(get_aval(a)) for a in ans]
+        return ans, Zero(get_aval(ans))
+    prim.jvp = jvp
+    return prim
+
+
+def deflinear(prim: Primitive, linear_argnums=None, transpose=None):
+    """``prim`` is linear in the arguments ``linear_argnums`` (all when None).
+
+    Its JVP applies ``prim`` itself to the tangents of the linear arguments (other
+    arguments are passed as their primal values) and the zero tangent is skipped.
+    """
+    def jvp(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        idx = range(len(primals)) if linear_argnums is None else linear_argnums
+        if all(type(tangents[i]) is Zero for i in idx):
+            return ans, (Zero(get_aval(ans)) if not prim.multiple_results
+                         else [Zero(get_aval(a)) for a in ans])
+        args = list(primals)
+        for i in idx:
+            args[i] = instantiate(tangents[i])
+        return ans, prim.bind(*args, **params)
+
+    prim.jvp = jvp
+    if transpose is not None:
+        prim.transpose = transpose
+    return prim
+
+
+# ---------------------------------------------------------------------------------------
+# Cotangent helpers
+# ---------------------------------------------------------------------------------------
+
+
+def unbroadcast(ct, aval: ShapedArray):
+    """Sum ``ct`` down to ``aval``'s shape: the transpose of NumPy broadcasting."""
+    from .reductions import reduce_sum
+    from .shape import reshape
+    from .elementwise import convert_element_type, real
+
+    cshape = get_aval(ct).shape
+    shape = aval.shape
+    if cshape != shape:
+        lead = len(cshape) - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and cshape[lead + i] != 1)
+        if axes:
+            ct = reduce_sum(ct, axes=axes)
+        if get_aval(ct).shape != shape:
+            ct = reshape(ct, shape)
+    cdtype = get_aval(ct).dtype
+    if cdtype != aval.dtype and is_float_dtype(aval.dtype):
+        if cdtype.kind == "c" and aval.dtype.kind != "c":
+            ct = real(ct)
+        if get_aval(ct).dtype != aval.dtype:
+            ct = convert_element_type(ct, aval.dtype)
+    return ct
+
+
+def transpose_each(*rules):
+    """Transpose rule from one function per argument: ``rule(ct, *args, **params)``.
+
+    Each rule is called only when its argument is the undefined (linear) one.
+    """
+    def transpose(ct, *args, **params):
+        out = []
+        for rule, a in zip(rules, args):
+            if is_undefined(a) and rule is not None and type(ct) is not Zero:
+                out.append(unbroadcast(rule(ct, *args, **params), a.aval))
+            else:
+                out.append(None)
+        return out
+    return transpose
+
+
+def zeros(aval: ShapedArray):
+    return np.zeros(aval.shape, aval.dtype)

@@ -1,0 +1,248 @@
+"""Elementwise primitives (NumPy broadcasting) and their rules."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, Zero, get_aval, instantiate
+from ..interpreters.linearize import is_undefined
+from ._rules import (defjvp, deflinear, defnondiff, elementwise, transpose_each,
+                     unbroadcast)
+
+# --- arithmetic -------------------------------------------------------------------------
+add_p = elementwise("add")
+sub_p = elementwise("sub", "subtract")
+mul_p = elementwise("mul", "multiply")
+div_p = elementwise("div", "true_divide")
+neg_p = elementwise("neg", "negative")
+add, sub, mul, div, neg = add_p.bind, sub_p.bind, mul_p.bind, div_p.bind, neg_p.bind
+
+defjvp(add_p, lambda t, *_: t, lambda t, *_: t)
+add_p.transpose = transpose_each(lambda ct, *_: ct, lambda ct, *_: ct)
+defjvp(sub_p, lambda t, *_: t, lambda t, *_: neg(t))
+sub_p.transpose = transpose_each(lambda ct, *_: ct, lambda ct, *_: neg(ct))
+defjvp(neg_p, lambda t, *_: neg(t))
+neg_p.transpose = transpose_each(lambda ct, *_: neg(ct))
+defjvp(mul_p, lambda t, ans, x, y: mul(t, y), lambda t, ans, x, y: mul(x, t))
+mul_p.transpose = transpose_each(lambda ct, x, y: mul(ct, y), lambda ct, x, y: mul(x, ct))
+defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: neg(div(mul(t, ans), y)))
+div_p.transpose = transpose_each(lambda ct, x, y: div(ct, y), None)
+
+# --- comparisons and logic: boolean results, no derivative ----------------------------
+def _nondiff(name, np_name=None):
+    prim = defnondiff(elementwise(name, np_name))
+    return prim, prim.bind
+
+
+eq_p, eq = _nondiff("eq", "equal")
+ne_p, ne = _nondiff("ne", "not_equal")
+lt_p, lt = _nondiff("lt", "less")
+le_p, le = _nondiff("le", "less_equal")
+gt_p, gt = _nondiff("gt", "greater")
+ge_p, ge = _nondiff("ge", "greater_equal")
+logical_and_p, logical_and = _nondiff("logical_and")
+logical_or_p, logical_or = _nondiff("logical_or")
+logical_xor_p, logical_xor = _nondiff("logical_xor")
+logical_not_p, logical_not = _nondiff("logical_not")
+isnan_p, isnan = _nondiff("isnan")
+isinf_p, isinf = _nondiff("isinf")
+isfinite_p, isfinite = _nondiff("isfinite")
+signbit_p, signbit = _nondiff("signbit")
+floor_p, floor = _nondiff("floor")
+ceil_p, ceil = _nondiff("ceil")
+trunc_p, trunc = _nondiff("trunc")
+rint_p, rint = _nondiff("rint")
+sign_p, sign = _nondiff("sign")
+bitwise_and_p, bitwise_and = _nondiff("bitwise_and")
+bitwise_or_p, bitwise_or = _nondiff("bitwise_or")
+bitwise_xor_p, bitwise_xor = _nondiff("bitwise_xor")
+invert_p, invert = _nondiff("invert")
+left_shift_p, left_shift = _nondiff("left_shift")
+right_shift_p, right_shift = _nondiff("right_shift")
+floor_divide_p, floor_divide = _nondiff("floor_divide")
+heaviside_p, heaviside = _nondiff("heaviside")
+isposinf_p, isposinf = _nondiff("isposinf")
+isneginf_p, isneginf = _nondiff("isneginf")
+
+round_p = defnondiff(elementwise("round", impl=lambda xp, x, decimals=0: xp.round(x, decimals)))
+
+
+def round(x, decimals=0):  # noqa: A001 - mirrors numpy.round
+    return round_p.bind(x, decimals=decimals)
+
+
+# --- transcendental functions ----------------------------------------------------------
+def _unary(name, rule, np_name=None):
+    prim = defjvp(elementwise(name, np_name), rule)
+    return prim, prim.bind
+
+
+exp_p, exp = _unary("exp", lambda t, ans, x: mul(t, ans))
+log_p, log = _unary("log", lambda t, ans, x: div(t, x))
+sin_p, sin = _unary("sin", lambda t, ans, x: mul(t, cos(x)))
+cos_p, cos = _unary("cos", lambda t, ans, x: neg(mul(t, sin(x))))
+tan_p, tan = _unary("tan", lambda t, ans, x: mul(t, add(1.0, mul(ans, ans))))
+arcsin_p, arcsin = _unary("arcsin", lambda t, ans, x: div(t, sqrt(sub(1.0, mul(x, x)))))
+arccos_p, arccos = _unary("arccos", lambda t, ans, x: neg(div(t, sqrt(sub(1.0, mul(x, x))))))
+arctan_p, arctan = _unary("arctan", lambda t, ans, x: div(t, add(1.0, mul(x, x))))
+sinh_p, sinh = _unary("sinh", lambda t, ans, x: mul(t, cosh(x)))
+cosh_p, cosh = _unary("cosh", lambda t, ans, x: mul(t, sinh(x)))
+tanh_p, tanh = _unary("tanh", lambda t, ans, x: mul(t, sub(1.0, mul(ans, ans))))
+arcsinh_p, arcsinh = _unary("arcsinh", lambda t, ans, x: div(t, sqrt(add(mul(x, x), 1.0))))
+arccosh_p, arccosh = _unary("arccosh", lambda t, ans, x: div(t, sqrt(sub(mul(x, x), 1.0))))
+arctanh_p, arctanh = _unary("arctanh", lambda t, ans, x: div(t, sub(1.0, mul(x, x))))
+exp2_p, exp2 = _unary("exp2", lambda t, ans, x: mul(t, mul(ans, np.log(2.0))))
+expm1_p, expm1 = _unary("expm1", lambda t, ans, x: mul(t, add(ans, 1.0)))
+log2_p, log2 = _unary("log2", lambda t, ans, x: div(t, mul(x, np.log(2.0))))
+log10_p, log10 = _unary("log10", lambda t, ans, x: div(t, mul(x, np.log(10.0))))
+log1p_p, log1p = _unary("log1p", lambda t, ans, x: div(t, add(x, 1.0)))
+sqrt_p, sqrt = _unary("sqrt", lambda t, ans, x: div(t, mul(2.0, ans)))
+cbrt_p, cbrt = _unary("cbrt", lambda t, ans, x: div(t, mul(3.0, mul(ans, ans))))
+abs_p, abs = _unary("abs", lambda t, ans, x: mul(t, sign(x)), "absolute")  # noqa: A001
+
+
+def _pow_jvp_base(t, ans, x, y):
+    # y * x**(y-1), with the y == 0 case defined as 0 so that x == 0 gives no NaN.
+    return mul(t, select(eq(y, 0), 0.0, mul(y, pow(x, sub(y, 1)))))
+
+
+def _pow_jvp_exponent(t, ans, x, y):
+    # log(x) * x**y, defined as 0 at x == 0 (where x**y is 0 for y > 0).
+    safe_x = select(eq(x, 0), 1.0, x)
+    return mul(t, select(eq(x, 0), 0.0, mul(ans, log(safe_x))))
+
+
+pow_p = defjvp(elementwise("pow", "power"), _pow_jvp_base, _pow_jvp_exponent)
+pow = pow_p.bind  # noqa: A001
+
+
+def _chooser_weights(x, y, pick):
+    """1 where ``pick(x, y)`` is strict, 1/2 at ties: ties split the derivative evenly."""
+    return select(pick(x, y), 1.0, select(eq(x, y), 0.5, 0.0))
+
+
+maximum_p = defjvp(elementwise("maximum"),
+                   lambda t, ans, x, y: mul(t, _chooser_weights(x, y, gt)),
+                   lambda t, ans, x, y: mul(t, _chooser_weights(y, x, gt)))
+minimum_p = defjvp(elementwise("minimum"),
+                   lambda t, ans, x, y: mul(t, _chooser_weights(x, y, lt)),
+                   lambda t, ans, x, y: mul(t, _chooser_weights(y, x, lt)))
+maximum, minimum = maximum_p.bind, minimum_p.bind
+
+
+def _atan2_denominator(y, x):
+    return add(mul(x, x), mul(y, y))
+
+
+arctan2_p = defjvp(elementwise("arctan2"),
+                   lambda t, ans, y, x: div(mul(t, x), _atan2_denominator(y, x)),
+                   lambda t, ans, y, x: neg(div(mul(t, y), _atan2_denominator(y, x))))
+arctan2 = arctan2_p.bind
+
+
+def _safe_ratio(num, den):
+    """num / den, defined as 0 where den == 0 (points where a norm is not differentiable)."""
+    zero = eq(den, 0)
+    return select(zero, 0.0, div(num, select(zero, 1.0, den)))
+
+
+hypot_p = defjvp(elementwise("hypot"),
+                 lambda t, ans, x, y: mul(t, _safe_ratio(x, ans)),
+                 lambda t, ans, x, y: mul(t, _safe_ratio(y, ans)))
+hypot = hypot_p.bind
+
+logaddexp_p = defjvp(elementwise("logaddexp"),
+                     lambda t, ans, x, y: mul(t, exp(sub(x, ans))),
+                     lambda t, ans, x, y: mul(t, exp(sub(y, ans))))
+logaddexp2_p = defjvp(elementwise("logaddexp2"),
+                      lambda t, ans, x, y: mul(t, exp2(sub(x, ans))),
+                      lambda t, ans, x, y: mul(t, exp2(sub(y, ans))))
+logaddexp, logaddexp2 = logaddexp_p.bind, logaddexp2_p.bind
+
+# x - y * floor(x / y) and x - y * trunc(x / y): derivative 1 in x, -floor / -trunc in y.
+remainder_p = defjvp(elementwise("remainder"), lambda t, ans, x, y: t,
+                     lambda t, ans, x, y: neg(mul(t, floor(div(x, y)))))
+fmod_p = defjvp(elementwise("fmod"), lambda t, ans, x, y: t,
+                lambda t, ans, x, y: neg(mul(t, trunc(div(x, y)))))
+remainder, fmod = remainder_p.bind, fmod_p.bind
+
+copysign_p = defjvp(elementwise("copysign"),
+                    lambda t, ans, x, y: mul(t, mul(sign(x), select(signbit(y), -1.0, 1.0))),
+                    None)
+copysign = copysign_p.bind
+
+nextafter_p = defnondiff(elementwise("nextafter"))
+nextafter = nextafter_p.bind
+
+# --- selection ------------------------------------------------------------------------
+select_p = elementwise("select", "where")
+
+
+def select(cond, x, y):
+    """``where(cond, x, y)`` as a primitive: linear in ``x`` and ``y``."""
+    return select_p.bind(cond, x, y)
+
+
+def _select_jvp(primals, tangents):
+    cond, x, y = primals
+    ans = select_p.bind(cond, x, y)
+    _, tx, ty = tangents
+    if type(tx) is Zero and type(ty) is Zero:
+        return ans, Zero(get_aval(ans))
+    return ans, select_p.bind(cond, instantiate(tx), instantiate(ty))
+
+
+select_p.jvp = _select_jvp
+select_p.transpose = transpose_each(None, lambda ct, c, x, y: select(c, ct, 0.0),
+                                    lambda ct, c, x, y: select(c, 0.0, ct))
+
+# --- dtypes and complex parts ---------------------------------------------------------
+convert_element_type_p = Primitive("convert_element_type")
+convert_element_type_p.impl = lambda xp, x, dtype: xp.asarray(x).astype(dtype)
+convert_element_type_p.abstract_eval = lambda a, dtype: ShapedArray(a.shape, dtype)
+
+
+def convert_element_type(x, dtype):
+    return convert_element_type_p.bind(x, dtype=np.dtype(dtype))
+
+
+def _convert_jvp(primals, tangents, dtype):
+    (x,), (t,) = primals, tangents
+    ans = convert_element_type(x, dtype)
+    if type(t) is Zero or dtype.kind not in "fc":
+        return ans, Zero(get_aval(ans))
+    return ans, convert_element_type(t, dtype)
+
+
+def _convert_transpose(ct, x, dtype):
+    if not is_undefined(x) or type(ct) is Zero:
+        return [None]
+    if get_aval(ct).dtype.kind == "c" and x.aval.dtype.kind != "c":
+        ct = real(ct)
+    return [convert_element_type(ct, x.aval.dtype)]
+
+
+convert_element_type_p.jvp = _convert_jvp
+convert_element_type_p.transpose = _convert_transpose
+
+real_p = deflinear(elementwise("real"))
+imag_p = deflinear(elementwise("imag"))
+conj_p = deflinear(elementwise("conj", "conjugate"))
+real, imag, conj = real_p.bind, imag_p.bind, conj_p.bind
+
+
+def _complex_like(ct, aval, factor):
+    if aval.dtype.kind != "c":
+        return ct if factor == 1 else mul(ct, 0.0)
+    return mul(convert_element_type(ct, aval.dtype), factor)
+
+
+real_p.transpose = lambda ct, x: [_complex_like(ct, x.aval, 1)]
+imag_p.transpose = lambda ct, x: [_complex_like(ct, x.aval, -1j)]
+conj_p.transpose = lambda ct, x: [unbroadcast(conj(ct), x.aval)]
+
+# --- stop_gradient ---------------------------------------------------------------------
+stop_gradient_p = Primitive("stop_gradient")
+stop_gradient_p.impl = lambda xp, x: x
+stop_gradient_p.abstract_eval = lambda a: a
+stop_gradient_p.jvp = lambda primals, tangents: (primals[0], Zero(get_aval(primals[0])))

@@ -1,0 +1,180 @@
+"""Indexing (gather) and functional updates (scatter) with NumPy index semantics.
+
+An index is split into a static description (slices, integers, ``None``, ``...``) kept in
+the primitive's params and integer index arrays passed as (non-differentiable) operands.
+Boolean masks must be concrete; they are turned into integer arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, Tracer, get_aval
+from ..interpreters.linearize import is_undefined
+from ._rules import deflinear, unbroadcast
+
+_INDEX_HELP = ("Supported indices: integers, slices, None, ..., integer arrays or lists, and "
+               "boolean masks with concrete values.")
+
+
+def parse_index(idx, ndim):
+    """Split ``idx`` into ``(static_spec, index_arrays)``."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    spec, arrays = [], []
+    for item in idx:
+        if item is None:
+            spec.append(("n",))
+        elif item is Ellipsis:
+            spec.append(("e",))
+        elif isinstance(item, slice):
+            parts = (item.start, item.stop, item.step)
+            for p in parts:
+                if isinstance(p, Tracer):
+                    raise TypeError("slice bounds must be concrete integers, not traced values. "
+                                    "Use chainrule.numpy.take or an integer index array instead.")
+            spec.append(("s",) + tuple(None if p is None else int(p) for p in parts))
+        elif isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
+            spec.append(("i", int(item)))
+        else:
+            arr = item
+            if isinstance(arr, Tracer):
+                aval = arr.aval
+                if aval.dtype.kind not in "iub":
+                    raise IndexError(f"arrays used as indices must be integer or boolean, got "
+                                     f"{aval.dtype}. {_INDEX_HELP}")
+                if aval.dtype.kind == "b":
+                    raise TypeError("a boolean mask index must have concrete values; this one is "
+                                    "traced. Use chainrule.numpy.where(mask, x, 0) instead.")
+            else:
+                arr = np.asarray(arr)
+                if arr.dtype == object or arr.dtype.kind not in "iub":
+                    raise IndexError(f"invalid index {item!r} of dtype {arr.dtype}. {_INDEX_HELP}")
+            if get_aval(arr).dtype.kind == "b":
+                for part in np.nonzero(arr):
+                    spec.append(("a", len(arrays)))
+                    arrays.append(part)
+                continue
+            spec.append(("a", len(arrays)))
+            arrays.append(arr)
+    return tuple(spec), arrays
+
+
+def build_index(spec, arrays):
+    out = []
+    for s in spec:
+        kind = s[0]
+        if kind == "n":
+            out.append(None)
+        elif kind == "e":
+            out.append(Ellipsis)
+        elif kind == "s":
+            out.append(slice(*s[1:]))
+        elif kind == "i":
+            out.append(s[1])
+        else:
+            out.append(arrays[s[1]])
+    return tuple(out)
+
+
+def is_basic(spec):
+    return all(s[0] != "a" for s in spec)
+
+
+def _indexed_shape(shape, spec, array_avals):
+    dummy = np.broadcast_to(np.zeros((), np.bool_), shape)
+    arrays = [np.zeros(a.shape, np.intp) for a in array_avals]
+    try:
+        return dummy[build_index(spec, arrays)].shape
+    except IndexError as e:
+        raise IndexError(f"{e} (array of shape {shape}). {_INDEX_HELP}") from None
+
+
+# --- gather ---------------------------------------------------------------------------
+getitem_p = Primitive("getitem")
+getitem_p.impl = lambda xp, x, *arrays, spec: x[build_index(spec, arrays)]
+getitem_p.abstract_eval = lambda a, *arr, spec: ShapedArray(
+    _indexed_shape(a.shape, spec, arr), a.dtype, a.weak_type)
+deflinear(getitem_p, linear_argnums=(0,), transpose=lambda ct, x, *arrays, spec: [
+    scatter_add_p.bind(np.zeros(x.aval.shape, x.aval.dtype), ct, *arrays, spec=spec)]
+    + [None] * len(arrays))
+
+
+def getitem(x, idx):
+    """``x[idx]`` with NumPy semantics."""
+    spec, arrays = parse_index(idx, get_aval(x).ndim)
+    return getitem_p.bind(x, *arrays, spec=spec)
+
+
+# --- scatter ----------------------------------------------------------------------------
+def _scatter_add_impl(xp, x, updates, *arrays, spec):
+    out = xp.array(x, copy=True, dtype=np.result_type(x, updates))
+    index = build_index(spec, arrays)
+    if is_basic(spec):
+        out[index] += updates
+    elif xp is np:
+        np.add.at(out, index, updates)
+    else:
+        _foreign_scatter_add(xp, out, index, updates)
+    return out
+
+
+def _foreign_scatter_add(xp, out, index, updates):
+    if xp.__name__.startswith("cupy"):
+        import cupyx
+
+        cupyx.scatter_add(out, index, updates)
+        return
+    raise TypeError(f"scatter-add with integer index arrays is not available for {xp.__name__} "
+                    "arrays. Convert to NumPy or CuPy first.")
+
+
+def _scatter_set_impl(xp, x, updates, *arrays, spec):
+    out = xp.array(x, copy=True, dtype=np.result_type(x, updates))
+    out[build_index(spec, arrays)] = updates
+    return out
+
+
+def _scatter_abstract_eval(a, u, *arrays, spec):
+    return ShapedArray(a.shape, np.result_type(a.dummy(), u.dummy()), a.weak_type)
+
+
+def _scatter_add_transpose(ct, x, updates, *arrays, spec):
+    out = [ct if is_undefined(x) else None]
+    if is_undefined(updates):
+        out.append(unbroadcast(getitem_p.bind(ct, *arrays, spec=spec), updates.aval))
+    else:
+        out.append(None)
+    return out + [None] * len(arrays)
+
+
+def _scatter_set_transpose(ct, x, updates, *arrays, spec):
+    out = [scatter_set_p.bind(ct, 0.0, *arrays, spec=spec) if is_undefined(x) else None]
+    if is_undefined(updates):
+        out.append(unbroadcast(getitem_p.bind(ct, *arrays, spec=spec), updates.aval))
+    else:
+        out.append(None)
+    return out + [None] * len(arrays)
+
+
+scatter_add_p = Primitive("scatter_add")
+scatter_add_p.impl = _scatter_add_impl
+scatter_add_p.abstract_eval = _scatter_abstract_eval
+deflinear(scatter_add_p, linear_argnums=(0, 1), transpose=_scatter_add_transpose)
+
+scatter_set_p = Primitive("scatter_set")
+scatter_set_p.impl = _scatter_set_impl
+scatter_set_p.abstract_eval = _scatter_abstract_eval
+deflinear(scatter_set_p, linear_argnums=(0, 1), transpose=_scatter_set_transpose)
+
+
+def has_duplicates(shape, spec, arrays) -> bool:
+    """Whether an index with integer arrays selects some element more than once."""
+    if is_basic(spec):
+        return False
+    positions = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+    concrete = [np.asarray(a) if not isinstance(a, Tracer) else None for a in arrays]
+    if any(c is None for c in concrete):
+        return True
+    picked = positions[build_index(spec, concrete)].ravel()
+    return np.unique(picked).size < picked.size

@@ -1,0 +1,152 @@
+"""Multilinear primitives: matrix products and einsum."""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
+from ..interpreters.linearize import is_undefined
+from ._rules import defjvp, match_tangent, transpose_each, unbroadcast
+from .elementwise import add
+from .shape import transpose
+
+
+def _swap_last(x):
+    nd = get_aval(x).ndim
+    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _matmul_abstract_eval(a, b):
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError("matmul primitive needs operands with at least 2 dimensions")
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
+                         f"{a.shape[-1]} (last axis of the first) != {b.shape[-2]} "
+                         "(second-to-last axis of the second)")
+    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    dtype = np.result_type(a.dummy(), b.dummy())
+    return ShapedArray(batch + (a.shape[-2], b.shape[-1]), dtype)
+
+
+matmul_p = Primitive("matmul")
+matmul_p.impl = lambda xp, a, b: xp.matmul(a, b)
+matmul_p.abstract_eval = _matmul_abstract_eval
+matmul = matmul_p.bind
+defjvp(matmul_p, lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
+matmul_p.transpose = transpose_each(lambda ct, a, b: matmul(ct, _swap_last(b)),
+                                    lambda ct, a, b: matmul(_swap_last(a), ct))
+
+
+# --- einsum ------------------------------------------------------------------------------
+def normalize_subscripts(subscripts: str, shapes):
+    """Explicit einsum subscripts without ellipses, e.g. ``'...ij,jk'`` -> ``'aij,jk->aik'``."""
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        ins, out = subscripts.split("->")
+    else:
+        ins, out = subscripts, None
+    terms = ins.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(terms)} operands, "
+                         f"but {len(shapes)} were given")
+    used = set(subscripts) - set(".,->")
+    free = iter(c for c in string.ascii_letters if c not in used)
+    ell_rank = max((len(s) - (len(t) - 3) for t, s in zip(terms, shapes) if "..." in t),
+                   default=0)
+    ell = "".join(next(free) for _ in range(ell_rank))
+    new_terms = []
+    for t, s in zip(terms, shapes):
+        if "..." in t:
+            k = len(s) - (len(t) - 3)
+            t = t.replace("...", ell[ell_rank - k:])
+        if len(t) != len(s):
+            raise ValueError(f"einsum: term {t!r} has {len(t)} indices but its operand has "
+                             f"{len(s)} dimensions")
+        new_terms.append(t)
+    if out is None:
+        counts = {}
+        for t in new_terms:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return ",".join(new_terms) + "->" + out
+
+
+def _einsum_abstract_eval(*avals, subscripts):
+    ins, out = subscripts.split("->")
+    sizes = {}
+    for term, a in zip(ins.split(","), avals):
+        for c, n in zip(term, a.shape):
+            if sizes.get(c, n) != n and n != 1 and sizes[c] != 1:
+                raise ValueError(f"einsum: index {c!r} has sizes {sizes[c]} and {n}")
+            sizes[c] = max(sizes.get(c, n), n)
+    dtype = np.result_type(*[a.dummy() for a in avals])
+    return ShapedArray(tuple(sizes[c] for c in out), dtype)
+
+
+def _einsum_impl(xp, *operands, subscripts):
+    return xp.einsum(subscripts, *operands, optimize=len(operands) > 2)
+
+
+einsum_p = Primitive("einsum")
+einsum_p.impl = _einsum_impl
+einsum_p.abstract_eval = _einsum_abstract_eval
+
+
+def einsum(subscripts, *operands):
+    shapes = [get_aval(o).shape for o in operands]
+    return einsum_p.bind(*operands, subscripts=normalize_subscripts(subscripts, shapes))
+
+
+def _einsum_jvp(primals, tangents, subscripts):
+    ans = einsum_p.bind(*primals, subscripts=subscripts)
+    out = None
+    for i, t in enumerate(tangents):
+        if type(t) is Zero:
+            continue
+        ops = list(primals)
+        ops[i] = t
+        term = einsum_p.bind(*ops, subscripts=subscripts)
+        out = term if out is None else add(out, term)
+    if out is None:
+        return ans, Zero(get_aval(ans))
+    return ans, match_tangent(out, get_aval(ans))
+
+
+def _einsum_transpose(ct, *args, subscripts):
+    ins, out = subscripts.split("->")
+    terms = ins.split(",")
+    k = next(i for i, a in enumerate(args) if is_undefined(a))
+    target = terms[k]
+    shape = args[k].aval.shape
+    used = set(subscripts)
+    free = iter(c for c in string.ascii_letters if c not in used)
+    # Letters of the target that nothing else mentions were summed out: broadcast with ones.
+    # A repeated letter (a diagonal) is renamed and tied to its twin by an identity matrix.
+    others = out + "".join(t for i, t in enumerate(terms) if i != k)
+    new_target, extra_terms, extra_ops, seen = "", [], [], set()
+    for c, n in zip(target, shape):
+        if c in seen:
+            fresh = next(free)
+            extra_terms.append(c + fresh)
+            extra_ops.append(np.eye(n, dtype=args[k].aval.dtype))
+            new_target += fresh
+            continue
+        seen.add(c)
+        if c not in others:
+            extra_terms.append(c)
+            extra_ops.append(np.ones(n, dtype=args[k].aval.dtype))
+        new_target += c
+    in_terms = [out] + [t for i, t in enumerate(terms) if i != k] + extra_terms
+    operands = [ct] + [a for i, a in enumerate(args) if i != k] + extra_ops
+    res = einsum_p.bind(*operands, subscripts=",".join(in_terms) + "->" + new_target)
+    res = unbroadcast(res, args[k].aval) if get_aval(res).shape == shape else res
+    return [res if i == k else None for i in range(len(args))]
+
+
+einsum_p.jvp = _einsum_jvp
+einsum_p.transpose = _einsum_transpose

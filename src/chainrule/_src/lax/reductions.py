@@ -1,0 +1,181 @@
+"""Reductions and cumulative operations along static axes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, Zero, get_aval
+from ._rules import deflinear, defnondiff
+from .elementwise import div, eq, le, lt, mul, select
+from .shape import broadcast_to, concatenate, expand_dims, moveaxis, reshape, rev, slice_axis
+
+
+def _reduced_shape(shape, axes):
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def _reduction(name, np_name, dtype_rule=None):
+    prim = Primitive(name)
+    prim.impl = lambda xp, x, axes: getattr(xp, np_name)(x, axis=axes)
+
+    def abstract_eval(a, axes):
+        dtype = dtype_rule(a.dtype) if dtype_rule else a.dtype
+        return ShapedArray(_reduced_shape(a.shape, axes), dtype)
+    prim.abstract_eval = abstract_eval
+    return prim
+
+
+def _sum_dtype(dtype):
+    return np.sum(np.zeros((1,), dtype)).dtype
+
+
+reduce_sum_p = _reduction("reduce_sum", "sum", _sum_dtype)
+reduce_max_p = _reduction("reduce_max", "max")
+reduce_min_p = _reduction("reduce_min", "min")
+reduce_prod_p = _reduction("reduce_prod", "prod", _sum_dtype)
+reduce_and_p = defnondiff(_reduction("reduce_and", "all", lambda d: np.dtype(bool)))
+reduce_or_p = defnondiff(_reduction("reduce_or", "any", lambda d: np.dtype(bool)))
+
+
+def reduce_sum(x, axes):
+    return reduce_sum_p.bind(x, axes=tuple(axes))
+
+
+def reduce_max(x, axes):
+    return reduce_max_p.bind(x, axes=tuple(axes))
+
+
+def reduce_min(x, axes):
+    return reduce_min_p.bind(x, axes=tuple(axes))
+
+
+def reduce_prod(x, axes):
+    return reduce_prod_p.bind(x, axes=tuple(axes))
+
+
+def reduce_and(x, axes):
+    return reduce_and_p.bind(x, axes=tuple(axes))
+
+
+def reduce_or(x, axes):
+    return reduce_or_p.bind(x, axes=tuple(axes))
+
+
+def _expand_reduced(y, shape, axes):
+    """Broadcast a reduced value back to the operand's shape."""
+    kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return broadcast_to(reshape(y, kept), shape)
+
+
+deflinear(reduce_sum_p, transpose=lambda ct, x, axes: [
+    _expand_reduced(ct, x.aval.shape, axes)])
+
+
+def _chooser_jvp(prim):
+    # Ties share the derivative evenly: deterministic and symmetric.
+    def jvp(primals, tangents, axes):
+        (x,), (t,) = primals, tangents
+        ans = prim.bind(x, axes=axes)
+        shape = get_aval(x).shape
+        hits = select(eq(x, _expand_reduced(ans, shape, axes)), 1.0, 0.0)
+        counts = reduce_sum(hits, axes)
+        return ans, div(reduce_sum(mul(t, hits), axes), counts)
+    prim.jvp = jvp
+
+
+_chooser_jvp(reduce_max_p)
+_chooser_jvp(reduce_min_p)
+
+
+def _exclusive_cumprod(x, axis, reverse=False):
+    """Product of the elements strictly before (or after) each position along ``axis``."""
+    n = get_aval(x).shape[axis]
+    if reverse:
+        return rev(_exclusive_cumprod(rev(x, (axis,)), axis), (axis,))
+    ones_shape = list(get_aval(x).shape)
+    ones_shape[axis] = 1
+    ones = np.ones(ones_shape, get_aval(x).dtype)
+    shifted = concatenate([ones, slice_axis(x, axis, 0, n - 1)], axis) if n > 1 else ones
+    return cumprod(shifted, axis)
+
+
+def _reduce_prod_jvp(primals, tangents, axes):
+    # d prod = sum_j t_j * prod_{k != j} x_k, with the product of the others taken as
+    # (product before j) * (product after j): exact when x has zeros, no division.
+    (x,), (t,) = primals, tangents
+    ans = reduce_prod(x, axes)
+    shape = get_aval(x).shape
+    if not axes or any(shape[a] == 0 for a in axes):
+        return ans, Zero(get_aval(ans))
+    front = moveaxis(x, axes, tuple(range(-len(axes), 0)))
+    tfront = moveaxis(t, axes, tuple(range(-len(axes), 0)))
+    flat_shape = get_aval(front).shape[:-len(axes)] + (-1,)
+    xf, tf = reshape(front, flat_shape), reshape(tfront, flat_shape)
+    others = mul(_exclusive_cumprod(xf, -1 % len(flat_shape)),
+                 _exclusive_cumprod(xf, -1 % len(flat_shape), reverse=True))
+    return ans, reduce_sum(mul(tf, others), (len(flat_shape) - 1,))
+
+
+reduce_prod_p.jvp = _reduce_prod_jvp
+
+# --- arg-reductions --------------------------------------------------------------------
+argmax_p = Primitive("argmax")
+argmin_p = Primitive("argmin")
+for _p, _name in ((argmax_p, "argmax"), (argmin_p, "argmin")):
+    _p.impl = (lambda n: lambda xp, x, axis, keepdims: getattr(xp, n)(
+        x, axis=axis, keepdims=keepdims))(_name)
+    _p.abstract_eval = lambda a, axis, keepdims: ShapedArray(
+        (tuple(1 for _ in a.shape) if keepdims else ()) if axis is None else
+        tuple((1 if keepdims else None) if i == axis else n for i, n in enumerate(a.shape)
+              if keepdims or i != axis), np.int64)
+    defnondiff(_p)
+
+# --- cumulative ------------------------------------------------------------------------
+cumsum_p = Primitive("cumsum")
+cumsum_p.impl = lambda xp, x, axis: xp.cumsum(x, axis=axis)
+cumsum_p.abstract_eval = lambda a, axis: ShapedArray(a.shape, _sum_dtype(a.dtype))
+cumprod_p = Primitive("cumprod")
+cumprod_p.impl = lambda xp, x, axis: xp.cumprod(x, axis=axis)
+cumprod_p.abstract_eval = lambda a, axis: ShapedArray(a.shape, _sum_dtype(a.dtype))
+
+
+def cumsum(x, axis):
+    return cumsum_p.bind(x, axis=axis)
+
+
+def cumprod(x, axis):
+    return cumprod_p.bind(x, axis=axis)
+
+
+deflinear(cumsum_p, transpose=lambda ct, x, axis: [rev(cumsum(rev(ct, (axis,)), axis),
+                                                       (axis,))])
+
+
+def _cumprod_jvp(primals, tangents, axis):
+    # Before the first zero z along the axis: d out = out * cumsum(t / x).  From z on,
+    # only x_z's own tangent survives: d out_i = t_z * prod_{k<z} x_k * prod_{z<k<=i} x_k.
+    (x,), (t,) = primals, tangents
+    ans = cumprod(x, axis)
+    shape = get_aval(x).shape
+    n = shape[axis]
+    if n == 0:
+        return ans, Zero(get_aval(ans))
+    pos_shape = [1] * len(shape)
+    pos_shape[axis] = n
+    pos = np.arange(n).reshape(pos_shape)
+    is_zero = eq(x, 0)
+    seen = cumsum(select(is_zero, 1, 0), axis)
+    first = reduce_sum(select(eq(seen, 0), 1, 0), (axis,))  # index of the first zero
+    first = expand_dims(first, (axis,))
+    before = lt(pos, first)
+    safe_x = select(is_zero, 1.0, x)
+    head = mul(ans, cumsum(div(t, safe_x), axis))
+    at_zero = eq(pos, first)
+    t_z = reduce_sum(select(at_zero, t, 0.0), (axis,))
+    prefix = reduce_prod(select(before, x, 1.0), (axis,))
+    tail = cumprod(select(le(pos, first), 1.0, x), axis)
+    tail = mul(expand_dims(mul(t_z, prefix), (axis,)), tail)
+    return ans, select(before, head, tail)
+
+
+cumprod_p.jvp = _cumprod_jvp

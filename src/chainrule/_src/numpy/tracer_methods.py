@@ -1,0 +1,266 @@
+"""Make tracers behave like ``numpy.ndarray``: operators, methods and NumPy's protocols.
+
+Plain NumPy calls on a tracer (``numpy.sin(t)``, ``numpy.sum(t)``) arrive through
+``__array_ufunc__`` / ``__array_function__`` and are routed to ``chainrule.numpy``; where
+that is impossible (``numpy.asarray(t)``, ``float(t)`` on a value that carries a
+derivative) the error says so instead of silently dropping the derivative.
+"""
+
+from __future__ import annotations
+
+
+from ..core import Tracer
+
+
+class _IndexUpdateRef:
+    def __init__(self, array, index):
+        self.array, self.index = array, index
+
+    def set(self, values):
+        from .indexing import index_update
+
+        return index_update(self.array, self.index, values, "set")
+
+    def add(self, values):
+        from .indexing import index_update
+
+        return index_update(self.array, self.index, values, "add")
+
+    def multiply(self, values):
+        from .indexing import index_update
+
+        return index_update(self.array, self.index, values, "multiply")
+
+    def min(self, values):
+        from .indexing import index_update
+
+        return index_update(self.array, self.index, values, "min")
+
+    def max(self, values):
+        from .indexing import index_update
+
+        return index_update(self.array, self.index, values, "max")
+
+    def get(self):
+        from .indexing import getitem
+
+        return getitem(self.array, self.index)
+
+
+class IndexUpdateHelper:
+    """``at(x)[idx].set(v)`` and friends: functional updates that return a new array.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> x = cnp.zeros(3)
+    >>> cnp.at(x)[1].set(5.0)
+    array([0., 5., 0.])
+    >>> x  # unchanged
+    array([0., 0., 0.])
+    """
+
+    def __init__(self, array):
+        self.array = array
+
+    def __getitem__(self, index):
+        return _IndexUpdateRef(self.array, index)
+
+
+def _cnp():
+    import chainrule.numpy as cnp
+
+    return cnp
+
+
+def _binary(name, reflected=False):
+    def op(self, other):
+        fn = getattr(_cnp(), name)
+        return fn(other, self) if reflected else fn(self, other)
+    op.__name__ = f"__{'r' if reflected else ''}{name}__"
+    return op
+
+
+_OPERATORS = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
+    "floordiv": "floor_divide", "mod": "remainder", "pow": "power", "matmul": "matmul",
+    "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+    "lshift": "left_shift", "rshift": "right_shift",
+}
+for _op, _fn in _OPERATORS.items():
+    setattr(Tracer, f"__{_op}__", _binary(_fn))
+    setattr(Tracer, f"__r{_op}__", _binary(_fn, reflected=True))
+for _op, _fn in {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+                 "eq": "equal", "ne": "not_equal"}.items():
+    setattr(Tracer, f"__{_op}__", _binary(_fn))
+Tracer.__hash__ = None
+Tracer.__neg__ = lambda self: _cnp().negative(self)
+Tracer.__pos__ = lambda self: self
+Tracer.__abs__ = lambda self: _cnp().abs(self)
+Tracer.__invert__ = lambda self: _cnp().invert(self)
+Tracer.__divmod__ = lambda self, other: (self // other, self % other)
+Tracer.__rdivmod__ = lambda self, other: (other // self, other % self)
+
+
+def _getitem(self, index):
+    return _cnp().getitem(self, index)
+
+
+def _setitem(self, index, value):
+    raise TypeError(
+        "chainrule arrays are immutable inside a transform: `x[idx] = v` would silently break "
+        "the derivative. Write `x = chainrule.numpy.at(x)[idx].set(v)` (or `x.at[idx].set(v)`; "
+        "also .add, .multiply, .min, .max), which returns the updated array.")
+
+
+def _iter(self):
+    if not self.shape:
+        raise TypeError("iteration over a 0-d array")
+    return (self[i] for i in range(self.shape[0]))
+
+
+def _scalar_conversion(kind):
+    def convert(self):
+        from .. import core
+
+        base = self
+        while isinstance(base, Tracer) and hasattr(base, "primal"):
+            base = base.primal
+        if isinstance(base, Tracer) or base is None:
+            raise TypeError(
+                f"{kind}() of a traced value whose number is not known while the program is "
+                "being traced. Use chainrule.numpy operations instead, or mark the argument "
+                "static.")
+        raise TypeError(
+            f"{kind}() of a value that is being differentiated would drop its derivative "
+            f"(silently giving a zero gradient). Keep it as an array and use chainrule.numpy "
+            f"operations; if you really want a constant, use "
+            f"{kind}(chainrule.stop_gradient(x)).") from core.LeakedTracerError(str(self))
+    return convert
+
+
+def _bool(self):
+    # Truth value of a value known now: the derivative of a branch decision is zero, so
+    # Python control flow on values works under grad and jvp.
+    base = self
+    while isinstance(base, Tracer) and hasattr(base, "primal"):
+        base = base.primal
+    if isinstance(base, Tracer):
+        return bool(base)
+    return bool(base)
+
+
+def _array(self, dtype=None, copy=None):
+    raise TypeError(
+        "A chainrule traced value cannot be converted to a NumPy array (numpy.asarray, "
+        "numpy.array, or a NumPy function that chainrule does not intercept): that would drop "
+        "its derivative. Use chainrule.numpy (for example chainrule.numpy.array or "
+        "chainrule.numpy.stack to build arrays from traced values).")
+
+
+_UFUNC_METHODS = {
+    ("add", "reduce"): "sum", ("multiply", "reduce"): "prod", ("maximum", "reduce"): "max",
+    ("minimum", "reduce"): "min", ("logical_and", "reduce"): "all",
+    ("logical_or", "reduce"): "any", ("add", "accumulate"): "cumsum",
+    ("multiply", "accumulate"): "cumprod",
+}
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    for x in inputs:
+        if isinstance(x, Tracer):
+            x.check_usable()
+    if kwargs.get("out") is not None:
+        raise TypeError(f"numpy.{ufunc.__name__}(..., out=...) cannot write into a traced "
+                        "array; drop out= and use the returned value")
+    kwargs.pop("out", None)
+    cnp = _cnp()
+    name = {"absolute": "abs", "conjugate": "conjugate"}.get(ufunc.__name__, ufunc.__name__)
+    if method == "__call__":
+        fn = getattr(cnp, name, None)
+        if fn is None:
+            raise TypeError(f"numpy.{ufunc.__name__} is not supported on traced values "
+                            "(chainrule.numpy has no differentiable version of it)")
+        if kwargs:
+            raise TypeError(f"numpy.{ufunc.__name__}: keyword arguments {sorted(kwargs)} are "
+                            "not supported on traced values")
+        return fn(*inputs)
+    if method == "outer":
+        a, b = inputs
+        a = cnp.asarray(a)
+        b = cnp.asarray(b)
+        return getattr(cnp, name)(cnp.reshape(a, a.shape + (1,) * b.ndim), b)
+    target = _UFUNC_METHODS.get((ufunc.__name__, method))
+    if target is None:
+        raise TypeError(f"numpy.{ufunc.__name__}.{method} is not supported on traced values")
+    kwargs.setdefault("axis", 0)
+    return getattr(cnp, target)(*inputs, **kwargs)
+
+
+def _array_function(self, func, types, args, kwargs):
+    cnp = _cnp()
+    module = func.__module__ or "numpy"
+    namespace = cnp
+    for part in module.split(".")[1:]:
+        namespace = getattr(namespace, part, None)
+        if namespace is None:
+            break
+    fn = getattr(namespace, func.__name__, None) if namespace is not None else None
+    if fn is None or fn is func:
+        raise TypeError(f"{module}.{func.__name__} is not supported on traced values: "
+                        "chainrule.numpy has no differentiable version of it yet")
+    return fn(*args, **kwargs)
+
+
+def _at(self):
+    return IndexUpdateHelper(self)
+
+
+def _method(name):
+    def method(self, *args, **kwargs):
+        return getattr(_cnp(), name)(self, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
+for _name in ("reshape", "sum", "mean", "max", "min", "prod", "var", "std", "ravel",
+              "squeeze", "transpose", "dot", "cumsum", "cumprod", "argmax", "argmin", "all",
+              "any", "clip", "conj", "conjugate", "round", "swapaxes", "repeat", "diagonal",
+              "trace", "take", "nonzero", "sort", "argsort", "ptp", "searchsorted", "flatten"):
+    setattr(Tracer, _name, _method(_name))
+
+
+def _reshape(self, *shape, order="C"):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return _cnp().reshape(self, shape, order=order)
+
+
+def _transpose(self, *axes):
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = axes[0]
+    return _cnp().transpose(self, axes or None)
+
+
+Tracer.reshape = _reshape
+Tracer.transpose = _transpose
+Tracer.flatten = lambda self, order="C": _cnp().ravel(self, order=order)
+Tracer.astype = lambda self, dtype, copy=True: _cnp().astype(self, dtype)
+Tracer.item = _scalar_conversion("item")
+Tracer.tolist = _scalar_conversion("tolist")
+Tracer.T = property(lambda self: _cnp().transpose(self))
+Tracer.mT = property(lambda self: _cnp().swapaxes(self, -1, -2))
+Tracer.real = property(lambda self: _cnp().real(self))
+Tracer.imag = property(lambda self: _cnp().imag(self))
+Tracer.at = property(_at)
+Tracer.__getitem__ = _getitem
+Tracer.__setitem__ = _setitem
+Tracer.__iter__ = _iter
+Tracer.__bool__ = _bool
+Tracer.__float__ = _scalar_conversion("float")
+Tracer.__int__ = _scalar_conversion("int")
+Tracer.__complex__ = _scalar_conversion("complex")
+Tracer.__index__ = _scalar_conversion("operator.index")
+Tracer.__array__ = _array
+Tracer.__array_ufunc__ = _array_ufunc
+Tracer.__array_function__ = _array_function
