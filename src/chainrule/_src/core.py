@@ -350,7 +350,13 @@ def escaped_tracer_error(tracer):
     )
 
 
-def full_lower(x):
+def concrete_value(x):
+    """The concrete array behind ``x`` (through differentiation tracers), or None if ``x``
+    is only known abstractly (staged)."""
+    while isinstance(x, Tracer):
+        x = getattr(x, "primal", None)
+        if x is None:
+            return None
     return x
 
 

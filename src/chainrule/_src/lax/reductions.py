@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, Zero, get_aval
+from ..core import Primitive, ShapedArray, Zero, concrete_value, get_aval
 from ._rules import deflinear, defnondiff
-from .elementwise import div, eq, le, lt, mul, select
+from .elementwise import div, eq, mul, select
 from .shape import broadcast_to, concatenate, expand_dims, moveaxis, reshape, rev, slice_axis
 
 
@@ -105,7 +105,9 @@ def _reduce_prod_jvp(primals, tangents, axes):
     (x,), (t,) = primals, tangents
     ans = reduce_prod(x, axes)
     shape = get_aval(x).shape
-    if not axes or any(shape[a] == 0 for a in axes):
+    if not axes:
+        return ans, t
+    if any(shape[a] == 0 for a in axes):
         return ans, Zero(get_aval(ans))
     front = moveaxis(x, axes, tuple(range(-len(axes), 0)))
     tfront = moveaxis(t, axes, tuple(range(-len(axes), 0)))
@@ -152,30 +154,26 @@ deflinear(cumsum_p, transpose=lambda ct, x, axis: [rev(cumsum(rev(ct, (axis,)), 
 
 
 def _cumprod_jvp(primals, tangents, axis):
-    # Before the first zero z along the axis: d out = out * cumsum(t / x).  From z on,
-    # only x_z's own tangent survives: d out_i = t_z * prod_{k<z} x_k * prod_{z<k<=i} x_k.
+    # Without zeros, d out = out * cumsum(t / x): an identity wherever x != 0, so every
+    # higher derivative is right too.  With exact zeros, use the (also exact) matrix form
+    # d out_i = sum_{j<=i} t_j prod_{k<=i, k!=j} x_k, which costs O(n^2) per order.
     (x,), (t,) = primals, tangents
     ans = cumprod(x, axis)
-    shape = get_aval(x).shape
-    n = shape[axis]
+    n = get_aval(x).shape[axis]
     if n == 0:
         return ans, Zero(get_aval(ans))
-    pos_shape = [1] * len(shape)
-    pos_shape[axis] = n
-    pos = np.arange(n).reshape(pos_shape)
-    is_zero = eq(x, 0)
-    seen = cumsum(select(is_zero, 1, 0), axis)
-    first = reduce_sum(select(eq(seen, 0), 1, 0), (axis,))  # index of the first zero
-    first = expand_dims(first, (axis,))
-    before = lt(pos, first)
-    safe_x = select(is_zero, 1.0, x)
-    head = mul(ans, cumsum(div(t, safe_x), axis))
-    at_zero = eq(pos, first)
-    t_z = reduce_sum(select(at_zero, t, 0.0), (axis,))
-    prefix = reduce_prod(select(before, x, 1.0), (axis,))
-    tail = cumprod(select(le(pos, first), 1.0, x), axis)
-    tail = mul(expand_dims(mul(t_z, prefix), (axis,)), tail)
-    return ans, select(before, head, tail)
+    value = concrete_value(x)
+    if value is None or not np.any(value == 0):
+        return ans, mul(ans, cumsum(div(t, x), axis))
+    nd = get_aval(x).ndim
+    xl = moveaxis(x, (axis,), (nd - 1,))
+    tl = moveaxis(t, (axis,), (nd - 1,))
+    eye = np.eye(n, dtype=bool)
+    # others[..., i, j] = prod_{k<=i, k!=j} x_k, kept for j <= i.
+    others = cumprod(select(eye, 1.0, expand_dims(xl, (nd,))), nd - 1)
+    others = select(np.tril(np.ones((n, n), bool)), others, 0.0)
+    dl = reduce_sum(mul(others, expand_dims(tl, (nd - 1,))), (nd,))
+    return ans, moveaxis(dl, (nd - 1,), (axis,))
 
 
 cumprod_p.jvp = _cumprod_jvp
