@@ -140,6 +140,16 @@ def get_aval(x) -> ShapedArray:
         ) from None
 
 
+def dtype_of(x) -> np.dtype:
+    """The dtype of ``x`` without building its abstract value (a hot helper)."""
+    if isinstance(x, Tracer):
+        return x.aval.dtype
+    t = type(x)
+    if t in _SCALAR_DTYPES:
+        return _SCALAR_DTYPES[t]
+    return x.dtype
+
+
 def is_float_dtype(dtype) -> bool:
     """True for dtypes that carry derivatives: real floating point and complex."""
     return np.dtype(dtype).kind in "fc"
@@ -262,13 +272,19 @@ def current_trace() -> Trace:
     return _current_trace.get()
 
 
-@contextlib.contextmanager
-def set_current_trace(trace: Trace):
-    token = _current_trace.set(trace)
-    try:
-        yield
-    finally:
-        _current_trace.reset(token)
+class set_current_trace:
+    """Context manager: make ``trace`` the current trace (a plain class: this is hot)."""
+
+    __slots__ = ("trace", "token")
+
+    def __init__(self, trace: Trace):
+        self.trace = trace
+
+    def __enter__(self):
+        self.token = _current_trace.set(self.trace)
+
+    def __exit__(self, *exc):
+        _current_trace.reset(self.token)
 
 
 @contextlib.contextmanager

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from ..core import (Primitive, ShapedArray, Trace, Tracer, Zero, get_aval, is_float_dtype,
+from ..core import (Primitive, ShapedArray, Trace, Tracer, Zero, dtype_of, get_aval,
                     set_current_trace)
 
 
 class JVPTracer(Tracer):
-    __slots__ = ("primal", "tangent")
+    __slots__ = ("primal", "tangent", "_aval")
 
     def __init__(self, trace, primal, tangent):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
+        self._aval = None
 
     @property
     def aval(self) -> ShapedArray:
-        return get_aval(self.primal)
+        if self._aval is None:
+            self._aval = get_aval(self.primal)
+        return self._aval
 
 
 class DifferentiationTrace(Trace):
@@ -57,7 +60,7 @@ class DifferentiationTrace(Trace):
 
     def wrap(self, primal, tangent):
         # A zero tangent needs no tracer, and integer or boolean values never carry one.
-        if type(tangent) is Zero or not is_float_dtype(get_aval(primal).dtype):
+        if type(tangent) is Zero or dtype_of(primal).kind not in "fc":
             return primal
         return self.tracer_type(self, primal, tangent)
 

@@ -12,21 +12,14 @@ from __future__ import annotations
 from ..core import (Tracer, Zero, current_trace, get_aval, is_float_dtype, new_trace,
                     primitives, tangent_aval)
 from ..ir import Program, Var
-from .jvp import DifferentiationTrace
+from .jvp import DifferentiationTrace, JVPTracer
 from .staging import StagedTracer, StagingTrace
 
 
-class LinearizeTracer(Tracer):
-    __slots__ = ("primal", "tangent")
+class LinearizeTracer(JVPTracer):
+    """A (primal, tangent) pair whose tangent is staged into the linear program."""
 
-    def __init__(self, trace, primal, tangent):
-        self._trace = trace
-        self.primal = primal
-        self.tangent = tangent
-
-    @property
-    def aval(self):
-        return get_aval(self.primal)
+    __slots__ = ()
 
 
 class LinearizeTrace(DifferentiationTrace):

@@ -40,17 +40,14 @@ class StagingTrace(Trace):
         return StagedTracer(self, Var(aval))
 
     def process(self, prim, args, params):
-        inputs = []
-        staged = False
         for x in args:
             if isinstance(x, Tracer) and x._trace is self:
-                inputs.append(x.var)
-                staged = True
-            else:
-                inputs.append(Literal(x))
-        if not staged:
+                break
+        else:
             with set_current_trace(self.parent):
                 return prim.bind(*args, **params)
+        inputs = [x.var if isinstance(x, Tracer) and x._trace is self else Literal(x)
+                  for x in args]
         if prim.abstract_eval is None:
             raise TypeError(f"primitive {prim.name!r} has no abstract evaluation rule")
         out_avals = prim.abstract_eval(*[a.aval for a in inputs], **params)

@@ -35,14 +35,11 @@ def elementwise(name: str, np_name: str | None = None, impl=None) -> Primitive:
 
 def match_tangent(t, aval):
     """Broadcast and cast a tangent contribution to the output's shape and dtype."""
-    from .shape import broadcast_to
-    from .elementwise import convert_element_type
-
     taval = get_aval(t)
     if taval.shape != aval.shape:
-        t = broadcast_to(t, aval.shape)
+        t = _shape.broadcast_to(t, aval.shape)
     if taval.dtype != aval.dtype and is_float_dtype(aval.dtype) and not taval.weak_type:
-        t = convert_element_type(t, aval.dtype)
+        t = _elementwise.convert_element_type(t, aval.dtype)
     return t
 
 
@@ -52,8 +49,6 @@ def defjvp(prim: Primitive, *rules):
     A rule of ``None`` marks an argument with no derivative.  Contributions of nonzero
     tangents are added; each is broadcast to the output's shape.
     """
-    from .elementwise import add
-
     def jvp(primals, tangents, **params):
         ans = prim.bind(*primals, **params)
         out = None
@@ -61,7 +56,7 @@ def defjvp(prim: Primitive, *rules):
             if rule is None or type(t) is Zero:
                 continue
             c = rule(t, ans, *primals, **params)
-            out = c if out is None else add(out, c)
+            out = c if out is None else _elementwise.add(out, c)
         aval = get_aval(ans)
         if out is None or not is_float_dtype(aval.dtype):
             return ans, Zero(aval)
@@ -112,10 +107,6 @@ def deflinear(prim: Primitive, linear_argnums=None, transpose=None):
 
 def unbroadcast(ct, aval: ShapedArray):
     """Sum ``ct`` down to ``aval``'s shape: the transpose of NumPy broadcasting."""
-    from .reductions import reduce_sum
-    from .shape import reshape
-    from .elementwise import convert_element_type, real
-
     cshape = get_aval(ct).shape
     shape = aval.shape
     if cshape != shape:
@@ -123,15 +114,15 @@ def unbroadcast(ct, aval: ShapedArray):
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and cshape[lead + i] != 1)
         if axes:
-            ct = reduce_sum(ct, axes=axes)
+            ct = _reductions.reduce_sum(ct, axes=axes)
         if get_aval(ct).shape != shape:
-            ct = reshape(ct, shape)
+            ct = _shape.reshape(ct, shape)
     cdtype = get_aval(ct).dtype
     if cdtype != aval.dtype and is_float_dtype(aval.dtype):
         if cdtype.kind == "c" and aval.dtype.kind != "c":
-            ct = real(ct)
+            ct = _elementwise.real(ct)
         if get_aval(ct).dtype != aval.dtype:
-            ct = convert_element_type(ct, aval.dtype)
+            ct = _elementwise.convert_element_type(ct, aval.dtype)
     return ct
 
 
@@ -153,3 +144,8 @@ def transpose_each(*rules):
 
 def zeros(aval: ShapedArray):
     return np.zeros(aval.shape, aval.dtype)
+
+
+# The rule helpers above call primitives from modules that import this one; the package's
+# __init__ binds these once every module is loaded.
+_elementwise = _reductions = _shape = None

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import lax
 from ..core import get_aval
+from .fastpath import numpy_fast_path
 
 
 def normalize_axes(axis, ndim, name="axis"):
@@ -17,10 +18,10 @@ def normalize_axes(axis, ndim, name="axis"):
     for a in axes:
         if not isinstance(a, (int, np.integer)):
             raise TypeError(f"{name} must be an integer or a tuple of integers, got {a!r}")
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < (ndim or 1):
             raise np.exceptions.AxisError(
                 f"{name} {a} is out of bounds for an array of dimension {ndim}")
-        out.append(int(a) % max(ndim, 1))
+        out.append(int(a) % (ndim or 1))
     if len(set(out)) != len(out):
         raise ValueError(f"duplicate value in {name}: {axis!r}")
     return tuple(sorted(out))
@@ -40,6 +41,7 @@ def _reduce(prim_fn, a, axis, keepdims, dtype=None):
     return _keep(prim_fn(a, axes), aval.shape, axes, keepdims)
 
 
+@numpy_fast_path(np.sum)
 def sum(a, axis=None, dtype=None, keepdims=False):  # noqa: A001
     """Sum of elements over ``axis``.
 
@@ -52,6 +54,7 @@ def sum(a, axis=None, dtype=None, keepdims=False):  # noqa: A001
     return _reduce(lax.reduce_sum, a, axis, keepdims, dtype)
 
 
+@numpy_fast_path(np.prod)
 def prod(a, axis=None, dtype=None, keepdims=False):
     """Product of elements over ``axis``; the derivative is exact also with zeros.
 
@@ -70,6 +73,7 @@ def _check_nonempty(a, axes, name):
         raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
 
 
+@numpy_fast_path(np.max)
 def max(a, axis=None, keepdims=False):  # noqa: A001
     """Maximum over ``axis``.  At ties the derivative is shared evenly among the maxima.
 
@@ -83,6 +87,7 @@ def max(a, axis=None, keepdims=False):  # noqa: A001
     return _reduce(lax.reduce_max, a, axis, keepdims)
 
 
+@numpy_fast_path(np.min)
 def min(a, axis=None, keepdims=False):  # noqa: A001
     """Minimum over ``axis``.  At ties the derivative is shared evenly among the minima."""
     _check_nonempty(a, normalize_axes(axis, get_aval(a).ndim), "minimum")
@@ -92,11 +97,13 @@ def min(a, axis=None, keepdims=False):  # noqa: A001
 amax, amin = max, min
 
 
+@numpy_fast_path(np.all)
 def all(a, axis=None, keepdims=False):  # noqa: A001
     """Whether all elements are true (no derivative)."""
     return _reduce(lax.reduce_and, a, axis, keepdims)
 
 
+@numpy_fast_path(np.any)
 def any(a, axis=None, keepdims=False):  # noqa: A001
     """Whether any element is true (no derivative)."""
     return _reduce(lax.reduce_or, a, axis, keepdims)
@@ -109,6 +116,7 @@ def _count(shape, axes):
     return n
 
 
+@numpy_fast_path(np.mean)
 def mean(a, axis=None, dtype=None, keepdims=False):
     """Arithmetic mean over ``axis``.
 
@@ -126,6 +134,7 @@ def mean(a, axis=None, dtype=None, keepdims=False):
     return lax.div(sum(a, axes, dtype, keepdims), float(n) if n else np.nan)
 
 
+@numpy_fast_path(np.var)
 def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom.
 
@@ -146,6 +155,7 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
     return lax.div(sum(sq, axes, None, keepdims), float(n) if n > 0 else np.nan)
 
 
+@numpy_fast_path(np.std)
 def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
     """Standard deviation over ``axis`` with ``ddof`` delta degrees of freedom."""
     return lax.sqrt(var(a, axis, dtype, ddof, keepdims))
@@ -160,11 +170,13 @@ def _arg(prim, a, axis, keepdims):
     return prim.bind(a, axis=axis, keepdims=bool(keepdims))
 
 
+@numpy_fast_path(np.argmax)
 def argmax(a, axis=None, keepdims=False):
     """Index of the maximum (first one at ties).  Integer result, no derivative."""
     return _arg(lax.argmax_p, a, axis, keepdims)
 
 
+@numpy_fast_path(np.argmin)
 def argmin(a, axis=None, keepdims=False):
     """Index of the minimum (first one at ties).  Integer result, no derivative."""
     return _arg(lax.argmin_p, a, axis, keepdims)
@@ -181,6 +193,7 @@ def _cumulative(fn, a, axis, dtype):
     return fn(a, axis)
 
 
+@numpy_fast_path(np.cumsum)
 def cumsum(a, axis=None, dtype=None):
     """Cumulative sum along ``axis`` (of the flattened array when None).
 
@@ -193,6 +206,7 @@ def cumsum(a, axis=None, dtype=None):
     return _cumulative(lax.cumsum, a, axis, dtype)
 
 
+@numpy_fast_path(np.cumprod)
 def cumprod(a, axis=None, dtype=None):
     """Cumulative product along ``axis``; the derivative is exact also with zeros."""
     return _cumulative(lax.cumprod, a, axis, dtype)

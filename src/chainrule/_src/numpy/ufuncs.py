@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import lax
 from ..core import get_aval
+from .fastpath import PLAIN_TYPES, numpy_fast_path
 
 _DOC = """{summary}
 
@@ -21,11 +22,16 @@ Examples
 
 def _make(name, prim, nargs, summary, np_name=None, extra="", example=None):
     bind = prim.bind
+    np_fn = getattr(np, np_name or name)
     if nargs == 1:
         def fn(x, /):
+            if type(x) in PLAIN_TYPES:
+                return np_fn(x)
             return bind(x)
     else:
         def fn(x1, x2, /):
+            if type(x1) in PLAIN_TYPES and type(x2) in PLAIN_TYPES:
+                return np_fn(x1, x2)
             return bind(x1, x2)
     fn.__name__ = fn.__qualname__ = name
     fn.__module__ = "chainrule.numpy"
@@ -100,6 +106,7 @@ fix = _make("fix", lax.trunc_p, 1, "Round towards zero.", np_name="fix",
 bitwise_not = invert  # noqa: F821 - defined in the loop above
 
 
+@numpy_fast_path(np.round)
 def round(a, decimals=0):  # noqa: A001 - mirrors numpy.round
     """Round to ``decimals`` decimals (half to even).  Its derivative is zero.
 
@@ -120,6 +127,7 @@ def positive(x, /):
     return x
 
 
+@numpy_fast_path(np.square, 1)
 def square(x, /):
     """``x * x``, elementwise.
 
@@ -137,6 +145,7 @@ def reciprocal(x, /):
     return lax.div(1.0, x)
 
 
+@numpy_fast_path(np.float_power, 2)
 def float_power(x1, x2, /):
     """``x1 ** x2`` computed in at least float64, like :func:`numpy.float_power`."""
     def up(x):
@@ -145,11 +154,13 @@ def float_power(x1, x2, /):
     return lax.pow(up(x1), up(x2))
 
 
+@numpy_fast_path(np.deg2rad, 1)
 def deg2rad(x, /):
     """Degrees to radians."""
     return lax.mul(x, np.pi / 180.0)
 
 
+@numpy_fast_path(np.rad2deg, 1)
 def rad2deg(x, /):
     """Radians to degrees."""
     return lax.mul(x, 180.0 / np.pi)
@@ -158,16 +169,19 @@ def rad2deg(x, /):
 radians, degrees = deg2rad, rad2deg
 
 
+@numpy_fast_path(np.fmax, 2)
 def fmax(x1, x2, /):
     """Elementwise maximum that ignores NaN (returns the other argument)."""
     return lax.select(lax.isnan(x2), x1, lax.select(lax.isnan(x1), x2, lax.maximum(x1, x2)))
 
 
+@numpy_fast_path(np.fmin, 2)
 def fmin(x1, x2, /):
     """Elementwise minimum that ignores NaN (returns the other argument)."""
     return lax.select(lax.isnan(x2), x1, lax.select(lax.isnan(x1), x2, lax.minimum(x1, x2)))
 
 
+@numpy_fast_path(np.clip, 1)
 def clip(a, a_min=None, a_max=None):
     """Limit values to ``[a_min, a_max]``; the derivative is 1 inside, 0 outside.
 
@@ -187,6 +201,7 @@ def clip(a, a_min=None, a_max=None):
     return out
 
 
+@numpy_fast_path(np.sinc, 1)
 def sinc(x, /):
     """Normalized sinc, ``sin(pi x) / (pi x)``, with its derivatives exact at 0.
 
@@ -210,6 +225,7 @@ def sinc(x, /):
     return lax.select(small, taylor, exact)
 
 
+@numpy_fast_path(np.nan_to_num, 1)
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """Replace NaN and infinities by finite numbers; the derivative there is zero.
 
@@ -230,16 +246,19 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return lax.select(lax.isneginf(x), neginf, out)
 
 
+@numpy_fast_path(np.real, 1)
 def real(val):
     """Real part."""
     return lax.real(val)
 
 
+@numpy_fast_path(np.imag, 1)
 def imag(val):
     """Imaginary part."""
     return lax.imag(val)
 
 
+@numpy_fast_path(np.conjugate, 1)
 def conjugate(x, /):
     """Complex conjugate."""
     return lax.conj(x)

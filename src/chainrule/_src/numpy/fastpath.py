@@ -1,0 +1,75 @@
+"""The plain-array fast path of ``chainrule.numpy``.
+
+A plain NumPy array or Python number is a constant to every transform, so when all the
+array arguments of a ``chainrule.numpy`` function are plain, the result is exactly what
+NumPy computes: the function calls NumPy directly and costs one type check per array
+argument.  Anything else (tracers, CuPy or Dask arrays, lists) takes the general path
+through the primitives.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, np.float64, np.float32, np.float16,
+                         np.int64, np.int32, np.bool_, np.complex128, np.complex64})
+
+
+def numpy_fast_path(np_fn, arrays=1):
+    """Decorate a ``chainrule.numpy`` function with the plain-array fast path.
+
+    Parameters
+    ----------
+    np_fn : callable
+        The NumPy function with the same signature and semantics.
+    arrays : int or tuple of str
+        Names of the array arguments to check (an int ``k``: the first ``k`` parameters).
+
+    The wrapper is generated with the decorated function's own signature, so the check
+    costs no argument packing.
+    """
+    def decorate(fn):
+        sig = inspect.signature(fn)
+        names = list(sig.parameters)
+        checked = names[:arrays] if isinstance(arrays, int) else list(arrays)
+        call = []
+        for name, p in sig.parameters.items():
+            if p.kind is p.VAR_POSITIONAL:
+                call.append(f"*{name}")
+            elif p.kind is p.VAR_KEYWORD:
+                call.append(f"**{name}")
+            elif p.kind is p.POSITIONAL_ONLY:
+                call.append(name)
+            else:
+                call.append(f"{name}={name}")
+        defaults = {f"_d_{n}": p.default for n, p in sig.parameters.items()
+                    if p.default is not p.empty}
+        params = []
+        for name, p in sig.parameters.items():
+            text = {p.VAR_POSITIONAL: f"*{name}", p.VAR_KEYWORD: f"**{name}"}.get(p.kind, name)
+            if p.default is not p.empty:
+                text += f"=_d_{name}"
+            params.append(text)
+        # Re-insert the markers for positional-only and keyword-only parameters.
+        kinds = [p.kind for p in sig.parameters.values()]
+        if inspect.Parameter.POSITIONAL_ONLY in kinds:
+            last = max(i for i, k in enumerate(kinds) if k is inspect.Parameter.POSITIONAL_ONLY)
+            params.insert(last + 1, "/")
+        if inspect.Parameter.KEYWORD_ONLY in kinds and inspect.Parameter.VAR_POSITIONAL not in kinds:
+            first = kinds.index(inspect.Parameter.KEYWORD_ONLY)
+            params.insert(first + (1 if "/" in params[:first + 1] else 0), "*")
+        cond = " and ".join(f"type({n}) in _PLAIN" for n in checked)
+        args = ", ".join(call)
+        src = (f"def {fn.__name__}({', '.join(params)}):\n"
+               f"    if {cond}:\n"
+               f"        return _numpy({args})\n"
+               f"    return _general({args})\n")
+        namespace = {"_PLAIN": PLAIN_TYPES, "_numpy": np_fn, "_general": fn, **defaults}
+        exec(compile(src, f"<chainrule fast path for {fn.__name__}>", "exec"), namespace)
+        wrapper = functools.update_wrapper(namespace[fn.__name__], fn)
+        wrapper.__wrapped__ = fn
+        return wrapper
+    return decorate
