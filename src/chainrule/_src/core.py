@@ -150,6 +150,13 @@ def dtype_of(x) -> np.dtype:
     return x.dtype
 
 
+def shape_of(x) -> tuple:
+    """The shape of ``x`` without building its abstract value (a hot helper)."""
+    if isinstance(x, Tracer):
+        return x.aval.shape
+    return getattr(x, "shape", ())
+
+
 def is_float_dtype(dtype) -> bool:
     """True for dtypes that carry derivatives: real floating point and complex."""
     return np.dtype(dtype).kind in "fc"
@@ -163,17 +170,25 @@ def is_float_dtype(dtype) -> bool:
 class Zero:
     """A tangent or cotangent known to be zero: operations on it are skipped."""
 
-    __slots__ = ("aval",)
+    __slots__ = ("_aval", "_like")
 
     def __init__(self, aval: ShapedArray):
-        self.aval = aval
+        self._aval = aval
+
+    @property
+    def aval(self) -> ShapedArray:
+        if self._aval is None:  # made by ``like``: most are skipped before anyone asks
+            self._aval = tangent_aval(get_aval(self._like))
+        return self._aval
 
     def __repr__(self):
         return f"Zero({self.aval})"
 
     @staticmethod
     def like(x):
-        return Zero(tangent_aval(get_aval(x)))
+        z = Zero(None)
+        z._like = x
+        return z
 
 
 def tangent_aval(aval: ShapedArray) -> ShapedArray:
@@ -389,12 +404,19 @@ def _result_dtype_cached(fn, key, params):
     return np.result_type(out)
 
 
+_result_dtypes: dict = {}
+
+
 def elementwise_result_dtype(prim: Primitive, avals, params) -> tuple[np.dtype, bool]:
     """Dtype NumPy gives for ``prim`` on these avals, and whether the result stays weak."""
-    key = tuple((a.dtype, a.weak_type) for a in avals)
-    dtype = _result_dtype_cached(prim.impl, key, tuple(sorted(params.items())))
-    weak = all(a.weak_type for a in avals)
-    return dtype, weak
+    key = (prim, *[(a.dtype, a.weak_type) for a in avals], *params.items())
+    try:
+        return _result_dtypes[key]
+    except KeyError:
+        dtypes = tuple((a.dtype, a.weak_type) for a in avals)
+        dtype = _result_dtype_cached(prim.impl, dtypes, tuple(sorted(params.items())))
+        out = _result_dtypes[key] = (dtype, all(a.weak_type for a in avals))
+        return out
 
 
 def broadcast_shapes(*shapes):

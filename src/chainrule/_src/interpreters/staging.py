@@ -8,7 +8,7 @@ computation while the primal part runs eagerly.
 
 from __future__ import annotations
 
-from ..core import Trace, Tracer, Zero, set_current_trace
+from ..core import EVAL, Trace, Tracer, Zero, namespace_of, set_current_trace
 from ..ir import Eqn, Literal, Program, Var
 
 
@@ -44,6 +44,8 @@ class StagingTrace(Trace):
             if isinstance(x, Tracer) and x._trace is self:
                 break
         else:
+            if self.parent is EVAL:  # skip a trace switch: impl rules never re-enter bind
+                return prim.impl(namespace_of(args), *args, **params)
             with set_current_trace(self.parent):
                 return prim.bind(*args, **params)
         inputs = [x.var if isinstance(x, Tracer) and x._trace is self else Literal(x)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import (Primitive, ShapedArray, Zero, broadcast_shapes, elementwise_result_dtype,
-                    get_aval, instantiate, is_float_dtype)
+from ..core import (Primitive, ShapedArray, Zero, broadcast_shapes, dtype_of,
+                    elementwise_result_dtype, get_aval, instantiate, is_float_dtype, shape_of)
 from ..interpreters.linearize import is_undefined
 
 # ---------------------------------------------------------------------------------------
@@ -107,8 +107,10 @@ def deflinear(prim: Primitive, linear_argnums=None, transpose=None):
 
 def unbroadcast(ct, aval: ShapedArray):
     """Sum ``ct`` down to ``aval``'s shape: the transpose of NumPy broadcasting."""
-    cshape = get_aval(ct).shape
+    cshape = shape_of(ct)
     shape = aval.shape
+    if cshape == shape and dtype_of(ct) == aval.dtype:
+        return ct
     if cshape != shape:
         lead = len(cshape) - len(shape)
         axes = tuple(range(lead)) + tuple(
