@@ -69,7 +69,7 @@ def prod(a, axis=None, dtype=None, keepdims=False):
 
 def _check_nonempty(a, axes, name):
     shape = get_aval(a).shape
-    if any(shape[i] == 0 for i in axes):
+    if 0 in [shape[i] for i in axes]:
         raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
 
 

@@ -1,0 +1,198 @@
+"""Public transforms: grad, jvp, vjp, linearize, Jacobians, Hessians, nesting and pytrees."""
+
+import collections
+import dataclasses
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.numpy as cnp
+from chainrule.tree_util import register_dataclass
+
+
+def f_scalar(x):
+    return cnp.sin(x) * x ** 2
+
+
+def df_scalar(x):
+    return np.cos(x) * x ** 2 + 2 * x * np.sin(x)
+
+
+def test_grad_matches_analytic():
+    assert np.isclose(cr.grad(f_scalar)(1.3), df_scalar(1.3))
+
+
+def test_third_order_grad():
+    d3 = cr.grad(cr.grad(cr.grad(lambda x: x ** 5)))(2.0)
+    assert np.isclose(d3, 60 * 2.0 ** 2)
+
+
+def test_jvp_of_grad_and_grad_of_jvp():
+    g = cr.grad(f_scalar)
+    _, t = cr.jvp(g, (1.3,), (1.0,))
+    assert np.isclose(t, cr.grad(g)(1.3))
+    h = cr.grad(lambda x: cr.jvp(f_scalar, (x,), (1.0,))[1])(1.3)
+    assert np.isclose(h, t)
+
+
+def test_nested_grad_closing_over_outer_variable():
+    assert cr.grad(lambda x: x * cr.grad(lambda y: x * y)(1.0))(2.0) == 4.0
+
+
+def test_nested_jvp_perturbation_confusion():
+    # d/dx [x * d/dy (x + y)] = 1 ; a confused implementation gives 2.
+    def outer(x):
+        return x * cr.jvp(lambda y: x + y, (1.0,), (1.0,))[1]
+    assert cr.jvp(outer, (3.0,), (1.0,))[1] == 1.0
+
+
+def test_value_and_grad_argnums_and_aux():
+    def f(x, y, z):
+        return cnp.sum(x * y) + z, {"sq": x ** 2}
+    (val, aux), (gx, gy) = cr.value_and_grad(f, argnums=(0, 1), has_aux=True)(
+        np.array([1.0, 2.0]), np.array([3.0, 4.0]), 1.0)
+    assert val == 12.0
+    np.testing.assert_allclose(gx, [3.0, 4.0])
+    np.testing.assert_allclose(gy, [1.0, 2.0])
+    np.testing.assert_allclose(aux["sq"], [1.0, 4.0])
+    assert type(aux["sq"]) is np.ndarray
+
+
+def test_grad_of_pytree_input():
+    Params = collections.namedtuple("Params", "w b")
+
+    def loss(p, x):
+        return cnp.sum((p.w * x + p.b["c"]) ** 2)
+    p = Params(np.array([1.0, 2.0]), {"c": 0.5})
+    g = cr.grad(loss)(p, np.array([1.0, -1.0]))
+    assert isinstance(g, Params)
+    np.testing.assert_allclose(g.w, [2 * 1.5 * 1, 2 * -1.5 * -1])
+    np.testing.assert_allclose(g.b["c"], 2 * 1.5 + 2 * -1.5)
+
+
+def test_registered_dataclass_pytree():
+    @register_dataclass
+    @dataclasses.dataclass
+    class Model:
+        a: np.ndarray
+        name: str = dataclasses.field(default="m", metadata={"static": True})
+
+    g = cr.grad(lambda m: cnp.sum(m.a ** 3))(Model(np.array([1.0, 2.0])))
+    assert isinstance(g, Model) and g.name == "m"
+    np.testing.assert_allclose(g.a, [3.0, 12.0])
+
+
+def test_hessian_of_dict_function():
+    def f(p):
+        return p["x"] ** 2 * p["y"] + cnp.sum(p["v"] ** 3)
+    p = {"x": 1.5, "y": 2.0, "v": np.array([1.0, 2.0])}
+    h = cr.hessian(f)(p)
+    assert np.isclose(h["x"]["x"], 2 * 2.0)
+    assert np.isclose(h["x"]["y"], 2 * 1.5)
+    assert np.isclose(h["y"]["x"], 2 * 1.5)
+    np.testing.assert_allclose(h["v"]["v"], np.diag([6.0, 12.0]))
+    np.testing.assert_allclose(h["x"]["v"], [0.0, 0.0])
+
+
+def test_jacobians_agree_in_all_modes():
+    A = np.arange(6.0).reshape(3, 2)
+
+    def f(x):
+        return cnp.tanh(A @ x) * x[0]
+    x = np.array([0.3, -0.2])
+    expected = cr.jacfwd(f)(x)
+    np.testing.assert_allclose(cr.jacrev(f)(x), expected)
+    for mode in ("auto", "fwd", "rev"):
+        np.testing.assert_allclose(cr.jacobian(f, mode=mode)(x), expected)
+    eps = 1e-6
+    numeric = np.stack([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(2)], 1)
+    np.testing.assert_allclose(expected, numeric, rtol=1e-6)
+
+
+def test_jacobian_auto_picks_cheaper_mode(monkeypatch):
+    from chainrule._src import api
+    calls = collections.Counter()
+    fwd, bwd = api._Linearized.forward, api._Linearized.backward
+    monkeypatch.setattr(api._Linearized, "forward",
+                        lambda self, t: calls.update(["fwd"]) or fwd(self, t))
+    monkeypatch.setattr(api._Linearized, "backward",
+                        lambda self, c: calls.update(["rev"]) or bwd(self, c))
+    cr.jacobian(lambda x: cnp.concatenate([x, x, x]))(np.ones(2))  # 2 inputs, 6 outputs
+    assert calls == {"fwd": 2}
+    calls.clear()
+    cr.jacobian(lambda x: cnp.sum(x) * x[:2])(np.ones(5))  # 5 inputs, 2 outputs
+    assert calls == {"rev": 2}
+
+
+def test_jacobian_shapes_for_matrix_input():
+    J = cr.jacrev(lambda m: m @ np.ones(3))(np.ones((2, 3)))
+    assert J.shape == (2, 2, 3)
+
+
+def test_linearize_and_vjp():
+    y, f_jvp = cr.linearize(f_scalar, 1.3)
+    assert np.isclose(f_jvp(2.0), 2 * df_scalar(1.3))
+    assert np.isclose(f_jvp(1.0), df_scalar(1.3))  # reusable
+    y2, f_vjp = cr.vjp(f_scalar, 1.3)
+    assert y == y2
+    (ct,) = f_vjp(1.0)
+    assert np.isclose(ct, df_scalar(1.3))
+
+
+def test_elementwise_grad():
+    x = np.linspace(-1, 1, 5)
+    np.testing.assert_allclose(cr.elementwise_grad(f_scalar)(x), df_scalar(x))
+
+
+def test_integer_inputs_carry_no_tangent():
+    def f(x, n):
+        return x ** n
+    out, t = cr.jvp(f, (2.0, 3), (1.0, 0))
+    assert out == 8.0 and t == 12.0
+    _, f_vjp = cr.vjp(f, 2.0, 3)
+    gx, gn = f_vjp(1.0)
+    assert gx == 12.0 and gn == 0
+    assert cr.grad(f)(2.0, 3) == 12.0
+
+
+def test_control_flow_on_values_under_grad():
+    def f(x):
+        if x > 0:
+            return x ** 2
+        return -x
+    assert cr.grad(f)(3.0) == 6.0
+    assert cr.grad(f)(-3.0) == -1.0
+
+
+def test_plain_numpy_calls_on_tracers_are_differentiated():
+    def f(x):
+        return np.sum(np.sin(x) * np.exp(x)) + np.max(x)
+    x = np.array([0.1, 0.7])
+    expected = np.cos(x) * np.exp(x) + np.sin(x) * np.exp(x) + np.array([0.0, 1.0])
+    np.testing.assert_allclose(cr.grad(f)(x), expected)
+
+
+def test_numpy_array_on_the_left():
+    g = cr.grad(lambda x: cnp.sum(np.array([1.0, 2.0]) * x + np.ones(2) / x))(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(g, [1.0 - 1.0, 2.0 - 0.25])
+
+
+@pytest.mark.parametrize("transform", [cr.grad, cr.jacrev, cr.jacfwd])
+def test_fast_path_returns_plain_arrays(transform):
+    assert type(cnp.sin(np.ones(3))) is np.ndarray
+    assert type(cnp.sum(np.ones(3))) is np.float64
+    out = transform(lambda x: cnp.sum(x ** 2))(np.ones(3))
+    assert type(out) is np.ndarray
+
+
+def test_stop_gradient():
+    assert cr.grad(lambda x: x * cr.stop_gradient(x))(3.0) == 3.0
+    tree = cr.stop_gradient({"a": np.ones(2)})
+    assert set(tree) == {"a"}
+
+
+def test_float32_stays_float32():
+    x = np.ones(3, np.float32)
+    g = cr.grad(lambda x: cnp.sum(cnp.sin(x) * 2.0))(x)
+    assert g.dtype == np.float32
