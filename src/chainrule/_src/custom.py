@@ -178,9 +178,10 @@ def _custom_lin_transpose(cts, *args, bwd, out_avals, in_tree, out_tree, name):
                         f"{tree}; the arguments have structure {in_tree}")
     out = []
     for a, c in zip(args, flat):
-        if c is not None and get_aval(c).shape != a.aval.shape:
+        shape = a.aval.shape if is_undefined(a) else get_aval(a).shape
+        if c is not None and get_aval(c).shape != shape:
             raise TypeError(f"custom_vjp bwd rule of {name!r} returned a cotangent of shape "
-                            f"{get_aval(c).shape} for an argument of shape {a.aval.shape}")
+                            f"{get_aval(c).shape} for an argument of shape {shape}")
         out.append(c if is_undefined(a) else None)
     return out
 
