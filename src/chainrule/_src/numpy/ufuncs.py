@@ -1,91 +1,114 @@
-"""Elementwise functions ("Mathematical functions", "Logic functions" in NumPy's docs)."""
+"""Elementwise functions ("Mathematical functions", "Logic functions" in NumPy's docs).
+
+Every NumPy ufunc on real numbers is here.  Each one broadcasts like NumPy; on plain arrays
+and numbers it calls NumPy directly (the fast path), otherwise it binds a primitive or
+composes a few, so that it can be differentiated.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import lax
-from ..core import get_aval
+from ._util import NoValue, asarray_any, concrete, dtype_of, given, no_out
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 
 _DOC = """{summary}
 
 Differentiable counterpart of :func:`numpy.{np_name}`, with NumPy broadcasting.{extra}
-Outside every transform it calls the array library of its inputs directly.
 
 Examples
 --------
->>> import chainrule as cr, chainrule.numpy as cnp
->>> y = cnp.{name}({example})
+>>> import chainrule.numpy as cnp
+>>> cnp.{name}({example})
+{result}
 """
 
 
+def _document(fn, name, summary, np_name, extra, example):
+    result = repr(eval(f"_np.{np_name}({example})", {"_np": np}))
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = "chainrule.numpy"
+    fn.__doc__ = _DOC.format(summary=summary, np_name=np_name, name=name,
+                             extra=(" " + extra) if extra else "", example=example,
+                             result=result)
+    return fn
+
+
 def _make(name, prim, nargs, summary, np_name=None, extra="", example=None):
+    """A chainrule ufunc: NumPy's function on plain inputs, ``prim`` otherwise."""
     bind = prim.bind
-    np_fn = getattr(np, np_name or name)
+    np_name = np_name or name
+    np_fn = getattr(np, np_name)
     if nargs == 1:
         def fn(x, /):
             if type(x) in PLAIN_TYPES:
                 return np_fn(x)
-            return bind(x)
+            return bind(asarray_any(x))
     else:
         def fn(x1, x2, /):
             if type(x1) in PLAIN_TYPES and type(x2) in PLAIN_TYPES:
                 return np_fn(x1, x2)
-            return bind(x1, x2)
-    fn.__name__ = fn.__qualname__ = name
-    fn.__module__ = "chainrule.numpy"
+            return bind(asarray_any(x1), asarray_any(x2))
     if example is None:
         example = "0.5" if nargs == 1 else "0.5, 0.25"
-    fn.__doc__ = _DOC.format(summary=summary, np_name=np_name or name, name=name,
-                             extra=(" " + extra) if extra else "", example=example)
-    return fn
+    return _document(fn, name, summary, np_name, extra, example)
 
 
+def _plain(*xs):
+    return all(type(x) in PLAIN_TYPES or x is None for x in xs)
+
+
+# --- differentiable unary ufuncs ----------------------------------------------------------
 _UNARY = {
-    "sin": "Sine.", "cos": "Cosine.", "tan": "Tangent.", "arcsin": "Inverse sine.",
+    "sin": "Trigonometric sine.", "cos": "Trigonometric cosine.",
+    "tan": "Trigonometric tangent.", "arcsin": "Inverse sine.",
     "arccos": "Inverse cosine.", "arctan": "Inverse tangent.", "sinh": "Hyperbolic sine.",
     "cosh": "Hyperbolic cosine.", "tanh": "Hyperbolic tangent.",
     "arcsinh": "Inverse hyperbolic sine.", "arccosh": "Inverse hyperbolic cosine.",
-    "arctanh": "Inverse hyperbolic tangent.", "exp": "Exponential.", "exp2": "2 to the power x.",
-    "expm1": "exp(x) - 1, accurate near 0.", "log": "Natural logarithm.",
-    "log2": "Base-2 logarithm.", "log10": "Base-10 logarithm.",
+    "arctanh": "Inverse hyperbolic tangent.", "exp": "Exponential.",
+    "exp2": "2 to the power x.", "expm1": "exp(x) - 1, accurate near 0.",
+    "log": "Natural logarithm.", "log2": "Base-2 logarithm.", "log10": "Base-10 logarithm.",
     "log1p": "log(1 + x), accurate near 0.", "sqrt": "Square root.", "cbrt": "Cube root.",
-    "abs": "Absolute value.",
 }
-_UNARY_EXAMPLE = {"arccosh": "1.5"}
+_EXAMPLES = {"arccosh": "1.5"}
 for _name, _summary in _UNARY.items():
     globals()[_name] = _make(_name, getattr(lax, f"{_name}_p"), 1, _summary,
-                             np_name="absolute" if _name == "abs" else None,
-                             example=_UNARY_EXAMPLE.get(_name))
-absolute = _make("absolute", lax.abs_p, 1, "Absolute value.")
-fabs = _make("fabs", lax.abs_p, 1, "Absolute value (floating point).")
+                             example=_EXAMPLES.get(_name))
+absolute = _make("absolute", lax.abs_p, 1, "Absolute value; the derivative at 0 is 0.",
+                 example="-0.5")
+abs = absolute  # noqa: A001 - mirrors numpy.abs
+fabs = _make("fabs", lax.abs_p, 1, "Absolute value (floating point); the derivative at 0 "
+             "is 0.", example="-0.5")
 negative = _make("negative", lax.neg_p, 1, "Numerical negative.")
-arcsin_ = None
 
+# --- differentiable binary ufuncs ---------------------------------------------------------
 _BINARY = {
-    "add": (lax.add_p, "Sum, elementwise."), "subtract": (lax.sub_p, "Difference, elementwise."),
+    "add": (lax.add_p, "Sum, elementwise."),
+    "subtract": (lax.sub_p, "Difference, elementwise."),
     "multiply": (lax.mul_p, "Product, elementwise."),
     "divide": (lax.div_p, "True division, elementwise."),
-    "true_divide": (lax.div_p, "True division, elementwise."),
     "power": (lax.pow_p, "First argument raised to the second, elementwise."),
-    "maximum": (lax.maximum_p, "Elementwise maximum (propagates NaN); ties split the "
-                               "derivative evenly."),
-    "minimum": (lax.minimum_p, "Elementwise minimum (propagates NaN); ties split the "
-                               "derivative evenly."),
+    "maximum": (lax.maximum_p, "Elementwise maximum (propagates NaN); at ties each argument "
+                               "gets half of the derivative."),
+    "minimum": (lax.minimum_p, "Elementwise minimum (propagates NaN); at ties each argument "
+                               "gets half of the derivative."),
     "arctan2": (lax.arctan2_p, "Angle of the point (x2, x1), in radians."),
     "hypot": (lax.hypot_p, "sqrt(x1**2 + x2**2) without overflow."),
     "logaddexp": (lax.logaddexp_p, "log(exp(x1) + exp(x2)) without overflow."),
     "logaddexp2": (lax.logaddexp2_p, "log2(2**x1 + 2**x2) without overflow."),
     "remainder": (lax.remainder_p, "Remainder of division with the sign of the divisor."),
-    "mod": (lax.remainder_p, "Remainder of division with the sign of the divisor."),
     "fmod": (lax.fmod_p, "Remainder of division with the sign of the dividend (C fmod)."),
     "copysign": (lax.copysign_p, "Magnitude of x1 with the sign of x2."),
-    "nextafter": (lax.nextafter_p, "Next floating-point value after x1 towards x2."),
 }
 for _name, (_prim, _summary) in _BINARY.items():
     globals()[_name] = _make(_name, _prim, 2, _summary)
+true_divide = divide  # noqa: F821 - defined in the loop above
+mod = remainder  # noqa: F821
+nextafter = _make("nextafter", lax.nextafter_p, 2, "Next floating-point value after x1 "
+                  "towards x2.", extra="Its derivative is zero.")
 
+# --- comparisons, logic, bit operations: no derivative ------------------------------------
 _PREDICATES = {
     "equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le", "greater": "gt",
     "greater_equal": "ge", "logical_and": "logical_and", "logical_or": "logical_or",
@@ -93,21 +116,37 @@ _PREDICATES = {
     "bitwise_xor": "bitwise_xor", "left_shift": "left_shift", "right_shift": "right_shift",
     "floor_divide": "floor_divide", "heaviside": "heaviside",
 }
+_INT_EXAMPLE = {"bitwise_and": "12, 10", "bitwise_or": "12, 10", "bitwise_xor": "12, 10",
+                "left_shift": "5, 2", "right_shift": "20, 2", "floor_divide": "7.0, 2.0",
+                "heaviside": "-0.5, 0.5"}
 for _name, _prim in _PREDICATES.items():
     globals()[_name] = _make(_name, getattr(lax, f"{_prim}_p"), 2,
-                             f"NumPy's {_name}, elementwise.", extra="It has no derivative.")
-for _name in ("logical_not", "isnan", "isinf", "isfinite", "signbit", "floor", "ceil",
-              "trunc", "rint", "sign", "invert", "isposinf", "isneginf"):
+                             f"NumPy's ``{_name}``, elementwise.", extra="It has no derivative.",
+                             example=_INT_EXAMPLE.get(_name))
+_ROUNDING = {"floor": "Round down (towards -inf).", "ceil": "Round up (towards +inf).",
+             "trunc": "Round towards zero.", "rint": "Round to the nearest integer.",
+             "sign": "Sign (-1, 0 or 1)."}
+for _name, _summary in _ROUNDING.items():
+    globals()[_name] = _make(_name, getattr(lax, f"{_name}_p"), 1, _summary,
+                             extra="Its derivative is zero.", example="-1.5")
+fix = _make("fix", lax.trunc_p, 1, "Round towards zero.", extra="Its derivative is zero.",
+            example="-1.5")
+for _name in ("logical_not", "isnan", "isinf", "isfinite", "signbit", "isposinf", "isneginf"):
     globals()[_name] = _make(_name, getattr(lax, f"{_name}_p"), 1,
-                             f"NumPy's {_name}, elementwise.",
-                             extra="Its derivative is zero (or it has none).")
-fix = _make("fix", lax.trunc_p, 1, "Round towards zero.", np_name="fix",
-            extra="Its derivative is zero.")
-bitwise_not = invert  # noqa: F821 - defined in the loop above
+                             f"NumPy's ``{_name}``, elementwise.", extra="It has no derivative.")
+invert = _make("invert", lax.invert_p, 1, "Bitwise NOT.", extra="It has no derivative.",
+               example="5")
+bitwise_not = bitwise_invert = invert
+
+# Array API names.
+acos, asin, atan, atan2 = arccos, arcsin, arctan, arctan2  # noqa: F821
+acosh, asinh, atanh, pow = arccosh, arcsinh, arctanh, power  # noqa: F821, A001
+bitwise_left_shift, bitwise_right_shift = left_shift, right_shift  # noqa: F821
 
 
+# --- composed elementwise functions -----------------------------------------------------
 @numpy_fast_path(np.round)
-def round(a, decimals=0):  # noqa: A001 - mirrors numpy.round
+def round(a, decimals=0, out=None):  # noqa: A001 - mirrors numpy.round
     """Round to ``decimals`` decimals (half to even).  Its derivative is zero.
 
     Examples
@@ -116,18 +155,27 @@ def round(a, decimals=0):  # noqa: A001 - mirrors numpy.round
     >>> cnp.round(cnp.array([0.5, 1.26]), 1)
     array([0.5, 1.3])
     """
-    return lax.round(a, decimals)
+    no_out(out, "round")
+    return lax.round(asarray_any(a), decimals=int(decimals))
 
 
 around = round
 
 
+@numpy_fast_path(np.positive)
 def positive(x, /):
-    """Numerical positive: returns ``x`` unchanged (``+x``)."""
-    return x
+    """Numerical positive: ``+x``.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.positive(cnp.array([-1.0, 2.0]))
+    array([-1.,  2.])
+    """
+    return asarray_any(x)
 
 
-@numpy_fast_path(np.square, 1)
+@numpy_fast_path(np.square)
 def square(x, /):
     """``x * x``, elementwise.
 
@@ -137,33 +185,68 @@ def square(x, /):
     >>> cr.grad(cnp.square)(3.0)
     np.float64(6.0)
     """
+    x = asarray_any(x)
     return lax.mul(x, x)
 
 
+@numpy_fast_path(np.reciprocal)
 def reciprocal(x, /):
-    """``1 / x``, elementwise (floating point)."""
-    return lax.div(1.0, x)
+    """``1 / x``, elementwise (for integers, truncated towards zero as in NumPy).
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.grad(cnp.reciprocal)(2.0)
+    np.float64(-0.25)
+    """
+    x = asarray_any(x)
+    dtype = dtype_of(x)
+    if dtype.kind in "fc":
+        return lax.div(np.ones((), dtype), x)
+    return lax.convert_element_type(lax.trunc(lax.div(1.0, x)), dtype)
 
 
 @numpy_fast_path(np.float_power, 2)
 def float_power(x1, x2, /):
-    """``x1 ** x2`` computed in at least float64, like :func:`numpy.float_power`."""
+    """``x1 ** x2`` computed in at least float64, like :func:`numpy.float_power`.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.float_power(cnp.float32(2.0), 3)
+    np.float64(8.0)
+    """
     def up(x):
-        d = get_aval(x).dtype
-        return lax.convert_element_type(x, np.complex128 if d.kind == "c" else np.float64)
+        x = asarray_any(x)
+        return lax.convert_element_type(
+            x, np.complex128 if dtype_of(x).kind == "c" else np.float64)
     return lax.pow(up(x1), up(x2))
 
 
-@numpy_fast_path(np.deg2rad, 1)
+@numpy_fast_path(np.deg2rad)
 def deg2rad(x, /):
-    """Degrees to radians."""
-    return lax.mul(x, np.pi / 180.0)
+    """Degrees to radians.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.deg2rad(180.0)
+    np.float64(3.141592653589793)
+    """
+    return lax.mul(asarray_any(x), np.pi / 180.0)
 
 
-@numpy_fast_path(np.rad2deg, 1)
+@numpy_fast_path(np.rad2deg)
 def rad2deg(x, /):
-    """Radians to degrees."""
-    return lax.mul(x, 180.0 / np.pi)
+    """Radians to degrees.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.rad2deg(cnp.pi)
+    np.float64(180.0)
+    """
+    return lax.mul(asarray_any(x), 180.0 / np.pi)
 
 
 radians, degrees = deg2rad, rad2deg
@@ -171,19 +254,37 @@ radians, degrees = deg2rad, rad2deg
 
 @numpy_fast_path(np.fmax, 2)
 def fmax(x1, x2, /):
-    """Elementwise maximum that ignores NaN (returns the other argument)."""
-    return lax.select(lax.isnan(x2), x1, lax.select(lax.isnan(x1), x2, lax.maximum(x1, x2)))
+    """Elementwise maximum that ignores NaN (returns the other argument).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.fmax(cnp.array([1.0, cnp.nan]), 0.5)
+    array([1. , 0.5])
+    """
+    x1, x2 = asarray_any(x1), asarray_any(x2)
+    best = lax.select(lax.isnan(x1), x2, lax.maximum(x1, x2))
+    return lax.select(lax.isnan(x2), x1, best)
 
 
 @numpy_fast_path(np.fmin, 2)
 def fmin(x1, x2, /):
-    """Elementwise minimum that ignores NaN (returns the other argument)."""
-    return lax.select(lax.isnan(x2), x1, lax.select(lax.isnan(x1), x2, lax.minimum(x1, x2)))
+    """Elementwise minimum that ignores NaN (returns the other argument).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.fmin(cnp.array([1.0, cnp.nan]), 0.5)
+    array([0.5, 0.5])
+    """
+    x1, x2 = asarray_any(x1), asarray_any(x2)
+    best = lax.select(lax.isnan(x1), x2, lax.minimum(x1, x2))
+    return lax.select(lax.isnan(x2), x1, best)
 
 
-@numpy_fast_path(np.clip, 1)
-def clip(a, a_min=None, a_max=None):
-    """Limit values to ``[a_min, a_max]``; the derivative is 1 inside, 0 outside.
+def clip(a, a_min=NoValue, a_max=NoValue, out=None, *, min=NoValue, max=NoValue):  # noqa: A002
+    """Limit values to ``[a_min, a_max]``; the derivative is 1 inside, 0 outside (and 1/2
+    exactly at a bound).
 
     Examples
     --------
@@ -191,18 +292,21 @@ def clip(a, a_min=None, a_max=None):
     >>> cnp.clip(cnp.array([-2.0, 0.5, 3.0]), -1, 1)
     array([-1. ,  0.5,  1. ])
     """
-    if a_min is None and a_max is None:
-        raise ValueError("clip: give at least one of a_min and a_max")
-    out = a
-    if a_min is not None:
-        out = lax.maximum(out, a_min)
-    if a_max is not None:
-        out = lax.minimum(out, a_max)
+    no_out(out, "clip")
+    lo = a_min if given(a_min) else (min if given(min) else None)
+    hi = a_max if given(a_max) else (max if given(max) else None)
+    if _plain(a, lo, hi):
+        return np.clip(a, lo, hi)
+    out = asarray_any(a)
+    if lo is not None:
+        out = lax.maximum(out, asarray_any(lo))
+    if hi is not None:
+        out = lax.minimum(out, asarray_any(hi))
     return out
 
 
-@numpy_fast_path(np.sinc, 1)
-def sinc(x, /):
+@numpy_fast_path(np.sinc)
+def sinc(x):
     """Normalized sinc, ``sin(pi x) / (pi x)``, with its derivatives exact at 0.
 
     Near zero a Taylor polynomial is used so that every derivative is finite and exact.
@@ -213,64 +317,129 @@ def sinc(x, /):
     >>> float(cr.grad(cr.grad(cnp.sinc))(0.0))  # -pi**2 / 3
     -3.289868133696453
     """
+    x = asarray_any(x)
     small = lax.lt(lax.abs(x), 1e-3)
-    safe = lax.select(small, 1.0, x)
-    px = lax.mul(np.pi, safe)
+    px = lax.mul(np.pi, lax.select(small, 1.0, x))
     exact = lax.div(lax.sin(px), px)
-    z = lax.mul(np.pi, x)
-    z2 = lax.mul(z, z)
+    z2 = lax.mul(lax.mul(np.pi, x), lax.mul(np.pi, x))
     # 1 - z^2/6 + z^4/120 - z^6/5040: error below 1e-22 for |x| < 1e-3.
     taylor = lax.add(1.0, lax.mul(z2, lax.add(-1 / 6, lax.mul(z2, lax.add(
         1 / 120, lax.mul(z2, -1 / 5040))))))
     return lax.select(small, taylor, exact)
 
 
-@numpy_fast_path(np.nan_to_num, 1)
+@numpy_fast_path(np.nan_to_num)
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """Replace NaN and infinities by finite numbers; the derivative there is zero.
 
     Examples
     --------
     >>> import chainrule.numpy as cnp
-    >>> cnp.nan_to_num(cnp.array([cnp.nan, 1.0]))
-    array([0., 1.])
+    >>> cnp.nan_to_num(cnp.array([cnp.nan, 1.0, -cnp.inf]), neginf=-9.0)
+    array([ 0.,  1., -9.])
     """
-    dtype = get_aval(x).dtype
-    if dtype.kind not in "fc":
+    x = asarray_any(x)
+    dtype = dtype_of(x)
+    if dtype.kind == "c":
+        parts = [nan_to_num(p, copy, nan, posinf, neginf) for p in (lax.real(x), lax.imag(x))]
+        return lax.add(lax.convert_element_type(parts[0], dtype), lax.mul(parts[1], 1j))
+    if dtype.kind != "f":
         return x
     info = np.finfo(dtype)
     posinf = info.max if posinf is None else posinf
     neginf = info.min if neginf is None else neginf
-    out = lax.select(lax.isnan(x), nan, x)
-    out = lax.select(lax.isposinf(x), posinf, out)
-    return lax.select(lax.isneginf(x), neginf, out)
+    out = lax.select(lax.isnan(x), np.asarray(nan, dtype), x)
+    out = lax.select(lax.isposinf(x), np.asarray(posinf, dtype), out)
+    return lax.select(lax.isneginf(x), np.asarray(neginf, dtype), out)
 
 
-@numpy_fast_path(np.real, 1)
+@numpy_fast_path(np.real)
 def real(val):
-    """Real part."""
-    return lax.real(val)
+    """Real part.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.real(cnp.array([1.0 + 2.0j]))
+    array([1.])
+    """
+    return lax.real(asarray_any(val))
 
 
-@numpy_fast_path(np.imag, 1)
+@numpy_fast_path(np.imag)
 def imag(val):
-    """Imaginary part."""
-    return lax.imag(val)
+    """Imaginary part.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.imag(cnp.array([1.0 + 2.0j]))
+    array([2.])
+    """
+    return lax.imag(asarray_any(val))
 
 
-@numpy_fast_path(np.conjugate, 1)
+@numpy_fast_path(np.conjugate)
 def conjugate(x, /):
-    """Complex conjugate."""
-    return lax.conj(x)
+    """Complex conjugate.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.conjugate(cnp.array([1.0 + 2.0j]))
+    array([1.-2.j])
+    """
+    return lax.conj(asarray_any(x))
 
 
 conj = conjugate
 
 
-def where(condition, x=None, y=None):
+@numpy_fast_path(np.angle)
+def angle(z, deg=False):
+    """Angle of complex numbers (``arctan2(imag, real)``), in radians or degrees.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.angle(1j, deg=True)
+    np.float64(90.0)
+    """
+    z = asarray_any(z)
+    out = lax.arctan2(lax.imag(z), lax.real(z))
+    return lax.mul(out, 180.0 / np.pi) if deg else out
+
+
+@numpy_fast_path(np.isreal)
+def isreal(x):
+    """Elementwise: whether the imaginary part is zero (no derivative).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.isreal(cnp.array([1.0 + 0j, 1j]))
+    array([ True, False])
+    """
+    return lax.eq(lax.imag(asarray_any(x)), 0)
+
+
+@numpy_fast_path(np.iscomplex)
+def iscomplex(x):
+    """Elementwise: whether the imaginary part is nonzero (no derivative).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.iscomplex(cnp.array([1.0 + 0j, 1j]))
+    array([False,  True])
+    """
+    return lax.ne(lax.imag(asarray_any(x)), 0)
+
+
+def where(condition, x=NoValue, y=NoValue, /):
     """Choose from ``x`` where ``condition`` holds, else from ``y`` (differentiable in both).
 
-    With only ``condition``, returns the indices where it is true (``nonzero``).
+    With only ``condition``, returns the indices where it is true (like ``nonzero``).
 
     Examples
     --------
@@ -278,11 +447,105 @@ def where(condition, x=None, y=None):
     >>> cnp.where(cnp.array([True, False]), 1.0, 2.0)
     array([1., 2.])
     """
-    if x is None and y is None:
-        return np.nonzero(np.asarray(condition))
-    if x is None or y is None:
-        raise ValueError("where: give both x and y, or neither")
-    return lax.select(condition, x, y)
+    if not given(x) and not given(y):
+        return np.nonzero(concrete(condition, "where"))
+    if not given(x) or not given(y):
+        raise ValueError("either both or neither of x and y should be given")
+    if _plain(condition, x, y):
+        return np.where(condition, x, y)
+    return lax.select(asarray_any(condition), asarray_any(x), asarray_any(y))
 
 
-del _name, _summary, _prim, arcsin_
+# --- ufuncs with two results, and ones defined on integers or bit patterns -----------------
+@numpy_fast_path(np.divmod, 2)
+def divmod(x1, x2, /):  # noqa: A001 - mirrors numpy.divmod
+    """``(floor_divide(x1, x2), remainder(x1, x2))``; the quotient has no derivative.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.divmod(cnp.array([7.0, -7.0]), 2.0)
+    (array([ 3., -4.]), array([1., 1.]))
+    """
+    x1, x2 = asarray_any(x1), asarray_any(x2)
+    return lax.floor_divide(x1, x2), lax.remainder(x1, x2)
+
+
+@numpy_fast_path(np.modf)
+def modf(x, /):
+    """Fractional and integral parts, both with the sign of ``x``.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.modf(cnp.array([2.5, -1.25]))
+    (array([ 0.5 , -0.25]), array([ 2., -1.]))
+    """
+    x = asarray_any(x)
+    if dtype_of(x).kind not in "fc":
+        x = lax.convert_element_type(x, np.float64)
+    whole = lax.trunc(x)
+    return lax.sub(x, whole), whole
+
+
+@numpy_fast_path(np.frexp)
+def frexp(x, /):
+    """Mantissa in [0.5, 1) and integer exponent, ``x = mantissa * 2**exponent``.
+
+    The mantissa is differentiable (its derivative is ``2**-exponent``).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.frexp(cnp.array([8.0, 0.75]))
+    (array([0.5 , 0.75]), array([4, 0], dtype=int32))
+    """
+    x = asarray_any(x)
+    dtype = dtype_of(x) if dtype_of(x).kind == "f" else np.dtype(np.float64)
+    _, exponent = np.frexp(np.asarray(concrete(x, "frexp"), dtype))
+    return lax.mul(x, np.ldexp(np.ones((), dtype), -exponent)), exponent
+
+
+def ldexp(x1, x2, /):
+    """``x1 * 2**x2`` for integer ``x2``; differentiable in ``x1``.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.ldexp(cnp.array([0.5, 3.0]), cnp.array([1, 2]))
+    array([ 1., 12.])
+    """
+    if _plain(x1, x2):
+        return np.ldexp(x1, x2)
+    x1 = asarray_any(x1)
+    if dtype_of(x2).kind not in "iub":
+        raise TypeError(f"ldexp: the exponent must be an integer, got dtype {dtype_of(x2)}")
+    dtype = dtype_of(x1) if dtype_of(x1).kind == "f" else np.dtype(np.float64)
+    return lax.mul(x1, np.ldexp(np.ones((), dtype), concrete(x2, "ldexp")))
+
+
+def _concrete_ufunc(np_fn, summary, example):
+    """A ufunc with an integer or zero derivative, computed by NumPy on the values."""
+    def fn(*args):
+        return np_fn(*[concrete(a, np_fn.__name__) for a in args])
+    return _document(fn, np_fn.__name__, summary, np_fn.__name__, "It has no derivative.",
+                     example)
+
+
+spacing = _concrete_ufunc(np.spacing, "Distance to the next larger floating-point number.",
+                          "1.0")
+gcd = _concrete_ufunc(np.gcd, "Greatest common divisor of integers.", "12, 20")
+lcm = _concrete_ufunc(np.lcm, "Least common multiple of integers.", "4, 6")
+bitwise_count = _concrete_ufunc(np.bitwise_count, "Number of 1 bits in integers.", "7")
+
+__all__ = sorted(
+    list(_UNARY) + list(_BINARY) + list(_PREDICATES) + list(_ROUNDING) + [
+        "abs", "absolute", "fabs", "negative", "true_divide", "mod", "nextafter", "fix",
+        "logical_not", "isnan", "isinf", "isfinite", "signbit", "isposinf", "isneginf",
+        "invert", "bitwise_not", "bitwise_invert", "acos", "asin", "atan", "atan2", "acosh",
+        "asinh", "atanh", "pow", "bitwise_left_shift", "bitwise_right_shift", "round",
+        "around", "positive", "square", "reciprocal", "float_power", "deg2rad", "rad2deg",
+        "radians", "degrees", "fmax", "fmin", "clip", "sinc", "nan_to_num", "real", "imag",
+        "conjugate", "conj", "angle", "isreal", "iscomplex", "where", "divmod", "modf",
+        "frexp", "ldexp", "spacing", "gcd", "lcm", "bitwise_count"])
+del _name, _summary, _prim
