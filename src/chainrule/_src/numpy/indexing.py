@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from ..core import EVAL, Tracer, current_trace, get_aval
+from ..core import Tracer, get_aval
 from ..lax.indexing import getitem_p, has_duplicates, parse_index, scatter_add_p, scatter_set_p
 from .tracer_methods import IndexUpdateHelper
 
@@ -37,21 +37,22 @@ _UFUNC_AT = {"add": np.add, "multiply": np.multiply, "min": np.minimum, "max": n
 
 def index_update(x, index, values, mode):
     spec, arrays = parse_index(index, get_aval(x).ndim)
-    if mode == "set":
-        return scatter_set_p.bind(x, values, *arrays, spec=spec)
     if mode == "add":
         return scatter_add_p.bind(x, values, *arrays, spec=spec)
-    traced = current_trace() is not EVAL or any(
-        isinstance(v, Tracer) for v in (x, values, *arrays))
-    if not traced and isinstance(x, np.ndarray):
+    traced = any(isinstance(v, Tracer) for v in (x, values, *arrays))
+    if not traced and isinstance(x, np.ndarray) and mode != "set":
         out = np.array(x, copy=True, dtype=np.result_type(x, values))
         _UFUNC_AT[mode].at(out, index, values)
         return out
-    if has_duplicates(get_aval(x).shape, spec, arrays):
+    if traced and has_duplicates(get_aval(x).shape, spec, arrays):
+        # With repeated indices only one written copy survives; which one NumPy keeps is
+        # unspecified, so the derivative would be too.  Refuse rather than guess.
         raise ValueError(
             f"at[...].{mode}() with repeated indices is only supported on plain arrays, not "
             "on values being differentiated. Combine the repeated entries first (for "
             "example multiply their values together) and index each position once.")
+    if mode == "set":
+        return scatter_set_p.bind(x, values, *arrays, spec=spec)
     current = getitem_p.bind(x, *arrays, spec=spec)
     if mode == "multiply":
         new = lax.mul(current, values)
