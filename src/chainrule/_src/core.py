@@ -54,7 +54,8 @@ def _foreign_namespace(args):
         xp = array_api_compat.array_namespace(*arrays)
     except TypeError as e:
         raise TypeError(
-            f"chainrule cannot combine arrays of types {sorted({type(a).__name__ for a in arrays})}: "
+            "chainrule cannot combine arrays of types "
+            f"{sorted({type(a).__name__ for a in arrays})}: "
             f"{e}. Convert them to one array library (for example with numpy.asarray) first."
         ) from None
     name = xp.__name__

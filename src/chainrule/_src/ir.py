@@ -54,7 +54,8 @@ class Eqn:
         outs = " ".join(f"{v}:{v.aval}" for v in self.outputs)
         ins = " ".join(map(repr, self.inputs))
         ps = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
-        return f"{outs} = {self.prim.name}[{ps}] {ins}" if ps else f"{outs} = {self.prim.name} {ins}"
+        head = f"{self.prim.name}[{ps}]" if ps else self.prim.name
+        return f"{outs} = {head} {ins}"
 
 
 @dataclass

@@ -89,7 +89,8 @@ def moveaxis(x, source, destination):
 
 
 # --- reverse ---------------------------------------------------------------------------
-rev_p = _linear("rev", lambda xp, x, axes: xp.flip(x, axis=axes), _same_dtype(lambda a, axes: a.shape),
+rev_p = _linear("rev", lambda xp, x, axes: xp.flip(x, axis=axes),
+                _same_dtype(lambda a, axes: a.shape),
                 lambda ct, x, axes: [rev(ct, axes)])
 
 
