@@ -98,7 +98,15 @@ log10_p, log10 = _unary("log10", lambda t, ans, x: div(t, mul(x, np.log(10.0))))
 log1p_p, log1p = _unary("log1p", lambda t, ans, x: div(t, add(x, 1.0)))
 sqrt_p, sqrt = _unary("sqrt", lambda t, ans, x: div(t, mul(2.0, ans)))
 cbrt_p, cbrt = _unary("cbrt", lambda t, ans, x: div(t, mul(3.0, mul(ans, ans))))
-abs_p, abs = _unary("abs", lambda t, ans, x: mul(t, sign(x)), "absolute")  # noqa: A001
+
+
+def _abs_jvp(t, ans, x):
+    if get_aval(x).dtype.kind == "c":  # d|z| = Re(conj(z) dz) / |z|
+        return real(mul(t, _safe_ratio(conj(x), ans)))
+    return mul(t, sign(x))
+
+
+abs_p, abs = _unary("abs", _abs_jvp, "absolute")  # noqa: A001
 
 
 def _pow_jvp_base(t, ans, x, y):

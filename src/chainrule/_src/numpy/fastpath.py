@@ -14,11 +14,14 @@ import inspect
 
 import numpy as np
 
-PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, np.float64, np.float32, np.float16,
-                         np.int64, np.int32, np.bool_, np.complex128, np.complex64})
+PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.float32,
+                         np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
+                         np.uint16, np.uint32, np.uint64, np.bool_, np.complex128,
+                         np.complex64})
+PLAIN_OR_NONE = PLAIN_TYPES | {type(None)}
 
 
-def numpy_fast_path(np_fn, arrays=1):
+def numpy_fast_path(np_fn, arrays=1, optional=()):
     """Decorate a ``chainrule.numpy`` function with the plain-array fast path.
 
     Parameters
@@ -27,6 +30,8 @@ def numpy_fast_path(np_fn, arrays=1):
         The NumPy function with the same signature and semantics.
     arrays : int or tuple of str
         Names of the array arguments to check (an int ``k``: the first ``k`` parameters).
+    optional : tuple of str
+        Names of further array arguments that may also be None.
 
     The wrapper is generated with the decorated function's own signature, so the check
     costs no argument packing.
@@ -58,16 +63,19 @@ def numpy_fast_path(np_fn, arrays=1):
         if inspect.Parameter.POSITIONAL_ONLY in kinds:
             last = max(i for i, k in enumerate(kinds) if k is inspect.Parameter.POSITIONAL_ONLY)
             params.insert(last + 1, "/")
-        if inspect.Parameter.KEYWORD_ONLY in kinds and inspect.Parameter.VAR_POSITIONAL not in kinds:
+        if (inspect.Parameter.KEYWORD_ONLY in kinds
+                and inspect.Parameter.VAR_POSITIONAL not in kinds):
             first = kinds.index(inspect.Parameter.KEYWORD_ONLY)
             params.insert(first + (1 if "/" in params[:first + 1] else 0), "*")
-        cond = " and ".join(f"type({n}) in _PLAIN" for n in checked)
+        cond = " and ".join([f"type({n}) in _PLAIN" for n in checked]
+                            + [f"type({n}) in _PLAIN_OR_NONE" for n in optional])
         args = ", ".join(call)
         src = (f"def {fn.__name__}({', '.join(params)}):\n"
                f"    if {cond}:\n"
                f"        return _numpy({args})\n"
                f"    return _general({args})\n")
-        namespace = {"_PLAIN": PLAIN_TYPES, "_numpy": np_fn, "_general": fn, **defaults}
+        namespace = {"_PLAIN": PLAIN_TYPES, "_PLAIN_OR_NONE": PLAIN_OR_NONE, "_numpy": np_fn,
+                     "_general": fn, **defaults}
         exec(compile(src, f"<chainrule fast path for {fn.__name__}>", "exec"), namespace)
         wrapper = functools.update_wrapper(namespace[fn.__name__], fn)
         wrapper.__wrapped__ = fn

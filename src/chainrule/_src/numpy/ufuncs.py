@@ -28,7 +28,6 @@ Examples
 def _document(fn, name, summary, np_name, extra, example):
     result = repr(eval(f"_np.{np_name}({example})", {"_np": np}))
     fn.__name__ = fn.__qualname__ = name
-    fn.__module__ = "chainrule.numpy"
     fn.__doc__ = _DOC.format(summary=summary, np_name=np_name, name=name,
                              extra=(" " + extra) if extra else "", example=example,
                              result=result)
@@ -292,11 +291,11 @@ def clip(a, a_min=NoValue, a_max=NoValue, out=None, *, min=NoValue, max=NoValue)
     >>> cnp.clip(cnp.array([-2.0, 0.5, 3.0]), -1, 1)
     array([-1. ,  0.5,  1. ])
     """
-    no_out(out, "clip")
     lo = a_min if given(a_min) else (min if given(min) else None)
     hi = a_max if given(a_max) else (max if given(max) else None)
-    if _plain(a, lo, hi):
-        return np.clip(a, lo, hi)
+    if _plain(a, lo, hi, out):
+        return np.clip(a, lo, hi, out=out)
+    no_out(out, "clip")
     out = asarray_any(a)
     if lo is not None:
         out = lax.maximum(out, asarray_any(lo))

@@ -1,0 +1,100 @@
+"""Helpers shared by the ``chainrule.numpy`` modules (private)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Tracer, concrete_value, get_aval
+
+NoValue = np._NoValue
+_SCALARS = (int, float, complex, bool)
+
+
+def given(x) -> bool:
+    """Whether an optional argument with NumPy's ``<no value>`` default was passed."""
+    return x is not NoValue
+
+
+def shape_of(a) -> tuple:
+    return get_aval(a).shape
+
+
+def ndim_of(a) -> int:
+    return len(get_aval(a).shape)
+
+
+def dtype_of(a) -> np.dtype:
+    return get_aval(a).dtype
+
+
+def asarray_any(a):
+    """``a`` as something with a shape and dtype: tracers, arrays and Python numbers as they
+    are; sequences (which may hold tracers) through ``chainrule.numpy.asarray``."""
+    if isinstance(a, Tracer) or type(a) in _SCALARS or (
+            hasattr(a, "shape") and hasattr(a, "dtype")):
+        return a
+    from .creation import asarray
+
+    return asarray(a)
+
+
+def normalize_axes(axis, ndim, name="axis") -> tuple:
+    """``axis`` (None, an int or a sequence of ints) as a sorted tuple of axes in
+    ``range(ndim)``; negative axes count from the end, as in NumPy."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if ndim == 0 and all(type(a) is not bool and a in (0, -1) for a in axes):
+        return ()  # NumPy accepts axis 0 of a 0-d array (there is nothing to reduce)
+    out = []
+    for a in axes:
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer or a tuple of integers, got {a!r}")
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(
+                f"{name} {a} is out of bounds for array of dimension {ndim}")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"duplicate value in '{name}': {axis!r}")
+    return tuple(sorted(out))
+
+
+def normalize_axis(axis, ndim, name="axis") -> int:
+    """One axis in ``range(ndim)``."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(
+            f"{name} {axis} is out of bounds for array of dimension {ndim}")
+    return int(axis) % ndim
+
+
+def no_out(out, name):
+    """Reject NumPy's ``out=`` argument: chainrule never writes into arrays."""
+    if out is not None:
+        raise TypeError(f"chainrule.numpy.{name} does not support out=: arrays are never "
+                        f"modified in place. Use the returned value instead "
+                        f"(y = chainrule.numpy.{name}(...)).")
+
+
+def zero_of(a):
+    """A 0-d zero with the dtype of ``a`` (keeps integer arrays integer in ``where``)."""
+    return np.zeros((), dtype_of(a))
+
+
+def concrete(x, name):
+    """The concrete value behind ``x``, for operations that need the numbers themselves
+    (sorting, data-dependent shapes); an error if ``x`` is only known abstractly."""
+    if not isinstance(x, Tracer):
+        return x
+    x.check_usable()
+    value = concrete_value(x)
+    if value is None:
+        raise TypeError(
+            f"chainrule.numpy.{name} needs the values of its input, but this value is only "
+            "known abstractly while a program is being staged. Pass the value as a static "
+            "argument, or compute it outside the staged function.")
+    return value
+
+
+__all__: list[str] = []
