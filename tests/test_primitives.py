@@ -88,3 +88,38 @@ def test_nondifferentiable_has_zero_tangent(case):
     out, tangent = cr.jvp(f, args, tuple(np.ones_like(a) for a in args))
     np.testing.assert_array_equal(np.asarray(tangent), 0)
     np.testing.assert_array_equal(np.asarray(out), np.asarray(f(*args)))
+
+
+def _perturbed(a, k):
+    a = np.asarray(a)
+    if a.dtype.kind != "f" or k == 0:
+        return a
+    return a * (1 + 0.01 * k)
+
+
+def _batchings(case):
+    arrays = [i for i, a in enumerate(case.args) if isinstance(a, np.ndarray)]
+    choices = [(i,) for i in arrays]
+    if len(arrays) > 1:
+        choices.append(tuple(arrays))
+    return choices
+
+
+VMAP_CASES = [(c, b) for c in CASES for b in _batchings(c)]
+
+
+@pytest.mark.filterwarnings("ignore:vmap. primitive")
+@pytest.mark.parametrize("case,batched", VMAP_CASES,
+                         ids=[f"{c.id}-batch{''.join(map(str, b))}" for c, b in VMAP_CASES])
+def test_vmap_matches_loop(case, batched):
+    prim = primitives[case.prim]
+    size = 3
+    per_example = [[_perturbed(a, k) if i in batched else a for i, a in enumerate(case.args)]
+                   for k in range(size)]
+    expected = [np.asarray(prim.bind(*args, **case.params)) for args in per_example]
+    stacked = [np.stack([ex[i] for ex in per_example]) if i in batched else a
+               for i, a in enumerate(case.args)]
+    in_axes = tuple(0 if i in batched else None for i in range(len(case.args)))
+    got = cr.vmap(lambda *a: prim.bind(*a, **case.params), in_axes=in_axes)(*stacked)
+    np.testing.assert_allclose(np.asarray(got), np.stack(expected), rtol=1e-12, atol=1e-12)
+    assert np.asarray(got).dtype == expected[0].dtype

@@ -118,11 +118,34 @@ def test_jacobian_auto_picks_cheaper_mode(monkeypatch):
                         lambda self, t: calls.update(["fwd"]) or fwd(self, t))
     monkeypatch.setattr(api._Linearized, "backward",
                         lambda self, c: calls.update(["rev"]) or bwd(self, c))
+    # One vectorized pass over the whole basis, in the cheaper direction...
     cr.jacobian(lambda x: cnp.concatenate([x, x, x]))(np.ones(2))  # 2 inputs, 6 outputs
-    assert calls == {"fwd": 2}
+    assert calls == {"fwd": 1}
     calls.clear()
     cr.jacobian(lambda x: cnp.sum(x) * x[:2])(np.ones(5))  # 5 inputs, 2 outputs
-    assert calls == {"rev": 2}
+    assert calls == {"rev": 1}
+    calls.clear()
+    # ... or one pass per chunk of basis directions.
+    J = cr.jacobian(lambda x: cnp.sum(x) * x[:2], chunk_size=2)(np.ones(5))
+    assert calls == {"rev": 1}
+    np.testing.assert_allclose(J, cr.jacobian(lambda x: cnp.sum(x) * x[:2])(np.ones(5)))
+    calls.clear()
+    cr.jacobian(lambda x: cnp.concatenate([x, x, x]), chunk_size=1)(np.ones(2))
+    assert calls == {"fwd": 2}
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1, 3, 50])
+def test_chunked_jacobians_match(chunk_size):
+    def f(x):
+        return {"a": cnp.tanh(x @ x.T), "b": cnp.sum(x ** 3, axis=0)}
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    ref_f, ref_r = cr.jacfwd(f)(x), cr.jacrev(f)(x)
+    for jac in (cr.jacfwd, cr.jacrev):
+        got = jac(f, chunk_size=chunk_size)(x)
+        for k in ("a", "b"):
+            np.testing.assert_allclose(got[k], ref_f[k], atol=1e-12)
+            np.testing.assert_allclose(ref_r[k], ref_f[k], atol=1e-12)
+    assert ref_f["a"].shape == (3, 3, 3, 4) and ref_f["b"].shape == (4, 3, 4)
 
 
 def test_jacobian_shapes_for_matrix_input():

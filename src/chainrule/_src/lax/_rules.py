@@ -30,6 +30,7 @@ def elementwise(name: str, np_name: str | None = None, impl=None) -> Primitive:
             return getattr(xp, fn_name)(*args, **params)
     prim.impl = impl
     prim.abstract_eval = elementwise_abstract_eval(prim)
+    defbroadcasting_batch(prim)
     return prim
 
 
@@ -146,6 +147,58 @@ def transpose_each(*rules):
 
 def zeros(aval: ShapedArray):
     return np.zeros(aval.shape, aval.dtype)
+
+
+# ---------------------------------------------------------------------------------------
+# Batch (vmap) rules.  Batched operands carry their batch axis first.
+# ---------------------------------------------------------------------------------------
+
+
+def logical_ndim(x, d):
+    return len(shape_of(x)) - (d is not None)
+
+
+def align_batched(x, d, rank):
+    """Give a batched operand ``rank`` logical axes by inserting length-1 axes after the
+    batch axis, so NumPy broadcasting lines it up with the other operands."""
+    if d is None:
+        return x
+    shape = shape_of(x)
+    missing = rank - (len(shape) - 1)
+    if missing > 0:
+        x = _shape.reshape(x, shape[:1] + (1,) * missing + shape[1:])
+    return x
+
+
+def move_to_front(x, d, size):
+    """``x`` with its batch axis first; an unbatched ``x`` is broadcast along a new one."""
+    if d is None:
+        shape = shape_of(x)
+        return _shape.broadcast_to(_shape.reshape(x, (1,) + shape), (size,) + shape)
+    return x
+
+
+def defbroadcasting_batch(prim):
+    """Batch rule for elementwise (broadcasting) primitives."""
+    def batch(size, vals, dims, **params):
+        rank = max(logical_ndim(v, d) for v, d in zip(vals, dims))
+        return prim.bind(*[align_batched(v, d, rank) for v, d in zip(vals, dims)],
+                         **params), 0
+    prim.batch = batch
+    return prim
+
+
+def defaxes_batch(prim, name="axes"):
+    """Batch rule for single-operand primitives whose ``name`` param holds axis numbers."""
+    def batch(size, vals, dims, **params):
+        axes = params[name]
+        if isinstance(axes, tuple):
+            params[name] = tuple(a + 1 for a in axes)
+        elif axes is not None:
+            params[name] = axes + 1
+        return prim.bind(*vals, **params), 0
+    prim.batch = batch
+    return prim
 
 
 # The rule helpers above call primitives from modules that import this one; the package's

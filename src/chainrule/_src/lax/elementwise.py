@@ -6,8 +6,8 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, get_aval, instantiate
 from ..interpreters.linearize import is_undefined
-from ._rules import (defjvp, deflinear, defnondiff, elementwise, transpose_each,
-                     unbroadcast)
+from ._rules import (defbroadcasting_batch, defjvp, deflinear, defnondiff, elementwise,
+                     transpose_each, unbroadcast)
 
 # --- arithmetic -------------------------------------------------------------------------
 add_p = elementwise("add")
@@ -232,6 +232,7 @@ def _convert_transpose(ct, x, dtype):
 
 convert_element_type_p.jvp = _convert_jvp
 convert_element_type_p.transpose = _convert_transpose
+defbroadcasting_batch(convert_element_type_p)
 
 real_p = deflinear(elementwise("real"))
 imag_p = deflinear(elementwise("imag"))
@@ -254,3 +255,4 @@ stop_gradient_p = Primitive("stop_gradient")
 stop_gradient_p.impl = lambda xp, x: x
 stop_gradient_p.abstract_eval = lambda a: a
 stop_gradient_p.jvp = lambda primals, tangents: (primals[0], Zero(get_aval(primals[0])))
+defbroadcasting_batch(stop_gradient_p)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Tracer, get_aval
 from ..interpreters.linearize import is_undefined
-from ._rules import deflinear, unbroadcast
+from ._rules import align_batched, deflinear, move_to_front, unbroadcast
 
 _INDEX_HELP = ("Supported indices: integers, slices, None, ..., integer arrays or lists, and "
                "boolean masks with concrete values.")
@@ -178,3 +178,45 @@ def has_duplicates(shape, spec, arrays) -> bool:
         return True
     picked = positions[build_index(spec, concrete)].ravel()
     return np.unique(picked).size < picked.size
+
+
+# --- batch rules ---------------------------------------------------------------------------
+_FULL = ("s", None, None, None)
+
+
+def _advanced_split(spec):
+    """Whether NumPy moves the advanced-index axes to the front for this index (they are
+    separated by a slice, None or ...), and how many axes the index arrays broadcast to."""
+    if is_basic(spec):
+        return False
+    positions = [i for i, s in enumerate(spec) if s[0] in "ai"]
+    return positions[-1] - positions[0] + 1 != len(positions)
+
+
+def _batch_gather(size, vals, dims, spec):
+    from ..interpreters.batching import loop_batch
+
+    x, *arrays = vals
+    if any(d is not None for d in dims[1:]) or _advanced_split(spec):
+        return loop_batch(getitem_p, size, vals, dims, {"spec": spec})
+    return getitem_p.bind(move_to_front(x, dims[0], size), *arrays, spec=(_FULL,) + spec), 0
+
+
+def _batch_scatter(prim):
+    def batch(size, vals, dims, spec):
+        from ..interpreters.batching import loop_batch
+
+        x, updates, *arrays = vals
+        if any(d is not None for d in dims[2:]) or _advanced_split(spec):
+            return loop_batch(prim, size, vals, dims, {"spec": spec})
+        x = move_to_front(x, dims[0], size)
+        indexed = _indexed_shape(get_aval(x).shape[1:], spec,
+                                 [get_aval(a) for a in arrays])
+        updates = align_batched(updates, dims[1], len(indexed))
+        return prim.bind(x, updates, *arrays, spec=(_FULL,) + spec), 0
+    prim.batch = batch
+
+
+getitem_p.batch = _batch_gather
+_batch_scatter(scatter_add_p)
+_batch_scatter(scatter_set_p)

@@ -8,7 +8,8 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
 from ..interpreters.linearize import is_undefined
-from ._rules import defjvp, match_tangent, transpose_each, unbroadcast
+from ._rules import (align_batched, defjvp, logical_ndim, match_tangent, transpose_each,
+                     unbroadcast)
 from .elementwise import add
 from .shape import transpose
 
@@ -150,3 +151,20 @@ def _einsum_transpose(ct, *args, subscripts):
 
 einsum_p.jvp = _einsum_jvp
 einsum_p.transpose = _einsum_transpose
+
+
+# --- batch rules ---------------------------------------------------------------------------
+def _matmul_batch(size, vals, dims):
+    rank = max(logical_ndim(v, d) for v, d in zip(vals, dims))
+    return matmul_p.bind(*[align_batched(v, d, rank) for v, d in zip(vals, dims)]), 0
+
+
+def _einsum_batch(size, vals, dims, subscripts):
+    ins, out = subscripts.split("->")
+    letter = next(c for c in string.ascii_letters if c not in subscripts)
+    terms = [letter + t if d is not None else t for t, d in zip(ins.split(","), dims)]
+    return einsum_p.bind(*vals, subscripts=",".join(terms) + "->" + letter + out), 0
+
+
+matmul_p.batch = _matmul_batch
+einsum_p.batch = _einsum_batch

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, concrete_value, get_aval
-from ._rules import deflinear, defnondiff
+from ._rules import defaxes_batch, deflinear, defnondiff
 from .elementwise import div, eq, mul, select
 from .shape import broadcast_to, concatenate, expand_dims, moveaxis, reshape, rev, slice_axis
 
@@ -177,3 +177,27 @@ def _cumprod_jvp(primals, tangents, axis):
 
 
 cumprod_p.jvp = _cumprod_jvp
+
+
+# --- batch rules ---------------------------------------------------------------------------
+for _p in (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_and_p, reduce_or_p):
+    defaxes_batch(_p, "axes")
+defaxes_batch(cumsum_p, "axis")
+defaxes_batch(cumprod_p, "axis")
+
+
+def _arg_batch(prim):
+    def batch(size, vals, dims, axis, keepdims):
+        (x,) = vals
+        if axis is not None:
+            return prim.bind(x, axis=axis + 1, keepdims=keepdims), 0
+        shape = get_aval(x).shape
+        out = prim.bind(reshape(x, (shape[0], -1)), axis=1, keepdims=False)
+        if keepdims:
+            out = reshape(out, (shape[0],) + (1,) * (len(shape) - 1))
+        return out, 0
+    prim.batch = batch
+
+
+_arg_batch(argmax_p)
+_arg_batch(argmin_p)

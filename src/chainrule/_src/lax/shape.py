@@ -6,7 +6,7 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, get_aval
 from ..interpreters.linearize import is_undefined
-from ._rules import deflinear, unbroadcast
+from ._rules import align_batched, defaxes_batch, deflinear, move_to_front, unbroadcast
 
 
 def _linear(name, impl, abstract_eval, transpose):
@@ -181,3 +181,20 @@ def pad_zeros(x, widths):
     index = [(lo, lo + n, 1) for (lo, _), n in zip(widths, shape)]
     new_shape = [lo + n + hi for (lo, hi), n in zip(widths, shape)]
     return embed_slice(x, index, new_shape)
+
+
+# --- batch rules (the batch axis is first) ----------------------------------------------------
+reshape_p.batch = lambda size, vals, dims, shape: (
+    reshape_p.bind(vals[0], shape=(size,) + shape), 0)
+transpose_p.batch = lambda size, vals, dims, perm: (
+    transpose_p.bind(vals[0], perm=(0,) + tuple(p + 1 for p in perm)), 0)
+broadcast_to_p.batch = lambda size, vals, dims, shape: (
+    broadcast_to_p.bind(align_batched(vals[0], 0, len(shape)), shape=(size,) + shape), 0)
+defaxes_batch(rev_p, "axes")
+slice_p.batch = lambda size, vals, dims, index: (
+    slice_p.bind(vals[0], index=((None, None, None),) + index), 0)
+embed_slice_p.batch = lambda size, vals, dims, index, shape: (
+    embed_slice_p.bind(vals[0], index=((None, None, None),) + index, shape=(size,) + shape), 0)
+concatenate_p.batch = lambda size, vals, dims, axis: (
+    concatenate_p.bind(*[move_to_front(v, d, size) for v, d in zip(vals, dims)],
+                       axis=axis + 1), 0)

@@ -1,0 +1,99 @@
+"""Vectorization: a trace whose tracers carry a batched value and where its batch axis is.
+
+Batched values always keep their batch axis first (axis 0), which keeps every batch rule a
+small shift of axis numbers.  A primitive with no batch rule falls back to a loop over the
+batch (with a one-time warning naming the primitive): slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from ..core import EVAL, ShapedArray, Trace, Tracer, get_aval, namespace_of, set_current_trace
+
+not_mapped = None
+
+
+class BatchTracer(Tracer):
+    __slots__ = ("val", "bdim")
+
+    def __init__(self, trace, val, bdim):
+        self._trace = trace
+        self.val = val
+        self.bdim = bdim  # 0, or None for a value that does not vary over the batch
+
+    @property
+    def aval(self) -> ShapedArray:
+        a = get_aval(self.val)
+        if self.bdim is None:
+            return a
+        return ShapedArray(a.shape[1:], a.dtype, a.weak_type)
+
+
+class BatchTrace(Trace):
+    def __init__(self, parent, axis_size, name="vmap"):
+        super().__init__(parent)
+        self.axis_size = axis_size
+        self.name = name
+
+    def process(self, prim, args, params):
+        vals, dims = [], []
+        batched = False
+        for x in args:
+            if isinstance(x, Tracer) and x._trace is self:
+                vals.append(x.val)
+                dims.append(x.bdim)
+                batched = batched or x.bdim is not None
+            else:
+                vals.append(x)
+                dims.append(None)
+        if not batched:
+            if self.parent is EVAL:
+                return prim.impl(namespace_of(vals), *vals, **params)
+            with set_current_trace(self.parent):
+                return prim.bind(*vals, **params)
+        with set_current_trace(self.parent):
+            if prim.batch is None:
+                out, out_dims = loop_batch(prim, self.axis_size, vals, dims, params)
+            else:
+                out, out_dims = prim.batch(self.axis_size, vals, dims, **params)
+        if prim.multiple_results:
+            return [self.wrap(o, d) for o, d in zip(out, out_dims)]
+        return self.wrap(out, out_dims)
+
+    def wrap(self, val, bdim):
+        if bdim is None:
+            return val
+        return BatchTracer(self, val, bdim)
+
+
+_warned: set = set()
+
+
+def loop_batch(prim, axis_size, vals, dims, params):
+    """Batch rule of last resort: apply ``prim`` to each batch element and stack."""
+    if prim.name not in _warned:
+        _warned.add(prim.name)
+        warnings.warn(f"vmap: primitive {prim.name!r} has no batch rule; running a loop over "
+                      f"the batch instead (correct, but slower)", RuntimeWarning, stacklevel=4)
+    from ..lax import concatenate, expand_dims, getitem
+
+    results = []
+    for i in range(axis_size):
+        args = [v if d is None else getitem(v, i) for v, d in zip(vals, dims)]
+        results.append(prim.bind(*args, **params))
+    if prim.multiple_results:
+        outs = [concatenate([expand_dims(r[k], (0,)) for r in results], 0)
+                for k in range(len(results[0]))]
+        return outs, [0] * len(outs)
+    return concatenate([expand_dims(r, (0,)) for r in results], 0), 0
+
+
+def batch_size_of(vals, dims):
+    for v, d in zip(vals, dims):
+        if d is not None:
+            return get_aval(v).shape[d]
+    raise ValueError("no batched operand")
+
+
+__all__ = ["BatchTrace", "BatchTracer", "loop_batch", "not_mapped"]

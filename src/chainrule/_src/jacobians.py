@@ -1,0 +1,227 @@
+"""Jacobians and Hessians: ``vmap`` of a JVP over the input basis, or of a VJP over the
+output basis, in chunks of ``chunk_size`` basis directions to bound memory."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from . import lax
+from .api import (_argnums_tuple, _check_differentiable_inputs, _Linearized, _partial_fun,
+                  jvp)
+from .core import get_aval
+from .tree_util import tree_flatten, tree_unflatten
+from .vmap import vmap
+
+
+def _setup(fun, args, kwargs, argnums, name, holomorphic):
+    single, nums = _argnums_tuple(argnums, len(args), name)
+    _check_differentiable_inputs(args, nums, name, holomorphic)
+    dyn = tuple(args[i] for i in nums)
+    in_leaves, in_tree = tree_flatten(dyn)
+    return single, _partial_fun(fun, args, kwargs, nums), dyn, in_leaves, in_tree
+
+
+def _sizes(leaves):
+    return [get_aval(x).size for x in leaves]
+
+
+def _basis_chunk(leaves, start, stop):
+    """Rows ``start:stop`` of the identity over all elements of ``leaves``, split into one
+    batched array per leaf (shape ``(stop - start,) + leaf.shape``)."""
+    n = sum(_sizes(leaves))
+    rows = np.arange(start, stop)
+    out, offset = [], 0
+    for x in leaves:
+        a = get_aval(x)
+        block = np.zeros((stop - start, a.size), a.dtype)
+        hit = (rows >= offset) & (rows < offset + a.size)
+        block[np.nonzero(hit)[0], rows[hit] - offset] = 1
+        out.append(block.reshape((stop - start,) + a.shape))
+        offset += a.size
+    assert offset == n
+    return out
+
+
+def _push_basis(fn, leaves, chunk_size, out_axes=0):
+    """``vmap(fn)`` over the standard basis of ``leaves``, ``chunk_size`` rows at a time;
+    returns the flat list of batched outputs (and the unbatched extras)."""
+    n = sum(_sizes(leaves))
+    step = n if not chunk_size else chunk_size
+    pieces = [vmap(fn, out_axes=out_axes)(*_basis_chunk(leaves, s, min(s + step, n)))
+              for s in range(0, n, step)]
+    return pieces
+
+
+def _concat_rows(pieces):
+    leaves = [tree_flatten(p)[0] for p in pieces]
+    return [lax.concatenate([p[k] for p in leaves], 0) for k in range(len(leaves[0]))]
+
+
+def _blocks(rows, row_leaves, col_leaves, rows_are_inputs):
+    """Assemble Jacobian blocks ``out.shape + in.shape`` from batched results.
+
+    ``rows[k]`` has the basis index first, then the shape of ``col_leaves[k]``."""
+    sizes = _sizes(row_leaves)
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    table = []
+    for k, c in enumerate(col_leaves):
+        cshape = get_aval(c).shape
+        row = []
+        for i, r in enumerate(row_leaves):
+            block = lax.slice_axis(rows[k], 0, int(starts[i]), int(starts[i + 1]))
+            block = lax.reshape(block, get_aval(r).shape + cshape)
+            if rows_are_inputs:  # (in..., out...) -> (out..., in...)
+                nr, nc = len(get_aval(r).shape), len(cshape)
+                block = lax.transpose(block, tuple(range(nr, nr + nc)) + tuple(range(nr)))
+            row.append(block)
+        table.append(row)
+    return table  # table[col][row]
+
+
+def _empty_blocks(out_leaves, in_leaves):
+    return [[np.zeros(get_aval(o).shape + get_aval(i).shape,
+                      np.result_type(get_aval(o).dtype, get_aval(i).dtype))
+             for i in in_leaves] for o in out_leaves]
+
+
+def _finish(table, out_tree, in_tree, single):
+    """table[out][in] -> pytree (outputs) of pytrees (inputs)."""
+    per_out = []
+    for row in table:
+        sub = tree_unflatten(in_tree, row)
+        per_out.append(sub[0] if single else sub)
+    return tree_unflatten(out_tree, per_out)
+
+
+def _forward_table(push, in_leaves, out_leaves, chunk_size):
+    if sum(_sizes(in_leaves)) == 0 or not out_leaves:
+        return _empty_blocks(out_leaves, in_leaves)
+    rows = _concat_rows(_push_basis(push, in_leaves, chunk_size))
+    by_out = _blocks(rows, in_leaves, out_leaves, rows_are_inputs=True)
+    return by_out
+
+
+def _reverse_table(lin, in_leaves, out_leaves, chunk_size):
+    if sum(_sizes(out_leaves)) == 0 or not in_leaves:
+        return _empty_blocks(out_leaves, in_leaves)
+    rows = _concat_rows(_push_basis(lambda *ct: lin.backward(list(ct)), out_leaves,
+                                    chunk_size))
+    by_in = _blocks(rows, out_leaves, in_leaves, rows_are_inputs=False)
+    return [[by_in[i][o] for i in range(len(in_leaves))] for o in range(len(out_leaves))]
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
+    """Jacobian of ``fun`` by forward mode: ``vmap`` of ``jvp`` over the input basis.
+
+    The block for an output leaf of shape ``(m...)`` and an input leaf of shape ``(n...)``
+    has shape ``(m..., n...)``.  ``chunk_size`` bounds how many basis directions are pushed
+    at once (memory), without changing the result.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.jacfwd(lambda x: x ** 2)(cnp.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    @functools.wraps(fun)
+    def jac_fun(*args, **kwargs):
+        single, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, "jacfwd",
+                                                    holomorphic)
+        zeros = [np.zeros(get_aval(x).shape, get_aval(x).dtype) for x in in_leaves]
+        res = jvp(f, dyn, tree_unflatten(in_tree, zeros), has_aux=has_aux)
+        out, aux = res[0], (res[2] if has_aux else None)
+        out_leaves, out_tree = tree_flatten(out)
+
+        def push(*tangent_leaves):
+            return tree_flatten(jvp(f, dyn, tree_unflatten(in_tree, list(tangent_leaves)))[1])[0]
+
+        table = _forward_table(push, in_leaves, out_leaves, chunk_size)
+        result = _finish(table, out_tree, in_tree, single)
+        return (result, aux) if has_aux else result
+
+    return jac_fun
+
+
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
+    """Jacobian of ``fun`` by reverse mode: one linearization, then ``vmap`` of the VJP over
+    the output basis (``chunk_size`` rows at a time).
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.jacrev(lambda x: cnp.stack([x[0] * x[1], x[0] + x[1]]))(cnp.array([2.0, 3.0]))
+    array([[3., 2.],
+           [1., 1.]])
+    """
+    @functools.wraps(fun)
+    def jac_fun(*args, **kwargs):
+        single, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, "jacrev",
+                                                    holomorphic)
+        lin = _Linearized(f, dyn, has_aux, "jacrev")
+        out_leaves, out_tree = tree_flatten(lin.out)
+        table = _reverse_table(lin, in_leaves, out_leaves, chunk_size)
+        result = _finish(table, out_tree, in_tree, single)
+        return (result, lin.aux) if has_aux else result
+
+    return jac_fun
+
+
+def jacobian(fun, argnums=0, has_aux=False, holomorphic=False, mode="auto", chunk_size=None):
+    """Jacobian of ``fun``, by forward or reverse mode.
+
+    Parameters
+    ----------
+    mode : {"auto", "fwd", "rev"}
+        ``"auto"`` linearizes once, then applies the linear map forwards (over the input
+        basis) when the inputs have fewer elements than the outputs, backwards otherwise.
+    chunk_size : int, optional
+        At most this many basis directions at a time.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.jacobian(lambda x: cnp.outer(x, x).ravel())(cnp.array([1.0, 2.0])).shape
+    (4, 2)
+    """
+    if mode == "fwd":
+        return jacfwd(fun, argnums, has_aux, holomorphic, chunk_size)
+    if mode == "rev":
+        return jacrev(fun, argnums, has_aux, holomorphic, chunk_size)
+    if mode != "auto":
+        raise ValueError(f"jacobian: mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
+
+    @functools.wraps(fun)
+    def jac_fun(*args, **kwargs):
+        single, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, "jacobian",
+                                                    holomorphic)
+        lin = _Linearized(f, dyn, has_aux, "jacobian")
+        out_leaves, out_tree = tree_flatten(lin.out)
+        if sum(_sizes(in_leaves)) < sum(_sizes(out_leaves)):
+            float_in = [v is not None for v in lin.invars]
+
+            def push(*tangent_leaves):
+                return lin.forward([t for t, keep in zip(tangent_leaves, float_in) if keep])
+            table = _forward_table(push, in_leaves, out_leaves, chunk_size)
+        else:
+            table = _reverse_table(lin, in_leaves, out_leaves, chunk_size)
+        result = _finish(table, out_tree, in_tree, single)
+        return (result, lin.aux) if has_aux else result
+
+    return jac_fun
+
+
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
+    """Hessian of scalar-valued ``fun``: forward-over-reverse, ``jacfwd(jacrev(fun))``.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.hessian(lambda x: x[0] ** 2 * x[1])(cnp.array([1.0, 3.0]))
+    array([[6., 2.],
+           [2., 0.]])
+    """
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic, chunk_size), argnums, has_aux,
+                  holomorphic, chunk_size)

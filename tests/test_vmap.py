@@ -1,0 +1,101 @@
+"""vmap: axes specifications, chunking, composition with differentiation, errors."""
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.numpy as cnp
+
+rng = np.random.default_rng(0)
+
+
+def loss(w, x):
+    return cnp.sum(cnp.tanh(x @ w) ** 2)
+
+
+def test_in_axes_pytree_and_out_axes():
+    w = rng.standard_normal((3, 2))
+    xs = rng.standard_normal((5, 4, 3))
+    got = cr.vmap(loss, in_axes=(None, 0))(w, xs)
+    np.testing.assert_allclose(got, [loss(w, x) for x in xs])
+    params = {"w": w, "b": rng.standard_normal((5, 2))}
+    f = cr.vmap(lambda p, x: cnp.tanh(x @ p["w"] + p["b"]), in_axes=({"w": None, "b": 0}, 0),
+                out_axes=1)
+    out = f(params, xs)
+    assert out.shape == (4, 5, 2)
+    np.testing.assert_allclose(out[:, 2], np.tanh(xs[2] @ w + params["b"][2]))
+
+
+def test_batch_axis_not_first():
+    xs = rng.standard_normal((3, 6))
+    np.testing.assert_allclose(cr.vmap(cnp.cumsum, in_axes=1, out_axes=1)(xs),
+                               np.cumsum(xs, axis=0))
+
+
+def test_unbatched_output_is_broadcast_and_axis_size():
+    out = cr.vmap(lambda x: (x * 2, 1.0), in_axes=0)(np.arange(3.0))
+    np.testing.assert_allclose(out[1], np.ones(3))
+    assert cr.vmap(lambda: np.ones(2), axis_size=4)().shape == (4, 2)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 7])
+def test_chunk_size_gives_same_result(chunk_size):
+    xs = rng.standard_normal((7, 3))
+    f = cr.vmap(lambda x: cnp.outer(x, x), chunk_size=chunk_size)
+    np.testing.assert_allclose(f(xs), np.einsum("bi,bj->bij", xs, xs))
+
+
+def test_vmap_of_grad_and_grad_of_vmap():
+    w = rng.standard_normal((3, 2))
+    xs = rng.standard_normal((5, 4, 3))
+    per_example = cr.vmap(cr.grad(loss), in_axes=(None, 0))(w, xs)
+    np.testing.assert_allclose(per_example, [cr.grad(loss)(w, x) for x in xs], atol=1e-12)
+    total = cr.grad(lambda w: cnp.sum(cr.vmap(loss, in_axes=(None, 0))(w, xs)))(w)
+    np.testing.assert_allclose(total, per_example.sum(0), atol=1e-12)
+
+
+def test_jvp_of_vmap_and_vmap_of_jacfwd():
+    xs = rng.standard_normal((4, 3))
+    f = cr.vmap(lambda x: cnp.sin(x) * cnp.sum(x))
+    _, t = cr.jvp(f, (xs,), (np.ones_like(xs),))
+    eps = 1e-6
+    np.testing.assert_allclose(t, (f(xs + eps) - f(xs - eps)) / (2 * eps), rtol=1e-6)
+    J = cr.vmap(cr.jacfwd(lambda x: cnp.sin(x) * cnp.sum(x)))(xs)
+    assert J.shape == (4, 3, 3)
+    np.testing.assert_allclose(J[1], cr.jacrev(lambda x: cnp.sin(x) * cnp.sum(x))(xs[1]))
+
+
+def test_nested_vmap():
+    a = rng.standard_normal((2, 3))
+    b = rng.standard_normal((4, 3))
+    out = cr.vmap(cr.vmap(cnp.dot, in_axes=(None, 0)), in_axes=(0, None))(a, b)
+    np.testing.assert_allclose(out, a @ b.T)
+
+
+def test_missing_batch_rule_falls_back_to_a_loop_with_a_warning():
+    from chainrule._src.core import Primitive, primitives
+    from chainrule._src.lax._rules import elementwise_abstract_eval
+
+    prim = Primitive("test_only_square_first")
+    try:
+        prim.impl = lambda xp, x: x * x[..., :1]
+        prim.abstract_eval = elementwise_abstract_eval(prim)
+        xs = rng.standard_normal((3, 2))
+        with pytest.warns(RuntimeWarning, match="test_only_square_first.*no batch rule"):
+            out = cr.vmap(prim.bind)(xs)
+        np.testing.assert_allclose(out, xs * xs[:, :1])
+    finally:
+        del primitives[prim.name]
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="different sizes"):
+        cr.vmap(cnp.add)(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="pass axis_size"):
+        cr.vmap(cnp.sin, in_axes=None)(np.ones(3))
+    with pytest.raises(ValueError, match="out of range"):
+        cr.vmap(cnp.sin, in_axes=2)(np.ones(3))
+    with pytest.raises(ValueError, match="out_axes is None"):
+        cr.vmap(cnp.sin, out_axes=None)(np.ones(3))
+    with pytest.raises(ValueError, match="in_axes has 1 entries"):
+        cr.vmap(cnp.add, in_axes=(0,))(np.ones(3), np.ones(3))
