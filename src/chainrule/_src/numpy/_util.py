@@ -43,7 +43,11 @@ def normalize_axes(axis, ndim, name="axis") -> tuple:
     ``range(ndim)``; negative axes count from the end, as in NumPy."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    try:
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    except TypeError:
+        raise TypeError(f"{name} must be None, an integer or a tuple of integers, "
+                        f"got {axis!r}") from None
     if ndim == 0 and all(type(a) is not bool and a in (0, -1) for a in axes):
         return ()  # NumPy accepts axis 0 of a 0-d array (there is nothing to reduce)
     out = []

@@ -18,7 +18,7 @@ PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.f
                          np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
                          np.uint16, np.uint32, np.uint64, np.bool_, np.complex128,
                          np.complex64})
-PLAIN_OR_NONE = PLAIN_TYPES | {type(None)}
+PLAIN_OR_NONE = PLAIN_TYPES | {type(None), type(np._NoValue)}
 
 
 def numpy_fast_path(np_fn, arrays=1, optional=()):
@@ -31,7 +31,7 @@ def numpy_fast_path(np_fn, arrays=1, optional=()):
     arrays : int or tuple of str
         Names of the array arguments to check (an int ``k``: the first ``k`` parameters).
     optional : tuple of str
-        Names of further array arguments that may also be None.
+        Names of further array arguments that may also be None or NumPy's ``<no value>``.
 
     The wrapper is generated with the decorated function's own signature, so the check
     costs no argument packing.

@@ -45,7 +45,7 @@ def _count(shape, axes):
 
 
 @numpy_fast_path(np.sum, **_REDUCTION)
-def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None,  # noqa: A001
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=NoValue,  # noqa: A001
         where=True):
     """Sum of elements over ``axis``.
 
@@ -60,13 +60,13 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None,  # noq
     if dtype is None and dtype_of(a).kind in "biu":
         a = lax.convert_element_type(a, np.sum(np.zeros(1, dtype_of(a))).dtype)
     y = lax.reduce_sum(_masked(a, where, 0), axes)
-    if initial is not None:
+    if given(initial) and initial is not None:
         y = lax.add(y, asarray_any(initial))
     return _keep(y, shape_of(a), axes, keepdims)
 
 
 @numpy_fast_path(np.prod, **_REDUCTION)
-def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=NoValue, where=True):
     """Product of elements over ``axis``; the derivative is exact also with zeros.
 
     Examples
@@ -80,7 +80,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     if dtype is None and dtype_of(a).kind in "biu":
         a = lax.convert_element_type(a, np.prod(np.zeros(1, dtype_of(a))).dtype)
     y = lax.reduce_prod(_masked(a, where, 1), axes)
-    if initial is not None:
+    if given(initial) and initial is not None:
         y = lax.mul(y, asarray_any(initial))
     return _keep(y, shape_of(a), axes, keepdims)
 
@@ -88,7 +88,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
 def _extremum(prim_fn, pick, name, a, axis, keepdims, initial, where):
     a, axes = _prepare(a, axis, None)
     shape = shape_of(a)
-    if initial is None:
+    if not given(initial) or initial is None:
         if where is not True:
             raise ValueError(f"reduction operation '{name}' does not have an identity, so "
                              "to use a where mask one has to specify 'initial'")
@@ -107,7 +107,7 @@ def _extremum(prim_fn, pick, name, a, axis, keepdims, initial, where):
 
 
 @numpy_fast_path(np.max, **_REDUCTION)
-def max(a, axis=None, out=None, keepdims=False, initial=None, where=True):  # noqa: A001
+def max(a, axis=None, out=None, keepdims=False, initial=NoValue, where=True):  # noqa: A001
     """Maximum over ``axis``.  At ties the derivative is shared evenly among the maxima.
 
     Examples
@@ -122,7 +122,7 @@ def max(a, axis=None, out=None, keepdims=False, initial=None, where=True):  # no
 
 
 @numpy_fast_path(np.min, **_REDUCTION)
-def min(a, axis=None, out=None, keepdims=False, initial=None, where=True):  # noqa: A001
+def min(a, axis=None, out=None, keepdims=False, initial=NoValue, where=True):  # noqa: A001
     """Minimum over ``axis``.  At ties the derivative is shared evenly among the minima.
 
     Examples
@@ -281,6 +281,8 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
         mean=None, correction=NoValue):  # noqa: A002 - mirrors numpy.std
     """Standard deviation over ``axis`` with ``ddof`` delta degrees of freedom.
 
+    Where the variance is zero the derivative is taken as zero (not NaN).
+
     Examples
     --------
     >>> import chainrule as cr, chainrule.numpy as cnp
@@ -288,7 +290,14 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     array([-0.5,  0.5])
     """
     no_out(out, "std")
-    return lax.sqrt(_var(a, axis, dtype, _ddof(ddof, correction), keepdims, where, mean))
+    return _safe_sqrt(_var(a, axis, dtype, _ddof(ddof, correction), keepdims, where, mean))
+
+
+def _safe_sqrt(v):
+    """sqrt with a zero derivative at 0: where the variance is zero (a single element, or
+    all values equal) the standard deviation gets the zero subgradient, not NaN."""
+    zero = lax.eq(v, 0)
+    return lax.select(zero, lax.mul(v, 0.0), lax.sqrt(lax.select(zero, 1.0, v)))
 
 
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
