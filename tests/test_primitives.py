@@ -123,3 +123,14 @@ def test_vmap_matches_loop(case, batched):
     got = cr.vmap(lambda *a: prim.bind(*a, **case.params), in_axes=in_axes)(*stacked)
     np.testing.assert_allclose(np.asarray(got), np.stack(expected), rtol=1e-12, atol=1e-12)
     assert np.asarray(got).dtype == expected[0].dtype
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_jit_matches_eager(case):
+    prim = primitives[case.prim]
+    expected = prim.bind(*case.args, **case.params)
+    got = cr.jit(lambda *a: prim.bind(*a, **case.params))(*case.args)
+    outs = zip(got, expected) if prim.multiple_results else [(got, expected)]
+    for g, e in outs:
+        np.testing.assert_array_equal(np.asarray(g), np.asarray(e))
+        assert np.asarray(g).dtype == np.asarray(e).dtype

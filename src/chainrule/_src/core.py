@@ -235,6 +235,9 @@ class Primitive:
         self.jvp: Callable | None = None
         self.transpose: Callable | None = None
         self.batch: Callable | None = None
+        # Call-like primitives (jit) set ``inline(*args, **params)``: differentiation traces
+        # evaluate the inner program on themselves instead of needing a jvp rule.
+        self.inline: Callable | None = None
         primitives[name] = self
 
     def __repr__(self):

@@ -50,12 +50,32 @@ class Eqn:
     outputs: list  # Var
     params: dict
 
-    def __repr__(self):
-        outs = " ".join(f"{v}:{v.aval}" for v in self.outputs)
-        ins = " ".join(map(repr, self.inputs))
-        ps = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+    def pretty(self, name):
+        outs = " ".join(f"{name(v)}:{v.aval}" for v in self.outputs)
+        ins = " ".join(name(a) if type(a) is Var else repr(a) for a in self.inputs)
+        ps = ", ".join(f"{k}={v!r}" for k, v in self.params.items()
+                       if not k.startswith("_"))
         head = f"{self.prim.name}[{ps}]" if ps else self.prim.name
         return f"{outs} = {head} {ins}"
+
+    def __repr__(self):
+        return self.pretty(repr)
+
+
+def _short_names():
+    names: dict = {}
+
+    def name(v):
+        if v not in names:
+            n, s = len(names), ""
+            while True:
+                s = chr(ord("a") + n % 26) + s
+                n = n // 26 - 1
+                if n < 0:
+                    break
+            names[v] = s
+        return names[v]
+    return name
 
 
 @dataclass
@@ -65,9 +85,11 @@ class Program:
     outvars: list = field(default_factory=list)  # Var | Literal | Zero
 
     def __repr__(self):
-        lines = ["{ lambda " + " ".join(f"{v}:{v.aval}" for v in self.invars) + ". let"]
-        lines += [f"    {e}" for e in self.eqns]
-        lines.append("  in (" + ", ".join(map(repr, self.outvars)) + ") }")
+        name = _short_names()
+        lines = ["{ lambda " + " ".join(f"{name(v)}:{v.aval}" for v in self.invars) + ". let"]
+        lines += [f"    {e.pretty(name)}" for e in self.eqns]
+        outs = ", ".join(name(a) if type(a) is Var else repr(a) for a in self.outvars)
+        lines.append(f"  in ({outs}) }}")
         return "\n".join(lines)
 
 

@@ -24,10 +24,30 @@ class StagedTracer(Tracer):
         return self.var.aval
 
     def __bool__(self):
-        raise TypeError(
-            "The truth value of a staged (abstract) array is not known while the program is "
-            "being recorded. Python control flow cannot depend on it here."
-        )
+        raise TracerBoolConversionError(
+            f"{_user_line()}: Python control flow (if/while/and/or/bool()) depends on a value "
+            f"that {self._trace.name} only knows abstractly (shape {self.aval.shape}, dtype "
+            f"{self.aval.dtype}). Use chainrule.numpy.where for elementwise choices, the "
+            "control-flow functions chainrule.lax.cond / switch / while_loop / fori_loop / "
+            "scan, or mark the argument static with jit(..., static_argnums=...).")
+
+
+class TracerBoolConversionError(TypeError):
+    """Python needed a concrete truth value of an abstract (staged) value."""
+
+
+def _user_line():
+    """``file:line`` of the innermost frame outside chainrule itself."""
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame = frame.f_back
+    if frame is None:
+        return "in your function"
+    return f"at {frame.f_code.co_filename}:{frame.f_lineno}"
 
 
 class StagingTrace(Trace):

@@ -26,6 +26,7 @@ def elementwise(name: str, np_name: str | None = None, impl=None) -> Primitive:
     prim = Primitive(name)
     fn_name = np_name or name
     if impl is None:
+        prim.np_name = fn_name  # code generation calls xp.<np_name> directly
         def impl(xp, *args, **params):
             return getattr(xp, fn_name)(*args, **params)
     prim.impl = impl

@@ -1,0 +1,260 @@
+"""``jit``: trace once per input signature, optimize the program, generate Python source
+that calls the array library directly, compile it and cache it.
+
+``jit`` is a higher-order primitive (``jit_call``): under ``jvp``/``grad`` its program is
+evaluated equation by equation on the differentiating trace (so derivatives are exact and
+``grad(jit(f))`` works), under ``vmap`` the vectorized program is compiled in turn, and
+``jit(grad(f))`` compiles the whole forward and backward computation into one function.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from . import config
+from .core import Primitive, Tracer, current_trace, get_aval, namespace_of, new_trace
+from .interpreters.staging import StagingTrace
+from .ir import Literal, Var, eval_program
+from .passes import optimize
+from .codegen import compile_program
+from .tree_util import tree_flatten, tree_unflatten
+
+log = logging.getLogger("chainrule.jit")
+
+
+def trace_to_program(fun, avals, name="jit"):
+    """Stage ``fun`` on abstract inputs ``avals``; return the program and its outputs' tree.
+
+    Operations on constants run at trace time (constant folding).  Traced values of an
+    enclosing transform that ``fun`` closes over become extra inputs (``program.consts``).
+    """
+    trace = StagingTrace(current_trace(), name=name)
+    ins = [trace.new_input(a) for a in avals]
+    with new_trace(trace):
+        out = fun(*ins)
+        flat_out, out_tree = tree_flatten(out)
+        program = trace.program([t.var for t in ins], flat_out)
+    _lift_tracer_constants(program)
+    return program, out_tree
+
+
+def _lift_tracer_constants(program):
+    """Turn literals that are tracers of enclosing transforms into leading inputs."""
+    lifted = {}
+    for eqn in program.eqns:
+        for k, a in enumerate(eqn.inputs):
+            if type(a) is Literal and isinstance(a.val, Tracer):
+                var = lifted.get(id(a.val))
+                if var is None:
+                    var = lifted[id(a.val)] = (Var(a.aval), a.val)
+                eqn.inputs[k] = var[0]
+    for k, a in enumerate(program.outvars):
+        if type(a) is Literal and isinstance(a.val, Tracer):
+            var = lifted.setdefault(id(a.val), (Var(a.aval), a.val))
+            program.outvars[k] = var[0]
+    program.const_vars = [v for v, _ in lifted.values()]
+    program.const_vals = [val for _, val in lifted.values()]
+
+
+class Compiled:
+    """An optimized program and the Python function generated from it."""
+
+    def __init__(self, program, xp, name):
+        self.program = optimize(program)
+        self.xp = xp
+        self.fn, self.source = compile_program(self.program, xp, name)
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+
+jit_call_p = Primitive("jit_call")
+jit_call_p.multiple_results = True
+jit_call_p.impl = lambda xp, *args, compiled: compiled(*args)
+jit_call_p.abstract_eval = lambda *avals, compiled: [v.aval for v in compiled.program.outvars]
+
+
+def _jit_call_batch(axis_size, vals, dims, compiled):
+    from .vmap import vmap
+
+    in_axes = tuple(dims)
+
+    def batched(*args):
+        return vmap(lambda *a: eval_program(compiled.program, a), in_axes=in_axes,
+                    axis_size=axis_size)(*args)
+
+    avals = [get_aval(v) for v in vals]
+    program, _ = trace_to_program(batched, avals, name="vmap(jit)")
+    inner = Compiled(program, compiled.xp, "vmapped")
+    outs = jit_call_p.bind(*program.const_vals, *vals, compiled=inner)
+    return outs, [0] * len(outs)
+
+
+jit_call_p.batch = _jit_call_batch
+
+
+# Under differentiation the program is evaluated primitive by primitive on the
+# differentiating trace: each primitive's own rules give the exact derivative.
+jit_call_p.inline = lambda *args, compiled: eval_program(compiled.program, args)
+
+
+def _signature(leaves):
+    return tuple((type(x).__name__,) + ((get_aval(x).shape, get_aval(x).dtype,
+                                          get_aval(x).weak_type)) for x in leaves)
+
+
+def _describe_miss(old, new, arg_names):
+    """The first difference between two cache keys, in words."""
+    (otree, osig, ostatic, _), (ntree, nsig, nstatic, _) = old, new
+    if ostatic != nstatic:
+        for (i, a), (_, b) in zip(ostatic, nstatic):
+            if a != b:
+                return f"static argument {i} changed {a!r} -> {b!r}"
+    if otree != ntree:
+        return f"argument structure changed {otree} -> {ntree}"
+    for k, (a, b) in enumerate(zip(osig, nsig)):
+        if a != b:
+            what = "shape" if a[1] != b[1] else "dtype" if a[2] != b[2] else "type"
+            idx = {"shape": 1, "dtype": 2, "type": 0}[what]
+            return f"{what} of argument leaf {k} changed {a[idx]} -> {b[idx]}"
+    return "array library changed"
+
+
+class JittedFunction:
+    """The callable returned by :func:`jit`."""
+
+    def __init__(self, fun, static_argnums, static_argnames):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.static_argnums = tuple(static_argnums)
+        self.static_argnames = tuple(static_argnames)
+        self.cache: dict = {}
+        self.last_key = None
+
+    def _split(self, args, kwargs):
+        static = tuple((i, args[i]) for i in self.static_argnums if i < len(args))
+        static += tuple((k, kwargs[k]) for k in self.static_argnames if k in kwargs)
+        dynamic = tuple(a for i, a in enumerate(args) if i not in self.static_argnums)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        return static, dynamic, dyn_kwargs
+
+    def __call__(self, *args, **kwargs):
+        if isinstance(current_trace(), StagingTrace):
+            return self.fun(*args, **kwargs)  # inside another jit: inline
+        static, dynamic, dyn_kwargs = self._split(args, kwargs)
+        leaves, tree = tree_flatten((dynamic, dyn_kwargs))
+        for _, v in static:
+            try:
+                hash(v)
+            except TypeError:
+                raise TypeError(f"jit: static arguments must be hashable, got {type(v).__name__}"
+                                f" ({v!r}); pass it as a tuple, or make it a regular argument")
+        key = (tree, _signature(leaves), static, namespace_of(
+            [x for x in leaves if not isinstance(x, Tracer)]).__name__)
+        entry = self.cache.get(key)
+        if entry is None:
+            entry = self._compile(key, static, tree, leaves)
+        compiled, out_tree, consts = entry
+        if consts is None:  # closed over values of an enclosing transform: retrace
+            compiled, out_tree, consts = self._compile(key, static, tree, leaves, store=False)
+        outs = jit_call_p.bind(*consts, *leaves, compiled=compiled)
+        return tree_unflatten(out_tree, outs)
+
+    def _compile(self, key, static, tree, leaves, store=True):
+        if config.log_compiles:
+            reason = ("first call" if self.last_key is None
+                      else _describe_miss(self.last_key, key, None))
+            log.warning("compiling %s: %s", self.__name__, reason)
+        self.last_key = key
+        static_map = dict(static)
+
+        def flat_fun(*flat):
+            dynamic, dyn_kwargs = tree_unflatten(tree, list(flat))
+            it = iter(dynamic)
+            full = [static_map[i] if i in static_map else next(it)
+                    for i in range(len(dynamic) + len([k for k in static_map
+                                                       if isinstance(k, int)]))]
+            kw = dict(dyn_kwargs)
+            kw.update({k: v for k, v in static_map.items() if isinstance(k, str)})
+            return self.fun(*full, **kw)
+
+        program, out_tree = trace_to_program(flat_fun, [get_aval(x) for x in leaves],
+                                             name=f"jit({self.__name__})")
+        xp = namespace_of([x for x in leaves if not isinstance(x, Tracer)])
+        program.invars = program.const_vars + program.invars
+        compiled = Compiled(program, xp, self.__name__)
+        has_tracer_consts = bool(program.const_vals)
+        entry = (compiled, out_tree, list(program.const_vals))
+        if store and not has_tracer_consts:
+            self.cache[key] = entry
+        elif store:
+            self.cache[key] = (compiled, out_tree, None)
+        return entry
+
+    def lower(self, *args, **kwargs):
+        """The optimized program and generated source for these arguments."""
+        static, dynamic, dyn_kwargs = self._split(args, kwargs)
+        leaves, tree = tree_flatten((dynamic, dyn_kwargs))
+        key = (tree, _signature(leaves), static, "numpy")
+        compiled, _, _ = self._compile(key, static, tree, leaves, store=False)
+        return compiled
+
+
+def jit(fun=None, *, static_argnums=(), static_argnames=()):
+    """Compile ``fun``: trace it once per input signature into a program, optimize it and
+    generate straight-line Python that calls the array library directly.
+
+    Parameters
+    ----------
+    fun : callable
+    static_argnums, static_argnames : int/str or tuple
+        Arguments that are Python values (not arrays): part of the cache key, so Python
+        control flow may depend on them.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr, chainrule.numpy as cnp
+    >>> f = cr.jit(lambda x, n: cnp.sum(x ** n), static_argnums=1)
+    >>> float(f(np.arange(3.0), 2))
+    5.0
+    >>> float(cr.jit(cr.grad(lambda x: cnp.sum(cnp.sin(x))))(np.zeros(2))[0])
+    1.0
+    """
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    if isinstance(static_argnames, str):
+        static_argnames = (static_argnames,)
+    if fun is None:
+        return lambda f: JittedFunction(f, static_argnums, static_argnames)
+    return JittedFunction(fun, static_argnums, static_argnames)
+
+
+def make_ir(fun, static_argnums=()):
+    """Return a function that traces ``fun`` and returns its (unoptimized) program.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr, chainrule.numpy as cnp
+    >>> print(cr.make_ir(lambda x: cnp.sin(x) * 2.0)(np.ones(3)))
+    { lambda a:float64[3]. let
+        b:float64[3] = sin a
+        c:float64[3] = mul b 2.0
+      in (c) }
+    """
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+
+    def traced(*args):
+        static = {i: args[i] for i in static_argnums}
+        dynamic = [a for i, a in enumerate(args) if i not in static]
+        leaves, tree = tree_flatten(tuple(dynamic))
+
+        def flat_fun(*flat):
+            it = iter(tree_unflatten(tree, list(flat)))
+            full = [static[i] if i in static else next(it) for i in range(len(args))]
+            return fun(*full)
+        program, _ = trace_to_program(flat_fun, [get_aval(x) for x in leaves], "make_ir")
+        return program
+    return traced
+
