@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 from .core import Zero
-from .ir import Literal, Program, Var
+from .ir import Program, Var
 
 
 def _scalar_source(val):

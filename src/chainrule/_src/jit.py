@@ -149,7 +149,8 @@ class JittedFunction:
                 hash(v)
             except TypeError:
                 raise TypeError(f"jit: static arguments must be hashable, got {type(v).__name__}"
-                                f" ({v!r}); pass it as a tuple, or make it a regular argument")
+                                f" ({v!r}); pass it as a tuple, or make it a regular argument"
+                                ) from None
         key = (tree, _signature(leaves), static, namespace_of(
             [x for x in leaves if not isinstance(x, Tracer)]).__name__)
         entry = self.cache.get(key)
