@@ -83,7 +83,8 @@ def check(cfn, nfn, args, kwargs=None, *, order=2, diff=None, grads=True, rtol=1
     expected = nfn(*args, **kwargs)
     assert_like_numpy(c(*args), expected, rtol, atol, exact_type, "plain call")
     assert_like_numpy(traced_value(c, args, diff), expected, rtol, atol, False, "traced call")
-    if not any(is_float(e) for e in (expected if isinstance(expected, tuple) else [expected])):
+    outs = expected if isinstance(expected, (tuple, list)) else [expected]
+    if not any(is_float(e) for e in outs):
         zero_tangent(cfn, args, kwargs)
     elif grads and float_positions(args, diff):
         f, dargs = partial_in(c, args, float_positions(args, diff))
