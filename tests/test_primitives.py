@@ -116,13 +116,20 @@ def test_vmap_matches_loop(case, batched):
     size = 3
     per_example = [[_perturbed(a, k) if i in batched else a for i, a in enumerate(case.args)]
                    for k in range(size)]
-    expected = [np.asarray(prim.bind(*args, **case.params)) for args in per_example]
+    expected = [prim.bind(*args, **case.params) for args in per_example]
+    if not prim.multiple_results:
+        expected = [np.asarray(e) for e in expected]
     stacked = [np.stack([ex[i] for ex in per_example]) if i in batched else a
                for i, a in enumerate(case.args)]
     in_axes = tuple(0 if i in batched else None for i in range(len(case.args)))
     got = cr.vmap(lambda *a: prim.bind(*a, **case.params), in_axes=in_axes)(*stacked)
-    np.testing.assert_allclose(np.asarray(got), np.stack(expected), rtol=1e-12, atol=1e-12)
-    assert np.asarray(got).dtype == expected[0].dtype
+    if prim.multiple_results:
+        pairs = [(g, np.stack([e[k] for e in expected])) for k, g in enumerate(got)]
+    else:
+        pairs = [(got, np.stack(expected))]
+    for g, e in pairs:
+        np.testing.assert_allclose(np.asarray(g), e, rtol=1e-12, atol=1e-12)
+        assert np.asarray(g).dtype == e.dtype
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -1,0 +1,330 @@
+"""Structured control flow: ``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``,
+``map`` and ``checkpoint``.
+
+chainrule evaluates primal values eagerly under ``grad``/``jvp``, so whenever a predicate
+is known the chosen branch simply runs, and loops run as Python loops: every transform sees
+ordinary operations, and a ``while_loop`` is reverse-differentiable (each iteration's
+residuals are recorded as it runs).  Under ``vmap`` a batched predicate evaluates both
+branches and selects per example; a batched loop condition keeps iterating, freezing the
+examples that are done.  Under ``jit`` a predicate is abstract: ``cond``/``switch`` become a
+primitive that runs only the chosen compiled branch and ``while_loop`` a primitive that
+loops over the compiled body; ``scan`` and ``fori_loop`` are unrolled into the program.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import lax
+from .core import Primitive, Tracer, concrete_value, current_trace, get_aval
+from .interpreters.batching import BatchTracer
+from .interpreters.staging import StagingTrace
+from .ir import eval_program
+from .tree_util import tree_flatten, tree_map, tree_unflatten
+
+
+def _known(x):
+    """The concrete value of ``x`` if it is known now, else None."""
+    if isinstance(x, BatchTracer):
+        return None
+    return concrete_value(x)
+
+
+def _staging():
+    return type(current_trace()) is StagingTrace
+
+
+def _check_same_structure(outs, what):
+    trees = [tree_flatten(o)[1] for o in outs]
+    if any(t != trees[0] for t in trees):
+        raise TypeError(f"{what}: the branches return different structures: {trees}")
+    shapes = [[(get_aval(x).shape, get_aval(x).dtype) for x in tree_flatten(o)[0]]
+              for o in outs]
+    if any(s != shapes[0] for s in shapes):
+        raise TypeError(f"{what}: the branches return arrays of different shapes or dtypes: "
+                        f"{shapes}")
+
+
+# --- cond / switch -------------------------------------------------------------------------
+def _stage_branch(fun, operands):
+    from .jit import Compiled, trace_to_program
+
+    leaves, tree = tree_flatten(tuple(operands))
+    program, out_tree = trace_to_program(lambda *xs: fun(*tree_unflatten(tree, list(xs))),
+                                         [get_aval(x) for x in leaves], name="branch")
+    program.invars = program.const_vars + program.invars
+    return Compiled(program, np, "branch"), out_tree, list(program.const_vals), leaves
+
+
+switch_p = Primitive("switch")
+switch_p.multiple_results = True
+
+
+def _switch_impl(xp, index, *args, branches, n_consts):
+    k = int(np.clip(index, 0, len(branches) - 1))
+    start = sum(n_consts[:k])
+    consts = args[start:start + n_consts[k]]
+    return branches[k](*consts, *args[sum(n_consts):])
+
+
+switch_p.impl = _switch_impl
+
+
+def _switch_inline(index, *args, branches, n_consts):
+    # Differentiating a compiled switch from outside: its index is known now.
+    known = _known(index)
+    if known is None:
+        raise TypeError("differentiating a cond/switch inside jit under a transform with an "
+                        "index traced by jit is not supported; differentiate outside jit")
+    k = int(np.clip(known, 0, len(branches) - 1))
+    start = sum(n_consts[:k])
+    return eval_program(branches[k].program,
+                        [*args[start:start + n_consts[k]], *args[sum(n_consts):]])
+
+
+switch_p.inline = _switch_inline
+switch_p.abstract_eval = lambda *avals, branches, n_consts: [
+    v.aval for v in branches[0].program.outvars]
+
+
+def switch(index, branches, *operands):
+    """Apply ``branches[index](*operands)``; ``index`` is clamped to the valid range.
+
+    Examples
+    --------
+    >>> import chainrule.lax as lax
+    >>> lax.switch(1, [lambda x: x + 1, lambda x: x * 10], 2.0)
+    20.0
+    """
+    branches = list(branches)
+    if not branches:
+        raise ValueError("switch needs at least one branch")
+    known = _known(index)
+    if known is not None:
+        return branches[int(np.clip(known, 0, len(branches) - 1))](*operands)
+    if _staging():
+        staged = [_stage_branch(b, operands) for b in branches]
+        if any(s[1] != staged[0][1] for s in staged):
+            raise TypeError("switch: the branches return different structures")
+        outs = switch_p.bind(index, *[c for s in staged for c in s[2]], *staged[0][3],
+                             branches=tuple(s[0] for s in staged),
+                             n_consts=tuple(len(s[2]) for s in staged))
+        return tree_unflatten(staged[0][1], outs)
+    outs = [b(*operands) for b in branches]
+    _check_same_structure(outs, "switch")
+    index = lax.convert_element_type(index, np.int64)
+    result = outs[-1]
+    for k in range(len(outs) - 2, -1, -1):
+        chosen = lax.le(index, k)
+        result = tree_map(lambda a, b, c=chosen: lax.select(c, a, b), outs[k], result)
+    return result
+
+
+def cond(pred, true_fun, false_fun, *operands):
+    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
+
+    Examples
+    --------
+    >>> import chainrule.lax as lax
+    >>> lax.cond(3.0 > 2.0, lambda x: x * 2, lambda x: -x, 5.0)
+    10.0
+    """
+    known = _known(pred)
+    if known is not None:
+        return (true_fun if known else false_fun)(*operands)
+    return switch(lax.convert_element_type(pred, np.int64), [false_fun, true_fun], *operands)
+
+
+# --- loops ----------------------------------------------------------------------------------
+while_p = Primitive("while")
+while_p.multiple_results = True
+
+
+def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
+    cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
+    carry = list(args[n_cond + n_body:])
+    while bool(cond_fn(*cond_consts, *carry)[0]):
+        carry = body_fn(*body_consts, *carry)
+    return carry
+
+
+def _while_inline(*args, cond_fn, body_fn, n_cond, n_body):
+    # Differentiating a compiled loop from outside: its condition is known now.
+    cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
+    carry = list(args[n_cond + n_body:])
+    while True:
+        pred = _known(eval_program(cond_fn.program, [*cond_consts, *carry])[0])
+        if pred is None:
+            raise TypeError("reverse- or forward-mode differentiation of a while_loop inside "
+                            "jit is not supported; differentiate outside jit, or use "
+                            "fori_loop/scan with static bounds")
+        if not pred:
+            return carry
+        carry = eval_program(body_fn.program, [*body_consts, *carry])
+
+
+while_p.impl = _while_impl
+while_p.abstract_eval = lambda *avals, cond_fn, body_fn, n_cond, n_body: list(
+    avals[n_cond + n_body:])
+while_p.inline = _while_inline
+
+
+def while_loop(cond_fun, body_fun, init_val):
+    """Repeat ``val = body_fun(val)`` while ``cond_fun(val)``; differentiable in both modes.
+
+    Unlike JAX, reverse mode works: each iteration's residuals are kept as the loop runs.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.lax as lax
+    >>> def grow(x):  # double x until it exceeds 10
+    ...     return lax.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x)
+    >>> grow(3.0), float(cr.grad(grow)(3.0))
+    (12.0, 4.0)
+    """
+    val = init_val
+    if _staging():
+        return _staged_while(cond_fun, body_fun, init_val)
+    while True:
+        pred = cond_fun(val)
+        known = _known(pred)
+        if known is not None:
+            if not known:
+                return val
+            val = body_fun(val)
+            continue
+        if isinstance(pred, BatchTracer):
+            return _batched_while(cond_fun, body_fun, val)
+        raise TypeError("while_loop: the loop condition is not known here (it depends on a "
+                        "value traced inside jit under a transform); differentiate outside jit "
+                        "or use fori_loop/scan with static bounds")
+
+
+def _batched_while(cond_fun, body_fun, val):
+    """Keep iterating while any example's condition holds; finished examples stay put."""
+    while True:
+        pred = cond_fun(val)
+        if not np.any(concrete_value(pred.val) if isinstance(pred, BatchTracer) else
+                      concrete_value(pred)):
+            return val
+        new = body_fun(val)
+        val = tree_map(lambda a, b: lax.select(_expand_pred(pred, a), a, b), new, val)
+
+
+def _expand_pred(pred, like):
+    extra = get_aval(like).ndim - get_aval(pred).ndim
+    return lax.reshape(pred, get_aval(pred).shape + (1,) * extra) if extra > 0 else pred
+
+
+def _staged_while(cond_fun, body_fun, init_val):
+    leaves, tree = tree_flatten(init_val)
+    cond_c = _stage_branch(lambda *xs: cond_fun(tree_unflatten(tree, list(xs))), leaves)
+    body_c = _stage_branch(lambda *xs: tree_flatten(body_fun(tree_unflatten(tree, list(xs))))[0],
+                           leaves)
+    outs = while_p.bind(*cond_c[2], *body_c[2], *leaves, cond_fn=cond_c[0], body_fn=body_c[0],
+                        n_cond=len(cond_c[2]), n_body=len(body_c[2]))
+    return tree_unflatten(tree, outs)
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    """``for i in range(lower, upper): val = body_fun(i, val)`` with static bounds.
+
+    Differentiates like ``scan`` (it is unrolled into the program under ``jit``).
+
+    Examples
+    --------
+    >>> import chainrule.lax as lax
+    >>> lax.fori_loop(0, 4, lambda i, v: v + i, 0.0)
+    6.0
+    """
+    lo, hi = _known(lower), _known(upper)
+    if lo is None or hi is None:
+        return while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
+                          (lower, init_val))[1]
+    val = init_val
+    for i in range(int(lo), int(hi)):
+        val = body_fun(i, val)
+    return val
+
+
+def scan(f, init, xs=None, length=None, reverse=False):
+    """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; stack the ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule.lax as lax
+    >>> lax.scan(lambda c, x: (c + x, c * x), 0.0, np.array([1.0, 2.0, 3.0]))
+    (np.float64(6.0), array([0., 2., 9.]))
+    """
+    x_leaves, x_tree = tree_flatten(xs)
+    lengths = {get_aval(x).shape[0] for x in x_leaves}
+    if length is not None:
+        lengths.add(length)
+    if len(lengths) != 1:
+        raise ValueError(f"scan: inconsistent lengths {sorted(lengths)} (the leading axes of "
+                         "xs and the length argument must agree)")
+    n = lengths.pop()
+    carry, ys = init, []
+    order = range(n - 1, -1, -1) if reverse else range(n)
+    for i in order:
+        x = tree_unflatten(x_tree, [lax.getitem(leaf, i) for leaf in x_leaves])
+        carry, y = f(carry, x)
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    if not ys:
+        return carry, None
+    y_tree = tree_flatten(ys[0])[1]
+    stacked = [lax.concatenate([lax.expand_dims(tree_flatten(y)[0][k], (0,)) for y in ys], 0)
+               for k in range(y_tree.num_leaves)]
+    return carry, tree_unflatten(y_tree, stacked)
+
+
+def map(f, xs):  # noqa: A001 - mirrors jax.lax.map
+    """Apply ``f`` to each slice of ``xs`` along its leading axis and stack the results.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule.lax as lax
+    >>> lax.map(lambda x: x * 2, np.arange(3.0))
+    array([0., 2., 4.])
+    """
+    return scan(lambda c, x: (c, f(x)), None, xs)[1]
+
+
+# --- checkpoint -----------------------------------------------------------------------------
+def checkpoint(fun, policy=None):
+    """Rematerialization: in reverse mode, keep only ``fun``'s inputs and recompute its
+    intermediates during the backward pass (less memory, one more forward evaluation).
+
+    ``policy`` may be None or ``"nothing_saveable"`` (the only policy implemented: nothing
+    from inside ``fun`` is stored).
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> f = cr.checkpoint(lambda x: cnp.sin(cnp.sin(x)))
+    >>> round(float(cr.grad(f)(1.0)), 6)
+    0.360039
+    """
+    if policy not in (None, "nothing_saveable"):
+        raise ValueError(f"checkpoint: unknown policy {policy!r}; only 'nothing_saveable' "
+                         "(the default) is available")
+    from .api import vjp
+    from .custom import custom_vjp
+    from .interpreters.linearize import LinearizeTrace
+
+    remat = custom_vjp(fun)
+    remat.defvjp(lambda *args: (fun(*args), args),
+                 lambda args, g: vjp(fun, *args)[1](g))
+
+    def wrapped(*args):
+        if isinstance(current_trace(), LinearizeTrace) and any(
+                isinstance(x, Tracer) and x._trace is current_trace()
+                for x in tree_flatten(args)[0]):
+            return remat(*args)
+        return fun(*args)
+    return wrapped
+
+
+remat = checkpoint

@@ -1,0 +1,23 @@
+"""Test cases for the higher-order primitives: jit_call, switch and while."""
+
+import numpy as np
+from primitive_cases import Case, uniform
+
+import chainrule as cr
+import chainrule.numpy as cnp
+from chainrule._src.control_flow import _stage_branch
+
+x3, y3 = uniform((3,), 0.5, 1.5), uniform((3,), 0.5, 1.5, seed=1)
+
+_sin_mul = cr.jit(lambda x, y: cnp.sin(x) * y + cnp.sum(x)).lower(x3, y3)
+_branches = [_stage_branch(lambda x, y: cnp.sin(x) * y, (x3, y3))[0],
+             _stage_branch(lambda x, y: x ** 2 + cnp.exp(y), (x3, y3))[0]]
+_cond = _stage_branch(lambda v: cnp.sum(v) < 10.0, (x3,))[0]
+_body = _stage_branch(lambda v: [v * 1.5 + 0.25], (x3,))[0]
+
+CASES = [
+    Case("jit_call", (x3, y3), {"compiled": _sin_mul}),
+    Case("switch", (np.array(0), x3, y3), {"branches": tuple(_branches), "n_consts": (0, 0)}),
+    Case("switch", (np.array(1), x3, y3), {"branches": tuple(_branches), "n_consts": (0, 0)}),
+    Case("while", (x3,), {"cond_fn": _cond, "body_fn": _body, "n_cond": 0, "n_body": 0}),
+]
