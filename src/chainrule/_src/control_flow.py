@@ -23,11 +23,15 @@ from .ir import eval_program
 from .tree_util import tree_flatten, tree_map, tree_unflatten
 
 
-def _known(x):
+def _known(x, what=None):
     """The concrete value of ``x`` if it is known now, else None."""
     if isinstance(x, BatchTracer):
         return None
-    return concrete_value(x)
+    value = concrete_value(x)
+    if what is not None and value is not None and np.ndim(value) != 0:
+        raise TypeError(f"{what} must be a scalar, got an array of shape {np.shape(value)}; "
+                        "reduce it first (for example with chainrule.numpy.all or .any)")
+    return value
 
 
 def _staging():
@@ -99,7 +103,7 @@ def switch(index, branches, *operands):
     branches = list(branches)
     if not branches:
         raise ValueError("switch needs at least one branch")
-    known = _known(index)
+    known = _known(index, "switch: the index")
     if known is not None:
         return branches[int(np.clip(known, 0, len(branches) - 1))](*operands)
     if _staging():
@@ -129,7 +133,7 @@ def cond(pred, true_fun, false_fun, *operands):
     >>> lax.cond(3.0 > 2.0, lambda x: x * 2, lambda x: -x, 5.0)
     10.0
     """
-    known = _known(pred)
+    known = _known(pred, "cond: the predicate")
     if known is not None:
         return (true_fun if known else false_fun)(*operands)
     return switch(lax.convert_element_type(pred, np.int64), [false_fun, true_fun], *operands)
@@ -187,7 +191,7 @@ def while_loop(cond_fun, body_fun, init_val):
         return _staged_while(cond_fun, body_fun, init_val)
     while True:
         pred = cond_fun(val)
-        known = _known(pred)
+        known = _known(pred, "while_loop: the value of cond_fun")
         if known is not None:
             if not known:
                 return val
