@@ -107,11 +107,19 @@ def getitem(x, idx):
 
 
 # --- scatter ----------------------------------------------------------------------------
+def _writable_copy(xp, x, updates):
+    """A fresh array with ``x``'s values and the dtype that ``x`` and ``updates`` promote to."""
+    dtype = np.result_type(get_aval(x).dummy(), get_aval(updates).dummy())
+    if xp is np:
+        return np.array(x, copy=True, dtype=dtype)
+    return xp.asarray(x).astype(dtype, copy=True)
+
+
 def _scatter_add_impl(xp, x, updates, *arrays, spec):
-    out = xp.array(x, copy=True, dtype=np.result_type(x, updates))
+    out = _writable_copy(xp, x, updates)
     index = build_index(spec, arrays)
     if is_basic(spec):
-        out[index] += updates
+        out[index] = out[index] + updates
     elif xp is np:
         np.add.at(out, index, updates)
     else:
@@ -130,7 +138,7 @@ def _foreign_scatter_add(xp, out, index, updates):
 
 
 def _scatter_set_impl(xp, x, updates, *arrays, spec):
-    out = xp.array(x, copy=True, dtype=np.result_type(x, updates))
+    out = _writable_copy(xp, x, updates)
     out[build_index(spec, arrays)] = updates
     return out
 
