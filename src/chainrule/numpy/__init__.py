@@ -2,15 +2,23 @@
 
 Outside every transform each function returns what NumPy (or the array library of its
 inputs) returns; under ``grad``, ``jvp`` and the other transforms it is differentiated.
+Traced values behave like ``numpy.ndarray`` (operators, methods, and plain NumPy functions
+called on them); see ``chainrule._src.numpy.tracer_methods``.
 """
 
+from chainrule._src.numpy import tracer_methods as _tracer_methods  # noqa: F401
 from chainrule._src.numpy.creation import *  # noqa: F401,F403
-from chainrule._src.numpy.creation import copy  # noqa: F401
-from chainrule._src.numpy.indexing import at, getitem, take  # noqa: F401
+from chainrule._src.numpy.indexing import *  # noqa: F401,F403
 from chainrule._src.numpy.manipulation import *  # noqa: F401,F403
 from chainrule._src.numpy.passthrough import *  # noqa: F401,F403
 from chainrule._src.numpy.products import *  # noqa: F401,F403
 from chainrule._src.numpy.reductions import *  # noqa: F401,F403
 from chainrule._src.numpy.ufuncs import *  # noqa: F401,F403
-from chainrule._src.numpy.ufuncs import round  # noqa: F401
-import chainrule._src.numpy.tracer_methods  # noqa: F401,E402
+from chainrule._src.numpy import (creation as _creation, indexing as _indexing,  # noqa: E402
+                                  manipulation as _manipulation, passthrough as _passthrough,
+                                  products as _products, reductions as _reductions,
+                                  ufuncs as _ufuncs)
+
+__all__ = sorted({name for m in (_creation, _indexing, _manipulation, _passthrough, _products,
+                                 _reductions, _ufuncs) for name in m.__all__})
+del _creation, _indexing, _manipulation, _passthrough, _products, _reductions, _ufuncs

@@ -1,8 +1,8 @@
 """Array creation ("Array creation routines" in NumPy's docs).
 
 Creation from shapes gives plain arrays (constants).  ``array``/``asarray`` also accept
-lists that contain traced values, and ``full``/``linspace`` accept traced fill values and
-end points, keeping their derivatives.
+(nested) lists that contain traced values, and ``full``, ``linspace``, ``logspace``,
+``geomspace`` and ``meshgrid`` accept traced values, keeping their derivatives.
 """
 
 from __future__ import annotations
@@ -10,7 +10,24 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from ..core import Tracer, get_aval
+from ..core import Tracer
+from ._util import asarray_any, dtype_of, ndim_of, normalize_axis, shape_of
+from .fastpath import numpy_fast_path
+
+# Constants: plain NumPy arrays, whatever the context.
+zeros, ones, eye, identity, arange, tri = np.zeros, np.ones, np.eye, np.identity, np.arange, np.tri
+
+
+def empty(shape, dtype=float, order="C", *, device=None, like=None):
+    """Like :func:`numpy.empty`, but filled with zeros so that results are reproducible.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.empty((2,))
+    array([0., 0.])
+    """
+    return np.zeros(shape, dtype, order)
 
 
 def _contains_tracer(obj):
@@ -21,95 +38,163 @@ def _contains_tracer(obj):
     return False
 
 
-def _build(obj, dtype):
-    if isinstance(obj, (list, tuple)):
-        parts = [_build(o, None) for o in obj]
-        if not parts:
-            return np.zeros(0, dtype or float)
-        shapes = {get_aval(p).shape for p in parts}
-        if len(shapes) != 1:
-            raise ValueError(f"array: nested sequences have inhomogeneous shapes {sorted(shapes)}")
-        out = lax.concatenate([lax.expand_dims(p, (0,)) for p in parts], 0)
-    elif isinstance(obj, Tracer):
-        out = obj
-    else:
-        out = np.asarray(obj)
-    if dtype is not None and get_aval(out).dtype != np.dtype(dtype):
-        out = lax.convert_element_type(out, dtype)
-    return out
+def _build(obj):
+    """A (nested) sequence holding traced values as one array, by stacking."""
+    if not isinstance(obj, (list, tuple)):
+        return obj if isinstance(obj, Tracer) else np.asarray(obj)
+    parts = [_build(o) for o in obj]
+    if not parts:
+        return np.zeros(0)
+    shapes = {shape_of(p) for p in parts}
+    if len(shapes) != 1:
+        raise ValueError("setting an array element with a sequence. The requested array has "
+                         f"an inhomogeneous shape: the nested sequences have shapes "
+                         f"{sorted(shapes)}")
+    return lax.concatenate([lax.expand_dims(p, (0,)) for p in parts], 0)
 
 
-def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002 - mirrors numpy.array
+def _with_dtype(x, dtype):
+    if dtype is None or dtype_of(x) == np.dtype(dtype):
+        return x
+    return lax.convert_element_type(x, dtype)
+
+
+def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0,  # noqa: A002
+          like=None):
     """Create an array; nested lists may contain traced values (they stay differentiable).
 
     Examples
     --------
     >>> import chainrule as cr, chainrule.numpy as cnp
-    >>> cr.grad(lambda x: cnp.sum(cnp.array([x, 2 * x, [3.0][0]])))(1.0)
-    np.float64(3.0)
+    >>> cr.grad(lambda x: cnp.sum(cnp.array([[x, 2 * x], [3.0, x ** 2]])))(1.0)
+    np.float64(5.0)
     """
-    if _contains_tracer(object):
-        out = _build(object, dtype)
-    elif hasattr(object, "__array_namespace__") and not isinstance(object, np.ndarray):
-        out = object if dtype is None else object.astype(dtype)
-    else:
-        out = np.array(object, dtype=dtype, copy=copy)
-    while get_aval(out).ndim < ndmin:
-        out = lax.expand_dims(out, (0,))
+    if not _contains_tracer(object):
+        return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
+    out = _with_dtype(_build(object), dtype)
+    if ndim_of(out) < ndmin:
+        out = lax.reshape(out, (1,) * (ndmin - ndim_of(out)) + shape_of(out))
     return out
 
 
-def asarray(a, dtype=None, order=None, *, copy=None):
-    """Convert to an array without copying when possible; traced values pass through."""
+def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+    """Convert to an array without copying when possible; traced values pass through.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.asarray([1, 2], dtype=float)
+    array([1., 2.])
+    """
     if _contains_tracer(a):
-        return _build(a, dtype)
+        return _with_dtype(_build(a), dtype)
     if hasattr(a, "__array_namespace__") and not isinstance(a, np.ndarray):
         return a if dtype is None else a.astype(dtype)
-    return np.asarray(a, dtype=dtype, order=order)
+    return np.asarray(a, dtype, order, copy=copy)
 
 
 asanyarray = asarray
-ascontiguousarray = asarray
 
 
-def zeros_like(a, dtype=None, shape=None):
-    """Zeros with the shape and dtype of ``a`` (a constant: no derivative)."""
-    aval = get_aval(a)
-    return np.zeros(aval.shape if shape is None else shape, dtype or aval.dtype)
+def ascontiguousarray(a, dtype=None, *, like=None):
+    """Contiguous array (traced values pass through).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.ascontiguousarray(cnp.ones((2, 2)).T).flags["C_CONTIGUOUS"]
+    True
+    """
+    if _contains_tracer(a):
+        return asarray(a, dtype)
+    return np.ascontiguousarray(a, dtype)
 
 
-def ones_like(a, dtype=None, shape=None):
-    """Ones with the shape and dtype of ``a`` (a constant)."""
-    aval = get_aval(a)
-    return np.ones(aval.shape if shape is None else shape, dtype or aval.dtype)
+def _like(np_fn, a, dtype, order, subok, shape, fill=None):
+    if not _contains_tracer(a):
+        args = (a,) if fill is None else (a, fill)
+        return np_fn(*args, dtype=dtype, order=order, subok=subok, shape=shape)
+    a = asarray_any(a)
+    shape = shape_of(a) if shape is None else shape
+    dtype = dtype_of(a) if dtype is None else dtype
+    if fill is None:
+        return np_fn(np.zeros((), dtype), shape=shape)
+    return full(shape, fill, dtype)
 
 
-def empty_like(a, dtype=None, shape=None):
-    """Like numpy.empty_like (filled with zeros here, so results are reproducible)."""
-    return zeros_like(a, dtype, shape)
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    """Zeros with the shape and dtype of ``a`` (a constant: no derivative).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.zeros_like(cnp.ones((2,), dtype=cnp.float32))
+    array([0., 0.], dtype=float32)
+    """
+    return _like(np.zeros_like, a, dtype, order, subok, shape)
 
 
-def full(shape, fill_value, dtype=None):
-    """An array of ``shape`` filled with ``fill_value`` (which may be traced)."""
+def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    """Ones with the shape and dtype of ``a`` (a constant: no derivative).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.ones_like(cnp.zeros((2, 1)))
+    array([[1.],
+           [1.]])
+    """
+    return _like(np.ones_like, a, dtype, order, subok, shape)
+
+
+def empty_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    """Like :func:`numpy.empty_like`, but filled with zeros (reproducible).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.empty_like(cnp.ones(2))
+    array([0., 0.])
+    """
+    return _like(np.zeros_like, a, dtype, order, subok, shape)
+
+
+def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
+    """An array of ``shape`` filled with ``fill_value`` (which may be traced).
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.grad(lambda v: cnp.sum(cnp.full((2, 3), v)))(1.5)
+    np.float64(6.0)
+    """
+    if not isinstance(fill_value, Tracer):
+        return np.full(shape, fill_value, dtype, order)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return lax.broadcast_to(_with_dtype(fill_value, dtype), shape)
+
+
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    """``full`` with the shape and dtype of ``a`` (``fill_value`` may be traced).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.full_like(cnp.ones(2, dtype=int), 7.9)
+    array([7, 7])
+    """
     if isinstance(fill_value, Tracer):
-        value = fill_value if dtype is None else lax.convert_element_type(fill_value, dtype)
-        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-        return lax.broadcast_to(value, shape)
-    return np.full(shape, fill_value, dtype)
+        return full(shape_of(a) if shape is None else shape, fill_value,
+                    dtype_of(a) if dtype is None else dtype)
+    return _like(np.full_like, a, dtype, order, subok, shape, fill_value)
 
 
-def full_like(a, fill_value, dtype=None, shape=None):
-    """``full`` with the shape and dtype of ``a``."""
-    aval = get_aval(a)
-    return full(aval.shape if shape is None else shape, fill_value, dtype or aval.dtype)
+def _plain(*xs):
+    return not any(isinstance(x, Tracer) for x in xs)
 
 
-zeros, ones, empty = np.zeros, np.ones, np.zeros
-eye, identity, arange = np.eye, np.identity, np.arange
-tri = np.tri
-
-
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
     """Evenly spaced numbers; differentiable in ``start`` and ``stop``.
 
     Examples
@@ -118,62 +203,102 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     >>> cr.grad(lambda b: cnp.sum(cnp.linspace(0.0, b, 5)))(1.0)
     np.float64(2.5)
     """
-    if not (isinstance(start, Tracer) or isinstance(stop, Tracer)):
+    if _plain(start, stop):
         return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    num = int(num)
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
     div = (num - 1) if endpoint else num
-    frac = np.arange(num, dtype=float) / (div if div > 0 else 1)
-    start, stop = asarray(start), asarray(stop)
-    shape = np.broadcast_shapes(get_aval(start).shape, get_aval(stop).shape)
-    frac = frac.reshape((-1,) + (1,) * len(shape))
+    start, stop = asarray_any(start), asarray_any(stop)
+    shape = np.broadcast_shapes(shape_of(start), shape_of(stop))
+    frac = (np.arange(num, dtype=float) / (div if div > 0 else 1)).reshape(
+        (-1,) + (1,) * len(shape))
     delta = lax.sub(stop, start)
     out = lax.add(start, lax.mul(frac, delta))
     if endpoint and num > 1:
         out = lax.concatenate([lax.slice_axis(out, 0, 0, num - 1),
                                lax.expand_dims(lax.broadcast_to(stop, shape), (0,))], 0)
+    out = lax.broadcast_to(out, (num,) + shape)
     if axis != 0:
-        out = lax.moveaxis(out, [0], [axis])
-    if dtype is not None:
-        out = lax.convert_element_type(out, dtype)
+        out = lax.moveaxis(out, [0], [normalize_axis(axis, len(shape) + 1)])
+    out = _with_dtype(out, dtype)
     if retstep:
-        return out, lax.div(delta, div) if div > 0 else np.nan
+        return out, (lax.div(delta, float(div)) if div > 0 else np.nan)
     return out
 
 
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
-    """Numbers spaced evenly on a log scale; differentiable in ``start``, ``stop``, ``base``."""
+    """Numbers spaced evenly on a log scale; differentiable in ``start``, ``stop``, ``base``.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.logspace(0.0, 2.0, 3)
+    array([  1.,  10., 100.])
+    """
+    if _plain(start, stop, base):
+        return np.logspace(start, stop, num, endpoint, base, dtype, axis)
     exps = linspace(start, stop, num, endpoint, axis=axis)
-    out = lax.pow(base, exps)
-    return out if dtype is None else lax.convert_element_type(out, dtype)
+    return _with_dtype(lax.pow(asarray_any(base), exps), dtype)
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    """Numbers spaced evenly on a log scale between positive end points."""
-    out = lax.exp(linspace(lax.log(start), lax.log(stop), num, endpoint, axis=axis))
-    return out if dtype is None else lax.convert_element_type(out, dtype)
+    """Numbers spaced evenly on a log scale between two positive end points.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.geomspace(1.0, 1000.0, 4)
+    array([   1.,   10.,  100., 1000.])
+    """
+    if _plain(start, stop):
+        return np.geomspace(start, stop, num, endpoint, dtype, axis)
+    out = lax.exp(linspace(lax.log(asarray_any(start)), lax.log(asarray_any(stop)), num,
+                           endpoint, axis=axis))
+    return _with_dtype(out, dtype)
 
 
 def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
-    """Coordinate matrices from coordinate vectors (differentiable)."""
+    """Coordinate matrices from coordinate vectors (differentiable).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> [g.shape for g in cnp.meshgrid(cnp.ones(2), cnp.ones(3))]
+    [(3, 2), (3, 2)]
+    """
+    if _plain(*xi):
+        return np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
     if indexing not in ("xy", "ij"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
-    xi = [lax.reshape(asarray(x), (-1,)) for x in xi]
+    xi = [lax.reshape(asarray_any(x), (-1,)) for x in xi]
     nd = len(xi)
     out = []
     for i, x in enumerate(xi):
         shape = [1] * nd
-        shape[i] = get_aval(x).shape[0]
+        shape[i] = shape_of(x)[0]
         out.append(lax.reshape(x, shape))
     if indexing == "xy" and nd > 1:
         out = [lax.moveaxis(o, [0, 1], [1, 0]) for o in out]
     if not sparse:
-        full_shape = np.broadcast_shapes(*[get_aval(o).shape for o in out])
+        full_shape = np.broadcast_shapes(*[shape_of(o) for o in out])
         out = [lax.broadcast_to(o, full_shape) for o in out]
-    return out
+    return tuple(out)
 
 
-def copy(a, order="K"):
-    """A copy of ``a`` (traced values are immutable and are returned as they are)."""
-    return a if isinstance(a, Tracer) else np.array(a, copy=True)
+@numpy_fast_path(np.copy)
+def copy(a, order="K", subok=False):
+    """A copy of ``a`` (traced values are immutable and are returned as they are).
 
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.copy([1.0, 2.0])
+    array([1., 2.])
+    """
+    return asarray_any(a) if isinstance(a, Tracer) else np.array(a, copy=True)
+
+
+__all__ = ["arange", "array", "asanyarray", "asarray", "ascontiguousarray", "copy", "empty",
+           "empty_like", "eye", "full", "full_like", "geomspace", "identity", "linspace",
+           "logspace", "meshgrid", "ones", "ones_like", "tri", "zeros", "zeros_like"]

@@ -1,19 +1,48 @@
-"""Indexing and functional updates (``at``)."""
+"""Indexing, functional updates (``at``), ``take`` and sorting ("Indexing routines" and
+"Sorting, searching" in NumPy's docs).
+
+Indices are NumPy's: integers, slices, ``None``, ``...``, integer arrays or lists, and
+boolean masks with concrete values.  Sorting needs the values themselves (the permutation
+has no derivative); the sorted values are a gather, so they are differentiable.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import lax
-from ..core import Tracer, get_aval
+from ..core import Tracer
 from ..lax.indexing import getitem_p, has_duplicates, parse_index, scatter_add_p, scatter_set_p
+from ._util import asarray_any, concrete, dtype_of, ndim_of, no_out, normalize_axis, shape_of
+from .fastpath import PLAIN_TYPES, numpy_fast_path
 from .tracer_methods import IndexUpdateHelper
 
 
 def getitem(a, index):
-    """``a[index]`` with NumPy semantics (basic, integer-array and boolean-mask indexing)."""
-    spec, arrays = parse_index(index, get_aval(a).ndim)
+    """``a[index]`` with NumPy semantics (basic, integer-array and boolean-mask indexing).
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> x = cnp.arange(6.0).reshape(2, 3)
+    >>> cnp.getitem(x, (..., [0, 2]))
+    array([[0., 2.],
+           [3., 5.]])
+    >>> cr.grad(lambda x: cnp.getitem(x, x > 2.0).sum())(x)
+    array([[0., 0., 0.],
+           [1., 1., 1.]])
+    """
+    if type(a) in PLAIN_TYPES and not _has_tracer(index):
+        return np.asarray(a)[index]
+    a = asarray_any(a)
+    spec, arrays = parse_index(index, ndim_of(a))
     return getitem_p.bind(a, *arrays, spec=spec)
+
+
+def _has_tracer(index):
+    if isinstance(index, tuple):
+        return any(isinstance(i, Tracer) for i in index)
+    return isinstance(index, Tracer)
 
 
 def at(x):
@@ -21,13 +50,16 @@ def at(x):
     ``.max`` and ``.get()``.  The input is never modified; a new array is returned.
 
     Works on plain arrays and on traced values alike (on traced values ``x.at[idx]`` works
-    too, as in JAX).
+    too, as in JAX).  The result keeps the dtype of ``x``.  ``add`` accumulates repeated
+    indices; the other updates accept repeated indices on plain arrays only.
 
     Examples
     --------
-    >>> import chainrule.numpy as cnp
+    >>> import chainrule as cr, chainrule.numpy as cnp
     >>> cnp.at(cnp.zeros(4))[cnp.array([0, 0, 2])].add(1.0)
     array([2., 0., 1., 0.])
+    >>> cr.grad(lambda v: cnp.at(cnp.zeros(3))[1].set(v * v).sum())(3.0)
+    np.float64(6.0)
     """
     return IndexUpdateHelper(x)
 
@@ -35,16 +67,28 @@ def at(x):
 _UFUNC_AT = {"add": np.add, "multiply": np.multiply, "min": np.minimum, "max": np.maximum}
 
 
+def _as_dtype(values, dtype):
+    values = asarray_any(values)
+    if dtype_of(values) == dtype or isinstance(values, (int, float, complex, bool)) and (
+            np.result_type(np.zeros((), dtype), values) == dtype):
+        return values
+    return lax.convert_element_type(values, dtype)
+
+
 def index_update(x, index, values, mode):
-    spec, arrays = parse_index(index, get_aval(x).ndim)
+    """``x`` with ``x[index]`` updated by ``values`` (``mode``: set, add, multiply, min,
+    max); the implementation behind :func:`at`."""
+    x = asarray_any(x)
+    spec, arrays = parse_index(index, ndim_of(x))
+    values = _as_dtype(values, dtype_of(x))
     if mode == "add":
         return scatter_add_p.bind(x, values, *arrays, spec=spec)
     traced = any(isinstance(v, Tracer) for v in (x, values, *arrays))
     if not traced and isinstance(x, np.ndarray) and mode != "set":
-        out = np.array(x, copy=True, dtype=np.result_type(x, values))
+        out = np.array(x, copy=True)
         _UFUNC_AT[mode].at(out, index, values)
         return out
-    if traced and has_duplicates(get_aval(x).shape, spec, arrays):
+    if traced and has_duplicates(shape_of(x), spec, arrays):
         # With repeated indices only one written copy survives; which one NumPy keeps is
         # unspecified, so the derivative would be too.  Refuse rather than guess.
         raise ValueError(
@@ -54,20 +98,127 @@ def index_update(x, index, values, mode):
     if mode == "set":
         return scatter_set_p.bind(x, values, *arrays, spec=spec)
     current = getitem_p.bind(x, *arrays, spec=spec)
-    if mode == "multiply":
-        new = lax.mul(current, values)
-    elif mode == "min":
-        new = lax.minimum(current, values)
-    else:
-        new = lax.maximum(current, values)
-    return scatter_set_p.bind(x, new, *arrays, spec=spec)
+    update = {"multiply": lax.mul, "min": lax.minimum, "max": lax.maximum}[mode]
+    return scatter_set_p.bind(x, update(current, values), *arrays, spec=spec)
 
 
-def take(a, indices, axis=None):
-    """Take elements along ``axis`` (of the flattened array when None)."""
+def _indices(indices, n, mode):
+    idx = np.asarray(concrete(indices, "take"))
+    if idx.dtype.kind not in "iu":
+        raise IndexError(f"take: indices must be integers, got dtype {idx.dtype}")
+    if mode == "wrap":
+        return idx % n if n else idx
+    if mode == "clip":
+        return np.clip(idx, 0, max(n - 1, 0))
+    if mode != "raise":
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    return idx
+
+
+@numpy_fast_path(np.take, ("a", "indices"))
+def take(a, indices, axis=None, out=None, mode="raise"):
+    """Take elements along ``axis`` (of the flattened array when None).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.take(cnp.array([[1.0, 2.0], [3.0, 4.0]]), [1, 0], axis=1)
+    array([[2., 1.],
+           [4., 3.]])
+    """
+    no_out(out, "take")
+    a = asarray_any(a)
     if axis is None:
-        return getitem(lax.reshape(a, (-1,)), np.asarray(indices) if not isinstance(
-            indices, Tracer) else indices)
-    nd = get_aval(a).ndim
-    axis %= nd
-    return getitem(a, (slice(None),) * axis + (indices,))
+        a, axis = lax.reshape(a, (-1,)), 0
+    axis = normalize_axis(axis, ndim_of(a))
+    idx = _indices(indices, shape_of(a)[axis], mode)
+    return getitem(a, (slice(None),) * axis + (idx,))
+
+
+def _along_axis_index(shape, indices, axis):
+    """Index tuple that picks ``indices`` along ``axis`` and broadcasts the other axes."""
+    nd = len(shape)
+    index = []
+    for i in range(nd):
+        if i == axis:
+            index.append(indices)
+        else:
+            index.append(np.arange(shape[i]).reshape([-1 if k == i else 1 for k in range(nd)]))
+    return tuple(index)
+
+
+@numpy_fast_path(np.take_along_axis, ("arr", "indices"))
+def take_along_axis(arr, indices, axis=-1):
+    """Pick values along ``axis`` with an index array of the same number of dimensions.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> x = cnp.array([[3.0, 1.0], [0.5, 2.0]])
+    >>> cnp.take_along_axis(x, cnp.argsort(x, axis=1), axis=1)
+    array([[1. , 3. ],
+           [0.5, 2. ]])
+    """
+    arr = asarray_any(arr)
+    idx = np.asarray(concrete(indices, "take_along_axis"))
+    if axis is None:
+        arr, axis = lax.reshape(arr, (-1,)), 0
+    axis = normalize_axis(axis, ndim_of(arr))
+    if idx.ndim != ndim_of(arr):
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    shape = np.broadcast_shapes(tuple(1 if i == axis else n for i, n in enumerate(idx.shape)),
+                                tuple(1 if i == axis else n
+                                      for i, n in enumerate(shape_of(arr))))
+    shape = tuple(idx.shape[i] if i == axis else n for i, n in enumerate(shape))
+    idx = np.broadcast_to(idx, shape)
+    arr = lax.broadcast_to(arr, tuple(shape_of(arr)[i] if i == axis else n
+                                      for i, n in enumerate(shape)))
+    return getitem(arr, _along_axis_index(shape_of(arr), idx, axis))
+
+
+@numpy_fast_path(np.argsort)
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Indices that sort ``a`` along ``axis`` (an integer result, no derivative).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.argsort(cnp.array([3.0, 1.0, 2.0]))
+    array([1, 2, 0])
+    """
+    return np.argsort(concrete(asarray_any(a), "argsort"), axis, kind, order, stable=stable)
+
+
+@numpy_fast_path(np.sort)
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Sorted copy of ``a``; the derivative follows each value to its sorted position.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cnp.sort(cnp.array([3.0, 1.0, 2.0]))
+    array([1., 2., 3.])
+    >>> cr.grad(lambda x: cnp.sort(x)[0])(cnp.array([3.0, 1.0, 2.0]))
+    array([0., 1., 0.])
+    """
+    a = asarray_any(a)
+    if axis is None:
+        a, axis = lax.reshape(a, (-1,)), 0
+    return take_along_axis(a, argsort(a, axis, kind, order, stable=stable), axis)
+
+
+@numpy_fast_path(np.searchsorted, ("a", "v"), optional=("sorter",))
+def searchsorted(a, v, side="left", sorter=None):
+    """Insertion points of ``v`` into sorted ``a`` (an integer result, no derivative).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.searchsorted(cnp.array([1.0, 2.0, 3.0]), cnp.array([2.5, 0.0]))
+    array([2, 0])
+    """
+    return np.searchsorted(concrete(asarray_any(a), "searchsorted"),
+                           concrete(asarray_any(v), "searchsorted"), side, sorter)
+
+
+__all__ = ["argsort", "at", "getitem", "searchsorted", "sort", "take", "take_along_axis"]

@@ -1,78 +1,150 @@
 """Non-differentiable helpers, dtypes and constants, taken from NumPy as they are.
 
 These either describe arrays (shape, dtype) or return booleans and integers, so there is
-no derivative to keep.  On traced values they read the abstract value.
+no derivative to keep.  On traced values they read the abstract value (shape, dtype) or
+the current numbers.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..core import Tracer, get_aval
+from ..core import Tracer
+from ._util import concrete, dtype_of, shape_of
 
+# --- dtypes, constants and NumPy's helpers on dtypes ------------------------------------
 float16, float32, float64 = np.float16, np.float32, np.float64
 int8, int16, int32, int64 = np.int8, np.int16, np.int32, np.int64
 uint8, uint16, uint32, uint64 = np.uint8, np.uint16, np.uint32, np.uint64
 complex64, complex128 = np.complex64, np.complex128
-bool_ = np.bool_
-intp, uintp = np.intp, np.uintp
+bool_, intp, uintp, int_ = np.bool_, np.intp, np.uintp, np.int_
+half, single, double = np.half, np.single, np.double
+csingle, cdouble = np.csingle, np.cdouble
 dtype, finfo, iinfo = np.dtype, np.finfo, np.iinfo
-result_type, promote_types, can_cast = np.result_type, np.promote_types, np.can_cast
-issubdtype, ndarray, generic = np.issubdtype, np.ndarray, np.generic
-floating, integer, inexact, number, complexfloating, signedinteger = (
-    np.floating, np.integer, np.inexact, np.number, np.complexfloating, np.signedinteger)
+promote_types, can_cast, issubdtype = np.promote_types, np.can_cast, np.issubdtype
+ndarray, generic = np.ndarray, np.generic
+floating, integer, inexact, number = np.floating, np.integer, np.inexact, np.number
+complexfloating, signedinteger, unsignedinteger = (
+    np.complexfloating, np.signedinteger, np.unsignedinteger)
 pi, e, inf, nan, newaxis, euler_gamma = np.pi, np.e, np.inf, np.nan, np.newaxis, np.euler_gamma
 errstate = np.errstate
+isscalar, iterable = np.isscalar, np.iterable
 AxisError = np.exceptions.AxisError
+globals()["bool"] = np.bool_  # NumPy 2's ``numpy.bool``
 
 
-def _concrete(x, name):
+def _dtype_stand_in(x):
+    """What NumPy's dtype helpers should see for ``x``: its dtype (a 0-d array for a
+    traced value, so that Python scalars stay weak)."""
     if isinstance(x, Tracer):
-        base = x
-        while isinstance(base, Tracer) and hasattr(base, "primal"):
-            base = base.primal
-        if isinstance(base, Tracer):
-            raise TypeError(f"{name} needs concrete values, but got a staged (abstract) value")
-        return base
+        return np.zeros((), dtype_of(x))
     return x
 
 
+def result_type(*arrays_and_dtypes):
+    """:func:`numpy.result_type`, also for traced values.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.result_type(cnp.ones(2, cnp.float32), 1.0)
+    dtype('float32')
+    """
+    return np.result_type(*[_dtype_stand_in(a) for a in arrays_and_dtypes])
+
+
 def shape(a):
-    """Shape of ``a`` (works on traced values)."""
-    return get_aval(a).shape if isinstance(a, Tracer) else np.shape(a)
+    """Shape of ``a`` (works on traced values).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.shape([[1.0, 2.0]])
+    (1, 2)
+    """
+    return shape_of(a) if isinstance(a, Tracer) else np.shape(a)
 
 
 def ndim(a):
-    """Number of dimensions of ``a`` (works on traced values)."""
-    return get_aval(a).ndim if isinstance(a, Tracer) else np.ndim(a)
+    """Number of dimensions of ``a`` (works on traced values).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.ndim(2.0)
+    0
+    """
+    return len(shape_of(a)) if isinstance(a, Tracer) else np.ndim(a)
 
 
 def size(a, axis=None):
-    """Number of elements of ``a`` (along ``axis``), also of traced values."""
+    """Number of elements of ``a`` (along ``axis``), also of traced values.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.size(cnp.ones((2, 3)), 1)
+    3
+    """
     s = shape(a)
     return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
 
 
-def _values(fn):
+def iscomplexobj(x):
+    """Whether ``x`` has a complex dtype (works on traced values).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.iscomplexobj(cnp.ones(2) * 1j)
+    True
+    """
+    return np.iscomplexobj(_dtype_stand_in(x))
+
+
+def isrealobj(x):
+    """Whether ``x`` has a real (non-complex) dtype (works on traced values).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.isrealobj(cnp.ones(2))
+    True
+    """
+    return not iscomplexobj(x)
+
+
+def _values(fn, example, result):
+    """``fn`` on the current values of its arguments: its result has no derivative."""
     name = fn.__name__
 
     def wrapper(*args, **kwargs):
-        args = [_concrete(a, name) for a in args]
-        return fn(*args, **kwargs)
-    wrapper.__name__ = name
-    wrapper.__doc__ = (f"numpy.{name} on the current values (no derivative: the result is "
-                       "boolean or integer).")
+        return fn(*[concrete(a, name) for a in args],
+                  **{k: concrete(v, name) for k, v in kwargs.items()})
+    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__doc__ = (f":func:`numpy.{name}` on the current values (also of traced values); "
+                       "the result is boolean or integer, with no derivative.\n\n"
+                       "Examples\n--------\n>>> import chainrule.numpy as cnp\n"
+                       f">>> cnp.{name}({example})\n{result}\n")
     return wrapper
 
 
-allclose = _values(np.allclose)
-isclose = _values(np.isclose)
-array_equal = _values(np.array_equal)
-array_equiv = _values(np.array_equiv)
-count_nonzero = _values(np.count_nonzero)
-nonzero = _values(np.nonzero)
-flatnonzero = _values(np.flatnonzero)
-argwhere = _values(np.argwhere)
-iscomplexobj = _values(np.iscomplexobj)
-isrealobj = _values(np.isrealobj)
-isscalar = np.isscalar
+allclose = _values(np.allclose, "[1.0, 2.0], [1.0, 2.0 + 1e-12]", "True")
+isclose = _values(np.isclose, "[1.0, 2.0], [1.0, 2.5]", "array([ True, False])")
+array_equal = _values(np.array_equal, "[1.0, 2.0], [1.0, 2.0]", "True")
+array_equiv = _values(np.array_equiv, "[1.0, 1.0], 1.0", "True")
+count_nonzero = _values(np.count_nonzero, "[0.0, 2.0, 3.0]", "np.int64(2)")
+nonzero = _values(np.nonzero, "[0.0, 2.0, 3.0]", "(array([1, 2]),)")
+flatnonzero = _values(np.flatnonzero, "[[0.0, 2.0]]", "array([1])")
+argwhere = _values(np.argwhere, "[0.0, 2.0]", "array([[1]])")
+
+__all__ = [
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
+    "uint32", "uint64", "complex64", "complex128", "bool_", "bool", "intp", "uintp", "int_",
+    "half", "single", "double", "csingle", "cdouble", "dtype", "finfo", "iinfo",
+    "promote_types", "can_cast", "issubdtype", "ndarray", "generic", "floating", "integer",
+    "inexact", "number", "complexfloating", "signedinteger", "unsignedinteger", "pi", "e",
+    "inf", "nan", "newaxis", "euler_gamma", "errstate", "isscalar",
+    "iterable", "AxisError", "result_type", "shape", "ndim", "size", "iscomplexobj",
+    "isrealobj", "allclose", "isclose", "array_equal", "array_equiv", "count_nonzero",
+    "nonzero", "flatnonzero", "argwhere"]

@@ -1,47 +1,52 @@
 """Make tracers behave like ``numpy.ndarray``: operators, methods and NumPy's protocols.
 
-Plain NumPy calls on a tracer (``numpy.sin(t)``, ``numpy.sum(t)``) arrive through
-``__array_ufunc__`` / ``__array_function__`` and are routed to ``chainrule.numpy``; where
-that is impossible (``numpy.asarray(t)``, ``float(t)`` on a value that carries a
-derivative) the error says so instead of silently dropping the derivative.
+Plain NumPy calls on a tracer (``numpy.sin(t)``, ``numpy.sum(t)``, ``np.ones(3) * t``)
+arrive through ``__array_ufunc__`` / ``__array_function__`` and are routed to
+``chainrule.numpy``; where that is impossible (``numpy.asarray(t)``, ``float(t)`` on a value
+that carries a derivative) the error says so instead of silently dropping the derivative.
 """
 
 from __future__ import annotations
 
-
 from ..core import Tracer
+
+_AT_HELP = ("Write `x = chainrule.numpy.at(x)[idx].set(v)` (or `x = x.at[idx].set(v)`; also "
+            ".add, .multiply, .min, .max), which returns the updated array.")
 
 
 class _IndexUpdateRef:
+    """``at(x)[index]``: the updates it offers each return a new array."""
+
     def __init__(self, array, index):
         self.array, self.index = array, index
 
-    def set(self, values):
+    def _update(self, values, mode):
         from .indexing import index_update
 
-        return index_update(self.array, self.index, values, "set")
+        return index_update(self.array, self.index, values, mode)
+
+    def set(self, values):
+        """``x`` with ``x[index] = values``."""
+        return self._update(values, "set")
 
     def add(self, values):
-        from .indexing import index_update
-
-        return index_update(self.array, self.index, values, "add")
+        """``x`` with ``x[index] += values`` (repeated indices accumulate)."""
+        return self._update(values, "add")
 
     def multiply(self, values):
-        from .indexing import index_update
-
-        return index_update(self.array, self.index, values, "multiply")
+        """``x`` with ``x[index] *= values``."""
+        return self._update(values, "multiply")
 
     def min(self, values):
-        from .indexing import index_update
-
-        return index_update(self.array, self.index, values, "min")
+        """``x`` with ``x[index] = minimum(x[index], values)``."""
+        return self._update(values, "min")
 
     def max(self, values):
-        from .indexing import index_update
-
-        return index_update(self.array, self.index, values, "max")
+        """``x`` with ``x[index] = maximum(x[index], values)``."""
+        return self._update(values, "max")
 
     def get(self):
+        """``x[index]``."""
         from .indexing import getitem
 
         return getitem(self.array, self.index)
@@ -60,11 +65,16 @@ class IndexUpdateHelper:
     array([0., 0., 0.])
     """
 
+    __slots__ = ("array",)
+
     def __init__(self, array):
         self.array = array
 
     def __getitem__(self, index):
         return _IndexUpdateRef(self.array, index)
+
+    def __repr__(self):
+        return f"_IndexUpdateHelper({self.array!r})"
 
 
 def _cnp():
@@ -73,6 +83,7 @@ def _cnp():
     return cnp
 
 
+# --- operators -------------------------------------------------------------------------
 def _binary(name, reflected=False):
     def op(self, other):
         fn = getattr(_cnp(), name)
@@ -82,10 +93,10 @@ def _binary(name, reflected=False):
 
 
 _OPERATORS = {
-    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
     "floordiv": "floor_divide", "mod": "remainder", "pow": "power", "matmul": "matmul",
     "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
-    "lshift": "left_shift", "rshift": "right_shift",
+    "lshift": "left_shift", "rshift": "right_shift", "divmod": "divmod",
 }
 for _op, _fn in _OPERATORS.items():
     setattr(Tracer, f"__{_op}__", _binary(_fn))
@@ -98,8 +109,7 @@ Tracer.__neg__ = lambda self: _cnp().negative(self)
 Tracer.__pos__ = lambda self: self
 Tracer.__abs__ = lambda self: _cnp().abs(self)
 Tracer.__invert__ = lambda self: _cnp().invert(self)
-Tracer.__divmod__ = lambda self, other: (self // other, self % other)
-Tracer.__rdivmod__ = lambda self, other: (other // self, other % self)
+Tracer.__round__ = lambda self, ndigits=None: _cnp().round(self, ndigits or 0)
 
 
 def _getitem(self, index):
@@ -109,8 +119,7 @@ def _getitem(self, index):
 def _setitem(self, index, value):
     raise TypeError(
         "chainrule arrays are immutable inside a transform: `x[idx] = v` would silently break "
-        "the derivative. Write `x = chainrule.numpy.at(x)[idx].set(v)` (or `x.at[idx].set(v)`; "
-        "also .add, .multiply, .min, .max), which returns the updated array.")
+        f"the derivative. {_AT_HELP}")
 
 
 def _iter(self):
@@ -121,12 +130,11 @@ def _iter(self):
 
 def _scalar_conversion(kind):
     def convert(self):
-        from .. import core
-
+        self.check_usable()
         base = self
         while isinstance(base, Tracer) and hasattr(base, "primal"):
             base = base.primal
-        if isinstance(base, Tracer) or base is None:
+        if isinstance(base, Tracer):
             raise TypeError(
                 f"{kind}() of a traced value whose number is not known while the program is "
                 "being traced. Use chainrule.numpy operations instead, or mark the argument "
@@ -135,18 +143,18 @@ def _scalar_conversion(kind):
             f"{kind}() of a value that is being differentiated would drop its derivative "
             f"(silently giving a zero gradient). Keep it as an array and use chainrule.numpy "
             f"operations; if you really want a constant, use "
-            f"{kind}(chainrule.stop_gradient(x)).") from core.LeakedTracerError(str(self))
+            f"{kind}(chainrule.stop_gradient(x)).")
+    convert.__name__ = kind
     return convert
 
 
 def _bool(self):
     # Truth value of a value known now: the derivative of a branch decision is zero, so
     # Python control flow on values works under grad and jvp.
+    self.check_usable()
     base = self
     while isinstance(base, Tracer) and hasattr(base, "primal"):
         base = base.primal
-    if isinstance(base, Tracer):
-        return bool(base)
     return bool(base)
 
 
@@ -154,10 +162,11 @@ def _array(self, dtype=None, copy=None):
     raise TypeError(
         "A chainrule traced value cannot be converted to a NumPy array (numpy.asarray, "
         "numpy.array, or a NumPy function that chainrule does not intercept): that would drop "
-        "its derivative. Use chainrule.numpy (for example chainrule.numpy.array or "
+        "its derivative. Use chainrule.numpy instead (for example chainrule.numpy.array or "
         "chainrule.numpy.stack to build arrays from traced values).")
 
 
+# --- NumPy's protocols -----------------------------------------------------------------
 _UFUNC_METHODS = {
     ("add", "reduce"): "sum", ("multiply", "reduce"): "prod", ("maximum", "reduce"): "max",
     ("minimum", "reduce"): "min", ("logical_and", "reduce"): "all",
@@ -170,29 +179,31 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     for x in inputs:
         if isinstance(x, Tracer):
             x.check_usable()
-    if kwargs.get("out") is not None:
-        raise TypeError(f"numpy.{ufunc.__name__}(..., out=...) cannot write into a traced "
-                        "array; drop out= and use the returned value")
-    kwargs.pop("out", None)
+    name = ufunc.__name__
+    if method == "at":
+        raise TypeError(f"numpy.{name}.at(x, ...) modifies x in place, which a traced value "
+                        f"cannot be. {_AT_HELP}")
+    out = kwargs.pop("out", None)
+    if out is not None and any(o is not None for o in (out if isinstance(out, tuple) else
+                                                        (out,))):
+        raise TypeError(f"numpy.{name}(..., out=...) cannot write into an array while it is "
+                        "being differentiated; drop out= and use the returned value")
     cnp = _cnp()
-    name = {"absolute": "abs", "conjugate": "conjugate"}.get(ufunc.__name__, ufunc.__name__)
     if method == "__call__":
         fn = getattr(cnp, name, None)
         if fn is None:
-            raise TypeError(f"numpy.{ufunc.__name__} is not supported on traced values "
+            raise TypeError(f"numpy.{name} is not supported on traced values "
                             "(chainrule.numpy has no differentiable version of it)")
         if kwargs:
-            raise TypeError(f"numpy.{ufunc.__name__}: keyword arguments {sorted(kwargs)} are "
-                            "not supported on traced values")
+            raise TypeError(f"numpy.{name}: keyword arguments {sorted(kwargs)} are not "
+                            "supported on traced values")
         return fn(*inputs)
     if method == "outer":
-        a, b = inputs
-        a = cnp.asarray(a)
-        b = cnp.asarray(b)
-        return getattr(cnp, name)(cnp.reshape(a, a.shape + (1,) * b.ndim), b)
-    target = _UFUNC_METHODS.get((ufunc.__name__, method))
+        a, b = (cnp.asarray(v) for v in inputs)
+        return getattr(cnp, name)(cnp.reshape(a, cnp.shape(a) + (1,) * cnp.ndim(b)), b)
+    target = _UFUNC_METHODS.get((name, method))
     if target is None:
-        raise TypeError(f"numpy.{ufunc.__name__}.{method} is not supported on traced values")
+        raise TypeError(f"numpy.{name}.{method} is not supported on traced values")
     kwargs.setdefault("axis", 0)
     return getattr(cnp, target)(*inputs, **kwargs)
 
@@ -208,14 +219,11 @@ def _array_function(self, func, types, args, kwargs):
     fn = getattr(namespace, func.__name__, None) if namespace is not None else None
     if fn is None or fn is func:
         raise TypeError(f"{module}.{func.__name__} is not supported on traced values: "
-                        "chainrule.numpy has no differentiable version of it yet")
+                        f"chainrule.{module} has no differentiable version of it yet")
     return fn(*args, **kwargs)
 
 
-def _at(self):
-    return IndexUpdateHelper(self)
-
-
+# --- methods ---------------------------------------------------------------------------
 def _method(name):
     def method(self, *args, **kwargs):
         return getattr(_cnp(), name)(self, *args, **kwargs)
@@ -223,36 +231,47 @@ def _method(name):
     return method
 
 
-for _name in ("reshape", "sum", "mean", "max", "min", "prod", "var", "std", "ravel",
-              "squeeze", "transpose", "dot", "cumsum", "cumprod", "argmax", "argmin", "all",
-              "any", "clip", "conj", "conjugate", "round", "swapaxes", "repeat", "diagonal",
-              "trace", "take", "nonzero", "sort", "argsort", "ptp", "searchsorted", "flatten"):
+for _name in ("sum", "mean", "max", "min", "prod", "var", "std", "ravel", "squeeze", "dot",
+              "cumsum", "cumprod", "argmax", "argmin", "all", "any", "clip", "conj",
+              "conjugate", "round", "swapaxes", "repeat", "diagonal", "trace", "take",
+              "nonzero", "argsort", "searchsorted", "astype", "copy"):
     setattr(Tracer, _name, _method(_name))
 
 
-def _reshape(self, *shape, order="C"):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+def _reshape(self, *shape, order="C", copy=None):
+    if len(shape) == 1 and not isinstance(shape[0], int):
         shape = shape[0]
     return _cnp().reshape(self, shape, order=order)
 
 
 def _transpose(self, *axes):
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+    if len(axes) == 1 and not isinstance(axes[0], int):
         axes = axes[0]
     return _cnp().transpose(self, axes or None)
 
 
+def _sort(self, axis=-1, kind=None, order=None):
+    raise TypeError("x.sort() sorts in place, which a traced value cannot do. Write "
+                    "`x = chainrule.numpy.sort(x)` instead.")
+
+
+def _fill(self, value):
+    raise TypeError("x.fill() modifies x in place, which a traced value cannot do. "
+                    "Write `x = chainrule.numpy.full_like(x, value)` instead.")
+
+
 Tracer.reshape = _reshape
 Tracer.transpose = _transpose
+Tracer.sort = _sort
+Tracer.fill = _fill
 Tracer.flatten = lambda self, order="C": _cnp().ravel(self, order=order)
-Tracer.astype = lambda self, dtype, copy=True: _cnp().astype(self, dtype)
 Tracer.item = _scalar_conversion("item")
 Tracer.tolist = _scalar_conversion("tolist")
 Tracer.T = property(lambda self: _cnp().transpose(self))
-Tracer.mT = property(lambda self: _cnp().swapaxes(self, -1, -2))
+Tracer.mT = property(lambda self: _cnp().matrix_transpose(self))
 Tracer.real = property(lambda self: _cnp().real(self))
 Tracer.imag = property(lambda self: _cnp().imag(self))
-Tracer.at = property(_at)
+Tracer.at = property(IndexUpdateHelper)
 Tracer.__getitem__ = _getitem
 Tracer.__setitem__ = _setitem
 Tracer.__iter__ = _iter
@@ -264,3 +283,5 @@ Tracer.__index__ = _scalar_conversion("operator.index")
 Tracer.__array__ = _array
 Tracer.__array_ufunc__ = _array_ufunc
 Tracer.__array_function__ = _array_function
+
+__all__ = ["IndexUpdateHelper"]
