@@ -13,3 +13,5 @@ from . import _rules  # noqa: E402
 # ``elementwise`` is also the name of a rule helper, so look the modules up by full name.
 _rules._elementwise, _rules._reductions, _rules._shape = (
     _sys.modules[f"{__name__}.{m}"] for m in ("elementwise", "reductions", "shape"))
+
+from . import fft, linalg  # noqa: E402,F401 - FFT and linear-algebra primitives

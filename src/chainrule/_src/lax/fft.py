@@ -1,0 +1,180 @@
+"""Fast Fourier transforms: three linear primitives and their transposes.
+
+- ``fft``: complex-to-complex transform over ``axes`` (forward or inverse).
+- ``rfft``: real-to-complex transform over ``axes``; the last one keeps ``n // 2 + 1``
+  frequencies.
+- ``irfft``: its inverse, complex-to-real, producing ``n`` points along the last axis.
+
+``norm`` is NumPy's: ``"backward"``, ``"ortho"`` or ``"forward"``.  Zero-padding and
+truncation (NumPy's ``n`` / ``s``) are done by the callers with the shape primitives.
+
+All three are linear (over the reals), so their JVP applies the primitive to the tangent
+and reverse mode needs only transposes, taken with respect to the pairing
+``<x, y> = Re sum(x * y)`` used throughout chainrule (JAX's convention):
+
+- The DFT matrix is symmetric, so ``fft`` (with any ``norm``) is its own transpose.
+- ``rfft`` is ``slice(fft(x))`` on real ``x``: its transpose is ``Re fft(pad(ct))``.
+- ``irfft`` is ``Re ifft(pad(w * x))`` where ``w`` is 1 for the zero (and, for even
+  ``n``, the Nyquist) frequency and 2 for the others (their mirror images are implied);
+  its transpose is ``w * slice(ifft(ct))``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, get_aval
+from ._rules import deflinear, unbroadcast
+from .elementwise import mul, real
+from .shape import pad_zeros, slice_axis
+
+NORMS = ("backward", "ortho", "forward")
+
+
+def _complex_dtype(dtype):
+    return np.result_type(np.dtype(dtype), np.complex64)
+
+
+def _real_dtype(dtype):
+    return np.finfo(np.dtype(dtype)).dtype
+
+
+def _check(aval, axes, norm, name):
+    if norm not in NORMS:
+        raise ValueError(f"{name}: norm must be one of {NORMS}, got {norm!r}")
+    if not axes or any(not 0 <= a < aval.ndim for a in axes) or len(set(axes)) != len(axes):
+        raise ValueError(f"{name}: invalid axes {axes} for an array of shape {aval.shape} "
+                         "(expected distinct, non-negative axis numbers)")
+
+
+# --- fft: complex to complex -------------------------------------------------------------
+
+
+def _fft_impl(xp, x, axes, inverse, norm):
+    fn = xp.fft.ifftn if inverse else xp.fft.fftn
+    out = fn(x, axes=axes, norm=norm)
+    return out.astype(_complex_dtype(x.dtype), copy=False)
+
+
+def _fft_abstract_eval(a, axes, inverse, norm):
+    _check(a, axes, norm, "fft")
+    return ShapedArray(a.shape, _complex_dtype(a.dtype))
+
+
+def _fft_transpose(ct, x, axes, inverse, norm):
+    return [unbroadcast(fft_p.bind(ct, axes=axes, inverse=inverse, norm=norm), x.aval)]
+
+
+fft_p = Primitive("fft")
+fft_p.impl = _fft_impl
+fft_p.abstract_eval = _fft_abstract_eval
+deflinear(fft_p, transpose=_fft_transpose)
+
+
+def fft(x, axes, inverse=False, norm="backward"):
+    """Complex DFT of ``x`` over ``axes`` (the inverse transform with ``inverse=True``)."""
+    return fft_p.bind(x, axes=tuple(axes), inverse=bool(inverse), norm=norm)
+
+
+# --- rfft: real to complex ---------------------------------------------------------------
+
+
+def _rfft_impl(xp, x, axes, norm):
+    out = xp.fft.rfftn(x, axes=axes, norm=norm)
+    return out.astype(_complex_dtype(x.dtype), copy=False)
+
+
+def _rfft_abstract_eval(a, axes, norm):
+    _check(a, axes, norm, "rfft")
+    if a.dtype.kind == "c":
+        raise TypeError("rfft: the input must be real; use fft for complex input")
+    shape = list(a.shape)
+    shape[axes[-1]] = shape[axes[-1]] // 2 + 1
+    return ShapedArray(shape, _complex_dtype(a.dtype))
+
+
+def _rfft_transpose(ct, x, axes, norm):
+    last = axes[-1]
+    n = x.aval.shape[last]
+    m = get_aval(ct).shape[last]
+    widths = [(0, 0)] * x.aval.ndim
+    widths[last] = (0, n - m)
+    full = fft_p.bind(pad_zeros(ct, widths), axes=axes, inverse=False, norm=norm)
+    return [unbroadcast(real(full), x.aval)]
+
+
+rfft_p = Primitive("rfft")
+rfft_p.impl = _rfft_impl
+rfft_p.abstract_eval = _rfft_abstract_eval
+deflinear(rfft_p, transpose=_rfft_transpose)
+
+
+def rfft(x, axes, norm="backward"):
+    """DFT of real ``x`` over ``axes``, keeping ``n // 2 + 1`` frequencies on the last."""
+    return rfft_p.bind(x, axes=tuple(axes), norm=norm)
+
+
+# --- irfft: complex to real --------------------------------------------------------------
+
+
+def _irfft_impl(xp, x, axes, n, norm):
+    s = [x.shape[a] for a in axes[:-1]] + [n]
+    out = xp.fft.irfftn(x, s=s, axes=axes, norm=norm)
+    return out.astype(_real_dtype(x.dtype), copy=False)
+
+
+def _irfft_abstract_eval(a, axes, n, norm):
+    _check(a, axes, norm, "irfft")
+    if n < 1 or a.shape[axes[-1]] != n // 2 + 1:
+        raise ValueError(f"irfft: an output of {n} points needs {n // 2 + 1} frequencies on "
+                         f"axis {axes[-1]}, got shape {a.shape}")
+    shape = list(a.shape)
+    shape[axes[-1]] = n
+    return ShapedArray(shape, _real_dtype(a.dtype))
+
+
+def _hermitian_weights(n, ndim, axis, dtype):
+    """1 for the frequencies that appear once in a length-``n`` real signal's spectrum
+    (zero and, for even ``n``, Nyquist), 2 for those that stand for a conjugate pair."""
+    w = np.full(n // 2 + 1, 2.0)
+    w[0] = 1.0
+    if n % 2 == 0:
+        w[-1] = 1.0
+    shape = [1] * ndim
+    shape[axis] = len(w)
+    return w.reshape(shape).astype(_real_dtype(dtype))
+
+
+def _irfft_transpose(ct, x, axes, n, norm):
+    last = axes[-1]
+    full = fft_p.bind(ct, axes=axes, inverse=True, norm=norm)
+    half = slice_axis(full, last, 0, n // 2 + 1)
+    w = _hermitian_weights(n, x.aval.ndim, last, x.aval.dtype)
+    return [unbroadcast(mul(half, w), x.aval)]
+
+
+irfft_p = Primitive("irfft")
+irfft_p.impl = _irfft_impl
+irfft_p.abstract_eval = _irfft_abstract_eval
+deflinear(irfft_p, transpose=_irfft_transpose)
+
+
+def irfft(x, axes, n, norm="backward"):
+    """Inverse of :func:`rfft`: ``n`` real points on the last of ``axes``, from the
+    ``n // 2 + 1`` frequencies of ``x`` there."""
+    return irfft_p.bind(x, axes=tuple(axes), n=int(n), norm=norm)
+
+
+# --- batch rules: batched operands carry their batch axis first ---------------------------
+
+
+def _shifted_batch(prim):
+    def batch(size, vals, dims, axes, **params):
+        return prim.bind(*vals, axes=tuple(a + 1 for a in axes), **params), 0
+    prim.batch = batch
+
+
+for _p in (fft_p, rfft_p, irfft_p):
+    _shifted_batch(_p)
+
+__all__ = ["NORMS", "fft", "fft_p", "irfft", "irfft_p", "rfft", "rfft_p"]

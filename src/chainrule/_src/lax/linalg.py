@@ -1,0 +1,760 @@
+"""Linear-algebra primitives: factorizations and solves, with their derivative rules.
+
+Every primitive works on stacks of matrices (the last two axes; leading axes broadcast).
+They are primitives because composing them from smaller operations would be wrong,
+unstable or much slower: each wraps one LAPACK call, and its JVP is the standard stable
+formula, written with chainrule operations so that it can itself be differentiated.  The
+JVP rules use the tangents only through linear primitives (``matmul``, ``solve`` and
+``triangular_solve`` in their right-hand side, ``transpose``, ``conj``, multiplication
+by primal values...), so reverse mode follows by linearize-then-transpose.
+
+Conventions (see ``docs/design/linalg.md``):
+
+- ``cholesky`` and ``eigh`` use the Hermitian part ``(a + a^H) / 2`` of their input, as
+  JAX does; their derivatives are those of that function, so gradients are Hermitian.
+- Eigen- and singular-vector derivatives set to zero the rotations inside (numerically)
+  degenerate eigenspaces, i.e. ``1 / (w_j - w_i)`` is replaced by 0 when
+  ``|w_j - w_i| <= n * eps * max|w|``.
+- Singular matrices raise ``numpy.linalg.LinAlgError`` with a message naming the
+  operation; results that come out non-finite from finite input raise it too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
+from ..interpreters.linearize import is_undefined
+from ._rules import match_tangent, unbroadcast
+from .elementwise import (abs, add, conj, div, le, mul, neg, real, select, stop_gradient_p,
+                          sub)
+from .products import einsum, matmul
+from .reductions import reduce_max
+from .shape import concatenate, expand_dims, slice_axis, transpose
+
+LinAlgError = np.linalg.LinAlgError
+
+# ---------------------------------------------------------------------------------------
+# Helpers (all differentiable chainrule operations)
+# ---------------------------------------------------------------------------------------
+
+
+def _aval(x):
+    return get_aval(x)
+
+
+def _is_complex(x):
+    return _aval(x).dtype.kind == "c"
+
+
+def _real_dtype(dtype):
+    return np.finfo(np.dtype(dtype)).dtype
+
+
+def _complex_dtype(dtype):
+    return np.result_type(np.dtype(dtype), np.complex64)
+
+
+def _T(x):
+    """Swap the last two axes."""
+    nd = _aval(x).ndim
+    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _H(x):
+    """Conjugate transpose of the last two axes."""
+    return conj(_T(x)) if _is_complex(x) else _T(x)
+
+
+def _diag(x):
+    """Main diagonal of the last two axes."""
+    return einsum("...ii->...i", x)
+
+
+def _trace(x):
+    return einsum("...ii->...", x)
+
+
+def _diag_embed(v):
+    """A stack of diagonal matrices with ``v`` on the diagonal."""
+    n = _aval(v).shape[-1]
+    return mul(expand_dims(v, (_aval(v).ndim,)), np.eye(n, dtype=_real_dtype(_aval(v).dtype)))
+
+
+def _sym(x):
+    """Hermitian part ``(x + x^H) / 2``."""
+    return mul(add(x, _H(x)), 0.5)
+
+
+def _tri(x, lower, k=0):
+    """Lower (``k``-th diagonal and below) or upper (``k``-th and above) triangle."""
+    n, m = _aval(x).shape[-2:]
+    mask = np.tri(n, m, k, dtype=bool) if lower else ~np.tri(n, m, k - 1, dtype=bool)
+    return select(mask, x, 0.0)
+
+
+def _real_part(x):
+    return real(x) if _is_complex(x) else x
+
+
+def _inverse_gaps(w):
+    """``F[..., i, j] = 1 / (w_j - w_i)``, and 0 on the diagonal and where the gap is
+    within ``n * eps * max|w|`` (numerically degenerate pairs)."""
+    n = _aval(w).shape[-1]
+    nd = _aval(w).ndim
+    diff = sub(expand_dims(w, (nd - 1,)), expand_dims(w, (nd,)))
+    ws = stop_gradient_p.bind(w)
+    eps = np.finfo(_real_dtype(_aval(w).dtype)).eps
+    scale = reduce_max(abs(ws), (nd - 1,)) if n else np.zeros(_aval(w).shape[:-1])
+    tol = mul(expand_dims(scale, (nd - 1, nd)), float(max(n, 1) * eps))
+    degenerate = le(abs(stop_gradient_p.bind(diff)), tol)
+    return select(degenerate, 0.0, div(1.0, select(degenerate, 1.0, diff)))
+
+
+def _safe_inverse(s):
+    """``1 / s`` for singular values, 0 where ``s`` is (numerically) zero."""
+    n = _aval(s).shape[-1]
+    nd = _aval(s).ndim
+    ss = stop_gradient_p.bind(s)
+    eps = np.finfo(_real_dtype(_aval(s).dtype)).eps
+    scale = reduce_max(ss, (nd - 1,)) if n else np.zeros(_aval(s).shape[:-1])
+    tiny = le(ss, mul(expand_dims(scale, (nd - 1,)), float(max(n, 1) * eps)))
+    return select(tiny, 0.0, div(1.0, select(tiny, 1.0, s)))
+
+
+def _check_square(aval, name):
+    if aval.ndim < 2 or aval.shape[-1] != aval.shape[-2]:
+        raise LinAlgError(f"{name}: expected a stack of square matrices (last two axes equal), "
+                          f"got shape {aval.shape}")
+
+
+def _lapack(name, fn, inputs, hint="", check_finite=True):
+    """Run ``fn()`` and turn LAPACK failures (and non-finite results from finite input)
+    into ``LinAlgError``s that say which operation failed and what to do."""
+    try:
+        with np.errstate(all="ignore"):
+            out = fn()
+    except LinAlgError as e:
+        raise LinAlgError(f"{name}: {e}. {hint}".strip()) from None
+    if check_finite:
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        if all(isinstance(o, np.ndarray) for o in outs) and not all(
+                np.isfinite(o).all() for o in outs):
+            if all(np.isfinite(np.asarray(i)).all() for i in inputs):
+                raise LinAlgError(
+                    f"{name}: the result is not finite although the input is: the matrix is "
+                    f"singular or too ill-conditioned. {hint}".strip())
+    return out
+
+
+_SINGULAR_HINT = ("The matrix is singular to working precision (this also happens when "
+                  "differentiating det, slogdet, inv or solve at a singular matrix). Check it "
+                  "with chainrule.numpy.linalg.cond or matrix_rank, or use lstsq / pinv for "
+                  "rank-deficient systems.")
+
+# ---------------------------------------------------------------------------------------
+# solve: a x = b (LU with partial pivoting); linear in b
+# ---------------------------------------------------------------------------------------
+
+
+def _solve_abstract_eval(a, b, transpose_a):
+    _check_square(a, "solve")
+    if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+        raise ValueError(f"solve: right-hand side of shape {b.shape} does not match a matrix "
+                         f"of shape {a.shape} (expected (..., {a.shape[-1]}, k))")
+    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    dtype = np.result_type(a.dummy(), b.dummy())
+    return ShapedArray(batch + b.shape[-2:], dtype)
+
+
+def _solve_impl(xp, a, b, transpose_a):
+    if transpose_a:
+        a = xp.swapaxes(a, -1, -2)
+    if a.ndim == 2 and b.ndim > 2:  # let numpy's gufunc see matching batch ranks
+        a = xp.broadcast_to(a, b.shape[:-2] + a.shape)
+    return _lapack("solve", lambda: xp.linalg.solve(a, b), (a, b), _SINGULAR_HINT)
+
+
+solve_p = Primitive("solve")
+solve_p.impl = _solve_impl
+solve_p.abstract_eval = _solve_abstract_eval
+
+
+def solve(a, b, transpose_a=False):
+    """Solve ``a x = b`` (``a^T x = b`` with ``transpose_a``) for stacks ``a`` of shape
+    ``(..., n, n)`` and ``b`` of shape ``(..., n, k)``.  Linear in ``b``."""
+    return solve_p.bind(a, b, transpose_a=bool(transpose_a))
+
+
+def _op(x, transpose_a, conjugate_a=False):
+    if conjugate_a and _is_complex(x):
+        x = conj(x)
+    return _T(x) if transpose_a else x
+
+
+def _solve_jvp(primals, tangents, transpose_a):
+    a, b = primals
+    ta, tb = tangents
+    x = solve(a, b, transpose_a)
+    rhs = None if type(tb) is Zero else tb
+    if type(ta) is not Zero:
+        term = neg(matmul(_op(ta, transpose_a), x))
+        rhs = term if rhs is None else add(rhs, term)
+    if rhs is None:
+        return x, Zero(_aval(x))
+    return x, match_tangent(solve(a, rhs, transpose_a), _aval(x))
+
+
+def _solve_transpose(ct, a, b, transpose_a):
+    if is_undefined(a):
+        raise TypeError("solve is not linear in the matrix; only its right-hand side can be "
+                        "transposed")
+    if type(ct) is Zero or not is_undefined(b):
+        return [None, None]
+    return [None, unbroadcast(solve(a, ct, not transpose_a), b.aval)]
+
+
+solve_p.jvp = _solve_jvp
+solve_p.transpose = _solve_transpose
+
+# ---------------------------------------------------------------------------------------
+# triangular_solve: op(a) x = b with a triangular; linear in b
+# ---------------------------------------------------------------------------------------
+
+
+def _tri_abstract_eval(a, b, lower, transpose_a, conjugate_a, unit_diagonal):
+    _check_square(a, "triangular_solve")
+    if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+        raise ValueError(f"triangular_solve: right-hand side of shape {b.shape} does not match "
+                         f"a matrix of shape {a.shape}")
+    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    return ShapedArray(batch + b.shape[-2:], np.result_type(a.dummy(), b.dummy()))
+
+
+def _tri_impl(xp, a, b, lower, transpose_a, conjugate_a, unit_diagonal):
+    if xp is np and a.ndim == 2 and b.ndim == 2:
+        import scipy.linalg
+
+        if conjugate_a and not transpose_a:
+            a, trans = np.conj(a), 0
+        else:
+            trans = (2 if conjugate_a else 1) if transpose_a else 0
+        return _lapack("triangular_solve", lambda: scipy.linalg.solve_triangular(
+            a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal, check_finite=False),
+            (a, b), _SINGULAR_HINT)
+    n = a.shape[-1]
+    mask = xp.tri(n, n, 0 if lower else -1, dtype=bool)
+    t = xp.where(mask if lower else ~mask, a, 0)
+    if unit_diagonal:
+        t = xp.where(xp.eye(n, dtype=bool), 1, t)
+    if conjugate_a:
+        t = xp.conj(t)
+    if transpose_a:
+        t = xp.swapaxes(t, -1, -2)
+    if t.ndim == 2 and b.ndim > 2:
+        t = xp.broadcast_to(t, b.shape[:-2] + t.shape)
+    return _lapack("triangular_solve", lambda: xp.linalg.solve(t, b), (t, b), _SINGULAR_HINT)
+
+
+triangular_solve_p = Primitive("triangular_solve")
+triangular_solve_p.impl = _tri_impl
+triangular_solve_p.abstract_eval = _tri_abstract_eval
+
+
+def triangular_solve(a, b, *, lower, transpose_a=False, conjugate_a=False, unit_diagonal=False):
+    """Solve ``op(a) x = b`` where ``a`` is lower (or upper) triangular and ``op`` optionally
+    transposes and/or conjugates.  Only the triangle of ``a`` named by ``lower`` is read
+    (and not its diagonal with ``unit_diagonal``).  Linear in ``b``."""
+    return triangular_solve_p.bind(a, b, lower=bool(lower), transpose_a=bool(transpose_a),
+                                   conjugate_a=bool(conjugate_a),
+                                   unit_diagonal=bool(unit_diagonal))
+
+
+def _tri_jvp(primals, tangents, **params):
+    a, b = primals
+    ta, tb = tangents
+    x = triangular_solve_p.bind(a, b, **params)
+    rhs = None if type(tb) is Zero else tb
+    if type(ta) is not Zero:
+        da = _tri(ta, params["lower"], -1 if params["unit_diagonal"] else 0) \
+            if params["lower"] else _tri(ta, False, 1 if params["unit_diagonal"] else 0)
+        term = neg(matmul(_op(da, params["transpose_a"], params["conjugate_a"]), x))
+        rhs = term if rhs is None else add(rhs, term)
+    if rhs is None:
+        return x, Zero(_aval(x))
+    return x, match_tangent(triangular_solve_p.bind(a, rhs, **params), _aval(x))
+
+
+def _tri_transpose(ct, a, b, **params):
+    if is_undefined(a):
+        raise TypeError("triangular_solve is not linear in the matrix; only its right-hand "
+                        "side can be transposed")
+    if type(ct) is Zero or not is_undefined(b):
+        return [None, None]
+    p = dict(params, transpose_a=not params["transpose_a"])
+    return [None, unbroadcast(triangular_solve_p.bind(a, ct, **p), b.aval)]
+
+
+triangular_solve_p.jvp = _tri_jvp
+triangular_solve_p.transpose = _tri_transpose
+
+# ---------------------------------------------------------------------------------------
+# cholesky
+# ---------------------------------------------------------------------------------------
+
+
+def _cholesky_impl(xp, a):
+    sym = (a + xp.conj(xp.swapaxes(a, -1, -2))) / 2
+    return _lapack("cholesky", lambda: xp.linalg.cholesky(sym), (a,),
+                   "The (Hermitian part of the) matrix must be positive definite; add a "
+                   "small multiple of the identity if it is only semi-definite.")
+
+
+def _cholesky_abstract_eval(a):
+    _check_square(a, "cholesky")
+    return ShapedArray(a.shape, a.dtype)
+
+
+cholesky_p = Primitive("cholesky")
+cholesky_p.impl = _cholesky_impl
+cholesky_p.abstract_eval = _cholesky_abstract_eval
+
+
+def cholesky(a):
+    """Lower Cholesky factor ``L`` of the Hermitian part of ``a``: ``L L^H = (a + a^H)/2``."""
+    return cholesky_p.bind(a)
+
+
+def _cholesky_jvp(primals, tangents):
+    # dL = L Phi(L^-1 dA L^-H), Phi: strictly lower part plus half the diagonal.
+    (a,), (ta,) = primals, tangents
+    L = cholesky_p.bind(a)
+    n = _aval(a).shape[-1]
+    tmp = triangular_solve(L, _sym(ta), lower=True)
+    x = triangular_solve(L, _H(tmp), lower=True)
+    phi = np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n)
+    return L, matmul(L, mul(x, phi.astype(_real_dtype(_aval(a).dtype))))
+
+
+cholesky_p.jvp = _cholesky_jvp
+
+# ---------------------------------------------------------------------------------------
+# det and slogdet
+# ---------------------------------------------------------------------------------------
+
+
+def _det_abstract_eval(a):
+    _check_square(a, "det")
+    return ShapedArray(a.shape[:-2], a.dtype)
+
+
+det_p = Primitive("det")
+det_p.impl = lambda xp, a: _lapack("det", lambda: xp.linalg.det(a), (a,), check_finite=False)
+det_p.abstract_eval = _det_abstract_eval
+
+
+def det(a):
+    """Determinant of a stack of square matrices."""
+    return det_p.bind(a)
+
+
+def _det_jvp(primals, tangents):
+    # d det(A) = det(A) tr(A^-1 dA), with A^-1 dA from a solve (no explicit inverse).
+    (a,), (ta,) = primals, tangents
+    d = det_p.bind(a)
+    return d, mul(d, _trace(solve(a, ta)))
+
+
+det_p.jvp = _det_jvp
+
+
+def _slogdet_abstract_eval(a):
+    _check_square(a, "slogdet")
+    return [ShapedArray(a.shape[:-2], a.dtype),
+            ShapedArray(a.shape[:-2], _real_dtype(a.dtype))]
+
+
+def _slogdet_impl(xp, a):
+    sign, logdet = _lapack("slogdet", lambda: xp.linalg.slogdet(a), (a,), check_finite=False)
+    return [sign, logdet]
+
+
+slogdet_p = Primitive("slogdet", multiple_results=True)
+slogdet_p.impl = _slogdet_impl
+slogdet_p.abstract_eval = _slogdet_abstract_eval
+
+
+def slogdet(a):
+    """``[sign, log|det|]`` of a stack of square matrices."""
+    return slogdet_p.bind(a)
+
+
+def _slogdet_jvp(primals, tangents):
+    # d log|det A| = Re tr(A^-1 dA); d sign = sign * i Im tr(A^-1 dA) (0 for real A).
+    (a,), (ta,) = primals, tangents
+    sign, logdet = slogdet_p.bind(a)
+    t = _trace(solve(a, ta))
+    if not _is_complex(a):
+        return [sign, logdet], [Zero(_aval(sign)), t]
+    re = real(t)
+    return [sign, logdet], [mul(sign, sub(t, re)), re]
+
+
+slogdet_p.jvp = _slogdet_jvp
+
+# ---------------------------------------------------------------------------------------
+# eigh: Hermitian eigendecomposition
+# ---------------------------------------------------------------------------------------
+
+
+def _eigh_impl(xp, a):
+    sym = (a + xp.conj(xp.swapaxes(a, -1, -2))) / 2
+    w, v = _lapack("eigh", lambda: xp.linalg.eigh(sym), (a,))
+    return [w, v]
+
+
+def _eigh_abstract_eval(a):
+    _check_square(a, "eigh")
+    return [ShapedArray(a.shape[:-1], _real_dtype(a.dtype)), ShapedArray(a.shape, a.dtype)]
+
+
+eigh_p = Primitive("eigh", multiple_results=True)
+eigh_p.impl = _eigh_impl
+eigh_p.abstract_eval = _eigh_abstract_eval
+
+
+def eigh(a):
+    """``[w, v]``: ascending eigenvalues and orthonormal eigenvectors (columns) of the
+    Hermitian part of ``a``."""
+    return eigh_p.bind(a)
+
+
+def _eigh_jvp(primals, tangents):
+    # With Vt = V^H dA V: dw = diag(Vt), dV = V (F o Vt), F_ij = 1 / (w_j - w_i).
+    (a,), (ta,) = primals, tangents
+    w, v = eigh_p.bind(a)
+    vt = matmul(_H(v), matmul(_sym(ta), v))
+    dw = _real_part(_diag(vt))
+    dv = matmul(v, mul(_inverse_gaps(w), vt))
+    return [w, v], [dw, dv]
+
+
+eigh_p.jvp = _eigh_jvp
+
+# ---------------------------------------------------------------------------------------
+# eig: general eigendecomposition (complex results)
+# ---------------------------------------------------------------------------------------
+
+
+def _eig_impl(xp, a):
+    w, v = _lapack("eig", lambda: xp.linalg.eig(a), (a,))
+    ctype = _complex_dtype(a.dtype)
+    return [w.astype(ctype), v.astype(ctype)]
+
+
+def _eig_abstract_eval(a):
+    _check_square(a, "eig")
+    ctype = _complex_dtype(a.dtype)
+    return [ShapedArray(a.shape[:-1], ctype), ShapedArray(a.shape, ctype)]
+
+
+eig_p = Primitive("eig", multiple_results=True)
+eig_p.impl = _eig_impl
+eig_p.abstract_eval = _eig_abstract_eval
+
+
+def eig(a):
+    """``[w, v]``: eigenvalues and unit-norm right eigenvectors, always complex."""
+    return eig_p.bind(a)
+
+
+def _eig_jvp(primals, tangents):
+    # With M = V^-1 dA V (from a solve): dw = diag(M), dV = V (F o M), then remove the
+    # component that would change each column's norm (columns stay unit vectors).
+    (a,), (ta,) = primals, tangents
+    w, v = eig_p.bind(a)
+    m = solve(v, matmul(ta, v))
+    dw = _diag(m)
+    dv = matmul(v, mul(_inverse_gaps(w), m))
+    nd = _aval(v).ndim
+    dv = sub(dv, mul(v, expand_dims(real(_diag(matmul(_H(v), dv))), (nd - 2,))))
+    return [w, v], [dw, dv]
+
+
+eig_p.jvp = _eig_jvp
+
+# ---------------------------------------------------------------------------------------
+# svd
+# ---------------------------------------------------------------------------------------
+
+
+def _svd_impl(xp, a, full_matrices, compute_uv):
+    out = _lapack("svd", lambda: xp.linalg.svd(a, full_matrices=full_matrices,
+                                               compute_uv=compute_uv), (a,))
+    return list(out) if compute_uv else [out]
+
+
+def _svd_abstract_eval(a, full_matrices, compute_uv):
+    if a.ndim < 2:
+        raise LinAlgError(f"svd: expected a stack of matrices, got shape {a.shape}")
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    s = ShapedArray(batch + (k,), _real_dtype(a.dtype))
+    if not compute_uv:
+        return [s]
+    um, vn = (m, n) if full_matrices else (k, k)
+    return [ShapedArray(batch + (m, um), a.dtype), s, ShapedArray(batch + (vn, n), a.dtype)]
+
+
+svd_p = Primitive("svd", multiple_results=True)
+svd_p.impl = _svd_impl
+svd_p.abstract_eval = _svd_abstract_eval
+
+
+def svd(a, full_matrices=False, compute_uv=True):
+    """``[u, s, vh]`` (or ``[s]``) with ``a = u diag(s) vh``, singular values descending."""
+    return svd_p.bind(a, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+
+
+def _svd_jvp(primals, tangents, full_matrices, compute_uv):
+    (a,), (ta,) = primals, tangents
+    m, n = _aval(a).shape[-2:]
+    k = min(m, n)
+    nd = _aval(a).ndim
+    if not compute_uv:
+        (s,) = svd_p.bind(a, full_matrices=False, compute_uv=False)
+        if k == 0:
+            return [s], [Zero(_aval(s))]
+        u, _, vh = svd_p.bind(a, full_matrices=False, compute_uv=True)
+        ds = _real_part(_diag(matmul(_H(u), matmul(ta, _H(vh)))))
+        return [s], [ds]
+    u, s, vh = outs = svd_p.bind(a, full_matrices=full_matrices, compute_uv=True)
+    if k == 0:
+        return outs, [Zero(_aval(x)) for x in outs]
+    u1 = slice_axis(u, nd - 1, 0, k) if u is not None and _aval(u).shape[-1] != k else u
+    vh1 = slice_axis(vh, nd - 2, 0, k) if _aval(vh).shape[-2] != k else vh
+    v1 = _H(vh1)
+    ds_mat = matmul(_H(u1), matmul(ta, v1))  # U^H dA V
+    ds = _real_part(_diag(ds_mat))
+    s_row = expand_dims(s, (nd - 2,))  # s_j along columns
+    s_col = expand_dims(s, (nd - 1,))  # s_i along rows
+    f = _inverse_gaps(mul(s, s))  # 1 / (s_j^2 - s_i^2)
+    dss = mul(ds_mat, s_row)
+    sds = mul(s_col, ds_mat)
+    omega_u = mul(f, add(dss, _H(dss)))
+    s_inv = _safe_inverse(s)
+    if _is_complex(a):
+        # The phase freedom of each pair (u_i, v_i) is put into u_i.
+        d = _diag(ds_mat)
+        omega_u = add(omega_u, _diag_embed(mul(sub(d, real(d)), s_inv)))
+    du = matmul(u1, omega_u)
+    dv = matmul(v1, mul(f, add(sds, _H(sds))))
+    s_inv_row = expand_dims(s_inv, (nd - 2,))
+    if m > n:
+        dav = matmul(ta, v1)
+        du = add(du, mul(sub(dav, matmul(u1, matmul(_H(u1), dav))), s_inv_row))
+    if n > m:
+        dahu = matmul(_H(ta), u1)
+        dv = add(dv, mul(sub(dahu, matmul(v1, matmul(vh1, dahu))), s_inv_row))
+    if full_matrices and m > n:
+        # Completion columns: the rotation of the complement that is smallest (gauge).
+        u2 = slice_axis(u, nd - 1, k, m)
+        du = concatenate([du, neg(matmul(u1, matmul(_H(du), u2)))], nd - 1)
+    if full_matrices and n > m:
+        v2 = _H(slice_axis(vh, nd - 2, k, n))
+        dv = concatenate([dv, neg(matmul(v1, matmul(_H(dv), v2)))], nd - 1)
+    return outs, [du, ds, _H(dv)]
+
+
+svd_p.jvp = _svd_jvp
+
+# ---------------------------------------------------------------------------------------
+# qr
+# ---------------------------------------------------------------------------------------
+
+_QR_MODES = ("reduced", "complete", "r")
+
+
+def _qr_impl(xp, a, mode):
+    out = _lapack("qr", lambda: xp.linalg.qr(a, mode=mode), (a,))
+    return [out] if mode == "r" else list(out)
+
+
+def _qr_abstract_eval(a, mode):
+    if a.ndim < 2:
+        raise LinAlgError(f"qr: expected a stack of matrices, got shape {a.shape}")
+    if mode not in _QR_MODES:
+        raise ValueError(f"qr primitive: mode must be one of {_QR_MODES}, got {mode!r}")
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    qk = m if mode == "complete" else k
+    r = ShapedArray(batch + (qk, n), a.dtype)
+    return [r] if mode == "r" else [ShapedArray(batch + (m, qk), a.dtype), r]
+
+
+qr_p = Primitive("qr", multiple_results=True)
+qr_p.impl = _qr_impl
+qr_p.abstract_eval = _qr_abstract_eval
+
+
+def qr(a, mode="reduced"):
+    """``[q, r]`` (or ``[r]`` for ``mode="r"``) with ``a = q r``."""
+    return qr_p.bind(a, mode=mode)
+
+
+def _qr_square_jvp(q, r, da):
+    # For a = q r with r square: with C = q^H dA r^-1, the skew-Hermitian part
+    # Omega = tril(C, -1) - tril(C, -1)^H (+ i Im diag C) gives dq = dA r^-1 - q (C - Omega)
+    # and dr = (C - Omega) r.
+    da_rinv = _T(triangular_solve(r, _T(da), lower=False, transpose_a=True))
+    c = matmul(_H(q), da_rinv)
+    low = _tri(c, True, -1)
+    omega = sub(low, _H(low))
+    if _is_complex(c):
+        n = _aval(r).shape[-1]
+        omega = add(omega, mul(sub(c, real(c)), np.eye(n)))
+    c_minus = sub(c, omega)
+    return sub(da_rinv, matmul(q, c_minus)), matmul(c_minus, r)
+
+
+def _qr_jvp(primals, tangents, mode):
+    (a,), (ta,) = primals, tangents
+    outs = qr_p.bind(a, mode=mode)
+    m, n = _aval(a).shape[-2:]
+    nd = _aval(a).ndim
+    if min(m, n) == 0:
+        return outs, [Zero(_aval(x)) for x in outs]
+    q, r = qr_p.bind(a, mode="reduced") if mode == "r" else outs
+    if m >= n:
+        complete = mode == "complete" and m > n
+        q1 = slice_axis(q, nd - 1, 0, n) if complete else q
+        r1 = slice_axis(r, nd - 2, 0, n) if complete else r
+        dq, dr = _qr_square_jvp(q1, r1, ta)
+        if complete:
+            q2 = slice_axis(q, nd - 1, n, m)
+            dq = concatenate([dq, neg(matmul(q1, matmul(_H(dq), q2)))], nd - 1)
+            zeros = np.zeros(_aval(dr).shape[:-2] + (m - n, n), _aval(dr).dtype)
+            dr = concatenate([dr, zeros], nd - 2)
+    else:
+        # a = [a1 a2] with a1 square: q, r1 = qr(a1), r2 = q^H a2.
+        r1 = slice_axis(r, nd - 1, 0, m)
+        dq, dr1 = _qr_square_jvp(q, r1, slice_axis(ta, nd - 1, 0, m))
+        a2 = slice_axis(a, nd - 1, m, n)
+        dr2 = add(matmul(_H(dq), a2), matmul(_H(q), slice_axis(ta, nd - 1, m, n)))
+        dr = concatenate([dr1, dr2], nd - 1)
+    if mode == "r":
+        return outs, [match_tangent(dr, _aval(outs[0]))]
+    return outs, [match_tangent(dq, _aval(outs[0])), match_tangent(dr, _aval(outs[1]))]
+
+
+qr_p.jvp = _qr_jvp
+
+# ---------------------------------------------------------------------------------------
+# pinv: the Moore-Penrose pseudo-inverse
+# ---------------------------------------------------------------------------------------
+
+
+def _pinv_impl(xp, a, rcond):
+    return _lapack("pinv", lambda: xp.linalg.pinv(a, rcond=rcond), (a,))
+
+
+def _pinv_abstract_eval(a, rcond):
+    if a.ndim < 2:
+        raise LinAlgError(f"pinv: expected a stack of matrices, got shape {a.shape}")
+    return ShapedArray(a.shape[:-2] + (a.shape[-1], a.shape[-2]), a.dtype)
+
+
+pinv_p = Primitive("pinv")
+pinv_p.impl = _pinv_impl
+pinv_p.abstract_eval = _pinv_abstract_eval
+
+
+def pinv(a, rcond):
+    """Pseudo-inverse of a stack of matrices; singular values below ``rcond`` times the
+    largest are treated as zero (``rcond`` broadcasts over the stack, no derivative)."""
+    return pinv_p.bind(a, rcond)
+
+
+def _pinv_jvp(primals, tangents):
+    # The derivative of the pseudo-inverse where the rank is locally constant (Golub and
+    # Pereyra): it needs no singular vectors, so repeated singular values are fine.
+    #   dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P
+    a, rcond = primals
+    ta = tangents[0]
+    p = pinv_p.bind(a, rcond)
+    if type(ta) is Zero:
+        return p, Zero(_aval(p))
+    m, n = _aval(a).shape[-2:]
+    pa_c = sub(np.eye(n), matmul(p, a))
+    ap_c = sub(np.eye(m), matmul(a, p))
+    dah = _H(ta)
+    ph = _H(p)
+    dp = neg(matmul(p, matmul(ta, p)))
+    dp = add(dp, matmul(matmul(p, ph), matmul(dah, ap_c)))
+    dp = add(dp, matmul(pa_c, matmul(dah, matmul(ph, p))))
+    return p, match_tangent(dp, _aval(p))
+
+
+pinv_p.jvp = _pinv_jvp
+
+__all__ = ["LinAlgError", "cholesky", "cholesky_p", "det", "det_p", "eig", "eig_p", "eigh",
+           "eigh_p", "pinv", "pinv_p", "qr", "qr_p", "slogdet", "slogdet_p", "solve",
+           "solve_p", "svd", "svd_p", "triangular_solve", "triangular_solve_p"]
+
+# ---------------------------------------------------------------------------------------
+# Batch rules: batched operands carry their batch axis first, which is just one more
+# leading (stack) axis for these primitives.
+# ---------------------------------------------------------------------------------------
+
+
+def _align(x, d, rank):
+    """Insert length-1 axes after the batch axis of a batched operand so that it has
+    ``rank`` stack-and-matrix axes besides the batch axis (NumPy broadcasting then lines
+    it up with unbatched operands)."""
+    if d is None:
+        return x
+    shape = _aval(x).shape
+    missing = rank - (len(shape) - 1)
+    if missing > 0:
+        from .shape import reshape
+
+        x = reshape(x, shape[:1] + (1,) * missing + shape[1:])
+    return x
+
+
+def _stack_batch(prim):
+    def batch(size, vals, dims, **params):
+        out = prim.bind(*vals, **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+    prim.batch = batch
+
+
+def _broadcasting_batch(prim):
+    def batch(size, vals, dims, **params):
+        rank = max(_aval(v).ndim - (d is not None) for v, d in zip(vals, dims))
+        return prim.bind(*[_align(v, d, rank) for v, d in zip(vals, dims)], **params), 0
+    prim.batch = batch
+
+
+for _p in (cholesky_p, det_p, slogdet_p, eigh_p, eig_p, svd_p, qr_p):
+    _stack_batch(_p)
+for _p in (solve_p, triangular_solve_p):
+    _broadcasting_batch(_p)
+
+
+def _pinv_batch(size, vals, dims):
+    a, rcond = vals
+    da, dr = dims
+    if da is None:
+        from .shape import broadcast_to, reshape
+
+        shape = _aval(a).shape
+        a = broadcast_to(reshape(a, (1,) + shape), (size,) + shape)
+    if dr is not None:
+        rcond = _align(rcond, dr, _aval(a).ndim - 3)
+    return pinv_p.bind(a, rcond), 0
+
+
+pinv_p.batch = _pinv_batch
