@@ -112,3 +112,23 @@ def test_custom_vjp_with_pytree_and_nondiff_arguments():
     weighted.defvjp(fwd, bwd)
     g = cr.grad(lambda p: weighted(p, 3.0))({"a": 1.0, "b": 2.0})
     assert g == {"a": 3.0, "b": 1.0}
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in exp")
+def test_custom_rules_survive_vmap():
+    xs = np.array([1000.0, 0.5, -3.0])
+    # The rule, not the naive derivative (which is nan at 1000), is used per example.
+    g = cr.vmap(cr.grad(log1pexp))(xs)
+    np.testing.assert_allclose(g, 1 / (1 + np.exp(-xs)))
+    g2 = cr.grad(lambda v: cnp.sum(cr.vmap(log1pexp)(v)))(xs)
+    np.testing.assert_allclose(g2, 1 / (1 + np.exp(-xs)))
+    cg = cr.grad(lambda v: cnp.sum(cr.vmap(lambda x: 5 * clip_gradient(x))(v)))(xs)
+    np.testing.assert_allclose(cg, [1.0, 1.0, 1.0])
+    # an argument shared by all examples receives the cotangents summed over examples
+    @cr.custom_vjp
+    def scale(a, x):
+        return a * x
+    scale.defvjp(lambda a, x: (a * x, (a, x)),
+                 lambda res, g: (cnp.clip(g * res[1], -1, 1), g * res[0]))
+    w = cr.grad(lambda a: cnp.sum(cr.vmap(scale, in_axes=(None, 0))(a, xs)))(0.3)
+    assert np.isclose(w, np.clip(xs, -1, 1).sum())

@@ -7,9 +7,11 @@ import functools
 import numpy as np
 
 from .core import EVAL, Primitive, Tracer, Zero, current_trace, get_aval, set_current_trace
+from .interpreters.batching import BatchTrace, BatchTracer
 from .interpreters.jvp import DifferentiationTrace, JVPTrace
 from .interpreters.linearize import LinearizeTrace, is_undefined
 from .lax.elementwise import stop_gradient_p
+from .lax.reductions import reduce_sum
 from .tree_util import tree_flatten, tree_map, tree_unflatten
 
 
@@ -71,7 +73,47 @@ def _merge_nondiff(nondiff, diff, nondiff_argnums):
     return out
 
 
-class custom_jvp:
+class _CustomFunction:
+    """Dispatch shared by custom_jvp and custom_vjp: which trace handles a call."""
+
+    def __init__(self, fun, nondiff_argnums):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+
+    def __call__(self, *args):
+        self._check_rule()
+        trace = current_trace()
+        if trace is EVAL:
+            return self.fun(*args)
+        nondiff, diff = _split_nondiff(args, self.nondiff_argnums)
+        leaves, in_tree = tree_flatten(diff)
+        if not _owns_any(trace, leaves):
+            return _fall_through(trace, self, args)
+        if isinstance(trace, DifferentiationTrace):
+            return self._differentiate(trace, nondiff, leaves, in_tree)
+        if isinstance(trace, BatchTrace) and not _owns_any(trace, tree_flatten(nondiff)[0]):
+            return self._batch(trace, nondiff, leaves, in_tree)
+        return self.fun(*args)  # staging records the function itself
+
+    def _full_args(self, nondiff, diff_leaves, in_tree):
+        return _merge_nondiff(nondiff, tree_unflatten(in_tree, list(diff_leaves)),
+                              self.nondiff_argnums)
+
+    def _batch(self, trace, nondiff, leaves, in_tree):
+        """vmap of a custom function: a custom function of the batched values whose rules
+        are the vmapped rules, applied on the parent trace."""
+        from .vmap import vmap
+
+        vals = [x.val if isinstance(x, Tracer) and x._trace is trace else x for x in leaves]
+        dims = [x.bdim if isinstance(x, Tracer) and x._trace is trace else None for x in leaves]
+        batched = self._batched_rules(vmap, nondiff, in_tree, dims)
+        with set_current_trace(trace.parent):
+            out = batched(*vals)
+        return tree_map(lambda v: BatchTracer(trace, v, 0), out)
+
+
+class custom_jvp(_CustomFunction):
     """A function with a user-defined forward-mode derivative rule.
 
     Reverse mode is derived from the rule as for built-in primitives, so the rule must be
@@ -93,9 +135,7 @@ class custom_jvp:
     """
 
     def __init__(self, fun, nondiff_argnums=()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.jvp = None
 
     def defjvp(self, jvp):
@@ -116,19 +156,21 @@ class custom_jvp:
             return ans, out
         self.jvp = jvp
 
-    def __call__(self, *args):
+    def _check_rule(self):
         if self.jvp is None:
             raise AttributeError(f"custom_jvp function {self.__name__!r} has no rule yet: "
                                  "define it with @f.defjvp before calling f")
-        trace = current_trace()
-        if trace is EVAL:
-            return self.fun(*args)
-        nondiff, diff = _split_nondiff(args, self.nondiff_argnums)
-        leaves, in_tree = tree_flatten(diff)
-        if not isinstance(trace, DifferentiationTrace) or not _owns_any(trace, leaves):
-            if not isinstance(trace, DifferentiationTrace) and _owns_any(trace, leaves):
-                return self.fun(*args)  # a staging trace records the function itself
-            return _fall_through(trace, self, args)
+
+    def _batched_rules(self, vmap, nondiff, in_tree, dims):
+        batched = custom_jvp(lambda *ls: vmap(
+            lambda *xs: self.fun(*self._full_args(nondiff, xs, in_tree)), in_axes=tuple(dims))(*ls))
+        batched.defjvp(lambda p, t: vmap(
+            lambda p_, t_: self.jvp(*nondiff, tree_unflatten(in_tree, p_),
+                                    tree_unflatten(in_tree, t_)),
+            in_axes=(list(dims), list(dims)))(list(p), list(t)))
+        return batched
+
+    def _differentiate(self, trace, nondiff, leaves, in_tree):
         primals, tangents = [], []
         for x in leaves:
             p, t = trace.unpack(x)
@@ -192,7 +234,7 @@ custom_lin_p.abstract_eval = lambda *avals, out_avals, **_: list(out_avals)
 custom_lin_p.transpose = _custom_lin_transpose
 
 
-class custom_vjp:
+class custom_vjp(_CustomFunction):
     """A function with a user-defined reverse-mode rule: ``fwd`` and ``bwd``.
 
     ``fwd(*args) -> (out, residuals)`` and ``bwd(*nondiff_args, residuals, cotangent) ->
@@ -211,33 +253,39 @@ class custom_vjp:
     """
 
     def __init__(self, fun, nondiff_argnums=()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.fwd = self.bwd = None
 
     def defvjp(self, fwd, bwd):
         self.fwd, self.bwd = fwd, bwd
 
-    def __call__(self, *args):
+    def _check_rule(self):
         if self.fwd is None:
             raise AttributeError(f"custom_vjp function {self.__name__!r} has no rule yet: "
                                  "define it with f.defvjp(fwd, bwd) before calling f")
-        trace = current_trace()
-        if trace is EVAL:
-            return self.fun(*args)
-        nondiff, diff = _split_nondiff(args, self.nondiff_argnums)
-        leaves, in_tree = tree_flatten(diff)
-        owned = isinstance(trace, DifferentiationTrace) and _owns_any(trace, leaves)
-        if isinstance(trace, JVPTrace) and owned:
+
+    def _batched_rules(self, vmap, nondiff, in_tree, dims):
+        def fwd(*ls):
+            return vmap(lambda *xs: self.fwd(*self._full_args(nondiff, xs, in_tree)),
+                        in_axes=tuple(dims))(*ls)
+
+        def bwd(res, ct):
+            cts = vmap(lambda r, c: self.bwd(*nondiff, r, c))(res, ct)
+            flat = tree_flatten(tuple(cts))[0]
+            # An argument that is the same for every example gets the sum over examples.
+            return tuple(c if d is not None else reduce_sum(c, (0,)) for c, d in zip(flat, dims))
+
+        batched = custom_vjp(lambda *ls: vmap(
+            lambda *xs: self.fun(*self._full_args(nondiff, xs, in_tree)), in_axes=tuple(dims))(*ls))
+        batched.defvjp(fwd, bwd)
+        return batched
+
+    def _differentiate(self, trace, nondiff, leaves, in_tree):
+        if isinstance(trace, JVPTrace):
             raise TypeError(
                 f"forward-mode differentiation (jvp, jacfwd, hessian) of the custom_vjp function "
                 f"{self.__name__!r} is not possible: only its reverse-mode rule is known. Use "
                 "grad/vjp/jacrev, or define the function with custom_jvp.")
-        if not owned:
-            if not isinstance(trace, DifferentiationTrace) and _owns_any(trace, leaves):
-                return self.fun(*args)
-            return _fall_through(trace, self, args)
         assert isinstance(trace, LinearizeTrace)
         primals, tangents = zip(*[trace.unpack(x) for x in leaves])
         with set_current_trace(trace.parent):
