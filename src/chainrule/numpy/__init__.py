@@ -22,3 +22,4 @@ from chainrule._src.numpy import (creation as _creation, indexing as _indexing, 
 __all__ = sorted({name for m in (_creation, _indexing, _manipulation, _passthrough, _products,
                                  _reductions, _ufuncs) for name in m.__all__})
 del _creation, _indexing, _manipulation, _passthrough, _products, _reductions, _ufuncs
+from chainrule.numpy import linalg, fft  # noqa: F401,E402
