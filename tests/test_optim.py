@@ -1,0 +1,274 @@
+"""chainrule.optim: pure-function optimizers over pytrees."""
+
+import sys
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.numpy as cnp
+from chainrule import optim
+from chainrule.tree_util import tree_leaves, tree_map
+
+# --- problems ---------------------------------------------------------------------------------
+A = np.array([[3.0, 0.5, 0.0], [0.5, 2.0, 0.3], [0.0, 0.3, 1.0]])
+B = np.array([1.0, -2.0, 0.5])
+
+
+def quadratic(p):
+    x = cnp.concatenate([p["w"], cnp.reshape(p["b"], (1,))])
+    return 0.5 * x @ A @ x - B @ x
+
+
+QUAD_MIN = float(-0.5 * B @ np.linalg.solve(A, B))
+
+_rng = np.random.default_rng(0)
+X = _rng.standard_normal((200, 3))
+Y = (X @ np.array([1.5, -2.0, 0.5]) + 0.3 + 0.5 * _rng.standard_normal(200) > 0).astype(float)
+
+
+def logistic(p, batch=None):
+    x, y = (X, Y) if batch is None else batch
+    z = x @ p["w"] + p["b"]
+    return cnp.mean(cnp.logaddexp(0.0, z) - y * z) + 1e-3 * cnp.sum(p["w"] ** 2)
+
+
+OPTIMIZERS = {
+    "sgd": lambda: optim.sgd(0.1),
+    "sgd_momentum": lambda: optim.sgd(0.05, momentum=0.9),
+    "sgd_nesterov": lambda: optim.sgd(0.05, momentum=0.9, nesterov=True),
+    "adam": lambda: optim.adam(0.05),
+    "adamw": lambda: optim.adamw(0.05, weight_decay=1e-3),
+    "rmsprop": lambda: optim.rmsprop(0.01),
+    "adagrad": lambda: optim.adagrad(0.5),
+    "lion": lambda: optim.lion(0.005),
+    "lbfgs": lambda: optim.lbfgs(0.5, max_step=1.0),
+    "adam_schedule": lambda: optim.adam(optim.exponential_decay(0.1, 50, 0.5)),
+    "chain": lambda: optim.chain(optim.clip_by_global_norm(1.0), optim.clip(0.5),
+                                 optim.sgd(0.1, momentum=0.5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_reduces_quadratic(name):
+    p0 = {"w": np.zeros(2), "b": np.zeros(())}
+    params, hist = optim.fit(quadratic, p0, OPTIMIZERS[name](), 200)
+    assert hist.shape == (200,)
+    gap0, gap = hist[0] - QUAD_MIN, float(quadratic(params)) - QUAD_MIN
+    assert gap < 0.05 * gap0, (name, gap0, gap)
+    assert params["w"].shape == (2,) and np.shape(params["b"]) == ()
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_reduces_logistic_regression(name):
+    p0 = {"w": np.zeros(3), "b": 0.0}
+    params, hist = optim.fit(logistic, p0, OPTIMIZERS[name](), 150)
+    assert float(logistic(params)) < 0.75 * hist[0]
+    assert params["w"][0] > 0 and params["w"][1] < 0  # the right signs
+
+
+def test_minibatch_fit_with_data():
+    batches = [(X[i:i + 40], Y[i:i + 40]) for i in range(0, 200, 40)]
+    res = optim.fit(logistic, {"w": np.zeros(3), "b": 0.0}, optim.adam(0.05), 60,
+                    data=batches)
+    assert len(res.history) == 60 and res.history[-1] < res.history[0]
+    assert isinstance(res.state, tuple)
+    # resume from the returned state
+    res2 = optim.fit(logistic, res.params, optim.adam(0.05), 5, data=batches, state=res.state)
+    assert int(res2.state[0].count) == 65
+    # a one-shot iterator stops the loop when it runs out
+    gen = (b for b in batches)
+    with pytest.warns(RuntimeWarning, match="ran out after 5 steps"):
+        params, hist = optim.fit(logistic, {"w": np.zeros(3), "b": 0.0}, optim.sgd(0.1), 10,
+                                 data=gen)
+    assert len(hist) == 5
+
+
+def test_stochastic_lbfgs_with_damping():
+    rng = np.random.default_rng(1)
+
+    def batches():
+        while True:
+            idx = rng.choice(200, 50, replace=False)
+            yield X[idx], Y[idx]
+
+    opt = optim.lbfgs(optim.exponential_decay(0.5, 20, 0.7), damping=1e-3, max_step=0.5)
+    params, hist = optim.fit(logistic, {"w": np.zeros(3), "b": 0.0}, opt, 80, data=batches())
+    assert float(logistic(params)) < 0.7 * float(logistic({"w": np.zeros(3), "b": 0.0}))
+
+
+def test_lbfgs_solves_quadratic_like_newton():
+    opt = optim.lbfgs(1.0, memory_size=5)
+    x = np.zeros(3)
+    state = opt.init(x)
+    loss = lambda x: 0.5 * x @ A @ x - B @ x
+    for _ in range(12):
+        u, state = opt.update(cr.grad(loss)(x), state, x)
+        x = optim.apply_updates(x, u)
+    np.testing.assert_allclose(x, np.linalg.solve(A, B), atol=1e-8)
+
+
+# --- Adam step by step against NumPy -----------------------------------------------------------
+def test_adam_matches_numpy_reference():
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    params = {"w": np.array([1.0, -2.0, 3.0]), "b": np.array(0.5)}
+    grad_fn = cr.grad(lambda p: cnp.sum(p["w"] ** 3) + cnp.sin(p["b"]) * cnp.sum(p["w"]))
+    opt = optim.adam(lr, b1, b2, eps)
+    state = opt.init(params)
+    ref = {k: np.array(v, float) for k, v in params.items()}
+    m = {k: np.zeros_like(v) for k, v in ref.items()}
+    v = {k: np.zeros_like(v) for k, v in ref.items()}
+    for t in range(1, 6):
+        g = grad_fn(params)
+        gr = grad_fn(ref)
+        for k in ref:
+            m[k] = b1 * m[k] + (1 - b1) * gr[k]
+            v[k] = b2 * v[k] + (1 - b2) * gr[k] ** 2
+            mhat, vhat = m[k] / (1 - b1 ** t), v[k] / (1 - b2 ** t)
+            ref[k] = ref[k] - lr * mhat / (np.sqrt(vhat) + eps)
+        updates, state = opt.update(g, state, params)
+        params = optim.apply_updates(params, updates)
+        for k in ref:
+            np.testing.assert_allclose(params[k], ref[k], rtol=1e-13, atol=1e-15)
+    assert int(state[0].count) == 5
+
+
+def test_other_updates_match_their_formulas():
+    g = np.array([0.5, -2.0])
+    p = np.array([1.0, 1.0])
+    u, _ = optim.rmsprop(0.1, decay=0.9, eps=0.0).update(g, optim.rmsprop(0.1).init(p))
+    np.testing.assert_allclose(u, -0.1 * g / np.sqrt(0.1 * g ** 2))
+    u, _ = optim.adagrad(0.1, initial_accumulator_value=0.1, eps=0.0).update(
+        g, optim.adagrad(0.1, initial_accumulator_value=0.1).init(p))
+    np.testing.assert_allclose(u, -0.1 * g / np.sqrt(0.1 + g ** 2))
+    lion = optim.lion(0.1, weight_decay=0.5)
+    u, _ = lion.update(g, lion.init(p), p)
+    np.testing.assert_allclose(u, -0.1 * (np.sign(g) + 0.5 * p))
+    opt = optim.sgd(1.0, momentum=0.5, nesterov=True)
+    s = opt.init(p)
+    u1, s = opt.update(g, s)
+    u2, s = opt.update(g, s)
+    np.testing.assert_allclose(u1, -(g + 0.5 * g))          # t1 = g
+    np.testing.assert_allclose(u2, -(g + 0.5 * (g + 0.5 * g)))  # t2 = g + 0.5 t1
+    u, _ = optim.clip(0.7).update(g, optim.EmptyState())
+    np.testing.assert_allclose(u, [0.5, -0.7])
+    u, _ = optim.clip_by_global_norm(1.0).update({"a": np.array([3.0]), "b": 4.0}, ())
+    assert float(optim.global_norm(u)) == pytest.approx(1.0)
+    np.testing.assert_allclose(u["a"], [0.6])
+    u, _ = optim.clip_by_global_norm(10.0).update(g, ())
+    np.testing.assert_allclose(u, g)
+    dec = optim.add_decayed_weights(0.1, mask={"a": True, "b": False})
+    u, _ = dec.update({"a": 1.0, "b": 1.0}, dec.init(None), {"a": 2.0, "b": 2.0})
+    assert u == {"a": pytest.approx(1.2), "b": 1.0}
+
+
+def test_states_are_namedtuples_of_arrays_and_updates_are_pure():
+    params = {"w": np.ones(3), "b": np.float64(1.0)}
+    g = {"w": np.full(3, 0.5), "b": np.float64(-1.0)}
+    for name, make in OPTIMIZERS.items():
+        opt = make()
+        state = opt.init(params)
+        for leaf in tree_leaves(state):
+            assert isinstance(leaf, (np.ndarray, np.generic, float)), (name, type(leaf))
+        before = tree_map(lambda x: np.array(x, copy=True), state)
+        p_before = tree_map(lambda x: np.array(x, copy=True), params)
+        opt.update(g, state, params)
+        for a, b in zip(tree_leaves(before), tree_leaves(state)):
+            np.testing.assert_array_equal(a, b)  # the old state is untouched
+        for a, b in zip(tree_leaves(p_before), tree_leaves(params)):
+            np.testing.assert_array_equal(a, b)
+    assert optim.adam(0.1).init(params)[0]._fields == ("count", "mu", "nu")
+
+
+def test_apply_updates_keeps_dtype():
+    p = {"w": np.ones(2, np.float32)}
+    out = optim.apply_updates(p, {"w": np.array([0.5, 0.25])})
+    assert out["w"].dtype == np.float32
+    np.testing.assert_allclose(out["w"], [1.5, 1.25])
+
+
+def test_differentiate_through_optimizer_steps():
+    """Updates are chainrule operations: meta-gradients with respect to the learning rate."""
+    loss = lambda w: cnp.sum((w - 3.0) ** 2 * np.array([1.0, 4.0]))
+
+    def after(lr, make):
+        opt = make(lr)
+        w = np.zeros(2)
+        state = opt.init(w)
+        for _ in range(3):
+            u, state = opt.update(cr.grad(loss)(w), state, w)
+            w = optim.apply_updates(w, u)
+        return loss(w)
+
+    for make in (lambda lr: optim.sgd(lr, momentum=0.9), lambda lr: optim.adam(lr)):
+        g = cr.grad(lambda lr: after(lr, make))(0.05)
+        fd = (after(0.05 + 1e-6, make) - after(0.05 - 1e-6, make)) / 2e-6
+        assert g == pytest.approx(fd, rel=1e-5)
+
+
+# --- schedules --------------------------------------------------------------------------------
+def test_schedule_values():
+    assert optim.constant(0.3)(0) == 0.3 and optim.constant_schedule(0.3)(10 ** 6) == 0.3
+    s = optim.exponential_decay(1.0, transition_steps=10, decay_rate=0.1)
+    assert s(0) == 1.0 and s(10) == pytest.approx(0.1) and s(20) == pytest.approx(0.01)
+    assert s(5) == pytest.approx(0.1 ** 0.5)
+    s = optim.exponential_decay(1.0, 10, 0.1, staircase=True, end_value=0.05)
+    assert s(9) == 1.0 and s(10) == pytest.approx(0.1) and s(25) == pytest.approx(0.05)
+    s = optim.exponential_decay(2.0, 10, 0.5, transition_begin=5)
+    assert s(3) == 2.0 and s(15) == pytest.approx(1.0)
+    s = optim.warmup_cosine_decay(init_value=0.0, peak_value=1.0, warmup_steps=10,
+                                  decay_steps=110, end_value=0.1)
+    assert s(0) == 0.0 and s(5) == pytest.approx(0.5) and s(10) == pytest.approx(1.0)
+    assert s(60) == pytest.approx(0.1 + 0.9 * 0.5)
+    assert s(35) == pytest.approx(0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * 0.25)))
+    assert s(110) == pytest.approx(0.1) and s(10 ** 5) == pytest.approx(0.1)
+    s = optim.piecewise_constant(1.0, {100: 0.1, 50: 0.5})
+    assert [s(0), s(50), s(51), s(100), s(101)] == pytest.approx([1, 1, 0.5, 0.5, 0.05])
+    s = optim.linear_schedule(1.0, 0.0, 4, transition_begin=2)
+    assert [s(0), s(2), s(4), s(6), s(9)] == pytest.approx([1, 1, 0.5, 0, 0])
+    s = optim.cosine_decay_schedule(2.0, 10, alpha=0.5)
+    assert s(0) == pytest.approx(2.0) and s(10) == pytest.approx(1.0)
+    np.testing.assert_allclose(optim.exponential_decay(1.0, 1, 0.5)(np.arange(3)),
+                               [1, 0.5, 0.25])
+
+
+def test_schedule_used_as_learning_rate():
+    sched = optim.piecewise_constant(0.1, {1: 0.5})
+    opt = optim.sgd(sched)
+    state = opt.init(np.zeros(1))
+    rates = []
+    for _ in range(4):
+        u, state = opt.update(np.ones(1), state)
+        rates.append(-float(u[0]))
+    assert rates == pytest.approx([0.1, 0.1, 0.05, 0.05])
+
+
+# --- fit's progress bar and errors --------------------------------------------------------------
+def test_progress_bar_is_off_without_a_tty(capsys):
+    optim.fit(quadratic, {"w": np.zeros(2), "b": 0.0}, optim.sgd(0.1), 3, progress=True)
+    assert capsys.readouterr().out == ""
+
+
+def test_progress_bar_missing_tqdm_message(monkeypatch):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    with pytest.raises(ImportError, match="pip install tqdm"):
+        optim.fit(quadratic, {"w": np.zeros(2), "b": 0.0}, optim.sgd(0.1), 3, progress=True)
+
+
+def test_fit_errors():
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError,
+                                                  match="loss is (nan|inf) at step"):
+        optim.fit(lambda w: cnp.sum(w ** 4), np.full(2, 10.0), optim.sgd(10.0), 50)
+    with pytest.raises(TypeError, match="GradientTransformation"):
+        optim.fit(quadratic, {"w": np.zeros(2), "b": 0.0}, optim.adam, 3)
+    with pytest.raises(TypeError, match="forget to call"):
+        optim.chain(optim.adam)
+    with pytest.raises(ValueError, match="needs the current parameters"):
+        opt = optim.adamw(0.1)
+        opt.update(np.ones(2), opt.init(np.zeros(2)))
+    with pytest.raises(ValueError, match="nesterov"):
+        optim.sgd(0.1, nesterov=True)
+    with pytest.raises(TypeError, match="learning rate"):
+        optim.adam("fast")
