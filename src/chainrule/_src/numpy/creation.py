@@ -88,8 +88,8 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     """
     if _contains_tracer(a):
         return _with_dtype(_build(a), dtype)
-    if hasattr(a, "__array_namespace__") and not isinstance(a, np.ndarray):
-        return a if dtype is None else a.astype(dtype)
+    if hasattr(a, "__array_namespace__") and not isinstance(a, (np.ndarray, np.generic)):
+        return a if dtype is None else a.astype(dtype)  # CuPy, Dask...: stay in their library
     return np.asarray(a, dtype, order, copy=copy)
 
 

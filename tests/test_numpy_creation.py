@@ -1,0 +1,137 @@
+"""Array creation, dtypes, constants and pass-through helpers in chainrule.numpy."""
+
+import numpy as np
+import pytest
+from numpy_testing import assert_like_numpy, check, rand, traced_value
+
+import chainrule as cr
+import chainrule.numpy as cnp
+
+
+@pytest.mark.parametrize("call", [
+    ("zeros", (3,), {}), ("zeros", ((2, 3),), {"dtype": np.float32}), ("ones", (0,), {}),
+    ("ones", ((2,),), {"dtype": int}), ("full", ((2, 2), 1.5), {}),
+    ("full", (3, 2), {"dtype": np.float32}), ("eye", (3,), {}), ("eye", (2, 3), {"k": 1}),
+    ("identity", (2,), {}), ("arange", (5,), {}), ("arange", (1.0, 2.0, 0.25), {}),
+    ("linspace", (0.0, 1.0, 5), {}), ("linspace", (0.0, 1.0, 4), {"endpoint": False}),
+    ("logspace", (0.0, 2.0, 3), {}), ("geomspace", (1.0, 8.0, 4), {}), ("tri", (3,), {}),
+    ("zeros_like", (np.ones((2, 3), np.float32),), {}), ("ones_like", ([1, 2],), {}),
+    ("full_like", (np.ones(2, int), 7.9), {}), ("copy", ([1.0, 2.0],), {}),
+    ("array", ([[1, 2], [3, 4]],), {}), ("array", ([1.0, 2.0],), {"dtype": np.float32}),
+    ("array", (2.0,), {"ndmin": 2}), ("asarray", ([1, 2],), {"dtype": float}),
+    ("asarray", (np.float32(2.0),), {}), ("asanyarray", ([1.0],), {}),
+    ("ascontiguousarray", (np.ones((2, 2)).T,), {}),
+], ids=lambda c: f"{c[0]}{c[1]}{c[2] or ''}")
+def test_creation_matches_numpy(call):
+    name, args, kwargs = call
+    assert_like_numpy(getattr(cnp, name)(*args, **kwargs), getattr(np, name)(*args, **kwargs))
+
+
+def test_empty_and_empty_like_are_zeros_of_numpys_shape_and_dtype():
+    for ours, theirs in [(cnp.empty((2, 3)), np.empty((2, 3))),
+                         (cnp.empty(2, dtype=int), np.empty(2, dtype=int)),
+                         (cnp.empty_like(np.ones((2, 1), np.float32)),
+                          np.empty_like(np.ones((2, 1), np.float32)))]:
+        assert type(ours) is np.ndarray and ours.shape == theirs.shape
+        assert ours.dtype == theirs.dtype and not ours.any()
+
+
+def test_array_and_asarray_accept_tracers_in_lists():
+    def f(x, y):
+        return cnp.array([[x, 2.0 * y], [y ** 2, 1.0]])
+    check(f, lambda x, y: np.array([[x, 2.0 * y], [y ** 2, 1.0]]), (0.5, 1.5))
+    check(lambda x: cnp.asarray([x, x[::-1]]), lambda x: np.asarray([x, x[::-1]]),
+          (rand((3,)),))
+    check(lambda x: cnp.array((x, 3), dtype=np.float32),
+          lambda x: np.array((x, 3), dtype=np.float32), (2.0,), rtol=1e-6, grads=False)
+    check(lambda x: cnp.array([x], ndmin=3), lambda x: np.array([x], ndmin=3), (rand((2,)),))
+    check(lambda x: cnp.asarray(x), lambda x: np.asarray(x), (rand((2,)),))
+    with pytest.raises(ValueError, match="inhomogeneous"):
+        cr.grad(lambda x: cnp.sum(cnp.array([x, [x, x]])))(1.0)
+
+
+def test_like_functions_on_tracers_are_constants():
+    x = rand((2, 3))
+    for name in ("zeros_like", "ones_like", "empty_like"):
+        check(lambda x: getattr(cnp, name)(x) + x, lambda x: getattr(np, name)(x) * 0
+              + (name == "ones_like") + x, (x,))
+    check(lambda x: cnp.full_like(x, 2.5) * x, lambda x: np.full_like(x, 2.5) * x, (x,))
+    check(lambda x, v: cnp.full_like(x, v), lambda x, v: np.full_like(x, v), (x, 0.5))
+    check(lambda v: cnp.full((2, 3), v), lambda v: np.full((2, 3), v), (1.5,))
+    check(lambda v: cnp.full(3, v, dtype=np.float32), lambda v: np.full(3, v, np.float32),
+          (1.5,), rtol=1e-6, grads=False)
+    check(lambda v: cnp.full((2, 3), v), lambda v: np.full((2, 3), v), (rand((3,)),))
+    check(lambda x: cnp.zeros_like(x, shape=(4,)) + 1, lambda x: np.zeros_like(x, shape=(4,))
+          + 1, (x,))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"num": 1}, {"num": 0}, {"endpoint": False},
+                                    {"retstep": True}, {"axis": 1}, {"axis": -1},
+                                    {"dtype": np.float32}], ids=str)
+def test_linspace(kwargs):
+    start, stop = rand((2,), seed=1), rand((2,), seed=2)
+    kw = {"num": 5, **kwargs}
+    grads = "dtype" not in kw
+    if "axis" not in kw:
+        check(cnp.linspace, np.linspace, (0.5, 2.0), kw, grads=grads, rtol=1e-6)
+    check(cnp.linspace, np.linspace, (start, stop), kw, grads=grads, rtol=1e-6)
+    check(cnp.linspace, np.linspace, (start, 3.0), kw, grads=grads, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"base": 2.0}, {"endpoint": False}, {"num": 1}],
+                         ids=str)
+def test_logspace_geomspace(kwargs):
+    kw = {"num": 4, **kwargs}
+    check(cnp.logspace, np.logspace, (0.5, 2.0), kw, rtol=1e-12)
+    check(cnp.logspace, np.logspace, (rand((2,)), 2.0), kw, rtol=1e-12)
+    check(lambda a, b, base: cnp.logspace(a, b, 4, base=base),
+          lambda a, b, base: np.logspace(a, b, 4, base=base), (0.5, 2.0, 3.0))
+    if "base" not in kwargs:
+        check(cnp.geomspace, np.geomspace, (0.5, 20.0), kw, rtol=1e-12)
+        check(cnp.geomspace, np.geomspace, (rand((2,), 1, 2), 20.0), kw, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"indexing": "ij"}, {"sparse": True},
+                                    {"sparse": True, "indexing": "ij"}], ids=str)
+def test_meshgrid(kwargs):
+    x, y, z = rand((3,)), rand((2,), seed=1), rand((4,), seed=2)
+    check(lambda a, b: cnp.meshgrid(a, b, **kwargs), lambda a, b: np.meshgrid(a, b, **kwargs),
+          (x, y))
+    check(lambda a, b, c: cnp.meshgrid(a, b, c, **kwargs),
+          lambda a, b, c: np.meshgrid(a, b, c, **kwargs), (x, y, z))
+    check(lambda a: cnp.meshgrid(a, **kwargs), lambda a: np.meshgrid(a, **kwargs), (x,))
+
+
+def test_dtypes_and_constants():
+    for name in ("float16", "float32", "float64", "int32", "int64", "complex64", "complex128",
+                 "bool_", "intp", "pi", "e", "inf", "newaxis", "euler_gamma"):
+        assert getattr(cnp, name) is getattr(np, name)
+    assert np.isnan(cnp.nan)
+    assert cnp.dtype("float32") == np.float32 and cnp.finfo(cnp.float32).eps > 0
+    assert cnp.zeros((2,), cnp.complex64).dtype == np.complex64
+
+
+def test_passthrough_helpers_on_plain_values_and_tracers():
+    x = rand((2, 3))
+
+    def f(t):
+        assert cnp.shape(t) == (2, 3) and cnp.ndim(t) == 2 and cnp.size(t) == 6
+        assert cnp.size(t, 1) == 3 and np.shape(t) == (2, 3) and np.ndim(t) == 2
+        assert cnp.allclose(t, x) and np.allclose(t, x) and cnp.array_equal(t, x)
+        assert cnp.isclose(t, x).all() and cnp.count_nonzero(t) == 6
+        assert cnp.result_type(t, 1.0) == np.float64 and cnp.isrealobj(t)
+        assert not cnp.iscomplexobj(t) and cnp.issubdtype(t.dtype, cnp.floating)
+        np.testing.assert_array_equal(cnp.argwhere(t > 0), np.argwhere(x > 0))
+        np.testing.assert_array_equal(cnp.flatnonzero(t > 0), np.flatnonzero(x > 0))
+        np.testing.assert_array_equal(cnp.nonzero(t > 0)[1], np.nonzero(x > 0)[1])
+        return cnp.sum(t)
+    cr.grad(f)(x)
+    assert cnp.shape([[1, 2]]) == (1, 2) and cnp.ndim(1.0) == 0 and cnp.size([1, 2]) == 2
+    assert cnp.isscalar(1.0) and cnp.iterable([1])
+    assert cnp.result_type(np.ones(2, np.float32), 1.0) == np.float32
+    assert cnp.result_type(cnp.float32, cnp.int64) == np.float64
+
+
+def test_traced_dtype_of_creation_results():
+    out = traced_value(lambda x: cnp.linspace(x, 2 * x, 3, dtype=np.float32), (1.0,))
+    assert out.dtype == np.float32

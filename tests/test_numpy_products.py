@@ -1,0 +1,114 @@
+"""Products, diagonals and triangles in chainrule.numpy."""
+
+import numpy as np
+import pytest
+from numpy_testing import check, rand
+
+import chainrule as cr
+import chainrule.numpy as cnp
+
+
+def r(*shape, seed=0):
+    return rand(shape, seed=seed)
+
+
+def case(name, *args, **kwargs):
+    return pytest.param(name, args, kwargs,
+                        id=f"{name}{[np.shape(a) for a in args]}{kwargs or ''}")
+
+
+CASES = [
+    case("matmul", r(2, 3), r(3, 4, seed=1)), case("matmul", r(3), r(3, 2, seed=1)),
+    case("matmul", r(2, 3), r(3, seed=1)), case("matmul", r(3), r(3, seed=1)),
+    case("matmul", r(5, 2, 3), r(3, 2, seed=1)), case("matmul", r(1, 2, 3), r(4, 3, 2, seed=1)),
+    case("matmul", r(0, 3), r(3, 2, seed=1)), case("matmul", r(2, 0), r(0, 2, seed=1)),
+    case("dot", r(2, 3), r(3, 4, seed=1)), case("dot", r(3), r(3, seed=1)),
+    case("dot", r(2, 3, 4), r(4, seed=1)), case("dot", r(2, 3, 4), r(5, 4, 2, seed=1)),
+    case("dot", r(3), r(2, 3, 4, seed=1)), case("dot", 2.0, r(3, seed=1)),
+    case("dot", r(2, 2), np.float64(1.5)),
+    case("vdot", r(2, 3), r(3, 2, seed=1)), case("vdot", r(4), r(4, seed=1)),
+    case("inner", r(3), r(3, seed=1)), case("inner", r(2, 3), r(4, 3, seed=1)),
+    case("inner", r(2, 3), 1.5), case("inner", r(2, 2, 3), r(3, seed=1)),
+    case("outer", r(3), r(4, seed=1)), case("outer", r(2, 2), r(3, seed=1)),
+    case("outer", 2.0, r(2, seed=1)),
+    case("tensordot", r(2, 3, 4), r(3, 4, 5, seed=1)), case("tensordot", r(2, 3), r(3, 2), 1),
+    case("tensordot", r(2, 3), r(4, 5, seed=1), 0),
+    case("tensordot", r(2, 3, 4), r(4, 3, seed=1), ([1, 2], [1, 0])),
+    case("tensordot", r(3, 4), r(4, 3, seed=1), (-1, 0)),
+    case("tensordot", r(2, 0), r(0, 3, seed=1), 1),
+    case("kron", r(2, 2), r(2, 3, seed=1)), case("kron", r(3), r(2, seed=1)),
+    case("kron", r(2), r(2, 3, seed=1)), case("kron", r(2, 1, 2), r(3, 2, seed=1)),
+    case("cross", r(3), r(3, seed=1)), case("cross", r(4, 3), r(3, seed=1)),
+    case("cross", r(2), r(2, seed=1)), case("cross", r(5, 2), r(5, 3, seed=1)),
+    case("cross", r(3, 4), r(4, 3, seed=1), axisa=0, axisb=1),
+    case("cross", r(3, 2), r(3, 2, seed=1), axis=0),
+    case("cross", r(2, 3), r(2, 3, seed=1), axisc=0),
+    case("diagonal", r(3, 3)), case("diagonal", r(3, 4), 1), case("diagonal", r(3, 4), -2),
+    case("diagonal", r(2, 3, 4), 0, 1, 2), case("diagonal", r(2, 3, 4), 1, -1, 0),
+    case("diagonal", r(2, 3), 5),
+    case("trace", r(3, 3)), case("trace", r(3, 4), 1), case("trace", r(2, 3, 4), 0, 2, 1),
+    case("trace", np.arange(9).reshape(3, 3)),
+    case("diag", r(3)), case("diag", r(3), 1), case("diag", r(3), -2), case("diag", r(3, 4)),
+    case("diag", r(3, 4), -1), case("diag", np.arange(3)), case("diagflat", r(2, 2)),
+    case("diagflat", r(3), -1),
+    case("tril", r(3, 3)), case("tril", r(3, 4), 1), case("tril", r(2, 3, 3), -1),
+    case("tril", r(3)), case("tril", np.arange(6).reshape(2, 3)),
+    case("triu", r(3, 3)), case("triu", r(4, 3), -1), case("triu", r(2, 3, 3), 1),
+    case("vecdot", r(2, 3), r(3, seed=1)), case("vecdot", r(3, 2), r(3, 1, seed=1), axis=0),
+    case("matvec", r(2, 3), r(3, seed=1)), case("matvec", r(4, 2, 3), r(3, seed=1)),
+    case("vecmat", r(3), r(3, 2, seed=1)), case("vecmat", r(4, 3), r(3, 2, seed=1)),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
+@pytest.mark.parametrize("name,args,kwargs", CASES)
+def test_products(name, args, kwargs):
+    check(getattr(cnp, name), getattr(np, name), args, kwargs, rtol=1e-10, atol=1e-12)
+
+
+EINSUM = [
+    ("ij,jk->ik", (3, 4), (4, 2)), ("ij,jk", (3, 4), (4, 2)), ("i,i", (3,), (3,)),
+    ("i,j->ij", (3,), (2,)), ("ii->i", (3, 3)), ("ii", (3, 3)), ("ij->ji", (2, 3)),
+    ("ij->", (2, 3)), ("...ij,...jk->...ik", (5, 2, 3), (5, 3, 4)),
+    ("bij,jk->bik", (2, 3, 4), (4, 5)), ("ij,j,i->", (2, 3), (3,), (2,)),
+    ("i...->...", (3, 2, 2)), ("iij->j", (2, 2, 3)), ("ij,ij->i", (2, 3), (2, 3)),
+]
+
+
+@pytest.mark.parametrize("spec", EINSUM, ids=lambda s: s[0])
+def test_einsum(spec):
+    subscripts, *shapes = spec
+    args = tuple(rand(s, seed=i) for i, s in enumerate(shapes))
+    check(lambda *a: cnp.einsum(subscripts, *a), lambda *a: np.einsum(subscripts, *a), args,
+          rtol=1e-10)
+
+
+def test_einsum_options_and_errors():
+    a = rand((2, 3))
+    check(lambda x: cnp.einsum("ij->i", x, optimize=True), lambda x: np.einsum("ij->i", x),
+          (a,))
+    with pytest.raises(TypeError, match="subscripts as a string"):
+        cnp.einsum(a, [0, 1])
+    with pytest.raises(ValueError, match="operands"):
+        cr.grad(lambda x: cnp.einsum("ij,jk->", x).sum())(a)
+
+
+def test_product_errors():
+    with pytest.raises(ValueError, match="not have enough dimensions"):
+        cr.grad(lambda x: cnp.matmul(x, 2.0))(1.0)
+    with pytest.raises(ValueError, match="mismatch|not aligned"):
+        cr.grad(lambda x: cnp.matmul(x, np.ones((2, 2))).sum())(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="shape-mismatch"):
+        cr.grad(lambda x: cnp.tensordot(x, np.ones((2, 2)), 1).sum())(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="dimension must be 2 or 3"):
+        cr.grad(lambda x: cnp.cross(x, x).sum())(np.ones(4))
+    with pytest.raises(ValueError, match="cannot be the same"):
+        cr.grad(lambda x: cnp.diagonal(x, 0, 1, 1).sum())(np.ones((2, 2)))
+
+
+def test_complex_products():
+    z1 = rand((3,), seed=1) + 1j * rand((3,), seed=2)
+    z2 = rand((3,), seed=3) - 1j * rand((3,), seed=4)
+    for name in ("vdot", "dot", "inner", "vecdot", "outer", "kron"):
+        check(getattr(cnp, name), getattr(np, name), (z1, z2), grads=False)
+    cr.check_grads(lambda a, b: cnp.real(cnp.vdot(a, b)), (z1, z2), order=2, modes=("fwd",))
