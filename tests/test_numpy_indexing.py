@@ -23,7 +23,7 @@ INDICES = [
 
 @pytest.mark.parametrize("index", INDICES, ids=lambda i: repr(i)[:40])
 def test_getitem_matches_numpy(index):
-    check(cnp.getitem, lambda x, i: x[i], (X, index), diff=(0,), exact_type=False)
+    check(cnp.getitem, lambda x, i: x[i], (X, index), diff=(0,))
     check(lambda x: x[index] * 1.0, lambda x: x[index] * 1.0, (X,))  # tracer __getitem__
 
 
@@ -124,7 +124,7 @@ def test_setitem_on_tracer_points_to_at():
     ((X, [7, -2]), {"axis": 1, "mode": "clip"}), ((2.5, 0), {}),
 ], ids=str)
 def test_take(args, kwargs):
-    check(cnp.take, np.take, args, kwargs, diff=(0,), exact_type=False)
+    check(cnp.take, np.take, args, kwargs, diff=(0,))
 
 
 @pytest.mark.parametrize("axis", [0, 1, -1, None], ids=str)

@@ -77,7 +77,7 @@ CASES = [
 
 @pytest.mark.parametrize("cfn,nfn,args,kwargs", CASES)
 def test_manipulation(cfn, nfn, args, kwargs):
-    check(cfn, nfn, args, kwargs, exact_type=False)
+    check(cfn, nfn, args, kwargs)
 
 
 @pytest.mark.parametrize("name,args", [
@@ -88,7 +88,7 @@ def test_manipulation(cfn, nfn, args, kwargs):
     ("dsplit", (A, [1])),
 ], ids=lambda v: v if isinstance(v, str) else str([np.shape(a) if np.ndim(a) else a for a in v]))
 def test_split(name, args):
-    check(getattr(cnp, name), getattr(np, name), args, exact_type=False)
+    check(getattr(cnp, name), getattr(np, name), args)
 
 
 def test_split_errors():

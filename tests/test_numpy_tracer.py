@@ -238,3 +238,18 @@ complex64 complex128 pi e inf nan newaxis shape ndim size allclose take sort arg
 def test_required_surface_is_present():
     missing = [n for n in REQUIRED if not hasattr(cnp, n)]
     assert not missing, missing
+
+
+LISTS = [("sum", ([[1.0, 2.0], [3.0, 4.5]],)), ("std", ([1.0, 2.0],)), ("inner", ([1.0, 2.0],
+         [3.0, 4.0])), ("matmul", ([1.0, 2.0], [3.0, 4.0])), ("dot", ([1.0, 2.0], [3.0, 4.0])),
+         ("vdot", ([1.0, 2.0], [3.0, 4.0])), ("mean", ([1.0, 2.0],)), ("max", ([1.0, 2.0],)),
+         ("trace", ([[1.0, 2.0], [3.0, 4.5]],)), ("sin", ([1.0, 2.0],)),
+         ("where", ([True, False], [1.0, 2.0], 0.0)), ("clip", ([1.0, 2.0], 0, 1.5)),
+         ("concatenate", ([[1.0], [2.0]],)), ("einsum", ("i,i", [1.0, 2.0], [3.0, 4.0])),
+         ("cross", ([1.0, 0, 0], [0, 1.0, 0])), ("average", ([1.0, 2.0],)),
+         ("argmax", ([1.0, 2.0],)), ("divmod", ([1.0, 2.0], 1.5))]
+
+
+@pytest.mark.parametrize("name,args", LISTS, ids=[n for n, _ in LISTS])
+def test_sequences_outside_transforms_give_numpy_types(name, args):
+    assert_like_numpy(getattr(cnp, name)(*args), getattr(np, name)(*args))

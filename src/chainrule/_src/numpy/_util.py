@@ -15,16 +15,22 @@ def given(x) -> bool:
     return x is not NoValue
 
 
+def _aval(a):
+    if isinstance(a, (list, tuple)):
+        a = asarray_any(a)
+    return get_aval(a)
+
+
 def shape_of(a) -> tuple:
-    return get_aval(a).shape
+    return _aval(a).shape
 
 
 def ndim_of(a) -> int:
-    return len(get_aval(a).shape)
+    return len(_aval(a).shape)
 
 
 def dtype_of(a) -> np.dtype:
-    return get_aval(a).dtype
+    return _aval(a).dtype
 
 
 def asarray_any(a):
@@ -79,6 +85,13 @@ def no_out(out, name):
         raise TypeError(f"chainrule.numpy.{name} does not support out=: arrays are never "
                         f"modified in place. Use the returned value instead "
                         f"(y = chainrule.numpy.{name}(...)).")
+
+
+def scalar_if_0d(x):
+    """A 0-d NumPy array as a NumPy scalar, as NumPy's own functions return them."""
+    if type(x) is np.ndarray and x.ndim == 0:
+        return x[()]
+    return x
 
 
 def zero_of(a):

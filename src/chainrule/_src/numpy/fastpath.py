@@ -26,8 +26,9 @@ def numpy_fast_path(np_fn, arrays=1, optional=()):
 
     Parameters
     ----------
-    np_fn : callable
-        The NumPy function with the same signature and semantics.
+    np_fn : callable or None
+        The NumPy function with the same signature and semantics (None: no fast path,
+        for functions newer than the installed NumPy).
     arrays : int or tuple of str
         Names of the array arguments to check (an int ``k``: the first ``k`` parameters).
     optional : tuple of str
@@ -37,6 +38,8 @@ def numpy_fast_path(np_fn, arrays=1, optional=()):
     costs no argument packing.
     """
     def decorate(fn):
+        if np_fn is None:  # a function this NumPy version does not have
+            return fn
         sig = inspect.signature(fn)
         names = list(sig.parameters)
         checked = names[:arrays] if isinstance(arrays, int) else list(arrays)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from ._util import asarray_any, dtype_of, ndim_of, no_out, normalize_axis, shape_of, zero_of
+from ._util import (asarray_any, dtype_of, ndim_of, no_out, normalize_axis, scalar_if_0d,
+                    shape_of, zero_of)
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 
 
@@ -37,7 +38,7 @@ def matmul(x1, x2, /):
     out = lax.matmul(a, b)
     shape = shape_of(out)
     if n1 == 1 and n2 == 1:
-        return lax.reshape(out, ())
+        return scalar_if_0d(lax.reshape(out, ()))
     if n1 == 1:
         return lax.reshape(out, shape[:-2] + shape[-1:])
     if n2 == 1:
@@ -97,7 +98,7 @@ def inner(a, b, /):
     a, b = asarray_any(a), asarray_any(b)
     if not shape_of(a) or not shape_of(b):
         return lax.mul(a, b)
-    return tensordot(a, b, axes=([-1], [-1]))
+    return scalar_if_0d(tensordot(a, b, axes=([-1], [-1])))
 
 
 @numpy_fast_path(np.outer, 2)
@@ -370,7 +371,7 @@ def vecdot(x1, x2, /, *, axis=-1):
     return lax.reduce_sum(prod, (normalize_axis(axis, ndim_of(prod)),))
 
 
-@numpy_fast_path(np.matvec, 2)
+@numpy_fast_path(getattr(np, "matvec", None), 2)
 def matvec(x1, x2, /):
     """Matrix-vector product over the last axes, broadcasting the rest.
 
@@ -385,7 +386,7 @@ def matvec(x1, x2, /):
     return lax.reshape(out, shape_of(out)[:-1])
 
 
-@numpy_fast_path(np.vecmat, 2)
+@numpy_fast_path(getattr(np, "vecmat", None), 2)
 def vecmat(x1, x2, /):
     """Vector-matrix product over the last axes (conjugating ``x1``), broadcasting the rest.
 

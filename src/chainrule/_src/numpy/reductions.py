@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import lax
 from ._util import (NoValue, asarray_any, dtype_of, given, no_out, normalize_axes,
-                    normalize_axis, shape_of)
+                    normalize_axis, scalar_if_0d, shape_of)
 from .fastpath import numpy_fast_path
 
 _REDUCTION = dict(optional=("initial",))
@@ -297,7 +297,7 @@ def _safe_sqrt(v):
     """sqrt with a zero derivative at 0: where the variance is zero (a single element, or
     all values equal) the standard deviation gets the zero subgradient, not NaN."""
     zero = lax.eq(v, 0)
-    return lax.select(zero, lax.mul(v, 0.0), lax.sqrt(lax.select(zero, 1.0, v)))
+    return scalar_if_0d(lax.select(zero, lax.mul(v, 0.0), lax.sqrt(lax.select(zero, 1.0, v))))
 
 
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
@@ -424,7 +424,7 @@ def _cumulative_api(fn, identity, x, axis, dtype, out, include_initial, name):
     return lax.concatenate([np.full(shape, identity, dtype_of(y)), y], axis)
 
 
-@numpy_fast_path(np.cumulative_sum)
+@numpy_fast_path(getattr(np, "cumulative_sum", None))
 def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
     """Cumulative sum (Array API form: ``include_initial`` prepends a zero).
 
@@ -437,7 +437,7 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=Fal
     return _cumulative_api(cumsum, 0, x, axis, dtype, out, include_initial, "cumulative_sum")
 
 
-@numpy_fast_path(np.cumulative_prod)
+@numpy_fast_path(getattr(np, "cumulative_prod", None))
 def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
     """Cumulative product (Array API form: ``include_initial`` prepends a one).
 
