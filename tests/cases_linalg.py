@@ -22,14 +22,16 @@ def general(n, batch=(), seed=0):
 def spd(n, batch=(), seed=0):
     """Symmetric positive definite with distinct eigenvalues."""
     b = rng(seed).standard_normal(batch + (n, n))
-    return b @ np.swapaxes(b, -1, -2) + n * np.eye(n) + np.diag(np.arange(n, dtype=float))
+    a = b @ np.swapaxes(b, -1, -2) + n * np.eye(n) + np.diag(np.arange(n, dtype=float))
+    return (a + np.swapaxes(a, -1, -2)) / 2  # exactly symmetric
 
 
 def symmetric(n, batch=(), seed=0):
     """Symmetric indefinite with well separated eigenvalues."""
     q, _ = np.linalg.qr(rng(seed).standard_normal(batch + (n, n)))
     w = np.linspace(-2.0, 3.0, n)
-    return (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
+    a = (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
+    return (a + np.swapaxes(a, -1, -2)) / 2  # exactly symmetric
 
 
 def rect(m, n, batch=(), seed=0):
@@ -80,9 +82,11 @@ add([Case("slogdet", (general(3),)), Case("slogdet", (general(2, (2,), 1),)),
      Case("slogdet", (general(3, seed=3)[[1, 0, 2]],), note="negative")])
 
 # --- eigendecompositions -------------------------------------------------------------------
-add([Case("eigh", (spd(3),)), Case("eigh", (symmetric(4, seed=1),)),
-     Case("eigh", (symmetric(3, (2,), 2),)), Case("eigh", (spd(1, seed=3),)),
-     Case("eigh", (symmetric(3, seed=4) + 0.05 * vec((3, 3), 5),), note="nonsymmetric")])
+L, U = {"lower": True}, {"lower": False}
+add([Case("eigh", (spd(3),), L), Case("eigh", (symmetric(4, seed=1),), L),
+     Case("eigh", (symmetric(3, (2,), 2),), U), Case("eigh", (spd(1, seed=3),), L),
+     Case("eigh", (symmetric(3, seed=4) + 0.05 * vec((3, 3), 5),), L, note="nonsymmetric"),
+     Case("eigh", (spd(3, seed=6),), U)])
 # eig has complex outputs: its derivatives are checked in test_linalg.py through real
 # functions (check_grads' reverse-mode pairing conjugates complex cotangents, while
 # transposes use JAX's bilinear convention), so these cases check values, vmap and jit.

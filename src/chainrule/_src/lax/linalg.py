@@ -111,14 +111,18 @@ def _inverse_gaps(w):
     return select(degenerate, 0.0, div(1.0, select(degenerate, 1.0, diff)))
 
 
-def _safe_inverse(s):
-    """``1 / s`` for singular values, 0 where ``s`` is (numerically) zero."""
+def _numerically_zero(s):
+    """Mask of singular values within ``k * eps * max(s)`` of zero (no derivative)."""
     n = _aval(s).shape[-1]
     nd = _aval(s).ndim
     ss = stop_gradient_p.bind(s)
     eps = np.finfo(_real_dtype(_aval(s).dtype)).eps
     scale = reduce_max(ss, (nd - 1,)) if n else np.zeros(_aval(s).shape[:-1])
-    tiny = le(ss, mul(expand_dims(scale, (nd - 1,)), float(max(n, 1) * eps)))
+    return le(ss, mul(expand_dims(scale, (nd - 1,)), float(max(n, 1) * eps)))
+
+
+def _safe_inverse(s, tiny):
+    """``1 / s`` for singular values, 0 where ``s`` is (numerically) zero."""
     return select(tiny, 0.0, div(1.0, select(tiny, 1.0, s)))
 
 
@@ -407,13 +411,13 @@ slogdet_p.jvp = _slogdet_jvp
 # ---------------------------------------------------------------------------------------
 
 
-def _eigh_impl(xp, a):
+def _eigh_impl(xp, a, lower):
     sym = (a + xp.conj(xp.swapaxes(a, -1, -2))) / 2
-    w, v = _lapack("eigh", lambda: xp.linalg.eigh(sym), (a,))
+    w, v = _lapack("eigh", lambda: xp.linalg.eigh(sym, UPLO="L" if lower else "U"), (a,))
     return [w, v]
 
 
-def _eigh_abstract_eval(a):
+def _eigh_abstract_eval(a, lower):
     _check_square(a, "eigh")
     return [ShapedArray(a.shape[:-1], _real_dtype(a.dtype)), ShapedArray(a.shape, a.dtype)]
 
@@ -423,16 +427,17 @@ eigh_p.impl = _eigh_impl
 eigh_p.abstract_eval = _eigh_abstract_eval
 
 
-def eigh(a):
+def eigh(a, lower=True):
     """``[w, v]``: ascending eigenvalues and orthonormal eigenvectors (columns) of the
-    Hermitian part of ``a``."""
-    return eigh_p.bind(a)
+    Hermitian part of ``a``.  ``lower`` picks the triangle LAPACK reads (the same matrix,
+    but the eigenvectors' signs can differ, as in NumPy's ``UPLO``)."""
+    return eigh_p.bind(a, lower=bool(lower))
 
 
-def _eigh_jvp(primals, tangents):
+def _eigh_jvp(primals, tangents, lower):
     # With Vt = V^H dA V: dw = diag(Vt), dV = V (F o Vt), F_ij = 1 / (w_j - w_i).
     (a,), (ta,) = primals, tangents
-    w, v = eigh_p.bind(a)
+    w, v = eigh_p.bind(a, lower=lower)
     vt = matmul(_H(v), matmul(_sym(ta), v))
     dw = _real_part(_diag(vt))
     dv = matmul(v, mul(_inverse_gaps(w), vt))
@@ -528,7 +533,7 @@ def _svd_jvp(primals, tangents, full_matrices, compute_uv):
             return [s], [Zero(_aval(s))]
         u, _, vh = svd_p.bind(a, full_matrices=False, compute_uv=True)
         ds = _real_part(_diag(matmul(_H(u), matmul(ta, _H(vh)))))
-        return [s], [ds]
+        return [s], [select(_numerically_zero(s), 0.0, ds)]
     u, s, vh = outs = svd_p.bind(a, full_matrices=full_matrices, compute_uv=True)
     if k == 0:
         return outs, [Zero(_aval(x)) for x in outs]
@@ -536,14 +541,17 @@ def _svd_jvp(primals, tangents, full_matrices, compute_uv):
     vh1 = slice_axis(vh, nd - 2, 0, k) if _aval(vh).shape[-2] != k else vh
     v1 = _H(vh1)
     ds_mat = matmul(_H(u1), matmul(ta, v1))  # U^H dA V
-    ds = _real_part(_diag(ds_mat))
+    tiny = _numerically_zero(s)
+    # A zero singular value is |sigma| at sigma = 0: its derivative is the subgradient 0
+    # (what central differences give), not u^H dA v for arbitrary null vectors u, v.
+    ds = select(tiny, 0.0, _real_part(_diag(ds_mat)))
     s_row = expand_dims(s, (nd - 2,))  # s_j along columns
     s_col = expand_dims(s, (nd - 1,))  # s_i along rows
     f = _inverse_gaps(mul(s, s))  # 1 / (s_j^2 - s_i^2)
     dss = mul(ds_mat, s_row)
     sds = mul(s_col, ds_mat)
     omega_u = mul(f, add(dss, _H(dss)))
-    s_inv = _safe_inverse(s)
+    s_inv = _safe_inverse(s, tiny)
     if _is_complex(a):
         # The phase freedom of each pair (u_i, v_i) is put into u_i.
         d = _diag(ds_mat)

@@ -589,8 +589,9 @@ def qr(a, mode="reduced"):
 def eigh(a, UPLO="L"):
     """Eigenvalues (ascending) and orthonormal eigenvectors of a Hermitian matrix.
 
-    Uses the Hermitian part ``(a + a^H) / 2`` of ``a`` (as JAX does; NumPy reads the
-    ``UPLO`` triangle, which gives the same result for Hermitian input).  Eigenvalue
+    Uses the Hermitian part ``(a + a^H) / 2`` of ``a``, as JAX does, so gradients are
+    Hermitian (NumPy reads only the ``UPLO`` triangle; for Hermitian input the results
+    are identical).  Eigenvalue
     derivatives are ``diag(V^H dA V)``.  Eigenvector derivatives are
     ``V (F o V^H dA V)`` with ``F_ij = 1 / (w_j - w_i)``; for (numerically) repeated
     eigenvalues the corresponding entries of ``F`` are set to zero, i.e. the derivative
@@ -602,7 +603,8 @@ def eigh(a, UPLO="L"):
     ----------
     a : (..., M, M) array_like
     UPLO : {"L", "U"}
-        Accepted for compatibility; see above.
+        The triangle LAPACK works from, as in NumPy (the matrix is the same; eigenvector
+        signs may differ between the two).
 
     Returns
     -------
@@ -622,7 +624,7 @@ def eigh(a, UPLO="L"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
     a = _inexact(a, "eigh")
     _assert_stacked_square(a, "eigh")
-    w, v = _la.eigh(a)
+    w, v = _la.eigh(a, lower=UPLO == "L")
     return EighResult(w, v)
 
 
@@ -690,8 +692,10 @@ def eigvals(a):
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """Singular value decomposition ``a = U @ diag(S) @ Vh``.
 
-    Singular values are always differentiable (``dS = Re diag(U^H dA V)``; at repeated or
-    zero singular values this is one element of the generalized gradient).  Singular
+    Singular values are always differentiable: ``dS = Re diag(U^H dA V)``, which at
+    repeated singular values is one element of the generalized gradient, and 0 for
+    (numerically) zero singular values (the subgradient of ``|sigma|`` at 0, which is also
+    what central differences give).  Singular
     vectors are differentiable where the singular values are distinct and nonzero; entries
     for (numerically) repeated singular values get zero rotation, as in :func:`eigh`, and
     the phase freedom of complex pairs ``(u_k, v_k)`` is put in ``u_k``.  With
@@ -806,7 +810,7 @@ def lstsq(a, b, rcond=None):
     x : {(N,), (N, K)} ndarray
     residuals : {(1,), (K,), (0,)} ndarray
         Squared residual norms when ``rank == N < M``, otherwise empty.
-    rank : int
+    rank : numpy.int32
     s : (min(M, N),) ndarray
         Singular values of ``a``.
 
@@ -849,7 +853,7 @@ def lstsq(a, b, rcond=None):
         resids = np.empty((0,), dtype=real_dt)
     if is_1d:
         x = lax.reshape(x, (n,))
-    return x, resids, rank, s
+    return x, resids, np.int32(rank), s
 
 
 def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
@@ -1006,11 +1010,11 @@ def norm(x, ord=None, axis=None, keepdims=False):
     ``** (1/p)``); for matrices ``None``/``"fro"``, ``"nuc"``, 1, -1, 2, -2, ``inf``,
     ``-inf``.
 
-    Norms are not differentiable at zero; chainrule returns a finite subgradient there,
-    never NaN: 0 for the 2-norm, Frobenius norm, the p-norms and the max/min/1 norms, and
-    the subgradient given by the singular vectors of the (zero) matrix for 2, -2 and
-    ``"nuc"``.  Entries equal to zero contribute a zero derivative to p-norms (exactly
-    right for ``p > 1``, a subgradient for ``p <= 1``).
+    Norms are not differentiable at zero; chainrule returns the subgradient 0 there for
+    every ``ord``, never NaN.  Likewise, entries equal to zero contribute a zero
+    derivative to vector p-norms (exactly right for ``p > 1``, a subgradient for
+    ``p <= 1``), and zero singular values contribute none to the spectral and nuclear
+    norms (see :func:`svd`).
 
     Parameters
     ----------
