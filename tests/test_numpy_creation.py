@@ -103,9 +103,14 @@ def test_meshgrid(kwargs):
 
 
 def test_dtypes_and_constants():
-    for name in ("float16", "float32", "float64", "int32", "int64", "complex64", "complex128",
-                 "bool_", "intp", "pi", "e", "inf", "newaxis", "euler_gamma"):
-        assert getattr(cnp, name) is getattr(np, name)
+    for name in ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+                 "uint16", "uint32", "uint64", "int_", "intp", "uintp", "complex64",
+                 "complex128", "bool_", "bool", "half", "single", "double", "csingle",
+                 "cdouble", "pi", "e", "inf", "newaxis", "euler_gamma", "ndarray", "generic",
+                 "number", "inexact", "complexfloating", "signedinteger", "unsignedinteger",
+                 "iinfo", "can_cast", "promote_types", "errstate"):
+        assert getattr(cnp, name) is getattr(np, name), name
+    assert cnp.AxisError is np.exceptions.AxisError and cnp.row_stack is cnp.vstack
     assert np.isnan(cnp.nan)
     assert cnp.dtype("float32") == np.float32 and cnp.finfo(cnp.float32).eps > 0
     assert cnp.zeros((2,), cnp.complex64).dtype == np.complex64
@@ -118,6 +123,7 @@ def test_passthrough_helpers_on_plain_values_and_tracers():
         assert cnp.shape(t) == (2, 3) and cnp.ndim(t) == 2 and cnp.size(t) == 6
         assert cnp.size(t, 1) == 3 and np.shape(t) == (2, 3) and np.ndim(t) == 2
         assert cnp.allclose(t, x) and np.allclose(t, x) and cnp.array_equal(t, x)
+        assert cnp.array_equiv(t, x[:1] * 0 + x[:1]) is False and cnp.array_equiv(t, x)
         assert cnp.isclose(t, x).all() and cnp.count_nonzero(t) == 6
         assert cnp.result_type(t, 1.0) == np.float64 and cnp.isrealobj(t)
         assert not cnp.iscomplexobj(t) and cnp.issubdtype(t.dtype, cnp.floating)

@@ -74,6 +74,7 @@ def test_attributes_and_methods():
     def f(t):
         assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and t.dtype == np.float64
         assert len(t) == 2 and t.T.shape == (3, 2) and t.mT.shape == (3, 2)
+        assert t.itemsize == 8 and t.nbytes == 48
         parts = [row for row in t]
         assert len(parts) == 2 and parts[0].shape == (3,)
         out = (t.T.sum(1) + t.real.mean(0) + t.imag.sum() + t.reshape(3, 2).sum(1)

@@ -267,6 +267,8 @@ Tracer.fill = _fill
 Tracer.flatten = lambda self, order="C": _cnp().ravel(self, order=order)
 Tracer.item = _scalar_conversion("item")
 Tracer.tolist = _scalar_conversion("tolist")
+Tracer.itemsize = property(lambda self: self.dtype.itemsize)
+Tracer.nbytes = property(lambda self: self.size * self.dtype.itemsize)
 Tracer.T = property(lambda self: _cnp().transpose(self))
 Tracer.mT = property(lambda self: _cnp().matrix_transpose(self))
 Tracer.real = property(lambda self: _cnp().real(self))
