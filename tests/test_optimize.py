@@ -342,9 +342,9 @@ def test_dual_annealing_finds_global_minimum_reproducibly():
 
 def test_basinhopping():
     f = lambda x: cnp.cos(14.5 * x[0] - 0.3) + (x[0] + 0.2) * x[0]
-    res = co.basinhopping(f, [1.0], niter=60, rng=1)
+    res = co.basinhopping(f, [1.0], niter=25, rng=1)
     ref = so.basinhopping(lambda x: np.cos(14.5 * x[0] - 0.3) + (x[0] + 0.2) * x[0], [1.0],
-                          niter=60, rng=1, minimizer_kwargs={"method": "L-BFGS-B"})
+                          niter=25, rng=1, minimizer_kwargs={"method": "L-BFGS-B"})
     assert res.fun == pytest.approx(ref.fun, abs=1e-8)
     np.testing.assert_allclose(res.x, [-0.195], atol=1e-3)
     res = co.basinhopping(lambda p, c: cnp.sum((p["x"] - c) ** 2), {"x": np.zeros(2)},

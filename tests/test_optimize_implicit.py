@@ -204,6 +204,15 @@ def test_helpful_errors():
             constraints={"type": "ineq", "fun": lambda x: x[0]}).x))(theta)
 
 
+def test_clear_error_under_vmap_and_jit():
+    f = lambda x, a: cnp.sum((x - a) ** 2)
+    A = np.ones((3, 2))
+    with pytest.raises(TypeError, match="cannot run under vmap or jit"):
+        cr.vmap(lambda a: co.argmin(f, np.zeros(2), (a,)))(A)
+    with pytest.raises(TypeError, match="cannot run under vmap or jit"):
+        cr.jit(lambda a: co.argmin(f, np.zeros(2), (a,)))(A[0])
+
+
 def test_warns_when_the_solver_did_not_converge():
     f = lambda x, a: cnp.sum((x - a) ** 2) + cnp.sum(x ** 4)
     with warnings.catch_warnings(record=True) as w:

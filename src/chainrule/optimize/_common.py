@@ -155,7 +155,8 @@ def _leaf_float(value, name, where):
             f"{name}: the objective returned a traced value: it uses a variable that an "
             "enclosing transform (grad, jvp, ...) is differentiating, captured from outside "
             "(a closure or global). Pass that variable through args=(...) instead; "
-            "chainrule then differentiates the solution by the implicit function theorem.")
+            "chainrule then differentiates the solution by the implicit function theorem. "
+            "(Solvers cannot run under vmap or jit at all: they need concrete numbers.)")
     try:
         a = np.asarray(value)
     except Exception:

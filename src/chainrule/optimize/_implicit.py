@@ -117,6 +117,12 @@ class ImplicitSolution:
 
     # -- primal --------------------------------------------------------------------------
     def _primal(self, x0_flat, *dyn):
+        if is_tracer(x0_flat) or any(is_tracer(d) for d in dyn):
+            raise TypeError(
+                f"{self.name} cannot run under vmap or jit: SciPy's solvers need concrete "
+                "numbers, and these transforms trace the function with abstract or batched "
+                "values. Loop over the batch in Python, or call the solver outside jit. "
+                "(grad, jvp, jacobian and hessian through the solver are supported.)")
         args = self.args(dyn)
         x, info, free = self.solve(np.asarray(x0_flat, dtype=float), args)
         if isinstance(info, dict) and not info.get("success", True):
