@@ -819,7 +819,7 @@ def lstsq(a, b, rcond=None):
     >>> import chainrule.numpy as cnp
     >>> a = cnp.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
     >>> x, res, rank, s = cnp.linalg.lstsq(a, cnp.array([1.0, 2.0, 2.0]))
-    >>> x.round(6), rank
+    >>> x.round(6), int(rank)
     (array([1.166667, 0.5     ]), 2)
     """
     a, b = _common("lstsq", a, b)
