@@ -81,9 +81,11 @@ def check_vjp(f, args, atol, rtol, eps, rng, what="reverse mode"):
     out, f_vjp = vjp(f, *args)
     u = tree_map(lambda y: _random_like(y, rng), out)
     v = tree_map(lambda x: _random_like(x, rng), args)
-    ct = f_vjp(u)
+    # With complex values the VJP follows JAX's convention (the transpose without
+    # conjugation), so the identity reads Re<v, conj(vjp(conj(u)))> = Re<J v, u>.
+    ct = tree_map(np.conj, f_vjp(tree_map(np.conj, u)))
     lhs = _inner(v, ct)
-    rhs = _inner(u, _numerical_jvp(f, args, v, eps))
+    rhs = _inner(_numerical_jvp(f, args, v, eps), u)
     _check_close(lhs, rhs, atol, rtol, what)
 
 
@@ -146,8 +148,8 @@ def _check(f, args, order, modes, atol, rtol, eps, rng, level):
     if "rev" in modes:
         check_vjp(f, args, atol, rtol, eps, rng, f"reverse mode, order {level}")
         u = tree_map(lambda y: _random_like(y, rng), f(*args))
-        _check(lambda *a: vjp(f, *a)[1](u), args, order - 1, modes, atol, rtol, eps, rng,
-               level + 1)
+        _check(lambda *a: vjp(f, *a)[1](tree_map(np.conj, u)), args, order - 1, modes, atol,
+               rtol, eps, rng, level + 1)
 
 
 __all__ = ["check_grads", "check_jvp", "check_vjp"]
