@@ -29,13 +29,13 @@ def _check_tangent(p, t, i):
                          f"{pa.shape}; each tangent must match its primal's shape")
 
 
-def _unwrap_aux(aux, trace):
-    """Auxiliary outputs are returned without derivatives."""
-    def unwrap(x):
+def _strip_tracers(tree, trace):
+    """Auxiliary outputs are returned without derivatives: unwrap ``trace``'s tracers."""
+    def strip(x):
         while isinstance(x, Tracer) and x._trace is trace:
             x = x.primal
         return x
-    return tree_map(unwrap, aux)
+    return tree_map(strip, tree)
 
 
 def _split_aux(out, has_aux, name):
@@ -96,7 +96,7 @@ def jvp(fun, primals, tangents, has_aux=False):
                     x.check_usable()
                 primals_out.append(x)
                 tangents_out.append(_zeros_for(x))
-        aux = _unwrap_aux(aux, trace)
+        aux = _strip_tracers(aux, trace)
     res = (tree_unflatten(out_tree, primals_out), tree_unflatten(out_tree, tangents_out))
     return res + (aux,) if has_aux else res
 
@@ -117,10 +117,11 @@ class _Linearized:
             flat_out, self.out_tree = tree_flatten(out)
             return flat_out
 
-        self.primals_out, self.program, self.invars = linearize_flat(flat_fun, flat_p, name)
+        self.primals_out, self.program, self.invars, trace = linearize_flat(
+            flat_fun, flat_p, name)
         self.name = name
         if has_aux:
-            self.aux = _strip_tracers(self.aux)
+            self.aux = _strip_tracers(self.aux, trace)
 
     @property
     def out(self):
@@ -138,16 +139,6 @@ class _Linearized:
         for p, v in zip(self.flat_primals, self.invars):
             out.append(_zeros_for(p) if v is None else _to_output(next(cts)))
         return out
-
-
-def _strip_tracers(tree):
-    from .interpreters.linearize import LinearizeTracer
-
-    def strip(x):
-        while isinstance(x, LinearizeTracer) and not x._trace.alive:
-            x = x.primal
-        return x
-    return tree_map(strip, tree)
 
 
 def linearize(fun, *primals):

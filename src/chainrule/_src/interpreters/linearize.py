@@ -53,7 +53,8 @@ def is_undefined(x) -> bool:
 
 
 def linearize_flat(fun, primals, name="linearize"):
-    """Run ``fun`` on flat ``primals``; return primal outputs and the linear ``Program``.
+    """Run ``fun`` on flat ``primals``; return primal outputs, the linear ``Program``, the
+    program's input variables and the (finished) trace.
 
     Inputs that are not floating point are passed through as constants; their slot in the
     program's inputs is ``None``.
@@ -85,7 +86,7 @@ def linearize_flat(fun, primals, name="linearize"):
             primal_outs.append(x)
             tangent_outs.append(Zero.like(x))
     program = staging.program([v for v in invars if v is not None], tangent_outs)
-    return primal_outs, program, invars
+    return primal_outs, program, invars, trace
 
 
 def add_cotangents(a, b):
