@@ -410,9 +410,9 @@ NEARLY = np.array([[1.0, 2.0], [2.0, 4.0 + 1e-10]])
 @pytest.mark.parametrize("fn", [lambda a: la.solve(a, np.ones(2)), la.inv,
                                 lambda a: la.tensorinv(a, 1)], ids=["solve", "inv", "tensorinv"])
 def test_singular_raises_linalg_error(fn):
-    with pytest.raises(la.LinAlgError, match="singular"):
+    with pytest.raises(la.LinAlgError, match="(?i)singular"):
         fn(SINGULAR)
-    with pytest.raises(la.LinAlgError, match="singular"):
+    with pytest.raises(la.LinAlgError, match="(?i)singular"):
         cr.grad(lambda a: cnp.sum(fn(a)))(SINGULAR)
 
 
@@ -431,7 +431,7 @@ def test_det_at_singular_matrix():
     assert la.det(SINGULAR) == np.linalg.det(SINGULAR)
     s = la.slogdet(SINGULAR)
     assert s.sign == 0 and s.logabsdet == -np.inf
-    with pytest.raises(la.LinAlgError, match="singular"):
+    with pytest.raises(la.LinAlgError, match="(?i)singular"):
         cr.grad(la.det)(SINGULAR)
 
 

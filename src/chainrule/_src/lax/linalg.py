@@ -132,12 +132,12 @@ def _check_square(aval, name):
                           f"got shape {aval.shape}")
 
 
-def _lapack(name, fn, inputs, hint="", check_finite=True):
-    """Run ``fn()`` and turn LAPACK failures (and non-finite results from finite input)
-    into ``LinAlgError``s that say which operation failed and what to do."""
+def _lapack(name, fn, inputs, hint="", check_finite=False):
+    """Run ``fn()`` and turn LAPACK failures (and, with ``check_finite``, non-finite results
+    from finite input) into ``LinAlgError``s that say which operation failed and what to
+    do."""
     try:
-        with np.errstate(all="ignore"):
-            out = fn()
+        out = fn()
     except LinAlgError as e:
         raise LinAlgError(f"{name}: {e}. {hint}".strip()) from None
     if check_finite:
@@ -176,7 +176,7 @@ def _solve_impl(xp, a, b, transpose_a):
         a = xp.swapaxes(a, -1, -2)
     if a.ndim == 2 and b.ndim > 2:  # let numpy's gufunc see matching batch ranks
         a = xp.broadcast_to(a, b.shape[:-2] + a.shape)
-    return _lapack("solve", lambda: xp.linalg.solve(a, b), (a, b), _SINGULAR_HINT)
+    return _lapack("solve", lambda: xp.linalg.solve(a, b), (a, b), _SINGULAR_HINT, True)
 
 
 solve_p = Primitive("solve")
@@ -245,7 +245,7 @@ def _tri_impl(xp, a, b, lower, transpose_a, conjugate_a, unit_diagonal):
             trans = (2 if conjugate_a else 1) if transpose_a else 0
         return _lapack("triangular_solve", lambda: scipy.linalg.solve_triangular(
             a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal, check_finite=False),
-            (a, b), _SINGULAR_HINT)
+            (a, b), _SINGULAR_HINT, True)
     n = a.shape[-1]
     mask = xp.tri(n, n, 0 if lower else -1, dtype=bool)
     t = xp.where(mask if lower else ~mask, a, 0)
@@ -257,7 +257,8 @@ def _tri_impl(xp, a, b, lower, transpose_a, conjugate_a, unit_diagonal):
         t = xp.swapaxes(t, -1, -2)
     if t.ndim == 2 and b.ndim > 2:
         t = xp.broadcast_to(t, b.shape[:-2] + t.shape)
-    return _lapack("triangular_solve", lambda: xp.linalg.solve(t, b), (t, b), _SINGULAR_HINT)
+    return _lapack("triangular_solve", lambda: xp.linalg.solve(t, b), (t, b), _SINGULAR_HINT,
+                   True)
 
 
 triangular_solve_p = Primitive("triangular_solve")
@@ -353,7 +354,7 @@ def _det_abstract_eval(a):
 
 
 det_p = Primitive("det")
-det_p.impl = lambda xp, a: _lapack("det", lambda: xp.linalg.det(a), (a,), check_finite=False)
+det_p.impl = lambda xp, a: _lapack("det", lambda: xp.linalg.det(a), (a,))
 det_p.abstract_eval = _det_abstract_eval
 
 
@@ -379,7 +380,7 @@ def _slogdet_abstract_eval(a):
 
 
 def _slogdet_impl(xp, a):
-    sign, logdet = _lapack("slogdet", lambda: xp.linalg.slogdet(a), (a,), check_finite=False)
+    sign, logdet = _lapack("slogdet", lambda: xp.linalg.slogdet(a), (a,))
     return [sign, logdet]
 
 

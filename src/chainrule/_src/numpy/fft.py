@@ -17,6 +17,7 @@ import chainrule.numpy as cnp
 from .. import lax
 from ..core import Tracer, get_aval
 from ..lax import fft as _fft
+from .fastpath import numpy_fast_path
 
 _NORMS = ("backward", "ortho", "forward")
 
@@ -94,6 +95,7 @@ def _c2c(a, n, axis, norm, inverse, name):
     return _fft.fft(a, (axis,), inverse, _norm(norm))
 
 
+@numpy_fast_path(np.fft.fft)
 def fft(a, n=None, axis=-1, norm=None, out=None):
     """One-dimensional discrete Fourier transform.
 
@@ -126,6 +128,7 @@ def fft(a, n=None, axis=-1, norm=None, out=None):
     return _c2c(a, n, axis, norm, False, "fft")
 
 
+@numpy_fast_path(np.fft.ifft)
 def ifft(a, n=None, axis=-1, norm=None, out=None):
     """One-dimensional inverse discrete Fourier transform; see :func:`fft`.
 
@@ -139,6 +142,7 @@ def ifft(a, n=None, axis=-1, norm=None, out=None):
     return _c2c(a, n, axis, norm, True, "ifft")
 
 
+@numpy_fast_path(np.fft.rfft)
 def rfft(a, n=None, axis=-1, norm=None, out=None):
     """Discrete Fourier transform of real input, keeping the ``n // 2 + 1`` non-negative
     frequencies.
@@ -170,6 +174,7 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
     return _fft.rfft(a, (axis,), _norm(norm))
 
 
+@numpy_fast_path(np.fft.irfft)
 def irfft(a, n=None, axis=-1, norm=None, out=None):
     """Inverse of :func:`rfft`: ``n`` real points from non-negative frequencies.
 
@@ -209,6 +214,7 @@ def irfft(a, n=None, axis=-1, norm=None, out=None):
     return _fft.irfft(a, (axis,), n, _norm(norm))
 
 
+@numpy_fast_path(np.fft.hfft)
 def hfft(a, n=None, axis=-1, norm=None, out=None):
     """Transform of a Hermitian-symmetric signal given by its first half: a real spectrum.
 
@@ -227,6 +233,7 @@ def hfft(a, n=None, axis=-1, norm=None, out=None):
     return irfft(lax.conj(a), n, axis, _swap_direction(norm))
 
 
+@numpy_fast_path(np.fft.ihfft)
 def ihfft(a, n=None, axis=-1, norm=None, out=None):
     """Inverse of :func:`hfft`: ``conj(rfft(a, n, norm=<opposite direction>))``.
 
@@ -277,6 +284,7 @@ def _c2c_nd(a, s, axes, norm, inverse, name):
     return _fft.fft(a, tuple(axes), inverse, _norm(norm))
 
 
+@numpy_fast_path(np.fft.fftn)
 def fftn(a, s=None, axes=None, norm=None, out=None):
     """N-dimensional discrete Fourier transform over ``axes`` (all by default).
 
@@ -305,6 +313,7 @@ def fftn(a, s=None, axes=None, norm=None, out=None):
     return _c2c_nd(a, s, axes, norm, False, "fftn")
 
 
+@numpy_fast_path(np.fft.ifftn)
 def ifftn(a, s=None, axes=None, norm=None, out=None):
     """N-dimensional inverse discrete Fourier transform; see :func:`fftn`.
 
@@ -319,6 +328,7 @@ def ifftn(a, s=None, axes=None, norm=None, out=None):
     return _c2c_nd(a, s, axes, norm, True, "ifftn")
 
 
+@numpy_fast_path(np.fft.fft2)
 def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """Two-dimensional discrete Fourier transform (:func:`fftn` over two axes).
 
@@ -333,6 +343,7 @@ def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     return _c2c_nd(a, s, axes, norm, False, "fft2")
 
 
+@numpy_fast_path(np.fft.ifft2)
 def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """Two-dimensional inverse discrete Fourier transform (:func:`ifftn` over two axes).
 
@@ -347,6 +358,7 @@ def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     return _c2c_nd(a, s, axes, norm, True, "ifft2")
 
 
+@numpy_fast_path(np.fft.rfftn)
 def rfftn(a, s=None, axes=None, norm=None, out=None):
     """N-dimensional transform of real input; the last of ``axes`` keeps ``s[-1] // 2 + 1``
     frequencies.
@@ -372,6 +384,7 @@ def rfftn(a, s=None, axes=None, norm=None, out=None):
     return _fft.rfft(a, tuple(axes), _norm(norm))
 
 
+@numpy_fast_path(np.fft.irfftn)
 def irfftn(a, s=None, axes=None, norm=None, out=None):
     """Inverse of :func:`rfftn`; ``s[-1]`` defaults to ``2 * (m - 1)`` for an input of
     length ``m`` on the last of ``axes``.
@@ -402,6 +415,7 @@ def irfftn(a, s=None, axes=None, norm=None, out=None):
     return _fft.irfft(a, tuple(axes), n_last, _norm(norm))
 
 
+@numpy_fast_path(np.fft.rfft2)
 def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """Two-dimensional transform of real input (:func:`rfftn` over two axes).
 
@@ -416,6 +430,7 @@ def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     return rfftn(a, s, axes, norm)
 
 
+@numpy_fast_path(np.fft.irfft2)
 def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """Inverse of :func:`rfft2` (:func:`irfftn` over two axes).
 
@@ -450,6 +465,7 @@ def _shift(x, axes, sign):
     return cnp.roll(x, shift, axes)
 
 
+@numpy_fast_path(np.fft.fftshift)
 def fftshift(x, axes=None):
     """Shift the zero-frequency component to the centre of the spectrum.
 
@@ -462,6 +478,7 @@ def fftshift(x, axes=None):
     return _shift(x, axes, 1)
 
 
+@numpy_fast_path(np.fft.ifftshift)
 def ifftshift(x, axes=None):
     """Inverse of :func:`fftshift` (they differ for odd lengths).
 

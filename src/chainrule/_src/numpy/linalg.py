@@ -21,35 +21,38 @@ import chainrule.numpy as cnp
 from .. import lax
 from ..core import Tracer, concrete_value, get_aval
 from ..lax import linalg as _la
+from .fastpath import numpy_fast_path
+
+_nl = np.linalg
 
 LinAlgError = np.linalg.LinAlgError
 _NoValue = np._NoValue
 
 
-class EigResult(NamedTuple):
-    eigenvalues: object
-    eigenvectors: object
+try:  # NumPy's own result types, so that results have the same pytree structure
+    from numpy.linalg._linalg import (EighResult, EigResult, QRResult, SlogdetResult,
+                                      SVDResult)
+except ImportError:  # pragma: no cover - a NumPy without them
+    class EigResult(NamedTuple):
+        eigenvalues: object
+        eigenvectors: object
 
+    class EighResult(NamedTuple):
+        eigenvalues: object
+        eigenvectors: object
 
-class EighResult(NamedTuple):
-    eigenvalues: object
-    eigenvectors: object
+    class QRResult(NamedTuple):
+        Q: object
+        R: object
 
+    class SlogdetResult(NamedTuple):
+        sign: object
+        logabsdet: object
 
-class QRResult(NamedTuple):
-    Q: object
-    R: object
-
-
-class SlogdetResult(NamedTuple):
-    sign: object
-    logabsdet: object
-
-
-class SVDResult(NamedTuple):
-    U: object
-    S: object
-    Vh: object
+    class SVDResult(NamedTuple):
+        U: object
+        S: object
+        Vh: object
 
 
 # ---------------------------------------------------------------------------------------
@@ -153,6 +156,7 @@ def _concrete(x):
 # ---------------------------------------------------------------------------------------
 
 
+@numpy_fast_path(_nl.solve, 2)
 def solve(a, b):
     """Solve the linear system ``a @ x = b``.
 
@@ -192,6 +196,7 @@ def solve(a, b):
     return _la.solve(a, b)
 
 
+@numpy_fast_path(_nl.inv)
 def inv(a):
     """Inverse of a (stack of) square matrices.
 
@@ -224,6 +229,7 @@ def inv(a):
     return _la.solve(a, np.eye(n, dtype=_dtype(a)))
 
 
+@numpy_fast_path(_nl.tensorsolve, 2)
 def tensorsolve(a, b, axes=None):
     """Solve the tensor equation ``tensordot(a, x, axes=x.ndim) = b`` for ``x``.
 
@@ -266,6 +272,7 @@ def tensorsolve(a, b, axes=None):
     return lax.reshape(x, oldshape)
 
 
+@numpy_fast_path(_nl.tensorinv)
 def tensorinv(a, ind=2):
     """Inverse of an N-dimensional array with respect to ``tensordot(., ., ind)``.
 
@@ -299,6 +306,7 @@ def tensorinv(a, ind=2):
     return lax.reshape(ia, invshape)
 
 
+@numpy_fast_path(_nl.matrix_power)
 def matrix_power(a, n):
     """Raise a square matrix (or stack of them) to the integer power ``n``.
 
@@ -441,6 +449,7 @@ def _multi_dot(arrays, order, i, j):
 # ---------------------------------------------------------------------------------------
 
 
+@numpy_fast_path(_nl.det)
 def det(a):
     """Determinant of a (stack of) square matrices.
 
@@ -471,6 +480,7 @@ def det(a):
     return _la.det(a)
 
 
+@numpy_fast_path(_nl.slogdet)
 def slogdet(a):
     """Sign and natural logarithm of the absolute value of the determinant.
 
@@ -546,6 +556,7 @@ def cholesky(a, /, *, upper=False):
     return _H(L) if upper else L
 
 
+@numpy_fast_path(_nl.qr)
 def qr(a, mode="reduced"):
     """QR decomposition ``a = Q R``.
 
@@ -689,6 +700,7 @@ def eigvals(a):
     return eig(a).eigenvalues
 
 
+@numpy_fast_path(_nl.svd)
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """Singular value decomposition ``a = U @ diag(S) @ Vh``.
 
@@ -734,6 +746,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     return SVDResult(*_la.svd(a, full_matrices, True))
 
 
+@numpy_fast_path(_nl.svdvals)
 def svdvals(x, /):
     """Singular values of a (stack of) matrices, in descending order.
 
@@ -746,6 +759,7 @@ def svdvals(x, /):
     return svd(x, compute_uv=False)
 
 
+@numpy_fast_path(_nl.pinv, 1, optional=("rcond",))
 def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
     """Moore-Penrose pseudo-inverse.
 
@@ -790,6 +804,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
     return _la.pinv(a, rcond)
 
 
+@numpy_fast_path(_nl.lstsq, 2, optional=("rcond",))
 def lstsq(a, b, rcond=None):
     """Least-squares solution of ``a @ x = b`` (minimal norm when ``a`` is rank deficient).
 
@@ -856,6 +871,7 @@ def lstsq(a, b, rcond=None):
     return x, resids, np.int32(rank), s
 
 
+@numpy_fast_path(_nl.matrix_rank, 1, optional=("tol", "rtol"))
 def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     """Rank of a (stack of) matrices: the number of singular values above ``tol``.
 
@@ -898,6 +914,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     return cnp.sum(cnp.astype(S > tol, np.int64), axis=-1)
 
 
+@numpy_fast_path(_nl.cond)
 def cond(x, p=None):
     """Condition number of a (stack of) matrices in the norm ``p``.
 
@@ -1002,6 +1019,7 @@ def _matrix_norm(x, ord, row, col, keepdims):
     return ret
 
 
+@numpy_fast_path(_nl.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
     """Matrix or vector norm, with NumPy's choice of ``ord`` and ``axis``.
 
@@ -1069,6 +1087,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     raise ValueError("Improper number of dimensions to norm.")
 
 
+@numpy_fast_path(_nl.vector_norm)
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     """Vector norm over ``axis`` (all axes when None, any number of axes), as
     ``numpy.linalg.vector_norm``; see :func:`norm` for the behaviour at zero.
@@ -1099,6 +1118,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     return _scalar(_vector_norm(x, ord, axes, keepdims))
 
 
+@numpy_fast_path(_nl.matrix_norm)
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     """Matrix norm over the last two axes, as ``numpy.linalg.matrix_norm``; see
     :func:`norm`.
@@ -1119,6 +1139,7 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
 # ---------------------------------------------------------------------------------------
 
 
+@numpy_fast_path(_nl.matmul, 2)
 def matmul(x1, x2, /):
     """Matrix product (``chainrule.numpy.matmul``).
 
@@ -1131,6 +1152,7 @@ def matmul(x1, x2, /):
     return cnp.matmul(x1, x2)
 
 
+@numpy_fast_path(_nl.matrix_transpose)
 def matrix_transpose(x, /):
     """Swap the last two axes of a (stack of) matrices.
 
@@ -1146,6 +1168,7 @@ def matrix_transpose(x, /):
     return cnp.matrix_transpose(x)
 
 
+@numpy_fast_path(_nl.outer, 2)
 def outer(x1, x2, /):
     """Outer product of two 1-D vectors.
 
@@ -1163,6 +1186,7 @@ def outer(x1, x2, /):
     return cnp.outer(x1, x2)
 
 
+@numpy_fast_path(_nl.cross, 2)
 def cross(x1, x2, /, *, axis=-1):
     """Cross product of 3-element vectors along ``axis``.
 
@@ -1180,6 +1204,7 @@ def cross(x1, x2, /, *, axis=-1):
     return cnp.cross(x1, x2, axis=axis)
 
 
+@numpy_fast_path(_nl.vecdot, 2)
 def vecdot(x1, x2, /, *, axis=-1):
     """Vector dot product along ``axis`` (conjugating ``x1``), broadcasting the rest.
 
@@ -1192,6 +1217,7 @@ def vecdot(x1, x2, /, *, axis=-1):
     return cnp.vecdot(x1, x2, axis=axis)
 
 
+@numpy_fast_path(_nl.tensordot, 2)
 def tensordot(x1, x2, /, *, axes=2):
     """Tensor dot product (``chainrule.numpy.tensordot``).
 
@@ -1204,6 +1230,7 @@ def tensordot(x1, x2, /, *, axes=2):
     return cnp.tensordot(x1, x2, axes=axes)
 
 
+@numpy_fast_path(_nl.trace)
 def trace(x, /, *, offset=0, dtype=None):
     """Sum along a diagonal of the last two axes.
 
@@ -1218,6 +1245,7 @@ def trace(x, /, *, offset=0, dtype=None):
     return cnp.trace(x, offset=offset, axis1=-2, axis2=-1, dtype=dtype)
 
 
+@numpy_fast_path(_nl.diagonal)
 def diagonal(x, /, *, offset=0):
     """Diagonal of the last two axes.
 
