@@ -130,15 +130,21 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
     def jac_fun(*args, **kwargs):
         single, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, "jacfwd",
                                                     holomorphic)
-        zeros = [np.zeros(get_aval(x).shape, get_aval(x).dtype) for x in in_leaves]
-        res = jvp(f, dyn, tree_unflatten(in_tree, zeros), has_aux=has_aux)
-        out, aux = res[0], (res[2] if has_aux else None)
-        out_leaves, out_tree = tree_flatten(out)
-
         def push(*tangent_leaves):
-            return tree_flatten(jvp(f, dyn, tree_unflatten(in_tree, list(tangent_leaves)))[1])[0]
+            res = jvp(f, dyn, tree_unflatten(in_tree, list(tangent_leaves)), has_aux=has_aux)
+            return res[0], tree_flatten(res[1])[0], (res[2] if has_aux else None)
 
-        table = _forward_table(push, in_leaves, out_leaves, chunk_size)
+        if sum(_sizes(in_leaves)) == 0:  # nothing to push: evaluate once for the shapes
+            out, _, aux = push(*[np.zeros(get_aval(x).shape, get_aval(x).dtype)
+                                 for x in in_leaves])
+            out_leaves, out_tree = tree_flatten(out)
+            table = _empty_blocks(out_leaves, in_leaves)
+        else:
+            pieces = _push_basis(push, in_leaves, chunk_size, out_axes=(None, 0, None))
+            out, _, aux = pieces[0]
+            out_leaves, out_tree = tree_flatten(out)
+            rows = _concat_rows([p[1] for p in pieces])
+            table = _blocks(rows, in_leaves, out_leaves, rows_are_inputs=True)
         result = _finish(table, out_tree, in_tree, single)
         return (result, aux) if has_aux else result
 

@@ -37,28 +37,16 @@ reduce_and_p = defnondiff(_reduction("reduce_and", "all", lambda d: np.dtype(boo
 reduce_or_p = defnondiff(_reduction("reduce_or", "any", lambda d: np.dtype(bool)))
 
 
-def reduce_sum(x, axes):
-    return reduce_sum_p.bind(x, axes=tuple(axes))
+def _bind_axes(prim):
+    def bind(x, axes):
+        return prim.bind(x, axes=tuple(axes))
+    bind.__name__ = prim.name
+    return bind
 
 
-def reduce_max(x, axes):
-    return reduce_max_p.bind(x, axes=tuple(axes))
-
-
-def reduce_min(x, axes):
-    return reduce_min_p.bind(x, axes=tuple(axes))
-
-
-def reduce_prod(x, axes):
-    return reduce_prod_p.bind(x, axes=tuple(axes))
-
-
-def reduce_and(x, axes):
-    return reduce_and_p.bind(x, axes=tuple(axes))
-
-
-def reduce_or(x, axes):
-    return reduce_or_p.bind(x, axes=tuple(axes))
+reduce_sum, reduce_max, reduce_min, reduce_prod, reduce_and, reduce_or = map(
+    _bind_axes, (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_and_p,
+                 reduce_or_p))
 
 
 def _expand_reduced(y, shape, axes):
