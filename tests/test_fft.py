@@ -251,3 +251,15 @@ def test_convolution_theorem_derivative():
     h2 = cr.hessian(lambda a: cnp.sum(conv_direct(a, b) ** 2))(a)
     np.testing.assert_allclose(h1, h2, atol=1e-10)
     cr.check_grads(conv_fft, (a, b), order=2, modes=("fwd", "rev"))
+
+
+def test_dask_arrays_stay_lazy():
+    da = pytest.importorskip("dask.array")
+    x = rand((4, 6))
+    xd = da.from_array(x, chunks=(2, 6))
+    f = lambda x: cnp.real(fft.irfft(fft.rfft(x) * 2.0, 6) + fft.fft(x)[..., :6])
+    y, g = f(xd), cr.grad(lambda x: cnp.sum(f(x) ** 2))(xd)
+    assert isinstance(y, da.Array) and isinstance(g, da.Array)
+    np.testing.assert_allclose(y.compute(), f(x), atol=1e-12)
+    np.testing.assert_allclose(g.compute(), cr.grad(lambda x: cnp.sum(f(x) ** 2))(x),
+                               atol=1e-12)

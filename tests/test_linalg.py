@@ -548,3 +548,19 @@ def test_higher_order():
     ai = np.linalg.inv(S3)
     np.testing.assert_allclose(h, -np.einsum("li,jk->ijkl", ai, ai), atol=1e-12)
     grads(lambda a: la.eigvalsh(a), (S3,), order=3)
+
+
+def test_dask_arrays_stay_lazy():
+    da = pytest.importorskip("dask.array")
+    a, t = da.from_array(A3, chunks=3), da.from_array(TALL, chunks=(4, 2))
+    for f, x, x_np in [(lambda a: la.solve(a, np.ones(3)), a, A3),
+                       (lambda a: la.cholesky(a @ a.T), a, A3),
+                       (lambda a: la.qr(a).R, t, TALL),
+                       (lambda a: la.norm(a, 2), t, TALL)]:
+        y, g = f(x), cr.grad(lambda x: cnp.sum(f(x)))(x)
+        assert isinstance(y, da.Array) and isinstance(g, da.Array)
+        np.testing.assert_allclose(y.compute(), f(x_np), rtol=1e-10)
+        np.testing.assert_allclose(g.compute(), cr.grad(lambda x: cnp.sum(f(x)))(x_np),
+                                   rtol=1e-10)
+    with pytest.raises(NotImplementedError, match="dask"):
+        la.det(a)

@@ -151,6 +151,20 @@ def _lapack(name, fn, inputs, hint="", check_finite=False):
     return out
 
 
+def _is_dask(xp):
+    return xp.__name__.startswith("dask")
+
+
+def _fn(xp, name, prim):
+    """``xp.linalg.<name>``, or an error naming the primitive and the array library."""
+    fn = getattr(getattr(xp, "linalg", None), name, None)
+    if fn is None:
+        raise NotImplementedError(
+            f"primitive {prim!r} needs {xp.__name__}.linalg.{name}, which that array library "
+            "does not have; convert the input to NumPy (or CuPy) arrays first")
+    return fn
+
+
 _SINGULAR_HINT = ("The matrix is singular to working precision (this also happens when "
                   "differentiating det, slogdet, inv or solve at a singular matrix). Check it "
                   "with chainrule.numpy.linalg.cond or matrix_rank, or use lstsq / pinv for "
@@ -176,7 +190,7 @@ def _solve_impl(xp, a, b, transpose_a):
         a = xp.swapaxes(a, -1, -2)
     if a.ndim == 2 and b.ndim > 2:  # let numpy's gufunc see matching batch ranks
         a = xp.broadcast_to(a, b.shape[:-2] + a.shape)
-    return _lapack("solve", lambda: xp.linalg.solve(a, b), (a, b), _SINGULAR_HINT, True)
+    return _lapack("solve", lambda: _fn(xp, "solve", "solve")(a, b), (a, b), _SINGULAR_HINT, True)
 
 
 solve_p = Primitive("solve")
@@ -257,8 +271,8 @@ def _tri_impl(xp, a, b, lower, transpose_a, conjugate_a, unit_diagonal):
         t = xp.swapaxes(t, -1, -2)
     if t.ndim == 2 and b.ndim > 2:
         t = xp.broadcast_to(t, b.shape[:-2] + t.shape)
-    return _lapack("triangular_solve", lambda: xp.linalg.solve(t, b), (t, b), _SINGULAR_HINT,
-                   True)
+    fn = _fn(xp, "solve", "triangular_solve")
+    return _lapack("triangular_solve", lambda: fn(t, b), (t, b), _SINGULAR_HINT, True)
 
 
 triangular_solve_p = Primitive("triangular_solve")
@@ -310,7 +324,10 @@ triangular_solve_p.transpose = _tri_transpose
 
 def _cholesky_impl(xp, a):
     sym = (a + xp.conj(xp.swapaxes(a, -1, -2))) / 2
-    return _lapack("cholesky", lambda: xp.linalg.cholesky(sym), (a,),
+    fn = _fn(xp, "cholesky", "cholesky")
+    if _is_dask(xp):  # dask's cholesky returns the upper factor unless asked
+        return _lapack("cholesky", lambda: fn(sym, lower=True), (a,))
+    return _lapack("cholesky", lambda: fn(sym), (a,),
                    "The (Hermitian part of the) matrix must be positive definite; add a "
                    "small multiple of the identity if it is only semi-definite.")
 
@@ -354,7 +371,7 @@ def _det_abstract_eval(a):
 
 
 det_p = Primitive("det")
-det_p.impl = lambda xp, a: _lapack("det", lambda: xp.linalg.det(a), (a,))
+det_p.impl = lambda xp, a: _lapack("det", lambda: _fn(xp, "det", "det")(a), (a,))
 det_p.abstract_eval = _det_abstract_eval
 
 
@@ -380,7 +397,7 @@ def _slogdet_abstract_eval(a):
 
 
 def _slogdet_impl(xp, a):
-    sign, logdet = _lapack("slogdet", lambda: xp.linalg.slogdet(a), (a,))
+    sign, logdet = _lapack("slogdet", lambda: _fn(xp, "slogdet", "slogdet")(a), (a,))
     return [sign, logdet]
 
 
@@ -414,7 +431,7 @@ slogdet_p.jvp = _slogdet_jvp
 
 def _eigh_impl(xp, a, lower):
     sym = (a + xp.conj(xp.swapaxes(a, -1, -2))) / 2
-    w, v = _lapack("eigh", lambda: xp.linalg.eigh(sym, UPLO="L" if lower else "U"), (a,))
+    w, v = _lapack("eigh", lambda: _fn(xp, "eigh", "eigh")(sym, UPLO="L" if lower else "U"), (a,))
     return [w, v]
 
 
@@ -453,7 +470,7 @@ eigh_p.jvp = _eigh_jvp
 
 
 def _eig_impl(xp, a):
-    w, v = _lapack("eig", lambda: xp.linalg.eig(a), (a,))
+    w, v = _lapack("eig", lambda: _fn(xp, "eig", "eig")(a), (a,))
     ctype = _complex_dtype(a.dtype)
     return [w.astype(ctype), v.astype(ctype)]
 
@@ -494,9 +511,20 @@ eig_p.jvp = _eig_jvp
 # ---------------------------------------------------------------------------------------
 
 
+def _svd_call(xp, a, full_matrices, compute_uv):
+    fn = _fn(xp, "svd", "svd")
+    if not _is_dask(xp):
+        return fn(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    m, n = a.shape[-2:]
+    if full_matrices and compute_uv and m != n:
+        raise NotImplementedError("primitive 'svd': dask.array computes only the reduced SVD "
+                                  "of a non-square matrix; use full_matrices=False")
+    u, s, vh = fn(a)
+    return (u, s, vh) if compute_uv else s
+
+
 def _svd_impl(xp, a, full_matrices, compute_uv):
-    out = _lapack("svd", lambda: xp.linalg.svd(a, full_matrices=full_matrices,
-                                               compute_uv=compute_uv), (a,))
+    out = _lapack("svd", lambda: _svd_call(xp, a, full_matrices, compute_uv), (a,))
     return list(out) if compute_uv else [out]
 
 
@@ -586,7 +614,15 @@ _QR_MODES = ("reduced", "complete", "r")
 
 
 def _qr_impl(xp, a, mode):
-    out = _lapack("qr", lambda: xp.linalg.qr(a, mode=mode), (a,))
+    fn = _fn(xp, "qr", "qr")
+    if _is_dask(xp):
+        m, n = a.shape[-2:]
+        if mode == "complete" and m > n:
+            raise NotImplementedError("primitive 'qr': dask.array computes only the reduced QR "
+                                      "decomposition; use mode='reduced'")
+        q, r = fn(a)
+        return [r] if mode == "r" else [q, r]
+    out = _lapack("qr", lambda: fn(a, mode=mode), (a,))
     return [out] if mode == "r" else list(out)
 
 
@@ -666,7 +702,7 @@ qr_p.jvp = _qr_jvp
 
 
 def _pinv_impl(xp, a, rcond):
-    return _lapack("pinv", lambda: xp.linalg.pinv(a, rcond=rcond), (a,))
+    return _lapack("pinv", lambda: _fn(xp, "pinv", "pinv")(a, rcond=rcond), (a,))
 
 
 def _pinv_abstract_eval(a, rcond):
