@@ -500,9 +500,12 @@ def test_complex_values(name, args, kwargs):
     ("svd-vectors", lambda z: fix_phase(la.svd(z, full_matrices=False).U), ZT),
     ("svd-reconstruct", lambda z: (lambda u, s, vh: (u * s) @ vh)(*la.svd(z, False)), ZT),
     ("pinv", la.pinv, ZT), ("norm", la.norm, ZT), ("norm-nuc", lambda z: la.norm(z, "nuc"), ZT),
-    ("eig", la.eigvals, ZA)], ids=lambda x: x if isinstance(x, str) else "")
+    ("eig", la.eigvals, ZA), ("eig-vectors", lambda z: fix_phase(la.eig(z).eigenvectors), ZA),
+    ("lstsq", lambda z: la.lstsq(z, np.ones(4))[:2], ZT),
+    ("cholesky-upper", lambda z: la.cholesky(z, upper=True), ZH)],
+    ids=lambda x: x if isinstance(x, str) else "")
 def test_complex_derivatives(name, f, z):
-    grads(from_parts(f), (z.real.copy(), z.imag.copy()), order=2 if name != "eig" else 1)
+    grads(from_parts(f), (z.real.copy(), z.imag.copy()))
 
 
 def test_complex_gradient_convention_is_jax():

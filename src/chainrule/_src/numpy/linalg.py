@@ -147,8 +147,11 @@ def _scalar(x):
     return x
 
 
-def _concrete(x):
-    return x if x is None else concrete_value(x)
+def _cutoff(rcond, dtype):
+    """A singular-value cutoff as an operand of ``dtype`` (it gets no derivative)."""
+    if isinstance(rcond, Tracer):
+        return lax.convert_element_type(rcond, dtype)
+    return np.asarray(rcond, dtype=dtype)
 
 
 # ---------------------------------------------------------------------------------------
@@ -799,9 +802,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
             rcond = rtol
     elif rtol is not _NoValue:
         raise ValueError("`rtol` and `rcond` can't be both set.")
-    rcond = _concrete(rcond)
-    rcond = np.asarray(rcond, dtype=_real_dtype(_dtype(a)))
-    return _la.pinv(a, rcond)
+    return _la.pinv(a, _cutoff(rcond, _real_dtype(_dtype(a))))
 
 
 @numpy_fast_path(_nl.lstsq, 2, optional=("rcond",))
@@ -853,7 +854,7 @@ def lstsq(a, b, rcond=None):
     real_dt = _real_dtype(_dtype(a))
     if rcond is None:
         rcond = np.finfo(real_dt).eps * max(m, n)
-    rcond = np.asarray(_concrete(rcond), dtype=real_dt)
+    rcond = _cutoff(rcond, real_dt)
     x = cnp.matmul(_la.pinv(a, rcond), b)
     s = svdvals(a)
     s_val = concrete_value(s)
@@ -861,7 +862,7 @@ def lstsq(a, b, rcond=None):
         raise TypeError("lstsq needs concrete values to determine the rank (the shape of its "
                         "residuals); call it outside jit, or use pinv(a) @ b")
     s_val = np.asarray(s_val)
-    rank = int(np.sum(s_val > rcond * s_val[0])) if s_val.size else 0
+    rank = int(np.sum(s_val > concrete_value(rcond) * s_val[0])) if s_val.size else 0
     if rank == n and m > n:
         resids = cnp.sum(_abs2(lax.sub(b, cnp.matmul(a, x))), axis=0)
     else:
