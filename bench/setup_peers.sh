@@ -28,10 +28,11 @@ PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check -q)
 
 "$VENV/bin/python" - <<'PY'
 import importlib
+import importlib.metadata
 for name in ["numpy", "scipy", "chainrule", "torch", "jax", "jaxlib", "autograd", "matplotlib"]:
     try:
-        mod = importlib.import_module(name)
-        print(f"  {name:12s} {getattr(mod, '__version__', '?')}")
+        importlib.import_module(name)
+        print(f"  {name:12s} {importlib.metadata.version(name)}")
     except Exception as exc:  # report, do not hide
         print(f"  {name:12s} NOT AVAILABLE: {exc!r}")
 PY
