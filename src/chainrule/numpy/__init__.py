@@ -23,3 +23,13 @@ __all__ = sorted({name for m in (_creation, _indexing, _manipulation, _passthrou
                                  _reductions, _ufuncs) for name in m.__all__})
 del _creation, _indexing, _manipulation, _passthrough, _products, _reductions, _ufuncs
 from chainrule.numpy import linalg, fft  # noqa: F401,E402
+from chainrule._src.numpy.statistics import *  # noqa: F401,F403,E402
+from chainrule._src.numpy import statistics as _statistics  # noqa: E402
+
+__all__ = sorted(set(__all__) | set(_statistics.__all__))
+del _statistics
+from chainrule._src.numpy.polynomial import *  # noqa: F401,F403,E402
+from chainrule._src.numpy import polynomial as _polynomial  # noqa: E402
+
+__all__ = sorted(set(__all__) | set(_polynomial.__all__))
+del _polynomial
