@@ -44,13 +44,15 @@ def numpy_fast_path(np_fn, arrays=1, optional=()):
         names = list(sig.parameters)
         checked = names[:arrays] if isinstance(arrays, int) else list(arrays)
         call = []
+        has_varargs = any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values())
         for name, p in sig.parameters.items():
             if p.kind is p.VAR_POSITIONAL:
                 call.append(f"*{name}")
             elif p.kind is p.VAR_KEYWORD:
                 call.append(f"**{name}")
-            elif p.kind is p.POSITIONAL_ONLY:
-                call.append(name)
+            elif p.kind is p.POSITIONAL_ONLY or (
+                    has_varargs and p.kind is p.POSITIONAL_OR_KEYWORD):
+                call.append(name)  # before *args, a keyword would collide with them
             else:
                 call.append(f"{name}={name}")
         defaults = {f"_d_{n}": p.default for n, p in sig.parameters.items()

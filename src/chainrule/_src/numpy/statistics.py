@@ -143,8 +143,10 @@ def _quantile(a, q, axis, method, keepdims, name, ignore_nan, scale=1.0):
 def _check_quantile_args(out, weights, name):
     no_out(out, name)
     if weights is not None:
-        raise NotImplementedError(f"chainrule.numpy.{name}: weights= is only supported on "
-                                  "plain NumPy arrays")
+        raise TypeError(f"chainrule.numpy.{name}: weights= is supported on plain NumPy "
+                        "arrays only, not on values being differentiated or traced; "
+                        "compute the weighted quantile outside the transform, or sort and "
+                        "interpolate with chainrule.numpy.sort and cumsum")
 
 
 @numpy_fast_path(np.quantile, ("a", "q"))
