@@ -40,7 +40,8 @@ def parse_args(argv):
                    help="run only this workload (repeat or comma-separate for several): "
                         + ", ".join(WORKLOAD_NAMES))
     p.add_argument("--repeats", type=int, default=7,
-                   help="timed rounds per case (default 7; --smoke uses 1)")
+                   help="timed rounds per case, at least (default 7; cases with short "
+                        "rounds get up to 3x as many; --smoke uses 1)")
     p.add_argument("--out", metavar="DIR", type=Path, default=None,
                    help="output folder (default bench/results; bench/results/smoke for "
                         "--smoke, bench/results/partial for --only)")
@@ -103,8 +104,9 @@ def main(argv=None):
         for w in WORKLOADS:
             print(f"{w.name:12s} {w.title}")
         return 0
-    cfg = (RunConfig(smoke=True, repeats=1, warmup_calls=0, min_sample_s=0.0) if args.smoke
-           else RunConfig(repeats=args.repeats))
+    cfg = (RunConfig(smoke=True, repeats=1, warmup_calls=0, min_sample_s=0.0, max_repeats=1)
+           if args.smoke else RunConfig(repeats=args.repeats,
+                                        max_repeats=max(args.repeats, 3 * args.repeats)))
     out = args.out or (HERE / "results" / ("smoke" if args.smoke else
                                             "partial" if args.only else ""))
     out.mkdir(parents=True, exist_ok=True)
@@ -139,6 +141,8 @@ def main(argv=None):
     env["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
 
     run = {"schema": 1, "config": {"smoke": cfg.smoke, "repeats": cfg.repeats,
+                                   "max_repeats": cfg.max_repeats,
+                                   "case_budget_s": cfg.case_budget_s,
                                    "warmup_calls": cfg.warmup_calls,
                                    "min_sample_s": cfg.min_sample_s, "only": args.only},
            "environment": env, "duration_s": duration, "workload_durations_s": durations,

@@ -8,8 +8,9 @@ The protocol, for every benchmark case:
    or an exception is recorded and the library is not timed further.
 3. Warm-up calls (fewer for slow calls), then a loop count is chosen so that one sample
    lasts at least ``min_sample_s`` (so the clock resolution does not matter).
-4. ``repeats`` rounds; in each round every library takes one sample, in an order rotated
-   from round to round, so slow drifts of a noisy machine hit every library alike.
+4. ``repeats`` rounds (more, up to ``max_repeats``, when rounds are short); in each round
+   every library takes one sample, in an order rotated from round to round, so slow drifts
+   of a noisy machine hit every library alike.
 5. Median and minimum of the per-call times over the rounds.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import statistics
 import time
 import traceback
@@ -45,6 +47,11 @@ class RunConfig:
     warmup_budget_s : float
         Warm-up stops early once the first call and the warm-up calls have taken this
         long (a call of several seconds needs no second warm-up).
+    max_repeats : int
+        Cases whose rounds are short get more rounds than ``repeats``, up to this many,
+        as long as the timed rounds fit in ``case_budget_s``.
+    case_budget_s : float
+        Time for the extra rounds of one case.
     """
 
     smoke: bool = False
@@ -52,6 +59,8 @@ class RunConfig:
     warmup_calls: int = 2
     min_sample_s: float = 0.01
     warmup_budget_s: float = 1.0
+    max_repeats: int = 21
+    case_budget_s: float = 2.0
 
 
 @dataclass
@@ -198,6 +207,7 @@ def run_case(case, libs, cfg, log=print):
         and ``first_s``.
     """
     reference = libs.to_numpy(case.reference())
+    load = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     records, active = {}, []
     for impl in case.impls:
         if impl.skip:
@@ -227,7 +237,7 @@ def run_case(case, libs, cfg, log=print):
             records[impl.library]["info"] = case.info(result)
         active.append((impl.library, fn))
 
-    numbers = {}
+    numbers, round_s = {}, 0.0
     for lib, fn in active:
         best = spent = records[lib]["first_s"]
         for _ in range(cfg.warmup_calls):
@@ -236,9 +246,15 @@ def run_case(case, libs, cfg, log=print):
             t = _sample(fn, 1)
             best, spent = min(best, t), spent + t
         numbers[lib] = max(1, math.ceil(cfg.min_sample_s / max(best, 1e-9)))
+        round_s += numbers[lib] * best
 
+    # Short rounds are cheap: take more of them (up to max_repeats), so that a burst of
+    # load from other processes cannot cover most of the rounds of a case.
+    rounds = cfg.repeats
+    if round_s > 0 and cfg.max_repeats > cfg.repeats:
+        rounds = max(cfg.repeats, min(cfg.max_repeats, int(cfg.case_budget_s / round_s)))
     times = {lib: [] for lib, _ in active}
-    for r in range(cfg.repeats):
+    for r in range(rounds):
         order = active[r % len(active):] + active[:r % len(active)] if active else []
         for lib, fn in order:
             gc.collect()
@@ -246,8 +262,8 @@ def run_case(case, libs, cfg, log=print):
 
     for lib, ts in times.items():
         rec = records[lib]
-        rec.update(number=numbers[lib], times_s=ts, median_s=statistics.median(ts),
-                   min_s=min(ts))
+        rec.update(number=numbers[lib], rounds=len(ts), times_s=ts,
+                   median_s=statistics.median(ts), min_s=min(ts), load_average=load)
         if case.derive:
             rec["derived"] = {case.derive[0]: case.derive[1](rec["median_s"])}
     out = [records[lib] for lib in LIBRARIES if lib in records]

@@ -39,6 +39,8 @@ def plot_elementwise(records, out_dir):
     if not fwd and not vg:
         return [], "no elementwise results"
     n_ops = next(r["params"]["n_ops"] for r in records if r["workload"] == "elementwise")
+    from matplotlib.ticker import FuncFormatter
+    _plain = FuncFormatter(lambda v, _: f"{v:g}" if f"{v:g}"[0] in "125" else "")
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
     for ax, data, title in ((axes[0], fwd, "forward"), (axes[1], vg, "value_and_grad")):
         for lib in LIBRARIES:
@@ -46,6 +48,8 @@ def plot_elementwise(records, out_dir):
                 n, t = zip(*data[lib])
                 ax.loglog(n, [ti / (ni * n_ops) * 1e9 for ni, ti in zip(n, t)], "o-",
                           color=COLORS[lib], label=LABELS[lib])
+        ax.yaxis.set_major_formatter(_plain)
+        ax.yaxis.set_minor_formatter(_plain)
         ax.set_title(f"{n_ops}-op chain, {title}")
         ax.set_xlabel("elements n")
         ax.set_ylabel("median time per element per op (ns)")

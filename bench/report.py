@@ -175,9 +175,10 @@ def _environment_lines(env, cfg):
         lines.append(f"- torch threads: {env['torch_threads']}")
     if "jax" in env:
         lines.append(f"- JAX devices: {env['jax']['devices']}, x64={env['jax']['x64']}")
-    lines.append(f"- Protocol: {cfg['repeats']} timed rounds per case (libraries rotated "
-                 f"each round), {cfg['warmup_calls']} warm-up calls, samples of at least "
-                 f"{cfg['min_sample_s'] * 1e3:.0f} ms; float64 everywhere.")
+    lines.append(f"- Protocol: at least {cfg['repeats']} timed rounds per case (up to "
+                 f"{cfg.get('max_repeats', cfg['repeats'])} when rounds are short; libraries "
+                 f"rotated each round), up to {cfg['warmup_calls']} warm-up calls, samples of "
+                 f"at least {cfg['min_sample_s'] * 1e3:.0f} ms; float64 everywhere.")
     return lines
 
 
