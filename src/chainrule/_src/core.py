@@ -245,9 +245,12 @@ class Primitive:
 
     def bind(self, *args, **params):
         trace = _current_trace.get()
-        if trace is EVAL:
-            return self.impl(namespace_of(args), *args, **params)
-        return trace.process(self, args, params)
+        if trace is not EVAL:
+            for a in args:
+                if isinstance(a, Tracer):
+                    return trace.process(self, args, params)
+            # Constants to every trace: the value is simply computed.
+        return self.impl(namespace_of(args), *args, **params)
 
 
 # ---------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..core import (EVAL, Primitive, ShapedArray, Trace, Tracer, Zero, dtype_of, get_aval,
-                    namespace_of, set_current_trace)
+from ..core import (EVAL, Primitive, ShapedArray, Trace, Tracer, Zero, _current_trace, dtype_of,
+                    get_aval, namespace_of, set_current_trace)
 
 
 class JVPTracer(Tracer):
@@ -76,8 +76,11 @@ class DifferentiationTrace(Trace):
         return self.parent
 
     def run_rule(self, prim, primals, tangents, params):
-        with set_current_trace(self.rule_trace):
+        token = _current_trace.set(self.rule_trace)  # (set_current_trace, minus its cost)
+        try:
             return prim.jvp(primals, tangents, **params)
+        finally:
+            _current_trace.reset(token)
 
 
 class JVPTrace(DifferentiationTrace):

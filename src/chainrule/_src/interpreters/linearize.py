@@ -36,20 +36,14 @@ class LinearizeTrace(DifferentiationTrace):
         return self.tangent_trace
 
 
-class UndefinedPrimal:
-    """Stands for the linear input of a primitive while it is being transposed."""
-
-    __slots__ = ("aval",)
-
-    def __init__(self, aval):
-        self.aval = aval
-
-    def __repr__(self):
-        return f"UndefinedPrimal({self.aval})"
+# While a primitive is transposed, its linear inputs are passed as the program's ``Var``
+# objects themselves: they stand for values not known (they have an ``aval``, no value).
+UndefinedPrimal = Var
 
 
 def is_undefined(x) -> bool:
-    return type(x) is UndefinedPrimal
+    """Whether ``x`` is the linear (undefined) input of a primitive being transposed."""
+    return type(x) is Var
 
 
 def linearize_flat(fun, primals, name="linearize"):
@@ -124,7 +118,7 @@ def backward_pass(program: Program, cotangents_out):
                 "appeared in the linear part of a computation. Its jvp rule must be linear in "
                 "the tangents."
             )
-        args = [UndefinedPrimal(a.aval) if type(a) is Var else a.val for a in eqn.inputs]
+        args = [a if type(a) is Var else a.val for a in eqn.inputs]
         cts_in = eqn.prim.transpose(ct, *args, **eqn.params)
         for a, c in zip(eqn.inputs, cts_in):
             accumulate(a, c)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..core import (Primitive, ShapedArray, Zero, broadcast_shapes, dtype_of,
                     elementwise_result_dtype, get_aval, instantiate, is_float_dtype, shape_of)
-from ..interpreters.linearize import is_undefined
+from ..ir import Var
 
 # ---------------------------------------------------------------------------------------
 # Elementwise primitives
@@ -14,10 +14,20 @@ from ..interpreters.linearize import is_undefined
 
 
 def elementwise_abstract_eval(prim):
+    cache: dict = {}  # recording tangents asks the same question many times
+
     def abstract_eval(*avals, **params):
+        key = (*[(a.shape, a.dtype, a.weak_type) for a in avals], *params.items())
+        try:
+            return cache[key]
+        except KeyError:
+            pass
         shape = broadcast_shapes(*[a.shape for a in avals])
         dtype, weak = elementwise_result_dtype(prim, avals, params)
-        return ShapedArray(shape, dtype, weak)
+        out = ShapedArray(shape, dtype, weak)
+        if len(cache) < 4096:
+            cache[key] = out
+        return out
     return abstract_eval
 
 
@@ -138,7 +148,7 @@ def transpose_each(*rules):
     def transpose(ct, *args, **params):
         out = []
         for rule, a in zip(rules, args):
-            if is_undefined(a) and rule is not None and type(ct) is not Zero:
+            if type(a) is Var and rule is not None and type(ct) is not Zero:  # undefined
                 out.append(unbroadcast(rule(ct, *args, **params), a.aval))
             else:
                 out.append(None)

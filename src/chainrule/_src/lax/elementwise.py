@@ -25,7 +25,9 @@ defjvp(neg_p, lambda t, *_: neg(t))
 neg_p.transpose = transpose_each(lambda ct, *_: neg(ct))
 defjvp(mul_p, lambda t, ans, x, y: mul(t, y), lambda t, ans, x, y: mul(x, t))
 mul_p.transpose = transpose_each(lambda ct, x, y: mul(ct, y), lambda ct, x, y: mul(x, ct))
-defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: neg(div(mul(t, ans), y)))
+# Rules compute everything that depends on primals first, so the recorded (linear) part
+# is a single operation on the tangent.
+defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: mul(t, neg(div(ans, y))))
 div_p.transpose = transpose_each(lambda ct, x, y: div(ct, y), None)
 
 # --- comparisons and logic: boolean results, no derivative ----------------------------
@@ -80,10 +82,10 @@ def _unary(name, rule, np_name=None):
 exp_p, exp = _unary("exp", lambda t, ans, x: mul(t, ans))
 log_p, log = _unary("log", lambda t, ans, x: div(t, x))
 sin_p, sin = _unary("sin", lambda t, ans, x: mul(t, cos(x)))
-cos_p, cos = _unary("cos", lambda t, ans, x: neg(mul(t, sin(x))))
+cos_p, cos = _unary("cos", lambda t, ans, x: mul(t, neg(sin(x))))
 tan_p, tan = _unary("tan", lambda t, ans, x: mul(t, add(1.0, mul(ans, ans))))
 arcsin_p, arcsin = _unary("arcsin", lambda t, ans, x: div(t, sqrt(sub(1.0, mul(x, x)))))
-arccos_p, arccos = _unary("arccos", lambda t, ans, x: neg(div(t, sqrt(sub(1.0, mul(x, x))))))
+arccos_p, arccos = _unary("arccos", lambda t, ans, x: div(t, neg(sqrt(sub(1.0, mul(x, x))))))
 arctan_p, arctan = _unary("arctan", lambda t, ans, x: div(t, add(1.0, mul(x, x))))
 sinh_p, sinh = _unary("sinh", lambda t, ans, x: mul(t, cosh(x)))
 cosh_p, cosh = _unary("cosh", lambda t, ans, x: mul(t, sinh(x)))
@@ -143,8 +145,8 @@ def _atan2_denominator(y, x):
 
 
 arctan2_p = defjvp(elementwise("arctan2"),
-                   lambda t, ans, y, x: div(mul(t, x), _atan2_denominator(y, x)),
-                   lambda t, ans, y, x: neg(div(mul(t, y), _atan2_denominator(y, x))))
+                   lambda t, ans, y, x: mul(t, div(x, _atan2_denominator(y, x))),
+                   lambda t, ans, y, x: mul(t, neg(div(y, _atan2_denominator(y, x)))))
 arctan2 = arctan2_p.bind
 
 
@@ -169,9 +171,9 @@ logaddexp, logaddexp2 = logaddexp_p.bind, logaddexp2_p.bind
 
 # x - y * floor(x / y) and x - y * trunc(x / y): derivative 1 in x, -floor / -trunc in y.
 remainder_p = defjvp(elementwise("remainder"), lambda t, ans, x, y: t,
-                     lambda t, ans, x, y: neg(mul(t, floor(div(x, y)))))
+                     lambda t, ans, x, y: mul(t, neg(floor(div(x, y)))))
 fmod_p = defjvp(elementwise("fmod"), lambda t, ans, x, y: t,
-                lambda t, ans, x, y: neg(mul(t, trunc(div(x, y)))))
+                lambda t, ans, x, y: mul(t, neg(trunc(div(x, y)))))
 remainder, fmod = remainder_p.bind, fmod_p.bind
 
 copysign_p = defjvp(elementwise("copysign"),

@@ -8,6 +8,8 @@ that carries a derivative) the error says so instead of silently dropping the de
 
 from __future__ import annotations
 
+import sys
+
 from ..core import Tracer
 
 _AT_HELP = ("Write `x = chainrule.numpy.at(x)[idx].set(v)` (or `x = x.at[idx].set(v)`; also "
@@ -78,15 +80,17 @@ class IndexUpdateHelper:
 
 
 def _cnp():
-    import chainrule.numpy as cnp
-
-    return cnp
+    return sys.modules["chainrule.numpy"]  # imported by then; avoids an import per operator
 
 
 # --- operators -------------------------------------------------------------------------
 def _binary(name, reflected=False):
+    fn = None
+
     def op(self, other):
-        fn = getattr(_cnp(), name)
+        nonlocal fn
+        if fn is None:
+            fn = getattr(_cnp(), name)
         return fn(other, self) if reflected else fn(self, other)
     op.__name__ = f"__{'r' if reflected else ''}{name}__"
     return op

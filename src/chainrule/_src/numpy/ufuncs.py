@@ -39,14 +39,16 @@ def _make(name, prim, nargs, summary, np_name=None, extra="", example=None):
     bind = prim.bind
     np_name = np_name or name
     np_fn = getattr(np, np_name)
+    # The identity test for ndarray first: this check is all the fast path costs.
+    nd, plain = np.ndarray, PLAIN_TYPES
     if nargs == 1:
         def fn(x, /):
-            if type(x) in PLAIN_TYPES:
+            if type(x) is nd or type(x) in plain:
                 return np_fn(x)
             return bind(asarray_any(x))
     else:
         def fn(x1, x2, /):
-            if type(x1) in PLAIN_TYPES and type(x2) in PLAIN_TYPES:
+            if (type(x1) is nd or type(x1) in plain) and (type(x2) is nd or type(x2) in plain):
                 return np_fn(x1, x2)
             return bind(asarray_any(x1), asarray_any(x2))
     if example is None:
