@@ -18,6 +18,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests bench
+	$(PY) -m bench --smoke --strict
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -27,7 +28,7 @@ bench-smoke: $(STAMP)
 	$(PY) -m bench --smoke
 
 bench: $(STAMP)
-	$(PY) -m bench --setup
+	bash bench/setup_peers.sh
 	bench/.venv-peers/bin/python -m bench
 
 clean:
