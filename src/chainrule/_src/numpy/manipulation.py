@@ -46,7 +46,9 @@ def _shape_tuple(shape):
 
 @numpy_fast_path(np.reshape)
 def reshape(a, /, shape=None, order="C", *, copy=None):
-    """Give ``a`` a new shape without changing its data (C order; one axis may be -1).
+    """Give ``a`` a new shape without changing its data (one axis may be -1).
+
+    ``order="F"`` reads and writes the elements in Fortran (column-major) order.
 
     Examples
     --------
@@ -54,9 +56,12 @@ def reshape(a, /, shape=None, order="C", *, copy=None):
     >>> cnp.reshape(cnp.arange(6.0), (2, -1)).shape
     (2, 3)
     """
-    if order not in ("C", "A"):
-        raise NotImplementedError("chainrule.numpy.reshape supports order='C' only; "
-                                  "transpose the array first for Fortran order")
+    if order not in ("C", "A", "F"):
+        raise ValueError(f"reshape: order must be 'C', 'F' or 'A', got {order!r}")
+    if order == "F":
+        # Column-major reshape: reverse the axes, reshape to the reversed shape, reverse back.
+        flipped = reshape(transpose(asarray_any(a)), _shape_tuple(shape)[::-1])
+        return transpose(flipped)
     if shape is None:
         raise TypeError("reshape() missing the required argument 'shape'")
     a = asarray_any(a)
@@ -774,8 +779,8 @@ def pad(array, pad_width, mode="constant", **kwargs):
             values = _as_pairs(0 if mode == "empty" else cv, nd, "constant_values")
         return _pad_constant(array, widths, values)
     if mode not in ("edge", "reflect", "symmetric", "wrap"):
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported; use constant, edge, "
-                                  "reflect, symmetric, wrap or empty")
+        raise ValueError(f"pad: mode {mode!r} is not supported on traced values; use "
+                         "constant, edge, reflect, symmetric, wrap or empty")
     for ax, (lo, hi) in enumerate(widths):
         n = shape_of(array)[ax]
         if (lo or hi) and n == 0:
