@@ -273,6 +273,13 @@ class Trace:
     def process(self, prim: Primitive, args, params):
         raise NotImplementedError  # pragma: no cover - abstract
 
+    def bind_on_parent(self, prim: Primitive, args, params):
+        """Run ``prim`` on the parent trace: ``args`` hold nothing for this trace."""
+        if self.parent is EVAL:  # impl rules never re-enter bind: skip the trace switch
+            return prim.impl(namespace_of(args), *args, **params)
+        with set_current_trace(self.parent):
+            return prim.bind(*args, **params)
+
     def __repr__(self):
         return f"{type(self).__name__}(tag={self.tag})"
 

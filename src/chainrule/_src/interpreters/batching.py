@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-from ..core import EVAL, ShapedArray, Trace, Tracer, get_aval, namespace_of, set_current_trace
+from ..core import ShapedArray, Trace, Tracer, get_aval, set_current_trace
 
 not_mapped = None
 
@@ -48,10 +48,7 @@ class BatchTrace(Trace):
                 vals.append(x)
                 dims.append(None)
         if not batched:
-            if self.parent is EVAL:
-                return prim.impl(namespace_of(vals), *vals, **params)
-            with set_current_trace(self.parent):
-                return prim.bind(*vals, **params)
+            return self.bind_on_parent(prim, vals, params)
         with set_current_trace(self.parent):
             if prim.batch is None:
                 out, out_dims = loop_batch(prim, self.axis_size, vals, dims, params)

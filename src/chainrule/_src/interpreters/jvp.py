@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..core import (EVAL, Primitive, ShapedArray, Trace, Tracer, Zero, _current_trace, dtype_of,
-                    get_aval, namespace_of, set_current_trace)
+from ..core import (Primitive, ShapedArray, Trace, Tracer, Zero, _current_trace, dtype_of,
+                    get_aval)
 
 
 class JVPTracer(Tracer):
@@ -50,10 +50,7 @@ class DifferentiationTrace(Trace):
                 primals.append(x)
                 tangents.append(None)
         if not nonzero:
-            if self.parent is EVAL:  # skip a trace switch: impl rules never re-enter bind
-                return prim.impl(namespace_of(primals), *primals, **params)
-            with set_current_trace(self.parent):
-                return prim.bind(*primals, **params)
+            return self.bind_on_parent(prim, primals, params)
         tangents = [Zero.like(p) if t is None else t for p, t in zip(primals, tangents)]
         if prim.jvp is None:
             raise TypeError(f"primitive {prim.name!r} has no derivative rule (jvp); "

@@ -8,7 +8,7 @@ computation while the primal part runs eagerly.
 
 from __future__ import annotations
 
-from ..core import EVAL, Trace, Tracer, Zero, namespace_of, set_current_trace
+from ..core import Trace, Tracer, Zero
 from ..ir import Eqn, Literal, Program, Var
 
 
@@ -64,10 +64,7 @@ class StagingTrace(Trace):
             if isinstance(x, Tracer) and x._trace is self:
                 break
         else:
-            if self.parent is EVAL:  # skip a trace switch: impl rules never re-enter bind
-                return prim.impl(namespace_of(args), *args, **params)
-            with set_current_trace(self.parent):
-                return prim.bind(*args, **params)
+            return self.bind_on_parent(prim, args, params)
         inputs = [x.var if isinstance(x, Tracer) and x._trace is self else Literal(x)
                   for x in args]
         if prim.abstract_eval is None:
