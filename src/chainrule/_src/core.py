@@ -88,8 +88,8 @@ class ShapedArray:
     __slots__ = ("shape", "dtype", "weak_type")
 
     def __init__(self, shape, dtype, weak_type=False):
-        self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        self.shape = shape if type(shape) is tuple else tuple(shape)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         self.weak_type = weak_type
 
     @property
@@ -125,13 +125,27 @@ _SCALAR_DTYPES = {float: np.dtype(np.float64), int: np.dtype(np.int64),
                   bool: np.dtype(np.bool_), complex: np.dtype(np.complex128)}
 
 
+_SCALAR_AVALS = {t: ShapedArray((), d, weak_type=True) for t, d in _SCALAR_DTYPES.items()}
+# Abstract values are never mutated, so NumPy arrays of one shape and dtype share one.
+_ARRAY_AVALS: dict = {}
+
+
 def get_aval(x) -> ShapedArray:
     """The abstract value of ``x`` (a tracer, an array or a Python scalar)."""
+    t = type(x)
+    if t is np.ndarray:
+        key = (x.shape, x.dtype)
+        try:
+            return _ARRAY_AVALS[key]
+        except KeyError:
+            aval = ShapedArray(*key)
+            if len(_ARRAY_AVALS) < 4096:
+                _ARRAY_AVALS[key] = aval
+            return aval
     if isinstance(x, Tracer):
         return x.aval
-    t = type(x)
-    if t in _SCALAR_DTYPES:
-        return ShapedArray((), _SCALAR_DTYPES[t], weak_type=True)
+    if t in _SCALAR_AVALS:
+        return _SCALAR_AVALS[t]
     try:
         return ShapedArray(x.shape, x.dtype)
     except AttributeError:
@@ -160,7 +174,9 @@ def shape_of(x) -> tuple:
 
 def is_float_dtype(dtype) -> bool:
     """True for dtypes that carry derivatives: real floating point and complex."""
-    return np.dtype(dtype).kind in "fc"
+    if not isinstance(dtype, np.dtype):
+        dtype = np.dtype(dtype)
+    return dtype.kind in "fc"
 
 
 # ---------------------------------------------------------------------------------------

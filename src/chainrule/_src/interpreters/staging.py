@@ -60,12 +60,13 @@ class StagingTrace(Trace):
         return StagedTracer(self, Var(aval))
 
     def process(self, prim, args, params):
+        # Only this trace makes StagedTracers, so an exact type test finds its own values.
         for x in args:
-            if isinstance(x, Tracer) and x._trace is self:
+            if type(x) is StagedTracer and x._trace is self:
                 break
         else:
             return self.bind_on_parent(prim, args, params)
-        inputs = [x.var if isinstance(x, Tracer) and x._trace is self else Literal(x)
+        inputs = [x.var if type(x) is StagedTracer and x._trace is self else Literal(x)
                   for x in args]
         if prim.abstract_eval is None:
             raise TypeError(f"primitive {prim.name!r} has no abstract evaluation rule")

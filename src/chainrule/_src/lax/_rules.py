@@ -48,6 +48,8 @@ def elementwise(name: str, np_name: str | None = None, impl=None) -> Primitive:
 def match_tangent(t, aval):
     """Broadcast and cast a tangent contribution to the output's shape and dtype."""
     taval = get_aval(t)
+    if taval is aval:
+        return t
     if taval.shape != aval.shape:
         t = _shape.broadcast_to(t, aval.shape)
     if taval.dtype != aval.dtype and is_float_dtype(aval.dtype) and not taval.weak_type:
@@ -69,10 +71,9 @@ def defjvp(prim: Primitive, *rules):
                 continue
             c = rule(t, ans, *primals, **params)
             out = c if out is None else _elementwise.add(out, c)
-        aval = get_aval(ans)
-        if out is None or not is_float_dtype(aval.dtype):
-            return ans, Zero(aval)
-        return ans, match_tangent(out, aval)
+        if out is None or dtype_of(ans).kind not in "fc":
+            return ans, Zero(get_aval(ans))
+        return ans, match_tangent(out, get_aval(ans))
 
     prim.jvp = jvp
     return prim

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from math import prod
+
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, concrete_value, get_aval
@@ -59,16 +62,21 @@ def _contiguous_block(x, axes):
     if hi - lo + 1 != len(axes):
         return None
     shape = x.shape
-    outer = int(np.prod(shape[:lo], dtype=np.int64))
-    reduced = int(np.prod(shape[lo:hi + 1], dtype=np.int64))
-    inner = int(np.prod(shape[hi + 1:], dtype=np.int64))
+    outer, reduced, inner = prod(shape[:lo]), prod(shape[lo:hi + 1]), prod(shape[hi + 1:])
     if reduced > _SUM_MAX_REDUCED or inner > _SUM_MAX_KEPT_INNER or outer * inner == 1:
         return None
     return outer, reduced, inner
 
 
+@functools.lru_cache(maxsize=64)
+def _ones(n, dtype):
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
 def _sum_block(x, axes, outer, reduced, inner):
-    ones = np.ones(reduced, x.dtype)
+    ones = _ones(reduced, x.dtype)
     if inner == 1:
         y = x.reshape(outer, reduced) @ ones
     else:
