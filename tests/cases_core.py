@@ -23,6 +23,11 @@ for name in ("add", "sub", "mul", "maximum", "minimum", "arctan2", "hypot", "log
              "logaddexp2"):
     add(binary_cases(name, lo=(-2.0, 0.5), hi=(-0.5, 2.0)))
 add(binary_cases("div", lo=(-2.0, 0.5), hi=(2.0, 2.0)))
+add([Case("scaled_sum", (uniform((3,)), uniform((3,), seed=1), uniform((3,), seed=2),
+                         uniform((3,), seed=3))),
+     Case("scaled_sum", (uniform((2, 3)), uniform((3,), seed=1), uniform((2, 1), seed=2),
+                         uniform((), seed=3), uniform((1, 3), seed=4), 0.5)),
+     Case("scaled_sum", (uniform(()), uniform(()), uniform((), seed=1), uniform((), seed=2)))])
 add(binary_cases("pow", lo=(0.5, -1.5), hi=(2.0, 1.5)))
 add([Case("pow", (np.array([0.0, 2.0]), 2.0), diff=(0,), note="zero-base")])
 add([Case("pow", (np.array([-1.5, 2.0]), 3.0), diff=(0,), note="negative-base")])

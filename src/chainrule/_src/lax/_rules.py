@@ -79,6 +79,29 @@ def defjvp(prim: Primitive, *rules):
     return prim
 
 
+def defjvp_scaled(prim: Primitive, *coefficients):
+    """Set ``prim.jvp`` for a derivative that scales each tangent: ``t_i * c_i``.
+
+    ``coefficients[i](ans, *primals, **params)`` gives ``c_i`` (``None``: no derivative in
+    argument ``i``).  Compared with :func:`defjvp`, several nonzero tangents are combined
+    by one ``scaled_sum`` instead of products and sums, so reverse mode records and
+    transposes one linear operation per primitive.
+    """
+    def jvp(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        terms = []
+        for coefficient, t in zip(coefficients, tangents):
+            if coefficient is not None and type(t) is not Zero:
+                terms += (t, coefficient(ans, *primals, **params))
+        if not terms or dtype_of(ans).kind not in "fc":
+            return ans, Zero(get_aval(ans))
+        out = _elementwise.scaled_sum(*terms)
+        return ans, match_tangent(out, get_aval(ans))
+
+    prim.jvp = jvp
+    return prim
+
+
 def defnondiff(prim: Primitive):
     """``prim`` has a zero derivative everywhere (integer outputs, rounding, comparisons)."""
     def jvp(primals, tangents, **params):

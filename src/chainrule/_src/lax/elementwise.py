@@ -6,8 +6,8 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, get_aval, instantiate
 from ..interpreters.linearize import is_undefined
-from ._rules import (defbroadcasting_batch, defjvp, deflinear, defnondiff, elementwise,
-                     transpose_each, unbroadcast)
+from ._rules import (defbroadcasting_batch, defjvp, defjvp_scaled, deflinear, defnondiff,
+                     elementwise, match_tangent, transpose_each, unbroadcast)
 
 # --- arithmetic -------------------------------------------------------------------------
 add_p = elementwise("add")
@@ -23,8 +23,60 @@ defjvp(sub_p, lambda t, *_: t, lambda t, *_: neg(t))
 sub_p.transpose = transpose_each(lambda ct, *_: ct, lambda ct, *_: neg(ct))
 defjvp(neg_p, lambda t, *_: neg(t))
 neg_p.transpose = transpose_each(lambda ct, *_: neg(ct))
-defjvp(mul_p, lambda t, ans, x, y: mul(t, y), lambda t, ans, x, y: mul(x, t))
+defjvp_scaled(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
 mul_p.transpose = transpose_each(lambda ct, x, y: mul(ct, y), lambda ct, x, y: mul(x, ct))
+
+
+def _scaled_sum_impl(xp, *args):
+    out = args[0] * args[1]
+    for k in range(2, len(args), 2):
+        out = out + args[k] * args[k + 1]
+    return out
+
+
+# a0*a1 + a2*a3 + ...: the tangent of a primitive with several differentiable arguments,
+# recorded as one linear operation (each product has at most one tangent factor).
+scaled_sum_p = elementwise("scaled_sum", impl=_scaled_sum_impl)
+
+
+def scaled_sum(*args):
+    """``args[0] * args[1] + args[2] * args[3] + ...`` (one product: plain ``mul``)."""
+    if len(args) == 2:
+        return mul(*args)
+    if not args or len(args) % 2:
+        raise ValueError("scaled_sum takes pairs of factors")
+    return scaled_sum_p.bind(*args)
+
+
+def _scaled_sum_jvp(primals, tangents):
+    ans = scaled_sum_p.bind(*primals)
+    terms = []
+    for k in range(0, len(primals), 2):
+        a, b = primals[k], primals[k + 1]
+        ta, tb = tangents[k], tangents[k + 1]
+        if type(ta) is not Zero:
+            terms += (ta, b)
+        if type(tb) is not Zero:
+            terms += (a, tb)
+    if not terms or get_aval(ans).dtype.kind not in "fc":
+        return ans, Zero(get_aval(ans))
+    return ans, match_tangent(scaled_sum(*terms), get_aval(ans))
+
+
+def _scaled_sum_transpose(ct, *args):
+    out = []
+    for k in range(0, len(args), 2):
+        a, b = args[k], args[k + 1]
+        if is_undefined(a) and is_undefined(b):
+            raise TypeError("scaled_sum is not linear in a product of two unknown factors")
+        zero = type(ct) is Zero
+        out.append(unbroadcast(mul(ct, b), a.aval) if is_undefined(a) and not zero else None)
+        out.append(unbroadcast(mul(a, ct), b.aval) if is_undefined(b) and not zero else None)
+    return out
+
+
+scaled_sum_p.jvp = _scaled_sum_jvp
+scaled_sum_p.transpose = _scaled_sum_transpose
 # Rules compute everything that depends on primals first, so the recorded (linear) part
 # is a single operation on the tangent.
 defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: mul(t, neg(div(ans, y))))
@@ -131,12 +183,12 @@ def _chooser_weights(x, y, pick):
     return select(pick(x, y), 1.0, select(eq(x, y), 0.5, 0.0))
 
 
-maximum_p = defjvp(elementwise("maximum"),
-                   lambda t, ans, x, y: mul(t, _chooser_weights(x, y, gt)),
-                   lambda t, ans, x, y: mul(t, _chooser_weights(y, x, gt)))
-minimum_p = defjvp(elementwise("minimum"),
-                   lambda t, ans, x, y: mul(t, _chooser_weights(x, y, lt)),
-                   lambda t, ans, x, y: mul(t, _chooser_weights(y, x, lt)))
+maximum_p = defjvp_scaled(elementwise("maximum"),
+                          lambda ans, x, y: _chooser_weights(x, y, gt),
+                          lambda ans, x, y: _chooser_weights(y, x, gt))
+minimum_p = defjvp_scaled(elementwise("minimum"),
+                          lambda ans, x, y: _chooser_weights(x, y, lt),
+                          lambda ans, x, y: _chooser_weights(y, x, lt))
 maximum, minimum = maximum_p.bind, minimum_p.bind
 
 
@@ -144,9 +196,9 @@ def _atan2_denominator(y, x):
     return add(mul(x, x), mul(y, y))
 
 
-arctan2_p = defjvp(elementwise("arctan2"),
-                   lambda t, ans, y, x: mul(t, div(x, _atan2_denominator(y, x))),
-                   lambda t, ans, y, x: mul(t, neg(div(y, _atan2_denominator(y, x)))))
+arctan2_p = defjvp_scaled(elementwise("arctan2"),
+                          lambda ans, y, x: div(x, _atan2_denominator(y, x)),
+                          lambda ans, y, x: neg(div(y, _atan2_denominator(y, x))))
 arctan2 = arctan2_p.bind
 
 
@@ -156,17 +208,17 @@ def _safe_ratio(num, den):
     return select(zero, 0.0, div(num, select(zero, 1.0, den)))
 
 
-hypot_p = defjvp(elementwise("hypot"),
-                 lambda t, ans, x, y: mul(t, _safe_ratio(x, ans)),
-                 lambda t, ans, x, y: mul(t, _safe_ratio(y, ans)))
+hypot_p = defjvp_scaled(elementwise("hypot"),
+                        lambda ans, x, y: _safe_ratio(x, ans),
+                        lambda ans, x, y: _safe_ratio(y, ans))
 hypot = hypot_p.bind
 
-logaddexp_p = defjvp(elementwise("logaddexp"),
-                     lambda t, ans, x, y: mul(t, exp(sub(x, ans))),
-                     lambda t, ans, x, y: mul(t, exp(sub(y, ans))))
-logaddexp2_p = defjvp(elementwise("logaddexp2"),
-                      lambda t, ans, x, y: mul(t, exp2(sub(x, ans))),
-                      lambda t, ans, x, y: mul(t, exp2(sub(y, ans))))
+logaddexp_p = defjvp_scaled(elementwise("logaddexp"),
+                            lambda ans, x, y: exp(sub(x, ans)),
+                            lambda ans, x, y: exp(sub(y, ans)))
+logaddexp2_p = defjvp_scaled(elementwise("logaddexp2"),
+                             lambda ans, x, y: exp2(sub(x, ans)),
+                             lambda ans, x, y: exp2(sub(y, ans)))
 logaddexp, logaddexp2 = logaddexp_p.bind, logaddexp2_p.bind
 
 # x - y * floor(x / y) and x - y * trunc(x / y): derivative 1 in x, -floor / -trunc in y.
