@@ -35,23 +35,25 @@ class DifferentiationTrace(Trace):
         return x, None
 
     def process(self, prim: Primitive, args, params):
+        tracer_type = self.tracer_type
         if prim.inline is not None and any(
-                isinstance(x, Tracer) and x._trace is self for x in args):
+                type(x) is tracer_type and x._trace is self for x in args):
             return prim.inline(*args, **params)
         primals = []
         tangents = []
         nonzero = False
         for x in args:
-            if isinstance(x, Tracer) and x._trace is self:
+            # Only this trace makes its tracer type, so the exact type test is enough.
+            if type(x) is tracer_type and x._trace is self:
                 primals.append(x.primal)
-                tangents.append(x.tangent)
-                nonzero = nonzero or type(x.tangent) is not Zero
+                t = x.tangent
+                tangents.append(t)
+                nonzero = nonzero or type(t) is not Zero
             else:
                 primals.append(x)
-                tangents.append(None)
+                tangents.append(Zero.like(x))
         if not nonzero:
             return self.bind_on_parent(prim, primals, params)
-        tangents = [Zero.like(p) if t is None else t for p, t in zip(primals, tangents)]
         if prim.jvp is None:
             raise TypeError(f"primitive {prim.name!r} has no derivative rule (jvp); "
                             f"it cannot be differentiated by {self.name}")

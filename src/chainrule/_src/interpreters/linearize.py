@@ -94,6 +94,7 @@ def add_cotangents(a, b):
 def backward_pass(program: Program, cotangents_out):
     """Transpose ``program``: map output cotangents to input cotangents (``Zero`` if none)."""
     env: dict[Var, object] = {}
+    add = primitives["add"].bind
 
     def accumulate(var, ct):
         if type(var) is not Var or ct is None or type(ct) is Zero:
@@ -121,7 +122,9 @@ def backward_pass(program: Program, cotangents_out):
         args = [a if type(a) is Var else a.val for a in eqn.inputs]
         cts_in = eqn.prim.transpose(ct, *args, **eqn.params)
         for a, c in zip(eqn.inputs, cts_in):
-            accumulate(a, c)
+            if type(a) is Var and c is not None and type(c) is not Zero:
+                old = env.get(a)
+                env[a] = c if old is None else add(old, c)
     return [env.get(v, Zero(v.aval)) for v in program.invars]
 
 

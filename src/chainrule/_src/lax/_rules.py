@@ -143,10 +143,15 @@ def deflinear(prim: Primitive, linear_argnums=None, transpose=None):
 
 def unbroadcast(ct, aval: ShapedArray):
     """Sum ``ct`` down to ``aval``'s shape: the transpose of NumPy broadcasting."""
-    cshape = shape_of(ct)
     shape = aval.shape
-    if cshape == shape and dtype_of(ct) == aval.dtype:
-        return ct
+    if type(ct) is np.ndarray:  # the common case, without the generic helpers
+        cshape = ct.shape
+        if cshape == shape and ct.dtype == aval.dtype:
+            return ct
+    else:
+        cshape = shape_of(ct)
+        if cshape == shape and dtype_of(ct) == aval.dtype:
+            return ct
     if cshape != shape:
         lead = len(cshape) - len(shape)
         axes = tuple(range(lead)) + tuple(
