@@ -18,16 +18,25 @@ def _atom_key(a):
     return ("c", id(val))
 
 
+# Exactly commutative in IEEE arithmetic too: ``x * y`` and ``y * x`` are one value.
+_COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum", "hypot", "logaddexp",
+                          "logaddexp2", "eq", "ne", "logical_and", "logical_or",
+                          "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor"})
+
+
 def eliminate_common_subexpressions(program: Program) -> Program:
-    """Reuse the result of an equation already computed with the same inputs and params."""
+    """Reuse the result of an equation already computed with the same inputs and params
+    (in either order, for commutative primitives)."""
     seen: dict = {}
     rename: dict = {}
     eqns = []
     for eqn in program.eqns:
         eqn.inputs = [rename.get(a, a) if type(a) is Var else a for a in eqn.inputs]
         try:
-            key = (eqn.prim, tuple(_atom_key(a) for a in eqn.inputs),
-                   tuple(sorted(eqn.params.items())))
+            inputs = tuple(_atom_key(a) for a in eqn.inputs)
+            if eqn.prim.name in _COMMUTATIVE:
+                inputs = tuple(sorted(inputs, key=repr))
+            key = (eqn.prim, inputs, tuple(sorted(eqn.params.items())))
             hash(key)
         except TypeError:
             eqns.append(eqn)
