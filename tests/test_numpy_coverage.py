@@ -65,8 +65,7 @@ _REASONS = {
                    "intersect1d setdiff1d setxor1d union1d bartlett blackman hamming "
                    "hanning kaiser",
     DIFF_TODO: "apply_along_axis apply_over_axes asarray_chkfinite asfortranarray require "
-               "block choose compress delete ediff1d extract i0 insert piecewise poly "
-               "polydiv real_if_close resize sort_complex trim_zeros unstack unwrap "
+               "block delete insert piecewise resize trim_zeros unstack "
                "unique_all unique_counts unique_inverse unique_values",
 }
 MISSING = {name: reason for reason, names in _REASONS.items() for name in names.split()}
