@@ -35,7 +35,7 @@ floor ceil trunc rint fix round around sign floor_divide heaviside spacing nexta
 arange zeros ones empty eye identity tri zeros_like ones_like empty_like
 shape ndim size result_type promote_types can_cast issubdtype isscalar iterable
 iscomplexobj isrealobj broadcast_shapes
-matrix_rank
+matrix_rank isin
 """.split())
 
 # Every NumPy function chainrule.numpy does not provide, with the reason.
@@ -61,12 +61,8 @@ _REASONS = {
     "Python-level ufuncs and callbacks on index grids": "frompyfunc fromfunction",
     CONCRETE_TODO: "diag_indices diag_indices_from tril_indices tril_indices_from "
                    "triu_indices triu_indices_from mask_indices indices ix_ "
-                   "ravel_multi_index unravel_index lexsort packbits unpackbits isin "
-                   "intersect1d setdiff1d setxor1d union1d bartlett blackman hamming "
-                   "hanning kaiser",
-    DIFF_TODO: "apply_along_axis apply_over_axes asarray_chkfinite asfortranarray require "
-               "block delete insert piecewise resize trim_zeros unstack "
-               "unique_all unique_counts unique_inverse unique_values",
+                   "ravel_multi_index unravel_index lexsort packbits unpackbits bartlett "
+                   "blackman hamming hanning kaiser",
 }
 MISSING = {name: reason for reason, names in _REASONS.items() for name in names.split()}
 # Categories that still count among NumPy's differentiable functions.
