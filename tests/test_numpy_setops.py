@@ -1,4 +1,4 @@
-"""The unique_* functions and the set operations."""
+"""The unique_* functions, set operations, window functions and index helpers."""
 
 import numpy as np
 import pytest
@@ -66,3 +66,40 @@ def test_set_operation_derivatives():
     np.testing.assert_array_equal(g, [2.0, 0.0, 0.0])
     g = cr.grad(lambda b: cnp.sum(cnp.union1d(a, b) ** 2))(b)
     np.testing.assert_array_equal(g, [0.0, 10.0])
+
+
+def test_windows():
+    for name in ("bartlett", "blackman", "hamming", "hanning"):
+        np.testing.assert_array_equal(getattr(cnp, name)(7), getattr(np, name)(7))
+    for m in (0, 1, 2, 7):
+        check(lambda b: cnp.kaiser(m, b), lambda b: np.kaiser(m, b), (3.5,), exact_type=m != 0)
+    g = cr.grad(lambda b: cnp.sum(cnp.kaiser(6, b)))(2.0)
+    eps = 1e-6
+    np.testing.assert_allclose(g, (np.kaiser(6, 2.0 + eps).sum() - np.kaiser(6, 2.0 - eps).sum())
+                               / (2 * eps), rtol=1e-7)
+
+
+def test_index_helpers():
+    x = rand((3, 3))
+    cases = [("diag_indices", (3,)), ("tril_indices", (3, -1)), ("triu_indices", (3, 1, 4)),
+             ("mask_indices", (3, np.triu)), ("indices", ((2, 3),)), ("ix_", ([0, 2], [1])),
+             ("ravel_multi_index", (([1, 2], [0, 1]), (3, 2))),
+             ("unravel_index", ([2, 5], (3, 2))), ("packbits", (np.array([1, 0, 1]),)),
+             ("unpackbits", (np.array([7], np.uint8),)),
+             ("diag_indices_from", (x,)), ("tril_indices_from", (x,)),
+             ("triu_indices_from", (x, 1))]
+    for name, args in cases:
+        for ours, theirs in zip(getattr(cnp, name)(*args), getattr(np, name)(*args)):
+            np.testing.assert_array_equal(ours, theirs)
+    keys = (rand(5), rand(5, seed=1))
+    np.testing.assert_array_equal(cnp.lexsort(keys), np.lexsort(keys))
+
+    # on traced values: lexsort reads values, the *_from functions only the shape
+    def f(x):
+        i, j = cnp.tril_indices_from(x)
+        order = cnp.lexsort((x[0], x[1]))
+        return cnp.sum(x[i, j]) + cnp.sum(x[0][order] * np.arange(3.0))
+    check(f, lambda x: np.sum(x[np.tril_indices_from(x)])
+          + np.sum(x[0][np.lexsort((x[0], x[1]))] * np.arange(3.0)), (x,))
+    with pytest.raises(ValueError, match="2-d"):
+        cnp.tril_indices_from(rand(3))
