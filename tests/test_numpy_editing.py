@@ -117,3 +117,10 @@ def test_plain_numpy_calls_on_traced_values():
     np.testing.assert_allclose(g, 2 * x * [1, 0, 1, 2])
     g = cr.grad(lambda t: np.sum(np.block([[t, t]])))(x)
     np.testing.assert_allclose(g, 2.0)
+
+
+def test_edges_empty_and_0d():
+    for x in (np.array(1.5), np.zeros((0, 3)), rand(3)):
+        check(lambda x, v: cnp.insert(x, 0, v), lambda x, v: np.insert(x, 0, v), (x, 7.0))
+        check(lambda x: cnp.delete(x, []), lambda x: np.delete(x, []), (x,))
+        check(lambda x: cnp.resize(x, (2, 2)), lambda x: np.resize(x, (2, 2)), (x,))

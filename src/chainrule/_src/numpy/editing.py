@@ -86,12 +86,13 @@ def insert(arr, obj, values, axis=None):
     n_values = int(np.prod(shape_of(values), dtype=np.int64))
     value_ids = -1 - np.arange(n_values, dtype=np.intp).reshape(shape_of(values))
     ids = np.insert(_element_numbers(arr), _index_argument(obj, "insert"), value_ids, axis)
-    from_arr = _gather_flat(arr, np.maximum(ids, 0)) if ids.size else \
-        cnp.zeros(ids.shape, dtype_of(arr))
-    if not n_values or not (ids < 0).any():
-        return from_arr
+    inserted = ids < 0
+    if not inserted.any():
+        return _gather_flat(arr, ids) if ids.size else cnp.zeros(ids.shape, dtype_of(arr))
     from_values = _gather_flat(cnp.astype(values, dtype_of(arr)), np.maximum(-1 - ids, 0))
-    return cnp.where(ids < 0, from_values, from_arr)
+    if inserted.all():  # arr may be empty
+        return from_values
+    return cnp.where(inserted, from_values, _gather_flat(arr, np.maximum(ids, 0)))
 
 
 @numpy_fast_path(np.resize)
