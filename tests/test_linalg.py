@@ -495,6 +495,10 @@ def test_det_gradient_at_singular_batched_and_transformed():
 
 def test_det_third_derivative():
     cr.check_grads(la.det, (A3,), order=3, modes=("fwd", "rev"))
+    # repeated singular values (the SVD's vectors are arbitrary there): identity, rotation
+    q = np.linalg.qr(np.random.default_rng(3).standard_normal((3, 3)))[0]
+    for a in (np.eye(3), q, 2.0 * np.eye(2)):
+        cr.check_grads(la.det, (a,), order=3, modes=("fwd", "rev"))
     with pytest.raises(la.LinAlgError, match="third and higher derivatives of det"):
         cr.check_grads(la.det, (_low_rank(3, 2),), order=3, modes=("fwd",))
 
