@@ -1,7 +1,7 @@
 """Test cases for the core primitives (elementwise, reductions, shape, indexing, products)."""
 
 import numpy as np
-from primitive_cases import Case, binary_cases, uniform, unary_cases
+from primitive_cases import UNARY_SHAPES, Case, binary_cases, uniform, unary_cases
 
 CASES = []
 add = CASES.extend
@@ -127,3 +127,9 @@ add([Case("matmul", (uniform((2, 3)), uniform((3, 4), seed=1))),
           {"subscripts": "ij,j,i->"}),
      Case("einsum", (uniform((2, 3, 4)), uniform((2, 4, 5), seed=1)),
           {"subscripts": "bij,bjk->bik"})])
+
+# --- special functions ------------------------------------------------------------------
+for _order in (0, 1, 2):
+    add([Case("bessel_i", (uniform(s, -3.0, 3.0, seed=i),), {"order": _order})
+         for i, s in enumerate(UNARY_SHAPES)])
+add([Case("bessel_i", (np.array([0.0, 1e-8, 25.0]),), {"order": 0}, note="edges")])

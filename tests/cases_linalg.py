@@ -78,6 +78,15 @@ add([Case("cholesky", (spd(3),)), Case("cholesky", (spd(2, (3,), 1),)),
 add([Case("det", (general(3),)), Case("det", (general(2, (2,), 1),)),
      Case("det", (-general(1, seed=2),)), Case("det", (general(3, seed=3)[[1, 0, 2]],),
                                                 note="negative")])
+_rank2 = rng(5).standard_normal((3, 2)) @ rng(6).standard_normal((2, 3))
+add([Case("adjugate", (general(3),)), Case("adjugate", (general(2, (2,), 1),)),
+     Case("adjugate", (general(1, seed=2),)), Case("adjugate", (_rank2,), order=1, note="singular"),
+     Case("adjugate", (general(3, seed=3) + 1j * general(3, seed=4),), order=1,
+          note="complex")])
+add([Case("adjugate_jvp", (general(3), vec((3, 3), 1))),
+     Case("adjugate_jvp", (general(2, (2,), 1), vec((2, 2), 2))),
+     Case("adjugate_jvp", (_rank2, vec((3, 3), 3)), diff=(1,), note="singular"),
+     Case("well_conditioned", (general(3),), {"what": "this test"})])
 add([Case("slogdet", (general(3),)), Case("slogdet", (general(2, (2,), 1),)),
      Case("slogdet", (general(3, seed=3)[[1, 0, 2]],), note="negative")])
 

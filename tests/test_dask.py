@@ -45,3 +45,13 @@ def test_jit_vmap_and_hessian_on_dask():
     np.testing.assert_allclose(got.compute(), [cr.grad(loss)(v, A, b) for v in ws])
     np.testing.assert_allclose(np.asarray(cr.hessian(loss)(*dask_args(w))),
                                cr.hessian(loss)(w, A, b))
+
+
+def test_i0_and_its_derivatives_on_dask():
+    x = np.linspace(-2.0, 3.0, 6)
+    f = lambda x: cnp.sum(cnp.i0(x) * x)  # noqa: E731
+    g = cr.grad(f)(da.from_array(x, chunks=3))
+    assert isinstance(g, da.Array)
+    np.testing.assert_allclose(g.compute(), cr.grad(f)(x), rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(cr.hessian(f)(da.from_array(x, chunks=3))),
+                               cr.hessian(f)(x), rtol=1e-14)

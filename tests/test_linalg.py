@@ -427,12 +427,80 @@ def test_nearly_singular_values_are_right_and_finite():
         assert np.all(np.isfinite(g))
 
 
+def _low_rank(n, r, seed=0, dtype=float):
+    g = np.random.default_rng(seed)
+    a, b = g.standard_normal((n, r)), g.standard_normal((r, n))
+    if dtype is complex:
+        a, b = a + 1j * g.standard_normal((n, r)), b + 1j * g.standard_normal((r, n))
+    return a @ b
+
+
+def _cofactor_fd(a, eps=1e-6):
+    """Gradient of det by central differences, entry by entry (det is a polynomial)."""
+    g = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[idx] = eps
+        g[idx] = (np.linalg.det(a + e) - np.linalg.det(a - e)) / (2 * eps)
+    return g
+
+
 def test_det_at_singular_matrix():
     assert la.det(SINGULAR) == np.linalg.det(SINGULAR)
     s = la.slogdet(SINGULAR)
     assert s.sign == 0 and s.logabsdet == -np.inf
+    # The cofactor matrix of [[a, b], [c, d]] is [[d, -c], [-b, a]].
+    np.testing.assert_allclose(cr.grad(la.det)(SINGULAR), [[4.0, -2.0], [-2.0, 1.0]],
+                               atol=1e-14)
     with pytest.raises(la.LinAlgError, match="(?i)singular"):
-        cr.grad(la.det)(SINGULAR)
+        cr.grad(lambda a: la.slogdet(a).logabsdet)(SINGULAR)
+
+
+@pytest.mark.parametrize("rank", [4, 3, 2, 1, 0])
+def test_det_gradient_at_every_rank(rank):
+    a = _low_rank(4, rank, seed=rank)
+    g = cr.grad(la.det)(a)
+    np.testing.assert_allclose(g, _cofactor_fd(a), atol=1e-8 * max(1, np.abs(g).max()))
+    if rank <= 2:  # the cofactor matrix of a rank-(n-2) matrix is zero
+        np.testing.assert_allclose(g, 0, atol=1e-12)
+    else:
+        assert np.abs(g).max() > 1e-2
+    cr.check_grads(la.det, (a,), order=2, modes=("fwd", "rev"))
+
+
+def test_det_gradient_nearly_singular_and_complex():
+    a = _low_rank(4, 3, seed=7) + 1e-9 * _low_rank(4, 4, seed=8)
+    np.testing.assert_allclose(cr.grad(la.det)(a), _cofactor_fd(a), rtol=1e-6, atol=1e-8)
+    cr.check_grads(la.det, (a,), order=2, modes=("fwd", "rev"))
+    for rank in (3, 2):
+        z = _low_rank(3 if rank == 2 else 4, rank, seed=9, dtype=complex)
+        cr.check_grads(lambda z: cnp.real(la.det(z)), (z,), order=2, modes=("fwd", "rev"))
+        cr.check_grads(lambda z: cnp.imag(la.det(z)), (z,), order=2, modes=("fwd", "rev"))
+
+
+def test_det_gradient_at_singular_batched_and_transformed():
+    stack = np.stack([_low_rank(3, 2, seed=1), _low_rank(3, 1, seed=2), _low_rank(3, 3)])
+    expected = np.stack([_cofactor_fd(a) for a in stack])
+    g = cr.grad(lambda a: cnp.sum(la.det(a)))(stack)
+    np.testing.assert_allclose(g, expected, atol=1e-8)
+    np.testing.assert_allclose(cr.vmap(cr.grad(la.det))(stack), expected, atol=1e-8)
+    np.testing.assert_allclose(cr.jit(cr.grad(la.det))(stack[0]), expected[0], atol=1e-8)
+    np.testing.assert_allclose(cr.jacfwd(la.det)(stack), cr.jacrev(la.det)(stack), atol=1e-12)
+    cr.check_grads(la.det, (stack,), order=2, modes=("fwd", "rev"))
+    # The Hessian of det is symmetric, also at a rank-(n-2) matrix (where it is not zero).
+    h = cr.hessian(la.det)(_low_rank(4, 2, seed=3))
+    assert np.abs(h).max() > 1e-2
+    np.testing.assert_allclose(h, np.transpose(h, (2, 3, 0, 1)), atol=1e-12)
+
+
+def test_det_third_derivative():
+    cr.check_grads(la.det, (A3,), order=3, modes=("fwd", "rev"))
+    # repeated singular values (the SVD's vectors are arbitrary there): identity, rotation
+    q = np.linalg.qr(np.random.default_rng(3).standard_normal((3, 3)))[0]
+    for a in (np.eye(3), q, 2.0 * np.eye(2)):
+        cr.check_grads(la.det, (a,), order=3, modes=("fwd", "rev"))
+    with pytest.raises(la.LinAlgError, match="third and higher derivatives of det"):
+        cr.check_grads(la.det, (_low_rank(3, 2),), order=3, modes=("fwd",))
 
 
 def test_cholesky_not_positive_definite():

@@ -152,3 +152,53 @@ def test_searchsorted():
     check(cnp.searchsorted, np.searchsorted, (a, np.array([2.5, 0.0, 3.0])))
     check(cnp.searchsorted, np.searchsorted, (a, 2.0), {"side": "right"})
     check(lambda v: cnp.searchsorted(a, v), lambda v: np.searchsorted(a, v), (2.5,))
+
+
+@pytest.mark.parametrize("mode", ["raise", "wrap", "clip"])
+def test_choose(mode):
+    idx = np.array([[0, 2, 1], [1, 0, 2]]) if mode == "raise" else np.array([[0, 5, -1],
+                                                                            [1, 3, 2]])
+    choices = [rand((2, 3)), rand(3, seed=1), rand((2, 1), seed=2)]
+    check(lambda a, b, c: cnp.choose(idx, [a, b, c], mode=mode),
+          lambda a, b, c: np.choose(idx, [a, b, c], mode=mode), tuple(choices))
+    stacked = rand((3, 2, 3), seed=3)
+    check(lambda c: cnp.choose(idx, c, mode=mode), lambda c: np.choose(idx, c, mode=mode),
+          (stacked,))
+    check(lambda c: cnp.choose(1, [c, 2 * c]), lambda c: np.choose(1, [c, 2 * c]), (rand(3),))
+
+
+def test_choose_errors():
+    with pytest.raises(ValueError, match="invalid entry"):
+        cr.grad(lambda c: cnp.sum(cnp.choose([0, 2], [c, c])))(rand(2))
+    with pytest.raises(TypeError, match="integers"):
+        cr.grad(lambda c: cnp.sum(cnp.choose([0.0, 1.0], [c, c])))(rand(2))
+
+
+def test_compress_extract():
+    cond = [True, False, True, True]
+    check(lambda x: cnp.compress(cond, x, axis=1), lambda x: np.compress(cond, x, axis=1),
+          (X,))
+    check(lambda x: cnp.compress(cond[:2], x, axis=0), lambda x: np.compress(cond[:2], x,
+                                                                             axis=0), (X,))
+    check(lambda x: cnp.compress(cond, x), lambda x: np.compress(cond, x), (X,))
+    check(lambda x: cnp.compress(x[:, 0, 0] > 0, x, axis=0),
+          lambda x: np.compress(x[:, 0, 0] > 0, x, axis=0), (X,))
+    check(lambda x: cnp.extract(x > 0.5, x), lambda x: np.extract(x > 0.5, x), (X,))
+    check(lambda x: cnp.extract(np.arange(60) % 3, x), lambda x: np.extract(np.arange(60) % 3,
+                                                                           x), (X,))
+    with pytest.raises(IndexError, match="out of bounds"):
+        cr.grad(lambda x: cnp.sum(cnp.compress([False] * 6 + [True], x, axis=0)))(X)
+    with pytest.raises(TypeError, match="values"):
+        cr.jit(lambda x: cnp.extract(x > 0, x))(X)
+
+
+def test_sort_complex():
+    z = rand(5) + 1j * rand(5, seed=1)
+    check(cnp.sort_complex, np.sort_complex, (z,))
+    check(lambda z: cnp.real(cnp.sort_complex(z)), lambda z: np.real(np.sort_complex(z)), (z,))
+    check(lambda z: cnp.imag(cnp.sort_complex(z)), lambda z: np.imag(np.sort_complex(z)), (z,))
+    z[3] = z[1].real + 1j * (z[1].imag - 0.5)  # a tie in the real part (no derivative)
+    check(cnp.sort_complex, np.sort_complex, (z,), grads=False)
+    for x in (rand((2, 4)), rand(3).astype(np.float32), np.array([3, 1, 2], np.int16)):
+        check(cnp.sort_complex, np.sort_complex, (x,), rtol=1e-6, atol=1e-6,
+              grad_tol=1e-2 if x.dtype == np.float32 else None)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import chainrule as cr
 import chainrule.numpy as cnp
 from numpy_testing import check, rand
 
@@ -91,3 +92,38 @@ def test_interp():
     check(cnp.interp, np.interp, (xq, xp, fp), dict(period=3.3), diff=(0, 2))
     check(cnp.interp, np.interp, (xq, xp, fp + 1j * fp), diff=(0,))
     check(cnp.interp, np.interp, (xq, xp[:1], fp[:1]), diff=(2,))
+
+
+def test_poly():
+    check(cnp.poly, np.poly, (rand(4, seed=3),))
+    check(cnp.poly, np.poly, (np.array([1, 2, 2]),))
+    check(cnp.poly, np.poly, (rand(3, seed=4).astype(np.float32),), rtol=1e-6, atol=1e-6,
+          grads=False)
+    # Conjugate pairs give real coefficients, so only pair-preserving moves are smooth.
+    pair = np.array([1.0 + 2.0j, 1.0 - 2.0j, 3.0])
+    check(cnp.poly, np.poly, (pair,), grads=False)
+    f = lambda t: cnp.poly(pair + t * np.array([1.0 + 0.5j, 1.0 - 0.5j, 2.0]))  # noqa: E731
+    cr.check_grads(f, (0.0,), order=2, modes=("fwd", "rev"))
+    check(cnp.poly, np.poly, (np.array([1.0j, 2.0]),))
+    # eigenvalues of a matrix with distinct real eigenvalues
+    m = np.array([[2.0, 1.0, 0.0], [0.5, -1.0, 0.3], [0.0, 0.2, 3.0]])
+    check(cnp.poly, np.poly, (m,), rtol=1e-10, atol=1e-10)
+    assert cnp.poly(np.zeros(0)) == 1.0
+    with pytest.raises(ValueError, match="square"):
+        cnp.poly(cnp.asarray(rand((2, 3))))
+
+
+@pytest.mark.parametrize("n,m", [(5, 2), (4, 4), (2, 4), (3, 1), (1, 1)])
+def test_polydiv(n, m):
+    u, v = rand(n, seed=5), rand(m, 0.5, 2.0, seed=6)
+    check(cnp.polydiv, np.polydiv, (u, v))
+
+
+def test_polydiv_exact_and_mixed():
+    # (x - 1)(x + 2) / (x - 1): remainder 0, trimmed to one coefficient
+    check(cnp.polydiv, np.polydiv, (np.array([1.0, 1.0, -2.0]), np.array([1.0, -1.0])),
+          grads=False)
+    check(cnp.polydiv, np.polydiv, (np.array([3, 5, 2]), np.array([2.0, 1.0])))
+    check(cnp.polydiv, np.polydiv, (rand(3) + 1j * rand(3, seed=1), np.array([1.0, 2.0])))
+    q, r = cnp.polydiv(np.poly1d([1.0, 2.0]), np.poly1d([1.0]))
+    assert isinstance(q, np.poly1d)

@@ -47,6 +47,64 @@ def test_median_percentile():
         cr.jvp(lambda x: cnp.quantile(x, 0.5, method="bogus"), (X,), (X,))
 
 
+def _weighted(fn, **kw):
+    return lambda a, q, w: fn(a, q, method="inverted_cdf", weights=w, **kw)
+
+
+W = rand((4, 5), 0.5, 2.0, seed=7)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1), -1])
+@pytest.mark.parametrize("q", [0.3, [0.0, 0.45, 0.8, 1.0]])
+def test_weighted_quantile(axis, q):
+    w = W if axis in (None, (0, 1)) or q == 0.3 else W[0] if axis in (1, -1) else W[:, 0]
+    for keepdims in (False, True):
+        kw = dict(axis=axis, keepdims=keepdims)
+        # Differentiable in a; the weights and q only select the element (derivative 0).
+        # (q = 0 and 1 cannot be perturbed: differentiate in a and the weights only.)
+        check(_weighted(cnp.quantile, **kw), _weighted(np.quantile, **kw), (X, q, w),
+              diff=(0, 2))
+        check(_weighted(cnp.percentile, **kw), _weighted(np.percentile, **kw),
+              (X, np.multiply(q, 100.0), w), diff=(0, 2))
+
+
+def test_weighted_quantile_derivatives():
+    w = np.array([1.0, 0.0, 3.0, 1.0, 2.0])
+    x = X[0]
+    g = cr.grad(lambda x: cnp.quantile(x, 0.5, method="inverted_cdf", weights=w))(x)
+    selected = np.flatnonzero(x == np.quantile(x, 0.5, method="inverted_cdf", weights=w))
+    assert g[selected] == 1 and np.sum(g) == 1
+    gw = cr.grad(lambda w: cnp.quantile(x, 0.5, method="inverted_cdf", weights=w))(w)
+    np.testing.assert_array_equal(gw, 0)
+    # Leading zero weights are skipped, ties in a are fine, integers pass through.
+    check(_weighted(cnp.quantile), _weighted(np.quantile),
+          (np.array([1.0, 2.0, 2.0, 3.0]), 0.0, np.array([0.0, 0.0, 1.0, 1.0])), diff=(0,))
+    check(_weighted(cnp.quantile), _weighted(np.quantile), (np.arange(6), 0.5, np.ones(6)))
+    with pytest.raises(ValueError, match="inverted_cdf"):
+        cr.grad(lambda x: cnp.quantile(x, 0.5, weights=w))(x)
+    with pytest.raises(ValueError, match="non-negative"):
+        cr.grad(lambda x: cnp.quantile(x, 0.5, method="inverted_cdf", weights=-w))(x)
+    with pytest.raises(TypeError, match="values"):
+        cr.jit(lambda x: cnp.quantile(x, 0.5, method="inverted_cdf", weights=w))(x)
+
+
+def test_weighted_quantile_nan():
+    xn = _nan_input()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check(_weighted(cnp.quantile, axis=1), _weighted(np.quantile, axis=1), (xn, 0.4, W),
+              grads=False)
+        check(_weighted(cnp.nanquantile, axis=1), _weighted(np.nanquantile, axis=1),
+              (xn, [0.2, 0.7], W), diff=(0,), grads=False)
+        check(_weighted(cnp.nanpercentile, axis=0), _weighted(np.nanpercentile, axis=0),
+              (xn, 50.0, W), grads=False)
+    g = cr.grad(lambda x: cnp.sum(cnp.nanquantile(x, 0.6, axis=1, method="inverted_cdf",
+                                                  weights=W)[:3]))(xn)
+    assert np.all(g[np.isnan(xn)] == 0) and np.sum(g) == 3
+    check(_weighted(cnp.nanquantile, axis=1), _weighted(np.nanquantile, axis=1),
+          (xn[:3], 0.6, W[:3]), diff=(0,))
+
+
 def _nan_input():
     xn = X.copy()
     xn[1, 2] = np.nan

@@ -287,3 +287,61 @@ def test_out_argument():
         cr.grad(lambda x: cnp.sum(cnp.clip(x, 0, 1, np.ones(2))))(np.ones(2))
     with pytest.raises(TypeError, match="does not support out="):
         cr.grad(lambda x: cnp.sum(cnp.round(x, out=np.ones(2))))(np.ones(2))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_i0(shape):
+    check(cnp.i0, np.i0, (rand(shape, -4.0, 4.0, seed=3),), order=3, exact_type=False)
+    check(cnp.i0, np.i0, (np.arange(3),), exact_type=False)
+    check(cnp.i0, np.i0, (rand(shape, seed=4).astype(np.float32),), rtol=1e-6, atol=1e-6,
+          grads=False, exact_type=False)
+
+
+def test_i0_derivatives_are_bessel_functions():
+    import scipy.special as sp
+
+    x = np.array([-30.0, -1.0, 0.0, 1e-9, 0.5, 2.0, 30.0])
+    d1 = cr.vmap(cr.grad(cnp.i0))(x)
+    np.testing.assert_allclose(d1, sp.i1(x), rtol=1e-14, atol=0)
+    d2 = cr.vmap(cr.grad(cr.grad(cnp.i0)))(x)
+    np.testing.assert_allclose(d2, (sp.i0(x) + sp.iv(2, x)) / 2, rtol=1e-14, atol=0)
+    with pytest.raises(TypeError, match="complex"):
+        cr.grad(lambda x: cnp.real(cnp.i0(x * 1j)))(1.0)
+
+
+@pytest.mark.parametrize("kw", [{}, {"discont": 4.0}, {"axis": 0}, {"period": 360.0},
+                                {"period": 6}])
+def test_unwrap(kw):
+    p = np.cumsum(rand((5, 6), -2.5, 2.5, seed=7), axis=kw.get("axis", -1))
+    if kw.get("period") == 360.0:
+        p = p * 100.0
+    check(lambda p: cnp.unwrap(p, **kw), lambda p: np.unwrap(p, **kw), (p,))
+    check(lambda p: cnp.unwrap(p, **kw), lambda p: np.unwrap(p, **kw),
+          (np.array([0, 5, 10, 3, 9, 20]),))
+    check(lambda p: cnp.unwrap(p, **kw), lambda p: np.unwrap(p, **kw), (np.zeros((2, 0)),))
+    # the derivative is the identity
+    g = cr.jacfwd(lambda p: cnp.unwrap(p, **kw))(p[0])
+    np.testing.assert_array_equal(g, np.eye(6))
+
+
+def test_ediff1d():
+    x = rand((2, 3))
+    check(cnp.ediff1d, np.ediff1d, (x,))
+    check(cnp.ediff1d, np.ediff1d, (x, rand(2, seed=1), -1.0))
+    check(lambda x, b: cnp.ediff1d(x, to_begin=b), lambda x, b: np.ediff1d(x, to_begin=b),
+          (x, np.array([[1.0, 2.0]])))
+    check(cnp.ediff1d, np.ediff1d, (np.arange(4), [9], [7]))
+    check(cnp.ediff1d, np.ediff1d, (rand(1),))
+    with pytest.raises(TypeError, match="same_kind"):
+        cr.grad(lambda x: cnp.sum(cnp.ediff1d(x.astype(int), to_end=0.5)))(x)
+
+
+def test_real_if_close():
+    # Imaginary parts at the tolerance switch the result type: no derivative in them there.
+    z = rand(3) + 1e-15j
+    check(cnp.real_if_close, np.real_if_close, (z,), grads=False)
+    g = cr.grad(lambda z: cnp.sum(cnp.real_if_close(z) ** 2))(z)
+    np.testing.assert_allclose(g, 2 * z.real, rtol=1e-14)
+    check(cnp.real_if_close, np.real_if_close, (rand(3) + 1e-3j,))
+    check(cnp.real_if_close, np.real_if_close, (rand(3) + 1e-3j, 1e-2), diff=(0,))
+    check(cnp.real_if_close, np.real_if_close, (rand(3),))

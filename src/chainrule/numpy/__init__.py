@@ -33,3 +33,13 @@ from chainrule._src.numpy import polynomial as _polynomial  # noqa: E402
 
 __all__ = sorted(set(__all__) | set(_polynomial.__all__))
 del _polynomial
+from chainrule._src.numpy.editing import *  # noqa: F401,F403,E402
+from chainrule._src.numpy.functional import *  # noqa: F401,F403,E402
+from chainrule._src.numpy.setops import *  # noqa: F401,F403,E402
+from chainrule._src.numpy.windows import *  # noqa: F401,F403,E402
+from chainrule._src.numpy import editing as _editing, functional as _functional, \
+    setops as _setops, windows as _windows  # noqa: E402
+
+__all__ = sorted(set(__all__) | set(_editing.__all__) | set(_functional.__all__)
+                 | set(_setops.__all__) | set(_windows.__all__))
+del _editing, _functional, _setops, _windows

@@ -15,3 +15,4 @@ _rules._elementwise, _rules._reductions, _rules._shape = (
     _sys.modules[f"{__name__}.{m}"] for m in ("elementwise", "reductions", "shape"))
 
 from . import fft, linalg  # noqa: E402,F401 - FFT and linear-algebra primitives
+from . import adjugate  # noqa: E402,F401 - det's derivative (needs linalg)

@@ -312,3 +312,49 @@ stop_gradient_p.impl = lambda xp, x: x
 stop_gradient_p.abstract_eval = lambda a: a
 stop_gradient_p.jvp = lambda primals, tangents: (primals[0], Zero(get_aval(primals[0])))
 defbroadcasting_batch(stop_gradient_p)
+
+# --- modified Bessel functions of the first kind ----------------------------------------
+
+
+def _special_functions(xp, prim):
+    """SciPy's special functions for ``xp``'s arrays (CuPy's own for CuPy)."""
+    if xp.__name__.startswith("cupy"):
+        import cupyx.scipy.special as special
+    elif xp.__name__ == "numpy":
+        import scipy.special as special
+    else:
+        raise NotImplementedError(
+            f"primitive {prim!r} needs scipy.special, which does not work on "
+            f"{xp.__name__} arrays; convert the input to NumPy (or CuPy) arrays first")
+    return special
+
+
+def _bessel_i_impl(xp, x, order):
+    if order == 0 and hasattr(xp, "i0"):
+        return xp.i0(x)  # NumPy's own i0, so that chainrule.numpy.i0 matches it exactly
+    if xp.__name__.startswith("dask"):  # blockwise SciPy keeps the graph lazy
+        import scipy.special
+
+        dtype = scipy.special.iv(order, np.zeros(1, x.dtype)).dtype
+        return x.map_blocks(lambda block: scipy.special.iv(order, block), dtype=dtype)
+    return _special_functions(xp, "bessel_i").iv(order, x)
+
+
+# A primitive (not a series or Chebyshev expansion in chainrule operations): the library
+# routines are accurate to a few ulps over the whole range, and the recurrence
+# I_n' = (I_(n-1) + I_(n+1)) / 2 (I_-1 = I_1) differentiates them exactly to any order.
+bessel_i_p = elementwise("bessel_i", impl=_bessel_i_impl)
+
+
+def bessel_i(x, order):
+    """The modified Bessel function of the first kind ``I_order(x)`` (``order >= 0``)."""
+    return bessel_i_p.bind(x, order=int(order))
+
+
+def _bessel_i_jvp(t, ans, x, order):
+    if order == 0:
+        return mul(t, bessel_i(x, 1))
+    return mul(t, mul(add(bessel_i(x, order - 1), bessel_i(x, order + 1)), 0.5))
+
+
+defjvp(bessel_i_p, _bessel_i_jvp)

@@ -166,7 +166,7 @@ def _fn(xp, name, prim):
 
 
 _SINGULAR_HINT = ("The matrix is singular to working precision (this also happens when "
-                  "differentiating det, slogdet, inv or solve at a singular matrix). Check it "
+                  "differentiating slogdet, inv or solve at a singular matrix). Check it "
                   "with chainrule.numpy.linalg.cond or matrix_rank, or use lstsq / pinv for "
                   "rank-deficient systems.")
 
@@ -380,14 +380,7 @@ def det(a):
     return det_p.bind(a)
 
 
-def _det_jvp(primals, tangents):
-    # d det(A) = det(A) tr(A^-1 dA), with A^-1 dA from a solve (no explicit inverse).
-    (a,), (ta,) = primals, tangents
-    d = det_p.bind(a)
-    return d, mul(d, _trace(solve(a, ta)))
-
-
-det_p.jvp = _det_jvp
+# det's JVP (Jacobi's formula through the adjugate) is set in adjugate.py.
 
 
 def _slogdet_abstract_eval(a):
@@ -769,14 +762,14 @@ def _align(x, d, rank):
     return x
 
 
-def _stack_batch(prim):
+def stack_batch(prim):
     def batch(size, vals, dims, **params):
         out = prim.bind(*vals, **params)
         return out, ([0] * len(out) if prim.multiple_results else 0)
     prim.batch = batch
 
 
-def _broadcasting_batch(prim):
+def broadcasting_batch(prim):
     def batch(size, vals, dims, **params):
         rank = max(_aval(v).ndim - (d is not None) for v, d in zip(vals, dims))
         return prim.bind(*[_align(v, d, rank) for v, d in zip(vals, dims)], **params), 0
@@ -784,9 +777,9 @@ def _broadcasting_batch(prim):
 
 
 for _p in (cholesky_p, det_p, slogdet_p, eigh_p, eig_p, svd_p, qr_p):
-    _stack_batch(_p)
+    stack_batch(_p)
 for _p in (solve_p, triangular_solve_p):
-    _broadcasting_batch(_p)
+    broadcasting_batch(_p)
 
 
 def _pinv_batch(size, vals, dims):

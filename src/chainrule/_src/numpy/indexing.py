@@ -221,4 +221,111 @@ def searchsorted(a, v, side="left", sorter=None):
                            concrete(asarray_any(v), "searchsorted"), side, sorter)
 
 
-__all__ = ["argsort", "at", "getitem", "searchsorted", "sort", "take", "take_along_axis"]
+@numpy_fast_path(np.sort_complex)
+def sort_complex(a):
+    """``a`` sorted by real part, then imaginary part, as a complex array (the derivative
+    follows each value, as in :func:`sort`).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.sort_complex(cnp.array([2.0 + 1j, 1.0 - 1j, 2.0 - 3j]))
+    array([1.-1.j, 2.-3.j, 2.+1.j])
+    """
+    a = asarray_any(a)
+    dtype = np.sort_complex(np.zeros(0, dtype_of(a))).dtype
+    out = sort(a, axis=-1)
+    return out if dtype_of(out) == dtype else lax.convert_element_type(out, dtype)
+
+
+def _concrete_mask(condition, name):
+    return np.asarray(concrete(asarray_any(condition), name))
+
+
+@numpy_fast_path(np.compress, ("condition", "a"))
+def compress(condition, a, axis=None, out=None):
+    """The slices of ``a`` along ``axis`` (of the flattened array when None) where the 1-D
+    ``condition`` is true; ``condition`` may be shorter than the axis.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.compress([True, False, True], cnp.array([[1.0, 2.0, 3.0]]), axis=1)
+    array([[1., 3.]])
+    """
+    no_out(out, "compress")
+    cond = _concrete_mask(condition, "compress")
+    if cond.ndim != 1:
+        raise ValueError("condition must be a 1-d array")
+    a = asarray_any(a)
+    if axis is None:
+        a, axis = lax.reshape(a, (-1,)), 0
+    axis = normalize_axis(axis, ndim_of(a))
+    idx = np.flatnonzero(cond)
+    if idx.size and idx[-1] >= shape_of(a)[axis]:
+        raise IndexError(f"index {idx[-1]} is out of bounds for axis {axis} with size "
+                         f"{shape_of(a)[axis]}")
+    return getitem(a, (slice(None),) * axis + (idx,))
+
+
+@numpy_fast_path(np.extract, ("condition", "arr"))
+def extract(condition, arr):
+    """The elements of ``arr`` where ``condition`` is nonzero, as a 1-D array (both read
+    flattened).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> x = cnp.arange(6.0).reshape(2, 3)
+    >>> cnp.extract(x % 2 == 1, x)
+    array([1., 3., 5.])
+    """
+    cond = _concrete_mask(condition, "extract")
+    return take(lax.reshape(asarray_any(arr), (-1,)), np.flatnonzero(cond))
+
+
+def choose(a, choices, out=None, mode="raise"):
+    """Element ``i`` of the result is element ``i`` of ``choices[a[i]]`` (``a`` and the
+    choices broadcast together); ``mode`` says what to do with indices out of range.
+
+    Differentiable in the choices; ``a`` must be concrete integers.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.choose([1, 0, 1], [cnp.array([1.0, 2.0, 3.0]), cnp.array([10.0, 20.0, 30.0])])
+    array([10.,  2., 30.])
+    """
+    no_out(out, "choose")
+    if type(choices) in PLAIN_TYPES or isinstance(choices, Tracer):
+        choices = [choices[i] for i in range(shape_of(choices)[0])]
+    choices = [asarray_any(c) for c in choices]
+    if all(type(c) in PLAIN_TYPES for c in choices) and type(a) in PLAIN_TYPES:
+        return np.choose(a, choices, mode=mode)
+    idx = np.asarray(concrete(asarray_any(a), "choose"))
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"choose: the index array must be integers, got dtype {idx.dtype}")
+    n = len(choices)
+    if mode == "wrap":
+        idx = idx % n
+    elif mode == "clip":
+        idx = np.clip(idx, 0, n - 1)
+    elif mode != "raise":
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    elif idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError("invalid entry in choice array")
+    shape = np.broadcast_shapes(idx.shape, *[shape_of(c) for c in choices])
+    dtype = np.result_type(*[np.zeros((), dtype_of(c)) for c in choices])
+    parts = [lax.reshape(lax.broadcast_to(_cast(c, dtype), shape), (1,) + shape)
+             for c in choices]
+    stacked = lax.concatenate(parts, 0)
+    grids = np.indices(shape, sparse=True) if shape else ()
+    return getitem(stacked, (np.broadcast_to(idx, shape), *grids))
+
+
+def _cast(x, dtype):
+    return x if dtype_of(x) == dtype else lax.convert_element_type(x, dtype)
+
+
+__all__ = ["argsort", "at", "choose", "compress", "extract", "getitem", "searchsorted", "sort",
+           "sort_complex", "take", "take_along_axis"]

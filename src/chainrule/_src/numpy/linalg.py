@@ -456,9 +456,12 @@ def _multi_dot(arrays, order, i, j):
 def det(a):
     """Determinant of a (stack of) square matrices.
 
-    The derivative is ``det(a) * trace(solve(a, da))`` (Jacobi's formula through a solve,
-    not an explicit inverse).  It is not available at an exactly singular matrix: there the
-    derivative raises ``LinAlgError`` (the value itself is fine).
+    The derivative is Jacobi's formula ``trace(adj(a) @ da)``: the gradient is the cofactor
+    matrix ``adj(a).T``, computed from an SVD without dividing by a singular value, so it
+    is exact at singular and nearly singular matrices too (nonzero at rank ``M - 1``, zero
+    at rank ``M - 2`` or less).  Second derivatives are exact everywhere as well; third and
+    higher ones need a condition number below ``1 / sqrt(eps)`` and raise ``LinAlgError``
+    otherwise.
 
     Parameters
     ----------
@@ -477,6 +480,9 @@ def det(a):
     >>> cr.grad(cnp.linalg.det)(a)  # det(a) * inv(a).T
     array([[ 3., -1.],
            [-1.,  2.]])
+    >>> cr.grad(cnp.linalg.det)(cnp.array([[1.0, 2.0], [2.0, 4.0]]))  # singular
+    array([[ 4., -2.],
+           [-2.,  1.]])
     """
     a = _inexact(a, "det")
     _assert_stacked_square(a, "det")

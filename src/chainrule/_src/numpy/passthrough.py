@@ -138,7 +138,99 @@ nonzero = _values(np.nonzero, "[0.0, 2.0, 3.0]", "(array([1, 2]),)")
 flatnonzero = _values(np.flatnonzero, "[[0.0, 2.0]]", "array([1])")
 argwhere = _values(np.argwhere, "[0.0, 2.0]", "array([[1]])")
 
-__all__ = [
+# --- index helpers: integer results built from shapes and integer arguments ---------------
+def _deep_values(x, name):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_deep_values(v, name) for v in x)
+    return concrete(x, name)
+
+
+def _index_helper(fn, example, result):
+    name = fn.__name__
+
+    def wrapper(*args, **kwargs):
+        return fn(*[_deep_values(a, name) for a in args],
+                  **{k: _deep_values(v, name) for k, v in kwargs.items()})
+    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__doc__ = (f":func:`numpy.{name}` (on the current values of traced arguments); "
+                       "the result is made of integers or booleans, with no derivative.\n\n"
+                       "Examples\n--------\n>>> import chainrule.numpy as cnp\n"
+                       f">>> cnp.{name}({example})\n{result}\n")
+    return wrapper
+
+
+diag_indices = _index_helper(np.diag_indices, "2", "(array([0, 1]), array([0, 1]))")
+tril_indices = _index_helper(np.tril_indices, "2", "(array([0, 1, 1]), array([0, 0, 1]))")
+triu_indices = _index_helper(np.triu_indices, "2", "(array([0, 0, 1]), array([0, 1, 1]))")
+mask_indices = _index_helper(np.mask_indices, "2, cnp.triu",
+                             "(array([0, 0, 1]), array([0, 1, 1]))")
+indices = _index_helper(np.indices, "(2,), sparse=True", "(array([0, 1]),)")
+ix_ = _index_helper(np.ix_, "[0, 1], [2]", "(array([[0],\n       [1]]), array([[2]]))")
+ravel_multi_index = _index_helper(np.ravel_multi_index, "([1, 2], [0, 1]), (3, 2)",
+                                  "array([2, 5])")
+unravel_index = _index_helper(np.unravel_index, "[2, 5], (3, 2)",
+                              "(array([1, 2]), array([0, 1]))")
+lexsort = _index_helper(np.lexsort, "([2.0, 1.0, 1.0], [1.0, 1.0, 0.0])", "array([2, 1, 0])")
+packbits = _index_helper(np.packbits, "[1, 0, 1]", "array([160], dtype=uint8)")
+unpackbits = _index_helper(np.unpackbits, "np.array([160], dtype=np.uint8)[:1]",
+                           "array([1, 0, 1, 0, 0, 0, 0, 0], dtype=uint8)")
+
+
+def _matrix_shape(arr, name):
+    s = shape(arr)
+    if len(s) != 2:
+        raise ValueError(f"{name}: input array must be 2-d")
+    return s
+
+
+def diag_indices_from(arr):
+    """Indices of the main diagonal of ``arr`` (all axes of equal length; only the shape is
+    read, so traced values work too).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.diag_indices_from(cnp.ones((2, 2)))
+    (array([0, 1]), array([0, 1]))
+    """
+    s = shape(arr)
+    if len(s) < 2:
+        raise ValueError("input array must be at least 2-d")
+    if len(set(s)) != 1:
+        raise ValueError("All dimensions of input must be of equal length")
+    return np.diag_indices(s[0], len(s))
+
+
+def tril_indices_from(arr, k=0):
+    """Indices of the lower triangle of the 2-d ``arr`` (only its shape is read).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.tril_indices_from(cnp.ones((2, 2)))
+    (array([0, 1, 1]), array([0, 0, 1]))
+    """
+    n, m = _matrix_shape(arr, "tril_indices_from")
+    return np.tril_indices(n, k=k, m=m)
+
+
+def triu_indices_from(arr, k=0):
+    """Indices of the upper triangle of the 2-d ``arr`` (only its shape is read).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.triu_indices_from(cnp.ones((2, 2)), k=1)
+    (array([0]), array([1]))
+    """
+    n, m = _matrix_shape(arr, "triu_indices_from")
+    return np.triu_indices(n, k=k, m=m)
+
+
+__all__ = ["diag_indices", "diag_indices_from", "indices", "ix_", "lexsort", "mask_indices",
+           "packbits", "ravel_multi_index", "tril_indices", "tril_indices_from",
+           "triu_indices", "triu_indices_from", "unpackbits", "unravel_index",
+
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
     "uint32", "uint64", "complex64", "complex128", "bool_", "bool", "intp", "uintp", "int_",
     "half", "single", "double", "csingle", "cdouble", "dtype", "finfo", "iinfo",

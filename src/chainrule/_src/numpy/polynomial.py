@@ -357,6 +357,78 @@ def roots(p):
     return r
 
 
+@numpy_fast_path(np.poly)
+def poly(seq_of_zeros):
+    """Coefficients (highest power first, leading 1) of the monic polynomial with the given
+    roots, or with the eigenvalues of a square matrix as roots.  Differentiable in the roots
+    (and in the matrix where its eigenvalues are simple).
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cnp.poly(cnp.array([1.0, 2.0]))
+    array([ 1., -3.,  2.])
+    >>> cr.grad(lambda r: cnp.poly(r)[2])(cnp.array([1.0, 2.0]))  # d(r0 r1)
+    array([2., 1.])
+    """
+    seq = cnp.atleast_1d(seq_of_zeros)
+    shape = shape_of(seq)
+    if len(shape) == 2 and shape[0] == shape[1] and shape[0] != 0:
+        seq = cnp.linalg.eigvals(seq)
+        if dtype_of(seq).kind == "c" and not np.any(np.imag(concrete(seq, "poly"))):
+            seq = cnp.real(seq)  # NumPy's eigvals returns real eigenvalues as real numbers
+    elif len(shape) == 1:
+        dt = dtype_of(seq)
+        target = np.dtype(np.mintypecode(dt.char))
+        if target != dt:
+            seq = cnp.astype(seq, target)
+    else:
+        raise ValueError("input must be 1d or non-empty square 2d array.")
+    if shape_of(seq)[0] == 0:
+        return 1.0
+    dt = dtype_of(seq)
+    a = cnp.ones((1,), dt)
+    for k in range(shape_of(seq)[0]):
+        a = convolve(a, cnp.concatenate((cnp.ones((1,), dt), -seq[k:k + 1])), mode="full")
+    if dtype_of(a).kind == "c":
+        roots = np.asarray(concrete(seq, "poly"), complex)
+        if np.all(np.sort(roots) == np.sort(roots.conjugate())):
+            a = cnp.real(a)  # conjugate pairs: the coefficients are real
+    return a
+
+
+@numpy_fast_path(np.polydiv, ("u", "v"))
+def polydiv(u, v):
+    """Quotient and remainder of the division of polynomial ``u`` by ``v`` (coefficients
+    highest power first), by NumPy's long division; differentiable in both.  Leading
+    remainder coefficients that are zero (relative tolerance 1e-14) are dropped, as NumPy
+    does, on the current values.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> q, r = cnp.polydiv(cnp.array([3.0, 5.0, 2.0]), cnp.array([2.0, 1.0]))
+    >>> q, r
+    (array([1.5 , 1.75]), array([0.25]))
+    """
+    if isinstance(u, np.poly1d) or isinstance(v, np.poly1d):
+        return np.polydiv(u, v)
+    u = cnp.atleast_1d(u) + 0.0
+    v = cnp.atleast_1d(v) + 0.0
+    dt = np.result_type(dtype_of(u), dtype_of(v))
+    m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
+    scale = 1.0 / v[0]
+    q = cnp.zeros((max(m - n + 1, 1),), dt)
+    r = cnp.astype(u, dt)
+    for k in range(m - n + 1):
+        d = scale * r[k]
+        q = cnp.at(q)[k].set(d)
+        r = cnp.at(r)[k:k + n + 1].add(-(d * v))
+    while shape_of(r)[-1] > 1 and np.allclose(concrete(r[0], "polydiv"), 0, rtol=1e-14):
+        r = r[1:]
+    return q, r
+
+
 # --- differences, integrals, interpolation ---------------------------------------------
 def gradient(f, *varargs, axis=None, edge_order=1):
     """Numerical gradient by second-order central differences (one-sided differences of
@@ -547,5 +619,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     return y
 
 
-__all__ = ["convolve", "correlate", "gradient", "interp", "polyadd", "polyder", "polyfit",
-           "polyint", "polymul", "polysub", "polyval", "roots", "trapezoid", "vander"]
+__all__ = ["convolve", "correlate", "gradient", "interp", "poly", "polyadd", "polyder",
+           "polydiv", "polyfit", "polyint", "polymul", "polysub", "polyval", "roots",
+           "trapezoid", "vander"]

@@ -140,23 +140,73 @@ def _quantile(a, q, axis, method, keepdims, name, ignore_nan, scale=1.0):
     return result
 
 
-def _check_quantile_args(out, weights, name):
-    no_out(out, name)
-    if weights is not None:
-        raise TypeError(f"chainrule.numpy.{name}: weights= is supported on plain NumPy "
-                        "arrays only, not on values being differentiated or traced; "
-                        "compute the weighted quantile outside the transform, or sort and "
-                        "interpolate with chainrule.numpy.sort and cumsum")
+def _weighted_quantile(a, q, axis, method, keepdims, name, scale, weights, ignore_nan=False):
+    """NumPy's weighted quantile (``method="inverted_cdf"``): the value of ``a`` at which
+    the weighted empirical distribution first reaches ``q``.
+
+    The result is one element of ``a`` per slice, so the derivative flows into the selected
+    element.  The weights only choose which element that is: the result is piecewise
+    constant in them, with derivative zero wherever it is differentiable.
+    """
+    a = asarray_any(a)
+    ac = np.asarray(concrete(a, name))
+    qc = np.asarray(concrete(asarray_any(q), name))
+    wc = np.asarray(concrete(asarray_any(weights), name))
+    # NumPy on the current values validates every argument (method, shapes, negative or
+    # all-zero weights) with its own messages, and gives the result's dtype and shape.
+    fn = {(False, 1.0): np.quantile, (False, 100.0): np.percentile,
+          (True, 1.0): np.nanquantile, (True, 100.0): np.nanpercentile}[ignore_nan, scale]
+    expected = np.asarray(fn(ac, qc, axis=axis, method=method, keepdims=keepdims,
+                             weights=wc))
+    shape = shape_of(a)
+    axes = normalize_axes(axis, len(shape))
+    if wc.shape != shape:  # 1-d weights along the one reduced axis
+        wc = np.broadcast_to(wc.reshape([-1 if i in axes else 1 for i in range(len(shape))]),
+                             shape)
+    s, rest, _ = _reduced_last(a, axis)
+    kept = [i for i in range(len(shape)) if i not in axes]
+    values = np.transpose(ac, kept + list(axes)).reshape(rest + (-1,))
+    w = np.transpose(wc, kept + list(axes)).reshape(rest + (-1,))
+    nan = np.isnan(values) if values.dtype.kind in "fc" else np.zeros(values.shape, bool)
+    if ignore_nan:  # a NaN entry (sorted last) with weight 0 is never selected
+        w = np.where(nan, 0, w)
+    order = np.argsort(values, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # all-NaN slices: NaN below
+        cdf = np.cumsum(np.take_along_axis(w, order, axis=-1), axis=-1, dtype=np.float64)
+        cdf /= cdf[..., -1:]
+    qa = np.true_divide(qc, scale)
+    if qa.dtype.kind == "f":
+        cdf = cdf.astype(qa.dtype)  # compare in q's precision, as NumPy does
+    cdf[cdf == 0] = -1  # leading zero weights are never selected
+    n = shape_of(s)[-1]
+    pos = np.empty(qa.shape + rest, np.intp)
+    for kk in np.ndindex(rest):
+        row = np.minimum(np.searchsorted(cdf[kk], qa, side="left"), n - 1)
+        if nan[kk].all() if ignore_nan else nan[kk].any():
+            row = np.full(qa.shape, n - 1)  # NaN, as NumPy returns for such a slice
+        pos[(...,) + kk] = order[kk][row]
+    grids = tuple(np.arange(k).reshape((k,) + (1,) * (len(rest) - i - 1))
+                  for i, k in enumerate(rest))
+    result = getitem(s, grids + (pos,))
+    if dtype_of(result) != expected.dtype:
+        result = cnp.astype(result, expected.dtype)
+    return cnp.reshape(result, expected.shape)
 
 
-@numpy_fast_path(np.quantile, ("a", "q"))
+@numpy_fast_path(np.quantile, ("a", "q"), optional=("weights",))
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
              keepdims=False, *, weights=None):
     """The ``q``-th quantiles of ``a`` along ``axis``, with all of NumPy's ``method`` values.
 
     The derivative flows into the order statistics that were selected (interpolated
     between for the continuous methods), and, for the continuous methods, into ``q``.
-    ``weights=`` works on plain arrays only.
+
+    ``weights=`` (NumPy allows it with ``method="inverted_cdf"`` only) gives the value at
+    which the weighted empirical distribution first reaches ``q``: one element of ``a`` per
+    slice, which receives the derivative.  The result is piecewise constant in ``weights``
+    and ``q``, so their derivative is zero (exact wherever the selected element does not
+    change).  The values of ``a`` and ``weights`` must be concrete (they are under ``grad``
+    and ``jvp``, not under ``jit``).
 
     Examples
     --------
@@ -166,17 +216,22 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     2.5
     >>> cr.grad(lambda x: cnp.quantile(x, 0.5))(x)
     array([0.5, 0. , 0. , 0.5])
+    >>> w = cnp.array([1.0, 1.0, 5.0, 1.0])
+    >>> cr.grad(lambda x: cnp.quantile(x, 0.5, method="inverted_cdf", weights=w))(x)
+    array([0., 0., 1., 0.])
     """
-    _check_quantile_args(out, weights, "quantile")
+    no_out(out, "quantile")
+    if weights is not None:
+        return _weighted_quantile(a, q, axis, method, keepdims, "quantile", 1.0, weights)
     return _quantile(a, q, axis, method, keepdims, "quantile", False)
 
 
-@numpy_fast_path(np.percentile, ("a", "q"))
+@numpy_fast_path(np.percentile, ("a", "q"), optional=("weights",))
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, weights=None):
     """The ``q``-th percentiles of ``a`` along ``axis`` (``q`` in ``[0, 100]``).
 
-    See :func:`quantile` for the methods and the derivative.
+    See :func:`quantile` for the methods, ``weights=`` and the derivative.
 
     Examples
     --------
@@ -186,7 +241,9 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     array([[1., 2.],
            [5., 8.]])
     """
-    _check_quantile_args(out, weights, "percentile")
+    no_out(out, "percentile")
+    if weights is not None:
+        return _weighted_quantile(a, q, axis, method, keepdims, "percentile", 100.0, weights)
     return _quantile(a, q, axis, method, keepdims, "percentile", False, 100.0)
 
 
@@ -208,10 +265,10 @@ def _nan_keepdims(keepdims):
     return bool(keepdims) if given(keepdims) else False
 
 
-@numpy_fast_path(np.nanquantile, ("a", "q"))
+@numpy_fast_path(np.nanquantile, ("a", "q"), optional=("weights",))
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=NoValue, *, weights=None):
-    """:func:`quantile` ignoring NaNs (an all-NaN slice gives NaN).
+    """:func:`quantile` ignoring NaNs (an all-NaN slice gives NaN); ``weights=`` as there.
 
     Examples
     --------
@@ -219,14 +276,18 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     >>> float(cnp.nanquantile(cnp.array([1.0, cnp.nan, 3.0]), 0.5))
     2.0
     """
-    _check_quantile_args(out, weights, "nanquantile")
+    no_out(out, "nanquantile")
+    if weights is not None:
+        return _weighted_quantile(a, q, axis, method, _nan_keepdims(keepdims), "nanquantile",
+                                  1.0, weights, True)
     return _quantile(a, q, axis, method, _nan_keepdims(keepdims), "nanquantile", True)
 
 
-@numpy_fast_path(np.nanpercentile, ("a", "q"))
+@numpy_fast_path(np.nanpercentile, ("a", "q"), optional=("weights",))
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                   keepdims=NoValue, *, weights=None):
-    """:func:`percentile` ignoring NaNs (an all-NaN slice gives NaN).
+    """:func:`percentile` ignoring NaNs (an all-NaN slice gives NaN); ``weights=`` as
+    in :func:`quantile`.
 
     Examples
     --------
@@ -234,7 +295,10 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
     >>> float(cnp.nanpercentile(cnp.array([1.0, cnp.nan, 3.0]), 25))
     1.5
     """
-    _check_quantile_args(out, weights, "nanpercentile")
+    no_out(out, "nanpercentile")
+    if weights is not None:
+        return _weighted_quantile(a, q, axis, method, _nan_keepdims(keepdims),
+                                  "nanpercentile", 100.0, weights, True)
     return _quantile(a, q, axis, method, _nan_keepdims(keepdims), "nanpercentile", True,
                      100.0)
 

@@ -539,9 +539,132 @@ gcd = _concrete_ufunc(np.gcd, "Greatest common divisor of integers.", "12, 20")
 lcm = _concrete_ufunc(np.lcm, "Least common multiple of integers.", "4, 6")
 bitwise_count = _concrete_ufunc(np.bitwise_count, "Number of 1 bits in integers.", "7")
 
+# --- special functions, phase unwrapping, differences ------------------------------------
+@numpy_fast_path(np.i0)
+def i0(x):
+    """Modified Bessel function of the first kind, order 0, ``I0(x)`` (NumPy's values).
+
+    Its derivative is ``I1(x)``, whose derivative is ``(I0(x) + I2(x)) / 2``, and so on:
+    exact to any order.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cnp.i0(cnp.array([0.0, 1.0]))
+    array([1.        , 1.26606588])
+    >>> float(cr.grad(cnp.i0)(1.0))  # I1(1)
+    0.56515910399
+    """
+    x = asarray_any(x)
+    if dtype_of(x).kind == "c":
+        raise TypeError("i0 not supported for complex values")
+    return lax.bessel_i(x, 0)
+
+
+@numpy_fast_path(np.unwrap)
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    """Unwrap a phase: wherever consecutive values along ``axis`` jump by more than
+    ``max(discont, period / 2)``, add the multiple of ``period`` that makes the jump
+    smaller.
+
+    The corrections are piecewise constant, so the derivative is the identity (wherever
+    no jump sits exactly on the threshold).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.unwrap(cnp.array([0.0, 3.0, 6.0, 2.0]))
+    array([0.        , 3.        , 6.        , 8.28318531])
+    """
+    import chainrule.numpy as cnp
+
+    p = asarray_any(p)
+    dd = cnp.diff(p, axis=axis)
+    if discont is None:
+        discont = period / 2
+    dtype = np.result_type(np.zeros((), dtype_of(dd)), period)
+    if np.issubdtype(dtype, np.integer):
+        high, rem = divmod(period, 2)
+        ambiguous = rem == 0
+    else:
+        high, ambiguous = period / 2, True
+    low = -high
+    ddmod = cnp.mod(dd - low, period) + low
+    if ambiguous:
+        # A jump of exactly half a period counts as +period/2 when the step went up.
+        ddmod = cnp.where((ddmod == low) & (dd > 0), high, ddmod)
+    correction = cnp.where(cnp.abs(dd) < discont, 0, ddmod - dd)
+    axis = axis % cnp.ndim(p)
+    n = cnp.shape(p)[axis]
+    head = cnp.astype(lax.slice_axis(p, axis, 0, min(n, 1)), dtype)
+    tail = lax.slice_axis(p, axis, min(n, 1), n) + cnp.cumsum(correction, axis=axis)
+    return cnp.concatenate([head, cnp.astype(tail, dtype)], axis=axis)
+
+
+def _cast(x, dtype):
+    return x if dtype_of(x) == dtype else lax.convert_element_type(x, dtype)
+
+
+@numpy_fast_path(np.ediff1d, ("ary",), optional=("to_end", "to_begin"))
+def ediff1d(ary, to_end=None, to_begin=None):
+    """Differences between consecutive elements of the flattened ``ary``, with ``to_begin``
+    and ``to_end`` put around them (cast to ``ary``'s dtype, which they must fit).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.ediff1d(cnp.array([1.0, 4.0, 9.0]), to_begin=-1.0)
+    array([-1.,  3.,  5.])
+    """
+    from .manipulation import concatenate, ravel
+
+    ary = ravel(asarray_any(ary))
+    dtype = dtype_of(ary)
+    parts = []
+    for name, extra in (("to_begin", to_begin), ("to_end", to_end)):
+        if extra is None:
+            parts.append(None)
+            continue
+        extra = ravel(asarray_any(extra))
+        if not np.can_cast(dtype_of(extra), dtype, casting="same_kind"):
+            raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under the "
+                            "`same_kind` rule.")
+        parts.append(_cast(extra, dtype))
+    if dtype.kind == "b":
+        raise TypeError("ediff1d: boolean input has no differences; subtraction of booleans "
+                        "is not supported (convert to integers first)")
+    d = _cast(lax.sub(ary[1:], ary[:-1]), dtype)
+    pieces = [x for x in (parts[0], d, parts[1]) if x is not None]
+    return pieces[0] if len(pieces) == 1 else concatenate(pieces)
+
+
+@numpy_fast_path(np.real_if_close)
+def real_if_close(a, tol=100):
+    """The real part of a complex ``a`` whose imaginary parts are all within ``tol`` machine
+    epsilons of zero (``tol`` itself if ``tol < 1``); otherwise ``a`` unchanged.  Which case
+    applies is read from the current values.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.real_if_close(cnp.array([2.0 + 1e-15j, 1.0 - 1e-16j]))
+    array([2., 1.])
+    """
+    a = asarray_any(a)
+    dtype = dtype_of(a)
+    if dtype.kind != "c":
+        return a
+    if tol > 1:
+        tol = np.finfo(dtype).eps * tol
+    if np.all(np.absolute(np.imag(concrete(a, "real_if_close"))) < tol):
+        return lax.real(a)
+    return a
+
+
 __all__ = sorted(
     list(_UNARY) + list(_BINARY) + list(_PREDICATES) + list(_ROUNDING) + [
         "abs", "absolute", "fabs", "negative", "true_divide", "mod", "nextafter", "fix",
+        "i0", "unwrap", "ediff1d", "real_if_close",
         "logical_not", "isnan", "isinf", "isfinite", "signbit", "isposinf", "isneginf",
         "invert", "bitwise_not", "bitwise_invert", "acos", "asin", "atan", "atan2", "acosh",
         "asinh", "atanh", "pow", "bitwise_left_shift", "bitwise_right_shift", "round",
