@@ -635,3 +635,17 @@ def test_dask_arrays_stay_lazy():
                                    rtol=1e-10)
     with pytest.raises(NotImplementedError, match="dask"):
         la.det(a)
+
+
+def test_adjugate_inverse_path_matches_svd_path():
+    # Well-conditioned stacks take det(a) inv(a); the SVD formula is the reference.
+    from chainrule._src.lax.adjugate import (_adjugate_from_inverse, _exclusive_products,
+                                             _svd_parts)
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((3, 6, 6)) + 1j * rng.standard_normal((3, 6, 6))
+    uh, s, v, c = _svd_parts(np, a, "adjugate")
+    reference = c[..., None, None] * ((v * _exclusive_products(np, s)[..., None, :]) @ uh)
+    np.testing.assert_allclose(_adjugate_from_inverse(a), reference, rtol=1e-12, atol=1e-12)
+    nearly_singular = np.diag([1.0, 1.0, 1e-12])
+    assert _adjugate_from_inverse(nearly_singular) is None
+    assert _adjugate_from_inverse(np.zeros((2, 2))) is None

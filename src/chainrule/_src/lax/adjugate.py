@@ -49,7 +49,32 @@ def _svd_parts(xp, a, name):
     return uh, s, v, c / xp.abs(c)
 
 
+def _adjugate_from_inverse(a):
+    """``det(a) inv(a)`` where every matrix of the stack is well conditioned, else None.
+
+    Two LU factorizations (inverse and determinant) cost a fraction of an SVD.  The 1-norm
+    condition number, exact once the inverse is known, bounds the relative error of the
+    inverse by about ``cond * eps``; it is held below 1e-8 in float64, the accuracy of the
+    usual ``det(a) inv(a)`` rule."""
+    if a.size == 0:
+        return None
+    eps = np.finfo(a.dtype).eps
+    try:
+        inv = np.linalg.inv(a)
+    except np.linalg.LinAlgError:  # exactly singular
+        return None
+    cond = np.abs(a).sum(axis=-2).max(axis=-1) * np.abs(inv).sum(axis=-2).max(axis=-1)
+    if not np.all(cond * eps <= 1e-8 if eps < 1e-10 else cond <= 1e2):
+        return None
+    sign, logabs = np.linalg.slogdet(a)  # NumPy's det is several times slower than this
+    return ((sign * np.exp(logabs))[..., None, None] * inv).astype(a.dtype)
+
+
 def _adjugate_impl(xp, a):
+    if xp is np:
+        out = _adjugate_from_inverse(a)
+        if out is not None:
+            return out
     uh, s, v, c = _svd_parts(xp, a, "adjugate")
     out = c[..., None, None] * ((v * _exclusive_products(xp, s)[..., None, :]) @ uh)
     return out.astype(a.dtype)
