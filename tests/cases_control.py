@@ -1,4 +1,5 @@
-"""Test cases for the higher-order primitives: jit_call, switch and while."""
+"""Test cases for the higher-order primitives (jit_call, switch, while) and checkpoint's
+barrier."""
 
 import numpy as np
 from primitive_cases import Case, uniform
@@ -20,4 +21,5 @@ CASES = [
     Case("switch", (np.array(0), x3, y3), {"branches": tuple(_branches), "n_consts": (0, 0)}),
     Case("switch", (np.array(1), x3, y3), {"branches": tuple(_branches), "n_consts": (0, 0)}),
     Case("while", (x3,), {"cond_fn": _cond, "body_fn": _body, "n_cond": 0, "n_body": 0}),
+    Case("remat_barrier", (x3, y3)),
 ]

@@ -1,5 +1,5 @@
 """Structured control flow: ``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``,
-``map`` and ``checkpoint``.
+``map`` (``checkpoint`` lives in ``checkpoint.py``).
 
 chainrule evaluates primal values eagerly under ``grad``/``jvp``, so whenever a predicate
 is known the chosen branch simply runs, and loops run as Python loops: every transform sees
@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import lax
-from .core import Primitive, Tracer, concrete_value, current_trace, get_aval
+from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
+from .core import Primitive, concrete_value, current_trace, get_aval
 from .interpreters.batching import BatchTracer
 from .interpreters.staging import StagingTrace
 from .ir import eval_program
@@ -294,41 +295,3 @@ def map(f, xs):  # noqa: A001 - mirrors jax.lax.map
     array([0., 2., 4.])
     """
     return scan(lambda c, x: (c, f(x)), None, xs)[1]
-
-
-# --- checkpoint -----------------------------------------------------------------------------
-def checkpoint(fun, policy=None):
-    """Rematerialization: in reverse mode, keep only ``fun``'s inputs and recompute its
-    intermediates during the backward pass (less memory, one more forward evaluation).
-
-    ``policy`` may be None or ``"nothing_saveable"`` (the only policy implemented: nothing
-    from inside ``fun`` is stored).
-
-    Examples
-    --------
-    >>> import chainrule as cr, chainrule.numpy as cnp
-    >>> f = cr.checkpoint(lambda x: cnp.sin(cnp.sin(x)))
-    >>> round(float(cr.grad(f)(1.0)), 6)
-    0.360039
-    """
-    if policy not in (None, "nothing_saveable"):
-        raise ValueError(f"checkpoint: unknown policy {policy!r}; only 'nothing_saveable' "
-                         "(the default) is available")
-    from .api import vjp
-    from .custom import custom_vjp
-    from .interpreters.linearize import LinearizeTrace
-
-    remat = custom_vjp(fun)
-    remat.defvjp(lambda *args: (fun(*args), args),
-                 lambda args, g: vjp(fun, *args)[1](g))
-
-    def wrapped(*args):
-        if isinstance(current_trace(), LinearizeTrace) and any(
-                isinstance(x, Tracer) and x._trace is current_trace()
-                for x in tree_flatten(args)[0]):
-            return remat(*args)
-        return fun(*args)
-    return wrapped
-
-
-remat = checkpoint
