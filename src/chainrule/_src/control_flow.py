@@ -8,7 +8,8 @@ residuals are recorded as it runs).  Under ``vmap`` a batched predicate evaluate
 branches and selects per example; a batched loop condition keeps iterating, freezing the
 examples that are done.  Under ``jit`` a predicate is abstract: ``cond``/``switch`` become a
 primitive that runs only the chosen compiled branch and ``while_loop`` a primitive that
-loops over the compiled body; ``scan`` and ``fori_loop`` are unrolled into the program.
+loops over the compiled body (its derivative and batch rules for abstract values are in
+``while_ad.py``); ``scan`` and ``fori_loop`` are unrolled into the program.
 """
 
 from __future__ import annotations
@@ -154,18 +155,18 @@ def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
 
 
 def _while_inline(*args, cond_fn, body_fn, n_cond, n_body):
-    # Differentiating a compiled loop from outside: its condition is known now.
+    if any(concrete_value(x) is None for x in args):
+        # Abstract values (traced by jit): the number of iterations is not known yet.
+        from .while_ad import differentiate
+
+        return differentiate(current_trace(), args, cond_fn, body_fn, n_cond, n_body)
+    # Differentiating a compiled loop from outside: its condition is known now, and the
+    # loop runs on the differentiating trace.
     cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
     carry = list(args[n_cond + n_body:])
-    while True:
-        pred = _known(eval_program(cond_fn.program, [*cond_consts, *carry])[0])
-        if pred is None:
-            raise TypeError("reverse- or forward-mode differentiation of a while_loop inside "
-                            "jit is not supported; differentiate outside jit, or use "
-                            "fori_loop/scan with static bounds")
-        if not pred:
-            return carry
+    while _known(eval_program(cond_fn.program, [*cond_consts, *carry])[0]):
         carry = eval_program(body_fn.program, [*body_consts, *carry])
+    return carry
 
 
 while_p.impl = _while_impl
@@ -177,15 +178,16 @@ while_p.inline = _while_inline
 def while_loop(cond_fun, body_fun, init_val):
     """Repeat ``val = body_fun(val)`` while ``cond_fun(val)``; differentiable in both modes.
 
-    Unlike JAX, reverse mode works: each iteration's residuals are kept as the loop runs.
+    Unlike JAX, reverse mode works, also under ``jit``: each iteration's residuals are kept
+    as the loop runs, and the backward pass replays them in reverse.
 
     Examples
     --------
     >>> import chainrule as cr, chainrule.lax as lax
     >>> def grow(x):  # double x until it exceeds 10
     ...     return lax.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x)
-    >>> grow(3.0), float(cr.grad(grow)(3.0))
-    (12.0, 4.0)
+    >>> grow(3.0), float(cr.grad(grow)(3.0)), float(cr.jit(cr.grad(grow))(3.0))
+    (12.0, 4.0, 4.0)
     """
     val = init_val
     if _staging():
@@ -198,19 +200,25 @@ def while_loop(cond_fun, body_fun, init_val):
                 return val
             val = body_fun(val)
             continue
-        if isinstance(pred, BatchTracer):
+        if _batched_value(pred) is not None:
             return _batched_while(cond_fun, body_fun, val)
-        raise TypeError("while_loop: the loop condition is not known here (it depends on a "
-                        "value traced inside jit under a transform); differentiate outside jit "
-                        "or use fori_loop/scan with static bounds")
+        # The condition is only known abstractly (traced by jit, perhaps under vmap or a
+        # derivative): a ``while`` primitive, whose rules handle those transforms.
+        return _staged_while(cond_fun, body_fun, val)
+
+
+def _batched_value(pred):
+    """The concrete values of a condition batched by (possibly nested) vmaps, or None."""
+    while isinstance(pred, BatchTracer):
+        pred = pred.val
+    return concrete_value(pred)
 
 
 def _batched_while(cond_fun, body_fun, val):
     """Keep iterating while any example's condition holds; finished examples stay put."""
     while True:
         pred = cond_fun(val)
-        if not np.any(concrete_value(pred.val) if isinstance(pred, BatchTracer) else
-                      concrete_value(pred)):
+        if not np.any(_batched_value(pred)):
             return val
         new = body_fun(val)
         val = tree_map(lambda a, b: lax.select(_expand_pred(pred, a), a, b), new, val)
@@ -295,3 +303,6 @@ def map(f, xs):  # noqa: A001 - mirrors jax.lax.map
     array([0., 2., 4.])
     """
     return scan(lambda c, x: (c, f(x)), None, xs)[1]
+
+
+from . import while_ad  # noqa: E402,F401 - batching and abstract derivatives of while
