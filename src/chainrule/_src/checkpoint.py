@@ -243,6 +243,7 @@ def checkpoint(fun, policy=None):
         return fun
     from .api import vjp
     from .custom import custom_vjp
+    from .interpreters.batching import BatchTrace
     from .interpreters.linearize import LinearizeTrace
 
     def fwd(*args):
@@ -269,9 +270,13 @@ def checkpoint(fun, policy=None):
     remat.defvjp(fwd, bwd)
 
     def wrapped(*args):
+        # Rematerialize when reverse mode is recording, directly or through vmaps (custom_vjp
+        # batches the two passes); anywhere else the function itself is cheaper.
         trace = current_trace()
+        while isinstance(trace, BatchTrace):
+            trace = trace.parent
         if isinstance(trace, LinearizeTrace) and any(
-                isinstance(x, Tracer) and x._trace is trace for x in tree_flatten(args)[0]):
+                isinstance(x, Tracer) for x in tree_flatten(args)[0]):
             return remat(*args)
         return fun(*args)
     return wrapped
