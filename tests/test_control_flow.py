@@ -319,3 +319,19 @@ def test_checkpoint_policies_store_what_they_say(mode):
     # dots_saveable keeps the carries and the products' outputs: one array per step more.
     assert abs((dots - nothing) - step_bytes) < 0.15 * step_bytes, peaks
     assert abs(peaks["everything_saveable"] - plain) < 0.1 * step_bytes, peaks
+
+
+@pytest.mark.parametrize("policy", [None, "dots_saveable"])
+def test_checkpointed_while_loop_under_jit_and_vmap(policy):
+    w = np.array([[1.0, 0.2], [0.1, 0.9]])
+
+    def f(a):
+        return cnp.sum(newton_sqrt(a @ w) ** 3)
+    a = np.array([2.0, 9.0])
+    expected = cr.grad(f)(a)
+    ck = cr.checkpoint(f, policy=policy)
+    for g in (cr.grad(ck), cr.jit(cr.grad(ck)), cr.grad(cr.jit(ck))):
+        np.testing.assert_allclose(g(a), expected, rtol=1e-12)
+    for g in (cr.vmap(cr.grad(ck)), cr.jit(cr.vmap(cr.grad(ck)))):
+        np.testing.assert_allclose(g(np.stack([a, 2 * a])),
+                                   np.stack([expected, cr.grad(f)(2 * a)]), rtol=1e-12)
