@@ -19,56 +19,28 @@ import numpy as np
 
 from . import lax
 from .control_flow import _expand_pred, _stage_branch, while_loop, while_p
-from .core import (Primitive, ShapedArray, Tracer, Zero, concrete_value, current_trace, get_aval,
-                   instantiate, is_float_dtype, new_trace, set_current_trace)
-from .interpreters.linearize import LinearizeTrace, backward_pass, linearize_flat
-from .ir import Eqn, Literal, Program, Var, eval_program
-
-
-def _split(seq, *sizes):
-    out, start = [], 0
-    for n in sizes:
-        out.append(list(seq[start:start + n]))
-        start += n
-    out.append(list(seq[start:]))
-    return out
-
-
-def _nonzero(t):
-    return t is not None and type(t) is not Zero
+from .core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
+                   instantiate, is_float_dtype, set_current_trace)
+from .interpreters.linearize import LinearizeTrace
+from .ir import eval_program
+from .jit import Compiled
+from .loop_ad import (batched_eval, broadcast_batch, linearize_step, nonzero, split,
+                      transpose_program)
 
 
 # --- batching -------------------------------------------------------------------------------
-def _batched_eval(program, vals, dims, size):
-    """Evaluate ``program`` on values batched along ``dims`` (0 or None); return the
-    outputs' values on the current trace and their batch dimensions."""
-    from .interpreters.batching import BatchTrace, BatchTracer
-
-    trace = BatchTrace(current_trace(), size)
-    ins = [v if d is None else BatchTracer(trace, v, d) for v, d in zip(vals, dims)]
-    with new_trace(trace):
-        outs = eval_program(program, ins)
-    return ([o.val if isinstance(o, BatchTracer) and o._trace is trace else o for o in outs],
-            [o.bdim if isinstance(o, BatchTracer) and o._trace is trace else None
-             for o in outs])
-
-
-def _broadcast(x, size):
-    return lax.broadcast_to(lax.expand_dims(x, (0,)), (size,) + get_aval(x).shape)
-
-
 def _while_batch(size, vals, dims, cond_fn, body_fn, n_cond, n_body):
     from .jit import trace_to_program
 
-    cc, bc, carry = _split(vals, n_cond, n_body)
-    ccd, bcd, init_dims = _split(dims, n_cond, n_body)
+    cc, bc, carry = split(vals, n_cond, n_body)
+    ccd, bcd, init_dims = split(dims, n_cond, n_body)
     base = [get_aval(c).shape[1:] if d is not None else get_aval(c).shape
             for c, d in zip(carry, init_dims)]
     dtypes = [get_aval(c).dtype for c in carry]
 
     def step(c, card):
-        (p,), (pd,) = _batched_eval(cond_fn.program, [*cc, *c], [*ccd, *card], size)
-        new, nd = _batched_eval(body_fn.program, [*bc, *c], [*bcd, *card], size)
+        (p,), (pd,) = batched_eval(cond_fn.program, [*cc, *c], [*ccd, *card], size)
+        new, nd = batched_eval(body_fn.program, [*bc, *c], [*bcd, *card], size)
         return p, pd, new, nd
 
     # Which carries vary over the batch: those that start batched, those the body makes
@@ -89,7 +61,7 @@ def _while_batch(size, vals, dims, cond_fn, body_fn, n_cond, n_body):
         if new == card:
             break
         card = new
-    carry = [_broadcast(c, size) if d == 0 and i is None else c
+    carry = [broadcast_batch(c, size) if d == 0 and i is None else c
              for c, d, i in zip(carry, card, init_dims)]
 
     def cond(*c):
@@ -98,7 +70,7 @@ def _while_batch(size, vals, dims, cond_fn, body_fn, n_cond, n_body):
 
     def body(*c):
         p, _, new, nd = step(c, card)
-        new = [_broadcast(n, size) if d == 0 and o is None else n
+        new = [broadcast_batch(n, size) if d == 0 and o is None else n
                for n, d, o in zip(new, card, nd)]
         if not pred_batched:
             return new
@@ -119,9 +91,9 @@ def _jvp_while(trace, args, cond_fn, body_fn, n_cond, n_body):
     from .api import jvp
 
     primals, tangents = zip(*[trace.unpack(x) for x in args])
-    cc, bc, carry = _split(primals, n_cond, n_body)
-    _, bt, ct = _split(tangents, n_cond, n_body)
-    nz = [i for i, t in enumerate(bt) if _nonzero(t)]
+    cc, bc, carry = split(primals, n_cond, n_body)
+    _, bt, ct = split(tangents, n_cond, n_body)
+    nz = [i for i, t in enumerate(bt) if nonzero(t)]
     ct = [instantiate(Zero.like(p) if t is None else t) for p, t in zip(carry, ct)]
 
     def body(val):
@@ -210,7 +182,7 @@ while_residuals_p = Primitive("while_residuals", multiple_results=True)
 
 
 def _while_residuals_impl(xp, *args, cond_fn, fwd_fn, n_cond, n_fwd):
-    cc, fc, carry = _split(args, n_cond, n_fwd)
+    cc, fc, carry = split(args, n_cond, n_fwd)
     n, steps = len(carry), []
     while bool(cond_fn(*cc, *carry)[0]):
         outs = fwd_fn(*fc, *carry)
@@ -226,7 +198,7 @@ def _while_residuals_inline(*args, cond_fn, fwd_fn, n_cond, n_fwd):
 
     if any(concrete_value(x) is None for x in args):
         raise _higher_order_error("while_residuals")
-    cc, fc, carry = _split(args, n_cond, n_fwd)
+    cc, fc, carry = split(args, n_cond, n_fwd)
     n, steps = len(carry), []
     while _known(eval_program(cond_fn.program, [*cc, *carry])[0]):
         outs = eval_program(fwd_fn.program, [*fc, *carry])
@@ -327,85 +299,22 @@ while_linear_p.transpose = _while_linear_transpose
 while_linear_transpose_p.transpose = _while_linear_transpose_transpose
 
 
-def _residuals_as_inputs(program, trace):
-    """``program`` with the values of ``trace`` it captured as constants turned into
-    leading inputs; also returns those values."""
-    found: dict = {}
-
-    def convert(a):
-        if type(a) is Literal and isinstance(a.val, Tracer) and a.val._trace is trace:
-            return found.setdefault(id(a.val), (Var(a.aval), a.val))[0]
-        return a
-    eqns = [Eqn(e.prim, [convert(a) for a in e.inputs], e.outputs, e.params)
-            for e in program.eqns]
-    outvars = [convert(a) for a in program.outvars]
-    res_vars = [v for v, _ in found.values()]
-    return Program(res_vars + list(program.invars), eqns, outvars), [t for _, t in
-                                                                     found.values()]
-
-
-def _linearize_body(body_fn, bc, carry, nz, floats):
-    """Stage the body's primal step (returning its residuals too), its linear map and the
-    transposed linear map, once, on abstract values."""
-    from .jit import Compiled, trace_to_program
-
-    n_body = len(bc)
-    staged: dict = {}
-
-    def fwd(*xs):
-        consts, c = list(xs[:n_body]), list(xs[n_body:])
-
-        def f(*diff):
-            full = list(consts)
-            for i, d in zip(nz, diff):
-                full[i] = d
-            return eval_program(body_fn.program, [*full, *diff[len(nz):]])
-        outs, program, _, _ = linearize_flat(f, [consts[i] for i in nz] + c, "while body")
-        program.outvars = [program.outvars[k] for k in floats]
-        program, residuals = _residuals_as_inputs(program, current_trace())
-        staged["linear"], staged["n_res"] = program, len(residuals)
-        return [*outs, *residuals]
-
-    fwd_program, _ = trace_to_program(fwd, [get_aval(x) for x in (*bc, *carry)],
-                                      name="while body (forward)")
-    fwd_program.invars = fwd_program.const_vars + fwd_program.invars
-    fwd_fn = Compiled(fwd_program, np, "while_forward")
-    linear, n_res = staged["linear"], staged["n_res"]
-    lin_fn = Compiled(Program(list(linear.invars), list(linear.eqns), list(linear.outvars)),
-                      np, "while_linear")
-
-    def transposed(*xs):
-        res, cts = xs[:n_res], xs[n_res:]
-        subst = {v: Literal(r) for v, r in zip(linear.invars[:n_res], res)}
-        eqns = [Eqn(e.prim, [subst.get(a, a) if type(a) is Var else a for a in e.inputs],
-                    e.outputs, e.params) for e in linear.eqns]
-        program = Program(linear.invars[n_res:], eqns, linear.outvars)
-        return [instantiate(c) for c in backward_pass(program, list(cts))]
-
-    avals = [v.aval for v in linear.invars[:n_res]] + [a.aval for a in linear.outvars]
-    trans_program, _ = trace_to_program(transposed, avals, name="while body (transposed)")
-    trans_program.invars = trans_program.const_vars + trans_program.invars
-    trans_fn = Compiled(trans_program, np, "while_transposed")
-    return (fwd_fn, list(fwd_program.const_vals), lin_fn, trans_fn,
-            list(trans_program.const_vals))
-
-
 def _linearize_while(trace, args, cond_fn, body_fn, n_cond, n_body):
     primals, tangents = zip(*[trace.unpack(x) for x in args])
-    cc, bc, carry = _split(primals, n_cond, n_body)
-    _, bt, ct = _split(tangents, n_cond, n_body)
-    nz = [i for i, t in enumerate(bt) if _nonzero(t)]
+    cc, bc, carry = split(primals, n_cond, n_body)
+    _, bt, ct = split(tangents, n_cond, n_body)
+    nz = [i for i, t in enumerate(bt) if nonzero(t)]
     floats = [k for k, c in enumerate(carry) if is_float_dtype(get_aval(c).dtype)]
-    if not nz and not any(_nonzero(ct[k]) for k in floats):
+    if not nz and not any(nonzero(ct[k]) for k in floats):
         with set_current_trace(trace.parent):
             return while_p.bind(*primals, cond_fn=cond_fn, body_fn=body_fn, n_cond=n_cond,
                                 n_body=n_body)
     with set_current_trace(trace.parent):
-        fwd_fn, fwd_consts, lin_fn, trans_fn, trans_consts = _linearize_body(
-            body_fn, bc, carry, nz, floats)
-        if fwd_consts or trans_consts:
-            raise TypeError("while_loop: the loop body closes over a traced value that is "
-                            "not one of its operands; this should not happen, please report it")
+        diff = nz + [n_body + k for k in floats]
+        fwd_fn, linear, n_res = linearize_step(
+            body_fn.program, [get_aval(x) for x in (*bc, *carry)], diff, floats, "while_body")
+        lin_fn = Compiled(linear, np, "while_linear")
+        trans_fn = transpose_program(linear, range(n_res), "while_body")
         outs = while_residuals_p.bind(*cc, *bc, *carry, cond_fn=cond_fn, fwd_fn=fwd_fn,
                                       n_cond=n_cond, n_fwd=n_body)
     carry_out, tape = outs[:-1], outs[-1]
@@ -428,7 +337,7 @@ def differentiate(trace, args, cond_fn, body_fn, n_cond, n_body):
 def _batch_fn(fn, n_res, res_batched, size):
     """``fn`` (a compiled program of residuals then tangents) vectorized over its tangents
     (and over its residuals if ``res_batched``), every output batched."""
-    from .jit import Compiled, trace_to_program
+    from .jit import trace_to_program
     from .vmap import vmap
 
     ins = fn.program.invars
@@ -446,7 +355,7 @@ def _linear_batch(size, vals, dims, lin_fn, trans_fn, n_const, masked=False, *, 
     tape, rest = vals[0], vals[1:]
     if masked and dims[0] is not None:
         raise TypeError(_NO_BATCH.format(name=f"{prim.name} under nested vmaps"))
-    rest = [_broadcast(v, size) if d is None else v for v, d in zip(rest, dims[1:])]
+    rest = [broadcast_batch(v, size) if d is None else v for v, d in zip(rest, dims[1:])]
     n_res = len(lin_fn.program.invars) - n_const - len(lin_fn.program.outvars)
     # A batched tape comes from the batch rule of while_residuals: its residuals are all
     # batched and each entry ends with the mask of the examples still running.
@@ -474,9 +383,9 @@ def _residuals_batch(size, vals, dims, cond_fn, fwd_fn, n_cond, n_fwd):
     the others alone)."""
     from .vmap import vmap
 
-    cc, fc, carry = _split(vals, n_cond, n_fwd)
-    ccd, fcd, cd = _split(dims, n_cond, n_fwd)
-    carry = [_broadcast(c, size) if d is None else c for c, d in zip(carry, cd)]
+    cc, fc, carry = split(vals, n_cond, n_fwd)
+    ccd, fcd, cd = split(dims, n_cond, n_fwd)
+    carry = [broadcast_batch(c, size) if d is None else c for c, d in zip(carry, cd)]
     n = len(carry)
 
     def pred(c):
