@@ -1,5 +1,5 @@
-"""Test cases for the higher-order primitives (jit_call, switch, while) and checkpoint's
-barrier."""
+"""Test cases for the higher-order primitives (jit_call, switch, while, custom_call)
+and checkpoint's barrier."""
 
 import numpy as np
 from primitive_cases import Case, uniform
@@ -7,6 +7,7 @@ from primitive_cases import Case, uniform
 import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule._src.control_flow import _stage_branch
+from chainrule._src.custom import custom_call_params
 
 x3, y3 = uniform((3,), 0.5, 1.5), uniform((3,), 0.5, 1.5, seed=1)
 
@@ -23,3 +24,13 @@ CASES = [
     Case("while", (x3,), {"cond_fn": _cond, "body_fn": _body, "n_cond": 0, "n_body": 0}),
     Case("remat_barrier", (x3, y3)),
 ]
+
+
+@cr.custom_jvp
+def _softplus(x):
+    return cnp.log1p(cnp.exp(x))
+
+
+_softplus.defjvp(lambda p, t: (_softplus(p[0]), t[0] / (1 + cnp.exp(-p[0]))))
+_call_leaves, _, _call_params = custom_call_params(_softplus, _softplus.fun, (x3,))
+CASES.append(Case("custom_call", tuple(_call_leaves), _call_params))

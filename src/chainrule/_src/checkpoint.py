@@ -242,9 +242,10 @@ def checkpoint(fun, policy=None):
     if policy is everything_saveable:
         return fun
     from .api import vjp
-    from .custom import custom_vjp
+    from .custom import custom_vjp, staged_call
     from .interpreters.batching import BatchTrace
     from .interpreters.linearize import LinearizeTrace
+    from .interpreters.staging import StagingTrace
 
     def fwd(*args):
         if policy is nothing_saveable:
@@ -273,6 +274,10 @@ def checkpoint(fun, policy=None):
         # Rematerialize when reverse mode is recording, directly or through vmaps (custom_vjp
         # batches the two passes); anywhere else the function itself is cheaper.
         trace = current_trace()
+        if isinstance(trace, StagingTrace) and not trace.records_tangents and any(
+                isinstance(x, Tracer) and x._trace is trace for x in tree_flatten(args)[0]):
+            # Staged by jit: keep the checkpoint for a transform of the compiled program.
+            return staged_call(wrapped, fun, args)
         while isinstance(trace, BatchTrace):
             trace = trace.parent
         if isinstance(trace, LinearizeTrace) and any(
