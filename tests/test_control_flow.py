@@ -8,6 +8,7 @@ import pytest
 import chainrule as cr
 import chainrule.lax as lax
 import chainrule.numpy as cnp
+from chainrule.tree_util import tree_leaves
 
 
 def piecewise(x):
@@ -335,3 +336,106 @@ def test_checkpointed_while_loop_under_jit_and_vmap(policy):
     for g in (cr.vmap(cr.grad(ck)), cr.jit(cr.vmap(cr.grad(ck)))):
         np.testing.assert_allclose(g(np.stack([a, 2 * a])),
                                    np.stack([expected, cr.grad(f)(2 * a)]), rtol=1e-12)
+
+
+_WS = np.random.default_rng(3).standard_normal((3, 3)) * 0.5
+
+
+def _rnn(x, ws):
+    def step(c, w):
+        h = cnp.tanh(c @ _WS + w * c)
+        return h, cnp.sum(h * w)
+    c, ys = lax.scan(step, x, ws)
+    return cnp.sum(c ** 2) + cnp.sum(ys)
+
+
+def test_scan_under_jit_is_one_primitive_whatever_its_length():
+    x = np.random.default_rng(4).standard_normal(3)
+    sizes = []
+    for n in (5, 50):
+        ws = np.random.default_rng(n).standard_normal((n, 3))
+        np.testing.assert_allclose(cr.jit(_rnn)(x, ws), _rnn(x, ws), rtol=1e-13)
+        g = cr.jit(cr.grad(_rnn, argnums=(0, 1)))
+        for a, b in zip(g(x, ws), cr.grad(_rnn, argnums=(0, 1))(x, ws)):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+        sizes.append((len(cr.jit(_rnn).lower(x, ws).program.eqns),
+                      len(g.lower(x, ws).program.eqns)))
+    assert sizes[0] == sizes[1], sizes
+    assert "scan" in cr.jit(cr.grad(_rnn)).lower(x, ws).source
+
+
+def test_scan_derivatives_under_jit_in_every_order():
+    rng = np.random.default_rng(5)
+    x, ws = rng.standard_normal(3), rng.standard_normal((6, 3)) * 0.5
+    cr.check_grads(cr.jit(_rnn), (x, ws), order=2, modes=("fwd", "rev"))
+    cr.check_grads(cr.jit(cr.grad(_rnn)), (x, ws), order=2, modes=("fwd", "rev"))
+    hess = cr.hessian(_rnn)(x, ws)
+    for h in (cr.jit(cr.hessian(_rnn)), cr.jit(cr.jacfwd(cr.jacfwd(_rnn))),
+              cr.jit(cr.jacrev(cr.grad(_rnn))), cr.hessian(cr.jit(_rnn))):
+        np.testing.assert_allclose(h(x, ws), hess, rtol=1e-10, atol=1e-12)
+    tangent = cr.jvp(lambda v: _rnn(v, ws), (x,), (x,))[1]
+    np.testing.assert_allclose(cr.jit(lambda v: cr.jvp(lambda u: _rnn(u, ws), (v,), (v,))[1])(x),
+                               tangent, rtol=1e-12)
+    np.testing.assert_allclose(cr.jit(lambda v: cr.linearize(lambda u: _rnn(u, ws), v)[1](v))(x),
+                               tangent, rtol=1e-12)
+    xs = rng.standard_normal((4, 3))
+    expected = np.stack([cr.grad(_rnn)(v, ws) for v in xs])
+    for g in (cr.vmap(cr.jit(cr.grad(_rnn)), in_axes=(0, None)),
+              cr.jit(cr.vmap(cr.grad(_rnn), in_axes=(0, None)))):
+        np.testing.assert_allclose(g(xs, ws), expected, rtol=1e-12)
+    np.testing.assert_allclose(cr.jit(cr.vmap(_rnn, in_axes=(None, 0)))(x, np.stack([ws, -ws])),
+                               [_rnn(x, ws), _rnn(x, -ws)], rtol=1e-13)
+
+
+def test_scan_primitive_cases_differentiate_under_jit():
+    from cases_control import CASES
+
+    from chainrule._src.core import primitives
+    for case in [c for c in CASES if c.prim == "scan"]:
+        floats = [i for i, a in enumerate(case.args) if np.asarray(a).dtype.kind == "f"]
+
+        def f(*diff, case=case, floats=floats):
+            args = list(case.args)
+            for i, d in zip(floats, diff):
+                args[i] = d
+            return primitives["scan"].bind(*args, **case.params)
+        args = tuple(case.args[i] for i in floats)
+        for jac in (cr.jacrev, cr.jacfwd):
+            for a, b in zip(tree_leaves(cr.jit(jac(f, argnums=tuple(range(len(args)))))(*args)),
+                            tree_leaves(jac(f, argnums=tuple(range(len(args))))(*args))):
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_scan_under_jit_with_reverse_integer_carry_and_pytrees():
+    def f(x):
+        def step(c, inp):
+            k, v = c
+            a, b = inp["a"], inp["b"]
+            return (k + 1, v * a + cnp.sin(v) * b * k), {"v": v, "k": k}
+        (k, v), ys = lax.scan(step, (0, x), {"a": np.linspace(0.2, 0.5, 4),
+                                             "b": np.linspace(-0.3, 0.3, 4)}, reverse=True)
+        return cnp.sum(v) + cnp.sum(ys["v"]) + ys["k"][0]
+    x = np.array([0.4, -0.7, 1.1])
+    np.testing.assert_allclose(cr.jit(f)(x), f(x), rtol=1e-13)
+    np.testing.assert_allclose(cr.jit(cr.grad(f))(x), cr.grad(f)(x), rtol=1e-13)
+    cr.check_grads(cr.jit(cr.grad(f)), (x,), order=2, modes=("fwd", "rev"))
+
+
+def test_loops_under_jit_that_must_unroll():
+    x = np.array([0.3, 0.5])
+    # a carry whose dtype changes after the first step (NumPy promotion): unrolled
+    grow = cr.jit(lambda v: lax.scan(lambda c, u: (c + u, c), 0, v))
+    np.testing.assert_allclose(grow(x)[0], 0.8)
+    # fori_loop: a scan over the indices, unless the body needs a Python int or the int64
+    # index would promote a float32 carry
+    def power(v):
+        return lax.fori_loop(0, 5, lambda i, c: c * v + i, v)
+    assert [e.prim.name for e in cr.jit(power).lower(x).program.eqns] == ["scan"]
+    np.testing.assert_allclose(cr.jit(power)(x), power(x), rtol=1e-13)
+    np.testing.assert_allclose(cr.jit(cr.grad(lambda v: cnp.sum(power(v))))(x),
+                               cr.grad(lambda v: cnp.sum(power(v)))(x), rtol=1e-13)
+    x32 = x.astype(np.float32)
+    assert cr.jit(power)(x32).dtype == np.float32
+    def prefix_sums(v):
+        return lax.fori_loop(0, 2, lambda i, c: c + cnp.sum(v[:i + 1]), 0.0)
+    np.testing.assert_allclose(cr.jit(prefix_sums)(x), 1.1)

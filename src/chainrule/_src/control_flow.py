@@ -9,8 +9,8 @@ branches and selects per example; a batched loop condition keeps iterating, free
 examples that are done.  Under ``jit`` a predicate is abstract: ``cond``/``switch`` become a
 primitive that runs only the chosen compiled branch and ``while_loop`` a primitive that
 loops over the compiled body (its derivative and batch rules for abstract values are in
-``while_ad.py``); ``scan`` and ``fori_loop`` are unrolled into the program.
-"""
+``while_ad.py``), and ``scan`` (and ``fori_loop`` with static bounds) the ``scan``
+primitive, whose body is traced once (``scan_ad.py``)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import numpy as np
 
 from . import lax
 from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
-from .core import Primitive, concrete_value, current_trace, get_aval
+from .core import Primitive, Tracer, concrete_value, current_trace, get_aval
 from .interpreters.batching import BatchTracer
 from .interpreters.staging import StagingTrace
 from .ir import eval_program
@@ -34,6 +34,18 @@ def _known(x, what=None):
         raise TypeError(f"{what} must be a scalar, got an array of shape {np.shape(value)}; "
                         "reduce it first (for example with chainrule.numpy.all or .any)")
     return value
+
+
+def _is_abstract(x):
+    """Whether ``x`` is, under its transforms, a value only known abstractly (staged)."""
+    while isinstance(x, Tracer):
+        if isinstance(x, BatchTracer):
+            x = x.val
+        elif hasattr(x, "primal"):
+            x = x.primal
+        else:
+            return True
+    return False
 
 
 def _staging():
@@ -242,7 +254,8 @@ def _staged_while(cond_fun, body_fun, init_val):
 def fori_loop(lower, upper, body_fun, init_val):
     """``for i in range(lower, upper): val = body_fun(i, val)`` with static bounds.
 
-    Differentiates like ``scan`` (it is unrolled into the program under ``jit``).
+    Differentiates like ``scan``; under ``jit`` it is a ``scan`` over the indices (its body
+    traced once) unless the body needs the index as a Python int, then it is unrolled.
 
     Examples
     --------
@@ -254,14 +267,31 @@ def fori_loop(lower, upper, body_fun, init_val):
     if lo is None or hi is None:
         return while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
                           (lower, init_val))[1]
+    lo, hi = int(lo), int(hi)
+    if hi - lo > 1 and any(_is_abstract(x) for x in tree_flatten(init_val)[0]):
+        # Traced by jit: one ``scan`` primitive over the indices.  The body then sees the
+        # index as a traced int64; a body that needs a Python int (``range(i)``, a slice
+        # bound, an ``if`` on it), or whose carry the int64 index would promote (float32),
+        # is unrolled as before.
+        from .scan_ad import staged_scan
+
+        index = np.arange(lo, hi)
+        staged = staged_scan(lambda c, i: (body_fun(i, c), None), init_val, [index],
+                             tree_flatten(index)[1], hi - lo, False,
+                             unroll_on=(TypeError, IndexError, ValueError))
+        if staged is not None:
+            return staged[0]
     val = init_val
-    for i in range(int(lo), int(hi)):
+    for i in range(lo, hi):
         val = body_fun(i, val)
     return val
 
 
 def scan(f, init, xs=None, length=None, reverse=False):
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; stack the ``y``.
+
+    Under ``jit`` the body is traced once, whatever the number of steps, and every
+    transform of the loop (``grad``, ``jvp``, ``vmap``, to any order) stays a loop.
 
     Examples
     --------
@@ -277,6 +307,13 @@ def scan(f, init, xs=None, length=None, reverse=False):
         raise ValueError(f"scan: inconsistent lengths {sorted(lengths)} (the leading axes of "
                          "xs and the length argument must agree)")
     n = lengths.pop()
+    if any(_is_abstract(x) for x in (*tree_flatten(init)[0], *x_leaves)):
+        # Traced by jit: one ``scan`` primitive with the body staged once, not n copies.
+        from .scan_ad import staged_scan
+
+        staged = staged_scan(f, init, x_leaves, x_tree, n, reverse)
+        if staged is not None:
+            return staged
     carry, ys = init, []
     order = range(n - 1, -1, -1) if reverse else range(n)
     for i in order:
@@ -305,4 +342,4 @@ def map(f, xs):  # noqa: A001 - mirrors jax.lax.map
     return scan(lambda c, x: (c, f(x)), None, xs)[1]
 
 
-from . import while_ad  # noqa: E402,F401 - batching and abstract derivatives of while
+from . import scan_ad, while_ad  # noqa: E402,F401 - rules of the loop primitives

@@ -79,10 +79,11 @@ def linearize_step(program, avals, diff, keep, name):
     """Linearize the loop step ``program`` once, on abstract inputs ``avals``.
 
     ``diff`` lists the positions of the inputs that carry tangents (floating point),
-    ``keep`` the outputs whose tangents are wanted.  Returns ``(fwd_fn, linear, n_res)``:
-    ``fwd_fn`` (compiled) maps the inputs to the outputs followed by ``n_res`` residuals;
+    ``keep`` the outputs whose tangents are wanted.  Returns ``(fwd_fn, linear, sources)``:
+    ``fwd_fn`` (compiled) maps the inputs to the outputs followed by the residuals;
     ``linear`` is a program from the residuals and the tangents of ``diff`` to the tangents
-    of ``keep``.
+    of ``keep``; ``sources[k]`` is the position of the input that residual ``k`` is, or
+    None for a computed one.
     """
     from .jit import trace_to_program
 
@@ -97,35 +98,40 @@ def linearize_step(program, avals, diff, keep, name):
         outs, linear, _, _ = linearize_flat(f, [xs[i] for i in diff], name)
         linear.outvars = [linear.outvars[k] for k in keep]
         linear, residuals = _residuals_as_inputs(linear, current_trace())
-        staged["linear"], staged["n_res"] = linear, len(residuals)
+        staged["linear"] = linear
+        staged["sources"] = [next((i for i, x in enumerate(xs) if x is r), None)
+                             for r in residuals]
         return [*outs, *residuals]
 
     fwd_program, _ = trace_to_program(fwd, avals, name=f"{name} (forward)")
     fwd_fn = _compiled(fwd_program, f"{name}_forward")
-    return fwd_fn, staged["linear"], staged["n_res"]
+    return fwd_fn, staged["linear"], staged["sources"]
+
+
+def transpose_eval(program, nonlinear, vals, cts):
+    """Cotangents of the inputs of ``program`` not in ``nonlinear`` (positions of the
+    inputs it is not linear in, whose values are ``vals``), from the output cotangents
+    ``cts``, computed on the current trace; zeros where none flows."""
+    nonlinear = list(nonlinear)
+    subst = {program.invars[i]: Literal(v) for i, v in zip(nonlinear, vals)}
+    eqns = [Eqn(e.prim, [subst.get(a, a) if type(a) is Var else a for a in e.inputs],
+                e.outputs, e.params) for e in program.eqns]
+    outvars = [subst.get(a, a) if type(a) is Var else a for a in program.outvars]
+    linear_vars = [v for i, v in enumerate(program.invars) if i not in nonlinear]
+    cts_in = backward_pass(Program(linear_vars, eqns, outvars), list(cts))
+    return [instantiate(c) for c in cts_in]
 
 
 def transpose_program(program, nonlinear, name):
-    """Compile the transpose of ``program`` with respect to its inputs not in
-    ``nonlinear`` (positions of inputs it is not linear in, given as values).
-
-    The result maps ``[values of nonlinear inputs..., output cotangents...]`` to the
-    cotangents of the linear inputs, in order, zeros where none flows.
-    """
+    """Compile the transpose of ``program`` (see :func:`transpose_eval`): it maps
+    ``[values of nonlinear inputs..., output cotangents...]`` to the cotangents of the
+    linear inputs, in order."""
     from .jit import trace_to_program
 
     nonlinear = list(nonlinear)
-    linear_vars = [v for i, v in enumerate(program.invars) if i not in nonlinear]
-
-    def transposed(*xs):
-        vals, cts = xs[:len(nonlinear)], xs[len(nonlinear):]
-        subst = {program.invars[i]: Literal(v) for i, v in zip(nonlinear, vals)}
-        eqns = [Eqn(e.prim, [subst.get(a, a) if type(a) is Var else a for a in e.inputs],
-                    e.outputs, e.params) for e in program.eqns]
-        outvars = [subst.get(a, a) if type(a) is Var else a for a in program.outvars]
-        cts_in = backward_pass(Program(linear_vars, eqns, outvars), list(cts))
-        return [instantiate(c) for c in cts_in]
-
+    n = len(nonlinear)
     avals = [program.invars[i].aval for i in nonlinear] + [a.aval for a in program.outvars]
-    trans_program, _ = trace_to_program(transposed, avals, name=f"{name} (transposed)")
+    trans_program, _ = trace_to_program(
+        lambda *xs: transpose_eval(program, nonlinear, xs[:n], xs[n:]), avals,
+        name=f"{name} (transposed)")
     return _compiled(trans_program, f"{name}_transposed")

@@ -311,8 +311,9 @@ def _linearize_while(trace, args, cond_fn, body_fn, n_cond, n_body):
                                 n_body=n_body)
     with set_current_trace(trace.parent):
         diff = nz + [n_body + k for k in floats]
-        fwd_fn, linear, n_res = linearize_step(
+        fwd_fn, linear, sources = linearize_step(
             body_fn.program, [get_aval(x) for x in (*bc, *carry)], diff, floats, "while_body")
+        n_res = len(sources)
         lin_fn = Compiled(linear, np, "while_linear")
         trans_fn = transpose_program(linear, range(n_res), "while_body")
         outs = while_residuals_p.bind(*cc, *bc, *carry, cond_fn=cond_fn, fwd_fn=fwd_fn,
