@@ -249,9 +249,8 @@ def _linearize_scan(trace, args, body, n_consts, n_carry, length, reverse):
     n_res = len(sources)
     t_vars = linear.invars[n_res:]
     tv_c, tv_carry, tv_x = split(t_vars, len(nzc), len(floats))
-    lin_body, lifted = _compile(Program([*res_vars_c, *tv_c, *tv_carry, *res_vars_x, *tv_x],
-                                        list(linear.eqns), list(linear.outvars)), "scan_linear")
-    assert not lifted
+    lin_body, _ = _compile(Program([*res_vars_c, *tv_c, *tv_carry, *res_vars_x, *tv_x],
+                                   list(linear.eqns), list(linear.outvars)), "scan_linear")
     t_in = ([tc[i] for i in nzc]
             + [instantiate(Zero.like(carry[k]) if tcarry[k] is None else tcarry[k])
                for k in floats] + [tx[j] for j in nzx])
