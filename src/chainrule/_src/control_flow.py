@@ -176,9 +176,18 @@ def _while_inline(*args, cond_fn, body_fn, n_cond, n_body):
     # loop runs on the differentiating trace.
     cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
     carry = list(args[n_cond + n_body:])
-    while _known(eval_program(cond_fn.program, [*cond_consts, *carry])[0]):
+    while _condition(eval_program(cond_fn.program, [*cond_consts, *carry])[0]):
         carry = eval_program(body_fn.program, [*body_consts, *carry])
     return carry
+
+
+def _condition(pred):
+    """The concrete truth value of a loop condition computed from concrete values."""
+    known = _known(pred)
+    if known is None:  # cannot happen when every operand is concrete; never loop silently
+        raise TypeError("while_loop: the loop condition is not known although its operands "
+                        "are; this is a bug in chainrule, please report it")
+    return bool(known)
 
 
 while_p.impl = _while_impl

@@ -18,20 +18,18 @@ from __future__ import annotations
 import numpy as np
 
 from . import lax
-from .control_flow import _expand_pred, _stage_branch, while_loop, while_p
+from .control_flow import _condition, _expand_pred, _stage_branch, while_loop, while_p
 from .core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
                    instantiate, is_float_dtype, set_current_trace)
 from .interpreters.linearize import LinearizeTrace
 from .ir import eval_program
-from .jit import Compiled
+from .jit import Compiled, trace_to_program
 from .loop_ad import (batched_eval, broadcast_batch, linearize_step, nonzero, split,
                       transpose_program)
 
 
 # --- batching -------------------------------------------------------------------------------
 def _while_batch(size, vals, dims, cond_fn, body_fn, n_cond, n_body):
-    from .jit import trace_to_program
-
     cc, bc, carry = split(vals, n_cond, n_body)
     ccd, bcd, init_dims = split(dims, n_cond, n_body)
     base = [get_aval(c).shape[1:] if d is not None else get_aval(c).shape
@@ -194,13 +192,11 @@ def _while_residuals_impl(xp, *args, cond_fn, fwd_fn, n_cond, n_fwd):
 def _while_residuals_inline(*args, cond_fn, fwd_fn, n_cond, n_fwd):
     # Differentiated from outside jit: the values are concrete, the loop runs on the
     # differentiating trace and records its residuals as that trace's values.
-    from .control_flow import _known
-
     if any(concrete_value(x) is None for x in args):
         raise _higher_order_error("while_residuals")
     cc, fc, carry = split(args, n_cond, n_fwd)
     n, steps = len(carry), []
-    while _known(eval_program(cond_fn.program, [*cc, *carry])[0]):
+    while _condition(eval_program(cond_fn.program, [*cc, *carry])[0]):
         outs = eval_program(fwd_fn.program, [*fc, *carry])
         carry = outs[:n]
         steps.append(outs[n:])
@@ -338,7 +334,6 @@ def differentiate(trace, args, cond_fn, body_fn, n_cond, n_body):
 def _batch_fn(fn, n_res, res_batched, size):
     """``fn`` (a compiled program of residuals then tangents) vectorized over its tangents
     (and over its residuals if ``res_batched``), every output batched."""
-    from .jit import trace_to_program
     from .vmap import vmap
 
     ins = fn.program.invars
