@@ -10,6 +10,8 @@ value always belongs to the k-th saveable operation.
 
 from __future__ import annotations
 
+import functools
+
 from .core import (Primitive, Trace, Tracer, Zero, current_trace, get_aval, new_trace,
                    set_current_trace)
 from .tree_util import tree_flatten, tree_map, tree_unflatten
@@ -284,7 +286,7 @@ def checkpoint(fun, policy=None):
                 isinstance(x, Tracer) for x in tree_flatten(args)[0]):
             return remat(*args)
         return fun(*args)
-    return wrapped
+    return functools.wraps(fun)(wrapped)
 
 
 remat = checkpoint
