@@ -24,7 +24,7 @@ from .environment import OPENBLAS_OVERRIDES, THREAD_ENV
 
 HERE = Path(__file__).resolve().parent
 WORKLOAD_NAMES = ("physical", "fastpath", "overhead", "elementwise", "mlp", "nbody", "hessian",
-                  "jacobian", "lbfgs", "memory")
+                  "jacobian", "lbfgs", "memory", "checkpoint")
 
 
 def parse_args(argv):

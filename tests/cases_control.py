@@ -1,4 +1,5 @@
-"""Test cases for the higher-order primitives: jit_call, switch and while."""
+"""Test cases for the higher-order primitives (jit_call, switch, while, scan, custom_call)
+and checkpoint's barrier."""
 
 import numpy as np
 from primitive_cases import Case, uniform
@@ -6,6 +7,9 @@ from primitive_cases import Case, uniform
 import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule._src.control_flow import _stage_branch
+from chainrule._src.custom import custom_call_params
+from chainrule._src.scan_ad import scan_call
+from chainrule.tree_util import tree_flatten
 
 x3, y3 = uniform((3,), 0.5, 1.5), uniform((3,), 0.5, 1.5, seed=1)
 
@@ -20,4 +24,29 @@ CASES = [
     Case("switch", (np.array(0), x3, y3), {"branches": tuple(_branches), "n_consts": (0, 0)}),
     Case("switch", (np.array(1), x3, y3), {"branches": tuple(_branches), "n_consts": (0, 0)}),
     Case("while", (x3,), {"cond_fn": _cond, "body_fn": _body, "n_cond": 0, "n_body": 0}),
+    Case("remat_barrier", (x3, y3)),
 ]
+
+
+def _scan_case(f, init, xs, reverse=False, note=""):
+    leaves, tree = tree_flatten(xs)
+    operands, params, _, _ = scan_call(f, init, leaves, tree, len(leaves[0]), reverse)
+    return Case("scan", tuple(operands), params, note=note)
+
+
+_xs = uniform((4, 3), 0.5, 1.5, seed=2)
+CASES += [
+    _scan_case(lambda c, x: (c * x + cnp.sin(c), c ** 2 * x), x3, _xs),
+    _scan_case(lambda c, x: ((c[0] * x[0], c[1] + x[1]), cnp.tanh(c[0] + x[1])),
+               (x3, 0.5), (_xs, _xs[:, 0]), reverse=True, note="pytree-reverse"),
+]
+
+
+@cr.custom_jvp
+def _softplus(x):
+    return cnp.log1p(cnp.exp(x))
+
+
+_softplus.defjvp(lambda p, t: (_softplus(p[0]), t[0] / (1 + cnp.exp(-p[0]))))
+_call_leaves, _, _call_params = custom_call_params(_softplus, _softplus.fun, (x3,))
+CASES.append(Case("custom_call", tuple(_call_leaves), _call_params))

@@ -8,6 +8,7 @@ import pytest
 import chainrule as cr
 import chainrule.lax as lax
 import chainrule.numpy as cnp
+from chainrule.tree_util import tree_leaves
 
 
 def piecewise(x):
@@ -64,9 +65,96 @@ def test_while_loop_under_jit_and_vmap():
     np.testing.assert_allclose(g, 0.5 / np.sqrt(a), rtol=1e-10)
 
 
-def test_while_loop_reverse_mode_inside_jit_is_a_clear_error():
-    with pytest.raises(TypeError, match="while_loop"):
-        cr.jit(cr.grad(lambda a: cnp.sum(newton_sqrt(a))))(np.array([2.0]))
+def _cube_sum(a):
+    return cnp.sum(newton_sqrt(a) ** 3)  # sum(a ** 1.5)
+
+
+def test_while_loop_is_reverse_differentiable_under_jit_in_both_orders():
+    a = np.array([2.0, 9.0, 0.5])
+    exact = 1.5 * np.sqrt(a)
+    eager = cr.grad(_cube_sum)(a)
+    np.testing.assert_allclose(eager, exact, rtol=1e-12)
+    for g in (cr.jit(cr.grad(_cube_sum)), cr.grad(cr.jit(_cube_sum)),
+              cr.jit(cr.grad(cr.jit(_cube_sum)))):
+        np.testing.assert_allclose(g(a), eager, rtol=1e-13)
+    source = cr.jit(cr.grad(_cube_sum)).lower(a).source
+    assert "while_residuals" in source and "while_linear_transpose" in source
+    # Second order through the compiled gradient (its loops then run on the outer trace),
+    # both modes against finite differences.
+    cr.check_grads(cr.jit(cr.grad(_cube_sum)), (a,), order=2, modes=("fwd", "rev"))
+    cr.check_grads(cr.jit(newton_sqrt), (a,), order=2, modes=("fwd", "rev"))
+    np.testing.assert_allclose(cr.grad(lambda v: cnp.sum(cr.jit(cr.grad(_cube_sum))(v)))(a),
+                               0.75 / np.sqrt(a), rtol=1e-10)
+
+
+def test_jacobians_of_while_loop_under_jit():
+    a = np.array([2.0, 9.0, 0.5])
+    jac = np.diag(0.5 / np.sqrt(a))
+    hess = np.diag(0.75 / np.sqrt(a))
+    np.testing.assert_allclose(cr.jit(cr.jacrev(newton_sqrt))(a), jac, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(cr.jit(cr.jacfwd(newton_sqrt))(a), jac, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(cr.jit(lambda v: cr.jvp(newton_sqrt, (v,), (v,))[1])(a),
+                               0.5 * np.sqrt(a), rtol=1e-12)
+    np.testing.assert_allclose(cr.jit(lambda v: cr.linearize(newton_sqrt, v)[1](v))(a),
+                               0.5 * np.sqrt(a), rtol=1e-12)
+    for h in (cr.jit(cr.jacrev(cr.jacfwd(_cube_sum))), cr.jit(cr.jacfwd(cr.jacfwd(_cube_sum))),
+              cr.hessian(cr.jit(_cube_sum)), cr.jacfwd(cr.jit(cr.grad(_cube_sum)))):
+        np.testing.assert_allclose(h(a), hess, rtol=1e-10, atol=1e-14)
+
+
+def test_reverse_over_reverse_of_while_loop_inside_jit_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"jit\(hessian\(f\)\).*outside jit"):
+        cr.jit(cr.hessian(_cube_sum))(np.array([2.0]))
+
+
+def test_vmap_of_while_loop_gradient_under_jit():
+    # The examples need different numbers of iterations: those done first must stay put,
+    # in the primal loop and in the backward loop.
+    a = np.array([[2.0], [9.0], [0.5], [1e-3]])
+    expected = np.stack([cr.grad(_cube_sum)(x) for x in a])
+    for g in (cr.vmap(cr.jit(cr.grad(_cube_sum))), cr.jit(cr.vmap(cr.grad(_cube_sum))),
+              cr.vmap(cr.grad(_cube_sum))):
+        np.testing.assert_allclose(g(a), expected, rtol=1e-12)
+    # Two examples share one argument (not batched): its cotangents are summed.
+    def f(x, y):
+        return cnp.sum(lax.while_loop(lambda v: cnp.sum(v) < 10.0, lambda v: v * x + y, x))
+    xs, y = np.array([[1.5, 1.2], [1.1, 1.3]]), np.array([0.1, 0.2])
+    expected = [cr.grad(f, argnums=(0, 1))(x, y) for x in xs]
+    got = cr.jit(cr.vmap(cr.grad(f, argnums=(0, 1)), in_axes=(0, None)))(xs, y)
+    np.testing.assert_allclose(got[0], np.stack([e[0] for e in expected]), rtol=1e-12)
+    np.testing.assert_allclose(got[1], np.stack([e[1] for e in expected]), rtol=1e-12)
+
+
+def test_while_loop_with_counter_and_traced_trip_count_under_jit():
+    def power(x, n):
+        return lax.fori_loop(0, n, lambda i, v: v * x + i, x)
+    for n in (0, 1, 5):
+        g = cr.jit(cr.grad(power))(1.3, np.int64(n))
+        assert g == pytest.approx(cr.grad(power)(1.3, n), rel=1e-13)
+
+    def several(x, y):
+        def body(c):
+            k, (u, v), w = c
+            return k + 1, (u * cnp.sin(x) + v, v * 0.5 + y), w
+        k, (u, v), w = lax.while_loop(lambda c: c[0] < 4, body, (0, (x, 2.0 * y), cnp.ones(2)))
+        return cnp.sum(u) + cnp.sum(v * v) + cnp.sum(w)
+    x, y = np.array([0.3, 0.7]), np.array([1.1, -0.4])
+    for e, g in zip(cr.grad(several, argnums=(0, 1))(x, y),
+                    cr.jit(cr.grad(several, argnums=(0, 1)))(x, y)):
+        np.testing.assert_allclose(g, e, rtol=1e-13)
+    cr.check_grads(cr.jit(cr.grad(lambda v: several(v, y))), (x,), order=2, modes=("fwd", "rev"))
+
+
+def test_batched_while_loop_under_jit_and_nested_vmap():
+    a = np.array([[2.0, 9.0], [0.5, 3.0]])
+    np.testing.assert_allclose(cr.jit(cr.vmap(newton_sqrt))(a), np.sqrt(a))
+    double = cr.vmap(cr.vmap(lambda x: lax.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x)))
+    np.testing.assert_allclose(double(a), [[16.0, 18.0], [16.0, 12.0]])
+    np.testing.assert_allclose(cr.jit(double)(a), [[16.0, 18.0], [16.0, 12.0]])
+    # A condition that does not vary over the batch keeps unbatched carries unbatched.
+    out = cr.jit(cr.vmap(lambda x, n: lax.fori_loop(0, n, lambda i, v: v + x, 0.0),
+                         in_axes=(0, None)))(np.array([1.0, 2.0]), np.int64(3))
+    np.testing.assert_allclose(out, [3.0, 6.0])
 
 
 def test_fori_loop_and_scan():
@@ -108,8 +196,75 @@ def test_checkpoint_gives_same_derivatives():
     np.testing.assert_allclose(cr.jacrev(ck)(x), cr.jacrev(body)(x))
     np.testing.assert_allclose(cr.hessian(lambda v: cnp.sum(ck(v)))(x),
                                cr.hessian(lambda v: cnp.sum(body(v)))(x), atol=1e-12)
-    with pytest.raises(ValueError, match="policy"):
-        cr.checkpoint(body, policy="dots_saveable")
+    with pytest.raises(ValueError, match="unknown policy 'bogus'.*dots_saveable"):
+        cr.checkpoint(body, policy="bogus")
+    with pytest.raises(TypeError, match="policy must be a name or a callable"):
+        cr.checkpoint(body, policy=3)
+
+
+_W = np.random.default_rng(0).standard_normal((3, 3)) * 0.5
+
+
+def _dense_body(x):
+    h = cnp.tanh(x @ _W)
+    return cnp.sin(cnp.einsum("ij,kj->ik", h, _W)) * x
+
+
+def _sin_only(prim, *avals, **params):
+    return prim.name == "sin"
+
+
+POLICIES = [None, "nothing_saveable", "dots_saveable", "save_dots", "everything_saveable",
+            cr.checkpoint_policies.dots_saveable, _sin_only]
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: getattr(p, "__name__", str(p)))
+def test_checkpoint_policies_give_the_same_derivatives(policy):
+    x = np.random.default_rng(1).standard_normal((2, 3))
+    ck = cr.checkpoint(_dense_body, policy=policy)
+
+    def f(v):
+        return cnp.sum(ck(v) ** 2)
+
+    def ref(v):
+        return cnp.sum(_dense_body(v) ** 2)
+    g = cr.grad(ref)(x)
+    cr.check_grads(f, (x,), order=2, modes=("fwd", "rev"))
+    np.testing.assert_allclose(cr.grad(f)(x), g, rtol=1e-13)
+    np.testing.assert_allclose(cr.jit(cr.grad(f))(x), g, rtol=1e-13)
+    np.testing.assert_allclose(cr.grad(cr.jit(f))(x), g, rtol=1e-13)
+    np.testing.assert_allclose(cr.vmap(cr.grad(f))(np.stack([x, 2 * x])),
+                               np.stack([g, cr.grad(ref)(2 * x)]), rtol=1e-13)
+    np.testing.assert_allclose(cr.hessian(f)(x), cr.hessian(ref)(x), atol=1e-12)
+    xs = np.stack([x, 2 * x])
+    g_mapped = cr.grad(lambda v: cnp.sum(cr.vmap(_dense_body)(v) ** 2))(xs)
+    for mapped in (cr.grad(lambda v: cnp.sum(cr.vmap(ck)(v) ** 2)),  # vmap inside grad
+                   cr.jit(cr.grad(lambda v: cnp.sum(cr.vmap(ck)(v) ** 2)))):
+        np.testing.assert_allclose(mapped(xs), g_mapped, rtol=1e-13)
+    cr.check_grads(lambda v: cnp.sum(cr.vmap(ck)(v) ** 2), (xs,), order=2, modes=("fwd", "rev"))
+    np.testing.assert_allclose(cr.jvp(cr.grad(f), (x,), (x,))[1],
+                               cr.jvp(cr.grad(ref), (x,), (x,))[1], rtol=1e-12)
+
+
+def test_checkpoint_policy_is_asked_about_each_primitive():
+    seen = []
+
+    def policy(prim, *avals, **params):
+        seen.append((prim.name, tuple(a.shape for a in avals)))
+        return False
+    cr.grad(lambda x: cnp.sum(cr.checkpoint(_dense_body, policy=policy)(x)))(np.ones((2, 3)))
+    assert ("matmul", ((2, 3), (3, 3))) in seen and ("sin", ((2, 3),)) in seen
+
+
+def test_checkpoint_that_recomputes_differently_is_a_clear_error():
+    calls = []
+
+    def moody(x):
+        calls.append(1)
+        return cnp.sin(x) if len(calls) == 1 else cnp.sin(cnp.sin(x))
+    f = cr.checkpoint(moody, policy=_sin_only)
+    with pytest.raises(RuntimeError, match="different operations when it was recomputed"):
+        cr.grad(lambda x: cnp.sum(f(x)))(np.ones(2))
 
 
 def _peak_bytes(fn, *args):
@@ -121,22 +276,166 @@ def _peak_bytes(fn, *args):
     return peak
 
 
-def test_checkpointed_scan_body_stores_only_the_carries():
-    n, steps = 20_000, 30
+def _scan_grad_peaks(m=2500, k=8, steps=30, mode="eager"):
+    """Peak bytes of the gradient of a ``steps``-step scan over (m, k) carries whose body
+    is one matrix product followed by 15 elementwise operations, plain and checkpointed
+    under each policy; ``mode`` "jit" compiles the gradient, "vmap" maps the scan over four
+    quarters of the carry inside the gradient."""
+    w = np.random.default_rng(0).standard_normal((k, k)) / np.sqrt(k)
 
     def body(c, _):
-        for _ in range(6):  # intermediates that a plain linearization keeps
-            c = cnp.sin(c) * 1.0001 + 0.01
-        return c, None
+        h = c @ w
+        for _ in range(5):
+            h = cnp.sin(h) * 1.0001 + 0.01
+        return h, None
 
     def run(step):
-        return lambda x: cnp.sum(lax.scan(step, x, None, length=steps)[0])
-    x = np.linspace(0, 1, n)
-    plain = _peak_bytes(cr.grad(run(body)), x)
-    remat = _peak_bytes(cr.grad(run(cr.checkpoint(body))), x)
-    carry_bytes = n * 8 * steps
-    # The checkpointed body keeps the carries (plus a few working buffers), not the 6*2
-    # intermediates per step that the plain version stores.
-    assert remat < plain / 3, (plain, remat)
-    assert remat < 3 * carry_bytes, (remat, carry_bytes)
-    np.testing.assert_allclose(cr.grad(run(cr.checkpoint(body)))(x), cr.grad(run(body))(x))
+        def loop(x):
+            return lax.scan(step, x, None, length=steps)[0]
+        if mode == "vmap":
+            g = cr.grad(lambda x: cnp.sum(cr.vmap(loop)(x)))
+        else:
+            g = cr.grad(lambda x: cnp.sum(loop(x)))
+        return cr.jit(g) if mode == "jit" else g
+    x = np.random.default_rng(1).standard_normal((m, k))
+    if mode == "vmap":
+        x = x.reshape(4, m // 4, k)
+    plain = run(body)
+    expected = plain(x)  # also compiles, under jit: only the call itself is measured
+    peaks = {"plain": _peak_bytes(plain, x)}
+    for policy in ("nothing_saveable", "dots_saveable", "everything_saveable"):
+        fn = run(cr.checkpoint(body, policy=policy))
+        np.testing.assert_allclose(fn(x), expected, rtol=1e-12)
+        peaks[policy] = _peak_bytes(fn, x)
+    return peaks, m * k * 8 * steps
+
+
+@pytest.mark.parametrize("mode", ["eager", "jit", "vmap"])
+def test_checkpoint_policies_store_what_they_say(mode):
+    peaks, step_bytes = _scan_grad_peaks(mode=mode)  # step_bytes: one array per step
+    plain, nothing, dots = peaks["plain"], peaks["nothing_saveable"], peaks["dots_saveable"]
+    # nothing_saveable keeps the carries (one array per step) plus a few working buffers;
+    # the plain gradient keeps several intermediates per step.
+    assert nothing < 1.5 * step_bytes < plain / 2.5, peaks
+    # dots_saveable keeps the carries and the products' outputs: one array per step more.
+    assert abs((dots - nothing) - step_bytes) < 0.15 * step_bytes, peaks
+    assert abs(peaks["everything_saveable"] - plain) < 0.1 * step_bytes, peaks
+
+
+@pytest.mark.parametrize("policy", [None, "dots_saveable"])
+def test_checkpointed_while_loop_under_jit_and_vmap(policy):
+    w = np.array([[1.0, 0.2], [0.1, 0.9]])
+
+    def f(a):
+        return cnp.sum(newton_sqrt(a @ w) ** 3)
+    a = np.array([2.0, 9.0])
+    expected = cr.grad(f)(a)
+    ck = cr.checkpoint(f, policy=policy)
+    for g in (cr.grad(ck), cr.jit(cr.grad(ck)), cr.grad(cr.jit(ck))):
+        np.testing.assert_allclose(g(a), expected, rtol=1e-12)
+    for g in (cr.vmap(cr.grad(ck)), cr.jit(cr.vmap(cr.grad(ck)))):
+        np.testing.assert_allclose(g(np.stack([a, 2 * a])),
+                                   np.stack([expected, cr.grad(f)(2 * a)]), rtol=1e-12)
+
+
+_WS = np.random.default_rng(3).standard_normal((3, 3)) * 0.5
+
+
+def _rnn(x, ws):
+    def step(c, w):
+        h = cnp.tanh(c @ _WS + w * c)
+        return h, cnp.sum(h * w)
+    c, ys = lax.scan(step, x, ws)
+    return cnp.sum(c ** 2) + cnp.sum(ys)
+
+
+def test_scan_under_jit_is_one_primitive_whatever_its_length():
+    x = np.random.default_rng(4).standard_normal(3)
+    sizes = []
+    for n in (5, 50):
+        ws = np.random.default_rng(n).standard_normal((n, 3))
+        np.testing.assert_allclose(cr.jit(_rnn)(x, ws), _rnn(x, ws), rtol=1e-13)
+        g = cr.jit(cr.grad(_rnn, argnums=(0, 1)))
+        for a, b in zip(g(x, ws), cr.grad(_rnn, argnums=(0, 1))(x, ws)):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+        sizes.append((len(cr.jit(_rnn).lower(x, ws).program.eqns),
+                      len(g.lower(x, ws).program.eqns)))
+    assert sizes[0] == sizes[1], sizes
+    assert "scan" in cr.jit(cr.grad(_rnn)).lower(x, ws).source
+
+
+def test_scan_derivatives_under_jit_in_every_order():
+    rng = np.random.default_rng(5)
+    x, ws = rng.standard_normal(3), rng.standard_normal((6, 3)) * 0.5
+    cr.check_grads(cr.jit(_rnn), (x, ws), order=2, modes=("fwd", "rev"))
+    cr.check_grads(cr.jit(cr.grad(_rnn)), (x, ws), order=2, modes=("fwd", "rev"))
+    hess = cr.hessian(_rnn)(x, ws)
+    for h in (cr.jit(cr.hessian(_rnn)), cr.jit(cr.jacfwd(cr.jacfwd(_rnn))),
+              cr.jit(cr.jacrev(cr.grad(_rnn))), cr.hessian(cr.jit(_rnn))):
+        np.testing.assert_allclose(h(x, ws), hess, rtol=1e-10, atol=1e-12)
+    tangent = cr.jvp(lambda v: _rnn(v, ws), (x,), (x,))[1]
+    np.testing.assert_allclose(cr.jit(lambda v: cr.jvp(lambda u: _rnn(u, ws), (v,), (v,))[1])(x),
+                               tangent, rtol=1e-12)
+    np.testing.assert_allclose(cr.jit(lambda v: cr.linearize(lambda u: _rnn(u, ws), v)[1](v))(x),
+                               tangent, rtol=1e-12)
+    xs = rng.standard_normal((4, 3))
+    expected = np.stack([cr.grad(_rnn)(v, ws) for v in xs])
+    for g in (cr.vmap(cr.jit(cr.grad(_rnn)), in_axes=(0, None)),
+              cr.jit(cr.vmap(cr.grad(_rnn), in_axes=(0, None)))):
+        np.testing.assert_allclose(g(xs, ws), expected, rtol=1e-12)
+    np.testing.assert_allclose(cr.jit(cr.vmap(_rnn, in_axes=(None, 0)))(x, np.stack([ws, -ws])),
+                               [_rnn(x, ws), _rnn(x, -ws)], rtol=1e-13)
+
+
+def test_scan_primitive_cases_differentiate_under_jit():
+    from cases_control import CASES
+
+    from chainrule._src.core import primitives
+    for case in [c for c in CASES if c.prim == "scan"]:
+        floats = [i for i, a in enumerate(case.args) if np.asarray(a).dtype.kind == "f"]
+
+        def f(*diff, case=case, floats=floats):
+            args = list(case.args)
+            for i, d in zip(floats, diff):
+                args[i] = d
+            return primitives["scan"].bind(*args, **case.params)
+        args = tuple(case.args[i] for i in floats)
+        for jac in (cr.jacrev, cr.jacfwd):
+            for a, b in zip(tree_leaves(cr.jit(jac(f, argnums=tuple(range(len(args)))))(*args)),
+                            tree_leaves(jac(f, argnums=tuple(range(len(args))))(*args))):
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_scan_under_jit_with_reverse_integer_carry_and_pytrees():
+    def f(x):
+        def step(c, inp):
+            k, v = c
+            a, b = inp["a"], inp["b"]
+            return (k + 1, v * a + cnp.sin(v) * b * k), {"v": v, "k": k}
+        (k, v), ys = lax.scan(step, (0, x), {"a": np.linspace(0.2, 0.5, 4),
+                                             "b": np.linspace(-0.3, 0.3, 4)}, reverse=True)
+        return cnp.sum(v) + cnp.sum(ys["v"]) + ys["k"][0]
+    x = np.array([0.4, -0.7, 1.1])
+    np.testing.assert_allclose(cr.jit(f)(x), f(x), rtol=1e-13)
+    np.testing.assert_allclose(cr.jit(cr.grad(f))(x), cr.grad(f)(x), rtol=1e-13)
+    cr.check_grads(cr.jit(cr.grad(f)), (x,), order=2, modes=("fwd", "rev"))
+
+
+def test_loops_under_jit_that_must_unroll():
+    x = np.array([0.3, 0.5])
+    # a carry whose dtype changes after the first step (NumPy promotion): unrolled
+    grow = cr.jit(lambda v: lax.scan(lambda c, u: (c + u, c), 0, v))
+    np.testing.assert_allclose(grow(x)[0], 0.8)
+    # fori_loop: a scan over the indices, unless the body needs a Python int or the int64
+    # index would promote a float32 carry
+    def power(v):
+        return lax.fori_loop(0, 5, lambda i, c: c * v + i, v)
+    assert [e.prim.name for e in cr.jit(power).lower(x).program.eqns] == ["scan"]
+    np.testing.assert_allclose(cr.jit(power)(x), power(x), rtol=1e-13)
+    np.testing.assert_allclose(cr.jit(cr.grad(lambda v: cnp.sum(power(v))))(x),
+                               cr.grad(lambda v: cnp.sum(power(v)))(x), rtol=1e-13)
+    x32 = x.astype(np.float32)
+    assert cr.jit(power)(x32).dtype == np.float32
+    def prefix_sums(v):
+        return lax.fori_loop(0, 2, lambda i, c: c + cnp.sum(v[:i + 1]), 0.0)
+    np.testing.assert_allclose(cr.jit(prefix_sums)(x), 1.1)

@@ -132,3 +132,39 @@ def test_custom_rules_survive_vmap():
                  lambda res, g: (cnp.clip(g * res[1], -1, 1), g * res[0]))
     w = cr.grad(lambda a: cnp.sum(cr.vmap(scale, in_axes=(None, 0))(a, xs)))(0.3)
     assert np.isclose(w, np.clip(xs, -1, 1).sum())
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+def test_custom_rules_survive_jit():
+    xs = np.array([1000.0, 0.5, -3.0])
+    sigmoid = 1 / (1 + np.exp(-xs))
+
+    def clipped(v):
+        return cnp.sum(5 * clip_gradient(v))
+
+    def softplus_sum(v):
+        return cnp.sum(log1pexp(v))
+    for g in (cr.grad(cr.jit(clipped)), cr.jit(cr.grad(clipped)),
+              cr.vmap(cr.grad(cr.jit(lambda x: 5 * clip_gradient(x))))):
+        np.testing.assert_allclose(g(xs), [1.0, 1.0, 1.0])
+    for g in (cr.grad(cr.jit(softplus_sum)), cr.jit(cr.grad(softplus_sum)),
+              cr.jit(cr.vmap(cr.grad(log1pexp)))):
+        np.testing.assert_allclose(g(xs), sigmoid)
+    np.testing.assert_allclose(cr.jvp(cr.jit(softplus_sum), (xs,), (np.ones(3),))[1],
+                               sigmoid.sum())
+    assert "custom_call" in cr.jit(clipped).lower(xs).source
+
+
+def test_custom_vjp_inside_a_loop_under_jit():
+    import chainrule.lax as lax
+
+    def f(x):
+        body = lambda v: 5 * clip_gradient(v) * 0.5 + x  # noqa: E731
+        return cnp.sum(lax.while_loop(lambda v: cnp.sum(v) < 20.0, body, x))
+    x = np.array([1.0, 2.0])
+    expected = cr.grad(f)(x)  # the rule clips the cotangent at each of the iterations
+    naive = cr.grad(lambda v: cnp.sum(lax.while_loop(lambda u: cnp.sum(u) < 20.0,
+                                                     lambda u: 2.5 * u + v, v)))(x)
+    assert not np.allclose(expected, naive)
+    for g in (cr.jit(cr.grad(f)), cr.grad(cr.jit(f))):
+        np.testing.assert_allclose(g(x), expected, rtol=1e-13)

@@ -1,5 +1,5 @@
 """Structured control flow: ``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``,
-``map`` and ``checkpoint``.
+``map`` (``checkpoint`` lives in ``checkpoint.py``).
 
 chainrule evaluates primal values eagerly under ``grad``/``jvp``, so whenever a predicate
 is known the chosen branch simply runs, and loops run as Python loops: every transform sees
@@ -8,14 +8,16 @@ residuals are recorded as it runs).  Under ``vmap`` a batched predicate evaluate
 branches and selects per example; a batched loop condition keeps iterating, freezing the
 examples that are done.  Under ``jit`` a predicate is abstract: ``cond``/``switch`` become a
 primitive that runs only the chosen compiled branch and ``while_loop`` a primitive that
-loops over the compiled body; ``scan`` and ``fori_loop`` are unrolled into the program.
-"""
+loops over the compiled body (its derivative and batch rules for abstract values are in
+``while_ad.py``), and ``scan`` (and ``fori_loop`` with static bounds) the ``scan``
+primitive, whose body is traced once (``scan_ad.py``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from . import lax
+from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
 from .core import Primitive, Tracer, concrete_value, current_trace, get_aval
 from .interpreters.batching import BatchTracer
 from .interpreters.staging import StagingTrace
@@ -32,6 +34,18 @@ def _known(x, what=None):
         raise TypeError(f"{what} must be a scalar, got an array of shape {np.shape(value)}; "
                         "reduce it first (for example with chainrule.numpy.all or .any)")
     return value
+
+
+def _is_abstract(x):
+    """Whether ``x`` is, under its transforms, a value only known abstractly (staged)."""
+    while isinstance(x, Tracer):
+        if isinstance(x, BatchTracer):
+            x = x.val
+        elif hasattr(x, "primal"):
+            x = x.primal
+        else:
+            return True
+    return False
 
 
 def _staging():
@@ -153,18 +167,27 @@ def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
 
 
 def _while_inline(*args, cond_fn, body_fn, n_cond, n_body):
-    # Differentiating a compiled loop from outside: its condition is known now.
+    if any(concrete_value(x) is None for x in args):
+        # Abstract values (traced by jit): the number of iterations is not known yet.
+        from .while_ad import differentiate
+
+        return differentiate(current_trace(), args, cond_fn, body_fn, n_cond, n_body)
+    # Differentiating a compiled loop from outside: its condition is known now, and the
+    # loop runs on the differentiating trace.
     cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
     carry = list(args[n_cond + n_body:])
-    while True:
-        pred = _known(eval_program(cond_fn.program, [*cond_consts, *carry])[0])
-        if pred is None:
-            raise TypeError("reverse- or forward-mode differentiation of a while_loop inside "
-                            "jit is not supported; differentiate outside jit, or use "
-                            "fori_loop/scan with static bounds")
-        if not pred:
-            return carry
+    while _condition(eval_program(cond_fn.program, [*cond_consts, *carry])[0]):
         carry = eval_program(body_fn.program, [*body_consts, *carry])
+    return carry
+
+
+def _condition(pred):
+    """The concrete truth value of a loop condition computed from concrete values."""
+    known = _known(pred)
+    if known is None:  # cannot happen when every operand is concrete; never loop silently
+        raise TypeError("while_loop: the loop condition is not known although its operands "
+                        "are; this is a bug in chainrule, please report it")
+    return bool(known)
 
 
 while_p.impl = _while_impl
@@ -176,15 +199,16 @@ while_p.inline = _while_inline
 def while_loop(cond_fun, body_fun, init_val):
     """Repeat ``val = body_fun(val)`` while ``cond_fun(val)``; differentiable in both modes.
 
-    Unlike JAX, reverse mode works: each iteration's residuals are kept as the loop runs.
+    Unlike JAX, reverse mode works, also under ``jit``: each iteration's residuals are kept
+    as the loop runs, and the backward pass replays them in reverse.
 
     Examples
     --------
     >>> import chainrule as cr, chainrule.lax as lax
     >>> def grow(x):  # double x until it exceeds 10
     ...     return lax.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x)
-    >>> grow(3.0), float(cr.grad(grow)(3.0))
-    (12.0, 4.0)
+    >>> grow(3.0), float(cr.grad(grow)(3.0)), float(cr.jit(cr.grad(grow))(3.0))
+    (12.0, 4.0, 4.0)
     """
     val = init_val
     if _staging():
@@ -197,19 +221,25 @@ def while_loop(cond_fun, body_fun, init_val):
                 return val
             val = body_fun(val)
             continue
-        if isinstance(pred, BatchTracer):
+        if _batched_value(pred) is not None:
             return _batched_while(cond_fun, body_fun, val)
-        raise TypeError("while_loop: the loop condition is not known here (it depends on a "
-                        "value traced inside jit under a transform); differentiate outside jit "
-                        "or use fori_loop/scan with static bounds")
+        # The condition is only known abstractly (traced by jit, perhaps under vmap or a
+        # derivative): a ``while`` primitive, whose rules handle those transforms.
+        return _staged_while(cond_fun, body_fun, val)
+
+
+def _batched_value(pred):
+    """The concrete values of a condition batched by (possibly nested) vmaps, or None."""
+    while isinstance(pred, BatchTracer):
+        pred = pred.val
+    return concrete_value(pred)
 
 
 def _batched_while(cond_fun, body_fun, val):
     """Keep iterating while any example's condition holds; finished examples stay put."""
     while True:
         pred = cond_fun(val)
-        if not np.any(concrete_value(pred.val) if isinstance(pred, BatchTracer) else
-                      concrete_value(pred)):
+        if not np.any(_batched_value(pred)):
             return val
         new = body_fun(val)
         val = tree_map(lambda a, b: lax.select(_expand_pred(pred, a), a, b), new, val)
@@ -233,7 +263,8 @@ def _staged_while(cond_fun, body_fun, init_val):
 def fori_loop(lower, upper, body_fun, init_val):
     """``for i in range(lower, upper): val = body_fun(i, val)`` with static bounds.
 
-    Differentiates like ``scan`` (it is unrolled into the program under ``jit``).
+    Differentiates like ``scan``; under ``jit`` it is a ``scan`` over the indices (its body
+    traced once) unless the body needs the index as a Python int, then it is unrolled.
 
     Examples
     --------
@@ -245,14 +276,31 @@ def fori_loop(lower, upper, body_fun, init_val):
     if lo is None or hi is None:
         return while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
                           (lower, init_val))[1]
+    lo, hi = int(lo), int(hi)
+    if hi - lo > 1 and any(_is_abstract(x) for x in tree_flatten(init_val)[0]):
+        # Traced by jit: one ``scan`` primitive over the indices.  The body then sees the
+        # index as a traced int64; a body that needs a Python int (``range(i)``, a slice
+        # bound, an ``if`` on it), or whose carry the int64 index would promote (float32),
+        # is unrolled as before.
+        from .scan_ad import staged_scan
+
+        index = np.arange(lo, hi)
+        staged = staged_scan(lambda c, i: (body_fun(i, c), None), init_val, [index],
+                             tree_flatten(index)[1], hi - lo, False,
+                             unroll_on=(TypeError, IndexError, ValueError))
+        if staged is not None:
+            return staged[0]
     val = init_val
-    for i in range(int(lo), int(hi)):
+    for i in range(lo, hi):
         val = body_fun(i, val)
     return val
 
 
 def scan(f, init, xs=None, length=None, reverse=False):
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; stack the ``y``.
+
+    Under ``jit`` the body is traced once, whatever the number of steps, and every
+    transform of the loop (``grad``, ``jvp``, ``vmap``, to any order) stays a loop.
 
     Examples
     --------
@@ -268,6 +316,13 @@ def scan(f, init, xs=None, length=None, reverse=False):
         raise ValueError(f"scan: inconsistent lengths {sorted(lengths)} (the leading axes of "
                          "xs and the length argument must agree)")
     n = lengths.pop()
+    if any(_is_abstract(x) for x in (*tree_flatten(init)[0], *x_leaves)):
+        # Traced by jit: one ``scan`` primitive with the body staged once, not n copies.
+        from .scan_ad import staged_scan
+
+        staged = staged_scan(f, init, x_leaves, x_tree, n, reverse)
+        if staged is not None:
+            return staged
     carry, ys = init, []
     order = range(n - 1, -1, -1) if reverse else range(n)
     for i in order:
@@ -296,39 +351,4 @@ def map(f, xs):  # noqa: A001 - mirrors jax.lax.map
     return scan(lambda c, x: (c, f(x)), None, xs)[1]
 
 
-# --- checkpoint -----------------------------------------------------------------------------
-def checkpoint(fun, policy=None):
-    """Rematerialization: in reverse mode, keep only ``fun``'s inputs and recompute its
-    intermediates during the backward pass (less memory, one more forward evaluation).
-
-    ``policy`` may be None or ``"nothing_saveable"`` (the only policy implemented: nothing
-    from inside ``fun`` is stored).
-
-    Examples
-    --------
-    >>> import chainrule as cr, chainrule.numpy as cnp
-    >>> f = cr.checkpoint(lambda x: cnp.sin(cnp.sin(x)))
-    >>> round(float(cr.grad(f)(1.0)), 6)
-    0.360039
-    """
-    if policy not in (None, "nothing_saveable"):
-        raise ValueError(f"checkpoint: unknown policy {policy!r}; only 'nothing_saveable' "
-                         "(the default) is available")
-    from .api import vjp
-    from .custom import custom_vjp
-    from .interpreters.linearize import LinearizeTrace
-
-    remat = custom_vjp(fun)
-    remat.defvjp(lambda *args: (fun(*args), args),
-                 lambda args, g: vjp(fun, *args)[1](g))
-
-    def wrapped(*args):
-        if isinstance(current_trace(), LinearizeTrace) and any(
-                isinstance(x, Tracer) and x._trace is current_trace()
-                for x in tree_flatten(args)[0]):
-            return remat(*args)
-        return fun(*args)
-    return wrapped
-
-
-remat = checkpoint
+from . import scan_ad, while_ad  # noqa: E402,F401 - rules of the loop primitives

@@ -10,6 +10,7 @@ from .core import EVAL, Primitive, Tracer, Zero, current_trace, get_aval, set_cu
 from .interpreters.batching import BatchTrace, BatchTracer
 from .interpreters.jvp import DifferentiationTrace, JVPTrace
 from .interpreters.linearize import LinearizeTrace, is_undefined
+from .interpreters.staging import StagingTrace
 from .lax.elementwise import stop_gradient_p
 from .lax.reductions import reduce_sum
 from .tree_util import tree_flatten, tree_map, tree_unflatten
@@ -94,7 +95,9 @@ class _CustomFunction:
             return self._differentiate(trace, nondiff, leaves, in_tree)
         if isinstance(trace, BatchTrace) and not _owns_any(trace, tree_flatten(nondiff)[0]):
             return self._batch(trace, nondiff, leaves, in_tree)
-        return self.fun(*args)  # staging records the function itself
+        if isinstance(trace, StagingTrace) and not trace.records_tangents:
+            return staged_call(self, self.fun, args)
+        return self.fun(*args)
 
     def _full_args(self, nondiff, diff_leaves, in_tree):
         return _merge_nondiff(nondiff, tree_unflatten(in_tree, list(diff_leaves)),
@@ -192,6 +195,10 @@ class custom_jvp(_CustomFunction):
         return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, t_leaves)])
 
 
+def _is_array(x):
+    return isinstance(x, (Tracer, np.ndarray, np.generic, float, int, complex))
+
+
 class _Opaque:
     """Holds residuals or callables in a primitive's params (hashed by identity)."""
 
@@ -202,15 +209,18 @@ class _Opaque:
 custom_lin_p = Primitive("custom_vjp_linear")
 
 
-def _custom_lin_impl(xp, *tangents, bwd, out_avals, in_tree, out_tree, name):
+def _custom_lin_impl(xp, *args, bwd, out_avals, in_tree, out_tree, name, n_res=0):
     raise TypeError(f"forward-mode differentiation of the custom_vjp function {name!r} is not "
                     "possible (only its reverse-mode rule is known). Use reverse mode "
                     "(grad, vjp, jacrev) or define the function with custom_jvp.")
 
 
-def _custom_lin_transpose(cts, *args, bwd, out_avals, in_tree, out_tree, name):
+def _custom_lin_transpose(cts, *args, bwd, out_avals, in_tree, out_tree, name, n_res=0):
+    # The residuals are operands (not captured by ``bwd``), so a program that records this
+    # primitive, such as a staged loop body, sees them as its values.
+    res, args = args[:n_res], args[n_res:]
     cts = [np.zeros(c.aval.shape, c.aval.dtype) if type(c) is Zero else c for c in cts]
-    res_ct = bwd.value(tree_unflatten(out_tree, cts))
+    res_ct = bwd.value(res, tree_unflatten(out_tree, cts))
     if not isinstance(res_ct, (tuple, list)):
         raise TypeError(f"custom_vjp bwd rule of {name!r} must return a tuple with one "
                         f"cotangent per differentiable argument, got {type(res_ct).__name__}")
@@ -218,7 +228,7 @@ def _custom_lin_transpose(cts, *args, bwd, out_avals, in_tree, out_tree, name):
     if tree != in_tree:
         raise TypeError(f"custom_vjp bwd rule of {name!r} returned cotangents with structure "
                         f"{tree}; the arguments have structure {in_tree}")
-    out = []
+    out = [None] * n_res
     for a, c in zip(args, flat):
         shape = a.aval.shape if is_undefined(a) else get_aval(a).shape
         if c is not None and get_aval(c).shape != shape:
@@ -294,11 +304,72 @@ class custom_vjp(_CustomFunction):
         out_leaves, out_tree = tree_flatten(out)
         tangents = [np.zeros(get_aval(p).shape, get_aval(p).dtype) if t is None or type(t) is Zero
                     else t for p, t in zip(primals, tangents)]
+        res_leaves, res_tree = tree_flatten(res)
+        arrays = [_is_array(r) for r in res_leaves]
+        res_arrays = [r for r, a in zip(res_leaves, arrays) if a]
+
+        def bwd(res_vals, ct):
+            it = iter(res_vals)
+            full = [next(it) if a else r for r, a in zip(res_leaves, arrays)]
+            return self.bwd(*nondiff, tree_unflatten(res_tree, full), ct)
         with set_current_trace(trace.tangent_trace):
             touts = custom_lin_p.bind(
-                *tangents, bwd=_Opaque(lambda ct: self.bwd(*nondiff, res, ct)),
+                *res_arrays, *tangents, bwd=_Opaque(bwd),
                 out_avals=tuple(get_aval(p) for p in out_leaves), in_tree=in_tree,
-                out_tree=out_tree, name=self.__name__)
+                out_tree=out_tree, name=self.__name__, n_res=len(res_arrays))
         touts = [t if isinstance(t, Tracer) else Zero.like(p) for p, t in zip(out_leaves, touts)]
         return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, touts)])
 
+
+# --- custom rules inside jit ----------------------------------------------------------------
+custom_call_p = Primitive("custom_call", multiple_results=True)
+custom_call_p.impl = lambda xp, *args, fn, compiled, in_tree: compiled(*args)
+custom_call_p.abstract_eval = lambda *avals, fn, compiled, in_tree: [
+    v.aval for v in compiled.program.outvars]
+
+
+def _call_flat(fn, in_tree, args):
+    return tree_flatten(fn(*tree_unflatten(in_tree, list(args))))[0]
+
+
+# A transform applied to the compiled program (grad(jit(f)), vmap(jit(f))) calls the
+# function with the custom rules again, on its own trace, instead of the plain body.
+custom_call_p.inline = lambda *args, fn, compiled, in_tree: _call_flat(fn, in_tree, args)
+
+
+def _custom_call_batch(size, vals, dims, fn, compiled, in_tree):
+    from .vmap import vmap
+
+    outs = vmap(lambda *xs: _call_flat(fn, in_tree, xs), in_axes=tuple(dims),
+                axis_size=size)(*vals)
+    return outs, [0] * len(outs)
+
+
+custom_call_p.batch = _custom_call_batch
+
+
+def custom_call_params(fn, plain, args):
+    """The operands and parameters of a ``custom_call`` of ``fn`` whose compiled body is
+    ``plain``, or None if the call cannot be one (non-array arguments, or a body that closes
+    over values traced by an enclosing transform)."""
+    from .jit import Compiled, trace_to_program
+
+    leaves, in_tree = tree_flatten(tuple(args))
+    if not all(_is_array(x) for x in leaves):
+        return None
+    program, out_tree = trace_to_program(lambda *xs: plain(*tree_unflatten(in_tree, list(xs))),
+                                         [get_aval(x) for x in leaves], name="custom_call")
+    if program.const_vals:
+        return None
+    return leaves, out_tree, {"fn": fn, "compiled": Compiled(program, np, "custom_call"),
+                              "in_tree": in_tree}
+
+
+def staged_call(fn, plain, args):
+    """``fn(*args)`` under jit's staging: one ``custom_call`` primitive whose compiled body
+    is ``plain`` and whose derivative and batching call ``fn`` (with its rules) again."""
+    call = custom_call_params(fn, plain, args)
+    if call is None:
+        return plain(*args)
+    leaves, out_tree, params = call
+    return tree_unflatten(out_tree, custom_call_p.bind(*leaves, **params))

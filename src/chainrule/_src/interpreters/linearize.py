@@ -28,6 +28,7 @@ class LinearizeTrace(DifferentiationTrace):
     def __init__(self, parent, name):
         super().__init__(parent, name)
         self.tangent_trace = StagingTrace(parent, name=f"{name} (tangents)")
+        self.tangent_trace.records_tangents = True
 
     @property
     def rule_trace(self):

@@ -51,6 +51,9 @@ def _user_line():
 
 
 class StagingTrace(Trace):
+    # True for the tangent recorder of reverse mode: what it records must stay linear.
+    records_tangents = False
+
     def __init__(self, parent, name="staging"):
         super().__init__(parent)
         self.name = name

@@ -1,0 +1,292 @@
+"""``checkpoint`` (rematerialization) and its saving policies.
+
+Under reverse mode a checkpointed function is a ``custom_vjp``: its forward pass stores the
+inputs plus the outputs of the primitives the *policy* calls saveable, and its backward pass
+linearizes the function again, reusing the stored outputs instead of recomputing them.
+Recording and reuse happen on a thin trace (``_RematTrace``) that wraps every value computed
+from the inputs: both passes see the same primitives in the same order, so the k-th saved
+value always belongs to the k-th saveable operation.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from .core import (Primitive, Trace, Tracer, Zero, current_trace, get_aval, new_trace,
+                   set_current_trace)
+from .tree_util import tree_flatten, tree_map, tree_unflatten
+
+# Primitives that are linear in each operand separately (matrix products): their tangent is
+# the sum of the product with one operand replaced by its tangent, so reusing a saved
+# output needs no recomputation of the product itself.
+_MULTILINEAR = ("matmul", "einsum")
+
+
+# --- policies -----------------------------------------------------------------------------
+def nothing_saveable(prim, *avals, **params):
+    """Save nothing: recompute every intermediate in the backward pass (the default).
+
+    Examples
+    --------
+    >>> from chainrule.checkpoint_policies import nothing_saveable
+    >>> nothing_saveable(None)
+    False
+    """
+    return False
+
+
+def everything_saveable(prim, *avals, **params):
+    """Save every intermediate: the same as not checkpointing at all.
+
+    Examples
+    --------
+    >>> from chainrule.checkpoint_policies import everything_saveable
+    >>> everything_saveable(None)
+    True
+    """
+    return True
+
+
+def dots_saveable(prim, *avals, **params):
+    """Save the outputs of matrix products (``matmul``, ``dot``, ``tensordot``, ``einsum``,
+    which all lower to the ``matmul`` and ``einsum`` primitives); recompute the rest.
+
+    Examples
+    --------
+    >>> from chainrule._src.core import primitives
+    >>> from chainrule.checkpoint_policies import dots_saveable
+    >>> dots_saveable(primitives["matmul"]), dots_saveable(primitives["sin"])
+    (True, False)
+    """
+    return prim.name in _MULTILINEAR
+
+
+save_dots = dots_saveable
+
+_BY_NAME = {"nothing_saveable": nothing_saveable, "everything_saveable": everything_saveable,
+            "dots_saveable": dots_saveable, "save_dots": dots_saveable}
+
+
+def _resolve_policy(policy):
+    if policy is None:
+        return nothing_saveable
+    if isinstance(policy, str):
+        try:
+            return _BY_NAME[policy]
+        except KeyError:
+            raise ValueError(f"checkpoint: unknown policy {policy!r}; use one of "
+                             f"{sorted(_BY_NAME)}, a function from "
+                             "chainrule.checkpoint_policies, or a callable "
+                             "policy(primitive, *avals, **params) -> bool") from None
+    if not callable(policy):
+        raise TypeError(f"checkpoint: policy must be a name or a callable "
+                        f"policy(primitive, *avals, **params) -> bool, got "
+                        f"{type(policy).__name__}")
+    return policy
+
+
+# --- recording and reusing saved values -----------------------------------------------------
+class _RematTracer(Tracer):
+    # ``primal`` (the name differentiation tracers use) lets ``concrete_value`` see through.
+    __slots__ = ("primal",)
+
+    def __init__(self, trace, primal):
+        self._trace = trace
+        self.primal = primal
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+
+class _RematTrace(Trace):
+    """Evaluates on the parent; records (first pass) or reuses (second pass) the outputs of
+    the primitives that ``policy`` calls saveable."""
+
+    name = "checkpoint"
+
+    def __init__(self, parent, policy, saved=None):
+        super().__init__(parent)
+        self.policy = policy
+        self.recording = saved is None
+        self.saved = [] if saved is None else saved
+        self.position = 0
+
+    def process(self, prim, args, params):
+        vals = [x.primal if isinstance(x, Tracer) and x._trace is self else x for x in args]
+        # Call-like primitives (jit) are never saved as a whole: what they compute inside is
+        # not seen by either pass, so both passes stay in step.
+        if prim.inline is None and self.policy(prim, *[get_aval(v) for v in vals], **params):
+            if self.recording:
+                out = self.bind_on_parent(prim, vals, params)
+                self.saved.append(out)
+            else:
+                out = self._reuse(prim, vals, params)
+        else:
+            out = self.bind_on_parent(prim, vals, params)
+        if prim.multiple_results:
+            return [_RematTracer(self, o) for o in out]
+        return _RematTracer(self, out)
+
+    def _reuse(self, prim, vals, params):
+        from .interpreters.jvp import DifferentiationTrace
+
+        if self.position >= len(self.saved):
+            raise _out_of_step()
+        saved = self.saved[self.position]
+        self.position += 1
+        expected = prim.abstract_eval(*[get_aval(v) for v in vals], **params)
+        got = [get_aval(s) for s in saved] if prim.multiple_results else get_aval(saved)
+        shapes = ([a.shape for a in expected], [a.shape for a in got]) if \
+            prim.multiple_results else (expected.shape, got.shape)
+        if shapes[0] != shapes[1]:
+            raise _out_of_step()
+        lin = self.parent
+        if not isinstance(lin, DifferentiationTrace):
+            return saved
+        primals, tangents = zip(*[lin.unpack(v) for v in vals])
+        if all(t is None or type(t) is Zero for t in tangents):
+            return saved
+        tangents = [Zero.like(p) if t is None else t for p, t in zip(primals, tangents)]
+        with set_current_trace(lin.rule_trace):
+            if prim.name in _MULTILINEAR and not prim.multiple_results:
+                tangent_out = _multilinear_tangent(prim, primals, tangents, params, saved)
+            else:
+                tangent_out = prim.jvp(list(primals), tangents, **params)[1]
+        if prim.multiple_results:
+            return [lin.wrap(s, t) for s, t in zip(saved, tangent_out)]
+        return lin.wrap(saved, tangent_out)
+
+
+def _multilinear_tangent(prim, primals, tangents, params, saved):
+    from .lax._rules import match_tangent
+    from .lax.elementwise import add
+
+    out = None
+    for i, t in enumerate(tangents):
+        if type(t) is Zero:
+            continue
+        ops = list(primals)
+        ops[i] = t
+        term = prim.bind(*ops, **params)
+        out = term if out is None else add(out, term)
+    return match_tangent(out, get_aval(saved))
+
+
+def _out_of_step():
+    return RuntimeError(
+        "checkpoint: the function performed different operations when it was recomputed for "
+        "the backward pass than in the forward pass. A checkpointed function must compute "
+        "the same thing from the same inputs every time (no global state, no randomness "
+        "other than chainrule.random keys passed as arguments).")
+
+
+def _run(fun, args, trace):
+    leaves, tree = tree_flatten(tuple(args))
+    ins = [_RematTracer(trace, x) for x in leaves]
+    with new_trace(trace):
+        out = fun(*tree_unflatten(tree, ins))
+        return tree_map(lambda x: x.primal if isinstance(x, Tracer) and x._trace is trace
+                        else x, out)
+
+
+# --- the barrier that keeps recomputation from being merged with the forward pass ------------
+remat_barrier_p = Primitive("remat_barrier", multiple_results=True)
+remat_barrier_p.impl = lambda xp, *args: list(args)
+remat_barrier_p.abstract_eval = lambda *avals: list(avals)
+remat_barrier_p.jvp = lambda primals, tangents: (remat_barrier_p.bind(*primals), list(tangents))
+remat_barrier_p.batch = lambda size, vals, dims: (remat_barrier_p.bind(*vals), list(dims))
+
+
+def _barrier(args):
+    """``args`` unchanged, through an operation that jit's common-subexpression pass cannot
+    see through: the backward pass's recomputation then really happens then, instead of
+    being merged with (and keeping alive) the forward pass's values."""
+    leaves, tree = tree_flatten(tuple(args))
+    if not any(isinstance(x, Tracer) for x in leaves):
+        return args
+    return tree_unflatten(tree, remat_barrier_p.bind(*leaves))
+
+
+# --- checkpoint -----------------------------------------------------------------------------
+def checkpoint(fun, policy=None):
+    """Rematerialization: in reverse mode, store only ``fun``'s inputs (and what ``policy``
+    says) and recompute the other intermediates during the backward pass.
+
+    Parameters
+    ----------
+    fun : callable
+        Function of arrays (or pytrees of arrays).
+    policy : str or callable, optional
+        Which intermediates to store. A function from ``chainrule.checkpoint_policies``
+        (``nothing_saveable``, the default; ``dots_saveable``; ``everything_saveable``),
+        its name as a string (``"save_dots"`` is an alias of ``"dots_saveable"``), or a
+        callable ``policy(primitive, *avals, **params) -> bool`` that is asked about every
+        primitive ``fun`` applies (``primitive.name`` names it, ``avals`` give the operands'
+        shapes and dtypes).
+
+    Returns
+    -------
+    callable
+        ``fun`` with the same values and derivatives; only memory and compute differ.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> f = cr.checkpoint(lambda x: cnp.sin(cnp.sin(x)))
+    >>> round(float(cr.grad(f)(1.0)), 6)
+    0.360039
+    >>> g = cr.checkpoint(lambda w, x: cnp.tanh(w @ x), policy="dots_saveable")
+    >>> cr.grad(lambda w: cnp.sum(g(w, cnp.ones(2))))(cnp.eye(2)).round(4).tolist()
+    [[0.42, 0.42], [0.42, 0.42]]
+    """
+    policy = _resolve_policy(policy)
+    if policy is everything_saveable:
+        return fun
+    from .api import vjp
+    from .custom import custom_vjp, staged_call
+    from .interpreters.batching import BatchTrace
+    from .interpreters.linearize import LinearizeTrace
+    from .interpreters.staging import StagingTrace
+
+    def fwd(*args):
+        if policy is nothing_saveable:
+            return fun(*args), (args, [])
+        trace = _RematTrace(current_trace(), policy)
+        out = _run(fun, args, trace)
+        return out, (args, trace.saved)
+
+    def bwd(res, g):
+        args, saved = _barrier(res)
+        if policy is nothing_saveable:
+            return vjp(fun, *args)[1](g)
+
+        def replay(*a):
+            trace = _RematTrace(current_trace(), policy, saved=list(saved))
+            out = _run(fun, a, trace)
+            if trace.position != len(saved):
+                raise _out_of_step()
+            return out
+        return vjp(replay, *args)[1](g)
+
+    remat = custom_vjp(fun)
+    remat.defvjp(fwd, bwd)
+
+    def wrapped(*args):
+        # Rematerialize when reverse mode is recording, directly or through vmaps (custom_vjp
+        # batches the two passes); anywhere else the function itself is cheaper.
+        trace = current_trace()
+        if isinstance(trace, StagingTrace) and not trace.records_tangents and any(
+                isinstance(x, Tracer) and x._trace is trace for x in tree_flatten(args)[0]):
+            # Staged by jit: keep the checkpoint for a transform of the compiled program.
+            return staged_call(wrapped, fun, args)
+        while isinstance(trace, BatchTrace):
+            trace = trace.parent
+        if isinstance(trace, LinearizeTrace) and any(
+                isinstance(x, Tracer) for x in tree_flatten(args)[0]):
+            return remat(*args)
+        return fun(*args)
+    return functools.wraps(fun)(wrapped)
+
+
+remat = checkpoint
