@@ -208,25 +208,36 @@ def test_intermediate_used_twice_or_returned_is_materialized():
         assert_same_to_rounding(g, w, ulps=1)
 
 
-def test_auto_policy_size_threshold_and_costly_operations():
+@pytest.fixture
+def numexpr_threads():
+    """Set numexpr's thread count for one test (the auto policy depends on it)."""
+    old = numexpr.get_num_threads()
+    yield numexpr.set_num_threads
+    numexpr.set_num_threads(old)
+
+
+def test_auto_policy_threads_size_threshold_and_costly_operations(numexpr_threads):
     f = lambda x: cnp.sin(x) * x + cnp.cos(x)  # noqa: E731
-    small = np.ones(100)
+    small, big = np.ones(100), np.ones(cr.config.fusion_threshold)
+    numexpr_threads(4)
     _, source = run(f, small, mode="auto")
     assert CALL not in source  # below the threshold: the plain NumPy statements
-    big = np.ones(cr.config.fusion_threshold)
     _, source = run(f, big, mode="auto")
     assert CALL in source
     cr.config.update("fusion_threshold", 10)
-    _, source = run(f, small, mode="auto")
+    _, source = run(f, np.ones(20000), mode="auto")
     assert CALL in source
-    # exp and tanh are SIMD loops in NumPy, scalar calls in numexpr: kept as NumPy calls
-    # when numexpr runs on one thread.
-    old = numexpr.set_num_threads(1)
-    try:
-        _, source = run(lambda x: cnp.tanh(cnp.exp(x) * x) * 2.0, small, mode="auto")
-    finally:
-        numexpr.set_num_threads(old)
+    _, source = run(f, np.ones(1000), mode="auto")
+    assert CALL not in source  # the fixed cost of the call outweighs the gain
+    # exp and tanh are SIMD loops in NumPy, scalar calls in numexpr: NumPy calls.
+    _, source = run(lambda x: cnp.tanh(cnp.exp(x) * x) * 2.0, big, mode="auto")
     assert CALL not in source and "_tanh(" in source
+    # On one thread numexpr is slower than NumPy for every tree (sin and cos about equal).
+    numexpr_threads(1)
+    _, source = run(f, big, mode="auto")
+    assert CALL not in source
+    _, source = run(f, big, mode="numexpr")
+    assert CALL in source
 
 
 def test_scalars_and_single_operations_are_left_alone():

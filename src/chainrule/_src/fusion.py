@@ -50,25 +50,32 @@ TABLE.update({
 })
 
 # Cost per element of each operation on one thread, as (NumPy ns, numexpr time / NumPy time),
-# measured at 10^6 float64 or float32 elements (AMD EPYC with AVX-512, NumPy 2.4, numexpr
-# 2.14; see docs/design/transforms.md).  NumPy evaluates exp, log, tanh... with SIMD loops
-# that numexpr's scalar libm calls do not match; float64 sin and cos are libm calls in both
-# (equal within the 5 % noise of the measurement), and numexpr's where is the cheaper.
-# Only relative sizes matter: they weigh the operations of one tree against each other.
+# measured at 10^5-10^6 elements, best of several rounds (AMD EPYC with AVX-512, NumPy 2.4,
+# numexpr 2.14; see docs/design/transforms.md).  NumPy's arithmetic and its exp, log,
+# tanh... are SIMD loops that numexpr's interpreter and scalar libm calls do not match;
+# float64 sin and cos are libm calls in both.  On one thread numexpr is slower for every
+# tree; it pays through its threads.  Only relative sizes matter much: they weigh the
+# operations of a tree against each other and against the fixed costs below.
 _COST_F64 = {
-    "sin": (7.5, 1.0), "cos": (7.4, 1.0), "tan": (1.0, 8.3), "arcsin": (1.0, 9.4),
+    "sin": (7.3, 1.04), "cos": (7.3, 1.04), "tan": (1.0, 8.3), "arcsin": (1.0, 9.4),
     "arccos": (0.9, 11.0), "arctan": (0.9, 8.7), "sinh": (0.85, 11.0), "cosh": (0.75, 9.5),
     "tanh": (1.1, 13.0), "arcsinh": (1.3, 13.0), "arccosh": (1.4, 5.9), "arctanh": (0.9, 20.0),
     "exp": (0.73, 4.5), "expm1": (0.93, 7.1), "log": (0.66, 3.9), "log1p": (0.92, 7.3),
     "log10": (0.72, 7.1), "sqrt": (0.91, 2.1), "abs": (0.23, 7.6), "pow": (1.3, 6.2),
-    "arctan2": (1.4, 7.5), "div": (0.3, 2.2), "select": (1.0, 0.45),
+    "arctan2": (1.4, 7.5), "div": (0.24, 3.5), "neg": (0.07, 3.2), "select": (1.0, 1.0),
 }
 _COST_F32 = {
     "sin": (0.48, 7.4), "cos": (0.48, 7.2), "exp": (0.32, 4.7), "sqrt": (0.27, 4.1),
-    "select": (0.35, 1.2), "add": (0.1, 4.1), "sub": (0.1, 4.1), "mul": (0.1, 4.1),
-    "neg": (0.1, 4.1), "div": (0.1, 4.1),
+    "select": (0.35, 1.2),
 }
-_COST_DEFAULT = {_F64: (0.28, 1.0), _F32: (0.3, 20.0), _C128: (0.5, 1.0), _BOOL: (0.1, 1.0)}
+# Everything else: add, sub, mul, comparisons, logic (and float32's slow functions).  The
+# float64 arithmetic ratio is 1.6-1.75 on one thread; 2.0 because streaming arithmetic
+# gains little from a second thread (fused / plain measured 1.06 on two at 10^6).
+_COST_DEFAULT = {_F64: (0.15, 2.0), _F32: (0.1, 5.0), _C128: (0.3, 2.0), _BOOL: (0.1, 2.0)}
+# Fixed cost of one numexpr.evaluate call (parsing is cached; checking the arguments and
+# starting the iterator are not), and of handing work to each extra thread: fitted to
+# one- and two-thread timings at 10^4-10^6 elements on a shared 2-core machine.
+CALL_NS, THREAD_NS = 6000.0, 20000.0
 
 
 def _cost(eqn):
@@ -218,11 +225,12 @@ def _pays(eqns, aval, mode):
         return True
     if size < config.fusion_threshold or numexpr_module() is None:
         return False
-    # numexpr splits large arrays between its threads; NumPy's ufuncs use one.  A tie
-    # goes to numexpr: it also skips writing and reading the intermediates.
+    # numexpr splits large arrays between its threads; NumPy's ufuncs use one.
     threads = max(1, numexpr_module().get_num_threads())
     costs = [_cost(e) for e in eqns]
-    return sum(w * r for w, r in costs) / threads <= sum(w for w, _ in costs)
+    numexpr_ns = (CALL_NS + THREAD_NS * (threads - 1)
+                  + size * sum(w * r for w, r in costs) / threads)
+    return numexpr_ns < size * sum(w for w, _ in costs)
 
 
 # ---------------------------------------------------------------------------------------
@@ -324,11 +332,12 @@ def fuse(program: Program, xp) -> Program:
     """Replace elementwise trees of ``program`` by numexpr expressions, per ``config.fusion``.
 
     ``"off"``: nothing changes.  ``"auto"`` (the default): only when numexpr is installed,
-    the result has at least ``config.fusion_threshold`` elements, and the measured cost of
-    the tree's operations in numexpr, divided by numexpr's thread count, is at most their
-    cost in NumPy.  ``"numexpr"``: every tree of two or more supported operations, at any
-    size (ImportError without numexpr).  Only NumPy arrays are fused; ``program`` itself
-    is not modified (differentiation and vmap keep using it).
+    the result has at least ``config.fusion_threshold`` elements, and the tree's estimated
+    time in numexpr (per-operation costs measured against NumPy, divided by numexpr's
+    thread count, plus fixed costs per call and per thread) is below its time in NumPy.
+    ``"numexpr"``: every tree of two or more supported operations, at any size
+    (ImportError without numexpr).  Only NumPy arrays are fused; ``program`` itself is
+    not modified (differentiation and vmap keep using it).
 
     Examples
     --------
