@@ -20,7 +20,9 @@ fusion = "auto"
 See ``docs/guide.md`` (Compiling: jit)."""
 
 fusion_threshold = 65536
-"""Smallest result (in elements) that ``fusion="auto"`` evaluates with numexpr."""
+"""Smallest result (in elements) that ``fusion="auto"`` evaluates with numexpr: below it
+numexpr's threads do not start and no tree was faster than NumPy in the measurements of
+``docs/design/transforms.md``."""
 
 _NAMES = ("log_compiles", "fusion", "fusion_threshold")
 
