@@ -330,3 +330,26 @@ def test_long_and_wide_trees_are_cut_to_numexpr_limits():
         assert source.count(CALL) > 1
         cr.config.update("fusion", "off")
         assert_same_to_rounding(got, cr.jit(f)(*args), ulps=1)
+
+
+def test_branches_of_cond_and_other_array_libraries():
+    import chainrule.lax as lax
+
+    x = rng.standard_normal(3000)
+
+    def f(x, p):
+        return lax.cond(p > 0, lambda v: cnp.sin(v) * v + 1.0, lambda v: cnp.cos(v) - v, x)
+    for p in (1.0, -1.0):
+        got, _ = run(f, x, p, mode="numexpr")
+        want, _ = run(f, x, p, mode="off")
+        assert_same_to_rounding(got, want, ulps=1)
+    cr.config.update("fusion", "numexpr")
+    (switch,) = [e for e in cr.jit(f).lower(x, 1.0).program.eqns if e.prim.name == "switch"]
+    assert all(CALL in branch.source for branch in switch.params["branches"])
+
+    da = pytest.importorskip("dask.array")
+    xd = da.from_array(x, chunks=1000)
+    cr.config.update("fusion", "numexpr")
+    out = cr.jit(lambda v: cnp.sin(v) * v + 1.0)(xd)
+    assert isinstance(out, da.Array)  # other libraries keep their own calls
+    assert_same_to_rounding(out.compute(), np.sin(x) * x + 1.0, ulps=0)
