@@ -2,13 +2,17 @@
 
 import logging
 
+import sys
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule._src import fusion
-import sys
+from chainrule.tree_util import tree_leaves
 
 numexpr = pytest.importorskip(
     "numexpr", reason="numexpr is part of the 'test' extra: pip install -e '.[test]'")
@@ -353,3 +357,47 @@ def test_branches_of_cond_and_other_array_libraries():
     out = cr.jit(lambda v: cnp.sin(v) * v + 1.0)(xd)
     assert isinstance(out, da.Array)  # other libraries keep their own calls
     assert_same_to_rounding(out.compute(), np.sin(x) * x + 1.0, ulps=0)
+
+
+FUSED_UNARY = [cnp.sin, cnp.cos, cnp.tanh, cnp.arctan, lambda v: cnp.exp(-v * v),
+               lambda v: cnp.sqrt(1.0 + v * v), lambda v: cnp.log1p(v * v), cnp.abs,
+               lambda v: -v, lambda v: v ** 2, lambda v: cnp.arcsinh(v) * 0.5]
+FUSED_BINARY = [cnp.add, cnp.subtract, cnp.multiply, lambda a, b: a / (2.0 + b * b),
+                lambda a, b: cnp.where(a < b, a, b * 0.5), lambda a, b: cnp.arctan2(a, b)]
+
+
+@st.composite
+def elementwise_programs(draw):
+    """A random chain of elementwise operations on two broadcasting inputs."""
+    steps = draw(st.lists(st.tuples(st.integers(0, len(FUSED_UNARY) - 1),
+                                    st.integers(0, len(FUSED_BINARY) - 1),
+                                    st.booleans()), min_size=1, max_size=8))
+
+    def f(x, y):
+        a, b = x, y
+        for u, bi, swap in steps:
+            a, b = FUSED_UNARY[u](a), FUSED_BINARY[bi](a, b)
+            if swap:
+                a, b = b, a
+        return a * b - a
+    return f
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(elementwise_programs(), st.sampled_from([((50, 40), (50, 40)), ((50, 1), (1, 40)),
+                                                ((40,), (50, 40)), ((), (2000,))]),
+       st.sampled_from([np.float64, np.float32]), st.integers(0, 2 ** 31 - 1))
+def test_random_elementwise_programs_and_their_gradients(f, shapes, dtype, seed):
+    r = np.random.default_rng(seed)
+    x, y = (r.uniform(-1, 1, s).astype(dtype) for s in shapes)
+    tol = {"rtol": 1e-12, "atol": 1e-12} if dtype == np.float64 else {"rtol": 2e-5,
+                                                                       "atol": 2e-5}
+    g = cr.value_and_grad(lambda x, y: cnp.sum(f(x, y)), argnums=(0, 1))
+    for fn in (f, g):
+        with np.errstate(all="ignore"):
+            got, source = run(fn, x, y, mode="numexpr")
+            want, _ = run(fn, x, y, mode="off")
+        assert CALL in source
+        for a, b in zip(tree_leaves(got), tree_leaves(want)):
+            assert np.asarray(a).dtype == np.asarray(b).dtype
+            np.testing.assert_allclose(a, b, **tol)
