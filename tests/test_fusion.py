@@ -401,3 +401,14 @@ def test_random_elementwise_programs_and_their_gradients(f, shapes, dtype, seed)
         for a, b in zip(tree_leaves(got), tree_leaves(want)):
             assert np.asarray(a).dtype == np.asarray(b).dtype
             np.testing.assert_allclose(a, b, **tol)
+
+
+def test_errstate_raise_runs_the_numpy_statements():
+    f = lambda x: cnp.log(x) * 2.0 + x  # noqa: E731
+    x = np.array([1.0, 0.0, 2.0])
+    got, source = run(f, x, mode="numexpr")
+    assert CALL in source
+    assert got[1] == -np.inf  # fused: no warning machinery, same value
+    with np.errstate(divide="raise"):
+        with pytest.raises(FloatingPointError):
+            cr.jit(f)(x)

@@ -275,10 +275,21 @@ _PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.
                           np.complex128, np.bool_})
 
 
+_QUIET = frozenset({"ignore", "warn"})
+
+
 def plain(*values):
-    """True when every value is a NumPy array or scalar that numexpr reads as NumPy would."""
+    """True when every value is a NumPy array or scalar that numexpr reads as NumPy would,
+    and NumPy's floating-point error handling only warns or ignores.
+
+    numexpr never signals floating-point errors: where ``numpy.errstate`` asks for an
+    exception (or a callback), the NumPy statements run so that it still happens.
+    """
     for v in values:
         if type(v) not in _PLAIN_TYPES:
+            return False
+    for mode in np.geterr().values():
+        if mode not in _QUIET:
             return False
     return True
 
