@@ -23,8 +23,8 @@ from pathlib import Path
 from .environment import OPENBLAS_OVERRIDES, THREAD_ENV
 
 HERE = Path(__file__).resolve().parent
-WORKLOAD_NAMES = ("physical", "fastpath", "overhead", "elementwise", "mlp", "nbody", "hessian",
-                  "jacobian", "lbfgs", "memory", "checkpoint")
+WORKLOAD_NAMES = ("physical", "fastpath", "overhead", "elementwise", "fusion", "mlp", "nbody",
+                  "hessian", "jacobian", "lbfgs", "memory", "checkpoint")
 
 
 def parse_args(argv):
@@ -54,6 +54,9 @@ def parse_args(argv):
     p.add_argument("--strict", action="store_true",
                    help="exit with status 1 if any library gave a wrong result or raised "
                         "(times are never checked)")
+    p.add_argument("--numexpr-threads", type=int, default=1, metavar="N",
+                   help="threads for numexpr, chainrule's optional fusion backend (default 1, "
+                        "like every library; more departs from the protocol)")
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
     args = p.parse_args(argv)
     args.only = [w for item in args.only for w in item.split(",") if w]
@@ -113,7 +116,7 @@ def main(argv=None):
     selected = [BY_NAME[name] for name in args.only] if args.only else WORKLOADS
 
     start = time.perf_counter()
-    libs = Libraries(smoke=args.smoke)
+    libs = Libraries(smoke=args.smoke, numexpr_threads=args.numexpr_threads)
     env = describe(libs)
     # Move the libraries' own objects out of the collector's way: the gc.collect() before
     # each sample then costs microseconds instead of tens of milliseconds.
@@ -121,7 +124,8 @@ def main(argv=None):
     gc.freeze()
     print(f"bench: {'smoke' if args.smoke else 'full' if not args.only else 'partial'} run, "
           f"{cfg.repeats} repeat(s), output in {out}")
-    for lib in ("chainrule", "chainrule jit", "torch", "jax", "jax jit", "autograd"):
+    for lib in ("chainrule", "chainrule jit", "chainrule jit+fusion", "torch", "jax", "jax jit",
+                "autograd"):
         reason = libs.skip_reason(lib)
         if reason:
             print(f"  skipped: {lib}: {reason}")

@@ -85,4 +85,10 @@ def describe(libs):
     if libs.jax is not None:
         env["jax"] = {"devices": [str(d) for d in libs.jax.devices()],
                       "x64": bool(libs.jax.config.jax_enable_x64)}
+    if libs.skip_reason("chainrule jit+fusion") is None and libs.cr is not None:
+        import numexpr
+
+        env["numexpr_threads"] = numexpr.get_num_threads()
+        env["chainrule_fusion"] = {"default": libs.cr.config.fusion,
+                                   "threshold": libs.cr.config.fusion_threshold}
     return env

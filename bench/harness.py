@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .libs import LIBRARIES
+from .libs import LIBRARIES, OPT_IN
 
 
 @dataclass
@@ -354,6 +354,8 @@ def impls_for(libs, builders, *args, notes=None, missing=None):
     notes, missing = notes or {}, missing or {}
     out = []
     for lib in LIBRARIES:
+        if lib in OPT_IN and lib not in builders:
+            continue
         skip = libs.skip_reason(lib)
         if skip is None and lib not in builders:
             skip = missing.get(lib, "no implementation for this workload")

@@ -17,18 +17,23 @@ import importlib.metadata
 import numpy as np
 
 #: Library keys, in the order they appear in every table.
-LIBRARIES = ("numpy", "chainrule", "chainrule jit", "torch", "jax", "jax jit", "autograd")
+LIBRARIES = ("numpy", "chainrule", "chainrule jit", "chainrule jit+fusion", "torch", "jax",
+             "jax jit", "autograd")
 
 #: Human-readable names used in the report.
 LABELS = {
     "numpy": "NumPy (hand-written, reference)",
     "chainrule": "chainrule eager",
     "chainrule jit": "chainrule jit",
+    "chainrule jit+fusion": "chainrule jit, numexpr fusion",
     "torch": "PyTorch eager",
     "jax": "JAX eager",
     "jax jit": "JAX jit",
     "autograd": "autograd",
 }
+
+#: Rows that appear only in the workloads that implement them (no "skipped" row elsewhere).
+OPT_IN = ("chainrule jit+fusion",)
 
 #: The reference implementation: timed and shown, never ranked.
 REFERENCE = "numpy"
@@ -63,6 +68,8 @@ class Libraries:
     only : str, optional
         Load just this library key (and NumPy): used by the memory measurements, which run
         each library in a fresh process.
+    numexpr_threads : int
+        Threads for numexpr (chainrule's optional fusion backend); 1 like every library.
 
     Attributes
     ----------
@@ -70,7 +77,8 @@ class Libraries:
         The loaded modules (None when missing).
     """
 
-    def __init__(self, smoke=False, only=None):
+    def __init__(self, smoke=False, only=None, numexpr_threads=1):
+        self.numexpr_threads = numexpr_threads
         self.np = np
         self.cr = self.cnp = self.torch = self.jax = self.jnp = self.ag = self.anp = None
         self._skip = {}
@@ -97,6 +105,13 @@ class Libraries:
             return
         if not hasattr(self.cr, "jit"):
             self._skip["chainrule jit"] = "jit not implemented yet"
+        try:
+            numexpr = importlib.import_module("numexpr")
+        except ImportError as exc:
+            self._skip["chainrule jit+fusion"] = (
+                _why(exc) + "; pip install 'chainrule[fusion]'")
+        else:
+            numexpr.set_num_threads(self.numexpr_threads)
 
     def _load_torch(self):
         try:
@@ -139,14 +154,15 @@ class Libraries:
 
     def versions(self):
         """Installed versions of every library taking part."""
-        names = ["numpy", "scipy", "chainrule", "torch", "jax", "jaxlib", "autograd",
-                 "matplotlib", "array-api-compat"]
+        names = ["numpy", "scipy", "chainrule", "numexpr", "torch", "jax", "jaxlib",
+                 "autograd", "matplotlib", "array-api-compat"]
         return {name: _version(name) for name in names}
 
     # --- adapters ------------------------------------------------------------------------
     def xp(self, lib):
         """The NumPy-like namespace of ``lib``."""
         return {"numpy": np, "chainrule": self.cnp, "chainrule jit": self.cnp,
+                "chainrule jit+fusion": self.cnp,
                 "torch": self.torch, "jax": self.jnp, "jax jit": self.jnp,
                 "autograd": self.anp}[lib]
 
@@ -164,7 +180,7 @@ class Libraries:
         """``fun`` compiled for the jit variants, ``fun`` itself for eager ones."""
         if lib == "jax jit":
             return self.jax.jit(fun)
-        if lib == "chainrule jit":
+        if lib in ("chainrule jit", "chainrule jit+fusion"):
             return self.cr.jit(fun)
         return fun
 
@@ -174,7 +190,7 @@ class Libraries:
         The argument may be an array or a list of arrays (the gradient then has the same
         structure). For PyTorch this is ``torch.autograd.grad`` on a fresh leaf tensor.
         """
-        if lib in ("chainrule", "chainrule jit"):
+        if lib in ("chainrule", "chainrule jit", "chainrule jit+fusion"):
             return self.jit(lib, self.cr.value_and_grad(fun))
         if lib in ("jax", "jax jit"):
             return self.jit(lib, self.jax.value_and_grad(fun))

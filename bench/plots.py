@@ -7,6 +7,7 @@ from pathlib import Path
 from .libs import LABELS, LIBRARIES
 
 COLORS = {"numpy": "black", "chainrule": "tab:red", "chainrule jit": "tab:pink",
+          "chainrule jit+fusion": "tab:purple",
           "torch": "tab:orange", "jax": "tab:blue", "jax jit": "tab:cyan",
           "autograd": "tab:green"}
 

@@ -175,6 +175,9 @@ def _environment_lines(env, cfg):
         lines.append(f"- torch threads: {env['torch_threads']}")
     if "jax" in env:
         lines.append(f"- JAX devices: {env['jax']['devices']}, x64={env['jax']['x64']}")
+    if "numexpr_threads" in env:
+        lines.append(f"- numexpr threads: {env['numexpr_threads']}; chainrule fusion "
+                     f"settings: {env['chainrule_fusion']}")
     lines.append(f"- Protocol: at least {cfg['repeats']} timed rounds per case (up to "
                  f"{cfg.get('max_repeats', cfg['repeats'])} when rounds are short; libraries "
                  f"rotated each round), up to {cfg['warmup_calls']} warm-up calls, samples of "

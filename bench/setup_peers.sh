@@ -21,7 +21,7 @@ else
 fi
 PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check -q)
 
-"${PIP[@]}" numpy scipy array-api-compat matplotlib threadpoolctl
+"${PIP[@]}" numpy scipy array-api-compat matplotlib threadpoolctl numexpr
 "${PIP[@]}" -e "$ROOT"
 "${PIP[@]}" "torch==2.13.0"
 "${PIP[@]}" jax jaxlib autograd
@@ -29,7 +29,8 @@ PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check -q)
 "$VENV/bin/python" - <<'PY'
 import importlib
 import importlib.metadata
-for name in ["numpy", "scipy", "chainrule", "torch", "jax", "jaxlib", "autograd", "matplotlib"]:
+for name in ["numpy", "scipy", "chainrule", "numexpr", "torch", "jax", "jaxlib", "autograd",
+             "matplotlib"]:
     try:
         importlib.import_module(name)
         print(f"  {name:12s} {importlib.metadata.version(name)}")

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ..harness import Workload, compare
-from ..libs import LABELS, LIBRARIES, Libraries
+from ..libs import LABELS, LIBRARIES, OPT_IN, Libraries
 from ._common import chain_builders, chain_value_and_grad_numpy, rng
 from .elementwise import size_label
 
@@ -115,6 +115,8 @@ def run(libs, cfg, log=print):
     ref_sample = ref_grad[:: max(1, n // 1000)]
     records = []
     for lib in LIBRARIES:
+        if lib in OPT_IN:
+            continue
         rec = {"workload": "memory", "case": f"value_and_grad {N_OPS} ops n={size_label(n)}",
                "params": {"n": n, "n_ops": N_OPS}, "library": lib, "note": "",
                "reason": ""}

@@ -55,12 +55,17 @@ def compile_program(program: Program, xp, name="fn"):
     params = ", ".join(var_name(v) for v in program.invars)
     lines = [f"def {_identifier(name)}({params}):"]
     for k, eqn in enumerate(program.eqns):
-        callee = _callee(eqn, xp, namespace)
-        args = ", ".join(atom(a) for a in eqn.inputs)
-        outs = ", ".join(var_name(o) for o in eqn.outputs)
-        if eqn.prim.multiple_results:
-            outs += ","
-        lines.append(f"    {outs} = {callee}({args})")
+        emit = getattr(eqn.prim, "emit", None)
+        if emit is not None:  # a fused group of equations (fusion.py) writes its own lines
+            lines += ["    " + line for line in emit(
+                eqn, atom, lambda e: _callee(e, xp, namespace), namespace)]
+        else:
+            callee = _callee(eqn, xp, namespace)
+            args = ", ".join(atom(a) for a in eqn.inputs)
+            outs = ", ".join(var_name(o) for o in eqn.outputs)
+            if eqn.prim.multiple_results:
+                outs += ","
+            lines.append(f"    {outs} = {callee}({args})")
         dead = [var_name(a) for a in dict.fromkeys(eqn.inputs)
                 if type(a) is Var and last_use.get(a) == k and a not in outputs]
         if dead:

@@ -14,11 +14,30 @@ from __future__ import annotations
 log_compiles = False
 """Log each jit compilation and the reason for the cache miss (logger ``chainrule.jit``)."""
 
-_NAMES = ("log_compiles",)
+fusion = "auto"
+"""Elementwise fusion under jit: ``"auto"`` (numexpr where it pays, when installed),
+``"off"``, or ``"numexpr"`` (every supported elementwise group, at any size; needs numexpr).
+See ``docs/guide.md`` (Compiling: jit)."""
+
+fusion_threshold = 65536
+"""Smallest result (in elements) that ``fusion="auto"`` evaluates with numexpr: below it
+numexpr's threads do not start and no tree was faster than NumPy in the measurements of
+``docs/design/transforms.md``."""
+
+_NAMES = ("log_compiles", "fusion", "fusion_threshold")
 
 
 def update(name, value):
     """Set the option ``name`` to ``value``."""
     if name not in _NAMES:
         raise ValueError(f"unknown chainrule option {name!r}; options are {list(_NAMES)}")
+    if name == "fusion":
+        from .fusion import check_mode, numexpr_module
+
+        check_mode(value)
+        if value == "numexpr":
+            numexpr_module(required=True)
+    elif name == "fusion_threshold" and (not isinstance(value, int) or value < 0):
+        raise ValueError(f"chainrule.config.fusion_threshold must be a non-negative int, "
+                         f"got {value!r}")
     globals()[name] = value

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from . import config
+from . import config, fusion
 from .core import Primitive, Tracer, current_trace, get_aval, namespace_of, new_trace
 from .interpreters.staging import StagingTrace
 from .ir import Literal, Var, eval_program
@@ -63,7 +63,7 @@ class Compiled:
     def __init__(self, program, xp, name):
         self.program = optimize(program)
         self.xp = xp
-        self.fn, self.source = compile_program(self.program, xp, name)
+        self.fn, self.source = compile_program(fusion.fuse(self.program, xp), xp, name)
 
     def __call__(self, *args):
         return self.fn(*args)
@@ -106,7 +106,7 @@ def _signature(leaves):
 
 def _describe_miss(old, new, arg_names):
     """The first difference between two cache keys, in words."""
-    (otree, osig, ostatic, _), (ntree, nsig, nstatic, _) = old, new
+    (otree, osig, ostatic, oback), (ntree, nsig, nstatic, nback) = old, new
     if ostatic != nstatic:
         for (i, a), (_, b) in zip(ostatic, nstatic):
             if a != b:
@@ -118,6 +118,8 @@ def _describe_miss(old, new, arg_names):
             what = "shape" if a[1] != b[1] else "dtype" if a[2] != b[2] else "type"
             idx = {"shape": 1, "dtype": 2, "type": 0}[what]
             return f"{what} of argument leaf {k} changed {a[idx]} -> {b[idx]}"
+    if oback[1] != nback[1]:
+        return f"fusion settings changed {oback[1]} -> {nback[1]}"
     return "array library changed"
 
 
@@ -151,8 +153,8 @@ class JittedFunction:
                 raise TypeError(f"jit: static arguments must be hashable, got {type(v).__name__}"
                                 f" ({v!r}); pass it as a tuple, or make it a regular argument"
                                 ) from None
-        key = (tree, _signature(leaves), static, namespace_of(
-            [x for x in leaves if not isinstance(x, Tracer)]).__name__)
+        key = (tree, _signature(leaves), static, (namespace_of(
+            [x for x in leaves if not isinstance(x, Tracer)]).__name__, fusion.cache_token()))
         entry = self.cache.get(key)
         if entry is None:
             entry = self._compile(key, static, tree, leaves)
@@ -197,7 +199,7 @@ class JittedFunction:
         """The optimized program and generated source for these arguments."""
         static, dynamic, dyn_kwargs = self._split(args, kwargs)
         leaves, tree = tree_flatten((dynamic, dyn_kwargs))
-        key = (tree, _signature(leaves), static, "numpy")
+        key = (tree, _signature(leaves), static, ("numpy", fusion.cache_token()))
         compiled, _, _ = self._compile(key, static, tree, leaves, store=False)
         return compiled
 

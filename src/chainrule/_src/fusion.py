@@ -1,0 +1,386 @@
+"""Elementwise fusion for ``jit``: chains of elementwise equations evaluated by numexpr.
+
+A pass over the optimized program groups elementwise equations into expression trees: an
+equation is absorbed into its consumer when its result is used exactly once, by another
+fusable equation, and is not an output of the program.  Each tree of two or more operations
+becomes one equation that the code generator writes as a single ``numexpr.evaluate`` call,
+so the intermediates never exist as full-size arrays.
+
+Only mappings that give NumPy's result to rounding are used (checked against NumPy, special
+values included, in ``tests/test_fusion.py``): float64 and float32 arithmetic, comparisons,
+``where`` and the transcendental functions numexpr shares with NumPy; for complex128 only
+addition, subtraction, negation, ``where`` and equality, because numexpr's complex
+multiplication, division and functions treat infinities and NaNs differently from NumPy's
+(C99 Annex G) rules.  Every other dtype or primitive ends a tree.
+
+``chainrule.config.fusion`` selects the policy (see :func:`fuse`).  numexpr is imported only
+when a program has something to fuse.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import config
+from .ir import Eqn, Literal, Program, Var
+
+INSTALL_HINT = "pip install 'chainrule[fusion]'  (or: pip install numexpr)"
+
+MODES = ("auto", "off", "numexpr")
+
+_F64, _F32, _C128 = np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.complex128)
+_BOOL = np.dtype(bool)
+_REAL = (_F64, _F32)
+_ALL = (_F64, _F32, _C128)
+
+# primitive name -> (how to write it, dtypes of its operands).  Kinds: "op" (infix binary),
+# "cmp" (infix, boolean result), "neg", "not", "fn" (function of the same name), "where".
+_UNARY_FUNCTIONS = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+                    "arcsinh", "arccosh", "arctanh", "exp", "expm1", "log", "log1p", "log10",
+                    "sqrt", "abs")
+TABLE: dict = {name: ("fn", name, _REAL) for name in _UNARY_FUNCTIONS}
+TABLE.update({
+    "add": ("op", "+", _ALL), "sub": ("op", "-", _ALL), "mul": ("op", "*", _REAL),
+    "div": ("op", "/", _REAL), "pow": ("op", "**", _REAL), "neg": ("neg", "-", _ALL),
+    "arctan2": ("fn", "arctan2", _REAL), "select": ("where", "where", _ALL),
+    "eq": ("cmp", "==", _ALL), "ne": ("cmp", "!=", _ALL), "lt": ("cmp", "<", _REAL),
+    "le": ("cmp", "<=", _REAL), "gt": ("cmp", ">", _REAL), "ge": ("cmp", ">=", _REAL),
+    "logical_and": ("op", "&", (_BOOL,)), "logical_or": ("op", "|", (_BOOL,)),
+    "logical_not": ("not", "~", (_BOOL,)),
+})
+
+# Cost per element of each operation on one thread, as (NumPy ns, numexpr time / NumPy time),
+# measured at 10^5-10^6 elements, best of several rounds (AMD EPYC with AVX-512, NumPy 2.4,
+# numexpr 2.14; see docs/design/transforms.md).  NumPy's arithmetic and its exp, log,
+# tanh... are SIMD loops that numexpr's interpreter and scalar libm calls do not match;
+# float64 sin and cos are libm calls in both.  On one thread numexpr is slower for every
+# tree; it pays through its threads.  Only relative sizes matter much: they weigh the
+# operations of a tree against each other and against the fixed costs below.
+_COST_F64 = {
+    "sin": (7.3, 1.04), "cos": (7.3, 1.04), "tan": (1.0, 8.3), "arcsin": (1.0, 9.4),
+    "arccos": (0.9, 11.0), "arctan": (0.9, 8.7), "sinh": (0.85, 11.0), "cosh": (0.75, 9.5),
+    "tanh": (1.1, 13.0), "arcsinh": (1.3, 13.0), "arccosh": (1.4, 5.9), "arctanh": (0.9, 20.0),
+    "exp": (0.73, 4.5), "expm1": (0.93, 7.1), "log": (0.66, 3.9), "log1p": (0.92, 7.3),
+    "log10": (0.72, 7.1), "sqrt": (0.91, 2.1), "abs": (0.23, 7.6), "pow": (1.3, 6.2),
+    "arctan2": (1.4, 7.5), "div": (0.24, 3.5), "neg": (0.07, 3.2), "select": (1.0, 1.0),
+}
+_COST_F32 = {
+    "sin": (0.48, 7.4), "cos": (0.48, 7.2), "exp": (0.32, 4.7), "sqrt": (0.27, 4.1),
+    "select": (0.35, 1.2),
+}
+# Everything else: add, sub, mul, comparisons, logic (and float32's slow functions).  The
+# float64 arithmetic ratio is 1.6-1.75 on one thread; 2.0 because streaming arithmetic
+# gains little from a second thread (fused / plain measured 1.06 on two at 10^6).
+_COST_DEFAULT = {_F64: (0.15, 2.0), _F32: (0.1, 5.0), _C128: (0.3, 2.0), _BOOL: (0.1, 2.0)}
+# Fixed cost of one numexpr.evaluate call (parsing is cached; checking the arguments and
+# starting the iterator are not), and of handing work to each extra thread: fitted to
+# one- and two-thread timings at 10^4-10^6 elements on a shared 2-core machine.
+CALL_NS, THREAD_NS = 6000.0, 20000.0
+
+
+def _cost(eqn):
+    """(NumPy ns per element, numexpr / NumPy) of one fusable equation."""
+    dtype = _operand_dtypes(eqn)[-1]
+    table = _COST_F64 if dtype == _F64 else _COST_F32 if dtype == _F32 else {}
+    return table.get(eqn.prim.name, _COST_DEFAULT[dtype])
+
+
+_numexpr = None  # the module once imported, False when it is not installed
+
+
+def numexpr_module(required=False):
+    """numexpr, imported on first use; None (or ImportError when ``required``) if absent."""
+    global _numexpr
+    if _numexpr is None:
+        try:
+            import numexpr
+        except ImportError:
+            _numexpr = False
+        else:
+            _numexpr = numexpr
+    if _numexpr is False and required:
+        raise ImportError("chainrule.config.fusion = 'numexpr' needs the numexpr package, "
+                          f"which is not installed; install it with:  {INSTALL_HINT}  "
+                          "or set chainrule.config.fusion to 'auto' or 'off'")
+    return _numexpr or None
+
+
+def check_mode(mode):
+    """Raise a clear error for an unknown ``config.fusion`` value."""
+    if mode not in MODES:
+        raise ValueError(f"chainrule.config.fusion must be one of {list(MODES)}, got {mode!r}")
+
+
+def cache_token():
+    """The fusion settings a compiled function depends on (part of jit's cache key)."""
+    return (config.fusion, config.fusion_threshold)
+
+
+# ---------------------------------------------------------------------------------------
+# Finding the trees
+# ---------------------------------------------------------------------------------------
+
+
+def _operand_dtypes(eqn):
+    """The dtype each operand must have for ``eqn`` to be fused, or None."""
+    entry = TABLE.get(eqn.prim.name)
+    if entry is None or eqn.params or eqn.prim.multiple_results or len(eqn.outputs) != 1:
+        return None
+    kind, _, dtypes = entry
+    out = eqn.outputs[0].aval.dtype
+    if kind == "cmp":
+        d = _dtype_of_operands(eqn.inputs)
+        return [d] * len(eqn.inputs) if d in dtypes and out == _BOOL else None
+    if out not in dtypes:
+        return None
+    if kind == "where":
+        return [_BOOL, out, out]
+    return [out] * len(eqn.inputs)
+
+
+def _dtype_of_operands(inputs):
+    """The common dtype of the non-weak operands of a comparison (None if they differ)."""
+    dtypes = {a.aval.dtype for a in inputs if not (type(a) is Literal and _is_weak_scalar(a))}
+    return dtypes.pop() if len(dtypes) == 1 else None
+
+
+def _is_weak_scalar(a):
+    return type(a.val) in (int, float, bool, complex)
+
+
+def _leaf_ok(a, dtype):
+    if type(a) is Var:
+        return a.aval.dtype == dtype
+    if type(a) is not Literal:
+        return False  # a symbolic zero
+    if _is_weak_scalar(a):
+        # NumPy casts a Python scalar to the other operand's dtype; so must the expression.
+        return np.can_cast(type(a.val), dtype, "same_kind") or (
+            dtype == _BOOL and type(a.val) is bool)
+    return isinstance(a.val, (np.ndarray, np.generic)) and a.val.dtype == dtype
+
+
+def fusable(eqn):
+    """Whether ``eqn`` can be part of a numexpr expression with NumPy's result."""
+    dtypes = _operand_dtypes(eqn)
+    return dtypes is not None and all(_leaf_ok(a, d) for a, d in zip(eqn.inputs, dtypes))
+
+
+# numexpr's limits: inputs per call (NumPy's iterator takes at most 32 operands before
+# NumPy 2), registers per program (256) and nesting in the expression text (the Python
+# parser's).  Larger trees are cut into several calls.
+MAX_OPERATIONS, MAX_LEAVES, MAX_DEPTH = 64, 24, 32
+
+
+def _trees(program):
+    """``{root index: [indices of the tree's equations in program order]}``."""
+    uses: dict = {}
+    for eqn in program.eqns:
+        for a in eqn.inputs:
+            if type(a) is Var:
+                uses[a] = uses.get(a, 0) + 1
+    outputs = {a for a in program.outvars if type(a) is Var}
+    producer: dict = {}
+    absorbed_by: dict = {}
+    size: dict = {}  # index -> (operations, leaves at most, nesting depth) of its tree
+    ok = [fusable(e) for e in program.eqns]
+    for k, eqn in enumerate(program.eqns):
+        if not ok[k]:
+            continue
+        ops, leaves, depth = 1, 0, 1
+        for a in eqn.inputs:
+            j = producer.get(a) if type(a) is Var else None
+            if j is not None and uses[a] == 1 and a not in outputs:
+                o, n, d = size[j]
+                if (ops + o <= MAX_OPERATIONS and leaves + n <= MAX_LEAVES
+                        and d < MAX_DEPTH):
+                    absorbed_by[j] = k
+                    ops, leaves, depth = ops + o, leaves + n, max(depth, d + 1)
+                    continue
+            leaves += 1
+        size[k] = (ops, leaves, depth)
+        producer[eqn.outputs[0]] = k
+    members: dict = {}
+    for k in range(len(program.eqns)):
+        if not ok[k]:
+            continue
+        root = k
+        while root in absorbed_by:
+            root = absorbed_by[root]
+        members.setdefault(root, []).append(k)
+    return members
+
+
+# ---------------------------------------------------------------------------------------
+# The policy
+# ---------------------------------------------------------------------------------------
+
+
+def _pays(eqns, aval, mode):
+    """Whether numexpr should evaluate this tree (``mode`` is "auto" or "numexpr")."""
+    size = int(np.prod(aval.shape, dtype=np.int64))
+    if len(eqns) < 2 or not aval.shape or size == 0:
+        return False  # one operation, or a scalar: nothing to save
+    if mode == "numexpr":
+        return True
+    if size < config.fusion_threshold or numexpr_module() is None:
+        return False
+    # numexpr splits large arrays between its threads; NumPy's ufuncs use one.
+    threads = max(1, numexpr_module().get_num_threads())
+    costs = [_cost(e) for e in eqns]
+    numexpr_ns = (CALL_NS + THREAD_NS * (threads - 1)
+                  + size * sum(w * r for w, r in costs) / threads)
+    return numexpr_ns < size * sum(w for w, _ in costs)
+
+
+# ---------------------------------------------------------------------------------------
+# The fused equation
+# ---------------------------------------------------------------------------------------
+
+
+class _FusedElementwise:
+    """Stands in for a primitive in a fused equation; only the code generator sees it.
+
+    The equation's ``inputs`` are the tree's leaves, its ``params`` hold the expression
+    (``{0}``, ``{1}``... name the leaves) and the original equations, which the generated
+    code runs instead when an input is not a plain NumPy array or scalar.
+    """
+
+    name = "numexpr_fused"
+    multiple_results = False
+
+    def emit(self, eqn, atom, callee, namespace):
+        """Source lines computing ``eqn``; ``atom``/``callee`` are the code generator's."""
+        namespace.setdefault("_numexpr", numexpr_module(required=True))
+        namespace.setdefault("_fusion_plain", plain)
+        names = [atom(a) for a in eqn.inputs]
+        expr = eqn.params["expr"].format(*names)
+        local = ", ".join(f"{n!r}: {n}" for n in names)
+        # Constants are NumPy values by construction; only variables need the check.
+        checked = ", ".join(n for n, a in zip(names, eqn.inputs) if type(a) is Var)
+        out = atom(eqn.outputs[0])
+        return [f"if _fusion_plain({checked}):",
+                f"    {out} = _numexpr.evaluate({expr!r}, local_dict={{{local}}}, "
+                "optimization='none', truediv=True)",
+                "else:",
+                f"    {out} = {_nested_call(eqn.params['eqns'], atom, callee)}"]
+
+    def __repr__(self):
+        return self.name
+
+
+FUSED = _FusedElementwise()
+
+_PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.float32,
+                          np.complex128, np.bool_})
+
+
+_QUIET = frozenset({"ignore", "warn"})
+
+
+def plain(*values):
+    """True when every value is a NumPy array or scalar that numexpr reads as NumPy would,
+    and NumPy's floating-point error handling only warns or ignores.
+
+    numexpr never signals floating-point errors: where ``numpy.errstate`` asks for an
+    exception (or a callback), the NumPy statements run so that it still happens.
+    """
+    for v in values:
+        if type(v) not in _PLAIN_TYPES:
+            return False
+    for mode in np.geterr().values():
+        if mode not in _QUIET:
+            return False
+    return True
+
+
+def _nested_call(eqns, atom, callee):
+    """The tree as one nested NumPy expression: the same calls as without fusion."""
+    made = {}
+    for eqn in eqns:
+        args = ", ".join(made.get(a) or atom(a) if type(a) is Var else atom(a)
+                         for a in eqn.inputs)
+        made[eqn.outputs[0]] = f"{callee(eqn)}({args})"
+    return made[eqns[-1].outputs[0]]
+
+
+def _expression(eqns, leaves):
+    """The numexpr text of a tree (leaves as ``{i}`` placeholders), its leaves appended."""
+    made: dict = {}
+
+    def leaf(a, dtype):
+        if type(a) is Literal and _is_weak_scalar(a):
+            val = a.val
+            if dtype == _F64 and type(val) is not complex and np.isfinite(val):
+                return f"({float(val)!r})"
+            a = Literal(dtype.type(val))  # numexpr would read a Python float as float64
+        key = id(a) if type(a) is Literal else a
+        for i, (k, _) in enumerate(leaves):
+            if k == key:
+                return "{%d}" % i
+        leaves.append((key, a))
+        return "{%d}" % (len(leaves) - 1)
+
+    for eqn in eqns:
+        kind, sym, _ = TABLE[eqn.prim.name]
+        args = [made[a] if type(a) is Var and a in made else leaf(a, d)
+                for a, d in zip(eqn.inputs, _operand_dtypes(eqn))]
+        if kind in ("op", "cmp"):
+            x, y = args
+            if sym == "**" and y == "(2.0)" and x.startswith("{"):
+                text = f"({x} * {x})"  # the correctly rounded square, as pow gives
+            else:
+                text = f"({x} {sym} {y})"
+        elif kind in ("neg", "not"):
+            text = f"({sym}{args[0]})"
+        else:
+            text = f"{sym}({', '.join(args)})"
+        made[eqn.outputs[0]] = text
+    return made[eqns[-1].outputs[0]]
+
+
+def fuse(program: Program, xp) -> Program:
+    """Replace elementwise trees of ``program`` by numexpr expressions, per ``config.fusion``.
+
+    ``"off"``: nothing changes.  ``"auto"`` (the default): only when numexpr is installed,
+    the result has at least ``config.fusion_threshold`` elements, and the tree's estimated
+    time in numexpr (per-operation costs measured against NumPy, divided by numexpr's
+    thread count, plus fixed costs per call and per thread) is below its time in NumPy.
+    ``"numexpr"``: every tree of two or more supported operations, at any size
+    (ImportError without numexpr).  Only NumPy arrays are fused; ``program`` itself is
+    not modified (differentiation and vmap keep using it).
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr, chainrule.numpy as cnp
+    >>> cr.config.update("fusion", "numexpr")
+    >>> f = cr.jit(lambda x: cnp.sin(x) * x + 1.0)
+    >>> "_numexpr.evaluate('((sin(v0) * v0) + (1.0))'" in f.lower(np.ones(3)).source
+    True
+    >>> f(np.zeros(2))
+    array([1., 1.])
+    >>> cr.config.update("fusion", "auto")
+    """
+    mode = config.fusion
+    check_mode(mode)
+    if mode == "off" or xp is not np:
+        return program
+    if mode == "numexpr":
+        numexpr_module(required=True)
+    fused_at: dict = {}
+    skip: set = set()
+    for root, idx in _trees(program).items():
+        eqns = [program.eqns[k] for k in idx]
+        out = eqns[-1].outputs[0]
+        if not _pays(eqns, out.aval, mode):
+            continue
+        leaves: list = []
+        expr = _expression(eqns, leaves)
+        fused_at[root] = Eqn(FUSED, [a for _, a in leaves], [out],
+                             {"expr": expr, "eqns": eqns})
+        skip.update(idx)
+    if not fused_at:
+        return program
+    eqns = [fused_at[k] if k in fused_at else e for k, e in enumerate(program.eqns)
+            if k in fused_at or k not in skip]
+    return Program(program.invars, eqns, program.outvars)
