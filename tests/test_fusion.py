@@ -145,6 +145,19 @@ def test_chain_forward_and_value_and_grad():
     np.testing.assert_allclose(grad, cr.grad(chain)(x), rtol=1e-13)  # eager, unfused
 
 
+def test_scaled_sum_of_a_gradient_is_fused():
+    # The gradient of x * y records one scaled_sum; its transpose and the cotangent sums
+    # around it form one tree.
+    from chainrule._src.lax.elementwise import scaled_sum
+
+    x, y, z = (rng.uniform(-1, 1, 3000) for _ in range(3))
+    got, want = fused_and_plain(lambda a, b, c: cnp.sin(scaled_sum(a, b, c, 2.0) + a), x, y, z)
+    assert_same_to_rounding(got, want)
+    source = run(lambda a, b, c: cnp.sin(scaled_sum(a, b, c, 2.0) + a), x, y, z,
+                 mode="numexpr")[1]
+    assert "sin((((v0 * v1) + (v2 * (2.0))) + v0))" in source
+
+
 def test_broadcasting_and_mixed_scalars():
     x = rng.standard_normal((300, 1))
     y = rng.standard_normal((1, 200))

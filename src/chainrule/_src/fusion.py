@@ -47,6 +47,7 @@ TABLE.update({
     "le": ("cmp", "<=", _REAL), "gt": ("cmp", ">", _REAL), "ge": ("cmp", ">=", _REAL),
     "logical_and": ("op", "&", (_BOOL,)), "logical_or": ("op", "|", (_BOOL,)),
     "logical_not": ("not", "~", (_BOOL,)),
+    "scaled_sum": ("sumprod", None, _REAL),
 })
 
 # Cost per element of each operation on one thread, as (NumPy ns, numexpr time / NumPy time),
@@ -333,6 +334,10 @@ def _expression(eqns, leaves):
                 text = f"({x} {sym} {y})"
         elif kind in ("neg", "not"):
             text = f"({sym}{args[0]})"
+        elif kind == "sumprod":  # a0*a1 + a2*a3 + ..., summed left to right like its impl
+            text = f"({args[0]} * {args[1]})"
+            for k in range(2, len(args), 2):
+                text = f"({text} + ({args[k]} * {args[k + 1]}))"
         else:
             text = f"{sym}({', '.join(args)})"
         made[eqn.outputs[0]] = text
