@@ -345,3 +345,15 @@ def test_real_if_close():
     check(cnp.real_if_close, np.real_if_close, (rand(3) + 1e-3j,))
     check(cnp.real_if_close, np.real_if_close, (rand(3) + 1e-3j, 1e-2), diff=(0,))
     check(cnp.real_if_close, np.real_if_close, (rand(3),))
+
+
+def test_binary_ufuncs_are_numpys_own_and_still_differentiate():
+    assert cnp.add is np.add and cnp.less is np.less and cnp.true_divide is np.divide
+    x = np.array([0.5, 2.0])
+    assert type(cnp.multiply(x, x)) is np.ndarray
+    # A traced argument reaches chainrule through __array_ufunc__, lists of tracers included.
+    g = cr.grad(lambda v: cnp.sum(cnp.multiply([v[0], 2.0], cnp.hypot(v, 1.0))))(x)
+    h = np.hypot(x, 1.0)
+    np.testing.assert_allclose(g, [h[0] + x[0] ** 2 / h[0], 2.0 * x[1] / h[1]])
+    with pytest.raises(TypeError, match="chainrule.numpy.array"):
+        cr.grad(lambda t: cnp.sum(cnp.add([t, 1.0], 2.0)))(1.0)

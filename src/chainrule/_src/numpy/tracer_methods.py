@@ -90,7 +90,10 @@ def _binary(name, reflected=False):
     def op(self, other):
         nonlocal fn
         if fn is None:
+            from .ufuncs import TRACED_UFUNCS
+
             fn = getattr(_cnp(), name)
+            fn = TRACED_UFUNCS.get(fn, fn)  # NumPy's ufunc: skip its dispatch back to us
         return fn(other, self) if reflected else fn(self, other)
     op.__name__ = f"__{'r' if reflected else ''}{name}__"
     return op
@@ -180,6 +183,12 @@ _UFUNC_METHODS = {
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if method == "__call__" and not kwargs:  # the common case first: a plain call
+        from .ufuncs import TRACED_UFUNCS
+
+        traced = TRACED_UFUNCS.get(ufunc)
+        if traced is not None:
+            return traced(*inputs)
     for x in inputs:
         if isinstance(x, Tracer):
             x.check_usable()
@@ -194,7 +203,9 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
                         "being differentiated; drop out= and use the returned value")
     cnp = _cnp()
     if method == "__call__":
-        fn = getattr(cnp, name, None)
+        from .ufuncs import TRACED_UFUNCS
+
+        fn = TRACED_UFUNCS.get(ufunc) or getattr(cnp, name, None)
         if fn is None:
             raise TypeError(f"numpy.{name} is not supported on traced values "
                             "(chainrule.numpy has no differentiable version of it)")
