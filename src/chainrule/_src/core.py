@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Callable
@@ -98,7 +99,7 @@ class ShapedArray:
 
     @property
     def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     def __eq__(self, other):
         return (isinstance(other, ShapedArray) and self.shape == other.shape

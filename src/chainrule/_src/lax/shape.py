@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core import Primitive, ShapedArray, get_aval
@@ -38,7 +40,7 @@ def reshape(x, shape):
 
 
 def _infer_shape(size, shape):
-    known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
+    known = math.prod(int(n) for n in shape if n != -1)
     if shape.count(-1) > 1 or (known == 0 and size) or (known and size % known):
         raise ValueError(f"cannot reshape an array of size {size} into shape {shape}")
     return tuple((size // known if known else 0) if n == -1 else n for n in shape)

@@ -7,6 +7,8 @@ give reverse mode.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import lax
@@ -66,8 +68,8 @@ def reshape(a, /, shape=None, order="C", *, copy=None):
         raise TypeError("reshape() missing the required argument 'shape'")
     a = asarray_any(a)
     shape = _shape_tuple(shape)
-    size = int(np.prod(shape_of(a), dtype=np.int64))
-    known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
+    size = math.prod(shape_of(a))
+    known = math.prod(int(n) for n in shape if n != -1)
     if shape.count(-1) > 1 or (-1 not in shape and known != size) or (
             -1 in shape and (known == 0 or size % known)):
         raise ValueError(f"cannot reshape array of size {size} into shape {shape}")

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import lax
@@ -13,7 +15,7 @@ from .fastpath import PLAIN_TYPES, numpy_fast_path
 
 
 def _size(shape):
-    return int(np.prod(shape, dtype=np.int64))
+    return math.prod(int(n) for n in shape)
 
 
 @numpy_fast_path(np.matmul, 2)
