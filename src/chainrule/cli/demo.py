@@ -106,11 +106,20 @@ def _optimize_section(out_dir):
     return result is not False
 
 
+def _transforms_section(out_dir):
+    """jit, vmap and checkpoint, each next to the result it must reproduce."""
+    from chainrule._src.demo_transforms import run_transforms_demo
+
+    print("\n5. Transforms: the same gradients compiled, vectorized and checkpointed")
+    return run_transforms_demo()
+
+
 SECTIONS = {
     "derivative": lambda out: derivative_section(),
     "jacobian": lambda out: jacobian_section(),
     "hessian": lambda out: hessian_section(),
     "optimize": _optimize_section,
+    "transforms": _transforms_section,
 }
 
 
