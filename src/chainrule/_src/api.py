@@ -275,7 +275,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
         f = _partial_fun(fun, args, kwargs, nums)
         lin = _Linearized(f, tuple(args[i] for i in nums), has_aux, "grad")
         aval = _check_scalar_output(lin.out, "grad", holomorphic)
-        g = tree_unflatten(lin.in_tree, lin.backward([np.ones((), aval.dtype)]))
+        g = tree_unflatten(lin.in_tree, lin.backward([np.ones((), aval.dtype)[()]]))
         g = g[0] if single else g
         value = (lin.out, lin.aux) if has_aux else lin.out
         return value, g
