@@ -86,6 +86,9 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     >>> cnp.asarray([1, 2], dtype=float)
     array([1., 2.])
     """
+    if type(a) is np.ndarray and dtype is None and order is None and copy is None and (
+            device is None and like is None):
+        return a  # what numpy.asarray returns, without the call
     if _contains_tracer(a):
         return _with_dtype(_build(a), dtype)
     if hasattr(a, "__array_namespace__") and not isinstance(a, (np.ndarray, np.generic)):
@@ -112,8 +115,9 @@ def ascontiguousarray(a, dtype=None, *, like=None):
 
 def _like(np_fn, a, dtype, order, subok, shape, fill=None):
     if not _contains_tracer(a):
-        args = (a,) if fill is None else (a, fill)
-        return np_fn(*args, dtype=dtype, order=order, subok=subok, shape=shape)
+        if fill is None:
+            return np_fn(a, dtype, order, subok, shape)
+        return np_fn(a, fill, dtype, order, subok, shape)
     a = asarray_any(a)
     shape = shape_of(a) if shape is None else shape
     dtype = dtype_of(a) if dtype is None else dtype

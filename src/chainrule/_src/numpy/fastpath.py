@@ -72,7 +72,8 @@ def numpy_fast_path(np_fn, arrays=1, optional=()):
                 and inspect.Parameter.VAR_POSITIONAL not in kinds):
             first = kinds.index(inspect.Parameter.KEYWORD_ONLY)
             params.insert(first + (1 if "/" in params[:first + 1] else 0), "*")
-        cond = " and ".join([f"type({n}) in _PLAIN" for n in checked]
+        # An identity test for ndarray first: a set lookup costs about 20 ns more.
+        cond = " and ".join([f"(type({n}) is _nd or type({n}) in _PLAIN)" for n in checked]
                             + [f"type({n}) in _PLAIN_OR_NONE" for n in optional])
         args = ", ".join(call)
         src = (f"def {fn.__name__}({', '.join(params)}):\n"
@@ -80,9 +81,18 @@ def numpy_fast_path(np_fn, arrays=1, optional=()):
                f"        return _numpy({args})\n"
                f"    return _general({args})\n")
         namespace = {"_PLAIN": PLAIN_TYPES, "_PLAIN_OR_NONE": PLAIN_OR_NONE, "_numpy": np_fn,
+                     "_nd": np.ndarray,
                      "_general": fn, **defaults}
         exec(compile(src, f"<chainrule fast path for {fn.__name__}>", "exec"), namespace)
         wrapper = functools.update_wrapper(namespace[fn.__name__], fn)
         wrapper.__wrapped__ = fn
         return wrapper
     return decorate
+
+
+def all_plain(arrays) -> bool:
+    """Whether every element of the sequence ``arrays`` is a plain array or number."""
+    for a in arrays:
+        if type(a) is not np.ndarray and type(a) not in PLAIN_TYPES:
+            return False
+    return True

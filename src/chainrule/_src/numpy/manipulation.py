@@ -15,13 +15,9 @@ from .. import lax
 from ..core import Tracer
 from ._util import (NoValue, asarray_any, concrete, dtype_of, given, ndim_of, no_out,
                     normalize_axes, normalize_axis, shape_of)
-from .fastpath import numpy_fast_path
+from .fastpath import PLAIN_TYPES, all_plain, numpy_fast_path
 
-
-def _all_plain(arrays):
-    from .fastpath import PLAIN_TYPES
-
-    return all(type(a) in PLAIN_TYPES for a in arrays)
+_ND = np.ndarray
 
 
 @numpy_fast_path(lambda x, dtype, /, *, copy=True: np.asarray(x).astype(dtype, copy=copy))
@@ -277,7 +273,7 @@ def broadcast_arrays(*args, subok=False):
     [(2, 3), (2, 3)]
     """
     args = [asarray_any(a) for a in args]
-    if _all_plain(args):
+    if all_plain(args):
         return np.broadcast_arrays(*args)
     shape = np.broadcast_shapes(*[shape_of(a) for a in args])
     return tuple(lax.broadcast_to(a, shape) for a in args)
@@ -356,8 +352,15 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind")
     >>> cnp.concatenate([cnp.ones(2), cnp.zeros(1)])
     array([1., 1., 0.])
     """
+    if out is None and dtype is None and casting == "same_kind" and (
+            type(arrays) is list or type(arrays) is tuple):
+        for a in arrays:  # inlined: this check is all the fast path may cost
+            if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+                break
+        else:
+            return np.concatenate(arrays) if axis == 0 else np.concatenate(arrays, axis)
     arrays = [asarray_any(a) for a in arrays]
-    if _all_plain(arrays) and not isinstance(out, Tracer):
+    if all_plain(arrays) and not isinstance(out, Tracer):
         return np.concatenate(arrays, axis, out, dtype=dtype, casting=casting)
     no_out(out, "concatenate")
     if not arrays:
@@ -396,8 +399,15 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     array([[1., 0.],
            [1., 0.]])
     """
+    if out is None and dtype is None and casting == "same_kind" and (
+            type(arrays) is list or type(arrays) is tuple):
+        for a in arrays:  # inlined: this check is all the fast path may cost
+            if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+                break
+        else:
+            return np.stack(arrays) if axis == 0 else np.stack(arrays, axis)
     arrays = [asarray_any(a) for a in arrays]
-    if _all_plain(arrays):
+    if all_plain(arrays):
         return np.stack(arrays, axis, out, dtype=dtype, casting=casting)
     if not arrays:
         raise ValueError("need at least one array to stack")
@@ -765,7 +775,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     """
     array = asarray_any(array)
     cv = kwargs.pop("constant_values", 0)
-    if _all_plain([array]) and not isinstance(cv, Tracer) and mode != "empty":
+    if all_plain([array]) and not isinstance(cv, Tracer) and mode != "empty":
         return np.pad(array, pad_width, mode, **kwargs,
                       **({"constant_values": cv} if mode == "constant" else {}))
     if kwargs:
@@ -813,7 +823,7 @@ def select(condlist, choicelist, default=0):
     for i, c in enumerate(conds):
         if dtype_of(c).kind != "b":
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
-    if _all_plain(conds + choices + [default]):
+    if all_plain(conds + choices + [default]):
         return np.select(conds, choices, default)
     dtype = np.result_type(*[np.zeros((), dtype_of(c)) for c in choices],
                            np.asarray(default) if not isinstance(default, Tracer)

@@ -11,7 +11,7 @@ import numpy as np
 from .. import lax
 from ._util import (asarray_any, dtype_of, ndim_of, no_out, normalize_axis, scalar_if_0d,
                     shape_of, zero_of)
-from .fastpath import PLAIN_TYPES, numpy_fast_path
+from .fastpath import PLAIN_TYPES, all_plain, numpy_fast_path
 
 
 def _size(shape):
@@ -173,6 +173,9 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
     >>> cnp.einsum("ii", cnp.array([[1.0, 2.0], [3.0, 4.0]]))
     np.float64(5.0)
     """
+    if (type(subscripts) is str and out is None and dtype is None and all_plain(operands)
+            and order == "K" and casting == "safe"):
+        return np.einsum(subscripts, *operands, optimize=optimize)
     if not isinstance(subscripts, str):
         raise TypeError("chainrule.numpy.einsum takes the subscripts as a string first "
                         "(the interleaved operand/sublist form is not supported)")

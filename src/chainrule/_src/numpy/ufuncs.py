@@ -71,6 +71,15 @@ def _make_binary(name, prim, np_name=None):
     return np_fn
 
 
+def _traced_ufunc(np_fn):
+    """Export NumPy's binary ufunc ``np_fn`` itself; the decorated function is its traced
+    implementation (see ``TRACED_UFUNCS``)."""
+    def decorate(fn):
+        TRACED_UFUNCS[np_fn] = fn
+        return np_fn
+    return decorate
+
+
 def _plain(*xs):
     return all(type(x) in PLAIN_TYPES or x is None for x in xs)
 
@@ -205,7 +214,7 @@ def reciprocal(x, /):
     return lax.convert_element_type(lax.trunc(lax.div(1.0, x)), dtype)
 
 
-@numpy_fast_path(np.float_power, 2)
+@_traced_ufunc(np.float_power)
 def float_power(x1, x2, /):
     """``x1 ** x2`` computed in at least float64, like :func:`numpy.float_power`.
 
@@ -251,7 +260,7 @@ def rad2deg(x, /):
 radians, degrees = deg2rad, rad2deg
 
 
-@numpy_fast_path(np.fmax, 2)
+@_traced_ufunc(np.fmax)
 def fmax(x1, x2, /):
     """Elementwise maximum that ignores NaN (returns the other argument).
 
@@ -266,7 +275,7 @@ def fmax(x1, x2, /):
     return lax.select(lax.isnan(x2), x1, best)
 
 
-@numpy_fast_path(np.fmin, 2)
+@_traced_ufunc(np.fmin)
 def fmin(x1, x2, /):
     """Elementwise minimum that ignores NaN (returns the other argument).
 
@@ -446,17 +455,18 @@ def where(condition, x=NoValue, y=NoValue, /):
     >>> cnp.where(cnp.array([True, False]), 1.0, 2.0)
     array([1., 2.])
     """
+    if (type(condition) in PLAIN_TYPES and type(x) in PLAIN_TYPES
+            and type(y) in PLAIN_TYPES):
+        return np.where(condition, x, y)
     if not given(x) and not given(y):
         return np.nonzero(concrete(condition, "where"))
     if not given(x) or not given(y):
         raise ValueError("either both or neither of x and y should be given")
-    if _plain(condition, x, y):
-        return np.where(condition, x, y)
     return lax.select(asarray_any(condition), asarray_any(x), asarray_any(y))
 
 
 # --- ufuncs with two results, and ones defined on integers or bit patterns -----------------
-@numpy_fast_path(np.divmod, 2)
+@_traced_ufunc(np.divmod)
 def divmod(x1, x2, /):  # noqa: A001 - mirrors numpy.divmod
     """``(floor_divide(x1, x2), remainder(x1, x2))``; the quotient has no derivative.
 
