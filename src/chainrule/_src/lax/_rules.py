@@ -92,7 +92,13 @@ def defjvp_scaled(prim: Primitive, *coefficients):
         terms = []
         for coefficient, t in zip(coefficients, tangents):
             if coefficient is not None and type(t) is not Zero:
-                terms += (t, coefficient(ans, *primals, **params))
+                c = coefficient(ans, *primals, **params)
+                for k in range(0, len(terms), 2):
+                    if terms[k] is t:  # x * x: one product t * (c0 + c1), not two
+                        terms[k + 1] = _elementwise.add(terms[k + 1], c)
+                        break
+                else:
+                    terms += (t, c)
         if not terms or dtype_of(ans).kind not in "fc":
             return ans, Zero(get_aval(ans))
         out = _elementwise.scaled_sum(*terms)
