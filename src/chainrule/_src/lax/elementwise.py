@@ -77,6 +77,16 @@ def _scaled_sum_transpose(ct, *args):
 
 scaled_sum_p.jvp = _scaled_sum_jvp
 scaled_sum_p.transpose = _scaled_sum_transpose
+
+
+def _scaled_sum_emit(eqn, atom, callee, namespace):
+    # Generated code writes the products and sums inline, as the impl computes them.
+    a = [atom(x) for x in eqn.inputs]
+    terms = " + ".join(f"{a[k]} * {a[k + 1]}" for k in range(0, len(a), 2))
+    return [f"{atom(eqn.outputs[0])} = {terms}"]
+
+
+scaled_sum_p.emit = _scaled_sum_emit
 # Rules compute everything that depends on primals first, so the recorded (linear) part
 # is a single operation on the tangent.
 defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: mul(t, neg(div(ans, y))))
