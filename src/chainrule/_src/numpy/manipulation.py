@@ -310,7 +310,10 @@ def atleast_1d(*arys):
     >>> cnp.atleast_1d(1.0)
     array([1.])
     """
-    return _atleast(1, arys)
+    for a in arys:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+            return _atleast(1, arys)
+    return np.atleast_1d(*arys)
 
 
 def atleast_2d(*arys):
@@ -322,7 +325,10 @@ def atleast_2d(*arys):
     >>> cnp.atleast_2d(cnp.ones(3)).shape
     (1, 3)
     """
-    return _atleast(2, arys)
+    for a in arys:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+            return _atleast(2, arys)
+    return np.atleast_2d(*arys)
 
 
 def atleast_3d(*arys):
@@ -334,7 +340,23 @@ def atleast_3d(*arys):
     >>> cnp.atleast_3d(cnp.ones(3)).shape
     (1, 3, 1)
     """
-    return _atleast(3, arys)
+    for a in arys:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+            return _atleast(3, arys)
+    return np.atleast_3d(*arys)
+
+
+def _plain_sequence(tup):
+    """Whether ``tup`` is a plain array, or a list or tuple of plain arrays and numbers (the
+    sequences NumPy's stacking functions accept)."""
+    if type(tup) is _ND:
+        return True
+    if type(tup) is not list and type(tup) is not tuple:
+        return False
+    for a in tup:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+            return False
+    return True
 
 
 def _cast_all(arrays, dtype):
@@ -352,12 +374,14 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind")
     >>> cnp.concatenate([cnp.ones(2), cnp.zeros(1)])
     array([1., 1., 0.])
     """
-    if out is None and dtype is None and casting == "same_kind" and (
-            type(arrays) is list or type(arrays) is tuple):
-        for a in arrays:  # inlined: this check is all the fast path may cost
-            if type(a) is not _ND and type(a) not in PLAIN_TYPES:
-                break
-        else:
+    if out is None and dtype is None and casting == "same_kind":
+        if type(arrays) is list or type(arrays) is tuple:
+            for a in arrays:  # inlined: this check is all the fast path may cost
+                if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+                    break
+            else:
+                return np.concatenate(arrays) if axis == 0 else np.concatenate(arrays, axis)
+        elif type(arrays) is _ND:
             return np.concatenate(arrays) if axis == 0 else np.concatenate(arrays, axis)
     arrays = [asarray_any(a) for a in arrays]
     if all_plain(arrays) and not isinstance(out, Tracer):
@@ -399,12 +423,14 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     array([[1., 0.],
            [1., 0.]])
     """
-    if out is None and dtype is None and casting == "same_kind" and (
-            type(arrays) is list or type(arrays) is tuple):
-        for a in arrays:  # inlined: this check is all the fast path may cost
-            if type(a) is not _ND and type(a) not in PLAIN_TYPES:
-                break
-        else:
+    if out is None and dtype is None and casting == "same_kind":
+        if type(arrays) is list or type(arrays) is tuple:
+            for a in arrays:  # inlined: this check is all the fast path may cost
+                if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+                    break
+            else:
+                return np.stack(arrays) if axis == 0 else np.stack(arrays, axis)
+        elif type(arrays) is _ND:
             return np.stack(arrays) if axis == 0 else np.stack(arrays, axis)
     arrays = [asarray_any(a) for a in arrays]
     if all_plain(arrays):
@@ -426,6 +452,10 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
     >>> cnp.hstack([cnp.ones(2), cnp.zeros(1)])
     array([1., 1., 0.])
     """
+    if _plain_sequence(tup):
+        if dtype is None and casting == "same_kind":
+            return np.hstack(tup)
+        return np.hstack(tup, dtype=dtype, casting=casting)
     arrs = [atleast_1d(a) for a in tup]
     if not arrs:
         raise ValueError("need at least one array to concatenate")
@@ -442,6 +472,10 @@ def vstack(tup, *, dtype=None, casting="same_kind"):
     array([[1., 1.],
            [0., 0.]])
     """
+    if _plain_sequence(tup):
+        if dtype is None and casting == "same_kind":
+            return np.vstack(tup)
+        return np.vstack(tup, dtype=dtype, casting=casting)
     return concatenate([atleast_2d(a) for a in tup], 0, dtype=dtype)
 
 
@@ -457,6 +491,8 @@ def dstack(tup):
     >>> cnp.dstack([cnp.ones(2), cnp.zeros(2)]).shape
     (1, 2, 2)
     """
+    if _plain_sequence(tup):
+        return np.dstack(tup)
     return concatenate([atleast_3d(a) for a in tup], 2)
 
 
@@ -470,6 +506,8 @@ def column_stack(tup):
     array([[1., 0.],
            [1., 0.]])
     """
+    if _plain_sequence(tup):
+        return np.column_stack(tup)
     arrs = []
     for a in tup:
         a = asarray_any(a)
