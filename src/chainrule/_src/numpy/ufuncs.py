@@ -13,6 +13,8 @@ from .. import lax
 from ._util import NoValue, asarray_any, concrete, dtype_of, given, no_out
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 
+_ND = np.ndarray
+
 _DOC = """{summary}
 
 Differentiable counterpart of :func:`numpy.{np_name}`, with NumPy broadcasting.{extra}
@@ -455,9 +457,12 @@ def where(condition, x=NoValue, y=NoValue, /):
     >>> cnp.where(cnp.array([True, False]), 1.0, 2.0)
     array([1., 2.])
     """
-    if (type(condition) in PLAIN_TYPES and type(x) in PLAIN_TYPES
-            and type(y) in PLAIN_TYPES):
-        return np.where(condition, x, y)
+    if type(condition) is _ND or type(condition) in PLAIN_TYPES:
+        if (type(x) is _ND or type(x) in PLAIN_TYPES) and (
+                type(y) is _ND or type(y) in PLAIN_TYPES):
+            return np.where(condition, x, y)
+        if x is NoValue and y is NoValue:
+            return np.where(condition)
     if not given(x) and not given(y):
         return np.nonzero(concrete(condition, "where"))
     if not given(x) or not given(y):
@@ -535,8 +540,18 @@ def ldexp(x1, x2, /):
 
 def _concrete_ufunc(np_fn, summary, example):
     """A ufunc with an integer or zero derivative, computed by NumPy on the values."""
-    def fn(*args):
-        return np_fn(*[concrete(a, np_fn.__name__) for a in args])
+    name = np_fn.__name__
+    nd, plain = np.ndarray, PLAIN_TYPES
+    if np_fn.nin == 1:
+        def fn(x, /):
+            if type(x) is nd or type(x) in plain:
+                return np_fn(x)
+            return np_fn(concrete(x, name))
+    else:
+        def fn(x1, x2, /):
+            if (type(x1) is nd or type(x1) in plain) and (type(x2) is nd or type(x2) in plain):
+                return np_fn(x1, x2)
+            return np_fn(concrete(x1, name), concrete(x2, name))
     return _document(fn, np_fn.__name__, summary, np_fn.__name__, "It has no derivative.",
                      example)
 
