@@ -199,7 +199,9 @@ def test_gradient_of_a_shape_pipeline():
 # --- the fast path: plain inputs get exactly NumPy's result ----------------------------------
 @pytest.mark.parametrize("name,args,kwargs", [
     ("atleast_1d", (S,), {}), ("atleast_1d", (V, 2.0), {}), ("atleast_1d", (), {}),
+    ("atleast_1d", (V,), {}), ("atleast_1d", (np.array(2.0),), {}), ("atleast_2d", (M,), {}),
     ("atleast_2d", (V,), {}), ("atleast_2d", (A, S), {}), ("atleast_3d", (M,), {}),
+    ("atleast_3d", (A,), {}), ("atleast_3d", (A[0, 0],), {}),
     ("atleast_3d", (np.float32(1.0),), {}), ("hstack", ([V, V],), {}), ("hstack", (V,), {}),
     ("hstack", ((M, M),), {"dtype": np.float32}), ("hstack", ([V, 1.0],), {}),
     ("vstack", ([V, V],), {}), ("vstack", (M,), {}), ("vstack", ([M, M],), {"casting": "unsafe",
@@ -211,8 +213,10 @@ def test_gradient_of_a_shape_pipeline():
     ("stack", (M,), {}), ("stack", (M, 1), {}), ("stack", ([V, V],), {"axis": -1}),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_plain_inputs_give_numpys_result(name, args, kwargs):
-    assert_same_as_numpy(getattr(cnp, name)(*args, **kwargs),
-                         getattr(np, name)(*args, **kwargs))
+    ours, theirs = getattr(cnp, name)(*args, **kwargs), getattr(np, name)(*args, **kwargs)
+    assert_same_as_numpy(ours, theirs)
+    if args:  # returns its input exactly when NumPy does
+        assert (ours is args[0]) == (theirs is args[0])
 
 
 def test_plain_stacking_errors_are_numpys():

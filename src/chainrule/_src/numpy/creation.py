@@ -73,7 +73,8 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0,  # 
     """
     if type(object) is _ND or type(object) in PLAIN_TYPES:
         if copy is True and order == "K" and subok is False and ndmin == 0:
-            return np.array(object, dtype)  # NumPy parses no keywords
+            # NumPy then parses no keywords
+            return np.array(object) if dtype is None else np.array(object, dtype)
         return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
     if not _contains_tracer(object):
         return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)

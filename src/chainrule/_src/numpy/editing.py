@@ -290,6 +290,8 @@ def require(a, dtype=None, requirements=None, *, like=None):
     """
     if type(a) is _ND or type(a) in PLAIN_TYPES:
         if like is None:
+            if type(a) is _ND and dtype is None and not requirements:
+                return a  # what numpy.require returns, without the call
             return np.require(a, dtype, requirements)
         return np.require(a, dtype, requirements, like=like)
     flags = {r.upper() for r in (requirements or ())}
