@@ -3,8 +3,9 @@
 A plain NumPy array or Python number is a constant to every transform, so when all the
 array arguments of a ``chainrule.numpy`` function are plain, the result is exactly what
 NumPy computes: the function calls NumPy directly and costs one type check per array
-argument.  Anything else (tracers, CuPy or Dask arrays, lists) takes the general path
-through the primitives.
+argument.  Lists and tuples of plain values are plain too (NumPy converts them), at the
+cost of a scan.  Anything else (tracers, CuPy or Dask arrays, lists holding them) takes the
+general path through the primitives.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.f
                          np.uint16, np.uint32, np.uint64, np.bool_, np.complex128,
                          np.complex64})
 PLAIN_OR_NONE = PLAIN_TYPES | {type(None), type(np._NoValue)}
+_SEQUENCES = frozenset({list, tuple})
 
 
 def numpy_fast_path(np_fn, arrays=1, optional=()):
@@ -72,22 +74,38 @@ def numpy_fast_path(np_fn, arrays=1, optional=()):
                 and inspect.Parameter.VAR_POSITIONAL not in kinds):
             first = kinds.index(inspect.Parameter.KEYWORD_ONLY)
             params.insert(first + (1 if "/" in params[:first + 1] else 0), "*")
-        # An identity test for ndarray first: a set lookup costs about 20 ns more.
-        cond = " and ".join([f"(type({n}) is _nd or type({n}) in _PLAIN)" for n in checked]
-                            + [f"type({n}) in _PLAIN_OR_NONE" for n in optional])
+        # An identity test for ndarray first: a set lookup costs about 20 ns more.  Lists
+        # and tuples are scanned last, so that arrays pay nothing for them.
+        cond = " and ".join(
+            [f"(type({n}) is _nd or type({n}) in _PLAIN or type({n}) in _SEQ and _seq({n}))"
+             for n in checked]
+            + [f"(type({n}) in _PLAIN_OR_NONE or type({n}) in _SEQ and _seq({n}))"
+               for n in optional])
         args = ", ".join(call)
         src = (f"def {fn.__name__}({', '.join(params)}):\n"
                f"    if {cond}:\n"
                f"        return _numpy({args})\n"
                f"    return _general({args})\n")
         namespace = {"_PLAIN": PLAIN_TYPES, "_PLAIN_OR_NONE": PLAIN_OR_NONE, "_numpy": np_fn,
-                     "_nd": np.ndarray,
+                     "_nd": np.ndarray, "_seq": plain_sequence,
+                     "_SEQ": _SEQUENCES,
                      "_general": fn, **defaults}
         exec(compile(src, f"<chainrule fast path for {fn.__name__}>", "exec"), namespace)
         wrapper = functools.update_wrapper(namespace[fn.__name__], fn)
         wrapper.__wrapped__ = fn
         return wrapper
     return decorate
+
+
+def plain_sequence(x) -> bool:
+    """Whether ``x`` is a list or tuple of plain arrays and numbers (or of such lists,
+    nested): nothing in it can be traced, so NumPy may convert it."""
+    if type(x) is not list and type(x) is not tuple:
+        return False
+    for v in x:
+        if type(v) is not np.ndarray and type(v) not in PLAIN_TYPES and not plain_sequence(v):
+            return False
+    return True
 
 
 def all_plain(arrays) -> bool:

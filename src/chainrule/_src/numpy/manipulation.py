@@ -15,7 +15,7 @@ from .. import lax
 from ..core import Tracer
 from ._util import (NoValue, asarray_any, concrete, dtype_of, given, ndim_of, no_out,
                     normalize_axes, normalize_axis, shape_of)
-from .fastpath import PLAIN_TYPES, all_plain, numpy_fast_path
+from .fastpath import PLAIN_TYPES, all_plain, numpy_fast_path, plain_sequence
 
 _ND = np.ndarray
 
@@ -272,6 +272,8 @@ def broadcast_arrays(*args, subok=False):
     >>> [a.shape for a in cnp.broadcast_arrays(cnp.ones(3), cnp.ones((2, 1)))]
     [(2, 3), (2, 3)]
     """
+    if all_plain(args):
+        return np.broadcast_arrays(*args)
     args = [asarray_any(a) for a in args]
     if all_plain(args):
         return np.broadcast_arrays(*args)
@@ -360,7 +362,7 @@ def _plain_sequence(tup):
     if type(tup) is not list and type(tup) is not tuple:
         return False
     for a in tup:
-        if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES and not plain_sequence(a):
             return False
     return True
 
@@ -383,7 +385,8 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind")
     if out is None and dtype is None and casting == "same_kind":
         if type(arrays) is list or type(arrays) is tuple:
             for a in arrays:  # inlined: this check is all the fast path may cost
-                if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+                if type(a) is not _ND and type(a) not in PLAIN_TYPES and (
+                        not plain_sequence(a)):
                     break
             else:
                 return np.concatenate(arrays) if axis == 0 else np.concatenate(arrays, axis)
@@ -432,7 +435,8 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     if out is None and dtype is None and casting == "same_kind":
         if type(arrays) is list or type(arrays) is tuple:
             for a in arrays:  # inlined: this check is all the fast path may cost
-                if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+                if type(a) is not _ND and type(a) not in PLAIN_TYPES and (
+                        not plain_sequence(a)):
                     break
             else:
                 return np.stack(arrays) if axis == 0 else np.stack(arrays, axis)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import lax
 from ._util import NoValue, asarray_any, concrete, dtype_of, given, no_out
-from .fastpath import PLAIN_TYPES, numpy_fast_path
+from .fastpath import PLAIN_OR_NONE, PLAIN_TYPES, numpy_fast_path, plain_sequence
 
 _ND = np.ndarray
 
@@ -302,6 +302,11 @@ def clip(a, a_min=NoValue, a_max=NoValue, out=None, *, min=NoValue, max=NoValue)
     >>> cnp.clip(cnp.array([-2.0, 0.5, 3.0]), -1, 1)
     array([-1. ,  0.5,  1. ])
     """
+    if out is None and min is NoValue and max is NoValue and (
+            type(a) is _ND or type(a) in PLAIN_TYPES or plain_sequence(a)) and (
+            type(a_min) is _ND or type(a_min) in PLAIN_OR_NONE or plain_sequence(a_min)) and (
+            type(a_max) is _ND or type(a_max) in PLAIN_OR_NONE or plain_sequence(a_max)):
+        return np.clip(a, a_min, a_max)  # no keywords for NumPy to parse
     lo = a_min if given(a_min) else (min if given(min) else None)
     hi = a_max if given(a_max) else (max if given(max) else None)
     if _plain(a, lo, hi, out):
@@ -457,9 +462,9 @@ def where(condition, x=NoValue, y=NoValue, /):
     >>> cnp.where(cnp.array([True, False]), 1.0, 2.0)
     array([1., 2.])
     """
-    if type(condition) is _ND or type(condition) in PLAIN_TYPES:
-        if (type(x) is _ND or type(x) in PLAIN_TYPES) and (
-                type(y) is _ND or type(y) in PLAIN_TYPES):
+    if type(condition) is _ND or type(condition) in PLAIN_TYPES or plain_sequence(condition):
+        if (type(x) is _ND or type(x) in PLAIN_TYPES or plain_sequence(x)) and (
+                type(y) is _ND or type(y) in PLAIN_TYPES or plain_sequence(y)):
             return np.where(condition, x, y)
         if x is NoValue and y is NoValue:
             return np.where(condition)
