@@ -274,6 +274,9 @@ LI = np.array([0, 2, 1])
     lambda m: m.choose(LI, [LX, 2 * LX, [7.0, 8.0, 9.0]]),
     lambda m: m.matmul([[1.0, 2.0], [3.0, 4.0]], [1, 1]), lambda m: m.sum((1.0, 2.0)),
     lambda m: m.broadcast_arrays(LX, [[1], [2]]), lambda m: m.mean([1, 2]),
+    lambda m: m.linalg.multi_dot([LX, np.outer(LX, LX), [1.0, 0.0, 2.0]]),
+    lambda m: m.linalg.multi_dot((np.eye(3), np.outer(LX, LI))),
+    lambda m: m.einsum("ij,j->i", np.outer(LX, LX), [1.0, 2.0, 3.0]),
 ], ids=lambda f: "")
 def test_plain_lists_give_numpys_result(call):
     assert_same_as_numpy(call(cnp), call(np))
@@ -288,3 +291,5 @@ def test_lists_holding_tracers_take_the_general_path():
     assert cr.grad(lambda t: cnp.sum(cnp.where(x > 1.5, [t, t, 1.0], 0.0)))(2.0) == 1.0
     assert cr.grad(lambda t: cnp.sum(cnp.clip(x, 0.0, [t, t, t])))(2.5) == 1.0
     assert cr.grad(lambda t: cnp.sum(cnp.choose([0, 1], [[t, 1.0], [2.0, t]])))(3.0) == 2.0
+    assert cr.grad(lambda t: cnp.linalg.multi_dot([x, np.eye(3), [t, 0.0, 0.0]]))(2.0) == 1.0
+    assert cr.grad(lambda t: cnp.einsum("i,i", x, [t, 0.0, t]))(2.0) == 4.0

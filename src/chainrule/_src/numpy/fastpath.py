@@ -109,8 +109,9 @@ def plain_sequence(x) -> bool:
 
 
 def all_plain(arrays) -> bool:
-    """Whether every element of the sequence ``arrays`` is a plain array or number."""
+    """Whether every element of the sequence ``arrays`` is a plain array or number, or a
+    list or tuple of them."""
     for a in arrays:
-        if type(a) is not np.ndarray and type(a) not in PLAIN_TYPES:
+        if type(a) is not np.ndarray and type(a) not in PLAIN_TYPES and not plain_sequence(a):
             return False
     return True

@@ -21,7 +21,7 @@ import chainrule.numpy as cnp
 from .. import lax
 from ..core import Tracer, concrete_value, get_aval
 from ..lax import linalg as _la
-from .fastpath import numpy_fast_path
+from .fastpath import all_plain, numpy_fast_path
 
 _nl = np.linalg
 
@@ -394,6 +394,8 @@ def multi_dot(arrays, *, out=None):
     >>> cnp.linalg.multi_dot([cnp.ones(3), cnp.ones((3, 4)), cnp.ones((4, 2)), cnp.ones(2)])
     np.float64(24.0)
     """
+    if out is None and (type(arrays) is list or type(arrays) is tuple) and all_plain(arrays):
+        return _nl.multi_dot(arrays)
     if out is not None:
         raise TypeError("multi_dot(..., out=...) is not supported: use the returned value")
     arrays = [_asarray(a) for a in arrays]
