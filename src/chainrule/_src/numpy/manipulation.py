@@ -312,8 +312,9 @@ def atleast_1d(*arys):
     >>> cnp.atleast_1d(1.0)
     array([1.])
     """
-    if len(arys) == 1 and type(arys[0]) is _ND and arys[0].ndim >= 1:
-        return arys[0]  # what numpy.atleast_1d returns, without the call
+    if len(arys) == 1 and type(arys[0]) is _ND:
+        a = arys[0]  # returned as it is by NumPy when it has enough dimensions
+        return a if a.ndim >= 1 else np.atleast_1d(a)
     for a in arys:
         if type(a) is not _ND and type(a) not in PLAIN_TYPES:
             return _atleast(1, arys)
@@ -329,8 +330,9 @@ def atleast_2d(*arys):
     >>> cnp.atleast_2d(cnp.ones(3)).shape
     (1, 3)
     """
-    if len(arys) == 1 and type(arys[0]) is _ND and arys[0].ndim >= 2:
-        return arys[0]  # what numpy.atleast_2d returns, without the call
+    if len(arys) == 1 and type(arys[0]) is _ND:
+        a = arys[0]  # returned as it is by NumPy when it has enough dimensions
+        return a if a.ndim >= 2 else np.atleast_2d(a)
     for a in arys:
         if type(a) is not _ND and type(a) not in PLAIN_TYPES:
             return _atleast(2, arys)
@@ -346,8 +348,9 @@ def atleast_3d(*arys):
     >>> cnp.atleast_3d(cnp.ones(3)).shape
     (1, 3, 1)
     """
-    if len(arys) == 1 and type(arys[0]) is _ND and arys[0].ndim >= 3:
-        return arys[0]  # what numpy.atleast_3d returns, without the call
+    if len(arys) == 1 and type(arys[0]) is _ND:
+        a = arys[0]  # returned as it is by NumPy when it has enough dimensions
+        return a if a.ndim >= 3 else np.atleast_3d(a)
     for a in arys:
         if type(a) is not _ND and type(a) not in PLAIN_TYPES:
             return _atleast(3, arys)

@@ -463,11 +463,12 @@ def where(condition, x=NoValue, y=NoValue, /):
     array([1., 2.])
     """
     if type(condition) is _ND or type(condition) in PLAIN_TYPES or plain_sequence(condition):
-        if (type(x) is _ND or type(x) in PLAIN_TYPES or plain_sequence(x)) and (
+        if x is NoValue:
+            if y is NoValue:
+                return np.where(condition)
+        elif (type(x) is _ND or type(x) in PLAIN_TYPES or plain_sequence(x)) and (
                 type(y) is _ND or type(y) in PLAIN_TYPES or plain_sequence(y)):
             return np.where(condition, x, y)
-        if x is NoValue and y is NoValue:
-            return np.where(condition)
     if not given(x) and not given(y):
         return np.nonzero(concrete(condition, "where"))
     if not given(x) or not given(y):
