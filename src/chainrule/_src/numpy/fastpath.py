@@ -57,6 +57,31 @@ def numpy_fast_path(np_fn, arrays=1, optional=()):
                 call.append(name)  # before *args, a keyword would collide with them
             else:
                 call.append(f"{name}={name}")
+        # NumPy gets positionally what it takes positionally under the same name at the same
+        # place: keywords cost NumPy's Python functions up to 300 ns of argument handling.
+        np_call = list(call)
+        theirs = _parameters(np_fn)
+        if theirs is not None and not has_varargs:
+            for i, (name, p) in enumerate(sig.parameters.items()):
+                if p.kind is p.POSITIONAL_ONLY:
+                    continue
+                if (p.kind is not p.POSITIONAL_OR_KEYWORD or i >= len(theirs)
+                        or theirs[i].name != name or theirs[i].kind
+                        not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)):
+                    break
+                np_call[i] = name
+        # Trailing parameters at NumPy's own defaults are left out when they have them
+        # (<no value> costs NumPy's dispatcher a look-up for __array_function__ each).
+        omit = []
+        if theirs is not None and not has_varargs:
+            ours_by_name = dict(sig.parameters)
+            theirs_by_name = {q.name: q for q in theirs}
+            for name in reversed(list(sig.parameters)):
+                p, q = ours_by_name[name], theirs_by_name.get(name)
+                if (name in checked or p.default is p.empty or q is None
+                        or q.default is not p.default or p.kind is p.VAR_KEYWORD):
+                    break
+                omit.insert(0, name)
         defaults = {f"_d_{n}": p.default for n, p in sig.parameters.items()
                     if p.default is not p.empty}
         params = []
@@ -81,11 +106,19 @@ def numpy_fast_path(np_fn, arrays=1, optional=()):
              for n in checked]
             + [f"(type({n}) in _PLAIN_OR_NONE or type({n}) in _SEQ and _seq({n}))"
                for n in optional])
-        args = ", ".join(call)
+        # Nested from the last parameter: the call leaves out the longest run at defaults.
+        body, indent, kept = [], "        ", list(np_call)
+        for name in reversed(omit):
+            kept = kept[:-1]
+            body.append(f"{indent}if {name} is _d_{name}:")
+            indent += "    "
+        for depth in range(len(omit), -1, -1):
+            body.append(f"{'    ' * (2 + depth)}return _numpy("
+                        f"{', '.join(np_call[:len(np_call) - depth])})")
         src = (f"def {fn.__name__}({', '.join(params)}):\n"
                f"    if {cond}:\n"
-               f"        return _numpy({args})\n"
-               f"    return _general({args})\n")
+               + "".join(line + "\n" for line in body)
+               + f"    return _general({', '.join(call)})\n")
         namespace = {"_PLAIN": PLAIN_TYPES, "_PLAIN_OR_NONE": PLAIN_OR_NONE, "_numpy": np_fn,
                      "_nd": np.ndarray, "_seq": plain_sequence,
                      "_SEQ": _SEQUENCES,
@@ -95,6 +128,14 @@ def numpy_fast_path(np_fn, arrays=1, optional=()):
         wrapper.__wrapped__ = fn
         return wrapper
     return decorate
+
+
+def _parameters(np_fn):
+    """The parameters of ``np_fn`` in order, or None where its signature is not known."""
+    try:
+        return list(inspect.signature(np_fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
 
 
 def plain_sequence(x) -> bool:
