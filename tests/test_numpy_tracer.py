@@ -293,3 +293,7 @@ def test_lists_holding_tracers_take_the_general_path():
     assert cr.grad(lambda t: cnp.sum(cnp.choose([0, 1], [[t, 1.0], [2.0, t]])))(3.0) == 2.0
     assert cr.grad(lambda t: cnp.linalg.multi_dot([x, np.eye(3), [t, 0.0, 0.0]]))(2.0) == 1.0
     assert cr.grad(lambda t: cnp.einsum("i,i", x, [t, 0.0, t]))(2.0) == 4.0
+    assert cr.grad(lambda t: cnp.sum(cnp.sin([t, 1.0])))(0.5) == np.cos(0.5)
+    assert cr.grad(lambda t: cnp.sum(cnp.asarray([t, 1.0])))(0.5) == 1.0
+    assert cr.grad(lambda t: cnp.sum(cnp.atleast_2d([t], x)[0]))(0.5) == 1.0
+    assert cr.grad(lambda t: cnp.ldexp([t, 1.0], 2)[0])(0.5) == 4.0

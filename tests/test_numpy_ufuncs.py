@@ -366,7 +366,10 @@ def test_binary_ufuncs_are_numpys_own_and_still_differentiate():
     ("where", (np.array([[True], [False]]), np.arange(3), 0.5)),
     ("spacing", (np.array([1.0, -0.0, np.inf], np.float32),)), ("spacing", (1.0,)),
     ("gcd", (np.array([12, 7]), 20)), ("lcm", (np.array([4, 6]), np.int32(10))),
-    ("bitwise_count", (np.array([7, -1], np.int16),)),
+    ("bitwise_count", (np.array([7, -1], np.int16),)), ("sin", ([0.5, 1],)),
+    ("isnan", ((1.0, np.nan),)), ("floor", ([[1.5], [-0.5]],)), ("spacing", ([1.0, 2.0],)),
+    ("gcd", ([12, 7], (20, 3))), ("ldexp", (np.array([1.0, 2.0]), [1, 2])),
+    ("ldexp", ([0.5], 3)), ("ldexp", (np.float32(0.5), np.int8(3))),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_plain_inputs_give_numpys_result(name, args):
     assert_same_as_numpy(getattr(cnp, name)(*args), getattr(np, name)(*args))

@@ -12,7 +12,7 @@ import numpy as np
 from .. import lax
 from ..core import Tracer
 from ._util import asarray_any, dtype_of, ndim_of, normalize_axis, shape_of
-from .fastpath import PLAIN_TYPES, numpy_fast_path
+from .fastpath import PLAIN_TYPES, numpy_fast_path, plain_sequence
 
 _ND = np.ndarray
 
@@ -93,9 +93,15 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     >>> cnp.asarray([1, 2], dtype=float)
     array([1., 2.])
     """
-    if type(a) is _ND and dtype is None and order is None and copy is None and (
-            device is None and like is None):
-        return a  # what numpy.asarray returns, without the call
+    if type(a) is _ND:
+        if dtype is None and order is None and copy is None and device is None and (
+                like is None):
+            return a  # what numpy.asarray returns, without the call
+        return np.asarray(a, dtype, order) if copy is None else np.asarray(
+            a, dtype, order, copy=copy)
+    if type(a) in PLAIN_TYPES or plain_sequence(a):
+        return np.asarray(a, dtype, order) if copy is None else np.asarray(
+            a, dtype, order, copy=copy)
     if _contains_tracer(a):
         return _with_dtype(_build(a), dtype)
     if hasattr(a, "__array_namespace__") and not isinstance(a, (np.ndarray, np.generic)):
@@ -115,8 +121,8 @@ def ascontiguousarray(a, dtype=None, *, like=None):
     >>> cnp.ascontiguousarray(cnp.ones((2, 2)).T).flags["C_CONTIGUOUS"]
     True
     """
-    if type(a) is _ND and dtype is None:
-        return np.ascontiguousarray(a)
+    if type(a) is _ND or type(a) in PLAIN_TYPES:
+        return np.ascontiguousarray(a) if dtype is None else np.ascontiguousarray(a, dtype)
     if not _contains_tracer(a):
         return np.ascontiguousarray(a, dtype)
     return asarray(a, dtype)
@@ -177,6 +183,9 @@ def empty_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None)
             a.ndim < 2 or a.flags.c_contiguous):
         # numpy.zeros_like's result for this layout, without its copy of a zero into it
         return np.zeros(a.shape, a.dtype if dtype is None else dtype)
+    if type(a) is not _ND and type(a) in PLAIN_TYPES and shape is None:
+        # a number: a 0-d array of its dtype
+        return np.zeros((), np.asarray(a).dtype if dtype is None else dtype)
     return _like(np.zeros_like, a, dtype, order, subok, shape)
 
 

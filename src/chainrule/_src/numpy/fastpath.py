@@ -20,7 +20,7 @@ PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.f
                          np.uint16, np.uint32, np.uint64, np.bool_, np.complex128,
                          np.complex64})
 PLAIN_OR_NONE = PLAIN_TYPES | {type(None), type(np._NoValue)}
-_SEQUENCES = frozenset({list, tuple})
+SEQUENCE_TYPES = frozenset({list, tuple})
 
 
 def numpy_fast_path(np_fn, arrays=1, optional=()):
@@ -121,7 +121,7 @@ def numpy_fast_path(np_fn, arrays=1, optional=()):
                + f"    return _general({', '.join(call)})\n")
         namespace = {"_PLAIN": PLAIN_TYPES, "_PLAIN_OR_NONE": PLAIN_OR_NONE, "_numpy": np_fn,
                      "_nd": np.ndarray, "_seq": plain_sequence,
-                     "_SEQ": _SEQUENCES,
+                     "_SEQ": SEQUENCE_TYPES,
                      "_general": fn, **defaults}
         exec(compile(src, f"<chainrule fast path for {fn.__name__}>", "exec"), namespace)
         wrapper = functools.update_wrapper(namespace[fn.__name__], fn)

@@ -316,7 +316,7 @@ def atleast_1d(*arys):
         a = arys[0]  # returned as it is by NumPy when it has enough dimensions
         return a if a.ndim >= 1 else np.atleast_1d(a)
     for a in arys:
-        if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES and not plain_sequence(a):
             return _atleast(1, arys)
     return np.atleast_1d(*arys)
 
@@ -334,7 +334,7 @@ def atleast_2d(*arys):
         a = arys[0]  # returned as it is by NumPy when it has enough dimensions
         return a if a.ndim >= 2 else np.atleast_2d(a)
     for a in arys:
-        if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES and not plain_sequence(a):
             return _atleast(2, arys)
     return np.atleast_2d(*arys)
 
@@ -352,7 +352,7 @@ def atleast_3d(*arys):
         a = arys[0]  # returned as it is by NumPy when it has enough dimensions
         return a if a.ndim >= 3 else np.atleast_3d(a)
     for a in arys:
-        if type(a) is not _ND and type(a) not in PLAIN_TYPES:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES and not plain_sequence(a):
             return _atleast(3, arys)
     return np.atleast_3d(*arys)
 

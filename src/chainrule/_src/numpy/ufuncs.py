@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import lax
 from ._util import NoValue, asarray_any, concrete, dtype_of, given, no_out
-from .fastpath import PLAIN_OR_NONE, PLAIN_TYPES, numpy_fast_path, plain_sequence
+from .fastpath import (PLAIN_OR_NONE, PLAIN_TYPES, SEQUENCE_TYPES, numpy_fast_path,
+                       plain_sequence)
 
 _ND = np.ndarray
 
@@ -44,10 +45,10 @@ def _make(name, prim, nargs, summary, np_name=None, extra="", example=None):
     np_name = np_name or name
     np_fn = getattr(np, np_name)
     # The identity test for ndarray first: this check is all the fast path costs.
-    nd, plain = np.ndarray, PLAIN_TYPES
+    nd, plain, seqs = np.ndarray, PLAIN_TYPES, SEQUENCE_TYPES
 
     def fn(x, /):
-        if type(x) is nd or type(x) in plain:
+        if type(x) is nd or type(x) in plain or type(x) in seqs and plain_sequence(x):
             return np_fn(x)
         return bind(asarray_any(x))
     return _document(fn, name, summary, np_name, extra, "0.5" if example is None else example)
@@ -535,7 +536,8 @@ def ldexp(x1, x2, /):
     >>> cnp.ldexp(cnp.array([0.5, 3.0]), cnp.array([1, 2]))
     array([ 1., 12.])
     """
-    if _plain(x1, x2):
+    if (type(x1) is _ND or type(x1) in PLAIN_TYPES or plain_sequence(x1)) and (
+            type(x2) is _ND or type(x2) in PLAIN_TYPES or plain_sequence(x2)):
         return np.ldexp(x1, x2)
     x1 = asarray_any(x1)
     if dtype_of(x2).kind not in "iub":
@@ -550,12 +552,13 @@ def _concrete_ufunc(np_fn, summary, example):
     nd, plain = np.ndarray, PLAIN_TYPES
     if np_fn.nin == 1:
         def fn(x, /):
-            if type(x) is nd or type(x) in plain:
+            if type(x) is nd or type(x) in plain or plain_sequence(x):
                 return np_fn(x)
             return np_fn(concrete(x, name))
     else:
         def fn(x1, x2, /):
-            if (type(x1) is nd or type(x1) in plain) and (type(x2) is nd or type(x2) in plain):
+            if (type(x1) is nd or type(x1) in plain or plain_sequence(x1)) and (
+                    type(x2) is nd or type(x2) in plain or plain_sequence(x2)):
                 return np_fn(x1, x2)
             return np_fn(concrete(x1, name), concrete(x2, name))
     return _document(fn, np_fn.__name__, summary, np_fn.__name__, "It has no derivative.",
