@@ -146,11 +146,14 @@ def _values(fn, example, result, arrays=1, optional=()):
         return fn(*[concrete(a, name) for a in args],
                   **{k: concrete(v, name) for k, v in kwargs.items()})
     general.__name__ = general.__qualname__ = name
-    general.__signature__ = inspect.signature(fn)
     general.__doc__ = (f":func:`numpy.{name}` on the current values (also of traced values); "
                        "the result is boolean or integer, with no derivative.\n\n"
                        "Examples\n--------\n>>> import chainrule.numpy as cnp\n"
                        f">>> cnp.{name}({example})\n{result}\n")
+    try:
+        general.__signature__ = inspect.signature(fn)
+    except (TypeError, ValueError):  # pragma: no cover - a NumPy that does not say
+        return general
     return numpy_fast_path(fn, arrays, optional)(general)
 
 
