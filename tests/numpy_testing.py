@@ -51,6 +51,26 @@ def assert_like_numpy(ours, theirs, rtol=1e-12, atol=1e-12, exact_type=True, wha
         np.testing.assert_array_equal(o, t, err_msg=what)
 
 
+def assert_same_as_numpy(ours, theirs, what="result"):
+    """``ours`` is exactly NumPy's result: the same Python type (tuples and named tuples
+    included), dtype, shape, memory order and values (bit for bit, NaNs in place)."""
+    assert type(ours) is type(theirs), (
+        f"{what}: type {type(ours).__name__}, NumPy gives {type(theirs).__name__}")
+    if isinstance(theirs, (tuple, list)):
+        assert len(ours) == len(theirs), f"{what}: {len(ours)} items, NumPy gives {len(theirs)}"
+        for i, (o, t) in enumerate(zip(ours, theirs)):
+            assert_same_as_numpy(o, t, f"{what}[{i}]")
+    elif isinstance(theirs, (np.ndarray, np.generic)):
+        assert ours.dtype == theirs.dtype, f"{what}: dtype {ours.dtype}, NumPy {theirs.dtype}"
+        assert ours.shape == theirs.shape, f"{what}: shape {ours.shape}, NumPy {theirs.shape}"
+        if isinstance(theirs, np.ndarray):
+            for flag in ("C_CONTIGUOUS", "F_CONTIGUOUS"):
+                assert ours.flags[flag] == theirs.flags[flag], f"{what}: {flag} differs"
+        np.testing.assert_array_equal(ours, theirs, err_msg=what, strict=True)
+    else:
+        assert ours == theirs, f"{what}: {ours!r}, NumPy gives {theirs!r}"
+
+
 def float_positions(args, diff=None):
     if diff is not None:
         return tuple(diff)

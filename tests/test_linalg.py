@@ -5,7 +5,7 @@ the conventions at non-differentiable points."""
 import numpy as np
 import pytest
 from cases_linalg import general, rect, spd, symmetric, with_real_spectrum
-from numpy_testing import assert_like_numpy, check, rand, zero_tangent
+from numpy_testing import assert_like_numpy, assert_same_as_numpy, check, rand, zero_tangent
 
 import chainrule as cr
 import chainrule.numpy as cnp
@@ -170,6 +170,40 @@ def test_eigh(a):
     check(la.eigh, np.linalg.eigh, (a,))
     check(la.eigvalsh, np.linalg.eigvalsh, (a,))
     check(la.eigh, np.linalg.eigh, (a,), {"UPLO": "U"}, grads=False)
+
+
+@pytest.mark.parametrize("a", [S3, SYM, SB, S3.astype(np.float32), spd(1, seed=6),
+                               np.zeros((0, 0)), np.asfortranarray(S3)],
+                         ids=["spd", "indefinite", "stack", "float32", "1x1", "0x0", "F"])
+def test_hermitian_factorizations_of_plain_hermitian_input_are_numpys(a):
+    for uplo in ("L", "U"):
+        assert_same_as_numpy(la.eigh(a, uplo), np.linalg.eigh(a, uplo))
+        assert_same_as_numpy(la.eigvalsh(a, UPLO=uplo), np.linalg.eigvalsh(a, UPLO=uplo))
+    if a is not SYM:
+        assert_same_as_numpy(la.cholesky(a), np.linalg.cholesky(a))
+    if a is S3:  # and a complex Hermitian one
+        z = (ZH + ZH.conj().T) / 2
+        assert_same_as_numpy(la.eigh(z), np.linalg.eigh(z))
+        assert_same_as_numpy(la.eigvalsh(z), np.linalg.eigvalsh(z))
+        assert_same_as_numpy(la.cholesky(z), np.linalg.cholesky(z))
+
+
+def test_hermitian_factorizations_read_the_hermitian_part_of_plain_input():
+    a = S3 + np.triu(rand((3, 3), seed=6), 1)  # not symmetric
+    sym = (a + a.T) / 2
+    assert_same_as_numpy(la.eigh(a), np.linalg.eigh(sym))
+    assert_same_as_numpy(la.eigvalsh(a, "U"), np.linalg.eigvalsh(sym, "U"))
+    assert_same_as_numpy(la.cholesky(a), np.linalg.cholesky(sym))
+    assert_same_as_numpy(la.cholesky(a, upper=True), np.linalg.cholesky(sym).T)
+    with pytest.raises(la.LinAlgError, match="Hermitian part"):
+        la.cholesky(S3 - 100 * np.eye(3))
+    with pytest.raises(ValueError, match="UPLO"):
+        la.eigvalsh(S3, "X")
+    with pytest.raises(la.LinAlgError, match="square"):
+        la.eigh(TALL)
+    with pytest.raises(TypeError, match="float16"):
+        la.cholesky(S3.astype(np.float16))
+    assert_same_as_numpy(la.eigvalsh(np.eye(2, dtype=int)), np.linalg.eigvalsh(np.eye(2)))
 
 
 def test_eigh_gradient_is_symmetric_and_matches_vvT():
@@ -649,3 +683,16 @@ def test_adjugate_inverse_path_matches_svd_path():
     nearly_singular = np.diag([1.0, 1.0, 1e-12])
     assert _adjugate_from_inverse(nearly_singular) is None
     assert _adjugate_from_inverse(np.zeros((2, 2))) is None
+
+
+@pytest.mark.parametrize("a", [with_real_spectrum(3), ROTATING.astype(np.float32),
+                               np.stack([with_real_spectrum(3, seed=3), ROTATING.T]),
+                               ZA, np.zeros((0, 0))])
+def test_eig_of_plain_input_is_numpys_made_complex(a):
+    ctype = np.result_type(a.dtype, np.complex64)
+    w, v = np.linalg.eig(a)
+    ours = la.eig(a)
+    assert type(ours) is type(np.linalg.eig(a))
+    assert_same_as_numpy(ours.eigenvalues, w.astype(ctype))
+    assert_same_as_numpy(ours.eigenvectors, v.astype(ctype))
+    assert_same_as_numpy(la.eigvals(a), np.linalg.eigvals(a).astype(ctype))

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from numpy_testing import assert_like_numpy, check, rand, traced_value
+from numpy_testing import assert_like_numpy, assert_same_as_numpy, check, rand, traced_value
 
 import chainrule as cr
 import chainrule.numpy as cnp
@@ -141,3 +141,59 @@ def test_passthrough_helpers_on_plain_values_and_tracers():
 def test_traced_dtype_of_creation_results():
     out = traced_value(lambda x: cnp.linspace(x, 2 * x, 3, dtype=np.float32), (1.0,))
     assert out.dtype == np.float32
+
+
+# --- the fast path: plain inputs get exactly NumPy's result ----------------------------------
+PX = np.array([0.0, 1.5, -2.0])
+PM = rand((2, 3), seed=7)
+PI = np.array([0, 2, 1])
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("shape", (PM,), {}), ("shape", (2.0,), {}), ("shape", ([[1, 2]],), {}),
+    ("ndim", (PM,), {}), ("ndim", (np.float32(1.0),), {}), ("size", (PM,), {}),
+    ("size", (PM, 1), {}), ("size", (PM,), {"axis": -2}), ("size", ([1, 2],), {}),
+    ("size", (3.0,), {}), ("iscomplexobj", (PM,), {}), ("iscomplexobj", (PM * 1j,), {}),
+    ("iscomplexobj", (1j,), {}), ("isrealobj", (PM,), {}), ("result_type", (PM,), {}),
+    ("result_type", (PM.astype(np.float32), 1.0), {}), ("result_type", (PI, PX), {}),
+    ("result_type", (np.float32, np.int64), {}), ("count_nonzero", (PX,), {}),
+    ("count_nonzero", (PM,), {"axis": 1, "keepdims": True}),
+    ("count_nonzero", (PM, (0, 1)), {}), ("nonzero", (PX,), {}), ("flatnonzero", (PM,), {}),
+    ("argwhere", (PM > 0,), {}), ("allclose", (PX, PX + 1e-9), {}),
+    ("isclose", (PX, PX[::-1]), {"rtol": 0.0, "equal_nan": True}),
+    ("array_equal", (PX, PX), {}), ("array_equiv", (PX, 0.0), {}), ("ix_", (PI, PI[:2]), {}),
+    ("lexsort", (PM,), {}), ("lexsort", ((PX, PI),), {}), ("lexsort", ([PX, PI],), {"axis": 0}),
+    ("unravel_index", (PI, (2, 2)), {}), ("tril_indices", (3,), {"k": 1}),
+    ("array", (PX,), {}), ("array", (PM, np.float32), {}), ("array", (PX,), {"ndmin": 3}),
+    ("array", (PM,), {"order": "F"}), ("array", (2.5,), {}), ("array", (PX,), {"copy": False}),
+    ("asarray", (PX,), {}), ("asarray", (PX, np.float32), {}), ("asarray", (1.0,), {}),
+    ("asanyarray", (PM,), {}), ("ascontiguousarray", (PM.T,), {}), ("asarray", (2.0,), {}),
+    ("asarray", (3,), {"dtype": np.float32}), ("asarray", ([1, 2.0],), {}),
+    ("asarray", ((1, 2),), {"copy": True}), ("asarray", (PX,), {"dtype": PX.dtype, "copy": True}),
+    ("asarray", (PM, None, "F"), {}), ("ascontiguousarray", (3,), {}),
+    ("empty_like", (2.0,), {}), ("empty_like", (np.int8(3),), {"dtype": float}),
+    ("empty_like", (True,), {}), ("empty_like", (1j,), {"shape": (2,)}),
+    ("ascontiguousarray", (PX, int), {}), ("ascontiguousarray", (2.0,), {}),
+    ("empty_like", (PX,), {}), ("empty_like", (PM.T,), {}), ("empty_like", (PM, np.int32), {}),
+    ("empty_like", (PM,), {"shape": (4,)}), ("empty_like", (PM,), {"order": "F"}),
+    ("zeros_like", (PM.T,), {}), ("ones_like", (PX, int), {}), ("zeros_like", (2.0,), {}),
+    ("full_like", (PX, 2.5), {}), ("full_like", (PI, 7.9), {}), ("full_like", (PM, PX), {}),
+    ("full_like", (PM, 1.0), {"dtype": np.float32, "order": "F"}),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_plain_inputs_give_numpys_result(name, args, kwargs):
+    ours = getattr(cnp, name)(*args, **kwargs)
+    theirs = getattr(np, name)(*args, **kwargs)
+    if name == "empty_like":  # zeros here, NumPy's memory as it was there
+        theirs = np.zeros_like(*args, **kwargs)
+    assert_same_as_numpy(ours, theirs)
+    if args and isinstance(theirs, np.ndarray):  # returns its input exactly when NumPy does
+        assert (ours is args[0]) == (theirs is args[0])
+
+
+def test_size_of_traced_values_along_axes():
+    def f(t):
+        assert cnp.size(t) == 24 and cnp.size(t, 1) == 3 and cnp.size(t, (0, -1)) == 8
+        with pytest.raises(np.exceptions.AxisError):
+            cnp.size(t, 3)
+        return cnp.sum(t)
+    cr.grad(f)(rand((2, 3, 4)))

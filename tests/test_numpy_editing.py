@@ -5,7 +5,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.numpy as cnp
-from numpy_testing import check, rand
+from numpy_testing import assert_same_as_numpy, check, rand
 
 X = rand((3, 4))
 
@@ -124,3 +124,27 @@ def test_edges_empty_and_0d():
         check(lambda x, v: cnp.insert(x, 0, v), lambda x, v: np.insert(x, 0, v), (x, 7.0))
         check(lambda x: cnp.delete(x, []), lambda x: np.delete(x, []), (x,))
         check(lambda x: cnp.resize(x, (2, 2)), lambda x: np.resize(x, (2, 2)), (x,))
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("block", (X,), {}), ("block", ([X, X],), {}), ("block", ([[X, X], [X, X]],), {}),
+    ("block", ([[X[:, :1], 2.0 * X[:, :1]]],), {}), ("block", ([1.0, np.float32(2.0)],), {}),
+    ("block", (3.0,), {}), ("asfortranarray", (X,), {}), ("asfortranarray", (X, np.int32), {}),
+    ("asfortranarray", (2.0,), {}), ("asfortranarray", (X,), {"like": X}),
+    ("require", (X,), {}), ("require", (X.T, np.float32, ["C", "W"]), {}),
+    ("require", (X,), {"requirements": "F", "like": X}),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_plain_inputs_give_numpys_result(name, args, kwargs):
+    ours, theirs = getattr(cnp, name)(*args, **kwargs), getattr(np, name)(*args, **kwargs)
+    assert_same_as_numpy(ours, theirs)
+    if args:  # returns its input exactly when NumPy does
+        assert (ours is args[0]) == (theirs is args[0])
+
+
+def test_plain_block_errors_are_numpys():
+    with pytest.raises(ValueError, match="depths"):
+        cnp.block([[X], X])
+    with pytest.raises(ValueError, match="empty"):
+        cnp.block([[X], []])
+    with pytest.raises(TypeError, match="tuple"):
+        cnp.block((X, X))

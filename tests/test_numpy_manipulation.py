@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from numpy_testing import assert_like_numpy, check, rand
+from numpy_testing import assert_like_numpy, assert_same_as_numpy, check, rand
 
 import chainrule as cr
 import chainrule.numpy as cnp
@@ -194,3 +194,35 @@ def test_gradient_of_a_shape_pipeline():
         y = cnp.pad(cnp.tile(y, (1, 2)), 1, mode="reflect")
         return cnp.sum(cnp.diff(y, axis=0) ** 2) + cnp.sum(cnp.stack(cnp.split(y, 2, 0)) ** 3)
     cr.check_grads(f, (rand((4, 3), seed=9),))
+
+
+# --- the fast path: plain inputs get exactly NumPy's result ----------------------------------
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("atleast_1d", (S,), {}), ("atleast_1d", (V, 2.0), {}), ("atleast_1d", (), {}),
+    ("atleast_1d", (V,), {}), ("atleast_1d", (np.array(2.0),), {}), ("atleast_2d", (M,), {}),
+    ("atleast_2d", (V,), {}), ("atleast_2d", (A, S), {}), ("atleast_3d", (M,), {}),
+    ("atleast_3d", (A,), {}), ("atleast_3d", (A[0, 0],), {}), ("atleast_1d", ([1.0, 2.0],), {}),
+    ("atleast_2d", (V, (1.0, 2.0)), {}), ("atleast_3d", ([[1]], S), {}),
+    ("atleast_3d", (np.float32(1.0),), {}), ("hstack", ([V, V],), {}), ("hstack", (V,), {}),
+    ("hstack", ((M, M),), {"dtype": np.float32}), ("hstack", ([V, 1.0],), {}),
+    ("vstack", ([V, V],), {}), ("vstack", (M,), {}), ("vstack", ([M, M],), {"casting": "unsafe",
+                                                                            "dtype": int}),
+    ("dstack", ([M, M],), {}), ("dstack", (V,), {}), ("column_stack", ([V, V],), {}),
+    ("column_stack", ((M.T, V[:4]),), {}), ("column_stack", (M,), {}),
+    ("concatenate", (M,), {}), ("concatenate", (A,), {"axis": None}),
+    ("concatenate", (A, 1), {}), ("concatenate", ([M, M],), {"dtype": np.float32}),
+    ("stack", (M,), {}), ("stack", (M, 1), {}), ("stack", ([V, V],), {"axis": -1}),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_plain_inputs_give_numpys_result(name, args, kwargs):
+    ours, theirs = getattr(cnp, name)(*args, **kwargs), getattr(np, name)(*args, **kwargs)
+    assert_same_as_numpy(ours, theirs)
+    if args:  # returns its input exactly when NumPy does
+        assert (ours is args[0]) == (theirs is args[0])
+
+
+def test_plain_stacking_errors_are_numpys():
+    for name in ("hstack", "vstack"):
+        with pytest.raises(TypeError, match="same_kind"):
+            getattr(cnp, name)([M, M], dtype=int)
+    with pytest.raises(ValueError, match="dimension"):
+        cnp.column_stack([V, M])

@@ -3,7 +3,8 @@ initial, ddof), derivatives against finite differences, ties and zeros."""
 
 import numpy as np
 import pytest
-from numpy_testing import assert_like_numpy, check, rand, traced_value, zero_tangent
+from numpy_testing import (assert_like_numpy, assert_same_as_numpy, check, rand, traced_value,
+                           zero_tangent)
 
 import chainrule as cr
 import chainrule.numpy as cnp
@@ -203,6 +204,18 @@ def test_array_api_cumulative(name, include_initial):
                                      "returned": True}], ids=str)
 def test_average(kwargs):
     check(cnp.average, np.average, (X3,), kwargs)
+    assert_same_as_numpy(cnp.average(X3, **kwargs), np.average(X3, **kwargs))
+    assert_same_as_numpy(cnp.average(X3.astype(np.float32), **kwargs),
+                         np.average(X3.astype(np.float32), **kwargs))
+
+
+def test_average_of_plain_values_is_numpys():
+    assert_same_as_numpy(cnp.average(2.0), np.average(2.0))
+    assert_same_as_numpy(cnp.average(np.arange(4)), np.average(np.arange(4)))
+    assert_same_as_numpy(cnp.average(X3, (0, 2), keepdims=True),
+                         np.average(X3, (0, 2), keepdims=True))
+    with pytest.raises(ZeroDivisionError):
+        cnp.average(np.ones(2), weights=np.zeros(2))
 
 
 def test_axis_errors():

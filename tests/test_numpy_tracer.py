@@ -5,7 +5,7 @@ import operator
 
 import numpy as np
 import pytest
-from numpy_testing import assert_like_numpy, rand, traced_value
+from numpy_testing import assert_like_numpy, assert_same_as_numpy, rand, traced_value
 
 import chainrule as cr
 import chainrule.numpy as cnp
@@ -254,3 +254,46 @@ LISTS = [("sum", ([[1.0, 2.0], [3.0, 4.5]],)), ("std", ([1.0, 2.0],)), ("inner",
 @pytest.mark.parametrize("name,args", LISTS, ids=[n for n, _ in LISTS])
 def test_sequences_outside_transforms_give_numpy_types(name, args):
     assert_like_numpy(getattr(cnp, name)(*args), getattr(np, name)(*args))
+
+
+# --- lists and tuples: NumPy's own result when nothing in them is traced ------------------------
+LX = np.array([0.25, 0.75, 1.5])
+LI = np.array([0, 2, 1])
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.interp(0.5, [0, 1], [0, 1]), lambda m: m.interp(LX, (0.0, 1.0), [0, 2]),
+    lambda m: m.take(LX, [0, 2]), lambda m: m.take(LX, [[0], [2]]),
+    lambda m: m.percentile(LX, [25, 75]), lambda m: m.bincount(LI, [1.0, 2.0, 3.0]),
+    lambda m: m.linalg.norm([1.0, 2.0]), lambda m: m.fft.fft([1.0, 2.0, 3.0]),
+    lambda m: m.dot(LX, [1.0, 2.0, 3.0]), lambda m: m.convolve(LX, [1.0, 2.0]),
+    lambda m: m.where(LX > 0.7, [1.0, 2.0, 3.0], 0.0), lambda m: m.where([True, False]),
+    lambda m: m.clip(LX, [0.1, 0.3, 0.1], 0.9), lambda m: m.clip([1, 5], 2, None),
+    lambda m: m.concatenate([LX, [1.0]]), lambda m: m.stack([LX, (1, 2, 3)]),
+    lambda m: m.hstack([LX, [1.0]]), lambda m: m.isin(LX, [1, 0.75]),
+    lambda m: m.choose(LI, [LX, 2 * LX, [7.0, 8.0, 9.0]]),
+    lambda m: m.matmul([[1.0, 2.0], [3.0, 4.0]], [1, 1]), lambda m: m.sum((1.0, 2.0)),
+    lambda m: m.broadcast_arrays(LX, [[1], [2]]), lambda m: m.mean([1, 2]),
+    lambda m: m.linalg.multi_dot([LX, np.outer(LX, LX), [1.0, 0.0, 2.0]]),
+    lambda m: m.linalg.multi_dot((np.eye(3), np.outer(LX, LI))),
+    lambda m: m.einsum("ij,j->i", np.outer(LX, LX), [1.0, 2.0, 3.0]),
+], ids=lambda f: "")
+def test_plain_lists_give_numpys_result(call):
+    assert_same_as_numpy(call(cnp), call(np))
+
+
+def test_lists_holding_tracers_take_the_general_path():
+    x = np.array([1.0, 2.0, 3.0])
+    assert cr.grad(lambda t: cnp.dot(x, [t, 1.0, 2.0]))(3.0) == 1.0
+    assert cr.grad(lambda t: cnp.interp(0.5, [0.0, 1.0], [0.0, t]))(2.0) == 0.5
+    assert cr.grad(lambda t: cnp.sum(cnp.concatenate([x, [t, 1.0]])))(1.0) == 1.0
+    assert cr.grad(lambda t: cnp.sum(cnp.matmul([[t, 0.0], [0.0, 1.0]], [1.0, 1.0])))(2.0) == 1
+    assert cr.grad(lambda t: cnp.sum(cnp.where(x > 1.5, [t, t, 1.0], 0.0)))(2.0) == 1.0
+    assert cr.grad(lambda t: cnp.sum(cnp.clip(x, 0.0, [t, t, t])))(2.5) == 1.0
+    assert cr.grad(lambda t: cnp.sum(cnp.choose([0, 1], [[t, 1.0], [2.0, t]])))(3.0) == 2.0
+    assert cr.grad(lambda t: cnp.linalg.multi_dot([x, np.eye(3), [t, 0.0, 0.0]]))(2.0) == 1.0
+    assert cr.grad(lambda t: cnp.einsum("i,i", x, [t, 0.0, t]))(2.0) == 4.0
+    assert cr.grad(lambda t: cnp.sum(cnp.sin([t, 1.0])))(0.5) == np.cos(0.5)
+    assert cr.grad(lambda t: cnp.sum(cnp.asarray([t, 1.0])))(0.5) == 1.0
+    assert cr.grad(lambda t: cnp.sum(cnp.atleast_2d([t], x)[0]))(0.5) == 1.0
+    assert cr.grad(lambda t: cnp.ldexp([t, 1.0], 2)[0])(0.5) == 4.0

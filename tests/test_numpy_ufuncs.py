@@ -3,7 +3,8 @@ derivatives (both modes, second order) against finite differences."""
 
 import numpy as np
 import pytest
-from numpy_testing import assert_like_numpy, check, rand, traced_value, zero_tangent
+from numpy_testing import (assert_like_numpy, assert_same_as_numpy, check, rand, traced_value,
+                           zero_tangent)
 
 import chainrule as cr
 import chainrule.numpy as cnp
@@ -357,3 +358,27 @@ def test_binary_ufuncs_are_numpys_own_and_still_differentiate():
     np.testing.assert_allclose(g, [h[0] + x[0] ** 2 / h[0], 2.0 * x[1] / h[1]])
     with pytest.raises(TypeError, match="chainrule.numpy.array"):
         cr.grad(lambda t: cnp.sum(cnp.add([t, 1.0], 2.0)))(1.0)
+
+
+@pytest.mark.parametrize("name,args", [
+    ("where", (np.array([0.0, 1.5, -2.0]),)), ("where", (np.array([[True], [False]]),)),
+    ("where", (np.array([True, False]), 1.0, np.float32(2.0))),
+    ("where", (np.array([[True], [False]]), np.arange(3), 0.5)),
+    ("spacing", (np.array([1.0, -0.0, np.inf], np.float32),)), ("spacing", (1.0,)),
+    ("gcd", (np.array([12, 7]), 20)), ("lcm", (np.array([4, 6]), np.int32(10))),
+    ("bitwise_count", (np.array([7, -1], np.int16),)), ("sin", ([0.5, 1],)),
+    ("isnan", ((1.0, np.nan),)), ("floor", ([[1.5], [-0.5]],)), ("spacing", ([1.0, 2.0],)),
+    ("gcd", ([12, 7], (20, 3))), ("ldexp", (np.array([1.0, 2.0]), [1, 2])),
+    ("ldexp", ([0.5], 3)), ("ldexp", (np.float32(0.5), np.int8(3))),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_plain_inputs_give_numpys_result(name, args):
+    assert_same_as_numpy(getattr(cnp, name)(*args), getattr(np, name)(*args))
+
+
+def test_concrete_ufuncs_on_traced_values():
+    x = rand((3,))
+    g = cr.grad(lambda t: cnp.sum(t * cnp.spacing(t)))(x)
+    np.testing.assert_array_equal(g, np.spacing(x))
+    assert cr.grad(lambda t: t * cnp.gcd(12, 20))(1.0) == 4.0
+    with pytest.raises(TypeError):
+        cnp.spacing(x, x)  # out= is not taken positionally: arrays are never written into

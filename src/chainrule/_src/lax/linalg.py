@@ -322,8 +322,19 @@ triangular_solve_p.transpose = _tri_transpose
 # ---------------------------------------------------------------------------------------
 
 
+def _hermitian_part(xp, a):
+    """``(a + a^H) / 2`` of a concrete array: the matrix ``cholesky`` and ``eigh`` factorize."""
+    if type(a) is np.ndarray:
+        # The same numbers with one temporary: on small matrices each NumPy call counts.
+        t = np.conj(a.mT) if a.dtype.kind == "c" else a.mT.copy()
+        t += a
+        t /= 2
+        return t
+    return (a + xp.conj(xp.swapaxes(a, -1, -2))) / 2
+
+
 def _cholesky_impl(xp, a):
-    sym = (a + xp.conj(xp.swapaxes(a, -1, -2))) / 2
+    sym = _hermitian_part(xp, a)
     fn = _fn(xp, "cholesky", "cholesky")
     if _is_dask(xp):  # dask's cholesky returns the upper factor unless asked
         return _lapack("cholesky", lambda: fn(sym, lower=True), (a,))
@@ -423,7 +434,7 @@ slogdet_p.jvp = _slogdet_jvp
 
 
 def _eigh_impl(xp, a, lower):
-    sym = (a + xp.conj(xp.swapaxes(a, -1, -2))) / 2
+    sym = _hermitian_part(xp, a)
     w, v = _lapack("eigh", lambda: _fn(xp, "eigh", "eigh")(sym, UPLO="L" if lower else "U"), (a,))
     return [w, v]
 

@@ -12,7 +12,9 @@ import numpy as np
 from .. import lax
 from ..core import Tracer
 from ._util import asarray_any, dtype_of, ndim_of, normalize_axis, shape_of
-from .fastpath import numpy_fast_path
+from .fastpath import PLAIN_TYPES, numpy_fast_path, plain_sequence
+
+_ND = np.ndarray
 
 # Constants: plain NumPy arrays, whatever the context.
 zeros, ones, eye, identity, arange, tri = np.zeros, np.ones, np.eye, np.identity, np.arange, np.tri
@@ -69,6 +71,11 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0,  # 
     >>> cr.grad(lambda x: cnp.sum(cnp.array([[x, 2 * x], [3.0, x ** 2]])))(1.0)
     np.float64(5.0)
     """
+    if type(object) is _ND or type(object) in PLAIN_TYPES:
+        if copy is True and order == "K" and subok is False and ndmin == 0:
+            # NumPy then parses no keywords
+            return np.array(object) if dtype is None else np.array(object, dtype)
+        return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
     if not _contains_tracer(object):
         return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
     out = _with_dtype(_build(object), dtype)
@@ -86,9 +93,15 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     >>> cnp.asarray([1, 2], dtype=float)
     array([1., 2.])
     """
-    if type(a) is np.ndarray and dtype is None and order is None and copy is None and (
-            device is None and like is None):
-        return a  # what numpy.asarray returns, without the call
+    if type(a) is _ND:
+        if dtype is None and order is None and copy is None and device is None and (
+                like is None):
+            return a  # what numpy.asarray returns, without the call
+        return np.asarray(a, dtype, order) if copy is None else np.asarray(
+            a, dtype, order, copy=copy)
+    if type(a) in PLAIN_TYPES or plain_sequence(a):
+        return np.asarray(a, dtype, order) if copy is None else np.asarray(
+            a, dtype, order, copy=copy)
     if _contains_tracer(a):
         return _with_dtype(_build(a), dtype)
     if hasattr(a, "__array_namespace__") and not isinstance(a, (np.ndarray, np.generic)):
@@ -108,9 +121,11 @@ def ascontiguousarray(a, dtype=None, *, like=None):
     >>> cnp.ascontiguousarray(cnp.ones((2, 2)).T).flags["C_CONTIGUOUS"]
     True
     """
-    if _contains_tracer(a):
-        return asarray(a, dtype)
-    return np.ascontiguousarray(a, dtype)
+    if type(a) is _ND or type(a) in PLAIN_TYPES:
+        return np.ascontiguousarray(a) if dtype is None else np.ascontiguousarray(a, dtype)
+    if not _contains_tracer(a):
+        return np.ascontiguousarray(a, dtype)
+    return asarray(a, dtype)
 
 
 def _like(np_fn, a, dtype, order, subok, shape, fill=None):
@@ -135,6 +150,8 @@ def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None)
     >>> cnp.zeros_like(cnp.ones((2,), dtype=cnp.float32))
     array([0., 0.], dtype=float32)
     """
+    if type(a) is _ND or type(a) in PLAIN_TYPES:
+        return np.zeros_like(a, dtype, order, subok, shape)
     return _like(np.zeros_like, a, dtype, order, subok, shape)
 
 
@@ -148,6 +165,8 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     array([[1.],
            [1.]])
     """
+    if type(a) is _ND or type(a) in PLAIN_TYPES:
+        return np.ones_like(a, dtype, order, subok, shape)
     return _like(np.ones_like, a, dtype, order, subok, shape)
 
 
@@ -160,6 +179,13 @@ def empty_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None)
     >>> cnp.empty_like(cnp.ones(2))
     array([0., 0.])
     """
+    if type(a) is _ND and shape is None and order == "K" and (
+            a.ndim < 2 or a.flags.c_contiguous):
+        # numpy.zeros_like's result for this layout, without its copy of a zero into it
+        return np.zeros(a.shape, a.dtype if dtype is None else dtype)
+    if type(a) is not _ND and type(a) in PLAIN_TYPES and shape is None:
+        # a number: a 0-d array of its dtype
+        return np.zeros((), np.asarray(a).dtype if dtype is None else dtype)
     return _like(np.zeros_like, a, dtype, order, subok, shape)
 
 
@@ -187,6 +213,9 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
     >>> cnp.full_like(cnp.ones(2, dtype=int), 7.9)
     array([7, 7])
     """
+    if (type(a) is _ND or type(a) in PLAIN_TYPES) and (
+            type(fill_value) is _ND or type(fill_value) in PLAIN_TYPES):
+        return np.full_like(a, fill_value, dtype, order, subok, shape)
     if isinstance(fill_value, Tracer):
         return full(shape_of(a) if shape is None else shape, fill_value,
                     dtype_of(a) if dtype is None else dtype)

@@ -19,7 +19,9 @@ import chainrule.numpy as cnp
 from ..core import Tracer
 from ._util import asarray_any, concrete, dtype_of, ndim_of, normalize_axes, normalize_axis, \
     shape_of
-from .fastpath import numpy_fast_path
+from .fastpath import PLAIN_TYPES, numpy_fast_path
+
+_ND = np.ndarray
 
 
 def _gather_flat(a, ids):
@@ -186,6 +188,17 @@ def _block_depth(arrays, index=()):
     return depths.pop() + 1, max(n for _, n in results)
 
 
+def _plain_blocks(arrays):
+    """Whether ``arrays`` is a plain array or number, or nested lists of them."""
+    if type(arrays) is list:
+        for a in arrays:
+            if type(a) is not _ND and type(a) not in PLAIN_TYPES and not (
+                    type(a) is list and _plain_blocks(a)):
+                return False
+        return True
+    return type(arrays) is _ND or type(arrays) in PLAIN_TYPES
+
+
 def _holds_array_library(arrays):
     if type(arrays) is list:
         return any(_holds_array_library(a) for a in arrays)
@@ -205,6 +218,8 @@ def block(arrays):
            [0., 1., 0.],
            [1., 1., 5.]])
     """
+    if _plain_blocks(arrays):
+        return np.block(arrays)
     from .creation import _contains_tracer
 
     if not _contains_tracer(arrays) and not _holds_array_library(arrays):
@@ -241,7 +256,6 @@ def asarray_chkfinite(a, dtype=None, order=None):
     return a
 
 
-@numpy_fast_path(np.asfortranarray)
 def asfortranarray(a, dtype=None, *, like=None):
     """An array (at least 1-d, as NumPy's) with Fortran memory order; memory order means
     nothing to traced values, which pass through.
@@ -252,6 +266,10 @@ def asfortranarray(a, dtype=None, *, like=None):
     >>> cnp.asfortranarray(cnp.ones((2, 2))).flags["F_CONTIGUOUS"]
     True
     """
+    if type(a) is _ND or type(a) in PLAIN_TYPES:
+        if like is None:  # keywords would cost NumPy's argument parsing
+            return np.asfortranarray(a) if dtype is None else np.asfortranarray(a, dtype)
+        return np.asfortranarray(a, dtype, like=like)
     return cnp.atleast_1d(cnp.asarray(a, dtype))
 
 
@@ -259,7 +277,6 @@ _REQUIREMENTS = {"C", "C_CONTIGUOUS", "CONTIGUOUS", "F", "F_CONTIGUOUS", "FORTRA
                  "ALIGNED", "W", "WRITEABLE", "O", "OWNDATA", "E", "ENSUREARRAY"}
 
 
-@numpy_fast_path(np.require)
 def require(a, dtype=None, requirements=None, *, like=None):
     """An array of ``dtype`` meeting the memory ``requirements`` (``"C"``, ``"F"``,
     ``"A"``, ``"W"``, ``"O"``, ``"E"``); traced values only get the dtype, the requirements
@@ -271,6 +288,12 @@ def require(a, dtype=None, requirements=None, *, like=None):
     >>> cnp.require(cnp.arange(3), float, ["C", "W"])
     array([0., 1., 2.])
     """
+    if type(a) is _ND or type(a) in PLAIN_TYPES:
+        if like is None:
+            if type(a) is _ND and dtype is None and not requirements:
+                return a  # what numpy.require returns, without the call
+            return np.require(a, dtype, requirements)
+        return np.require(a, dtype, requirements, like=like)
     flags = {r.upper() for r in (requirements or ())}
     unknown = flags - _REQUIREMENTS
     if unknown:

@@ -14,8 +14,10 @@ from .. import lax
 from ..core import Tracer
 from ..lax.indexing import getitem_p, has_duplicates, parse_index, scatter_add_p, scatter_set_p
 from ._util import asarray_any, concrete, dtype_of, ndim_of, no_out, normalize_axis, shape_of
-from .fastpath import PLAIN_TYPES, numpy_fast_path
+from .fastpath import PLAIN_TYPES, numpy_fast_path, plain_sequence
 from .tracer_methods import IndexUpdateHelper
+
+_ND = np.ndarray
 
 
 def getitem(a, index):
@@ -296,6 +298,9 @@ def choose(a, choices, out=None, mode="raise"):
     >>> cnp.choose([1, 0, 1], [cnp.array([1.0, 2.0, 3.0]), cnp.array([10.0, 20.0, 30.0])])
     array([10.,  2., 30.])
     """
+    if out is None and (type(a) is _ND or type(a) in PLAIN_TYPES or plain_sequence(a)) and (
+            type(choices) is _ND or plain_sequence(choices)):
+        return np.choose(a, choices, None, mode)
     no_out(out, "choose")
     if type(choices) in PLAIN_TYPES or isinstance(choices, Tracer):
         choices = [choices[i] for i in range(shape_of(choices)[0])]

@@ -21,7 +21,7 @@ import chainrule.numpy as cnp
 from .. import lax
 from ..core import Tracer, concrete_value, get_aval
 from ..lax import linalg as _la
-from .fastpath import numpy_fast_path
+from .fastpath import all_plain, numpy_fast_path
 
 _nl = np.linalg
 
@@ -87,6 +87,16 @@ def _inexact(a, name):
     if dt.kind not in "fc":
         raise TypeError(f"{name}: unsupported array type {dt}")
     return a
+
+
+def _plain_square(a):
+    """Whether ``a`` is a plain array of a LAPACK dtype holding square matrices: then the
+    factorizations run their primitive's NumPy computation directly, skipping the
+    conversions and checks of the general path (which gives the errors for other input)."""
+    if type(a) is not np.ndarray:
+        return False
+    s = a.shape
+    return len(s) >= 2 and s[-1] == s[-2] and a.dtype.char in "fdFD"
 
 
 def _common(name, *arrays):
@@ -384,6 +394,8 @@ def multi_dot(arrays, *, out=None):
     >>> cnp.linalg.multi_dot([cnp.ones(3), cnp.ones((3, 4)), cnp.ones((4, 2)), cnp.ones(2)])
     np.float64(24.0)
     """
+    if out is None and (type(arrays) is list or type(arrays) is tuple) and all_plain(arrays):
+        return _nl.multi_dot(arrays)
     if out is not None:
         raise TypeError("multi_dot(..., out=...) is not supported: use the returned value")
     arrays = [_asarray(a) for a in arrays]
@@ -559,6 +571,12 @@ def cholesky(a, /, *, upper=False):
     array([[2., 0.],
            [1., 2.]])
     """
+    if _plain_square(a):
+        try:
+            L = _nl.cholesky(_la._hermitian_part(np, a))
+        except LinAlgError:
+            L = _la.cholesky_p.impl(np, a)  # raises, with the primitive's message
+        return _H(L) if upper else L
     a = _inexact(a, "cholesky")
     _assert_stacked_square(a, "cholesky")
     L = _la.cholesky(a)
@@ -642,6 +660,12 @@ def eigh(a, UPLO="L"):
     """
     if UPLO not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
+    if _plain_square(a):
+        try:
+            return _nl.eigh(_la._hermitian_part(np, a), UPLO)
+        except LinAlgError:
+            _la.eigh_p.impl(np, a, UPLO == "L")  # raises, with the primitive's message
+            raise
     a = _inexact(a, "eigh")
     _assert_stacked_square(a, "eigh")
     w, v = _la.eigh(a, lower=UPLO == "L")
@@ -657,6 +681,13 @@ def eigvalsh(a, UPLO="L"):
     >>> cnp.linalg.eigvalsh(cnp.array([[2.0, 1.0], [1.0, 2.0]]))
     array([1., 3.])
     """
+    if _plain_square(a) and (UPLO == "L" or UPLO == "U"):
+        # NumPy's eigenvalue-only LAPACK driver, on the matrix eigh factorizes.
+        try:
+            return _nl.eigvalsh(_la._hermitian_part(np, a), UPLO)
+        except LinAlgError:
+            _la.eigh_p.impl(np, a, UPLO == "L")  # raises, with the primitive's message
+            raise
     return eigh(a, UPLO).eigenvalues
 
 
@@ -691,6 +722,14 @@ def eig(a):
     array([[0., 1.],
            [0., 1.]])
     """
+    if _plain_square(a):
+        try:
+            w, v = _nl.eig(a)
+        except LinAlgError:
+            _la.eig_p.impl(np, a)  # raises, with the primitive's message
+            raise
+        ctype = _la._complex_dtype(a.dtype)
+        return EigResult(w.astype(ctype), v.astype(ctype))
     a = _inexact(a, "eig")
     _assert_stacked_square(a, "eig")
     w, v = _la.eig(a)
@@ -706,6 +745,14 @@ def eigvals(a):
     >>> cnp.linalg.eigvals(cnp.array([[0.0, -1.0], [1.0, 0.0]]))
     array([0.+1.j, 0.-1.j])
     """
+    if _plain_square(a):
+        # NumPy's eigenvalue-only LAPACK driver; complex like every result of eig.
+        try:
+            w = _nl.eigvals(a)
+        except LinAlgError:
+            _la.eig_p.impl(np, a)  # raises, with the primitive's message
+            raise
+        return w.astype(_la._complex_dtype(a.dtype))
     return eig(a).eigenvalues
 
 

@@ -15,7 +15,7 @@ from .. import lax
 from ..core import Tracer
 from ._util import (NoValue, asarray_any, concrete, dtype_of, given, ndim_of, no_out,
                     normalize_axes, normalize_axis, shape_of)
-from .fastpath import PLAIN_TYPES, all_plain, numpy_fast_path
+from .fastpath import PLAIN_TYPES, all_plain, numpy_fast_path, plain_sequence
 
 _ND = np.ndarray
 
@@ -272,6 +272,8 @@ def broadcast_arrays(*args, subok=False):
     >>> [a.shape for a in cnp.broadcast_arrays(cnp.ones(3), cnp.ones((2, 1)))]
     [(2, 3), (2, 3)]
     """
+    if all_plain(args):
+        return np.broadcast_arrays(*args)
     args = [asarray_any(a) for a in args]
     if all_plain(args):
         return np.broadcast_arrays(*args)
@@ -310,7 +312,13 @@ def atleast_1d(*arys):
     >>> cnp.atleast_1d(1.0)
     array([1.])
     """
-    return _atleast(1, arys)
+    if len(arys) == 1 and type(arys[0]) is _ND:
+        a = arys[0]  # returned as it is by NumPy when it has enough dimensions
+        return a if a.ndim >= 1 else np.atleast_1d(a)
+    for a in arys:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES and not plain_sequence(a):
+            return _atleast(1, arys)
+    return np.atleast_1d(*arys)
 
 
 def atleast_2d(*arys):
@@ -322,7 +330,13 @@ def atleast_2d(*arys):
     >>> cnp.atleast_2d(cnp.ones(3)).shape
     (1, 3)
     """
-    return _atleast(2, arys)
+    if len(arys) == 1 and type(arys[0]) is _ND:
+        a = arys[0]  # returned as it is by NumPy when it has enough dimensions
+        return a if a.ndim >= 2 else np.atleast_2d(a)
+    for a in arys:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES and not plain_sequence(a):
+            return _atleast(2, arys)
+    return np.atleast_2d(*arys)
 
 
 def atleast_3d(*arys):
@@ -334,7 +348,26 @@ def atleast_3d(*arys):
     >>> cnp.atleast_3d(cnp.ones(3)).shape
     (1, 3, 1)
     """
-    return _atleast(3, arys)
+    if len(arys) == 1 and type(arys[0]) is _ND:
+        a = arys[0]  # returned as it is by NumPy when it has enough dimensions
+        return a if a.ndim >= 3 else np.atleast_3d(a)
+    for a in arys:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES and not plain_sequence(a):
+            return _atleast(3, arys)
+    return np.atleast_3d(*arys)
+
+
+def _plain_sequence(tup):
+    """Whether ``tup`` is a plain array, or a list or tuple of plain arrays and numbers (the
+    sequences NumPy's stacking functions accept)."""
+    if type(tup) is _ND:
+        return True
+    if type(tup) is not list and type(tup) is not tuple:
+        return False
+    for a in tup:
+        if type(a) is not _ND and type(a) not in PLAIN_TYPES and not plain_sequence(a):
+            return False
+    return True
 
 
 def _cast_all(arrays, dtype):
@@ -352,12 +385,15 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind")
     >>> cnp.concatenate([cnp.ones(2), cnp.zeros(1)])
     array([1., 1., 0.])
     """
-    if out is None and dtype is None and casting == "same_kind" and (
-            type(arrays) is list or type(arrays) is tuple):
-        for a in arrays:  # inlined: this check is all the fast path may cost
-            if type(a) is not _ND and type(a) not in PLAIN_TYPES:
-                break
-        else:
+    if out is None and dtype is None and casting == "same_kind":
+        if type(arrays) is list or type(arrays) is tuple:
+            for a in arrays:  # inlined: this check is all the fast path may cost
+                if type(a) is not _ND and type(a) not in PLAIN_TYPES and (
+                        not plain_sequence(a)):
+                    break
+            else:
+                return np.concatenate(arrays) if axis == 0 else np.concatenate(arrays, axis)
+        elif type(arrays) is _ND:
             return np.concatenate(arrays) if axis == 0 else np.concatenate(arrays, axis)
     arrays = [asarray_any(a) for a in arrays]
     if all_plain(arrays) and not isinstance(out, Tracer):
@@ -399,12 +435,15 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     array([[1., 0.],
            [1., 0.]])
     """
-    if out is None and dtype is None and casting == "same_kind" and (
-            type(arrays) is list or type(arrays) is tuple):
-        for a in arrays:  # inlined: this check is all the fast path may cost
-            if type(a) is not _ND and type(a) not in PLAIN_TYPES:
-                break
-        else:
+    if out is None and dtype is None and casting == "same_kind":
+        if type(arrays) is list or type(arrays) is tuple:
+            for a in arrays:  # inlined: this check is all the fast path may cost
+                if type(a) is not _ND and type(a) not in PLAIN_TYPES and (
+                        not plain_sequence(a)):
+                    break
+            else:
+                return np.stack(arrays) if axis == 0 else np.stack(arrays, axis)
+        elif type(arrays) is _ND:
             return np.stack(arrays) if axis == 0 else np.stack(arrays, axis)
     arrays = [asarray_any(a) for a in arrays]
     if all_plain(arrays):
@@ -426,6 +465,10 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
     >>> cnp.hstack([cnp.ones(2), cnp.zeros(1)])
     array([1., 1., 0.])
     """
+    if _plain_sequence(tup):
+        if dtype is None and casting == "same_kind":
+            return np.hstack(tup)
+        return np.hstack(tup, dtype=dtype, casting=casting)
     arrs = [atleast_1d(a) for a in tup]
     if not arrs:
         raise ValueError("need at least one array to concatenate")
@@ -442,6 +485,10 @@ def vstack(tup, *, dtype=None, casting="same_kind"):
     array([[1., 1.],
            [0., 0.]])
     """
+    if _plain_sequence(tup):
+        if dtype is None and casting == "same_kind":
+            return np.vstack(tup)
+        return np.vstack(tup, dtype=dtype, casting=casting)
     return concatenate([atleast_2d(a) for a in tup], 0, dtype=dtype)
 
 
@@ -457,6 +504,8 @@ def dstack(tup):
     >>> cnp.dstack([cnp.ones(2), cnp.zeros(2)]).shape
     (1, 2, 2)
     """
+    if _plain_sequence(tup):
+        return np.dstack(tup)
     return concatenate([atleast_3d(a) for a in tup], 2)
 
 
@@ -470,6 +519,8 @@ def column_stack(tup):
     array([[1., 0.],
            [1., 0.]])
     """
+    if _plain_sequence(tup):
+        return np.column_stack(tup)
     arrs = []
     for a in tup:
         a = asarray_any(a)

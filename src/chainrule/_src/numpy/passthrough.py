@@ -7,10 +7,17 @@ the current numbers.
 
 from __future__ import annotations
 
+import inspect
+import math
+
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
 
 from ..core import Tracer
 from ._util import concrete, dtype_of, shape_of
+from .fastpath import PLAIN_TYPES, numpy_fast_path
+
+_ND = np.ndarray
 
 # --- dtypes, constants and NumPy's helpers on dtypes ------------------------------------
 float16, float32, float64 = np.float16, np.float32, np.float64
@@ -50,7 +57,10 @@ def result_type(*arrays_and_dtypes):
     >>> cnp.result_type(cnp.ones(2, cnp.float32), 1.0)
     dtype('float32')
     """
-    return np.result_type(*[_dtype_stand_in(a) for a in arrays_and_dtypes])
+    for a in arrays_and_dtypes:
+        if type(a) is not _ND and isinstance(a, Tracer):
+            return np.result_type(*[_dtype_stand_in(a) for a in arrays_and_dtypes])
+    return np.result_type(*arrays_and_dtypes)
 
 
 def shape(a):
@@ -62,6 +72,8 @@ def shape(a):
     >>> cnp.shape([[1.0, 2.0]])
     (1, 2)
     """
+    if type(a) is _ND:
+        return a.shape  # what numpy.shape returns, without its dispatch
     return shape_of(a) if isinstance(a, Tracer) else np.shape(a)
 
 
@@ -74,6 +86,8 @@ def ndim(a):
     >>> cnp.ndim(2.0)
     0
     """
+    if type(a) is _ND:
+        return a.ndim
     return len(shape_of(a)) if isinstance(a, Tracer) else np.ndim(a)
 
 
@@ -86,8 +100,14 @@ def size(a, axis=None):
     >>> cnp.size(cnp.ones((2, 3)), 1)
     3
     """
-    s = shape(a)
-    return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
+    if type(a) is _ND and axis is None:
+        return a.size
+    if not isinstance(a, Tracer):
+        return np.size(a, axis)
+    s = shape_of(a)
+    if axis is None:
+        return math.prod(s)
+    return math.prod(s[i] for i in normalize_axis_tuple(axis, len(s), allow_duplicate=False))
 
 
 def iscomplexobj(x):
@@ -99,6 +119,8 @@ def iscomplexobj(x):
     >>> cnp.iscomplexobj(cnp.ones(2) * 1j)
     True
     """
+    if type(x) is _ND:
+        return issubclass(x.dtype.type, np.complexfloating)
     return np.iscomplexobj(_dtype_stand_in(x))
 
 
@@ -114,26 +136,33 @@ def isrealobj(x):
     return not iscomplexobj(x)
 
 
-def _values(fn, example, result):
-    """``fn`` on the current values of its arguments: its result has no derivative."""
+def _values(fn, example, result, arrays=1, optional=()):
+    """``fn`` on the current values of its arguments: its result has no derivative.
+
+    The wrapper has NumPy's signature and its fast path (see ``numpy_fast_path``)."""
     name = fn.__name__
 
-    def wrapper(*args, **kwargs):
+    def general(*args, **kwargs):
         return fn(*[concrete(a, name) for a in args],
                   **{k: concrete(v, name) for k, v in kwargs.items()})
-    wrapper.__name__ = wrapper.__qualname__ = name
-    wrapper.__doc__ = (f":func:`numpy.{name}` on the current values (also of traced values); "
+    general.__name__ = general.__qualname__ = name
+    general.__doc__ = (f":func:`numpy.{name}` on the current values (also of traced values); "
                        "the result is boolean or integer, with no derivative.\n\n"
                        "Examples\n--------\n>>> import chainrule.numpy as cnp\n"
                        f">>> cnp.{name}({example})\n{result}\n")
-    return wrapper
+    try:
+        general.__signature__ = inspect.signature(fn)
+    except (TypeError, ValueError):  # pragma: no cover - a NumPy that does not say
+        return general
+    return numpy_fast_path(fn, arrays, optional)(general)
 
 
-allclose = _values(np.allclose, "[1.0, 2.0], [1.0, 2.0 + 1e-12]", "True")
-isclose = _values(np.isclose, "[1.0, 2.0], [1.0, 2.5]", "array([ True, False])")
-array_equal = _values(np.array_equal, "[1.0, 2.0], [1.0, 2.0]", "True")
-array_equiv = _values(np.array_equiv, "[1.0, 1.0], 1.0", "True")
-count_nonzero = _values(np.count_nonzero, "[0.0, 2.0, 3.0]", "np.int64(2)")
+allclose = _values(np.allclose, "[1.0, 2.0], [1.0, 2.0 + 1e-12]", "True", 4)
+isclose = _values(np.isclose, "[1.0, 2.0], [1.0, 2.5]", "array([ True, False])", 4)
+array_equal = _values(np.array_equal, "[1.0, 2.0], [1.0, 2.0]", "True", 2)
+array_equiv = _values(np.array_equiv, "[1.0, 1.0], 1.0", "True", 2)
+count_nonzero = _values(np.count_nonzero, "[0.0, 2.0, 3.0]", "np.int64(2)",
+                        optional=("axis",))
 nonzero = _values(np.nonzero, "[0.0, 2.0, 3.0]", "(array([1, 2]),)")
 flatnonzero = _values(np.flatnonzero, "[[0.0, 2.0]]", "array([1])")
 argwhere = _values(np.argwhere, "[0.0, 2.0]", "array([[1]])")
@@ -149,6 +178,20 @@ def _index_helper(fn, example, result):
     name = fn.__name__
 
     def wrapper(*args, **kwargs):
+        if not kwargs:
+            # Plain arguments, or sequences of them (lexsort's keys): NumPy's own call.
+            for a in args:
+                if type(a) is _ND or type(a) in PLAIN_TYPES:
+                    continue
+                if type(a) is tuple or type(a) is list:
+                    for v in a:
+                        if type(v) is not _ND and type(v) not in PLAIN_TYPES:
+                            break
+                    else:
+                        continue
+                break
+            else:
+                return fn(*args)
         return fn(*[_deep_values(a, name) for a in args],
                   **{k: _deep_values(v, name) for k, v in kwargs.items()})
     wrapper.__name__ = wrapper.__qualname__ = name

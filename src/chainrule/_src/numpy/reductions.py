@@ -11,7 +11,9 @@ import numpy as np
 from .. import lax
 from ._util import (NoValue, asarray_any, dtype_of, given, no_out, normalize_axes,
                     normalize_axis, scalar_if_0d, shape_of)
-from .fastpath import numpy_fast_path
+from .fastpath import PLAIN_TYPES, numpy_fast_path
+
+_ND = np.ndarray
 
 _REDUCTION = dict(optional=("initial",))
 
@@ -309,6 +311,11 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     >>> cnp.average(cnp.array([1.0, 2.0, 4.0]), weights=cnp.array([1.0, 1.0, 2.0]))
     np.float64(2.75)
     """
+    if (type(a) is _ND or type(a) in PLAIN_TYPES) and (
+            weights is None or type(weights) is _ND or type(weights) in PLAIN_TYPES):
+        if keepdims is False:  # NumPy's default, which it would otherwise pass on to mean
+            return np.average(a, axis, weights, returned)
+        return np.average(a, axis, weights, returned, keepdims=keepdims)
     a = asarray_any(a)
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)

@@ -14,8 +14,10 @@ import chainrule.numpy as cnp
 
 from ..core import Tracer
 from ._util import asarray_any, concrete, dtype_of
-from .fastpath import numpy_fast_path
+from .fastpath import PLAIN_TYPES, numpy_fast_path, plain_sequence
 from .statistics import unique
+
+_ND = np.ndarray
 
 UniqueAllResult = type(np.unique_all(np.zeros(1)))
 UniqueCountsResult = type(np.unique_counts(np.zeros(1)))
@@ -200,6 +202,11 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
     >>> cnp.isin(cnp.array([1.0, 2.0]), [2.0, 3.0])
     array([False,  True])
     """
+    if (type(element) is _ND or type(element) in PLAIN_TYPES or plain_sequence(element)) and (
+            type(test_elements) is _ND or type(test_elements) in PLAIN_TYPES
+            or plain_sequence(test_elements)):
+        return np.isin(element, test_elements, assume_unique, invert, kind=kind)
+
     def value(v):
         if isinstance(v, Tracer) or isinstance(v, (list, tuple)):
             return _values(v, "isin")

@@ -11,7 +11,10 @@ import numpy as np
 
 from .. import lax
 from ._util import NoValue, asarray_any, concrete, dtype_of, given, no_out
-from .fastpath import PLAIN_TYPES, numpy_fast_path
+from .fastpath import (PLAIN_OR_NONE, PLAIN_TYPES, SEQUENCE_TYPES, numpy_fast_path,
+                       plain_sequence)
+
+_ND = np.ndarray
 
 _DOC = """{summary}
 
@@ -42,10 +45,10 @@ def _make(name, prim, nargs, summary, np_name=None, extra="", example=None):
     np_name = np_name or name
     np_fn = getattr(np, np_name)
     # The identity test for ndarray first: this check is all the fast path costs.
-    nd, plain = np.ndarray, PLAIN_TYPES
+    nd, plain, seqs = np.ndarray, PLAIN_TYPES, SEQUENCE_TYPES
 
     def fn(x, /):
-        if type(x) is nd or type(x) in plain:
+        if type(x) is nd or type(x) in plain or type(x) in seqs and plain_sequence(x):
             return np_fn(x)
         return bind(asarray_any(x))
     return _document(fn, name, summary, np_name, extra, "0.5" if example is None else example)
@@ -300,6 +303,11 @@ def clip(a, a_min=NoValue, a_max=NoValue, out=None, *, min=NoValue, max=NoValue)
     >>> cnp.clip(cnp.array([-2.0, 0.5, 3.0]), -1, 1)
     array([-1. ,  0.5,  1. ])
     """
+    if out is None and min is NoValue and max is NoValue and (
+            type(a) is _ND or type(a) in PLAIN_TYPES or plain_sequence(a)) and (
+            type(a_min) is _ND or type(a_min) in PLAIN_OR_NONE or plain_sequence(a_min)) and (
+            type(a_max) is _ND or type(a_max) in PLAIN_OR_NONE or plain_sequence(a_max)):
+        return np.clip(a, a_min, a_max)  # no keywords for NumPy to parse
     lo = a_min if given(a_min) else (min if given(min) else None)
     hi = a_max if given(a_max) else (max if given(max) else None)
     if _plain(a, lo, hi, out):
@@ -455,9 +463,13 @@ def where(condition, x=NoValue, y=NoValue, /):
     >>> cnp.where(cnp.array([True, False]), 1.0, 2.0)
     array([1., 2.])
     """
-    if (type(condition) in PLAIN_TYPES and type(x) in PLAIN_TYPES
-            and type(y) in PLAIN_TYPES):
-        return np.where(condition, x, y)
+    if type(condition) is _ND or type(condition) in PLAIN_TYPES or plain_sequence(condition):
+        if x is NoValue:
+            if y is NoValue:
+                return np.where(condition)
+        elif (type(x) is _ND or type(x) in PLAIN_TYPES or plain_sequence(x)) and (
+                type(y) is _ND or type(y) in PLAIN_TYPES or plain_sequence(y)):
+            return np.where(condition, x, y)
     if not given(x) and not given(y):
         return np.nonzero(concrete(condition, "where"))
     if not given(x) or not given(y):
@@ -524,7 +536,8 @@ def ldexp(x1, x2, /):
     >>> cnp.ldexp(cnp.array([0.5, 3.0]), cnp.array([1, 2]))
     array([ 1., 12.])
     """
-    if _plain(x1, x2):
+    if (type(x1) is _ND or type(x1) in PLAIN_TYPES or plain_sequence(x1)) and (
+            type(x2) is _ND or type(x2) in PLAIN_TYPES or plain_sequence(x2)):
         return np.ldexp(x1, x2)
     x1 = asarray_any(x1)
     if dtype_of(x2).kind not in "iub":
@@ -535,8 +548,19 @@ def ldexp(x1, x2, /):
 
 def _concrete_ufunc(np_fn, summary, example):
     """A ufunc with an integer or zero derivative, computed by NumPy on the values."""
-    def fn(*args):
-        return np_fn(*[concrete(a, np_fn.__name__) for a in args])
+    name = np_fn.__name__
+    nd, plain = np.ndarray, PLAIN_TYPES
+    if np_fn.nin == 1:
+        def fn(x, /):
+            if type(x) is nd or type(x) in plain or plain_sequence(x):
+                return np_fn(x)
+            return np_fn(concrete(x, name))
+    else:
+        def fn(x1, x2, /):
+            if (type(x1) is nd or type(x1) in plain or plain_sequence(x1)) and (
+                    type(x2) is nd or type(x2) in plain or plain_sequence(x2)):
+                return np_fn(x1, x2)
+            return np_fn(concrete(x1, name), concrete(x2, name))
     return _document(fn, np_fn.__name__, summary, np_fn.__name__, "It has no derivative.",
                      example)
 
