@@ -28,6 +28,8 @@ class DifferentiationTrace(Trace):
     def __init__(self, parent, name):
         super().__init__(parent)
         self.name = name
+        # The trace derivative rules run on (see ``rule_trace``), read once per operation.
+        self._rule_trace = parent
 
     def unpack(self, x):
         if isinstance(x, Tracer) and x._trace is self:
@@ -72,10 +74,10 @@ class DifferentiationTrace(Trace):
     @property
     def rule_trace(self):
         """The trace that derivative rules run on: primal values belong to it."""
-        return self.parent
+        return self._rule_trace
 
     def run_rule(self, prim, primals, tangents, params):
-        token = _current_trace.set(self.rule_trace)  # (set_current_trace, minus its cost)
+        token = _current_trace.set(self._rule_trace)  # (set_current_trace, minus its cost)
         try:
             return prim.jvp(primals, tangents, **params)
         finally:

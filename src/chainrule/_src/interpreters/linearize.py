@@ -29,12 +29,9 @@ class LinearizeTrace(DifferentiationTrace):
         super().__init__(parent, name)
         self.tangent_trace = StagingTrace(parent, name=f"{name} (tangents)")
         self.tangent_trace.records_tangents = True
-
-    @property
-    def rule_trace(self):
         # Rules run on the tangent recorder: operations on primals alone fall through to
         # the parent eagerly, operations on tangents are recorded.
-        return self.tangent_trace
+        self._rule_trace = self.tangent_trace
 
 
 # While a primitive is transposed, its linear inputs are passed as the program's ``Var``

@@ -37,8 +37,10 @@ def elementwise(name: str, np_name: str | None = None, impl=None) -> Primitive:
     fn_name = np_name or name
     if impl is None:
         prim.np_name = fn_name  # code generation calls xp.<np_name> directly
+        np_fn = getattr(np, fn_name, None)
+
         def impl(xp, *args, **params):
-            return getattr(xp, fn_name)(*args, **params)
+            return (np_fn if xp is np else getattr(xp, fn_name))(*args, **params)
     prim.impl = impl
     prim.abstract_eval = elementwise_abstract_eval(prim)
     defbroadcasting_batch(prim)
