@@ -17,11 +17,18 @@ _var_ids = itertools.count()
 class Var:
     """A named intermediate value of a program."""
 
-    __slots__ = ("aval", "id")
+    __slots__ = ("aval", "_id")
 
     def __init__(self, aval: ShapedArray):
         self.aval = aval
-        self.id = next(_var_ids)
+        self._id = None
+
+    @property
+    def id(self) -> int:
+        """A number for printing, given on first use (most variables are never printed)."""
+        if self._id is None:
+            self._id = next(_var_ids)
+        return self._id
 
     def __repr__(self):
         return f"v{self.id}"
@@ -43,12 +50,16 @@ class Literal:
         return f"const<{self.aval}>"
 
 
-@dataclass
 class Eqn:
-    prim: Primitive
-    inputs: list  # Var | Literal
-    outputs: list  # Var
-    params: dict
+    """``outputs = prim(*inputs, **params)``; inputs are ``Var`` or ``Literal``."""
+
+    __slots__ = ("prim", "inputs", "outputs", "params")
+
+    def __init__(self, prim: Primitive, inputs: list, outputs: list, params: dict):
+        self.prim = prim
+        self.inputs = inputs
+        self.outputs = outputs
+        self.params = params
 
     def pretty(self, name):
         outs = " ".join(f"{name(v)}:{v.aval}" for v in self.outputs)

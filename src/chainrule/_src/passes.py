@@ -11,7 +11,7 @@ from .ir import Literal, Program, Var
 
 def _atom_key(a):
     if type(a) is Var:
-        return ("v", a.id)
+        return ("v", a)
     val = a.val
     if type(val) in (int, float, bool, complex):
         return ("s", type(val), val)
