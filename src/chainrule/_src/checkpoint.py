@@ -159,18 +159,10 @@ class _RematTrace(Trace):
 
 
 def _multilinear_tangent(prim, primals, tangents, params, saved):
-    from .lax._rules import match_tangent
-    from .lax.elementwise import add
+    from .lax._rules import match_tangent, multilinear_tangent
 
-    out = None
-    for i, t in enumerate(tangents):
-        if type(t) is Zero:
-            continue
-        ops = list(primals)
-        ops[i] = t
-        term = prim.bind(*ops, **params)
-        out = term if out is None else add(out, term)
-    return match_tangent(out, get_aval(saved))
+    return match_tangent(multilinear_tangent(prim, primals, tangents, params),
+                         get_aval(saved))
 
 
 def _out_of_step():

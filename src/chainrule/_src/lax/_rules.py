@@ -126,6 +126,20 @@ def defjvp_scaled(prim: Primitive, *coefficients):
     return prim
 
 
+def multilinear_tangent(prim: Primitive, primals, tangents, params):
+    """The tangent of a primitive linear in each argument separately (a product):
+    ``sum_i prim(..., t_i, ...)`` over the nonzero tangents, or None if all are zero."""
+    out = None
+    for i, t in enumerate(tangents):
+        if type(t) is Zero:
+            continue
+        ops = list(primals)
+        ops[i] = t
+        term = prim.bind(*ops, **params)
+        out = term if out is None else _elementwise.add(out, term)
+    return out
+
+
 def defnondiff(prim: Primitive):
     """``prim`` has a zero derivative everywhere (integer outputs, rounding, comparisons)."""
     def jvp(primals, tangents, **params):

@@ -8,9 +8,8 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
 from ..interpreters.linearize import is_undefined
-from ._rules import (align_batched, defjvp, logical_ndim, match_tangent, transpose_each,
-                     unbroadcast)
-from .elementwise import add
+from ._rules import (align_batched, defjvp, logical_ndim, match_tangent, multilinear_tangent,
+                     transpose_each, unbroadcast)
 from .shape import transpose
 
 
@@ -105,14 +104,7 @@ def einsum(subscripts, *operands):
 
 def _einsum_jvp(primals, tangents, subscripts):
     ans = einsum_p.bind(*primals, subscripts=subscripts)
-    out = None
-    for i, t in enumerate(tangents):
-        if type(t) is Zero:
-            continue
-        ops = list(primals)
-        ops[i] = t
-        term = einsum_p.bind(*ops, subscripts=subscripts)
-        out = term if out is None else add(out, term)
+    out = multilinear_tangent(einsum_p, primals, tangents, {"subscripts": subscripts})
     if out is None:
         return ans, Zero(get_aval(ans))
     return ans, match_tangent(out, get_aval(ans))
