@@ -23,8 +23,8 @@ from pathlib import Path
 from .environment import OPENBLAS_OVERRIDES, THREAD_ENV
 
 HERE = Path(__file__).resolve().parent
-WORKLOAD_NAMES = ("physical", "fastpath", "overhead", "elementwise", "fusion", "mlp", "nbody",
-                  "hessian", "jacobian", "lbfgs", "memory", "checkpoint")
+WORKLOAD_NAMES = ("physical", "fastpath", "fastpath_sweep", "overhead", "elementwise", "fusion",
+                  "mlp", "nbody", "hessian", "jacobian", "lbfgs", "memory", "checkpoint")
 
 
 def parse_args(argv):

@@ -151,6 +151,8 @@ def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None)
     array([0., 0.], dtype=float32)
     """
     if type(a) is _ND or type(a) in PLAIN_TYPES:
+        if dtype is None and shape is None and order == "K" and subok is True:
+            return np.zeros_like(a)  # NumPy parses no arguments: the cheapest call
         return np.zeros_like(a, dtype, order, subok, shape)
     return _like(np.zeros_like, a, dtype, order, subok, shape)
 
@@ -166,6 +168,8 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
            [1.]])
     """
     if type(a) is _ND or type(a) in PLAIN_TYPES:
+        if dtype is None and shape is None and order == "K" and subok is True:
+            return np.ones_like(a)  # NumPy parses no arguments: the cheapest call
         return np.ones_like(a, dtype, order, subok, shape)
     return _like(np.ones_like, a, dtype, order, subok, shape)
 
@@ -215,6 +219,8 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
     """
     if (type(a) is _ND or type(a) in PLAIN_TYPES) and (
             type(fill_value) is _ND or type(fill_value) in PLAIN_TYPES):
+        if dtype is None and shape is None and order == "K" and subok is True:
+            return np.full_like(a, fill_value)
         return np.full_like(a, fill_value, dtype, order, subok, shape)
     if isinstance(fill_value, Tracer):
         return full(shape_of(a) if shape is None else shape, fill_value,
