@@ -113,3 +113,10 @@ def test_broadcast_error_names_shapes():
 def test_non_array_input():
     with pytest.raises(TypeError, match="not an array or number"):
         cr.grad(lambda s: 1.0)("text")
+
+
+def test_value_dependent_functions_say_which_transform_hides_the_values():
+    with pytest.raises(TypeError, match="under vmap.*Loop over the examples"):
+        cr.vmap(lambda x: cnp.sum(cnp.unique(x)))(np.ones((2, 3)))
+    with pytest.raises(TypeError, match=r"under jit.*static_argnums"):
+        cr.jit(lambda x: cnp.sum(cnp.unique(x)))(np.ones(3))

@@ -107,11 +107,23 @@ def concrete(x, name):
     x.check_usable()
     value = concrete_value(x)
     if value is None:
-        raise TypeError(
-            f"chainrule.numpy.{name} needs the values of its input, but this value is only "
-            "known abstractly while a program is being staged. Pass the value as a static "
-            "argument, or compute it outside the staged function.")
+        raise TypeError(_abstract_value_message(x, name))
     return value
+
+
+def _abstract_value_message(x, name):
+    """Why ``x`` has no concrete value, and what to do, for the transform responsible."""
+    while isinstance(getattr(x, "primal", None), Tracer):
+        x = x.primal
+    transform = getattr(getattr(x, "_trace", None), "name", "")
+    head = f"chainrule.numpy.{name} needs the values of its input"
+    if "vmap" in transform:
+        return (f"{head}, but under {transform} it holds a whole batch at once and the "
+                "result's shape or content depends on each example's values. Loop over the "
+                "examples in Python instead of vmapping this function.")
+    return (f"{head}, but under {transform or 'jit'} this value is only known abstractly "
+            "while the program is being staged. Pass it as a static argument "
+            "(jit(..., static_argnums=...)), or compute it outside the staged function.")
 
 
 __all__: list[str] = []
