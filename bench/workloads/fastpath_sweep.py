@@ -42,8 +42,8 @@ def _same(a, b):
     return a == b or (a != a and b != b)
 
 
-def _per_call(fn, seconds):
-    """Median time per call over rounds of about ``seconds`` each (5 rounds)."""
+def _calls_per_round(fn, seconds):
+    """How many calls of ``fn`` take about ``seconds`` (at least a quarter of it)."""
     n = 1
     while True:
         start = time.perf_counter()
@@ -56,7 +56,8 @@ def _per_call(fn, seconds):
 
 
 def _time_pair(f_np, f_cr, seconds, rounds):
-    n = max(_per_call(f_np, seconds), _per_call(f_cr, seconds))
+    """Median time per call of each, in alternating rounds of the same number of calls."""
+    n = max(_calls_per_round(f_np, seconds), _calls_per_round(f_cr, seconds))
     times = {0: [], 1: []}
     for _ in range(rounds):
         for k, fn in ((0, f_np), (1, f_cr)):

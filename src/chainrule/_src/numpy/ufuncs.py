@@ -38,10 +38,10 @@ def _document(fn, name, summary, np_name, extra, example):
     return fn
 
 
-def _make(name, prim, nargs, summary, np_name=None, extra="", example=None):
-    """A chainrule unary ufunc: NumPy's function on plain inputs, ``prim`` otherwise."""
-    if nargs != 1:
-        raise ValueError("binary ufuncs are NumPy's own objects: use _make_binary")
+def _make(name, prim, summary, np_name=None, extra="", example=None):
+    """A chainrule unary ufunc: NumPy's function on plain inputs, ``prim`` otherwise.
+
+    (Binary ufuncs are NumPy's own objects: see ``_make_binary``.)"""
     bind = prim.bind
     np_name = np_name or name
     np_fn = getattr(np, np_name)
@@ -104,14 +104,14 @@ _UNARY = {
 }
 _EXAMPLES = {"arccosh": "1.5"}
 for _name, _summary in _UNARY.items():
-    globals()[_name] = _make(_name, getattr(lax, f"{_name}_p"), 1, _summary,
+    globals()[_name] = _make(_name, getattr(lax, f"{_name}_p"), _summary,
                              example=_EXAMPLES.get(_name))
-absolute = _make("absolute", lax.abs_p, 1, "Absolute value; the derivative at 0 is 0.",
+absolute = _make("absolute", lax.abs_p, "Absolute value; the derivative at 0 is 0.",
                  example="-0.5")
 abs = absolute  # noqa: A001 - mirrors numpy.abs
-fabs = _make("fabs", lax.abs_p, 1, "Absolute value (floating point); the derivative at 0 "
+fabs = _make("fabs", lax.abs_p, "Absolute value (floating point); the derivative at 0 "
              "is 0.", example="-0.5")
-negative = _make("negative", lax.neg_p, 1, "Numerical negative.")
+negative = _make("negative", lax.neg_p, "Numerical negative.")
 
 # --- binary ufuncs: NumPy's own objects (see TRACED_UFUNCS) -----------------------------
 _BINARY = {
@@ -141,14 +141,14 @@ _ROUNDING = {"floor": "Round down (towards -inf).", "ceil": "Round up (towards +
              "trunc": "Round towards zero.", "rint": "Round to the nearest integer.",
              "sign": "Sign (-1, 0 or 1)."}
 for _name, _summary in _ROUNDING.items():
-    globals()[_name] = _make(_name, getattr(lax, f"{_name}_p"), 1, _summary,
+    globals()[_name] = _make(_name, getattr(lax, f"{_name}_p"), _summary,
                              extra="Its derivative is zero.", example="-1.5")
-fix = _make("fix", lax.trunc_p, 1, "Round towards zero.", extra="Its derivative is zero.",
+fix = _make("fix", lax.trunc_p, "Round towards zero.", extra="Its derivative is zero.",
             example="-1.5")
 for _name in ("logical_not", "isnan", "isinf", "isfinite", "signbit", "isposinf", "isneginf"):
-    globals()[_name] = _make(_name, getattr(lax, f"{_name}_p"), 1,
+    globals()[_name] = _make(_name, getattr(lax, f"{_name}_p"),
                              f"NumPy's ``{_name}``, elementwise.", extra="It has no derivative.")
-invert = _make("invert", lax.invert_p, 1, "Bitwise NOT.", extra="It has no derivative.",
+invert = _make("invert", lax.invert_p, "Bitwise NOT.", extra="It has no derivative.",
                example="5")
 bitwise_not = bitwise_invert = invert
 
