@@ -439,3 +439,45 @@ def test_loops_under_jit_that_must_unroll():
     def prefix_sums(v):
         return lax.fori_loop(0, 2, lambda i, c: c + cnp.sum(v[:i + 1]), 0.0)
     np.testing.assert_allclose(cr.jit(prefix_sums)(x), 1.1)
+
+
+def _safe_sqrt(x):
+    return lax.cond(x > 0, cnp.sqrt, lambda v: 0.0 * v, x)
+
+
+def _three_way(x):
+    # 0 * x where x <= 0, sqrt(x) on (0, 1], x + 0 * log(x) above: at 0 and -1 the branches
+    # not taken have infinite or NaN partial derivatives.
+    index = (x > 0).astype(int) + (x > 1).astype(int)
+    return lax.switch(index, [lambda v: 0.0 * v, cnp.sqrt, lambda v: v + 0.0 * cnp.log(v)], x)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("f", [_safe_sqrt, _three_way])
+def test_batched_cond_derivatives_ignore_the_branch_not_taken(f):
+    xs = np.array([-1.0, 0.0, 0.25, 4.0])
+    g1 = np.array([float(cr.grad(f)(x)) for x in xs])  # concrete index: one branch runs
+    g2 = np.array([float(cr.grad(cr.grad(f))(x)) for x in xs])
+    assert np.all(np.isfinite(g1)) and np.all(np.isfinite(g2))
+    ones = np.ones_like(xs)
+    for got in (cr.vmap(cr.grad(f))(xs), np.diag(cr.jacrev(cr.vmap(f))(xs)),
+                np.diag(cr.jacfwd(cr.vmap(f))(xs)), cr.jit(cr.vmap(cr.grad(f)))(xs),
+                cr.vmap(cr.jit(cr.grad(f)))(xs), cr.jvp(cr.vmap(f), (xs,), (ones,))[1],
+                cr.vmap(lambda x: cr.jvp(f, (x,), (1.0,))[1])(xs),
+                cr.grad(lambda v: cnp.sum(cr.vmap(f)(v)))(xs),
+                [cr.jit(cr.grad(f))(x) for x in xs]):
+        np.testing.assert_allclose(got, g1, rtol=1e-14)
+    for got in (cr.vmap(cr.grad(cr.grad(f)))(xs), cr.jit(cr.vmap(cr.hessian(f)))(xs),
+                np.diag(cr.hessian(lambda v: cnp.sum(cr.vmap(f)(v)))(xs)),
+                cr.vmap(cr.jacfwd(cr.grad(f)))(xs), [cr.jit(cr.grad(cr.grad(f)))(x) for x in xs]):
+        np.testing.assert_allclose(got, g2, rtol=1e-14)
+    np.testing.assert_allclose(cr.vmap(f)(xs), [f(x) for x in xs])
+
+
+def test_stop_gradient_stops_every_order():
+    def f(x):
+        return x * cr.stop_gradient(x) ** 2
+    assert cr.grad(f)(3.0) == 9.0
+    for second in (cr.grad(cr.grad(f)), cr.jacfwd(cr.grad(f)), cr.hessian(f),
+                   cr.jit(cr.grad(cr.grad(f)))):
+        assert second(3.0) == 0.0

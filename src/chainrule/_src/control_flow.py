@@ -128,14 +128,36 @@ def switch(index, branches, *operands):
                              branches=tuple(s[0] for s in staged),
                              n_consts=tuple(len(s[2]) for s in staged))
         return tree_unflatten(staged[0][1], outs)
-    outs = [b(*operands) for b in branches]
-    _check_same_structure(outs, "switch")
+    # The index varies over a vmap batch or is only known abstractly (inside jit, under a
+    # derivative): every branch runs and the outputs are selected per element.
     index = lax.convert_element_type(index, np.int64)
+    last = len(branches) - 1
+    taken = [lax.le(index, 0) if k == 0 else lax.ge(index, last) if k == last
+             else lax.eq(index, k) for k in range(last + 1)]
+    outs = [b(*_masked_operands(operands, t)) for b, t in zip(branches, taken)]
+    _check_same_structure(outs, "switch")
     result = outs[-1]
-    for k in range(len(outs) - 2, -1, -1):
-        chosen = lax.le(index, k)
-        result = tree_map(lambda a, b, c=chosen: lax.select(c, a, b), outs[k], result)
+    for k in range(last - 1, -1, -1):
+        result = tree_map(lambda a, b, c=taken[k]: lax.select(c, a, b), outs[k], result)
     return result
+
+
+def _masked_operands(operands, taken):
+    """``operands`` with their derivatives (of every order) zeroed where ``taken`` is
+    false, values unchanged.
+
+    A branch not taken still runs on those elements, and its partial derivatives there
+    may be infinite (``sqrt`` at 0) or NaN; selecting its outputs discards its values and
+    its forward-mode tangents, but in reverse mode the zero cotangent of the discarded
+    elements would meet those partials (``0 * inf = nan``).  Masking the branch's inputs
+    puts a ``select`` after them in every backward pass, which drops such values."""
+    from .custom import stop_gradient
+
+    def mask(x):
+        if not isinstance(x, Tracer) or get_aval(x).dtype.kind not in "fc":
+            return x  # constants and integers carry no derivative
+        return lax.select(_expand_pred(taken, x), x, stop_gradient(x))
+    return tree_map(mask, operands)
 
 
 def cond(pred, true_fun, false_fun, *operands):

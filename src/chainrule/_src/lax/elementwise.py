@@ -320,7 +320,10 @@ conj_p.transpose = lambda ct, x: [unbroadcast(conj(ct), x.aval)]
 stop_gradient_p = Primitive("stop_gradient")
 stop_gradient_p.impl = lambda xp, x: x
 stop_gradient_p.abstract_eval = lambda a: a
-stop_gradient_p.jvp = lambda primals, tangents: (primals[0], Zero(get_aval(primals[0])))
+# The primal output is stopped again on the rule's trace, so an enclosing derivative (the
+# second of ``grad(grad(f))``) sees a constant too: the derivative is zero at every order.
+stop_gradient_p.jvp = lambda primals, tangents: (stop_gradient_p.bind(primals[0]),
+                                                 Zero(get_aval(primals[0])))
 defbroadcasting_batch(stop_gradient_p)
 
 # --- modified Bessel functions of the first kind ----------------------------------------
