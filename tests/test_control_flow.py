@@ -481,3 +481,37 @@ def test_stop_gradient_stops_every_order():
     for second in (cr.grad(cr.grad(f)), cr.jacfwd(cr.grad(f)), cr.hessian(f),
                    cr.jit(cr.grad(cr.grad(f)))):
         assert second(3.0) == 0.0
+
+
+_U0 = np.sin(np.linspace(0, 6, 16))
+
+
+def _diffuse(nu, steps, loop, u0=_U0):
+    """Explicit diffusion steps whose coefficient reaches the body only through a closure."""
+    def step(u):
+        return u + nu * (cnp.roll(u, 1) - 2 * u)
+    if loop == "fori":
+        u = lax.fori_loop(0, steps, lambda i, u: step(u), u0)
+    elif loop == "scan":
+        u = lax.scan(lambda u, _: (step(u), None), u0, None, length=steps)[0]
+    else:  # a state that is part constant, part traced
+        u = lax.fori_loop(0, steps, lambda i, c: (step(c[0]), c[1] + nu * cnp.sum(c[0])),
+                          (u0, nu))[0]
+    return cnp.sum(u ** 2)
+
+
+@pytest.mark.parametrize("loop", ["fori", "scan", "mixed"])
+def test_loop_under_jit_is_staged_once_when_its_state_starts_constant(loop):
+    sizes = []
+    for steps in (20, 200):
+        def f(nu, steps=steps):
+            return _diffuse(nu, steps, loop)
+        sizes.append(len(cr.make_ir(f)(0.1).eqns))
+        assert len(cr.make_ir(cr.grad(f))(0.1).eqns) < 60
+        np.testing.assert_allclose(cr.jit(f)(0.1), f(0.1), rtol=1e-13)
+        np.testing.assert_allclose(cr.jit(cr.grad(f))(0.1), cr.grad(f)(0.1), rtol=1e-12)
+        np.testing.assert_allclose(cr.grad(cr.jit(f))(0.1), cr.grad(f)(0.1), rtol=1e-12)
+        nus = np.array([0.05, 0.1])
+        np.testing.assert_allclose(cr.jit(cr.vmap(cr.grad(f)))(nus),
+                                   [cr.grad(f)(nu) for nu in nus], rtol=1e-12)
+    assert sizes[0] == sizes[1] < 10, sizes

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import lax
 from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
-from .core import Primitive, Tracer, concrete_value, current_trace, get_aval
+from .core import Primitive, Tracer, concrete_value, current_trace, get_aval, trace_chain
 from .interpreters.batching import BatchTracer
 from .interpreters.staging import StagingTrace
 from .ir import eval_program
@@ -36,20 +36,15 @@ def _known(x, what=None):
     return value
 
 
-def _is_abstract(x):
-    """Whether ``x`` is, under its transforms, a value only known abstractly (staged)."""
-    while isinstance(x, Tracer):
-        if isinstance(x, BatchTracer):
-            x = x.val
-        elif hasattr(x, "primal"):
-            x = x.primal
-        else:
-            return True
-    return False
-
-
 def _staging():
     return type(current_trace()) is StagingTrace
+
+
+def _staged_by_jit():
+    """Whether ``jit`` (or ``make_ir``) is staging the current computation, perhaps under
+    other transforms.  A loop is then staged once, whatever its state: the body may close
+    over abstract values even when the loop's own operands are constants."""
+    return any(type(t) is StagingTrace and not t.records_tangents for t in trace_chain())
 
 
 def _check_same_structure(outs, what):
@@ -299,7 +294,7 @@ def fori_loop(lower, upper, body_fun, init_val):
         return while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
                           (lower, init_val))[1]
     lo, hi = int(lo), int(hi)
-    if hi - lo > 1 and any(_is_abstract(x) for x in tree_flatten(init_val)[0]):
+    if hi - lo > 1 and _staged_by_jit():
         # Traced by jit: one ``scan`` primitive over the indices.  The body then sees the
         # index as a traced int64; a body that needs a Python int (``range(i)``, a slice
         # bound, an ``if`` on it), or whose carry the int64 index would promote (float32),
@@ -338,7 +333,7 @@ def scan(f, init, xs=None, length=None, reverse=False):
         raise ValueError(f"scan: inconsistent lengths {sorted(lengths)} (the leading axes of "
                          "xs and the length argument must agree)")
     n = lengths.pop()
-    if any(_is_abstract(x) for x in (*tree_flatten(init)[0], *x_leaves)):
+    if _staged_by_jit():
         # Traced by jit: one ``scan`` primitive with the body staged once, not n copies.
         from .scan_ad import staged_scan
 
