@@ -515,3 +515,26 @@ def test_loop_under_jit_is_staged_once_when_its_state_starts_constant(loop):
         np.testing.assert_allclose(cr.jit(cr.vmap(cr.grad(f)))(nus),
                                    [cr.grad(f)(nu) for nu in nus], rtol=1e-12)
     assert sizes[0] == sizes[1] < 10, sizes
+
+
+@pytest.mark.parametrize("transform", [lambda f: f, cr.jit, cr.grad], ids=["eager", "jit", "grad"])
+def test_scan_carry_that_changes_type_is_a_clear_error(transform):
+    xs = np.ones((3, 2))
+
+    def run(body, init):
+        return transform(lambda v: cnp.sum(lax.scan(body, init(v), xs)[0]["u"][1]))(1.0)
+    with pytest.raises(TypeError, match=r"carry\['u'\]\[1\] has shape \(2,\) initially but "
+                                        r"the function returned shape \(4,\)"):
+        run(lambda c, x: ({"u": (c["u"][0], cnp.concatenate([c["u"][1], x]))}, None),
+            lambda v: {"u": (v, v * np.ones(2))})
+    with pytest.raises(TypeError, match=r"carry\['u'\]\[1\] has dtype float32 initially but "
+                                        r"the function returned dtype float64"):
+        run(lambda c, x: ({"u": (c["u"][0], c["u"][1] * x)}, None),
+            lambda v: {"u": (v, (v * np.ones(2)).astype(np.float32))})
+    with pytest.raises(TypeError, match=r"structure \{'u': \(\(\*, \*\), \*\)\}, but the "
+                                        r"initial carry has structure \{'u': \(\*, \*\)\}"):
+        run(lambda c, x: ({"u": ((c["u"][0], c["u"][0]), c["u"][1])}, None),
+            lambda v: {"u": (v, v * np.ones(2))})
+    # A Python number takes the dtype it meets, as in NumPy: accepted.
+    out = transform(lambda v: lax.scan(lambda c, x: (c + v * cnp.sum(x), None), 0, xs)[0])(1.0)
+    np.testing.assert_allclose(out, 6.0)  # the value, and the derivative in v

@@ -341,10 +341,12 @@ def scan(f, init, xs=None, length=None, reverse=False):
         if staged is not None:
             return staged
     carry, ys = init, []
+    init_leaves, init_tree = tree_flatten(init)
     order = range(n - 1, -1, -1) if reverse else range(n)
     for i in order:
         x = tree_unflatten(x_tree, [lax.getitem(leaf, i) for leaf in x_leaves])
         carry, y = f(carry, x)
+        _check_carry(init_leaves, init_tree, carry)
         ys.append(y)
     if reverse:
         ys.reverse()
@@ -354,6 +356,44 @@ def scan(f, init, xs=None, length=None, reverse=False):
     stacked = [lax.concatenate([lax.expand_dims(tree_flatten(y)[0][k], (0,)) for y in ys], 0)
                for k in range(y_tree.num_leaves)]
     return carry, tree_unflatten(y_tree, stacked)
+
+
+def _leaf_names(tree, prefix):
+    """Python-like names of the leaves of ``tree`` (``carry[0]['w']``), in order."""
+    if tree.kind is None:
+        return [prefix]
+    if tree.kind is dict:
+        names = [f"{prefix}[{k!r}]" for k in tree.aux]
+    elif tree.kind == "namedtuple":
+        names = [f"{prefix}.{k}" for k in tree.aux._fields]
+    else:
+        names = [f"{prefix}[{i}]" for i in range(len(tree.children))]
+    return [leaf for child, name in zip(tree.children, names)
+            for leaf in _leaf_names(child, name)]
+
+
+def _check_carry(init_leaves, init_tree, carry):
+    """Raise if the carry returned by a scan's body is not of the initial carry's type."""
+    leaves, tree = tree_flatten(carry)
+    fix = ("The carry is the loop's state: it keeps its type from one step to the next. "
+           "Build the initial carry with the type the body returns (for example with "
+           "cnp.zeros(shape, dtype)), or cast in the body (.astype(...)).")
+    if tree != init_tree:
+        raise TypeError(f"scan: the function returned a carry with structure {tree}, but "
+                        f"the initial carry has structure {init_tree}. {fix}")
+    for name, a, b in zip(_leaf_names(tree, "carry"), init_leaves, leaves):
+        before, after = get_aval(a), get_aval(b)
+        what = "the carry" if name == "carry" else f"the carry component {name}"
+        if before.shape != after.shape:
+            raise TypeError(f"scan: {what} has shape {before.shape} "
+                            f"initially but the function returned shape {after.shape} for it "
+                            f"(types {before} and {after}). {fix}")
+        # A Python number takes the dtype it meets (NumPy semantics): only arrays are held
+        # to their dtype.
+        if before.dtype != after.dtype and not before.weak_type:
+            raise TypeError(f"scan: {what} has dtype {before.dtype} "
+                            f"initially but the function returned dtype {after.dtype} for it "
+                            f"(types {before} and {after}). {fix}")
 
 
 def map(f, xs):  # noqa: A001 - mirrors jax.lax.map

@@ -88,8 +88,9 @@ def scan_call(f, init, x_leaves, x_tree, length, reverse,
     """The operands and parameters of one ``scan`` primitive for ``lax.scan(f, ...)``, and
     the output trees; None where the loop must be unrolled instead (no steps, Python control
     flow on the per-step values (an error in ``unroll_on`` while staging the body), or a
-    carry that changes shape or dtype from one step to the next, which NumPy semantics
-    allow)."""
+    carry whose type changes from one step to the next: a weakly typed initial value that
+    takes the dtype it meets, which NumPy semantics allow, or an error that the unrolled
+    loop reports)."""
     from .jit import trace_to_program
 
     if length == 0:
