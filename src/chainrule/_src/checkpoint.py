@@ -11,6 +11,7 @@ value always belongs to the k-th saveable operation.
 from __future__ import annotations
 
 import functools
+import types
 
 from .core import (Primitive, Trace, Tracer, Zero, current_trace, get_aval, new_trace,
                    set_current_trace)
@@ -235,11 +236,38 @@ def checkpoint(fun, policy=None):
     policy = _resolve_policy(policy)
     if policy is everything_saveable:
         return fun
-    from .api import vjp
-    from .custom import custom_vjp, staged_call
+    from .custom import staged_call
     from .interpreters.batching import BatchTrace
     from .interpreters.linearize import LinearizeTrace
     from .interpreters.staging import StagingTrace
+
+    remat = _rematerialized(fun, policy)
+
+    def wrapped(*args):
+        # Rematerialize when reverse mode is recording, directly or through vmaps (custom_vjp
+        # batches the two passes); anywhere else the function itself is cheaper.
+        trace = current_trace()
+        if isinstance(trace, StagingTrace) and not trace.records_tangents and any(
+                isinstance(x, Tracer) and x._trace is trace for x in tree_flatten(args)[0]):
+            # Staged by jit: keep the checkpoint for a transform of the compiled program.
+            return staged_call(wrapped, fun, args)
+        while isinstance(trace, BatchTrace):
+            trace = trace.parent
+        if not isinstance(trace, LinearizeTrace):
+            return fun(*args)
+        if _captures_tracers(fun):
+            return _closure_converted(fun, policy, args)
+        if any(isinstance(x, Tracer) for x in tree_flatten(args)[0]):
+            return remat(*args)
+        return fun(*args)
+    return functools.wraps(fun)(wrapped)
+
+
+def _rematerialized(fun, policy):
+    """``fun`` as a ``custom_vjp`` whose backward pass recomputes what ``policy`` does not
+    save."""
+    from .api import vjp
+    from .custom import custom_vjp
 
     def fwd(*args):
         if policy is nothing_saveable:
@@ -263,22 +291,61 @@ def checkpoint(fun, policy=None):
 
     remat = custom_vjp(fun)
     remat.defvjp(fwd, bwd)
+    return remat
 
-    def wrapped(*args):
-        # Rematerialize when reverse mode is recording, directly or through vmaps (custom_vjp
-        # batches the two passes); anywhere else the function itself is cheaper.
-        trace = current_trace()
-        if isinstance(trace, StagingTrace) and not trace.records_tangents and any(
-                isinstance(x, Tracer) and x._trace is trace for x in tree_flatten(args)[0]):
-            # Staged by jit: keep the checkpoint for a transform of the compiled program.
-            return staged_call(wrapped, fun, args)
-        while isinstance(trace, BatchTrace):
-            trace = trace.parent
-        if isinstance(trace, LinearizeTrace) and any(
-                isinstance(x, Tracer) for x in tree_flatten(args)[0]):
-            return remat(*args)
+
+def _closure_converted(fun, policy, args):
+    """Checkpoint ``fun``, which closes over traced values: staged once into a program,
+    those values become explicit inputs of the rematerialized function, so their
+    derivatives flow (a custom rule only sees its arguments)."""
+    from .custom import _is_array
+    from .ir import eval_program
+    from .jit import trace_to_program
+
+    leaves, tree = tree_flatten(tuple(args))
+    if not all(_is_array(x) for x in leaves):
+        return fun(*args)  # non-array arguments: differentiated as written, not recomputed
+    try:
+        program, out_tree = trace_to_program(lambda *xs: fun(*tree_unflatten(tree, list(xs))),
+                                             [get_aval(x) for x in leaves], name="checkpoint")
+    except Exception:  # noqa: BLE001 - e.g. Python control flow on values: run it as written
         return fun(*args)
-    return functools.wraps(fun)(wrapped)
+    consts = list(program.const_vals)
+    program.invars = list(program.const_vars) + list(program.invars)
+    remat = _rematerialized(lambda *xs: eval_program(program, xs), policy)
+    return tree_unflatten(out_tree, remat(*consts, *leaves))
+
+
+def _captures_tracers(fun, depth=0, seen=None):
+    """Whether ``fun`` captures live traced values: in its closure cells, defaults,
+    ``functools.partial`` arguments, bound ``self`` or (a callable object) its attributes,
+    looking into the functions it captures in turn (a few levels deep)."""
+    seen = set() if seen is None else seen
+    if id(fun) in seen or depth > 3:
+        return False
+    seen.add(id(fun))
+    values = []
+    if isinstance(fun, functools.partial):
+        values += [fun.func, *fun.args, *fun.keywords.values()]
+    elif isinstance(fun, types.FunctionType):
+        for cell in fun.__closure__ or ():
+            try:
+                values.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        values += list(fun.__defaults__ or ()) + list((fun.__kwdefaults__ or {}).values())
+    elif isinstance(fun, types.MethodType):
+        values += [fun.__func__, fun.__self__]
+    elif not isinstance(fun, (type, types.BuiltinFunctionType, types.ModuleType)):
+        values += list(getattr(fun, "__dict__", {}).values())
+    for value in values:
+        for leaf in tree_flatten(value)[0]:
+            if isinstance(leaf, Tracer):
+                if leaf._trace.alive:
+                    return True
+            elif callable(leaf) and _captures_tracers(leaf, depth + 1, seen):
+                return True
+    return False
 
 
 remat = checkpoint
