@@ -219,3 +219,18 @@ def test_float32_stays_float32():
     x = np.ones(3, np.float32)
     g = cr.grad(lambda x: cnp.sum(cnp.sin(x) * 2.0))(x)
     assert g.dtype == np.float32
+
+
+def test_einsum_gradient_with_broadcast_size_one_operand():
+    # A (1,) operand broadcasts against a (3,) one inside einsum: its cotangent is summed.
+    y = np.array([1.0, 2.0, 3.0])
+
+    def f(x):
+        return cnp.einsum("i,i->", 2 * x, y) + cnp.sum((2 * x) ** 2)
+    x = np.array([1.0])
+    expected = 2 * y.sum() + 8 * x
+    np.testing.assert_allclose(cr.grad(f)(x), expected)
+    np.testing.assert_allclose(cr.jacrev(f)(x), expected)
+    np.testing.assert_allclose(cr.jacfwd(f)(x), expected)
+    g = cr.grad(lambda x: cnp.einsum("i,i->", x, y))(x)
+    assert g.shape == (1,) and np.allclose(g, y.sum())
