@@ -9,7 +9,7 @@ import numpy as np
 
 from . import lax
 from .api import (_argnums_tuple, _check_differentiable_inputs, _Linearized, _partial_fun,
-                  jvp)
+                  jvp, writable_outputs)
 from .core import get_aval
 from .tree_util import tree_flatten, tree_unflatten
 from .vmap import vmap
@@ -125,7 +125,7 @@ def _finish(table, out_tree, in_tree, single):
     """table[out][in] -> pytree (outputs) of pytrees (inputs)."""
     per_out = []
     for row in table:
-        sub = tree_unflatten(in_tree, row)
+        sub = tree_unflatten(in_tree, writable_outputs(row))
         per_out.append(sub[0] if single else sub)
     return tree_unflatten(out_tree, per_out)
 
