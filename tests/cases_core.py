@@ -126,7 +126,18 @@ add([Case("matmul", (uniform((2, 3)), uniform((3, 4), seed=1))),
      Case("einsum", (uniform((2, 3)), uniform((3,), seed=1), uniform((2,), seed=2)),
           {"subscripts": "ij,j,i->"}),
      Case("einsum", (uniform((2, 3, 4)), uniform((2, 4, 5), seed=1)),
-          {"subscripts": "bij,bjk->bik"})])
+          {"subscripts": "bij,bjk->bik"}),
+     # Size-1 axes broadcast against the other operands, as in NumPy's einsum.
+     Case("einsum", (uniform((1,)), uniform((3,), seed=1)), {"subscripts": "i,i->"},
+          note="broadcast-dot"),
+     Case("einsum", (uniform((1,)), uniform((3,), seed=1)), {"subscripts": "i,i->i"},
+          note="broadcast"),
+     Case("einsum", (uniform((2, 1)), uniform((3, 4), seed=1)), {"subscripts": "ij,jk->ik"},
+          note="broadcast"),
+     Case("einsum", (uniform((1, 3, 4)), uniform((2, 4, 1), seed=1)),
+          {"subscripts": "bij,bjk->bik"}, note="broadcast"),
+     Case("einsum", (uniform((1, 1)), uniform((3,), seed=1)), {"subscripts": "ii,i->"},
+          note="broadcast-diagonal")])
 
 # --- special functions ------------------------------------------------------------------
 for _order in (0, 1, 2):

@@ -219,3 +219,39 @@ def test_float32_stays_float32():
     x = np.ones(3, np.float32)
     g = cr.grad(lambda x: cnp.sum(cnp.sin(x) * 2.0))(x)
     assert g.dtype == np.float32
+
+
+def test_einsum_gradient_with_broadcast_size_one_operand():
+    # A (1,) operand broadcasts against a (3,) one inside einsum: its cotangent is summed.
+    y = np.array([1.0, 2.0, 3.0])
+
+    def f(x):
+        return cnp.einsum("i,i->", 2 * x, y) + cnp.sum((2 * x) ** 2)
+    x = np.array([1.0])
+    expected = 2 * y.sum() + 8 * x
+    np.testing.assert_allclose(cr.grad(f)(x), expected)
+    np.testing.assert_allclose(cr.jacrev(f)(x), expected)
+    np.testing.assert_allclose(cr.jacfwd(f)(x), expected)
+    g = cr.grad(lambda x: cnp.einsum("i,i->", x, y))(x)
+    assert g.shape == (1,) and np.allclose(g, y.sum())
+
+
+@pytest.mark.parametrize("compute", [
+    lambda x: cr.grad(cnp.sum)(x),
+    lambda x: cr.grad(cnp.mean)(x),
+    lambda x: cr.vjp(cnp.sum, x)[1](1.0)[0],
+    lambda x: cr.elementwise_grad(lambda a: cnp.sum(a) * cnp.ones(3))(x),
+    lambda x: cr.jacrev(cnp.sum)(x),
+    lambda x: cr.jvp(lambda a: a[0] * cnp.ones(3), (x,), (x,))[1],
+    lambda x: cr.linearize(lambda a: a[0] * cnp.ones(3), x)[1](x),
+    lambda x: cr.vmap(lambda a: np.array([1.0, 2.0, 3.0]))(x),
+    lambda x: cr.vmap(lambda a: np.array([1.0, 2.0, 3.0]), chunk_size=2)(x),
+], ids=["grad-sum", "grad-mean", "vjp", "elementwise_grad", "jacrev", "jvp", "linearize",
+        "vmap-unbatched", "vmap-chunked"])
+def test_results_are_writable_arrays(compute):
+    x = np.array([1.0, 2.0, 3.0])
+    out = compute(x)
+    before = out.copy()
+    out *= 2  # NumPy users update results in place
+    np.testing.assert_array_equal(out, 2 * before)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])

@@ -29,6 +29,19 @@ def _check_tangent(p, t, i):
                          f"{pa.shape}; each tangent must match its primal's shape")
 
 
+def _writable(x):
+    # Cotangents of sums and unbatched vmap outputs are broadcast views, which NumPy makes
+    # read-only; results handed to users are ordinary arrays they may update in place.
+    if type(x) is np.ndarray and not x.flags.writeable:
+        return x.copy()
+    return x
+
+
+def writable_outputs(tree):
+    """``tree`` with each read-only NumPy array (a broadcast view) replaced by a copy."""
+    return tree_map(_writable, tree)
+
+
 def _strip_tracers(tree, trace):
     """Auxiliary outputs are returned without derivatives: unwrap ``trace``'s tracers."""
     def strip(x):
@@ -97,7 +110,8 @@ def jvp(fun, primals, tangents, has_aux=False):
                 primals_out.append(x)
                 tangents_out.append(_zeros_for(x))
         aux = _strip_tracers(aux, trace)
-    res = (tree_unflatten(out_tree, primals_out), tree_unflatten(out_tree, tangents_out))
+    res = (tree_unflatten(out_tree, primals_out),
+           tree_unflatten(out_tree, [_writable(t) for t in tangents_out]))
     return res + (aux,) if has_aux else res
 
 
@@ -130,14 +144,14 @@ class _Linearized:
     def forward(self, tangents):
         """Apply the linear map to flat input tangents (float inputs only)."""
         outs = eval_program(self.program, tangents)
-        return [_to_output(t) if type(t) is Zero else t for t in outs]
+        return [_to_output(t) if type(t) is Zero else _writable(t) for t in outs]
 
     def backward(self, cotangents):
         """Apply the transposed map to flat output cotangents; one result per input."""
         cts = iter(backward_pass(self.program, cotangents))
         out = []
         for p, v in zip(self.flat_primals, self.invars):
-            out.append(_zeros_for(p) if v is None else _to_output(next(cts)))
+            out.append(_zeros_for(p) if v is None else _writable(_to_output(next(cts))))
         return out
 
 

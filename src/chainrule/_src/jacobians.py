@@ -9,7 +9,7 @@ import numpy as np
 
 from . import lax
 from .api import (_argnums_tuple, _check_differentiable_inputs, _Linearized, _partial_fun,
-                  jvp)
+                  jvp, writable_outputs)
 from .core import get_aval
 from .tree_util import tree_flatten, tree_unflatten
 from .vmap import vmap
@@ -27,31 +27,66 @@ def _sizes(leaves):
     return [get_aval(x).size for x in leaves]
 
 
-def _basis_chunk(leaves, start, stop):
+def _basis_chunk(leaves, start, stop, scales=None):
     """Rows ``start:stop`` of the identity over all elements of ``leaves``, split into one
-    batched array per leaf (shape ``(stop - start,) + leaf.shape``)."""
+    batched array per leaf (shape ``(stop - start,) + leaf.shape``).  ``scales[k]``, when
+    given, multiplies leaf ``k``'s part of the identity (0 leaves it out)."""
     n = sum(_sizes(leaves))
     rows = np.arange(start, stop)
     out, offset = [], 0
-    for x in leaves:
+    for k, x in enumerate(leaves):
         a = get_aval(x)
         block = np.zeros((stop - start, a.size), a.dtype)
-        hit = (rows >= offset) & (rows < offset + a.size)
-        block[np.nonzero(hit)[0], rows[hit] - offset] = 1
+        scale = 1 if scales is None else scales[k]
+        if scale:
+            hit = (rows >= offset) & (rows < offset + a.size)
+            block[np.nonzero(hit)[0], rows[hit] - offset] = scale
         out.append(block.reshape((stop - start,) + a.shape))
         offset += a.size
     assert offset == n
     return out
 
 
-def _push_basis(fn, leaves, chunk_size, out_axes=0):
+def _push_basis(fn, leaves, chunk_size, out_axes=0, scales=None):
     """``vmap(fn)`` over the standard basis of ``leaves``, ``chunk_size`` rows at a time;
     returns the flat list of batched outputs (and the unbatched extras)."""
     n = sum(_sizes(leaves))
     step = n if not chunk_size else chunk_size
-    pieces = [vmap(fn, out_axes=out_axes)(*_basis_chunk(leaves, s, min(s + step, n)))
+    pieces = [vmap(fn, out_axes=out_axes)(*_basis_chunk(leaves, s, min(s + step, n), scales))
               for s in range(0, n, step)]
     return pieces
+
+
+# --- complex values ----------------------------------------------------------------------
+# Without holomorphic=True, every mode computes the same Jacobian:
+#   real inputs: d out / d x, complex where the outputs are complex (reverse mode takes two
+#     real VJPs per output row: J = vjp(e) + 1j * vjp(-1j e));
+#   complex inputs, real outputs: the convention of grad, d out / d re - 1j d out / d im
+#     (forward mode takes two JVPs per input column: J = jvp(e) - 1j * jvp(1j e));
+#   complex inputs and complex outputs: the derivative is not one complex matrix unless the
+#     function is holomorphic, so this raises.
+def _is_complex(x):
+    return get_aval(x).dtype.kind == "c"
+
+
+def _imaginary_scales(leaves, unit):
+    return [unit if _is_complex(x) else 0 for x in leaves]
+
+
+def _check_complex_pair(in_leaves, out_leaves, name):
+    if any(map(_is_complex, in_leaves)) and any(map(_is_complex, out_leaves)):
+        raise TypeError(
+            f"{name}: the function has complex inputs and complex outputs, so its derivative "
+            "is a complex matrix only if the function is holomorphic. Pass holomorphic=True "
+            "if it is. Otherwise differentiate with respect to the real and imaginary parts "
+            f"separately, for example {name}(lambda x, y: f(x + 1j * y), argnums=(0, 1)) at "
+            "(z.real, z.imag), or use jvp/vjp directly.")
+
+
+def _combine(table, table_i, select, factor):
+    """table[o][k] + factor * table_i[o][k] for the blocks where ``select(o, k)``."""
+    return [[lax.add(b, lax.mul(factor, table_i[o][k])) if select(o, k) else b
+             for k, b in enumerate(row)] for o, row in enumerate(table)]
 
 
 def _concat_rows(pieces):
@@ -90,26 +125,51 @@ def _finish(table, out_tree, in_tree, single):
     """table[out][in] -> pytree (outputs) of pytrees (inputs)."""
     per_out = []
     for row in table:
-        sub = tree_unflatten(in_tree, row)
+        sub = tree_unflatten(in_tree, writable_outputs(row))
         per_out.append(sub[0] if single else sub)
     return tree_unflatten(out_tree, per_out)
 
 
-def _forward_table(push, in_leaves, out_leaves, chunk_size):
+def _complex_input_columns(table, push_rows, in_leaves, out_leaves, holomorphic, name):
+    """Forward mode, non-holomorphic: complete the columns of complex inputs with the
+    derivative along their imaginary parts (see the note on complex values above)."""
+    complex_in = [_is_complex(x) for x in in_leaves]
+    if holomorphic or not any(complex_in):
+        return table
+    _check_complex_pair(in_leaves, out_leaves, name)
+    rows = push_rows(_imaginary_scales(in_leaves, 1j))
+    table_i = _blocks(rows, in_leaves, out_leaves, rows_are_inputs=True)
+    return _combine(table, table_i, lambda o, k: complex_in[k], -1j)
+
+
+def _forward_table(push, in_leaves, out_leaves, chunk_size, holomorphic, name):
     if sum(_sizes(in_leaves)) == 0 or not out_leaves:
         return _empty_blocks(out_leaves, in_leaves)
-    rows = _concat_rows(_push_basis(push, in_leaves, chunk_size))
-    by_out = _blocks(rows, in_leaves, out_leaves, rows_are_inputs=True)
-    return by_out
+
+    def push_rows(scales=None):
+        return _concat_rows(_push_basis(push, in_leaves, chunk_size, scales=scales))
+    by_out = _blocks(push_rows(), in_leaves, out_leaves, rows_are_inputs=True)
+    return _complex_input_columns(by_out, push_rows, in_leaves, out_leaves, holomorphic, name)
 
 
-def _reverse_table(lin, in_leaves, out_leaves, chunk_size):
+def _reverse_table(lin, in_leaves, out_leaves, chunk_size, holomorphic, name):
+    complex_out = [_is_complex(x) for x in out_leaves]
+    two_passes = not holomorphic and any(complex_out)
+    if two_passes:
+        _check_complex_pair(in_leaves, out_leaves, name)
     if sum(_sizes(out_leaves)) == 0 or not in_leaves:
         return _empty_blocks(out_leaves, in_leaves)
-    rows = _concat_rows(_push_basis(lambda *ct: lin.backward(list(ct)), out_leaves,
-                                    chunk_size))
-    by_in = _blocks(rows, out_leaves, in_leaves, rows_are_inputs=False)
-    return [[by_in[i][o] for i in range(len(in_leaves))] for o in range(len(out_leaves))]
+
+    def table_for(scales=None):
+        rows = _concat_rows(_push_basis(lambda *ct: lin.backward(list(ct)), out_leaves,
+                                        chunk_size, scales=scales))
+        by_in = _blocks(rows, out_leaves, in_leaves, rows_are_inputs=False)
+        return [[by_in[i][o] for i in range(len(in_leaves))] for o in range(len(out_leaves))]
+    table = table_for()
+    if two_passes:  # real inputs, complex outputs: the imaginary parts of the rows
+        table_i = table_for(_imaginary_scales(out_leaves, -1j))
+        table = _combine(table, table_i, lambda o, k: complex_out[o], 1j)
+    return table
 
 
 def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
@@ -145,6 +205,12 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
             out_leaves, out_tree = tree_flatten(out)
             rows = _concat_rows([p[1] for p in pieces])
             table = _blocks(rows, in_leaves, out_leaves, rows_are_inputs=True)
+
+            def push_rows(scales):
+                return _concat_rows([p[1] for p in _push_basis(
+                    push, in_leaves, chunk_size, out_axes=(None, 0, None), scales=scales)])
+            table = _complex_input_columns(table, push_rows, in_leaves, out_leaves,
+                                           holomorphic, "jacfwd")
         result = _finish(table, out_tree, in_tree, single)
         return (result, aux) if has_aux else result
 
@@ -168,7 +234,7 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
                                                     holomorphic)
         lin = _Linearized(f, dyn, has_aux, "jacrev")
         out_leaves, out_tree = tree_flatten(lin.out)
-        table = _reverse_table(lin, in_leaves, out_leaves, chunk_size)
+        table = _reverse_table(lin, in_leaves, out_leaves, chunk_size, holomorphic, "jacrev")
         result = _finish(table, out_tree, in_tree, single)
         return (result, lin.aux) if has_aux else result
 
@@ -210,9 +276,11 @@ def jacobian(fun, argnums=0, has_aux=False, holomorphic=False, mode="auto", chun
 
             def push(*tangent_leaves):
                 return lin.forward([t for t, keep in zip(tangent_leaves, float_in) if keep])
-            table = _forward_table(push, in_leaves, out_leaves, chunk_size)
+            table = _forward_table(push, in_leaves, out_leaves, chunk_size, holomorphic,
+                                   "jacobian")
         else:
-            table = _reverse_table(lin, in_leaves, out_leaves, chunk_size)
+            table = _reverse_table(lin, in_leaves, out_leaves, chunk_size, holomorphic,
+                                   "jacobian")
         result = _finish(table, out_tree, in_tree, single)
         return (result, lin.aux) if has_aux else result
 
@@ -229,5 +297,21 @@ def hessian(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
     array([[6., 2.],
            [2., 0.]])
     """
-    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic, chunk_size), argnums, has_aux,
+    hess = jacfwd(jacrev(fun, argnums, has_aux, holomorphic, chunk_size), argnums, has_aux,
                   holomorphic, chunk_size)
+    if holomorphic:
+        return hess
+
+    @functools.wraps(fun)
+    def hess_fun(*args, **kwargs):
+        _, nums = _argnums_tuple(argnums, len(args), "hessian")
+        if any(_is_complex(x) for i in nums for x in tree_flatten(args[i])[0]):
+            raise TypeError(
+                "hessian: the function has complex inputs; its gradient is complex and "
+                "not a holomorphic function of them, so the Hessian is not one complex "
+                "matrix. Differentiate with respect to the real and imaginary parts, for "
+                "example hessian(lambda x, y: f(x + 1j * y), argnums=(0, 1)) at "
+                "(z.real, z.imag), or pass holomorphic=True for a holomorphic function.")
+        return hess(*args, **kwargs)
+
+    return hess_fun

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from . import lax
+from .api import writable_outputs
 from .core import Tracer, current_trace, get_aval, new_trace
 from .interpreters.batching import BatchTrace, BatchTracer
 from .tree_util import tree_flatten, tree_leaves, tree_unflatten
@@ -77,8 +78,9 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None, chunk_size=None):
         if axis_size is not None and axis_size != size:
             raise ValueError(f"vmap: axis_size={axis_size} but the inputs have batch size {size}")
         if chunk_size is not None and size > chunk_size:
-            return _chunked(fun, leaves, in_tree, axes, size, chunk_size, out_axes)
-        return _vmap_call(fun, leaves, in_tree, axes, size, out_axes)
+            return writable_outputs(
+                _chunked(fun, leaves, in_tree, axes, size, chunk_size, out_axes))
+        return writable_outputs(_vmap_call(fun, leaves, in_tree, axes, size, out_axes))
 
     return vmapped
 

@@ -119,8 +119,13 @@ def _einsum_transpose(ct, *args, subscripts):
     used = set(subscripts)
     free = iter(c for c in string.ascii_letters if c not in used)
     # Letters of the target that nothing else mentions were summed out: broadcast with ones.
+    # So were letters that the others mention only with size 1 (NumPy broadcasting).
     # A repeated letter (a diagonal) is renamed and tied to its twin by an identity matrix.
-    others = out + "".join(t for i, t in enumerate(terms) if i != k)
+    other_sizes = {}
+    for term, a in [(out, ct)] + [(t, a) for i, (t, a) in enumerate(zip(terms, args))
+                                   if i != k]:
+        for c, n in zip(term, get_aval(a).shape):
+            other_sizes[c] = max(other_sizes.get(c, 1), n)
     new_target, extra_terms, extra_ops, seen = "", [], [], set()
     for c, n in zip(target, shape):
         if c in seen:
@@ -130,14 +135,17 @@ def _einsum_transpose(ct, *args, subscripts):
             new_target += fresh
             continue
         seen.add(c)
-        if c not in others:
+        if other_sizes.get(c, 1) < n:
             extra_terms.append(c)
             extra_ops.append(np.ones(n, dtype=args[k].aval.dtype))
         new_target += c
     in_terms = [out] + [t for i, t in enumerate(terms) if i != k] + extra_terms
     operands = [ct] + [a for i, a in enumerate(args) if i != k] + extra_ops
     res = einsum_p.bind(*operands, subscripts=",".join(in_terms) + "->" + new_target)
-    res = unbroadcast(res, args[k].aval) if get_aval(res).shape == shape else res
+    # A size-1 axis of the operand that broadcast against a longer one in the other
+    # operands comes back at the longer size: sum it down (NumPy broadcasting's transpose).
+    if get_aval(res).shape != shape:
+        res = unbroadcast(res, args[k].aval)
     return [res if i == k else None for i in range(len(args))]
 
 
