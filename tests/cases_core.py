@@ -115,6 +115,26 @@ add([Case("getitem", (x23, np.array([1, 0, 1])), {"spec": ispec}),
           {"spec": (("a", 0),)}),
      Case("scatter_set", (uniform((3, 4)), 0.5), {"spec": (("i", 1),)}, diff=(0,))])
 
+# --- sorting and gathers along an axis ----------------------------------------------------
+_idx = np.array([[2, 0, 0, 1], [1, 1, 2, 0]])  # repeats: the transpose must accumulate
+_sorted = np.array([[-1.5, -0.2, 0.3, 1.1], [0.1, 0.4, 0.9, 1.7]])
+add([Case("sort", (x23,), {"axis": 1}), Case("sort", (x23,), {"axis": 2}),
+     Case("sort", (uniform((5,)),), {"axis": 0}), Case("sort", (uniform((0, 3)),), {"axis": 0}),
+     Case("argsort", (x23,), {"axis": 2}, differentiable=False),
+     Case("argsort", (uniform((4,)),), {"axis": 0}, differentiable=False),
+     Case("searchsorted", (_sorted[0], uniform((2, 3), seed=1)), {"side": "left"},
+          differentiable=False),
+     Case("searchsorted", (_sorted[1], np.array([0.4, 0.0, 2.0])), {"side": "right"},
+          differentiable=False, note="ties"),
+     Case("searchsorted", (_sorted, uniform((2, 5), seed=2)), {"side": "left"},
+          differentiable=False, note="rows"),
+     Case("take_along_axis", (uniform((2, 3)), _idx), {"axis": 1}, diff=(0,)),
+     Case("take_along_axis", (uniform((3, 2)), _idx.T % 3), {"axis": 0}, diff=(0,)),
+     Case("take_along_axis", (uniform((5,)), np.array([4, -1, 0])), {"axis": 0}, diff=(0,)),
+     Case("scatter_add_along_axis", (uniform((2, 4)), _idx), {"axis": 1, "n": 3}, diff=(0,)),
+     Case("scatter_add_along_axis", (uniform((3,)), np.array([0, 4, 0])), {"axis": 0, "n": 5},
+          diff=(0,))])
+
 # --- products -----------------------------------------------------------------------------
 add([Case("matmul", (uniform((2, 3)), uniform((3, 4), seed=1))),
      Case("matmul", (uniform((5, 2, 3)), uniform((3, 2), seed=1))),

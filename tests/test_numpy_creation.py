@@ -197,3 +197,31 @@ def test_size_of_traced_values_along_axes():
             cnp.size(t, 3)
         return cnp.sum(t)
     cr.grad(f)(rand((2, 3, 4)))
+
+
+@pytest.mark.parametrize("fn,args", [
+    ("linspace", (np.float32(0.5), np.float32(2.0))),
+    ("linspace", (np.float32(0.5), 2.0)),
+    ("linspace", (np.arange(2, dtype=np.float32), np.float32(3.0))),
+    ("linspace", (0, 7)),
+    ("logspace", (np.float32(0.5), np.float32(2.0))),
+    ("geomspace", (np.float32(0.5), np.float32(2.0))),
+    ("geomspace", (np.float32(0.5), 2.0)),
+], ids=str)
+def test_spaced_values_keep_numpys_dtype_when_traced(fn, args):
+    # float32 end points stay float32 (float64 for geomspace, as NumPy), also traced.
+    want = getattr(np, fn)(*args, 6)
+    transforms = [cr.jit, lambda f: lambda *a: cr.vmap(f, axis_size=2, in_axes=None)(*a)[0]]
+    if np.asarray(args[0]).dtype.kind == "f":
+        transforms.append(lambda f: lambda a, b: cr.jvp(lambda s: f(s, b), (a,),
+                                                        (np.ones_like(a),))[0])
+    for transform in transforms:
+        got = transform(lambda a, b: getattr(cnp, fn)(a, b, 6))(*args)
+        assert got.dtype == want.dtype, f"{fn}{args}: {got.dtype}, NumPy gives {want.dtype}"
+        rtol = 1e-6 if want.dtype == np.float32 or fn == "geomspace" else 1e-15
+        np.testing.assert_allclose(got, want, rtol=rtol)
+    # linspace reproduces NumPy's points to the last bit (histogram edges rely on it).
+    if fn == "linspace":
+        np.testing.assert_array_equal(cr.jit(lambda a, b: cnp.linspace(a, b, 6))(*args), want)
+    got = cr.jit(lambda a: cnp.linspace(a, 7.5, 6, dtype=int))(-1.0)
+    np.testing.assert_array_equal(got, np.linspace(-1.0, 7.5, 6, dtype=int))

@@ -226,3 +226,15 @@ def test_plain_stacking_errors_are_numpys():
             getattr(cnp, name)([M, M], dtype=int)
     with pytest.raises(ValueError, match="dimension"):
         cnp.column_stack([V, M])
+
+
+def test_select_python_number_default_keeps_float32():
+    x = rand((5,), seed=3, dtype=np.float32)
+    for default in (1, 1.0, True):
+        want = np.select([x > 0], [x], default=default)
+        got = cr.jit(lambda a: cnp.select([a > 0], [a], default=default))(x)
+        assert got.dtype == want.dtype == np.float32
+        np.testing.assert_array_equal(got, want)
+    # A NumPy float64 default promotes, as in NumPy.
+    got = cr.jit(lambda a: cnp.select([a > 0], [a], default=np.float64(1)))(x)
+    assert got.dtype == np.select([x > 0], [x], default=np.float64(1)).dtype

@@ -5,6 +5,7 @@ from .indexing import getitem, getitem_p, scatter_add_p, scatter_set_p  # noqa: 
 from .products import einsum, einsum_p, matmul, matmul_p  # noqa: F401
 from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
+from .sorting import *  # noqa: F401,F403
 
 import sys as _sys  # noqa: E402
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from ..core import Tracer
+from ..core import Tracer, concrete_value, get_aval
 from ._util import asarray_any, dtype_of, ndim_of, normalize_axis, shape_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path, plain_sequence
 
@@ -249,21 +249,43 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
     div = (num - 1) if endpoint else num
     start, stop = asarray_any(start), asarray_any(stop)
+    # NumPy's working dtype: float32 end points stay float32, integers become float64.
+    dt = _probe_dtype(np.linspace, start, stop)
+    start, stop = _with_dtype(start, dt), _with_dtype(stop, dt)
     shape = np.broadcast_shapes(shape_of(start), shape_of(stop))
-    frac = (np.arange(num, dtype=float) / (div if div > 0 else 1)).reshape(
-        (-1,) + (1,) * len(shape))
+    i = np.arange(num, dtype=dt).reshape((-1,) + (1,) * len(shape))
     delta = lax.sub(stop, start)
-    out = lax.add(start, lax.mul(frac, delta))
+    if div > 0:
+        # NumPy's formula, i * step + start, so that the points agree to the last bit
+        # (histogram edges depend on it); i / div * delta where the step underflows to 0.
+        step = lax.div(delta, np.asarray(div, dt))
+        scaled = lax.mul(i, step)
+        zero = lax.eq(step, np.zeros((), dt))
+        if concrete_value(zero) is None or np.any(concrete_value(zero)):
+            scaled = lax.select(zero, lax.mul(i / np.asarray(div, dt), delta), scaled)
+    else:
+        step = np.asarray(np.nan, dt)
+        scaled = lax.mul(i, delta)
+    out = lax.add(scaled, start)
     if endpoint and num > 1:
         out = lax.concatenate([lax.slice_axis(out, 0, 0, num - 1),
                                lax.expand_dims(lax.broadcast_to(stop, shape), (0,))], 0)
     out = lax.broadcast_to(out, (num,) + shape)
     if axis != 0:
         out = lax.moveaxis(out, [0], [normalize_axis(axis, len(shape) + 1)])
+    if dtype is not None and np.dtype(dtype).kind in "iu" and dt.kind == "f":
+        out = lax.floor(out)  # NumPy rounds towards -inf before an integer cast
     out = _with_dtype(out, dtype)
     if retstep:
-        return out, (lax.div(delta, float(div)) if div > 0 else np.nan)
+        return out, step
     return out
+
+
+def _probe_dtype(fn, *xs):
+    """The dtype NumPy's ``fn`` gives for end points with the dtypes of ``xs`` (Python
+    numbers stay weakly typed)."""
+    ones = [get_aval(x).dummy() + 1 for x in xs]
+    return np.asarray(fn(*ones, 2)).dtype
 
 
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
@@ -277,8 +299,11 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """
     if _plain(start, stop, base):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
+    start, stop, base = asarray_any(start), asarray_any(stop), asarray_any(base)
+    dt = _probe_dtype(lambda a, b, n: np.logspace(a, b, n, base=get_aval(base).dummy() + 2),
+                      start, stop)
     exps = linspace(start, stop, num, endpoint, axis=axis)
-    return _with_dtype(lax.pow(asarray_any(base), exps), dtype)
+    return _with_dtype(_with_dtype(lax.pow(base, exps), dt), dtype)
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
@@ -292,8 +317,10 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """
     if _plain(start, stop):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
-    out = lax.exp(linspace(lax.log(asarray_any(start)), lax.log(asarray_any(stop)), num,
-                           endpoint, axis=axis))
+    start, stop = asarray_any(start), asarray_any(stop)
+    dt = _probe_dtype(np.geomspace, start, stop)  # float64 unless NumPy keeps float32
+    start, stop = _with_dtype(start, dt), _with_dtype(stop, dt)
+    out = lax.exp(linspace(lax.log(start), lax.log(stop), num, endpoint, axis=axis))
     return _with_dtype(out, dtype)
 
 

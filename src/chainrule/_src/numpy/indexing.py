@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from ..core import Tracer
+from ..core import Tracer, get_aval
 from ..lax.indexing import getitem_p, has_duplicates, parse_index, scatter_add_p, scatter_set_p
 from ._util import asarray_any, concrete, dtype_of, ndim_of, no_out, normalize_axis, shape_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path, plain_sequence
@@ -153,6 +153,9 @@ def _along_axis_index(shape, indices, axis):
 def take_along_axis(arr, indices, axis=-1):
     """Pick values along ``axis`` with an index array of the same number of dimensions.
 
+    The indices may be computed values (say an ``argsort`` under ``jit`` or ``vmap``);
+    the result is differentiable in ``arr``.
+
     Examples
     --------
     >>> import chainrule.numpy as cnp
@@ -161,26 +164,48 @@ def take_along_axis(arr, indices, axis=-1):
     array([[1. , 3. ],
            [0.5, 2. ]])
     """
-    arr = asarray_any(arr)
-    idx = np.asarray(concrete(indices, "take_along_axis"))
+    arr, indices = asarray_any(arr), asarray_any(indices)
+    if dtype_of(indices).kind not in "iu":
+        raise IndexError("`indices` must be an integer array")
     if axis is None:
+        if ndim_of(indices) != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
         arr, axis = lax.reshape(arr, (-1,)), 0
     axis = normalize_axis(axis, ndim_of(arr))
-    if idx.ndim != ndim_of(arr):
+    if ndim_of(indices) != ndim_of(arr):
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
-    shape = np.broadcast_shapes(tuple(1 if i == axis else n for i, n in enumerate(idx.shape)),
-                                tuple(1 if i == axis else n
-                                      for i, n in enumerate(shape_of(arr))))
-    shape = tuple(idx.shape[i] if i == axis else n for i, n in enumerate(shape))
-    idx = np.broadcast_to(idx, shape)
-    arr = lax.broadcast_to(arr, tuple(shape_of(arr)[i] if i == axis else n
-                                      for i, n in enumerate(shape)))
-    return getitem(arr, _along_axis_index(shape_of(arr), idx, axis))
+    ishape, ashape = shape_of(indices), shape_of(arr)
+    shape = np.broadcast_shapes(tuple(1 if i == axis else n for i, n in enumerate(ishape)),
+                                tuple(1 if i == axis else n for i, n in enumerate(ashape)))
+    ishape = tuple(ishape[axis] if i == axis else n for i, n in enumerate(shape))
+    ashape = tuple(ashape[axis] if i == axis else n for i, n in enumerate(shape))
+    if dtype_of(indices) != np.intp:
+        indices = lax.convert_element_type(indices, np.dtype(np.intp))
+    return lax.take_along_axis(lax.broadcast_to(arr, ashape),
+                               lax.broadcast_to(indices, ishape), axis)
+
+
+def _sort_axis(a, axis):
+    a = asarray_any(a)
+    if axis is None:
+        return lax.reshape(a, (-1,)), 0
+    if ndim_of(a) == 0:
+        raise np.exceptions.AxisError(f"axis {axis} is out of bounds for array of dimension 0")
+    return a, normalize_axis(axis, ndim_of(a))
+
+
+def _no_order(order, name):
+    if order is not None:
+        raise ValueError(f"chainrule.numpy.{name}: order= applies to structured arrays, "
+                         "which chainrule does not trace")
 
 
 @numpy_fast_path(np.argsort)
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     """Indices that sort ``a`` along ``axis`` (an integer result, no derivative).
+
+    On traced values the sort is always stable (ties keep their order), which is one of
+    the orders NumPy may return.
 
     Examples
     --------
@@ -188,7 +213,9 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     >>> cnp.argsort(cnp.array([3.0, 1.0, 2.0]))
     array([1, 2, 0])
     """
-    return np.argsort(concrete(asarray_any(a), "argsort"), axis, kind, order, stable=stable)
+    _no_order(order, "argsort")
+    a, axis = _sort_axis(a, axis)
+    return lax.argsort(a, axis)
 
 
 @numpy_fast_path(np.sort)
@@ -203,15 +230,16 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     >>> cr.grad(lambda x: cnp.sort(x)[0])(cnp.array([3.0, 1.0, 2.0]))
     array([0., 1., 0.])
     """
-    a = asarray_any(a)
-    if axis is None:
-        a, axis = lax.reshape(a, (-1,)), 0
-    return take_along_axis(a, argsort(a, axis, kind, order, stable=stable), axis)
+    _no_order(order, "sort")
+    a, axis = _sort_axis(a, axis)
+    return lax.sort(a, axis)
 
 
 @numpy_fast_path(np.searchsorted, ("a", "v"), optional=("sorter",))
 def searchsorted(a, v, side="left", sorter=None):
     """Insertion points of ``v`` into sorted ``a`` (an integer result, no derivative).
+
+    ``a`` and ``v`` may both be traced values (under ``jit`` and ``vmap`` too).
 
     Examples
     --------
@@ -219,8 +247,19 @@ def searchsorted(a, v, side="left", sorter=None):
     >>> cnp.searchsorted(cnp.array([1.0, 2.0, 3.0]), cnp.array([2.5, 0.0]))
     array([2, 0])
     """
-    return np.searchsorted(concrete(asarray_any(a), "searchsorted"),
-                           concrete(asarray_any(v), "searchsorted"), side, sorter)
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
+    a, v = asarray_any(a), asarray_any(v)
+    if ndim_of(a) != 1:
+        raise ValueError("object too deep for desired array" if ndim_of(a) > 1 else
+                         "object of too small depth for desired array")
+    if sorter is not None:
+        a = take_along_axis(a, asarray_any(sorter), 0)
+    # Compare in the common dtype, as NumPy does.
+    dtype = np.result_type(get_aval(a).dummy(), get_aval(v).dummy())
+    a = a if dtype_of(a) == dtype else lax.convert_element_type(a, dtype)
+    v = v if dtype_of(v) == dtype else lax.convert_element_type(v, dtype)
+    return lax.searchsorted(a, v, side)
 
 
 @numpy_fast_path(np.sort_complex)

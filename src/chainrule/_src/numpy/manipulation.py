@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import lax
-from ..core import Tracer
+from ..core import Tracer, get_aval
 from ._util import (NoValue, asarray_any, concrete, dtype_of, given, ndim_of, no_out,
                     normalize_axes, normalize_axis, shape_of)
 from .fastpath import PLAIN_TYPES, all_plain, numpy_fast_path, plain_sequence
@@ -876,9 +876,9 @@ def select(condlist, choicelist, default=0):
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
     if all_plain(conds + choices + [default]):
         return np.select(conds, choices, default)
+    # A Python number as default is weakly typed, as in NumPy: default=1 keeps float32.
     dtype = np.result_type(*[np.zeros((), dtype_of(c)) for c in choices],
-                           np.asarray(default) if not isinstance(default, Tracer)
-                           else np.zeros((), dtype_of(default)))
+                           get_aval(asarray_any(default)).dummy())
     shape = np.broadcast_shapes(*[shape_of(c) for c in conds + choices],
                                 shape_of(asarray_any(default)))
     out = lax.broadcast_to(astype(asarray_any(default), dtype), shape)

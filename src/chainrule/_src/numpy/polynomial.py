@@ -567,8 +567,9 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 def interp(x, xp, fp, left=None, right=None, period=None):
     """One-dimensional piecewise-linear interpolation of the points ``(xp, fp)`` at ``x``.
 
-    Differentiable in ``x``, ``fp``, ``left`` and ``right``; the intervals are chosen from
-    the current values of ``x`` and ``xp`` (``xp`` increasing).
+    Differentiable in ``x``, ``xp``, ``fp``, ``left`` and ``right`` (``xp`` increasing), and
+    works under ``jit`` and ``vmap`` with any of them traced: the intervals are found with
+    :func:`searchsorted`, whose result has a fixed shape.
 
     Examples
     --------
@@ -597,26 +598,34 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         left = right = None
         x = cnp.remainder(x, period)
         xp = cnp.remainder(xp, period)
-        order = np.argsort(np.asarray(concrete(xp, "interp")), kind="stable")
-        xp, fp = xp[order], fp[order]
+        order = cnp.argsort(xp)  # stable, as NumPy's interp sorts
+        xp, fp = _gather1d(xp, order), _gather1d(fp, order)
         xp = cnp.concatenate((xp[-1:] - period, xp, xp[0:1] + period))
         fp = cnp.concatenate((fp[-1:], fp, fp[0:1]))
-    xc = np.asarray(concrete(x, "interp"))
-    xpc = np.asarray(concrete(xp, "interp"))
-    n = xpc.shape[0]
+    n = shape_of(xp)[0]
     if n == 1:
-        y = cnp.broadcast_to(fp[0], xc.shape)
+        y = cnp.broadcast_to(fp[0], shape_of(x))
     else:
-        j = np.clip(np.searchsorted(xpc, xc, side="right") - 1, 0, n - 2)
-        x0, f0, f1 = xp[j], fp[j], fp[j + 1]
-        slope = (f1 - f0) / (xp[j + 1] - x0)
+        # The interval of each point is found with searchsorted, a primitive: x and xp may
+        # be traced (jit, vmap) as well as differentiated.
+        j = cnp.clip(cnp.searchsorted(xp, x, side="right") - 1, 0, n - 2)
+        x0, x1 = _gather1d(xp, j), _gather1d(xp, j + 1)
+        f0, f1 = _gather1d(fp, j), _gather1d(fp, j + 1)
+        slope = (f1 - f0) / (x1 - x0)
         y = slope * (x - x0) + f0
-        y = cnp.where(xc == xpc[-1], fp[-1], y)
+        y = cnp.where(x == xp[-1], fp[-1], y)
     lo = fp[0] if left is None else cnp.astype(asarray_any(left), dt)
     hi = fp[-1] if right is None else cnp.astype(asarray_any(right), dt)
-    y = cnp.where(xc < xpc[0], lo, y)
-    y = cnp.where(xc > xpc[-1], hi, y)
+    y = cnp.where(x < xp[0], lo, y)
+    y = cnp.where(x > xp[-1], hi, y)
     return y
+
+
+def _gather1d(v, idx):
+    """``v[idx]`` for a 1-D ``v`` and an integer array ``idx`` of any shape, plain or traced
+    (a gather along one axis batches without a loop under vmap)."""
+    shape = shape_of(idx)
+    return cnp.reshape(cnp.take_along_axis(v, cnp.reshape(idx, (-1,)), 0), shape)
 
 
 __all__ = ["convolve", "correlate", "gradient", "interp", "poly", "polyadd", "polyder",

@@ -13,7 +13,7 @@ import numpy as np
 
 import chainrule.numpy as cnp
 
-from ..core import Tracer
+from ..core import Tracer, concrete_value, get_aval
 from ._util import NoValue, asarray_any, concrete, dtype_of, given, no_out, normalize_axes, \
     shape_of
 from .fastpath import numpy_fast_path
@@ -68,75 +68,96 @@ def _reduced_last(a, axis):
     return cnp.reshape(a, rest + (-1,)), rest, axes
 
 
+def _along_last(s, idx, qshape, rest):
+    """``s[..., idx]`` for ``s`` of shape ``rest + (N,)`` and ``idx`` (plain or traced) of
+    shape ``qshape + rest``: the result has shape ``qshape + rest``."""
+    nq = len(qshape)
+    idx = cnp.broadcast_to(idx, qshape + rest)
+    idx = cnp.reshape(cnp.moveaxis(idx, tuple(range(nq)), tuple(range(-nq, 0))) if nq
+                      else idx, rest + (-1,))
+    out = cnp.take_along_axis(s, idx, axis=-1)
+    out = cnp.reshape(out, rest + qshape)
+    return cnp.moveaxis(out, tuple(range(len(rest), len(rest) + nq)), tuple(range(nq))) \
+        if nq else out
+
+
 def _quantile(a, q, axis, method, keepdims, name, ignore_nan, scale=1.0):
     a = asarray_any(a)
     if method not in _METHODS:
         raise ValueError(f"{method!r} is not a valid method. Use one of: "
                          f"{tuple(_METHODS)}")
-    q_traced = q if isinstance(q, Tracer) else None
-    qa = np.true_divide(np.asarray(concrete(asarray_any(q), name)), scale)
-    if qa.ndim > 1 and name != "median":
+    q = asarray_any(q)
+    q_traced = isinstance(q, Tracer)
+    qv = concrete_value(q)  # None when q is staged (jit) or batched (vmap)
+    qshape = shape_of(q)
+    if len(qshape) > 1 and name != "median":
         raise ValueError("q must be a scalar or 1d")
-    if not (np.all(qa >= 0) and np.all(qa <= 1)):
-        what = "Percentiles must be in the range [0, 100]" if scale == 100 else \
-            "Quantiles must be in the range [0, 1]"
-        raise ValueError(what)
+    if qv is not None:
+        qa = np.true_divide(np.asarray(qv), scale)
+        if not (np.all(qa >= 0) and np.all(qa <= 1)):
+            what = "Percentiles must be in the range [0, 100]" if scale == 100 else \
+                "Quantiles must be in the range [0, 1]"
+            raise ValueError(what)
     shape = shape_of(a)
     dt = dtype_of(a)
     probe = np.zeros(1, dt) if dt.kind != "b" else np.zeros(1, np.int8)
-    q_probe = q
-    if isinstance(q, Tracer):  # a traced scalar stands for a Python number (weakly typed)
-        q_probe = float(qa * scale) if qa.ndim == 0 else qa * scale
+    if not q_traced:
+        q_probe = q
+    elif not qshape:  # a traced scalar stands for a Python number (weakly typed)
+        q_probe = 0.5 * scale
+    else:
+        q_probe = np.full(qshape, 0.5 * scale, dtype_of(q))
     probe_fn = np.percentile if scale == 100 else np.quantile
     out_dtype = np.asarray(probe_fn(probe, q_probe, method=method)).dtype
     s, rest, axes = _reduced_last(a, axis)
     s = cnp.sort(s, axis=-1)
     N = shape_of(s)[-1]
-    qn = qa.reshape(qa.shape + (1,) * len(rest))
-    values = np.asarray(concrete(s, name))
+    # The quantile positions: plain NumPy arrays when q and the counts are known, traced
+    # values otherwise (q traced, or NaNs to skip in traced data); the shapes never change.
+    qn = cnp.reshape(cnp.true_divide(q, scale) if q_traced else np.true_divide(q, scale),
+                     qshape + (1,) * len(rest))
     if ignore_nan and dt.kind in "fc":
-        n = np.sum(~np.isnan(values), axis=-1)
+        n = cnp.sum(cnp.logical_not(cnp.isnan(s)), axis=-1)
         bad = n == 0
     else:
         n = np.full(rest, N)
-        bad = np.isnan(values[..., -1]) if dt.kind in "fc" and N else np.zeros(rest, bool)
+        bad = cnp.isnan(s[..., -1]) if dt.kind in "fc" and N else False
     get_index, fix_gamma, ab = _METHODS[method]
     with np.errstate(invalid="ignore"):
-        vi = np.asarray(get_index(n, qn))
-    grids = tuple(np.arange(k).reshape((k,) + (1,) * (len(rest) - i - 1))
-                  for i, k in enumerate(rest))
-    last = np.maximum(n - 1, 0)
+        vi = get_index(n, qn)
+    last = cnp.maximum(n - 1, 0)
+    full = qshape + rest
     if fix_gamma is None:
-        idx = np.minimum(vi, last)
-        result = getitem(s, grids + (np.broadcast_to(idx, qa.shape + rest),))
+        result = _along_last(s, cnp.minimum(vi, last), qshape, rest)
     else:
-        prev = np.floor(vi)
+        prev = cnp.floor(vi)
         gamma = fix_gamma(vi - prev, vi)
         above, below = vi >= n - 1, vi < 0
-        prev = np.where(above, last, np.where(below, 0, prev)).astype(np.intp)
-        nxt = np.where(above | below, prev, prev + 1).astype(np.intp)
-        full = qa.shape + rest
-        lo = getitem(s, grids + (np.broadcast_to(prev, full),))
-        hi = getitem(s, grids + (np.broadcast_to(nxt, full),))
+        prev = cnp.astype(cnp.where(above, last, cnp.where(below, 0, prev)), np.intp)
+        nxt = cnp.astype(cnp.where(above | below, prev, prev + 1), np.intp)
+        lo = _along_last(s, prev, qshape, rest)
+        hi = _along_last(s, nxt, qshape, rest)
         gdt = out_dtype if out_dtype.kind == "f" else np.dtype(np.float64)
-        if q_traced is not None and ab is not None:
+        if q_traced and ab is not None:
             alpha, beta = ab
-            qt = cnp.reshape(cnp.asarray(q_traced) / scale, qn.shape)
-            g = qt * (n + 1 - alpha - beta) + (alpha - 1 - prev)
-            g = cnp.astype(g, gdt)
+            g = qn * (n + 1 - alpha - beta) + (alpha - 1 - prev)
         else:
-            g = np.asarray(gamma, gdt)
+            g = gamma
+        g = cnp.astype(g, gdt)
         if dtype_of(lo) != gdt:
             lo, hi = cnp.astype(lo, gdt), cnp.astype(hi, gdt)
         diff = hi - lo
-        result = cnp.where(np.asarray(gamma) >= 0.5, hi - diff * (1 - g), lo + diff * g)
+        result = cnp.where(cnp.broadcast_to(gamma, full) >= 0.5, hi - diff * (1 - g),
+                           lo + diff * g)
     if dtype_of(result) != out_dtype:
         result = cnp.astype(result, out_dtype)
-    if np.any(bad):
-        result = cnp.where(np.broadcast_to(bad, qa.shape + rest), np.nan, result)
+    if isinstance(bad, Tracer) or np.any(bad):
+        result = cnp.where(cnp.broadcast_to(bad, full), np.nan, result)
+    if qv is None:  # q could not be checked: a quantile outside [0, 1] is NaN, not a guess
+        result = cnp.where(cnp.broadcast_to((qn < 0) | (qn > 1), full), np.nan, result)
     if keepdims:
-        result = cnp.reshape(result, qa.shape + tuple(1 if i in axes else k
-                                                      for i, k in enumerate(shape)))
+        result = cnp.reshape(result, qshape + tuple(1 if i in axes else k
+                                                    for i, k in enumerate(shape)))
     return result
 
 
@@ -324,7 +345,7 @@ def _nan_replaced(a, fill):
     if dtype_of(a).kind not in "fc":
         return a, True
     mask = cnp.isnan(a)
-    return cnp.where(mask, fill, a), ~np.asarray(concrete(mask, "nan reduction"))
+    return cnp.where(mask, fill, a), cnp.logical_not(mask)
 
 
 def _kw(keepdims=NoValue, initial=NoValue, where=NoValue):
@@ -341,8 +362,8 @@ def _kw(keepdims=NoValue, initial=NoValue, where=NoValue):
 def _and_where(valid, where):
     if not given(where) or where is True:
         return valid
-    w = np.asarray(concrete(asarray_any(where), "where"))
-    return valid & w if valid is not True else w
+    w = asarray_any(where)
+    return cnp.logical_and(valid, w) if valid is not True else w
 
 
 @numpy_fast_path(np.nansum)
@@ -474,9 +495,9 @@ def _nan_extremum(fn, a, axis, keepdims, initial, where, fill):
     a, valid = _nan_replaced(a0, fill)
     y = fn(a, axis, **_kw(keepdims, initial, where))
     if valid is not True and not given(initial):
-        allnan = ~np.any(_and_where(valid, where), axis=axis,
-                         keepdims=_nan_keepdims(keepdims))
-        if np.any(allnan):
+        allnan = cnp.logical_not(cnp.any(_and_where(valid, where), axis=axis,
+                                         keepdims=_nan_keepdims(keepdims)))
+        if isinstance(allnan, Tracer) or np.any(allnan):
             y = cnp.where(allnan, np.nan, y)
     return y
 
@@ -520,7 +541,7 @@ def nanargmax(a, axis=None, out=None, *, keepdims=NoValue):
     2
     """
     no_out(out, "nanargmax")
-    return np.nanargmax(concrete(asarray_any(a), "nanargmax"), axis, **_kw(keepdims))
+    return _nan_arg(cnp.argmax, a, axis, keepdims, -np.inf, "nanargmax")
 
 
 @numpy_fast_path(np.nanargmin)
@@ -534,7 +555,21 @@ def nanargmin(a, axis=None, out=None, *, keepdims=NoValue):
     0
     """
     no_out(out, "nanargmin")
-    return np.nanargmin(concrete(asarray_any(a), "nanargmin"), axis, **_kw(keepdims))
+    return _nan_arg(cnp.argmin, a, axis, keepdims, np.inf, "nanargmin")
+
+
+def _nan_arg(fn, a, axis, keepdims, fill, name):
+    a = asarray_any(a)
+    value = concrete_value(a)
+    if value is not None:  # an integer result: NumPy's own, with its all-NaN check
+        return getattr(np, name)(value, axis, **_kw(keepdims))
+    if dtype_of(a).kind not in "fc":
+        return fn(a, axis, **_kw(keepdims))
+    nan = cnp.isnan(a)
+    # NaN entries never win; a slice that is all NaN (NumPy raises, which a staged or
+    # batched value cannot) gives -1, as JAX does.
+    idx = fn(cnp.where(nan, fill, a), axis, **_kw(keepdims))
+    return cnp.where(cnp.all(nan, axis=axis, **_kw(keepdims)), -1, idx)
 
 
 # --- correlations -----------------------------------------------------------------------
@@ -659,9 +694,18 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     return out[0] if len(out) == 1 else tuple(out)
 
 
+def _check_kth(kth, n):
+    for k in np.atleast_1d(np.asarray(kth)).ravel():
+        if not -n <= int(k) < n:
+            raise ValueError(f"kth(={int(k)}) out of bounds ({n})")
+
+
 @numpy_fast_path(np.argpartition)
 def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     """Indices that partition ``a`` around ``kth`` (an integer result, no derivative).
+
+    On values known only abstractly (under ``jit`` or ``vmap``) the result is the full
+    stable ``argsort``, which is one of the valid partitions.
 
     Examples
     --------
@@ -670,12 +714,22 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     >>> float(x[cnp.argpartition(x, 1)[1]])
     2.0
     """
-    return np.argpartition(concrete(asarray_any(a), "argpartition"), kth, axis, kind, order)
+    a = asarray_any(a)
+    value = concrete_value(a)
+    if value is not None:
+        return np.argpartition(value, kth, axis, kind, order)
+    if axis is None:
+        a, axis = cnp.ravel(a), -1
+    _check_kth(kth, shape_of(a)[axis])
+    return cnp.argsort(a, axis, order=order)
 
 
 @numpy_fast_path(np.partition)
 def partition(a, kth, axis=-1, kind="introselect", order=None):
     """``a`` partially sorted around ``kth``: the derivative follows each value.
+
+    On values known only abstractly (under ``jit`` or ``vmap``) the result is fully
+    sorted, which is one of the valid partitions.
 
     Examples
     --------
@@ -686,6 +740,9 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     a = asarray_any(a)
     if axis is None:
         a, axis = cnp.ravel(a), 0
+    if concrete_value(a) is None:
+        _check_kth(kth, shape_of(a)[axis])
+        return cnp.sort(a, axis, order=order)
     return cnp.take_along_axis(a, argpartition(a, kth, axis, kind, order), axis)
 
 
@@ -728,29 +785,130 @@ def _concrete_only(fn, doc):
     return wrapper
 
 
-digitize = _concrete_only(np.digitize, """Indices of the bins of ``bins`` that the values of
-``x`` fall in: :func:`numpy.digitize` on the current values (an integer result, no
-derivative).
+def _all_concrete(*xs):
+    return all(not isinstance(x, Tracer) or concrete_value(x) is not None for x in xs)
 
-Examples
---------
->>> import chainrule.numpy as cnp
->>> cnp.digitize(cnp.array([0.5, 1.5]), cnp.array([0.0, 1.0, 2.0]))
-array([1, 2])
-""")
 
-histogram = _concrete_only(np.histogram, """Histogram of ``a``: :func:`numpy.histogram` on
-the current values.  The counts are piecewise constant and the bin edges are returned as
-plain arrays: neither has a derivative (use :func:`bincount` with ``weights`` for
-differentiable binned sums).
+def _value(x):
+    return concrete_value(x) if isinstance(x, Tracer) else x
 
-Examples
---------
->>> import chainrule.numpy as cnp
->>> counts, edges = cnp.histogram(cnp.array([0.1, 0.4, 0.9]), bins=2, range=(0, 1))
->>> counts
-array([2, 1])
-""")
+
+@numpy_fast_path(np.digitize, ("x", "bins"))
+def digitize(x, bins, right=False):
+    """Indices of the bins of ``bins`` that the values of ``x`` fall in (an integer result,
+    no derivative).
+
+    Works on traced ``x`` and ``bins`` (under ``jit`` and ``vmap`` too): it is a
+    :func:`searchsorted`.  With traced ``bins`` the direction (increasing or decreasing)
+    is taken from the first and last bin, without NumPy's check that they are monotonic.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.digitize(cnp.array([0.5, 1.5]), cnp.array([0.0, 1.0, 2.0]))
+    array([1, 2])
+    """
+    x, bins = asarray_any(x), asarray_any(bins)
+    if dtype_of(x).kind == "c":
+        raise TypeError("x may not be complex")
+    if cnp.ndim(bins) != 1:
+        raise ValueError("object too deep for desired array" if cnp.ndim(bins) > 1 else
+                         "object of too small depth for desired array")
+    side = "left" if right else "right"
+    n = shape_of(bins)[0]
+    increasing = cnp.searchsorted(bins, x, side=side)
+    decreasing = n - cnp.searchsorted(cnp.flip(bins), x, side=side)
+    bv = _value(bins)
+    if bv is not None:
+        d = np.diff(np.asarray(bv))
+        if np.all(d >= 0):
+            return increasing
+        if np.all(d <= 0):
+            return decreasing
+        raise ValueError("bins must be monotonically increasing or decreasing")
+    if n < 2:
+        return increasing
+    return cnp.where(bins[0] <= bins[-1], increasing, decreasing)
+
+
+def _histogram_edges(a, bins, range, weights, name):
+    """The bin edges for :func:`histogram` on traced data: a fixed number of bins."""
+    if isinstance(bins, str):
+        concrete(a, name)  # a value-dependent number of bins: the accurate error
+    if np.ndim(bins) == 0 and not isinstance(bins, Tracer):
+        if int(bins) != bins or bins < 1:
+            raise ValueError("`bins` must be positive, when an integer")
+        nb = int(bins)
+        if range is None:
+            if shape_of(a)[0] == 0:
+                lo = hi = np.float64(0.0)
+            else:
+                lo, hi = cnp.min(a), cnp.max(a)
+        else:
+            lo, hi = (asarray_any(r) for r in range)
+            if _all_concrete(lo, hi) and not _value(lo) <= _value(hi):
+                raise ValueError("max must be larger than min in range parameter.")
+        dt = np.result_type(get_aval(lo).dummy(), get_aval(hi).dummy(), dtype_of(a))
+        if dt.kind in "iub":
+            dt = np.dtype(np.float64)
+        same = lo == hi  # NumPy widens an empty range by one half on each side
+        lo = cnp.where(same, lo - 0.5, lo)
+        hi = cnp.where(same, hi + 0.5, hi)
+        return cnp.linspace(lo, hi, nb + 1, dtype=dt)
+    edges = asarray_any(bins)
+    if cnp.ndim(edges) != 1:
+        raise ValueError("`bins` must be 1d, when an array")
+    ev = _value(edges)
+    if ev is not None and np.any(np.diff(np.asarray(ev)) < 0):
+        raise ValueError("`bins` must increase monotonically, when an array")
+    return edges
+
+
+def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """Histogram of ``a``: counts (or summed ``weights``) per bin, and the bin edges.
+
+    The counts are piecewise constant in ``a`` (zero derivative); with ``weights`` the
+    result is differentiable in the weights, and with ``range`` (or computed edges) in the
+    edges.  Under ``jit`` and ``vmap`` a fixed number of bins (an integer ``bins``, or an
+    array of edges) works on traced data; a string ``bins`` (``"auto"``...) chooses the
+    number of bins from the values and needs concrete data.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> counts, edges = cnp.histogram(cnp.array([0.1, 0.4, 0.9]), bins=2, range=(0, 1))
+    >>> counts
+    array([2, 1])
+    """
+    others = (bins, weights, *(range or ()))
+    if _all_concrete(a) and not any(isinstance(x, Tracer) for x in others):
+        # Only ``a`` is traced (and its values known): the counts are piecewise constant
+        # in it, so NumPy's own histogram of the values is the answer.
+        return np.histogram(_value(a), bins, range, density, weights)
+    return _histogram_traced(a, bins, range, density, weights)
+
+
+def _histogram_traced(a, bins, range, density, weights):  # noqa: A002
+    a = cnp.ravel(asarray_any(a))
+    edges = _histogram_edges(a, bins, range, weights, "histogram")
+    order = cnp.argsort(a)
+    sa = cnp.take_along_axis(a, order, 0)
+    # cum[i]: how many values lie below edge i; the last bin also holds its right edge.
+    cum = cnp.concatenate((cnp.searchsorted(sa, edges[:-1], side="left"),
+                           cnp.reshape(cnp.searchsorted(sa, edges[-1:], side="right"), (1,))))
+    if weights is None:
+        counts = cum[1:] - cum[:-1]
+    else:
+        w = cnp.ravel(asarray_any(weights))
+        if shape_of(w) != shape_of(a):
+            raise ValueError("weights should have the same shape as a.")
+        cw = cnp.concatenate((cnp.zeros((1,), dtype_of(w)),
+                              cnp.cumsum(cnp.take_along_axis(w, order, 0))))
+        counts = cnp.take_along_axis(cw, cum[1:], 0) - cnp.take_along_axis(cw, cum[:-1], 0)
+    if density:
+        counts = counts / cnp.diff(edges) / cnp.sum(counts)
+    return counts, edges
+
 
 histogram_bin_edges = _concrete_only(np.histogram_bin_edges, """Bin edges of a histogram
 of ``a``: :func:`numpy.histogram_bin_edges` on the current values (no derivative).

@@ -1,0 +1,179 @@
+"""Sorting, searching and gathering along one axis with index arrays that are themselves
+computed (traced) values.
+
+These are primitives, rather than compositions, because their results need the values of
+their inputs (a permutation, an insertion point) while their *shapes* do not: as primitives
+they stage under ``jit`` (abstract evaluation is by shape alone) and batch under ``vmap``
+(one more leading axis), where computing the indices eagerly in NumPy could do neither.
+
+- ``sort(x, axis)``: sorted values.  Its derivative follows each value to its sorted
+  position: the tangent is gathered with the ``argsort`` permutation.
+- ``argsort(x, axis)`` and ``searchsorted(a, v, side)``: integer results, no derivative.
+  ``searchsorted`` accepts leading batch axes on the sorted array (``a.shape = B + (n,)``
+  with ``v.shape = B + ...``), which is what its batch rule needs.
+- ``take_along_axis(x, idx, axis)``: a gather, linear in ``x``; its transpose is
+  ``scatter_add_along_axis``, which is linear too and transposes back to the gather.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, Zero, get_aval
+from ._rules import deflinear, defnondiff, move_to_front
+
+_INDEX = np.dtype(np.intp)
+
+
+def _stable_kind(xp):
+    # A stable sort makes argsort and sort agree on ties and gives the same permutation
+    # on every backend that supports it.
+    return {"kind": "stable"} if xp is np else {}
+
+
+# --- sort / argsort ---------------------------------------------------------------------
+argsort_p = Primitive("argsort")
+argsort_p.impl = lambda xp, x, axis: xp.argsort(x, axis=axis, **_stable_kind(xp))
+argsort_p.abstract_eval = lambda a, axis: ShapedArray(a.shape, _INDEX)
+defnondiff(argsort_p)
+argsort_p.batch = lambda size, vals, dims, axis: (argsort_p.bind(vals[0], axis=axis + 1), 0)
+
+sort_p = Primitive("sort")
+sort_p.impl = lambda xp, x, axis: xp.sort(x, axis=axis, **_stable_kind(xp))
+sort_p.abstract_eval = lambda a, axis: a
+sort_p.batch = lambda size, vals, dims, axis: (sort_p.bind(vals[0], axis=axis + 1), 0)
+
+
+def _sort_jvp(primals, tangents, axis):
+    (x,), (t,) = primals, tangents
+    ans = sort_p.bind(x, axis=axis)
+    if type(t) is Zero:
+        return ans, Zero(get_aval(ans))
+    perm = argsort_p.bind(x, axis=axis)
+    return ans, take_along_axis_p.bind(t, perm, axis=axis)
+
+
+sort_p.jvp = _sort_jvp
+
+
+def sort(x, axis):
+    """``x`` sorted along ``axis`` (NaNs last, as in NumPy)."""
+    return sort_p.bind(x, axis=axis)
+
+
+def argsort(x, axis):
+    """The stable permutation that sorts ``x`` along ``axis``."""
+    return argsort_p.bind(x, axis=axis)
+
+
+# --- searchsorted -----------------------------------------------------------------------
+def _searchsorted_impl(xp, a, v, side):
+    if a.ndim == 1:
+        return xp.searchsorted(a, v, side=side)
+    # Leading batch axes: one search per sorted row (NumPy's searchsorted takes 1-D ``a``).
+    lead = a.shape[:-1]
+    out = xp.empty(v.shape, _INDEX)
+    for k in np.ndindex(lead):
+        out[k] = xp.searchsorted(a[k], v[k], side=side)
+    return out
+
+
+def _searchsorted_abstract_eval(a, v, side):
+    lead = a.shape[:-1]
+    if v.shape[:len(lead)] != lead:
+        raise ValueError(f"searchsorted: the sorted array's leading axes {lead} must match "
+                         f"the leading axes of the values, shape {v.shape}")
+    return ShapedArray(v.shape, _INDEX)
+
+
+def _searchsorted_batch(size, vals, dims, side):
+    a, v = vals
+    if dims[0] is None and get_aval(a).ndim == 1:
+        return searchsorted_p.bind(a, v, side=side), 0  # one sorted array: one search
+    a, v = (move_to_front(x, d, size) for x, d in zip(vals, dims))
+    return searchsorted_p.bind(a, v, side=side), 0
+
+
+searchsorted_p = Primitive("searchsorted")
+searchsorted_p.impl = _searchsorted_impl
+searchsorted_p.abstract_eval = _searchsorted_abstract_eval
+searchsorted_p.batch = _searchsorted_batch
+defnondiff(searchsorted_p)
+
+
+def searchsorted(a, v, side="left"):
+    """Insertion points of ``v`` into the sorted last axis of ``a``."""
+    return searchsorted_p.bind(a, v, side=side)
+
+
+# --- take_along_axis and its transpose --------------------------------------------------
+def _along_axis_check(shape, ishape, axis):
+    if len(shape) != len(ishape) or any(
+            n != m for i, (n, m) in enumerate(zip(shape, ishape)) if i != axis):
+        raise ValueError(f"take_along_axis: indices of shape {ishape} must match the array's "
+                         f"shape {shape} except along axis {axis}")
+
+
+def _take_along_abstract_eval(a, idx, axis):
+    _along_axis_check(a.shape, idx.shape, axis)
+    return ShapedArray(idx.shape, a.dtype, a.weak_type)
+
+
+def _take_along_impl(xp, x, idx, axis):
+    return xp.take_along_axis(x, idx, axis=axis)
+
+
+def _scatter_along_impl(xp, u, idx, axis, n):
+    shape = u.shape[:axis] + (n,) + u.shape[axis + 1:]
+    out = xp.zeros(shape, u.dtype)
+    grids = list(np.ix_(*[np.arange(k) for k in u.shape])) if u.ndim else []
+    grids[axis] = idx
+    if xp is np:
+        np.add.at(out, tuple(grids), u)
+    else:
+        from .indexing import _foreign_scatter_add
+
+        _foreign_scatter_add(xp, out, tuple(grids), u)
+    return out
+
+
+def _scatter_along_abstract_eval(u, idx, axis, n):
+    if u.shape != idx.shape:
+        raise ValueError(f"scatter_add_along_axis: updates of shape {u.shape} and indices of "
+                         f"shape {idx.shape} must match")
+    shape = u.shape[:axis] + (n,) + u.shape[axis + 1:]
+    return ShapedArray(shape, u.dtype, u.weak_type)
+
+
+take_along_axis_p = Primitive("take_along_axis")
+take_along_axis_p.impl = _take_along_impl
+take_along_axis_p.abstract_eval = _take_along_abstract_eval
+scatter_add_along_axis_p = Primitive("scatter_add_along_axis")
+scatter_add_along_axis_p.impl = _scatter_along_impl
+scatter_add_along_axis_p.abstract_eval = _scatter_along_abstract_eval
+
+deflinear(take_along_axis_p, linear_argnums=(0,), transpose=lambda ct, x, idx, axis: [
+    scatter_add_along_axis_p.bind(ct, idx, axis=axis, n=x.aval.shape[axis]), None])
+deflinear(scatter_add_along_axis_p, linear_argnums=(0,), transpose=lambda ct, u, idx, axis, n: [
+    take_along_axis_p.bind(ct, idx, axis=axis), None])
+
+
+def _along_axis_batch(prim):
+    def batch(size, vals, dims, axis, **params):
+        x, idx = (move_to_front(v, d, size) for v, d in zip(vals, dims))
+        return prim.bind(x, idx, axis=axis + 1, **params), 0
+    prim.batch = batch
+
+
+_along_axis_batch(take_along_axis_p)
+_along_axis_batch(scatter_add_along_axis_p)
+
+
+def take_along_axis(x, idx, axis):
+    """``x`` gathered along ``axis`` by ``idx`` (same shape as ``x`` except along
+    ``axis``), as :func:`numpy.take_along_axis` without broadcasting."""
+    return take_along_axis_p.bind(x, idx, axis=axis)
+
+
+__all__ = ["argsort", "argsort_p", "scatter_add_along_axis_p", "searchsorted",
+           "searchsorted_p", "sort", "sort_p", "take_along_axis", "take_along_axis_p"]

@@ -1,0 +1,253 @@
+"""Functions whose results need the values of their inputs but whose shapes do not (sorting,
+order statistics, searching, interpolation, NaN-aware reductions, binning) work under
+``jit`` and ``vmap`` and every combination with ``grad``, and agree with NumPy.
+
+For each function: the eager value equals NumPy's, ``jit`` equals eager, ``vmap`` equals a
+loop, both modes agree with finite differences to second order, and ``jit(grad)`` and
+``vmap(grad)`` equal ``grad`` and a loop of it.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.numpy as cnp
+from numpy_testing import rand
+
+X = rand((3, 7), seed=1)
+XN = X.copy()
+XN[0, 2] = XN[2, 5] = np.nan
+XN[1, :] = np.nan  # an all-NaN row
+EDGES = np.linspace(-2.0, 2.0, 9)
+
+
+def _close(got, want, what):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape, f"{what}: shape {got.shape} vs {want.shape}"
+    assert got.dtype == want.dtype, f"{what}: dtype {got.dtype} vs {want.dtype}"
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, equal_nan=True,
+                               err_msg=what)
+
+
+def _batch(x):
+    return np.stack([x, x * 1.1 + 0.05, x[..., ::-1] * 0.9])
+
+
+def check_staged(fn, reference, x, grads=True, order=2):
+    """``fn(x)`` against NumPy's ``reference(x)``, eagerly, under jit and under vmap; its
+    derivatives in both modes, to ``order``, and under jit and vmap."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's all-NaN-slice warnings
+        want = reference(x)
+        _close(fn(x), want, "eager")
+        _close(cr.jit(fn)(x), want, "jit")
+        xs = _batch(x)
+        _close(cr.vmap(fn)(xs), np.stack([reference(xi) for xi in xs]), "vmap")
+        if not grads:
+            return
+        w = rand(np.shape(want), seed=7)
+
+        def loss(x):
+            return cnp.sum(cnp.where(cnp.isnan(fn(x)), 0.0, fn(x)) * w)
+        cr.check_grads(loss, (x,), order=order, modes=("fwd", "rev"))
+        g = cr.grad(loss)(x)
+        _close(cr.jit(cr.grad(loss))(x), g, "jit(grad)")
+        _close(cr.grad(cr.jit(loss))(x), g, "grad(jit)")
+        _close(cr.vmap(cr.grad(loss))(xs), np.stack([cr.grad(loss)(xi) for xi in xs]),
+               "vmap(grad)")
+        _close(cr.jacfwd(loss)(x), g, "jacfwd")
+
+
+SORTING = {
+    "sort": (lambda x: cnp.sort(x), lambda x: np.sort(x)),
+    "sort-axis0": (lambda x: cnp.sort(x, axis=0), lambda x: np.sort(x, axis=0)),
+    "sort-None": (lambda x: cnp.sort(x, axis=None), lambda x: np.sort(x, axis=None)),
+    "median": (lambda x: cnp.median(x, axis=1), lambda x: np.median(x, axis=1)),
+    "median-all": (cnp.median, np.median),
+    "quantile": (lambda x: cnp.quantile(x, [0.1, 0.5, 0.93], axis=-1, keepdims=True),
+                 lambda x: np.quantile(x, [0.1, 0.5, 0.93], axis=-1, keepdims=True)),
+    "quantile-lower": (lambda x: cnp.quantile(x, 0.3, axis=0, method="lower"),
+                       lambda x: np.quantile(x, 0.3, axis=0, method="lower")),
+    "quantile-midpoint": (lambda x: cnp.quantile(x, 0.3, method="midpoint"),
+                          lambda x: np.quantile(x, 0.3, method="midpoint")),
+    "percentile": (lambda x: cnp.percentile(x, [25.0, 75.0], axis=1),
+                   lambda x: np.percentile(x, [25.0, 75.0], axis=1)),
+    "take_along_axis": (lambda x: cnp.take_along_axis(x, cnp.argsort(x, axis=0), axis=0),
+                        lambda x: np.take_along_axis(x, np.argsort(x, axis=0), axis=0)),
+    "interp": (lambda x: cnp.interp(x, EDGES, EDGES ** 3),
+               lambda x: np.interp(x, EDGES, EDGES ** 3)),
+    "interp-table": (lambda x: cnp.interp(0.3, cnp.sort(x[0]), x[1]),
+                     lambda x: np.interp(0.3, np.sort(x[0]), x[1])),
+    "interp-period": (lambda x: cnp.interp(x, EDGES[:-1], EDGES[:-1] ** 2, period=4.0),
+                      lambda x: np.interp(x, EDGES[:-1], EDGES[:-1] ** 2, period=4.0)),
+    "histogram-weights": (
+        lambda x: cnp.histogram(x[0], bins=4, range=(-2, 2), weights=x[1] ** 2)[0],
+        lambda x: np.histogram(x[0], bins=4, range=(-2, 2), weights=x[1] ** 2)[0]),
+}
+
+
+@pytest.mark.parametrize("name", list(SORTING))
+def test_sorting_functions_stage_and_batch(name):
+    fn, reference = SORTING[name]
+    check_staged(fn, reference, X)
+
+
+NAN = {
+    "nanmedian": (lambda x: cnp.nanmedian(x, axis=1), lambda x: np.nanmedian(x, axis=1)),
+    "nanquantile": (lambda x: cnp.nanquantile(x, [0.2, 0.9], axis=1),
+                    lambda x: np.nanquantile(x, [0.2, 0.9], axis=1)),
+    "nanpercentile": (lambda x: cnp.nanpercentile(x, 40.0, axis=1, method="nearest"),
+                      lambda x: np.nanpercentile(x, 40.0, axis=1, method="nearest")),
+    "nansum": (lambda x: cnp.nansum(x, axis=1), lambda x: np.nansum(x, axis=1)),
+    "nanprod": (lambda x: cnp.nanprod(x, axis=0), lambda x: np.nanprod(x, axis=0)),
+    "nanmean": (lambda x: cnp.nanmean(x, axis=1), lambda x: np.nanmean(x, axis=1)),
+    "nanvar": (lambda x: cnp.nanvar(x, axis=1), lambda x: np.nanvar(x, axis=1)),
+    "nanstd": (lambda x: cnp.nanstd(x, axis=1, ddof=1), lambda x: np.nanstd(x, axis=1, ddof=1)),
+    "nanmax": (lambda x: cnp.nanmax(x, axis=1), lambda x: np.nanmax(x, axis=1)),
+    "nanmin": (lambda x: cnp.nanmin(x, axis=0), lambda x: np.nanmin(x, axis=0)),
+    "nancumsum": (lambda x: cnp.nancumsum(x, axis=1), lambda x: np.nancumsum(x, axis=1)),
+    "nancumprod": (lambda x: cnp.nancumprod(x[0]), lambda x: np.nancumprod(x[0])),
+}
+
+
+@pytest.mark.parametrize("name", list(NAN))
+def test_nan_functions_stage_and_batch(name):
+    fn, reference = NAN[name]
+    check_staged(fn, reference, XN)
+
+
+INTEGER = {
+    "argsort": (lambda x: cnp.argsort(x), lambda x: np.argsort(x, kind="stable")),
+    "argsort-None": (lambda x: cnp.argsort(x, axis=None),
+                     lambda x: np.argsort(x, axis=None, kind="stable")),
+    "searchsorted": (lambda x: cnp.searchsorted(EDGES, x),
+                     lambda x: np.searchsorted(EDGES, x)),
+    "searchsorted-right": (lambda x: cnp.searchsorted(cnp.sort(x[0]), x[1:], side="right"),
+                           lambda x: np.searchsorted(np.sort(x[0]), x[1:], side="right")),
+    "searchsorted-sorter": (
+        lambda x: cnp.searchsorted(x[0], x[1], sorter=cnp.argsort(x[0])),
+        lambda x: np.searchsorted(x[0], x[1], sorter=np.argsort(x[0]))),
+    "digitize": (lambda x: cnp.digitize(x, EDGES), lambda x: np.digitize(x, EDGES)),
+    "digitize-decreasing": (lambda x: cnp.digitize(x, EDGES[::-1], right=True),
+                            lambda x: np.digitize(x, EDGES[::-1], right=True)),
+    "digitize-traced-bins": (lambda x: cnp.digitize(x[1:], cnp.sort(x[0])[::-1]),
+                             lambda x: np.digitize(x[1:], np.sort(x[0])[::-1])),
+    "histogram": (lambda x: cnp.histogram(x, bins=5, range=(-1.5, 1.5))[0],
+                  lambda x: np.histogram(x, bins=5, range=(-1.5, 1.5))[0]),
+    "histogram-edges": (lambda x: cnp.histogram(x, bins=EDGES[::2]),
+                        lambda x: np.histogram(x, bins=EDGES[::2])),
+    "histogram-auto-range": (lambda x: cnp.histogram(x, bins=6, density=True),
+                             lambda x: np.histogram(x, bins=6, density=True)),
+}
+
+
+@pytest.mark.parametrize("name", list(INTEGER))
+def test_integer_valued_functions_stage_and_batch(name):
+    fn, reference = INTEGER[name]
+
+    def pair(x):  # histogram returns (counts, edges): compare both
+        out = fn(x)
+        return cnp.concatenate([cnp.ravel(cnp.astype(o, float)) for o in out]) \
+            if isinstance(out, tuple) else out
+
+    def ref(x):
+        out = reference(x)
+        return np.concatenate([np.ravel(np.asarray(o, float)) for o in out]) \
+            if isinstance(out, tuple) else out
+    check_staged(pair, ref, X, grads=False)
+
+
+def test_nan_arg_extrema_stage_and_batch():
+    x = XN[[0, 2]]  # no all-NaN row: NumPy raises there
+    for cfn, nfn in ((cnp.nanargmax, np.nanargmax), (cnp.nanargmin, np.nanargmin)):
+        check_staged(lambda a: cfn(a, axis=1), lambda a: nfn(a, axis=1), x, grads=False)
+    # An all-NaN slice cannot raise under jit: it gives -1, as in JAX.
+    np.testing.assert_array_equal(cr.jit(lambda a: cnp.nanargmax(a, axis=1))(XN),
+                                  [np.nanargmax(XN[0]), -1, np.nanargmax(XN[2])])
+
+
+def test_partition_stages_and_batches():
+    def check(fn, x):
+        got = np.asarray(fn(x))
+        np.testing.assert_array_equal(np.sort(got, axis=-1)[..., 2], np.sort(x)[..., 2])
+        np.testing.assert_array_equal(got[..., 2], np.partition(x, 2)[..., 2])
+        assert np.all(got[..., :2] <= got[..., 2:3]) and np.all(got[..., 3:] >= got[..., 2:3])
+
+    part = lambda x: cnp.partition(x, 2)  # noqa: E731
+    check(cr.jit(part), X)
+    for xi, got in zip(_batch(X), cr.vmap(part)(_batch(X))):
+        check(lambda _: got, xi)
+    idx = cr.jit(lambda x: cnp.argpartition(x, 2))(X)
+    check(lambda x: np.take_along_axis(x, idx, -1), X)
+    loss = lambda x: cnp.sum(part(x)[:, 2] ** 2)  # noqa: E731
+    cr.check_grads(loss, (X,), order=2, modes=("fwd", "rev"))
+    _close(cr.jit(cr.grad(loss))(X), cr.grad(loss)(X), "jit(grad)")
+    with pytest.raises(ValueError, match="out of bounds"):
+        cr.jit(lambda x: cnp.partition(x, 7))(X)
+
+
+def test_quantile_with_traced_q():
+    data = rand(11, seed=3)
+    for method in ("linear", "hazen", "lower", "midpoint"):
+        def f(q):
+            return cnp.quantile(data, q, method=method)
+        qs = np.array([0.05, 0.3, 0.77])
+        _close(cr.jit(f)(0.3), np.quantile(data, 0.3, method=method), method)
+        _close(cr.vmap(f)(qs), np.quantile(data, qs, method=method), method)
+        if method in ("linear", "hazen"):
+            cr.check_grads(f, (0.33,), order=2, modes=("fwd", "rev"))
+            _close(cr.vmap(cr.grad(f))(qs), np.array([cr.grad(f)(q) for q in qs]), method)
+    # q outside [0, 1] cannot be checked on a staged value: NaN, never a clipped guess.
+    assert np.isnan(cr.jit(lambda q: cnp.quantile(data, q))(1.5))
+
+
+C_KMS = 299792.458
+LAM_T = np.linspace(5000.0, 5100.0, 301)
+TMPL = 1.0 - 0.6 * np.exp(-0.5 * ((LAM_T - 5050.0) / 1.5) ** 2)
+LAM = np.linspace(5020.0, 5080.0, 97)
+
+
+def doppler(v, tmpl=TMPL, lam_t=LAM_T):
+    return cnp.interp(LAM / (1.0 + v / C_KMS), lam_t, tmpl)
+
+
+def test_doppler_shifted_template_under_every_transform():
+    data = doppler(12.3)
+    np.testing.assert_allclose(data, np.interp(LAM / (1 + 12.3 / C_KMS), LAM_T, TMPL),
+                               rtol=1e-14)
+
+    def loss(v, tmpl=TMPL, lam_t=LAM_T):
+        return cnp.sum((doppler(v, tmpl, lam_t) - data) ** 2)
+
+    v = 7.0
+    _close(cr.jit(doppler)(v), doppler(v), "jit")
+    vs = np.array([-3.0, 7.0, 20.0])
+    _close(cr.vmap(doppler)(vs), np.stack([doppler(u) for u in vs]), "vmap")
+    cr.check_grads(loss, (v,), order=2, modes=("fwd", "rev"), eps=1e-4)
+    g = cr.grad(loss)(v)
+    assert g < 0  # the loss falls towards v = 12.3
+    for name, got in (("jit(grad)", cr.jit(cr.grad(loss))(v)),
+                      ("grad(jit)", cr.grad(cr.jit(loss))(v)),
+                      ("jacfwd", cr.jacfwd(loss)(v)),
+                      ("jit(jacfwd)", cr.jit(cr.jacfwd(loss))(v))):
+        np.testing.assert_allclose(got, g, rtol=1e-10, err_msg=name)
+    _close(cr.vmap(cr.grad(loss))(vs), np.array([cr.grad(loss)(u) for u in vs]), "vmap(grad)")
+    _close(cr.jit(cr.vmap(cr.grad(loss)))(vs), np.array([cr.grad(loss)(u) for u in vs]),
+           "jit(vmap(grad))")
+    h = cr.hessian(loss)(v)
+    np.testing.assert_allclose(cr.jit(cr.hessian(loss))(v), h, rtol=1e-10)
+    # The template and its wavelengths are differentiable too, under jit and vmap.
+    for argnum, arg in ((1, TMPL), (2, LAM_T)):
+        def f(a, argnum=argnum):
+            args = [v, TMPL, LAM_T]
+            args[argnum] = a
+            return loss(*args)
+        cr.check_grads(f, (arg,), order=1, modes=("fwd", "rev"), eps=1e-5)
+        gt = cr.grad(f)(arg)
+        assert np.any(gt != 0)
+        _close(cr.jit(cr.grad(f))(arg), gt, f"jit(grad) in argument {argnum}")
+        batch = np.stack([arg, arg * (1 + 1e-7)])
+        _close(cr.vmap(cr.grad(f))(batch), np.stack([cr.grad(f)(a) for a in batch]),
+               f"vmap(grad) in argument {argnum}")
