@@ -134,6 +134,44 @@ def test_jacobian_auto_picks_cheaper_mode(monkeypatch):
     assert calls == {"fwd": 2}
 
 
+def test_jacobian_auto_runs_plain_forward_mode_once_it_knows_the_shapes(monkeypatch):
+    # Pushing tangents through a recorded linearization costs more than forward mode
+    # itself: after the first call, a tall Jacobian must not linearize at all.
+    from chainrule._src import api
+    calls = collections.Counter()
+    init = api._Linearized.__init__
+
+    def counting_init(self, *args, **kwargs):
+        calls.update(["linearize"])
+        init(self, *args, **kwargs)
+    monkeypatch.setattr(api._Linearized, "__init__", counting_init)
+    W = np.random.default_rng(1).normal(size=(40, 3))
+
+    def f(x):
+        return cnp.tanh(W[:, :x.shape[0]] @ x), cnp.sum(x)
+    jac = cr.jacobian(f, has_aux=True)
+    for x in (np.array([0.1, 0.2, -0.3]), np.array([0.2, 0.1, 0.5])):  # R^3 -> R^40
+        calls.clear()
+        J, aux = jac(x)
+        np.testing.assert_allclose(J, cr.jacrev(f, has_aux=True)(x)[0], atol=1e-14)
+        np.testing.assert_allclose(aux, np.sum(x))
+    assert calls == {"linearize": 1}  # the jacrev reference only
+    wide = cr.jacobian(lambda x: (W.T @ cnp.sin(x))[:2])  # R^40 -> R^2: reverse mode
+    x = np.linspace(-1, 1, 40)
+    for _ in range(2):
+        calls.clear()
+        np.testing.assert_allclose(wide(x), cr.jacfwd(lambda x: (W.T @ cnp.sin(x))[:2])(x),
+                                   atol=1e-14)
+        assert calls == {"linearize": 1}
+    # Under jit and vmap the choice is made per argument shape as well.
+    np.testing.assert_allclose(cr.jit(jac)(x[:3])[0], cr.jacfwd(f, has_aux=True)(x[:3])[0],
+                               atol=1e-14)
+    xs = np.stack([x[:3], x[3:6]])
+    np.testing.assert_allclose(cr.vmap(lambda v: jac(v)[0])(xs),
+                               np.stack([cr.jacfwd(f, has_aux=True)(v)[0] for v in xs]),
+                               atol=1e-14)
+
+
 @pytest.mark.parametrize("chunk_size", [None, 1, 3, 50])
 def test_chunked_jacobians_match(chunk_size):
     def f(x):

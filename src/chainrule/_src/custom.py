@@ -358,7 +358,7 @@ def custom_call_params(fn, plain, args):
     if not all(_is_array(x) for x in leaves):
         return None
     program, out_tree = trace_to_program(lambda *xs: plain(*tree_unflatten(in_tree, list(xs))),
-                                         [get_aval(x) for x in leaves], name="custom_call")
+                                         [get_aval(x) for x in leaves], name="jit")
     if program.const_vals:
         return None
     return leaves, out_tree, {"fn": fn, "compiled": Compiled(program, np, "custom_call"),

@@ -135,17 +135,36 @@ def _iter(self):
     return (self[i] for i in range(self.shape[0]))
 
 
+def _abstract_base(tracer):
+    """The innermost tracer behind ``tracer`` whose numbers Python cannot see (a value that
+    jit only knows by shape and dtype, or a batch under vmap), or None when the numbers
+    are known and only a derivative rides on them (grad, jvp)."""
+    base = tracer
+    while isinstance(base, Tracer) and hasattr(base, "primal"):
+        base = base.primal
+    return base if isinstance(base, Tracer) else None
+
+
+_ABSTRACT_HELP = (
+    "Under jit a value has a shape and a dtype but no numbers yet; under vmap it stands for "
+    "a whole batch of values. Use chainrule.numpy operations; for a loop that stops on a "
+    "value use chainrule.lax.while_loop (or lax.cond / fori_loop / scan); to run outside "
+    "NumPy/SciPy code on the value, call it through chainrule.pure_callback (inside "
+    "custom_jvp to give it a derivative).")
+
+
+def _abstract_what(base):
+    return (f"a value that `{base._trace.name}` only knows abstractly (shape "
+            f"{base.aval.shape}, dtype {base.aval.dtype})")
+
+
 def _scalar_conversion(kind):
     def convert(self):
         self.check_usable()
-        base = self
-        while isinstance(base, Tracer) and hasattr(base, "primal"):
-            base = base.primal
-        if isinstance(base, Tracer):
-            raise TypeError(
-                f"{kind}() of a traced value whose number is not known while the program is "
-                "being traced. Use chainrule.numpy operations instead, or mark the argument "
-                "static.")
+        base = _abstract_base(self)
+        if base is not None:
+            raise TypeError(f"{kind}() needs the number of {_abstract_what(base)}. "
+                            f"{_ABSTRACT_HELP}")
         raise TypeError(
             f"{kind}() of a value that is being differentiated would drop its derivative "
             f"(silently giving a zero gradient). Keep it as an array and use chainrule.numpy "
@@ -162,10 +181,24 @@ def _bool(self):
     base = self
     while isinstance(base, Tracer) and hasattr(base, "primal"):
         base = base.primal
+    if isinstance(base, Tracer) and type(base).__bool__ is _bool:
+        # A batch (vmap): one truth value per example, which Python's `if` cannot take.
+        from ..interpreters.staging import TracerBoolConversionError
+
+        raise TracerBoolConversionError(
+            f"Python control flow (if/while/break/and/or/bool()) depends on "
+            f"{_abstract_what(base)}. Use chainrule.numpy.where for elementwise choices. "
+            f"{_ABSTRACT_HELP}")
     return bool(base)
 
 
 def _array(self, dtype=None, copy=None):
+    base = _abstract_base(self)
+    if base is not None:
+        raise TypeError(
+            "A chainrule traced value cannot be converted to a NumPy array (numpy.asarray, "
+            "numpy.array, or a NumPy function that chainrule does not intercept): it is "
+            f"{_abstract_what(base)}. {_ABSTRACT_HELP}")
     raise TypeError(
         "A chainrule traced value cannot be converted to a NumPy array (numpy.asarray, "
         "numpy.array, or a NumPy function that chainrule does not intercept): that would drop "
