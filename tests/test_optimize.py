@@ -455,3 +455,24 @@ def test_error_other_misuse():
         co.root(lambda x: cnp.stack([x[0], x[1], x[0] + x[1]]), np.ones(2))
     with pytest.raises(ValueError, match="finite bounds"):
         co.dual_annealing(rastrigin, [(-1, np.inf)])
+
+
+def test_simulated_annealing_high_dimension_makes_progress():
+    # The move length no longer grows like sqrt(n): in 50 dimensions it used to return x0
+    # (f = 49) with success=True after 50000 moves, none of them accepted as an improvement.
+    n = 50
+    f0 = float(rosen(np.zeros(n)))
+    res = co.simulated_annealing(rosen, np.zeros(n), rng=0, maxiter=50000)
+    assert res.success and "no point better" not in res.message
+    assert res.fun < 0.9 * f0
+    assert res.fun == pytest.approx(float(rosen(res.x)), rel=1e-12)
+    assert np.mean(res.x) > 0.05  # moved into the valley towards x = 1
+
+
+def test_simulated_annealing_reports_no_improvement():
+    # From the exact minimum nothing is better: say so rather than claim success.
+    res = co.simulated_annealing(lambda x: cnp.sum(x ** 2), np.zeros(3), rng=0, maxiter=300)
+    assert not res.success
+    assert "no point better than x0" in res.message
+    np.testing.assert_array_equal(res.x, np.zeros(3))
+    assert res.fun == 0.0
