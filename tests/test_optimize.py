@@ -476,3 +476,51 @@ def test_simulated_annealing_reports_no_improvement():
     assert "no point better than x0" in res.message
     np.testing.assert_array_equal(res.x, np.zeros(3))
     assert res.fun == 0.0
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info  # a dependency of chainrule
+
+    return {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+@pytest.mark.parametrize("solver", ["minimize", "least_squares", "root", "basinhopping"])
+def test_small_problems_run_with_one_blas_thread(solver):
+    # Several BLAS threads made L-BFGS-B on 100 variables 20x slower on a busy machine.
+    from threadpoolctl import threadpool_limits
+
+    seen = []
+
+    def f(x):
+        seen.append(_blas_threads())
+        return x - 1.0 if solver in ("least_squares", "root") else rosen(x)
+
+    run = {"minimize": lambda: co.minimize(f, np.zeros(20), method="L-BFGS-B"),
+           "least_squares": lambda: co.least_squares(f, np.zeros(20)),
+           "root": lambda: co.root(f, np.zeros(20)),
+           "basinhopping": lambda: co.basinhopping(f, np.zeros(3), niter=2, rng=0)}[solver]
+    with threadpool_limits(2, user_api="blas"):
+        before = _blas_threads()
+        assert before and set(before.values()) == {2}
+        run()
+        assert _blas_threads() == before  # restored afterwards
+    assert seen and all(set(s.values()) == {1} for s in seen)
+
+
+def test_blas_threads_left_alone_above_the_size_limit():
+    from threadpoolctl import threadpool_limits
+
+    seen = []
+
+    def f(x):
+        seen.append(_blas_threads())
+        return cnp.sum((x - 1.0) ** 2)
+
+    old = cr.config.optimize_blas_threads_max_size
+    try:
+        cr.config.update("optimize_blas_threads_max_size", 10)
+        with threadpool_limits(2, user_api="blas"):
+            co.minimize(f, np.zeros(20), method="L-BFGS-B")
+    finally:
+        cr.config.update("optimize_blas_threads_max_size", old)
+    assert seen and all(set(s.values()) == {2} for s in seen)

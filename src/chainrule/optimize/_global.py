@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.optimize as sopt
 
-from ._common import Flattener, ScalarObjective
+from ._common import Flattener, ScalarObjective, small_problem_blas
 from ._minimize import _finish, _minimize_flat, prepare_bounds
 
 __all__ = ["dual_annealing", "basinhopping", "simulated_annealing"]
@@ -99,12 +99,13 @@ def dual_annealing(func, bounds, args=(), maxiter=1000, minimizer_kwargs=None,
     cb = None
     if callback is not None:
         cb = lambda x, f, context: callback(flat.unravel(np.asarray(x, float)), f, context)
-    res = sopt.dual_annealing(obj.value, list(zip(b.lb, b.ub)), maxiter=maxiter,
-                              minimizer_kwargs=kw, initial_temp=initial_temp,
-                              restart_temp_ratio=restart_temp_ratio, visit=visit,
-                              accept=accept, maxfun=maxfun, no_local_search=no_local_search,
-                              callback=cb, x0=x0_vec, **_rng_kwargs(rng, seed,
-                                                                    "dual_annealing"))
+    with small_problem_blas(flat.size):
+        res = sopt.dual_annealing(obj.value, list(zip(b.lb, b.ub)), maxiter=maxiter,
+                                  minimizer_kwargs=kw, initial_temp=initial_temp,
+                                  restart_temp_ratio=restart_temp_ratio, visit=visit,
+                                  accept=accept, maxfun=maxfun,
+                                  no_local_search=no_local_search, callback=cb, x0=x0_vec,
+                                  **_rng_kwargs(rng, seed, "dual_annealing"))
     return _finish(res, flat)
 
 
@@ -151,7 +152,6 @@ def basinhopping(func, x0, niter=100, T=1.0, stepsize=0.5, minimizer_kwargs=None
     flat = Flattener(x0, "basinhopping")
     x0_vec = flat.ravel(x0)
     obj = ScalarObjective(func, flat, args, "basinhopping")
-    obj.value_and_grad(x0_vec)
     method = mk.pop("method", "L-BFGS-B")
     bounds = prepare_bounds(mk.pop("bounds", None), flat, "basinhopping")
     local_jac, hess, hessp = mk.pop("jac", None), mk.pop("hess", None), mk.pop("hessp", None)
@@ -169,12 +169,15 @@ def basinhopping(func, x0, niter=100, T=1.0, stepsize=0.5, minimizer_kwargs=None
     cb = None
     if callback is not None:
         cb = lambda x, f, accept: callback(flat.unravel(np.asarray(x, float)), f, accept)
-    res = sopt.basinhopping(obj.value, x0_vec, niter=niter, T=T, stepsize=stepsize,
-                            minimizer_kwargs={"method": local}, take_step=take_step,
-                            accept_test=accept_test, callback=cb, interval=interval, disp=disp,
-                            niter_success=niter_success, target_accept_rate=target_accept_rate,
-                            stepwise_factor=stepwise_factor,
-                            **_rng_kwargs(rng, seed, "basinhopping"))
+    with small_problem_blas(flat.size):
+        obj.value_and_grad(x0_vec)  # clear errors at x0 before the search starts
+        res = sopt.basinhopping(obj.value, x0_vec, niter=niter, T=T, stepsize=stepsize,
+                                minimizer_kwargs={"method": local}, take_step=take_step,
+                                accept_test=accept_test, callback=cb, interval=interval,
+                                disp=disp, niter_success=niter_success,
+                                target_accept_rate=target_accept_rate,
+                                stepwise_factor=stepwise_factor,
+                                **_rng_kwargs(rng, seed, "basinhopping"))
     res.x = flat.unravel(np.asarray(res.x, float))
     if "lowest_optimization_result" in res:
         _finish(res.lowest_optimization_result, flat)
