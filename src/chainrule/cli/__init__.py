@@ -32,17 +32,40 @@ def _demo(args) -> int:
     return run(out_dir=args.out, sections=args.only)
 
 
+def _sections_epilog() -> str:
+    from chainrule.cli.demo import DESCRIPTIONS
+
+    width = max(map(len, DESCRIPTIONS))
+    lines = [f"  {name:<{width}}  {text}" for name, text in DESCRIPTIONS.items()]
+    return "sections (for --only; all of them by default):\n" + "\n".join(lines)
+
+
+def _section_name(name: str) -> str:
+    from chainrule.cli.demo import SECTIONS
+
+    if name not in SECTIONS:
+        raise argparse.ArgumentTypeError(f"unknown section {name!r}; the sections are: "
+                                         f"{', '.join(SECTIONS)}")
+    return name
+
+
 def main(argv=None) -> int:
     """Entry point of the ``chainrule`` command."""
     parser = argparse.ArgumentParser(prog="chainrule", description=(
         "Automatic differentiation for scientific Python."))
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="show derivatives, Jacobians and Hessians computed by "
-                                       "chainrule next to analytic answers")
-    demo.add_argument("--out", default="demo-output",
-                      help="folder for the files the demo writes (default: demo-output)")
-    demo.add_argument("--only", nargs="*", default=None,
-                      help="run only these sections (by name)")
+                                       "chainrule next to analytic answers",
+                          description="Run the demo sections; each compares chainrule's "
+                                      "results with a reference.",
+                          epilog=_sections_epilog(),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    demo.add_argument("--out", default="demo-output", metavar="DIR",
+                      help="folder for every file the demo writes (default: demo-output, "
+                           "which git ignores)")
+    demo.add_argument("--only", nargs="+", default=None, metavar="SECTION",
+                      type=_section_name,
+                      help="run only these sections, in the order given")
     demo.set_defaults(func=_demo)
     info = sub.add_parser("info", help="versions of chainrule and its optional extras")
     info.set_defaults(func=_info)

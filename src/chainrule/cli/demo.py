@@ -122,15 +122,31 @@ SECTIONS = {
     "transforms": _transforms_section,
 }
 
+# One line per section for ``chainrule demo --help``; kept next to SECTIONS so that a new
+# section cannot be added without being listed there.
+DESCRIPTIONS = {
+    "derivative": "forward and reverse derivatives of sin(x) x**2 against the analytic one",
+    "jacobian": "a 3 -> 2 Jacobian by jacfwd and jacrev",
+    "hessian": "a Hessian by forward-over-reverse mode",
+    "optimize": "evaluations to converge, Nelder-Mead vs L-BFGS-B + AD (writes a plot)",
+    "transforms": "jit, vmap and checkpoint next to the results they must reproduce",
+}
+assert DESCRIPTIONS.keys() == SECTIONS.keys()
+
 
 def run(out_dir="demo-output", sections=None) -> int:
-    """Run the demo sections; return 0 when every result matches its reference."""
-    os.makedirs(out_dir, exist_ok=True)
-    names = list(SECTIONS) if not sections else sections
+    """Run the demo sections; return 0 when every result matches its reference.
+
+    Every file the demo writes goes under ``out_dir`` (created if missing); nothing is
+    written anywhere else.  An unknown section name raises ``ValueError`` listing the
+    valid ones.
+    """
+    names = list(SECTIONS) if not sections else list(sections)
     unknown = [n for n in names if n not in SECTIONS]
     if unknown:
-        print(f"unknown demo section(s) {unknown}; choose from {list(SECTIONS)}")
-        return 2
+        raise ValueError(f"unknown demo section(s) {', '.join(map(repr, unknown))}; the "
+                         f"sections are: {', '.join(SECTIONS)}")
+    os.makedirs(out_dir, exist_ok=True)
     ok = True
     start = time.perf_counter()
     for name in names:

@@ -6,6 +6,8 @@ Everything here is written against the public API (``chainrule``, ``chainrule.nu
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
 import numbers
 
@@ -14,6 +16,37 @@ import numpy as np
 import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule.tree_util import tree_flatten, tree_unflatten
+
+
+_BLAS_LIMITED = contextvars.ContextVar("chainrule_optimize_blas_limited", default=False)
+
+
+@contextlib.contextmanager
+def small_problem_blas(size):
+    """Run the enclosed solver with one BLAS thread when the problem is small.
+
+    On a few hundred variables the solvers' dense work (vector updates, small
+    factorizations) is far too small to share between threads, and on a busy machine
+    OpenBLAS threads spinning for a free core made L-BFGS-B on 100 variables about 20
+    times slower.  Limits through threadpoolctl (a dependency; skipped if it is missing)
+    below ``chainrule.config.optimize_blas_threads_max_size`` variables, and only once
+    when solvers nest.
+    """
+    limit = cr.config.optimize_blas_threads_max_size
+    if _BLAS_LIMITED.get() or not limit or size > limit:
+        yield
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency; an old environment may lack it
+        yield
+        return
+    token = _BLAS_LIMITED.set(True)
+    try:
+        with threadpool_limits(1, user_api="blas"):
+            yield
+    finally:
+        _BLAS_LIMITED.reset(token)
 
 
 def is_tracer(x) -> bool:

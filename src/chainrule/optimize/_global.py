@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.optimize as sopt
 
-from ._common import Flattener, ScalarObjective
+from ._common import Flattener, ScalarObjective, small_problem_blas
 from ._minimize import _finish, _minimize_flat, prepare_bounds
 
 __all__ = ["dual_annealing", "basinhopping", "simulated_annealing"]
@@ -99,12 +99,13 @@ def dual_annealing(func, bounds, args=(), maxiter=1000, minimizer_kwargs=None,
     cb = None
     if callback is not None:
         cb = lambda x, f, context: callback(flat.unravel(np.asarray(x, float)), f, context)
-    res = sopt.dual_annealing(obj.value, list(zip(b.lb, b.ub)), maxiter=maxiter,
-                              minimizer_kwargs=kw, initial_temp=initial_temp,
-                              restart_temp_ratio=restart_temp_ratio, visit=visit,
-                              accept=accept, maxfun=maxfun, no_local_search=no_local_search,
-                              callback=cb, x0=x0_vec, **_rng_kwargs(rng, seed,
-                                                                    "dual_annealing"))
+    with small_problem_blas(flat.size):
+        res = sopt.dual_annealing(obj.value, list(zip(b.lb, b.ub)), maxiter=maxiter,
+                                  minimizer_kwargs=kw, initial_temp=initial_temp,
+                                  restart_temp_ratio=restart_temp_ratio, visit=visit,
+                                  accept=accept, maxfun=maxfun,
+                                  no_local_search=no_local_search, callback=cb, x0=x0_vec,
+                                  **_rng_kwargs(rng, seed, "dual_annealing"))
     return _finish(res, flat)
 
 
@@ -151,7 +152,6 @@ def basinhopping(func, x0, niter=100, T=1.0, stepsize=0.5, minimizer_kwargs=None
     flat = Flattener(x0, "basinhopping")
     x0_vec = flat.ravel(x0)
     obj = ScalarObjective(func, flat, args, "basinhopping")
-    obj.value_and_grad(x0_vec)
     method = mk.pop("method", "L-BFGS-B")
     bounds = prepare_bounds(mk.pop("bounds", None), flat, "basinhopping")
     local_jac, hess, hessp = mk.pop("jac", None), mk.pop("hess", None), mk.pop("hessp", None)
@@ -169,12 +169,15 @@ def basinhopping(func, x0, niter=100, T=1.0, stepsize=0.5, minimizer_kwargs=None
     cb = None
     if callback is not None:
         cb = lambda x, f, accept: callback(flat.unravel(np.asarray(x, float)), f, accept)
-    res = sopt.basinhopping(obj.value, x0_vec, niter=niter, T=T, stepsize=stepsize,
-                            minimizer_kwargs={"method": local}, take_step=take_step,
-                            accept_test=accept_test, callback=cb, interval=interval, disp=disp,
-                            niter_success=niter_success, target_accept_rate=target_accept_rate,
-                            stepwise_factor=stepwise_factor,
-                            **_rng_kwargs(rng, seed, "basinhopping"))
+    with small_problem_blas(flat.size):
+        obj.value_and_grad(x0_vec)  # clear errors at x0 before the search starts
+        res = sopt.basinhopping(obj.value, x0_vec, niter=niter, T=T, stepsize=stepsize,
+                                minimizer_kwargs={"method": local}, take_step=take_step,
+                                accept_test=accept_test, callback=cb, interval=interval,
+                                disp=disp, niter_success=niter_success,
+                                target_accept_rate=target_accept_rate,
+                                stepwise_factor=stepwise_factor,
+                                **_rng_kwargs(rng, seed, "basinhopping"))
     res.x = flat.unravel(np.asarray(res.x, float))
     if "lowest_optimization_result" in res:
         _finish(res.lowest_optimization_result, flat)
@@ -211,17 +214,25 @@ def _reflect(x, lb, ub):
     return np.clip(y, lb, ub)
 
 
+_TARGET_ACCEPT = 0.3   # proposal-scale adaptation aims at this acceptance rate
+_ADAPT_WINDOW = 50     # ... measured over windows of this many moves
+
+
 def simulated_annealing(fun, x0, bounds=None, rng=None, schedule="geometric", maxiter=10000,
                         *, args=(), T0=None, T_final=None, stepsize=None, polish=False,
                         callback=None):
     """Minimize ``fun`` by simulated annealing (Metropolis moves with a cooling schedule).
 
-    At iteration ``k`` a candidate ``y = x + s_k * z`` is drawn, ``z`` standard normal
-    (Cauchy for the ``"fast"`` schedule), folded back into the bounds by reflection.  It
-    is accepted with the Metropolis probability ``min(1, exp(-(f(y) - f(x)) / T_k))``.
-    The step ``s_k = stepsize * sqrt(T_k / T0)`` (``stepsize * T_k / T0`` for
-    ``"fast"``) shrinks with the temperature, so the search moves from exploration to
-    local refinement.  The best point seen is returned.
+    At iteration ``k`` a candidate ``y = x + a_k * stepsize * z / sqrt(n)`` is drawn, ``z``
+    standard normal (Cauchy for the ``"fast"`` schedule) in all ``n`` coordinates, folded
+    back into the bounds by reflection.  It is accepted with the Metropolis probability
+    ``min(1, exp(-(f(y) - f(x)) / T_k))``.  The ``1 / sqrt(n)`` keeps the length of a
+    move near ``stepsize`` whatever the dimension (unscaled, a move in 50 dimensions is
+    seven times longer than in one, and almost never accepted).  The factor ``a_k``
+    adapts the step to the landscape and the temperature: every 50 moves it grows when
+    more than 30% of them were accepted and shrinks when fewer were, so the search moves
+    from long exploring jumps while hot to local refinement as it cools.  The best point
+    seen is returned.
 
     Cooling schedules (``k = 0 .. maxiter-1``):
 
@@ -229,9 +240,9 @@ def simulated_annealing(fun, x0, bounds=None, rng=None, schedule="geometric", ma
       the classical ``T_{k+1} = alpha T_k`` with ``alpha`` chosen to end at ``T_final``;
     - ``"linear"``: ``T_k = T0 + (T_final - T0) * k / (maxiter - 1)``;
     - ``"logarithmic"``: ``T_k = T0 * log(2) / log(k + 2)`` (Geman & Geman; very slow);
-    - ``"fast"``: ``T_k = T0 / (k + 1)`` with Cauchy-distributed moves of scale
-      ``stepsize * T_k / T0`` (Szu & Hartley's fast annealing: the heavy tails keep
-      long jumps possible while the temperature drops quickly);
+    - ``"fast"``: ``T_k = T0 / (k + 1)`` with Cauchy-distributed moves (Szu & Hartley's
+      fast annealing: the heavy tails keep long jumps possible while the temperature
+      drops quickly);
     - a callable ``schedule(k, T0) -> T_k``.
 
     Parameters
@@ -253,7 +264,8 @@ def simulated_annealing(fun, x0, bounds=None, rng=None, schedule="geometric", ma
     T_final : float, optional
         Final temperature for ``"geometric"`` and ``"linear"`` (default ``1e-4 * T0``).
     stepsize : float or array, optional
-        Initial proposal scale (default 1, or a tenth of the bound widths).
+        Initial length of a move (per coordinate: an array); default 1, or a tenth of
+        the bound widths.
     polish : bool
         Finish with L-BFGS-B from the best point, with the exact AD gradient.
     callback : callable, optional
@@ -263,7 +275,8 @@ def simulated_annealing(fun, x0, bounds=None, rng=None, schedule="geometric", ma
     -------
     scipy.optimize.OptimizeResult
         ``x`` (x0's structure), ``fun``, ``nit``, ``nfev``, ``accept_rate``, ``success``,
-        ``message``.
+        ``message``.  ``success`` is False, and the message says so, when no point better
+        than ``x0`` was found: ``x`` is then ``x0`` itself.
 
     Examples
     --------
@@ -288,13 +301,18 @@ def simulated_annealing(fun, x0, bounds=None, rng=None, schedule="geometric", ma
     ub = np.full(flat.size, np.inf) if b is None else np.asarray(b.ub, float)
     x = np.clip(x, lb, ub)
     obj = ScalarObjective(fun, flat, args, "simulated_annealing")
-    fx = obj.value(x)
+    fx = f_start = obj.value(x)
     nfev = 1
+    width = ub - lb
     if stepsize is None:
-        width = ub - lb
         step = np.where(np.isfinite(width), 0.1 * width, 1.0)
     else:
         step = np.broadcast_to(np.asarray(stepsize, float), (flat.size,)).copy()
+    step = step / np.sqrt(max(flat.size, 1))
+    # The adapted factor may grow until a move spans the box (or 1e3 steps), never beyond.
+    widest = np.where(np.isfinite(width) & (step > 0), width / np.where(step > 0, step, 1),
+                      1e3 * np.sqrt(max(flat.size, 1)))
+    a_max = float(np.max(widest)) if widest.size else 1.0
     if T0 is None:
         deltas = []
         for _ in range(20):
@@ -307,32 +325,38 @@ def simulated_annealing(fun, x0, bounds=None, rng=None, schedule="geometric", ma
         raise ValueError("simulated_annealing: T0 must be positive")
     T_final = 1e-4 * T0 if T_final is None else float(T_final)
     temperature = _schedule(schedule, float(T0), T_final, int(maxiter))
-    fast = isinstance(schedule, str) and schedule == "fast"
+    draw = (rng.standard_cauchy if isinstance(schedule, str) and schedule == "fast"
+            else rng.standard_normal)
     best_x, best_f = x.copy(), fx
-    accepted = 0
+    accepted = window_accepted = 0
+    a = 1.0
     message = "Maximum number of iterations reached"
     k = 0
     for k in range(int(maxiter)):
         T = max(float(temperature(k)), 1e-300)
-        if fast:
-            y = _reflect(x + step * min(T / T0, 1.0) * rng.standard_cauchy(flat.size), lb, ub)
-        else:
-            s = step * np.sqrt(min(T / T0, 1.0))
-            y = _reflect(x + s * rng.standard_normal(flat.size), lb, ub)
+        y = _reflect(x + a * step * draw(flat.size), lb, ub)
         fy = obj.value(y)
         nfev += 1
-        if not np.isfinite(fy):
-            continue
-        if fy <= fx or rng.random() < np.exp(-(fy - fx) / T):
+        if np.isfinite(fy) and (fy <= fx or rng.random() < np.exp(-(fy - fx) / T)):
             x, fx = y, fy
             accepted += 1
+            window_accepted += 1
             if fx < best_f:
                 best_x, best_f = x.copy(), fx
             if callback is not None and callback(flat.unravel(x.copy()), fx, T):
                 message = "Stopped by the callback"
                 break
+        if (k + 1) % _ADAPT_WINDOW == 0:
+            rate = window_accepted / _ADAPT_WINDOW
+            a = float(np.clip(a * np.exp(2.0 * (rate - _TARGET_ACCEPT)), 1e-12, a_max))
+            window_accepted = 0
+    success = best_f < f_start
+    if not success:
+        message = (f"{message}; no point better than x0 was found (f(x0) = {f_start:.6g}). "
+                   "Try a smaller stepsize, a lower T0, more iterations, or polish=True")
     res = sopt.OptimizeResult(x=best_x, fun=best_f, nit=k + 1, nfev=nfev,
-                              accept_rate=accepted / (k + 1), success=True, message=message,
+                              accept_rate=accepted / (k + 1), success=success,
+                              message=message,
                               schedule=schedule if isinstance(schedule, str) else "callable",
                               T0=float(T0))
     if polish:
@@ -342,5 +366,6 @@ def simulated_annealing(fun, x0, bounds=None, rng=None, schedule="geometric", ma
         res.njev = pol.njev
         if pol.fun <= best_f:
             res.x, res.fun = np.asarray(pol.x, float), float(pol.fun)
+            res.success = bool(res.fun < f_start) or res.success
         res.message += "; polished with L-BFGS-B"
     return _finish(res, flat)

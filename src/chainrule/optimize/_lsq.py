@@ -8,7 +8,7 @@ import scipy.optimize as sopt
 import chainrule as cr
 import chainrule.numpy as cnp
 
-from ._common import Flattener, check_method
+from ._common import Flattener, check_method, small_problem_blas
 from ._implicit import ImplicitSolution, needs_implicit
 from ._minimize import active_mask, ravel_any
 
@@ -156,6 +156,7 @@ def least_squares(fun, x0, jac=None, bounds=(-np.inf, np.inf), method="trf", fto
     if workers is not None:
         extra["workers"] = workers
 
+    @small_problem_blas(flat.size)
     def solve(x0_vec, a):
         resid = _Residuals(fun, flat, a, kwargs, jac_mode, "least_squares")
         r0 = resid.check_start(x0_vec)
@@ -254,6 +255,8 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False, check_
         extra["full_output"] = True
     if method is not None:
         check_method(method, _LSQ_METHODS, "curve_fit")
-    return sopt.curve_fit(f, xdata, ydata, p0=p0, sigma=sigma, absolute_sigma=absolute_sigma,
-                          check_finite=check_finite, bounds=bounds, method=method, jac=jac,
-                          **extra, **kwargs)
+    n_params = np.size(p0) if p0 is not None else 0  # without p0: a handful (f's arguments)
+    with small_problem_blas(n_params):
+        return sopt.curve_fit(f, xdata, ydata, p0=p0, sigma=sigma,
+                              absolute_sigma=absolute_sigma, check_finite=check_finite,
+                              bounds=bounds, method=method, jac=jac, **extra, **kwargs)

@@ -10,7 +10,7 @@ import chainrule.numpy as cnp
 from chainrule.tree_util import tree_flatten
 
 from ._common import (Flattener, ScalarObjective, check_method, scalar_value,
-                      wrap_callback)
+                      small_problem_blas, wrap_callback)
 from ._implicit import ImplicitSolution, needs_implicit
 
 __all__ = ["minimize", "minimize_scalar", "argmin"]
@@ -168,6 +168,13 @@ def _wrap_user_jac(jac, flat, args, fun):
 def _minimize_flat(fun, flat, x0_vec, args, method, jac, hess, hessp, bounds, constraints,
                    tol, callback, options, name="minimize"):
     """Run scipy.optimize.minimize on the flat problem; returns SciPy's result (flat x)."""
+    with small_problem_blas(flat.size):
+        return _minimize_flat_scipy(fun, flat, x0_vec, args, method, jac, hess, hessp, bounds,
+                                    constraints, tol, callback, options, name)
+
+
+def _minimize_flat_scipy(fun, flat, x0_vec, args, method, jac, hess, hessp, bounds,
+                         constraints, tol, callback, options, name):
     obj = ScalarObjective(fun, flat, args, name)
     meth = method.lower() if isinstance(method, str) else "_custom"
     kw = dict(method=method, bounds=bounds, tol=tol, options=options,

@@ -8,7 +8,7 @@ import scipy.optimize as sopt
 import chainrule as cr
 import chainrule.numpy as cnp
 
-from ._common import Flattener, check_method, is_tracer, scalar_value
+from ._common import Flattener, check_method, is_tracer, scalar_value, small_problem_blas
 from ._implicit import ImplicitSolution, needs_implicit
 from ._minimize import ravel_any
 
@@ -68,6 +68,7 @@ def root(fun, x0, args=(), method="hybr", jac=None, tol=None, callback=None, opt
     flat = Flattener(x0, "root")
     meth = method.lower() if isinstance(method, str) else "_custom"
 
+    @small_problem_blas(flat.size)
     def solve(x0_vec, a):
         def F(v):
             return np.asarray(ravel_any(fun(flat.unravel(np.asarray(v, float)), *a)), float)
