@@ -1,0 +1,308 @@
+"""Special-function primitives computed by ``scipy.special`` (``cupyx.scipy.special`` on CuPy).
+
+Each is a primitive rather than a composition of elementwise operations because the library
+routines are accurate to a few ulps over the whole domain (asymptotic expansions, continued
+fractions, reflection formulas) where a composition of ``exp``/``log``/series would lose
+digits or overflow.  Their derivatives are written with these same primitives, so every
+order is exact: ``gammaln' = digamma``, ``digamma' = polygamma(1, .)``,
+``polygamma(n, .)' = polygamma(n + 1, .)``, ``I_v' = (I_(v-1) + I_(v+1)) / 2``, ...
+
+An argument with no derivative formula (the integer order of ``polygamma``, ``yn``,
+``expn``; the order ``v`` of the Bessel functions; the parameters of ``gammainc`` and
+``betainc``; the exponent of ``zeta``) raises an error naming it when a derivative with
+respect to it is asked for: never a silent zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._rules import defjvp, defnondiff, elementwise
+from .elementwise import (_special_functions, add, div, eq, exp, isinf, le, log, log1p,
+                          logical_and, logical_or, maximum, mul, neg, select, sign, sub)
+
+_SQRT_PI = math.sqrt(math.pi)
+_SQRT_2PI = math.sqrt(2 * math.pi)
+
+
+def _special_impl(name, sp_name=None, post=None):
+    """The impl of primitive ``name``: ``scipy.special.<sp_name>`` for ``xp``'s arrays."""
+    sp_name = sp_name or name
+    fn = None
+
+    def impl(xp, *args, **params):
+        nonlocal fn
+        if xp is np:
+            if fn is None:
+                import scipy.special
+
+                fn = getattr(scipy.special, sp_name)
+            out = fn(*args, **params)
+        elif xp.__name__.startswith("dask"):  # blockwise SciPy keeps the graph lazy
+            import dask.array
+            import scipy.special
+
+            f = getattr(scipy.special, sp_name)
+            out = dask.array.core.elemwise(lambda *a: f(*a, **params), *args)
+        else:
+            special = _special_functions(xp, name)
+            f = getattr(special, sp_name, None)
+            if f is None:
+                raise NotImplementedError(
+                    f"primitive {name!r}: {special.__name__} has no {sp_name}; convert the "
+                    "input to NumPy arrays first")
+            out = f(*args, **params)
+        return out if post is None else post(xp, out)
+    return impl
+
+
+def _prim(name, *rules, sp_name=None, post=None):
+    prim = elementwise(name, impl=_special_impl(name, sp_name, post))
+    if rules:
+        defjvp(prim, *rules)
+    else:
+        defnondiff(prim)
+    return prim, prim.bind
+
+
+def _no_derivative(fn, arg, why, error=TypeError):
+    """A jvp rule for argument ``arg`` of ``fn`` that has no derivative: an error, not a zero."""
+    def rule(t, ans, *primals, **params):
+        raise error(
+            f"{fn}: the derivative with respect to its argument {arg!r} is not available "
+            f"({why}). Pass {arg} as a constant (a plain array or number, or "
+            "chainrule.stop_gradient(...)) and differentiate with respect to the other "
+            "arguments only.")
+    return rule
+
+
+def _integer_order(fn, arg="n"):
+    return _no_derivative(fn, arg, f"{arg} is an integer order, so there is no derivative "
+                          "in it")
+
+
+def _order_not_implemented(fn, arg="v"):
+    return _no_derivative(fn, arg, "no accurate formula for the derivative with respect to "
+                          "the order is implemented", NotImplementedError)
+
+
+def _parameter_not_implemented(fn, arg):
+    return _no_derivative(fn, arg, "it has no closed form (it needs hypergeometric "
+                          "functions), so chainrule does not provide it", NotImplementedError)
+
+
+# --- helpers (compositions) used by the rules below and by chainrule.scipy.special ---------
+def xlogy(x, y):
+    """``x * log(y)``, 0 where ``x == 0`` (unless ``y`` is NaN), with exact derivatives.
+
+    Where ``x == 0`` and ``log(y)`` is not finite, ``y`` is replaced by 1, so the value is
+    0 and the derivative in ``x`` stays finite; elsewhere (``y > 0``) the derivative in
+    ``x`` is ``log(y)`` even at ``x == 0``.
+    """
+    bad = logical_and(_eq0(x), logical_or(le(y, 0), isinf(y)))
+    return mul(x, log(select(bad, 1.0, y)))
+
+
+def xlog1py(x, y):
+    """``x * log1p(y)``, 0 where ``x == 0`` (unless ``y`` is NaN), with exact derivatives."""
+    bad = logical_and(_eq0(x), logical_or(le(y, -1), isinf(y)))
+    return mul(x, log1p(select(bad, 0.0, y)))
+
+
+def _eq0(x):
+    return eq(x, 0)
+
+
+# --- gamma family --------------------------------------------------------------------------
+gammaln_p, gammaln = _prim("gammaln", lambda t, ans, x: mul(t, digamma(x)))
+gamma_p, gamma = _prim("gamma", lambda t, ans, x: mul(t, mul(ans, digamma(x))))
+rgamma_p, rgamma = _prim("rgamma", lambda t, ans, x: mul(t, neg(mul(ans, digamma(x)))))
+gammasgn_p, gammasgn = _prim("gammasgn")  # piecewise constant: derivative zero
+digamma_p, digamma = _prim("digamma", lambda t, ans, x: mul(t, polygamma(1, x)))
+polygamma_p, polygamma = _prim(
+    "polygamma", _integer_order("polygamma"),
+    lambda t, ans, n, x: mul(t, polygamma(add(n, 1), x)))
+
+
+def _beta_coefficient(a, b):
+    return sub(digamma(a), digamma(add(a, b)))
+
+
+betaln_p, betaln = _prim("betaln", lambda t, ans, a, b: mul(t, _beta_coefficient(a, b)),
+                         lambda t, ans, a, b: mul(t, _beta_coefficient(b, a)))
+beta_p, beta = _prim("beta", lambda t, ans, a, b: mul(t, mul(ans, _beta_coefficient(a, b))),
+                     lambda t, ans, a, b: mul(t, mul(ans, _beta_coefficient(b, a))))
+
+
+def _gammainc_density(a, x):
+    """``x**(a-1) exp(-x) / Gamma(a)``, the derivative of ``gammainc`` in ``x``."""
+    return exp(sub(sub(xlogy(sub(a, 1), x), x), gammaln(a)))
+
+
+gammainc_p, gammainc = _prim(
+    "gammainc", _parameter_not_implemented("gammainc", "a"),
+    lambda t, ans, a, x: mul(t, _gammainc_density(a, x)))
+gammaincc_p, gammaincc = _prim(
+    "gammaincc", _parameter_not_implemented("gammaincc", "a"),
+    lambda t, ans, a, x: mul(t, neg(_gammainc_density(a, x))))
+
+
+def _betainc_density(a, b, x):
+    """``x**(a-1) (1-x)**(b-1) / B(a, b)``, the derivative of ``betainc`` in ``x``."""
+    return exp(sub(add(xlogy(sub(a, 1), x), xlog1py(sub(b, 1), neg(x))), betaln(a, b)))
+
+
+betainc_p, betainc = _prim(
+    "betainc", _parameter_not_implemented("betainc", "a"),
+    _parameter_not_implemented("betainc", "b"),
+    lambda t, ans, a, b, x: mul(t, _betainc_density(a, b, x)))
+
+# --- error function and normal distribution ------------------------------------------------
+
+
+def _gauss(x):
+    return exp(neg(mul(x, x)))
+
+
+erf_p, erf = _prim("erf", lambda t, ans, x: mul(t, mul(2 / _SQRT_PI, _gauss(x))))
+erfc_p, erfc = _prim("erfc", lambda t, ans, x: mul(t, mul(-2 / _SQRT_PI, _gauss(x))))
+erfinv_p, erfinv = _prim("erfinv", lambda t, ans, x: mul(t, mul(_SQRT_PI / 2,
+                                                                exp(mul(ans, ans)))))
+erfcinv_p, erfcinv = _prim("erfcinv", lambda t, ans, x: mul(t, mul(-_SQRT_PI / 2,
+                                                                   exp(mul(ans, ans)))))
+erfcx_p, erfcx = _prim("erfcx", lambda t, ans, x: mul(t, sub(mul(mul(2.0, x), ans),
+                                                             2 / _SQRT_PI)))
+ndtr_p, ndtr = _prim("ndtr", lambda t, ans, x: mul(t, div(exp(mul(-0.5, mul(x, x))),
+                                                          _SQRT_2PI)))
+# d log ndtr(x) = phi(x) / ndtr(x) = sqrt(2/pi) / erfcx(-x/sqrt 2): no cancellation in the
+# far left tail (x = -40 and below), and 0 (not NaN) where erfcx overflows on the right.
+log_ndtr_p, log_ndtr = _prim(
+    "log_ndtr", lambda t, ans, x: mul(t, div(math.sqrt(2 / math.pi),
+                                             erfcx(mul(-1 / math.sqrt(2), x)))))
+ndtri_p, ndtri = _prim("ndtri", lambda t, ans, x: mul(t, mul(_SQRT_2PI,
+                                                             exp(mul(0.5, mul(ans, ans))))))
+
+# --- logistic function ------------------------------------------------------------------
+# expit' = expit(x) expit(-x): accurate in both tails, where 1 - expit(x) would cancel.
+expit_p, expit = _prim("expit", lambda t, ans, x: mul(t, mul(ans, expit(neg(x)))))
+log_expit_p, log_expit = _prim("log_expit", lambda t, ans, x: mul(t, expit(neg(x))))
+logit_p, logit = _prim("logit", lambda t, ans, x: div(t, mul(x, sub(1.0, x))))
+
+# --- information theory -----------------------------------------------------------------
+entr_p, entr = _prim("entr", lambda t, ans, x: mul(t, neg(add(log(x), 1.0))))
+rel_entr_p, rel_entr = _prim("rel_entr",
+                             lambda t, ans, x, y: mul(t, add(log(div(x, y)), 1.0)),
+                             lambda t, ans, x, y: mul(t, neg(div(x, y))))
+kl_div_p, kl_div = _prim("kl_div", lambda t, ans, x, y: mul(t, log(div(x, y))),
+                         lambda t, ans, x, y: mul(t, sub(1.0, div(x, y))))
+
+# --- Bessel functions ---------------------------------------------------------------------
+# Integer orders 0 and 1 have their own (faster, more accurate) routines; order 2 in the
+# derivatives comes from the general-order function.
+iv_p, iv = _prim("iv", _order_not_implemented("iv"),
+                 lambda t, ans, v, x: mul(t, mul(0.5, add(iv(sub(v, 1), x), iv(add(v, 1), x)))))
+ive_p, ive = _prim("ive", _order_not_implemented("ive"),
+                   lambda t, ans, v, x: mul(t, sub(
+                       mul(0.5, add(ive(sub(v, 1), x), ive(add(v, 1), x))),
+                       mul(sign(x), ans))))
+kv_p, kv = _prim("kv", _order_not_implemented("kv"),
+                 lambda t, ans, v, x: mul(t, mul(-0.5, add(kv(sub(v, 1), x),
+                                                           kv(add(v, 1), x)))))
+kve_p, kve = _prim("kve", _order_not_implemented("kve"),
+                   lambda t, ans, v, x: mul(t, sub(ans, mul(0.5, add(kve(sub(v, 1), x),
+                                                                     kve(add(v, 1), x))))))
+jv_p, jv = _prim("jv", _order_not_implemented("jv"),
+                 lambda t, ans, v, x: mul(t, mul(0.5, sub(jv(sub(v, 1), x), jv(add(v, 1), x)))))
+yv_p, yv = _prim("yv", _order_not_implemented("yv"),
+                 lambda t, ans, v, x: mul(t, mul(0.5, sub(yv(sub(v, 1), x), yv(add(v, 1), x)))))
+# Integer orders: y_(-n) = (-1)^n y_n and k_(-n) = k_n, which SciPy's yn and kn follow.
+yn_p, yn = _prim("yn", _integer_order("yn"),
+                 lambda t, ans, n, x: mul(t, mul(0.5, sub(yn(sub(n, 1), x), yn(add(n, 1), x)))))
+kn_p, kn = _prim("kn", _integer_order("kn"),
+                 lambda t, ans, n, x: mul(t, mul(-0.5, add(kn(sub(n, 1), x),
+                                                           kn(add(n, 1), x)))))
+
+i0_p, i0 = _prim("i0", lambda t, ans, x: mul(t, i1(x)))
+i1_p, i1 = _prim("i1", lambda t, ans, x: mul(t, mul(0.5, add(i0(x), iv(2.0, x)))))
+i0e_p, i0e = _prim("i0e", lambda t, ans, x: mul(t, sub(i1e(x), mul(sign(x), ans))))
+i1e_p, i1e = _prim("i1e", lambda t, ans, x: mul(t, sub(mul(0.5, add(i0e(x), ive(2.0, x))),
+                                                       mul(sign(x), ans))))
+k0_p, k0 = _prim("k0", lambda t, ans, x: mul(t, neg(k1(x))))
+k1_p, k1 = _prim("k1", lambda t, ans, x: mul(t, mul(-0.5, add(k0(x), kv(2.0, x)))))
+k0e_p, k0e = _prim("k0e", lambda t, ans, x: mul(t, sub(ans, k1e(x))))
+k1e_p, k1e = _prim("k1e", lambda t, ans, x: mul(t, sub(ans, mul(0.5, add(k0e(x),
+                                                                         kve(2.0, x))))))
+j0_p, j0 = _prim("j0", lambda t, ans, x: mul(t, neg(j1(x))))
+j1_p, j1 = _prim("j1", lambda t, ans, x: mul(t, mul(0.5, sub(j0(x), jv(2.0, x)))))
+y0_p, y0 = _prim("y0", lambda t, ans, x: mul(t, neg(y1(x))))
+y1_p, y1 = _prim("y1", lambda t, ans, x: mul(t, mul(0.5, sub(y0(x), yv(2.0, x)))))
+
+
+def _spherical_rule(fn):
+    # f_n' = (n f_(n-1) - (n+1) f_(n+1)) / (2n+1), which is -f_1 at n = 0; the order n-1
+    # is clamped at 0 there (its weight n is 0), because f_(-1) is NaN in SciPy.
+    def rule(t, ans, n, x):
+        below = fn(maximum(sub(n, 1), 0), x)
+        return mul(t, div(sub(mul(n, below), mul(add(n, 1), fn(add(n, 1), x))),
+                          add(mul(2, n), 1)))
+    return rule
+
+
+spherical_jn_p, spherical_jn = _prim("spherical_jn", _integer_order("spherical_jn"),
+                                     _spherical_rule(lambda n, x: spherical_jn(n, x)))
+spherical_yn_p, spherical_yn = _prim("spherical_yn", _integer_order("spherical_yn"),
+                                     _spherical_rule(lambda n, x: spherical_yn(n, x)))
+
+# --- exponential integrals, zeta, Owen's T, Lambert W ---------------------------------------
+exp1_p, exp1 = _prim("exp1", lambda t, ans, x: mul(t, neg(div(exp(neg(x)), x))))
+
+
+def _expn_rule(t, ans, n, x):
+    # E_n' = -E_(n-1), with E_0(x) = exp(-x)/x, whose derivative is -exp(-x)(1+x)/x^2
+    # (SciPy's expn has no order -1, so n = 0 is written out and the order clamped).
+    lower = neg(expn(maximum(sub(n, 1), 0), x))
+    zeroth = neg(div(mul(exp(neg(x)), add(1.0, x)), mul(x, x)))
+    return mul(t, select(_eq0(n), zeroth, lower))
+
+
+expn_p, expn = _prim("expn", _integer_order("expn"), _expn_rule)
+zeta_p, zeta = _prim("zeta", _no_derivative(
+    "zeta", "x", "the derivative of the Hurwitz zeta function in its exponent has no "
+    "closed form in SciPy's functions", NotImplementedError),
+    lambda t, ans, x, q: mul(t, neg(mul(x, zeta(add(x, 1), q)))))
+riemann_zeta_p, riemann_zeta = _prim("riemann_zeta", _no_derivative(
+    "zeta", "x", "the derivative of the Riemann zeta function has no closed form in "
+    "SciPy's functions", NotImplementedError), sp_name="zeta")
+
+
+def _owens_t_dh(t, ans, h, a):
+    phi = div(exp(mul(-0.5, mul(h, h))), _SQRT_2PI)
+    return mul(t, mul(-0.5, mul(phi, erf(mul(a, div(h, math.sqrt(2)))))))
+
+
+def _owens_t_da(t, ans, h, a):
+    one_a2 = add(1.0, mul(a, a))
+    return mul(t, div(exp(mul(-0.5, mul(mul(h, h), one_a2))), mul(2 * math.pi, one_a2)))
+
+
+owens_t_p, owens_t = _prim("owens_t", _owens_t_dh, _owens_t_da)
+
+
+def _real_branch(xp, w):
+    # The real branch only: where W is complex (x < -1/e, or x >= 0 on branch -1) NaN.
+    return xp.where(w.imag == 0, w.real, xp.nan)
+
+
+# W' = exp(-W) / (1 + W) (from W exp(W) = x), finite at x = 0.
+lambertw_p = elementwise("lambertw", impl=_special_impl("lambertw", post=_real_branch))
+defjvp(lambertw_p, lambda t, ans, x, k, tol: mul(t, div(exp(neg(ans)), add(1.0, ans))))
+
+
+def lambertw(x, k=0, tol=1e-8):
+    """The real branch ``k`` (0 or -1) of the Lambert W function; NaN where it is complex."""
+    return lambertw_p.bind(x, k=int(k), tol=float(tol))
+
+
+__all__ = [name for name in dir() if name.endswith("_p")]
