@@ -582,3 +582,32 @@ def test_checkpoint_of_a_function_closing_over_a_differentiated_value(f, policy)
     np.testing.assert_allclose(cr.jacfwd(gw)(w),
                                cr.hessian(lambda w: f(w, x, "everything_saveable"))(w),
                                rtol=1e-11, atol=1e-13)
+
+
+def test_cond_checks_both_branches_output_types_even_with_a_known_predicate():
+    x = np.ones(2)
+    for pred in (True, False, np.bool_(True)):
+        with pytest.raises(TypeError, match=r"cond: false_fun returns float32\[2\] but "
+                                            r"true_fun returns float64\[2\]"):
+            lax.cond(pred, lambda v: v, lambda v: v.astype(np.float32), x)
+        with pytest.raises(TypeError, match=r"false_fun returns the structure \* but "
+                                            r"true_fun returns \(\*, \*\)"):
+            lax.cond(pred, lambda v: (v, v), lambda v: v, x)
+    with pytest.raises(TypeError, match=r"switch: branches\[0\] returns float64\[2\] but "
+                                        r"branches\[2\] returns float64\[1\] for output\[1\]"):
+        lax.switch(0, [lambda v: (v, v), lambda v: (v, v), lambda v: (v, v[:1])], x)
+    for transform in (cr.jit, cr.vmap, cr.grad):
+        with pytest.raises(TypeError, match=r"false_fun returns float64\[1\] but true_fun "
+                                            r"returns float64\[2\]"):
+            transform(lambda p: cnp.sum(lax.cond(p > 0, lambda v: v, lambda v: v[:1], x)))(
+                np.array([1.0, -1.0]) if transform is cr.vmap else 1.0)
+    # A Python number takes the dtype of the other branch's array, as in JAX.
+    x32 = np.arange(1.0, 3.0, dtype=np.float32)
+
+    def f(p):
+        return lax.cond(p > 0, lambda v: v[1], lambda v: 0.0, x32)
+    assert f(1.0) == 2.0 and f(-1.0) == 0.0
+    assert cr.jit(f)(1.0) == 2.0 and cr.jit(f)(-1.0).dtype == np.float32
+    np.testing.assert_array_equal(cr.vmap(f)(np.array([1.0, -1.0])), [2.0, 0.0])
+    # A branch that needs concrete values still runs when it is the one taken.
+    assert lax.cond(True, lambda v: v if v > 0 else -v, lambda v: 2 * v, 3.0) == 3.0

@@ -18,7 +18,8 @@ import numpy as np
 
 from . import lax
 from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
-from .core import Primitive, Tracer, concrete_value, current_trace, get_aval, trace_chain
+from .core import (Primitive, ShapedArray, Tracer, concrete_value, current_trace, get_aval,
+                   trace_chain)
 from .interpreters.batching import BatchTracer
 from .interpreters.staging import StagingTrace
 from .ir import eval_program
@@ -47,15 +48,54 @@ def _staged_by_jit():
     return any(type(t) is StagingTrace and not t.records_tangents for t in trace_chain())
 
 
-def _check_same_structure(outs, what):
-    trees = [tree_flatten(o)[1] for o in outs]
-    if any(t != trees[0] for t in trees):
-        raise TypeError(f"{what}: the branches return different structures: {trees}")
-    shapes = [[(get_aval(x).shape, get_aval(x).dtype) for x in tree_flatten(o)[0]]
-              for o in outs]
-    if any(s != shapes[0] for s in shapes):
-        raise TypeError(f"{what}: the branches return arrays of different shapes or dtypes: "
-                        f"{shapes}")
+def _output_type(out):
+    """The pytree structure of ``out`` and the abstract values of its leaves."""
+    leaves, tree = tree_flatten(out)
+    return tree, [get_aval(x) for x in leaves]
+
+
+def _abstract_output_type(fun, operands):
+    """The output type of ``fun(*operands)``, traced on abstract values; None if ``fun``
+    needs concrete values (Python control flow on them, say), which a branch that runs
+    eagerly may."""
+    from .jit import trace_to_program
+
+    try:
+        leaves, tree = tree_flatten(tuple(operands))
+        program, out_tree = trace_to_program(
+            lambda *xs: fun(*tree_unflatten(tree, list(xs))), [get_aval(x) for x in leaves],
+            name="branch")
+    except Exception:  # noqa: BLE001 - only the check is skipped; the branch is not run
+        return None
+    return out_tree, [a.aval for a in program.outvars]
+
+
+def _check_branch_types(what, names, types):
+    """Raise if the branches' output types differ.  A Python number (weakly typed) may
+    differ in dtype: it takes the other's, as in NumPy and JAX."""
+    types = [(n, t) for n, t in zip(names, types) if t is not None]
+    if len(types) < 2:
+        return
+    (first, (ref_tree, ref_avals)), fix = types[0], (
+        "All branches must return the same structure, shapes and dtypes; make them agree "
+        "(for example with .astype(...), cnp.broadcast_to or cnp.zeros_like).")
+    for name, (tree, avals) in types[1:]:
+        if tree != ref_tree:
+            raise TypeError(f"{what}: {first} returns the structure {ref_tree} but {name} "
+                            f"returns {tree}. {fix}")
+        for leaf, a, b in zip(_leaf_names(tree, "output"), ref_avals, avals):
+            if a.shape != b.shape or (a.dtype != b.dtype and not (a.weak_type or b.weak_type)):
+                where = "" if leaf == "output" else f" for {leaf}"
+                raise TypeError(f"{what}: {first} returns {a} but {name} returns {b}{where}. "
+                                f"{fix}")
+
+
+def _joined(avals):
+    """The type of ``select`` of values of these types (the same shape; weak types join)."""
+    strong = [a for a in avals if not a.weak_type]
+    if strong:
+        return ShapedArray(strong[0].shape, strong[0].dtype)
+    return ShapedArray(avals[0].shape, np.result_type(*[a.dtype for a in avals]), True)
 
 
 # --- cond / switch -------------------------------------------------------------------------
@@ -103,6 +143,9 @@ switch_p.abstract_eval = lambda *avals, branches, n_consts: [
 def switch(index, branches, *operands):
     """Apply ``branches[index](*operands)``; ``index`` is clamped to the valid range.
 
+    Every branch must return the same structure, shapes and dtypes (checked also when the
+    index is known and only one branch runs).
+
     Examples
     --------
     >>> import chainrule.lax as lax
@@ -112,13 +155,30 @@ def switch(index, branches, *operands):
     branches = list(branches)
     if not branches:
         raise ValueError("switch needs at least one branch")
-    known = _known(index, "switch: the index")
+    return _switch(index, branches, operands, "switch",
+                   [f"branches[{k}]" for k in range(len(branches))])
+
+
+def _switch(index, branches, operands, what, names):
+    known = _known(index, f"{what}: the {'index' if what == 'switch' else 'predicate'}")
     if known is not None:
-        return branches[int(np.clip(known, 0, len(branches) - 1))](*operands)
+        k = int(np.clip(known, 0, len(branches) - 1))
+        out = branches[k](*operands)
+        if len(branches) > 1:
+            types = [_output_type(out) if j == k else _abstract_output_type(b, operands)
+                     for j, b in enumerate(branches)]
+            _check_branch_types(what, names, types)
+        return out
     if _staging():
         staged = [_stage_branch(b, operands) for b in branches]
-        if any(s[1] != staged[0][1] for s in staged):
-            raise TypeError("switch: the branches return different structures")
+        types = [(s[1], [v.aval for v in s[0].program.outvars]) for s in staged]
+        _check_branch_types(what, names, types)
+        joined = [_joined(avals) for avals in zip(*[t[1] for t in types])]
+        for k, (b, (_, avals)) in enumerate(zip(branches, types)):
+            if avals != joined:  # a Python number meets an array: take the array's dtype
+                staged[k] = _stage_branch(
+                    lambda *xs, b=b: tree_map(lambda v, a: lax.convert_element_type(
+                        v, a.dtype), b(*xs), tree_unflatten(types[0][0], joined)), operands)
         outs = switch_p.bind(index, *[c for s in staged for c in s[2]], *staged[0][3],
                              branches=tuple(s[0] for s in staged),
                              n_consts=tuple(len(s[2]) for s in staged))
@@ -130,7 +190,7 @@ def switch(index, branches, *operands):
     taken = [lax.le(index, 0) if k == 0 else lax.ge(index, last) if k == last
              else lax.eq(index, k) for k in range(last + 1)]
     outs = [b(*_masked_operands(operands, t)) for b, t in zip(branches, taken)]
-    _check_same_structure(outs, "switch")
+    _check_branch_types(what, names, [_output_type(o) for o in outs])
     result = outs[-1]
     for k in range(last - 1, -1, -1):
         result = tree_map(lambda a, b, c=taken[k]: lax.select(c, a, b), outs[k], result)
@@ -158,16 +218,18 @@ def _masked_operands(operands, taken):
 def cond(pred, true_fun, false_fun, *operands):
     """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
 
+    Both functions must return the same structure, shapes and dtypes (checked also when
+    ``pred`` is known and only one of them runs).
+
     Examples
     --------
     >>> import chainrule.lax as lax
     >>> lax.cond(3.0 > 2.0, lambda x: x * 2, lambda x: -x, 5.0)
     10.0
     """
-    known = _known(pred, "cond: the predicate")
-    if known is not None:
-        return (true_fun if known else false_fun)(*operands)
-    return switch(lax.convert_element_type(pred, np.int64), [false_fun, true_fun], *operands)
+    if _known(pred, "cond: the predicate") is None:
+        pred = lax.convert_element_type(pred, np.int64)
+    return _switch(pred, [false_fun, true_fun], operands, "cond", ["false_fun", "true_fun"])
 
 
 # --- loops ----------------------------------------------------------------------------------
