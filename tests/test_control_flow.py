@@ -611,3 +611,47 @@ def test_cond_checks_both_branches_output_types_even_with_a_known_predicate():
     np.testing.assert_array_equal(cr.vmap(f)(np.array([1.0, -1.0])), [2.0, 0.0])
     # A branch that needs concrete values still runs when it is the one taken.
     assert lax.cond(True, lambda v: v if v > 0 else -v, lambda v: 2 * v, 3.0) == 3.0
+
+
+def test_scan_over_no_steps_returns_empty_outputs_of_the_right_types():
+    def body(c, x):
+        return c + cnp.sum(x), {"a": x * 2, "b": (c, x[0].astype(np.float32))}
+    xs = np.zeros((0, 3))
+    for run in (lambda v: lax.scan(body, v, xs), cr.jit(lambda v: lax.scan(body, v, xs))):
+        carry, ys = run(1.5)
+        assert carry == 1.5
+        assert ys["a"].shape == (0, 3) and ys["a"].dtype == np.float64
+        assert ys["b"][0].shape == (0,) and ys["b"][1].dtype == np.float32
+    _, ys = cr.vmap(lambda v: lax.scan(body, v, xs))(np.ones(2))
+    assert ys["a"].shape == (2, 0, 3) and ys["b"][1].shape == (2, 0)
+    assert lax.map(cnp.sin, np.zeros((0, 2))).shape == (0, 2)
+    assert cr.grad(lambda v: lax.scan(body, v, xs)[0])(1.5) == 1.0
+    with pytest.raises(TypeError, match="carry has shape"):
+        lax.scan(lambda c, x: (c + x, x), 0.0, xs)
+
+
+def test_scan_unroll():
+    ws = np.random.default_rng(7).standard_normal((12, 3))
+    x = np.random.default_rng(8).standard_normal(3)
+
+    def rnn(x, ws, unroll):
+        def step(c, w):
+            h = cnp.tanh(c @ _WS + w * c)
+            return h, cnp.sum(h * w)
+        c, ys = lax.scan(step, x, ws, unroll=unroll)
+        return cnp.sum(c ** 2) + cnp.sum(ys)
+    expected, g = rnn(x, ws, 1), cr.grad(rnn)(x, ws, 1)
+    sizes = {}
+    for unroll in (1, 2, 5, 12, 40, True, False):
+        def f(x, ws, unroll=unroll):
+            return rnn(x, ws, unroll)
+        np.testing.assert_allclose(f(x, ws), expected, rtol=1e-14)
+        np.testing.assert_allclose(cr.jit(f)(x, ws), expected, rtol=1e-13)
+        np.testing.assert_allclose(cr.jit(cr.grad(f))(x, ws), g, rtol=1e-12)
+        sizes[repr(unroll)] = len(cr.make_ir(f)(x, ws).eqns)
+    assert sizes["1"] == sizes["2"] == sizes["5"] == sizes["False"] < 10, sizes
+    assert sizes["True"] == sizes["12"] == sizes["40"] > 12 * 4, sizes
+    assert lax.fori_loop(0, 3, lambda i, v: v * 2.0, 1.0, unroll=2) == 8.0
+    for bad in (0, -1, 1.5, "yes"):
+        with pytest.raises(ValueError, match="unroll must be a bool or a positive int"):
+            lax.scan(lambda c, w: (c, w), 0.0, ws, unroll=bad)

@@ -339,11 +339,12 @@ def _staged_while(cond_fun, body_fun, init_val):
     return tree_unflatten(tree, outs)
 
 
-def fori_loop(lower, upper, body_fun, init_val):
+def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
     """``for i in range(lower, upper): val = body_fun(i, val)`` with static bounds.
 
     Differentiates like ``scan``; under ``jit`` it is a ``scan`` over the indices (its body
     traced once) unless the body needs the index as a Python int, then it is unrolled.
+    ``unroll`` is as in :func:`scan`.
 
     Examples
     --------
@@ -352,11 +353,13 @@ def fori_loop(lower, upper, body_fun, init_val):
     6.0
     """
     lo, hi = _known(lower), _known(upper)
+    unrolled = _unrolled(unroll, None if hi is None or lo is None else int(hi) - int(lo),
+                         "fori_loop")
     if lo is None or hi is None:
         return while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
                           (lower, init_val))[1]
     lo, hi = int(lo), int(hi)
-    if hi - lo > 1 and _staged_by_jit():
+    if hi - lo > 1 and not unrolled and _staged_by_jit():
         # Traced by jit: one ``scan`` primitive over the indices.  The body then sees the
         # index as a traced int64; a body that needs a Python int (``range(i)``, a slice
         # bound, an ``if`` on it), or whose carry the int64 index would promote (float32),
@@ -375,11 +378,18 @@ def fori_loop(lower, upper, body_fun, init_val):
     return val
 
 
-def scan(f, init, xs=None, length=None, reverse=False):
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; stack the ``y``.
 
     Under ``jit`` the body is traced once, whatever the number of steps, and every
     transform of the loop (``grad``, ``jvp``, ``vmap``, to any order) stays a loop.
+    ``unroll=True`` (or an int at least the number of steps) traces every step into the
+    compiled program instead; a smaller int runs one step per iteration of the compiled
+    loop (JAX would unroll that many). Results are the same in every case.
+
+    The carry must keep its structure, shapes and dtypes from step to step (a Python number
+    may take the dtype it meets). With no steps, the stacked outputs are empty arrays whose
+    types come from tracing ``f`` on abstract values.
 
     Examples
     --------
@@ -395,7 +405,7 @@ def scan(f, init, xs=None, length=None, reverse=False):
         raise ValueError(f"scan: inconsistent lengths {sorted(lengths)} (the leading axes of "
                          "xs and the length argument must agree)")
     n = lengths.pop()
-    if _staged_by_jit():
+    if not _unrolled(unroll, n, "scan") and _staged_by_jit():
         # Traced by jit: one ``scan`` primitive with the body staged once, not n copies.
         from .scan_ad import staged_scan
 
@@ -404,6 +414,8 @@ def scan(f, init, xs=None, length=None, reverse=False):
             return staged
     carry, ys = init, []
     init_leaves, init_tree = tree_flatten(init)
+    if n == 0:
+        return init, _empty_outputs(f, init_leaves, init_tree, x_leaves, x_tree)
     order = range(n - 1, -1, -1) if reverse else range(n)
     for i in order:
         x = tree_unflatten(x_tree, [lax.getitem(leaf, i) for leaf in x_leaves])
@@ -412,12 +424,41 @@ def scan(f, init, xs=None, length=None, reverse=False):
         ys.append(y)
     if reverse:
         ys.reverse()
-    if not ys:
-        return carry, None
     y_tree = tree_flatten(ys[0])[1]
     stacked = [lax.concatenate([lax.expand_dims(tree_flatten(y)[0][k], (0,)) for y in ys], 0)
                for k in range(y_tree.num_leaves)]
     return carry, tree_unflatten(y_tree, stacked)
+
+
+def _unrolled(unroll, length, what):
+    """Whether ``unroll`` (JAX's argument: a bool or a positive int) asks for every step."""
+    if isinstance(unroll, (bool, np.bool_)):
+        return bool(unroll)
+    if unroll is None and what == "fori_loop":
+        return False
+    if isinstance(unroll, (int, np.integer)) and unroll >= 1:
+        return length is not None and unroll >= length
+    raise ValueError(f"{what}: unroll must be a bool or a positive int, got {unroll!r}")
+
+
+def _empty_outputs(f, init_leaves, init_tree, x_leaves, x_tree):
+    """The stacked outputs of a scan with no steps: empty arrays of the types ``f``
+    returns, found by tracing it on abstract values (it is not run)."""
+    from .jit import trace_to_program
+
+    n_carry, found = len(init_leaves), {}
+
+    def step(*flat):
+        carry, y = f(tree_unflatten(init_tree, list(flat[:n_carry])),
+                     tree_unflatten(x_tree, list(flat[n_carry:])))
+        _check_carry(init_leaves, init_tree, carry)
+        y_leaves, found["tree"] = tree_flatten(y)
+        return y_leaves
+    x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in x_leaves]
+    program, _ = trace_to_program(step, [get_aval(c) for c in init_leaves] + x_avals,
+                                  name="scan body")
+    return tree_unflatten(found["tree"], [np.zeros((0,) + v.aval.shape, v.aval.dtype)
+                                          for v in program.outvars])
 
 
 def _leaf_names(tree, prefix):
