@@ -453,8 +453,19 @@ def _three_way(x):
     return lax.switch(index, [lambda v: 0.0 * v, cnp.sqrt, lambda v: v + 0.0 * cnp.log(v)], x)
 
 
+def _closed_over(x):
+    # the branches take no operand: x reaches them through closures, a default argument, a
+    # function they call and a functools.partial
+    def root(v):
+        return cnp.sqrt(v["x"])
+
+    def taken(_, scale=(x, 1.0)):
+        return root({"x": x}) * scale[1] + 0.0 * scale[0]
+    return lax.cond(x > 0, taken, functools.partial(lambda v, _: 0.0 * v, x), None)
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("f", [_safe_sqrt, _three_way])
+@pytest.mark.parametrize("f", [_safe_sqrt, _three_way, _closed_over])
 def test_batched_cond_derivatives_ignore_the_branch_not_taken(f):
     xs = np.array([-1.0, 0.0, 0.25, 4.0])
     g1 = np.array([float(cr.grad(f)(x)) for x in xs])  # concrete index: one branch runs

@@ -14,6 +14,9 @@ primitive, whose body is traced once (``scan_ad.py``)."""
 
 from __future__ import annotations
 
+import functools
+import types
+
 import numpy as np
 
 from . import lax
@@ -189,7 +192,10 @@ def _switch(index, branches, operands, what, names):
     last = len(branches) - 1
     taken = [lax.le(index, 0) if k == 0 else lax.ge(index, last) if k == last
              else lax.eq(index, k) for k in range(last + 1)]
-    outs = [b(*_masked_operands(operands, t)) for b, t in zip(branches, taken)]
+    outs = []
+    for b, t in zip(branches, taken):
+        mask = _derivative_mask(t)
+        outs.append(_masked_closure(b, mask)(*tree_map(mask, operands)))
     _check_branch_types(what, names, [_output_type(o) for o in outs])
     result = outs[-1]
     for k in range(last - 1, -1, -1):
@@ -197,9 +203,9 @@ def _switch(index, branches, operands, what, names):
     return result
 
 
-def _masked_operands(operands, taken):
-    """``operands`` with their derivatives (of every order) zeroed where ``taken`` is
-    false, values unchanged.
+def _derivative_mask(taken):
+    """A function that keeps a value and zeroes its derivatives (of every order) where
+    ``taken`` is false.
 
     A branch not taken still runs on those elements, and its partial derivatives there
     may be infinite (``sqrt`` at 0) or NaN; selecting its outputs discards its values and
@@ -212,7 +218,59 @@ def _masked_operands(operands, taken):
         if not isinstance(x, Tracer) or get_aval(x).dtype.kind not in "fc":
             return x  # constants and integers carry no derivative
         return lax.select(_expand_pred(taken, x), x, stop_gradient(x))
-    return tree_map(mask, operands)
+    return mask
+
+
+def _masked_closure(fun, mask, depth=0):
+    """``fun`` with the traced values it closes over (closure cells, defaults, arguments of
+    a ``functools.partial``, looking into the functions it captures) passed through
+    ``mask``; ``fun`` itself if it captures none.  Values held by other objects (a bound
+    method's ``self``) are left as they are."""
+    if depth > 3:
+        return fun
+    if isinstance(fun, functools.partial):
+        func = _masked_closure(fun.func, mask, depth + 1)
+        args = [_masked_value(a, mask, depth) for a in fun.args]
+        kwargs = {k: _masked_value(v, mask, depth) for k, v in fun.keywords.items()}
+        if func is fun.func and all(a is b for a, b in zip(args, fun.args)) and all(
+                kwargs[k] is v for k, v in fun.keywords.items()):
+            return fun
+        return functools.partial(func, *args, **kwargs)
+    if not isinstance(fun, types.FunctionType):
+        return fun
+    cells, changed = [], False
+    for cell in fun.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            cells.append(cell)
+            continue
+        new = _masked_value(value, mask, depth)
+        changed = changed or new is not value
+        cells.append(cell if new is value else types.CellType(new))
+    defaults = fun.__defaults__
+    if defaults:
+        new_defaults = tuple(_masked_value(v, mask, depth) for v in defaults)
+        if any(a is not b for a, b in zip(new_defaults, defaults)):
+            defaults, changed = new_defaults, True
+    if not changed:
+        return fun
+    masked = types.FunctionType(fun.__code__, fun.__globals__, fun.__name__, defaults,
+                                tuple(cells) if fun.__closure__ else None)
+    masked.__kwdefaults__ = fun.__kwdefaults__
+    return masked
+
+
+def _masked_value(value, mask, depth):
+    if isinstance(value, Tracer):
+        return mask(value)
+    if isinstance(value, (types.FunctionType, functools.partial)):
+        return _masked_closure(value, mask, depth + 1)
+    if isinstance(value, (tuple, list, dict)):
+        leaves, tree = tree_flatten(value)
+        if any(isinstance(x, Tracer) for x in leaves):
+            return tree_unflatten(tree, [mask(x) for x in leaves])
+    return value
 
 
 def cond(pred, true_fun, false_fun, *operands):
