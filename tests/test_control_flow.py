@@ -666,3 +666,13 @@ def test_scan_unroll():
     for bad in (0, -1, 1.5, "yes"):
         with pytest.raises(ValueError, match="unroll must be a bool or a positive int"):
             lax.scan(lambda c, w: (c, w), 0.0, ws, unroll=bad)
+
+
+def test_checkpoint_of_a_closure_with_python_control_flow_on_its_argument():
+    def loss(w, x):
+        f = cr.checkpoint(lambda v: cnp.sin(v * w) if cnp.sum(v) > 0 else cnp.cos(v * w))
+        return cnp.sum(f(x * 1.0))
+    x = np.array([0.3, 0.4])
+    gw, gx = cr.grad(loss, argnums=(0, 1))(2.0, x)
+    np.testing.assert_allclose(gw, np.sum(x * np.cos(2.0 * x)), rtol=1e-14)
+    np.testing.assert_allclose(gx, 2.0 * np.cos(2.0 * x), rtol=1e-14)
