@@ -453,8 +453,19 @@ def _three_way(x):
     return lax.switch(index, [lambda v: 0.0 * v, cnp.sqrt, lambda v: v + 0.0 * cnp.log(v)], x)
 
 
+def _closed_over(x):
+    # the branches take no operand: x reaches them through closures, a default argument, a
+    # function they call and a functools.partial
+    def root(v):
+        return cnp.sqrt(v["x"])
+
+    def taken(_, scale=(x, 1.0)):
+        return root({"x": x}) * scale[1] + 0.0 * scale[0]
+    return lax.cond(x > 0, taken, functools.partial(lambda v, _: 0.0 * v, x), None)
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("f", [_safe_sqrt, _three_way])
+@pytest.mark.parametrize("f", [_safe_sqrt, _three_way, _closed_over])
 def test_batched_cond_derivatives_ignore_the_branch_not_taken(f):
     xs = np.array([-1.0, 0.0, 0.25, 4.0])
     g1 = np.array([float(cr.grad(f)(x)) for x in xs])  # concrete index: one branch runs
@@ -582,3 +593,86 @@ def test_checkpoint_of_a_function_closing_over_a_differentiated_value(f, policy)
     np.testing.assert_allclose(cr.jacfwd(gw)(w),
                                cr.hessian(lambda w: f(w, x, "everything_saveable"))(w),
                                rtol=1e-11, atol=1e-13)
+
+
+def test_cond_checks_both_branches_output_types_even_with_a_known_predicate():
+    x = np.ones(2)
+    for pred in (True, False, np.bool_(True)):
+        with pytest.raises(TypeError, match=r"cond: false_fun returns float32\[2\] but "
+                                            r"true_fun returns float64\[2\]"):
+            lax.cond(pred, lambda v: v, lambda v: v.astype(np.float32), x)
+        with pytest.raises(TypeError, match=r"false_fun returns the structure \* but "
+                                            r"true_fun returns \(\*, \*\)"):
+            lax.cond(pred, lambda v: (v, v), lambda v: v, x)
+    with pytest.raises(TypeError, match=r"switch: branches\[0\] returns float64\[2\] but "
+                                        r"branches\[2\] returns float64\[1\] for output\[1\]"):
+        lax.switch(0, [lambda v: (v, v), lambda v: (v, v), lambda v: (v, v[:1])], x)
+    for transform in (cr.jit, cr.vmap, cr.grad):
+        with pytest.raises(TypeError, match=r"false_fun returns float64\[1\] but true_fun "
+                                            r"returns float64\[2\]"):
+            transform(lambda p: cnp.sum(lax.cond(p > 0, lambda v: v, lambda v: v[:1], x)))(
+                np.array([1.0, -1.0]) if transform is cr.vmap else 1.0)
+    # A Python number takes the dtype of the other branch's array, as in JAX.
+    x32 = np.arange(1.0, 3.0, dtype=np.float32)
+
+    def f(p):
+        return lax.cond(p > 0, lambda v: v[1], lambda v: 0.0, x32)
+    assert f(1.0) == 2.0 and f(-1.0) == 0.0
+    assert cr.jit(f)(1.0) == 2.0 and cr.jit(f)(-1.0).dtype == np.float32
+    np.testing.assert_array_equal(cr.vmap(f)(np.array([1.0, -1.0])), [2.0, 0.0])
+    # A branch that needs concrete values still runs when it is the one taken.
+    assert lax.cond(True, lambda v: v if v > 0 else -v, lambda v: 2 * v, 3.0) == 3.0
+
+
+def test_scan_over_no_steps_returns_empty_outputs_of_the_right_types():
+    def body(c, x):
+        return c + cnp.sum(x), {"a": x * 2, "b": (c, x[0].astype(np.float32))}
+    xs = np.zeros((0, 3))
+    for run in (lambda v: lax.scan(body, v, xs), cr.jit(lambda v: lax.scan(body, v, xs))):
+        carry, ys = run(1.5)
+        assert carry == 1.5
+        assert ys["a"].shape == (0, 3) and ys["a"].dtype == np.float64
+        assert ys["b"][0].shape == (0,) and ys["b"][1].dtype == np.float32
+    _, ys = cr.vmap(lambda v: lax.scan(body, v, xs))(np.ones(2))
+    assert ys["a"].shape == (2, 0, 3) and ys["b"][1].shape == (2, 0)
+    assert lax.map(cnp.sin, np.zeros((0, 2))).shape == (0, 2)
+    assert cr.grad(lambda v: lax.scan(body, v, xs)[0])(1.5) == 1.0
+    with pytest.raises(TypeError, match="carry has shape"):
+        lax.scan(lambda c, x: (c + x, x), 0.0, xs)
+
+
+def test_scan_unroll():
+    ws = np.random.default_rng(7).standard_normal((12, 3))
+    x = np.random.default_rng(8).standard_normal(3)
+
+    def rnn(x, ws, unroll):
+        def step(c, w):
+            h = cnp.tanh(c @ _WS + w * c)
+            return h, cnp.sum(h * w)
+        c, ys = lax.scan(step, x, ws, unroll=unroll)
+        return cnp.sum(c ** 2) + cnp.sum(ys)
+    expected, g = rnn(x, ws, 1), cr.grad(rnn)(x, ws, 1)
+    sizes = {}
+    for unroll in (1, 2, 5, 12, 40, True, False):
+        def f(x, ws, unroll=unroll):
+            return rnn(x, ws, unroll)
+        np.testing.assert_allclose(f(x, ws), expected, rtol=1e-14)
+        np.testing.assert_allclose(cr.jit(f)(x, ws), expected, rtol=1e-13)
+        np.testing.assert_allclose(cr.jit(cr.grad(f))(x, ws), g, rtol=1e-12)
+        sizes[repr(unroll)] = len(cr.make_ir(f)(x, ws).eqns)
+    assert sizes["1"] == sizes["2"] == sizes["5"] == sizes["False"] < 10, sizes
+    assert sizes["True"] == sizes["12"] == sizes["40"] > 12 * 4, sizes
+    assert lax.fori_loop(0, 3, lambda i, v: v * 2.0, 1.0, unroll=2) == 8.0
+    for bad in (0, -1, 1.5, "yes"):
+        with pytest.raises(ValueError, match="unroll must be a bool or a positive int"):
+            lax.scan(lambda c, w: (c, w), 0.0, ws, unroll=bad)
+
+
+def test_checkpoint_of_a_closure_with_python_control_flow_on_its_argument():
+    def loss(w, x):
+        f = cr.checkpoint(lambda v: cnp.sin(v * w) if cnp.sum(v) > 0 else cnp.cos(v * w))
+        return cnp.sum(f(x * 1.0))
+    x = np.array([0.3, 0.4])
+    gw, gx = cr.grad(loss, argnums=(0, 1))(2.0, x)
+    np.testing.assert_allclose(gw, np.sum(x * np.cos(2.0 * x)), rtol=1e-14)
+    np.testing.assert_allclose(gx, 2.0 * np.cos(2.0 * x), rtol=1e-14)

@@ -168,3 +168,37 @@ def test_custom_vjp_inside_a_loop_under_jit():
     assert not np.allclose(expected, naive)
     for g in (cr.jit(cr.grad(f)), cr.grad(cr.jit(f))):
         np.testing.assert_allclose(g(x), expected, rtol=1e-13)
+
+
+def test_custom_vjp_bwd_may_return_none_for_a_zero_cotangent():
+    @cr.custom_vjp
+    def f(x, params):
+        return x * params["a"] + params["b"][0] * params["b"][1]
+
+    def fwd(x, params):
+        return f(x, params), (x, params)
+
+    def bwd(res, g):
+        x, params = res
+        return None, {"a": cnp.sum(g * x), "b": None}  # zero for x and for params["b"]
+    f.defvjp(fwd, bwd)
+    x = np.array([1.0, 2.0])
+    params = {"a": 3.0, "b": (np.array([1.0, 1.0]), np.array([4.0, 5.0]))}
+    gx, gp = cr.grad(lambda x, p: cnp.sum(f(x, p)), argnums=(0, 1))(x, params)
+    np.testing.assert_array_equal(gx, [0.0, 0.0])
+    assert gp["a"] == 3.0
+    np.testing.assert_array_equal(gp["b"][0], [0.0, 0.0])
+    np.testing.assert_array_equal(gp["b"][1], [0.0, 0.0])
+    xs = np.stack([x, 2 * x])
+    batched = cr.vmap(cr.grad(lambda x, p: cnp.sum(f(x, p)), argnums=(0, 1)), in_axes=(0, None))
+    gxs, gps = batched(xs, params)
+    np.testing.assert_array_equal(gxs, np.zeros((2, 2)))
+    np.testing.assert_allclose(gps["a"], [3.0, 6.0])
+    summed = cr.grad(lambda p: cnp.sum(cr.vmap(f, in_axes=(0, None))(xs, p)))(params)
+    assert summed["a"] == 9.0 and np.all(summed["b"][1] == 0.0)
+    assert cr.jit(cr.grad(lambda x: cnp.sum(f(x, params))))(x).tolist() == [0.0, 0.0]
+    g = cr.custom_vjp(lambda x, y: x * y)
+    g.defvjp(lambda x, y: (x * y, (x, y)), lambda r, c: (c * r[1],))  # one entry missing
+    with pytest.raises(TypeError, match=r"returned cotangents with structure \(\*,\); the "
+                                        r"arguments have structure \(\*, \*\)"):
+        cr.grad(g)(1.0, 2.0)

@@ -14,11 +14,15 @@ primitive, whose body is traced once (``scan_ad.py``)."""
 
 from __future__ import annotations
 
+import functools
+import types
+
 import numpy as np
 
 from . import lax
 from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
-from .core import Primitive, Tracer, concrete_value, current_trace, get_aval, trace_chain
+from .core import (Primitive, ShapedArray, Tracer, concrete_value, current_trace, get_aval,
+                   trace_chain)
 from .interpreters.batching import BatchTracer
 from .interpreters.staging import StagingTrace
 from .ir import eval_program
@@ -47,15 +51,54 @@ def _staged_by_jit():
     return any(type(t) is StagingTrace and not t.records_tangents for t in trace_chain())
 
 
-def _check_same_structure(outs, what):
-    trees = [tree_flatten(o)[1] for o in outs]
-    if any(t != trees[0] for t in trees):
-        raise TypeError(f"{what}: the branches return different structures: {trees}")
-    shapes = [[(get_aval(x).shape, get_aval(x).dtype) for x in tree_flatten(o)[0]]
-              for o in outs]
-    if any(s != shapes[0] for s in shapes):
-        raise TypeError(f"{what}: the branches return arrays of different shapes or dtypes: "
-                        f"{shapes}")
+def _output_type(out):
+    """The pytree structure of ``out`` and the abstract values of its leaves."""
+    leaves, tree = tree_flatten(out)
+    return tree, [get_aval(x) for x in leaves]
+
+
+def _abstract_output_type(fun, operands):
+    """The output type of ``fun(*operands)``, traced on abstract values; None if ``fun``
+    needs concrete values (Python control flow on them, say), which a branch that runs
+    eagerly may."""
+    from .jit import trace_to_program
+
+    try:
+        leaves, tree = tree_flatten(tuple(operands))
+        program, out_tree = trace_to_program(
+            lambda *xs: fun(*tree_unflatten(tree, list(xs))), [get_aval(x) for x in leaves],
+            name="branch")
+    except Exception:  # noqa: BLE001 - only the check is skipped; the branch is not run
+        return None
+    return out_tree, [a.aval for a in program.outvars]
+
+
+def _check_branch_types(what, names, types):
+    """Raise if the branches' output types differ.  A Python number (weakly typed) may
+    differ in dtype: it takes the other's, as in NumPy and JAX."""
+    types = [(n, t) for n, t in zip(names, types) if t is not None]
+    if len(types) < 2:
+        return
+    (first, (ref_tree, ref_avals)), fix = types[0], (
+        "All branches must return the same structure, shapes and dtypes; make them agree "
+        "(for example with .astype(...), cnp.broadcast_to or cnp.zeros_like).")
+    for name, (tree, avals) in types[1:]:
+        if tree != ref_tree:
+            raise TypeError(f"{what}: {first} returns the structure {ref_tree} but {name} "
+                            f"returns {tree}. {fix}")
+        for leaf, a, b in zip(_leaf_names(tree, "output"), ref_avals, avals):
+            if a.shape != b.shape or (a.dtype != b.dtype and not (a.weak_type or b.weak_type)):
+                where = "" if leaf == "output" else f" for {leaf}"
+                raise TypeError(f"{what}: {first} returns {a} but {name} returns {b}{where}. "
+                                f"{fix}")
+
+
+def _joined(avals):
+    """The type of ``select`` of values of these types (the same shape; weak types join)."""
+    strong = [a for a in avals if not a.weak_type]
+    if strong:
+        return ShapedArray(strong[0].shape, strong[0].dtype)
+    return ShapedArray(avals[0].shape, np.result_type(*[a.dtype for a in avals]), True)
 
 
 # --- cond / switch -------------------------------------------------------------------------
@@ -103,6 +146,9 @@ switch_p.abstract_eval = lambda *avals, branches, n_consts: [
 def switch(index, branches, *operands):
     """Apply ``branches[index](*operands)``; ``index`` is clamped to the valid range.
 
+    Every branch must return the same structure, shapes and dtypes (checked also when the
+    index is known and only one branch runs).
+
     Examples
     --------
     >>> import chainrule.lax as lax
@@ -112,13 +158,30 @@ def switch(index, branches, *operands):
     branches = list(branches)
     if not branches:
         raise ValueError("switch needs at least one branch")
-    known = _known(index, "switch: the index")
+    return _switch(index, branches, operands, "switch",
+                   [f"branches[{k}]" for k in range(len(branches))])
+
+
+def _switch(index, branches, operands, what, names):
+    known = _known(index, f"{what}: the {'index' if what == 'switch' else 'predicate'}")
     if known is not None:
-        return branches[int(np.clip(known, 0, len(branches) - 1))](*operands)
+        k = int(np.clip(known, 0, len(branches) - 1))
+        out = branches[k](*operands)
+        if len(branches) > 1:
+            types = [_output_type(out) if j == k else _abstract_output_type(b, operands)
+                     for j, b in enumerate(branches)]
+            _check_branch_types(what, names, types)
+        return out
     if _staging():
         staged = [_stage_branch(b, operands) for b in branches]
-        if any(s[1] != staged[0][1] for s in staged):
-            raise TypeError("switch: the branches return different structures")
+        types = [(s[1], [v.aval for v in s[0].program.outvars]) for s in staged]
+        _check_branch_types(what, names, types)
+        joined = [_joined(avals) for avals in zip(*[t[1] for t in types])]
+        for k, (b, (_, avals)) in enumerate(zip(branches, types)):
+            if avals != joined:  # a Python number meets an array: take the array's dtype
+                staged[k] = _stage_branch(
+                    lambda *xs, b=b: tree_map(lambda v, a: lax.convert_element_type(
+                        v, a.dtype), b(*xs), tree_unflatten(types[0][0], joined)), operands)
         outs = switch_p.bind(index, *[c for s in staged for c in s[2]], *staged[0][3],
                              branches=tuple(s[0] for s in staged),
                              n_consts=tuple(len(s[2]) for s in staged))
@@ -129,17 +192,20 @@ def switch(index, branches, *operands):
     last = len(branches) - 1
     taken = [lax.le(index, 0) if k == 0 else lax.ge(index, last) if k == last
              else lax.eq(index, k) for k in range(last + 1)]
-    outs = [b(*_masked_operands(operands, t)) for b, t in zip(branches, taken)]
-    _check_same_structure(outs, "switch")
+    outs = []
+    for b, t in zip(branches, taken):
+        mask = _derivative_mask(t)
+        outs.append(_masked_closure(b, mask)(*tree_map(mask, operands)))
+    _check_branch_types(what, names, [_output_type(o) for o in outs])
     result = outs[-1]
     for k in range(last - 1, -1, -1):
         result = tree_map(lambda a, b, c=taken[k]: lax.select(c, a, b), outs[k], result)
     return result
 
 
-def _masked_operands(operands, taken):
-    """``operands`` with their derivatives (of every order) zeroed where ``taken`` is
-    false, values unchanged.
+def _derivative_mask(taken):
+    """A function that keeps a value and zeroes its derivatives (of every order) where
+    ``taken`` is false.
 
     A branch not taken still runs on those elements, and its partial derivatives there
     may be infinite (``sqrt`` at 0) or NaN; selecting its outputs discards its values and
@@ -152,11 +218,66 @@ def _masked_operands(operands, taken):
         if not isinstance(x, Tracer) or get_aval(x).dtype.kind not in "fc":
             return x  # constants and integers carry no derivative
         return lax.select(_expand_pred(taken, x), x, stop_gradient(x))
-    return tree_map(mask, operands)
+    return mask
+
+
+def _masked_closure(fun, mask, depth=0):
+    """``fun`` with the traced values it closes over (closure cells, defaults, arguments of
+    a ``functools.partial``, looking into the functions it captures) passed through
+    ``mask``; ``fun`` itself if it captures none.  Values held by other objects (a bound
+    method's ``self``) are left as they are."""
+    if depth > 3:
+        return fun
+    if isinstance(fun, functools.partial):
+        func = _masked_closure(fun.func, mask, depth + 1)
+        args = [_masked_value(a, mask, depth) for a in fun.args]
+        kwargs = {k: _masked_value(v, mask, depth) for k, v in fun.keywords.items()}
+        if func is fun.func and all(a is b for a, b in zip(args, fun.args)) and all(
+                kwargs[k] is v for k, v in fun.keywords.items()):
+            return fun
+        return functools.partial(func, *args, **kwargs)
+    if not isinstance(fun, types.FunctionType):
+        return fun
+    cells, changed = [], False
+    for cell in fun.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            cells.append(cell)
+            continue
+        new = _masked_value(value, mask, depth)
+        changed = changed or new is not value
+        cells.append(cell if new is value else types.CellType(new))
+    defaults = fun.__defaults__
+    if defaults:
+        new_defaults = tuple(_masked_value(v, mask, depth) for v in defaults)
+        if any(a is not b for a, b in zip(new_defaults, defaults)):
+            defaults, changed = new_defaults, True
+    if not changed:
+        return fun
+    masked = types.FunctionType(fun.__code__, fun.__globals__, fun.__name__, defaults,
+                                tuple(cells) if fun.__closure__ else None)
+    masked.__kwdefaults__ = fun.__kwdefaults__
+    return masked
+
+
+def _masked_value(value, mask, depth):
+    if isinstance(value, Tracer):
+        return mask(value)
+    if isinstance(value, (types.FunctionType, functools.partial)):
+        return _masked_closure(value, mask, depth + 1)
+    if isinstance(value, (tuple, list, dict)):
+        leaves, tree = tree_flatten(value)
+        if any(isinstance(x, Tracer) for x in leaves):
+            return tree_unflatten(tree, [mask(x) for x in leaves])
+    return value
 
 
 def cond(pred, true_fun, false_fun, *operands):
     """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
+
+    Both functions must return the same structure, shapes and dtypes (checked also when
+    ``pred`` is known and only one of them runs).
 
     Examples
     --------
@@ -164,10 +285,9 @@ def cond(pred, true_fun, false_fun, *operands):
     >>> lax.cond(3.0 > 2.0, lambda x: x * 2, lambda x: -x, 5.0)
     10.0
     """
-    known = _known(pred, "cond: the predicate")
-    if known is not None:
-        return (true_fun if known else false_fun)(*operands)
-    return switch(lax.convert_element_type(pred, np.int64), [false_fun, true_fun], *operands)
+    if _known(pred, "cond: the predicate") is None:
+        pred = lax.convert_element_type(pred, np.int64)
+    return _switch(pred, [false_fun, true_fun], operands, "cond", ["false_fun", "true_fun"])
 
 
 # --- loops ----------------------------------------------------------------------------------
@@ -277,11 +397,12 @@ def _staged_while(cond_fun, body_fun, init_val):
     return tree_unflatten(tree, outs)
 
 
-def fori_loop(lower, upper, body_fun, init_val):
+def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
     """``for i in range(lower, upper): val = body_fun(i, val)`` with static bounds.
 
     Differentiates like ``scan``; under ``jit`` it is a ``scan`` over the indices (its body
     traced once) unless the body needs the index as a Python int, then it is unrolled.
+    ``unroll`` is as in :func:`scan`.
 
     Examples
     --------
@@ -290,11 +411,13 @@ def fori_loop(lower, upper, body_fun, init_val):
     6.0
     """
     lo, hi = _known(lower), _known(upper)
+    unrolled = _unrolled(unroll, None if hi is None or lo is None else int(hi) - int(lo),
+                         "fori_loop")
     if lo is None or hi is None:
         return while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
                           (lower, init_val))[1]
     lo, hi = int(lo), int(hi)
-    if hi - lo > 1 and _staged_by_jit():
+    if hi - lo > 1 and not unrolled and _staged_by_jit():
         # Traced by jit: one ``scan`` primitive over the indices.  The body then sees the
         # index as a traced int64; a body that needs a Python int (``range(i)``, a slice
         # bound, an ``if`` on it), or whose carry the int64 index would promote (float32),
@@ -313,11 +436,18 @@ def fori_loop(lower, upper, body_fun, init_val):
     return val
 
 
-def scan(f, init, xs=None, length=None, reverse=False):
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; stack the ``y``.
 
     Under ``jit`` the body is traced once, whatever the number of steps, and every
     transform of the loop (``grad``, ``jvp``, ``vmap``, to any order) stays a loop.
+    ``unroll=True`` (or an int at least the number of steps) traces every step into the
+    compiled program instead; a smaller int runs one step per iteration of the compiled
+    loop (JAX would unroll that many). Results are the same in every case.
+
+    The carry must keep its structure, shapes and dtypes from step to step (a Python number
+    may take the dtype it meets). With no steps, the stacked outputs are empty arrays whose
+    types come from tracing ``f`` on abstract values.
 
     Examples
     --------
@@ -333,7 +463,7 @@ def scan(f, init, xs=None, length=None, reverse=False):
         raise ValueError(f"scan: inconsistent lengths {sorted(lengths)} (the leading axes of "
                          "xs and the length argument must agree)")
     n = lengths.pop()
-    if _staged_by_jit():
+    if not _unrolled(unroll, n, "scan") and _staged_by_jit():
         # Traced by jit: one ``scan`` primitive with the body staged once, not n copies.
         from .scan_ad import staged_scan
 
@@ -342,6 +472,8 @@ def scan(f, init, xs=None, length=None, reverse=False):
             return staged
     carry, ys = init, []
     init_leaves, init_tree = tree_flatten(init)
+    if n == 0:
+        return init, _empty_outputs(f, init_leaves, init_tree, x_leaves, x_tree)
     order = range(n - 1, -1, -1) if reverse else range(n)
     for i in order:
         x = tree_unflatten(x_tree, [lax.getitem(leaf, i) for leaf in x_leaves])
@@ -350,12 +482,41 @@ def scan(f, init, xs=None, length=None, reverse=False):
         ys.append(y)
     if reverse:
         ys.reverse()
-    if not ys:
-        return carry, None
     y_tree = tree_flatten(ys[0])[1]
     stacked = [lax.concatenate([lax.expand_dims(tree_flatten(y)[0][k], (0,)) for y in ys], 0)
                for k in range(y_tree.num_leaves)]
     return carry, tree_unflatten(y_tree, stacked)
+
+
+def _unrolled(unroll, length, what):
+    """Whether ``unroll`` (JAX's argument: a bool or a positive int) asks for every step."""
+    if isinstance(unroll, (bool, np.bool_)):
+        return bool(unroll)
+    if unroll is None and what == "fori_loop":
+        return False
+    if isinstance(unroll, (int, np.integer)) and unroll >= 1:
+        return length is not None and unroll >= length
+    raise ValueError(f"{what}: unroll must be a bool or a positive int, got {unroll!r}")
+
+
+def _empty_outputs(f, init_leaves, init_tree, x_leaves, x_tree):
+    """The stacked outputs of a scan with no steps: empty arrays of the types ``f``
+    returns, found by tracing it on abstract values (it is not run)."""
+    from .jit import trace_to_program
+
+    n_carry, found = len(init_leaves), {}
+
+    def step(*flat):
+        carry, y = f(tree_unflatten(init_tree, list(flat[:n_carry])),
+                     tree_unflatten(x_tree, list(flat[n_carry:])))
+        _check_carry(init_leaves, init_tree, carry)
+        y_leaves, found["tree"] = tree_flatten(y)
+        return y_leaves
+    x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in x_leaves]
+    program, _ = trace_to_program(step, [get_aval(c) for c in init_leaves] + x_avals,
+                                  name="scan body")
+    return tree_unflatten(found["tree"], [np.zeros((0,) + v.aval.shape, v.aval.dtype)
+                                          for v in program.outvars])
 
 
 def _leaf_names(tree, prefix):

@@ -220,14 +220,7 @@ def _custom_lin_transpose(cts, *args, bwd, out_avals, in_tree, out_tree, name, n
     # primitive, such as a staged loop body, sees them as its values.
     res, args = args[:n_res], args[n_res:]
     cts = [np.zeros(c.aval.shape, c.aval.dtype) if type(c) is Zero else c for c in cts]
-    res_ct = bwd.value(res, tree_unflatten(out_tree, cts))
-    if not isinstance(res_ct, (tuple, list)):
-        raise TypeError(f"custom_vjp bwd rule of {name!r} must return a tuple with one "
-                        f"cotangent per differentiable argument, got {type(res_ct).__name__}")
-    flat, tree = tree_flatten(tuple(res_ct))
-    if tree != in_tree:
-        raise TypeError(f"custom_vjp bwd rule of {name!r} returned cotangents with structure "
-                        f"{tree}; the arguments have structure {in_tree}")
+    flat = bwd_leaves(bwd.value(res, tree_unflatten(out_tree, cts)), in_tree, name)
     out = [None] * n_res
     for a, c in zip(args, flat):
         shape = a.aval.shape if is_undefined(a) else get_aval(a).shape
@@ -236,6 +229,50 @@ def _custom_lin_transpose(cts, *args, bwd, out_avals, in_tree, out_tree, name, n
                             f"{get_aval(c).shape} for an argument of shape {shape}")
         out.append(c if is_undefined(a) else None)
     return out
+
+
+def _is_none(x):
+    return x is None
+
+
+def bwd_leaves(res_ct, in_tree, name):
+    """The cotangent of each argument leaf returned by the backward rule of the custom_vjp
+    function ``name`` (None for a zero one); a clear error if it does not fit."""
+    if not isinstance(res_ct, (tuple, list)):
+        raise TypeError(f"custom_vjp bwd rule of {name!r} must return a tuple with one "
+                        f"cotangent per differentiable argument, got {type(res_ct).__name__}")
+    flat = cotangent_leaves(tuple(res_ct), in_tree)
+    if flat is None:
+        raise TypeError(f"custom_vjp bwd rule of {name!r} returned cotangents with structure "
+                        f"{tree_flatten(tuple(res_ct), is_leaf=_is_none)[1]}; the arguments "
+                        f"have structure {in_tree} (None stands for a zero cotangent of a "
+                        "whole argument or part of one)")
+    return flat
+
+
+def cotangent_leaves(cts, in_tree):
+    """The leaves of the cotangents ``cts`` returned by a ``custom_vjp`` backward rule for
+    arguments of structure ``in_tree``, with None for zero ones: as in JAX, None may stand
+    for the cotangent of any whole subtree.  None if the structures do not match."""
+    leaves, tree = tree_flatten(cts, is_leaf=_is_none)
+    out: list = []
+    # (A module-level helper, not a recursive closure: a closure referring to itself is a
+    # reference cycle that would keep the cotangents alive until the garbage collector runs.)
+    return out if _match_prefix(in_tree, tree, iter(leaves), out) else None
+
+
+def _match_prefix(expected, got, leaves, out):
+    if got.kind is None:  # a leaf of the cotangents: an array, or None for a whole subtree
+        leaf = next(leaves)
+        if leaf is None:
+            out.extend([None] * expected.num_leaves)
+            return True
+        out.append(leaf)
+        return expected.kind is None
+    if (got.kind != expected.kind or got.aux != expected.aux
+            or len(got.children) != len(expected.children)):
+        return False
+    return all(_match_prefix(e, g, leaves, out) for e, g in zip(expected.children, got.children))
 
 
 custom_lin_p.multiple_results = True
@@ -280,10 +317,13 @@ class custom_vjp(_CustomFunction):
                         in_axes=tuple(dims))(*ls)
 
         def bwd(res, ct):
-            cts = vmap(lambda r, c: self.bwd(*nondiff, r, c))(res, ct)
-            flat = tree_flatten(tuple(cts))[0]
+            # One cotangent per leaf, None for a zero one (a pytree without leaves, which
+            # vmap passes through).
+            cts = vmap(lambda r, c: tuple(bwd_leaves(self.bwd(*nondiff, r, c), in_tree,
+                                                     self.__name__)))(res, ct)
             # An argument that is the same for every example gets the sum over examples.
-            return tuple(c if d is not None else reduce_sum(c, (0,)) for c, d in zip(flat, dims))
+            return tuple(c if c is None or d is not None else reduce_sum(c, (0,))
+                         for c, d in zip(cts, dims))
 
         batched = custom_vjp(lambda *ls: vmap(
             lambda *xs: self.fun(*self._full_args(nondiff, xs, in_tree)), in_axes=tuple(dims))(*ls))
