@@ -2,6 +2,7 @@
 
 import collections
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -255,3 +256,74 @@ def test_results_are_writable_arrays(compute):
     out *= 2  # NumPy users update results in place
     np.testing.assert_array_equal(out, 2 * before)
     np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+
+
+def _derivatives(f, x, n=3):
+    """f', f'', ... at x, by nested grad (reverse) and nested jvp (forward)."""
+    rev, fwd, g, h = [], [], f, f
+    for _ in range(n):
+        g = cr.grad(g)
+        h = (lambda h: lambda x: cr.jvp(h, (x,), (1.0,))[1])(h)
+        rev.append(float(g(x)))
+        fwd.append(float(h(x)))
+    return rev, fwd
+
+
+@pytest.mark.parametrize("f", [lambda x: x ** 0, lambda x: x ** 0.0,
+                               lambda x: cnp.power(x, 0.0), lambda x: cnp.power(x, 0),
+                               lambda x: cnp.power(x, np.zeros(()))],
+                         ids=["int", "float", "power-float", "power-int", "power-array"])
+def test_zero_exponent_has_zero_derivatives_at_zero(f):
+    rev, fwd = _derivatives(f, 0.0)
+    assert rev == [0.0, 0.0, 0.0] and fwd == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("f,x,expected", [
+    (lambda x: x ** 1, 0.0, [1.0, 0.0, 0.0]),
+    (lambda x: x ** 1.0, 0.0, [1.0, 0.0, 0.0]),
+    (lambda x: x ** 2, 0.0, [0.0, 2.0, 0.0]),
+    (lambda x: x ** 3.0, 0.0, [0.0, 0.0, 6.0]),
+    (lambda y: 0.0 ** y, 1.5, [0.0, 0.0, 0.0]),  # 0 ** y vanishes near y > 0
+    (lambda y: cnp.power(np.zeros(()), y), 2.0, [0.0, 0.0, 0.0]),
+], ids=["x**1", "x**1.0", "x**2", "x**3.0", "0**y", "power(0,y)"])
+def test_power_derivatives_at_zero(f, x, expected):
+    rev, fwd = _derivatives(f, x)
+    assert rev == expected and fwd == expected
+
+
+def test_power_derivatives_that_do_not_exist_are_not_finite():
+    with np.errstate(all="ignore"):
+        # x ** x = exp(x log x): its slope at 0 is -inf (JAX gives NaN), never 0.
+        assert cr.grad(lambda x: x ** x)(0.0) == -np.inf
+        assert cr.jvp(lambda x: x ** x, (0.0,), (1.0,))[1] == -np.inf
+        # 0 ** y jumps from 1 to 0 at y == 0.
+        assert not np.isfinite(cr.grad(lambda y: 0.0 ** y)(0.0))
+        assert cr.grad(cnp.sqrt)(0.0) == np.inf
+
+
+def test_where_nan_warning_points_at_user_line_and_double_where_avoids_it():
+    def f(x):
+        return cnp.where(x > 0, cnp.sqrt(x), 0.0)
+    with pytest.warns(RuntimeWarning) as record:
+        g = cr.grad(f)(0.0)
+    assert np.isnan(g)  # 0 * inf in the branch where does not take, as in JAX
+    assert {w.filename for w in record} == {__file__}
+
+    def safe(x):  # the double where: the untaken branch never sees x <= 0
+        return cnp.where(x > 0, cnp.sqrt(cnp.where(x > 0, x, 1.0)), 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cr.grad(safe)(0.0) == 0.0
+        assert cr.grad(safe)(4.0) == 0.25
+
+
+def test_numpy_warning_settings_are_respected_under_transforms():
+    with np.errstate(divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cr.grad(cnp.log)(0.0) == np.inf
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
+        cr.grad(cnp.log)(0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeWarning, match="divide by zero"):
+            cr.jvp(cnp.log, (0.0,), (1.0,))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
+import warnings
 
 import numpy as np
 
@@ -27,6 +30,50 @@ def _check_tangent(p, t, i):
     if pa.shape != ta.shape:
         raise ValueError(f"jvp: tangent {i} has shape {ta.shape} but its primal has shape "
                          f"{pa.shape}; each tangent must match its primal's shape")
+
+
+# --- NumPy's floating-point warnings point at the user's line ---------------------------
+# While a transform runs, NumPy's floating-point warnings (a division by zero in a derivative
+# rule, say) would be reported at the line of chainrule that called NumPy. Where NumPy is
+# set to warn, a transform routes them through ``_warn_at_user_line`` instead, which reports
+# them at the first frame outside chainrule and NumPy. Other settings (ignore, raise, a
+# callback of the user's) are left untouched.
+_INTERNAL_DIRS = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+                       for m in (sys.modules["chainrule"], np))
+
+
+def _warn_at_user_line(message):
+    frame, level = sys._getframe(2), 3  # the frame that called NumPy
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL_DIRS):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, RuntimeWarning, stacklevel=level)
+
+
+class user_warnings:
+    """Context manager: NumPy floating-point warnings raised inside point at user code."""
+
+    __slots__ = ("name", "state")
+
+    def __init__(self, name):
+        self.name = name
+        self.state = None
+
+    def _callback(self, err, flag):
+        _warn_at_user_line(f"{err} encountered in {self.name}")
+
+    def __enter__(self):
+        modes = np.geterr()
+        values = modes.values()
+        if "warn" in values and "call" not in values:
+            self.state = np.errstate(call=self._callback, **{
+                k: "call" if v == "warn" else v for k, v in modes.items()})
+            self.state.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.state is not None:
+            self.state.__exit__(*exc)
+            self.state = None
 
 
 def _writable(x):
@@ -95,7 +142,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     trace = JVPTrace(current_trace(), "jvp")
     ins = [JVPTracer(trace, p, t) if is_float_dtype(get_aval(p).dtype) else p
            for p, t in zip(flat_p, flat_t)]
-    with new_trace(trace):
+    with user_warnings("jvp"), new_trace(trace):
         out = fun(*tree_unflatten(tree, ins))
         out, aux = _split_aux(out, has_aux, "jvp")
         flat_out, out_tree = tree_flatten(out)
@@ -131,8 +178,9 @@ class _Linearized:
             flat_out, self.out_tree = tree_flatten(out)
             return flat_out
 
-        self.primals_out, self.program, self.invars, trace = linearize_flat(
-            flat_fun, flat_p, name)
+        with user_warnings(name):
+            self.primals_out, self.program, self.invars, trace = linearize_flat(
+                flat_fun, flat_p, name)
         self.name = name
         if has_aux:
             self.aux = _strip_tracers(self.aux, trace)
@@ -143,12 +191,14 @@ class _Linearized:
 
     def forward(self, tangents):
         """Apply the linear map to flat input tangents (float inputs only)."""
-        outs = eval_program(self.program, tangents)
+        with user_warnings(self.name):
+            outs = eval_program(self.program, tangents)
         return [_to_output(t) if type(t) is Zero else _writable(t) for t in outs]
 
     def backward(self, cotangents):
         """Apply the transposed map to flat output cotangents; one result per input."""
-        cts = iter(backward_pass(self.program, cotangents))
+        with user_warnings(self.name):
+            cts = iter(backward_pass(self.program, cotangents))
         out = []
         for p, v in zip(self.flat_primals, self.invars):
             out.append(_zeros_for(p) if v is None else _writable(_to_output(next(cts))))
