@@ -16,11 +16,11 @@ from .vmap import vmap
 
 
 def _setup(fun, args, kwargs, argnums, name, holomorphic):
-    single, nums = _argnums_tuple(argnums, len(args), name)
+    pick, nums = _argnums_tuple(argnums, len(args), name)
     _check_differentiable_inputs(args, nums, name, holomorphic)
     dyn = tuple(args[i] for i in nums)
     in_leaves, in_tree = tree_flatten(dyn)
-    return single, _partial_fun(fun, args, kwargs, nums), dyn, in_leaves, in_tree
+    return pick, _partial_fun(fun, args, kwargs, nums), dyn, in_leaves, in_tree
 
 
 def _sizes(leaves):
@@ -121,12 +121,12 @@ def _empty_blocks(out_leaves, in_leaves):
              for i in in_leaves] for o in out_leaves]
 
 
-def _finish(table, out_tree, in_tree, single):
+def _finish(table, out_tree, in_tree, pick):
     """table[out][in] -> pytree (outputs) of pytrees (inputs)."""
     per_out = []
     for row in table:
         sub = tree_unflatten(in_tree, writable_outputs(row))
-        per_out.append(sub[0] if single else sub)
+        per_out.append(pick(sub))
     return tree_unflatten(out_tree, per_out)
 
 
@@ -188,7 +188,7 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
     """
     @functools.wraps(fun)
     def jac_fun(*args, **kwargs):
-        single, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, "jacfwd",
+        pick, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, "jacfwd",
                                                     holomorphic)
         def push(*tangent_leaves):
             res = jvp(f, dyn, tree_unflatten(in_tree, list(tangent_leaves)), has_aux=has_aux)
@@ -211,7 +211,7 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
                     push, in_leaves, chunk_size, out_axes=(None, 0, None), scales=scales)])
             table = _complex_input_columns(table, push_rows, in_leaves, out_leaves,
                                            holomorphic, "jacfwd")
-        result = _finish(table, out_tree, in_tree, single)
+        result = _finish(table, out_tree, in_tree, pick)
         return (result, aux) if has_aux else result
 
     return jac_fun
@@ -230,12 +230,12 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
     """
     @functools.wraps(fun)
     def jac_fun(*args, **kwargs):
-        single, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, "jacrev",
+        pick, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, "jacrev",
                                                     holomorphic)
         lin = _Linearized(f, dyn, has_aux, "jacrev")
         out_leaves, out_tree = tree_flatten(lin.out)
         table = _reverse_table(lin, in_leaves, out_leaves, chunk_size, holomorphic, "jacrev")
-        result = _finish(table, out_tree, in_tree, single)
+        result = _finish(table, out_tree, in_tree, pick)
         return (result, lin.aux) if has_aux else result
 
     return jac_fun
@@ -267,7 +267,7 @@ def jacobian(fun, argnums=0, has_aux=False, holomorphic=False, mode="auto", chun
 
     @functools.wraps(fun)
     def jac_fun(*args, **kwargs):
-        single, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, "jacobian",
+        pick, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, "jacobian",
                                                     holomorphic)
         lin = _Linearized(f, dyn, has_aux, "jacobian")
         out_leaves, out_tree = tree_flatten(lin.out)
@@ -281,7 +281,7 @@ def jacobian(fun, argnums=0, has_aux=False, holomorphic=False, mode="auto", chun
         else:
             table = _reverse_table(lin, in_leaves, out_leaves, chunk_size, holomorphic,
                                    "jacobian")
-        result = _finish(table, out_tree, in_tree, single)
+        result = _finish(table, out_tree, in_tree, pick)
         return (result, lin.aux) if has_aux else result
 
     return jac_fun
