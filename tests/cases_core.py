@@ -31,6 +31,15 @@ add([Case("scaled_sum", (uniform((3,)), uniform((3,), seed=1), uniform((3,), see
 add(binary_cases("pow", lo=(0.5, -1.5), hi=(2.0, 1.5)))
 add([Case("pow", (np.array([0.0, 2.0]), 2.0), diff=(0,), note="zero-base")])
 add([Case("pow", (np.array([-1.5, 2.0]), 3.0), diff=(0,), note="negative-base")])
+# x ** 0 is the constant 1: every derivative is 0, at x == 0 too (no NaN at any order).
+add([Case("pow", (np.array([0.0, 2.0]), 0.0), diff=(0,), order=3, note="zero-exponent"),
+     Case("pow", (np.array([0.0, 2.0]), 0), diff=(0,), order=3, note="int-zero-exponent"),
+     Case("pow", (np.array([0.0, 0.0, 2.0]), np.array([0.0, 2.0, 0.0])), diff=(0,), order=3,
+          note="zero-exponent-array"),
+     Case("pow", (np.array([0.0, 0.0, 2.0]), 1.0), diff=(0,), order=3, note="unit-exponent"),
+     # 0 ** y for y > 0 is 0 near y: every derivative in y is 0.
+     Case("pow", (np.array([0.0, 0.0, 2.0]), np.array([1.5, 0.5, 0.7])), diff=(1,), order=3,
+          note="zero-base-exponent")])
 add([Case("maximum", (np.array([1.0, 2.0]), np.array([1.0, 3.0])), order=1, note="tie",
           diff=(0,), atol=0.51)])
 add(binary_cases("remainder", lo=(0.1, 1.1), hi=(0.9, 1.9)))

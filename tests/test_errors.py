@@ -95,7 +95,7 @@ def test_ufunc_out_argument_on_tracer():
 
 
 def test_jvp_tangent_shape_mismatch():
-    with pytest.raises(ValueError, match="tangent 0 has shape"):
+    with pytest.raises(ValueError, match="tangent for argument 0 has shape"):
         cr.jvp(cnp.sin, (np.ones(3),), (np.ones(2),))
 
 

@@ -2,6 +2,7 @@
 
 import collections
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -293,3 +294,143 @@ def test_results_are_writable_arrays(compute):
     out *= 2  # NumPy users update results in place
     np.testing.assert_array_equal(out, 2 * before)
     np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+
+
+def _derivatives(f, x, n=3):
+    """f', f'', ... at x, by nested grad (reverse) and nested jvp (forward)."""
+    rev, fwd, g, h = [], [], f, f
+    for _ in range(n):
+        g = cr.grad(g)
+        h = (lambda h: lambda x: cr.jvp(h, (x,), (1.0,))[1])(h)
+        rev.append(float(g(x)))
+        fwd.append(float(h(x)))
+    return rev, fwd
+
+
+@pytest.mark.parametrize("f", [lambda x: x ** 0, lambda x: x ** 0.0,
+                               lambda x: cnp.power(x, 0.0), lambda x: cnp.power(x, 0),
+                               lambda x: cnp.power(x, np.zeros(()))],
+                         ids=["int", "float", "power-float", "power-int", "power-array"])
+def test_zero_exponent_has_zero_derivatives_at_zero(f):
+    rev, fwd = _derivatives(f, 0.0)
+    assert rev == [0.0, 0.0, 0.0] and fwd == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("f,x,expected", [
+    (lambda x: x ** 1, 0.0, [1.0, 0.0, 0.0]),
+    (lambda x: x ** 1.0, 0.0, [1.0, 0.0, 0.0]),
+    (lambda x: x ** 2, 0.0, [0.0, 2.0, 0.0]),
+    (lambda x: x ** 3.0, 0.0, [0.0, 0.0, 6.0]),
+    (lambda y: 0.0 ** y, 1.5, [0.0, 0.0, 0.0]),  # 0 ** y vanishes near y > 0
+    (lambda y: cnp.power(np.zeros(()), y), 2.0, [0.0, 0.0, 0.0]),
+], ids=["x**1", "x**1.0", "x**2", "x**3.0", "0**y", "power(0,y)"])
+def test_power_derivatives_at_zero(f, x, expected):
+    rev, fwd = _derivatives(f, x)
+    assert rev == expected and fwd == expected
+
+
+def test_power_derivatives_that_do_not_exist_are_not_finite():
+    with np.errstate(all="ignore"):
+        # x ** x = exp(x log x): its slope at 0 is -inf (JAX gives NaN), never 0.
+        assert cr.grad(lambda x: x ** x)(0.0) == -np.inf
+        assert cr.jvp(lambda x: x ** x, (0.0,), (1.0,))[1] == -np.inf
+        # 0 ** y jumps from 1 to 0 at y == 0.
+        assert not np.isfinite(cr.grad(lambda y: 0.0 ** y)(0.0))
+        assert cr.grad(cnp.sqrt)(0.0) == np.inf
+
+
+def test_where_nan_warning_points_at_user_line_and_double_where_avoids_it():
+    def f(x):
+        return cnp.where(x > 0, cnp.sqrt(x), 0.0)
+    with pytest.warns(RuntimeWarning) as record:
+        g = cr.grad(f)(0.0)
+    assert np.isnan(g)  # 0 * inf in the branch where does not take, as in JAX
+    assert {w.filename for w in record} == {__file__}
+
+    def safe(x):  # the double where: the untaken branch never sees x <= 0
+        return cnp.where(x > 0, cnp.sqrt(cnp.where(x > 0, x, 1.0)), 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cr.grad(safe)(0.0) == 0.0
+        assert cr.grad(safe)(4.0) == 0.25
+
+
+def test_numpy_warning_settings_are_respected_under_transforms():
+    with np.errstate(divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cr.grad(cnp.log)(0.0) == np.inf
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
+        cr.grad(cnp.log)(0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeWarning, match="divide by zero"):
+            cr.jvp(cnp.log, (0.0,), (1.0,))
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda: cr.jvp(lambda x: x * 2, (1.0,), (1j,)), TypeError,
+     "tangent for argument 0 has dtype complex128, but its primal has dtype float64"),
+    (lambda: cr.jvp(lambda x, y: x * y, (1.0, np.ones(2)), (1.0, np.ones(2, np.float32))),
+     TypeError, "argument 1 has dtype float32, but its primal has dtype float64"),
+    (lambda: cr.jvp(lambda p: p["a"], ({"a": np.ones(2)},), ({"a": np.ones(2, int)},)),
+     TypeError, "argument 0, leaf 0 has dtype int64"),
+    (lambda: cr.jvp(lambda x: x, (1.0,), (1,)), TypeError, "has dtype int64"),
+    (lambda: cr.vjp(lambda x: x * 2, 1.0)[1](1j), TypeError,
+     "cotangent for the output has dtype complex128, but that output has dtype float64"),
+    (lambda: cr.vjp(lambda x: (x, 2 * x), np.ones(2))[1]((np.ones(2), np.ones(3))),
+     ValueError, r"output leaf 1 has shape \(3,\), but that output has shape \(2,\)"),
+    (lambda: cr.vjp(lambda x: x, np.ones(2))[1](np.ones(2, np.float32)), TypeError,
+     "has dtype float32"),
+    (lambda: cr.linearize(lambda x: x * 2, np.ones(3))[1](np.ones((2, 3))), ValueError,
+     r"tangent for argument 0 has shape \(2, 3\), but its primal has shape \(3,\)"),
+    (lambda: cr.linearize(lambda x: x * 2, np.ones(3))[1](np.ones(3) * 1j), TypeError,
+     "has dtype complex128"),
+], ids=["jvp-complex", "jvp-float32", "jvp-pytree-int", "jvp-python-int", "vjp-complex",
+        "vjp-shape", "vjp-float32", "linearize-shape", "linearize-complex"])
+def test_tangent_dtype_and_shape_mismatches_raise(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_accepted_tangents():
+    # Python floats fit any floating-point primal; complex primals take real Python numbers.
+    assert cr.jvp(lambda x: x * 2, (np.float32(1.0),), (1.0,))[1] == 2.0
+    assert cr.jvp(lambda z: z * 2, (1j,), (1.0,))[1] == 2.0
+    assert cr.vjp(lambda x: x * 2, np.float32(1.0))[1](1.0)[0] == 2.0
+    # Integer primals carry no derivative; their tangents are ignored.
+    assert cr.jvp(lambda n: n * 2, (3,), (0,))[1] == 0
+
+
+def test_custom_rules_returning_complex_for_real_values_raise():
+    @cr.custom_jvp
+    def f(x):
+        return x * 2
+
+    f.defjvp(lambda p, t: (f(p[0]), t[0] * 2j))
+    with pytest.raises(TypeError, match="custom_jvp rule of 'f'.*has dtype complex128, but "
+                                        "the primal output has dtype float64"):
+        cr.grad(f)(1.0)
+
+    @cr.custom_vjp
+    def g(x):
+        return x * 2
+
+    g.defvjp(lambda x: (g(x), None), lambda res, ct: (ct * 2j,))
+    with pytest.raises(TypeError, match="custom_vjp bwd rule of 'g'.*has dtype complex128"):
+        cr.grad(g)(1.0)
+
+
+def test_repeated_argnums_each_get_the_derivative():
+    assert cr.grad(lambda a, b: a * b, argnums=(0, 0))(2.0, 3.0) == (3.0, 3.0)
+    assert cr.grad(lambda a, b: a * b, argnums=(1, 0, 1))(2.0, 3.0) == (2.0, 3.0, 2.0)
+    ga, gb = cr.grad(lambda a: cnp.sum(a * a), argnums=(0, 0))(np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(ga, [2.0, 4.0])
+    np.testing.assert_array_equal(gb, [2.0, 4.0])
+    ga *= 2  # arrays of their own
+    np.testing.assert_array_equal(gb, [2.0, 4.0])
+    x, y = np.array([2.0, 3.0]), np.array([5.0, 7.0])
+    for jac in (cr.jacfwd, cr.jacrev, cr.jacobian):
+        j = jac(lambda a, b: a * b, argnums=(0, 1, 0))(x, y)
+        np.testing.assert_array_equal(j[0], np.diag(y))
+        np.testing.assert_array_equal(j[1], np.diag(x))
+        np.testing.assert_array_equal(j[2], np.diag(y))

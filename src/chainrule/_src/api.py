@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
+import warnings
 
 import numpy as np
 
 from .core import Tracer, Zero, current_trace, get_aval, is_float_dtype, new_trace
-from .interpreters.jvp import JVPTrace, JVPTracer
+from .interpreters.jvp import JVPTrace, JVPTracer, tangent_mismatch
 from .interpreters.linearize import backward_pass, linearize_flat
 from .ir import eval_program
 from .tree_util import tree_flatten, tree_map, tree_unflatten
@@ -22,11 +25,70 @@ def _to_output(x):
     return np.zeros(x.aval.shape, x.aval.dtype) if type(x) is Zero else x
 
 
-def _check_tangent(p, t, i):
-    pa, ta = get_aval(p), get_aval(t)
-    if pa.shape != ta.shape:
-        raise ValueError(f"jvp: tangent {i} has shape {ta.shape} but its primal has shape "
-                         f"{pa.shape}; each tangent must match its primal's shape")
+def _leaf_names(args, what):
+    """A name for each leaf of the tuple ``args``: 'argument 1', 'argument 0, leaf 2'..."""
+    names = []
+    for i, a in enumerate(args):
+        leaves = tree_flatten(a)[0]
+        if len(leaves) == 1 and tree_flatten(a)[1] == tree_flatten(leaves[0])[1]:
+            names.append(f"{what} {i}")
+        else:
+            names += [f"{what} {i}, leaf {j}" for j in range(len(leaves))]
+    return names
+
+
+def _check_tangents(name, primal_avals, tangents, leaf_names, kind="tangent",
+                    owner="its primal"):
+    """Raise if a tangent (cotangent) does not fit its primal: see ``tangent_mismatch``."""
+    for aval, t, where in zip(primal_avals, tangents, leaf_names):
+        bad = tangent_mismatch(aval, t, kind, owner)
+        if bad is not None:
+            exc, msg = bad
+            raise exc(f"{name}: the {kind} for {where} {msg}")
+
+
+# --- NumPy's floating-point warnings point at the user's line ---------------------------
+# While a transform runs, NumPy's floating-point warnings (a division by zero in a derivative
+# rule, say) would be reported at the line of chainrule that called NumPy. Where NumPy is
+# set to warn, a transform routes them through ``_warn_at_user_line`` instead, which reports
+# them at the first frame outside chainrule and NumPy. Other settings (ignore, raise, a
+# callback of the user's) are left untouched.
+_INTERNAL_DIRS = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+                       for m in (sys.modules["chainrule"], np))
+
+
+def _warn_at_user_line(message):
+    frame, level = sys._getframe(2), 3  # the frame that called NumPy
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL_DIRS):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, RuntimeWarning, stacklevel=level)
+
+
+class user_warnings:
+    """Context manager: NumPy floating-point warnings raised inside point at user code."""
+
+    __slots__ = ("name", "state")
+
+    def __init__(self, name):
+        self.name = name
+        self.state = None
+
+    def _callback(self, err, flag):
+        _warn_at_user_line(f"{err} encountered in {self.name}")
+
+    def __enter__(self):
+        modes = np.geterr()
+        values = modes.values()
+        if "warn" in values and "call" not in values:
+            self.state = np.errstate(call=self._callback, **{
+                k: "call" if v == "warn" else v for k, v in modes.items()})
+            self.state.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.state is not None:
+            self.state.__exit__(*exc)
+            self.state = None
 
 
 def _writable(x):
@@ -90,12 +152,12 @@ def jvp(fun, primals, tangents, has_aux=False):
     flat_t, tree_t = tree_flatten(tuple(tangents))
     if tree != tree_t:
         raise ValueError(f"jvp: primals have structure {tree} but tangents have {tree_t}")
-    for i, (p, t) in enumerate(zip(flat_p, flat_t)):
-        _check_tangent(p, t, i)
+    _check_tangents("jvp", [get_aval(p) for p in flat_p], flat_t,
+                    _leaf_names(tuple(primals), "argument"))
     trace = JVPTrace(current_trace(), "jvp")
     ins = [JVPTracer(trace, p, t) if is_float_dtype(get_aval(p).dtype) else p
            for p, t in zip(flat_p, flat_t)]
-    with new_trace(trace):
+    with user_warnings("jvp"), new_trace(trace):
         out = fun(*tree_unflatten(tree, ins))
         out, aux = _split_aux(out, has_aux, "jvp")
         flat_out, out_tree = tree_flatten(out)
@@ -131,8 +193,9 @@ class _Linearized:
             flat_out, self.out_tree = tree_flatten(out)
             return flat_out
 
-        self.primals_out, self.program, self.invars, trace = linearize_flat(
-            flat_fun, flat_p, name)
+        with user_warnings(name):
+            self.primals_out, self.program, self.invars, trace = linearize_flat(
+                flat_fun, flat_p, name)
         self.name = name
         if has_aux:
             self.aux = _strip_tracers(self.aux, trace)
@@ -143,12 +206,14 @@ class _Linearized:
 
     def forward(self, tangents):
         """Apply the linear map to flat input tangents (float inputs only)."""
-        outs = eval_program(self.program, tangents)
+        with user_warnings(self.name):
+            outs = eval_program(self.program, tangents)
         return [_to_output(t) if type(t) is Zero else _writable(t) for t in outs]
 
     def backward(self, cotangents):
         """Apply the transposed map to flat output cotangents; one result per input."""
-        cts = iter(backward_pass(self.program, cotangents))
+        with user_warnings(self.name):
+            cts = iter(backward_pass(self.program, cotangents))
         out = []
         for p, v in zip(self.flat_primals, self.invars):
             out.append(_zeros_for(p) if v is None else _writable(_to_output(next(cts))))
@@ -171,6 +236,8 @@ def linearize(fun, *primals):
         flat_t, tree = tree_flatten(tuple(tangents))
         if tree != lin.in_tree:
             raise ValueError(f"linearize: tangents have structure {tree}, expected {lin.in_tree}")
+        _check_tangents("linearize", [get_aval(p) for p in lin.flat_primals], flat_t,
+                        _leaf_names(primals, "argument"))
         flat_t = [t for t, v in zip(flat_t, lin.invars) if v is not None]
         return tree_unflatten(lin.out_tree, lin.forward(flat_t))
 
@@ -197,22 +264,43 @@ def _apply_vjp(lin, cotangent):
     if tree != lin.out_tree:
         raise ValueError(f"vjp: the cotangent has structure {tree} but the function's output "
                          f"has structure {lin.out_tree}")
-    for c, p in zip(flat_ct, lin.primals_out):
-        if get_aval(c).shape != get_aval(p).shape:
-            raise ValueError(f"vjp: cotangent of shape {get_aval(c).shape} for an output of "
-                             f"shape {get_aval(p).shape}")
-    cts = [c for c, p in zip(flat_ct, lin.primals_out)]
-    return tree_unflatten(lin.in_tree, lin.backward(cts))
+    names = (["the output"] if lin.out_tree == tree_flatten(0.0)[1] else
+             [f"output leaf {j}" for j in range(len(flat_ct))])
+    _check_tangents("vjp", [get_aval(p) for p in lin.primals_out], flat_ct, names,
+                    "cotangent", "that output")
+    return tree_unflatten(lin.in_tree, lin.backward(list(flat_ct)))
+
+
+def _copy_arrays(tree):
+    return tree_map(lambda x: x.copy() if type(x) is np.ndarray else x, tree)
 
 
 def _argnums_tuple(argnums, nargs, name):
+    """Validate ``argnums``; return ``(pick, nums)``: the distinct argument positions to
+    differentiate, and the function that turns their results (a tuple, one per position)
+    into what the transform returns (one result per entry of ``argnums``, as in JAX)."""
     single = isinstance(argnums, int)
     nums = (argnums,) if single else tuple(argnums)
     for a in nums:
         if not isinstance(a, int) or not -nargs <= a < nargs:
             raise ValueError(f"{name}: argnums={argnums!r} is out of range for a call with "
                              f"{nargs} positional argument(s)")
-    return single, tuple(a % nargs for a in nums)
+    nums = tuple(a % nargs for a in nums)
+    unique = tuple(dict.fromkeys(nums))
+
+    def pick(results):
+        if single:
+            return results[0]
+        if unique == nums:
+            return results
+        # A repeated argument gets the same derivative each time, in arrays of its own.
+        out, seen = [], set()
+        for a in nums:
+            r = results[unique.index(a)]
+            out.append(_copy_arrays(r) if a in seen else r)
+            seen.add(a)
+        return tuple(out)
+    return pick, unique
 
 
 def _check_differentiable_inputs(args, argnums, name, holomorphic):
@@ -284,13 +372,13 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     """
     @functools.wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
-        single, nums = _argnums_tuple(argnums, len(args), "grad")
+        pick, nums = _argnums_tuple(argnums, len(args), "grad")
         _check_differentiable_inputs(args, nums, "grad", holomorphic)
         f = _partial_fun(fun, args, kwargs, nums)
         lin = _Linearized(f, tuple(args[i] for i in nums), has_aux, "grad")
         aval = _check_scalar_output(lin.out, "grad", holomorphic)
         g = tree_unflatten(lin.in_tree, lin.backward([np.ones((), aval.dtype)[()]]))
-        g = g[0] if single else g
+        g = pick(g)
         value = (lin.out, lin.aux) if has_aux else lin.out
         return value, g
 
@@ -329,12 +417,11 @@ def elementwise_grad(fun, argnums=0):
     """
     @functools.wraps(fun)
     def egrad(*args, **kwargs):
-        single, nums = _argnums_tuple(argnums, len(args), "elementwise_grad")
+        pick, nums = _argnums_tuple(argnums, len(args), "elementwise_grad")
         _check_differentiable_inputs(args, nums, "elementwise_grad", False)
         lin = _Linearized(_partial_fun(fun, args, kwargs, nums),
                           tuple(args[i] for i in nums), False, "elementwise_grad")
         ones = [np.ones(get_aval(p).shape, get_aval(p).dtype) for p in lin.primals_out]
-        g = tree_unflatten(lin.in_tree, lin.backward(ones))
-        return g[0] if single else g
+        return pick(tree_unflatten(lin.in_tree, lin.backward(ones)))
 
     return egrad

@@ -8,7 +8,7 @@ import numpy as np
 
 from .core import EVAL, Primitive, Tracer, Zero, current_trace, get_aval, set_current_trace
 from .interpreters.batching import BatchTrace, BatchTracer
-from .interpreters.jvp import DifferentiationTrace, JVPTrace
+from .interpreters.jvp import DifferentiationTrace, JVPTrace, tangent_mismatch
 from .interpreters.linearize import LinearizeTrace, is_undefined
 from .interpreters.staging import StagingTrace
 from .lax.elementwise import stop_gradient_p
@@ -188,10 +188,12 @@ class custom_jvp(_CustomFunction):
         if out_tree != t_tree:
             raise TypeError(f"custom_jvp rule of {self.__name__!r} returned a primal output with "
                             f"structure {out_tree} but a tangent with structure {t_tree}")
-        for p, t in zip(out_leaves, t_leaves):
-            if get_aval(p).shape != get_aval(t).shape:
-                raise TypeError(f"custom_jvp rule of {self.__name__!r} returned a tangent of shape "
-                                f"{get_aval(t).shape} for an output of shape {get_aval(p).shape}")
+        for j, (p, t) in enumerate(zip(out_leaves, t_leaves)):
+            bad = tangent_mismatch(get_aval(p), t, "tangent", "the primal output")
+            if bad is not None:
+                where = "its output" if len(out_leaves) == 1 else f"output leaf {j}"
+                raise TypeError(f"custom_jvp rule of {self.__name__!r}: the tangent it returned "
+                                f"for {where} {bad[1]}")
         return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, t_leaves)])
 
 
@@ -222,11 +224,13 @@ def _custom_lin_transpose(cts, *args, bwd, out_avals, in_tree, out_tree, name, n
     cts = [np.zeros(c.aval.shape, c.aval.dtype) if type(c) is Zero else c for c in cts]
     flat = bwd_leaves(bwd.value(res, tree_unflatten(out_tree, cts)), in_tree, name)
     out = [None] * n_res
-    for a, c in zip(args, flat):
-        shape = a.aval.shape if is_undefined(a) else get_aval(a).shape
-        if c is not None and get_aval(c).shape != shape:
-            raise TypeError(f"custom_vjp bwd rule of {name!r} returned a cotangent of shape "
-                            f"{get_aval(c).shape} for an argument of shape {shape}")
+    for j, (a, c) in enumerate(zip(args, flat)):
+        bad = None if c is None else tangent_mismatch(
+            a.aval if is_undefined(a) else get_aval(a), c, "cotangent", "the argument")
+        if bad is not None:
+            where = "its argument" if len(flat) == 1 else f"differentiable argument leaf {j}"
+            raise TypeError(f"custom_vjp bwd rule of {name!r}: the cotangent it returned for "
+                            f"{where} {bad[1]}")
         out.append(c if is_undefined(a) else None)
     return out
 

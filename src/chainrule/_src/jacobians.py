@@ -16,11 +16,11 @@ from .vmap import vmap
 
 
 def _setup(fun, args, kwargs, argnums, name, holomorphic):
-    single, nums = _argnums_tuple(argnums, len(args), name)
+    pick, nums = _argnums_tuple(argnums, len(args), name)
     _check_differentiable_inputs(args, nums, name, holomorphic)
     dyn = tuple(args[i] for i in nums)
     in_leaves, in_tree = tree_flatten(dyn)
-    return single, _partial_fun(fun, args, kwargs, nums), dyn, in_leaves, in_tree
+    return pick, _partial_fun(fun, args, kwargs, nums), dyn, in_leaves, in_tree
 
 
 def _sizes(leaves):
@@ -121,12 +121,12 @@ def _empty_blocks(out_leaves, in_leaves):
              for i in in_leaves] for o in out_leaves]
 
 
-def _finish(table, out_tree, in_tree, single):
+def _finish(table, out_tree, in_tree, pick):
     """table[out][in] -> pytree (outputs) of pytrees (inputs)."""
     per_out = []
     for row in table:
         sub = tree_unflatten(in_tree, writable_outputs(row))
-        per_out.append(sub[0] if single else sub)
+        per_out.append(pick(sub))
     return tree_unflatten(out_tree, per_out)
 
 
@@ -196,7 +196,7 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
 
 def _jacfwd_call(fun, args, kwargs, argnums, has_aux, holomorphic, chunk_size, name):
     """jacfwd's work; also returns the numbers of input and output elements."""
-    single, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, name, holomorphic)
+    pick, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, name, holomorphic)
 
     def push(*tangent_leaves):
         res = jvp(f, dyn, tree_unflatten(in_tree, list(tangent_leaves)), has_aux=has_aux)
@@ -219,7 +219,7 @@ def _jacfwd_call(fun, args, kwargs, argnums, has_aux, holomorphic, chunk_size, n
                 push, in_leaves, chunk_size, out_axes=(None, 0, None), scales=scales)])
         table = _complex_input_columns(table, push_rows, in_leaves, out_leaves,
                                        holomorphic, name)
-    result = _finish(table, out_tree, in_tree, single)
+    result = _finish(table, out_tree, in_tree, pick)
     return ((result, aux) if has_aux else result), sum(_sizes(in_leaves)), sum(
         _sizes(out_leaves))
 
@@ -248,7 +248,7 @@ def _jacrev_call(fun, args, kwargs, argnums, has_aux, holomorphic, chunk_size, n
     """jacrev's work; also returns the numbers of input and output elements.  With
     ``forward_if_fewer_inputs`` the linearization is applied forwards instead when the
     inputs have fewer elements than the outputs."""
-    single, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, name, holomorphic)
+    pick, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, name, holomorphic)
     lin = _Linearized(f, dyn, has_aux, name)
     out_leaves, out_tree = tree_flatten(lin.out)
     n_in, n_out = sum(_sizes(in_leaves)), sum(_sizes(out_leaves))
@@ -260,7 +260,7 @@ def _jacrev_call(fun, args, kwargs, argnums, has_aux, holomorphic, chunk_size, n
         table = _forward_table(push, in_leaves, out_leaves, chunk_size, holomorphic, name)
     else:
         table = _reverse_table(lin, in_leaves, out_leaves, chunk_size, holomorphic, name)
-    result = _finish(table, out_tree, in_tree, single)
+    result = _finish(table, out_tree, in_tree, pick)
     return ((result, lin.aux) if has_aux else result), n_in, n_out
 
 

@@ -3,7 +3,34 @@
 from __future__ import annotations
 
 from ..core import (Primitive, ShapedArray, Trace, Tracer, Zero, _current_trace, dtype_of,
-                    get_aval)
+                    get_aval, is_float_dtype)
+
+
+def tangent_mismatch(primal_aval: ShapedArray, tangent, kind="tangent", owner="its primal"):
+    """Why ``tangent`` cannot be a tangent (or cotangent) of a value of ``primal_aval``, as
+    ``(exception type, message)``, or None when it can.
+
+    Shapes must be equal. A floating-point value takes tangents of its own dtype only (as in
+    JAX, a float32 tangent for a float64 value is an error); Python numbers are accepted
+    where their kind fits: a float for a real or complex value, a complex number for a
+    complex value. Integer and boolean values carry no derivative: any tangent of their
+    shape is accepted, and ignored.
+    """
+    ta = get_aval(tangent)
+    if ta.shape != primal_aval.shape:
+        return ValueError, (f"has shape {ta.shape}, but {owner} has shape "
+                            f"{primal_aval.shape}; each {kind} must have that shape")
+    pd, td = primal_aval.dtype, ta.dtype
+    if td == pd or not is_float_dtype(pd):
+        return None
+    if ta.weak_type and (td.kind == "f" or (td.kind == "c" and pd.kind == "c")):
+        return None
+    hint = (f" A real value has real {kind}s: make the value complex to differentiate in "
+            "complex directions." if td.kind == "c" else
+            f" Convert it, for example with numpy.asarray({kind}, dtype={pd.name!r}).")
+    return TypeError, (f"has dtype {td}, but {owner} has dtype {pd}; a {kind} must have "
+                       f"that dtype (Python floats are accepted for floating-point "
+                       f"values).{hint}")
 
 
 class JVPTracer(Tracer):

@@ -174,16 +174,26 @@ abs_p, abs = _unary("abs", _abs_jvp, "absolute")  # noqa: A001
 
 
 def _pow_jvp_base(t, ans, x, y):
-    # y * x**(y-1), with the y == 0 case defined as 0 so that x == 0 gives no NaN.
-    if type(y) in (int, float) and y != 0:  # x ** 3.0, s ** -1.5: no case to guard
-        return mul(t, mul(y, pow(x, y - 1)))
-    return mul(t, select(eq(y, 0), 0.0, mul(y, pow(x, sub(y, 1)))))
+    # y * x**(y-1), defined as 0 where y == 0: x ** 0 is the constant 1, so every derivative
+    # of it is 0, at x == 0 too.
+    if type(y) in (int, float):
+        if y == 0:
+            return mul(t, 0.0)
+        return mul(t, mul(y, pow(x, y - 1)))  # x ** 3.0, s ** -1.5: no case to guard
+    # Where y == 0 the unused branch sees x = 1, so it stays finite: a NaN there would come
+    # back through select's transpose as 0 * NaN in higher reverse-mode derivatives.
+    zero = eq(y, 0)
+    return mul(t, select(zero, 0.0, mul(y, pow(select(zero, 1.0, x), sub(y, 1)))))
 
 
 def _pow_jvp_exponent(t, ans, x, y):
-    # log(x) * x**y, defined as 0 at x == 0 (where x**y is 0 for y > 0).
-    safe_x = select(eq(x, 0), 1.0, x)
-    return mul(t, select(eq(x, 0), 0.0, mul(ans, log(safe_x))))
+    # log(x) * x**y. At x == 0 and y > 0 this, and every further derivative in y, is 0
+    # (x**y vanishes faster than log(x) grows): x is replaced by 1 there, with x**y == 0.
+    # Where x == 0 and y <= 0 the formula is kept: 0 ** y jumps at y == 0 (its derivative
+    # from above is -inf) and is infinite for y < 0.
+    y_real = real(y) if get_aval(y).dtype.kind == "c" else y
+    vanishing = logical_and(eq(x, 0), gt(y_real, 0))
+    return mul(t, mul(ans, log(select(vanishing, 1.0, x))))
 
 
 pow_p = defjvp(elementwise("pow", "power"), _pow_jvp_base, _pow_jvp_exponent)
