@@ -99,3 +99,43 @@ def test_errors():
         cr.vmap(cnp.sin, out_axes=None)(np.ones(3))
     with pytest.raises(ValueError, match="in_axes has 1 entries"):
         cr.vmap(cnp.add, in_axes=(0,))(np.ones(3), np.ones(3))
+
+
+def test_keyword_arguments_are_batched_along_their_leading_axis():
+    xs, scales = rng.standard_normal((4, 3)), rng.standard_normal(4)
+
+    def f(x, *, scale, shift=0.0):
+        return cnp.sum(x * scale) + shift
+
+    want = np.array([f(x, scale=s) for x, s in zip(xs, scales)])
+    np.testing.assert_allclose(cr.vmap(f)(xs, scale=scales), want, rtol=1e-14)
+    np.testing.assert_allclose(cr.vmap(f, in_axes=None)(xs[0], scale=scales),
+                               [f(xs[0], scale=s) for s in scales], rtol=1e-14)
+    shifts = rng.standard_normal(4)
+    np.testing.assert_allclose(cr.vmap(f, chunk_size=3)(xs, scale=scales, shift=shifts),
+                               want + shifts, rtol=1e-14)
+    # Pytrees as keyword values, and composition with grad and jit.
+    g = cr.vmap(cr.grad(lambda x, *, p: cnp.sum(x * p["a"]) ** 2))
+    np.testing.assert_allclose(g(xs, p={"a": xs}), 2 * np.sum(xs * xs, 1)[:, None] * xs,
+                               rtol=1e-12)
+    np.testing.assert_allclose(cr.jit(cr.vmap(f))(xs, scale=scales), want, rtol=1e-14)
+    with pytest.raises(ValueError, match="scale= holds a 0-d value.*in_axes=None"):
+        cr.vmap(f)(xs, scale=2.0)
+    with pytest.raises(ValueError, match="different sizes"):
+        cr.vmap(f)(xs, scale=scales[:3])
+
+
+@pytest.mark.filterwarnings("ignore:vmap. primitive")
+def test_empty_batch_through_a_loop_fallback_gives_empty_results():
+    # Batched index arrays take the loop fallback of the gather; a batch of size 0 has
+    # nothing to loop over, and abstract evaluation gives the shape of the result.
+    out = cr.vmap(lambda x, i: x[i])(np.zeros((0, 5)), np.zeros((0, 2), int))
+    assert out.shape == (0, 2) and out.dtype == np.float64
+    out = cr.vmap(lambda x, i: x[i, :, i])(np.zeros((0, 3, 4, 3), np.float32),
+                                           np.zeros((0, 2), int))
+    assert out.shape == (0, 2, 4) and out.dtype == np.float32
+    upd = cr.vmap(lambda x, i: cnp.at(x)[i].add(1.0))(np.zeros((0, 5)), np.zeros((0, 2), int))
+    assert upd.shape == (0, 5)
+    g = cr.vmap(cr.grad(lambda x, i: cnp.sum(x[i] ** 2)))(np.zeros((0, 5)),
+                                                          np.zeros((0, 2), int))
+    assert g.shape == (0, 5)
