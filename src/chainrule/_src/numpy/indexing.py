@@ -1,9 +1,11 @@
 """Indexing, functional updates (``at``), ``take`` and sorting ("Indexing routines" and
 "Sorting, searching" in NumPy's docs).
 
-Indices are NumPy's: integers, slices, ``None``, ``...``, integer arrays or lists, and
-boolean masks with concrete values.  Sorting needs the values themselves (the permutation
-has no derivative); the sorted values are a gather, so they are differentiable.
+Indices are NumPy's: integers, slices, ``None``, ``...``, integer arrays or lists (also
+computed, traced ones), and boolean masks with concrete values.  Sorting and searching are
+primitives (``lax.sort``, ``argsort``, ``searchsorted``, ``take_along_axis``): their results
+depend on the values but their shapes do not, so they stage under ``jit`` and batch under
+``vmap``.  The permutation has no derivative; the sorted values follow their inputs.
 """
 
 from __future__ import annotations
