@@ -139,3 +139,42 @@ def test_empty_batch_through_a_loop_fallback_gives_empty_results():
     g = cr.vmap(cr.grad(lambda x, i: cnp.sum(x[i] ** 2)))(np.zeros((0, 5)),
                                                           np.zeros((0, 2), int))
     assert g.shape == (0, 5)
+
+
+def test_batched_index_arrays_gather_and_scatter_without_a_loop(monkeypatch):
+    import warnings
+
+    from chainrule._src.interpreters import batching
+
+    monkeypatch.setattr(batching, "_warned", set())  # the loop's warning is shown once
+    x = rng.standard_normal((3, 4, 5))
+    idx = np.array([[0, 2], [3, 1], [1, 1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the loop fallback warns: it must not be taken
+        got = cr.vmap(lambda i: cnp.getitem(x[0], i))(idx)
+        np.testing.assert_array_equal(got, np.stack([x[0][i] for i in idx]))
+        got = cr.vmap(lambda a, i: a[i, 2])(x, idx)
+        np.testing.assert_array_equal(got, np.stack([a[i, 2] for a, i in zip(x, idx)]))
+        got = cr.vmap(lambda a, i: a[i, i[:1]])(x, idx)
+        np.testing.assert_array_equal(got, np.stack([a[i, i[:1]] for a, i in zip(x, idx)]))
+        got = cr.vmap(lambda i: cnp.getitem(x, i))(idx[:, 0] % 3)
+        np.testing.assert_array_equal(got, x[idx[:, 0] % 3])
+        # Slices before the index arrays (x[:, i], x[1:, ::2, i]) vectorize too.
+        got = cr.vmap(lambda a, i: a[:, i])(x, idx)
+        np.testing.assert_array_equal(got, np.stack([a[:, i] for a, i in zip(x, idx)]))
+        got = cr.vmap(lambda a, i: a[1::2, i, None])(x, idx % 5)
+        np.testing.assert_array_equal(got, np.stack([a[1::2, i, None] for a, i in zip(x, idx % 5)]))
+        got = cr.vmap(lambda i: cnp.getitem(x, (slice(None, None, -1), i % 4)))(idx)
+        np.testing.assert_array_equal(got, np.stack([x[::-1, i % 4] for i in idx]))
+        loss = lambda a, i: cnp.sum(cnp.sin(a[i, 1]) ** 2)  # noqa: E731
+        got = cr.vmap(cr.grad(loss))(x, idx)  # the transpose is a batched scatter-add
+        np.testing.assert_allclose(got, np.stack([cr.grad(loss)(a, i) for a, i in zip(x, idx)]),
+                                   rtol=1e-14)
+        got = cr.vmap(lambda i, v: cnp.at(x[0])[i].add(v))(idx, np.ones((3, 2, 5)))
+        np.testing.assert_array_equal(got, np.stack([cnp.at(x[0])[i].add(1.0) for i in idx]))
+        got = cr.jit(cr.vmap(lambda a, i: a[i, 2]))(x, idx)
+        np.testing.assert_array_equal(got, np.stack([a[i, 2] for a, i in zip(x, idx)]))
+    # Index arrays split by a slice keep the loop (NumPy moves their axes to the front).
+    with pytest.warns(RuntimeWarning, match="getitem"):
+        got = cr.vmap(lambda i: cnp.getitem(x, (i[0], slice(None), i[1])))(idx % 3)
+    np.testing.assert_array_equal(got, np.stack([x[i[0], :, i[1]] for i in idx % 3]))

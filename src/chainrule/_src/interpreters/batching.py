@@ -67,11 +67,13 @@ class BatchTrace(Trace):
 _warned: set = set()
 
 
-def loop_batch(prim, axis_size, vals, dims, params):
-    """Batch rule of last resort: apply ``prim`` to each batch element and stack."""
+def loop_batch(prim, axis_size, vals, dims, params, why="has no batch rule"):
+    """Batch rule of last resort: apply ``prim`` to each batch element and stack.
+
+    ``why`` says in the one-time warning why the primitive's rule cannot vectorize."""
     if prim.name not in _warned:
         _warned.add(prim.name)
-        warnings.warn(f"vmap: primitive {prim.name!r} has no batch rule; running a loop over "
+        warnings.warn(f"vmap: primitive {prim.name!r} {why}; running a loop over "
                       f"the batch instead (correct, but slower)", RuntimeWarning, stacklevel=4)
     from ..lax import concatenate, expand_dims, getitem
 
