@@ -59,6 +59,10 @@ _ints = (np.array([5, 3, 12]), np.array([3, 6, 10]))
 for name in ("bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift"):
     add([Case(name, _ints, differentiable=False)])
 add([Case("invert", (np.array([1, 2, 3]),), differentiable=False)])
+add([Case("gcd", (np.array([12, 7, 0]), np.array([20, 21, 5])), differentiable=False),
+     Case("lcm", (np.array([4, 3]), np.array([[6, 5], [2, 9]])), differentiable=False),
+     Case("bitwise_count", (np.array([7, 0, 255]),), differentiable=False)])
+add(unary_cases("spacing", 0.1, 3.0, differentiable=False))
 
 add([Case("select", (np.array([True, False, True]), uniform((3,)), uniform((3,), seed=1))),
      Case("select", (np.array([[True], [False]]), uniform((2, 3)), 0.5), diff=(1,)),

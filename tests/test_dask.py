@@ -55,3 +55,31 @@ def test_i0_and_its_derivatives_on_dask():
     np.testing.assert_allclose(g.compute(), cr.grad(f)(x), rtol=1e-14)
     np.testing.assert_allclose(np.asarray(cr.hessian(f)(da.from_array(x, chunks=3))),
                                cr.hessian(f)(x), rtol=1e-14)
+
+
+def test_sorting_searching_and_interp_stay_lazy_on_dask():
+    x = rng.standard_normal((4, 6))
+    dx = da.from_array(x, chunks=2)
+    table = np.linspace(-2.0, 2.0, 9)
+    cases = [
+        (lambda a: cnp.sort(a), lambda a: np.sort(a)),
+        (lambda a: cnp.argsort(a, axis=0), lambda a: np.argsort(a, axis=0, kind="stable")),
+        (lambda a: cnp.median(a, axis=1), lambda a: np.median(a, axis=1)),
+        (lambda a: cnp.quantile(a, [0.2, 0.9]), lambda a: np.quantile(a, [0.2, 0.9])),
+        (lambda a: cnp.searchsorted(table, a), lambda a: np.searchsorted(table, a)),
+        (lambda a: cnp.interp(a, table, table ** 2), lambda a: np.interp(a, table, table ** 2)),
+        (lambda a: cnp.interp(0.3, cnp.sort(a[0]), a[1]),
+         lambda a: np.interp(0.3, np.sort(a[0]), a[1])),
+    ]
+    for fn, reference in cases:
+        out = fn(dx)
+        assert isinstance(out, da.Array)
+        np.testing.assert_allclose(out.compute(), reference(x), rtol=1e-14)
+        np.testing.assert_allclose(cr.jit(fn)(dx).compute(), reference(x), rtol=1e-14)
+    # Reverse mode scatters along the sorted axis, lazily too.
+    loss = lambda a: cnp.sum(cnp.median(a, axis=0) ** 2 + cnp.interp(a[0], table, table ** 3))  # noqa: E731
+    g = cr.grad(loss)(dx)
+    assert isinstance(g, da.Array)
+    np.testing.assert_allclose(g.compute(), cr.grad(loss)(x), rtol=1e-12)
+    np.testing.assert_allclose(cr.vmap(cr.grad(loss))(da.stack([dx, 2 * dx])).compute(),
+                               [cr.grad(loss)(x), cr.grad(loss)(2 * x)], rtol=1e-12)

@@ -251,3 +251,78 @@ def test_doppler_shifted_template_under_every_transform():
         batch = np.stack([arg, arg * (1 + 1e-7)])
         _close(cr.vmap(cr.grad(f))(batch), np.stack([cr.grad(f)(a) for a in batch]),
                f"vmap(grad) in argument {argnum}")
+
+
+I3 = np.array([[2, 0, 6], [1, 1, -3]])
+MORE = {
+    "take": (lambda x: cnp.take(x, cnp.argmax(x, axis=1)), lambda x: np.take(x, np.argmax(x, 1))),
+    "take-axis-clip": (
+        lambda x: cnp.take(x, cnp.argsort(x[0])[:4] * 2 - 3, axis=1, mode="clip"),
+        lambda x: np.take(x, np.argsort(x[0])[:4] * 2 - 3, axis=1, mode="clip")),
+    "take-wrap": (lambda x: cnp.take(x, cnp.argsort(x[1]) + 5, axis=1, mode="wrap"),
+                  lambda x: np.take(x, np.argsort(x[1]) + 5, axis=1, mode="wrap")),
+    "choose": (lambda x: cnp.choose(cnp.argmax(x[:2], axis=0), [x[0], x[1] ** 2]),
+               lambda x: np.choose(np.argmax(x[:2], axis=0), [x[0], x[1] ** 2])),
+    "cov-weights": (lambda x: cnp.cov(x, fweights=cnp.argsort(x[0]) + 1, aweights=x[1] ** 2),
+                    lambda x: np.cov(x, fweights=np.argsort(x[0]) + 1, aweights=x[1] ** 2)),
+    "gradient-coordinates": (lambda x: cnp.gradient(x[0], cnp.cumsum(cnp.exp(x[1]))),
+                             lambda x: np.gradient(x[0], np.cumsum(np.exp(x[1])))),
+}
+
+
+@pytest.mark.parametrize("name", list(MORE))
+def test_functions_with_computed_indices_or_weights_stage_and_batch(name):
+    fn, reference = MORE[name]
+    check_staged(fn, reference, X)
+
+
+PREDICATES = {
+    "isclose": (lambda x: cnp.isclose(x, cnp.round(x, 1), atol=0.03),
+                lambda x: np.isclose(x, np.round(x, 1), atol=0.03)),
+    "isclose-special": (lambda x: cnp.isclose(x * np.array([np.inf, np.nan, 1.0, 1, 1, 1, 1]),
+                                              np.array([np.inf, np.nan, -np.inf, 0, 1, 2, 3]),
+                                              equal_nan=True),
+                        lambda x: np.isclose(x * np.array([np.inf, np.nan, 1.0, 1, 1, 1, 1]),
+                                             np.array([np.inf, np.nan, -np.inf, 0, 1, 2, 3]),
+                                             equal_nan=True)),
+    "allclose": (lambda x: cnp.allclose(x, x + 1e-9), lambda x: np.array(np.allclose(x, x))),
+    "array_equal": (lambda x: cnp.array_equal(x, cnp.sort(x, axis=0)),
+                    lambda x: np.array(np.array_equal(x, np.sort(x, axis=0)))),
+    "array_equiv": (lambda x: cnp.array_equiv(x, x[:1]), lambda x: np.array(False)),
+    "count_nonzero": (lambda x: cnp.count_nonzero(x > 0, axis=1),
+                      lambda x: np.count_nonzero(x > 0, axis=1)),
+    "isin": (lambda x: cnp.isin(cnp.round(x), [-1.0, 1.0, 2.0]),
+             lambda x: np.isin(np.round(x), [-1.0, 1.0, 2.0])),
+    "isin-invert": (lambda x: cnp.isin(cnp.round(x[0]), cnp.round(x[1:]), invert=True),
+                    lambda x: np.isin(np.round(x[0]), np.round(x[1:]), invert=True)),
+    "lexsort": (lambda x: cnp.lexsort((x[0], cnp.round(x[1]), cnp.round(x[2]))),
+                lambda x: np.lexsort((x[0], np.round(x[1]), np.round(x[2])))),
+    "lexsort-axis0": (lambda x: cnp.lexsort(cnp.round(x), axis=0),
+                      lambda x: np.lexsort(np.round(x), axis=0)),
+    "gcd": (lambda x: cnp.gcd(cnp.astype(x * 10, int), I3[0, 0]),
+            lambda x: np.gcd(np.asarray(x * 10, int), I3[0, 0])),
+    "lcm": (lambda x: cnp.lcm(cnp.astype(x * 3, int), 4),
+            lambda x: np.lcm(np.asarray(x * 3, int), 4)),
+    "bitwise_count": (lambda x: cnp.bitwise_count(cnp.astype(x * 50, int)),
+                      lambda x: np.bitwise_count(np.asarray(x * 50, int))),
+    "spacing": (cnp.spacing, np.spacing),
+}
+
+
+@pytest.mark.parametrize("name", list(PREDICATES))
+def test_boolean_and_integer_functions_stage_and_batch(name):
+    fn, reference = PREDICATES[name]
+    check_staged(fn, reference, X, grads=False)
+
+
+def test_value_dependent_functions_say_why_they_need_values():
+    for transform, hint in ((cr.jit, "static_argnums"), (cr.vmap, "Loop over the examples")):
+        with pytest.raises(TypeError, match=f"unique needs the values of its input because "
+                                            f"the shape of its result depends on them.*{hint}"):
+            transform(lambda x: cnp.unique(x))(X)
+        with pytest.raises(TypeError, match="bins='auto' chooses the number of bins"):
+            transform(lambda x: cnp.histogram(x, bins="auto"))(X)
+        with pytest.raises(TypeError, match="real or complex depends on them"):
+            transform(lambda x: cnp.real_if_close(x + 0j))(X)
+        with pytest.raises(TypeError, match="piecewise .*value-dependent subset.*where"):
+            transform(lambda x: cnp.piecewise(x, [x < 0], [lambda t: -t]))(X)

@@ -99,3 +99,82 @@ def test_errors():
         cr.vmap(cnp.sin, out_axes=None)(np.ones(3))
     with pytest.raises(ValueError, match="in_axes has 1 entries"):
         cr.vmap(cnp.add, in_axes=(0,))(np.ones(3), np.ones(3))
+
+
+def test_keyword_arguments_are_batched_along_their_leading_axis():
+    xs, scales = rng.standard_normal((4, 3)), rng.standard_normal(4)
+
+    def f(x, *, scale, shift=0.0):
+        return cnp.sum(x * scale) + shift
+
+    want = np.array([f(x, scale=s) for x, s in zip(xs, scales)])
+    np.testing.assert_allclose(cr.vmap(f)(xs, scale=scales), want, rtol=1e-14)
+    np.testing.assert_allclose(cr.vmap(f, in_axes=None)(xs[0], scale=scales),
+                               [f(xs[0], scale=s) for s in scales], rtol=1e-14)
+    shifts = rng.standard_normal(4)
+    np.testing.assert_allclose(cr.vmap(f, chunk_size=3)(xs, scale=scales, shift=shifts),
+                               want + shifts, rtol=1e-14)
+    # Pytrees as keyword values, and composition with grad and jit.
+    g = cr.vmap(cr.grad(lambda x, *, p: cnp.sum(x * p["a"]) ** 2))
+    np.testing.assert_allclose(g(xs, p={"a": xs}), 2 * np.sum(xs * xs, 1)[:, None] * xs,
+                               rtol=1e-12)
+    np.testing.assert_allclose(cr.jit(cr.vmap(f))(xs, scale=scales), want, rtol=1e-14)
+    with pytest.raises(ValueError, match="scale= holds a 0-d value.*in_axes=None"):
+        cr.vmap(f)(xs, scale=2.0)
+    with pytest.raises(ValueError, match="different sizes"):
+        cr.vmap(f)(xs, scale=scales[:3])
+
+
+@pytest.mark.filterwarnings("ignore:vmap. primitive")
+def test_empty_batch_through_a_loop_fallback_gives_empty_results():
+    # Batched index arrays take the loop fallback of the gather; a batch of size 0 has
+    # nothing to loop over, and abstract evaluation gives the shape of the result.
+    out = cr.vmap(lambda x, i: x[i])(np.zeros((0, 5)), np.zeros((0, 2), int))
+    assert out.shape == (0, 2) and out.dtype == np.float64
+    out = cr.vmap(lambda x, i: x[i, :, i])(np.zeros((0, 3, 4, 3), np.float32),
+                                           np.zeros((0, 2), int))
+    assert out.shape == (0, 2, 4) and out.dtype == np.float32
+    upd = cr.vmap(lambda x, i: cnp.at(x)[i].add(1.0))(np.zeros((0, 5)), np.zeros((0, 2), int))
+    assert upd.shape == (0, 5)
+    g = cr.vmap(cr.grad(lambda x, i: cnp.sum(x[i] ** 2)))(np.zeros((0, 5)),
+                                                          np.zeros((0, 2), int))
+    assert g.shape == (0, 5)
+
+
+def test_batched_index_arrays_gather_and_scatter_without_a_loop(monkeypatch):
+    import warnings
+
+    from chainrule._src.interpreters import batching
+
+    monkeypatch.setattr(batching, "_warned", set())  # the loop's warning is shown once
+    x = rng.standard_normal((3, 4, 5))
+    idx = np.array([[0, 2], [3, 1], [1, 1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the loop fallback warns: it must not be taken
+        got = cr.vmap(lambda i: cnp.getitem(x[0], i))(idx)
+        np.testing.assert_array_equal(got, np.stack([x[0][i] for i in idx]))
+        got = cr.vmap(lambda a, i: a[i, 2])(x, idx)
+        np.testing.assert_array_equal(got, np.stack([a[i, 2] for a, i in zip(x, idx)]))
+        got = cr.vmap(lambda a, i: a[i, i[:1]])(x, idx)
+        np.testing.assert_array_equal(got, np.stack([a[i, i[:1]] for a, i in zip(x, idx)]))
+        got = cr.vmap(lambda i: cnp.getitem(x, i))(idx[:, 0] % 3)
+        np.testing.assert_array_equal(got, x[idx[:, 0] % 3])
+        # Slices before the index arrays (x[:, i], x[1:, ::2, i]) vectorize too.
+        got = cr.vmap(lambda a, i: a[:, i])(x, idx)
+        np.testing.assert_array_equal(got, np.stack([a[:, i] for a, i in zip(x, idx)]))
+        got = cr.vmap(lambda a, i: a[1::2, i, None])(x, idx % 5)
+        np.testing.assert_array_equal(got, np.stack([a[1::2, i, None] for a, i in zip(x, idx % 5)]))
+        got = cr.vmap(lambda i: cnp.getitem(x, (slice(None, None, -1), i % 4)))(idx)
+        np.testing.assert_array_equal(got, np.stack([x[::-1, i % 4] for i in idx]))
+        loss = lambda a, i: cnp.sum(cnp.sin(a[i, 1]) ** 2)  # noqa: E731
+        got = cr.vmap(cr.grad(loss))(x, idx)  # the transpose is a batched scatter-add
+        np.testing.assert_allclose(got, np.stack([cr.grad(loss)(a, i) for a, i in zip(x, idx)]),
+                                   rtol=1e-14)
+        got = cr.vmap(lambda i, v: cnp.at(x[0])[i].add(v))(idx, np.ones((3, 2, 5)))
+        np.testing.assert_array_equal(got, np.stack([cnp.at(x[0])[i].add(1.0) for i in idx]))
+        got = cr.jit(cr.vmap(lambda a, i: a[i, 2]))(x, idx)
+        np.testing.assert_array_equal(got, np.stack([a[i, 2] for a, i in zip(x, idx)]))
+    # Index arrays split by a slice keep the loop (NumPy moves their axes to the front).
+    with pytest.warns(RuntimeWarning, match="getitem"):
+        got = cr.vmap(lambda i: cnp.getitem(x, (i[0], slice(None), i[1])))(idx % 3)
+    np.testing.assert_array_equal(got, np.stack([x[i[0], :, i[1]] for i in idx % 3]))

@@ -45,8 +45,10 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None, chunk_size=None):
     ----------
     fun : callable
         Function written for one example.
-    in_axes : int, None or pytree prefix of the arguments
-        Which axis of each input is the batch axis (None: not batched).
+    in_axes : int, None or pytree prefix of the positional arguments
+        Which axis of each input is the batch axis (None: not batched).  Keyword arguments
+        are always batched along their leading axis (axis 0), as in JAX; pass a value that
+        is the same for every example positionally with ``in_axes=None``, or close over it.
     out_axes : int, None or pytree prefix of the outputs
         Where the batch axis goes in each output.
     axis_size : int, optional
@@ -59,14 +61,25 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None, chunk_size=None):
     >>> import numpy as np, chainrule as cr, chainrule.numpy as cnp
     >>> cr.vmap(lambda x, y: cnp.dot(x, y), in_axes=(0, None))(np.eye(3), np.arange(3.0))
     array([0., 1., 2.])
+    >>> cr.vmap(lambda x, *, scale: x * scale)(np.ones(2), scale=np.array([2.0, 3.0]))
+    array([2., 3.])
     """
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
 
     @functools.wraps(fun)
-    def vmapped(*args):
-        leaves, in_tree = tree_flatten(args)
-        axes = _prefix_leaves(in_axes, args, "in_axes")
+    def vmapped(*args, **kwargs):
+        # Keyword arguments are batched along their leading axis (as in JAX): ``in_axes``
+        # describes the positional arguments only.
+        leaves, in_tree = tree_flatten((args, kwargs))
+        n_args = len(tree_leaves(args))
+        for name, value in kwargs.items():
+            if any(get_aval(x).ndim == 0 for x in tree_leaves(value)):
+                raise ValueError(
+                    f"vmap: keyword arguments are batched along their leading axis, but "
+                    f"{name}= holds a 0-d value. Pass it positionally with in_axes=None "
+                    "(or close over it) if it is the same for every example.")
+        axes = _prefix_leaves(in_axes, args, "in_axes") + [0] * (len(leaves) - n_args)
         axes = [_normalize_axis(a, get_aval(x).ndim, "in_axes") for a, x in zip(axes, leaves)]
         sizes = {get_aval(x).shape[a] for a, x in zip(axes, leaves) if a is not None}
         if len(sizes) > 1:
@@ -90,7 +103,8 @@ def _vmap_call(fun, leaves, in_tree, axes, size, out_axes):
     ins = [x if a is None else BatchTracer(trace, lax.moveaxis(x, [a], [0]), 0)
            for x, a in zip(leaves, axes)]
     with new_trace(trace):
-        out = fun(*tree_unflatten(in_tree, ins))
+        args, kwargs = tree_unflatten(in_tree, ins)
+        out = fun(*args, **kwargs)
         flat_out, out_tree = tree_flatten(out)
         oaxes = _prefix_leaves(out_axes, out, "out_axes")
         results = [_place_output(x, a, trace, size) for x, a in zip(flat_out, oaxes)]

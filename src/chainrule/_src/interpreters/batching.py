@@ -67,14 +67,18 @@ class BatchTrace(Trace):
 _warned: set = set()
 
 
-def loop_batch(prim, axis_size, vals, dims, params):
-    """Batch rule of last resort: apply ``prim`` to each batch element and stack."""
+def loop_batch(prim, axis_size, vals, dims, params, why="has no batch rule"):
+    """Batch rule of last resort: apply ``prim`` to each batch element and stack.
+
+    ``why`` says in the one-time warning why the primitive's rule cannot vectorize."""
     if prim.name not in _warned:
         _warned.add(prim.name)
-        warnings.warn(f"vmap: primitive {prim.name!r} has no batch rule; running a loop over "
+        warnings.warn(f"vmap: primitive {prim.name!r} {why}; running a loop over "
                       f"the batch instead (correct, but slower)", RuntimeWarning, stacklevel=4)
     from ..lax import concatenate, expand_dims, getitem
 
+    if axis_size == 0:
+        return _empty_batch(prim, vals, dims, params)
     results = []
     for i in range(axis_size):
         args = [v if d is None else getitem(v, i) for v, d in zip(vals, dims)]
@@ -84,6 +88,21 @@ def loop_batch(prim, axis_size, vals, dims, params):
                 for k in range(len(results[0]))]
         return outs, [0] * len(outs)
     return concatenate([expand_dims(r, (0,)) for r in results], 0), 0
+
+
+def _empty_batch(prim, vals, dims, params):
+    """The result of a batch of no examples: empty arrays of the types that abstract
+    evaluation gives for one example (there is nothing to loop over)."""
+    import numpy as np
+
+    avals = [ShapedArray(get_aval(v).shape[1:], get_aval(v).dtype, get_aval(v).weak_type)
+             if d is not None else get_aval(v) for v, d in zip(vals, dims)]
+    out = prim.abstract_eval(*avals, **params)
+    outs = out if prim.multiple_results else [out]
+    empty = [np.zeros((0,) + a.shape, a.dtype) for a in outs]
+    if prim.multiple_results:
+        return empty, [0] * len(empty)
+    return empty[0], 0
 
 
 def batch_size_of(vals, dims):

@@ -127,6 +127,10 @@ floor_divide_p, floor_divide = _nondiff("floor_divide")
 heaviside_p, heaviside = _nondiff("heaviside")
 isposinf_p, isposinf = _nondiff("isposinf")
 isneginf_p, isneginf = _nondiff("isneginf")
+gcd_p, gcd = _nondiff("gcd")
+lcm_p, lcm = _nondiff("lcm")
+spacing_p, spacing = _nondiff("spacing")
+bitwise_count_p, bitwise_count = _nondiff("bitwise_count")
 
 round_p = defnondiff(elementwise("round", impl=lambda xp, x, decimals=0: xp.round(x, decimals)))
 

@@ -201,13 +201,61 @@ def _advanced_split(spec):
     return positions[-1] - positions[0] + 1 != len(positions)
 
 
+_SPLIT = ("vectorizes batched index arrays only in one block after plain slices (these are "
+          "split by a slice, or follow None or ...)")
+
+
+def _batch_index(size, shape, arrays, adims, spec):
+    """The index arrays and spec that also index the batch axis (first) of an operand of
+    per-example ``shape``, when some index arrays are batched: an arange over the batch,
+    and the slices before the block of index arrays made into aranges too, all
+    broadcasting against the index arrays.  Then NumPy keeps the broadcast index axes in
+    place, the batch axis first.  None where the index arrays are split or follow None/...:
+    NumPy would move their axes."""
+    from .shape import reshape
+
+    first = next((k for k, s in enumerate(spec) if s[0] in "ai"), None)
+    if first is None or _advanced_split(spec) or any(s[0] != "s" for s in spec[:first]):
+        return None
+    rank = max([len(get_aval(a).shape) - (d is not None) for a, d in zip(arrays, adims)]
+               + [0])
+    lead = len(spec[:first])
+    out = [np.arange(size).reshape((size,) + (1,) * (lead + rank))]
+    for j, s in enumerate(spec[:first]):
+        picked = np.arange(shape[j])[slice(*s[1:])]
+        out.append(picked.reshape((1,) + (1,) * j + (-1,) + (1,) * (lead - j - 1 + rank)))
+    for a, d in zip(arrays, adims):
+        if d is not None:
+            a = align_batched(a, d, rank)
+            a = reshape(a, (size,) + (1,) * lead + get_aval(a).shape[1:])
+        out.append(a)
+    n = len(out) - len(arrays)
+    new_spec = tuple(("a", k) for k in range(n)) + tuple(
+        ("a", s[1] + n) if s[0] == "a" else s for s in spec[first:])
+    return out, new_spec
+
+
+def _logical_avals(arrays, adims):
+    out = []
+    for a, d in zip(arrays, adims):
+        aval = get_aval(a)
+        out.append(aval if d is None else ShapedArray(aval.shape[1:], aval.dtype))
+    return out
+
+
 def _batch_gather(size, vals, dims, spec):
     from ..interpreters.batching import loop_batch
 
     x, *arrays = vals
-    if any(d is not None for d in dims[1:]) or _advanced_split(spec):
-        return loop_batch(getitem_p, size, vals, dims, {"spec": spec})
-    return getitem_p.bind(move_to_front(x, dims[0], size), *arrays, spec=(_FULL,) + spec), 0
+    if all(d is None for d in dims[1:]) and not _advanced_split(spec):
+        return getitem_p.bind(move_to_front(x, dims[0], size), *arrays,
+                              spec=(_FULL,) + spec), 0
+    batched = _batch_index(size, get_aval(x).shape[dims[0] is not None:], arrays, dims[1:],
+                           spec)
+    if batched is not None:
+        return getitem_p.bind(move_to_front(x, dims[0], size), *batched[0],
+                              spec=batched[1]), 0
+    return loop_batch(getitem_p, size, vals, dims, {"spec": spec}, _SPLIT)
 
 
 def _batch_scatter(prim):
@@ -215,13 +263,16 @@ def _batch_scatter(prim):
         from ..interpreters.batching import loop_batch
 
         x, updates, *arrays = vals
-        if any(d is not None for d in dims[2:]) or _advanced_split(spec):
-            return loop_batch(prim, size, vals, dims, {"spec": spec})
         x = move_to_front(x, dims[0], size)
-        indexed = _indexed_shape(get_aval(x).shape[1:], spec,
-                                 [get_aval(a) for a in arrays])
-        updates = align_batched(updates, dims[1], len(indexed))
-        return prim.bind(x, updates, *arrays, spec=(_FULL,) + spec), 0
+        indexed = _indexed_shape(get_aval(x).shape[1:], spec, _logical_avals(arrays, dims[2:]))
+        if all(d is None for d in dims[2:]) and not _advanced_split(spec):
+            updates = align_batched(updates, dims[1], len(indexed))
+            return prim.bind(x, updates, *arrays, spec=(_FULL,) + spec), 0
+        batched = _batch_index(size, get_aval(x).shape[1:], arrays, dims[2:], spec)
+        if batched is not None:
+            updates = align_batched(updates, dims[1], len(indexed))
+            return prim.bind(x, updates, *batched[0], spec=batched[1]), 0
+        return loop_batch(prim, size, vals, dims, {"spec": spec}, _SPLIT)
     prim.batch = batch
 
 

@@ -31,15 +31,35 @@ def _stable_kind(xp):
     return {"kind": "stable"} if xp is np else {}
 
 
+def _is_dask(xp):
+    return xp.__name__.startswith("dask")
+
+
+def _whole_axis(x, axis):
+    """A Dask array with ``axis`` in one chunk: sorting and searching along it then run
+    blockwise, lazily, with NumPy's functions."""
+    return x.rechunk({axis: -1})
+
+
+def _sort_impl(name):
+    def impl(xp, x, axis):
+        if _is_dask(xp):
+            dtype = x.dtype if name == "sort" else _INDEX
+            return _whole_axis(x, axis).map_blocks(
+                getattr(np, name), axis=axis, kind="stable", dtype=dtype)
+        return getattr(xp, name)(x, axis=axis, **_stable_kind(xp))
+    return impl
+
+
 # --- sort / argsort ---------------------------------------------------------------------
 argsort_p = Primitive("argsort")
-argsort_p.impl = lambda xp, x, axis: xp.argsort(x, axis=axis, **_stable_kind(xp))
+argsort_p.impl = _sort_impl("argsort")
 argsort_p.abstract_eval = lambda a, axis: ShapedArray(a.shape, _INDEX)
 defnondiff(argsort_p)
 argsort_p.batch = lambda size, vals, dims, axis: (argsort_p.bind(vals[0], axis=axis + 1), 0)
 
 sort_p = Primitive("sort")
-sort_p.impl = lambda xp, x, axis: xp.sort(x, axis=axis, **_stable_kind(xp))
+sort_p.impl = _sort_impl("sort")
 sort_p.abstract_eval = lambda a, axis: a
 sort_p.batch = lambda size, vals, dims, axis: (sort_p.bind(vals[0], axis=axis + 1), 0)
 
@@ -68,6 +88,8 @@ def argsort(x, axis):
 
 # --- searchsorted -----------------------------------------------------------------------
 def _searchsorted_impl(xp, a, v, side):
+    if _is_dask(xp):
+        return _dask_searchsorted(a, v, side)
     if a.ndim == 1:
         return xp.searchsorted(a, v, side=side)
     # Leading batch axes: one search per sorted row (NumPy's searchsorted takes 1-D ``a``).
@@ -76,6 +98,18 @@ def _searchsorted_impl(xp, a, v, side):
     for k in np.ndindex(lead):
         out[k] = xp.searchsorted(a[k], v[k], side=side)
     return out
+
+
+def _dask_searchsorted(a, v, side):
+    import dask.array as da
+
+    a, v = da.asarray(a), da.asarray(v)
+    nb = a.ndim - 1  # leading batch axes, shared with v
+    a = a.rechunk({nb: -1, **{i: v.chunks[i] for i in range(nb)}})
+    vi = "".join(chr(ord("a") + i) for i in range(v.ndim))
+    return da.blockwise(
+        lambda vb, ab: _searchsorted_impl(np, np.asarray(ab), vb, side), vi, v, vi,
+        a, vi[:nb] + "z", concatenate=True, dtype=_INDEX)
 
 
 def _searchsorted_abstract_eval(a, v, side):
@@ -119,11 +153,28 @@ def _take_along_abstract_eval(a, idx, axis):
     return ShapedArray(idx.shape, a.dtype, a.weak_type)
 
 
+def _dask_along_axis(fn, x, idx, axis, out_len):
+    """``fn(x_block, idx_block)`` blockwise, with ``axis`` whole in both and the other axes
+    chunked alike; the result has length ``out_len`` along ``axis``."""
+    import dask.array as da
+
+    x, idx = _whole_axis(da.asarray(x), axis), da.asarray(idx)
+    idx = idx.rechunk(tuple(-1 if i == axis else c for i, c in enumerate(x.chunks)))
+    chunks = tuple((out_len,) if i == axis else c for i, c in enumerate(x.chunks))
+    return da.map_blocks(fn, x, idx, chunks=chunks, dtype=x.dtype)
+
+
 def _take_along_impl(xp, x, idx, axis):
+    if _is_dask(xp):
+        return _dask_along_axis(lambda xb, ib: np.take_along_axis(xb, ib, axis), x, idx, axis,
+                                idx.shape[axis])
     return xp.take_along_axis(x, idx, axis=axis)
 
 
 def _scatter_along_impl(xp, u, idx, axis, n):
+    if _is_dask(xp):
+        return _dask_along_axis(lambda ub, ib: _scatter_along_impl(np, ub, ib, axis, n), u, idx,
+                                axis, n)
     shape = u.shape[:axis] + (n,) + u.shape[axis + 1:]
     out = xp.zeros(shape, u.dtype)
     grids = list(np.ix_(*[np.arange(k) for k in u.shape])) if u.ndim else []

@@ -99,31 +99,37 @@ def zero_of(a):
     return np.zeros((), dtype_of(a))
 
 
-def concrete(x, name):
+SHAPE = "the shape of its result depends on them"
+
+
+def concrete(x, name, why=SHAPE):
     """The concrete value behind ``x``, for operations that need the numbers themselves
-    (sorting, data-dependent shapes); an error if ``x`` is only known abstractly."""
+    (data-dependent shapes, value checks); an error if ``x`` is only known abstractly.
+
+    ``why`` completes "needs the values of its input because ..." in that error."""
     if not isinstance(x, Tracer):
         return x
     x.check_usable()
     value = concrete_value(x)
     if value is None:
-        raise TypeError(_abstract_value_message(x, name))
+        raise TypeError(_abstract_value_message(x, name, why))
     return value
 
 
-def _abstract_value_message(x, name):
+def _abstract_value_message(x, name, why=SHAPE):
     """Why ``x`` has no concrete value, and what to do, for the transform responsible."""
     while isinstance(getattr(x, "primal", None), Tracer):
         x = x.primal
     transform = getattr(getattr(x, "_trace", None), "name", "")
-    head = f"chainrule.numpy.{name} needs the values of its input"
+    head = f"chainrule.numpy.{name} needs the values of its input because {why}"
     if "vmap" in transform:
-        return (f"{head}, but under {transform} it holds a whole batch at once and the "
-                "result's shape or content depends on each example's values. Loop over the "
-                "examples in Python instead of vmapping this function.")
-    return (f"{head}, but under {transform or 'jit'} this value is only known abstractly "
-            "while the program is being staged. Pass it as a static argument "
-            "(jit(..., static_argnums=...)), or compute it outside the staged function.")
+        return (f"{head}, and under {transform} the input holds a whole batch at once, "
+                "whose examples may differ. Loop over the examples in Python instead of "
+                "vmapping this function.")
+    return (f"{head}, and under {transform or 'jit'} the values are only known abstractly "
+            "while the program is being staged. Call it outside the jitted function; if "
+            "the input is a fixed setting rather than a value being fitted or "
+            "differentiated, it can also be marked static (jit(..., static_argnums=...)).")
 
 
 __all__: list[str] = []

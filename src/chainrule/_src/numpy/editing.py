@@ -251,7 +251,8 @@ def asarray_chkfinite(a, dtype=None, order=None):
     array([1., 2.])
     """
     a = cnp.asarray(a, dtype)
-    if dtype_of(a).kind in "fc" and not np.isfinite(concrete(a, "asarray_chkfinite")).all():
+    if dtype_of(a).kind in "fc" and not np.isfinite(
+            concrete(a, "asarray_chkfinite", "it checks that they are finite")).all():
         raise ValueError("array must not contain infs or NaNs")
     return a
 

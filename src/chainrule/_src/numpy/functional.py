@@ -82,21 +82,25 @@ def apply_over_axes(func, a, axes):
     return a
 
 
+# Why piecewise needs concrete conditions (see _util.concrete).
+_PIECES = ("each function is applied to the elements that its condition selects, a "
+           "value-dependent subset (cnp.where(cond, f(x), g(x)) works on traced conditions)")
+
 def _conditions(condlist, x):
     """NumPy's reading of ``condlist``: a single condition may be given bare."""
     if isinstance(condlist, Tracer):
-        condlist = concrete(condlist, "piecewise")
+        condlist = concrete(condlist, "piecewise", _PIECES)
     if np.isscalar(condlist) or (
             isinstance(condlist, np.ndarray) and condlist.ndim == 0) or (
             not isinstance(condlist[0], (list, np.ndarray, Tracer)) and ndim_of(x) != 0):
         condlist = [condlist]
-    return np.asarray([np.asarray(concrete(c, "piecewise")) for c in condlist], dtype=bool)
+    return np.asarray([np.asarray(concrete(c, "piecewise", _PIECES)) for c in condlist], dtype=bool)
 
 
 def _scalar_conditions(condlist):
     if not isinstance(condlist, (list, tuple)) and ndim_of(asarray_any(condlist)) == 0:
         condlist = [condlist]
-    return [np.reshape(np.asarray(concrete(c, "piecewise"), bool), (1,)) for c in condlist]
+    return [np.reshape(np.asarray(concrete(c, "piecewise", _PIECES), bool), (1,)) for c in condlist]
 
 
 def piecewise(x, condlist, funclist, *args, **kw):

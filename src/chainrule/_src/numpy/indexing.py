@@ -1,9 +1,11 @@
 """Indexing, functional updates (``at``), ``take`` and sorting ("Indexing routines" and
 "Sorting, searching" in NumPy's docs).
 
-Indices are NumPy's: integers, slices, ``None``, ``...``, integer arrays or lists, and
-boolean masks with concrete values.  Sorting needs the values themselves (the permutation
-has no derivative); the sorted values are a gather, so they are differentiable.
+Indices are NumPy's: integers, slices, ``None``, ``...``, integer arrays or lists (also
+computed, traced ones), and boolean masks with concrete values.  Sorting and searching are
+primitives (``lax.sort``, ``argsort``, ``searchsorted``, ``take_along_axis``): their results
+depend on the values but their shapes do not, so they stage under ``jit`` and batch under
+``vmap``.  The permutation has no derivative; the sorted values follow their inputs.
 """
 
 from __future__ import annotations
@@ -105,15 +107,25 @@ def index_update(x, index, values, mode):
 
 
 def _indices(indices, n, mode):
-    idx = np.asarray(concrete(indices, "take"))
-    if idx.dtype.kind not in "iu":
-        raise IndexError(f"take: indices must be integers, got dtype {idx.dtype}")
-    if mode == "wrap":
-        return idx % n if n else idx
-    if mode == "clip":
-        return np.clip(idx, 0, max(n - 1, 0))
-    if mode != "raise":
+    """``indices`` (plain or traced integers) brought into ``range(n)`` as ``mode`` says."""
+    if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    idx = asarray_any(indices)
+    if dtype_of(idx).kind not in "iu":
+        raise IndexError(f"take: indices must be integers, got dtype {dtype_of(idx)}")
+    if not isinstance(idx, Tracer):
+        idx = np.asarray(idx)
+        if mode == "wrap":
+            return idx % n if n else idx
+        if mode == "clip":
+            return np.clip(idx, 0, max(n - 1, 0))
+        return idx
+    # Traced indices: the gather takes them as operands ("raise" checks them when it runs).
+    if mode == "wrap" and n:
+        return lax.remainder(idx, np.asarray(n, dtype_of(idx)))
+    if mode == "clip":
+        return lax.minimum(lax.maximum(idx, np.asarray(0, dtype_of(idx))),
+                           np.asarray(max(n - 1, 0), dtype_of(idx)))
     return idx
 
 
@@ -134,7 +146,17 @@ def take(a, indices, axis=None, out=None, mode="raise"):
         a, axis = lax.reshape(a, (-1,)), 0
     axis = normalize_axis(axis, ndim_of(a))
     idx = _indices(indices, shape_of(a)[axis], mode)
-    return getitem(a, (slice(None),) * axis + (idx,))
+    if not isinstance(idx, Tracer):
+        return getitem(a, (slice(None),) * axis + (idx,))
+    # Traced indices: a gather along the axis, which batches under vmap without a loop.
+    shape, ishape = shape_of(a), shape_of(idx)
+    flat = lax.reshape(idx, (-1,))
+    if dtype_of(flat) != np.intp:
+        flat = lax.convert_element_type(flat, np.dtype(np.intp))
+    full = shape[:axis] + (shape_of(flat)[0],) + shape[axis + 1:]
+    flat = lax.broadcast_to(lax.reshape(flat, (1,) * axis + (-1,) + (1,) * (len(shape) - axis - 1)),
+                            full)
+    return lax.reshape(lax.take_along_axis(a, flat, axis), shape[:axis] + ishape + shape[axis + 1:])
 
 
 def _along_axis_index(shape, indices, axis):
@@ -346,25 +368,33 @@ def choose(a, choices, out=None, mode="raise"):
     choices = [asarray_any(c) for c in choices]
     if all(type(c) in PLAIN_TYPES for c in choices) and type(a) in PLAIN_TYPES:
         return np.choose(a, choices, mode=mode)
-    idx = np.asarray(concrete(asarray_any(a), "choose"))
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"choose: the index array must be integers, got dtype {idx.dtype}")
+    idx = asarray_any(a)
+    if dtype_of(idx).kind not in "iu":
+        raise TypeError(f"choose: the index array must be integers, got dtype {dtype_of(idx)}")
     n = len(choices)
-    if mode == "wrap":
-        idx = idx % n
-    elif mode == "clip":
-        idx = np.clip(idx, 0, n - 1)
-    elif mode != "raise":
+    if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    elif idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise ValueError("invalid entry in choice array")
-    shape = np.broadcast_shapes(idx.shape, *[shape_of(c) for c in choices])
+    if isinstance(idx, Tracer):
+        # Traced indices (jit, vmap): wrap or clip them as values; with "raise" an index out
+        # of range fails when the gather runs.
+        idx = _indices(idx, n, mode)
+    else:
+        idx = np.asarray(idx)
+        if mode == "wrap":
+            idx = idx % n
+        elif mode == "clip":
+            idx = np.clip(idx, 0, n - 1)
+        elif idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise ValueError("invalid entry in choice array")
+    shape = np.broadcast_shapes(shape_of(idx), *[shape_of(c) for c in choices])
     dtype = np.result_type(*[np.zeros((), dtype_of(c)) for c in choices])
     parts = [lax.reshape(lax.broadcast_to(_cast(c, dtype), shape), (1,) + shape)
              for c in choices]
     stacked = lax.concatenate(parts, 0)
-    grids = np.indices(shape, sparse=True) if shape else ()
-    return getitem(stacked, (np.broadcast_to(idx, shape), *grids))
+    idx = lax.broadcast_to(idx, shape)
+    if dtype_of(idx) != np.intp:
+        idx = lax.convert_element_type(idx, np.dtype(np.intp))
+    return lax.reshape(lax.take_along_axis(stacked, lax.reshape(idx, (1,) + shape), 0), shape)
 
 
 def _cast(x, dtype):

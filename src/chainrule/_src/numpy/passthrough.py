@@ -7,13 +7,15 @@ the current numbers.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from ..core import Tracer
+from .. import lax
+from ..core import Tracer, concrete_value, get_aval
 from ._util import concrete, dtype_of, shape_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 
@@ -157,12 +159,100 @@ def _values(fn, example, result, arrays=1, optional=()):
     return numpy_fast_path(fn, arrays, optional)(general)
 
 
-allclose = _values(np.allclose, "[1.0, 2.0], [1.0, 2.0 + 1e-12]", "True", 4)
-isclose = _values(np.isclose, "[1.0, 2.0], [1.0, 2.5]", "array([ True, False])", 4)
-array_equal = _values(np.array_equal, "[1.0, 2.0], [1.0, 2.0]", "True", 2)
-array_equiv = _values(np.array_equiv, "[1.0, 1.0], 1.0", "True", 2)
-count_nonzero = _values(np.count_nonzero, "[0.0, 2.0, 3.0]", "np.int64(2)",
-                        optional=("axis",))
+def _traced_or_values(fn, traced, example, result, arrays=1, optional=()):
+    """Like ``_values``, but when some input is only known abstractly (jit, vmap) the
+    result is computed by ``traced`` with primitives (its shape never depends on the
+    values); a NumPy Python bool becomes a 0-d boolean array then, as in JAX."""
+    name = fn.__name__
+    values = _values(fn, example, result, arrays, optional)
+
+    @functools.wraps(values)
+    def general(*args, **kwargs):
+        if any(isinstance(a, Tracer) and concrete_value(a) is None
+               for a in (*args, *kwargs.values())):
+            return traced(*args, **kwargs)
+        return values(*args, **kwargs)
+    general.__name__ = general.__qualname__ = name
+    return general
+
+
+def _float_pair(a, b):
+    from ._util import asarray_any
+
+    a, b = asarray_any(a), asarray_any(b)
+    dt = np.result_type(get_aval(b).dummy(), 1.0)
+    return [x if dtype_of(x) == np.result_type(get_aval(x).dummy(), dt) else
+            lax.convert_element_type(x, np.result_type(get_aval(x).dummy(), dt))
+            for x in (a, b)]
+
+
+def _isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    # NumPy's definition: |a - b| <= atol + rtol |b| for finite b, or a == b (infinities).
+    a, b = _float_pair(a, b)
+    finite = lax.isfinite(b)
+    # Infinite b is masked out below; zeroing it first avoids inf - inf (a NaN warning).
+    bf = lax.select(finite, b, np.zeros((), dtype_of(b)))
+    close = lax.logical_and(lax.le(lax.abs(lax.sub(a, bf)), lax.add(atol, lax.mul(
+        rtol, lax.abs(bf)))), finite)
+    close = lax.logical_or(close, lax.eq(a, b))
+    if equal_nan:
+        close = lax.logical_or(close, lax.logical_and(lax.isnan(a), lax.isnan(b)))
+    return close
+
+
+def _all(x):
+    return lax.reduce_and(x, tuple(range(len(shape_of(x)))))
+
+
+def _allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _all(_isclose(a, b, rtol, atol, equal_nan))
+
+
+def _equal(a1, a2, equal_nan):
+    from ._util import asarray_any
+
+    a1, a2 = asarray_any(a1), asarray_any(a2)
+    same = lax.eq(a1, a2)
+    if equal_nan and dtype_of(a1).kind in "fc" and dtype_of(a2).kind in "fc":
+        same = lax.logical_or(same, lax.logical_and(lax.isnan(a1), lax.isnan(a2)))
+    return _all(same)
+
+
+def _array_equal(a1, a2, equal_nan=False):
+    if shape_of(a1) != shape_of(a2):
+        return False  # known from the shapes alone
+    return _equal(a1, a2, equal_nan)
+
+
+def _array_equiv(a1, a2):
+    try:
+        np.broadcast_shapes(shape_of(a1), shape_of(a2))
+    except ValueError:
+        return False
+    return _equal(a1, a2, False)
+
+
+def _count_nonzero(a, axis=None, *, keepdims=False):
+    from ._util import asarray_any, normalize_axes
+
+    a = asarray_any(a)
+    axes = normalize_axes(axis, len(shape_of(a)))
+    nz = lax.convert_element_type(lax.ne(a, np.zeros((), dtype_of(a))), np.dtype(np.intp))
+    out = lax.reduce_sum(nz, axes)
+    if keepdims:
+        out = lax.reshape(out, tuple(1 if i in axes else n for i, n in enumerate(shape_of(a))))
+    return out
+
+
+allclose = _traced_or_values(np.allclose, _allclose, "[1.0, 2.0], [1.0, 2.0 + 1e-12]", "True",
+                             4)
+isclose = _traced_or_values(np.isclose, _isclose, "[1.0, 2.0], [1.0, 2.5]",
+                            "array([ True, False])", 4)
+array_equal = _traced_or_values(np.array_equal, _array_equal, "[1.0, 2.0], [1.0, 2.0]", "True",
+                                2)
+array_equiv = _traced_or_values(np.array_equiv, _array_equiv, "[1.0, 1.0], 1.0", "True", 2)
+count_nonzero = _traced_or_values(np.count_nonzero, _count_nonzero, "[0.0, 2.0, 3.0]",
+                                  "np.int64(2)", optional=("axis",))
 nonzero = _values(np.nonzero, "[0.0, 2.0, 3.0]", "(array([1, 2]),)")
 flatnonzero = _values(np.flatnonzero, "[[0.0, 2.0]]", "array([1])")
 argwhere = _values(np.argwhere, "[0.0, 2.0]", "array([[1]])")
@@ -213,7 +303,46 @@ ravel_multi_index = _index_helper(np.ravel_multi_index, "([1, 2], [0, 1]), (3, 2
                                   "array([2, 5])")
 unravel_index = _index_helper(np.unravel_index, "[2, 5], (3, 2)",
                               "(array([1, 2]), array([0, 1]))")
-lexsort = _index_helper(np.lexsort, "([2.0, 1.0, 1.0], [1.0, 1.0, 0.0])", "array([2, 1, 0])")
+_lexsort_values = _index_helper(np.lexsort, "([2.0, 1.0, 1.0], [1.0, 1.0, 0.0])",
+                                "array([2, 1, 0])")
+
+
+def _abstract(x):
+    if isinstance(x, (list, tuple)):
+        return any(_abstract(v) for v in x)
+    return isinstance(x, Tracer) and concrete_value(x) is None
+
+
+def lexsort(keys, axis=-1):
+    """Indices that sort by several keys, the last key first (an integer result, no
+    derivative).  Keys known only abstractly (``jit``, ``vmap``) are sorted with stable
+    ``argsort`` passes, from the least to the most significant key.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.lexsort(([2.0, 1.0, 1.0], [1.0, 1.0, 0.0]))
+    array([2, 1, 0])
+    """
+    if not _abstract(keys):
+        return _lexsort_values(keys, axis)
+    from ._util import asarray_any, normalize_axis
+
+    if isinstance(keys, Tracer):
+        keys = [keys[i] for i in range(shape_of(keys)[0])]
+    keys = [asarray_any(k) for k in keys]
+    if not keys:
+        raise TypeError("need sequence of keys with len > 0 in lexsort")
+    shape = np.broadcast_shapes(*[shape_of(k) for k in keys])
+    if not shape:
+        raise np.exceptions.AxisError("axis -1 is out of bounds for array of dimension 0")
+    axis = normalize_axis(axis, len(shape))
+    keys = [lax.broadcast_to(k, shape) for k in keys]
+    perm = lax.argsort(keys[0], axis)
+    for k in keys[1:]:
+        perm = lax.take_along_axis(perm, lax.argsort(lax.take_along_axis(k, perm, axis), axis),
+                                   axis)
+    return perm
 packbits = _index_helper(np.packbits, "[1, 0, 1]", "array([160], dtype=uint8)")
 unpackbits = _index_helper(np.unpackbits, "np.array([160], dtype=np.uint8)[:1]",
                            "array([1, 0, 1, 0, 0, 0, 0, 0], dtype=uint8)")

@@ -15,11 +15,13 @@ import numpy as np
 
 import chainrule.numpy as cnp
 
-from ..core import Tracer
+from ..core import Tracer, concrete_value
 from ._util import asarray_any, concrete, dtype_of, ndim_of, normalize_axes, \
     normalize_axis, shape_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 from .indexing import getitem
+
+_REAL_OR_COMPLEX = "whether its result is real or complex depends on them"
 
 
 def _slice(ndim, axis, sl):
@@ -348,7 +350,7 @@ def roots(p):
         A = cnp.reshape(first, (N - 1, N - 1)) + below
         r = cnp.linalg.eigvals(A)
         if dtype_of(r).kind == "c" and dtype_of(p).kind != "c" and not np.any(
-                np.imag(concrete(r, "roots"))):
+                np.imag(concrete(r, "roots", _REAL_OR_COMPLEX))):
             r = cnp.real(r)  # NumPy's eigvals returns real eigenvalues as real numbers
     else:
         r = np.array([])
@@ -375,7 +377,8 @@ def poly(seq_of_zeros):
     shape = shape_of(seq)
     if len(shape) == 2 and shape[0] == shape[1] and shape[0] != 0:
         seq = cnp.linalg.eigvals(seq)
-        if dtype_of(seq).kind == "c" and not np.any(np.imag(concrete(seq, "poly"))):
+        if dtype_of(seq).kind == "c" and not np.any(
+                np.imag(concrete(seq, "poly", _REAL_OR_COMPLEX))):
             seq = cnp.real(seq)  # NumPy's eigvals returns real eigenvalues as real numbers
     elif len(shape) == 1:
         dt = dtype_of(seq)
@@ -391,7 +394,7 @@ def poly(seq_of_zeros):
     for k in range(shape_of(seq)[0]):
         a = convolve(a, cnp.concatenate((cnp.ones((1,), dt), -seq[k:k + 1])), mode="full")
     if dtype_of(a).kind == "c":
-        roots = np.asarray(concrete(seq, "poly"), complex)
+        roots = np.asarray(concrete(seq, "poly", _REAL_OR_COMPLEX), complex)
         if np.all(np.sort(roots) == np.sort(roots.conjugate())):
             a = cnp.real(a)  # conjugate pairs: the coefficients are real
     return a
@@ -473,8 +476,10 @@ def gradient(f, *varargs, axis=None, edge_order=1):
             if dtype_of(d).kind in "biu":
                 d = cnp.astype(d, np.float64)
             diffx = cnp.diff(d)
-            values = np.asarray(concrete(diffx, "gradient"))
-            if values.size and np.all(values == values[0]):
+            values = concrete_value(diffx)
+            # Uniform spacing takes NumPy's uniform formula; spacing known only abstractly
+            # (jit, vmap) takes the general one, equal up to rounding.
+            if values is not None and values.size and np.all(values == values[0]):
                 diffx = diffx[0]
             dx.append(diffx)
     else:

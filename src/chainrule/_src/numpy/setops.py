@@ -12,7 +12,7 @@ import numpy as np
 
 import chainrule.numpy as cnp
 
-from ..core import Tracer
+from ..core import Tracer, concrete_value
 from ._util import asarray_any, concrete, dtype_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path, plain_sequence
 from .statistics import unique
@@ -207,11 +207,21 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
             or plain_sequence(test_elements)):
         return np.isin(element, test_elements, assume_unique, invert, kind=kind)
 
-    def value(v):
-        if isinstance(v, Tracer) or isinstance(v, (list, tuple)):
-            return _values(v, "isin")
-        return v
-    return np.isin(value(element), value(test_elements), assume_unique, invert, kind=kind)
+    element, test_elements = asarray_any(element), asarray_any(test_elements)
+    if all(not isinstance(v, Tracer) or concrete_value(v) is not None
+           for v in (element, test_elements)):
+        return np.isin(concrete_value(element), concrete_value(test_elements), assume_unique,
+                       invert, kind=kind)
+    # Known only abstractly (jit, vmap): look each element up in the sorted test values.
+    # The result has the shape of ``element`` whatever the values are.
+    tests = cnp.sort(cnp.ravel(test_elements))
+    m = cnp.size(tests)
+    if m == 0:
+        found = cnp.zeros(cnp.shape(element), bool)
+    else:
+        pos = cnp.clip(cnp.searchsorted(tests, element), 0, m - 1)
+        found = cnp.take(tests, pos) == element
+    return cnp.logical_not(found) if invert else found
 
 
 __all__ = ["intersect1d", "isin", "setdiff1d", "setxor1d", "union1d", "unique_all",

@@ -170,9 +170,10 @@ def _weighted_quantile(a, q, axis, method, keepdims, name, scale, weights, ignor
     constant in them, with derivative zero wherever it is differentiable.
     """
     a = asarray_any(a)
-    ac = np.asarray(concrete(a, name))
-    qc = np.asarray(concrete(asarray_any(q), name))
-    wc = np.asarray(concrete(asarray_any(weights), name))
+    why = "the weighted quantile is computed by NumPy from them (it has no staged form yet)"
+    ac = np.asarray(concrete(a, name, why))
+    qc = np.asarray(concrete(asarray_any(q), name, why))
+    wc = np.asarray(concrete(asarray_any(weights), name, why))
     # NumPy on the current values validates every argument (method, shapes, negative or
     # all-zero weights) with its own messages, and gives the result's dtype and shape.
     fn = {(False, 1.0): np.quantile, (False, 100.0): np.percentile,
@@ -610,15 +611,19 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         ddof = 0 if bias else 1
     w = None
     if fweights is not None:
-        fw = np.asarray(concrete(asarray_any(fweights), "cov"), dtype=float)
-        if not np.all(fw == np.around(fw)):
-            raise TypeError("fweights must be integer")
-        if np.any(fw < 0):
-            raise ValueError("fweights cannot be negative")
-        w = fw
+        fw = asarray_any(fweights)
+        value = _value(fw)
+        if value is not None:  # checks need the values; staged weights are taken as given
+            value = np.asarray(value, dtype=float)
+            if not np.all(value == np.around(value)):
+                raise TypeError("fweights must be integer")
+            if np.any(value < 0):
+                raise ValueError("fweights cannot be negative")
+        w = cnp.astype(fw, float) if isinstance(fw, Tracer) else value
     if aweights is not None:
         aw = asarray_any(aweights)
-        if np.any(np.asarray(concrete(aw, "cov")) < 0):
+        value = _value(aw)
+        if value is not None and np.any(np.asarray(value) < 0):
             raise ValueError("aweights cannot be negative")
         w = aw if w is None else w * aw
     if w is None:
@@ -834,7 +839,7 @@ def digitize(x, bins, right=False):
 def _histogram_edges(a, bins, range, weights, name):
     """The bin edges for :func:`histogram` on traced data: a fixed number of bins."""
     if isinstance(bins, str):
-        concrete(a, name)  # a value-dependent number of bins: the accurate error
+        concrete(a, name, f"bins={bins!r} chooses the number of bins from them")
     if np.ndim(bins) == 0 and not isinstance(bins, Tracer):
         if int(bins) != bins or bins < 1:
             raise ValueError("`bins` must be positive, when an integer")

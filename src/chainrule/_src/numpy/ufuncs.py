@@ -526,7 +526,9 @@ def frexp(x, /):
     """
     x = asarray_any(x)
     dtype = dtype_of(x) if dtype_of(x).kind == "f" else np.dtype(np.float64)
-    _, exponent = np.frexp(np.asarray(concrete(x, "frexp"), dtype))
+    _, exponent = np.frexp(np.asarray(concrete(
+        x, "frexp", "the exponent is computed by NumPy from them (frexp has no primitive "
+        "yet)"), dtype))
     return lax.mul(x, np.ldexp(np.ones((), dtype), -exponent)), exponent
 
 
@@ -546,33 +548,36 @@ def ldexp(x1, x2, /):
     if dtype_of(x2).kind not in "iub":
         raise TypeError(f"ldexp: the exponent must be an integer, got dtype {dtype_of(x2)}")
     dtype = dtype_of(x1) if dtype_of(x1).kind == "f" else np.dtype(np.float64)
-    return lax.mul(x1, np.ldexp(np.ones((), dtype), concrete(x2, "ldexp")))
+    return lax.mul(x1, np.ldexp(np.ones((), dtype), concrete(
+        x2, "ldexp", "the power of two is computed by NumPy from the exponents (ldexp has "
+        "no primitive for traced exponents yet)")))
 
 
-def _concrete_ufunc(np_fn, summary, example):
-    """A ufunc with an integer or zero derivative, computed by NumPy on the values."""
-    name = np_fn.__name__
+def _nondiff_ufunc(np_fn, prim, summary, example):
+    """A ufunc with an integer or zero derivative: NumPy's on plain inputs, the
+    (non-differentiable) primitive ``prim`` on traced ones."""
     nd, plain = np.ndarray, PLAIN_TYPES
     if np_fn.nin == 1:
         def fn(x, /):
             if type(x) is nd or type(x) in plain or plain_sequence(x):
                 return np_fn(x)
-            return np_fn(concrete(x, name))
+            return prim.bind(asarray_any(x))
     else:
         def fn(x1, x2, /):
             if (type(x1) is nd or type(x1) in plain or plain_sequence(x1)) and (
                     type(x2) is nd or type(x2) in plain or plain_sequence(x2)):
                 return np_fn(x1, x2)
-            return np_fn(concrete(x1, name), concrete(x2, name))
+            return prim.bind(asarray_any(x1), asarray_any(x2))
     return _document(fn, np_fn.__name__, summary, np_fn.__name__, "It has no derivative.",
                      example)
 
 
-spacing = _concrete_ufunc(np.spacing, "Distance to the next larger floating-point number.",
-                          "1.0")
-gcd = _concrete_ufunc(np.gcd, "Greatest common divisor of integers.", "12, 20")
-lcm = _concrete_ufunc(np.lcm, "Least common multiple of integers.", "4, 6")
-bitwise_count = _concrete_ufunc(np.bitwise_count, "Number of 1 bits in integers.", "7")
+spacing = _nondiff_ufunc(np.spacing, lax.spacing_p,
+                         "Distance to the next larger floating-point number.", "1.0")
+gcd = _nondiff_ufunc(np.gcd, lax.gcd_p, "Greatest common divisor of integers.", "12, 20")
+lcm = _nondiff_ufunc(np.lcm, lax.lcm_p, "Least common multiple of integers.", "4, 6")
+bitwise_count = _nondiff_ufunc(np.bitwise_count, lax.bitwise_count_p,
+                               "Number of 1 bits in integers.", "7")
 
 # --- special functions, phase unwrapping, differences ------------------------------------
 @numpy_fast_path(np.i0)
@@ -691,7 +696,8 @@ def real_if_close(a, tol=100):
         return a
     if tol > 1:
         tol = np.finfo(dtype).eps * tol
-    if np.all(np.absolute(np.imag(concrete(a, "real_if_close"))) < tol):
+    if np.all(np.absolute(np.imag(concrete(
+            a, "real_if_close", "whether its result is real or complex depends on them"))) < tol):
         return lax.real(a)
     return a
 
