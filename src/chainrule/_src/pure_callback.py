@@ -102,6 +102,9 @@ class _Callback:
         self.fn, self.in_tree, self.out_tree, self.name = fn, in_tree, out_tree, name
         self.mapped = mapped  # per argument: True if it carries a leading batch axis
 
+    def __repr__(self):
+        return self.name if self.mapped is None else f"looped({self.name})"
+
     def __call__(self, args, avals):
         if self.mapped is None:
             out = self.fn(*tree_unflatten(self.in_tree, list(args)))
