@@ -8,6 +8,7 @@ import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule._src.control_flow import _stage_branch
 from chainrule._src.custom import custom_call_params
+from chainrule._src.pure_callback import pure_callback_params
 from chainrule._src.scan_ad import scan_call
 from chainrule.tree_util import tree_flatten
 
@@ -50,3 +51,24 @@ def _softplus(x):
 _softplus.defjvp(lambda p, t: (_softplus(p[0]), t[0] / (1 + cnp.exp(-p[0]))))
 _call_leaves, _, _call_params = custom_call_params(_softplus, _softplus.fun, (x3,))
 CASES.append(Case("custom_call", tuple(_call_leaves), _call_params))
+
+# pure_callback has no derivative (differentiating it raises, see test_pure_callback.py), so
+# its cases have integer operands: values, abstract evaluation, vmap (per example and
+# vectorized) and jit are checked here.
+_k3, _k2 = np.array([3, 1, 2]), np.array([[1, 2], [3, 4]])
+
+
+def _int_callback(a, b):
+    # Written for leading batch axes too (vectorized=True): per-example sums, broadcasting.
+    batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-2])
+    c = np.cumsum(a, axis=-1) * b.sum(axis=(-2, -1))[..., None]
+    return np.broadcast_to(c, batch + (3,)), np.broadcast_to(np.int32(2) * b, batch + (2, 2))
+
+
+for _vectorized in (False, True):
+    _leaves, _, _params = pure_callback_params(
+        _int_callback,
+        (cr.ShapeDtypeStruct((3,), np.int64), cr.ShapeDtypeStruct((2, 2), np.int32)),
+        (_k3, _k2.astype(np.int32)), vectorized=_vectorized)
+    CASES.append(Case("pure_callback", tuple(_leaves), _params, differentiable=False,
+                      note="vectorized" if _vectorized else "looped"))

@@ -103,13 +103,18 @@ def test_meshgrid(kwargs):
 
 
 def test_dtypes_and_constants():
-    for name in ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
-                 "uint16", "uint32", "uint64", "int_", "intp", "uintp", "complex64",
-                 "complex128", "bool_", "bool", "half", "single", "double", "csingle",
-                 "cdouble", "pi", "e", "inf", "newaxis", "euler_gamma", "ndarray", "generic",
+    for name in ("pi", "e", "inf", "newaxis", "euler_gamma", "ndarray", "generic",
                  "number", "inexact", "complexfloating", "signedinteger", "unsignedinteger",
                  "iinfo", "can_cast", "promote_types", "errstate"):
         assert getattr(cnp, name) is getattr(np, name), name
+    # The numeric scalar types stand for NumPy's (they also cast traced values).
+    for name in ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+                 "uint16", "uint32", "uint64", "int_", "intp", "uintp", "complex64",
+                 "complex128", "bool_", "bool", "half", "single", "double", "csingle",
+                 "cdouble", "longdouble", "clongdouble"):
+        ours, theirs = getattr(cnp, name), getattr(np, name)
+        assert np.dtype(ours) is np.dtype(theirs) and issubclass(ours, theirs), name
+        assert np.dtype(name) == ours and isinstance(theirs(), ours), name
     assert cnp.AxisError is np.exceptions.AxisError and cnp.row_stack is cnp.vstack
     assert np.isnan(cnp.nan)
     assert cnp.dtype("float32") == np.float32 and cnp.finfo(cnp.float32).eps > 0
@@ -225,3 +230,53 @@ def test_spaced_values_keep_numpys_dtype_when_traced(fn, args):
         np.testing.assert_array_equal(cr.jit(lambda a, b: cnp.linspace(a, b, 6))(*args), want)
     got = cr.jit(lambda a: cnp.linspace(a, 7.5, 6, dtype=int))(-1.0)
     np.testing.assert_array_equal(got, np.linspace(-1.0, 7.5, 6, dtype=int))
+
+
+def test_every_numpy_scalar_type_name_is_provided():
+    names = [n for n in dir(np) if not n.startswith("_") and isinstance(getattr(np, n), type)
+             and issubclass(getattr(np, n), np.generic)]
+    assert {"longdouble", "clongdouble", "float64", "str_", "datetime64"} <= set(names)
+    for name in names:
+        ours, theirs = getattr(cnp, name), getattr(np, name)
+        assert np.dtype(ours) == np.dtype(theirs) and issubclass(ours, theirs) if name not in (
+            "generic", "number", "integer", "inexact", "floating", "complexfloating",
+            "signedinteger", "unsignedinteger", "flexible", "character") else ours is theirs
+    # Aliases stay aliases, as in NumPy.
+    assert cnp.double is cnp.float64 and cnp.int_ is cnp.int64 and cnp.bool is cnp.bool_
+
+
+def test_scalar_types_on_plain_values_behave_as_numpy():
+    assert_same_as_numpy(cnp.float64(1.5), np.float64(1.5))
+    assert_same_as_numpy(cnp.float32([1, 2]), np.float32([1, 2]))
+    assert_same_as_numpy(cnp.int64("7"), np.int64("7"))
+    assert_same_as_numpy(cnp.longdouble(2), np.longdouble(2))
+    assert_same_as_numpy(cnp.clongdouble(1j), np.clongdouble(1j))
+    assert_same_as_numpy(cnp.bool_(0), np.bool_(0))
+    assert_same_as_numpy(cnp.float64(), np.float64())
+    assert isinstance(np.float32(1), cnp.float32) and not isinstance(np.float64(1), cnp.float32)
+    assert isinstance(cnp.float32(1), cnp.floating) and isinstance(np.int8(1), cnp.integer)
+    assert issubclass(np.float64, cnp.float64) and issubclass(cnp.float64, np.floating)
+    assert cnp.issubdtype(cnp.float32, cnp.floating) and np.issubdtype(cnp.int16, np.integer)
+    assert cnp.zeros(2, dtype=cnp.float32).dtype == np.float32
+    assert np.ones(2).astype(cnp.int8).dtype == np.int8
+    assert cnp.array([1, 2], dtype=cnp.complex64).dtype == np.complex64
+    assert cnp.finfo(cnp.longdouble).eps == np.finfo(np.longdouble).eps
+    assert np.dtype("float64") == cnp.float64 and cnp.dtype(cnp.float64).type is np.float64
+
+
+def test_scalar_types_cast_traced_values_like_astype():
+    x = np.array([1.7, -2.2])
+    out, t = cr.jvp(cnp.float32, (x,), (np.ones(2),))
+    assert out.dtype == np.float32 and t.dtype == np.float32
+    np.testing.assert_allclose(out, x.astype(np.float32))
+    np.testing.assert_allclose(t, 1.0)
+    # Integer results carry no derivative (only the other factor's).
+    np.testing.assert_allclose(cr.grad(lambda v: v * cnp.int64(v))(2.7), 2.0)
+    np.testing.assert_allclose(cr.grad(lambda v: cnp.float64(v) ** 2)(3.0), 6.0)
+    np.testing.assert_array_equal(cr.jit(cnp.int32)(x), np.int32(x))
+    assert cr.jit(cnp.int32)(x).dtype == np.int32
+    np.testing.assert_array_equal(cr.vmap(cnp.int8)(x), x.astype(np.int8))
+    np.testing.assert_array_equal(cr.jit(lambda v: cnp.bool_(v))(np.array([0.0, 2.0])),
+                                  [False, True])
+    # Lists holding traced values are built into an array first, as cnp.array does.
+    np.testing.assert_allclose(cr.grad(lambda v: cnp.sum(cnp.float32([v, 2 * v])))(1.0), 3.0)

@@ -202,3 +202,45 @@ def test_sort_complex():
     for x in (rand((2, 4)), rand(3).astype(np.float32), np.array([3, 1, 2], np.int16)):
         check(cnp.sort_complex, np.sort_complex, (x,), rtol=1e-6, atol=1e-6,
               grad_tol=1e-2 if x.dtype == np.float32 else None)
+
+
+V, W = rand((3,), seed=3), rand((2,), seed=4)
+M = rand((2, 3), seed=5)
+
+
+@pytest.mark.parametrize("name,key", [
+    ("r_", lambda v, w: (v, w)),
+    ("r_", lambda v, w: (v, 0.5, slice(0, 2), w)),
+    ("r_", lambda v, w: (v, np.array([1, 2]), 3)),
+    ("r_", lambda v, w: (v, slice(-1, 1, 4j))),
+    ("r_", lambda v, w: ("0,2", v, v)),
+    ("r_", lambda v, w: ("0,2,0", v, v)),
+    ("r_", lambda v, w: ("0,2", M, v * M[0])),
+    ("r_", lambda v, w: ("-1", M, M)),
+    ("r_", lambda v, w: (v[0], w, 2.0)),
+    ("c_", lambda v, w: (v, v)),
+    ("c_", lambda v, w: (v, slice(0, 3), v)),
+    ("c_", lambda v, w: (M.T, v)),
+    ("c_", lambda v, w: (M, M * v)),
+])
+def test_r_and_c_like_numpy_and_differentiable(name, key):
+    ours, theirs = getattr(cnp, name), getattr(np, name)
+    check(lambda v, w: ours[key(v, w)], lambda v, w: theirs[key(v, w)], (V, W))
+    np.testing.assert_array_equal(cr.jit(lambda v, w: ours[key(v, w)])(V, W), theirs[key(V, W)])
+
+
+def test_r_c_errors_and_index_helpers():
+    # Integer pieces stay integer, as in NumPy.
+    from numpy_testing import assert_same_as_numpy
+    assert_same_as_numpy(cnp.r_[np.array([1, 2]), 3], np.r_[np.array([1, 2]), 3])
+    assert_same_as_numpy(cnp.r_[0:3, 7], np.r_[0:3, 7])
+    with pytest.raises(ValueError, match="first entry"):
+        cr.grad(lambda x: cnp.r_[x, "0", x].sum())(V)
+    with pytest.raises(TypeError, match="matrix"):
+        cr.grad(lambda x: cnp.r_["r", x, x].sum())(V)
+    # Index tricks with no traced pieces are NumPy's own.
+    assert cnp.s_[1:3, ::2] == np.s_[1:3, ::2] and cnp.index_exp[1:3] == np.index_exp[1:3]
+    assert_same_as_numpy(cnp.mgrid[0:2, 0:3], np.mgrid[0:2, 0:3])
+    assert_same_as_numpy(cnp.ogrid[0:2, 0:1:3j], np.ogrid[0:2, 0:1:3j])
+    np.testing.assert_allclose(cr.grad(lambda x: cnp.sum(x[cnp.s_[::2]] ** 2))(V),
+                               2 * V * np.array([1, 0, 1]))

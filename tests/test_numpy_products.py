@@ -87,10 +87,36 @@ def test_einsum_options_and_errors():
     a = rand((2, 3))
     check(lambda x: cnp.einsum("ij->i", x, optimize=True), lambda x: np.einsum("ij->i", x),
           (a,))
-    with pytest.raises(TypeError, match="subscripts as a string"):
-        cnp.einsum(a, [0, 1])
+    with pytest.raises(ValueError, match="sublist"):
+        cnp.einsum(a, [0, -1])
+    with pytest.raises(TypeError, match="interleaved form"):
+        cnp.einsum(a)
     with pytest.raises(ValueError, match="operands"):
         cr.grad(lambda x: cnp.einsum("ij,jk->", x).sum())(a)
+
+
+@pytest.mark.parametrize("sublists", [
+    ([0, 1], [1, 2], [0, 2]),                 # matrix product
+    ([0, 1], [1, 2]),                         # implicit output
+    ([0, 1], [0, 1], []),                     # full contraction
+    ([Ellipsis, 1], [1, 2], [Ellipsis, 2]),   # ellipsis
+    ([30, 1], [1, 51], [51, 30]),             # upper-case letters, transposed output
+])
+def test_einsum_interleaved_sublist_form(sublists):
+    a, b = rand((2, 3), seed=1), rand((3, 4) if sublists[1] != [0, 1] else (2, 3), seed=2)
+
+    def interleave(fn):
+        def call(x, y):
+            args = [x, sublists[0], y, sublists[1]] + list(sublists[2:])
+            return fn(*args)
+        return call
+    check(interleave(cnp.einsum), interleave(np.einsum), (a, b), rtol=1e-10)
+    # The same contraction as a subscripts string, under jit and vmap too.
+    f = interleave(cnp.einsum)
+    np.testing.assert_allclose(cr.jit(f)(a, b), interleave(np.einsum)(a, b), rtol=1e-12)
+    np.testing.assert_allclose(cr.vmap(f, in_axes=(None, 0))(a, np.stack([b, 2 * b])),
+                               np.stack([interleave(np.einsum)(a, c) for c in (b, 2 * b)]),
+                               rtol=1e-12)
 
 
 def test_product_errors():

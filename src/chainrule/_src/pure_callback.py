@@ -102,6 +102,9 @@ class _Callback:
         self.fn, self.in_tree, self.out_tree, self.name = fn, in_tree, out_tree, name
         self.mapped = mapped  # per argument: True if it carries a leading batch axis
 
+    def __repr__(self):
+        return self.name if self.mapped is None else f"looped({self.name})"
+
     def __call__(self, args, avals):
         if self.mapped is None:
             out = self.fn(*tree_unflatten(self.in_tree, list(args)))
@@ -202,12 +205,19 @@ def pure_callback(callback, result_shape_dtypes, *args, vectorized=False):
     array([[0.        ],
            [3.17805383]])
     """
-    leaves, in_tree = tree_flatten(args)
+    leaves, out_tree, params = pure_callback_params(callback, result_shape_dtypes, args,
+                                                    vectorized)
+    return tree_unflatten(out_tree, list(pure_callback_p.bind(*leaves, **params)))
+
+
+def pure_callback_params(callback, result_shape_dtypes, args, vectorized=False):
+    """The operands, result tree and parameters of the ``pure_callback`` primitive for
+    ``callback(*args)``."""
+    leaves, in_tree = tree_flatten(tuple(args))
     decl, out_tree = tree_flatten(result_shape_dtypes)
     avals = tuple(_declared_aval(d) for d in decl)
     for x in leaves:
         get_aval(x)  # a clear error for arguments that are not arrays
     fn = _Callback(callback, in_tree, out_tree, _name(callback))
-    outs = pure_callback_p.bind(*leaves, callback=fn, result_avals=avals,
-                                vectorized=bool(vectorized))
-    return tree_unflatten(out_tree, list(outs))
+    return leaves, out_tree, {"callback": fn, "result_avals": avals,
+                              "vectorized": bool(vectorized)}

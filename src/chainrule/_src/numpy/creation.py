@@ -365,6 +365,67 @@ def copy(a, order="K", subok=False):
     return asarray_any(a) if isinstance(a, Tracer) else np.array(a, copy=True)
 
 
-__all__ = ["arange", "array", "asanyarray", "asarray", "ascontiguousarray", "copy", "empty",
+# --- NumPy's scalar types -----------------------------------------------------------------
+class _ScalarType(type):
+    """Metaclass of ``chainrule.numpy.float64`` and the other numeric scalar types.
+
+    Each is a subclass of NumPy's type that stands for it as a dtype (``dtype=``,
+    ``astype``, ``issubdtype``, ``finfo``) and in ``isinstance`` / ``issubclass``, and,
+    called on plain values, returns exactly what NumPy's type returns.  Called on a traced
+    value it casts, like ``astype`` (as ``jax.numpy.float32(x)`` does): NumPy's own type
+    would call ``float(x)`` and lose the value under ``jit`` or the derivative under
+    ``grad``.  Integer and boolean results carry no derivative.  It is not NumPy's type
+    object itself (``cnp.float32 is not np.float32``, and ``==`` between the type objects
+    is False, as with JAX): compare dtypes instead, ``x.dtype == cnp.float32``.  (Equality
+    and hashing are left as they are on purpose: overriding them makes every
+    ``numpy.dtype(cnp.float32)`` several times slower.)
+    """
+
+    def __call__(cls, *args, **kwargs):
+        if len(args) == 1 and not kwargs:
+            x = args[0]
+            if isinstance(x, Tracer) or (type(x) in (list, tuple) and _contains_tracer(x)):
+                return _with_dtype(_build(x), cls.__base__)
+        return cls.__base__(*args, **kwargs)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls.__base__)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, cls.__base__)
+
+    def __repr__(cls):
+        return f"<class 'chainrule.numpy.{cls.__name__}'>"
+
+
+def _scalar_type(numpy_type):
+    return _ScalarType(numpy_type.__name__, (numpy_type,), {
+        "__module__": "chainrule.numpy", "__doc__": numpy_type.__doc__, "__slots__": ()})
+
+
+# Every numeric scalar type name of NumPy's namespace; aliases (double, int_, long...) stay
+# the same object as their canonical type, as in NumPy.
+_SCALAR_NAMES = [n for n in dir(np) if not n.startswith("_") and isinstance(getattr(np, n), type)
+                 and issubclass(getattr(np, n), np.generic)
+                 and getattr(np, n) not in (np.generic, np.number, np.integer, np.inexact,
+                                             np.floating, np.complexfloating, np.signedinteger,
+                                             np.unsignedinteger, np.flexible, np.character)]
+_WRAPPED = {}
+for _name in _SCALAR_NAMES:
+    _t = getattr(np, _name)
+    if np.dtype(_t).kind in "biufc":
+        if _t not in _WRAPPED:
+            _WRAPPED[_t] = _scalar_type(_t)
+        globals()[_name] = _WRAPPED[_t]
+    else:  # strings, bytes, void, object, datetime: nothing to trace, NumPy's own type
+        globals()[_name] = _t
+# Type objects of NumPy's namespace that describe or iterate plain arrays and indices.
+flexible, character = np.flexible, np.character
+ufunc, ndindex, ndenumerate, broadcast = np.ufunc, np.ndindex, np.ndenumerate, np.broadcast
+
+
+__all__ = [*_SCALAR_NAMES, "flexible", "character", "ufunc", "ndindex", "ndenumerate",
+           "broadcast", "arange", "array", "asanyarray", "asarray", "ascontiguousarray", "copy",
+           "empty",
            "empty_like", "eye", "full", "full_like", "geomspace", "identity", "linspace",
            "logspace", "meshgrid", "ones", "ones_like", "tri", "zeros", "zeros_like"]

@@ -22,13 +22,7 @@ from .fastpath import PLAIN_TYPES, numpy_fast_path
 _ND = np.ndarray
 
 # --- dtypes, constants and NumPy's helpers on dtypes ------------------------------------
-float16, float32, float64 = np.float16, np.float32, np.float64
-int8, int16, int32, int64 = np.int8, np.int16, np.int32, np.int64
-uint8, uint16, uint32, uint64 = np.uint8, np.uint16, np.uint32, np.uint64
-complex64, complex128 = np.complex64, np.complex128
-bool_, intp, uintp, int_ = np.bool_, np.intp, np.uintp, np.int_
-half, single, double = np.half, np.single, np.double
-csingle, cdouble = np.csingle, np.cdouble
+# (the scalar types float64, int32... are in creation.py: called on traced values they cast)
 dtype, finfo, iinfo = np.dtype, np.finfo, np.iinfo
 promote_types, can_cast, issubdtype = np.promote_types, np.can_cast, np.issubdtype
 ndarray, generic = np.ndarray, np.generic
@@ -39,7 +33,6 @@ pi, e, inf, nan, newaxis, euler_gamma = np.pi, np.e, np.inf, np.nan, np.newaxis,
 errstate = np.errstate
 isscalar, iterable = np.isscalar, np.iterable
 AxisError = np.exceptions.AxisError
-globals()["bool"] = np.bool_  # NumPy 2's ``numpy.bool``
 
 
 def _dtype_stand_in(x):
@@ -403,9 +396,7 @@ __all__ = ["diag_indices", "diag_indices_from", "indices", "ix_", "lexsort", "ma
            "packbits", "ravel_multi_index", "tril_indices", "tril_indices_from",
            "triu_indices", "triu_indices_from", "unpackbits", "unravel_index",
 
-    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
-    "uint32", "uint64", "complex64", "complex128", "bool_", "bool", "intp", "uintp", "int_",
-    "half", "single", "double", "csingle", "cdouble", "dtype", "finfo", "iinfo",
+    "dtype", "finfo", "iinfo",
     "promote_types", "can_cast", "issubdtype", "ndarray", "generic", "floating", "integer",
     "inexact", "number", "complexfloating", "signedinteger", "unsignedinteger", "pi", "e",
     "inf", "nan", "newaxis", "euler_gamma", "errstate", "isscalar",

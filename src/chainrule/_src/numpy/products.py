@@ -161,6 +161,36 @@ def tensordot(a, b, axes=2):
     return lax.reshape(out, tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b))
 
 
+_EINSUM_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist_subscripts(args):
+    """``(a, [0, 1], b, [1, 2], [0, 2])`` -> ``("ab,bc->ac", [a, b])``: NumPy's interleaved
+    operand/sublist form of einsum as a subscripts string (axis numbers 0-51, ``...``)."""
+    def letters(sublist):
+        out = []
+        for k in sublist:
+            if k is Ellipsis:
+                out.append("...")
+            elif isinstance(k, (int, np.integer)) and 0 <= k < len(_EINSUM_LETTERS):
+                out.append(_EINSUM_LETTERS[int(k)])
+            else:
+                raise ValueError(f"einsum: subscript {k!r} in a sublist must be an integer in "
+                                 f"[0, {len(_EINSUM_LETTERS)}) or Ellipsis")
+        return "".join(out)
+
+    operands = list(args[0:-1:2] if len(args) % 2 else args[0::2])
+    sublists = args[1::2]
+    if len(sublists) < len(operands) or not operands:
+        raise TypeError("einsum: the interleaved form is einsum(op0, sublist0, op1, sublist1, "
+                        "..., [sublistout])")
+    inputs = [letters(s) for s in sublists[:len(operands)]]
+    subscripts = ",".join(inputs)
+    if len(args) % 2:
+        subscripts += "->" + letters(args[-1])
+    return subscripts, operands
+
+
 def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe",
            optimize=False):
     """Einstein summation (explicit or implicit output, ellipses, repeated indices).
@@ -172,13 +202,20 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
     array([1., 2.])
     >>> cnp.einsum("ii", cnp.array([[1.0, 2.0], [3.0, 4.0]]))
     np.float64(5.0)
+
+    The interleaved form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (operands each followed
+    by its list of axis numbers, then optionally the output's) means the same:
+
+    >>> cnp.einsum(cnp.eye(2), [0, 1], cnp.array([1.0, 2.0]), [1], [0])
+    array([1., 2.])
     """
     if (type(subscripts) is str and out is None and dtype is None and all_plain(operands)
             and order == "K" and casting == "safe"):
         return np.einsum(subscripts, *operands, optimize=optimize)
     if not isinstance(subscripts, str):
-        raise TypeError("chainrule.numpy.einsum takes the subscripts as a string first "
-                        "(the interleaved operand/sublist form is not supported)")
+        subscripts, operands = _sublist_subscripts((subscripts,) + operands)
+        return einsum(subscripts, *operands, out=out, dtype=dtype, order=order,
+                      casting=casting, optimize=optimize)
     no_out(out, "einsum")
     operands = [asarray_any(o) for o in operands]
     if dtype is not None:
