@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 
 import chainrule as cr
-
 from chainrule.tree_util import tree_map
 
 from ._base import GradientTransformation, apply_updates
@@ -93,10 +92,10 @@ def _as_scalars(tree):
 
 
 def _compile_hint(err):
-    """Say how to run an objective that cannot be compiled, keeping the original error."""
+    """The error with a hint for a loss that cannot be compiled (None: no hint fits)."""
     msg = str(err)
     if "trace" not in msg:
-        return err
+        return None
     return TypeError(f"{msg}\n\nfit(jit=True) compiles the whole step (loss, gradient, "
                      "optimizer update) with chainrule.jit. If the loss needs Python values "
                      "of its arrays, pass fit(..., jit=False) to run it eagerly.")
@@ -188,9 +187,10 @@ def fit(loss_fn, params, optimizer, steps, data=None, progress=None, *, state=No
             try:
                 loss, new_params, new_state = step_fn(params, state, *batch)
             except TypeError as err:
-                if not jit or compiled_once:
+                hint = _compile_hint(err) if jit and not compiled_once else None
+                if hint is None:
                     raise
-                raise _compile_hint(err) from err
+                raise hint from err
             compiled_once = True
             loss = float(loss)
             if not np.isfinite(loss):
