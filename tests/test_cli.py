@@ -68,3 +68,10 @@ def test_default_demo_output_is_ignored_by_git():
     ignored = subprocess.run(["git", "check-ignore", "-q", "demo-output/optimize_scaling.png"],
                              cwd=REPO)
     assert ignored.returncode == 0
+
+
+def test_info_names_threadpoolctl(capsys):
+    import threadpoolctl
+
+    assert main(["info"]) == 0
+    assert f"threadpoolctl {threadpoolctl.__version__}" in capsys.readouterr().out

@@ -272,3 +272,127 @@ def test_fit_errors():
         optim.sgd(0.1, nesterov=True)
     with pytest.raises(TypeError, match="learning rate"):
         optim.adam("fast")
+
+
+# --- compiled and vectorized optimizers -------------------------------------------------------
+_SCHED = {"linear": optim.linear_schedule(0.2, 0.01, 5, transition_begin=1),
+          "exponential": optim.exponential_decay(0.2, 2, 0.5, staircase=True, end_value=0.05),
+          "cosine": optim.cosine_decay_schedule(0.2, 6, alpha=0.1),
+          "warmup_cosine": optim.warmup_cosine_decay_schedule(0.0, 0.2, 2, 8, end_value=0.01),
+          "piecewise": optim.piecewise_constant_schedule(0.2, {1: 0.5, 3: 0.1}),
+          "constant": optim.constant_schedule(0.2)}
+TRANSFORMS = dict(OPTIMIZERS)
+TRANSFORMS.update({f"sgd_{k}": (lambda s=s: optim.sgd(s)) for k, s in _SCHED.items()})
+TRANSFORMS.update({
+    "adam_eps_root": lambda: optim.adam(0.05, eps_root=1e-8),
+    "adamw_mask": lambda: optim.adamw(0.05, weight_decay=0.1, mask={"w": True, "b": False}),
+    "lion_decay": lambda: optim.lion(0.005, weight_decay=0.1),
+    "rmsprop_momentum": lambda: optim.rmsprop(0.01, momentum=0.5, nesterov=True),
+    "lbfgs_damped": lambda: optim.lbfgs(0.5, memory_size=3, damping=1e-3),
+    "identity_scale": lambda: optim.chain(optim.identity(), optim.scale(-0.1)),
+    "schedule_transform": lambda: optim.chain(optim.scale_by_schedule(_SCHED["cosine"]),
+                                              optim.scale(-1.0)),
+    "trace_rss": lambda: optim.chain(optim.scale_by_rss(), optim.trace(0.5),
+                                     optim.add_decayed_weights(1e-2),
+                                     optim.scale_by_learning_rate(0.1)),
+})
+
+_P0 = {"w": np.array([0.3, -0.2]), "b": np.array(0.1)}
+
+
+def _run(opt, params, grads_list, update=None, apply=optim.apply_updates, state=None):
+    update = update or opt.update
+    state = opt.init(params) if state is None else state
+    for g in grads_list:
+        u, state = update(g, state, params)
+        params = apply(params, u)
+    return params, state
+
+
+def _grads(seed, n=6, batch=None):
+    rng = np.random.default_rng(seed)
+    lead = () if batch is None else (batch,)
+    return [{"w": rng.standard_normal(lead + (2,)), "b": rng.standard_normal(lead)}
+            for _ in range(n)]
+
+
+def _assert_tree_close(a, b, rtol=1e-12):
+    for x, y in zip(tree_leaves(a), tree_leaves(b)):
+        np.testing.assert_allclose(np.asarray(x, float), np.asarray(y, float), rtol=rtol,
+                                   atol=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_every_transform_compiles(name):
+    opt = TRANSFORMS[name]()
+    grads = _grads(1)
+    eager_p, eager_s = _run(opt, _P0, grads)
+    jit_p, jit_s = _run(opt, _P0, grads, update=cr.jit(opt.update),
+                        apply=cr.jit(optim.apply_updates), state=cr.jit(opt.init)(_P0))
+    _assert_tree_close(jit_p, eager_p)
+    _assert_tree_close(jit_s, eager_s)
+    assert jit_p["w"].dtype == np.float64 and np.shape(jit_p["b"]) == ()
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_every_transform_vmaps_over_a_batch_of_models(name):
+    opt = TRANSFORMS[name]()
+    batch = 3
+    rng = np.random.default_rng(2)
+    params = {"w": rng.standard_normal((batch, 2)), "b": rng.standard_normal(batch)}
+    grads = _grads(3, batch=batch)
+    state = cr.vmap(opt.init)(params)
+    vp, vs = _run(opt, params, grads, update=cr.jit(cr.vmap(opt.update)), state=state)
+    for i in range(batch):
+        pick = lambda t: tree_map(lambda x: x[i], t)
+        lp, ls = _run(opt, pick(params), [pick(g) for g in grads])
+        _assert_tree_close(pick(vp), lp)
+        _assert_tree_close(pick(vs), ls)
+
+
+def test_schedules_on_traced_steps():
+    for name, s in _SCHED.items():
+        steps = np.arange(10)
+        expected = np.array([s(int(k)) for k in steps])
+        np.testing.assert_allclose(cr.vmap(s)(steps), expected, rtol=1e-14, err_msg=name)
+        np.testing.assert_allclose([float(cr.jit(s)(np.int64(k))) for k in steps], expected,
+                                   rtol=1e-14, err_msg=name)
+        assert isinstance(s(3), float)
+
+
+@pytest.mark.parametrize("name", ["adam", "lbfgs", "chain", "adam_schedule"])
+def test_fit_jit_equals_eager(name):
+    p0 = {"w": np.zeros(3), "b": 0.0}
+    r_jit = optim.fit(logistic, p0, OPTIMIZERS[name](), 40)
+    r_eager = optim.fit(logistic, p0, OPTIMIZERS[name](), 40, jit=False)
+    np.testing.assert_allclose(r_jit.history, r_eager.history, rtol=1e-12)
+    _assert_tree_close(r_jit.params, r_eager.params, rtol=1e-10)
+    _assert_tree_close(r_jit.state, r_eager.state, rtol=1e-10)
+    assert r_jit.history[-1] < 0.8 * r_jit.history[0]
+
+
+def test_fit_jit_with_batches_compiles_once_per_shape(monkeypatch):
+    traced = []
+
+    def loss(p, batch):
+        traced.append(type(p["w"]).__name__)
+        return logistic(p, batch)
+
+    batches = [(X[i:i + 64], Y[i:i + 64]) for i in range(0, 200, 64)]  # last one has 8 rows
+    p0 = {"w": np.zeros(3), "b": np.zeros(())}
+    res = optim.fit(loss, p0, optim.adam(0.05), 12, data=batches)
+    eager = optim.fit(logistic, p0, optim.adam(0.05), 12, data=batches, jit=False)
+    np.testing.assert_allclose(res.history, eager.history, rtol=1e-12)
+    assert len(traced) == 2  # two batch shapes, each traced once for 12 steps
+
+
+def test_fit_jit_false_runs_python_control_flow_and_jit_says_so():
+    def loss(w):
+        if float(cr.stop_gradient(cnp.sum(w))) > 100.0:  # needs a concrete value
+            return cnp.sum(w ** 2) * 2.0
+        return cnp.sum((w - 1.0) ** 2)
+
+    w, hist = optim.fit(loss, np.zeros(2), optim.sgd(0.1), 50, jit=False)
+    np.testing.assert_allclose(w, 1.0, atol=1e-4)
+    with pytest.raises(TypeError, match="jit=False"):
+        optim.fit(loss, np.zeros(2), optim.sgd(0.1), 5)

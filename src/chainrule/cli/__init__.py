@@ -17,6 +17,12 @@ def _info(args) -> int:
     print(f"python    {platform.python_version()} ({sys.executable})")
     print(f"numpy     {numpy.__version__}")
     print(f"scipy     {scipy.__version__}")
+    try:  # a dependency: chainrule.optimize limits BLAS threads on small problems with it
+        import threadpoolctl
+        print(f"threadpoolctl {threadpoolctl.__version__}")
+    except ImportError:
+        print("threadpoolctl not installed: pip install threadpoolctl (a dependency; "
+              "without it small optimizations may run slowly on busy machines)")
     for name in ("cupy", "dask", "matplotlib", "tqdm", "numexpr"):
         try:
             mod = __import__(name)

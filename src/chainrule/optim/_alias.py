@@ -6,6 +6,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+import chainrule.numpy as cnp
+
 from ._base import GradientTransformation, chain, identity, ravel_tree
 from ._transforms import (_check_rate, add_decayed_weights, scale_by_adam,
                           scale_by_learning_rate, scale_by_lion, scale_by_rms, scale_by_rss,
@@ -153,13 +155,13 @@ def lion(learning_rate, b1=0.9, b2=0.99, weight_decay=0.0, mask=None):
 
 # --- L-BFGS ---------------------------------------------------------------------------------
 class LbfgsState(NamedTuple):
-    """Memory of the last ``memory_size`` curvature pairs, as flat vectors."""
+    """Memory of the last ``memory_size`` curvature pairs, as flat vectors, newest first."""
 
     count: Any          # updates made
-    s_mem: Any          # (m, n) parameter differences
+    s_mem: Any          # (m, n) parameter differences; row 0 is the newest pair
     y_mem: Any          # (m, n) gradient differences
-    rho: Any            # (m,) 1 / (s . y); 0 marks an empty slot
-    head: Any           # index of the next slot to write
+    rho: Any            # (m,) 1 / (s . y); 0 marks an empty row
+    head: Any           # number of pairs stored (at most m)
     prev_params: Any    # (n,)
     prev_grads: Any     # (n,)
 
@@ -171,16 +173,21 @@ def scale_by_lbfgs(memory_size=10, damping=0.0, curvature_eps=1e-10):
     ``s . y > curvature_eps * |s| |y|`` and skipped otherwise, so noisy (minibatch)
     gradients never make the inverse-Hessian estimate indefinite.  The initial scaling
     is ``gamma = s . y / y . y`` of the newest pair.  ``update`` needs ``params``.
+
+    The update has no Python branch on values (a skipped pair is a masked one, an empty
+    memory row has ``rho = 0`` and contributes exactly nothing), so it works under
+    ``jit`` and ``vmap``.
     """
     if memory_size < 1:
         raise ValueError(f"lbfgs: memory_size must be at least 1, got {memory_size}")
 
     def init(params):
         vec, _ = ravel_tree(params)
-        n = vec.size
-        return LbfgsState(np.zeros((), np.int64), np.zeros((memory_size, n)),
-                          np.zeros((memory_size, n)), np.zeros(memory_size),
-                          np.zeros((), np.int64), np.zeros(n), np.zeros(n))
+        z = cnp.zeros_like(vec)
+        n = vec.shape[-1]
+        return LbfgsState(np.zeros((), np.int64), cnp.zeros((memory_size, n)),
+                          cnp.zeros((memory_size, n)), cnp.zeros(memory_size),
+                          np.zeros((), np.int64), z, z)
 
     def update(grads, state, params=None):
         if params is None:
@@ -188,35 +195,32 @@ def scale_by_lbfgs(memory_size=10, damping=0.0, curvature_eps=1e-10):
                              "update(grads, state, params)")
         g, unravel = ravel_tree(grads)
         x, _ = ravel_tree(params)
-        s_mem, y_mem, rho = state.s_mem.copy(), state.y_mem.copy(), state.rho.copy()
-        head = int(state.head)
-        if int(state.count) > 0:
-            s = x - state.prev_params
-            y = g - state.prev_grads + damping * s
-            sy = float(s @ y)
-            if sy > curvature_eps * np.linalg.norm(s) * np.linalg.norm(y) and sy > 0:
-                s_mem[head], y_mem[head], rho[head] = s, y, 1.0 / sy
-                head = (head + 1) % memory_size
-        # two-loop recursion, newest pair first
-        order = [(head - 1 - i) % memory_size for i in range(memory_size)]
-        order = [i for i in order if rho[i] > 0]
-        q = g.copy()
+        s = x - state.prev_params
+        y = g - state.prev_grads + damping * s
+        sy = cnp.sum(s * y)
+        keep = ((state.count > 0) & (sy > curvature_eps * cnp.linalg.norm(s)
+                                     * cnp.linalg.norm(y)) & (sy > 0))
+        # The new pair goes in front and the oldest drops out, when the pair is kept.
+        s_mem = cnp.where(keep, cnp.concatenate([s[None], state.s_mem[:-1]]), state.s_mem)
+        y_mem = cnp.where(keep, cnp.concatenate([y[None], state.y_mem[:-1]]), state.y_mem)
+        rho_new = 1.0 / cnp.where(keep, sy, 1.0)
+        rho = cnp.where(keep, cnp.concatenate([rho_new[None], state.rho[:-1]]), state.rho)
+        head = cnp.where(keep, cnp.minimum(state.head + 1, memory_size), state.head)
+        # Two-loop recursion, newest pair first; empty rows have rho = 0, so a = b = 0.
+        q = g
         alphas = []
-        for i in order:
-            a = rho[i] * (s_mem[i] @ q)
-            q -= a * y_mem[i]
+        for i in range(memory_size):
+            a = rho[i] * cnp.sum(s_mem[i] * q)
+            q = q - a * y_mem[i]
             alphas.append(a)
-        if order:
-            newest = order[0]
-            gamma = (s_mem[newest] @ y_mem[newest]) / (y_mem[newest] @ y_mem[newest])
-            r = gamma * q
-        else:
-            r = q
-        for i, a in zip(reversed(order), reversed(alphas)):
-            b = rho[i] * (y_mem[i] @ r)
-            r += s_mem[i] * (a - b)
-        new_state = LbfgsState(np.asarray(int(state.count) + 1), s_mem, y_mem, rho,
-                               np.asarray(head), x, g)
+        yy = cnp.sum(y_mem[0] * y_mem[0])
+        gamma = cnp.where(rho[0] > 0, cnp.sum(s_mem[0] * y_mem[0]) / cnp.where(yy > 0, yy, 1.0),
+                          1.0)
+        r = gamma * q
+        for i in reversed(range(memory_size)):
+            b = rho[i] * cnp.sum(y_mem[i] * r)
+            r = r + s_mem[i] * (alphas[i] - b)
+        new_state = LbfgsState(state.count + 1, s_mem, y_mem, rho, head, x, g)
         return unravel(r), new_state
 
     return GradientTransformation(init, update)

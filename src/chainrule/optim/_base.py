@@ -128,19 +128,23 @@ def global_norm(tree):
 
 
 def ravel_tree(tree):
-    """Concrete pytree -> (float64 vector, function rebuilding the pytree)."""
+    """Pytree -> (float64 vector, function rebuilding the pytree).
+
+    Written with ``chainrule.numpy``, so it also works on traced leaves (under ``jit`` or
+    ``vmap``); only the shapes and dtypes, always known, are read as Python values.
+    """
     leaves, treedef = tree_flatten(tree)
-    shapes = [np.shape(x) for x in leaves]
-    dtypes = [np.result_type(x) for x in leaves]
-    vec = (np.concatenate([np.ravel(np.asarray(x, float)) for x in leaves]) if leaves
-           else np.zeros(0))
+    shapes = [tuple(np.shape(x)) for x in leaves]
+    dtypes = [np.dtype(cnp.result_type(x)) for x in leaves]
+    vec = (cnp.concatenate([cnp.ravel(cnp.asarray(x, dtype=float)) for x in leaves])
+           if leaves else np.zeros(0))
 
     def unravel(v):
         out, i = [], 0
         for shape, dtype in zip(shapes, dtypes):
             n = int(np.prod(shape, dtype=np.int64))
-            piece = v[i:i + n].reshape(shape)
-            out.append(piece.astype(dtype) if dtype.kind == "f" else piece)
+            piece = cnp.reshape(v[i:i + n], shape)
+            out.append(cnp.astype(piece, dtype) if dtype.kind == "f" else piece)
             i += n
         return tree_unflatten(treedef, out)
     return vec, unravel

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 import chainrule as cr
+from chainrule.tree_util import tree_map
 
 from ._base import GradientTransformation, apply_updates
 
@@ -73,11 +74,44 @@ def _batches(data):
             raise ValueError("fit: data is empty")
 
 
-def fit(loss_fn, params, optimizer, steps, data=None, progress=None, *, state=None):
+def _step_function(loss_fn, optimizer):
+    """One training step: loss and gradient in one reverse pass, update, apply."""
+    vg = cr.value_and_grad(loss_fn)
+
+    def step(params, state, *batch):
+        loss, grads = vg(params, *batch)
+        updates, state = optimizer.update(grads, state, params)
+        return loss, apply_updates(params, updates), state
+    return step
+
+
+def _as_scalars(tree):
+    """0-d NumPy arrays -> NumPy scalars, as the compiled step returns them: jit's cache
+    tells the two apart, and the step would be compiled a second time after the first."""
+    return tree_map(lambda x: x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x, tree)
+
+
+def _compile_hint(err):
+    """The error with a hint for a loss that cannot be compiled (None: no hint fits)."""
+    msg = str(err)
+    if "trace" not in msg:
+        return None
+    return TypeError(f"{msg}\n\nfit(jit=True) compiles the whole step (loss, gradient, "
+                     "optimizer update) with chainrule.jit. If the loss needs Python values "
+                     "of its arrays, pass fit(..., jit=False) to run it eagerly.")
+
+
+def fit(loss_fn, params, optimizer, steps, data=None, progress=None, *, state=None,
+        jit=True):
     """Minimize ``loss_fn`` with ``optimizer`` for ``steps`` steps.
 
     Each step computes the loss and its gradient in one reverse-mode pass, asks the
-    optimizer for updates and applies them.
+    optimizer for updates and applies them.  With ``jit=True`` (the default) that whole
+    step (loss, gradient, optimizer update and ``apply_updates``) is one function
+    compiled by :func:`chainrule.jit`, traced on the first step and again only when the
+    shapes or dtypes of the parameters, state or batch change (say, a smaller last
+    batch, or after the first step when a parameter starts as a Python number).  The
+    Python loop, the data iterator, the NaN check and the history stay in Python.
 
     Parameters
     ----------
@@ -98,6 +132,11 @@ def fit(loss_fn, params, optimizer, steps, data=None, progress=None, *, state=No
         dependency: ``pip install tqdm``); silently off when stdout is not a terminal.
     state : pytree, optional
         Optimizer state to resume from (default: ``optimizer.init(params)``).
+    jit : bool
+        Compile the step (default).  ``jit=False`` runs it eagerly, one operation at a
+        time: slower, but a debugger or ``print`` inside ``loss_fn`` sees concrete
+        arrays, and a loss with Python control flow on array values works.  Both give
+        the same result to rounding.
 
     Returns
     -------
@@ -124,31 +163,42 @@ def fit(loss_fn, params, optimizer, steps, data=None, progress=None, *, state=No
                         f"optim.adam(1e-3)), got {type(optimizer).__name__}")
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"fit: steps must be a non-negative integer, got {steps!r}")
-    vg = cr.value_and_grad(loss_fn)
+    step_fn = _step_function(loss_fn, optimizer)
+    if jit:
+        step_fn = cr.jit(step_fn)
+    compiled_once = False
     state = optimizer.init(params) if state is None else state
+    if jit:
+        params, state = _as_scalars(params), _as_scalars(state)
     batches = None if data is None else _batches(data)
     bar = _progress_bar(progress, steps)
     history = []
     try:
         for step in range(int(steps)):
             if batches is None:
-                loss, grads = vg(params)
+                batch = ()
             else:
                 try:
-                    batch = next(batches)
+                    batch = (next(batches),)
                 except StopIteration:
                     warnings.warn(f"fit: data ran out after {step} steps (of {steps})",
                                   RuntimeWarning, stacklevel=2)
                     break
-                loss, grads = vg(params, batch)
+            try:
+                loss, new_params, new_state = step_fn(params, state, *batch)
+            except TypeError as err:
+                hint = _compile_hint(err) if jit and not compiled_once else None
+                if hint is None:
+                    raise
+                raise hint from err
+            compiled_once = True
             loss = float(loss)
             if not np.isfinite(loss):
                 raise FloatingPointError(
                     f"fit: the loss is {loss} at step {step}. Lower the learning rate, clip "
                     "the gradients (optim.clip_by_global_norm) or check the data.")
             history.append(loss)
-            updates, state = optimizer.update(grads, state, params)
-            params = apply_updates(params, updates)
+            params, state = new_params, new_state
             if bar is not None:
                 bar.update(1)
                 if step % 10 == 0 or step == steps - 1:

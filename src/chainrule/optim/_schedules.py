@@ -1,11 +1,16 @@
 """Learning-rate schedules: functions ``step -> value`` usable wherever a rate is expected.
 
-``step`` counts the updates already made: the first update uses ``schedule(0)``.
+``step`` counts the updates already made: the first update uses ``schedule(0)``.  The
+schedules are written with ``chainrule.numpy``, so they work on a traced step too (under
+``jit`` or ``vmap``, as inside a compiled optimizer update); on a plain number they return
+a plain float.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+import chainrule.numpy as cnp
 
 __all__ = ["constant_schedule", "linear_schedule", "exponential_decay", "cosine_decay_schedule",
            "warmup_cosine_decay_schedule", "piecewise_constant_schedule", "constant",
@@ -13,8 +18,14 @@ __all__ = ["constant_schedule", "linear_schedule", "exponential_decay", "cosine_
 
 
 def _out(v):
+    if not isinstance(v, (np.ndarray, np.generic, float, int)):
+        return v  # traced (under jit or vmap): stays an array value
     v = np.asarray(v, dtype=float)
     return float(v) if v.ndim == 0 else v
+
+
+def _float(step):
+    return cnp.asarray(step, dtype=float)
 
 
 def _check_steps(n, name, what="transition_steps"):
@@ -32,7 +43,7 @@ def constant_schedule(value):
     0.1
     """
     value = float(value)
-    return lambda step: _out(np.zeros_like(np.asarray(step, float)) + value)
+    return lambda step: _out(cnp.zeros_like(_float(step)) + value)
 
 
 def linear_schedule(init_value, end_value, transition_steps, transition_begin=0):
@@ -50,7 +61,7 @@ def linear_schedule(init_value, end_value, transition_steps, transition_begin=0)
     _check_steps(transition_steps, "linear_schedule")
 
     def schedule(step):
-        frac = np.clip((np.asarray(step, float) - transition_begin) / transition_steps, 0, 1)
+        frac = cnp.clip((_float(step) - transition_begin) / transition_steps, 0, 1)
         return _out(init_value + (end_value - init_value) * frac)
     return schedule
 
@@ -77,12 +88,12 @@ def exponential_decay(init_value, transition_steps, decay_rate, transition_begin
         raise ValueError(f"exponential_decay: decay_rate must be positive, got {decay_rate}")
 
     def schedule(step):
-        rate = np.maximum(np.asarray(step, float) - transition_begin, 0) / transition_steps
+        rate = cnp.maximum(_float(step) - transition_begin, 0) / transition_steps
         if staircase:
-            rate = np.floor(rate)
+            rate = cnp.floor(rate)
         v = init_value * decay_rate ** rate
         if end_value is not None:
-            v = np.maximum(v, end_value) if decay_rate < 1 else np.minimum(v, end_value)
+            v = cnp.maximum(v, end_value) if decay_rate < 1 else cnp.minimum(v, end_value)
         return _out(v)
     return schedule
 
@@ -103,8 +114,8 @@ def cosine_decay_schedule(init_value, decay_steps, alpha=0.0, exponent=1.0):
     _check_steps(decay_steps, "cosine_decay_schedule", "decay_steps")
 
     def schedule(step):
-        t = np.minimum(np.asarray(step, float), decay_steps) / decay_steps
-        c = 0.5 * (1 + np.cos(np.pi * t))
+        t = cnp.minimum(_float(step), decay_steps) / decay_steps
+        c = 0.5 * (1 + cnp.cos(np.pi * t))
         return _out(init_value * ((1 - alpha) * c ** exponent + alpha))
     return schedule
 
@@ -133,11 +144,11 @@ def warmup_cosine_decay_schedule(init_value, peak_value, warmup_steps, decay_ste
     span = decay_steps - warmup_steps
 
     def schedule(step):
-        step = np.asarray(step, float)
+        step = _float(step)
         warm = init_value + (peak_value - init_value) * step / max(warmup_steps, 1)
-        t = np.clip(step - warmup_steps, 0, span) / span
-        cos = end_value + (peak_value - end_value) * (0.5 * (1 + np.cos(np.pi * t))) ** exponent
-        return _out(np.where(step < warmup_steps, warm, cos))
+        t = cnp.clip(step - warmup_steps, 0, span) / span
+        cos = end_value + (peak_value - end_value) * (0.5 * (1 + cnp.cos(np.pi * t))) ** exponent
+        return _out(cnp.where(step < warmup_steps, warm, cos))
     return schedule
 
 
@@ -165,10 +176,10 @@ def piecewise_constant_schedule(init_value, boundaries_and_scales=None):
                              f"{sc!r}")
 
     def schedule(step):
-        step = np.asarray(step, float)
-        v = np.full(step.shape, float(init_value))
+        step = _float(step)
+        v = cnp.full_like(step, float(init_value))
         for b, sc in items:
-            v = np.where(step > b, v * sc, v)
+            v = cnp.where(step > b, v * sc, v)
         return _out(v)
     return schedule
 

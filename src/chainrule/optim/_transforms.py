@@ -112,7 +112,8 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
         mu = tree_map(lambda g, m: b1 * m + (1 - b1) * g, grads, state.mu)
         nu = tree_map(lambda g, v: b2 * v + (1 - b2) * g * g, grads, state.nu)
         count = state.count + 1
-        c1, c2 = 1 - b1 ** float(count), 1 - b2 ** float(count)
+        t = cnp.asarray(count, dtype=float)  # an array op, not float(): jit and vmap trace it
+        c1, c2 = 1 - b1 ** t, 1 - b2 ** t
         out = tree_map(lambda m, v: (m / c1) / (cnp.sqrt(v / c2 + eps_root) + eps), mu, nu)
         return out, ScaleByAdamState(count, mu, nu)
     return GradientTransformation(init, update)
