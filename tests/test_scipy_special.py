@@ -1,0 +1,418 @@
+"""chainrule.scipy.special: values against SciPy (fast path and traced path, hard regions
+included), derivatives against finite differences (both modes, second order) for every
+function and every differentiable argument from one table, jit and vmap against SciPy, and
+an error naming the argument wherever a derivative is not available."""
+
+import numpy as np
+import pytest
+import scipy.special as sp
+
+import chainrule as cr
+import chainrule.numpy as cnp
+import chainrule.scipy.special as cs
+
+
+def grid(lo, hi, n=5, seed=0):
+    return np.random.default_rng(seed).uniform(lo, hi, size=n)
+
+
+N3 = np.array([0, 1, 3])  # integer orders
+# name, function of (module, *args) (the module is scipy.special or chainrule's), the
+# arguments, and the positions of the arguments differentiated.
+TABLE = [
+    ("gammaln", lambda m, x: m.gammaln(x), (grid(0.3, 6.0),), (0,)),
+    ("gammaln-negative", lambda m, x: m.gammaln(x), (np.array([-0.5, -1.3, -2.7]),), (0,)),
+    ("gamma", lambda m, x: m.gamma(x), (np.array([0.7, 1.5, 3.2, -0.5, -1.5]),), (0,)),
+    ("rgamma", lambda m, x: m.rgamma(x), (np.array([0.7, 1.5, 3.2, -0.5, -1.5]),), (0,)),
+    ("digamma", lambda m, x: m.digamma(x), (grid(0.3, 5.0),), (0,)),
+    ("psi", lambda m, x: m.psi(x), (np.array([-0.5, 0.4, 2.0]),), (0,)),
+    ("polygamma", lambda m, n, x: m.polygamma(n, x), (N3, grid(0.5, 3.0, 3)), (1,)),
+    ("multigammaln", lambda m, a: m.multigammaln(a, 3), (grid(1.5, 5.0),), (0,)),
+    ("beta", lambda m, a, b: m.beta(a, b), (grid(0.5, 3.0), grid(0.5, 3.0, seed=1)), (0, 1)),
+    ("betaln", lambda m, a, b: m.betaln(a, b), (grid(0.5, 30.0), grid(0.5, 3.0, seed=1)),
+     (0, 1)),
+    ("betainc", lambda m, a, b, x: m.betainc(a, b, x),
+     (grid(0.5, 3.0), grid(0.5, 3.0, seed=1), grid(0.05, 0.95, seed=2)), (2,)),
+    ("gammainc", lambda m, a, x: m.gammainc(a, x), (grid(0.5, 5.0), grid(0.1, 6.0, seed=1)),
+     (1,)),
+    ("gammaincc", lambda m, a, x: m.gammaincc(a, x), (grid(0.5, 5.0), grid(0.1, 6.0, seed=1)),
+     (1,)),
+    ("erf", lambda m, x: m.erf(x), (grid(-2.5, 2.5),), (0,)),
+    ("erfc", lambda m, x: m.erfc(x), (grid(-2.5, 2.5),), (0,)),
+    ("erfinv", lambda m, x: m.erfinv(x), (grid(-0.95, 0.95),), (0,)),
+    ("erfcinv", lambda m, x: m.erfcinv(x), (grid(0.05, 1.95),), (0,)),
+    ("erfcx", lambda m, x: m.erfcx(x), (grid(-1.5, 5.0),), (0,)),
+    ("expit", lambda m, x: m.expit(x), (grid(-5.0, 5.0),), (0,)),
+    ("logit", lambda m, x: m.logit(x), (grid(0.05, 0.95),), (0,)),
+    ("log_expit", lambda m, x: m.log_expit(x), (grid(-5.0, 5.0),), (0,)),
+    ("ndtr", lambda m, x: m.ndtr(x), (grid(-3.0, 3.0),), (0,)),
+    ("log_ndtr", lambda m, x: m.log_ndtr(x), (grid(-8.0, 4.0),), (0,)),
+    ("ndtri", lambda m, x: m.ndtri(x), (grid(0.05, 0.95),), (0,)),
+    ("xlogy", lambda m, x, y: m.xlogy(x, y), (grid(-2.0, 2.0), grid(0.3, 3.0, seed=1)), (0, 1)),
+    ("xlog1py", lambda m, x, y: m.xlog1py(x, y), (grid(-2.0, 2.0), grid(-0.7, 3.0, seed=1)),
+     (0, 1)),
+    ("entr", lambda m, x: m.entr(x), (grid(0.1, 3.0),), (0,)),
+    ("rel_entr", lambda m, x, y: m.rel_entr(x, y), (grid(0.1, 3.0), grid(0.1, 3.0, seed=1)),
+     (0, 1)),
+    ("kl_div", lambda m, x, y: m.kl_div(x, y), (grid(0.1, 3.0), grid(0.1, 3.0, seed=1)),
+     (0, 1)),
+    ("i0", lambda m, x: m.i0(x), (grid(-4.0, 4.0),), (0,)),
+    ("i0e", lambda m, x: m.i0e(x), (grid(-4.0, 4.0),), (0,)),
+    ("i1", lambda m, x: m.i1(x), (grid(-4.0, 4.0),), (0,)),
+    ("i1e", lambda m, x: m.i1e(x), (grid(-4.0, 4.0),), (0,)),
+    ("k0", lambda m, x: m.k0(x), (grid(0.2, 4.0),), (0,)),
+    ("k0e", lambda m, x: m.k0e(x), (grid(0.2, 4.0),), (0,)),
+    ("k1", lambda m, x: m.k1(x), (grid(0.2, 4.0),), (0,)),
+    ("k1e", lambda m, x: m.k1e(x), (grid(0.2, 4.0),), (0,)),
+    ("iv", lambda m, v, x: m.iv(v, x), (grid(0.0, 3.0), grid(0.2, 5.0, seed=1)), (1,)),
+    ("ive", lambda m, v, x: m.ive(v, x), (np.array([0.0, 1.0, 2.5]), np.array([-3.0, 0.5, 4.0])),
+     (1,)),
+    ("kv", lambda m, v, x: m.kv(v, x), (grid(-2.0, 3.0), grid(0.2, 5.0, seed=1)), (1,)),
+    ("kve", lambda m, v, x: m.kve(v, x), (grid(-2.0, 3.0), grid(0.2, 5.0, seed=1)), (1,)),
+    ("kn", lambda m, n, x: m.kn(n, x), (N3, grid(0.3, 4.0, 3)), (1,)),
+    ("j0", lambda m, x: m.j0(x), (grid(-6.0, 6.0),), (0,)),
+    ("j1", lambda m, x: m.j1(x), (grid(-6.0, 6.0),), (0,)),
+    ("jv", lambda m, v, x: m.jv(v, x), (grid(0.0, 4.0), grid(0.2, 8.0, seed=1)), (1,)),
+    ("jn", lambda m, n, x: m.jn(n, x), (N3, grid(-5.0, 5.0, 3)), (1,)),
+    ("y0", lambda m, x: m.y0(x), (grid(0.3, 6.0),), (0,)),
+    ("y1", lambda m, x: m.y1(x), (grid(0.3, 6.0),), (0,)),
+    ("yv", lambda m, v, x: m.yv(v, x), (grid(0.0, 4.0), grid(0.5, 8.0, seed=1)), (1,)),
+    ("yn", lambda m, n, x: m.yn(n, x), (N3, grid(0.5, 5.0, 3)), (1,)),
+    ("spherical_jn", lambda m, n, x: m.spherical_jn(n, x), (N3, grid(-4.0, 4.0, 3)), (1,)),
+    ("spherical_jn-derivative", lambda m, n, x: m.spherical_jn(n, x, True),
+     (N3, grid(0.3, 4.0, 3)), (1,)),
+    ("spherical_yn", lambda m, n, x: m.spherical_yn(n, x), (N3, grid(0.5, 4.0, 3)), (1,)),
+    ("spherical_yn-derivative", lambda m, n, x: m.spherical_yn(n, x, True),
+     (N3, grid(0.5, 4.0, 3)), (1,)),
+    ("zeta", lambda m, x: m.zeta(x), (np.array([2, 3, 5]),), ()),
+    ("zeta-hurwitz", lambda m, x, q: m.zeta(x, q), (grid(1.5, 5.0), grid(0.3, 4.0, seed=1)),
+     (1,)),
+    ("sinc", lambda m, x: m.sinc(x), (np.array([0.0, 0.3, -1.7, 2.5]),), (0,)),
+    ("exp1", lambda m, x: m.exp1(x), (grid(0.1, 5.0),), (0,)),
+    ("expn", lambda m, n, x: m.expn(n, x), (N3, grid(0.3, 4.0, 3)), (1,)),
+    ("owens_t", lambda m, h, a: m.owens_t(h, a), (grid(-3.0, 3.0), grid(-2.0, 2.0, seed=1)),
+     (0, 1)),
+    ("lambertw", lambda m, z: m.lambertw(z).real, (grid(-0.3, 5.0),), (0,)),
+    ("lambertw-branch-1", lambda m, z: m.lambertw(z, -1, 1e-15).real, (grid(-0.25, -0.1),), (0,)),
+    ("gammasgn", lambda m, x: m.gammasgn(x), (np.array([0.5, -0.5, -1.5, 2.0]),), ()),
+    ("logsumexp", lambda m, a: m.logsumexp(a), (grid(-3.0, 3.0),), (0,)),
+    ("logsumexp-axis", lambda m, a: m.logsumexp(a, axis=1),
+     (grid(-3.0, 3.0, 6).reshape(2, 3),), (0,)),
+    ("logsumexp-keepdims", lambda m, a: m.logsumexp(a, axis=(0, 2), keepdims=True),
+     (grid(-3.0, 3.0, 12).reshape(2, 3, 2),), (0,)),
+    ("logsumexp-b", lambda m, a, b: m.logsumexp(a, axis=0, b=b),
+     (grid(-3.0, 3.0, 6).reshape(3, 2), grid(0.2, 2.0, 6, seed=1).reshape(3, 2)), (0, 1)),
+    ("logsumexp-sign", lambda m, a, b: m.logsumexp(a, b=b, axis=-1, return_sign=True),
+     (grid(-3.0, 3.0, 6).reshape(2, 3), np.array([[1.0, -2.0, 0.5], [-1.0, -0.5, 1.3]])),
+     (0, 1)),
+    ("logsumexp-ties", lambda m, a, b: m.logsumexp(a, b=b),
+     (np.array([1.0, 1.0, 0.5]), np.array([0.3, 2.0, 1.0])), (0, 1)),
+    ("softmax", lambda m, x: m.softmax(x), (grid(-3.0, 3.0),), (0,)),
+    ("softmax-axis", lambda m, x: m.softmax(x, axis=0), (grid(-3.0, 3.0, 6).reshape(3, 2),),
+     (0,)),
+    ("log_softmax", lambda m, x: m.log_softmax(x, axis=1),
+     (grid(-3.0, 3.0, 6).reshape(2, 3),), (0,)),
+]
+IDS = [row[0] for row in TABLE]
+
+
+def ours(fn):
+    return lambda *args: fn(cs, *args)
+
+
+def scipy_value(fn, args):
+    return fn(sp, *args)
+
+
+def assert_close(got, want, rtol=1e-12):
+    for g, w in zip(got if isinstance(want, tuple) else (got,),
+                    want if isinstance(want, tuple) else (want,)):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=rtol, atol=0)
+
+
+@pytest.mark.parametrize("name,fn,args,diff", TABLE, ids=IDS)
+def test_fast_path_is_scipy(name, fn, args, diff):
+    got, want = ours(fn)(*args), scipy_value(fn, args)
+    for g, w in zip(got if isinstance(want, tuple) else (got,),
+                    want if isinstance(want, tuple) else (want,)):
+        assert type(g) is type(w)
+        assert np.asarray(g).dtype == np.asarray(w).dtype
+        np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("name,fn,args,diff", TABLE, ids=IDS)
+def test_traced_values_match_scipy(name, fn, args, diff):
+    want = scipy_value(fn, args)
+    assert_close(cr.jit(ours(fn))(*args), want)
+    # The primal computed under a derivative transform.
+    tangents = tuple(np.ones_like(a) if i in diff else np.zeros_like(a, dtype=float)
+                     for i, a in enumerate(args))
+    if diff:
+        def g(*d):
+            full = list(args)
+            for i, v in zip(diff, d):
+                full[i] = v
+            return ours(fn)(*full)
+        primal, _ = cr.jvp(g, tuple(args[i] for i in diff), tuple(tangents[i] for i in diff))
+        assert_close(primal, want)
+
+
+@pytest.mark.parametrize("name,fn,args,diff", [r for r in TABLE if r[3]],
+                         ids=[r[0] for r in TABLE if r[3]])
+def test_derivatives_match_finite_differences(name, fn, args, diff):
+    def g(*d):
+        full = list(args)
+        for i, v in zip(diff, d):
+            full[i] = v
+        return ours(fn)(*full)
+    cr.check_grads(g, tuple(args[i] for i in diff), order=2, modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("name,fn,args,diff", TABLE, ids=IDS)
+def test_vmap_matches_loop(name, fn, args, diff):
+    # A batch of three: the differentiated (or first) arguments scaled per example.
+    batched = diff or (0,)
+    examples = [[a * (1 + 0.01 * k) if i in batched else a for i, a in enumerate(args)]
+                for k in range(3)]
+    want = [scipy_value(fn, ex) for ex in examples]
+    stacked = [np.stack([ex[i] for ex in examples]) if i in batched else a
+               for i, a in enumerate(args)]
+    in_axes = tuple(0 if i in batched else None for i in range(len(args)))
+    got = cr.vmap(ours(fn), in_axes=in_axes)(*stacked)
+    if isinstance(want[0], tuple):
+        want = tuple(np.stack([w[k] for w in want]) for k in range(len(want[0])))
+    else:
+        want = np.stack(want)
+    assert_close(got, want)
+
+
+def test_ufuncs_are_scipys_own():
+    for name in ("gammaln", "erf", "iv", "jv", "xlogy", "log_ndtr", "owens_t"):
+        assert getattr(cs, name) is getattr(sp, name)
+    assert cs.psi is sp.digamma and cs.jn is sp.jv
+
+
+def test_plain_scipy_call_on_a_traced_value_is_differentiated():
+    x = np.array([0.5, 2.0])
+    np.testing.assert_allclose(cr.grad(lambda x: sp.gammaln(x).sum())(x), sp.digamma(x),
+                               rtol=1e-14)
+    np.testing.assert_allclose(cr.grad(lambda x: sp.iv(1.5, x).sum())(x),
+                               (sp.iv(0.5, x) + sp.iv(2.5, x)) / 2, rtol=1e-14)
+
+
+# --- derivatives in closed form, higher orders ---------------------------------------------
+def test_higher_derivatives_of_the_gamma_family():
+    x = 1.7
+    d = cr.grad
+    assert np.isclose(d(cs.gammaln)(x), sp.digamma(x), rtol=1e-14)
+    assert np.isclose(d(d(cs.gammaln))(x), sp.polygamma(1, x), rtol=1e-14)
+    assert np.isclose(d(d(d(cs.gammaln)))(x), sp.polygamma(2, x), rtol=1e-14)
+    assert np.isclose(d(d(lambda x: cs.polygamma(2, x)))(x), sp.polygamma(4, x), rtol=1e-14)
+    assert np.isclose(d(cs.erfinv)(0.3), np.sqrt(np.pi) / 2 * np.exp(sp.erfinv(0.3) ** 2),
+                      rtol=1e-14)
+    assert np.isclose(d(lambda x: cs.iv(0.5, x))(2.0), (sp.iv(-0.5, 2.0) + sp.iv(1.5, 2.0)) / 2,
+                      rtol=1e-14)
+    assert np.isclose(d(lambda x: cs.kv(0.5, x))(2.0),
+                      -(sp.kv(-0.5, 2.0) + sp.kv(1.5, 2.0)) / 2, rtol=1e-14)
+
+
+def test_lambertw_second_derivative():
+    x = np.array([-0.3, -0.2, -0.1])
+    for k in (0, -1):
+        w = sp.lambertw(x, k).real
+        got = cr.vmap(cr.grad(cr.grad(lambda z: cs.lambertw(z, k).real)))(x)
+        np.testing.assert_allclose(got, -w ** 2 * (w + 2) / (x ** 2 * (1 + w) ** 3),
+                                   rtol=1e-13)
+    assert np.isnan(cr.jit(lambda z: cs.lambertw(z).real)(-1.0))  # complex there
+
+
+# --- hard regions ----------------------------------------------------------------------
+def test_erfinv_near_plus_minus_one():
+    x = np.array([-1 + 1e-12, -0.999999, 0.999999, 1 - 1e-12, 1 - 1e-15])
+    assert_close(cr.jit(cs.erfinv)(x), sp.erfinv(x))
+    got = cr.vmap(cr.grad(cs.erfinv))(x)
+    assert_close(got, np.sqrt(np.pi) / 2 * np.exp(sp.erfinv(x) ** 2), rtol=1e-13)
+    assert np.all(np.isfinite(got))
+
+
+def test_log_ndtr_far_tail():
+    x = np.array([-40.0, -100.0, -1e4, -5.0, 10.0, 40.0])
+    assert_close(cr.jit(cs.log_ndtr)(x), sp.log_ndtr(x))
+    # d/dx log ndtr(x) = phi(x) / ndtr(x) ~ -x - 1/x + 2/x^3 in the left tail.
+    got = cr.vmap(cr.grad(cs.log_ndtr))(x)
+    left = x[:3]
+    np.testing.assert_allclose(got[:3], -left - 1 / left + 2 / left ** 3 - 10 / left ** 5,
+                               rtol=1e-10)
+    phi = np.exp(-x[3:] ** 2 / 2) / np.sqrt(2 * np.pi)
+    np.testing.assert_allclose(got[3:], phi / sp.ndtr(x[3:]), rtol=1e-13)
+
+
+def test_large_bessel_arguments():
+    x = np.array([50.0, 300.0, 700.0])
+    for name in ("i0e", "i1e", "k0e", "k1e", "j0", "y1"):
+        f = getattr(cs, name)
+        assert_close(cr.jit(f)(x), f(x))
+    assert_close(cr.jit(lambda x: cs.ive(2.5, x))(x), sp.ive(2.5, x))
+    # ive' = (ive(v-1) + ive(v+1)) / 2 - ive: finite (no overflow) at x = 700.
+    got = cr.vmap(cr.grad(lambda x: cs.ive(2.5, x)))(x)
+    want = (sp.ive(1.5, x) + sp.ive(3.5, x)) / 2 - sp.ive(2.5, x)
+    np.testing.assert_allclose(got, want, rtol=1e-8)
+    assert np.all(np.isfinite(got))
+
+
+def test_log_expit_tails():
+    x = np.array([-800.0, -40.0, -1e-20, 0.0, 40.0, 800.0])
+    assert_close(cr.jit(cs.log_expit)(x), sp.log_expit(x))
+    got = cr.vmap(cr.grad(cs.log_expit))(x)
+    np.testing.assert_allclose(got, sp.expit(-x), rtol=1e-14)
+    got = cr.vmap(cr.grad(cs.expit))(x)  # expit(x) expit(-x), no cancellation
+    np.testing.assert_allclose(got, sp.expit(x) * sp.expit(-x), rtol=1e-14)
+    assert got[-2] > 0  # e^-40, where 1 - expit(40) would be 0
+
+
+def test_xlogy_at_zero():
+    x = np.array([0.0, 0.0, 0.0, 0.0, 2.0])
+    y = np.array([0.0, 2.0, np.inf, -1.0, 3.0])
+    assert_close(cr.jit(cs.xlogy)(x, y), sp.xlogy(x, y))
+    dx, dy = cr.vmap(cr.grad(cs.xlogy, argnums=(0, 1)))(x[1:], y[1:] + 0.0)
+    # d/dx x log y = log y, also at x = 0 where y > 0; d/dy = x / y.
+    assert dx[0] == np.log(2.0) and dy[0] == 0.0
+    assert dx[3] == np.log(3.0) and np.isclose(dy[3], 2 / 3)
+    assert np.all(np.isfinite(dx[:3]))
+    assert_close(cr.jit(cs.xlog1py)(x, y - 1), sp.xlog1py(x, y - 1))
+
+
+def test_logsumexp_matches_scipy_in_hard_cases():
+    cases = [
+        (np.array([0.0, -50.0]), {}),  # result near 0: log1p keeps its digits
+        (np.array([1000.0, 1000.0, 999.0]), {}),
+        (np.array([-np.inf, -np.inf]), {}),
+        (np.array([np.inf, 1.0]), {}),
+        (np.array([1.0, 2.0]), {"b": np.array([1.0, -1.0])}),  # negative sum: NaN
+        (np.array([1.0, 2.0]), {"b": np.array([1.0, -1.0]), "return_sign": True}),
+        (np.array([2.0, 2.0]), {"b": np.array([1.0, -1.0]), "return_sign": True}),  # 0
+        (np.array([5.0, 1.0, 3.0]), {"b": np.array([0.0, 1.0, 2.0])}),
+        (np.zeros((0, 3)), {"axis": 0}),
+        (np.array(2.0), {}),
+        (np.array([[1.0, 2.0], [3.0, 4.0]]), {"axis": (0, 1), "keepdims": True}),
+    ]
+    for a, kw in cases:
+        want = sp.logsumexp(a, **kw)
+        with np.errstate(all="ignore"):
+            got = cr.jit(lambda a: cs.logsumexp(a, **kw))(a)
+        for g, w in zip(got if isinstance(want, tuple) else (got,),
+                        want if isinstance(want, tuple) else (want,)):
+            assert np.shape(g) == np.shape(w)
+            np.testing.assert_allclose(np.asarray(g), w, rtol=1e-14, atol=1e-300)
+
+
+def test_logsumexp_derivative_is_softmax():
+    a = np.array([3.0, 3.0, 1.0, -2.0])  # a tie at the maximum
+    b = np.array([0.5, 2.0, 1.0, 0.0])  # and a zero weight
+    out = sp.logsumexp(a, b=b)
+    da, db = cr.grad(lambda a, b: cs.logsumexp(a, b=b), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(da, b * np.exp(a - out), rtol=1e-14)
+    np.testing.assert_allclose(db, np.exp(a - out), rtol=1e-14)
+    # Negative weights, nearly cancelling: the Hessian against its closed form.
+    a, b = np.array([-2.9, 1.88, 2.48]), np.array([-1.0, -0.5, 0.3])
+    w = b * np.exp(a)
+    s = w.sum()
+    hess = cr.hessian(lambda a: cs.logsumexp(a, b=b))(a)
+    np.testing.assert_allclose(hess, np.diag(w / s) - np.outer(w, w) / s ** 2, rtol=1e-13)
+
+
+def test_log_softmax_where_softmax_underflows():
+    x = np.array([0.0, 1000.0, -1000.0])
+    assert_close(cr.jit(cs.log_softmax)(x), sp.log_softmax(x))
+    jac = cr.jacobian(cs.log_softmax)(x)
+    p = sp.softmax(x)
+    np.testing.assert_allclose(jac, np.eye(3) - p[None, :], atol=1e-300)
+
+
+# --- numpy.logaddexp.reduce on traced values -------------------------------------------
+@pytest.mark.parametrize("ufunc", [np.logaddexp, np.logaddexp2])
+def test_logaddexp_reduce_on_traced_values(ufunc):
+    a = grid(-3.0, 3.0, 6).reshape(2, 3)
+    for kw in ({}, {"axis": 1}, {"axis": None}, {"axis": 1, "keepdims": True},
+               {"axis": 0, "initial": 0.5}, {"axis": 1, "where": np.array([True, False, True])}):
+        want = ufunc.reduce(a, **kw)
+        np.testing.assert_allclose(cr.jit(lambda a: ufunc.reduce(a, **kw))(a), want,
+                                   rtol=1e-13)
+        cr.check_grads(lambda a: ufunc.reduce(a, **kw), (a,), order=2, modes=("fwd", "rev"))
+    # The derivative of log-sum-exp is softmax (base 2: 2**a / sum 2**a).
+    base = 2.0 if ufunc is np.logaddexp2 else np.e
+    got = cr.grad(lambda a: ufunc.reduce(a))(a[0])
+    np.testing.assert_allclose(got, base ** a[0] / np.sum(base ** a[0]), rtol=1e-13)
+
+
+# --- arguments with no derivative: an error naming them ---------------------------------
+NONDIFF = [
+    ("polygamma", lambda n: cs.polygamma(n, 2.0), 1.0, "'n'", TypeError),
+    ("yn", lambda n: cs.yn(n, 2.0), 1.0, "'n'", TypeError),
+    ("kn", lambda n: cs.kn(n, 2.0), 1.0, "'n'", TypeError),
+    ("expn", lambda n: cs.expn(n, 2.0), 1.0, "'n'", TypeError),
+    ("jv", lambda v: cs.jv(v, 2.0), 1.5, "'v'", NotImplementedError),
+    ("jn", lambda v: cs.jn(v, 2.0), 1.0, "'v'", NotImplementedError),
+    ("yv", lambda v: cs.yv(v, 2.0), 1.5, "'v'", NotImplementedError),
+    ("iv", lambda v: cs.iv(v, 2.0), 1.5, "'v'", NotImplementedError),
+    ("ive", lambda v: cs.ive(v, 2.0), 1.5, "'v'", NotImplementedError),
+    ("kv", lambda v: cs.kv(v, 2.0), 1.5, "'v'", NotImplementedError),
+    ("kve", lambda v: cs.kve(v, 2.0), 1.5, "'v'", NotImplementedError),
+    ("gammainc", lambda a: cs.gammainc(a, 2.0), 1.5, "'a'", NotImplementedError),
+    ("gammaincc", lambda a: cs.gammaincc(a, 2.0), 1.5, "'a'", NotImplementedError),
+    ("betainc-a", lambda a: cs.betainc(a, 2.0, 0.3), 1.5, "'a'", NotImplementedError),
+    ("betainc-b", lambda b: cs.betainc(2.0, b, 0.3), 1.5, "'b'", NotImplementedError),
+    ("zeta", lambda x: cs.zeta(x), 3.0, "'x'", NotImplementedError),
+    ("zeta-hurwitz", lambda x: cs.zeta(x, 2.0), 3.0, "'x'", NotImplementedError),
+]
+
+
+@pytest.mark.parametrize("name,f,x,arg,error", NONDIFF, ids=[r[0] for r in NONDIFF])
+@pytest.mark.parametrize("transform", ["grad", "jvp", "jit-grad"])
+def test_derivative_in_a_nondifferentiable_argument_raises(name, f, x, arg, error, transform):
+    fn = {"grad": cr.grad(f), "jvp": lambda x: cr.jvp(f, (x,), (1.0,)),
+          "jit-grad": cr.jit(cr.grad(f))}[transform]
+    with pytest.raises(error, match=arg):
+        fn(x)
+
+
+def test_nondifferentiable_argument_as_a_constant_is_fine():
+    # The same functions differentiated in their other argument only.
+    assert np.isclose(cr.grad(lambda x: cs.gammainc(1.5, x))(2.0),
+                      2.0 ** 0.5 * np.exp(-2.0) / sp.gamma(1.5), rtol=1e-14)
+    assert np.isclose(cr.grad(lambda x: cs.yn(2, x))(2.0), (sp.yn(1, 2.0) - sp.yn(3, 2.0)) / 2,
+                      rtol=1e-14)
+
+
+def test_spherical_bessel_order_must_be_integer():
+    with pytest.raises(TypeError, match="order n must be an integer"):
+        cr.grad(lambda x: cs.spherical_jn(1.0, x))(2.0)
+
+
+def test_gammasgn_has_zero_derivative():
+    assert cr.grad(cs.gammasgn)(-1.5) == 0.0
+
+
+def test_multigammaln_domain():
+    with pytest.raises(ValueError, match="0.5"):
+        cr.grad(lambda a: cs.multigammaln(a, 4))(1.0)
+    assert np.isnan(cr.jit(lambda a: cs.multigammaln(a, 4))(1.0))
+
+
+def test_float32_stays_float32():
+    x = np.array([0.5, 1.5], np.float32)
+    for f in (cs.gammaln, cs.erf, cs.i0e, cs.expit):
+        got = cr.jit(f)(x)
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, f(x), rtol=1e-6)
+        assert cr.grad(lambda x: f(x).sum())(x).dtype == np.float32
+    assert cr.jit(cs.logsumexp)(x).dtype == np.float32
+
+
+def test_chainrule_numpy_functions_compose_with_special():
+    # A Gaussian-mixture log-likelihood: logsumexp of log_ndtr terms, differentiated twice.
+    w = np.array([0.2, -0.3])
+
+    def f(w):
+        return cs.logsumexp(cnp.stack([cs.log_ndtr(w[0] * 3), cs.log_ndtr(w[1] - 1)]))
+    cr.check_grads(f, (w,), order=2, modes=("fwd", "rev"))
