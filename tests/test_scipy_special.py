@@ -386,7 +386,10 @@ def test_nondifferentiable_argument_as_a_constant_is_fine():
 
 def test_spherical_bessel_order_must_be_integer():
     with pytest.raises(TypeError, match="order n must be an integer"):
-        cr.grad(lambda x: cs.spherical_jn(1.0, x))(2.0)
+        cr.grad(lambda n: cs.spherical_jn(n, 2.0))(1.0)
+    # A constant float order is converted, as SciPy does.
+    assert np.isclose(cr.grad(lambda x: cs.spherical_jn(1.0, x))(2.0),
+                      sp.spherical_jn(1, 2.0, derivative=True), rtol=1e-14)
 
 
 def test_gammasgn_has_zero_derivative():

@@ -146,10 +146,12 @@ def zeta(x, q=None, out=None):
 def _spherical(fn, name, sp_fn):
     @numpy_fast_path(sp_fn, arrays=2)
     def spherical(n, z, derivative=False):
-        n = asarray_any(n)
-        if cnp.result_type(n).kind not in "iub":
-            raise TypeError(f"{name}: the order n must be an integer, got dtype "
-                            f"{cnp.result_type(n)}")
+        if isinstance(n, Tracer):
+            if n.dtype.kind not in "iub":
+                raise TypeError(f"{name}: the order n must be an integer, got a traced value "
+                                f"of dtype {n.dtype}; it has no derivative")
+        else:
+            n = np.asarray(n, dtype=np.dtype("long"))  # as SciPy converts it
         z = asarray_any(z)
         if not derivative:
             return fn(n, z)
