@@ -421,6 +421,28 @@ def test_chainrule_numpy_functions_compose_with_special():
     cr.check_grads(f, (w,), order=2, modes=("fwd", "rev"))
 
 
+@pytest.mark.parametrize("name,f", [
+    ("gamma", lambda z: cs.gamma(z)), ("rgamma", lambda z: cs.rgamma(z)),
+    ("erf", lambda z: cs.erf(z)), ("erfcx", lambda z: cs.erfcx(z)),
+    ("ndtr", lambda z: cs.ndtr(z)), ("log_ndtr", lambda z: cs.log_ndtr(z)),
+    ("iv", lambda z: cs.iv(1.5, z)), ("jv", lambda z: cs.jv(0.5, z)),
+    ("kve", lambda z: cs.kve(1.5, z)), ("exp1", lambda z: cs.exp1(z))])
+def test_complex_arguments_have_holomorphic_derivatives(name, f):
+    z = np.array([1.0 + 0.5j, 0.3 - 1.2j])
+    _, t = cr.jvp(f, (z,), (np.ones_like(z),))
+    h = 1e-6
+    fd = (f(z + h) - f(z - h)) / (2 * h)
+    np.testing.assert_allclose(t, fd, rtol=1e-7)
+    _, t = cr.jvp(f, (z,), (1j * np.ones_like(z),))  # complex-linear in the direction
+    np.testing.assert_allclose(t, 1j * fd, rtol=1e-7)
+
+
+def test_ive_of_complex_argument_raises():
+    z = np.array([1.0 + 0.5j])
+    with pytest.raises(NotImplementedError, match="holomorphic"):
+        cr.jvp(lambda z: cs.ive(1.5, z), (z,), (np.ones_like(z),))
+
+
 def test_dask_arrays_stay_lazy_under_transforms():
     da = pytest.importorskip("dask.array")
     x = np.array([0.5, 1.5, 2.5, 3.5])

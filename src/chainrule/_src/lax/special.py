@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from ..core import get_aval
 from ._rules import defjvp, defnondiff, elementwise
 from .elementwise import (_special_functions, add, div, eq, exp, isinf, le, log, log1p,
                           logical_and, logical_or, maximum, mul, neg, select, sign, sub)
@@ -203,10 +204,15 @@ kl_div_p, kl_div = _prim("kl_div", lambda t, ans, x, y: mul(t, log(div(x, y))),
 # derivatives comes from the general-order function.
 iv_p, iv = _prim("iv", _order_not_implemented("iv"),
                  lambda t, ans, v, x: mul(t, mul(0.5, add(iv(sub(v, 1), x), iv(add(v, 1), x)))))
-ive_p, ive = _prim("ive", _order_not_implemented("ive"),
-                   lambda t, ans, v, x: mul(t, sub(
-                       mul(0.5, add(ive(sub(v, 1), x), ive(add(v, 1), x))),
-                       mul(sign(x), ans))))
+def _ive_rule(t, ans, v, x):
+    # ive = iv exp(-|Re z|) is not holomorphic in complex z: no complex derivative.
+    if get_aval(x).dtype.kind == "c":
+        raise NotImplementedError("ive: the derivative with respect to a complex z is not "
+                                  "provided (exp(-|Re z|) is not holomorphic); use iv")
+    return mul(t, sub(mul(0.5, add(ive(sub(v, 1), x), ive(add(v, 1), x))), mul(sign(x), ans)))
+
+
+ive_p, ive = _prim("ive", _order_not_implemented("ive"), _ive_rule)
 kv_p, kv = _prim("kv", _order_not_implemented("kv"),
                  lambda t, ans, v, x: mul(t, mul(-0.5, add(kv(sub(v, 1), x),
                                                            kv(add(v, 1), x)))))
