@@ -94,6 +94,44 @@ TABLE = [
      (0, 1)),
     ("lambertw", lambda m, z: m.lambertw(z).real, (grid(-0.3, 5.0),), (0,)),
     ("lambertw-branch-1", lambda m, z: m.lambertw(z, -1, 1e-15).real, (grid(-0.25, -0.1),), (0,)),
+    ("exp10", lambda m, x: m.exp10(x), (grid(-2.0, 2.0),), (0,)),
+    ("exp2", lambda m, x: m.exp2(x), (grid(-2.0, 2.0),), (0,)),
+    ("expm1", lambda m, x: m.expm1(x), (np.array([-1e-10, 1e-5, 0.7, -2.0]),), (0,)),
+    ("log1p", lambda m, x: m.log1p(x), (np.array([-1e-10, 1e-5, 0.7, -0.5]),), (0,)),
+    ("cbrt", lambda m, x: m.cbrt(x), (grid(0.3, 3.0),), (0,)),
+    ("cosm1", lambda m, x: m.cosm1(x), (np.array([1e-9, -0.3, 2.0]),), (0,)),
+    ("sindg", lambda m, x: m.sindg(x), (grid(-300.0, 300.0),), (0,)),
+    ("cosdg", lambda m, x: m.cosdg(x), (grid(-300.0, 300.0),), (0,)),
+    ("tandg", lambda m, x: m.tandg(x), (grid(-70.0, 70.0),), (0,)),
+    ("cotdg", lambda m, x: m.cotdg(x), (grid(20.0, 160.0),), (0,)),
+    ("powm1", lambda m, x, y: m.powm1(x, y), (grid(0.3, 3.0), grid(-1.5, 1.5, seed=1)), (0, 1)),
+    ("erfi", lambda m, x: m.erfi(x), (grid(-2.0, 2.0),), (0,)),
+    ("dawsn", lambda m, x: m.dawsn(x), (grid(-4.0, 4.0),), (0,)),
+    ("ndtri_exp", lambda m, y: m.ndtri_exp(y), (np.array([-30.0, -5.0, -1.0, -0.3]),),
+     (0,)),
+    ("loggamma", lambda m, x: m.loggamma(x), (grid(0.3, 6.0),), (0,)),
+    ("poch", lambda m, z, k: m.poch(z, k), (grid(0.5, 3.0), grid(-0.4, 2.5, seed=1)), (0, 1)),
+    ("gammaincinv", lambda m, a, y: m.gammaincinv(a, y),
+     (grid(0.5, 4.0), grid(0.05, 0.95, seed=1)), (1,)),
+    ("gammainccinv", lambda m, a, y: m.gammainccinv(a, y),
+     (grid(0.5, 4.0), grid(0.05, 0.95, seed=1)), (1,)),
+    ("betaincinv", lambda m, a, b, y: m.betaincinv(a, b, y),
+     (grid(0.8, 3.0), grid(0.8, 3.0, seed=1), grid(0.1, 0.9, seed=2)), (2,)),
+    ("hyp1f1", lambda m, a, b, x: m.hyp1f1(a, b, x),
+     (grid(-1.5, 2.0), grid(0.5, 3.0, seed=1), grid(-3.0, 3.0, seed=2)), (2,)),
+    ("hyp2f1", lambda m, a, b, c, z: m.hyp2f1(a, b, c, z),
+     (grid(0.2, 1.5), grid(0.2, 1.5, seed=1), grid(1.5, 3.0, seed=2), grid(-0.8, 0.7, seed=3)),
+     (3,)),
+    ("hyperu", lambda m, a, b, x: m.hyperu(a, b, x),
+     (grid(0.5, 2.0), grid(0.5, 2.5, seed=1), grid(0.5, 3.0, seed=2)), (2,)),
+    ("spherical_in", lambda m, n, x: m.spherical_in(n, x), (N3, grid(-3.0, 3.0, 3)), (1,)),
+    ("spherical_in-derivative", lambda m, n, x: m.spherical_in(n, x, True),
+     (N3, grid(0.3, 3.0, 3)), (1,)),
+    ("spherical_kn", lambda m, n, x: m.spherical_kn(n, x), (N3, grid(0.5, 3.0, 3)), (1,)),
+    ("spherical_kn-derivative", lambda m, n, x: m.spherical_kn(n, x, True),
+     (N3, grid(0.5, 3.0, 3)), (1,)),
+    ("softplus", lambda m, x: m.softplus(x), (np.array([-800.0, -3.0, 0.0, 2.0, 800.0]),),
+     (0,)),
     ("gammasgn", lambda m, x: m.gammasgn(x), (np.array([0.5, -0.5, -1.5, 2.0]),), ()),
     ("logsumexp", lambda m, a: m.logsumexp(a), (grid(-3.0, 3.0),), (0,)),
     ("logsumexp-axis", lambda m, a: m.logsumexp(a, axis=1),
@@ -235,6 +273,22 @@ def test_erfinv_near_plus_minus_one():
     assert np.all(np.isfinite(got))
 
 
+def test_ndtri_exp_far_tail():
+    y = np.array([-800.0, -1e4])
+    x = cr.jit(cs.ndtri_exp)(y)
+    assert_close(x, sp.ndtri_exp(y))
+    # dx/dy = exp(y) / phi(x), computed as sqrt(2 pi) exp(y + x^2/2): finite, no underflow.
+    got = cr.vmap(cr.grad(cs.ndtri_exp))(y)
+    np.testing.assert_allclose(got, np.sqrt(2 * np.pi) * np.exp(y + x ** 2 / 2), rtol=1e-14)
+    np.testing.assert_allclose(got, -1 / x, rtol=2e-3)  # the tail asymptote -1/x
+    # x'' = x' (1 + x x'), also close to y = 0 where finite differences are poor.
+    y = np.array([-800.0, -30.0, -0.01])
+    x = sp.ndtri_exp(y)
+    d1 = np.sqrt(2 * np.pi) * np.exp(y + x ** 2 / 2)
+    np.testing.assert_allclose(cr.vmap(cr.grad(cr.grad(cs.ndtri_exp)))(y), d1 * (1 + x * d1),
+                               rtol=1e-13)
+
+
 def test_log_ndtr_far_tail():
     x = np.array([-40.0, -100.0, -1e4, -5.0, 10.0, 40.0])
     assert_close(cr.jit(cs.log_ndtr)(x), sp.log_ndtr(x))
@@ -362,6 +416,15 @@ NONDIFF = [
     ("gammaincc", lambda a: cs.gammaincc(a, 2.0), 1.5, "'a'", NotImplementedError),
     ("betainc-a", lambda a: cs.betainc(a, 2.0, 0.3), 1.5, "'a'", NotImplementedError),
     ("betainc-b", lambda b: cs.betainc(2.0, b, 0.3), 1.5, "'b'", NotImplementedError),
+    ("gammaincinv", lambda a: cs.gammaincinv(a, 0.3), 1.5, "'a'", NotImplementedError),
+    ("gammainccinv", lambda a: cs.gammainccinv(a, 0.3), 1.5, "'a'", NotImplementedError),
+    ("betaincinv-a", lambda a: cs.betaincinv(a, 2.0, 0.3), 1.5, "'a'", NotImplementedError),
+    ("betaincinv-b", lambda b: cs.betaincinv(2.0, b, 0.3), 1.5, "'b'", NotImplementedError),
+    ("hyp1f1-a", lambda a: cs.hyp1f1(a, 2.0, 0.3), 1.5, "'a'", NotImplementedError),
+    ("hyp1f1-b", lambda b: cs.hyp1f1(1.0, b, 0.3), 1.5, "'b'", NotImplementedError),
+    ("hyp2f1-c", lambda c: cs.hyp2f1(1.0, 0.5, c, 0.3), 1.5, "'c'", NotImplementedError),
+    ("hyperu-a", lambda a: cs.hyperu(a, 2.0, 0.3), 1.5, "'a'", NotImplementedError),
+    ("spherical_in", lambda n: cs.spherical_in(n, 2.0), 1.0, "n must be an integer", TypeError),
     ("zeta", lambda x: cs.zeta(x), 3.0, "'x'", NotImplementedError),
     ("zeta-hurwitz", lambda x: cs.zeta(x, 2.0), 3.0, "'x'", NotImplementedError),
 ]
@@ -491,6 +554,20 @@ COVERAGE = {
              "(raises)"),
     "sinc": ("x", ""), "exp1": ("x", ""), "expn": ("x", f"n: {INTEGER_ORDER}"),
     "owens_t": ("h, a", ""),
+    "exp10": ("x", ""), "exp2": ("x", ""), "expm1": ("x", ""), "log1p": ("x", ""),
+    "cbrt": ("x", ""), "cosm1": ("x", ""), "sindg": ("x", ""), "cosdg": ("x", ""),
+    "tandg": ("x", ""), "cotdg": ("x", ""), "powm1": ("x, y", ""), "erfi": ("x", ""),
+    "dawsn": ("x", ""), "ndtri_exp": ("y", ""), "loggamma": ("x", ""), "poch": ("z, m", ""),
+    "gammaincinv": ("y", "a: needs the derivative of gammainc in a; not provided (raises)"),
+    "gammainccinv": ("y", "a: as for gammaincinv (raises)"),
+    "betaincinv": ("y", "a, b: need the derivatives of betainc in a, b; not provided "
+                   "(raises)"),
+    "hyp1f1": ("x", "a, b: derivatives in the parameters have no closed form; not provided "
+               "(raises)"),
+    "hyp2f1": ("z", "a, b, c: as for hyp1f1 (raises)"),
+    "hyperu": ("x", "a, b: as for hyp1f1 (raises)"),
+    "spherical_in": ("z", f"n: {INTEGER_ORDER}"), "spherical_kn": ("z", f"n: {INTEGER_ORDER}"),
+    "softplus": ("x", ""),
     "lambertw": ("z", "k: an integer branch; on traced values only the real branches "
                  "(k = 0 and k = -1 of real z; NaN where W is complex)"),
 }

@@ -24,6 +24,7 @@ import chainrule.numpy as cnp
 from ..core import Tracer, concrete_value
 from ..custom import stop_gradient
 from ..lax.elementwise import logaddexp as _logaddexp
+from .. import lax as _lax
 from ..lax import special as _ls
 from ..numpy._util import asarray_any, normalize_axes
 from ..numpy.fastpath import numpy_fast_path
@@ -58,6 +59,13 @@ _UFUNCS = {
     "k0": _ls.k0, "k0e": _ls.k0e, "k1": _ls.k1, "k1e": _ls.k1e, "kn": _ls.kn, "j0": _ls.j0,
     "j1": _ls.j1, "jv": _ls.jv, "y0": _ls.y0, "y1": _ls.y1, "yn": _ls.yn, "yv": _ls.yv,
     "exp1": _ls.exp1, "expn": _ls.expn, "owens_t": _ls.owens_t,
+    "exp10": _ls.exp10, "exp2": _lax.exp2, "expm1": _lax.expm1, "log1p": _lax.log1p,
+    "cbrt": _lax.cbrt, "cosm1": _ls.cosm1, "sindg": _ls.sindg, "cosdg": _ls.cosdg,
+    "tandg": _ls.tandg, "cotdg": _ls.cotdg, "powm1": _ls.powm1, "erfi": _ls.erfi,
+    "dawsn": _ls.dawsn, "ndtri_exp": _ls.ndtri_exp, "loggamma": _ls.loggamma,
+    "poch": _ls.poch, "gammaincinv": _ls.gammaincinv, "gammainccinv": _ls.gammainccinv,
+    "betaincinv": _ls.betaincinv, "hyp1f1": _ls.hyp1f1, "hyp2f1": _ls.hyp2f1,
+    "hyperu": _ls.hyperu,
 }
 for _name, _fn in _UFUNCS.items():
     _ufunc = getattr(_sp, _name)
@@ -156,19 +164,17 @@ def _spherical(fn, name, sp_fn):
         if not derivative:
             return fn(n, z)
         # The recurrence that also gives the primitive's own derivative.
-        below = fn(cnp.maximum(cnp.subtract(n, 1), 0), z)
-        return cnp.divide(cnp.subtract(cnp.multiply(n, below),
-                                       cnp.multiply(cnp.add(n, 1), fn(cnp.add(n, 1), z))),
-                          cnp.add(cnp.multiply(2, n), 1))
+        return _ls.spherical_bessel_derivative(name, n, z)
     spherical.__name__ = spherical.__qualname__ = name
-    kind = "first" if name.endswith("jn") else "second"
+    kind = "first" if name[-2] in "ji" else "second"
+    modified = "Modified spherical" if name[-2] in "ik" else "Spherical"
     letter = name[-2]
-    spherical.__doc__ = f"""Spherical Bessel function of the {kind} kind ``{letter}_n(z)``
+    spherical.__doc__ = f"""{modified} Bessel function of the {kind} kind ``{letter}_n(z)``
     (or its derivative in ``z`` with ``derivative=True``).
 
-    Differentiable in ``z`` to any order, through
-    ``{letter}_n' = (n {letter}_(n-1) - (n+1) {letter}_(n+1)) / (2n+1)``; the integer order
-    ``n`` has no derivative.
+    Differentiable in ``z`` to any order, through the recurrence that gives
+    ``{letter}_n'`` from ``{letter}_(n-1)`` and ``{letter}_(n+1)``; the integer order ``n``
+    has no derivative.
 
     Examples
     --------
@@ -183,6 +189,27 @@ def _spherical(fn, name, sp_fn):
 
 spherical_jn = _spherical(_ls.spherical_jn, "spherical_jn", _sp.spherical_jn)
 spherical_yn = _spherical(_ls.spherical_yn, "spherical_yn", _sp.spherical_yn)
+spherical_in = _spherical(_ls.spherical_in, "spherical_in", _sp.spherical_in)
+spherical_kn = _spherical(_ls.spherical_kn, "spherical_kn", _sp.spherical_kn)
+
+
+@numpy_fast_path(getattr(_sp, "softplus", None), arrays=1)
+def softplus(x, **kwargs):
+    """``log(1 + exp(x))``, computed as ``numpy.logaddexp(0, x)`` (SciPy's definition).
+
+    Its derivative is ``expit(x)``.
+
+    Examples
+    --------
+    >>> import chainrule as cr
+    >>> from chainrule.scipy.special import softplus
+    >>> float(cr.grad(softplus)(0.0))
+    0.5
+    """
+    if kwargs:
+        raise TypeError(f"softplus: keyword arguments {sorted(kwargs)} are not supported on "
+                        "traced values")
+    return cnp.logaddexp(0.0, asarray_any(x))
 
 
 @numpy_fast_path(_sp.lambertw, arrays=1)
@@ -376,4 +403,5 @@ def logaddexp_reduce(a, axis=0, dtype=None, keepdims=False, initial=np._NoValue,
 
 
 __all__ = sorted([*_UFUNCS, "psi", "jn", "polygamma", "multigammaln", "zeta", "spherical_jn",
-                  "spherical_yn", "lambertw", "sinc", "logsumexp", "softmax", "log_softmax"])
+                  "spherical_yn", "spherical_in", "spherical_kn", "lambertw", "sinc", "logsumexp",
+                  "softmax", "log_softmax", "softplus"])
