@@ -83,3 +83,31 @@ add([Case("lambertw", (uniform((3,), -0.3, -0.1),), {"k": -1, "tol": 1e-8},
           note="branch-1"),
      Case("lambertw", (uniform((3,), -0.3, -0.1),), {"k": 0, "tol": 1e-8},
           note="negative")])
+
+# --- elementary functions, inverses, hypergeometric functions ------------------------------
+for name, (lo, hi) in {"exp10": (-1.0, 1.0), "cosm1": (-2.0, 2.0), "sindg": (-200.0, 200.0),
+                       "cosdg": (-200.0, 200.0), "tandg": (-60.0, 60.0),
+                       "cotdg": (20.0, 160.0), "erfi": (-1.5, 1.5), "dawsn": (-3.0, 3.0),
+                       "ndtri_exp": (-5.0, -0.1), "loggamma": (0.5, 4.0)}.items():
+    add(unary_cases(name, lo, hi))
+add(binary("powm1", (0.3, 2.5), (-1.5, 1.5), diff=None))
+add(binary("poch", (0.5, 3.0), (-0.4, 2.0), diff=None))
+add(binary("gammaincinv", (0.5, 3.0), (0.1, 0.9), diff=(1,)))
+add(binary("gammainccinv", (0.5, 3.0), (0.1, 0.9), diff=(1,)))
+add(binary("spherical_in", [0, 1, 3], (0.5, 3.0), diff=(1,)))
+add(binary("spherical_kn", [0, 1, 3], (0.5, 3.0), diff=(1,)))
+add([Case("betaincinv", (uniform((3,), 0.8, 3.0), uniform((3,), 0.8, 3.0, seed=1),
+                         uniform((3,), 0.1, 0.9, seed=2)), diff=(2,)),
+     Case("betaincinv", (1.5, uniform((2, 1), 0.8, 3.0, seed=1),
+                         uniform((1, 3), 0.1, 0.9, seed=2)), diff=(2,)),
+     Case("hyp1f1", (uniform((3,), -1.5, 2.0), uniform((3,), 0.5, 3.0, seed=1),
+                     uniform((3,), -2.0, 2.0, seed=2)), diff=(2,)),
+     Case("hyp1f1", (0.5, uniform((2, 1), 0.5, 3.0, seed=1), uniform((1, 3), -2.0, 2.0,
+                                                                    seed=2)), diff=(2,)),
+     Case("hyperu", (uniform((3,), 0.5, 2.0), uniform((3,), 0.5, 2.5, seed=1),
+                     uniform((3,), 0.5, 3.0, seed=2)), diff=(2,)),
+     Case("hyp2f1", (uniform((3,), 0.2, 1.5), uniform((3,), 0.2, 1.5, seed=1),
+                     uniform((3,), 1.5, 3.0, seed=2), uniform((3,), -0.8, 0.7, seed=3)),
+          diff=(3,)),
+     Case("hyp2f1", (0.5, 1.5, uniform((2, 1), 1.5, 3.0, seed=2),
+                     uniform((1, 3), -0.8, 0.7, seed=3)), diff=(3,))])

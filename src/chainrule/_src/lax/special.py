@@ -19,9 +19,11 @@ import math
 
 import numpy as np
 
+from ..core import get_aval
 from ._rules import defjvp, defnondiff, elementwise
 from .elementwise import (_special_functions, add, div, eq, exp, isinf, le, log, log1p,
-                          logical_and, logical_or, maximum, mul, neg, select, sign, sub)
+                          logical_and, logical_or, maximum, mul, neg, pow, select, sign, sin,
+                          sub)
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2 * math.pi)
@@ -203,10 +205,15 @@ kl_div_p, kl_div = _prim("kl_div", lambda t, ans, x, y: mul(t, log(div(x, y))),
 # derivatives comes from the general-order function.
 iv_p, iv = _prim("iv", _order_not_implemented("iv"),
                  lambda t, ans, v, x: mul(t, mul(0.5, add(iv(sub(v, 1), x), iv(add(v, 1), x)))))
-ive_p, ive = _prim("ive", _order_not_implemented("ive"),
-                   lambda t, ans, v, x: mul(t, sub(
-                       mul(0.5, add(ive(sub(v, 1), x), ive(add(v, 1), x))),
-                       mul(sign(x), ans))))
+def _ive_rule(t, ans, v, x):
+    # ive = iv exp(-|Re z|) is not holomorphic in complex z: no complex derivative.
+    if get_aval(x).dtype.kind == "c":
+        raise NotImplementedError("ive: the derivative with respect to a complex z is not "
+                                  "provided (exp(-|Re z|) is not holomorphic); use iv")
+    return mul(t, sub(mul(0.5, add(ive(sub(v, 1), x), ive(add(v, 1), x))), mul(sign(x), ans)))
+
+
+ive_p, ive = _prim("ive", _order_not_implemented("ive"), _ive_rule)
 kv_p, kv = _prim("kv", _order_not_implemented("kv"),
                  lambda t, ans, v, x: mul(t, mul(-0.5, add(kv(sub(v, 1), x),
                                                            kv(add(v, 1), x)))))
@@ -288,6 +295,85 @@ def _owens_t_da(t, ans, h, a):
 
 
 owens_t_p, owens_t = _prim("owens_t", _owens_t_dh, _owens_t_da)
+
+
+# --- elementary functions in SciPy's accurate forms ------------------------------------------
+_DEG = math.pi / 180
+exp10_p, exp10 = _prim("exp10", lambda t, ans, x: mul(t, mul(math.log(10.0), ans)))
+cosm1_p, cosm1 = _prim("cosm1", lambda t, ans, x: mul(t, neg(sin(x))))
+sindg_p, sindg = _prim("sindg", lambda t, ans, x: mul(t, mul(_DEG, cosdg(x))))
+cosdg_p, cosdg = _prim("cosdg", lambda t, ans, x: mul(t, mul(-_DEG, sindg(x))))
+tandg_p, tandg = _prim("tandg", lambda t, ans, x: mul(t, mul(_DEG, add(1.0, mul(ans, ans)))))
+cotdg_p, cotdg = _prim("cotdg", lambda t, ans, x: mul(t, mul(-_DEG, add(1.0, mul(ans, ans)))))
+# x**y - 1: d/dx = y x**(y-1), d/dy = x**y log(x).
+powm1_p, powm1 = _prim("powm1", lambda t, ans, x, y: mul(t, mul(y, pow(x, sub(y, 1)))),
+                       lambda t, ans, x, y: mul(t, mul(add(ans, 1.0), log(x))))
+erfi_p, erfi = _prim("erfi", lambda t, ans, x: mul(t, mul(2 / _SQRT_PI, exp(mul(x, x)))))
+dawsn_p, dawsn = _prim("dawsn", lambda t, ans, x: mul(t, sub(1.0, mul(mul(2.0, x), ans))))
+# ndtri(exp(y)), accurate for very negative y: d/dy = exp(y) / phi(ans).
+ndtri_exp_p, ndtri_exp = _prim(
+    "ndtri_exp", lambda t, ans, y: mul(t, mul(_SQRT_2PI, exp(add(y, mul(0.5, mul(ans, ans)))))))
+loggamma_p, loggamma = _prim("loggamma", lambda t, ans, x: mul(t, digamma(x)))
+poch_p, poch = _prim("poch",
+                     lambda t, ans, z, m: mul(t, mul(ans, sub(digamma(add(z, m)), digamma(z)))),
+                     lambda t, ans, z, m: mul(t, mul(ans, digamma(add(z, m)))))
+
+# --- inverses of the incomplete gamma and beta functions ----------------------------------
+# d x / d y = 1 / (d y / d x), the density at the solution.
+gammaincinv_p, gammaincinv = _prim(
+    "gammaincinv", _parameter_not_implemented("gammaincinv", "a"),
+    lambda t, ans, a, y: div(t, _gammainc_density(a, ans)))
+gammainccinv_p, gammainccinv = _prim(
+    "gammainccinv", _parameter_not_implemented("gammainccinv", "a"),
+    lambda t, ans, a, y: div(t, neg(_gammainc_density(a, ans))))
+betaincinv_p, betaincinv = _prim(
+    "betaincinv", _parameter_not_implemented("betaincinv", "a"),
+    _parameter_not_implemented("betaincinv", "b"),
+    lambda t, ans, a, b, y: div(t, _betainc_density(a, b, ans)))
+
+# --- hypergeometric functions: derivative in the argument ---------------------------------
+hyp1f1_p, hyp1f1 = _prim(
+    "hyp1f1", _parameter_not_implemented("hyp1f1", "a"),
+    _parameter_not_implemented("hyp1f1", "b"),
+    lambda t, ans, a, b, x: mul(t, mul(div(a, b), hyp1f1(add(a, 1), add(b, 1), x))))
+hyp2f1_p, hyp2f1 = _prim(
+    "hyp2f1", _parameter_not_implemented("hyp2f1", "a"),
+    _parameter_not_implemented("hyp2f1", "b"), _parameter_not_implemented("hyp2f1", "c"),
+    lambda t, ans, a, b, c, z: mul(t, mul(div(mul(a, b), c),
+                                          hyp2f1(add(a, 1), add(b, 1), add(c, 1), z))))
+hyperu_p, hyperu = _prim(
+    "hyperu", _parameter_not_implemented("hyperu", "a"),
+    _parameter_not_implemented("hyperu", "b"),
+    lambda t, ans, a, b, x: mul(t, mul(neg(a), hyperu(add(a, 1), add(b, 1), x))))
+
+
+def _modified_spherical_rule(fn, sign_):
+    # i_n' = (n i_(n-1) + (n+1) i_(n+1)) / (2n+1), k_n' = -(n k_(n-1) + (n+1) k_(n+1)) / (2n+1)
+    def rule(t, ans, n, x):
+        below = fn(maximum(sub(n, 1), 0), x)
+        return mul(t, mul(sign_, div(add(mul(n, below), mul(add(n, 1), fn(add(n, 1), x))),
+                                     add(mul(2, n), 1))))
+    return rule
+
+
+spherical_in_p, spherical_in = _prim("spherical_in", _integer_order("spherical_in"),
+                                     _modified_spherical_rule(lambda n, x: spherical_in(n, x),
+                                                              1.0))
+spherical_kn_p, spherical_kn = _prim("spherical_kn", _integer_order("spherical_kn"),
+                                     _modified_spherical_rule(lambda n, x: spherical_kn(n, x),
+                                                              -1.0))
+_SPHERICAL_RULES = {
+    "spherical_jn": _spherical_rule(lambda n, x: spherical_jn(n, x)),
+    "spherical_yn": _spherical_rule(lambda n, x: spherical_yn(n, x)),
+    "spherical_in": _modified_spherical_rule(lambda n, x: spherical_in(n, x), 1.0),
+    "spherical_kn": _modified_spherical_rule(lambda n, x: spherical_kn(n, x), -1.0),
+}
+
+
+def spherical_bessel_derivative(name, n, x):
+    """The derivative in ``x`` of the spherical Bessel function ``name`` (``"spherical_jn"``,
+    ...) of integer order ``n``, by the recurrence its primitive differentiates with."""
+    return _SPHERICAL_RULES[name](1.0, None, n, x)
 
 
 def _real_branch(xp, w):

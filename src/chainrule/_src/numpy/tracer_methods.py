@@ -249,6 +249,10 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "outer":
         a, b = (cnp.asarray(v) for v in inputs)
         return getattr(cnp, name)(cnp.reshape(a, cnp.shape(a) + (1,) * cnp.ndim(b)), b)
+    if name in ("logaddexp", "logaddexp2") and method == "reduce":  # a log-sum-exp
+        from ..scipy.special import logaddexp_reduce
+
+        return logaddexp_reduce(*inputs, **kwargs, base2=name == "logaddexp2")
     target = _UFUNC_METHODS.get((name, method))
     if target is None:
         raise TypeError(f"numpy.{name}.{method} is not supported on traced values")
