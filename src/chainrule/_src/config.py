@@ -24,7 +24,11 @@ fusion_threshold = 65536
 numexpr's threads do not start and no tree was faster than NumPy in the measurements of
 ``docs/design/transforms.md``."""
 
-_NAMES = ("log_compiles", "fusion", "fusion_threshold")
+jit_cache_size = 256
+"""Most input signatures each jitted function keeps compiled; beyond it the least recently
+used one is dropped (``log_compiles`` reports it) and compiled again if it comes back."""
+
+_NAMES = ("log_compiles", "fusion", "fusion_threshold", "jit_cache_size")
 
 
 def update(name, value):
@@ -39,5 +43,9 @@ def update(name, value):
             numexpr_module(required=True)
     elif name == "fusion_threshold" and (not isinstance(value, int) or value < 0):
         raise ValueError(f"chainrule.config.fusion_threshold must be a non-negative int, "
+                         f"got {value!r}")
+    elif name == "jit_cache_size" and (not isinstance(value, int) or isinstance(value, bool)
+                                       or value < 1):
+        raise ValueError(f"chainrule.config.jit_cache_size must be a positive int, "
                          f"got {value!r}")
     globals()[name] = value
