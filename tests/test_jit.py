@@ -280,6 +280,37 @@ def test_cache_is_bounded_lru_and_logs_evictions(caplog):
         cr.config.update("jit_cache_size", 0)
 
 
+# --- at[...] updates with a traced scalar index -------------------------------------------
+@pytest.mark.parametrize("mode", ["set", "multiply", "min", "max"])
+def test_at_updates_with_traced_scalar_index_in_fori_loop(mode):
+    def f(c, v):
+        def body(i, c):
+            return getattr(cnp.at(c)[i], mode)(v[i] * c[i] + 1.0)
+        return cr.lax.fori_loop(0, 3, body, c)
+
+    def loss(c, v):
+        return cnp.sum(f(c, v) ** 2)
+    c0, v = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.3, -0.7])
+    # One scan primitive: the body is traced once with a traced index, not unrolled.
+    assert [e.prim.name for e in cr.jit(f).lower(c0, v).program.eqns] == ["scan"]
+    np.testing.assert_allclose(cr.jit(f)(c0, v), f(c0, v), rtol=1e-15)
+    want = cr.grad(loss, argnums=(0, 1))(c0, v)
+    got = cr.jit(cr.grad(loss, argnums=(0, 1)))(c0, v)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-14)
+    cr.check_grads(loss, (c0, v), order=2, modes=("fwd", "rev"))
+
+
+def test_at_update_with_traced_scalar_index_directly():
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_array_equal(cr.jit(lambda c, i: cnp.at(c)[i].multiply(3.0))(x, 1),
+                                  [0.5, -3.0, 2.0])
+    np.testing.assert_array_equal(cr.jit(lambda c, i: cnp.at(c)[i].max(0.0))(x, 1),
+                                  [0.5, 0.0, 2.0])
+    with pytest.raises(ValueError, match="repeated indices"):  # two traced indices may repeat
+        cr.jit(lambda c, i: cnp.at(c)[i].set(0.0))(x, np.array([0, 0]))
+
+
 # --- long programs ------------------------------------------------------------------------
 def test_unrolled_loop_is_compiled_in_chunks_and_warned_about():
     from chainrule._src import codegen
