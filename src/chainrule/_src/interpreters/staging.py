@@ -61,6 +61,20 @@ def user_frame():
 _SCALARS = frozenset({int, float, complex, bool})
 
 
+def _frozen_copy(x):
+    """A copy of ``x`` that nothing can change; a NumPy array broadcast along some axes
+    (stride 0) stays broadcast, so the copy is as small as the data and NumPy treats it
+    as it treats ``x``."""
+    if type(x) is not np.ndarray:
+        return x.copy()
+    if 0 in x.strides and x.size > 1:
+        compact = x[tuple(slice(0, 1) if st == 0 else slice(None) for st in x.strides)]
+        return np.broadcast_to(compact.copy(), x.shape)  # read-only
+    copy = x.copy()
+    copy.flags.writeable = False
+    return copy
+
+
 def _enclosing_captures(trace):
     """The ``captured`` table of the nearest enclosing jit staging, or None."""
     while trace is not None:
@@ -92,11 +106,8 @@ class StagingTrace(Trace):
         if (self.captured is not None and type(x) not in _SCALARS
                 and not isinstance(x, (Tracer, np.generic)) and hasattr(x, "copy")):
             entry = self.captured.get(id(x))
-            if entry is None:
-                copy = x.copy()
-                if type(copy) is np.ndarray:
-                    copy.flags.writeable = False
-                entry = self.captured[id(x)] = (x, copy)  # ``x`` kept alive: ids stay unique
+            if entry is None:  # ``x`` is kept alive with its copy, so ids stay unique
+                entry = self.captured[id(x)] = (x, _frozen_copy(x))
             x = entry[1]
         return Literal(x)
 
