@@ -145,6 +145,10 @@ def test_constant_outputs_are_fresh_arrays():
     assert out is not w and not np.shares_memory(out, w)
     out[0] = 7.0
     np.testing.assert_array_equal(cr.jit(lambda x: w)(1.0), [0.0, 1.0, 2.0])
+    (value, _), _ = cr.jvp(cr.jit(lambda x: (w, x * 2)), (1.0,), (1.0,))  # inlined program
+    assert value is not w and value.flags.writeable
+    value[1] = -1.0
+    np.testing.assert_array_equal(cr.jit(lambda x: w)(1.0), [0.0, 1.0, 2.0])
     zeros = cr.jit(cr.grad(lambda x, y: cnp.sum(x), argnums=1))
     a = zeros(np.ones(2), np.ones(2))
     a += 5.0

@@ -125,9 +125,17 @@ def _jit_call_batch(axis_size, vals, dims, compiled):
 jit_call_p.batch = _jit_call_batch
 
 
-# Under differentiation the program is evaluated primitive by primitive on the
-# differentiating trace: each primitive's own rules give the exact derivative.
-jit_call_p.inline = lambda *args, compiled: eval_program(compiled.program, args)
+def _jit_call_inline(*args, compiled):
+    # Under differentiation the program is evaluated primitive by primitive on the
+    # differentiating trace: each primitive's own rules give the exact derivative.  A
+    # constant output is copied, as the compiled function does: the constant is the
+    # program's own (read-only) array.
+    outs = eval_program(compiled.program, args)
+    return [o.copy() if type(a) is Literal and type(o) is np.ndarray else o
+            for a, o in zip(compiled.program.outvars, outs)]
+
+
+jit_call_p.inline = _jit_call_inline
 
 
 def _signature(leaves):
@@ -217,7 +225,7 @@ def _resolve_static(fun, static_argnums, static_argnames):
     return tuple(dict.fromkeys(resolved)), tuple(dict.fromkeys(names))
 
 
-def _check_argument_types(fun, name, dynamic, dyn_kwargs):
+def _check_argument_types(fun, name, dynamic, dyn_kwargs, positions):
     """Raise a TypeError naming the first argument that is not an array, number or pytree
     of them, and suggesting to make it static."""
     try:
@@ -225,7 +233,9 @@ def _check_argument_types(fun, name, dynamic, dyn_kwargs):
                   if p.kind in _POSITIONAL]
     except (TypeError, ValueError):
         params = []
-    items = [(i, params[i] if i < len(params) else None, a) for i, a in dynamic]
+    if positions is None:
+        positions = range(len(dynamic))
+    items = [(i, params[i] if i < len(params) else None, a) for i, a in zip(positions, dynamic)]
     items += [(None, k, v) for k, v in dyn_kwargs.items()]
     for i, k, arg in items:
         for leaf in tree_flatten(arg)[0]:
@@ -257,25 +267,28 @@ class JittedFunction:
         self.last_key = None
 
     def _split(self, args, kwargs):
-        n = len(args)
+        """``(static, dynamic, dyn_kwargs, positions)``: static ``(index or name, value)``
+        pairs, the other positional arguments, keyword arguments, and the positions of the
+        dynamic ones (None when they are all of them)."""
+        static, dynamic, positions = (), args, None
         if self.static_argnums:
+            n = len(args)
             nums = {i + n if i < 0 else i for i in self.static_argnums if -n <= i < n}
-            static = tuple((i, args[i]) for i in sorted(nums))
-            dynamic = tuple((i, a) for i, a in enumerate(args) if i not in nums)
-        else:
-            static, dynamic = (), tuple(enumerate(args))
+            if nums:
+                static = tuple((i, args[i]) for i in sorted(nums))
+                positions = tuple(i for i in range(n) if i not in nums)
+                dynamic = tuple(args[i] for i in positions)
+        dyn_kwargs = kwargs
         if self.static_argnames and kwargs:
             static += tuple((k, kwargs[k]) for k in self.static_argnames if k in kwargs)
             dyn_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
-        else:
-            dyn_kwargs = kwargs
-        return static, dynamic, dyn_kwargs
+        return static, dynamic, dyn_kwargs, positions
 
     def __call__(self, *args, **kwargs):
         if isinstance(current_trace(), StagingTrace):
             return self.fun(*args, **kwargs)  # inside another jit: inline
-        static, dynamic, dyn_kwargs = self._split(args, kwargs)
-        leaves, tree = tree_flatten((tuple(a for _, a in dynamic), dyn_kwargs))
+        static, dynamic, dyn_kwargs, positions = self._split(args, kwargs)
+        leaves, tree = tree_flatten((dynamic, dyn_kwargs))
         for _, v in static:
             try:
                 hash(v)
@@ -286,7 +299,7 @@ class JittedFunction:
         try:
             signature = _signature(leaves)
         except TypeError:
-            _check_argument_types(self.fun, self.__name__, dynamic, dyn_kwargs)
+            _check_argument_types(self.fun, self.__name__, dynamic, dyn_kwargs, positions)
             raise
         key = (tree, signature, static, (namespace_of(
             [x for x in leaves if not isinstance(x, Tracer)]).__name__, fusion.cache_token()))
@@ -353,8 +366,8 @@ class JittedFunction:
 
     def lower(self, *args, **kwargs):
         """The optimized program and generated source for these arguments."""
-        static, dynamic, dyn_kwargs = self._split(args, kwargs)
-        leaves, tree = tree_flatten((tuple(a for _, a in dynamic), dyn_kwargs))
+        static, dynamic, dyn_kwargs, _ = self._split(args, kwargs)
+        leaves, tree = tree_flatten((dynamic, dyn_kwargs))
         key = (tree, _signature(leaves), static, ("numpy", fusion.cache_token()))
         compiled, _, _ = self._compile(key, static, tree, leaves, store=False)
         return compiled
