@@ -41,7 +41,7 @@ def test_static_arguments_and_cache_miss_reasons(caplog):
     p = cr.jit(power, static_argnums=1)
     cr.config.update("log_compiles", True)
     try:
-        with caplog.at_level(logging.WARNING, logger="chainrule.jit"):
+        with caplog.at_level(logging.INFO, logger="chainrule.jit"):
             p(np.ones(3), 3)
             p(np.ones(3), 4)
             h(np.ones(3))
@@ -132,3 +132,234 @@ def test_commutative_duplicates_are_merged():
 def test_make_ir_printout():
     text = str(cr.make_ir(lambda x: cnp.sin(x) * 2.0)(np.ones(3)))
     assert "b:float64[3] = sin a" in text and "mul b 2.0" in text
+
+
+# --- outputs never alias constants, inputs, the cache or each other -----------------------
+def test_constant_outputs_are_fresh_arrays():
+    step = cr.jit(cr.grad(lambda w: cnp.sum(3.0 * w)))
+    g = step(np.ones(3))
+    g *= 0.1  # the caller owns its result
+    np.testing.assert_array_equal(step(np.ones(3)), [3.0, 3.0, 3.0])
+    w = np.arange(3.0)
+    out = cr.jit(lambda x: w)(1.0)
+    assert out is not w and not np.shares_memory(out, w)
+    out[0] = 7.0
+    np.testing.assert_array_equal(cr.jit(lambda x: w)(1.0), [0.0, 1.0, 2.0])
+    (value, _), _ = cr.jvp(cr.jit(lambda x: (w, x * 2)), (1.0,), (1.0,))  # inlined program
+    assert value is not w and value.flags.writeable
+    value[1] = -1.0
+    np.testing.assert_array_equal(cr.jit(lambda x: w)(1.0), [0.0, 1.0, 2.0])
+    zeros = cr.jit(cr.grad(lambda x, y: cnp.sum(x), argnums=1))
+    a = zeros(np.ones(2), np.ones(2))
+    a += 5.0
+    np.testing.assert_array_equal(zeros(np.ones(2), np.ones(2)), [0.0, 0.0])
+
+
+def test_outputs_do_not_alias_inputs_or_each_other():
+    x = np.arange(4.0)
+    for fun in (lambda x: x, lambda x: x.reshape(2, 2), lambda x: x[1:], lambda x: x.T):
+        out = cr.jit(fun)(x)
+        assert not np.shares_memory(out, x)
+        np.testing.assert_array_equal(out, fun(x))
+    a, b = cr.jit(lambda x: (x * 2, x * 2))(x)  # one value after common subexpressions
+    assert not np.shares_memory(a, b)
+    a[0] = 100.0
+    np.testing.assert_array_equal(b, [0.0, 2.0, 4.0, 6.0])
+    c, d = cr.jit(lambda x: (x, x))(x)
+    assert not np.shares_memory(c, d) and not np.shares_memory(c, x)
+
+
+def test_closed_over_arrays_are_captured_at_trace_time():
+    w = np.ones(3)
+    direct = cr.jit(lambda x: x * w)
+    folded = cr.jit(lambda x: x * (w * 2.0))
+    in_loop = cr.jit(lambda x: cr.lax.fori_loop(0, 2, lambda i, c: c + w, x))
+    np.testing.assert_array_equal(direct(np.ones(3)), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(folded(np.ones(3)), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(in_loop(np.zeros(3)), [2.0, 2.0, 2.0])
+    w[:] = 10.0  # not seen by the compiled functions: same rule with and without folding
+    np.testing.assert_array_equal(direct(np.ones(3)), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(folded(np.ones(3)), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(in_loop(np.zeros(3)), [2.0, 2.0, 2.0])
+    # A new signature traces again and sees the array's value at that time.
+    np.testing.assert_array_equal(direct(np.ones(3, np.float32)), [10.0, 10.0, 10.0])
+
+
+# --- any callable, any name, static arguments however they are passed ----------------------
+def test_partial_callable_objects_and_keyword_names():
+    import functools
+
+    def scale(x, factor):
+        return x * factor
+    p = cr.jit(functools.partial(scale, factor=3.0))
+    np.testing.assert_array_equal(p(np.ones(2)), [3.0, 3.0])
+    assert p.__name__ == "partial(scale)"
+
+    class Poly:
+        def __call__(self, x):
+            return x ** 2 + 1.0
+    np.testing.assert_array_equal(cr.jit(Poly())(np.arange(2.0)), [1.0, 2.0])
+
+    def g(x):
+        return cnp.sin(x)
+    for name in ("lambda", "class", "_sin", "_fresh", "_part0"):
+        g.__name__ = name
+        np.testing.assert_allclose(cr.jit(g)(np.ones(2)), np.sin(np.ones(2)), err_msg=name)
+
+
+def test_negative_static_argnums():
+    def power(x, n):
+        return x ** n if n > 1 else -x
+    f = cr.jit(power, static_argnums=-1)
+    assert f(2.0, 3) == 8.0
+    assert f(2.0, n=2) == 4.0  # -1 names ``n`` through the signature
+    assert f(2.0, 1) == -2.0
+    g = cr.jit(lambda *xs: xs[0] * xs[-1] if xs[-1] > 2 else xs[0], static_argnums=-1)
+    assert g(2.0, 3) == 6.0 and g(2.0, 5.0, 1) == 2.0  # *args: counted per call
+
+
+def test_static_arguments_by_keyword_and_by_position():
+    def power(x, n, sign=1.0):
+        return sign * x ** n if n > 1 else sign * x
+    by_num = cr.jit(power, static_argnums=1)
+    by_name = cr.jit(power, static_argnames="n")
+    for f in (by_num, by_name):
+        assert f(2.0, n=3) == 8.0
+        assert f(2.0, 3) == 8.0
+        assert f(2.0, 1, sign=-1.0) == -2.0
+    with pytest.raises(ValueError, match="static_argnames='m' is not a parameter"):
+        cr.jit(power, static_argnames="m")
+    with pytest.raises(ValueError, match="static_argnums=3 but the function takes 3"):
+        cr.jit(power, static_argnums=3)
+
+
+def test_string_argument_error_suggests_static():
+    def f(x, mode):
+        return x * 2 if mode == "double" else x
+    with pytest.raises(TypeError, match=r"argument 1 \('mode'\) is a str.*static_argnums=1 or "
+                                        r"static_argnames='mode'"):
+        cr.jit(f)(1.0, "double")
+    with pytest.raises(TypeError, match=r"keyword argument 'mode' is a str.*static_argnames"):
+        cr.jit(f)(1.0, mode="double")
+    assert cr.jit(f, static_argnames="mode")(1.0, mode="double") == 2.0
+
+
+def test_log_compiles_is_info_level(caplog):
+    cr.config.update("log_compiles", True)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="chainrule.jit"):
+            cr.jit(lambda x: x + 1)(np.ones(2))
+    finally:
+        cr.config.update("log_compiles", False)
+    assert [r.levelno for r in caplog.records] == [logging.INFO]
+
+
+# --- a bounded cache ----------------------------------------------------------------------
+def test_cache_is_bounded_lru_and_logs_evictions(caplog):
+    calls = []
+
+    @cr.jit
+    def g(x):
+        calls.append(x.shape)
+        return x + 1
+    old = cr.config.jit_cache_size
+    cr.config.update("jit_cache_size", 3)
+    cr.config.update("log_compiles", True)
+    try:
+        with caplog.at_level(logging.INFO, logger="chainrule.jit"):
+            for n in (1, 2, 3, 1, 4):  # 1 was used recently: 2 is the one evicted
+                g(np.ones(n))
+            assert len(g.cache) == 3
+            g(np.ones(1))
+            assert len(calls) == 4
+            g(np.ones(2))
+            assert len(calls) == 5
+    finally:
+        cr.config.update("jit_cache_size", old)
+        cr.config.update("log_compiles", False)
+    text = caplog.text
+    assert "jit_cache_size = 3): evicted the least recently used signature" in text
+    assert "compiled before and evicted" in text
+    with pytest.raises(ValueError, match="positive int"):
+        cr.config.update("jit_cache_size", 0)
+
+
+# --- at[...] updates with a traced scalar index -------------------------------------------
+@pytest.mark.parametrize("mode", ["set", "multiply", "min", "max"])
+def test_at_updates_with_traced_scalar_index_in_fori_loop(mode):
+    def f(c, v):
+        def body(i, c):
+            return getattr(cnp.at(c)[i], mode)(v[i] * c[i] + 1.0)
+        return cr.lax.fori_loop(0, 3, body, c)
+
+    def loss(c, v):
+        return cnp.sum(f(c, v) ** 2)
+    c0, v = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.3, -0.7])
+    # One scan primitive: the body is traced once with a traced index, not unrolled.
+    assert [e.prim.name for e in cr.jit(f).lower(c0, v).program.eqns] == ["scan"]
+    np.testing.assert_allclose(cr.jit(f)(c0, v), f(c0, v), rtol=1e-15)
+    want = cr.grad(loss, argnums=(0, 1))(c0, v)
+    got = cr.jit(cr.grad(loss, argnums=(0, 1)))(c0, v)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-14)
+    cr.check_grads(loss, (c0, v), order=2, modes=("fwd", "rev"))
+
+
+def test_at_update_with_traced_scalar_index_directly():
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_array_equal(cr.jit(lambda c, i: cnp.at(c)[i].multiply(3.0))(x, 1),
+                                  [0.5, -3.0, 2.0])
+    np.testing.assert_array_equal(cr.jit(lambda c, i: cnp.at(c)[i].max(0.0))(x, 1),
+                                  [0.5, 0.0, 2.0])
+    with pytest.raises(ValueError, match="repeated indices"):  # two traced indices may repeat
+        cr.jit(lambda c, i: cnp.at(c)[i].set(0.0))(x, np.array([0, 0]))
+
+
+# --- long programs ------------------------------------------------------------------------
+def test_unrolled_loop_is_compiled_in_chunks_and_warned_about():
+    from chainrule._src import codegen
+
+    def f(x):
+        for _ in range(10_000):  # 20,000 operations once unrolled
+            x = cnp.sin(x) * 1.0001
+        return cnp.sum(x)
+    x = np.linspace(0.0, 1.0, 3)
+    jitted = cr.jit(f)
+    with pytest.warns(RuntimeWarning, match=r"traced 20001 operations; about \d+% of them come "
+                                            r"from .*test_jit.py:\d+.*fori_loop"):
+        got = jitted(x)
+        source = jitted.lower(x).source
+    want = x
+    for _ in range(10_000):
+        want = np.sin(want) * 1.0001
+    np.testing.assert_allclose(got, want.sum(), rtol=1e-12)
+    n_parts = source.count("def _part")
+    assert n_parts == -(-20001 // codegen.CHUNK_EQNS) and codegen.CHUNK_EQNS <= 2000
+
+
+def test_chunked_code_matches_unchunked(monkeypatch):
+    from chainrule._src import codegen
+
+    w = np.array([0.5, -2.0, 1.5])
+
+    def g(x, y):
+        a = cnp.sin(x) * y
+        b = cnp.exp(a) + x
+        c = cnp.cos(b) * w
+        return x, a, (c + a, a), w, cnp.sum(c * y) + cnp.sum(f(x))
+    x, y = rng.standard_normal(3), rng.standard_normal(3)
+    want = g(x, y)
+    want_grad = cr.grad(lambda x, y: g(x, y)[-1], argnums=(0, 1))(x, y)
+    want_hess = cr.hessian(f)(x)
+    for size in (1, 2, 3, 7):
+        monkeypatch.setattr(codegen, "CHUNK_EQNS", size)
+        got = cr.jit(g)(x, y)
+        assert cr.jit(g).lower(x, y).source.count("def _part") > 1
+        for a, b in zip(cr.tree_util.tree_leaves(got), cr.tree_util.tree_leaves(want)):
+            np.testing.assert_allclose(a, b, rtol=1e-14)
+        assert not np.shares_memory(got[0], x) and not np.shares_memory(got[3], w)
+        assert not np.shares_memory(got[1], got[2][1])
+        grads = cr.jit(cr.grad(lambda x, y: g(x, y)[-1], argnums=(0, 1)))(x, y)
+        for a, b in zip(grads, want_grad):
+            np.testing.assert_allclose(a, b, rtol=1e-13)
+        np.testing.assert_allclose(cr.jit(cr.hessian(f))(x), want_hess, rtol=1e-12)

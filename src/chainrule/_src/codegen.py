@@ -3,14 +3,34 @@
 Each equation becomes one call of the array library (an elementwise primitive calls the
 library's ufunc directly, others their ``impl`` with the parameters bound), and every
 intermediate is deleted right after its last use so its buffer can be reused.
+
+Outputs never share memory with the function's inputs, its constants or each other: an
+output that may be one of those (an input passed through, a constant, a view of either, or
+the same value returned twice) is copied on the way out.
+
+CPython's compiler needs time and memory that grow faster than linearly with the size of
+one function, so a long program (an unrolled Python loop) is cut into chunks of at most
+``CHUNK_EQNS`` equations, each compiled as its own function; values that cross a chunk
+boundary travel in a list and are released there at their last use.
 """
 
 from __future__ import annotations
 
 import functools
+import keyword
+import re
 
 from .core import Zero
-from .ir import Program, Var
+from .ir import Literal, Program, Var
+
+CHUNK_EQNS = 1000
+"""Most equations in one generated function; longer programs are split into chunks."""
+
+# Primitives whose results are always new arrays even when their ``impl`` is called (a
+# ufunc call always allocates too); any other result may be a view of its inputs.
+_ALLOCATING = frozenset({"reduce_sum", "reduce_prod", "reduce_max", "reduce_min",
+                         "reduce_and", "reduce_or", "argmax", "argmin", "matmul", "cumsum",
+                         "cumprod", "concatenate", "scaled_sum", "numexpr_fused"})
 
 
 def _scalar_source(val):
@@ -21,10 +41,38 @@ def _scalar_source(val):
     return None
 
 
+def fresh(value):
+    """A copy of ``value`` (immutable scalars are returned as they are)."""
+    copy = getattr(value, "copy", None)
+    return value if copy is None else copy()
+
+
+def _may_alias(program, xp):
+    """Variables whose value may share memory with an input or a constant."""
+    shared = set(program.invars)
+    for eqn in program.eqns:
+        if _allocates(eqn, xp):
+            continue
+        for a in eqn.inputs:
+            if (a in shared if type(a) is Var
+                    else type(a) is Zero or _scalar_source(getattr(a, "val", None)) is None):
+                shared.update(eqn.outputs)
+                break
+    return shared
+
+
+def _allocates(eqn, xp):
+    if eqn.prim.name in _ALLOCATING:
+        return True
+    np_name = getattr(eqn.prim, "np_name", None)
+    return (np_name is not None and not eqn.params
+            and type(getattr(xp, np_name, None)).__name__ == "ufunc")
+
+
 def compile_program(program: Program, xp, name="fn"):
     """Return ``(function, source)`` for ``program`` on array namespace ``xp``."""
     names: dict = {}
-    namespace: dict = {}
+    namespace: dict = {"_fresh": fresh}
 
     def var_name(v):
         if v not in names:
@@ -45,40 +93,113 @@ def compile_program(program: Program, xp, name="fn"):
         namespace[key] = a.val
         return key
 
+    eqns = program.eqns
+    chunked = len(eqns) > CHUNK_EQNS
+    chunk_of = (lambda k: k // CHUNK_EQNS) if chunked else (lambda k: 0)
     last_use: dict = {}
-    for k, eqn in enumerate(program.eqns):
+    for k, eqn in enumerate(eqns):
         for a in eqn.inputs:
             if type(a) is Var:
                 last_use[a] = k
     outputs = {a for a in program.outvars if type(a) is Var}
 
-    params = ", ".join(var_name(v) for v in program.invars)
-    lines = [f"def {_identifier(name)}({params}):"]
-    for k, eqn in enumerate(program.eqns):
-        emit = getattr(eqn.prim, "emit", None)
-        if emit is not None:  # a fused group of equations (fusion.py) writes its own lines
-            lines += ["    " + line for line in emit(
-                eqn, atom, lambda e: _callee(e, xp, namespace), namespace)]
+    # Output atoms: copied when they may share memory with anything the caller can reach.
+    shared = _may_alias(program, xp)
+    seen: set = set()
+
+    def output(a, read):
+        if type(a) is Var:
+            text, copy = read(a), a in shared or a in seen
+            seen.add(a)
         else:
-            callee = _callee(eqn, xp, namespace)
-            args = ", ".join(atom(a) for a in eqn.inputs)
-            outs = ", ".join(var_name(o) for o in eqn.outputs)
-            if eqn.prim.multiple_results:
-                outs += ","
-            lines.append(f"    {outs} = {callee}({args})")
-        dead = [var_name(a) for a in dict.fromkeys(eqn.inputs)
-                if type(a) is Var and last_use.get(a) == k and a not in outputs]
-        if dead:
-            lines.append(f"    del {', '.join(dead)}")
-    lines.append(f"    return [{', '.join(atom(a) for a in program.outvars)}]")
-    source = "\n".join(lines) + "\n"
-    exec(compile(source, f"<chainrule jit {name}>", "exec"), namespace)
-    return namespace[_identifier(name)], source
+            text = atom(a)
+            copy = type(a) is Zero or (type(a) is Literal and _scalar_source(a.val) is None)
+        return f"_fresh({text})" if copy else text
+
+    def body(lo, hi, indent="    "):
+        lines = []
+        for k in range(lo, hi):
+            eqn = eqns[k]
+            emit = getattr(eqn.prim, "emit", None)
+            if emit is not None:  # a fused group of equations (fusion.py) writes its own lines
+                lines += [indent + line for line in emit(
+                    eqn, atom, lambda e: _callee(e, xp, namespace), namespace)]
+            else:
+                callee = _callee(eqn, xp, namespace)
+                args = ", ".join(atom(a) for a in eqn.inputs)
+                outs = ", ".join(var_name(o) for o in eqn.outputs)
+                if eqn.prim.multiple_results:
+                    outs += ","
+                lines.append(f"{indent}{outs} = {callee}({args})")
+            dead = [var_name(a) for a in dict.fromkeys(eqn.inputs)
+                    if type(a) is Var and last_use.get(a) == k and a not in outputs]
+            if dead:
+                lines.append(f"{indent}del {', '.join(dead)}")
+        return lines
+
+    params = ", ".join(var_name(v) for v in program.invars)
+    if not chunked:
+        lines = body(0, len(eqns))
+        ret = f"    return [{', '.join(output(a, var_name) for a in program.outvars)}]"
+        ident = _identifier(name, namespace)
+        sources = ["\n".join([f"def {ident}({params}):"] + lines + [ret]) + "\n"]
+    else:
+        sources, main = _chunked_sources(program, params, chunk_of, last_use, outputs,
+                                          var_name, body, output)
+        ident = _identifier(name, namespace)
+        sources.append(main.replace("def _main(", f"def {ident}(", 1))
+    for src in sources:  # compiled one function at a time: memory stays small
+        exec(compile(src, f"<chainrule jit {name}>", "exec"), namespace)
+    return namespace[ident], "\n".join(sources)
 
 
-def _identifier(name):
+def _chunked_sources(program, params, chunk_of, last_use, outputs, var_name, body, output):
+    """The chunk functions' sources, and the main function's (named ``_main``)."""
+    eqns = program.eqns
+    n_chunks = chunk_of(len(eqns) - 1) + 1
+    defined_in = {v: -1 for v in program.invars}
+    for k, eqn in enumerate(eqns):
+        for o in eqn.outputs:
+            defined_in[o] = chunk_of(k)
+    # A value read by a chunk other than the one that made it lives in a slot of ``_e``.
+    slot: dict = {}
+    reads: list = [{} for _ in range(n_chunks)]  # per chunk, the values it reads, in order
+    for k, eqn in enumerate(eqns):
+        c = chunk_of(k)
+        for a in eqn.inputs:
+            if type(a) is Var and defined_in[a] != c:
+                slot.setdefault(a, len(slot))
+                reads[c][a] = None
+    for a in program.outvars:
+        if type(a) is Var:
+            slot.setdefault(a, len(slot))
+    sources = []
+    for c in range(n_chunks):
+        lo, hi = c * CHUNK_EQNS, min(len(eqns), (c + 1) * CHUNK_EQNS)
+        lines = [f"def _part{c}(_e):"]
+        for v in reads[c]:
+            lines.append(f"    {var_name(v)} = _e[{slot[v]}]")
+            if chunk_of(last_use[v]) == c and v not in outputs:
+                lines.append(f"    _e[{slot[v]}] = None")  # its last reader: release it
+        lines += body(lo, hi)
+        lines += [f"    _e[{slot[v]}] = {var_name(v)}"
+                  for k in range(lo, hi) for v in eqns[k].outputs if v in slot]
+        sources.append("\n".join(lines) + "\n")
+    lines = [f"def _main({params}):", f"    _e = [None] * {len(slot)}"]
+    lines += [f"    _e[{slot[v]}] = {var_name(v)}" for v in program.invars if v in slot]
+    lines += [f"    _part{c}(_e)" for c in range(n_chunks)]
+    outs = ", ".join(output(a, lambda v: f"_e[{slot[v]}]") for a in program.outvars)
+    lines.append(f"    return [{outs}]")
+    return sources, "\n".join(lines) + "\n"
+
+
+def _identifier(name, taken=()):
+    """A Python identifier made from ``name``, not a keyword and not in ``taken``."""
     ident = "".join(c if c.isalnum() else "_" for c in name)
-    return ident if ident and not ident[0].isdigit() else f"f_{ident}"
+    ident = ident if ident and not ident[0].isdigit() else f"f_{ident}"
+    while keyword.iskeyword(ident) or ident in taken or re.fullmatch(r"_part\d+", ident):
+        ident += "_"
+    return ident
 
 
 def _callee(eqn, xp, namespace):

@@ -30,7 +30,12 @@ on problems with at most this many variables: their dense work is too small to s
 BLAS threads waiting on a busy machine made L-BFGS-B 20 times slower.  0 turns it off.
 See ``docs/optimize.md`` (BLAS threads)."""
 
-_NAMES = ("log_compiles", "fusion", "fusion_threshold", "optimize_blas_threads_max_size")
+jit_cache_size = 256
+"""Most input signatures each jitted function keeps compiled; beyond it the least recently
+used one is dropped (``log_compiles`` reports it) and compiled again if it comes back."""
+
+_NAMES = ("log_compiles", "fusion", "fusion_threshold", "optimize_blas_threads_max_size",
+          "jit_cache_size")
 
 
 def update(name, value):
@@ -46,5 +51,9 @@ def update(name, value):
     elif name in ("fusion_threshold", "optimize_blas_threads_max_size") and (
             not isinstance(value, int) or value < 0):
         raise ValueError(f"chainrule.config.{name} must be a non-negative int, "
+                         f"got {value!r}")
+    elif name == "jit_cache_size" and (not isinstance(value, int) or isinstance(value, bool)
+                                       or value < 1):
+        raise ValueError(f"chainrule.config.jit_cache_size must be a positive int, "
                          f"got {value!r}")
     globals()[name] = value

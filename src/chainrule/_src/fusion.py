@@ -11,7 +11,9 @@ values included, in ``tests/test_fusion.py``): float64 and float32 arithmetic, c
 ``where`` and the transcendental functions numexpr shares with NumPy; for complex128 only
 addition, subtraction, negation, ``where`` and equality, because numexpr's complex
 multiplication, division and functions treat infinities and NaNs differently from NumPy's
-(C99 Annex G) rules.  Every other dtype or primitive ends a tree.
+(C99 Annex G) rules.  ``pow`` is fused only with a constant exponent (NumPy computes
+``x ** 0.5`` with ``sqrt``, whose special values differ from C's ``pow``: see
+``_exponent_ok``).  Every other dtype or primitive ends a tree.
 
 ``chainrule.config.fusion`` selects the policy (see :func:`fuse`).  numexpr is imported only
 when a program has something to fuse.
@@ -164,7 +166,38 @@ def _leaf_ok(a, dtype):
 def fusable(eqn):
     """Whether ``eqn`` can be part of a numexpr expression with NumPy's result."""
     dtypes = _operand_dtypes(eqn)
-    return dtypes is not None and all(_leaf_ok(a, d) for a, d in zip(eqn.inputs, dtypes))
+    if dtypes is None or not all(_leaf_ok(a, d) for a, d in zip(eqn.inputs, dtypes)):
+        return False
+    return eqn.prim.name != "pow" or _exponent_ok(eqn.inputs[1], eqn.outputs[0].aval.shape)
+
+
+def _scalar_exponent(a):
+    """The value of a constant exponent that NumPy's ``power`` sees as one scalar, or None."""
+    if type(a) is not Literal:
+        return None
+    val = a.val
+    if _is_weak_scalar(a) or isinstance(val, np.generic) or (
+            isinstance(val, np.ndarray) and val.size == 1):
+        return complex(val).real if isinstance(val, complex) else float(np.asarray(val).ravel()[0])
+    return None
+
+
+def _exponent_ok(a, shape):
+    """Whether numexpr's ``**`` (C ``pow`` per element) gives NumPy's ``power`` here.
+
+    NumPy computes ``x ** 0.5`` with ``sqrt`` when the exponent reaches its loop as one
+    repeated value (a scalar, or an array broadcast with stride 0), so that
+    ``(-inf) ** 0.5`` is nan and ``(-0.0) ** 0.5`` is -0.0 where C's ``pow`` gives inf and
+    +0.0.  A constant scalar exponent is written accordingly (see ``_expression``); an
+    array exponent is fused only when it is a constant of the result's shape with no
+    repeated (stride 0) axis, so that NumPy takes ``pow`` for every element too.  A traced
+    exponent's strides are not known when the code is generated: not fused.
+    """
+    if _scalar_exponent(a) is not None:
+        return True
+    val = getattr(a, "val", None)
+    return (type(a) is Literal and isinstance(val, np.ndarray) and val.shape == shape
+            and all(st != 0 for st, n in zip(val.strides, val.shape) if n > 1))
 
 
 # numexpr's limits: inputs per call (NumPy's iterator takes at most 32 operands before
@@ -330,6 +363,8 @@ def _expression(eqns, leaves):
             x, y = args
             if sym == "**" and y == "(2.0)" and x.startswith("{"):
                 text = f"({x} * {x})"  # the correctly rounded square, as pow gives
+            elif sym == "**" and _scalar_exponent(eqn.inputs[1]) == 0.5:
+                text = f"sqrt({x})"  # NumPy's power takes sqrt for this exponent
             else:
                 text = f"({x} {sym} {y})"
         elif kind in ("neg", "not"):

@@ -10,7 +10,12 @@ evaluated equation by equation on the differentiating trace (so derivatives are 
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
+import warnings
+from collections import Counter, OrderedDict
+
+import numpy as np
 
 from . import config, fusion
 from .core import Primitive, Tracer, current_trace, get_aval, namespace_of, new_trace
@@ -23,20 +28,46 @@ from .tree_util import tree_flatten, tree_unflatten
 log = logging.getLogger("chainrule.jit")
 
 
-def trace_to_program(fun, avals, name="jit"):
+def trace_to_program(fun, avals, name="jit", capture=False):
     """Stage ``fun`` on abstract inputs ``avals``; return the program and its outputs' tree.
 
     Operations on constants run at trace time (constant folding).  Traced values of an
     enclosing transform that ``fun`` closes over become extra inputs (``program.consts``).
+    With ``capture`` (jit), the arrays the program closes over are read-only copies taken
+    now, in this program and in every program staged inside it (see ``StagingTrace``).
     """
-    trace = StagingTrace(current_trace(), name=name)
+    trace = StagingTrace(current_trace(), name=name, capture=capture)
     ins = [trace.new_input(a) for a in avals]
     with new_trace(trace):
         out = fun(*ins)
         flat_out, out_tree = tree_flatten(out)
         program = trace.program([t.var for t in ins], flat_out)
     _lift_tracer_constants(program)
+    program.line_samples = trace.line_samples
     return program, out_tree
+
+
+LARGE_PROGRAM = 10_000
+"""Number of traced operations above which jit warns that a Python loop was unrolled."""
+
+
+def _warn_if_large(program, name):
+    """Warn about a huge program, naming the line that traced most of it (sampled)."""
+    n = len(program.eqns)
+    if n < LARGE_PROGRAM:
+        return
+    samples = [s for s in program.line_samples or () if s is not None]
+    where = ""
+    if samples:
+        (file, line), count = Counter(samples).most_common(1)[0]
+        if count * 2 >= len(samples):
+            where = (f"; about {100 * count // len(samples)}% of them come from {file}:{line}"
+                     ", probably the body of a Python loop that runs at trace time")
+    warnings.warn(
+        f"jit({name}) traced {n} operations{where}. Every operation of an unrolled loop is "
+        "compiled separately, which costs time and memory per operation; "
+        "chainrule.lax.fori_loop or scan compiles the loop body once.", RuntimeWarning,
+        stacklevel=4)
 
 
 def _lift_tracer_constants(program):
@@ -94,9 +125,17 @@ def _jit_call_batch(axis_size, vals, dims, compiled):
 jit_call_p.batch = _jit_call_batch
 
 
-# Under differentiation the program is evaluated primitive by primitive on the
-# differentiating trace: each primitive's own rules give the exact derivative.
-jit_call_p.inline = lambda *args, compiled: eval_program(compiled.program, args)
+def _jit_call_inline(*args, compiled):
+    # Under differentiation the program is evaluated primitive by primitive on the
+    # differentiating trace: each primitive's own rules give the exact derivative.  A
+    # constant output is copied, as the compiled function does: the constant is the
+    # program's own (read-only) array.
+    outs = eval_program(compiled.program, args)
+    return [o.copy() if type(a) is Literal and type(o) is np.ndarray else o
+            for a, o in zip(compiled.program.outvars, outs)]
+
+
+jit_call_p.inline = _jit_call_inline
 
 
 def _signature(leaves):
@@ -123,28 +162,132 @@ def _describe_miss(old, new, arg_names):
     return "array library changed"
 
 
+def _function_name(fun):
+    """A readable name for any callable: functions, ``functools.partial``, objects."""
+    name = getattr(fun, "__name__", None)
+    if isinstance(name, str):
+        return name
+    if isinstance(fun, functools.partial):
+        return f"partial({_function_name(fun.func)})"
+    return type(fun).__name__
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _resolve_static(fun, static_argnums, static_argnames):
+    """Cross-resolve ``static_argnums`` and ``static_argnames`` through ``fun``'s signature.
+
+    A parameter named in either list is static whether it is passed by position or by
+    keyword (JAX's rule).  Negative numbers count from the end of the positional
+    parameters when the signature fixes their number, else from the end of each call's
+    positional arguments.  Without a signature the two lists are used as given.
+    """
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    if isinstance(static_argnames, str):
+        static_argnames = (static_argnames,)
+    nums = []
+    for i in static_argnums:
+        if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
+            raise TypeError(f"jit: static_argnums must be ints, got {i!r}")
+        nums.append(int(i))
+    names = []
+    for k in static_argnames:
+        if not isinstance(k, str):
+            raise TypeError(f"jit: static_argnames must be strings, got {k!r}")
+        names.append(k)
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        return tuple(dict.fromkeys(nums)), tuple(dict.fromkeys(names))
+    positional = [p for p in params if p.kind in _POSITIONAL]
+    var_positional = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
+    var_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+    fun_name = _function_name(fun)
+    resolved = []
+    for i in nums:
+        j = i + len(positional) if i < 0 and not var_positional else i
+        if not var_positional and not 0 <= j < len(positional):
+            raise ValueError(f"jit({fun_name}): static_argnums={i} but the function takes "
+                             f"{len(positional)} positional argument(s)")
+        resolved.append(j)
+        if 0 <= j < len(positional) and positional[j].kind is not inspect.Parameter.POSITIONAL_ONLY:
+            names.append(positional[j].name)
+    for k in list(names):
+        for j, p in enumerate(positional):
+            if p.name == k and p.kind is not inspect.Parameter.POSITIONAL_ONLY:
+                resolved.append(j)
+        if not var_keyword and all(p.name != k or p.kind is inspect.Parameter.POSITIONAL_ONLY
+                                   for p in params):
+            raise ValueError(f"jit({fun_name}): static_argnames={k!r} is not a parameter of "
+                             f"the function (its parameters: {[p.name for p in params]})")
+    return tuple(dict.fromkeys(resolved)), tuple(dict.fromkeys(names))
+
+
+def _check_argument_types(fun, name, dynamic, dyn_kwargs, positions):
+    """Raise a TypeError naming the first argument that is not an array, number or pytree
+    of them, and suggesting to make it static."""
+    try:
+        params = [p.name for p in inspect.signature(fun).parameters.values()
+                  if p.kind in _POSITIONAL]
+    except (TypeError, ValueError):
+        params = []
+    if positions is None:
+        positions = range(len(dynamic))
+    items = [(i, params[i] if i < len(params) else None, a) for i, a in zip(positions, dynamic)]
+    items += [(None, k, v) for k, v in dyn_kwargs.items()]
+    for i, k, arg in items:
+        for leaf in tree_flatten(arg)[0]:
+            try:
+                get_aval(leaf)
+            except TypeError:
+                which = (f"argument {i}" + (f" ({k!r})" if k else "") if i is not None
+                         else f"keyword argument {k!r}")
+                hints = ([f"static_argnums={i}"] if i is not None else []) + (
+                    [f"static_argnames={k!r}"] if k else [])
+                raise TypeError(
+                    f"jit({name}): {which} is a {type(leaf).__name__} ({leaf!r:.60}), which jit "
+                    "cannot trace: only arrays, numbers and pytrees of them are traced. Mark "
+                    f"it static with jit(..., {' or '.join(hints)}) so that its value is part "
+                    "of the compilation key.") from None
+
+
 class JittedFunction:
     """The callable returned by :func:`jit`."""
 
     def __init__(self, fun, static_argnums, static_argnames):
         functools.update_wrapper(self, fun)
+        self.__name__ = _function_name(fun)
         self.fun = fun
-        self.static_argnums = tuple(static_argnums)
-        self.static_argnames = tuple(static_argnames)
-        self.cache: dict = {}
+        self.static_argnums, self.static_argnames = _resolve_static(
+            fun, static_argnums, static_argnames)
+        self.cache: OrderedDict = OrderedDict()  # least recently used first
+        self.evicted: OrderedDict = OrderedDict()  # keys dropped from the cache, for the log
         self.last_key = None
 
     def _split(self, args, kwargs):
-        static = tuple((i, args[i]) for i in self.static_argnums if i < len(args))
-        static += tuple((k, kwargs[k]) for k in self.static_argnames if k in kwargs)
-        dynamic = tuple(a for i, a in enumerate(args) if i not in self.static_argnums)
-        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
-        return static, dynamic, dyn_kwargs
+        """``(static, dynamic, dyn_kwargs, positions)``: static ``(index or name, value)``
+        pairs, the other positional arguments, keyword arguments, and the positions of the
+        dynamic ones (None when they are all of them)."""
+        static, dynamic, positions = (), args, None
+        if self.static_argnums:
+            n = len(args)
+            nums = {i + n if i < 0 else i for i in self.static_argnums if -n <= i < n}
+            if nums:
+                static = tuple((i, args[i]) for i in sorted(nums))
+                positions = tuple(i for i in range(n) if i not in nums)
+                dynamic = tuple(args[i] for i in positions)
+        dyn_kwargs = kwargs
+        if self.static_argnames and kwargs:
+            static += tuple((k, kwargs[k]) for k in self.static_argnames if k in kwargs)
+            dyn_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        return static, dynamic, dyn_kwargs, positions
 
     def __call__(self, *args, **kwargs):
         if isinstance(current_trace(), StagingTrace):
             return self.fun(*args, **kwargs)  # inside another jit: inline
-        static, dynamic, dyn_kwargs = self._split(args, kwargs)
+        static, dynamic, dyn_kwargs, positions = self._split(args, kwargs)
         leaves, tree = tree_flatten((dynamic, dyn_kwargs))
         for _, v in static:
             try:
@@ -153,51 +296,77 @@ class JittedFunction:
                 raise TypeError(f"jit: static arguments must be hashable, got {type(v).__name__}"
                                 f" ({v!r}); pass it as a tuple, or make it a regular argument"
                                 ) from None
-        key = (tree, _signature(leaves), static, (namespace_of(
+        try:
+            signature = _signature(leaves)
+        except TypeError:
+            _check_argument_types(self.fun, self.__name__, dynamic, dyn_kwargs, positions)
+            raise
+        key = (tree, signature, static, (namespace_of(
             [x for x in leaves if not isinstance(x, Tracer)]).__name__, fusion.cache_token()))
         entry = self.cache.get(key)
         if entry is None:
             entry = self._compile(key, static, tree, leaves)
+        else:
+            self.cache.move_to_end(key)
         compiled, out_tree, consts = entry
         if consts is None:  # closed over values of an enclosing transform: retrace
             compiled, out_tree, consts = self._compile(key, static, tree, leaves, store=False)
         outs = jit_call_p.bind(*consts, *leaves, compiled=compiled)
         return tree_unflatten(out_tree, outs)
 
+    def _store(self, key, entry):
+        """Put ``entry`` in the cache, dropping the least recently used beyond the bound."""
+        self.cache[key] = entry
+        self.evicted.pop(key, None)
+        dropped = []
+        while len(self.cache) > max(1, config.jit_cache_size):
+            old, _ = self.cache.popitem(last=False)
+            self.evicted[old] = None
+            dropped.append(old)
+        while len(self.evicted) > max(1, config.jit_cache_size):
+            self.evicted.popitem(last=False)
+        return dropped
+
     def _compile(self, key, static, tree, leaves, store=True):
         if config.log_compiles:
             reason = ("first call" if self.last_key is None
                       else _describe_miss(self.last_key, key, None))
-            log.warning("compiling %s: %s", self.__name__, reason)
+            if key in self.evicted:
+                reason += " (this signature was compiled before and evicted from the cache)"
+            log.info("compiling %s: %s", self.__name__, reason)
         self.last_key = key
         static_map = dict(static)
+        n_static = sum(1 for k in static_map if isinstance(k, int))
 
         def flat_fun(*flat):
             dynamic, dyn_kwargs = tree_unflatten(tree, list(flat))
             it = iter(dynamic)
             full = [static_map[i] if i in static_map else next(it)
-                    for i in range(len(dynamic) + len([k for k in static_map
-                                                       if isinstance(k, int)]))]
+                    for i in range(len(dynamic) + n_static)]
             kw = dict(dyn_kwargs)
             kw.update({k: v for k, v in static_map.items() if isinstance(k, str)})
             return self.fun(*full, **kw)
 
         program, out_tree = trace_to_program(flat_fun, [get_aval(x) for x in leaves],
-                                             name=f"jit({self.__name__})")
+                                             name=f"jit({self.__name__})", capture=True)
+        _warn_if_large(program, self.__name__)
         xp = namespace_of([x for x in leaves if not isinstance(x, Tracer)])
         program.invars = program.const_vars + program.invars
         compiled = Compiled(program, xp, self.__name__)
         has_tracer_consts = bool(program.const_vals)
         entry = (compiled, out_tree, list(program.const_vals))
-        if store and not has_tracer_consts:
-            self.cache[key] = entry
-        elif store:
-            self.cache[key] = (compiled, out_tree, None)
+        if store:
+            dropped = self._store(key, (compiled, out_tree, None) if has_tracer_consts
+                                  else entry)
+            if dropped and config.log_compiles:
+                log.info("jit cache of %s is full (chainrule.config.jit_cache_size = %d): "
+                         "evicted the least recently used signature%s", self.__name__,
+                         config.jit_cache_size, "s" if len(dropped) > 1 else "")
         return entry
 
     def lower(self, *args, **kwargs):
         """The optimized program and generated source for these arguments."""
-        static, dynamic, dyn_kwargs = self._split(args, kwargs)
+        static, dynamic, dyn_kwargs, _ = self._split(args, kwargs)
         leaves, tree = tree_flatten((dynamic, dyn_kwargs))
         key = (tree, _signature(leaves), static, ("numpy", fusion.cache_token()))
         compiled, _, _ = self._compile(key, static, tree, leaves, store=False)
@@ -224,10 +393,6 @@ def jit(fun=None, *, static_argnums=(), static_argnames=()):
     >>> float(cr.jit(cr.grad(lambda x: cnp.sum(cnp.sin(x))))(np.zeros(2))[0])
     1.0
     """
-    if isinstance(static_argnums, int):
-        static_argnums = (static_argnums,)
-    if isinstance(static_argnames, str):
-        static_argnames = (static_argnames,)
     if fun is None:
         return lambda f: JittedFunction(f, static_argnums, static_argnames)
     return JittedFunction(fun, static_argnums, static_argnames)
@@ -260,4 +425,5 @@ def make_ir(fun, static_argnums=()):
         program, _ = trace_to_program(flat_fun, [get_aval(x) for x in leaves], "make_ir")
         return program
     return traced
+
 

@@ -35,7 +35,7 @@ def eliminate_common_subexpressions(program: Program) -> Program:
         try:
             inputs = tuple(_atom_key(a) for a in eqn.inputs)
             if eqn.prim.name in _COMMUTATIVE:
-                inputs = tuple(sorted(inputs, key=repr))
+                inputs = tuple(sorted(inputs, key=hash))  # equal keys, equal places
             key = (eqn.prim, inputs, tuple(sorted(eqn.params.items())))
             hash(key)
         except TypeError:

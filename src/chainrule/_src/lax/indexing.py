@@ -180,6 +180,11 @@ def has_duplicates(shape, spec, arrays) -> bool:
     """Whether an index with integer arrays selects some element more than once."""
     if is_basic(spec):
         return False
+    # The index arrays broadcast together; each of their combined elements picks one
+    # position (with the slices), so with at most one element nothing can repeat, whatever
+    # the values (a traced scalar index, as in ``c.at[i].set(v)`` inside a loop).
+    if int(np.prod(np.broadcast_shapes(*(get_aval(a).shape for a in arrays)))) <= 1:
+        return False
     positions = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
     concrete = [np.asarray(a) if not isinstance(a, Tracer) else None for a in arrays]
     if any(c is None for c in concrete):

@@ -96,9 +96,10 @@ def index_update(x, index, values, mode):
         # With repeated indices only one written copy survives; which one NumPy keeps is
         # unspecified, so the derivative would be too.  Refuse rather than guess.
         raise ValueError(
-            f"at[...].{mode}() with repeated indices is only supported on plain arrays, not "
-            "on values being differentiated. Combine the repeated entries first (for "
-            "example multiply their values together) and index each position once.")
+            f"at[...].{mode}() with repeated indices (or traced index arrays of more than one "
+            "element, which could repeat) is only supported on plain arrays, not on values "
+            "traced by jit, grad or vmap. Combine the repeated entries first (for example "
+            "multiply their values together) and index each position once.")
     if mode == "set":
         return scatter_set_p.bind(x, values, *arrays, spec=spec)
     current = getitem_p.bind(x, *arrays, spec=spec)
