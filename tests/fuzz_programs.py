@@ -1,0 +1,705 @@
+"""Random programs for the differential fuzz tests (``tests/test_fuzz.py``).
+
+A *program* is a small straight-line IR: a few float64 inputs of broadcast-compatible shapes,
+then a list of operations, each reading earlier values (so programs are chains and DAGs) and
+producing one new value.  The operations come from ``chainrule.numpy`` (elementwise functions,
+broadcasting binary functions, reductions, ``einsum``, indexing) and ``chainrule.lax``
+(``cond``, ``switch``, ``scan``, ``while_loop``), over real and complex values.
+
+One program is interpreted by three backends:
+
+``REF``
+    plain NumPy with Python control flow: the untransformed reference.  It also records
+    every intermediate magnitude and every distance to a branch boundary or a non-smooth
+    point, so that a test can tell when finite differences are reliable.
+``CR``
+    ``chainrule.numpy`` and ``chainrule.lax``: the code under test, run under every
+    transform.
+``jax_backend()``
+    ``jax.numpy`` and ``jax.lax``, when JAX is installed: an optional oracle.
+
+Generation goes through a *chooser* (``DrawChooser`` for hypothesis, ``RngChooser`` for a
+fixed seed), so the same generator serves the shrinking property tests and the fixed
+per-family regression tests.
+
+Families and ``KNOWN_BUGS``
+---------------------------
+Every feature that a known, not yet fixed bug breaks is a *family*: a flag the generator can
+switch off.  ``KNOWN_BUGS`` lists the families that fail on the current code; the hypothesis
+tests never generate them, so the fuzz suite stays green while the fixes are under way.
+Each family also has a fixed-seed test (``test_fuzz.py::test_family``) that is
+``xfail(strict=True)`` while the family is listed: when a fix lands, that test passes, the
+strict xfail turns into a failure, and the family must be deleted from ``KNOWN_BUGS`` (one
+line) -- which also puts it back into the hypothesis tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+# Families the generator can produce.  The first group is always on; the second group covers
+# the features behind the bugs the fuzzer was written to find (see KNOWN_BUGS).
+BASE_FAMILIES = frozenset({
+    "elementwise", "reductions", "shape_ops", "where", "einsum", "cond", "switch", "scan",
+    "while_loop", "complex",
+})
+FAMILIES = BASE_FAMILIES | {
+    # cond/switch whose branch not taken has a non-finite derivative there (sqrt, log and a
+    # fractional power of a negative number): under vmap both branches are evaluated.
+    "cond_nonfinite_branch",
+    # a jit output is mutated in place, then the function is called again.
+    "jit_output_alias",
+    # einsum operands with size-1 dimensions that broadcast against the other operand.
+    "einsum_broadcast",
+    # programs whose final output is complex (real -> complex Jacobians).
+    "complex_output",
+    # inputs that are exactly zero, so squared norms, |x|**2 and variances are taken at 0
+    # (or of equal elements), where they are smooth but their square roots are not.
+    "smooth_at_zero",
+    # jvp with a complex tangent / vjp with a complex cotangent on a real function.
+    "dtype_mismatch",
+}
+
+# Families that fail on the current code, with the bug each one finds.  The generator leaves
+# them out; ``test_family`` keeps them as strict xfails.  Delete a line when its fix merges.
+KNOWN_BUGS = {
+    "cond_nonfinite_branch",  # vmap(grad(cond)) leaks NaN from the branch not taken
+    "jit_output_alias",       # jit returns cached constant outputs by reference
+    "einsum_broadcast",       # einsum gradients wrong with size-1 broadcast dimensions
+    "complex_output",         # jacrev/jacobian/hessian of real -> complex drop the imaginary part
+    "smooth_at_zero",         # 2nd derivatives of norm(x)**2, abs(x)**2, var at 0 are 0
+    "dtype_mismatch",         # complex tangents/cotangents on real values give silent zeros
+}
+
+ENABLED = FAMILIES - KNOWN_BUGS
+
+
+# --------------------------------------------------------------------------------------------
+# Choosers
+
+class RngChooser:
+    """Choices from a NumPy generator (fixed-seed programs)."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+    def integer(self, lo, hi):
+        return int(self.rng.integers(lo, hi + 1))
+
+    def boolean(self):
+        return bool(self.rng.integers(2))
+
+    def choice(self, seq):
+        seq = list(seq)
+        return seq[self.integer(0, len(seq) - 1)]
+
+
+class DrawChooser(RngChooser):
+    """Choices from a hypothesis ``draw``, so that hypothesis can shrink them."""
+
+    def __init__(self, draw):
+        from hypothesis import strategies as st
+        self.draw, self.st = draw, st
+
+    def integer(self, lo, hi):
+        return self.draw(self.st.integers(lo, hi))
+
+    def boolean(self):
+        return self.draw(self.st.booleans())
+
+
+# --------------------------------------------------------------------------------------------
+# Backends
+
+class Backend:
+    """An array namespace plus control flow: ``cond``, ``switch``, ``scan``, ``while_loop``."""
+
+    def __init__(self, name, np_, cond, switch, scan, while_loop):
+        self.name, self.np = name, np_
+        self.cond, self.switch, self.scan, self.while_loop = cond, switch, scan, while_loop
+
+
+def _py_scan(f, init, xs, reverse=False):
+    carry, ys = init, []
+    idx = range(len(xs))
+    for i in (reversed(idx) if reverse else idx):
+        carry, y = f(carry, xs[i])
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    return carry, np.stack(ys)
+
+
+def _py_while(cond_fun, body_fun, val):
+    while bool(cond_fun(val)):
+        val = body_fun(val)
+    return val
+
+
+REF = Backend(
+    "numpy", np,
+    cond=lambda p, t, f, *ops: t(*ops) if bool(p) else f(*ops),
+    switch=lambda i, branches, *ops: branches[int(i)](*ops),
+    scan=_py_scan, while_loop=_py_while)
+
+
+def _cr_backend():
+    import chainrule.numpy as cnp
+    from chainrule import lax
+    return Backend("chainrule", cnp, cond=lax.cond, switch=lax.switch,
+                   scan=lambda f, init, xs, reverse=False: lax.scan(f, init, xs,
+                                                                    reverse=reverse),
+                   while_loop=lax.while_loop)
+
+
+CR = _cr_backend()
+
+
+def jax_backend():
+    """The JAX oracle, or None when JAX is not installed."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+
+    def while_loop(cond_fun, body_fun, init):
+        # jax.lax.while_loop cannot be reverse-differentiated; the programs' loops with a
+        # fixed trip count are written as fori_loop there (see _while below).
+        return jax.lax.while_loop(cond_fun, body_fun, init)
+
+    b = Backend("jax", jnp, cond=jax.lax.cond, switch=jax.lax.switch,
+                scan=lambda f, init, xs, reverse=False: jax.lax.scan(f, init, xs,
+                                                                     reverse=reverse),
+                while_loop=while_loop)
+    b.fori_loop = jax.lax.fori_loop
+    b.jax = jax
+    return b
+
+
+# --------------------------------------------------------------------------------------------
+# Operations
+
+class Recorder:
+    """Magnitudes and margins seen by the reference interpreter."""
+
+    def __init__(self):
+        self.biggest = 0.0
+        self.margin = np.inf
+        self.finite = True
+
+    def value(self, v):
+        a = np.abs(np.asarray(v))
+        if a.size:
+            if not np.all(np.isfinite(a)):
+                self.finite = False
+            else:
+                self.biggest = max(self.biggest, float(np.max(a)))
+        return v
+
+    def near(self, distance):
+        """Distance to a non-smooth point or a branch boundary."""
+        d = np.abs(np.asarray(distance))
+        if d.size:
+            self.margin = min(self.margin, float(np.min(d)))
+
+
+class _NoRecorder:
+    def value(self, v):
+        return v
+
+    def near(self, distance):
+        pass
+
+
+# name: (function(xnp, x), accepts complex, linear)
+UNARY = {
+    "sin": (lambda xnp, x: xnp.sin(x), True),
+    "cos": (lambda xnp, x: xnp.cos(x), True),
+    "tanh": (lambda xnp, x: xnp.tanh(x), False),
+    "exp_half": (lambda xnp, x: xnp.exp(0.5 * x), True),
+    "log1p_sq": (lambda xnp, x: xnp.log1p(x * x), False),
+    "sqrt1p_sq": (lambda xnp, x: xnp.sqrt(1 + x * x), False),
+    "arctan": (lambda xnp, x: xnp.arctan(x), False),
+    "cube": (lambda xnp, x: x * x * x, True),
+    "square": (lambda xnp, x: xnp.square(x), True),
+    "scale": (lambda xnp, x: 2.5 * x, True),
+    "neg": (lambda xnp, x: -x, True),
+    "recip1p_sq": (lambda xnp, x: 1 / (1 + x * x), False),
+    "sigmoid": (lambda xnp, x: 1 / (1 + xnp.exp(-x)), False),
+    "conj": (lambda xnp, x: xnp.conj(x), True),
+}
+BOUNDED = ["sin", "cos", "tanh", "arctan", "sigmoid"]
+
+# name: (function(xnp, a, b), accepts complex, margin(numpy a, b) or None)
+BINARY = {
+    "add": (lambda xnp, a, b: a + b, True, None),
+    "sub": (lambda xnp, a, b: a - b, True, None),
+    "mul": (lambda xnp, a, b: a * b, True, None),
+    "div_safe": (lambda xnp, a, b: a / (1 + b * b), False, None),
+    "hypot": (lambda xnp, a, b: xnp.hypot(a, b), False, lambda a, b: np.hypot(a, b)),
+    "logaddexp": (lambda xnp, a, b: xnp.logaddexp(a, b), False, None),
+    "arctan2_safe": (lambda xnp, a, b: xnp.arctan2(a, 1 + b * b), False, None),
+    "maximum": (lambda xnp, a, b: xnp.maximum(a, b), False, lambda a, b: a - b),
+}
+
+REDUCE = {
+    "sum": (lambda xnp, x, axis, kd: xnp.sum(x, axis=axis, keepdims=kd), True),
+    "mean": (lambda xnp, x, axis, kd: xnp.mean(x, axis=axis, keepdims=kd), True),
+    "prod": (lambda xnp, x, axis, kd: xnp.prod(x, axis=axis, keepdims=kd), True),
+    "var": (lambda xnp, x, axis, kd: xnp.var(x, axis=axis, keepdims=kd), False),
+}
+
+# Functions that are smooth everywhere, built from ones that are not smooth at 0.
+SQUARED = {
+    "norm_sq": (lambda xnp, x, axis: xnp.linalg.norm(x, axis=axis) ** 2, True),
+    "abs_sq": (lambda xnp, x, axis: xnp.sum(xnp.abs(x) ** 2, axis=axis), True),
+    "std_sq": (lambda xnp, x, axis: xnp.std(x, axis=axis) ** 2, False),
+}
+
+# Functions with a non-finite derivative (or value) below 0, used in the branch taken only
+# above 0; the smooth ones stand in when the family is off.
+DOMAIN = {
+    "sqrt": lambda xnp, s: xnp.sqrt(s),
+    "log": lambda xnp, s: xnp.log(s),
+    "pow1.5": lambda xnp, s: s ** 1.5,
+}
+SMOOTH_DOMAIN = {
+    "tanh": lambda xnp, s: xnp.tanh(s),
+    "sin": lambda xnp, s: xnp.sin(s),
+}
+
+TO_REAL = {
+    "real": lambda xnp, z: xnp.real(z),
+    "imag": lambda xnp, z: xnp.imag(z),
+    "abs": lambda xnp, z: xnp.abs(z),
+    "abs_sq": lambda xnp, z: xnp.abs(z) ** 2,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Op:
+    kind: str
+    args: tuple
+    params: tuple = ()
+
+    def p(self, key):
+        return dict(self.params)[key]
+
+
+@dataclasses.dataclass(frozen=True)
+class Program:
+    """Inputs ``(shape, kind)`` with kind "uniform" or "zero", then operations; the output is
+    the last value."""
+
+    inputs: tuple
+    ops: tuple
+    families: frozenset
+
+    @property
+    def n_inputs(self):
+        return len(self.inputs)
+
+    def __repr__(self):
+        lines = [f"Program  # families: {sorted(self.families)}"]
+        for i, (shape, kind) in enumerate(self.inputs):
+            lines.append(f"  v{i} = input{shape} ({kind})")
+        for j, op in enumerate(self.ops):
+            args = ", ".join(f"v{a}" for a in op.args)
+            params = ", ".join(f"{k}={v!r}" for k, v in op.params)
+            lines.append(f"  v{self.n_inputs + j} = {op.kind}({args}{'; ' if params else ''}"
+                         f"{params})")
+        return "\n".join(lines)
+
+    def sample(self, rng, batch=None):
+        """Input values: uniform in (-1, 1), or exact zeros; ``batch`` prepends an axis."""
+        out = []
+        for shape, kind in self.inputs:
+            full = shape if batch is None else (batch,) + shape
+            out.append(np.zeros(full) if kind == "zero" else rng.uniform(-1, 1, full))
+        return out
+
+
+def _sum_all(xnp, x):
+    return xnp.sum(x)
+
+
+def _apply(op, vals, B, rec):
+    """Run one operation on backend ``B``."""
+    xnp, k = B.np, op.kind
+    a = vals[op.args[0]] if op.args else None
+    if k == "unary":
+        return UNARY[op.p("fn")][0](xnp, a)
+    if k == "binary":
+        b = vals[op.args[1]]
+        fn, _, margin = BINARY[op.p("fn")]
+        if margin is not None:
+            rec.near(margin(np.asarray(a), np.asarray(b)) if B is REF else 1.0)
+        return fn(xnp, a, b)
+    if k == "reduce":
+        return REDUCE[op.p("fn")][0](xnp, a, op.p("axis"), op.p("keepdims"))
+    if k == "squared":
+        return SQUARED[op.p("fn")][0](xnp, a, op.p("axis"))
+    if k == "flip":
+        return a[::-1]
+    if k == "transpose":
+        return a.T
+    if k == "index0":
+        return a[0]
+    if k == "gather":
+        return a[np.array(op.p("idx"))]
+    if k == "where":
+        p, b = vals[op.args[1]], vals[op.args[2]]
+        if B is REF:
+            rec.near(p)
+        return xnp.where(p > 0, a, b)
+    if k == "einsum":
+        return xnp.einsum(op.p("spec"), a, vals[op.args[1]])
+    if k == "cis":
+        return xnp.exp(1j * a)
+    if k == "make_complex":
+        return a + 1j * vals[op.args[1]]
+    if k == "to_real":
+        if B is REF and op.p("fn") == "abs":
+            rec.near(a)
+        return TO_REAL[op.p("fn")](xnp, a)
+    if k == "cond":
+        return _cond(op, a, vals[op.args[1]], B, rec)
+    if k == "switch":
+        return _switch(op, a, vals[op.args[1]], B, rec)
+    if k == "scan":
+        return _scan(op, vals, B, rec)
+    if k == "while":
+        return _while(op, vals, B, rec)
+    raise ValueError(k)
+
+
+def _dom(op, name, xnp, s):
+    return {**DOMAIN, **SMOOTH_DOMAIN}[name](xnp, s)
+
+
+def _cond(op, p, v, B, rec):
+    xnp = B.np
+    u1, u2, d = UNARY[op.p("u1")][0], UNARY[op.p("u2")][0], op.p("dom")
+    s = _sum_all(xnp, p)
+    if B is REF:
+        rec.near(s)
+
+    def true_fun(s, v):
+        return rec.value(_dom(op, d, xnp, s) * u1(xnp, v))
+
+    def false_fun(s, v):
+        return rec.value(u2(xnp, v) * s)
+
+    return B.cond(s > 0, true_fun, false_fun, s, v)
+
+
+def _switch(op, p, v, B, rec):
+    xnp = B.np
+    u = [UNARY[n][0] for n in op.p("us")]
+    d1, d2 = op.p("doms")
+    s = _sum_all(xnp, p)
+    if B is REF:
+        rec.near(s)
+        rec.near(s - 1)
+    index = xnp.where(s > 0, 1, 0) + xnp.where(s > 1, 1, 0)
+    branches = [
+        lambda s, v: rec.value(u[0](xnp, v) * s),
+        lambda s, v: rec.value(_dom(op, d1, xnp, s) * u[1](xnp, v)),
+        lambda s, v: rec.value(_dom(op, d2, xnp, s - 1) * u[2](xnp, v) + s),
+    ]
+    return B.switch(index, branches, s, v)
+
+
+def _scan(op, vals, B, rec):
+    xnp = B.np
+    xs, c0 = vals[op.args[0]], vals[op.args[1]]
+    w = vals[op.args[2]] if len(op.args) > 2 else None
+    carry_shape = op.p("carry_shape")
+    u, bn, u2 = UNARY[op.p("u")][0], BINARY[op.p("b")][0], UNARY[op.p("u2")][0]
+    init = xnp.broadcast_to(c0, carry_shape) if np.shape(c0) != carry_shape else c0
+
+    def body(c, x):
+        new = u(xnp, bn(xnp, c, x))
+        if w is not None:
+            new = new + 0.5 * w
+        return rec.value(new), rec.value(u2(xnp, new))
+
+    carry, ys = B.scan(body, init, xs, reverse=op.p("reverse"))
+    return carry if op.p("out") == "carry" else ys
+
+
+def _while(op, vals, B, rec):
+    xnp = B.np
+    c0, w = vals[op.args[0]], vals[op.args[1]]
+    shape = op.p("carry_shape")
+    n, thr = op.p("n"), op.p("threshold")
+    u, bn = UNARY[op.p("u")][0], BINARY[op.p("b")][0]
+    init = xnp.broadcast_to(c0, shape) if np.shape(c0) != shape else c0
+
+    def body(val):
+        i, c = val
+        return i + 1, rec.value(u(xnp, bn(xnp, c, w)))
+
+    def cond_fun(val):
+        i, c = val
+        if thr is None:
+            return i < n
+        m = xnp.mean(c) - thr
+        if B is REF and i < n:
+            rec.near(m)
+        return xnp.logical_and(i < n, m < 0)
+
+    if thr is None and getattr(B, "fori_loop", None) is not None:
+        # JAX: a fixed trip count as fori_loop, which JAX can reverse-differentiate.
+        return B.fori_loop(0, n, lambda i, c: body((i, c))[1], init)
+    return B.while_loop(cond_fun, body, (0, init))[1]
+
+
+def evaluate(program, inputs, B=CR, rec=None):
+    """The program's output on backend ``B``."""
+    rec = rec if rec is not None else _NoRecorder()
+    vals = [rec.value(x) for x in inputs]
+    for op in program.ops:
+        vals.append(rec.value(_apply(op, vals, B, rec)))
+    return vals[-1]
+
+
+def reference(program, inputs):
+    """``(output, recorder)`` from plain NumPy with Python control flow."""
+    rec = Recorder()
+    with np.errstate(all="ignore"):
+        out = evaluate(program, [np.asarray(x, dtype=float) for x in inputs], REF, rec)
+    return np.asarray(out), rec
+
+
+# --------------------------------------------------------------------------------------------
+# Generation
+
+BASE_SHAPES = [(3,), (2, 3), (3, 2), (2, 1, 3)]
+
+
+def _bshape(*shapes):
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
+
+
+def _input_shape(ch, base):
+    nd = ch.integer(0, len(base))
+    tail = base[len(base) - nd:]
+    return tuple(d if ch.integer(0, 3) else 1 for d in tail)
+
+
+def generate(ch, families=None, require=None, max_ops=6):
+    """A random program using only ``families`` (default ``ENABLED``); ``require`` names a
+    family that must appear."""
+    fam = set(ENABLED if families is None else families)
+    if require is not None:
+        fam.add(require)
+    used = set()
+    base = ch.choice(BASE_SHAPES)
+    n_in = ch.integer(1, 3)
+    inputs = []
+    for i in range(n_in):
+        shape = _input_shape(ch, base)
+        zero = "smooth_at_zero" in fam and (ch.integer(0, 2) == 0 or
+                                            (require == "smooth_at_zero" and i == 0))
+        inputs.append((shape, "zero" if zero else "uniform"))
+        if zero:
+            used.add("smooth_at_zero")
+    shapes = [s for s, _ in inputs]
+    cplx = [False] * n_in
+    ops = []
+
+    def pick(pred=lambda j: True):
+        cands = [j for j in range(len(shapes)) if pred(j)]
+        if not cands:
+            return None
+        # Prefer the newest value (chains), sometimes an older one (DAGs).
+        return cands[-1] if ch.integer(0, 2) else ch.choice(cands)
+
+    def add(kind, args, params, shape, is_complex, fams=()):
+        ops.append(Op(kind, tuple(args), tuple(params.items())))
+        shapes.append(tuple(shape))
+        cplx.append(is_complex)
+        used.update(fams)
+
+    kinds = ["unary", "binary"]
+    kinds += ["reduce", "squared"] if "reductions" in fam else []
+    kinds += ["flip", "transpose", "index0", "gather"] if "shape_ops" in fam else []
+    kinds += ["where"] if "where" in fam else []
+    kinds += ["einsum"] * 2 if "einsum" in fam or "einsum_broadcast" in fam else []
+    kinds += ["cis", "make_complex", "to_real"] if "complex" in fam else []
+    kinds += ["cond"] * 2 if "cond" in fam or "cond_nonfinite_branch" in fam else []
+    kinds += ["switch"] if "switch" in fam or "cond_nonfinite_branch" in fam else []
+    kinds += ["scan"] if "scan" in fam else []
+    kinds += ["while"] if "while_loop" in fam else []
+    forced = {"einsum_broadcast": "einsum", "cond_nonfinite_branch": "cond",
+              "complex_output": "cis", "smooth_at_zero": "squared"}.get(require)
+
+    n_ops = ch.integer(1, max_ops)
+    for step in range(n_ops):
+        kind = forced if (forced and step == 0) else ch.choice(kinds)
+        _gen_op(ch, kind, fam, shapes, cplx, pick, add)
+
+    if cplx[-1] and "complex_output" not in fam:
+        add("to_real", [len(shapes) - 1], {"fn": ch.choice(sorted(TO_REAL))}, shapes[-1],
+            False)
+    if cplx[-1]:
+        used.add("complex_output")
+    if require == "smooth_at_zero":
+        # End in a squared norm of a value that starts from the zero input.
+        add("squared", [len(shapes) - 1], {"fn": ch.choice(sorted(SQUARED)), "axis": None},
+            (), False)
+    if any(c for c in cplx):
+        used.add("complex")
+    for flag in ("jit_output_alias", "dtype_mismatch"):
+        if flag in fam:
+            used.add(flag)
+    used.update(f for f in ("elementwise",) if ops)
+    return Program(tuple(inputs), tuple(ops), frozenset(used))
+
+
+def _gen_op(ch, kind, fam, shapes, cplx, pick, add):
+    real = lambda j: not cplx[j]  # noqa: E731
+    nd1 = lambda j: len(shapes[j]) >= 1  # noqa: E731
+    if kind == "unary":
+        a = pick()
+        names = [n for n, (_, c) in UNARY.items() if c or not cplx[a]]
+        add("unary", [a], {"fn": ch.choice(names)}, shapes[a], cplx[a], ["elementwise"])
+    elif kind == "binary":
+        a = pick()
+        b = pick(lambda j: _bshape(shapes[a], shapes[j]) is not None)
+        c = cplx[a] or cplx[b]
+        names = [n for n, (_, ok, _) in BINARY.items() if ok or not c]
+        add("binary", [a, b], {"fn": ch.choice(names)}, _bshape(shapes[a], shapes[b]), c,
+            ["elementwise"])
+    elif kind in ("reduce", "squared"):
+        a = pick()
+        table = REDUCE if kind == "reduce" else SQUARED
+        names = [n for n, (_, c) in table.items() if c or not cplx[a]]
+        nd = len(shapes[a])
+        axis = ch.choice([None] + list(range(nd)))
+        kd = kind == "reduce" and ch.boolean()
+        shape = (tuple(1 if i == axis or axis is None else d for i, d in enumerate(shapes[a]))
+                 if kd else
+                 () if axis is None else tuple(d for i, d in enumerate(shapes[a]) if i != axis))
+        params = {"fn": ch.choice(names), "axis": axis}
+        if kind == "reduce":
+            params["keepdims"] = kd
+        add(kind, [a], params, shape, cplx[a], ["reductions"])
+    elif kind in ("flip", "transpose", "index0", "gather"):
+        a = pick(nd1)
+        if a is None:
+            return
+        s = shapes[a]
+        if kind == "flip":
+            add(kind, [a], {}, s, cplx[a], ["shape_ops"])
+        elif kind == "transpose":
+            add(kind, [a], {}, s[::-1], cplx[a], ["shape_ops"])
+        elif kind == "index0":
+            add(kind, [a], {}, s[1:], cplx[a], ["shape_ops"])
+        else:
+            idx = tuple(ch.integer(0, s[0] - 1) for _ in range(ch.integer(1, 4)))
+            add(kind, [a], {"idx": idx}, (len(idx),) + s[1:], cplx[a], ["shape_ops"])
+    elif kind == "where":
+        p = pick(real)
+        if p is None:
+            return
+        a = pick(lambda j: _bshape(shapes[p], shapes[j]) is not None)
+        b = pick(lambda j: _bshape(shapes[p], shapes[a], shapes[j]) is not None)
+        add("where", [a, p, b], {}, _bshape(shapes[p], shapes[a], shapes[b]),
+            cplx[a] or cplx[b], ["where"])
+    elif kind == "einsum":
+        _gen_einsum(ch, fam, shapes, cplx, pick, add)
+    elif kind == "cis":
+        a = pick(real)
+        if a is not None:
+            add("cis", [a], {}, shapes[a], True, ["complex"])
+    elif kind == "make_complex":
+        a = pick(real)
+        b = pick(lambda j: real(j) and _bshape(shapes[a], shapes[j]) is not None)
+        add("make_complex", [a, b], {}, _bshape(shapes[a], shapes[b]), True, ["complex"])
+    elif kind == "to_real":
+        a = pick(lambda j: cplx[j])
+        if a is not None:
+            add("to_real", [a], {"fn": ch.choice(sorted(TO_REAL))}, shapes[a], False,
+                ["complex"])
+    elif kind in ("cond", "switch"):
+        p = pick(real)
+        v = pick(real)
+        nonfinite = "cond_nonfinite_branch" in fam
+        doms = sorted(DOMAIN) if nonfinite else sorted(SMOOTH_DOMAIN)
+        bounded = sorted(BOUNDED)
+        if kind == "cond":
+            d = ch.choice(doms)
+            params = {"u1": ch.choice(bounded), "u2": ch.choice(bounded), "dom": d}
+            flags = ["cond"] + (["cond_nonfinite_branch"] if d in DOMAIN else [])
+        else:
+            ds = (ch.choice(doms), ch.choice(doms))
+            params = {"us": tuple(ch.choice(bounded) for _ in range(3)), "doms": ds}
+            flags = ["switch"] + (["cond_nonfinite_branch"] if set(ds) & set(DOMAIN) else [])
+        add(kind, [p, v], params, shapes[v], False, flags)
+    elif kind == "scan":
+        xs = pick(lambda j: real(j) and nd1(j))
+        if xs is None:
+            return
+        inner = shapes[xs][1:]
+        c0 = pick(lambda j: real(j) and _bshape(shapes[j], inner) is not None)
+        carry = _bshape(shapes[c0], inner)
+        args = [xs, c0]
+        w = pick(lambda j: real(j) and _bshape(shapes[j], carry) == carry)
+        if w is not None and ch.boolean():
+            args.append(w)
+        out = ch.choice(["carry", "ys"])
+        bn = ch.choice(["add", "mul", "sub", "div_safe", "arctan2_safe"])
+        params = {"u": ch.choice(sorted(BOUNDED)), "b": bn, "u2": ch.choice(sorted(BOUNDED)),
+                  "reverse": ch.boolean(), "out": out, "carry_shape": carry}
+        add("scan", args, params, carry if out == "carry" else (shapes[xs][0],) + carry,
+            False, ["scan"])
+    elif kind == "while":
+        c0 = pick(real)
+        w = pick(lambda j: real(j) and _bshape(shapes[j], shapes[c0]) is not None)
+        shape = _bshape(shapes[c0], shapes[w])
+        thr = ch.choice([None, None, 0.0, 0.3])
+        params = {"u": ch.choice(sorted(BOUNDED)), "b": ch.choice(["add", "mul", "sub"]),
+                  "n": ch.integer(0, 3), "threshold": thr, "carry_shape": shape}
+        add("while", [c0, w], params, shape, False, ["while_loop"])
+
+
+def _gen_einsum(ch, fam, shapes, cplx, pick, add):
+    """``einsum`` of two values; labels are shared where the sizes agree, or -- with the
+    ``einsum_broadcast`` family -- where one of them is 1 (NumPy broadcasts it)."""
+    broadcast_ok = "einsum_broadcast" in fam
+    a = pick()
+    b = pick()
+    sa, sb = shapes[a], shapes[b]
+    letters = iter("ijklmn")
+    la = [next(letters) for _ in sa]
+    size = dict(zip(la, sa))
+    lb, broadcast = [], False
+    for d in sb:
+        cands = [x for x in la if x not in lb and
+                 (size[x] == d or (broadcast_ok and 1 in (size[x], d)))]
+        if cands and ch.integer(0, 2):
+            x = ch.choice(cands)
+            if size[x] != d:
+                broadcast = True
+                size[x] = max(size[x], d)
+            lb.append(x)
+        else:
+            x = next(letters)
+            size[x] = d
+            lb.append(x)
+    labels = list(dict.fromkeys(la + lb))
+    out = [x for x in labels if ch.boolean()]
+    if ch.boolean():
+        out = out[::-1]
+    spec = f"{''.join(la)},{''.join(lb)}->{''.join(out)}"
+    add("einsum", [a, b], {"spec": spec}, tuple(size[x] for x in out), cplx[a] or cplx[b],
+        ["einsum"] + (["einsum_broadcast"] if broadcast else []))

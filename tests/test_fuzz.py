@@ -1,0 +1,498 @@
+"""Differential fuzzing of every transform on random programs.
+
+Random programs (``fuzz_programs.py``: chains and DAGs of ``chainrule.numpy`` functions with
+broadcasting, reductions, ``einsum``, ``cond``/``switch``/``scan``/``while_loop`` and complex
+intermediates) are checked against the untransformed program and against finite
+differences:
+
+- eager and ``jit`` against a plain NumPy interpreter with Python control flow; a ``jit``
+  output mutated in place does not change a later call;
+- ``grad``, ``jvp`` and ``vjp`` against central differences (``<vjp(u), v> = <u, jvp(v)>``);
+- ``jacfwd``, ``jacrev``, ``jacobian`` against each other and finite differences, ``hessian``
+  against ``jacfwd(jacrev)`` and second differences;
+- ``vmap(f)``, ``vmap(grad)``, ``jit(vmap(grad))``, ``jacrev(vmap)`` and ``grad(jit)``
+  against loops of the unbatched results;
+- a complex tangent or cotangent on a real function raises or is used in full;
+- JAX's results, when JAX is installed (that comparison only is left out otherwise).
+
+Finite differences judge only points where they can: every intermediate finite and moderate,
+and every branch boundary or non-smooth point well away (``_tame``).
+
+Profiles
+--------
+The quick profile (derandomized, a few dozen examples per test) runs with the default
+``pytest``.  The long profile is opt-in::
+
+    pytest -m fuzz tests/test_fuzz.py                      # 2000 examples per test
+    CHAINRULE_FUZZ_EXAMPLES=20000 pytest -m fuzz tests/test_fuzz.py
+
+Known bugs
+----------
+Families of programs that fail on the current code are listed in
+``fuzz_programs.KNOWN_BUGS``; the hypothesis tests do not generate them.  ``test_family``
+runs fixed programs of every family and is a strict xfail for the listed ones: once a fix
+makes them pass, it fails and asks for the family's line in ``KNOWN_BUGS`` to be deleted.
+"""
+
+import os
+
+import numpy as np
+import pytest
+from fuzz_programs import (CR, ENABLED, FAMILIES, KNOWN_BUGS, DrawChooser, RngChooser,
+                           evaluate, generate, jax_backend, reference)
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import chainrule as cr
+import chainrule.numpy as cnp
+
+JAX = jax_backend()
+LONG = int(os.environ.get("CHAINRULE_FUZZ_EXAMPLES", "2000"))
+BIG = 20.0        # largest intermediate magnitude finite differences are trusted with
+MARGIN = 1e-3     # closest distance to a branch boundary or a kink
+
+
+class Rejected(Exception):
+    """The point is not one where the check can judge (see ``_tame``)."""
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+def _tame(prog, xs):
+    out, rec = reference(prog, xs)
+    if not (rec.finite and rec.biggest < BIG and rec.margin > MARGIN):
+        raise Rejected
+    return out
+
+
+def _close(actual, expected, what, prog, rtol=1e-8, atol=1e-9):
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, (
+        f"{what}: shape {actual.shape}, expected {expected.shape}\n{prog}")
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    ok = np.allclose(actual, expected, rtol=rtol, atol=atol * scale)
+    assert ok, f"{what}:\n got {actual!r}\n expected {expected!r}\n{prog}"
+
+
+def _weights(shape, complex_out):
+    rng = np.random.default_rng(12345)
+    w = rng.uniform(0.5, 1.5, shape)
+    return (w, rng.uniform(-1.5, -0.5, shape)) if complex_out else (w, None)
+
+
+def _loss_fn(prog, shape, complex_out, B=CR):
+    """A real scalar of the program's output, with fixed weights."""
+    w, w_im = _weights(shape, complex_out)
+    xnp = B.np
+
+    def loss(*xs):
+        out = evaluate(prog, xs, B)
+        if w_im is None:
+            return xnp.sum(w * out)
+        return xnp.sum(w * xnp.real(out)) + xnp.sum(w_im * xnp.imag(out))
+    return loss
+
+
+def _ref_loss(prog, shape, complex_out):
+    w, w_im = _weights(shape, complex_out)
+
+    def loss(*xs):
+        out = reference(prog, xs)[0]
+        return np.sum(w * out.real) + (0 if w_im is None else np.sum(w_im * out.imag))
+    return loss
+
+
+def _fd_agrees(exact, fd_at, what, prog, tol=1e-5):
+    """``exact`` against central differences ``fd_at(h)``; a smaller step is tried before
+    judging (the truncation error of a wrong derivative does not go away)."""
+    exact = np.asarray(exact)
+    errors = []
+    for h in (1e-5, 1e-4, 1e-6, 1e-3):
+        approx = np.asarray(fd_at(h))
+        scale = max(1.0, float(np.max(np.abs(approx), initial=0.0)))
+        err = float(np.max(np.abs(exact - approx), initial=0.0))
+        if err <= tol * scale:
+            return
+        errors.append((h, err, approx))
+    h, err, approx = min(errors, key=lambda e: e[1])
+    raise AssertionError(f"{what} disagrees with finite differences (best step {h}, "
+                         f"error {err:.3g}):\n exact {exact!r}\n fd    {approx!r}\n{prog}")
+
+
+def _flat(prog):
+    """The program as a function of one flat vector (for Jacobians and Hessians)."""
+    shapes = [s for s, _ in prog.inputs]
+    sizes = [int(np.prod(s)) for s in shapes]
+    offsets = np.cumsum([0] + sizes)
+
+    def unpack(x):
+        return [cnp.reshape(x[offsets[i]:offsets[i + 1]], s) for i, s in enumerate(shapes)]
+    return unpack, int(offsets[-1])
+
+
+def _inner(a, b):
+    return np.sum(np.asarray(a) * np.asarray(b))
+
+
+# --------------------------------------------------------------------------------------------
+# checks (each raises AssertionError with the program listing, or Rejected)
+
+def check_eager_and_jit(prog, seed):
+    xs = prog.sample(np.random.default_rng(seed))
+    expected = _tame(prog, xs)
+    _close(evaluate(prog, xs, CR), expected, "eager", prog)
+    f = cr.jit(lambda *a: evaluate(prog, a, CR))
+    out = f(*xs)
+    _close(out, expected, "jit", prog)
+    _oracle_values(prog, xs, expected)
+    if "jit_output_alias" not in prog.families:
+        return
+    loss = _loss_fn(prog, expected.shape, np.iscomplexobj(expected))
+    step = cr.jit(cr.grad(loss, argnums=tuple(range(len(xs)))))
+    grads = [np.array(g) for g in step(*xs)]
+    # Mutate what the previous calls returned, as an optimizer step would (``g *= lr``).
+    for o in (f(*xs), *step(*xs)):
+        if isinstance(o, np.ndarray) and o.flags.writeable:
+            o *= 0.5
+            o += 1.0
+    _close(f(*xs), expected, "jit after its previous output was mutated", prog)
+    for g, g0 in zip(step(*xs), grads):
+        _close(g, g0, "jit(grad) after its previous output was mutated", prog)
+
+
+def check_derivatives(prog, seed):
+    rng = np.random.default_rng(seed)
+    xs = prog.sample(rng)
+    out = _tame(prog, xs)
+    complex_out = np.iscomplexobj(out)
+    argnums = tuple(range(len(xs)))
+    loss, ref_loss = _loss_fn(prog, out.shape, complex_out), _ref_loss(prog, out.shape,
+                                                                      complex_out)
+    v = [rng.standard_normal(np.shape(x)) for x in xs]
+
+    def moved(h):
+        return [x + h * d for x, d in zip(xs, v)]
+
+    def fd_loss(h):
+        return (ref_loss(*moved(h)) - ref_loss(*moved(-h))) / (2 * h)
+
+    def fd_out(h):
+        return (reference(prog, moved(h))[0] - reference(prog, moved(-h))[0]) / (2 * h)
+
+    # grad (reverse mode) and jvp (forward mode) against finite differences.
+    g = cr.grad(loss, argnums=argnums)(*xs)
+    for gi, x in zip(g, xs):
+        _close(np.shape(gi), np.shape(x), "grad shape", prog)
+    _fd_agrees(sum(_inner(gi, d) for gi, d in zip(g, v)), fd_loss, "<grad, v>", prog)
+    primal, tangent = cr.jvp(lambda *a: evaluate(prog, a, CR), tuple(xs), tuple(v))
+    _close(primal, out, "jvp primal", prog)
+    _fd_agrees(tangent, fd_out, "jvp", prog)
+    # <vjp(u), v> = Re <u, jvp(v)> (cotangents are not conjugated).
+    u = rng.standard_normal(out.shape)
+    if complex_out:
+        u = u + 1j * rng.standard_normal(out.shape)
+    primal, f_vjp = cr.vjp(lambda *a: evaluate(prog, a, CR), *xs)
+    ct = f_vjp(u)
+    lhs = sum(_inner(c, d) for c, d in zip(ct, v))
+    _close(lhs, np.real(_inner(u, tangent)), "<vjp(u), v> vs <u, jvp(v)>", prog)
+    # grad through jit and jit of grad.
+    for name, fn in (("grad(jit)", cr.grad(cr.jit(loss), argnums=argnums)),
+                     ("jit(grad)", cr.jit(cr.grad(loss, argnums=argnums)))):
+        for gi, g0 in zip(fn(*xs), g):
+            _close(gi, g0, name, prog)
+    _oracle_grad(prog, xs, out, g)
+
+
+def check_jacobians(prog, seed):
+    rng = np.random.default_rng(seed)
+    xs = prog.sample(rng)
+    out = _tame(prog, xs)
+    complex_out = np.iscomplexobj(out)
+    unpack, n = _flat(prog)
+    x = np.concatenate([np.ravel(a) for a in xs])
+
+    def f(x):
+        return cnp.ravel(evaluate(prog, unpack(x), CR))
+
+    jf = cr.jacfwd(f)(x)
+    m = out.size
+    assert np.shape(jf) == (m, n), (np.shape(jf), prog)
+
+    def fd_col(h):
+        cols = []
+        for j in range(n):
+            e = np.zeros(n)
+            e[j] = h
+            plus = reference(prog, _split(prog, x + e))[0].ravel()
+            minus = reference(prog, _split(prog, x - e))[0].ravel()
+            cols.append((plus - minus) / (2 * h))
+        return np.stack(cols, axis=-1) if cols else np.zeros((m, 0))
+
+    _fd_agrees(jf, fd_col, "jacfwd", prog)
+    _close(cr.jacrev(f)(x), jf, "jacrev vs jacfwd", prog)
+    _close(cr.jacobian(f)(x), jf, "jacobian vs jacfwd", prog)
+
+    w, w_im = _weights(out.shape, complex_out)
+
+    def loss(x):
+        o = evaluate(prog, unpack(x), CR)
+        if w_im is None:
+            return cnp.sum(w * o)
+        return cnp.sum(w * cnp.real(o)) + cnp.sum(w_im * cnp.imag(o))
+
+    def ref_loss(x):
+        o = reference(prog, _split(prog, x))[0]
+        return np.sum(w * o.real) + (0 if w_im is None else np.sum(w_im * o.imag))
+
+    hess = cr.hessian(loss)(x)
+    _close(hess, cr.jacfwd(cr.jacrev(loss))(x), "hessian vs jacfwd(jacrev)", prog)
+    _close(hess, np.swapaxes(hess, 0, 1), "hessian symmetry", prog, rtol=1e-7, atol=1e-7)
+    v = rng.standard_normal(n)
+    grad = cr.grad(loss)
+
+    def fd_hv(h):
+        return (np.asarray(grad(x + h * v)) - np.asarray(grad(x - h * v))) / (2 * h)
+
+    def fd2(h):
+        h = 100 * h  # second differences need a larger step
+        return (ref_loss(x + h * v) - 2 * ref_loss(x) + ref_loss(x - h * v)) / h ** 2
+
+    _fd_agrees(hess @ v, fd_hv, "hessian @ v vs differences of grad", prog)
+    _fd_agrees(v @ hess @ v, fd2, "v . hessian . v vs second differences", prog, tol=1e-4)
+    _oracle_jacobian(prog, x, jf)
+
+
+def _split(prog, x):
+    out, i = [], 0
+    for shape, _ in prog.inputs:
+        k = int(np.prod(shape))
+        out.append(np.reshape(x[i:i + k], shape))
+        i += k
+    return out
+
+
+def check_vmap(prog, seed, mapped):
+    rng = np.random.default_rng(seed)
+    batch = 3
+    mapped = [bool(m) for m in mapped[:prog.n_inputs]] + [True] * prog.n_inputs
+    mapped = mapped[:prog.n_inputs]
+    if not any(mapped):
+        mapped[0] = True
+    single = prog.sample(rng)
+    batched = prog.sample(rng, batch=batch)
+    xs = [b if m else s for b, s, m in zip(batched, single, mapped)]
+    per = [[x[b] if m else x for x, m in zip(xs, mapped)] for b in range(batch)]
+    outs = [_tame(prog, p) for p in per]
+    complex_out = np.iscomplexobj(outs[0])
+    in_axes = tuple(0 if m else None for m in mapped)
+    argnums = tuple(range(len(xs)))
+
+    def f(*a):
+        return evaluate(prog, a, CR)
+
+    _close(cr.vmap(f, in_axes=in_axes)(*xs), np.stack(outs), "vmap", prog)
+    loss = _loss_fn(prog, outs[0].shape, complex_out)
+    grads = [cr.grad(loss, argnums=argnums)(*p) for p in per]
+    expected = [np.stack([g[i] for g in grads]) for i in range(len(xs))]
+    for name, fn in (("vmap(grad)", cr.vmap(cr.grad(loss, argnums=argnums), in_axes=in_axes)),
+                     ("jit(vmap(grad))", cr.jit(cr.vmap(cr.grad(loss, argnums=argnums),
+                                                        in_axes=in_axes)))):
+        got = fn(*xs)
+        for i in range(len(xs)):
+            # the gradient of an unmapped argument comes back per example (out_axes=0).
+            _close(got[i], expected[i], f"{name}, argument {i}", prog)
+    # jacrev(vmap(f)) in the first mapped argument: block diagonal, one jacfwd per example.
+    k = mapped.index(True)
+
+    def fk(xk):
+        return cr.vmap(lambda *a: f(*a), in_axes=in_axes)(*xs[:k], xk, *xs[k + 1:])
+
+    jac = cr.jacrev(fk)(xs[k])
+    for b in range(batch):
+        jb = cr.jacfwd(lambda xk: f(*per[b][:k], xk, *per[b][k + 1:]))(per[b][k])
+        for b2 in range(batch):
+            block = np.asarray(jac)[(b,) + (slice(None),) * outs[0].ndim + (b2,)]
+            _close(block, jb if b == b2 else np.zeros_like(jb),
+                   f"jacrev(vmap) block ({b}, {b2})", prog)
+
+
+def check_dtype_mismatch(prog, seed):
+    """A complex tangent (cotangent) on a real input (output) raises, or is used in full:
+    never silently dropped."""
+    rng = np.random.default_rng(seed)
+    xs = prog.sample(rng)
+    out = _tame(prog, xs)
+    if np.iscomplexobj(out):
+        raise Rejected
+
+    def f(*a):
+        return evaluate(prog, a, CR)
+
+    re = [rng.standard_normal(np.shape(x)) for x in xs]
+    im = [rng.standard_normal(np.shape(x)) for x in xs]
+    t_re = cr.jvp(f, tuple(xs), tuple(re))[1]
+    t_im = cr.jvp(f, tuple(xs), tuple(im))[1]
+    try:
+        t = cr.jvp(f, tuple(xs), tuple(a + 1j * b for a, b in zip(re, im)))[1]
+    except (TypeError, ValueError):
+        pass
+    else:
+        _close(t, np.asarray(t_re) + 1j * np.asarray(t_im),
+               "jvp with a complex tangent on a real input", prog)
+    u_re, u_im = rng.standard_normal(out.shape), rng.standard_normal(out.shape)
+    _, f_vjp = cr.vjp(f, *xs)
+    c_re, c_im = f_vjp(u_re), f_vjp(u_im)
+    try:
+        c = f_vjp(u_re + 1j * u_im)
+    except (TypeError, ValueError):
+        return
+    for got, a, b in zip(c, c_re, c_im):
+        full = np.asarray(a) + 1j * np.asarray(b)
+        ok = (np.shape(got) == np.shape(a) and
+              (np.allclose(got, a, atol=1e-9) or np.allclose(got, full, atol=1e-9)))
+        assert ok, (f"vjp with a complex cotangent on a real output: got {got!r}, expected "
+                    f"an error, {a!r} (real part) or {full!r}\n{prog}")
+
+
+# --------------------------------------------------------------------------------------------
+# the JAX oracle (only when JAX is installed)
+
+def _jax_call(fn):
+    try:
+        return np.asarray(fn())
+    except Exception:  # a program JAX does not support: no oracle for it
+        return None
+
+
+def _oracle_values(prog, xs, expected):
+    if JAX is None:
+        return
+    got = _jax_call(lambda: evaluate(prog, [JAX.np.asarray(x) for x in xs], JAX))
+    if got is not None:
+        _close(expected, got, "value vs JAX", prog)
+
+
+def _oracle_grad(prog, xs, out, g):
+    if JAX is None:
+        return
+    loss = _loss_fn(prog, out.shape, np.iscomplexobj(out), JAX)
+    argnums = tuple(range(len(xs)))
+    got = _jax_call(lambda: JAX.jax.grad(loss, argnums=argnums)(
+        *[JAX.np.asarray(x) for x in xs]))
+    if got is not None:
+        for gi, ji in zip(g, got):
+            _close(gi, ji, "grad vs JAX", prog)
+
+
+def _oracle_jacobian(prog, x, jf):
+    if JAX is None:
+        return
+
+    def f(x):
+        return JAX.np.ravel(evaluate(prog, _split(prog, x), JAX))
+
+    got = _jax_call(lambda: JAX.jax.jacfwd(f)(JAX.np.asarray(x)))
+    if got is not None:
+        _close(jf, got, "jacfwd vs JAX", prog)
+
+
+# --------------------------------------------------------------------------------------------
+# hypothesis tests: a quick profile (default) and a long one (-m fuzz)
+
+@st.composite
+def programs(draw, families=None):
+    return generate(DrawChooser(draw), families)
+
+
+SEEDS = st.integers(0, 2 ** 16)
+MAPPED = st.lists(st.booleans(), min_size=3, max_size=3)
+
+
+def _run(check, *args):
+    try:
+        check(*args)
+    except Rejected:
+        assume(False)
+    except Exception as e:
+        if not isinstance(e, AssertionError):
+            e.add_note(f"while checking\n{args[0]}")
+        raise
+
+
+def _profiles(check, quick, extra=()):
+    """A quick derandomized test and a long ``fuzz``-marked one for ``check``."""
+    cases = st.tuples(programs(), SEEDS, *extra)
+    suppress = [HealthCheck.filter_too_much, HealthCheck.too_slow, HealthCheck.data_too_large]
+
+    @settings(max_examples=quick, derandomize=True, deadline=None, database=None,
+              suppress_health_check=suppress)
+    @given(cases)
+    def quick_test(case):
+        _run(check, *case)
+
+    @pytest.mark.fuzz
+    @settings(max_examples=LONG, deadline=None, suppress_health_check=suppress)
+    @given(cases)
+    def long_test(case):
+        _run(check, *case)
+
+    return quick_test, long_test
+
+
+test_eager_and_jit, test_eager_and_jit_long = _profiles(check_eager_and_jit, 250)
+test_derivatives, test_derivatives_long = _profiles(check_derivatives, 250)
+test_jacobians, test_jacobians_long = _profiles(check_jacobians, 200)
+test_vmap, test_vmap_long = _profiles(check_vmap, 200, (MAPPED,))
+test_dtype_mismatch, test_dtype_mismatch_long = _profiles(
+    lambda prog, seed: check_dtype_mismatch(prog, seed) if "dtype_mismatch" in prog.families
+    else None, 60)
+
+
+# --------------------------------------------------------------------------------------------
+# fixed programs of every family; strict xfail while the family is a known bug
+
+CHECKS = {
+    "eager_and_jit": check_eager_and_jit,
+    "derivatives": check_derivatives,
+    "jacobians": check_jacobians,
+    "vmap": lambda prog, seed: check_vmap(prog, seed, [True, False, True]),
+}
+FAMILY_CHECKS = {
+    "jit_output_alias": ["eager_and_jit"],
+    "dtype_mismatch": ["dtype_mismatch"],
+    "cond_nonfinite_branch": ["vmap"],
+}
+
+
+def family_programs(family, count=6, tries=400):
+    """``count`` fixed tame programs that use ``family`` (and only enabled families)."""
+    found = []
+    for seed in range(tries):
+        prog = generate(RngChooser(seed), ENABLED | {family}, require=family)
+        if family not in prog.families:
+            continue
+        try:
+            _tame(prog, prog.sample(np.random.default_rng(seed)))
+        except Rejected:
+            continue
+        found.append((prog, seed))
+        if len(found) == count:
+            break
+    return found
+
+
+@pytest.mark.parametrize("family", [
+    pytest.param(f, marks=pytest.mark.xfail(strict=True, reason="listed in KNOWN_BUGS"))
+    if f in KNOWN_BUGS else f for f in sorted(FAMILIES)])
+def test_family(family):
+    checks = {**CHECKS, "dtype_mismatch": check_dtype_mismatch}
+    names = FAMILY_CHECKS.get(family, list(CHECKS))
+    progs = family_programs(family)
+    assert progs, family
+    for prog, seed in progs:
+        for name in names:
+            try:
+                checks[name](prog, seed)
+            except Rejected:
+                pass
