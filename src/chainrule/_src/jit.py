@@ -419,7 +419,7 @@ def make_ir(fun, static_argnums=()):
         static_argnums = (static_argnums,)
 
     def traced(*args):
-        static = {i: args[i] for i in static_argnums}
+        static = {i + len(args) if i < 0 else i: args[i] for i in static_argnums}
         dynamic = [a for i, a in enumerate(args) if i not in static]
         leaves, tree = tree_flatten(tuple(dynamic))
 
