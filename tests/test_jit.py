@@ -214,6 +214,7 @@ def test_negative_static_argnums():
     assert f(2.0, 3) == 8.0
     assert f(2.0, n=2) == 4.0  # -1 names ``n`` through the signature
     assert f(2.0, 1) == -2.0
+    assert "pow a 3" in str(cr.make_ir(power, static_argnums=-1)(np.ones(2), 3))
     g = cr.jit(lambda *xs: xs[0] * xs[-1] if xs[-1] > 2 else xs[0], static_argnums=-1)
     assert g(2.0, 3) == 6.0 and g(2.0, 5.0, 1) == 2.0  # *args: counted per call
 

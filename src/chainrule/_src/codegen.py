@@ -48,17 +48,21 @@ def fresh(value):
 
 
 def _may_alias(program, xp):
-    """Variables whose value may share memory with an input or a constant."""
-    shared = set(program.invars)
+    """``(from_inputs, from_constants)``: the variables whose value may share memory with
+    an input, and with a constant of the generated code."""
+    inputs, consts = set(program.invars), set()
     for eqn in program.eqns:
         if _allocates(eqn, xp):
             continue
         for a in eqn.inputs:
-            if (a in shared if type(a) is Var
-                    else type(a) is Zero or _scalar_source(getattr(a, "val", None)) is None):
-                shared.update(eqn.outputs)
-                break
-    return shared
+            if type(a) is Var:
+                if a in inputs:
+                    inputs.update(eqn.outputs)
+                if a in consts:
+                    consts.update(eqn.outputs)
+            elif type(a) is Zero or _scalar_source(getattr(a, "val", None)) is None:
+                consts.update(eqn.outputs)
+    return inputs, consts
 
 
 def _allocates(eqn, xp):
@@ -69,8 +73,13 @@ def _allocates(eqn, xp):
             and type(getattr(xp, np_name, None)).__name__ == "ufunc")
 
 
-def compile_program(program: Program, xp, name="fn"):
-    """Return ``(function, source)`` for ``program`` on array namespace ``xp``."""
+def compile_program(program: Program, xp, name="fn", fresh_outputs=True):
+    """Return ``(function, source)`` for ``program`` on array namespace ``xp``.
+
+    Outputs that may be (views of) the generated code's constants are always copied.  With
+    ``fresh_outputs`` (what users call), so are outputs that may be (views of) inputs and
+    repeated outputs; a loop body leaves them alone, since its outputs only feed the loop.
+    """
     names: dict = {}
     namespace: dict = {"_fresh": fresh}
 
@@ -104,12 +113,13 @@ def compile_program(program: Program, xp, name="fn"):
     outputs = {a for a in program.outvars if type(a) is Var}
 
     # Output atoms: copied when they may share memory with anything the caller can reach.
-    shared = _may_alias(program, xp)
+    from_inputs, from_consts = _may_alias(program, xp)
     seen: set = set()
 
     def output(a, read):
         if type(a) is Var:
-            text, copy = read(a), a in shared or a in seen
+            text = read(a)
+            copy = a in from_consts or fresh_outputs and (a in from_inputs or a in seen)
             seen.add(a)
         else:
             text = atom(a)

@@ -89,12 +89,17 @@ def _lift_tracer_constants(program):
 
 
 class Compiled:
-    """An optimized program and the Python function generated from it."""
+    """An optimized program and the Python function generated from it.
 
-    def __init__(self, program, xp, name):
+    Its outputs never share memory with its constants; with ``fresh_outputs`` (the
+    functions users call) not with its inputs or with each other either.
+    """
+
+    def __init__(self, program, xp, name, fresh_outputs=False):
         self.program = optimize(program)
         self.xp = xp
-        self.fn, self.source = compile_program(fusion.fuse(self.program, xp), xp, name)
+        self.fn, self.source = compile_program(fusion.fuse(self.program, xp), xp, name,
+                                               fresh_outputs)
 
     def __call__(self, *args):
         return self.fn(*args)
@@ -117,7 +122,7 @@ def _jit_call_batch(axis_size, vals, dims, compiled):
 
     avals = [get_aval(v) for v in vals]
     program, _ = trace_to_program(batched, avals, name="vmap(jit)")
-    inner = Compiled(program, compiled.xp, "vmapped")
+    inner = Compiled(program, compiled.xp, "vmapped", fresh_outputs=True)
     outs = jit_call_p.bind(*program.const_vals, *vals, compiled=inner)
     return outs, [0] * len(outs)
 
@@ -352,7 +357,7 @@ class JittedFunction:
         _warn_if_large(program, self.__name__)
         xp = namespace_of([x for x in leaves if not isinstance(x, Tracer)])
         program.invars = program.const_vars + program.invars
-        compiled = Compiled(program, xp, self.__name__)
+        compiled = Compiled(program, xp, self.__name__, fresh_outputs=True)
         has_tracer_consts = bool(program.const_vals)
         entry = (compiled, out_tree, list(program.const_vals))
         if store:
@@ -414,7 +419,7 @@ def make_ir(fun, static_argnums=()):
         static_argnums = (static_argnums,)
 
     def traced(*args):
-        static = {i: args[i] for i in static_argnums}
+        static = {i + len(args) if i < 0 else i: args[i] for i in static_argnums}
         dynamic = [a for i, a in enumerate(args) if i not in static]
         leaves, tree = tree_flatten(tuple(dynamic))
 
