@@ -431,8 +431,10 @@ def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
         if staged is not None:
             return staged[0]
     val = init_val
+    init_leaves, init_tree = tree_flatten(init_val)
     for i in range(lo, hi):
         val = body_fun(i, val)
+        _check_carry(init_leaves, init_tree, val, "fori_loop")
     return val
 
 
@@ -533,26 +535,26 @@ def _leaf_names(tree, prefix):
             for leaf in _leaf_names(child, name)]
 
 
-def _check_carry(init_leaves, init_tree, carry):
-    """Raise if the carry returned by a scan's body is not of the initial carry's type."""
+def _check_carry(init_leaves, init_tree, carry, what="scan"):
+    """Raise if the carry returned by a loop's body is not of the initial carry's type."""
     leaves, tree = tree_flatten(carry)
     fix = ("The carry is the loop's state: it keeps its type from one step to the next. "
            "Build the initial carry with the type the body returns (for example with "
            "cnp.zeros(shape, dtype)), or cast in the body (.astype(...)).")
     if tree != init_tree:
-        raise TypeError(f"scan: the function returned a carry with structure {tree}, but "
+        raise TypeError(f"{what}: the function returned a carry with structure {tree}, but "
                         f"the initial carry has structure {init_tree}. {fix}")
     for name, a, b in zip(_leaf_names(tree, "carry"), init_leaves, leaves):
         before, after = get_aval(a), get_aval(b)
-        what = "the carry" if name == "carry" else f"the carry component {name}"
+        leaf = "the carry" if name == "carry" else f"the carry component {name}"
         if before.shape != after.shape:
-            raise TypeError(f"scan: {what} has shape {before.shape} "
+            raise TypeError(f"{what}: {leaf} has shape {before.shape} "
                             f"initially but the function returned shape {after.shape} for it "
                             f"(types {before} and {after}). {fix}")
         # A Python number takes the dtype it meets (NumPy semantics): only arrays are held
         # to their dtype.
         if before.dtype != after.dtype and not before.weak_type:
-            raise TypeError(f"scan: {what} has dtype {before.dtype} "
+            raise TypeError(f"{what}: {leaf} has dtype {before.dtype} "
                             f"initially but the function returned dtype {after.dtype} for it "
                             f"(types {before} and {after}). {fix}")
 
