@@ -688,3 +688,16 @@ def test_fori_loop_carry_that_changes_type_is_a_clear_error():
                                         r"the function returned shape \(2,\)"):
         cr.jit(lambda x: lax.fori_loop(0, 3, lambda i, c: c + x, 0.0))(np.ones(2))
     assert lax.fori_loop(0, 3, lambda i, c: c + i, 0) == 3  # weak int stays accepted
+
+
+def test_branch_type_check_does_not_run_loops_of_the_branch_not_taken():
+    # Run, these loops would overflow (an error under errstate "raise", which would make
+    # the branch untraceable and skip the check): only their types are taken.
+    loops = [lambda _: lax.while_loop(lambda v: v > 0.0, lambda v: v * 1e300, 1.0),
+             lambda _: lax.fori_loop(0, 5, lambda i, v: v * 1e300, 1.0),
+             lambda _: lax.scan(lambda c, x: (c * 1e300, c), 1.0, None, length=5)[0]]
+    with np.errstate(over="raise"):
+        for loop in loops:
+            with pytest.raises(TypeError, match=r"false_fun returns float64\[2\] but "
+                                                r"true_fun returns float64\[\]"):
+                lax.cond(False, loop, lambda _: np.ones(2), None)

@@ -22,10 +22,11 @@ import numpy as np
 from . import lax
 from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
 from .core import (Primitive, ShapedArray, Tracer, concrete_value, current_trace, get_aval,
-                   trace_chain)
+                   new_trace, trace_chain)
 from .interpreters.batching import BatchTracer
 from .interpreters.staging import StagingTrace
 from .ir import eval_program
+from .loop_ad import bind_loop, types_only
 from .tree_util import tree_flatten, tree_map, tree_unflatten
 
 
@@ -60,17 +61,19 @@ def _output_type(out):
 def _abstract_output_type(fun, operands):
     """The output type of ``fun(*operands)``, traced on abstract values; None if ``fun``
     needs concrete values (Python control flow on them, say), which a branch that runs
-    eagerly may."""
-    from .jit import trace_to_program
-
+    eagerly may.  Loops on constants in ``fun`` are not run (see ``bind_loop``)."""
+    trace = StagingTrace(current_trace(), name="branch (output types)")
+    token = types_only.set(trace)
     try:
         leaves, tree = tree_flatten(tuple(operands))
-        program, out_tree = trace_to_program(
-            lambda *xs: fun(*tree_unflatten(tree, list(xs))), [get_aval(x) for x in leaves],
-            name="branch")
+        ins = [trace.new_input(get_aval(x)) for x in leaves]
+        with new_trace(trace):
+            out_leaves, out_tree = tree_flatten(fun(*tree_unflatten(tree, ins)))
+        return out_tree, [get_aval(x) for x in out_leaves]
     except Exception:  # noqa: BLE001 - only the check is skipped; the branch is not run
         return None
-    return out_tree, [a.aval for a in program.outvars]
+    finally:
+        types_only.reset(token)
 
 
 def _check_branch_types(what, names, types):
@@ -392,8 +395,9 @@ def _staged_while(cond_fun, body_fun, init_val):
     cond_c = _stage_branch(lambda *xs: cond_fun(tree_unflatten(tree, list(xs))), leaves)
     body_c = _stage_branch(lambda *xs: tree_flatten(body_fun(tree_unflatten(tree, list(xs))))[0],
                            leaves)
-    outs = while_p.bind(*cond_c[2], *body_c[2], *leaves, cond_fn=cond_c[0], body_fn=body_c[0],
-                        n_cond=len(cond_c[2]), n_body=len(body_c[2]))
+    outs = bind_loop(while_p, [*cond_c[2], *body_c[2], *leaves],
+                     {"cond_fn": cond_c[0], "body_fn": body_c[0], "n_cond": len(cond_c[2]),
+                      "n_body": len(body_c[2])})
     return tree_unflatten(tree, outs)
 
 
