@@ -76,16 +76,16 @@ def _abstract_output_type(fun, operands):
         types_only.reset(token)
 
 
-def _check_branch_types(what, names, types):
+def _check_branch_types(what, names, out_types):
     """Raise if the branches' output types differ.  A Python number (weakly typed) may
     differ in dtype: it takes the other's, as in NumPy and JAX."""
-    types = [(n, t) for n, t in zip(names, types) if t is not None]
-    if len(types) < 2:
+    out_types = [(n, t) for n, t in zip(names, out_types) if t is not None]
+    if len(out_types) < 2:
         return
-    (first, (ref_tree, ref_avals)), fix = types[0], (
+    (first, (ref_tree, ref_avals)), fix = out_types[0], (
         "All branches must return the same structure, shapes and dtypes; make them agree "
         "(for example with .astype(...), cnp.broadcast_to or cnp.zeros_like).")
-    for name, (tree, avals) in types[1:]:
+    for name, (tree, avals) in out_types[1:]:
         if tree != ref_tree:
             raise TypeError(f"{what}: {first} returns the structure {ref_tree} but {name} "
                             f"returns {tree}. {fix}")
@@ -171,20 +171,20 @@ def _switch(index, branches, operands, what, names):
         k = int(np.clip(known, 0, len(branches) - 1))
         out = branches[k](*operands)
         if len(branches) > 1:
-            types = [_output_type(out) if j == k else _abstract_output_type(b, operands)
+            out_types = [_output_type(out) if j == k else _abstract_output_type(b, operands)
                      for j, b in enumerate(branches)]
-            _check_branch_types(what, names, types)
+            _check_branch_types(what, names, out_types)
         return out
     if _staging():
         staged = [_stage_branch(b, operands) for b in branches]
-        types = [(s[1], [v.aval for v in s[0].program.outvars]) for s in staged]
-        _check_branch_types(what, names, types)
-        joined = [_joined(avals) for avals in zip(*[t[1] for t in types])]
-        for k, (b, (_, avals)) in enumerate(zip(branches, types)):
+        out_types = [(s[1], [v.aval for v in s[0].program.outvars]) for s in staged]
+        _check_branch_types(what, names, out_types)
+        joined = [_joined(avals) for avals in zip(*[t[1] for t in out_types])]
+        for k, (b, (_, avals)) in enumerate(zip(branches, out_types)):
             if avals != joined:  # a Python number meets an array: take the array's dtype
                 staged[k] = _stage_branch(
                     lambda *xs, b=b: tree_map(lambda v, a: lax.convert_element_type(
-                        v, a.dtype), b(*xs), tree_unflatten(types[0][0], joined)), operands)
+                        v, a.dtype), b(*xs), tree_unflatten(out_types[0][0], joined)), operands)
         outs = switch_p.bind(index, *[c for s in staged for c in s[2]], *staged[0][3],
                              branches=tuple(s[0] for s in staged),
                              n_consts=tuple(len(s[2]) for s in staged))
