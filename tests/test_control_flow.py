@@ -535,7 +535,8 @@ def test_scan_carry_that_changes_type_is_a_clear_error(transform):
 
     def run(body, init):
         return transform(lambda v: cnp.sum(lax.scan(body, init(v), xs)[0]["u"][1]))(1.0)
-    with pytest.raises(TypeError, match=r"carry\['u'\]\[1\] has shape \(2,\) initially but "
+    with pytest.raises(TypeError, match=r"scan: the carry component carry\['u'\]\[1\] has "
+                                        r"shape \(2,\) initially but "
                                         r"the function returned shape \(4,\)"):
         run(lambda c, x: ({"u": (c["u"][0], cnp.concatenate([c["u"][1], x]))}, None),
             lambda v: {"u": (v, v * np.ones(2))})
@@ -676,3 +677,27 @@ def test_checkpoint_of_a_closure_with_python_control_flow_on_its_argument():
     gw, gx = cr.grad(loss, argnums=(0, 1))(2.0, x)
     np.testing.assert_allclose(gw, np.sum(x * np.cos(2.0 * x)), rtol=1e-14)
     np.testing.assert_allclose(gx, 2.0 * np.cos(2.0 * x), rtol=1e-14)
+
+
+def test_fori_loop_carry_that_changes_type_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"fori_loop: the function returned a carry with "
+                                        r"structure \(\*, \*\), but the initial carry has "
+                                        r"structure \*"):
+        lax.fori_loop(0, 10, lambda i, c: (c, c), 0.0)
+    with pytest.raises(TypeError, match=r"fori_loop: the carry has shape \(\) initially but "
+                                        r"the function returned shape \(2,\)"):
+        cr.jit(lambda x: lax.fori_loop(0, 3, lambda i, c: c + x, 0.0))(np.ones(2))
+    assert lax.fori_loop(0, 3, lambda i, c: c + i, 0) == 3  # weak int stays accepted
+
+
+def test_branch_type_check_does_not_run_loops_of_the_branch_not_taken():
+    # Run, these loops would overflow (an error under errstate "raise", which would make
+    # the branch untraceable and skip the check): only their types are taken.
+    loops = [lambda _: lax.while_loop(lambda v: v > 0.0, lambda v: v * 1e300, 1.0),
+             lambda _: lax.fori_loop(0, 5, lambda i, v: v * 1e300, 1.0),
+             lambda _: lax.scan(lambda c, x: (c * 1e300, c), 1.0, None, length=5)[0]]
+    with np.errstate(over="raise"):
+        for loop in loops:
+            with pytest.raises(TypeError, match=r"false_fun returns float64\[2\] but "
+                                                r"true_fun returns float64\[\]"):
+                lax.cond(False, loop, lambda _: np.ones(2), None)

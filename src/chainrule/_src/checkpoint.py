@@ -298,12 +298,12 @@ def _closure_converted(fun, policy, args):
     """Checkpoint ``fun``, which closes over traced values: staged once into a program,
     those values become explicit inputs of the rematerialized function, so their
     derivatives flow (a custom rule only sees its arguments)."""
-    from .custom import _is_array
+    from .custom import is_array
     from .ir import eval_program
     from .jit import trace_to_program
 
     leaves, tree = tree_flatten(tuple(args))
-    if not all(_is_array(x) for x in leaves):
+    if not all(is_array(x) for x in leaves):
         return fun(*args)  # non-array arguments: differentiated as written, not recomputed
     try:
         program, out_tree = trace_to_program(lambda *xs: fun(*tree_unflatten(tree, list(xs))),

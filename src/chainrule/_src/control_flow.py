@@ -22,10 +22,11 @@ import numpy as np
 from . import lax
 from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
 from .core import (Primitive, ShapedArray, Tracer, concrete_value, current_trace, get_aval,
-                   trace_chain)
+                   new_trace, trace_chain)
 from .interpreters.batching import BatchTracer
 from .interpreters.staging import StagingTrace
 from .ir import eval_program
+from .loop_ad import bind_loop, types_only
 from .tree_util import tree_flatten, tree_map, tree_unflatten
 
 
@@ -60,29 +61,31 @@ def _output_type(out):
 def _abstract_output_type(fun, operands):
     """The output type of ``fun(*operands)``, traced on abstract values; None if ``fun``
     needs concrete values (Python control flow on them, say), which a branch that runs
-    eagerly may."""
-    from .jit import trace_to_program
-
+    eagerly may.  Loops on constants in ``fun`` are not run (see ``bind_loop``)."""
+    trace = StagingTrace(current_trace(), name="branch (output types)")
+    token = types_only.set(trace)
     try:
         leaves, tree = tree_flatten(tuple(operands))
-        program, out_tree = trace_to_program(
-            lambda *xs: fun(*tree_unflatten(tree, list(xs))), [get_aval(x) for x in leaves],
-            name="branch")
+        ins = [trace.new_input(get_aval(x)) for x in leaves]
+        with new_trace(trace):
+            out_leaves, out_tree = tree_flatten(fun(*tree_unflatten(tree, ins)))
+        return out_tree, [get_aval(x) for x in out_leaves]
     except Exception:  # noqa: BLE001 - only the check is skipped; the branch is not run
         return None
-    return out_tree, [a.aval for a in program.outvars]
+    finally:
+        types_only.reset(token)
 
 
-def _check_branch_types(what, names, types):
+def _check_branch_types(what, names, out_types):
     """Raise if the branches' output types differ.  A Python number (weakly typed) may
     differ in dtype: it takes the other's, as in NumPy and JAX."""
-    types = [(n, t) for n, t in zip(names, types) if t is not None]
-    if len(types) < 2:
+    out_types = [(n, t) for n, t in zip(names, out_types) if t is not None]
+    if len(out_types) < 2:
         return
-    (first, (ref_tree, ref_avals)), fix = types[0], (
+    (first, (ref_tree, ref_avals)), fix = out_types[0], (
         "All branches must return the same structure, shapes and dtypes; make them agree "
         "(for example with .astype(...), cnp.broadcast_to or cnp.zeros_like).")
-    for name, (tree, avals) in types[1:]:
+    for name, (tree, avals) in out_types[1:]:
         if tree != ref_tree:
             raise TypeError(f"{what}: {first} returns the structure {ref_tree} but {name} "
                             f"returns {tree}. {fix}")
@@ -168,20 +171,20 @@ def _switch(index, branches, operands, what, names):
         k = int(np.clip(known, 0, len(branches) - 1))
         out = branches[k](*operands)
         if len(branches) > 1:
-            types = [_output_type(out) if j == k else _abstract_output_type(b, operands)
+            out_types = [_output_type(out) if j == k else _abstract_output_type(b, operands)
                      for j, b in enumerate(branches)]
-            _check_branch_types(what, names, types)
+            _check_branch_types(what, names, out_types)
         return out
     if _staging():
         staged = [_stage_branch(b, operands) for b in branches]
-        types = [(s[1], [v.aval for v in s[0].program.outvars]) for s in staged]
-        _check_branch_types(what, names, types)
-        joined = [_joined(avals) for avals in zip(*[t[1] for t in types])]
-        for k, (b, (_, avals)) in enumerate(zip(branches, types)):
+        out_types = [(s[1], [v.aval for v in s[0].program.outvars]) for s in staged]
+        _check_branch_types(what, names, out_types)
+        joined = [_joined(avals) for avals in zip(*[t[1] for t in out_types])]
+        for k, (b, (_, avals)) in enumerate(zip(branches, out_types)):
             if avals != joined:  # a Python number meets an array: take the array's dtype
                 staged[k] = _stage_branch(
                     lambda *xs, b=b: tree_map(lambda v, a: lax.convert_element_type(
-                        v, a.dtype), b(*xs), tree_unflatten(types[0][0], joined)), operands)
+                        v, a.dtype), b(*xs), tree_unflatten(out_types[0][0], joined)), operands)
         outs = switch_p.bind(index, *[c for s in staged for c in s[2]], *staged[0][3],
                              branches=tuple(s[0] for s in staged),
                              n_consts=tuple(len(s[2]) for s in staged))
@@ -392,8 +395,9 @@ def _staged_while(cond_fun, body_fun, init_val):
     cond_c = _stage_branch(lambda *xs: cond_fun(tree_unflatten(tree, list(xs))), leaves)
     body_c = _stage_branch(lambda *xs: tree_flatten(body_fun(tree_unflatten(tree, list(xs))))[0],
                            leaves)
-    outs = while_p.bind(*cond_c[2], *body_c[2], *leaves, cond_fn=cond_c[0], body_fn=body_c[0],
-                        n_cond=len(cond_c[2]), n_body=len(body_c[2]))
+    outs = bind_loop(while_p, [*cond_c[2], *body_c[2], *leaves],
+                     {"cond_fn": cond_c[0], "body_fn": body_c[0], "n_cond": len(cond_c[2]),
+                      "n_body": len(body_c[2])})
     return tree_unflatten(tree, outs)
 
 
@@ -431,8 +435,10 @@ def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
         if staged is not None:
             return staged[0]
     val = init_val
+    init_leaves, init_tree = tree_flatten(init_val)
     for i in range(lo, hi):
         val = body_fun(i, val)
+        _check_carry(init_leaves, init_tree, val, "fori_loop")
     return val
 
 
@@ -533,26 +539,26 @@ def _leaf_names(tree, prefix):
             for leaf in _leaf_names(child, name)]
 
 
-def _check_carry(init_leaves, init_tree, carry):
-    """Raise if the carry returned by a scan's body is not of the initial carry's type."""
+def _check_carry(init_leaves, init_tree, carry, what="scan"):
+    """Raise if the carry returned by a loop's body is not of the initial carry's type."""
     leaves, tree = tree_flatten(carry)
     fix = ("The carry is the loop's state: it keeps its type from one step to the next. "
            "Build the initial carry with the type the body returns (for example with "
            "cnp.zeros(shape, dtype)), or cast in the body (.astype(...)).")
     if tree != init_tree:
-        raise TypeError(f"scan: the function returned a carry with structure {tree}, but "
+        raise TypeError(f"{what}: the function returned a carry with structure {tree}, but "
                         f"the initial carry has structure {init_tree}. {fix}")
     for name, a, b in zip(_leaf_names(tree, "carry"), init_leaves, leaves):
         before, after = get_aval(a), get_aval(b)
-        what = "the carry" if name == "carry" else f"the carry component {name}"
+        leaf = "the carry" if name == "carry" else f"the carry component {name}"
         if before.shape != after.shape:
-            raise TypeError(f"scan: {what} has shape {before.shape} "
+            raise TypeError(f"{what}: {leaf} has shape {before.shape} "
                             f"initially but the function returned shape {after.shape} for it "
                             f"(types {before} and {after}). {fix}")
         # A Python number takes the dtype it meets (NumPy semantics): only arrays are held
         # to their dtype.
         if before.dtype != after.dtype and not before.weak_type:
-            raise TypeError(f"scan: {what} has dtype {before.dtype} "
+            raise TypeError(f"{what}: {leaf} has dtype {before.dtype} "
                             f"initially but the function returned dtype {after.dtype} for it "
                             f"(types {before} and {after}). {fix}")
 

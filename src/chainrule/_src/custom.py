@@ -197,7 +197,8 @@ class custom_jvp(_CustomFunction):
         return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, t_leaves)])
 
 
-def _is_array(x):
+def is_array(x):
+    """Whether ``x`` is an array or a number (a value a custom rule can receive)."""
     return isinstance(x, (Tracer, np.ndarray, np.generic, float, int, complex))
 
 
@@ -349,7 +350,7 @@ class custom_vjp(_CustomFunction):
         tangents = [np.zeros(get_aval(p).shape, get_aval(p).dtype) if t is None or type(t) is Zero
                     else t for p, t in zip(primals, tangents)]
         res_leaves, res_tree = tree_flatten(res)
-        arrays = [_is_array(r) for r in res_leaves]
+        arrays = [is_array(r) for r in res_leaves]
         res_arrays = [r for r, a in zip(res_leaves, arrays) if a]
 
         def bwd(res_vals, ct):
@@ -399,7 +400,7 @@ def custom_call_params(fn, plain, args):
     from .jit import Compiled, trace_to_program
 
     leaves, in_tree = tree_flatten(tuple(args))
-    if not all(_is_array(x) for x in leaves):
+    if not all(is_array(x) for x in leaves):
         return None
     program, out_tree = trace_to_program(lambda *xs: plain(*tree_unflatten(in_tree, list(xs))),
                                          [get_aval(x) for x in leaves], name="jit")

@@ -6,6 +6,8 @@ explicit inputs.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 import numpy as np
 
 from . import lax
@@ -22,6 +24,22 @@ def split(seq, *sizes):
         start += n
     out.append(list(seq[start:]))
     return out
+
+
+# The staging trace of a function traced only for its output types (the branch of a cond
+# not taken, see ``control_flow``), or None.
+types_only: ContextVar = ContextVar("chainrule_types_only", default=None)
+
+
+def bind_loop(prim, args, params):
+    """``prim.bind(*args, **params)`` for a loop primitive, except that a loop on constants
+    is not run where only output types are wanted (it could be long, or only terminate
+    when the branch is taken): its outputs are then new abstract values."""
+    trace = current_trace()
+    if types_only.get() is trace and trace is not None and not any(
+            isinstance(x, Tracer) for x in args):
+        return [trace.new_input(a) for a in prim.abstract_eval(*map(get_aval, args), **params)]
+    return prim.bind(*args, **params)
 
 
 def nonzero(t):

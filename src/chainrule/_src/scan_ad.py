@@ -29,8 +29,8 @@ from .core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, 
 from .interpreters.linearize import LinearizeTrace
 from .interpreters.staging import TracerBoolConversionError
 from .ir import Program, eval_program
-from .loop_ad import (batched_eval, broadcast_batch, linearize_step, nonzero, split,
-                      transpose_eval)
+from .loop_ad import (batched_eval, bind_loop, broadcast_batch, linearize_step, nonzero,
+                      split, transpose_eval)
 from .tree_util import tree_flatten, tree_unflatten
 
 scan_p = Primitive("scan", multiple_results=True)
@@ -131,7 +131,7 @@ def staged_scan(f, init, x_leaves, x_tree, length, reverse, **options):
     if call is None:
         return None
     operands, params, carry_tree, y_tree = call
-    outs = scan_p.bind(*operands, **params)
+    outs = bind_loop(scan_p, operands, params)
     n_carry = params["n_carry"]
     return tree_unflatten(carry_tree, outs[:n_carry]), tree_unflatten(y_tree, outs[n_carry:])
 
