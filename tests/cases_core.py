@@ -13,7 +13,7 @@ for name in ("sin", "cos", "tan", "arctan", "sinh", "cosh", "tanh", "arcsinh", "
 for name in ("arcsin", "arccos", "arctanh"):
     add(unary_cases(name, -0.8, 0.8))
 add(unary_cases("arccosh", 1.2, 3.0))
-for name in ("log", "log2", "log10", "sqrt"):
+for name in ("log", "log2", "log10", "sqrt", "nonneg_sqrt"):
     add(unary_cases(name, 0.3, 3.0))
 add(unary_cases("log1p", -0.5, 2.0))
 add(unary_cases("cbrt", 0.3, 2.0))

@@ -434,3 +434,51 @@ def test_repeated_argnums_each_get_the_derivative():
         np.testing.assert_array_equal(j[0], np.diag(y))
         np.testing.assert_array_equal(j[1], np.diag(x))
         np.testing.assert_array_equal(j[2], np.diag(y))
+
+
+# --- smooth even powers of roots (|x|, norms, standard deviations) at 0 -----------------
+def test_hessian_of_squared_norm_at_zero():
+    z = np.zeros(3)
+    np.testing.assert_array_equal(cr.hessian(lambda w: cnp.linalg.norm(w) ** 2)(z),
+                                  2 * np.eye(3))
+    np.testing.assert_array_equal(cr.hessian(lambda w: cnp.linalg.norm(w) ** 4)(z),
+                                  np.zeros((3, 3)))
+    w = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(cr.hessian(lambda w: cnp.linalg.norm(w) ** 4)(w),
+                               4 * (w @ w) * np.eye(3) + 8 * np.outer(w, w))
+    np.testing.assert_array_equal(cr.hessian(cr.jit(lambda w: cnp.linalg.norm(w) ** 2))(z),
+                                  2 * np.eye(3))
+    cr.check_grads(lambda w: cnp.linalg.norm(w) ** 2, (z,), order=3)
+    cr.check_grads(lambda x: cnp.linalg.norm(x, axis=1) ** 4, (np.zeros((2, 3)),), order=3)
+    # The first derivative of the norm itself stays the subgradient 0 at 0.
+    np.testing.assert_array_equal(cr.grad(cnp.linalg.norm)(z), z)
+
+
+@pytest.mark.parametrize("f", [lambda x: cnp.abs(x) ** 2, lambda x: cnp.square(cnp.abs(x)),
+                               lambda x: cnp.abs(x) * cnp.abs(x), lambda x: abs(x) ** 4.0],
+                         ids=["pow", "square", "mul", "pow4"])
+def test_even_powers_of_abs_at_zero(f):
+    expected = [0.0, 2.0, 0.0] if f(2.0) == 4.0 else [0.0, 0.0, 0.0]
+    rev, fwd = _derivatives(f, 0.0)
+    assert rev == expected and fwd == expected
+    cr.check_grads(f, (np.array([0.0, 1.5, -0.7]),), order=3)
+    cr.check_grads(f, (np.array([0.0, 1.5 - 1j]),), order=2)  # |z| ** 2 = re^2 + im^2
+
+
+def test_squared_std_and_hypot_at_zero_spread():
+    x = np.ones(3)
+    expected = 2 / 3 * (np.eye(3) - 1 / 3)  # the Hessian of var
+    np.testing.assert_allclose(cr.hessian(lambda x: cnp.std(x) ** 2)(x), expected)
+    np.testing.assert_allclose(cr.hessian(cnp.var)(x), expected)
+    cr.check_grads(lambda x: cnp.std(x, ddof=1) ** 2, (x,), order=3)
+    np.testing.assert_array_equal(
+        cr.hessian(lambda v: cnp.hypot(v[0], v[1]) ** 2)(np.zeros(2)), 2 * np.eye(2))
+
+
+def test_newton_cg_on_squared_norm_starting_at_zero():
+    from chainrule.optimize import minimize
+
+    c = np.array([1.0, -2.0, 0.5])
+    res = minimize(lambda w: cnp.linalg.norm(w) ** 2 + c @ w, np.zeros(3), method="Newton-CG")
+    assert res.success
+    np.testing.assert_allclose(res.x, -c / 2, atol=1e-8)

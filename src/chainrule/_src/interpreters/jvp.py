@@ -34,19 +34,64 @@ def tangent_mismatch(primal_aval: ShapedArray, tangent, kind="tangent", owner="i
 
 
 class JVPTracer(Tracer):
-    __slots__ = ("primal", "tangent", "_aval")
+    # ``root``: for the output of a root such as |x| or a norm (see ``square_rules``), the
+    # primitive, arguments and params it came from; None otherwise.
+    __slots__ = ("primal", "tangent", "_aval", "root")
 
     def __init__(self, trace, primal, tangent):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
         self._aval = None
+        self.root = None
 
     @property
     def aval(self) -> ShapedArray:
         if self._aval is None:
             self._aval = get_aval(self.primal)
         return self._aval
+
+
+# --- even powers of roots --------------------------------------------------------------
+# |x|, a 2-norm or a standard deviation is the root of a smooth value (x * x, sum |x|^2,
+# the variance) and is not differentiable where that value is 0: chainrule takes its
+# derivative to be 0 there. Each factor of norm(x) ** 2 = norm(x) * norm(x) is then
+# differentiated separately, and the product rule gives 0 for the second derivative at 0
+# instead of 2 (no convention for the root's derivative can fix this in several
+# dimensions). So a differentiation trace records on the tracer of a root's output where it
+# came from (for the primitives of ``square_rules``: primitive -> function of its arguments
+# and params giving the square of its output), and evaluates an even power of such a
+# tracer (a ``pow`` with an even integer exponent, or the product of two tracers of the
+# same root; ``even_power_rules``: primitive -> function of its arguments giving the
+# exponent, or None) as a power of the smooth square instead. The values agree up to
+# rounding, and every derivative of the power is exact, at 0 too.
+square_rules: dict = {}
+even_power_rules: dict = {}
+
+
+def same_root(a, b):
+    """Whether ``a`` and ``b`` are tracers of one root of the same arguments."""
+    ra, rb = getattr(a, "root", None), getattr(b, "root", None)
+    if ra is None or rb is None:
+        return False
+    return ra is rb or (ra[0] is rb[0] and ra[2] == rb[2] and len(ra[1]) == len(rb[1])
+                        and all(x is y for x, y in zip(ra[1], rb[1])))
+
+
+def _power_of_root(trace, prim, args):
+    """``args``' even power, computed from the square of a root; None if it is not one."""
+    base = args[0]
+    if type(base) is not trace.tracer_type or base._trace is not trace or base.root is None:
+        return None
+    exponent = even_power_rules[prim](*args)
+    if exponent is None:
+        return None
+    root_prim, root_args, root_params = base.root
+    square = square_rules[root_prim](*root_args, **root_params)
+    return square if exponent == 2 else pow_p.bind(square, exponent // 2)
+
+
+pow_p = None  # set by lax.elementwise (it imports this module)
 
 
 class DifferentiationTrace(Trace):
@@ -68,6 +113,10 @@ class DifferentiationTrace(Trace):
         if prim.inline is not None and any(
                 type(x) is tracer_type and x._trace is self for x in args):
             return prim.inline(*args, **params)
+        if prim in even_power_rules:
+            out = _power_of_root(self, prim, args)
+            if out is not None:
+                return out
         primals = []
         tangents = []
         nonzero = False
@@ -89,7 +138,10 @@ class DifferentiationTrace(Trace):
         primal_out, tangent_out = self.run_rule(prim, primals, tangents, params)
         if prim.multiple_results:
             return [self.wrap(p, t) for p, t in zip(primal_out, tangent_out)]
-        return self.wrap(primal_out, tangent_out)
+        out = self.wrap(primal_out, tangent_out)
+        if prim in square_rules and type(out) is tracer_type:
+            out.root = (prim, args, params)
+        return out
 
     def wrap(self, primal, tangent):
         # A zero tangent needs no tracer, and integer or boolean values never carry one.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, get_aval, instantiate
+from ..interpreters import jvp as _jvp_interp
 from ..interpreters.linearize import is_undefined
 from ._rules import (defbroadcasting_batch, defjvp, defjvp_scaled, deflinear, defnondiff,
                      elementwise, match_tangent, transpose_each, unbroadcast)
@@ -177,6 +178,39 @@ def _abs_jvp(t, ans, x):
 abs_p, abs = _unary("abs", _abs_jvp, "absolute")  # noqa: A001
 
 
+def _nonneg_sqrt_jvp(t, ans, s):
+    # d sqrt(s) = ds / (2 sqrt(s)), taken as 0 where s == 0; both branches stay finite.
+    pos = gt(ans, 0)
+    return mul(t, select(pos, div(0.5, select(pos, ans, 1.0)), 0.0))
+
+
+# The square root of a value known to be >= 0 (a sum of squares, a variance), with
+# derivative 0 where it is 0: the root in 2-norms and standard deviations. Unlike sqrt, its
+# even powers are evaluated as powers of its argument under differentiation (see
+# ``square_rules`` in interpreters/jvp.py), so norm(x) ** 2 has every derivative at 0.
+nonneg_sqrt_p, nonneg_sqrt = _unary("nonneg_sqrt", _nonneg_sqrt_jvp, "sqrt")
+
+
+def _abs_square(x):
+    if get_aval(x).dtype.kind == "c":
+        re, im = real(x), imag(x)
+        return add(mul(re, re), mul(im, im))
+    return mul(x, x)
+
+
+def _even_exponent(base, y):
+    """``y`` if it is an even integer >= 2 that keeps ``base``'s dtype, else None."""
+    if type(y) not in (int, float):
+        dtype = get_aval(base).dtype
+        if (not isinstance(y, (np.ndarray, np.generic)) or y.ndim != 0
+                or y.dtype.kind not in "iuf" or np.result_type(dtype, y.dtype) != dtype):
+            return None
+    v = float(y)
+    return int(v) if v >= 2 and v % 2 == 0 else None
+
+
+
+
 def _pow_jvp_base(t, ans, x, y):
     # y * x**(y-1), defined as 0 where y == 0: x ** 0 is the constant 1, so every derivative
     # of it is 0, at x == 0 too.
@@ -202,6 +236,12 @@ def _pow_jvp_exponent(t, ans, x, y):
 
 pow_p = defjvp(elementwise("pow", "power"), _pow_jvp_base, _pow_jvp_exponent)
 pow = pow_p.bind  # noqa: A001
+
+_jvp_interp.square_rules[abs_p] = _abs_square
+_jvp_interp.square_rules[nonneg_sqrt_p] = lambda s: s
+_jvp_interp.even_power_rules[pow_p] = _even_exponent
+_jvp_interp.even_power_rules[mul_p] = lambda a, b: 2 if _jvp_interp.same_root(a, b) else None
+_jvp_interp.pow_p = pow_p
 
 
 def _chooser_weights(x, y, pick):
@@ -238,6 +278,8 @@ hypot_p = defjvp_scaled(elementwise("hypot"),
                         lambda ans, x, y: _safe_ratio(x, ans),
                         lambda ans, x, y: _safe_ratio(y, ans))
 hypot = hypot_p.bind
+# hypot(x, y) ** 2 is evaluated as x * x + y * y under differentiation (see abs).
+_jvp_interp.square_rules[hypot_p] = lambda x, y: add(mul(x, x), mul(y, y))
 
 logaddexp_p = defjvp_scaled(elementwise("logaddexp"),
                             lambda ans, x, y: exp(sub(x, ans)),

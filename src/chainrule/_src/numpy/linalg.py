@@ -137,10 +137,10 @@ def _abs2(x):
 
 
 def _safe_sqrt(s):
-    """sqrt(s) whose derivative is 0 (not NaN) where s == 0: the subgradient 0 of a norm at
-    the origin.  Both branches of the selection are finite, so no NaN leaks backwards."""
-    pos = lax.gt(s, 0)
-    return lax.select(pos, lax.sqrt(lax.select(pos, s, 1.0)), 0.0)
+    """sqrt(s) of a sum of squares, whose derivative is 0 (not NaN) where s == 0: the
+    subgradient 0 of a norm at the origin. Its even powers (norm(x) ** 2) are evaluated
+    from s under differentiation, so they have every derivative at 0."""
+    return lax.nonneg_sqrt(s)
 
 
 def _abs(x):
@@ -1083,10 +1083,11 @@ def norm(x, ord=None, axis=None, keepdims=False):
     ``-inf``.
 
     Norms are not differentiable at zero; chainrule returns the subgradient 0 there for
-    every ``ord``, never NaN.  Likewise, entries equal to zero contribute a zero
-    derivative to vector p-norms (exactly right for ``p > 1``, a subgradient for
-    ``p <= 1``), and zero singular values contribute none to the spectral and nuclear
-    norms (see :func:`svd`).
+    every ``ord``, never NaN. Even powers of a 2-norm or Frobenius norm (``norm(x) ** 2``)
+    are smooth, and have every derivative there, ``hessian`` included.  Likewise, entries
+    equal to zero contribute a zero derivative to vector p-norms (exactly right for
+    ``p > 1``, a subgradient for ``p <= 1``), and zero singular values contribute none to
+    the spectral and nuclear norms (see :func:`svd`).
 
     Parameters
     ----------

@@ -297,9 +297,10 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
 
 def _safe_sqrt(v):
     """sqrt with a zero derivative at 0: where the variance is zero (a single element, or
-    all values equal) the standard deviation gets the zero subgradient, not NaN."""
-    zero = lax.eq(v, 0)
-    return scalar_if_0d(lax.select(zero, lax.mul(v, 0.0), lax.sqrt(lax.select(zero, 1.0, v))))
+    all values equal) the standard deviation gets the zero subgradient, not NaN. Even
+    powers (std(x) ** 2) are evaluated from the variance under differentiation, so they
+    have every derivative there."""
+    return scalar_if_0d(lax.nonneg_sqrt(v))
 
 
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
