@@ -265,6 +265,10 @@ MORE = {
                lambda x: np.choose(np.argmax(x[:2], axis=0), [x[0], x[1] ** 2])),
     "cov-weights": (lambda x: cnp.cov(x, fweights=cnp.argsort(x[0]) + 1, aweights=x[1] ** 2),
                     lambda x: np.cov(x, fweights=np.argsort(x[0]) + 1, aweights=x[1] ** 2)),
+    "frexp": (lambda x: cnp.frexp(x)[0] * cnp.frexp(x)[1],
+              lambda x: np.frexp(x)[0] * np.frexp(x)[1]),
+    "ldexp": (lambda x: cnp.ldexp(x, cnp.argsort(x, axis=1) - 3),
+              lambda x: np.ldexp(x, np.argsort(x, axis=1) - 3)),
     "gradient-coordinates": (lambda x: cnp.gradient(x[0], cnp.cumsum(cnp.exp(x[1]))),
                              lambda x: np.gradient(x[0], np.cumsum(np.exp(x[1])))),
 }
