@@ -364,3 +364,13 @@ def test_weighted_quantile_with_traced_weights_and_q():
            "jit(grad) in the weights")
     # Weights summing to zero cannot raise on a staged value: NaN.
     assert np.all(np.isnan(cr.jit(f)(np.zeros_like(W_POS), 0.5)))
+
+
+def test_median_of_an_empty_axis_is_nan_when_staged():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for fn, ref in ((cnp.median, np.median), (cnp.nanmedian, np.nanmedian)):
+            for a, axis in ((np.zeros(0), None), (np.zeros((3, 0)), 1)):
+                _close(cr.jit(lambda x: fn(x, axis=axis))(a), ref(a, axis=axis), fn.__name__)
+    with pytest.raises(IndexError):  # as NumPy's quantile of nothing
+        cr.jit(lambda x: cnp.quantile(x, 0.5))(np.zeros(0))

@@ -113,6 +113,12 @@ def _quantile(a, q, axis, method, keepdims, name, ignore_nan, scale=1.0):
     s, rest, axes = _reduced_last(a, axis)
     s = cnp.sort(s, axis=-1)
     N = shape_of(s)[-1]
+    if N == 0:  # nothing to select: NumPy's medians are NaN, its quantiles raise
+        if name not in ("median", "nanmedian", "nanquantile", "nanpercentile"):
+            raise IndexError("index -1 is out of bounds for axis 0 with size 0")
+        out_shape = qshape + (tuple(1 if i in axes else k for i, k in enumerate(shape))
+                              if keepdims else rest)
+        return cnp.full(out_shape, np.nan, out_dtype)
     # The quantile positions: plain NumPy arrays when q and the counts are known, traced
     # values otherwise (q traced, or NaNs to skip in traced data); the shapes never change.
     qn = cnp.reshape(cnp.true_divide(q, scale) if q_traced else np.true_divide(q, scale),
