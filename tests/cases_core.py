@@ -63,6 +63,11 @@ add([Case("gcd", (np.array([12, 7, 0]), np.array([20, 21, 5])), differentiable=F
      Case("lcm", (np.array([4, 3]), np.array([[6, 5], [2, 9]])), differentiable=False),
      Case("bitwise_count", (np.array([7, 0, 255]),), differentiable=False)])
 add(unary_cases("spacing", 0.1, 3.0, differentiable=False))
+add([Case("ldexp", (uniform((2, 3)), np.array([1, -2, 0])), diff=(0,)),
+     Case("ldexp", (uniform((3,), dtype=np.float32), np.array([[3], [-1]])), diff=(0,),
+          atol=1e-3, rtol=1e-3, eps=1e-3),
+     Case("frexp_exponent", (np.array([8.0, 0.75, 0.0, -3.0]),), differentiable=False),
+     Case("frexp_exponent", (uniform((2, 2), 0.1, 50.0),), differentiable=False)])
 
 add([Case("select", (np.array([True, False, True]), uniform((3,)), uniform((3,), seed=1))),
      Case("select", (np.array([[True], [False]]), uniform((2, 3)), 0.5), diff=(1,)),

@@ -21,6 +21,8 @@ XN = X.copy()
 XN[0, 2] = XN[2, 5] = np.nan
 XN[1, :] = np.nan  # an all-NaN row
 EDGES = np.linspace(-2.0, 2.0, 9)
+W_POS = rand((3, 7), 0.0, 1.0, seed=2)
+W_POS[1, :3] = 0.0  # leading zero weights are never selected
 
 
 def _close(got, want, what):
@@ -82,6 +84,15 @@ SORTING = {
                      lambda x: np.interp(0.3, np.sort(x[0]), x[1])),
     "interp-period": (lambda x: cnp.interp(x, EDGES[:-1], EDGES[:-1] ** 2, period=4.0),
                       lambda x: np.interp(x, EDGES[:-1], EDGES[:-1] ** 2, period=4.0)),
+    "quantile-weighted": (
+        lambda x: cnp.quantile(x, [0.2, 0.7], axis=1, method="inverted_cdf",
+                               weights=W_POS),
+        lambda x: np.quantile(x, [0.2, 0.7], axis=1, method="inverted_cdf", weights=W_POS)),
+    "percentile-weighted-1d": (
+        lambda x: cnp.percentile(x, 40.0, axis=0, method="inverted_cdf", weights=W_POS[:, 0],
+                                 keepdims=True),
+        lambda x: np.percentile(x, 40.0, axis=0, method="inverted_cdf", weights=W_POS[:, 0],
+                                keepdims=True)),
     "histogram-weights": (
         lambda x: cnp.histogram(x[0], bins=4, range=(-2, 2), weights=x[1] ** 2)[0],
         lambda x: np.histogram(x[0], bins=4, range=(-2, 2), weights=x[1] ** 2)[0]),
@@ -108,6 +119,9 @@ NAN = {
     "nanmax": (lambda x: cnp.nanmax(x, axis=1), lambda x: np.nanmax(x, axis=1)),
     "nanmin": (lambda x: cnp.nanmin(x, axis=0), lambda x: np.nanmin(x, axis=0)),
     "nancumsum": (lambda x: cnp.nancumsum(x, axis=1), lambda x: np.nancumsum(x, axis=1)),
+    "nanquantile-weighted": (
+        lambda x: cnp.nanquantile(x, 0.6, axis=1, method="inverted_cdf", weights=W_POS),
+        lambda x: np.nanquantile(x, 0.6, axis=1, method="inverted_cdf", weights=W_POS)),
     "nancumprod": (lambda x: cnp.nancumprod(x[0]), lambda x: np.nancumprod(x[0])),
 }
 
@@ -265,6 +279,10 @@ MORE = {
                lambda x: np.choose(np.argmax(x[:2], axis=0), [x[0], x[1] ** 2])),
     "cov-weights": (lambda x: cnp.cov(x, fweights=cnp.argsort(x[0]) + 1, aweights=x[1] ** 2),
                     lambda x: np.cov(x, fweights=np.argsort(x[0]) + 1, aweights=x[1] ** 2)),
+    "frexp": (lambda x: cnp.frexp(x)[0] * cnp.frexp(x)[1],
+              lambda x: np.frexp(x)[0] * np.frexp(x)[1]),
+    "ldexp": (lambda x: cnp.ldexp(x, cnp.argsort(x, axis=1) - 3),
+              lambda x: np.ldexp(x, np.argsort(x, axis=1) - 3)),
     "gradient-coordinates": (lambda x: cnp.gradient(x[0], cnp.cumsum(cnp.exp(x[1]))),
                              lambda x: np.gradient(x[0], np.cumsum(np.exp(x[1])))),
 }
@@ -326,3 +344,33 @@ def test_value_dependent_functions_say_why_they_need_values():
             transform(lambda x: cnp.real_if_close(x + 0j))(X)
         with pytest.raises(TypeError, match="piecewise .*value-dependent subset.*where"):
             transform(lambda x: cnp.piecewise(x, [x < 0], [lambda t: -t]))(X)
+
+
+def test_weighted_quantile_with_traced_weights_and_q():
+    def f(w, q):
+        return cnp.quantile(X, q, axis=1, method="inverted_cdf", weights=w)
+    ws = np.stack([W_POS, W_POS[::-1], W_POS ** 2])
+    for q in (0.5, np.array([0.1, 0.8])):
+        want = np.stack([np.quantile(X, q, axis=1, method="inverted_cdf", weights=w)
+                         for w in ws])
+        _close(cr.vmap(f, in_axes=(0, None))(ws, q), want, "vmap over weights")
+        _close(cr.jit(f)(W_POS, q), want[0], "jit")
+    qs = np.array([0.05, 0.5, 0.95])
+    _close(cr.vmap(lambda q: f(W_POS, q))(qs),
+           np.stack([np.quantile(X, q, axis=1, method="inverted_cdf", weights=W_POS)
+                     for q in qs]), "vmap over q")
+    # The weights only choose the element: zero derivative in them, also under jit.
+    _close(cr.jit(cr.grad(lambda w: cnp.sum(f(w, 0.5))))(W_POS), np.zeros_like(W_POS),
+           "jit(grad) in the weights")
+    # Weights summing to zero cannot raise on a staged value: NaN.
+    assert np.all(np.isnan(cr.jit(f)(np.zeros_like(W_POS), 0.5)))
+
+
+def test_median_of_an_empty_axis_is_nan_when_staged():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for fn, ref in ((cnp.median, np.median), (cnp.nanmedian, np.nanmedian)):
+            for a, axis in ((np.zeros(0), None), (np.zeros((3, 0)), 1)):
+                _close(cr.jit(lambda x: fn(x, axis=axis))(a), ref(a, axis=axis), fn.__name__)
+    with pytest.raises(IndexError):  # as NumPy's quantile of nothing
+        cr.jit(lambda x: cnp.quantile(x, 0.5))(np.zeros(0))

@@ -304,6 +304,15 @@ copysign = copysign_p.bind
 nextafter_p = defnondiff(elementwise("nextafter"))
 nextafter = nextafter_p.bind
 
+# x1 * 2**x2 for integer x2: exact, and linear in x1.
+ldexp_p = deflinear(elementwise("ldexp"), linear_argnums=(0,), transpose=transpose_each(
+    lambda ct, x1, x2: ldexp(ct, x2), None))
+ldexp = ldexp_p.bind
+# The integer exponent of frexp (the mantissa is then ldexp(x, -exponent)).
+frexp_exponent_p = defnondiff(elementwise("frexp_exponent",
+                                          impl=lambda xp, x: xp.frexp(x)[1]))
+frexp_exponent = frexp_exponent_p.bind
+
 # --- selection ------------------------------------------------------------------------
 select_p = elementwise("select", "where")
 

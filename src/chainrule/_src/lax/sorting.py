@@ -177,7 +177,9 @@ def _scatter_along_impl(xp, u, idx, axis, n):
                                 axis, n)
     shape = u.shape[:axis] + (n,) + u.shape[axis + 1:]
     out = xp.zeros(shape, u.dtype)
-    grids = list(np.ix_(*[np.arange(k) for k in u.shape])) if u.ndim else []
+    # Open grids of the backend's own arrays (CuPy indexes with device arrays).
+    grids = [xp.arange(k).reshape(tuple(-1 if j == i else 1 for j in range(u.ndim)))
+             for i, k in enumerate(u.shape)]
     grids[axis] = idx
     if xp is np:
         np.add.at(out, tuple(grids), u)

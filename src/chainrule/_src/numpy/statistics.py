@@ -13,6 +13,7 @@ import numpy as np
 
 import chainrule.numpy as cnp
 
+from .. import lax
 from ..core import Tracer, concrete_value, get_aval
 from ._util import NoValue, asarray_any, concrete, dtype_of, given, no_out, normalize_axes, \
     shape_of
@@ -112,6 +113,12 @@ def _quantile(a, q, axis, method, keepdims, name, ignore_nan, scale=1.0):
     s, rest, axes = _reduced_last(a, axis)
     s = cnp.sort(s, axis=-1)
     N = shape_of(s)[-1]
+    if N == 0:  # nothing to select: NumPy's medians are NaN, its quantiles raise
+        if name not in ("median", "nanmedian", "nanquantile", "nanpercentile"):
+            raise IndexError("index -1 is out of bounds for axis 0 with size 0")
+        out_shape = qshape + (tuple(1 if i in axes else k for i, k in enumerate(shape))
+                              if keepdims else rest)
+        return cnp.full(out_shape, np.nan, out_dtype)
     # The quantile positions: plain NumPy arrays when q and the counts are known, traced
     # values otherwise (q traced, or NaNs to skip in traced data); the shapes never change.
     qn = cnp.reshape(cnp.true_divide(q, scale) if q_traced else np.true_divide(q, scale),
@@ -169,11 +176,13 @@ def _weighted_quantile(a, q, axis, method, keepdims, name, scale, weights, ignor
     element.  The weights only choose which element that is: the result is piecewise
     constant in them, with derivative zero wherever it is differentiable.
     """
-    a = asarray_any(a)
-    why = "the weighted quantile is computed by NumPy from them (it has no staged form yet)"
-    ac = np.asarray(concrete(a, name, why))
-    qc = np.asarray(concrete(asarray_any(q), name, why))
-    wc = np.asarray(concrete(asarray_any(weights), name, why))
+    a, q, weights = asarray_any(a), asarray_any(q), asarray_any(weights)
+    if not _all_concrete(a, q, weights):
+        return _weighted_quantile_staged(a, q, axis, method, keepdims, scale, weights,
+                                         ignore_nan)
+    ac = np.asarray(_value(a))
+    qc = np.asarray(_value(q))
+    wc = np.asarray(_value(weights))
     # NumPy on the current values validates every argument (method, shapes, negative or
     # all-zero weights) with its own messages, and gives the result's dtype and shape.
     fn = {(False, 1.0): np.quantile, (False, 100.0): np.percentile,
@@ -215,6 +224,62 @@ def _weighted_quantile(a, q, axis, method, keepdims, name, scale, weights, ignor
     return cnp.reshape(result, expected.shape)
 
 
+def _weighted_quantile_staged(a, q, axis, method, keepdims, scale, weights, ignore_nan):
+    """:func:`_weighted_quantile` for values known only abstractly (jit, vmap): the same
+    selection, with sorting, a cumulative sum and a row-wise search as primitives.  Checks
+    of values cannot raise: a slice whose weights sum to zero gives NaN."""
+    fn = {(False, 1.0): np.quantile, (False, 100.0): np.percentile,
+          (True, 1.0): np.nanquantile, (True, 100.0): np.nanpercentile}[ignore_nan, scale]
+    qshape, shape = shape_of(q), shape_of(a)
+    q_probe = np.full(qshape, 0.5 * scale, dtype_of(q)) if qshape or not \
+        get_aval(q).weak_type else 0.5 * scale
+    # NumPy on stand-ins of the same shapes checks the arguments and gives the result type
+    # (on the weights themselves when they are known: negative or all-zero ones raise).
+    w_probe = _value(weights)
+    if w_probe is None:
+        w_probe = np.ones(shape_of(weights), dtype_of(weights))
+    with np.errstate(invalid="ignore"):
+        expected = np.asarray(fn(np.zeros(shape, dtype_of(a)), q_probe, axis=axis,
+                                 method=method, keepdims=keepdims, weights=w_probe))
+    axes = normalize_axes(axis, len(shape))
+    w = weights
+    if shape_of(w) != shape:  # 1-d weights along the one reduced axis
+        w = cnp.broadcast_to(cnp.reshape(w, [-1 if i in axes else 1
+                                             for i in range(len(shape))]), shape)
+    s, rest, _ = _reduced_last(a, axis)
+    w, _, _ = _reduced_last(w, axis)
+    n = shape_of(s)[-1]
+    nan = cnp.isnan(s) if dtype_of(s).kind in "fc" else None
+    if ignore_nan and nan is not None:  # a NaN entry (sorted last) with weight 0
+        w = cnp.where(nan, 0, w)
+    order = cnp.argsort(s, axis=-1)
+    sv = cnp.take_along_axis(s, order, axis=-1)
+    cdf = cnp.cumsum(cnp.astype(cnp.take_along_axis(w, order, axis=-1), np.float64), axis=-1)
+    total = cdf[..., -1:]
+    cdf = cdf / cnp.where(total > 0, total, 1.0)  # a zero total gives NaN below
+    qa = cnp.true_divide(q, scale)
+    qdt = np.result_type(get_aval(q).dummy(), 1.0 / scale)
+    if qdt.kind == "f":
+        cdf = cnp.astype(cdf, qdt)  # compare in q's precision, as NumPy does
+    cdf = cnp.where(cdf == 0, -1, cdf)  # leading zero weights are never selected
+    nq = int(np.prod(qshape))
+    qv = cnp.broadcast_to(cnp.reshape(cnp.astype(qa, dtype_of(cdf)), (1,) * len(rest) + (nq,)),
+                          rest + (nq,))
+    row = cnp.minimum(lax.searchsorted(cdf, qv, "left"), n - 1)
+    bad = total[..., 0] <= 0
+    if nan is not None:
+        bad = bad | (cnp.all(nan, axis=-1) if ignore_nan else cnp.any(nan, axis=-1))
+    result = cnp.take_along_axis(sv, row, axis=-1)
+    result = cnp.where(bad[..., None], np.nan, result) if dtype_of(result).kind in "fc" \
+        else result
+    result = cnp.reshape(result, rest + qshape)
+    result = cnp.moveaxis(result, tuple(range(len(rest), len(rest) + len(qshape))),
+                          tuple(range(len(qshape))))
+    if dtype_of(result) != expected.dtype:
+        result = cnp.astype(result, expected.dtype)
+    return cnp.reshape(result, expected.shape)
+
+
 @numpy_fast_path(np.quantile, ("a", "q"), optional=("weights",))
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
              keepdims=False, *, weights=None):
@@ -227,8 +292,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     which the weighted empirical distribution first reaches ``q``: one element of ``a`` per
     slice, which receives the derivative.  The result is piecewise constant in ``weights``
     and ``q``, so their derivative is zero (exact wherever the selected element does not
-    change).  The values of ``a`` and ``weights`` must be concrete (they are under ``grad``
-    and ``jvp``, not under ``jit``).
+    change).  Under ``jit`` and ``vmap`` the values cannot be checked: weights that sum to
+    zero give NaN instead of an error.
 
     Examples
     --------

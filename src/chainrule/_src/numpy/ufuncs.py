@@ -525,11 +525,10 @@ def frexp(x, /):
     (array([0.5 , 0.75]), array([4, 0], dtype=int32))
     """
     x = asarray_any(x)
-    dtype = dtype_of(x) if dtype_of(x).kind == "f" else np.dtype(np.float64)
-    _, exponent = np.frexp(np.asarray(concrete(
-        x, "frexp", "the exponent is computed by NumPy from them (frexp has no primitive "
-        "yet)"), dtype))
-    return lax.mul(x, np.ldexp(np.ones((), dtype), -exponent)), exponent
+    if dtype_of(x).kind != "f":
+        x = lax.convert_element_type(x, np.float64)
+    exponent = lax.frexp_exponent(x)
+    return lax.ldexp(x, lax.neg(exponent)), exponent
 
 
 def ldexp(x1, x2, /):
@@ -547,10 +546,9 @@ def ldexp(x1, x2, /):
     x1 = asarray_any(x1)
     if dtype_of(x2).kind not in "iub":
         raise TypeError(f"ldexp: the exponent must be an integer, got dtype {dtype_of(x2)}")
-    dtype = dtype_of(x1) if dtype_of(x1).kind == "f" else np.dtype(np.float64)
-    return lax.mul(x1, np.ldexp(np.ones((), dtype), concrete(
-        x2, "ldexp", "the power of two is computed by NumPy from the exponents (ldexp has "
-        "no primitive for traced exponents yet)")))
+    if dtype_of(x1).kind != "f":
+        x1 = lax.convert_element_type(x1, np.float64)
+    return lax.ldexp(x1, asarray_any(x2))
 
 
 def _nondiff_ufunc(np_fn, prim, summary, example):
