@@ -1,7 +1,7 @@
 """Test cases for the special-function primitives (chainrule._src.lax.special).
 
 Arguments with no derivative (integer orders, the order ``v`` of the Bessel functions, the
-parameters of ``betainc``, the exponent of ``zeta``) are left out of ``diff``;
+parameters of the hypergeometric functions, the exponent of ``zeta``) are left out of ``diff``;
 ``tests/test_scipy_special.py`` checks that differentiating them raises.
 """
 
@@ -79,10 +79,18 @@ add(binary("expn", [0, 1, 3], (0.5, 3.0), diff=(1,)))
 add(binary("spherical_jn", [0, 1, 3], (0.5, 3.0), diff=(1,)))
 add(binary("spherical_yn", [0, 1, 3], (0.5, 3.0), diff=(1,)))
 add([Case("betainc", (uniform((3,), 0.5, 3.0), uniform((3,), 0.5, 3.0, seed=1),
-                      uniform((3,), 0.1, 0.9, seed=2)), diff=(2,)),
+                      uniform((3,), 0.1, 0.9, seed=2))),
      Case("betainc", (2.5, uniform((2, 1), 0.5, 3.0, seed=1),
-                      uniform((1, 3), 0.1, 0.9, seed=2)), diff=(2,)),
-     Case("betainc", (uniform((2,), 1.0, 2.0), 1.5, uniform((0, 2), 0.1, 0.9)), diff=(2,))])
+                      uniform((1, 3), 0.1, 0.9, seed=2))),
+     Case("betainc", (uniform((2,), 1.0, 2.0), 1.5, uniform((0, 2), 0.1, 0.9)))])
+# Both sides of x = (a+1)/(a+b+2) (the continued fraction of I_x(a, b) or of I_(1-x)(b, a)).
+for da, db in ((1, 0), (0, 1), (1, 1), (2, 0)):
+    add([Case("betainc_d", (uniform((4,), 0.6, 4.0), uniform((4,), 0.6, 4.0, seed=1),
+                            np.array([0.15, 0.4, 0.6, 0.85])), {"da": da, "db": db},
+              note=f"d{da}{db}"),
+         Case("betainc_d", (1.5, uniform((2, 1), 0.6, 4.0, seed=1),
+                            uniform((1, 3), 0.1, 0.9, seed=2)), {"da": da, "db": db},
+              note=f"d{da}{db}")])
 add([Case("lambertw", (uniform(s, 0.0, 3.0, seed=i),), {"k": 0, "tol": 1e-8})
      for i, s in enumerate([(), (3,), (2, 3), (0,)])])
 add([Case("lambertw", (uniform((3,), -0.3, -0.1),), {"k": -1, "tol": 1e-8},
@@ -103,9 +111,9 @@ add(binary("gammainccinv", (0.5, 3.0), (0.1, 0.9), diff=None))
 add(binary("spherical_in", [0, 1, 3], (0.5, 3.0), diff=(1,)))
 add(binary("spherical_kn", [0, 1, 3], (0.5, 3.0), diff=(1,)))
 add([Case("betaincinv", (uniform((3,), 0.8, 3.0), uniform((3,), 0.8, 3.0, seed=1),
-                         uniform((3,), 0.1, 0.9, seed=2)), diff=(2,)),
+                         uniform((3,), 0.1, 0.9, seed=2))),
      Case("betaincinv", (1.5, uniform((2, 1), 0.8, 3.0, seed=1),
-                         uniform((1, 3), 0.1, 0.9, seed=2)), diff=(2,)),
+                         uniform((1, 3), 0.1, 0.9, seed=2))),
      Case("hyp1f1", (uniform((3,), -1.5, 2.0), uniform((3,), 0.5, 3.0, seed=1),
                      uniform((3,), -2.0, 2.0, seed=2)), diff=(2,)),
      Case("hyp1f1", (0.5, uniform((2, 1), 0.5, 3.0, seed=1), uniform((1, 3), -2.0, 2.0,

@@ -22,43 +22,19 @@ import math
 
 import numpy as np
 
+from ._taylor import exp as _exp
+from ._taylor import log as _log
+from ._taylor import mul as _mul
+from ._taylor import gammaln
+from ._taylor import reciprocal as _reciprocal
+
 _EPS = 1e-17
 _TINY = 1e-300
 _MAX_ITERATIONS = 200_000
 
 
-# --- truncated Taylor arithmetic: a polynomial is a list of arrays, one per power --------
-def _mul(p, q):
-    return [sum(p[i] * q[k - i] for i in range(k + 1)) for k in range(len(p))]
-
-
-def _reciprocal(p):
-    r = [1.0 / p[0]]
-    for k in range(1, len(p)):
-        r.append(-sum(p[i] * r[k - i] for i in range(1, k + 1)) * r[0])
-    return r
-
-
-def _exp(p):
-    r = [np.exp(p[0])]
-    for k in range(1, len(p)):
-        r.append(sum(i * p[i] * r[k - i] for i in range(1, k + 1)) / k)
-    return r
-
-
-def _log(p):
-    r = [np.log(p[0])]
-    for k in range(1, len(p)):
-        r.append((p[k] - sum(i * r[i] * p[k - i] for i in range(1, k)) / k) / p[0])
-    return r
-
-
 def _gammaln(a, order):
-    """Taylor polynomial of ``gammaln(a + eps)``."""
-    import scipy.special
-
-    return [scipy.special.gammaln(a)] + [
-        scipy.special.polygamma(m - 1, a) / math.factorial(m) for m in range(1, order + 1)]
+    return gammaln(a, 1.0, order)
 
 
 def gammainc_a_derivative(a, x, order):

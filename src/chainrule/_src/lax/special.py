@@ -214,9 +214,89 @@ def _betainc_density(a, b, x):
     return exp(sub(add(xlogy(sub(a, 1), x), xlog1py(sub(b, 1), neg(x))), betaln(a, b)))
 
 
+def _betainc_density_derivative(a, b, x, da, db):
+    """``d^da/da^da d^db/db^db`` of ``x**(a-1) (1-x)**(b-1) / B(a, b)``, in chainrule
+    operations: ``f = exp(h)``, Leibniz's rule on ``f_a = h_a f`` (or ``f_b = h_b f``)."""
+    f0 = _betainc_density(a, b, x)
+    # Where x is 0 or 1, f is 0 (a, b > 1): finite logs keep the products 0.
+    logx = log(select(_eq0(x), 1.0, x))
+    log1mx = log1p(select(eq(x, 1), 0.0, neg(x)))
+    psi_ab = {}
+
+    def h(p, q):  # d^p/da^p d^q/db^q of log f
+        if (p, q) == (1, 0):
+            return add(sub(logx, digamma(a)), digamma(add(a, b)))
+        if (p, q) == (0, 1):
+            return add(sub(log1mx, digamma(b)), digamma(add(a, b)))
+        if p + q not in psi_ab:
+            psi_ab[p + q] = polygamma(p + q - 1, add(a, b))
+        out = psi_ab[p + q]
+        if q == 0:
+            out = sub(out, polygamma(p - 1, a))
+        if p == 0:
+            out = sub(out, polygamma(q - 1, b))
+        return out
+
+    memo = {(0, 0): f0}
+
+    def d(i, j):
+        if (i, j) not in memo:
+            terms = []
+            if i > 0:
+                for p in range(i):
+                    for q in range(j + 1):
+                        c = math.comb(i - 1, p) * math.comb(j, q)
+                        terms.append(mul(float(c), mul(h(p + 1, q), d(i - 1 - p, j - q))))
+            else:
+                for q in range(j):
+                    c = math.comb(j - 1, q)
+                    terms.append(mul(float(c), mul(h(0, q + 1), d(0, j - 1 - q))))
+            total = terms[0]
+            for term in terms[1:]:
+                total = add(total, term)
+            memo[(i, j)] = total
+        return memo[(i, j)]
+    return d(da, db)
+
+
+def _betainc_d_impl(xp, a, b, x, da, db):
+    def numpy_impl(a, b, x):
+        from ._incomplete_beta import betainc_derivative
+
+        dtype = np.result_type(a, b, x)
+        if dtype.kind != "f":
+            dtype = np.dtype(np.float64)
+        with np.errstate(all="ignore"):
+            return betainc_derivative(a, b, x, da, db).astype(dtype, copy=False)
+    if xp is np:
+        return numpy_impl(a, b, x)
+    if xp.__name__.startswith("dask"):
+        import dask.array
+
+        return dask.array.core.elemwise(numpy_impl, a, b, x)
+    raise NotImplementedError(f"primitive 'betainc_d' (derivatives of betainc in a and b) "
+                              f"is computed with NumPy only; convert {xp.__name__} arrays "
+                              "to NumPy first")
+
+
+# d^da/da^da d^db/db^db of the regularized incomplete beta function (da + db >= 1): its
+# continued fraction in truncated Taylor arithmetic (see _incomplete_beta.py).  Its
+# derivatives in a and b are the next orders; in x, those of the density.
+betainc_d_p = elementwise("betainc_d", impl=_betainc_d_impl)
+defjvp(betainc_d_p,
+       lambda t, ans, a, b, x, da, db: mul(t, betainc_d(a, b, x, da + 1, db)),
+       lambda t, ans, a, b, x, da, db: mul(t, betainc_d(a, b, x, da, db + 1)),
+       lambda t, ans, a, b, x, da, db: mul(t, _betainc_density_derivative(a, b, x, da, db)))
+
+
+def betainc_d(a, b, x, da, db):
+    """``d^da/da^da d^db/db^db betainc(a, b, x)`` (``da + db >= 1``)."""
+    return betainc_d_p.bind(a, b, x, da=int(da), db=int(db))
+
+
 betainc_p, betainc = _prim(
-    "betainc", _parameter_not_implemented("betainc", "a"),
-    _parameter_not_implemented("betainc", "b"),
+    "betainc", lambda t, ans, a, b, x: mul(t, betainc_d(a, b, x, 1, 0)),
+    lambda t, ans, a, b, x: mul(t, betainc_d(a, b, x, 0, 1)),
     lambda t, ans, a, b, x: mul(t, _betainc_density(a, b, x)))
 
 # --- error function and normal distribution ------------------------------------------------
@@ -389,8 +469,11 @@ gammainccinv_p, gammainccinv = _prim(
     "gammainccinv", _inverse_da,
     lambda t, ans, a, y: div(t, neg(_gammainc_density(a, ans))))
 betaincinv_p, betaincinv = _prim(
-    "betaincinv", _parameter_not_implemented("betaincinv", "a"),
-    _parameter_not_implemented("betaincinv", "b"),
+    "betaincinv",
+    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 1, 0),
+                                           _betainc_density(a, b, ans)))),
+    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 0, 1),
+                                           _betainc_density(a, b, ans)))),
     lambda t, ans, a, b, y: div(t, _betainc_density(a, b, ans)))
 
 # --- hypergeometric functions: derivative in the argument ---------------------------------
