@@ -243,6 +243,17 @@ def test_plain_scipy_call_on_a_traced_value_is_differentiated():
                                (sp.iv(0.5, x) + sp.iv(2.5, x)) / 2, rtol=1e-14)
 
 
+def test_plain_scipy_call_works_without_importing_chainrule_scipy():
+    import subprocess
+    import sys
+
+    code = ("import chainrule as cr, scipy.special as sp, numpy as np\n"
+            "print(repr(float(cr.grad(sp.gammaln)(2.5))), repr(float(sp.digamma(2.5))))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[0] == out[1]
+
+
 # --- derivatives in closed form, higher orders ---------------------------------------------
 def test_higher_derivatives_of_the_gamma_family():
     x = 1.7
