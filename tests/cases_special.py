@@ -1,7 +1,7 @@
 """Test cases for the special-function primitives (chainrule._src.lax.special).
 
 Arguments with no derivative (integer orders, the order ``v`` of the Bessel functions, the
-parameters of ``gammainc``/``betainc``, the exponent of ``zeta``) are left out of ``diff``;
+parameters of the hypergeometric functions, the exponent of ``zeta``) are left out of ``diff``;
 ``tests/test_scipy_special.py`` checks that differentiating them raises.
 """
 
@@ -56,8 +56,14 @@ def binary(name, first, second, diff, **kw):
 add(binary("polygamma", [0, 1, 2], (0.5, 3.0), diff=(1,)))
 add(binary("beta", (0.5, 3.0), (0.5, 3.0), diff=None))
 add(binary("betaln", (0.5, 3.0), (0.5, 3.0), diff=None))
-add(binary("gammainc", (0.5, 3.0), (0.3, 3.0), diff=(1,)))
-add(binary("gammaincc", (0.5, 3.0), (0.3, 3.0), diff=(1,)))
+add(binary("gammainc", (0.5, 3.0), (0.3, 3.0), diff=None))
+add(binary("gammaincc", (0.5, 3.0), (0.3, 3.0), diff=None))
+# Both regions of the evaluation: x < a + 1 (series) and x >= a + 1 (continued fraction).
+for order in (1, 2):
+    add([Case("gammainc_da", c.args, {"order": order}, note=f"order{order}")
+         for c in binary("gammainc_da", (0.5, 3.0), (0.3, 6.0), diff=None)])
+add([Case("gammainc_da", (np.array([20.0, 0.7, 50.0]), np.array([25.0, 0.2, 40.0])),
+          {"order": 1}, note="large")])
 add(binary("rel_entr", (0.3, 2.0), (0.3, 2.0), diff=None))
 add(binary("kl_div", (0.3, 2.0), (0.3, 2.0), diff=None))
 add(binary("owens_t", (-2.0, 2.0), (-2.0, 2.0), diff=None))
@@ -73,10 +79,19 @@ add(binary("expn", [0, 1, 3], (0.5, 3.0), diff=(1,)))
 add(binary("spherical_jn", [0, 1, 3], (0.5, 3.0), diff=(1,)))
 add(binary("spherical_yn", [0, 1, 3], (0.5, 3.0), diff=(1,)))
 add([Case("betainc", (uniform((3,), 0.5, 3.0), uniform((3,), 0.5, 3.0, seed=1),
-                      uniform((3,), 0.1, 0.9, seed=2)), diff=(2,)),
+                      uniform((3,), 0.1, 0.9, seed=2))),
      Case("betainc", (2.5, uniform((2, 1), 0.5, 3.0, seed=1),
-                      uniform((1, 3), 0.1, 0.9, seed=2)), diff=(2,)),
-     Case("betainc", (uniform((2,), 1.0, 2.0), 1.5, uniform((0, 2), 0.1, 0.9)), diff=(2,))])
+                      uniform((1, 3), 0.1, 0.9, seed=2))),
+     Case("betainc", (uniform((2,), 1.0, 2.0), 1.5, uniform((0, 2), 0.1, 0.9)))])
+# Both sides of x = (a+1)/(a+b+2) (the continued fraction of I_x(a, b) or of I_(1-x)(b, a)).
+# (Second-order checks of the higher partials cost seconds each: first order there.)
+for da, db, order in ((1, 0, 2), (0, 1, 2), (1, 1, 1), (2, 0, 1)):
+    add([Case("betainc_d", (uniform((4,), 0.6, 4.0), uniform((4,), 0.6, 4.0, seed=1),
+                            np.array([0.15, 0.4, 0.6, 0.85])), {"da": da, "db": db},
+              order=order, note=f"d{da}{db}"),
+         Case("betainc_d", (1.5, uniform((2, 1), 0.6, 4.0, seed=1),
+                            uniform((1, 3), 0.1, 0.9, seed=2)), {"da": da, "db": db},
+              order=order, note=f"d{da}{db}")])
 add([Case("lambertw", (uniform(s, 0.0, 3.0, seed=i),), {"k": 0, "tol": 1e-8})
      for i, s in enumerate([(), (3,), (2, 3), (0,)])])
 add([Case("lambertw", (uniform((3,), -0.3, -0.1),), {"k": -1, "tol": 1e-8},
@@ -92,14 +107,14 @@ for name, (lo, hi) in {"exp10": (-1.0, 1.0), "cosm1": (-2.0, 2.0), "sindg": (-20
     add(unary_cases(name, lo, hi))
 add(binary("powm1", (0.3, 2.5), (-1.5, 1.5), diff=None))
 add(binary("poch", (0.5, 3.0), (-0.4, 2.0), diff=None))
-add(binary("gammaincinv", (0.5, 3.0), (0.1, 0.9), diff=(1,)))
-add(binary("gammainccinv", (0.5, 3.0), (0.1, 0.9), diff=(1,)))
+add(binary("gammaincinv", (0.5, 3.0), (0.1, 0.9), diff=None))
+add(binary("gammainccinv", (0.5, 3.0), (0.1, 0.9), diff=None))
 add(binary("spherical_in", [0, 1, 3], (0.5, 3.0), diff=(1,)))
 add(binary("spherical_kn", [0, 1, 3], (0.5, 3.0), diff=(1,)))
 add([Case("betaincinv", (uniform((3,), 0.8, 3.0), uniform((3,), 0.8, 3.0, seed=1),
-                         uniform((3,), 0.1, 0.9, seed=2)), diff=(2,)),
+                         uniform((3,), 0.1, 0.9, seed=2))),
      Case("betaincinv", (1.5, uniform((2, 1), 0.8, 3.0, seed=1),
-                         uniform((1, 3), 0.1, 0.9, seed=2)), diff=(2,)),
+                         uniform((1, 3), 0.1, 0.9, seed=2))),
      Case("hyp1f1", (uniform((3,), -1.5, 2.0), uniform((3,), 0.5, 3.0, seed=1),
                      uniform((3,), -2.0, 2.0, seed=2)), diff=(2,)),
      Case("hyp1f1", (0.5, uniform((2, 1), 0.5, 3.0, seed=1), uniform((1, 3), -2.0, 2.0,

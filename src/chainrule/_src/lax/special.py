@@ -143,11 +143,69 @@ def _gammainc_density(a, x):
     return exp(sub(sub(xlogy(sub(a, 1), x), x), gammaln(a)))
 
 
+def _density_a_derivative(a, x, order):
+    """``d^order/da^order`` of ``x**(a-1) exp(-x) / Gamma(a)``, in chainrule operations:
+    ``f = exp(h)`` with ``h' = log x - digamma(a)``, ``h^(m) = -polygamma(m-1, a)``, and
+    ``f^(k) = sum_j C(k-1, j) h^(j+1) f^(k-1-j)``."""
+    f = [_gammainc_density(a, x)]
+    # log x where x = 0 is replaced by 0: f is 0 there (a > 1) and the products stay 0.
+    logx = log(select(_eq0(x), 1.0, x))
+    h = [None, sub(logx, digamma(a))] + [neg(polygamma(m - 1, a))
+                                         for m in range(2, order + 1)]
+    for k in range(1, order + 1):
+        terms = [mul(float(math.comb(k - 1, j)), mul(h[j + 1], f[k - 1 - j]))
+                 for j in range(k)]
+        total = terms[0]
+        for term in terms[1:]:
+            total = add(total, term)
+        f.append(total)
+    return f[order]
+
+
+def _gammainc_da_impl(xp, a, x, order):
+    if xp is np:
+        return _gammainc_da_numpy(a, x, order)
+    if xp.__name__.startswith("dask"):
+        import dask.array
+
+        return dask.array.core.elemwise(
+            lambda a, x: _gammainc_da_numpy(a, x, order), a, x)
+    raise NotImplementedError(f"primitive 'gammainc_da' (the derivative of gammainc in a) "
+                              f"is computed with NumPy only; convert {xp.__name__} arrays "
+                              "to NumPy first")
+
+
+def _gammainc_da_numpy(a, x, order):
+    from ._incomplete_gamma import gammainc_a_derivative
+
+    dtype = np.result_type(a, x)
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float64)
+    with np.errstate(all="ignore"):
+        out = gammainc_a_derivative(a, x, order)
+    return out.astype(dtype, copy=False)
+
+
+# d^k/da^k of the regularized lower incomplete gamma function: a series (x < a + 1) or a
+# continued fraction for the upper function (x >= a + 1), evaluated in truncated Taylor
+# arithmetic in a (see _incomplete_gamma.py).  Its derivative in a is the next order; in x
+# it is the k-th a-derivative of the density x**(a-1) exp(-x) / Gamma(a).
+gammainc_da_p = elementwise("gammainc_da", impl=_gammainc_da_impl)
+defjvp(gammainc_da_p,
+       lambda t, ans, a, x, order: mul(t, gammainc_da(a, x, order + 1)),
+       lambda t, ans, a, x, order: mul(t, _density_a_derivative(a, x, order)))
+
+
+def gammainc_da(a, x, order=1):
+    """``d^order/da^order gammainc(a, x)``."""
+    return gammainc_da_p.bind(a, x, order=int(order))
+
+
 gammainc_p, gammainc = _prim(
-    "gammainc", _parameter_not_implemented("gammainc", "a"),
+    "gammainc", lambda t, ans, a, x: mul(t, gammainc_da(a, x, 1)),
     lambda t, ans, a, x: mul(t, _gammainc_density(a, x)))
 gammaincc_p, gammaincc = _prim(
-    "gammaincc", _parameter_not_implemented("gammaincc", "a"),
+    "gammaincc", lambda t, ans, a, x: mul(t, neg(gammainc_da(a, x, 1))),
     lambda t, ans, a, x: mul(t, neg(_gammainc_density(a, x))))
 
 
@@ -156,9 +214,89 @@ def _betainc_density(a, b, x):
     return exp(sub(add(xlogy(sub(a, 1), x), xlog1py(sub(b, 1), neg(x))), betaln(a, b)))
 
 
+def _betainc_density_derivative(a, b, x, da, db):
+    """``d^da/da^da d^db/db^db`` of ``x**(a-1) (1-x)**(b-1) / B(a, b)``, in chainrule
+    operations: ``f = exp(h)``, Leibniz's rule on ``f_a = h_a f`` (or ``f_b = h_b f``)."""
+    f0 = _betainc_density(a, b, x)
+    # Where x is 0 or 1, f is 0 (a, b > 1): finite logs keep the products 0.
+    logx = log(select(_eq0(x), 1.0, x))
+    log1mx = log1p(select(eq(x, 1), 0.0, neg(x)))
+    psi_ab = {}
+
+    def h(p, q):  # d^p/da^p d^q/db^q of log f
+        if (p, q) == (1, 0):
+            return add(sub(logx, digamma(a)), digamma(add(a, b)))
+        if (p, q) == (0, 1):
+            return add(sub(log1mx, digamma(b)), digamma(add(a, b)))
+        if p + q not in psi_ab:
+            psi_ab[p + q] = polygamma(p + q - 1, add(a, b))
+        out = psi_ab[p + q]
+        if q == 0:
+            out = sub(out, polygamma(p - 1, a))
+        if p == 0:
+            out = sub(out, polygamma(q - 1, b))
+        return out
+
+    memo = {(0, 0): f0}
+
+    def d(i, j):
+        if (i, j) not in memo:
+            terms = []
+            if i > 0:
+                for p in range(i):
+                    for q in range(j + 1):
+                        c = math.comb(i - 1, p) * math.comb(j, q)
+                        terms.append(mul(float(c), mul(h(p + 1, q), d(i - 1 - p, j - q))))
+            else:
+                for q in range(j):
+                    c = math.comb(j - 1, q)
+                    terms.append(mul(float(c), mul(h(0, q + 1), d(0, j - 1 - q))))
+            total = terms[0]
+            for term in terms[1:]:
+                total = add(total, term)
+            memo[(i, j)] = total
+        return memo[(i, j)]
+    return d(da, db)
+
+
+def _betainc_d_impl(xp, a, b, x, da, db):
+    def numpy_impl(a, b, x):
+        from ._incomplete_beta import betainc_derivative
+
+        dtype = np.result_type(a, b, x)
+        if dtype.kind != "f":
+            dtype = np.dtype(np.float64)
+        with np.errstate(all="ignore"):
+            return betainc_derivative(a, b, x, da, db).astype(dtype, copy=False)
+    if xp is np:
+        return numpy_impl(a, b, x)
+    if xp.__name__.startswith("dask"):
+        import dask.array
+
+        return dask.array.core.elemwise(numpy_impl, a, b, x)
+    raise NotImplementedError(f"primitive 'betainc_d' (derivatives of betainc in a and b) "
+                              f"is computed with NumPy only; convert {xp.__name__} arrays "
+                              "to NumPy first")
+
+
+# d^da/da^da d^db/db^db of the regularized incomplete beta function (da + db >= 1): its
+# continued fraction in truncated Taylor arithmetic (see _incomplete_beta.py).  Its
+# derivatives in a and b are the next orders; in x, those of the density.
+betainc_d_p = elementwise("betainc_d", impl=_betainc_d_impl)
+defjvp(betainc_d_p,
+       lambda t, ans, a, b, x, da, db: mul(t, betainc_d(a, b, x, da + 1, db)),
+       lambda t, ans, a, b, x, da, db: mul(t, betainc_d(a, b, x, da, db + 1)),
+       lambda t, ans, a, b, x, da, db: mul(t, _betainc_density_derivative(a, b, x, da, db)))
+
+
+def betainc_d(a, b, x, da, db):
+    """``d^da/da^da d^db/db^db betainc(a, b, x)`` (``da + db >= 1``)."""
+    return betainc_d_p.bind(a, b, x, da=int(da), db=int(db))
+
+
 betainc_p, betainc = _prim(
-    "betainc", _parameter_not_implemented("betainc", "a"),
-    _parameter_not_implemented("betainc", "b"),
+    "betainc", lambda t, ans, a, b, x: mul(t, betainc_d(a, b, x, 1, 0)),
+    lambda t, ans, a, b, x: mul(t, betainc_d(a, b, x, 0, 1)),
     lambda t, ans, a, b, x: mul(t, _betainc_density(a, b, x)))
 
 # --- error function and normal distribution ------------------------------------------------
@@ -320,15 +458,22 @@ poch_p, poch = _prim("poch",
 
 # --- inverses of the incomplete gamma and beta functions ----------------------------------
 # d x / d y = 1 / (d y / d x), the density at the solution.
+# In a (implicit function theorem on P(a, x) = y, or Q(a, x) = y): dx/da = -P_a / P_x.
+def _inverse_da(t, ans, a, y):
+    return mul(t, neg(div(gammainc_da(a, ans, 1), _gammainc_density(a, ans))))
+
+
 gammaincinv_p, gammaincinv = _prim(
-    "gammaincinv", _parameter_not_implemented("gammaincinv", "a"),
-    lambda t, ans, a, y: div(t, _gammainc_density(a, ans)))
+    "gammaincinv", _inverse_da, lambda t, ans, a, y: div(t, _gammainc_density(a, ans)))
 gammainccinv_p, gammainccinv = _prim(
-    "gammainccinv", _parameter_not_implemented("gammainccinv", "a"),
+    "gammainccinv", _inverse_da,
     lambda t, ans, a, y: div(t, neg(_gammainc_density(a, ans))))
 betaincinv_p, betaincinv = _prim(
-    "betaincinv", _parameter_not_implemented("betaincinv", "a"),
-    _parameter_not_implemented("betaincinv", "b"),
+    "betaincinv",
+    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 1, 0),
+                                           _betainc_density(a, b, ans)))),
+    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 0, 1),
+                                           _betainc_density(a, b, ans)))),
     lambda t, ans, a, b, y: div(t, _betainc_density(a, b, ans)))
 
 # --- hypergeometric functions: derivative in the argument ---------------------------------

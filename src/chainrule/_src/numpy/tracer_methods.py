@@ -238,6 +238,9 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__":
         from .ufuncs import TRACED_UFUNCS
 
+        if ufunc not in TRACED_UFUNCS and getattr(
+                sys.modules.get("scipy.special"), name, None) is ufunc:
+            from ..scipy import special  # noqa: F401 - registers SciPy's ufuncs
         fn = TRACED_UFUNCS.get(ufunc) or getattr(cnp, name, None)
         if fn is None:
             raise TypeError(f"numpy.{name} is not supported on traced values "
