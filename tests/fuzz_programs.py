@@ -43,7 +43,8 @@ import numpy as np
 # the features behind the bugs the fuzzer was written to find (see KNOWN_BUGS).
 BASE_FAMILIES = frozenset({
     "elementwise", "reductions", "shape_ops", "where", "einsum", "cond", "switch", "scan",
-    "while_loop", "complex",
+    "while_loop", "complex", "structural", "kinks", "sort", "special", "linalg", "fft", "float32",
+    "empty", "at", "custom_jvp", "fori_loop",
 })
 FAMILIES = BASE_FAMILIES | {
     # cond/switch whose branch not taken has a non-finite derivative there (sqrt, log and a
@@ -60,6 +61,10 @@ FAMILIES = BASE_FAMILIES | {
     "smooth_at_zero",
     # jvp with a complex tangent / vjp with a complex cotangent on a real function.
     "dtype_mismatch",
+    # sort and median under jit and vmap (off: those programs are checked eagerly only).
+    "sort_under_jit_vmap",
+    # concatenate/stack of a complex and a real operand, differentiated in the real one.
+    "mixed_complex_concat",
 }
 
 # Families that fail on the current code, with the bug each one finds.  The generator leaves
@@ -71,6 +76,8 @@ KNOWN_BUGS = {
     "complex_output",         # jacrev/jacobian/hessian of real -> complex drop the imaginary part
     "smooth_at_zero",         # 2nd derivatives of norm(x)**2, abs(x)**2, var at 0 are 0
     "dtype_mismatch",         # complex tangents/cotangents on real values give silent zeros
+    "sort_under_jit_vmap",    # sort/median raise under jit and vmap (argsort needs values)
+    "mixed_complex_concat",   # grad of the real operand of concatenate/stack is complex
 }
 
 ENABLED = FAMILIES - KNOWN_BUGS
@@ -145,13 +152,47 @@ REF = Backend(
     scan=_py_scan, while_loop=_py_while)
 
 
+def _np_at_set(a, idx, b):
+    out = np.array(a, dtype=np.result_type(a, b))
+    out[idx] = b
+    return out
+
+
+def _np_at_add(a, idx, b):
+    out = np.array(a, dtype=np.result_type(a, b))
+    np.add.at(out, idx, b)
+    return out
+
+
+def _softplus(xnp, x):
+    return xnp.logaddexp(x, 0.0)
+
+
+def _softplus_jvp(xnp, primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _softplus(xnp, x), t / (1 + xnp.exp(-x))
+
+
+REF.at_set, REF.at_add = _np_at_set, _np_at_add
+REF.softplus = lambda x: _softplus(np, x)
+REF.fori_loop = None
+
+
 def _cr_backend():
+    import chainrule as cr
     import chainrule.numpy as cnp
     from chainrule import lax
-    return Backend("chainrule", cnp, cond=lax.cond, switch=lax.switch,
-                   scan=lambda f, init, xs, reverse=False: lax.scan(f, init, xs,
-                                                                    reverse=reverse),
-                   while_loop=lax.while_loop)
+    b = Backend("chainrule", cnp, cond=lax.cond, switch=lax.switch,
+                scan=lambda f, init, xs, reverse=False: lax.scan(f, init, xs, reverse=reverse),
+                while_loop=lax.while_loop)
+    b.at_set = lambda a, idx, v: cnp.at(a)[idx].set(v)
+    b.at_add = lambda a, idx, v: cnp.at(a)[idx].add(v)
+    softplus = cr.custom_jvp(lambda x: _softplus(cnp, x))
+    softplus.defjvp(lambda primals, tangents: _softplus_jvp(cnp, primals, tangents))
+    b.softplus = softplus
+    b.fori_loop = None
+    b.lax_fori_loop = lax.fori_loop
+    return b
 
 
 CR = _cr_backend()
@@ -175,7 +216,12 @@ def jax_backend():
                 scan=lambda f, init, xs, reverse=False: jax.lax.scan(f, init, xs,
                                                                      reverse=reverse),
                 while_loop=while_loop)
-    b.fori_loop = jax.lax.fori_loop
+    b.fori_loop = b.lax_fori_loop = jax.lax.fori_loop
+    b.at_set = lambda a, idx, v: a.at[idx].set(v)
+    b.at_add = lambda a, idx, v: a.at[idx].add(v)
+    softplus = jax.custom_jvp(lambda x: _softplus(jnp, x))
+    softplus.defjvp(lambda primals, tangents: _softplus_jvp(jnp, primals, tangents))
+    b.softplus = softplus
     b.jax = jax
     return b
 
@@ -280,6 +326,150 @@ TO_REAL = {
 }
 
 
+
+def _mat(xnp, a):
+    """A well-conditioned (nonsymmetric) matrix per row of ``a``: ``2 I + 0.4 t flip(t)^T``
+    with ``t = tanh(a)``, so its norm stays below 2 for rows of length up to 3."""
+    t = xnp.tanh(a)
+    n = np.shape(a)[-1]
+    return 2 * xnp.eye(n) + 0.4 * t[..., :, None] * xnp.flip(t, -1)[..., None, :]
+
+
+def _mT(xnp, m):
+    return xnp.swapaxes(m, -1, -2)
+
+
+def _gaps(x):
+    """Smallest gap between values along the last axis (ties are kinks of sort/max)."""
+    x = np.sort(np.real(x), axis=-1)
+    return np.diff(x, axis=-1) if x.shape[-1] > 1 else np.inf
+
+
+def _sq(sa):
+    return sa if len(sa) >= 1 else None
+
+
+# Operations beyond the core ones, by family.  name: (family, arity, function(xnp, a, b),
+# output shape(shape a, shape b) or None when not applicable, accepts complex, output complex
+# (True) or as the input (None), margin(numpy a, b) or None).
+EXTRA = {
+    # structural
+    "reshape_flat": ("structural", 1, lambda xnp, a, b: xnp.reshape(a, (-1,)),
+                     lambda sa, sb: (int(np.prod(sa)),), True, None, None),
+    "reshape_rev": ("structural", 1, lambda xnp, a, b: xnp.reshape(a, np.shape(a)[::-1]),
+                    lambda sa, sb: sa[::-1], True, None, None),
+    "moveaxis": ("structural", 1, lambda xnp, a, b: xnp.moveaxis(a, 0, -1),
+                 lambda sa, sb: sa[1:] + sa[:1] if len(sa) >= 2 else None, True, None, None),
+    "roll": ("structural", 1, lambda xnp, a, b: xnp.roll(a, 1, axis=-1),
+             lambda sa, sb: _sq(sa), True, None, None),
+    "tile": ("structural", 1, lambda xnp, a, b: xnp.tile(a, 2),
+             lambda sa, sb: sa[:-1] + (2 * sa[-1],) if sa else (2,), True, None, None),
+    "repeat": ("structural", 1, lambda xnp, a, b: xnp.repeat(a, 2, axis=0),
+               lambda sa, sb: (2 * sa[0],) + sa[1:] if sa else None, True, None, None),
+    "pad": ("structural", 1, lambda xnp, a, b: xnp.pad(a, 1),
+            lambda sa, sb: tuple(d + 2 for d in sa) if sa else None, True, None, None),
+    "pad_edge": ("structural", 1, lambda xnp, a, b: xnp.pad(a, 1, mode="edge"),
+                 lambda sa, sb: tuple(d + 2 for d in sa) if sa else None, True, None, None),
+    "diff": ("structural", 1, lambda xnp, a, b: xnp.diff(a, axis=-1),
+             lambda sa, sb: sa[:-1] + (sa[-1] - 1,) if sa and sa[-1] >= 2 else None,
+             True, None, None),
+    "cumsum": ("structural", 1, lambda xnp, a, b: xnp.cumsum(a, axis=-1),
+               lambda sa, sb: _sq(sa), True, None, None),
+    "cumprod": ("structural", 1, lambda xnp, a, b: xnp.cumprod(a, axis=-1),
+                lambda sa, sb: _sq(sa), True, None, None),
+    "tril": ("structural", 1, lambda xnp, a, b: xnp.tril(a),
+             lambda sa, sb: sa if len(sa) >= 2 else None, True, None, None),
+    "expand_squeeze": ("structural", 1,
+                       lambda xnp, a, b: xnp.squeeze(xnp.expand_dims(a, 0), axis=0),
+                       lambda sa, sb: sa, True, None, None),
+    "broadcast_to": ("structural", 1, lambda xnp, a, b: xnp.broadcast_to(a, (2,) + np.shape(a)),
+                     lambda sa, sb: (2,) + sa, True, None, None),
+    "take": ("structural", 1, lambda xnp, a, b: xnp.take(a, np.array([0, -1, 0]), axis=-1),
+             lambda sa, sb: sa[:-1] + (3,) if sa else None, True, None, None),
+    "concat": ("structural", 2,
+               lambda xnp, a, b: xnp.concatenate([a, xnp.broadcast_to(b, np.shape(a))]),
+               lambda sa, sb: ((2 * sa[0],) + sa[1:] if sa and _bshape(sa, sb) == sa
+                               else None), True, None, None),
+    "stack": ("structural", 2,
+              lambda xnp, a, b: xnp.stack([a, xnp.broadcast_to(b, np.shape(a))], axis=-1),
+              lambda sa, sb: sa + (2,) if _bshape(sa, sb) == sa else None, True, None, None),
+    "outer": ("structural", 2, lambda xnp, a, b: xnp.outer(a, b),
+              lambda sa, sb: (int(np.prod(sa)), int(np.prod(sb))), True, None, None),
+    "matmul": ("structural", 2, lambda xnp, a, b: a @ b,
+               lambda sa, sb: (_bshape(sa[:-2], sb[:-2]) + sa[-2:-1] + sb[-1:]
+                               if len(sa) >= 2 and len(sb) >= 2 and sa[-1] == sb[-2]
+                               and _bshape(sa[:-2], sb[:-2]) is not None else None),
+               True, None, None),
+    "leaky_relu": ("kinks", 1, lambda xnp, a, b: xnp.where(a > 0, a, 0.5 * a),
+                   lambda sa, sb: sa, False, None, lambda a, b: a),
+    # non-smooth at some points (the margin says how far the point is from them)
+    "abs": ("kinks", 1, lambda xnp, a, b: xnp.abs(a), lambda sa, sb: sa, False, None,
+            lambda a, b: a),
+    "clip": ("kinks", 1, lambda xnp, a, b: xnp.clip(a, -0.5, 0.5), lambda sa, sb: sa, False,
+             None, lambda a, b: np.minimum(np.abs(a - 0.5), np.abs(a + 0.5))),
+    "relu": ("kinks", 1, lambda xnp, a, b: xnp.maximum(a, 0), lambda sa, sb: sa, False, None,
+             lambda a, b: a),
+    "sort": ("sort", 1, lambda xnp, a, b: xnp.sort(a, axis=-1), lambda sa, sb: _sq(sa),
+             False, None, lambda a, b: _gaps(a)),
+    "max": ("kinks", 1, lambda xnp, a, b: xnp.max(a, axis=-1),
+            lambda sa, sb: sa[:-1] if sa else None, False, None, lambda a, b: _gaps(a)),
+    "median": ("sort", 1, lambda xnp, a, b: xnp.median(a, axis=-1),
+               lambda sa, sb: sa[:-1] if sa else None, False, None, lambda a, b: _gaps(a)),
+    # special functions
+    "sinc": ("special", 1, lambda xnp, a, b: xnp.sinc(a), lambda sa, sb: sa, False, None, None),
+    "expm1": ("special", 1, lambda xnp, a, b: xnp.expm1(a), lambda sa, sb: sa, True, None,
+              None),
+    "sinh": ("special", 1, lambda xnp, a, b: xnp.sinh(a), lambda sa, sb: sa, True, None, None),
+    "arcsinh": ("special", 1, lambda xnp, a, b: xnp.arcsinh(a), lambda sa, sb: sa, False, None,
+                None),
+    "i0": ("special", 1, lambda xnp, a, b: xnp.i0(a), lambda sa, sb: sa, False, None, None),
+    "float_power": ("special", 1, lambda xnp, a, b: xnp.float_power(1 + a * a, 1.3),
+                    lambda sa, sb: sa, False, None, None),
+    "log2_1p_sq": ("special", 1, lambda xnp, a, b: xnp.log2(1 + a * a), lambda sa, sb: sa,
+                   False, None, None),
+    "cbrt_1p_sq": ("special", 1, lambda xnp, a, b: xnp.cbrt(1 + a * a), lambda sa, sb: sa,
+                   False, None, None),
+    "power_ab": ("special", 2, lambda xnp, a, b: xnp.power(1 + a * a, xnp.tanh(b)),
+                 lambda sa, sb: _bshape(sa, sb), False, None, None),
+    # linear algebra on the matrices _mat builds from the rows of a value
+    "solve": ("linalg", 1,
+              lambda xnp, a, b: xnp.linalg.solve(_mat(xnp, a), xnp.tanh(a)[..., None])[..., 0],
+              lambda sa, sb: _sq(sa), False, None, None),
+    "inv": ("linalg", 1, lambda xnp, a, b: xnp.linalg.inv(_mat(xnp, a)),
+            lambda sa, sb: sa + sa[-1:] if sa else None, False, None, None),
+    "det": ("linalg", 1, lambda xnp, a, b: xnp.linalg.det(_mat(xnp, a)),
+            lambda sa, sb: sa[:-1] if sa else None, False, None, None),
+    "slogdet": ("linalg", 1, lambda xnp, a, b: xnp.linalg.slogdet(_mat(xnp, a))[1],
+                lambda sa, sb: sa[:-1] if sa else None, False, None, None),
+    "eigvalsh": ("linalg", 1,
+                 lambda xnp, a, b: xnp.linalg.eigvalsh(_mat(xnp, a) + _mT(xnp, _mat(xnp, a))),
+                 lambda sa, sb: _sq(sa), False, None,
+                 lambda a, b: _gaps(np.linalg.eigvalsh(_mat(np, a) + _mT(np, _mat(np, a))))),
+    "svdvals": ("linalg", 1,
+                lambda xnp, a, b: xnp.linalg.svd(_mat(xnp, a), compute_uv=False),
+                lambda sa, sb: _sq(sa), False, None,
+                lambda a, b: _gaps(np.linalg.svd(_mat(np, a), compute_uv=False))),
+    "cholesky": ("linalg", 1,
+                 lambda xnp, a, b: xnp.linalg.cholesky(_mat(xnp, a) @ _mT(xnp, _mat(xnp, a))),
+                 lambda sa, sb: sa + sa[-1:] if sa else None, False, None, None),
+    "qr_r": ("linalg", 1, lambda xnp, a, b: xnp.linalg.qr(_mat(xnp, a))[1],
+             lambda sa, sb: sa + sa[-1:] if sa else None, False, None, None),
+    "matrix_power": ("linalg", 1, lambda xnp, a, b: xnp.linalg.matrix_power(_mat(xnp, a), 3),
+                     lambda sa, sb: sa + sa[-1:] if sa else None, False, None, None),
+    "pinv": ("linalg", 1, lambda xnp, a, b: xnp.linalg.pinv(_mat(xnp, a)),
+             lambda sa, sb: sa + sa[-1:] if sa else None, False, None, None),
+    # discrete Fourier transforms (complex results)
+    "fft": ("fft", 1, lambda xnp, a, b: xnp.fft.fft(a), lambda sa, sb: _sq(sa), True, True,
+            None),
+    "ifft": ("fft", 1, lambda xnp, a, b: xnp.fft.ifft(a), lambda sa, sb: _sq(sa), True, True,
+             None),
+    "rfft": ("fft", 1, lambda xnp, a, b: xnp.fft.rfft(a),
+             lambda sa, sb: sa[:-1] + (sa[-1] // 2 + 1,) if sa else None, False, True, None),
+    "fft2": ("fft", 1, lambda xnp, a, b: xnp.fft.fft2(a),
+             lambda sa, sb: sa if len(sa) >= 2 else None, True, True, None),
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class Op:
     kind: str
@@ -298,6 +488,7 @@ class Program:
     inputs: tuple
     ops: tuple
     families: frozenset
+    dtype: str = "float64"
 
     @property
     def n_inputs(self):
@@ -305,6 +496,8 @@ class Program:
 
     def __repr__(self):
         lines = [f"Program  # families: {sorted(self.families)}"]
+        if self.dtype != "float64":
+            lines.append(f"  # inputs are {self.dtype}")
         for i, (shape, kind) in enumerate(self.inputs):
             lines.append(f"  v{i} = input{shape} ({kind})")
         for j, op in enumerate(self.ops):
@@ -314,12 +507,15 @@ class Program:
                          f"{params})")
         return "\n".join(lines)
 
-    def sample(self, rng, batch=None):
-        """Input values: uniform in (-1, 1), or exact zeros; ``batch`` prepends an axis."""
+    def sample(self, rng, batch=None, dtype="float64"):
+        """Input values: uniform in (-1, 1), or exact zeros; ``batch`` prepends an axis.
+        Only ``check_float32`` asks for ``dtype=program.dtype``: the other checks judge
+        float64 values at float64 tolerances."""
         out = []
         for shape, kind in self.inputs:
             full = shape if batch is None else (batch,) + shape
-            out.append(np.zeros(full) if kind == "zero" else rng.uniform(-1, 1, full))
+            x = np.zeros(full) if kind == "zero" else rng.uniform(-1, 1, full)
+            out.append(x.astype(dtype))
         return out
 
 
@@ -374,6 +570,20 @@ def _apply(op, vals, B, rec):
         return _scan(op, vals, B, rec)
     if k == "while":
         return _while(op, vals, B, rec)
+    if k == "at_set":
+        return B.at_set(a, 0, vals[op.args[1]])
+    if k == "at_add":
+        return B.at_add(a, np.array([0, 0, -1]), vals[op.args[1]])
+    if k == "custom_jvp":
+        return B.softplus(a)
+    if k == "fori":
+        return _fori(op, vals, B, rec)
+    if k == "extra":
+        _, arity, fn, _, _, _, margin = EXTRA[op.p("fn")]
+        b = vals[op.args[1]] if arity == 2 else None
+        if margin is not None and B is REF:
+            rec.near(margin(np.asarray(a), None if b is None else np.asarray(b)))
+        return fn(xnp, a, b)
     raise ValueError(k)
 
 
@@ -459,6 +669,24 @@ def _while(op, vals, B, rec):
     return B.while_loop(cond_fun, body, (0, init))[1]
 
 
+def _fori(op, vals, B, rec):
+    xnp = B.np
+    c0, w = vals[op.args[0]], vals[op.args[1]]
+    shape = op.p("carry_shape")
+    u = UNARY[op.p("u")][0]
+    init = xnp.broadcast_to(c0, shape) if np.shape(c0) != shape else c0
+
+    def body(i, c):
+        return rec.value(u(xnp, c * 0.5 + w * (i + 1) * 0.3))
+
+    if B is REF:
+        c = init
+        for i in range(op.p("n")):
+            c = body(i, c)
+        return c
+    return B.lax_fori_loop(0, op.p("n"), body, init)
+
+
 def evaluate(program, inputs, B=CR, rec=None):
     """The program's output on backend ``B``."""
     rec = rec if rec is not None else _NoRecorder()
@@ -468,11 +696,12 @@ def evaluate(program, inputs, B=CR, rec=None):
     return vals[-1]
 
 
-def reference(program, inputs):
-    """``(output, recorder)`` from plain NumPy with Python control flow."""
+def reference(program, inputs, dtype=float):
+    """``(output, recorder)`` from plain NumPy with Python control flow, on inputs cast to
+    ``dtype`` (float64 unless given: the values the others are compared with)."""
     rec = Recorder()
     with np.errstate(all="ignore"):
-        out = evaluate(program, [np.asarray(x, dtype=float) for x in inputs], REF, rec)
+        out = evaluate(program, [np.asarray(x, dtype=dtype) for x in inputs], REF, rec)
     return np.asarray(out), rec
 
 
@@ -503,6 +732,9 @@ def generate(ch, families=None, require=None, max_ops=6):
         fam.add(require)
     used = set()
     base = ch.choice(BASE_SHAPES)
+    if "empty" in fam and ch.integer(0, 5) == 0:
+        base = (2, 0)
+        used.add("empty")
     n_in = ch.integer(1, 3)
     inputs = []
     for i in range(n_in):
@@ -512,12 +744,17 @@ def generate(ch, families=None, require=None, max_ops=6):
         inputs.append((shape, "zero" if zero else "uniform"))
         if zero:
             used.add("smooth_at_zero")
+    if require == "jit_output_alias":
+        # An input the output ignores has a constant (zero) gradient: what jit may cache.
+        inputs.append((_input_shape(ch, base), "uniform"))
+        n_in += 1
+    ignored = {n_in - 1} if require == "jit_output_alias" else set()
     shapes = [s for s, _ in inputs]
     cplx = [False] * n_in
     ops = []
 
     def pick(pred=lambda j: True):
-        cands = [j for j in range(len(shapes)) if pred(j)]
+        cands = [j for j in range(len(shapes)) if j not in ignored and pred(j)]
         if not cands:
             return None
         # Prefer the newest value (chains), sometimes an older one (DAGs).
@@ -539,36 +776,111 @@ def generate(ch, families=None, require=None, max_ops=6):
     kinds += ["switch"] if "switch" in fam or "cond_nonfinite_branch" in fam else []
     kinds += ["scan"] if "scan" in fam else []
     kinds += ["while"] if "while_loop" in fam else []
+    kinds += ["at_set", "at_add"] if "at" in fam else []
+    kinds += ["custom_jvp"] if "custom_jvp" in fam else []
+    kinds += ["fori"] if "fori_loop" in fam else []
+    extra = sorted(n for n, e in EXTRA.items() if e[0] in fam)
+    kinds += ["extra"] * min(len(extra), 4) if extra else []
     forced = {"einsum_broadcast": "einsum", "cond_nonfinite_branch": "cond",
-              "complex_output": "cis", "smooth_at_zero": "squared"}.get(require)
+              "complex_output": "cis",
+              "sort_under_jit_vmap": ["extra"],
+              "mixed_complex_concat": ["cis", "extra"]}.get(require, [])
+    forced = [forced] if isinstance(forced, str) else forced
+    if require == "sort_under_jit_vmap":
+        extra = ["sort", "median"]
+    if require == "mixed_complex_concat":
+        extra = ["concat", "stack"]
 
-    n_ops = ch.integer(1, max_ops)
+    n_ops = max(ch.integer(1, max_ops), len(forced))
     for step in range(n_ops):
-        kind = forced if (forced and step == 0) else ch.choice(kinds)
-        _gen_op(ch, kind, fam, shapes, cplx, pick, add)
+        kind = forced[step] if step < len(forced) else ch.choice(kinds)
+        _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra)
 
+    # Every operation feeds the output: a dead value would hide its bugs.
+    read = {a for op in ops for a in op.args}
+    main = len(shapes) - 1
+    for j in [j for j in range(n_in, main) if j not in read]:
+        add("reduce", [j], {"fn": "sum", "axis": None, "keepdims": False}, (), cplx[j])
+        add("binary", [main, len(shapes) - 1], {"fn": "add"}, shapes[main],
+            cplx[main] or cplx[j])
+        main = len(shapes) - 1
     if cplx[-1] and "complex_output" not in fam:
         add("to_real", [len(shapes) - 1], {"fn": ch.choice(sorted(TO_REAL))}, shapes[-1],
             False)
     if cplx[-1]:
         used.add("complex_output")
     if require == "smooth_at_zero":
-        # End in a squared norm of a value that starts from the zero input.
-        add("squared", [len(shapes) - 1], {"fn": ch.choice(sorted(SQUARED)), "axis": None},
-            (), False)
+        # The output depends on a squared norm of the zero input and on one of the last
+        # value (which may start from it too).
+        add("squared", [0], {"fn": ch.choice(sorted(SQUARED)), "axis": None}, (), cplx[0])
+        first = len(shapes) - 1
+        add("squared", [len(shapes) - 2], {"fn": ch.choice(sorted(SQUARED)), "axis": None},
+            (), cplx[-2])
+        add("binary", [first, len(shapes) - 1], {"fn": "add"}, (), False)
     if any(c for c in cplx):
         used.add("complex")
     for flag in ("jit_output_alias", "dtype_mismatch"):
         if flag in fam:
             used.add(flag)
+    if "sort_under_jit_vmap" in fam and "sort" in used:
+        used.add("sort_under_jit_vmap")
     used.update(f for f in ("elementwise",) if ops)
-    return Program(tuple(inputs), tuple(ops), frozenset(used))
+    dtype = "float64"
+    if "float32" in fam and (ch.integer(0, 3) == 0 or require == "float32"):
+        dtype = "float32"
+        used.add("float32")
+    return Program(tuple(inputs), tuple(ops), frozenset(used), dtype)
 
 
-def _gen_op(ch, kind, fam, shapes, cplx, pick, add):
+def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
     real = lambda j: not cplx[j]  # noqa: E731
     nd1 = lambda j: len(shapes[j]) >= 1  # noqa: E731
-    if kind == "unary":
+    if kind in ("at_set", "at_add"):
+        a = pick(lambda j: nd1(j) and shapes[j][0] > 0)
+        if a is None:
+            return
+        target = shapes[a][1:] if kind == "at_set" else (3,) + shapes[a][1:]
+        # a complex update of a real array would be cast (JAX) or refused: keep them apart
+        b = pick(lambda j: _bshape(shapes[j], target) == target and (cplx[a] or real(j)))
+        if b is None:
+            return
+        add(kind, [a, b], {}, shapes[a], cplx[a], ["at"])
+    elif kind == "custom_jvp":
+        a = pick(real)
+        if a is None:
+            return
+        add("custom_jvp", [a], {}, shapes[a], False, ["custom_jvp"])
+    elif kind == "fori":
+        c0 = pick(real)
+        w = pick(lambda j: real(j) and _bshape(shapes[j], shapes[c0]) is not None)
+        shape = _bshape(shapes[c0], shapes[w])
+        add("fori", [c0, w], {"u": ch.choice(sorted(BOUNDED)), "n": ch.integer(0, 3),
+                              "carry_shape": shape}, shape, False, ["fori_loop"])
+    elif kind == "extra":
+        name = ch.choice(extra)
+        family, arity, _, shape_fn, complex_in, complex_out, _ = EXTRA[name]
+        a = pick(lambda j: (complex_in or real(j)) and
+                 (arity == 2 or shape_fn(shapes[j], None) is not None))
+        if a is None:
+            return
+        args = [a]
+        if arity == 2:
+            b = pick(lambda j: (complex_in or real(j)) and
+                     shape_fn(shapes[a], shapes[j]) is not None)
+            if b is None:
+                return
+            args.append(b)
+        shape = shape_fn(*[shapes[j] for j in args], *([None] if arity == 1 else []))
+        if shape is None or int(np.prod(shape)) > 64:
+            return
+        is_complex = True if complex_out else any(cplx[j] for j in args)
+        flags = [family]
+        if name in ("concat", "stack") and len({cplx[j] for j in args}) == 2:
+            if "mixed_complex_concat" not in fam:
+                return
+            flags.append("mixed_complex_concat")
+        add("extra", args, {"fn": name}, shape, is_complex, flags)
+    elif kind == "unary":
         a = pick()
         names = [n for n, (_, c) in UNARY.items() if c or not cplx[a]]
         add("unary", [a], {"fn": ch.choice(names)}, shapes[a], cplx[a], ["elementwise"])
@@ -594,7 +906,7 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add):
             params["keepdims"] = kd
         add(kind, [a], params, shape, cplx[a], ["reductions"])
     elif kind in ("flip", "transpose", "index0", "gather"):
-        a = pick(nd1)
+        a = pick(lambda j: nd1(j) and (kind in ("flip", "transpose") or shapes[j][0] > 0))
         if a is None:
             return
         s = shapes[a]
