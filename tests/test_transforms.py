@@ -275,6 +275,21 @@ def test_einsum_gradient_with_broadcast_size_one_operand():
     assert g.shape == (1,) and np.allclose(g, y.sum())
 
 
+@pytest.mark.parametrize("summed", [5, 1])
+def test_einsum_gradient_of_an_operand_axis_that_is_summed_out(summed):
+    # 'l' appears only in the differentiated operand: its cotangent is broadcast along it,
+    # also when that axis has size 1.
+    a = np.random.default_rng(0).standard_normal((2, 3, 4))
+    x = np.random.default_rng(1).standard_normal((summed, 4, 3))
+
+    def f(x):
+        return cnp.sum(cnp.einsum("ijk,lkj->ijk", a, x) ** 2)
+    s = np.einsum("ijk,lkj->ijk", a, x)
+    expected = np.broadcast_to(2 * np.einsum("ijk,ijk->kj", s, a), x.shape)
+    np.testing.assert_allclose(cr.grad(f)(x), expected, rtol=1e-12)
+    cr.check_grads(f, (x,), order=2)
+
+
 @pytest.mark.parametrize("compute", [
     lambda x: cr.grad(cnp.sum)(x),
     lambda x: cr.grad(cnp.mean)(x),

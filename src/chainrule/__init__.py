@@ -11,7 +11,7 @@ from chainrule._src.api import (elementwise_grad, grad, jvp, linearize,  # noqa:
                                 value_and_grad, vjp)
 from chainrule._src.jacobians import hessian, jacfwd, jacobian, jacrev  # noqa: F401
 from chainrule._src.check import check_grads  # noqa: F401
-from chainrule._src.core import LeakedTracerError  # noqa: F401
+from chainrule._src.core import ConcretizationTypeError, LeakedTracerError  # noqa: F401
 from chainrule._src.custom import custom_jvp, custom_vjp, stop_gradient  # noqa: F401
 from chainrule._src.vmap import vmap  # noqa: F401
 from chainrule._src.pure_callback import ShapeDtypeStruct, pure_callback  # noqa: F401
@@ -19,8 +19,8 @@ from chainrule._src import config  # noqa: F401
 from chainrule._src.jit import jit, make_ir  # noqa: F401
 
 __version__ = "0.1.0"
-__all__ = ["LeakedTracerError", "ShapeDtypeStruct", "check_grads", "checkpoint",
-           "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "elementwise_grad",
+__all__ = ["ConcretizationTypeError", "LeakedTracerError", "ShapeDtypeStruct", "check_grads",
+           "checkpoint", "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "elementwise_grad",
            "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "lax", "linearize",
            "make_ir", "numpy", "pure_callback", "remat", "stop_gradient", "tree_util",
            "value_and_grad", "vjp", "vmap"]

@@ -391,6 +391,12 @@ class LeakedTracerError(RuntimeError):
     """A tracer was used after the transform that created it returned."""
 
 
+class ConcretizationTypeError(TypeError):
+    """Python needed the numbers of a value that a transform only knows abstractly (its
+    shape and dtype under ``jit``, a whole batch under ``vmap``): ``float(x)``,
+    ``numpy.asarray(x)``, ``if x:``."""
+
+
 def leaked_tracer_error(tracer):
     return LeakedTracerError(
         f"A traced value of shape {tracer.aval.shape} and dtype {tracer.aval.dtype} created by "

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 import chainrule as cr
+from chainrule import ConcretizationTypeError
 from chainrule.tree_util import tree_map
 
 from ._base import GradientTransformation, apply_updates
@@ -93,10 +94,9 @@ def _as_scalars(tree):
 
 def _compile_hint(err):
     """The error with a hint for a loss that cannot be compiled (None: no hint fits)."""
-    msg = str(err)
-    if "trace" not in msg:
+    if not isinstance(err, ConcretizationTypeError):
         return None
-    return TypeError(f"{msg}\n\nfit(jit=True) compiles the whole step (loss, gradient, "
+    return TypeError(f"{err}\n\nfit(jit=True) compiles the whole step (loss, gradient, "
                      "optimizer update) with chainrule.jit. If the loss needs Python values "
                      "of its arrays, pass fit(..., jit=False) to run it eagerly.")
 

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from ..core import Trace, Tracer, Zero
+from ..core import ConcretizationTypeError, Trace, Tracer, Zero
 from ..ir import Eqn, Literal, Program, Var
 
 
@@ -37,7 +37,7 @@ class StagedTracer(Tracer):
             "scan, or mark the argument static with jit(..., static_argnums=...).")
 
 
-class TracerBoolConversionError(TypeError):
+class TracerBoolConversionError(ConcretizationTypeError):
     """Python needed a concrete truth value of an abstract (staged) value."""
 
 

@@ -135,7 +135,7 @@ def _einsum_transpose(ct, *args, subscripts):
             new_target += fresh
             continue
         seen.add(c)
-        if other_sizes.get(c, 1) < n:
+        if c not in other_sizes or other_sizes[c] < n:
             extra_terms.append(c)
             extra_ops.append(np.ones(n, dtype=args[k].aval.dtype))
         new_target += c

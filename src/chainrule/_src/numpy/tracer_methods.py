@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from ..core import Tracer
+from ..core import ConcretizationTypeError, Tracer
 
 _AT_HELP = ("Write `x = chainrule.numpy.at(x)[idx].set(v)` (or `x = x.at[idx].set(v)`; also "
             ".add, .multiply, .min, .max), which returns the updated array.")
@@ -163,8 +163,8 @@ def _scalar_conversion(kind):
         self.check_usable()
         base = _abstract_base(self)
         if base is not None:
-            raise TypeError(f"{kind}() needs the number of {_abstract_what(base)}. "
-                            f"{_ABSTRACT_HELP}")
+            raise ConcretizationTypeError(
+                f"{kind}() needs the number of {_abstract_what(base)}. {_ABSTRACT_HELP}")
         raise TypeError(
             f"{kind}() of a value that is being differentiated would drop its derivative "
             f"(silently giving a zero gradient). Keep it as an array and use chainrule.numpy "
@@ -195,7 +195,7 @@ def _bool(self):
 def _array(self, dtype=None, copy=None):
     base = _abstract_base(self)
     if base is not None:
-        raise TypeError(
+        raise ConcretizationTypeError(
             "A chainrule traced value cannot be converted to a NumPy array (numpy.asarray, "
             "numpy.array, or a NumPy function that chainrule does not intercept): it is "
             f"{_abstract_what(base)}. {_ABSTRACT_HELP}")
