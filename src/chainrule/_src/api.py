@@ -29,8 +29,8 @@ def _leaf_names(args, what):
     """A name for each leaf of the tuple ``args``: 'argument 1', 'argument 0, leaf 2'..."""
     names = []
     for i, a in enumerate(args):
-        leaves = tree_flatten(a)[0]
-        if len(leaves) == 1 and tree_flatten(a)[1] == tree_flatten(leaves[0])[1]:
+        leaves, tree = tree_flatten(a)
+        if len(leaves) == 1 and tree == tree_flatten(leaves[0])[1]:  # ``a`` is a leaf
             names.append(f"{what} {i}")
         else:
             names += [f"{what} {i}, leaf {j}" for j in range(len(leaves))]
@@ -66,17 +66,23 @@ def _warn_at_user_line(err, flag):
                   stacklevel=level)
 
 
-def _errstate_for(current):
-    """NumPy's error state to use instead of ``current`` (the active one) while a transform
-    runs: ``current`` with "warn" replaced by our callback; ``current`` itself where it
-    has no "warn" (or the user's own callback, or ours: an enclosing transform's)."""
+def _switched_modes():
+    """NumPy's error modes for a transform to run under ("warn" becomes our callback), or
+    None to keep the active ones (no "warn"; a callback of the user's, or ours already)."""
     if np.geterrcall() is _warn_at_user_line:
-        return current
+        return None
     modes = np.geterr()
     if "warn" not in modes.values() or "call" in modes.values():
+        return None
+    return {k: "call" if v == "warn" else v for k, v in modes.items()}
+
+
+def _errstate_for(current):
+    """The error state a transform uses while ``current`` (NumPy's active one) holds."""
+    modes = _switched_modes()
+    if modes is None:
         return current
-    with np.errstate(call=_warn_at_user_line,
-                     **{k: "call" if v == "warn" else v for k, v in modes.items()}):
+    with np.errstate(call=_warn_at_user_line, **modes):
         return _extobj_var.get()
 
 
@@ -95,12 +101,10 @@ class user_warnings:
     def __enter__(self):
         self.token = self.state = None
         if _extobj_var is None:  # pragma: no cover
-            if np.geterrcall() is not _warn_at_user_line:
-                modes = np.geterr()
-                if "warn" in modes.values() and "call" not in modes.values():
-                    self.state = np.errstate(call=_warn_at_user_line, **{
-                        k: "call" if v == "warn" else v for k, v in modes.items()})
-                    self.state.__enter__()
+            modes = _switched_modes()
+            if modes is not None:
+                self.state = np.errstate(call=_warn_at_user_line, **modes)
+                self.state.__enter__()
             return self
         current = _extobj_var.get()
         new = _ERRSTATES.get(current)
