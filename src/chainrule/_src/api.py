@@ -29,8 +29,8 @@ def _leaf_names(args, what):
     """A name for each leaf of the tuple ``args``: 'argument 1', 'argument 0, leaf 2'..."""
     names = []
     for i, a in enumerate(args):
-        leaves = tree_flatten(a)[0]
-        if len(leaves) == 1 and tree_flatten(a)[1] == tree_flatten(leaves[0])[1]:
+        leaves, tree = tree_flatten(a)
+        if len(leaves) == 1 and tree == tree_flatten(leaves[0])[1]:  # ``a`` is a leaf
             names.append(f"{what} {i}")
         else:
             names += [f"{what} {i}, leaf {j}" for j in range(len(leaves))]
@@ -39,12 +39,13 @@ def _leaf_names(args, what):
 
 def _check_tangents(name, primal_avals, tangents, leaf_names, kind="tangent",
                     owner="its primal"):
-    """Raise if a tangent (cotangent) does not fit its primal: see ``tangent_mismatch``."""
-    for aval, t, where in zip(primal_avals, tangents, leaf_names):
+    """Raise if a tangent (cotangent) does not fit its primal: see ``tangent_mismatch``.
+    ``leaf_names()`` names the leaves (only called to write the error)."""
+    for k, (aval, t) in enumerate(zip(primal_avals, tangents)):
         bad = tangent_mismatch(aval, t, kind, owner)
         if bad is not None:
             exc, msg = bad
-            raise exc(f"{name}: the {kind} for {where} {msg}")
+            raise exc(f"{name}: the {kind} for {leaf_names()[k]} {msg}")
 
 
 # --- NumPy's floating-point warnings point at the user's line ---------------------------
@@ -57,38 +58,69 @@ _INTERNAL_DIRS = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
                        for m in (sys.modules["chainrule"], np))
 
 
-def _warn_at_user_line(message):
-    frame, level = sys._getframe(2), 3  # the frame that called NumPy
+def _warn_at_user_line(err, flag):
+    frame, level = sys._getframe(1), 2  # the frame that called NumPy
     while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL_DIRS):
         frame, level = frame.f_back, level + 1
-    warnings.warn(message, RuntimeWarning, stacklevel=level)
+    warnings.warn(f"{err} encountered while differentiating", RuntimeWarning,
+                  stacklevel=level)
+
+
+def _switched_modes():
+    """NumPy's error modes for a transform to run under ("warn" becomes our callback), or
+    None to keep the active ones (no "warn"; a callback of the user's, or ours already)."""
+    if np.geterrcall() is _warn_at_user_line:
+        return None
+    modes = np.geterr()
+    if "warn" not in modes.values() or "call" in modes.values():
+        return None
+    return {k: "call" if v == "warn" else v for k, v in modes.items()}
+
+
+def _errstate_for(current):
+    """The error state a transform uses while ``current`` (NumPy's active one) holds."""
+    modes = _switched_modes()
+    if modes is None:
+        return current
+    with np.errstate(call=_warn_at_user_line, **modes):
+        return _extobj_var.get()
+
+
+try:  # NumPy keeps its error state in a context variable; switching it directly is cheap
+    from numpy._core.umath import _extobj_contextvar as _extobj_var
+except ImportError:  # pragma: no cover - other NumPy versions: the public errstate
+    _extobj_var = None
+_ERRSTATES: dict = {}  # active error state -> the one transforms use (a few entries)
 
 
 class user_warnings:
     """Context manager: NumPy floating-point warnings raised inside point at user code."""
 
-    __slots__ = ("name", "state")
-
-    def __init__(self, name):
-        self.name = name
-        self.state = None
-
-    def _callback(self, err, flag):
-        _warn_at_user_line(f"{err} encountered in {self.name}")
+    __slots__ = ("token", "state")
 
     def __enter__(self):
-        modes = np.geterr()
-        values = modes.values()
-        if "warn" in values and "call" not in values:
-            self.state = np.errstate(call=self._callback, **{
-                k: "call" if v == "warn" else v for k, v in modes.items()})
-            self.state.__enter__()
+        self.token = self.state = None
+        if _extobj_var is None:  # pragma: no cover
+            modes = _switched_modes()
+            if modes is not None:
+                self.state = np.errstate(call=_warn_at_user_line, **modes)
+                self.state.__enter__()
+            return self
+        current = _extobj_var.get()
+        new = _ERRSTATES.get(current)
+        if new is None:
+            new = _errstate_for(current)
+            if len(_ERRSTATES) < 64:
+                _ERRSTATES[current] = new
+        if new is not current:
+            self.token = _extobj_var.set(new)
         return self
 
     def __exit__(self, *exc):
-        if self.state is not None:
+        if self.token is not None:
+            _extobj_var.reset(self.token)
+        elif self.state is not None:  # pragma: no cover
             self.state.__exit__(*exc)
-            self.state = None
 
 
 def _writable(x):
@@ -153,11 +185,11 @@ def jvp(fun, primals, tangents, has_aux=False):
     if tree != tree_t:
         raise ValueError(f"jvp: primals have structure {tree} but tangents have {tree_t}")
     _check_tangents("jvp", [get_aval(p) for p in flat_p], flat_t,
-                    _leaf_names(tuple(primals), "argument"))
+                    lambda: _leaf_names(tuple(primals), "argument"))
     trace = JVPTrace(current_trace(), "jvp")
     ins = [JVPTracer(trace, p, t) if is_float_dtype(get_aval(p).dtype) else p
            for p, t in zip(flat_p, flat_t)]
-    with user_warnings("jvp"), new_trace(trace):
+    with user_warnings(), new_trace(trace):
         out = fun(*tree_unflatten(tree, ins))
         out, aux = _split_aux(out, has_aux, "jvp")
         flat_out, out_tree = tree_flatten(out)
@@ -193,7 +225,7 @@ class _Linearized:
             flat_out, self.out_tree = tree_flatten(out)
             return flat_out
 
-        with user_warnings(name):
+        with user_warnings():
             self.primals_out, self.program, self.invars, trace = linearize_flat(
                 flat_fun, flat_p, name)
         self.name = name
@@ -206,13 +238,13 @@ class _Linearized:
 
     def forward(self, tangents):
         """Apply the linear map to flat input tangents (float inputs only)."""
-        with user_warnings(self.name):
+        with user_warnings():
             outs = eval_program(self.program, tangents)
         return [_to_output(t) if type(t) is Zero else _writable(t) for t in outs]
 
     def backward(self, cotangents):
         """Apply the transposed map to flat output cotangents; one result per input."""
-        with user_warnings(self.name):
+        with user_warnings():
             cts = iter(backward_pass(self.program, cotangents))
         out = []
         for p, v in zip(self.flat_primals, self.invars):
@@ -237,7 +269,7 @@ def linearize(fun, *primals):
         if tree != lin.in_tree:
             raise ValueError(f"linearize: tangents have structure {tree}, expected {lin.in_tree}")
         _check_tangents("linearize", [get_aval(p) for p in lin.flat_primals], flat_t,
-                        _leaf_names(primals, "argument"))
+                        lambda: _leaf_names(primals, "argument"))
         flat_t = [t for t, v in zip(flat_t, lin.invars) if v is not None]
         return tree_unflatten(lin.out_tree, lin.forward(flat_t))
 
@@ -264,8 +296,9 @@ def _apply_vjp(lin, cotangent):
     if tree != lin.out_tree:
         raise ValueError(f"vjp: the cotangent has structure {tree} but the function's output "
                          f"has structure {lin.out_tree}")
-    names = (["the output"] if lin.out_tree == tree_flatten(0.0)[1] else
-             [f"output leaf {j}" for j in range(len(flat_ct))])
+    def names():
+        return (["the output"] if lin.out_tree == tree_flatten(0.0)[1] else
+                [f"output leaf {j}" for j in range(len(flat_ct))])
     _check_tangents("vjp", [get_aval(p) for p in lin.primals_out], flat_ct, names,
                     "cotangent", "that output")
     return tree_unflatten(lin.in_tree, lin.backward(list(flat_ct)))
@@ -372,17 +405,21 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     """
     @functools.wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
-        pick, nums = _argnums_tuple(argnums, len(args), "grad")
-        _check_differentiable_inputs(args, nums, "grad", holomorphic)
-        f = _partial_fun(fun, args, kwargs, nums)
-        lin = _Linearized(f, tuple(args[i] for i in nums), has_aux, "grad")
-        aval = _check_scalar_output(lin.out, "grad", holomorphic)
-        g = tree_unflatten(lin.in_tree, lin.backward([np.ones((), aval.dtype)[()]]))
-        g = pick(g)
-        value = (lin.out, lin.aux) if has_aux else lin.out
-        return value, g
+        with user_warnings():
+            return _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs)
 
     return value_and_grad_fun
+
+
+def _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs):
+    pick, nums = _argnums_tuple(argnums, len(args), "grad")
+    _check_differentiable_inputs(args, nums, "grad", holomorphic)
+    f = _partial_fun(fun, args, kwargs, nums)
+    lin = _Linearized(f, tuple(args[i] for i in nums), has_aux, "grad")
+    aval = _check_scalar_output(lin.out, "grad", holomorphic)
+    g = tree_unflatten(lin.in_tree, lin.backward([np.ones((), aval.dtype)[()]]))
+    value = (lin.out, lin.aux) if has_aux else lin.out
+    return value, pick(g)
 
 
 def grad(fun, argnums=0, has_aux=False, holomorphic=False):
