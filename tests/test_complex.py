@@ -136,3 +136,15 @@ def test_hessian_of_real_function_of_complex_input_raises():
                                                                                  Z.imag)
     np.testing.assert_allclose(h[0][0], 2 * np.eye(3))
     np.testing.assert_allclose(h[0][1], np.zeros((3, 3)), atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_einsum_cotangent_of_a_real_operand_is_real(dtype):
+    # The product of a real and a complex operand: the derivative in the real one is real.
+    x = dtype(0.7)
+    for f, want in [(lambda x: cnp.real(cnp.einsum(",->", x, cnp.exp(1j * x))),
+                     np.cos(0.7) - 0.7 * np.sin(0.7)),
+                    (lambda x: cnp.abs(cnp.einsum(",->", x, cnp.exp(1j * x))), 1.0)]:
+        for g in (cr.grad(f)(x), cr.jacrev(f)(x), cr.jacfwd(f)(x)):
+            assert np.isrealobj(g) and g.dtype == dtype
+            np.testing.assert_allclose(g, want, rtol=1e-6 if dtype == np.float32 else 1e-12)

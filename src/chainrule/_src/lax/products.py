@@ -144,8 +144,8 @@ def _einsum_transpose(ct, *args, subscripts):
     res = einsum_p.bind(*operands, subscripts=",".join(in_terms) + "->" + new_target)
     # A size-1 axis of the operand that broadcast against a longer one in the other
     # operands comes back at the longer size: sum it down (NumPy broadcasting's transpose).
-    if get_aval(res).shape != shape:
-        res = unbroadcast(res, args[k].aval)
+    # A complex cotangent of a real operand keeps its real part (unbroadcast does both).
+    res = unbroadcast(res, args[k].aval)
     return [res if i == k else None for i in range(len(args))]
 
 
