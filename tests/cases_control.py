@@ -6,10 +6,10 @@ from primitive_cases import Case, uniform
 
 import chainrule as cr
 import chainrule.numpy as cnp
-from chainrule._src.control_flow import _stage_branch
-from chainrule._src.custom import custom_call_params
-from chainrule._src.pure_callback import pure_callback_params
-from chainrule._src.scan_ad import scan_call
+from chainrule._src.control.cond import _stage_branch
+from chainrule._src.control.custom import custom_call_params
+from chainrule._src.control.pure_callback import pure_callback_params
+from chainrule._src.control.scan import scan_call
 from chainrule.tree_util import tree_flatten
 
 x3, y3 = uniform((3,), 0.5, 1.5), uniform((3,), 0.5, 1.5, seed=1)

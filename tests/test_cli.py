@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chainrule._src import demo_optimize
+from chainrule.cli import demo_optimize
 from chainrule.cli import main
 from chainrule.cli.demo import DESCRIPTIONS, SECTIONS
 

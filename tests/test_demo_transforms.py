@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from chainrule._src import demo_transforms
-from chainrule._src.demo_transforms import run_transforms_demo
+from chainrule.cli import demo_transforms
+from chainrule.cli.demo_transforms import run_transforms_demo
 
 SMALL = {"jit_part": {"bodies": 6, "steps": 4}, "vmap_part": {"examples": 7, "features": 3},
          "checkpoint_part": {"steps": 6, "width": 4}}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import chainrule as cr
 import chainrule.numpy as cnp
-from chainrule._src import fusion
+from chainrule._src.compiler import fusion
 from chainrule.tree_util import tree_leaves
 
 numexpr = pytest.importorskip(

@@ -318,7 +318,7 @@ def test_at_update_with_traced_scalar_index_directly():
 
 # --- long programs ------------------------------------------------------------------------
 def test_unrolled_loop_is_compiled_in_chunks_and_warned_about():
-    from chainrule._src import codegen
+    from chainrule._src.compiler import codegen
 
     def f(x):
         for _ in range(10_000):  # 20,000 operations once unrolled
@@ -339,7 +339,7 @@ def test_unrolled_loop_is_compiled_in_chunks_and_warned_about():
 
 
 def test_chunked_code_matches_unchunked(monkeypatch):
-    from chainrule._src import codegen
+    from chainrule._src.compiler import codegen
 
     w = np.array([0.5, -2.0, 1.5])
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from chainrule._src.demo_optimize import run_scaling_demo
+from chainrule.cli.demo_optimize import run_scaling_demo
 
 
 def test_small_scaling_demo(tmp_path, monkeypatch):

@@ -112,7 +112,7 @@ def test_jacobians_agree_in_all_modes():
 
 
 def test_jacobian_auto_picks_cheaper_mode(monkeypatch):
-    from chainrule._src import api
+    from chainrule._src.transforms import api
     calls = collections.Counter()
     fwd, bwd = api._Linearized.forward, api._Linearized.backward
     monkeypatch.setattr(api._Linearized, "forward",
@@ -138,7 +138,7 @@ def test_jacobian_auto_picks_cheaper_mode(monkeypatch):
 def test_jacobian_auto_runs_plain_forward_mode_once_it_knows_the_shapes(monkeypatch):
     # Pushing tangents through a recorded linearization costs more than forward mode
     # itself: after the first call, a tall Jacobian must not linearize at all.
-    from chainrule._src import api
+    from chainrule._src.transforms import api
     calls = collections.Counter()
     init = api._Linearized.__init__
 

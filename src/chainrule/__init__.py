@@ -6,17 +6,17 @@ any order, in forward or reverse mode.
 """
 
 from chainrule import checkpoint_policies, lax, numpy, tree_util  # noqa: F401
-from chainrule._src.control_flow import checkpoint, remat  # noqa: F401
-from chainrule._src.api import (elementwise_grad, grad, jvp, linearize,  # noqa: F401
+from chainrule._src.control.cond import checkpoint, remat  # noqa: F401
+from chainrule._src.transforms.api import (elementwise_grad, grad, jvp, linearize,  # noqa: F401
                                 value_and_grad, vjp)
-from chainrule._src.jacobians import hessian, jacfwd, jacobian, jacrev  # noqa: F401
-from chainrule._src.check import check_grads  # noqa: F401
+from chainrule._src.transforms.jacobians import hessian, jacfwd, jacobian, jacrev  # noqa: F401
+from chainrule._src.transforms.check import check_grads  # noqa: F401
 from chainrule._src.core import ConcretizationTypeError, LeakedTracerError  # noqa: F401
-from chainrule._src.custom import custom_jvp, custom_vjp, stop_gradient  # noqa: F401
-from chainrule._src.vmap import vmap  # noqa: F401
-from chainrule._src.pure_callback import ShapeDtypeStruct, pure_callback  # noqa: F401
+from chainrule._src.control.custom import custom_jvp, custom_vjp, stop_gradient  # noqa: F401
+from chainrule._src.transforms.vmap import vmap  # noqa: F401
+from chainrule._src.control.pure_callback import ShapeDtypeStruct, pure_callback  # noqa: F401
 from chainrule._src import config  # noqa: F401
-from chainrule._src.jit import jit, make_ir  # noqa: F401
+from chainrule._src.compiler.jit import jit, make_ir  # noqa: F401
 
 __version__ = "0.1.0"
 __all__ = ["ConcretizationTypeError", "LeakedTracerError", "ShapeDtypeStruct", "check_grads",

@@ -5,7 +5,7 @@ A policy is a callable ``policy(primitive, *avals, **params) -> bool``, asked ab
 primitive the checkpointed function applies.
 """
 
-from chainrule._src.checkpoint import (dots_saveable, everything_saveable,  # noqa: F401
+from chainrule._src.control.checkpoint import (dots_saveable, everything_saveable,  # noqa: F401
                                        nothing_saveable, save_dots)
 
 __all__ = ["dots_saveable", "everything_saveable", "nothing_saveable", "save_dots"]

@@ -43,7 +43,7 @@ def update(name, value):
     if name not in _NAMES:
         raise ValueError(f"unknown chainrule option {name!r}; options are {list(_NAMES)}")
     if name == "fusion":
-        from .fusion import check_mode, numexpr_module
+        from .compiler.fusion import check_mode, numexpr_module
 
         check_mode(value)
         if value == "numexpr":

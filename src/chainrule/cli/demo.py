@@ -97,7 +97,7 @@ def hessian_section():
 def _optimize_section(out_dir):
     """Function evaluations to converge, gradient-free vs gradient-based, as n grows."""
     try:
-        from chainrule._src.demo_optimize import run_scaling_demo
+        from chainrule.cli.demo_optimize import run_scaling_demo
     except ImportError:
         print("\n4. Optimization scaling: not available in this build")
         return True
@@ -108,7 +108,7 @@ def _optimize_section(out_dir):
 
 def _transforms_section(out_dir):
     """jit, vmap and checkpoint, each next to the result it must reproduce."""
-    from chainrule._src.demo_transforms import run_transforms_demo
+    from chainrule.cli.demo_transforms import run_transforms_demo
 
     print("\n5. Transforms: the same gradients compiled, vectorized and checkpointed")
     return run_transforms_demo()

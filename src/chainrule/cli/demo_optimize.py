@@ -13,7 +13,7 @@ counted for Nelder-Mead (adaptive variant, capped) and for L-BFGS-B with the exa
 gradient by reverse-mode AD (one evaluation = the value and the gradient in one pass).
 
 Run it with ``chainrule demo --only optimize [--out DIR]``,
-``python -m chainrule._src.demo_optimize [OUT_DIR]`` or :func:`run_scaling_demo`; the
+``python -m chainrule.cli.demo_optimize [OUT_DIR]`` or :func:`run_scaling_demo`; the
 plot goes to ``demo-output/`` (which git ignores) unless another folder is given.
 """
 

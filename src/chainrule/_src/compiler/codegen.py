@@ -20,8 +20,8 @@ import functools
 import keyword
 import re
 
-from .core import Zero
-from .ir import Literal, Program, Var
+from ..core import Zero
+from ..ir import Literal, Program, Var
 
 CHUNK_EQNS = 1000
 """Most equations in one generated function; longer programs are split into chunks."""

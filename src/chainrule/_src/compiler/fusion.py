@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import config
-from .ir import Eqn, Literal, Program, Var
+from .. import config
+from ..ir import Eqn, Literal, Program, Var
 
 INSTALL_HINT = "pip install 'chainrule[fusion]'  (or: pip install numexpr)"
 

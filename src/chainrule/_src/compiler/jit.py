@@ -17,13 +17,14 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 
-from . import config, fusion
-from .core import Primitive, Tracer, current_trace, get_aval, namespace_of, new_trace
-from .interpreters.staging import StagingTrace
-from .ir import Literal, Var, eval_program
+from .. import config
+from . import fusion
+from ..core import Primitive, Tracer, current_trace, get_aval, namespace_of, new_trace
+from ..interpreters.staging import StagingTrace
+from ..ir import Literal, Var, eval_program
 from .passes import optimize
 from .codegen import compile_program
-from .tree_util import tree_flatten, tree_unflatten
+from ..tree_util import tree_flatten, tree_unflatten
 
 log = logging.getLogger("chainrule.jit")
 
@@ -112,7 +113,7 @@ jit_call_p.abstract_eval = lambda *avals, compiled: [v.aval for v in compiled.pr
 
 
 def _jit_call_batch(axis_size, vals, dims, compiled):
-    from .vmap import vmap
+    from ..transforms.vmap import vmap
 
     in_axes = tuple(dims)
 

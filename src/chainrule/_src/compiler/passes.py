@@ -6,7 +6,7 @@ are released at their last use by the code generator.
 
 from __future__ import annotations
 
-from .ir import Literal, Program, Var
+from ..ir import Literal, Program, Var
 
 
 def _atom_key(a):

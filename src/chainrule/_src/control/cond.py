@@ -19,15 +19,15 @@ import types
 
 import numpy as np
 
-from . import lax
+from .. import lax
 from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
-from .core import (Primitive, ShapedArray, Tracer, concrete_value, current_trace, get_aval,
+from ..core import (Primitive, ShapedArray, Tracer, concrete_value, current_trace, get_aval,
                    new_trace, trace_chain)
-from .interpreters.batching import BatchTracer
-from .interpreters.staging import StagingTrace
-from .ir import eval_program
+from ..interpreters.batching import BatchTracer
+from ..interpreters.staging import StagingTrace
+from ..ir import eval_program
 from .loop_ad import bind_loop, types_only
-from .tree_util import tree_flatten, tree_map, tree_unflatten
+from ..tree_util import tree_flatten, tree_map, tree_unflatten
 
 
 def _known(x, what=None):
@@ -106,7 +106,7 @@ def _joined(avals):
 
 # --- cond / switch -------------------------------------------------------------------------
 def _stage_branch(fun, operands):
-    from .jit import Compiled, trace_to_program
+    from ..compiler.jit import Compiled, trace_to_program
 
     leaves, tree = tree_flatten(tuple(operands))
     program, out_tree = trace_to_program(lambda *xs: fun(*tree_unflatten(tree, list(xs))),
@@ -309,7 +309,7 @@ def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
 def _while_inline(*args, cond_fn, body_fn, n_cond, n_body):
     if any(concrete_value(x) is None for x in args):
         # Abstract values (traced by jit): the number of iterations is not known yet.
-        from .while_ad import differentiate
+        from .while_loop import differentiate
 
         return differentiate(current_trace(), args, cond_fn, body_fn, n_cond, n_body)
     # Differentiating a compiled loop from outside: its condition is known now, and the
@@ -426,7 +426,7 @@ def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
         # index as a traced int64; a body that needs a Python int (``range(i)``, a slice
         # bound, an ``if`` on it), or whose carry the int64 index would promote (float32),
         # is unrolled as before.
-        from .scan_ad import staged_scan
+        from .scan import staged_scan
 
         index = np.arange(lo, hi)
         staged = staged_scan(lambda c, i: (body_fun(i, c), None), init_val, [index],
@@ -471,7 +471,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     n = lengths.pop()
     if not _unrolled(unroll, n, "scan") and _staged_by_jit():
         # Traced by jit: one ``scan`` primitive with the body staged once, not n copies.
-        from .scan_ad import staged_scan
+        from .scan import staged_scan
 
         staged = staged_scan(f, init, x_leaves, x_tree, n, reverse)
         if staged is not None:
@@ -508,7 +508,7 @@ def _unrolled(unroll, length, what):
 def _empty_outputs(f, init_leaves, init_tree, x_leaves, x_tree):
     """The stacked outputs of a scan with no steps: empty arrays of the types ``f``
     returns, found by tracing it on abstract values (it is not run)."""
-    from .jit import trace_to_program
+    from ..compiler.jit import trace_to_program
 
     n_carry, found = len(init_leaves), {}
 
@@ -575,4 +575,4 @@ def map(f, xs):  # noqa: A001 - mirrors jax.lax.map
     return scan(lambda c, x: (c, f(x)), None, xs)[1]
 
 
-from . import scan_ad, while_ad  # noqa: E402,F401 - rules of the loop primitives
+from . import scan as _scan_rules, while_loop as _while_rules  # noqa: E402,F401 - rules of the loop primitives

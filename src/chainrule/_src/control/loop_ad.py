@@ -10,10 +10,10 @@ from contextvars import ContextVar
 
 import numpy as np
 
-from . import lax
-from .core import Tracer, Zero, current_trace, get_aval, instantiate, new_trace
-from .interpreters.linearize import backward_pass, linearize_flat
-from .ir import Eqn, Literal, Program, Var, eval_program
+from .. import lax
+from ..core import Tracer, Zero, current_trace, get_aval, instantiate, new_trace
+from ..interpreters.linearize import backward_pass, linearize_flat
+from ..ir import Eqn, Literal, Program, Var, eval_program
 
 
 def split(seq, *sizes):
@@ -50,7 +50,7 @@ def nonzero(t):
 def batched_eval(program, vals, dims, size):
     """Evaluate ``program`` on values batched along ``dims`` (0 or None); return the
     outputs' values on the current trace and their batch dimensions."""
-    from .interpreters.batching import BatchTrace, BatchTracer
+    from ..interpreters.batching import BatchTrace, BatchTracer
 
     trace = BatchTrace(current_trace(), size)
     ins = [v if d is None else BatchTracer(trace, v, d) for v, d in zip(vals, dims)]
@@ -84,7 +84,7 @@ def _residuals_as_inputs(program, trace):
 
 
 def _compiled(program, name):
-    from .jit import Compiled
+    from ..compiler.jit import Compiled
 
     if program.const_vals:
         raise TypeError(f"{name}: a loop body captured a traced value that is not one of its "
@@ -103,7 +103,7 @@ def linearize_step(program, avals, diff, keep, name):
     of ``keep``; ``sources[k]`` is the position of the input that residual ``k`` is, or
     None for a computed one.
     """
-    from .jit import trace_to_program
+    from ..compiler.jit import trace_to_program
 
     staged: dict = {}
 
@@ -144,7 +144,7 @@ def transpose_program(program, nonlinear, name):
     """Compile the transpose of ``program`` (see :func:`transpose_eval`): it maps
     ``[values of nonlinear inputs..., output cotangents...]`` to the cotangents of the
     linear inputs, in order."""
-    from .jit import trace_to_program
+    from ..compiler.jit import trace_to_program
 
     nonlinear = list(nonlinear)
     n = len(nonlinear)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Primitive, ShapedArray, get_aval
-from .tree_util import tree_flatten, tree_unflatten
+from ..core import Primitive, ShapedArray, get_aval
+from ..tree_util import tree_flatten, tree_unflatten
 
 
 class ShapeDtypeStruct:
@@ -139,7 +139,7 @@ def _jvp(primals, tangents, *, callback, result_avals, vectorized):
 
 
 def _batch(axis_size, vals, dims, *, callback, result_avals, vectorized):
-    from .lax import expand_dims
+    from ..lax import expand_dims
 
     batched = tuple(ShapedArray((axis_size,) + a.shape, a.dtype) for a in result_avals)
     if vectorized:

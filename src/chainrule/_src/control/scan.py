@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import lax
-from .core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
+from .. import lax
+from ..core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
                    instantiate, is_float_dtype, set_current_trace)
-from .interpreters.linearize import LinearizeTrace
-from .interpreters.staging import TracerBoolConversionError
-from .ir import Program, eval_program
+from ..interpreters.linearize import LinearizeTrace
+from ..interpreters.staging import TracerBoolConversionError
+from ..ir import Program, eval_program
 from .loop_ad import (batched_eval, bind_loop, broadcast_batch, linearize_step, nonzero,
                       split, transpose_eval)
-from .tree_util import tree_flatten, tree_unflatten
+from ..tree_util import tree_flatten, tree_unflatten
 
 scan_p = Primitive("scan", multiple_results=True)
 
@@ -75,7 +75,7 @@ scan_p.abstract_eval = _scan_abstract_eval
 
 
 def _compile(program, name):
-    from .jit import Compiled
+    from ..compiler.jit import Compiled
 
     lifted = getattr(program, "const_vars", [])
     program.invars = lifted + program.invars
@@ -91,7 +91,7 @@ def scan_call(f, init, x_leaves, x_tree, length, reverse,
     carry whose type changes from one step to the next: a weakly typed initial value that
     takes the dtype it meets, which NumPy semantics allow, or an error that the unrolled
     loop reports)."""
-    from .jit import trace_to_program
+    from ..compiler.jit import trace_to_program
 
     if length == 0:
         return None
@@ -166,8 +166,8 @@ scan_p.inline = _scan_inline
 
 
 def _jvp_scan(trace, args, body, n_consts, n_carry, length, reverse):
-    from .api import jvp
-    from .control_flow import scan
+    from ..transforms.api import jvp
+    from .cond import scan
 
     primals, tangents = zip(*[trace.unpack(x) for x in args])
     consts, carry, xs = split(primals, n_consts, n_carry)
@@ -268,7 +268,7 @@ def _linearize_scan(trace, args, body, n_consts, n_carry, length, reverse):
 
 
 def _scan_transpose(cts, *args, body, n_consts, n_carry, length, reverse, linear):
-    from .jit import trace_to_program
+    from ..compiler.jit import trace_to_program
 
     consts, carry, xs = split(args, n_consts, n_carry)
     lc, lcarry, lx = split(linear, n_consts, n_carry)
@@ -320,7 +320,7 @@ scan_p.transpose = _scan_transpose
 
 # --- batching -------------------------------------------------------------------------------
 def _scan_batch(size, vals, dims, body, n_consts, n_carry, length, reverse, linear):
-    from .jit import trace_to_program
+    from ..compiler.jit import trace_to_program
 
     consts, carry, xs = split(vals, n_consts, n_carry)
     cd, init_dims, xd = split(dims, n_consts, n_carry)

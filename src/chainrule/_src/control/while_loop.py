@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import lax
-from .control_flow import _condition, _expand_pred, _stage_branch, while_loop, while_p
-from .core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
+from .. import lax
+from .cond import _condition, _expand_pred, _stage_branch, while_loop, while_p
+from ..core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
                    instantiate, is_float_dtype, set_current_trace)
-from .interpreters.linearize import LinearizeTrace
-from .ir import eval_program
-from .jit import Compiled, trace_to_program
+from ..interpreters.linearize import LinearizeTrace
+from ..ir import eval_program
+from ..compiler.jit import Compiled, trace_to_program
 from .loop_ad import (batched_eval, broadcast_batch, linearize_step, nonzero, split,
                       transpose_program)
 
@@ -86,7 +86,7 @@ while_p.batch = _while_batch
 
 # --- forward mode ---------------------------------------------------------------------------
 def _jvp_while(trace, args, cond_fn, body_fn, n_cond, n_body):
-    from .api import jvp
+    from ..transforms.api import jvp
 
     primals, tangents = zip(*[trace.unpack(x) for x in args])
     cc, bc, carry = split(primals, n_cond, n_body)
@@ -334,7 +334,7 @@ def differentiate(trace, args, cond_fn, body_fn, n_cond, n_body):
 def _batch_fn(fn, n_res, res_batched, size):
     """``fn`` (a compiled program of residuals then tangents) vectorized over its tangents
     (and over its residuals if ``res_batched``), every output batched."""
-    from .vmap import vmap
+    from ..transforms.vmap import vmap
 
     ins = fn.program.invars
     in_axes = tuple([0 if res_batched else None] * n_res + [0] * (len(ins) - n_res))
@@ -377,7 +377,7 @@ def _residuals_batch(size, vals, dims, cond_fn, fwd_fn, n_cond, n_fwd):
     """Run until every example is done; the examples that are done keep their carry, and
     each tape entry gets the mask of the examples still running (so the linear loops leave
     the others alone)."""
-    from .vmap import vmap
+    from ..transforms.vmap import vmap
 
     cc, fc, carry = split(vals, n_cond, n_fwd)
     ccd, fcd, cd = split(dims, n_cond, n_fwd)

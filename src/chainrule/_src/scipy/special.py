@@ -22,7 +22,7 @@ import scipy.special as _sp
 import chainrule.numpy as cnp
 
 from ..core import Tracer, concrete_value
-from ..custom import stop_gradient
+from ..control.custom import stop_gradient
 from ..lax.elementwise import logaddexp as _logaddexp
 from .. import lax as _lax
 from ..lax import special as _ls

@@ -9,11 +9,11 @@ import warnings
 
 import numpy as np
 
-from .core import Tracer, Zero, current_trace, get_aval, is_float_dtype, new_trace
-from .interpreters.jvp import JVPTrace, JVPTracer, tangent_mismatch
-from .interpreters.linearize import backward_pass, linearize_flat
-from .ir import eval_program
-from .tree_util import tree_flatten, tree_map, tree_unflatten
+from ..core import Tracer, Zero, current_trace, get_aval, is_float_dtype, new_trace
+from ..interpreters.jvp import JVPTrace, JVPTracer, tangent_mismatch
+from ..interpreters.linearize import backward_pass, linearize_flat
+from ..ir import eval_program
+from ..tree_util import tree_flatten, tree_map, tree_unflatten
 
 
 def _zeros_for(x):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .api import jvp, vjp
-from .core import get_aval, is_float_dtype
-from .tree_util import tree_flatten, tree_map
+from ..core import get_aval, is_float_dtype
+from ..tree_util import tree_flatten, tree_map
 
 _DEFAULT_TOL = {np.dtype(np.float64): 1e-5, np.dtype(np.complex128): 1e-5,
                 np.dtype(np.float32): 2e-2, np.dtype(np.complex64): 2e-2,

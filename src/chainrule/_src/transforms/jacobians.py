@@ -7,11 +7,11 @@ import functools
 
 import numpy as np
 
-from . import lax
+from .. import lax
 from .api import (_argnums_tuple, _check_differentiable_inputs, _Linearized, _partial_fun,
                   jvp, writable_outputs)
-from .core import get_aval
-from .tree_util import tree_flatten, tree_unflatten
+from ..core import get_aval
+from ..tree_util import tree_flatten, tree_unflatten
 from .vmap import vmap
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 
-from . import lax
+from .. import lax
 from .api import writable_outputs
-from .core import Tracer, current_trace, get_aval, new_trace
-from .interpreters.batching import BatchTrace, BatchTracer
-from .tree_util import tree_flatten, tree_leaves, tree_unflatten
+from ..core import Tracer, current_trace, get_aval, new_trace
+from ..interpreters.batching import BatchTrace, BatchTracer
+from ..tree_util import tree_flatten, tree_leaves, tree_unflatten
 
 
 def _prefix_leaves(prefix, tree, what):
