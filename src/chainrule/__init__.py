@@ -6,7 +6,7 @@ any order, in forward or reverse mode.
 """
 
 from chainrule import checkpoint_policies, lax, numpy, tree_util  # noqa: F401
-from chainrule._src.control.cond import checkpoint, remat  # noqa: F401
+from chainrule._src.control.checkpoint import checkpoint, remat  # noqa: F401
 from chainrule._src.transforms.api import (elementwise_grad, grad, jvp, linearize,  # noqa: F401
                                 value_and_grad, vjp)
 from chainrule._src.transforms.jacobians import hessian, jacfwd, jacobian, jacrev  # noqa: F401

@@ -13,9 +13,18 @@ from __future__ import annotations
 import functools
 import types
 
+from ..compiler.jit import trace_to_program
 from ..core import (Primitive, Trace, Tracer, Zero, current_trace, get_aval, new_trace,
                    set_current_trace)
+from ..interpreters.batching import BatchTrace
+from ..interpreters.jvp import DifferentiationTrace
+from ..interpreters.linearize import LinearizeTrace
+from ..interpreters.staging import StagingTrace
+from ..ir import eval_program
+from ..lax._rules import match_tangent, multilinear_tangent
+from ..transforms.api import vjp
 from ..tree_util import tree_flatten, tree_map, tree_unflatten
+from .custom import custom_vjp, is_array, staged_call
 
 # Primitives that are linear in each operand separately (matrix products): their tangent is
 # the sum of the product with one operand replaced by its tangent, so reusing a saved
@@ -130,8 +139,6 @@ class _RematTrace(Trace):
         return _RematTracer(self, out)
 
     def _reuse(self, prim, vals, params):
-        from ..interpreters.jvp import DifferentiationTrace
-
         if self.position >= len(self.saved):
             raise _out_of_step()
         saved = self.saved[self.position]
@@ -160,8 +167,6 @@ class _RematTrace(Trace):
 
 
 def _multilinear_tangent(prim, primals, tangents, params, saved):
-    from ..lax._rules import match_tangent, multilinear_tangent
-
     return match_tangent(multilinear_tangent(prim, primals, tangents, params),
                          get_aval(saved))
 
@@ -236,11 +241,6 @@ def checkpoint(fun, policy=None):
     policy = _resolve_policy(policy)
     if policy is everything_saveable:
         return fun
-    from .custom import staged_call
-    from ..interpreters.batching import BatchTrace
-    from ..interpreters.linearize import LinearizeTrace
-    from ..interpreters.staging import StagingTrace
-
     remat = _rematerialized(fun, policy)
 
     def wrapped(*args):
@@ -266,9 +266,6 @@ def checkpoint(fun, policy=None):
 def _rematerialized(fun, policy):
     """``fun`` as a ``custom_vjp`` whose backward pass recomputes what ``policy`` does not
     save."""
-    from ..transforms.api import vjp
-    from .custom import custom_vjp
-
     def fwd(*args):
         if policy is nothing_saveable:
             return fun(*args), (args, [])
@@ -298,10 +295,6 @@ def _closure_converted(fun, policy, args):
     """Checkpoint ``fun``, which closes over traced values: staged once into a program,
     those values become explicit inputs of the rematerialized function, so their
     derivatives flow (a custom rule only sees its arguments)."""
-    from .custom import is_array
-    from ..ir import eval_program
-    from ..compiler.jit import trace_to_program
-
     leaves, tree = tree_flatten(tuple(args))
     if not all(is_array(x) for x in leaves):
         return fun(*args)  # non-array arguments: differentiated as written, not recomputed

@@ -9,8 +9,11 @@ branches and selects per example; a batched loop condition keeps iterating, free
 examples that are done.  Under ``jit`` a predicate is abstract: ``cond``/``switch`` become a
 primitive that runs only the chosen compiled branch and ``while_loop`` a primitive that
 loops over the compiled body (its derivative and batch rules for abstract values are in
-``while_ad.py``), and ``scan`` (and ``fori_loop`` with static bounds) the ``scan``
-primitive, whose body is traced once (``scan_ad.py``)."""
+``while_loop.py``), and ``scan`` (and ``fori_loop`` with static bounds) the ``scan``
+primitive, whose body is traced once (``scan.py``).
+
+This module holds ``cond``/``switch`` and the ``switch`` primitive, with the helpers for
+staging a branch or body that ``while_loop.py`` and ``scan.py`` share."""
 
 from __future__ import annotations
 
@@ -20,14 +23,15 @@ import types
 import numpy as np
 
 from .. import lax
-from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
+from ..compiler.jit import Compiled, trace_to_program
 from ..core import (Primitive, ShapedArray, Tracer, concrete_value, current_trace, get_aval,
                    new_trace, trace_chain)
 from ..interpreters.batching import BatchTracer
 from ..interpreters.staging import StagingTrace
 from ..ir import eval_program
-from .loop_ad import bind_loop, types_only
 from ..tree_util import tree_flatten, tree_map, tree_unflatten
+from .custom import stop_gradient
+from .loop_ad import types_only
 
 
 def _known(x, what=None):
@@ -106,8 +110,6 @@ def _joined(avals):
 
 # --- cond / switch -------------------------------------------------------------------------
 def _stage_branch(fun, operands):
-    from ..compiler.jit import Compiled, trace_to_program
-
     leaves, tree = tree_flatten(tuple(operands))
     program, out_tree = trace_to_program(lambda *xs: fun(*tree_unflatten(tree, list(xs))),
                                          [get_aval(x) for x in leaves], name="branch")
@@ -215,8 +217,6 @@ def _derivative_mask(taken):
     its forward-mode tangents, but in reverse mode the zero cotangent of the discarded
     elements would meet those partials (``0 * inf = nan``).  Masking the branch's inputs
     puts a ``select`` after them in every backward pass, which drops such values."""
-    from .custom import stop_gradient
-
     def mask(x):
         if not isinstance(x, Tracer) or get_aval(x).dtype.kind not in "fc":
             return x  # constants and integers carry no derivative
@@ -293,236 +293,9 @@ def cond(pred, true_fun, false_fun, *operands):
     return _switch(pred, [false_fun, true_fun], operands, "cond", ["false_fun", "true_fun"])
 
 
-# --- loops ----------------------------------------------------------------------------------
-while_p = Primitive("while")
-while_p.multiple_results = True
-
-
-def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
-    cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
-    carry = list(args[n_cond + n_body:])
-    while bool(cond_fn(*cond_consts, *carry)[0]):
-        carry = body_fn(*body_consts, *carry)
-    return carry
-
-
-def _while_inline(*args, cond_fn, body_fn, n_cond, n_body):
-    if any(concrete_value(x) is None for x in args):
-        # Abstract values (traced by jit): the number of iterations is not known yet.
-        from .while_loop import differentiate
-
-        return differentiate(current_trace(), args, cond_fn, body_fn, n_cond, n_body)
-    # Differentiating a compiled loop from outside: its condition is known now, and the
-    # loop runs on the differentiating trace.
-    cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
-    carry = list(args[n_cond + n_body:])
-    while _condition(eval_program(cond_fn.program, [*cond_consts, *carry])[0]):
-        carry = eval_program(body_fn.program, [*body_consts, *carry])
-    return carry
-
-
-def _condition(pred):
-    """The concrete truth value of a loop condition computed from concrete values."""
-    known = _known(pred)
-    if known is None:  # cannot happen when every operand is concrete; never loop silently
-        raise TypeError("while_loop: the loop condition is not known although its operands "
-                        "are; this is a bug in chainrule, please report it")
-    return bool(known)
-
-
-while_p.impl = _while_impl
-while_p.abstract_eval = lambda *avals, cond_fn, body_fn, n_cond, n_body: list(
-    avals[n_cond + n_body:])
-while_p.inline = _while_inline
-
-
-def while_loop(cond_fun, body_fun, init_val):
-    """Repeat ``val = body_fun(val)`` while ``cond_fun(val)``; differentiable in both modes.
-
-    Unlike JAX, reverse mode works, also under ``jit``: each iteration's residuals are kept
-    as the loop runs, and the backward pass replays them in reverse.
-
-    Examples
-    --------
-    >>> import chainrule as cr, chainrule.lax as lax
-    >>> def grow(x):  # double x until it exceeds 10
-    ...     return lax.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x)
-    >>> grow(3.0), float(cr.grad(grow)(3.0)), float(cr.jit(cr.grad(grow))(3.0))
-    (12.0, 4.0, 4.0)
-    """
-    val = init_val
-    if _staging():
-        return _staged_while(cond_fun, body_fun, init_val)
-    while True:
-        pred = cond_fun(val)
-        known = _known(pred, "while_loop: the value of cond_fun")
-        if known is not None:
-            if not known:
-                return val
-            val = body_fun(val)
-            continue
-        if _batched_value(pred) is not None:
-            return _batched_while(cond_fun, body_fun, val)
-        # The condition is only known abstractly (traced by jit, perhaps under vmap or a
-        # derivative): a ``while`` primitive, whose rules handle those transforms.
-        return _staged_while(cond_fun, body_fun, val)
-
-
-def _batched_value(pred):
-    """The concrete values of a condition batched by (possibly nested) vmaps, or None."""
-    while isinstance(pred, BatchTracer):
-        pred = pred.val
-    return concrete_value(pred)
-
-
-def _batched_while(cond_fun, body_fun, val):
-    """Keep iterating while any example's condition holds; finished examples stay put."""
-    while True:
-        pred = cond_fun(val)
-        if not np.any(_batched_value(pred)):
-            return val
-        new = body_fun(val)
-        val = tree_map(lambda a, b: lax.select(_expand_pred(pred, a), a, b), new, val)
-
-
 def _expand_pred(pred, like):
     extra = get_aval(like).ndim - get_aval(pred).ndim
     return lax.reshape(pred, get_aval(pred).shape + (1,) * extra) if extra > 0 else pred
-
-
-def _staged_while(cond_fun, body_fun, init_val):
-    leaves, tree = tree_flatten(init_val)
-    cond_c = _stage_branch(lambda *xs: cond_fun(tree_unflatten(tree, list(xs))), leaves)
-    body_c = _stage_branch(lambda *xs: tree_flatten(body_fun(tree_unflatten(tree, list(xs))))[0],
-                           leaves)
-    outs = bind_loop(while_p, [*cond_c[2], *body_c[2], *leaves],
-                     {"cond_fn": cond_c[0], "body_fn": body_c[0], "n_cond": len(cond_c[2]),
-                      "n_body": len(body_c[2])})
-    return tree_unflatten(tree, outs)
-
-
-def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
-    """``for i in range(lower, upper): val = body_fun(i, val)`` with static bounds.
-
-    Differentiates like ``scan``; under ``jit`` it is a ``scan`` over the indices (its body
-    traced once) unless the body needs the index as a Python int, then it is unrolled.
-    ``unroll`` is as in :func:`scan`.
-
-    Examples
-    --------
-    >>> import chainrule.lax as lax
-    >>> lax.fori_loop(0, 4, lambda i, v: v + i, 0.0)
-    6.0
-    """
-    lo, hi = _known(lower), _known(upper)
-    unrolled = _unrolled(unroll, None if hi is None or lo is None else int(hi) - int(lo),
-                         "fori_loop")
-    if lo is None or hi is None:
-        return while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
-                          (lower, init_val))[1]
-    lo, hi = int(lo), int(hi)
-    if hi - lo > 1 and not unrolled and _staged_by_jit():
-        # Traced by jit: one ``scan`` primitive over the indices.  The body then sees the
-        # index as a traced int64; a body that needs a Python int (``range(i)``, a slice
-        # bound, an ``if`` on it), or whose carry the int64 index would promote (float32),
-        # is unrolled as before.
-        from .scan import staged_scan
-
-        index = np.arange(lo, hi)
-        staged = staged_scan(lambda c, i: (body_fun(i, c), None), init_val, [index],
-                             tree_flatten(index)[1], hi - lo, False,
-                             unroll_on=(TypeError, IndexError, ValueError))
-        if staged is not None:
-            return staged[0]
-    val = init_val
-    init_leaves, init_tree = tree_flatten(init_val)
-    for i in range(lo, hi):
-        val = body_fun(i, val)
-        _check_carry(init_leaves, init_tree, val, "fori_loop")
-    return val
-
-
-def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
-    """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; stack the ``y``.
-
-    Under ``jit`` the body is traced once, whatever the number of steps, and every
-    transform of the loop (``grad``, ``jvp``, ``vmap``, to any order) stays a loop.
-    ``unroll=True`` (or an int at least the number of steps) traces every step into the
-    compiled program instead; a smaller int runs one step per iteration of the compiled
-    loop (JAX would unroll that many). Results are the same in every case.
-
-    The carry must keep its structure, shapes and dtypes from step to step (a Python number
-    may take the dtype it meets). With no steps, the stacked outputs are empty arrays whose
-    types come from tracing ``f`` on abstract values.
-
-    Examples
-    --------
-    >>> import numpy as np, chainrule.lax as lax
-    >>> lax.scan(lambda c, x: (c + x, c * x), 0.0, np.array([1.0, 2.0, 3.0]))
-    (np.float64(6.0), array([0., 2., 9.]))
-    """
-    x_leaves, x_tree = tree_flatten(xs)
-    lengths = {get_aval(x).shape[0] for x in x_leaves}
-    if length is not None:
-        lengths.add(length)
-    if len(lengths) != 1:
-        raise ValueError(f"scan: inconsistent lengths {sorted(lengths)} (the leading axes of "
-                         "xs and the length argument must agree)")
-    n = lengths.pop()
-    if not _unrolled(unroll, n, "scan") and _staged_by_jit():
-        # Traced by jit: one ``scan`` primitive with the body staged once, not n copies.
-        from .scan import staged_scan
-
-        staged = staged_scan(f, init, x_leaves, x_tree, n, reverse)
-        if staged is not None:
-            return staged
-    carry, ys = init, []
-    init_leaves, init_tree = tree_flatten(init)
-    if n == 0:
-        return init, _empty_outputs(f, init_leaves, init_tree, x_leaves, x_tree)
-    order = range(n - 1, -1, -1) if reverse else range(n)
-    for i in order:
-        x = tree_unflatten(x_tree, [lax.getitem(leaf, i) for leaf in x_leaves])
-        carry, y = f(carry, x)
-        _check_carry(init_leaves, init_tree, carry)
-        ys.append(y)
-    if reverse:
-        ys.reverse()
-    y_tree = tree_flatten(ys[0])[1]
-    stacked = [lax.concatenate([lax.expand_dims(tree_flatten(y)[0][k], (0,)) for y in ys], 0)
-               for k in range(y_tree.num_leaves)]
-    return carry, tree_unflatten(y_tree, stacked)
-
-
-def _unrolled(unroll, length, what):
-    """Whether ``unroll`` (JAX's argument: a bool or a positive int) asks for every step."""
-    if isinstance(unroll, (bool, np.bool_)):
-        return bool(unroll)
-    if unroll is None and what == "fori_loop":
-        return False
-    if isinstance(unroll, (int, np.integer)) and unroll >= 1:
-        return length is not None and unroll >= length
-    raise ValueError(f"{what}: unroll must be a bool or a positive int, got {unroll!r}")
-
-
-def _empty_outputs(f, init_leaves, init_tree, x_leaves, x_tree):
-    """The stacked outputs of a scan with no steps: empty arrays of the types ``f``
-    returns, found by tracing it on abstract values (it is not run)."""
-    from ..compiler.jit import trace_to_program
-
-    n_carry, found = len(init_leaves), {}
-
-    def step(*flat):
-        carry, y = f(tree_unflatten(init_tree, list(flat[:n_carry])),
-                     tree_unflatten(x_tree, list(flat[n_carry:])))
-        _check_carry(init_leaves, init_tree, carry)
-        y_leaves, found["tree"] = tree_flatten(y)
-        return y_leaves
-    x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in x_leaves]
-    program, _ = trace_to_program(step, [get_aval(c) for c in init_leaves] + x_avals,
-                                  name="scan body")
-    return tree_unflatten(found["tree"], [np.zeros((0,) + v.aval.shape, v.aval.dtype)
-                                          for v in program.outvars])
 
 
 def _leaf_names(tree, prefix):
@@ -537,42 +310,3 @@ def _leaf_names(tree, prefix):
         names = [f"{prefix}[{i}]" for i in range(len(tree.children))]
     return [leaf for child, name in zip(tree.children, names)
             for leaf in _leaf_names(child, name)]
-
-
-def _check_carry(init_leaves, init_tree, carry, what="scan"):
-    """Raise if the carry returned by a loop's body is not of the initial carry's type."""
-    leaves, tree = tree_flatten(carry)
-    fix = ("The carry is the loop's state: it keeps its type from one step to the next. "
-           "Build the initial carry with the type the body returns (for example with "
-           "cnp.zeros(shape, dtype)), or cast in the body (.astype(...)).")
-    if tree != init_tree:
-        raise TypeError(f"{what}: the function returned a carry with structure {tree}, but "
-                        f"the initial carry has structure {init_tree}. {fix}")
-    for name, a, b in zip(_leaf_names(tree, "carry"), init_leaves, leaves):
-        before, after = get_aval(a), get_aval(b)
-        leaf = "the carry" if name == "carry" else f"the carry component {name}"
-        if before.shape != after.shape:
-            raise TypeError(f"{what}: {leaf} has shape {before.shape} "
-                            f"initially but the function returned shape {after.shape} for it "
-                            f"(types {before} and {after}). {fix}")
-        # A Python number takes the dtype it meets (NumPy semantics): only arrays are held
-        # to their dtype.
-        if before.dtype != after.dtype and not before.weak_type:
-            raise TypeError(f"{what}: {leaf} has dtype {before.dtype} "
-                            f"initially but the function returned dtype {after.dtype} for it "
-                            f"(types {before} and {after}). {fix}")
-
-
-def map(f, xs):  # noqa: A001 - mirrors jax.lax.map
-    """Apply ``f`` to each slice of ``xs`` along its leading axis and stack the results.
-
-    Examples
-    --------
-    >>> import numpy as np, chainrule.lax as lax
-    >>> lax.map(lambda x: x * 2, np.arange(3.0))
-    array([0., 2., 4.])
-    """
-    return scan(lambda c, x: (c, f(x)), None, xs)[1]
-
-
-from . import scan as _scan_rules, while_loop as _while_rules  # noqa: E402,F401 - rules of the loop primitives

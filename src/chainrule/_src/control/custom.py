@@ -14,6 +14,8 @@ from ..interpreters.staging import StagingTrace
 from ..lax.elementwise import stop_gradient_p
 from ..lax.reductions import reduce_sum
 from ..tree_util import tree_flatten, tree_map, tree_unflatten
+from ..transforms.vmap import vmap
+from ..compiler.jit import Compiled, trace_to_program
 
 
 def stop_gradient(x):
@@ -106,8 +108,6 @@ class _CustomFunction:
     def _batch(self, trace, nondiff, leaves, in_tree):
         """vmap of a custom function: a custom function of the batched values whose rules
         are the vmapped rules, applied on the parent trace."""
-        from ..transforms.vmap import vmap
-
         vals = [x.val if isinstance(x, Tracer) and x._trace is trace else x for x in leaves]
         dims = [x.bdim if isinstance(x, Tracer) and x._trace is trace else None for x in leaves]
         batched = self._batched_rules(vmap, nondiff, in_tree, dims)
@@ -383,8 +383,6 @@ custom_call_p.inline = lambda *args, fn, compiled, in_tree: _call_flat(fn, in_tr
 
 
 def _custom_call_batch(size, vals, dims, fn, compiled, in_tree):
-    from ..transforms.vmap import vmap
-
     outs = vmap(lambda *xs: _call_flat(fn, in_tree, xs), in_axes=tuple(dims),
                 axis_size=size)(*vals)
     return outs, [0] * len(outs)
@@ -397,8 +395,6 @@ def custom_call_params(fn, plain, args):
     """The operands and parameters of a ``custom_call`` of ``fn`` whose compiled body is
     ``plain``, or None if the call cannot be one (non-array arguments, or a body that closes
     over values traced by an enclosing transform)."""
-    from ..compiler.jit import Compiled, trace_to_program
-
     leaves, in_tree = tree_flatten(tuple(args))
     if not all(is_array(x) for x in leaves):
         return None

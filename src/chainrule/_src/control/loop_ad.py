@@ -14,6 +14,8 @@ from .. import lax
 from ..core import Tracer, Zero, current_trace, get_aval, instantiate, new_trace
 from ..interpreters.linearize import backward_pass, linearize_flat
 from ..ir import Eqn, Literal, Program, Var, eval_program
+from ..interpreters.batching import BatchTrace, BatchTracer
+from ..compiler.jit import Compiled, trace_to_program
 
 
 def split(seq, *sizes):
@@ -50,8 +52,6 @@ def nonzero(t):
 def batched_eval(program, vals, dims, size):
     """Evaluate ``program`` on values batched along ``dims`` (0 or None); return the
     outputs' values on the current trace and their batch dimensions."""
-    from ..interpreters.batching import BatchTrace, BatchTracer
-
     trace = BatchTrace(current_trace(), size)
     ins = [v if d is None else BatchTracer(trace, v, d) for v, d in zip(vals, dims)]
     with new_trace(trace):
@@ -84,8 +84,6 @@ def _residuals_as_inputs(program, trace):
 
 
 def _compiled(program, name):
-    from ..compiler.jit import Compiled
-
     if program.const_vals:
         raise TypeError(f"{name}: a loop body captured a traced value that is not one of its "
                         "operands; this is a bug in chainrule, please report it")
@@ -103,8 +101,6 @@ def linearize_step(program, avals, diff, keep, name):
     of ``keep``; ``sources[k]`` is the position of the input that residual ``k`` is, or
     None for a computed one.
     """
-    from ..compiler.jit import trace_to_program
-
     staged: dict = {}
 
     def fwd(*xs):
@@ -144,8 +140,6 @@ def transpose_program(program, nonlinear, name):
     """Compile the transpose of ``program`` (see :func:`transpose_eval`): it maps
     ``[values of nonlinear inputs..., output cotangents...]`` to the cotangents of the
     linear inputs, in order."""
-    from ..compiler.jit import trace_to_program
-
     nonlinear = list(nonlinear)
     n = len(nonlinear)
     avals = [program.invars[i].aval for i in nonlinear] + [a.aval for a in program.outvars]

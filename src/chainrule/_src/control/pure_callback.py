@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, get_aval
 from ..tree_util import tree_flatten, tree_unflatten
+from ..lax import expand_dims
 
 
 class ShapeDtypeStruct:
@@ -139,8 +140,6 @@ def _jvp(primals, tangents, *, callback, result_avals, vectorized):
 
 
 def _batch(axis_size, vals, dims, *, callback, result_avals, vectorized):
-    from ..lax import expand_dims
-
     batched = tuple(ShapedArray((axis_size,) + a.shape, a.dtype) for a in result_avals)
     if vectorized:
         # The callback gets the whole batch at once: batched arguments carry it as their

@@ -1,4 +1,5 @@
-"""The ``scan`` primitive: a loop with a static number of steps whose body is staged once.
+"""``scan`` and ``fori_loop``, and the ``scan`` primitive: a loop with a static number of steps
+whose body is staged once.
 
 Where a scan's values are only known abstractly (under ``jit``, alone or under other
 transforms) ``lax.scan`` binds this primitive instead of unrolling the loop, so tracing and
@@ -24,14 +25,18 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
+from ..compiler.jit import Compiled, trace_to_program
 from ..core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
                    instantiate, is_float_dtype, set_current_trace)
 from ..interpreters.linearize import LinearizeTrace
 from ..interpreters.staging import TracerBoolConversionError
 from ..ir import Program, eval_program
+from ..transforms.api import jvp
+from ..tree_util import tree_flatten, tree_unflatten
+from .cond import _known, _leaf_names, _staged_by_jit
 from .loop_ad import (batched_eval, bind_loop, broadcast_batch, linearize_step, nonzero,
                       split, transpose_eval)
-from ..tree_util import tree_flatten, tree_unflatten
+from .while_loop import while_loop
 
 scan_p = Primitive("scan", multiple_results=True)
 
@@ -75,8 +80,6 @@ scan_p.abstract_eval = _scan_abstract_eval
 
 
 def _compile(program, name):
-    from ..compiler.jit import Compiled
-
     lifted = getattr(program, "const_vars", [])
     program.invars = lifted + program.invars
     return Compiled(program, np, name), list(getattr(program, "const_vals", []))
@@ -91,8 +94,6 @@ def scan_call(f, init, x_leaves, x_tree, length, reverse,
     carry whose type changes from one step to the next: a weakly typed initial value that
     takes the dtype it meets, which NumPy semantics allow, or an error that the unrolled
     loop reports)."""
-    from ..compiler.jit import trace_to_program
-
     if length == 0:
         return None
     init_leaves, init_tree = tree_flatten(init)
@@ -166,9 +167,6 @@ scan_p.inline = _scan_inline
 
 
 def _jvp_scan(trace, args, body, n_consts, n_carry, length, reverse):
-    from ..transforms.api import jvp
-    from .cond import scan
-
     primals, tangents = zip(*[trace.unpack(x) for x in args])
     consts, carry, xs = split(primals, n_consts, n_carry)
     tc, tcarry, tx = split(tangents, n_consts, n_carry)
@@ -268,8 +266,6 @@ def _linearize_scan(trace, args, body, n_consts, n_carry, length, reverse):
 
 
 def _scan_transpose(cts, *args, body, n_consts, n_carry, length, reverse, linear):
-    from ..compiler.jit import trace_to_program
-
     consts, carry, xs = split(args, n_consts, n_carry)
     lc, lcarry, lx = split(linear, n_consts, n_carry)
     if not all(lcarry):
@@ -320,8 +316,6 @@ scan_p.transpose = _scan_transpose
 
 # --- batching -------------------------------------------------------------------------------
 def _scan_batch(size, vals, dims, body, n_consts, n_carry, length, reverse, linear):
-    from ..compiler.jit import trace_to_program
-
     consts, carry, xs = split(vals, n_consts, n_carry)
     cd, init_dims, xd = split(dims, n_consts, n_carry)
     # The scan axis stays first: a batched scanned operand gets its batch axis second, so
@@ -378,3 +372,146 @@ def _scan_batch(size, vals, dims, body, n_consts, n_carry, length, reverse, line
 
 
 scan_p.batch = _scan_batch
+
+
+# --- scan and fori_loop ---------------------------------------------------------------------
+def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
+    """``for i in range(lower, upper): val = body_fun(i, val)`` with static bounds.
+
+    Differentiates like ``scan``; under ``jit`` it is a ``scan`` over the indices (its body
+    traced once) unless the body needs the index as a Python int, then it is unrolled.
+    ``unroll`` is as in :func:`scan`.
+
+    Examples
+    --------
+    >>> import chainrule.lax as lax
+    >>> lax.fori_loop(0, 4, lambda i, v: v + i, 0.0)
+    6.0
+    """
+    lo, hi = _known(lower), _known(upper)
+    unrolled = _unrolled(unroll, None if hi is None or lo is None else int(hi) - int(lo),
+                         "fori_loop")
+    if lo is None or hi is None:
+        return while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
+                          (lower, init_val))[1]
+    lo, hi = int(lo), int(hi)
+    if hi - lo > 1 and not unrolled and _staged_by_jit():
+        # Traced by jit: one ``scan`` primitive over the indices.  The body then sees the
+        # index as a traced int64; a body that needs a Python int (``range(i)``, a slice
+        # bound, an ``if`` on it), or whose carry the int64 index would promote (float32),
+        # is unrolled as before.
+        index = np.arange(lo, hi)
+        staged = staged_scan(lambda c, i: (body_fun(i, c), None), init_val, [index],
+                             tree_flatten(index)[1], hi - lo, False,
+                             unroll_on=(TypeError, IndexError, ValueError))
+        if staged is not None:
+            return staged[0]
+    val = init_val
+    init_leaves, init_tree = tree_flatten(init_val)
+    for i in range(lo, hi):
+        val = body_fun(i, val)
+        _check_carry(init_leaves, init_tree, val, "fori_loop")
+    return val
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
+    """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; stack the ``y``.
+
+    Under ``jit`` the body is traced once, whatever the number of steps, and every
+    transform of the loop (``grad``, ``jvp``, ``vmap``, to any order) stays a loop.
+    ``unroll=True`` (or an int at least the number of steps) traces every step into the
+    compiled program instead; a smaller int runs one step per iteration of the compiled
+    loop (JAX would unroll that many). Results are the same in every case.
+
+    The carry must keep its structure, shapes and dtypes from step to step (a Python number
+    may take the dtype it meets). With no steps, the stacked outputs are empty arrays whose
+    types come from tracing ``f`` on abstract values.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule.lax as lax
+    >>> lax.scan(lambda c, x: (c + x, c * x), 0.0, np.array([1.0, 2.0, 3.0]))
+    (np.float64(6.0), array([0., 2., 9.]))
+    """
+    x_leaves, x_tree = tree_flatten(xs)
+    lengths = {get_aval(x).shape[0] for x in x_leaves}
+    if length is not None:
+        lengths.add(length)
+    if len(lengths) != 1:
+        raise ValueError(f"scan: inconsistent lengths {sorted(lengths)} (the leading axes of "
+                         "xs and the length argument must agree)")
+    n = lengths.pop()
+    if not _unrolled(unroll, n, "scan") and _staged_by_jit():
+        # Traced by jit: one ``scan`` primitive with the body staged once, not n copies.
+        staged = staged_scan(f, init, x_leaves, x_tree, n, reverse)
+        if staged is not None:
+            return staged
+    carry, ys = init, []
+    init_leaves, init_tree = tree_flatten(init)
+    if n == 0:
+        return init, _empty_outputs(f, init_leaves, init_tree, x_leaves, x_tree)
+    order = range(n - 1, -1, -1) if reverse else range(n)
+    for i in order:
+        x = tree_unflatten(x_tree, [lax.getitem(leaf, i) for leaf in x_leaves])
+        carry, y = f(carry, x)
+        _check_carry(init_leaves, init_tree, carry)
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    y_tree = tree_flatten(ys[0])[1]
+    stacked = [lax.concatenate([lax.expand_dims(tree_flatten(y)[0][k], (0,)) for y in ys], 0)
+               for k in range(y_tree.num_leaves)]
+    return carry, tree_unflatten(y_tree, stacked)
+
+
+def _unrolled(unroll, length, what):
+    """Whether ``unroll`` (JAX's argument: a bool or a positive int) asks for every step."""
+    if isinstance(unroll, (bool, np.bool_)):
+        return bool(unroll)
+    if unroll is None and what == "fori_loop":
+        return False
+    if isinstance(unroll, (int, np.integer)) and unroll >= 1:
+        return length is not None and unroll >= length
+    raise ValueError(f"{what}: unroll must be a bool or a positive int, got {unroll!r}")
+
+
+def _empty_outputs(f, init_leaves, init_tree, x_leaves, x_tree):
+    """The stacked outputs of a scan with no steps: empty arrays of the types ``f``
+    returns, found by tracing it on abstract values (it is not run)."""
+    n_carry, found = len(init_leaves), {}
+
+    def step(*flat):
+        carry, y = f(tree_unflatten(init_tree, list(flat[:n_carry])),
+                     tree_unflatten(x_tree, list(flat[n_carry:])))
+        _check_carry(init_leaves, init_tree, carry)
+        y_leaves, found["tree"] = tree_flatten(y)
+        return y_leaves
+    x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in x_leaves]
+    program, _ = trace_to_program(step, [get_aval(c) for c in init_leaves] + x_avals,
+                                  name="scan body")
+    return tree_unflatten(found["tree"], [np.zeros((0,) + v.aval.shape, v.aval.dtype)
+                                          for v in program.outvars])
+
+
+def _check_carry(init_leaves, init_tree, carry, what="scan"):
+    """Raise if the carry returned by a loop's body is not of the initial carry's type."""
+    leaves, tree = tree_flatten(carry)
+    fix = ("The carry is the loop's state: it keeps its type from one step to the next. "
+           "Build the initial carry with the type the body returns (for example with "
+           "cnp.zeros(shape, dtype)), or cast in the body (.astype(...)).")
+    if tree != init_tree:
+        raise TypeError(f"{what}: the function returned a carry with structure {tree}, but "
+                        f"the initial carry has structure {init_tree}. {fix}")
+    for name, a, b in zip(_leaf_names(tree, "carry"), init_leaves, leaves):
+        before, after = get_aval(a), get_aval(b)
+        leaf = "the carry" if name == "carry" else f"the carry component {name}"
+        if before.shape != after.shape:
+            raise TypeError(f"{what}: {leaf} has shape {before.shape} "
+                            f"initially but the function returned shape {after.shape} for it "
+                            f"(types {before} and {after}). {fix}")
+        # A Python number takes the dtype it meets (NumPy semantics): only arrays are held
+        # to their dtype.
+        if before.dtype != after.dtype and not before.weak_type:
+            raise TypeError(f"{what}: {leaf} has dtype {before.dtype} "
+                            f"initially but the function returned dtype {after.dtype} for it "
+                            f"(types {before} and {after}). {fix}")

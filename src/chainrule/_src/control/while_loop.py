@@ -1,4 +1,6 @@
-"""Derivatives and batching of a ``while`` primitive whose values are only known abstractly
+"""``while_loop`` and the ``while`` primitive, with all its rules.
+
+Derivatives and batching of a ``while`` primitive whose values are only known abstractly
 (traced under ``jit``), where the number of iterations is unknown until it runs.
 
 Forward mode is a loop over (primal, tangent) pairs.  Reverse mode splits the loop in two
@@ -18,14 +20,120 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from .cond import _condition, _expand_pred, _stage_branch, while_loop, while_p
+from ..compiler.jit import Compiled, trace_to_program
 from ..core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
                    instantiate, is_float_dtype, set_current_trace)
+from ..interpreters.batching import BatchTracer
 from ..interpreters.linearize import LinearizeTrace
 from ..ir import eval_program
-from ..compiler.jit import Compiled, trace_to_program
-from .loop_ad import (batched_eval, broadcast_batch, linearize_step, nonzero, split,
+from ..transforms.api import jvp
+from ..transforms.vmap import vmap
+from ..tree_util import tree_flatten, tree_map, tree_unflatten
+from .cond import _expand_pred, _known, _stage_branch, _staging
+from .loop_ad import (batched_eval, bind_loop, broadcast_batch, linearize_step, nonzero, split,
                       transpose_program)
+
+
+# --- the primitive and while_loop -----------------------------------------------------------
+while_p = Primitive("while")
+while_p.multiple_results = True
+
+
+def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
+    cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
+    carry = list(args[n_cond + n_body:])
+    while bool(cond_fn(*cond_consts, *carry)[0]):
+        carry = body_fn(*body_consts, *carry)
+    return carry
+
+
+def _while_inline(*args, cond_fn, body_fn, n_cond, n_body):
+    if any(concrete_value(x) is None for x in args):
+        # Abstract values (traced by jit): the number of iterations is not known yet.
+        return differentiate(current_trace(), args, cond_fn, body_fn, n_cond, n_body)
+    # Differentiating a compiled loop from outside: its condition is known now, and the
+    # loop runs on the differentiating trace.
+    cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
+    carry = list(args[n_cond + n_body:])
+    while _condition(eval_program(cond_fn.program, [*cond_consts, *carry])[0]):
+        carry = eval_program(body_fn.program, [*body_consts, *carry])
+    return carry
+
+
+def _condition(pred):
+    """The concrete truth value of a loop condition computed from concrete values."""
+    known = _known(pred)
+    if known is None:  # cannot happen when every operand is concrete; never loop silently
+        raise TypeError("while_loop: the loop condition is not known although its operands "
+                        "are; this is a bug in chainrule, please report it")
+    return bool(known)
+
+
+while_p.impl = _while_impl
+while_p.abstract_eval = lambda *avals, cond_fn, body_fn, n_cond, n_body: list(
+    avals[n_cond + n_body:])
+while_p.inline = _while_inline
+
+
+def while_loop(cond_fun, body_fun, init_val):
+    """Repeat ``val = body_fun(val)`` while ``cond_fun(val)``; differentiable in both modes.
+
+    Unlike JAX, reverse mode works, also under ``jit``: each iteration's residuals are kept
+    as the loop runs, and the backward pass replays them in reverse.
+
+    Examples
+    --------
+    >>> import chainrule as cr, chainrule.lax as lax
+    >>> def grow(x):  # double x until it exceeds 10
+    ...     return lax.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x)
+    >>> grow(3.0), float(cr.grad(grow)(3.0)), float(cr.jit(cr.grad(grow))(3.0))
+    (12.0, 4.0, 4.0)
+    """
+    val = init_val
+    if _staging():
+        return _staged_while(cond_fun, body_fun, init_val)
+    while True:
+        pred = cond_fun(val)
+        known = _known(pred, "while_loop: the value of cond_fun")
+        if known is not None:
+            if not known:
+                return val
+            val = body_fun(val)
+            continue
+        if _batched_value(pred) is not None:
+            return _batched_while(cond_fun, body_fun, val)
+        # The condition is only known abstractly (traced by jit, perhaps under vmap or a
+        # derivative): a ``while`` primitive, whose rules handle those transforms.
+        return _staged_while(cond_fun, body_fun, val)
+
+
+def _batched_value(pred):
+    """The concrete values of a condition batched by (possibly nested) vmaps, or None."""
+    while isinstance(pred, BatchTracer):
+        pred = pred.val
+    return concrete_value(pred)
+
+
+def _batched_while(cond_fun, body_fun, val):
+    """Keep iterating while any example's condition holds; finished examples stay put."""
+    while True:
+        pred = cond_fun(val)
+        if not np.any(_batched_value(pred)):
+            return val
+        new = body_fun(val)
+        val = tree_map(lambda a, b: lax.select(_expand_pred(pred, a), a, b), new, val)
+
+
+def _staged_while(cond_fun, body_fun, init_val):
+    leaves, tree = tree_flatten(init_val)
+    cond_c = _stage_branch(lambda *xs: cond_fun(tree_unflatten(tree, list(xs))), leaves)
+    body_c = _stage_branch(lambda *xs: tree_flatten(body_fun(tree_unflatten(tree, list(xs))))[0],
+                           leaves)
+    outs = bind_loop(while_p, [*cond_c[2], *body_c[2], *leaves],
+                     {"cond_fn": cond_c[0], "body_fn": body_c[0], "n_cond": len(cond_c[2]),
+                      "n_body": len(body_c[2])})
+    return tree_unflatten(tree, outs)
+
 
 
 # --- batching -------------------------------------------------------------------------------
@@ -86,8 +194,6 @@ while_p.batch = _while_batch
 
 # --- forward mode ---------------------------------------------------------------------------
 def _jvp_while(trace, args, cond_fn, body_fn, n_cond, n_body):
-    from ..transforms.api import jvp
-
     primals, tangents = zip(*[trace.unpack(x) for x in args])
     cc, bc, carry = split(primals, n_cond, n_body)
     _, bt, ct = split(tangents, n_cond, n_body)
@@ -334,8 +440,6 @@ def differentiate(trace, args, cond_fn, body_fn, n_cond, n_body):
 def _batch_fn(fn, n_res, res_batched, size):
     """``fn`` (a compiled program of residuals then tangents) vectorized over its tangents
     (and over its residuals if ``res_batched``), every output batched."""
-    from ..transforms.vmap import vmap
-
     ins = fn.program.invars
     in_axes = tuple([0 if res_batched else None] * n_res + [0] * (len(ins) - n_res))
     avals = [ShapedArray(((size,) if a == 0 else ()) + v.aval.shape, v.aval.dtype)
@@ -377,8 +481,6 @@ def _residuals_batch(size, vals, dims, cond_fn, fwd_fn, n_cond, n_fwd):
     """Run until every example is done; the examples that are done keep their carry, and
     each tape entry gets the mask of the examples still running (so the linear loops leave
     the others alone)."""
-    from ..transforms.vmap import vmap
-
     cc, fc, carry = split(vals, n_cond, n_fwd)
     ccd, fcd, cd = split(dims, n_cond, n_fwd)
     carry = [broadcast_batch(c, size) if d is None else c for c, d in zip(carry, cd)]
