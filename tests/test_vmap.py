@@ -144,9 +144,9 @@ def test_empty_batch_through_a_loop_fallback_gives_empty_results():
 def test_batched_index_arrays_gather_and_scatter_without_a_loop(monkeypatch):
     import warnings
 
-    from chainrule._src.interpreters import batching
+    from chainrule._src.lax import indexing as lax_indexing
 
-    monkeypatch.setattr(batching, "_warned", set())  # the loop's warning is shown once
+    monkeypatch.setattr(lax_indexing, "_warned", set())  # the loop's warning is shown once
     x = rng.standard_normal((3, 4, 5))
     idx = np.array([[0, 2], [3, 1], [1, 1]])
     with warnings.catch_warnings():

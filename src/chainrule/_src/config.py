@@ -37,17 +37,18 @@ used one is dropped (``log_compiles`` reports it) and compiled again if it comes
 _NAMES = ("log_compiles", "fusion", "fusion_threshold", "optimize_blas_threads_max_size",
           "jit_cache_size")
 
+_checks = {}
+"""Checks of an option's new value by the module that the option configures (``fusion``:
+``compiler/fusion.py``, which registers its check when imported), so that this module,
+which they all read, imports none of them."""
+
 
 def update(name, value):
     """Set the option ``name`` to ``value``."""
     if name not in _NAMES:
         raise ValueError(f"unknown chainrule option {name!r}; options are {list(_NAMES)}")
-    if name == "fusion":
-        from .compiler.fusion import check_mode, numexpr_module
-
-        check_mode(value)
-        if value == "numexpr":
-            numexpr_module(required=True)
+    if name in _checks:
+        _checks[name](value)
     elif name in ("fusion_threshold", "optimize_blas_threads_max_size") and (
             not isinstance(value, int) or value < 0):
         raise ValueError(f"chainrule.config.{name} must be a non-negative int, "

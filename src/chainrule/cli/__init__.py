@@ -6,13 +6,14 @@ import argparse
 import platform
 import sys
 
+import numpy
+import scipy
+
+import chainrule
+from chainrule.cli.demo import DESCRIPTIONS, SECTIONS, run
+
 
 def _info(args) -> int:
-    import numpy
-    import scipy
-
-    import chainrule
-
     print(f"chainrule {chainrule.__version__}")
     print(f"python    {platform.python_version()} ({sys.executable})")
     print(f"numpy     {numpy.__version__}")
@@ -33,22 +34,16 @@ def _info(args) -> int:
 
 
 def _demo(args) -> int:
-    from chainrule.cli.demo import run
-
     return run(out_dir=args.out, sections=args.only)
 
 
 def _sections_epilog() -> str:
-    from chainrule.cli.demo import DESCRIPTIONS
-
     width = max(map(len, DESCRIPTIONS))
     lines = [f"  {name:<{width}}  {text}" for name, text in DESCRIPTIONS.items()]
     return "sections (for --only; all of them by default):\n" + "\n".join(lines)
 
 
 def _section_name(name: str) -> str:
-    from chainrule.cli.demo import SECTIONS
-
     if name not in SECTIONS:
         raise argparse.ArgumentTypeError(f"unknown section {name!r}; the sections are: "
                                          f"{', '.join(SECTIONS)}")

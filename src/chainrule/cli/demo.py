@@ -13,21 +13,8 @@ import numpy as np
 
 import chainrule as cr
 import chainrule.numpy as cnp
-
-
-def _table(headers, rows):
-    cols = [headers] + [[_fmt(v) for v in row] for row in rows]
-    widths = [max(len(r[i]) for r in cols) for i in range(len(headers))]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in cols[1:]]
-    return "\n".join(out)
-
-
-def _fmt(v):
-    if isinstance(v, str):
-        return v
-    return f"{v: .12f}" if abs(v) < 1e4 else f"{v: .6e}"
+from chainrule.cli._format import _table
+from chainrule.cli.demo_transforms import run_transforms_demo
 
 
 def derivative_section():
@@ -108,8 +95,6 @@ def _optimize_section(out_dir):
 
 def _transforms_section(out_dir):
     """jit, vmap and checkpoint, each next to the result it must reproduce."""
-    from chainrule.cli.demo_transforms import run_transforms_demo
-
     print("\n5. Transforms: the same gradients compiled, vectorized and checkpointed")
     return run_transforms_demo()
 

@@ -15,6 +15,7 @@ import numpy as np
 import chainrule as cr
 import chainrule.lax as lax
 import chainrule.numpy as cnp
+from chainrule.cli._format import _table
 
 
 def _best_time(fn, repeats=5):
@@ -122,8 +123,6 @@ def run_transforms_demo(sizes=None) -> bool:
     """Print the three tables; True when every transformed result matches its reference."""
     sizes = sizes or {}
     ok = True
-    from chainrule.cli.demo import _table
-
     for title, part, headers in (
             ("jit: N-body energy gradient", jit_part, ["", "time", "speed-up"]),
             ("vmap: per-example gradients", vmap_part, ["", "time", "speed-up"]),

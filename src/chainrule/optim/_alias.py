@@ -9,7 +9,7 @@ import numpy as np
 import chainrule.numpy as cnp
 
 from ._base import GradientTransformation, chain, identity, ravel_tree
-from ._transforms import (_check_rate, add_decayed_weights, scale_by_adam,
+from ._transforms import (_check_rate, add_decayed_weights, clip_by_global_norm, scale_by_adam,
                           scale_by_learning_rate, scale_by_lion, scale_by_rms, scale_by_rss,
                           trace)
 
@@ -251,8 +251,6 @@ def lbfgs(learning_rate=1.0, memory_size=10, damping=0.0, max_step=None):
     >>> np.allclose(x, np.linalg.solve(A, b))
     True
     """
-    from ._transforms import clip_by_global_norm
-
     _check_rate(learning_rate, "lbfgs")
     parts = [scale_by_lbfgs(memory_size, damping)]
     if max_step is not None:

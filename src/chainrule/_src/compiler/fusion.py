@@ -114,6 +114,16 @@ def check_mode(mode):
         raise ValueError(f"chainrule.config.fusion must be one of {list(MODES)}, got {mode!r}")
 
 
+def _check_setting(mode):
+    """``config.update("fusion", mode)``: an unknown mode, or numexpr absent, is an error."""
+    check_mode(mode)
+    if mode == "numexpr":
+        numexpr_module(required=True)
+
+
+config._checks["fusion"] = _check_setting
+
+
 def cache_token():
     """The fusion settings a compiled function depends on (part of jit's cache key)."""
     return (config.fusion, config.fusion_threshold)

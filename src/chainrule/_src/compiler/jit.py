@@ -25,6 +25,7 @@ from ..ir import Literal, Var, eval_program
 from .passes import optimize
 from .codegen import compile_program
 from ..tree_util import tree_flatten, tree_unflatten
+from ..transforms.vmap import vmap
 
 log = logging.getLogger("chainrule.jit")
 
@@ -113,8 +114,6 @@ jit_call_p.abstract_eval = lambda *avals, compiled: [v.aval for v in compiled.pr
 
 
 def _jit_call_batch(axis_size, vals, dims, compiled):
-    from ..transforms.vmap import vmap
-
     in_axes = tuple(dims)
 
     def batched(*args):

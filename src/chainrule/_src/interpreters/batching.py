@@ -7,9 +7,8 @@ batch (with a one-time warning naming the primitive): slower, never wrong.
 
 from __future__ import annotations
 
-import warnings
-
 from ..core import ShapedArray, Trace, Tracer, get_aval, set_current_trace
+from ..lax.indexing import loop_batch
 
 not_mapped = None
 
@@ -62,47 +61,6 @@ class BatchTrace(Trace):
         if bdim is None:
             return val
         return BatchTracer(self, val, bdim)
-
-
-_warned: set = set()
-
-
-def loop_batch(prim, axis_size, vals, dims, params, why="has no batch rule"):
-    """Batch rule of last resort: apply ``prim`` to each batch element and stack.
-
-    ``why`` says in the one-time warning why the primitive's rule cannot vectorize."""
-    if prim.name not in _warned:
-        _warned.add(prim.name)
-        warnings.warn(f"vmap: primitive {prim.name!r} {why}; running a loop over "
-                      f"the batch instead (correct, but slower)", RuntimeWarning, stacklevel=4)
-    from ..lax import concatenate, expand_dims, getitem
-
-    if axis_size == 0:
-        return _empty_batch(prim, vals, dims, params)
-    results = []
-    for i in range(axis_size):
-        args = [v if d is None else getitem(v, i) for v, d in zip(vals, dims)]
-        results.append(prim.bind(*args, **params))
-    if prim.multiple_results:
-        outs = [concatenate([expand_dims(r[k], (0,)) for r in results], 0)
-                for k in range(len(results[0]))]
-        return outs, [0] * len(outs)
-    return concatenate([expand_dims(r, (0,)) for r in results], 0), 0
-
-
-def _empty_batch(prim, vals, dims, params):
-    """The result of a batch of no examples: empty arrays of the types that abstract
-    evaluation gives for one example (there is nothing to loop over)."""
-    import numpy as np
-
-    avals = [ShapedArray(get_aval(v).shape[1:], get_aval(v).dtype, get_aval(v).weak_type)
-             if d is not None else get_aval(v) for v, d in zip(vals, dims)]
-    out = prim.abstract_eval(*avals, **params)
-    outs = out if prim.multiple_results else [out]
-    empty = [np.zeros((0,) + a.shape, a.dtype) for a in outs]
-    if prim.multiple_results:
-        return empty, [0] * len(empty)
-    return empty[0], 0
 
 
 def batch_size_of(vals, dims):

@@ -7,11 +7,14 @@ Boolean masks must be concrete; they are turned into integer arrays.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Tracer, get_aval
 from ..interpreters.linearize import is_undefined
 from ._rules import align_batched, deflinear, move_to_front, unbroadcast
+from .shape import concatenate, expand_dims, reshape
 
 _INDEX_HELP = ("Supported indices: integers, slices, None, ..., integer arrays or lists, and "
                "boolean masks with concrete values.")
@@ -217,8 +220,6 @@ def _batch_index(size, shape, arrays, adims, spec):
     broadcasting against the index arrays.  Then NumPy keeps the broadcast index axes in
     place, the batch axis first.  None where the index arrays are split or follow None/...:
     NumPy would move their axes."""
-    from .shape import reshape
-
     first = next((k for k, s in enumerate(spec) if s[0] in "ai"), None)
     if first is None or _advanced_split(spec) or any(s[0] != "s" for s in spec[:first]):
         return None
@@ -249,8 +250,6 @@ def _logical_avals(arrays, adims):
 
 
 def _batch_gather(size, vals, dims, spec):
-    from ..interpreters.batching import loop_batch
-
     x, *arrays = vals
     if all(d is None for d in dims[1:]) and not _advanced_split(spec):
         return getitem_p.bind(move_to_front(x, dims[0], size), *arrays,
@@ -265,8 +264,6 @@ def _batch_gather(size, vals, dims, spec):
 
 def _batch_scatter(prim):
     def batch(size, vals, dims, spec):
-        from ..interpreters.batching import loop_batch
-
         x, updates, *arrays = vals
         x = move_to_front(x, dims[0], size)
         indexed = _indexed_shape(get_aval(x).shape[1:], spec, _logical_avals(arrays, dims[2:]))
@@ -284,3 +281,41 @@ def _batch_scatter(prim):
 getitem_p.batch = _batch_gather
 _batch_scatter(scatter_add_p)
 _batch_scatter(scatter_set_p)
+
+
+# --- the batch rule of last resort (a loop over the batch, slicing with getitem) ----------
+_warned: set = set()
+
+
+def loop_batch(prim, axis_size, vals, dims, params, why="has no batch rule"):
+    """Batch rule of last resort: apply ``prim`` to each batch element and stack.
+
+    ``why`` says in the one-time warning why the primitive's rule cannot vectorize."""
+    if prim.name not in _warned:
+        _warned.add(prim.name)
+        warnings.warn(f"vmap: primitive {prim.name!r} {why}; running a loop over "
+                      f"the batch instead (correct, but slower)", RuntimeWarning, stacklevel=4)
+    if axis_size == 0:
+        return _empty_batch(prim, vals, dims, params)
+    results = []
+    for i in range(axis_size):
+        args = [v if d is None else getitem(v, i) for v, d in zip(vals, dims)]
+        results.append(prim.bind(*args, **params))
+    if prim.multiple_results:
+        outs = [concatenate([expand_dims(r[k], (0,)) for r in results], 0)
+                for k in range(len(results[0]))]
+        return outs, [0] * len(outs)
+    return concatenate([expand_dims(r, (0,)) for r in results], 0), 0
+
+
+def _empty_batch(prim, vals, dims, params):
+    """The result of a batch of no examples: empty arrays of the types that abstract
+    evaluation gives for one example (there is nothing to loop over)."""
+    avals = [ShapedArray(get_aval(v).shape[1:], get_aval(v).dtype, get_aval(v).weak_type)
+             if d is not None else get_aval(v) for v, d in zip(vals, dims)]
+    out = prim.abstract_eval(*avals, **params)
+    outs = out if prim.multiple_results else [out]
+    empty = [np.zeros((0,) + a.shape, a.dtype) for a in outs]
+    if prim.multiple_results:
+        return empty, [0] * len(empty)
+    return empty[0], 0

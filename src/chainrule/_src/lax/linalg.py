@@ -30,7 +30,7 @@ from .elementwise import (abs, add, conj, div, le, mul, neg, real, select, stop_
                           sub)
 from .products import einsum, matmul
 from .reductions import reduce_max
-from .shape import concatenate, expand_dims, slice_axis, transpose
+from .shape import broadcast_to, concatenate, expand_dims, reshape, slice_axis, transpose
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -767,8 +767,6 @@ def _align(x, d, rank):
     shape = _aval(x).shape
     missing = rank - (len(shape) - 1)
     if missing > 0:
-        from .shape import reshape
-
         x = reshape(x, shape[:1] + (1,) * missing + shape[1:])
     return x
 
@@ -797,8 +795,6 @@ def _pinv_batch(size, vals, dims):
     a, rcond = vals
     da, dr = dims
     if da is None:
-        from .shape import broadcast_to, reshape
-
         shape = _aval(a).shape
         a = broadcast_to(reshape(a, (1,) + shape), (size,) + shape)
     if dr is not None:

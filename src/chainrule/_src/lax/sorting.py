@@ -21,6 +21,7 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, get_aval
 from ._rules import deflinear, defnondiff, move_to_front
+from .indexing import _foreign_scatter_add
 
 _INDEX = np.dtype(np.intp)
 
@@ -184,8 +185,6 @@ def _scatter_along_impl(xp, u, idx, axis, n):
     if xp is np:
         np.add.at(out, tuple(grids), u)
     else:
-        from .indexing import _foreign_scatter_add
-
         _foreign_scatter_add(xp, out, tuple(grids), u)
     return out
 

@@ -24,6 +24,8 @@ from ._rules import defjvp, defnondiff, elementwise
 from .elementwise import (_special_functions, add, div, eq, exp, isinf, le, log, log1p,
                           logical_and, logical_or, maximum, mul, neg, pow, select, sign, sin,
                           sub)
+from ._incomplete_gamma import gammainc_a_derivative
+from ._incomplete_beta import betainc_derivative
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2 * math.pi)
@@ -176,8 +178,6 @@ def _gammainc_da_impl(xp, a, x, order):
 
 
 def _gammainc_da_numpy(a, x, order):
-    from ._incomplete_gamma import gammainc_a_derivative
-
     dtype = np.result_type(a, x)
     if dtype.kind != "f":
         dtype = np.dtype(np.float64)
@@ -261,8 +261,6 @@ def _betainc_density_derivative(a, b, x, da, db):
 
 def _betainc_d_impl(xp, a, b, x, da, db):
     def numpy_impl(a, b, x):
-        from ._incomplete_beta import betainc_derivative
-
         dtype = np.result_type(a, b, x)
         if dtype.kind != "f":
             dtype = np.dtype(np.float64)
