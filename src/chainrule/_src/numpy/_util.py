@@ -4,44 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Tracer, concrete_value, get_aval
+from ..core import Tracer, concrete_value
+# The shape helpers accept nested sequences, which need ``asarray``: they live with it.
+from .conversion import _aval, asarray_any, dtype_of, ndim_of, shape_of  # noqa: F401
 
 NoValue = np._NoValue
-_SCALARS = (int, float, complex, bool)
 
 
 def given(x) -> bool:
     """Whether an optional argument with NumPy's ``<no value>`` default was passed."""
     return x is not NoValue
-
-
-def _aval(a):
-    if isinstance(a, (list, tuple)):
-        a = asarray_any(a)
-    return get_aval(a)
-
-
-def shape_of(a) -> tuple:
-    return _aval(a).shape
-
-
-def ndim_of(a) -> int:
-    return len(_aval(a).shape)
-
-
-def dtype_of(a) -> np.dtype:
-    return _aval(a).dtype
-
-
-def asarray_any(a):
-    """``a`` as something with a shape and dtype: tracers, arrays and Python numbers as they
-    are; sequences (which may hold tracers) through ``chainrule.numpy.asarray``."""
-    if isinstance(a, Tracer) or type(a) in _SCALARS or (
-            hasattr(a, "shape") and hasattr(a, "dtype")):
-        return a
-    from .creation import asarray
-
-    return asarray(a)
 
 
 def normalize_axes(axis, ndim, name="axis") -> tuple:

@@ -12,7 +12,8 @@ import numpy as np
 from .. import lax
 from ..core import Tracer, concrete_value, get_aval
 from ._util import asarray_any, dtype_of, ndim_of, normalize_axis, shape_of
-from .fastpath import PLAIN_TYPES, numpy_fast_path, plain_sequence
+from .conversion import _build, _contains_tracer, _with_dtype, asanyarray, asarray
+from .fastpath import PLAIN_TYPES, numpy_fast_path
 
 _ND = np.ndarray
 
@@ -30,35 +31,6 @@ def empty(shape, dtype=float, order="C", *, device=None, like=None):
     array([0., 0.])
     """
     return np.zeros(shape, dtype, order)
-
-
-def _contains_tracer(obj):
-    if isinstance(obj, Tracer):
-        return True
-    if isinstance(obj, (list, tuple)):
-        return any(_contains_tracer(o) for o in obj)
-    return False
-
-
-def _build(obj):
-    """A (nested) sequence holding traced values as one array, by stacking."""
-    if not isinstance(obj, (list, tuple)):
-        return obj if isinstance(obj, Tracer) else np.asarray(obj)
-    parts = [_build(o) for o in obj]
-    if not parts:
-        return np.zeros(0)
-    shapes = {shape_of(p) for p in parts}
-    if len(shapes) != 1:
-        raise ValueError("setting an array element with a sequence. The requested array has "
-                         f"an inhomogeneous shape: the nested sequences have shapes "
-                         f"{sorted(shapes)}")
-    return lax.concatenate([lax.expand_dims(p, (0,)) for p in parts], 0)
-
-
-def _with_dtype(x, dtype):
-    if dtype is None or dtype_of(x) == np.dtype(dtype):
-        return x
-    return lax.convert_element_type(x, dtype)
 
 
 def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0,  # noqa: A002
@@ -84,32 +56,6 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0,  # 
     return out
 
 
-def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
-    """Convert to an array without copying when possible; traced values pass through.
-
-    Examples
-    --------
-    >>> import chainrule.numpy as cnp
-    >>> cnp.asarray([1, 2], dtype=float)
-    array([1., 2.])
-    """
-    if type(a) is _ND:
-        if dtype is None and order is None and copy is None and device is None and (
-                like is None):
-            return a  # what numpy.asarray returns, without the call
-        return np.asarray(a, dtype, order) if copy is None else np.asarray(
-            a, dtype, order, copy=copy)
-    if type(a) in PLAIN_TYPES or plain_sequence(a):
-        return np.asarray(a, dtype, order) if copy is None else np.asarray(
-            a, dtype, order, copy=copy)
-    if _contains_tracer(a):
-        return _with_dtype(_build(a), dtype)
-    if hasattr(a, "__array_namespace__") and not isinstance(a, (np.ndarray, np.generic)):
-        return a if dtype is None else a.astype(dtype)  # CuPy, Dask...: stay in their library
-    return np.asarray(a, dtype, order, copy=copy)
-
-
-asanyarray = asarray
 
 
 def ascontiguousarray(a, dtype=None, *, like=None):

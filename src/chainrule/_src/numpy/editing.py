@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
-import chainrule.numpy as cnp
+from . import base as cnp
 
 from ..core import Tracer
 from ._util import asarray_any, concrete, dtype_of, ndim_of, normalize_axes, normalize_axis, \
     shape_of
+from .creation import _contains_tracer
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 
 _ND = np.ndarray
@@ -220,7 +221,6 @@ def block(arrays):
     """
     if _plain_blocks(arrays):
         return np.block(arrays)
-    from .creation import _contains_tracer
 
     if not _contains_tracer(arrays) and not _holds_array_library(arrays):
         return np.block(arrays)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import chainrule.numpy as cnp
+from . import base as cnp
 
 from .. import lax
 from ..core import Tracer, get_aval

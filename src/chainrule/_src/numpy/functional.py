@@ -12,7 +12,7 @@ import collections.abc
 
 import numpy as np
 
-import chainrule.numpy as cnp
+from . import base as cnp
 
 from ..core import Tracer
 from ._util import asarray_any, concrete, dtype_of, ndim_of, normalize_axis, shape_of

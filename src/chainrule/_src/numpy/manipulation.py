@@ -16,6 +16,7 @@ from ..core import Tracer, get_aval
 from ._util import (NoValue, asarray_any, concrete, dtype_of, given, ndim_of, no_out,
                     normalize_axes, normalize_axis, shape_of)
 from .fastpath import PLAIN_TYPES, all_plain, numpy_fast_path, plain_sequence
+from .indexing import getitem
 
 _ND = np.ndarray
 
@@ -645,8 +646,6 @@ def tile(A, reps):
 
 
 def _take_axis(a, idx, axis):
-    from .indexing import getitem
-
     return getitem(a, (slice(None),) * axis + (np.asarray(idx, dtype=np.intp),))
 
 

@@ -16,7 +16,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 
 from .. import lax
 from ..core import Tracer, concrete_value, get_aval
-from ._util import concrete, dtype_of, shape_of
+from ._util import asarray_any, concrete, dtype_of, normalize_axes, normalize_axis, shape_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 
 _ND = np.ndarray
@@ -170,8 +170,6 @@ def _traced_or_values(fn, traced, example, result, arrays=1, optional=()):
 
 
 def _float_pair(a, b):
-    from ._util import asarray_any
-
     a, b = asarray_any(a), asarray_any(b)
     dt = np.result_type(get_aval(b).dummy(), 1.0)
     return [x if dtype_of(x) == np.result_type(get_aval(x).dummy(), dt) else
@@ -202,8 +200,6 @@ def _allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def _equal(a1, a2, equal_nan):
-    from ._util import asarray_any
-
     a1, a2 = asarray_any(a1), asarray_any(a2)
     same = lax.eq(a1, a2)
     if equal_nan and dtype_of(a1).kind in "fc" and dtype_of(a2).kind in "fc":
@@ -226,8 +222,6 @@ def _array_equiv(a1, a2):
 
 
 def _count_nonzero(a, axis=None, *, keepdims=False):
-    from ._util import asarray_any, normalize_axes
-
     a = asarray_any(a)
     axes = normalize_axes(axis, len(shape_of(a)))
     nz = lax.convert_element_type(lax.ne(a, np.zeros((), dtype_of(a))), np.dtype(np.intp))
@@ -319,7 +313,6 @@ def lexsort(keys, axis=-1):
     """
     if not _abstract(keys):
         return _lexsort_values(keys, axis)
-    from ._util import asarray_any, normalize_axis
 
     if isinstance(keys, Tracer):
         keys = [keys[i] for i in range(shape_of(keys)[0])]

@@ -13,7 +13,8 @@ import warnings
 
 import numpy as np
 
-import chainrule.numpy as cnp
+from . import base as cnp
+from . import linalg
 
 from ..core import Tracer, concrete_value
 from ._util import asarray_any, concrete, dtype_of, ndim_of, normalize_axes, \
@@ -299,7 +300,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         rhs = rhs * (w[:, None] if ndim_of(rhs) == 2 else w)
     scale = cnp.sqrt(cnp.sum(lhs * lhs, axis=0))
     lhs = lhs / scale
-    c, resids, rank, s = cnp.linalg.lstsq(lhs, rhs, rcond)
+    c, resids, rank, s = linalg.lstsq(lhs, rhs, rcond)
     c = cnp.transpose(cnp.transpose(c) / scale)
     if rank != order and not full:
         warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning,
@@ -307,7 +308,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     if full:
         return c, resids, rank, s, rcond
     if cov:
-        vbase = cnp.linalg.inv(cnp.matmul(cnp.transpose(lhs), lhs))
+        vbase = linalg.inv(cnp.matmul(cnp.transpose(lhs), lhs))
         vbase = vbase / cnp.outer(scale, scale)
         if cov == "unscaled":
             fac = 1
@@ -348,7 +349,7 @@ def roots(p):
         below = np.diag(np.ones(N - 2, dtype_of(p)), -1)
         first = cnp.concatenate((-p[1:] / p[0], cnp.zeros(((N - 1) * (N - 2),), dtype_of(p))))
         A = cnp.reshape(first, (N - 1, N - 1)) + below
-        r = cnp.linalg.eigvals(A)
+        r = linalg.eigvals(A)
         if dtype_of(r).kind == "c" and dtype_of(p).kind != "c" and not np.any(
                 np.imag(concrete(r, "roots", _REAL_OR_COMPLEX))):
             r = cnp.real(r)  # NumPy's eigvals returns real eigenvalues as real numbers
@@ -376,7 +377,7 @@ def poly(seq_of_zeros):
     seq = cnp.atleast_1d(seq_of_zeros)
     shape = shape_of(seq)
     if len(shape) == 2 and shape[0] == shape[1] and shape[0] != 0:
-        seq = cnp.linalg.eigvals(seq)
+        seq = linalg.eigvals(seq)
         if dtype_of(seq).kind == "c" and not np.any(
                 np.imag(concrete(seq, "poly", _REAL_OR_COMPLEX))):
             seq = cnp.real(seq)  # NumPy's eigvals returns real eigenvalues as real numbers

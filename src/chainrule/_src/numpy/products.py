@@ -12,6 +12,8 @@ from .. import lax
 from ._util import (asarray_any, dtype_of, ndim_of, no_out, normalize_axis, scalar_if_0d,
                     shape_of, zero_of)
 from .fastpath import PLAIN_TYPES, all_plain, numpy_fast_path
+from .indexing import getitem
+from .reductions import sum as _sum
 
 
 def _size(shape):
@@ -300,7 +302,6 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     a = lax.moveaxis(a, [axis1, axis2], [nd - 2, nd - 1])
     n, m = shape_of(a)[-2:]
     rows = np.arange(max(0, -offset), min(n, m - offset))
-    from .indexing import getitem
 
     return getitem(a, (Ellipsis, rows, rows + offset))
 
@@ -316,8 +317,6 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     array([[1., 0.],
            [0., 1.]])
     """
-    from .reductions import sum as _sum
-
     return _sum(diagonal(a, offset, axis1, axis2), -1, dtype, out)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import chainrule.numpy as cnp
+from . import base as cnp
 
 from ..core import Tracer, concrete_value
 from ._util import asarray_any, concrete, dtype_of

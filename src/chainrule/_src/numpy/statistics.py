@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import chainrule.numpy as cnp
+from . import base as cnp
 
 from .. import lax
 from ..core import Tracer, concrete_value, get_aval

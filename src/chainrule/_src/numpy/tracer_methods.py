@@ -11,72 +11,12 @@ from __future__ import annotations
 import sys
 
 from ..core import ConcretizationTypeError, Tracer
+from ..interpreters.staging import TracerBoolConversionError
+from .indexing import IndexUpdateHelper
+from .ufuncs import TRACED_UFUNCS
 
 _AT_HELP = ("Write `x = chainrule.numpy.at(x)[idx].set(v)` (or `x = x.at[idx].set(v)`; also "
             ".add, .multiply, .min, .max), which returns the updated array.")
-
-
-class _IndexUpdateRef:
-    """``at(x)[index]``: the updates it offers each return a new array."""
-
-    def __init__(self, array, index):
-        self.array, self.index = array, index
-
-    def _update(self, values, mode):
-        from .indexing import index_update
-
-        return index_update(self.array, self.index, values, mode)
-
-    def set(self, values):
-        """``x`` with ``x[index] = values``."""
-        return self._update(values, "set")
-
-    def add(self, values):
-        """``x`` with ``x[index] += values`` (repeated indices accumulate)."""
-        return self._update(values, "add")
-
-    def multiply(self, values):
-        """``x`` with ``x[index] *= values``."""
-        return self._update(values, "multiply")
-
-    def min(self, values):
-        """``x`` with ``x[index] = minimum(x[index], values)``."""
-        return self._update(values, "min")
-
-    def max(self, values):
-        """``x`` with ``x[index] = maximum(x[index], values)``."""
-        return self._update(values, "max")
-
-    def get(self):
-        """``x[index]``."""
-        from .indexing import getitem
-
-        return getitem(self.array, self.index)
-
-
-class IndexUpdateHelper:
-    """``at(x)[idx].set(v)`` and friends: functional updates that return a new array.
-
-    Examples
-    --------
-    >>> import chainrule.numpy as cnp
-    >>> x = cnp.zeros(3)
-    >>> cnp.at(x)[1].set(5.0)
-    array([0., 5., 0.])
-    >>> x  # unchanged
-    array([0., 0., 0.])
-    """
-
-    __slots__ = ("array",)
-
-    def __init__(self, array):
-        self.array = array
-
-    def __getitem__(self, index):
-        return _IndexUpdateRef(self.array, index)
-
-    def __repr__(self):
-        return f"_IndexUpdateHelper({self.array!r})"
 
 
 def _cnp():
@@ -90,8 +30,6 @@ def _binary(name, reflected=False):
     def op(self, other):
         nonlocal fn
         if fn is None:
-            from .ufuncs import TRACED_UFUNCS
-
             fn = getattr(_cnp(), name)
             fn = TRACED_UFUNCS.get(fn, fn)  # NumPy's ufunc: skip its dispatch back to us
         return fn(other, self) if reflected else fn(self, other)
@@ -183,8 +121,6 @@ def _bool(self):
         base = base.primal
     if isinstance(base, Tracer) and type(base).__bool__ is _bool:
         # A batch (vmap): one truth value per example, which Python's `if` cannot take.
-        from ..interpreters.staging import TracerBoolConversionError
-
         raise TracerBoolConversionError(
             f"Python control flow (if/while/break/and/or/bool()) depends on "
             f"{_abstract_what(base)}. Use chainrule.numpy.where for elementwise choices. "
@@ -217,8 +153,6 @@ _UFUNC_METHODS = {
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__" and not kwargs:  # the common case first: a plain call
-        from .ufuncs import TRACED_UFUNCS
-
         traced = TRACED_UFUNCS.get(ufunc)
         if traced is not None:
             return traced(*inputs)
@@ -236,8 +170,6 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
                         "being differentiated; drop out= and use the returned value")
     cnp = _cnp()
     if method == "__call__":
-        from .ufuncs import TRACED_UFUNCS
-
         if ufunc not in TRACED_UFUNCS and getattr(
                 sys.modules.get("scipy.special"), name, None) is ufunc:
             from ..scipy import special  # noqa: F401 - registers SciPy's ufuncs
@@ -341,4 +273,4 @@ Tracer.__array__ = _array
 Tracer.__array_ufunc__ = _array_ufunc
 Tracer.__array_function__ = _array_function
 
-__all__ = ["IndexUpdateHelper"]
+__all__ = []

@@ -14,6 +14,9 @@ from ..core import Tracer
 from ._util import NoValue, asarray_any, concrete, dtype_of, given, no_out
 from .fastpath import (PLAIN_OR_NONE, PLAIN_TYPES, SEQUENCE_TYPES, numpy_fast_path,
                        plain_sequence)
+from .manipulation import astype, concatenate, diff, ravel
+from .passthrough import ndim, shape
+from .reductions import cumsum
 
 _ND = np.ndarray
 
@@ -614,10 +617,8 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     >>> cnp.unwrap(cnp.array([0.0, 3.0, 6.0, 2.0]))
     array([0.        , 3.        , 6.        , 8.28318531])
     """
-    import chainrule.numpy as cnp
-
     p = asarray_any(p)
-    dd = cnp.diff(p, axis=axis)
+    dd = diff(p, axis=axis)
     if discont is None:
         discont = period / 2
     dtype = np.result_type(np.zeros((), dtype_of(dd)), period)
@@ -627,16 +628,16 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     else:
         high, ambiguous = period / 2, True
     low = -high
-    ddmod = cnp.mod(dd - low, period) + low
+    ddmod = mod(dd - low, period) + low
     if ambiguous:
         # A jump of exactly half a period counts as +period/2 when the step went up.
-        ddmod = cnp.where((ddmod == low) & (dd > 0), high, ddmod)
-    correction = cnp.where(cnp.abs(dd) < discont, 0, ddmod - dd)
-    axis = axis % cnp.ndim(p)
-    n = cnp.shape(p)[axis]
-    head = cnp.astype(lax.slice_axis(p, axis, 0, min(n, 1)), dtype)
-    tail = lax.slice_axis(p, axis, min(n, 1), n) + cnp.cumsum(correction, axis=axis)
-    return cnp.concatenate([head, cnp.astype(tail, dtype)], axis=axis)
+        ddmod = where((ddmod == low) & (dd > 0), high, ddmod)
+    correction = where(abs(dd) < discont, 0, ddmod - dd)
+    axis = axis % ndim(p)
+    n = shape(p)[axis]
+    head = astype(lax.slice_axis(p, axis, 0, min(n, 1)), dtype)
+    tail = lax.slice_axis(p, axis, min(n, 1), n) + cumsum(correction, axis=axis)
+    return concatenate([head, astype(tail, dtype)], axis=axis)
 
 
 def _cast(x, dtype):
@@ -654,8 +655,6 @@ def ediff1d(ary, to_end=None, to_begin=None):
     >>> cnp.ediff1d(cnp.array([1.0, 4.0, 9.0]), to_begin=-1.0)
     array([-1.,  3.,  5.])
     """
-    from .manipulation import concatenate, ravel
-
     ary = ravel(asarray_any(ary))
     dtype = dtype_of(ary)
     parts = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import chainrule.numpy as cnp
+from . import base as cnp
 
 from ._util import concrete
 from .fastpath import numpy_fast_path

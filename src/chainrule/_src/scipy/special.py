@@ -19,7 +19,7 @@ import math
 import numpy as np
 import scipy.special as _sp
 
-import chainrule.numpy as cnp
+from ..numpy import base as cnp
 
 from ..core import Tracer, concrete_value
 from ..control.custom import stop_gradient

@@ -1,0 +1,99 @@
+"""Converting array-likes: ``asarray``, and the shape and dtype of anything array-like.
+
+A nested sequence holding traced values becomes one array by stacking (``_build``); the
+shape helpers of ``_util`` accept such sequences too, so they live here with ``asarray``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import lax
+from ..core import Tracer, get_aval
+from .fastpath import PLAIN_TYPES, plain_sequence
+
+_ND = np.ndarray
+_SCALARS = (int, float, complex, bool)
+
+
+def _aval(a):
+    if isinstance(a, (list, tuple)):
+        a = asarray_any(a)
+    return get_aval(a)
+
+
+def shape_of(a) -> tuple:
+    return _aval(a).shape
+
+
+def ndim_of(a) -> int:
+    return len(_aval(a).shape)
+
+
+def dtype_of(a) -> np.dtype:
+    return _aval(a).dtype
+
+
+def asarray_any(a):
+    """``a`` as something with a shape and dtype: tracers, arrays and Python numbers as they
+    are; sequences (which may hold tracers) through ``chainrule.numpy.asarray``."""
+    if isinstance(a, Tracer) or type(a) in _SCALARS or (
+            hasattr(a, "shape") and hasattr(a, "dtype")):
+        return a
+    return asarray(a)
+
+
+def _contains_tracer(obj):
+    if isinstance(obj, Tracer):
+        return True
+    if isinstance(obj, (list, tuple)):
+        return any(_contains_tracer(o) for o in obj)
+    return False
+
+
+def _build(obj):
+    """A (nested) sequence holding traced values as one array, by stacking."""
+    if not isinstance(obj, (list, tuple)):
+        return obj if isinstance(obj, Tracer) else np.asarray(obj)
+    parts = [_build(o) for o in obj]
+    if not parts:
+        return np.zeros(0)
+    shapes = {shape_of(p) for p in parts}
+    if len(shapes) != 1:
+        raise ValueError("setting an array element with a sequence. The requested array has "
+                         f"an inhomogeneous shape: the nested sequences have shapes "
+                         f"{sorted(shapes)}")
+    return lax.concatenate([lax.expand_dims(p, (0,)) for p in parts], 0)
+
+
+def _with_dtype(x, dtype):
+    if dtype is None or dtype_of(x) == np.dtype(dtype):
+        return x
+    return lax.convert_element_type(x, dtype)
+
+
+def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+    """Convert to an array without copying when possible; traced values pass through.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.asarray([1, 2], dtype=float)
+    array([1., 2.])
+    """
+    if type(a) is _ND:
+        if dtype is None and order is None and copy is None and device is None and (
+                like is None):
+            return a  # what numpy.asarray returns, without the call
+        return np.asarray(a, dtype, order) if copy is None else np.asarray(
+            a, dtype, order, copy=copy)
+    if type(a) in PLAIN_TYPES or plain_sequence(a):
+        return np.asarray(a, dtype, order) if copy is None else np.asarray(
+            a, dtype, order, copy=copy)
+    if _contains_tracer(a):
+        return _with_dtype(_build(a), dtype)
+    if hasattr(a, "__array_namespace__") and not isinstance(a, (np.ndarray, np.generic)):
+        return a if dtype is None else a.astype(dtype)  # CuPy, Dask...: stay in their library
+    return np.asarray(a, dtype, order, copy=copy)
+
+
+asanyarray = asarray
