@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import types
 
-from .core import (Primitive, Trace, Tracer, Zero, current_trace, get_aval, new_trace,
+from .core import (Primitive, Trace, Tracer, Zero, current_trace, get_aval, is_tracer, new_trace,
                    set_current_trace)
 from .tree_util import tree_flatten, tree_map, tree_unflatten
 
@@ -114,7 +114,7 @@ class _RematTrace(Trace):
         self.position = 0
 
     def process(self, prim, args, params):
-        vals = [x.primal if isinstance(x, Tracer) and x._trace is self else x for x in args]
+        vals = [x.primal if self.owns(x) else x for x in args]
         # Call-like primitives (jit) are never saved as a whole: what they compute inside is
         # not seen by either pass, so both passes stay in step.
         if prim.inline is None and self.policy(prim, *[get_aval(v) for v in vals], **params):
@@ -179,7 +179,7 @@ def _run(fun, args, trace):
     ins = [_RematTracer(trace, x) for x in leaves]
     with new_trace(trace):
         out = fun(*tree_unflatten(tree, ins))
-        return tree_map(lambda x: x.primal if isinstance(x, Tracer) and x._trace is trace
+        return tree_map(lambda x: x.primal if trace.owns(x)
                         else x, out)
 
 
@@ -196,7 +196,7 @@ def _barrier(args):
     see through: the backward pass's recomputation then really happens then, instead of
     being merged with (and keeping alive) the forward pass's values."""
     leaves, tree = tree_flatten(tuple(args))
-    if not any(isinstance(x, Tracer) for x in leaves):
+    if not any(is_tracer(x) for x in leaves):
         return args
     return tree_unflatten(tree, remat_barrier_p.bind(*leaves))
 
@@ -248,7 +248,7 @@ def checkpoint(fun, policy=None):
         # batches the two passes); anywhere else the function itself is cheaper.
         trace = current_trace()
         if isinstance(trace, StagingTrace) and not trace.records_tangents and any(
-                isinstance(x, Tracer) and x._trace is trace for x in tree_flatten(args)[0]):
+                trace.owns(x) for x in tree_flatten(args)[0]):
             # Staged by jit: keep the checkpoint for a transform of the compiled program.
             return staged_call(wrapped, fun, args)
         while isinstance(trace, BatchTrace):
@@ -257,7 +257,7 @@ def checkpoint(fun, policy=None):
             return fun(*args)
         if _captures_tracers(fun):
             return _closure_converted(fun, policy, args)
-        if any(isinstance(x, Tracer) for x in tree_flatten(args)[0]):
+        if any(is_tracer(x) for x in tree_flatten(args)[0]):
             return remat(*args)
         return fun(*args)
     return functools.wraps(fun)(wrapped)
@@ -340,7 +340,7 @@ def _captures_tracers(fun, depth=0, seen=None):
         values += list(getattr(fun, "__dict__", {}).values())
     for value in values:
         for leaf in tree_flatten(value)[0]:
-            if isinstance(leaf, Tracer):
+            if is_tracer(leaf):
                 if leaf._trace.alive:
                     return True
             elif callable(leaf) and _captures_tracers(leaf, depth + 1, seen):

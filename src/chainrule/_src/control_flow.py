@@ -21,7 +21,7 @@ import numpy as np
 
 from . import lax
 from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
-from .core import (Primitive, ShapedArray, Tracer, concrete_value, current_trace, get_aval,
+from .core import (Primitive, ShapedArray, concrete_value, current_trace, get_aval, is_tracer,
                    new_trace, trace_chain)
 from .interpreters.batching import BatchTracer
 from .interpreters.staging import StagingTrace
@@ -105,7 +105,7 @@ def _joined(avals):
 
 
 # --- cond / switch -------------------------------------------------------------------------
-def _stage_branch(fun, operands):
+def stage_branch(fun, operands):
     from .jit import Compiled, trace_to_program
 
     leaves, tree = tree_flatten(tuple(operands))
@@ -176,13 +176,13 @@ def _switch(index, branches, operands, what, names):
             _check_branch_types(what, names, out_types)
         return out
     if _staging():
-        staged = [_stage_branch(b, operands) for b in branches]
+        staged = [stage_branch(b, operands) for b in branches]
         out_types = [(s[1], [v.aval for v in s[0].program.outvars]) for s in staged]
         _check_branch_types(what, names, out_types)
         joined = [_joined(avals) for avals in zip(*[t[1] for t in out_types])]
         for k, (b, (_, avals)) in enumerate(zip(branches, out_types)):
             if avals != joined:  # a Python number meets an array: take the array's dtype
-                staged[k] = _stage_branch(
+                staged[k] = stage_branch(
                     lambda *xs, b=b: tree_map(lambda v, a: lax.convert_element_type(
                         v, a.dtype), b(*xs), tree_unflatten(out_types[0][0], joined)), operands)
         outs = switch_p.bind(index, *[c for s in staged for c in s[2]], *staged[0][3],
@@ -218,9 +218,9 @@ def _derivative_mask(taken):
     from .custom import stop_gradient
 
     def mask(x):
-        if not isinstance(x, Tracer) or get_aval(x).dtype.kind not in "fc":
+        if not is_tracer(x) or get_aval(x).dtype.kind not in "fc":
             return x  # constants and integers carry no derivative
-        return lax.select(_expand_pred(taken, x), x, stop_gradient(x))
+        return lax.select(expand_pred(taken, x), x, stop_gradient(x))
     return mask
 
 
@@ -265,13 +265,13 @@ def _masked_closure(fun, mask, depth=0):
 
 
 def _masked_value(value, mask, depth):
-    if isinstance(value, Tracer):
+    if is_tracer(value):
         return mask(value)
     if isinstance(value, (types.FunctionType, functools.partial)):
         return _masked_closure(value, mask, depth + 1)
     if isinstance(value, (tuple, list, dict)):
         leaves, tree = tree_flatten(value)
-        if any(isinstance(x, Tracer) for x in leaves):
+        if any(is_tracer(x) for x in leaves):
             return tree_unflatten(tree, [mask(x) for x in leaves])
     return value
 
@@ -316,12 +316,12 @@ def _while_inline(*args, cond_fn, body_fn, n_cond, n_body):
     # loop runs on the differentiating trace.
     cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
     carry = list(args[n_cond + n_body:])
-    while _condition(eval_program(cond_fn.program, [*cond_consts, *carry])[0]):
+    while loop_condition(eval_program(cond_fn.program, [*cond_consts, *carry])[0]):
         carry = eval_program(body_fn.program, [*body_consts, *carry])
     return carry
 
 
-def _condition(pred):
+def loop_condition(pred):
     """The concrete truth value of a loop condition computed from concrete values."""
     known = _known(pred)
     if known is None:  # cannot happen when every operand is concrete; never loop silently
@@ -382,18 +382,18 @@ def _batched_while(cond_fun, body_fun, val):
         if not np.any(_batched_value(pred)):
             return val
         new = body_fun(val)
-        val = tree_map(lambda a, b: lax.select(_expand_pred(pred, a), a, b), new, val)
+        val = tree_map(lambda a, b: lax.select(expand_pred(pred, a), a, b), new, val)
 
 
-def _expand_pred(pred, like):
+def expand_pred(pred, like):
     extra = get_aval(like).ndim - get_aval(pred).ndim
     return lax.reshape(pred, get_aval(pred).shape + (1,) * extra) if extra > 0 else pred
 
 
 def _staged_while(cond_fun, body_fun, init_val):
     leaves, tree = tree_flatten(init_val)
-    cond_c = _stage_branch(lambda *xs: cond_fun(tree_unflatten(tree, list(xs))), leaves)
-    body_c = _stage_branch(lambda *xs: tree_flatten(body_fun(tree_unflatten(tree, list(xs))))[0],
+    cond_c = stage_branch(lambda *xs: cond_fun(tree_unflatten(tree, list(xs))), leaves)
+    body_c = stage_branch(lambda *xs: tree_flatten(body_fun(tree_unflatten(tree, list(xs))))[0],
                            leaves)
     outs = bind_loop(while_p, [*cond_c[2], *body_c[2], *leaves],
                      {"cond_fn": cond_c[0], "body_fn": body_c[0], "n_cond": len(cond_c[2]),

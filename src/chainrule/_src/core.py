@@ -23,10 +23,14 @@ import numpy as np
 # Array namespaces
 # ---------------------------------------------------------------------------------------
 
-_NUMPY_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.float32,
-                          np.float16, np.int64, np.int32, np.int8, np.int16, np.uint8,
-                          np.uint16, np.uint32, np.uint64, np.bool_, np.complex128,
-                          np.complex64, np.longdouble})
+# Plain values: NumPy arrays, NumPy scalars and Python numbers, recognised by one exact type
+# test (no subclass, no tracer).  ``chainrule.numpy``'s fast path calls NumPy directly on them.
+PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.float32,
+                         np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
+                         np.uint16, np.uint32, np.uint64, np.bool_, np.complex128,
+                         np.complex64})
+# Values whose namespace is NumPy without asking ``array_api_compat``.
+_NUMPY_TYPES = PLAIN_TYPES | {np.longdouble}
 
 
 def namespace_of(args) -> Any:
@@ -112,9 +116,6 @@ class ShapedArray:
         dims = ",".join(map(str, self.shape))
         return f"{self.dtype.name}[{dims}]" + ("{weak}" if self.weak_type else "")
 
-    def str_short(self):
-        return repr(self)
-
     def dummy(self):
         """A 0-d stand-in with this dtype, used to ask NumPy for result dtypes."""
         if self.weak_type:
@@ -171,6 +172,11 @@ def shape_of(x) -> tuple:
     if isinstance(x, Tracer):
         return x.aval.shape
     return getattr(x, "shape", ())
+
+
+def real_dtype(dtype) -> np.dtype:
+    """The real floating-point dtype of the same precision (float64 for complex128)."""
+    return np.finfo(np.dtype(dtype)).dtype
 
 
 def is_float_dtype(dtype) -> bool:
@@ -290,6 +296,10 @@ class Trace:
     def process(self, prim: Primitive, args, params):
         raise NotImplementedError  # pragma: no cover - abstract
 
+    def owns(self, x) -> bool:
+        """Whether ``x`` is a tracer of this trace (not of another, not a constant)."""
+        return isinstance(x, Tracer) and x._trace is self
+
     def bind_on_parent(self, prim: Primitive, args, params):
         """Run ``prim`` on the parent trace: ``args`` hold nothing for this trace."""
         if self.parent is EVAL:  # impl rules never re-enter bind: skip the trace switch
@@ -371,6 +381,11 @@ class Tracer:
     ndim = property(lambda self: self.aval.ndim)
     size = property(lambda self: self.aval.size)
 
+    @property
+    def trace_name(self) -> str:
+        """The name of the transform this value flows through (``jit``, ``vmap``...)."""
+        return self._trace.name
+
     def __len__(self):
         if not self.aval.shape:
             raise TypeError("len() of unsized object (a 0-d traced array)")
@@ -385,6 +400,24 @@ class Tracer:
             raise leaked_tracer_error(self)
         if not any(t is self._trace for t in trace_chain()):
             raise escaped_tracer_error(self)
+
+
+def is_tracer(x) -> bool:
+    """Whether ``x`` is a value flowing through a chainrule transform (a tracer), rather
+    than a concrete array or number.
+
+    Libraries built on chainrule use it to tell values being traced or differentiated
+    from data they may inspect.
+
+    Examples
+    --------
+    >>> import chainrule as cr
+    >>> from chainrule.core import is_tracer
+    >>> is_tracer(1.0), cr.grad(lambda x: float(is_tracer(x)) * x)(2.0)
+    (False, np.float64(1.0))
+    """
+    # Plain arrays and numbers, the common case, cost one exact type test.
+    return type(x) not in PLAIN_TYPES and isinstance(x, Tracer)
 
 
 class LeakedTracerError(RuntimeError):
@@ -416,6 +449,17 @@ def escaped_tracer_error(tracer):
         "that transform (for example a custom_jvp/custom_vjp rule or a callback that captures "
         "it from a global). Pass the value as an explicit argument instead."
     )
+
+
+def innermost_value(x):
+    """What lies behind the differentiation tracers around ``x``: a concrete value, or the
+    tracer of a transform that knows it only abstractly (jit's staging, a vmap batch)."""
+    while isinstance(x, Tracer):
+        inner = getattr(x, "primal", None)
+        if inner is None:
+            return x
+        x = inner
+    return x
 
 
 def concrete_value(x):

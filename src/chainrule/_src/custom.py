@@ -6,7 +6,8 @@ import functools
 
 import numpy as np
 
-from .core import EVAL, Primitive, Tracer, Zero, current_trace, get_aval, set_current_trace
+from .core import (EVAL, Primitive, Tracer, Zero, current_trace, get_aval, is_tracer,
+                   set_current_trace)
 from .interpreters.batching import BatchTrace, BatchTracer
 from .interpreters.jvp import DifferentiationTrace, JVPTrace, tangent_mismatch
 from .interpreters.linearize import LinearizeTrace, is_undefined
@@ -43,13 +44,13 @@ def _closure_traces(fn):
     values += list(getattr(fn, "__defaults__", None) or ())
     for v in values:
         for leaf in tree_flatten(v)[0]:
-            if isinstance(leaf, Tracer):
+            if is_tracer(leaf):
                 found.add(leaf._trace)
     return found
 
 
 def _owns_any(trace, leaves):
-    return any(isinstance(x, Tracer) and x._trace is trace for x in leaves)
+    return any(trace.owns(x) for x in leaves)
 
 
 def _fall_through(trace, custom, args):
@@ -108,8 +109,8 @@ class _CustomFunction:
         are the vmapped rules, applied on the parent trace."""
         from .vmap import vmap
 
-        vals = [x.val if isinstance(x, Tracer) and x._trace is trace else x for x in leaves]
-        dims = [x.bdim if isinstance(x, Tracer) and x._trace is trace else None for x in leaves]
+        vals = [x.val if trace.owns(x) else x for x in leaves]
+        dims = [x.bdim if trace.owns(x) else None for x in leaves]
         batched = self._batched_rules(vmap, nondiff, in_tree, dims)
         with set_current_trace(trace.parent):
             out = batched(*vals)
@@ -362,7 +363,7 @@ class custom_vjp(_CustomFunction):
                 *res_arrays, *tangents, bwd=_Opaque(bwd),
                 out_avals=tuple(get_aval(p) for p in out_leaves), in_tree=in_tree,
                 out_tree=out_tree, name=self.__name__, n_res=len(res_arrays))
-        touts = [t if isinstance(t, Tracer) else Zero.like(p) for p, t in zip(out_leaves, touts)]
+        touts = [t if is_tracer(t) else Zero.like(p) for p, t in zip(out_leaves, touts)]
         return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, touts)])
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import lax
-from .control_flow import _condition, _expand_pred, _stage_branch, while_loop, while_p
+from .control_flow import loop_condition, expand_pred, stage_branch, while_loop, while_p
 from .core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
                    instantiate, is_float_dtype, set_current_trace)
 from .interpreters.linearize import LinearizeTrace
@@ -72,10 +72,10 @@ def _while_batch(size, vals, dims, cond_fn, body_fn, n_cond, n_body):
                for n, d, o in zip(new, card, nd)]
         if not pred_batched:
             return new
-        return [lax.select(_expand_pred(p, n), n, o) for n, o in zip(new, c)]
+        return [lax.select(expand_pred(p, n), n, o) for n, o in zip(new, c)]
 
-    cond_c = _stage_branch(cond, carry)
-    body_c = _stage_branch(body, carry)
+    cond_c = stage_branch(cond, carry)
+    body_c = stage_branch(body, carry)
     outs = while_p.bind(*cond_c[2], *body_c[2], *carry, cond_fn=cond_c[0], body_fn=body_c[0],
                         n_cond=len(cond_c[2]), n_body=len(body_c[2]))
     return outs, card
@@ -159,7 +159,7 @@ class _Traced:
         return eval_program(fn.program, args)
 
     def where(self, mask, a, b):
-        return lax.select(_expand_pred(mask, a), a, b)
+        return lax.select(expand_pred(mask, a), a, b)
 
     def add(self, a, b):
         return lax.add(a, b)
@@ -196,7 +196,7 @@ def _while_residuals_inline(*args, cond_fn, fwd_fn, n_cond, n_fwd):
         raise _higher_order_error("while_residuals")
     cc, fc, carry = split(args, n_cond, n_fwd)
     n, steps = len(carry), []
-    while _condition(eval_program(cond_fn.program, [*cc, *carry])[0]):
+    while loop_condition(eval_program(cond_fn.program, [*cc, *carry])[0]):
         outs = eval_program(fwd_fn.program, [*fc, *carry])
         carry = outs[:n]
         steps.append(outs[n:])
@@ -393,11 +393,11 @@ def _residuals_batch(size, vals, dims, cond_fn, fwd_fn, n_cond, n_fwd):
         outs = vmap(lambda a, b: eval_program(fwd_fn.program, [*a, *b]),
                     in_axes=(list(fcd), [0] * n), axis_size=size)(list(fc), list(c))
         p = pred(c)
-        new = [lax.select(_expand_pred(p, o), o, old) for o, old in zip(outs[:n], c)]
+        new = [lax.select(expand_pred(p, o), o, old) for o, old in zip(outs[:n], c)]
         return [*new, *outs[n:], p]
 
-    cond_c = _stage_branch(lambda *c: lax.reduce_or(pred(c), (0,)), carry)
-    fwd_c = _stage_branch(fwd, carry)
+    cond_c = stage_branch(lambda *c: lax.reduce_or(pred(c), (0,)), carry)
+    fwd_c = stage_branch(fwd, carry)
     outs = while_residuals_p.bind(*cond_c[2], *fwd_c[2], *carry, cond_fn=cond_c[0],
                                   fwd_fn=fwd_c[0], n_cond=len(cond_c[2]),
                                   n_fwd=len(fwd_c[2]))

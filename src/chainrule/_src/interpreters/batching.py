@@ -11,9 +11,6 @@ import warnings
 
 from ..core import ShapedArray, Trace, Tracer, get_aval, set_current_trace
 
-not_mapped = None
-
-
 class BatchTracer(Tracer):
     __slots__ = ("val", "bdim")
 
@@ -105,11 +102,4 @@ def _empty_batch(prim, vals, dims, params):
     return empty[0], 0
 
 
-def batch_size_of(vals, dims):
-    for v, d in zip(vals, dims):
-        if d is not None:
-            return get_aval(v).shape[d]
-    raise ValueError("no batched operand")
-
-
-__all__ = ["BatchTrace", "BatchTracer", "loop_batch", "not_mapped"]
+__all__ = ["BatchTrace", "BatchTracer", "loop_batch"]

@@ -223,10 +223,6 @@ def transpose_each(*rules):
     return transpose
 
 
-def zeros(aval: ShapedArray):
-    return np.zeros(aval.shape, aval.dtype)
-
-
 # ---------------------------------------------------------------------------------------
 # Batch (vmap) rules.  Batched operands carry their batch axis first.
 # ---------------------------------------------------------------------------------------

@@ -394,7 +394,7 @@ defbroadcasting_batch(stop_gradient_p)
 # --- modified Bessel functions of the first kind ----------------------------------------
 
 
-def _special_functions(xp, prim):
+def special_functions(xp, prim):
     """SciPy's special functions for ``xp``'s arrays (CuPy's own for CuPy)."""
     if xp.__name__.startswith("cupy"):
         import cupyx.scipy.special as special
@@ -415,7 +415,7 @@ def _bessel_i_impl(xp, x, order):
 
         dtype = scipy.special.iv(order, np.zeros(1, x.dtype)).dtype
         return x.map_blocks(lambda block: scipy.special.iv(order, block), dtype=dtype)
-    return _special_functions(xp, "bessel_i").iv(order, x)
+    return special_functions(xp, "bessel_i").iv(order, x)
 
 
 # A primitive (not a series or Chebyshev expansion in chainrule operations): the library

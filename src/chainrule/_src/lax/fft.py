@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, get_aval
+from ..core import Primitive, ShapedArray, get_aval, real_dtype
 from ._rules import deflinear, unbroadcast
 from .elementwise import mul, real
 from .shape import pad_zeros, slice_axis
@@ -33,10 +33,6 @@ NORMS = ("backward", "ortho", "forward")
 
 def _complex_dtype(dtype):
     return np.result_type(np.dtype(dtype), np.complex64)
-
-
-def _real_dtype(dtype):
-    return np.finfo(np.dtype(dtype)).dtype
 
 
 def _check(aval, axes, norm, name):
@@ -120,7 +116,7 @@ def rfft(x, axes, norm="backward"):
 def _irfft_impl(xp, x, axes, n, norm):
     s = [x.shape[a] for a in axes[:-1]] + [n]
     out = xp.fft.irfftn(x, s=s, axes=axes, norm=norm)
-    return out.astype(_real_dtype(x.dtype), copy=False)
+    return out.astype(real_dtype(x.dtype), copy=False)
 
 
 def _irfft_abstract_eval(a, axes, n, norm):
@@ -130,7 +126,7 @@ def _irfft_abstract_eval(a, axes, n, norm):
                          f"axis {axes[-1]}, got shape {a.shape}")
     shape = list(a.shape)
     shape[axes[-1]] = n
-    return ShapedArray(shape, _real_dtype(a.dtype))
+    return ShapedArray(shape, real_dtype(a.dtype))
 
 
 def _hermitian_weights(n, ndim, axis, dtype):
@@ -142,7 +138,7 @@ def _hermitian_weights(n, ndim, axis, dtype):
         w[-1] = 1.0
     shape = [1] * ndim
     shape[axis] = len(w)
-    return w.reshape(shape).astype(_real_dtype(dtype))
+    return w.reshape(shape).astype(real_dtype(dtype))
 
 
 def _irfft_transpose(ct, x, axes, n, norm):

@@ -10,12 +10,7 @@ from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
 from ..interpreters.linearize import is_undefined
 from ._rules import (align_batched, defjvp, logical_ndim, match_tangent, multilinear_tangent,
                      transpose_each, unbroadcast)
-from .shape import transpose
-
-
-def _swap_last(x):
-    nd = get_aval(x).ndim
-    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+from .shape import swap_last
 
 
 def _matmul_abstract_eval(a, b):
@@ -35,8 +30,8 @@ matmul_p.impl = lambda xp, a, b: xp.matmul(a, b)
 matmul_p.abstract_eval = _matmul_abstract_eval
 matmul = matmul_p.bind
 defjvp(matmul_p, lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
-matmul_p.transpose = transpose_each(lambda ct, a, b: matmul(ct, _swap_last(b)),
-                                    lambda ct, a, b: matmul(_swap_last(a), ct))
+matmul_p.transpose = transpose_each(lambda ct, a, b: matmul(ct, swap_last(b)),
+                                    lambda ct, a, b: matmul(swap_last(a), ct))
 
 
 # --- einsum ------------------------------------------------------------------------------

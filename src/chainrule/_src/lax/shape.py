@@ -200,3 +200,9 @@ embed_slice_p.batch = lambda size, vals, dims, index, shape: (
 concatenate_p.batch = lambda size, vals, dims, axis: (
     concatenate_p.bind(*[move_to_front(v, d, size) for v, d in zip(vals, dims)],
                        axis=axis + 1), 0)
+
+
+def swap_last(x):
+    """``x`` with its last two axes swapped (the matrix transpose of a stack)."""
+    nd = get_aval(x).ndim
+    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))

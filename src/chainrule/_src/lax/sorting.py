@@ -184,9 +184,9 @@ def _scatter_along_impl(xp, u, idx, axis, n):
     if xp is np:
         np.add.at(out, tuple(grids), u)
     else:
-        from .indexing import _foreign_scatter_add
+        from .indexing import foreign_scatter_add
 
-        _foreign_scatter_add(xp, out, tuple(grids), u)
+        foreign_scatter_add(xp, out, tuple(grids), u)
     return out
 
 

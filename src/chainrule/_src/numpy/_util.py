@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Tracer, concrete_value, get_aval
+from ..core import concrete_value, get_aval, innermost_value, is_tracer
 
 NoValue = np._NoValue
 _SCALARS = (int, float, complex, bool)
@@ -36,7 +36,7 @@ def dtype_of(a) -> np.dtype:
 def asarray_any(a):
     """``a`` as something with a shape and dtype: tracers, arrays and Python numbers as they
     are; sequences (which may hold tracers) through ``chainrule.numpy.asarray``."""
-    if isinstance(a, Tracer) or type(a) in _SCALARS or (
+    if is_tracer(a) or type(a) in _SCALARS or (
             hasattr(a, "shape") and hasattr(a, "dtype")):
         return a
     from .creation import asarray
@@ -107,7 +107,7 @@ def concrete(x, name, why=SHAPE):
     (data-dependent shapes, value checks); an error if ``x`` is only known abstractly.
 
     ``why`` completes "needs the values of its input because ..." in that error."""
-    if not isinstance(x, Tracer):
+    if not is_tracer(x):
         return x
     x.check_usable()
     value = concrete_value(x)
@@ -118,9 +118,8 @@ def concrete(x, name, why=SHAPE):
 
 def _abstract_value_message(x, name, why=SHAPE):
     """Why ``x`` has no concrete value, and what to do, for the transform responsible."""
-    while isinstance(getattr(x, "primal", None), Tracer):
-        x = x.primal
-    transform = getattr(getattr(x, "_trace", None), "name", "")
+    x = innermost_value(x)
+    transform = x.trace_name if is_tracer(x) else ""
     head = f"chainrule.numpy.{name} needs the values of its input because {why}"
     if "vmap" in transform:
         return (f"{head}, and under {transform} the input holds a whole batch at once, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from ..core import Tracer, concrete_value, get_aval
+from ..core import concrete_value, get_aval, is_tracer
 from ._util import asarray_any, dtype_of, ndim_of, normalize_axis, shape_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path, plain_sequence
 
@@ -32,18 +32,18 @@ def empty(shape, dtype=float, order="C", *, device=None, like=None):
     return np.zeros(shape, dtype, order)
 
 
-def _contains_tracer(obj):
-    if isinstance(obj, Tracer):
+def contains_tracer(obj):
+    if is_tracer(obj):
         return True
     if isinstance(obj, (list, tuple)):
-        return any(_contains_tracer(o) for o in obj)
+        return any(contains_tracer(o) for o in obj)
     return False
 
 
 def _build(obj):
     """A (nested) sequence holding traced values as one array, by stacking."""
     if not isinstance(obj, (list, tuple)):
-        return obj if isinstance(obj, Tracer) else np.asarray(obj)
+        return obj if is_tracer(obj) else np.asarray(obj)
     parts = [_build(o) for o in obj]
     if not parts:
         return np.zeros(0)
@@ -76,7 +76,7 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0,  # 
             # NumPy then parses no keywords
             return np.array(object) if dtype is None else np.array(object, dtype)
         return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
-    if not _contains_tracer(object):
+    if not contains_tracer(object):
         return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
     out = _with_dtype(_build(object), dtype)
     if ndim_of(out) < ndmin:
@@ -102,7 +102,7 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     if type(a) in PLAIN_TYPES or plain_sequence(a):
         return np.asarray(a, dtype, order) if copy is None else np.asarray(
             a, dtype, order, copy=copy)
-    if _contains_tracer(a):
+    if contains_tracer(a):
         return _with_dtype(_build(a), dtype)
     if hasattr(a, "__array_namespace__") and not isinstance(a, (np.ndarray, np.generic)):
         return a if dtype is None else a.astype(dtype)  # CuPy, Dask...: stay in their library
@@ -123,13 +123,13 @@ def ascontiguousarray(a, dtype=None, *, like=None):
     """
     if type(a) is _ND or type(a) in PLAIN_TYPES:
         return np.ascontiguousarray(a) if dtype is None else np.ascontiguousarray(a, dtype)
-    if not _contains_tracer(a):
+    if not contains_tracer(a):
         return np.ascontiguousarray(a, dtype)
     return asarray(a, dtype)
 
 
 def _like(np_fn, a, dtype, order, subok, shape, fill=None):
-    if not _contains_tracer(a):
+    if not contains_tracer(a):
         if fill is None:
             return np_fn(a, dtype, order, subok, shape)
         return np_fn(a, fill, dtype, order, subok, shape)
@@ -202,7 +202,7 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     >>> cr.grad(lambda v: cnp.sum(cnp.full((2, 3), v)))(1.5)
     np.float64(6.0)
     """
-    if not isinstance(fill_value, Tracer):
+    if not is_tracer(fill_value):
         return np.full(shape, fill_value, dtype, order)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     return lax.broadcast_to(_with_dtype(fill_value, dtype), shape)
@@ -222,14 +222,14 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
         if dtype is None and shape is None and order == "K" and subok is True:
             return np.full_like(a, fill_value)
         return np.full_like(a, fill_value, dtype, order, subok, shape)
-    if isinstance(fill_value, Tracer):
+    if is_tracer(fill_value):
         return full(shape_of(a) if shape is None else shape, fill_value,
                     dtype_of(a) if dtype is None else dtype)
     return _like(np.full_like, a, dtype, order, subok, shape, fill_value)
 
 
 def _plain(*xs):
-    return not any(isinstance(x, Tracer) for x in xs)
+    return not any(is_tracer(x) for x in xs)
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
@@ -362,7 +362,7 @@ def copy(a, order="K", subok=False):
     >>> cnp.copy([1.0, 2.0])
     array([1., 2.])
     """
-    return asarray_any(a) if isinstance(a, Tracer) else np.array(a, copy=True)
+    return asarray_any(a) if is_tracer(a) else np.array(a, copy=True)
 
 
 # --- NumPy's scalar types -----------------------------------------------------------------
@@ -384,7 +384,7 @@ class _ScalarType(type):
     def __call__(cls, *args, **kwargs):
         if len(args) == 1 and not kwargs:
             x = args[0]
-            if isinstance(x, Tracer) or (type(x) in (list, tuple) and _contains_tracer(x)):
+            if is_tracer(x) or (type(x) in (list, tuple) and contains_tracer(x)):
                 return _with_dtype(_build(x), cls.__base__)
         return cls.__base__(*args, **kwargs)
 

@@ -16,7 +16,7 @@ import numpy as np
 
 import chainrule.numpy as cnp
 
-from ..core import Tracer
+from ..core import is_tracer
 from ._util import asarray_any, concrete, dtype_of, ndim_of, normalize_axes, normalize_axis, \
     shape_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path
@@ -39,9 +39,9 @@ def _index_argument(obj, name):
     """An index argument (int, slice, sequence or array) with concrete values."""
     if isinstance(obj, slice):
         return obj
-    if isinstance(obj, Tracer):
+    if is_tracer(obj):
         return concrete(obj, name)
-    if isinstance(obj, (list, tuple)) and any(isinstance(o, Tracer) for o in obj):
+    if isinstance(obj, (list, tuple)) and any(is_tracer(o) for o in obj):
         return [concrete(o, name) for o in obj]
     return obj
 
@@ -220,9 +220,9 @@ def block(arrays):
     """
     if _plain_blocks(arrays):
         return np.block(arrays)
-    from .creation import _contains_tracer
+    from .creation import contains_tracer
 
-    if not _contains_tracer(arrays) and not _holds_array_library(arrays):
+    if not contains_tracer(arrays) and not _holds_array_library(arrays):
         return np.block(arrays)
     depth, leaf_ndim = _block_depth(arrays)
     ndim = max(depth, leaf_ndim)
