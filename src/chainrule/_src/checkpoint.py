@@ -17,12 +17,6 @@ from .core import (Primitive, Trace, Tracer, Zero, current_trace, get_aval, is_t
                    set_current_trace)
 from .tree_util import tree_flatten, tree_map, tree_unflatten
 
-# Primitives that are linear in each operand separately (matrix products): their tangent is
-# the sum of the product with one operand replaced by its tangent, so reusing a saved
-# output needs no recomputation of the product itself.
-_MULTILINEAR = ("matmul", "einsum")
-
-
 # --- policies -----------------------------------------------------------------------------
 def nothing_saveable(prim, *avals, **params):
     """Save nothing: recompute every intermediate in the backward pass (the default).
@@ -59,7 +53,7 @@ def dots_saveable(prim, *avals, **params):
     >>> dots_saveable(primitives["matmul"]), dots_saveable(primitives["sin"])
     (True, False)
     """
-    return prim.name in _MULTILINEAR
+    return prim.multilinear
 
 
 save_dots = dots_saveable
@@ -150,7 +144,7 @@ class _RematTrace(Trace):
             return saved
         tangents = [Zero.like(p) if t is None else t for p, t in zip(primals, tangents)]
         with set_current_trace(lin.rule_trace):
-            if prim.name in _MULTILINEAR and not prim.multiple_results:
+            if prim.multilinear and not prim.multiple_results:
                 tangent_out = _multilinear_tangent(prim, primals, tangents, params, saved)
             else:
                 tangent_out = prim.jvp(list(primals), tangents, **params)[1]

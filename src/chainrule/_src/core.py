@@ -246,6 +246,22 @@ class Primitive:
     - ``transpose(cotangent, *args, **params)``: for linear primitives only; linear
       arguments arrive as ``UndefinedPrimal``.  Returns one cotangent (or None) per arg.
     - ``batch(axis_size, values, batch_dims, **params)``: the vmap rule.
+
+    Facts that passes and code generation read are declared here too, set where the
+    primitive is defined (never in tables keyed by name):
+
+    - ``np_name``: the NumPy function that computes it with no params (generated code
+      calls ``xp.<np_name>`` directly); ``emit(eqn, atom, callee, namespace)``: source
+      lines computing an equation, for primitives that write their own code.
+    - ``commutative``: ``op(x, y)`` and ``op(y, x)`` are the same value, in IEEE
+      arithmetic too (common-subexpression elimination).
+    - ``multilinear``: linear in each operand separately, like a matrix product (a saved
+      output's tangent needs no recomputation of the product: ``checkpoint``).
+    - ``allocates``: ``impl`` returns a new array, never a view of an operand (generated
+      code need not copy its outputs).
+    - ``numexpr``: ``(kind, spelling, operand dtypes)`` of the operation in a numexpr
+      expression, and ``fusion_cost``: ``{dtype: (NumPy ns per element, numexpr time /
+      NumPy time)}``, measured (elementwise fusion under ``jit``).
     """
 
     def __init__(self, name: str, *, multiple_results: bool = False):
@@ -258,6 +274,13 @@ class Primitive:
         self.jvp: Callable | None = None
         self.transpose: Callable | None = None
         self.batch: Callable | None = None
+        self.np_name: str | None = None
+        self.emit: Callable | None = None
+        self.commutative = False
+        self.multilinear = False
+        self.allocates = False
+        self.numexpr: tuple | None = None
+        self.fusion_cost: dict | None = None
         # Call-like primitives (jit) set ``inline(*args, **params)``: differentiation traces
         # evaluate the inner program on themselves instead of needing a jvp rule.
         self.inline: Callable | None = None

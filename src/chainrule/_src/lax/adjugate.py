@@ -14,9 +14,9 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval, real_dtype
 from ..interpreters.linearize import is_undefined
-from ._rules import match_tangent, unbroadcast
+from ._rules import defbroadcasting_batch, match_tangent, unbroadcast
 from .elementwise import add, mul, sub
-from .linalg import (LinAlgError, broadcasting_batch, check_square, det_p, lapack,
+from .linalg import (LinAlgError, check_square, det_p, lapack,
                      linalg_fn, matrix_trace, solve, stack_batch, svd_call)
 from .products import einsum, matmul
 from .shape import expand_dims, swap_last
@@ -210,7 +210,7 @@ det_p.jvp = _det_jvp
 
 stack_batch(adjugate_p)
 stack_batch(well_conditioned_p)
-broadcasting_batch(adjugate_jvp_p)
+defbroadcasting_batch(adjugate_jvp_p)
 
 __all__ = ["adjugate", "adjugate_jvp", "adjugate_jvp_p", "adjugate_p", "well_conditioned",
            "well_conditioned_p"]

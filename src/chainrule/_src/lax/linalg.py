@@ -25,7 +25,7 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval, real_dtype
 from ..interpreters.linearize import is_undefined
-from ._rules import match_tangent, unbroadcast
+from ._rules import align_batched, defbroadcasting_batch, match_tangent, unbroadcast
 from .elementwise import (abs, add, conj, div, le, mul, neg, real, select, stop_gradient_p,
                           sub)
 from .products import einsum, matmul
@@ -746,21 +746,6 @@ __all__ = ["LinAlgError", "cholesky", "cholesky_p", "det", "det_p", "eig", "eig_
 # ---------------------------------------------------------------------------------------
 
 
-def _align(x, d, rank):
-    """Insert length-1 axes after the batch axis of a batched operand so that it has
-    ``rank`` stack-and-matrix axes besides the batch axis (NumPy broadcasting then lines
-    it up with unbatched operands)."""
-    if d is None:
-        return x
-    shape = get_aval(x).shape
-    missing = rank - (len(shape) - 1)
-    if missing > 0:
-        from .shape import reshape
-
-        x = reshape(x, shape[:1] + (1,) * missing + shape[1:])
-    return x
-
-
 def stack_batch(prim):
     def batch(size, vals, dims, **params):
         out = prim.bind(*vals, **params)
@@ -768,17 +753,10 @@ def stack_batch(prim):
     prim.batch = batch
 
 
-def broadcasting_batch(prim):
-    def batch(size, vals, dims, **params):
-        rank = max(get_aval(v).ndim - (d is not None) for v, d in zip(vals, dims))
-        return prim.bind(*[_align(v, d, rank) for v, d in zip(vals, dims)], **params), 0
-    prim.batch = batch
-
-
 for _p in (cholesky_p, det_p, slogdet_p, eigh_p, eig_p, svd_p, qr_p):
     stack_batch(_p)
 for _p in (solve_p, triangular_solve_p):
-    broadcasting_batch(_p)
+    defbroadcasting_batch(_p)
 
 
 def _pinv_batch(size, vals, dims):
@@ -790,7 +768,7 @@ def _pinv_batch(size, vals, dims):
         shape = get_aval(a).shape
         a = broadcast_to(reshape(a, (1,) + shape), (size,) + shape)
     if dr is not None:
-        rcond = _align(rcond, dr, get_aval(a).ndim - 3)
+        rcond = align_batched(rcond, dr, get_aval(a).ndim - 3)
     return pinv_p.bind(a, rcond), 0
 
 

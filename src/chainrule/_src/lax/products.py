@@ -8,7 +8,7 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
 from ..interpreters.linearize import is_undefined
-from ._rules import (align_batched, defjvp, logical_ndim, match_tangent, multilinear_tangent,
+from ._rules import (defbroadcasting_batch, defjvp, match_tangent, multilinear_tangent,
                      transpose_each, unbroadcast)
 from .shape import swap_last
 
@@ -149,11 +149,6 @@ einsum_p.transpose = _einsum_transpose
 
 
 # --- batch rules ---------------------------------------------------------------------------
-def _matmul_batch(size, vals, dims):
-    rank = max(logical_ndim(v, d) for v, d in zip(vals, dims))
-    return matmul_p.bind(*[align_batched(v, d, rank) for v, d in zip(vals, dims)]), 0
-
-
 def _einsum_batch(size, vals, dims, subscripts):
     ins, out = subscripts.split("->")
     letter = next(c for c in string.ascii_letters if c not in subscripts)
@@ -161,5 +156,10 @@ def _einsum_batch(size, vals, dims, subscripts):
     return einsum_p.bind(*vals, subscripts=",".join(terms) + "->" + letter + out), 0
 
 
-matmul_p.batch = _matmul_batch
+defbroadcasting_batch(matmul_p)
 einsum_p.batch = _einsum_batch
+
+# Linear in each operand separately: a saved product's tangent is a sum of products with
+# one operand replaced by its tangent (``checkpoint``).
+matmul_p.multilinear = einsum_p.multilinear = True
+matmul_p.allocates = True

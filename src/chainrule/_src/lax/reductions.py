@@ -241,3 +241,8 @@ def _arg_batch(prim):
 
 _arg_batch(argmax_p)
 _arg_batch(argmin_p)
+
+# Results are new arrays, never views of an operand (generated code need not copy them).
+for _p in (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p, reduce_or_p,
+           argmax_p, argmin_p, cumsum_p, cumprod_p):
+    _p.allocates = True

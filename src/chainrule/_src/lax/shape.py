@@ -201,6 +201,8 @@ concatenate_p.batch = lambda size, vals, dims, axis: (
     concatenate_p.bind(*[move_to_front(v, d, size) for v, d in zip(vals, dims)],
                        axis=axis + 1), 0)
 
+concatenate_p.allocates = True  # a new array, never a view of an operand
+
 
 def swap_last(x):
     """``x`` with its last two axes swapped (the matrix transpose of a stack)."""
