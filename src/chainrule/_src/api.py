@@ -140,7 +140,7 @@ def _strip_tracers(tree, trace):
     """Auxiliary outputs are returned without derivatives: unwrap ``trace``'s tracers."""
     def strip(x):
         while trace.owns(x):
-            x = x.primal
+            x = trace.unpack(x)[0]
         return x
     return tree_map(strip, tree)
 
@@ -196,8 +196,9 @@ def jvp(fun, primals, tangents, has_aux=False):
         primals_out, tangents_out = [], []
         for x in flat_out:
             if trace.owns(x):
-                primals_out.append(x.primal)
-                tangents_out.append(_to_output(x.tangent))
+                primal, tangent = trace.unpack(x)
+                primals_out.append(primal)
+                tangents_out.append(_to_output(tangent))
             else:
                 if is_tracer(x):
                     x.check_usable()

@@ -23,7 +23,7 @@ from . import lax
 from .checkpoint import checkpoint, remat  # noqa: F401 - re-exported for chainrule.lax
 from .core import (Primitive, ShapedArray, concrete_value, current_trace, get_aval, is_tracer,
                    new_trace, trace_chain)
-from .interpreters.batching import BatchTracer
+from .interpreters.batching import batched_concrete_value
 from .interpreters.staging import StagingTrace
 from .ir import eval_program
 from .loop_ad import bind_loop, types_only
@@ -31,9 +31,7 @@ from .tree_util import tree_flatten, tree_map, tree_unflatten
 
 
 def _known(x, what=None):
-    """The concrete value of ``x`` if it is known now, else None."""
-    if isinstance(x, BatchTracer):
-        return None
+    """The concrete value of ``x`` if it is known now, else None (also for a batch)."""
     value = concrete_value(x)
     if what is not None and value is not None and np.ndim(value) != 0:
         raise TypeError(f"{what} must be a scalar, got an array of shape {np.shape(value)}; "
@@ -42,14 +40,14 @@ def _known(x, what=None):
 
 
 def _staging():
-    return type(current_trace()) is StagingTrace
+    return current_trace().stages
 
 
 def _staged_by_jit():
     """Whether ``jit`` (or ``make_ir``) is staging the current computation, perhaps under
     other transforms.  A loop is then staged once, whatever its state: the body may close
     over abstract values even when the loop's own operands are constants."""
-    return any(type(t) is StagingTrace and not t.records_tangents for t in trace_chain())
+    return any(t.stages_calls for t in trace_chain())
 
 
 def _output_type(out):
@@ -117,6 +115,7 @@ def stage_branch(fun, operands):
 
 switch_p = Primitive("switch")
 switch_p.multiple_results = True
+switch_p.higher_order = True
 
 
 def _switch_impl(xp, index, *args, branches, n_consts):
@@ -141,7 +140,7 @@ def _switch_inline(index, *args, branches, n_consts):
                         [*args[start:start + n_consts[k]], *args[sum(n_consts):]])
 
 
-switch_p.inline = _switch_inline
+switch_p.expand = _switch_inline
 switch_p.abstract_eval = lambda *avals, branches, n_consts: [
     v.aval for v in branches[0].program.outvars]
 
@@ -296,6 +295,7 @@ def cond(pred, true_fun, false_fun, *operands):
 # --- loops ----------------------------------------------------------------------------------
 while_p = Primitive("while")
 while_p.multiple_results = True
+while_p.higher_order = True
 
 
 def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
@@ -308,10 +308,9 @@ def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
 
 def _while_inline(*args, cond_fn, body_fn, n_cond, n_body):
     if any(concrete_value(x) is None for x in args):
-        # Abstract values (traced by jit): the number of iterations is not known yet.
-        from .while_ad import differentiate
-
-        return differentiate(current_trace(), args, cond_fn, body_fn, n_cond, n_body)
+        # Abstract values (traced by jit): the number of iterations is not known yet; the
+        # derivative rules (``while_ad``) apply.
+        return NotImplemented
     # Differentiating a compiled loop from outside: its condition is known now, and the
     # loop runs on the differentiating trace.
     cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
@@ -333,7 +332,7 @@ def loop_condition(pred):
 while_p.impl = _while_impl
 while_p.abstract_eval = lambda *avals, cond_fn, body_fn, n_cond, n_body: list(
     avals[n_cond + n_body:])
-while_p.inline = _while_inline
+while_p.expand = _while_inline
 
 
 def while_loop(cond_fun, body_fun, init_val):
@@ -370,9 +369,7 @@ def while_loop(cond_fun, body_fun, init_val):
 
 def _batched_value(pred):
     """The concrete values of a condition batched by (possibly nested) vmaps, or None."""
-    while isinstance(pred, BatchTracer):
-        pred = pred.val
-    return concrete_value(pred)
+    return batched_concrete_value(pred)
 
 
 def _batched_while(cond_fun, body_fun, val):

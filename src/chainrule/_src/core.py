@@ -262,6 +262,17 @@ class Primitive:
     - ``numexpr``: ``(kind, spelling, operand dtypes)`` of the operation in a numexpr
       expression, and ``fusion_cost``: ``{dtype: (NumPy ns per element, numexpr time /
       NumPy time)}``, measured (elementwise fusion under ``jit``).
+
+    Higher-order primitives (an inner program in their params: jit's call, control flow,
+    custom rules under jit) set ``higher_order`` and may declare (``docs/design/
+    higher-order.md``):
+
+    - ``expand(*args, **params)``: the call as ordinary operations on the current trace
+      (its inner program evaluated there), or ``NotImplemented`` when that needs values the
+      trace does not know.  Differentiation traces try it first.
+    - ``linearize(primals, tangents, **params) -> (primal_out, linear)``: reverse mode in
+      two phases, run on the parent trace; ``linear()`` is then called on the tangent
+      recorder and returns the output tangents.  Without it reverse mode uses ``jvp``.
     """
 
     def __init__(self, name: str, *, multiple_results: bool = False):
@@ -281,9 +292,9 @@ class Primitive:
         self.allocates = False
         self.numexpr: tuple | None = None
         self.fusion_cost: dict | None = None
-        # Call-like primitives (jit) set ``inline(*args, **params)``: differentiation traces
-        # evaluate the inner program on themselves instead of needing a jvp rule.
-        self.inline: Callable | None = None
+        self.higher_order = False
+        self.expand: Callable | None = None
+        self.linearize: Callable | None = None
         primitives[name] = self
 
     def __repr__(self):
@@ -307,9 +318,16 @@ _tags = itertools.count()
 
 
 class Trace:
-    """One level of transformation.  Subclasses implement ``process``."""
+    """One level of transformation.  Subclasses implement ``process`` and may override
+    how they handle functions with custom rules (``process_custom``); the questions below
+    are what code outside ``interpreters/`` may ask of a trace."""
 
     name = "trace"
+    # Whether this trace records operations into a program instead of running them.
+    stages = False
+    # Whether it is jit's staging (not the tangent recorder of reverse mode): calls with
+    # custom rules are then kept whole, for a transform of the compiled program.
+    stages_calls = False
 
     def __init__(self, parent: Trace | None):
         self.parent = parent
@@ -322,6 +340,16 @@ class Trace:
     def owns(self, x) -> bool:
         """Whether ``x`` is a tracer of this trace (not of another, not a constant)."""
         return isinstance(x, Tracer) and x._trace is self
+
+    def records_reverse(self) -> bool:
+        """Whether reverse mode records what runs on this trace (perhaps through vmaps)."""
+        return False
+
+    def process_custom(self, fn, args, nondiff, leaves, in_tree):
+        """Apply ``fn`` (a ``custom_jvp``/``custom_vjp`` function) to ``args``, some of
+        whose differentiable ``leaves`` (of structure ``in_tree``; the ``nondiff``
+        arguments apart) are this trace's values.  By default the function itself runs."""
+        return fn.fun(*args)
 
     def bind_on_parent(self, prim: Primitive, args, params):
         """Run ``prim`` on the parent trace: ``args`` hold nothing for this trace."""
@@ -403,6 +431,11 @@ class Tracer:
     dtype = property(lambda self: self.aval.dtype)
     ndim = property(lambda self: self.aval.ndim)
     size = property(lambda self: self.aval.size)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the transform this value flows through is still running."""
+        return self._trace.alive
 
     @property
     def trace_name(self) -> str:

@@ -6,12 +6,10 @@ import functools
 
 import numpy as np
 
-from .core import (EVAL, Primitive, Tracer, Zero, current_trace, get_aval, is_tracer,
+from .core import (EVAL, Primitive, Zero, current_trace, get_aval, is_tracer,
                    set_current_trace)
-from .interpreters.batching import BatchTrace, BatchTracer
-from .interpreters.jvp import DifferentiationTrace, JVPTrace, tangent_mismatch
-from .interpreters.linearize import LinearizeTrace, is_undefined
-from .interpreters.staging import StagingTrace
+from .interpreters.jvp import tangent_mismatch
+from .interpreters.linearize import is_undefined
 from .lax.elementwise import stop_gradient_p
 from .lax.reductions import reduce_sum
 from .tree_util import tree_flatten, tree_map, tree_unflatten
@@ -29,9 +27,8 @@ def stop_gradient(x):
     return tree_map(stop_gradient_p.bind, x)
 
 
-def _closure_traces(fn):
-    """Traces whose tracers ``fn`` captures in its closure, defaults or partial arguments."""
-    found = set()
+def _closure_leaves(fn):
+    """The leaves of what ``fn`` captures in its closure, defaults or partial arguments."""
     values = []
     while isinstance(fn, functools.partial):
         values += list(fn.args) + list(fn.keywords.values())
@@ -42,11 +39,7 @@ def _closure_traces(fn):
         except ValueError:
             pass
     values += list(getattr(fn, "__defaults__", None) or ())
-    for v in values:
-        for leaf in tree_flatten(v)[0]:
-            if is_tracer(leaf):
-                found.add(leaf._trace)
-    return found
+    return [leaf for v in values for leaf in tree_flatten(v)[0]]
 
 
 def _owns_any(trace, leaves):
@@ -56,7 +49,7 @@ def _owns_any(trace, leaves):
 def _fall_through(trace, custom, args):
     """The current trace has nothing to differentiate here: pass the call down the stack,
     unless ``fun`` closes over this trace's tracers (then differentiate through ``fun``)."""
-    if trace in _closure_traces(custom.fun):
+    if _owns_any(trace, _closure_leaves(custom.fun)):
         return custom.fun(*args)
     with set_current_trace(trace.parent):
         return custom(*args)
@@ -92,29 +85,26 @@ class _CustomFunction:
         leaves, in_tree = tree_flatten(diff)
         if not _owns_any(trace, leaves):
             return _fall_through(trace, self, args)
-        if isinstance(trace, DifferentiationTrace):
-            return self._differentiate(trace, nondiff, leaves, in_tree)
-        if isinstance(trace, BatchTrace) and not _owns_any(trace, tree_flatten(nondiff)[0]):
-            return self._batch(trace, nondiff, leaves, in_tree)
-        if isinstance(trace, StagingTrace) and not trace.records_tangents:
-            return staged_call(self, self.fun, args)
-        return self.fun(*args)
+        # The trace decides (``docs/design/higher-order.md``): it calls back one of
+        # ``differentiate_forward``, ``differentiate_reverse``, ``batched``, ``stage``, or
+        # runs the function itself.
+        return trace.process_custom(self, args, nondiff, leaves, in_tree)
 
     def _full_args(self, nondiff, diff_leaves, in_tree):
         return _merge_nondiff(nondiff, tree_unflatten(in_tree, list(diff_leaves)),
                               self.nondiff_argnums)
 
-    def _batch(self, trace, nondiff, leaves, in_tree):
-        """vmap of a custom function: a custom function of the batched values whose rules
-        are the vmapped rules, applied on the parent trace."""
+    def batched(self, nondiff, in_tree, dims):
+        """vmap of this function: a custom function of the batched values (batch axes
+        ``dims``, one per differentiable leaf) whose rules are the vmapped rules; its
+        outputs are batched along axis 0."""
         from .vmap import vmap
 
-        vals = [x.val if trace.owns(x) else x for x in leaves]
-        dims = [x.bdim if trace.owns(x) else None for x in leaves]
-        batched = self._batched_rules(vmap, nondiff, in_tree, dims)
-        with set_current_trace(trace.parent):
-            out = batched(*vals)
-        return tree_map(lambda v: BatchTracer(trace, v, 0), out)
+        return self._batched_rules(vmap, nondiff, in_tree, dims)
+
+    def stage(self, args):
+        """This call under jit's staging: one ``custom_call`` that keeps the rules."""
+        return staged_call(self, self.fun, args)
 
 
 class custom_jvp(_CustomFunction):
@@ -174,7 +164,8 @@ class custom_jvp(_CustomFunction):
             in_axes=(list(dims), list(dims)))(list(p), list(t)))
         return batched
 
-    def _differentiate(self, trace, nondiff, leaves, in_tree):
+    def differentiate_forward(self, trace, nondiff, leaves, in_tree):
+        """The call under the differentiation ``trace``: the rule, on the rule trace."""
         primals, tangents = [], []
         for x in leaves:
             p, t = trace.unpack(x)
@@ -197,10 +188,12 @@ class custom_jvp(_CustomFunction):
                                 f"for {where} {bad[1]}")
         return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, t_leaves)])
 
+    differentiate_reverse = differentiate_forward  # reverse mode linearizes the rule
+
 
 def is_array(x):
     """Whether ``x`` is an array or a number (a value a custom rule can receive)."""
-    return isinstance(x, (Tracer, np.ndarray, np.generic, float, int, complex))
+    return is_tracer(x) or isinstance(x, (np.ndarray, np.generic, float, int, complex))
 
 
 class _Opaque:
@@ -336,13 +329,15 @@ class custom_vjp(_CustomFunction):
         batched.defvjp(fwd, bwd)
         return batched
 
-    def _differentiate(self, trace, nondiff, leaves, in_tree):
-        if isinstance(trace, JVPTrace):
-            raise TypeError(
-                f"forward-mode differentiation (jvp, jacfwd, hessian) of the custom_vjp function "
-                f"{self.__name__!r} is not possible: only its reverse-mode rule is known. Use "
-                "grad/vjp/jacrev, or define the function with custom_jvp.")
-        assert isinstance(trace, LinearizeTrace)
+    def differentiate_forward(self, trace, nondiff, leaves, in_tree):
+        raise TypeError(
+            f"forward-mode differentiation (jvp, jacfwd, hessian) of the custom_vjp function "
+            f"{self.__name__!r} is not possible: only its reverse-mode rule is known. Use "
+            "grad/vjp/jacrev, or define the function with custom_jvp.")
+
+    def differentiate_reverse(self, trace, nondiff, leaves, in_tree):
+        """The call under the linearize ``trace``: ``fwd`` on the parent, ``bwd`` as the
+        transpose of one linear primitive recorded on the tangent recorder."""
         primals, tangents = zip(*[trace.unpack(x) for x in leaves])
         with set_current_trace(trace.parent):
             out, res = self.fwd(*_merge_nondiff(nondiff, tree_unflatten(in_tree, primals),
@@ -369,6 +364,7 @@ class custom_vjp(_CustomFunction):
 
 # --- custom rules inside jit ----------------------------------------------------------------
 custom_call_p = Primitive("custom_call", multiple_results=True)
+custom_call_p.higher_order = True
 custom_call_p.impl = lambda xp, *args, fn, compiled, in_tree: compiled(*args)
 custom_call_p.abstract_eval = lambda *avals, fn, compiled, in_tree: [
     v.aval for v in compiled.program.outvars]
@@ -380,7 +376,7 @@ def _call_flat(fn, in_tree, args):
 
 # A transform applied to the compiled program (grad(jit(f)), vmap(jit(f))) calls the
 # function with the custom rules again, on its own trace, instead of the plain body.
-custom_call_p.inline = lambda *args, fn, compiled, in_tree: _call_flat(fn, in_tree, args)
+custom_call_p.expand = lambda *args, fn, compiled, in_tree: _call_flat(fn, in_tree, args)
 
 
 def _custom_call_batch(size, vals, dims, fn, compiled, in_tree):

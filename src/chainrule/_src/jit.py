@@ -107,6 +107,7 @@ class Compiled:
 
 jit_call_p = Primitive("jit_call")
 jit_call_p.multiple_results = True
+jit_call_p.higher_order = True
 jit_call_p.impl = lambda xp, *args, compiled: compiled(*args)
 jit_call_p.abstract_eval = lambda *avals, compiled: [v.aval for v in compiled.program.outvars]
 
@@ -140,7 +141,7 @@ def _jit_call_inline(*args, compiled):
             for a, o in zip(compiled.program.outvars, outs)]
 
 
-jit_call_p.inline = _jit_call_inline
+jit_call_p.expand = _jit_call_inline
 
 
 def _signature(leaves):
@@ -290,7 +291,7 @@ class JittedFunction:
         return static, dynamic, dyn_kwargs, positions
 
     def __call__(self, *args, **kwargs):
-        if isinstance(current_trace(), StagingTrace):
+        if current_trace().stages:
             return self.fun(*args, **kwargs)  # inside another jit: inline
         static, dynamic, dyn_kwargs, positions = self._split(args, kwargs)
         leaves, tree = tree_flatten((dynamic, dyn_kwargs))

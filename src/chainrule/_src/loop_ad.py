@@ -11,7 +11,7 @@ from contextvars import ContextVar
 import numpy as np
 
 from . import lax
-from .core import Zero, current_trace, get_aval, instantiate, is_tracer, new_trace
+from .core import Zero, current_trace, get_aval, instantiate, is_tracer
 from .interpreters.linearize import backward_pass, linearize_flat
 from .ir import Eqn, Literal, Program, Var, eval_program
 
@@ -50,15 +50,9 @@ def nonzero(t):
 def batched_eval(program, vals, dims, size):
     """Evaluate ``program`` on values batched along ``dims`` (0 or None); return the
     outputs' values on the current trace and their batch dimensions."""
-    from .interpreters.batching import BatchTrace, BatchTracer
+    from .interpreters.batching import eval_batched
 
-    trace = BatchTrace(current_trace(), size)
-    ins = [v if d is None else BatchTracer(trace, v, d) for v, d in zip(vals, dims)]
-    with new_trace(trace):
-        outs = eval_program(program, ins)
-    return ([o.val if trace.owns(o) else o for o in outs],
-            [o.bdim if trace.owns(o) else None
-             for o in outs])
+    return eval_batched(lambda *xs: eval_program(program, xs), vals, dims, size)
 
 
 def broadcast_batch(x, size):

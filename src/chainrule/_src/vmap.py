@@ -115,7 +115,8 @@ def _place_output(x, axis, trace, size):
     if trace.owns(x):
         if axis is None:
             raise ValueError("vmap: an output varies over the batch but its out_axes is None")
-        return lax.moveaxis(x.val, [0], [_normalize_axis(axis, get_aval(x.val).ndim,
+        val = trace.unpack(x)[0]
+        return lax.moveaxis(val, [0], [_normalize_axis(axis, get_aval(val).ndim,
                                                          "out_axes")])
     if is_tracer(x):
         x.check_usable()

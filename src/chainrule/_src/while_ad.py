@@ -21,7 +21,6 @@ from . import lax
 from .control_flow import loop_condition, expand_pred, stage_branch, while_loop, while_p
 from .core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
                    instantiate, is_float_dtype, set_current_trace)
-from .interpreters.linearize import LinearizeTrace
 from .ir import eval_program
 from .jit import Compiled, trace_to_program
 from .loop_ad import (batched_eval, broadcast_batch, linearize_step, nonzero, split,
@@ -85,10 +84,9 @@ while_p.batch = _while_batch
 
 
 # --- forward mode ---------------------------------------------------------------------------
-def _jvp_while(trace, args, cond_fn, body_fn, n_cond, n_body):
+def _jvp_while(primals, tangents, cond_fn, body_fn, n_cond, n_body):
     from .api import jvp
 
-    primals, tangents = zip(*[trace.unpack(x) for x in args])
     cc, bc, carry = split(primals, n_cond, n_body)
     _, bt, ct = split(tangents, n_cond, n_body)
     nz = [i for i, t in enumerate(bt) if nonzero(t)]
@@ -107,11 +105,13 @@ def _jvp_while(trace, args, cond_fn, body_fn, n_cond, n_body):
         return list(po), [a if get_aval(a).dtype == get_aval(b).dtype else
                           lax.convert_element_type(a, get_aval(b).dtype) for a, b in zip(to, t)]
 
-    with set_current_trace(trace.parent):
-        c_out, t_out = while_loop(
-            lambda val: eval_program(cond_fn.program, [*cc, *val[0]])[0], body,
-            (list(carry), ct))
-    return [trace.wrap(p, t) for p, t in zip(c_out, t_out)]
+    c_out, t_out = while_loop(
+        lambda val: eval_program(cond_fn.program, [*cc, *val[0]])[0], body,
+        (list(carry), ct))
+    return list(c_out), list(t_out)
+
+
+while_p.jvp = _jvp_while
 
 
 # --- reverse mode ---------------------------------------------------------------------------
@@ -177,6 +177,7 @@ def _higher_order_error(name):
 
 
 while_residuals_p = Primitive("while_residuals", multiple_results=True)
+while_residuals_p.higher_order = True
 
 
 def _while_residuals_impl(xp, *args, cond_fn, fwd_fn, n_cond, n_fwd):
@@ -204,7 +205,7 @@ def _while_residuals_inline(*args, cond_fn, fwd_fn, n_cond, n_fwd):
 
 
 while_residuals_p.impl = _while_residuals_impl
-while_residuals_p.inline = _while_residuals_inline
+while_residuals_p.expand = _while_residuals_inline
 while_residuals_p.abstract_eval = lambda *avals, cond_fn, fwd_fn, n_cond, n_fwd: [
     *avals[n_cond + n_fwd:], _TAPE_AVAL]
 
@@ -255,7 +256,7 @@ def _linear_rules(prim, run):
         if concrete_value(tape) is None:
             raise _higher_order_error(prim.name)
         return run(_TRACED, tape[()], args, lin_fn, trans_fn, n_const, masked)
-    prim.impl, prim.inline = impl, inline
+    prim.impl, prim.expand, prim.higher_order = impl, inline, True
 
 
 _linear_rules(while_linear_p, lambda ops, tape, args, lin_fn, trans_fn, n_const, masked:
@@ -295,40 +296,38 @@ while_linear_p.transpose = _while_linear_transpose
 while_linear_transpose_p.transpose = _while_linear_transpose_transpose
 
 
-def _linearize_while(trace, args, cond_fn, body_fn, n_cond, n_body):
-    primals, tangents = zip(*[trace.unpack(x) for x in args])
+def _linearize_while(primals, tangents, cond_fn, body_fn, n_cond, n_body):
+    """Reverse mode (see ``Primitive.linearize``): the primal loop records each
+    iteration's residuals on a tape; the tangent loop replays them."""
     cc, bc, carry = split(primals, n_cond, n_body)
     _, bt, ct = split(tangents, n_cond, n_body)
     nz = [i for i, t in enumerate(bt) if nonzero(t)]
     floats = [k for k, c in enumerate(carry) if is_float_dtype(get_aval(c).dtype)]
     if not nz and not any(nonzero(ct[k]) for k in floats):
-        with set_current_trace(trace.parent):
-            return while_p.bind(*primals, cond_fn=cond_fn, body_fn=body_fn, n_cond=n_cond,
-                                n_body=n_body)
-    with set_current_trace(trace.parent):
-        diff = nz + [n_body + k for k in floats]
-        fwd_fn, linear, sources = linearize_step(
-            body_fn.program, [get_aval(x) for x in (*bc, *carry)], diff, floats, "while_body")
-        n_res = len(sources)
-        lin_fn = Compiled(linear, np, "while_linear")
-        trans_fn = transpose_program(linear, range(n_res), "while_body")
-        outs = while_residuals_p.bind(*cc, *bc, *carry, cond_fn=cond_fn, fwd_fn=fwd_fn,
-                                      n_cond=n_cond, n_fwd=n_body)
-    carry_out, tape = outs[:-1], outs[-1]
+        outs = while_p.bind(*primals, cond_fn=cond_fn, body_fn=body_fn, n_cond=n_cond,
+                            n_body=n_body)
+        return outs, lambda: [Zero.like(p) for p in outs]
+    diff = nz + [n_body + k for k in floats]
+    fwd_fn, linear, sources = linearize_step(
+        body_fn.program, [get_aval(x) for x in (*bc, *carry)], diff, floats, "while_body")
+    n_res = len(sources)
+    lin_fn = Compiled(linear, np, "while_linear")
+    trans_fn = transpose_program(linear, range(n_res), "while_body")
+    outs = while_residuals_p.bind(*cc, *bc, *carry, cond_fn=cond_fn, fwd_fn=fwd_fn,
+                                  n_cond=n_cond, n_fwd=n_body)
+    carry_out, tape = list(outs[:-1]), outs[-1]
     t_in = [bt[i] for i in nz] + [instantiate(Zero.like(carry[k]) if ct[k] is None else ct[k])
                                   for k in floats]
-    with set_current_trace(trace.tangent_trace):
+
+    def tangents_out():  # on the tangent recorder
         t_out = while_linear_p.bind(tape, *t_in, lin_fn=lin_fn, trans_fn=trans_fn,
                                     n_const=len(nz))
-    tangent_of = dict(zip(floats, t_out))
-    return [trace.wrap(p, tangent_of.get(k, Zero.like(p))) for k, p in enumerate(carry_out)]
+        tangent_of = dict(zip(floats, t_out))
+        return [tangent_of.get(k, Zero.like(p)) for k, p in enumerate(carry_out)]
+    return carry_out, tangents_out
 
 
-def differentiate(trace, args, cond_fn, body_fn, n_cond, n_body):
-    """The ``while`` primitive under a differentiation ``trace`` whose values are abstract."""
-    if isinstance(trace, LinearizeTrace):
-        return _linearize_while(trace, args, cond_fn, body_fn, n_cond, n_body)
-    return _jvp_while(trace, args, cond_fn, body_fn, n_cond, n_body)
+while_p.linearize = _linearize_while
 
 
 def _batch_fn(fn, n_res, res_batched, size):

@@ -110,9 +110,12 @@ class DifferentiationTrace(Trace):
 
     def process(self, prim: Primitive, args, params):
         tracer_type = self.tracer_type
-        if prim.inline is not None and any(
+        if prim.higher_order and prim.expand is not None and any(
                 type(x) is tracer_type and x._trace is self for x in args):
-            return prim.inline(*args, **params)
+            # With values known now, the operations inside differentiate exactly.
+            out = prim.expand(*args, **params)
+            if out is not NotImplemented:
+                return out
         if prim in even_power_rules:
             out = _power_of_root(self, prim, args)
             if out is not None:
@@ -165,3 +168,6 @@ class DifferentiationTrace(Trace):
 
 class JVPTrace(DifferentiationTrace):
     tracer_type = JVPTracer
+
+    def process_custom(self, fn, args, nondiff, leaves, in_tree):
+        return fn.differentiate_forward(self, nondiff, leaves, in_tree)

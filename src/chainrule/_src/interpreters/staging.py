@@ -88,6 +88,16 @@ def _enclosing_captures(trace):
 class StagingTrace(Trace):
     # True for the tangent recorder of reverse mode: what it records must stay linear.
     records_tangents = False
+    stages = True
+
+    @property
+    def stages_calls(self):
+        return not self.records_tangents
+
+    def process_custom(self, fn, args, nondiff, leaves, in_tree):
+        if self.records_tangents:
+            return fn.fun(*args)
+        return fn.stage(args)
 
     def __init__(self, parent, name="staging", capture=False):
         super().__init__(parent)

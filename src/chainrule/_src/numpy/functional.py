@@ -14,7 +14,7 @@ import numpy as np
 
 import chainrule.numpy as cnp
 
-from ..core import Tracer, is_tracer
+from ..core import is_tracer
 from ._util import asarray_any, concrete, dtype_of, ndim_of, normalize_axis, shape_of
 
 
@@ -92,7 +92,8 @@ def _conditions(condlist, x):
         condlist = concrete(condlist, "piecewise", _PIECES)
     if np.isscalar(condlist) or (
             isinstance(condlist, np.ndarray) and condlist.ndim == 0) or (
-            not isinstance(condlist[0], (list, np.ndarray, Tracer)) and ndim_of(x) != 0):
+            not (isinstance(condlist[0], (list, np.ndarray)) or is_tracer(condlist[0]))
+            and ndim_of(x) != 0):
         condlist = [condlist]
     return np.asarray([np.asarray(concrete(c, "piecewise", _PIECES)) for c in condlist], dtype=bool)
 
