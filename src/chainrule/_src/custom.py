@@ -86,8 +86,7 @@ class _CustomFunction:
         if not _owns_any(trace, leaves):
             return _fall_through(trace, self, args)
         # The trace decides (``docs/design/higher-order.md``): it calls back one of
-        # ``differentiate_forward``, ``differentiate_reverse``, ``batched``, ``stage``, or
-        # runs the function itself.
+        # ``jvp_rule``, ``linearize_rule``, ``batched``, ``stage``, or runs the function.
         return trace.process_custom(self, args, nondiff, leaves, in_tree)
 
     def _full_args(self, nondiff, diff_leaves, in_tree):
@@ -164,17 +163,17 @@ class custom_jvp(_CustomFunction):
             in_axes=(list(dims), list(dims)))(list(p), list(t)))
         return batched
 
-    def differentiate_forward(self, trace, nondiff, leaves, in_tree):
-        """The call under the differentiation ``trace``: the rule, on the rule trace."""
-        primals, tangents = [], []
-        for x in leaves:
-            p, t = trace.unpack(x)
-            primals.append(p)
-            tangents.append(np.zeros(get_aval(p).shape, get_aval(p).dtype)
-                            if t is None or type(t) is Zero else t)
-        with set_current_trace(trace.rule_trace):
-            out, tout = self.jvp(*nondiff, tree_unflatten(in_tree, primals),
-                                 tree_unflatten(in_tree, tangents))
+    # Reverse mode linearizes the forward rule.
+    linearize_rule = None
+
+    def jvp_rule(self, nondiff, in_tree, primals, tangents):
+        """The rule on the differentiable leaves ``primals`` and ``tangents`` (None or
+        ``Zero`` for a zero one): ``(output leaves, their tangents, output structure)``.
+        Run by a differentiation trace on the trace its rules run on."""
+        tangents = [np.zeros(get_aval(p).shape, get_aval(p).dtype)
+                    if t is None or type(t) is Zero else t for p, t in zip(primals, tangents)]
+        out, tout = self.jvp(*nondiff, tree_unflatten(in_tree, list(primals)),
+                             tree_unflatten(in_tree, tangents))
         out_leaves, out_tree = tree_flatten(out)
         t_leaves, t_tree = tree_flatten(tout)
         if out_tree != t_tree:
@@ -186,9 +185,7 @@ class custom_jvp(_CustomFunction):
                 where = "its output" if len(out_leaves) == 1 else f"output leaf {j}"
                 raise TypeError(f"custom_jvp rule of {self.__name__!r}: the tangent it returned "
                                 f"for {where} {bad[1]}")
-        return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, t_leaves)])
-
-    differentiate_reverse = differentiate_forward  # reverse mode linearizes the rule
+        return out_leaves, t_leaves, out_tree
 
 
 def is_array(x):
@@ -329,19 +326,19 @@ class custom_vjp(_CustomFunction):
         batched.defvjp(fwd, bwd)
         return batched
 
-    def differentiate_forward(self, trace, nondiff, leaves, in_tree):
+    def jvp_rule(self, nondiff, in_tree, primals, tangents):
         raise TypeError(
             f"forward-mode differentiation (jvp, jacfwd, hessian) of the custom_vjp function "
             f"{self.__name__!r} is not possible: only its reverse-mode rule is known. Use "
             "grad/vjp/jacrev, or define the function with custom_jvp.")
 
-    def differentiate_reverse(self, trace, nondiff, leaves, in_tree):
-        """The call under the linearize ``trace``: ``fwd`` on the parent, ``bwd`` as the
-        transpose of one linear primitive recorded on the tangent recorder."""
-        primals, tangents = zip(*[trace.unpack(x) for x in leaves])
-        with set_current_trace(trace.parent):
-            out, res = self.fwd(*_merge_nondiff(nondiff, tree_unflatten(in_tree, primals),
-                                                self.nondiff_argnums))
+    def linearize_rule(self, nondiff, in_tree, primals, tangents):
+        """Reverse mode in two phases (as ``Primitive.linearize``): ``fwd`` runs now, on the
+        parent trace; the returned ``linear()``, called on the tangent recorder, records one
+        linear primitive whose transpose is ``bwd``.  Returns ``(output leaves, output
+        structure, linear)``."""
+        out, res = self.fwd(*_merge_nondiff(nondiff, tree_unflatten(in_tree, list(primals)),
+                                            self.nondiff_argnums))
         out_leaves, out_tree = tree_flatten(out)
         tangents = [np.zeros(get_aval(p).shape, get_aval(p).dtype) if t is None or type(t) is Zero
                     else t for p, t in zip(primals, tangents)]
@@ -353,13 +350,14 @@ class custom_vjp(_CustomFunction):
             it = iter(res_vals)
             full = [next(it) if a else r for r, a in zip(res_leaves, arrays)]
             return self.bwd(*nondiff, tree_unflatten(res_tree, full), ct)
-        with set_current_trace(trace.tangent_trace):
+
+        def linear():
             touts = custom_lin_p.bind(
                 *res_arrays, *tangents, bwd=_Opaque(bwd),
                 out_avals=tuple(get_aval(p) for p in out_leaves), in_tree=in_tree,
                 out_tree=out_tree, name=self.__name__, n_res=len(res_arrays))
-        touts = [t if is_tracer(t) else Zero.like(p) for p, t in zip(out_leaves, touts)]
-        return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, touts)])
+            return [t if is_tracer(t) else Zero.like(p) for p, t in zip(out_leaves, touts)]
+        return out_leaves, out_tree, linear
 
 
 # --- custom rules inside jit ----------------------------------------------------------------

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..core import (Primitive, ShapedArray, Trace, Tracer, Zero, _current_trace, dtype_of,
-                    get_aval, is_float_dtype)
+                    get_aval, is_float_dtype, set_current_trace)
+from ..tree_util import tree_unflatten
 
 
 def tangent_mismatch(primal_aval: ShapedArray, tangent, kind="tangent", owner="its primal"):
@@ -153,6 +154,21 @@ class DifferentiationTrace(Trace):
         return self.tracer_type(self, primal, tangent)
 
 
+    def process_custom(self, fn, args, nondiff, leaves, in_tree):
+        """A function with custom rules: its rules on this trace's primals and tangents."""
+        primals, tangents = [], []
+        for x in leaves:
+            p, t = self.unpack(x)
+            primals.append(p)
+            tangents.append(t)
+        out, tangents_out, out_tree = self.run_custom_rule(fn, nondiff, in_tree, primals,
+                                                           tangents)
+        return tree_unflatten(out_tree, [self.wrap(p, t) for p, t in zip(out, tangents_out)])
+
+    def run_custom_rule(self, fn, nondiff, in_tree, primals, tangents):
+        with set_current_trace(self._rule_trace):
+            return fn.jvp_rule(nondiff, in_tree, primals, tangents)
+
     @property
     def rule_trace(self):
         """The trace that derivative rules run on: primal values belong to it."""
@@ -168,6 +184,3 @@ class DifferentiationTrace(Trace):
 
 class JVPTrace(DifferentiationTrace):
     tracer_type = JVPTracer
-
-    def process_custom(self, fn, args, nondiff, leaves, in_tree):
-        return fn.differentiate_forward(self, nondiff, leaves, in_tree)

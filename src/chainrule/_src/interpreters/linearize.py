@@ -36,8 +36,13 @@ class LinearizeTrace(DifferentiationTrace):
     def records_reverse(self):
         return True
 
-    def process_custom(self, fn, args, nondiff, leaves, in_tree):
-        return fn.differentiate_reverse(self, nondiff, leaves, in_tree)
+    def run_custom_rule(self, fn, nondiff, in_tree, primals, tangents):
+        if fn.linearize_rule is None:
+            return super().run_custom_rule(fn, nondiff, in_tree, primals, tangents)
+        with set_current_trace(self.parent):
+            out, out_tree, linear = fn.linearize_rule(nondiff, in_tree, primals, tangents)
+        with set_current_trace(self.tangent_trace):
+            return out, linear(), out_tree
 
     def run_rule(self, prim, primals, tangents, params):
         if prim.linearize is None:
