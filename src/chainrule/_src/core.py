@@ -125,6 +125,8 @@ class ShapedArray:
 
 _SCALAR_DTYPES = {float: np.dtype(np.float64), int: np.dtype(np.int64),
                   bool: np.dtype(np.bool_), complex: np.dtype(np.complex128)}
+# Python numbers (weakly typed: they take the dtype of the arrays they meet).
+PYTHON_SCALARS = frozenset(_SCALAR_DTYPES)
 
 
 _SCALAR_AVALS = {t: ShapedArray((), d, weak_type=True) for t, d in _SCALAR_DTYPES.items()}

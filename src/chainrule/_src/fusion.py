@@ -275,6 +275,8 @@ class _FusedElementwise:
 
 FUSED = _FusedElementwise()
 
+# Deliberately fewer than ``core.PLAIN_TYPES``: only the types of the values fused
+# expressions are checked with against NumPy (``tests/test_fusion.py``).
 _PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.float32,
                           np.complex128, np.bool_})
 

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from ..core import ConcretizationTypeError, Trace, Tracer, Zero
+from ..core import PYTHON_SCALARS, ConcretizationTypeError, Trace, Tracer, Zero
 from ..ir import Eqn, Literal, Program, Var
 
 
@@ -56,9 +56,6 @@ def user_frame():
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame = frame.f_back
     return None if frame is None else (frame.f_code.co_filename, frame.f_lineno)
-
-
-_SCALARS = frozenset({int, float, complex, bool})
 
 
 def _frozen_copy(x):
@@ -113,7 +110,7 @@ class StagingTrace(Trace):
 
     def literal(self, x):
         """``x`` as a constant of the program (a copy taken now when capturing)."""
-        if (self.captured is not None and type(x) not in _SCALARS
+        if (self.captured is not None and type(x) not in PYTHON_SCALARS
                 and not isinstance(x, (Tracer, np.generic)) and hasattr(x, "copy")):
             entry = self.captured.get(id(x))
             if entry is None:  # ``x`` is kept alive with its copy, so ids stay unique

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import concrete_value, get_aval, innermost_value, is_tracer
+from ..core import PYTHON_SCALARS, concrete_value, get_aval, innermost_value, is_tracer
 
 NoValue = np._NoValue
-_SCALARS = (int, float, complex, bool)
 
 
 def given(x) -> bool:
@@ -36,7 +35,7 @@ def dtype_of(a) -> np.dtype:
 def asarray_any(a):
     """``a`` as something with a shape and dtype: tracers, arrays and Python numbers as they
     are; sequences (which may hold tracers) through ``chainrule.numpy.asarray``."""
-    if is_tracer(a) or type(a) in _SCALARS or (
+    if is_tracer(a) or type(a) in PYTHON_SCALARS or (
             hasattr(a, "shape") and hasattr(a, "dtype")):
         return a
     from .creation import asarray
