@@ -262,6 +262,16 @@ def defbroadcasting_batch(prim):
     return prim
 
 
+def defstack_batch(prim):
+    """Batch rule for primitives on stacks of matrices (linear algebra): the batch axis,
+    first, is one more leading stack axis."""
+    def batch(size, vals, dims, **params):
+        out = prim.bind(*vals, **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+    prim.batch = batch
+    return prim
+
+
 def defaxes_batch(prim, name="axes"):
     """Batch rule for single-operand primitives whose ``name`` param holds axis numbers."""
     def batch(size, vals, dims, **params):

@@ -14,10 +14,10 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval, real_dtype
 from ..interpreters.linearize import is_undefined
-from ._rules import defbroadcasting_batch, match_tangent, unbroadcast
+from ._rules import defbroadcasting_batch, defstack_batch, match_tangent, unbroadcast
 from .elementwise import add, mul, sub
-from .linalg import (LinAlgError, check_square, det_p, lapack,
-                     linalg_fn, matrix_trace, solve, stack_batch, svd_call)
+from .linalg import (LinAlgError, check_square, det_p, lapack, linalg_fn, matrix_trace, solve,
+                     svd_call)
 from .products import einsum, matmul
 from .shape import expand_dims, swap_last
 
@@ -208,8 +208,8 @@ well_conditioned_p.jvp = lambda primals, tangents, what: (
 
 det_p.jvp = _det_jvp
 
-stack_batch(adjugate_p)
-stack_batch(well_conditioned_p)
+defstack_batch(adjugate_p)
+defstack_batch(well_conditioned_p)
 defbroadcasting_batch(adjugate_jvp_p)
 
 __all__ = ["adjugate", "adjugate_jvp", "adjugate_jvp_p", "adjugate_p", "well_conditioned",

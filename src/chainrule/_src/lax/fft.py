@@ -61,9 +61,17 @@ def _fft_transpose(ct, x, axes, inverse, norm):
     return [unbroadcast(fft_p.bind(ct, axes=axes, inverse=inverse, norm=norm), x.aval)]
 
 
+# Batched operands carry their batch axis first: the transformed axes move by one.
+def _shifted_batch(prim):
+    def batch(size, vals, dims, axes, **params):
+        return prim.bind(*vals, axes=tuple(a + 1 for a in axes), **params), 0
+    prim.batch = batch
+
+
 fft_p = Primitive("fft")
 fft_p.impl = _fft_impl
 fft_p.abstract_eval = _fft_abstract_eval
+_shifted_batch(fft_p)
 deflinear(fft_p, transpose=_fft_transpose)
 
 
@@ -102,6 +110,7 @@ def _rfft_transpose(ct, x, axes, norm):
 rfft_p = Primitive("rfft")
 rfft_p.impl = _rfft_impl
 rfft_p.abstract_eval = _rfft_abstract_eval
+_shifted_batch(rfft_p)
 deflinear(rfft_p, transpose=_rfft_transpose)
 
 
@@ -152,6 +161,7 @@ def _irfft_transpose(ct, x, axes, n, norm):
 irfft_p = Primitive("irfft")
 irfft_p.impl = _irfft_impl
 irfft_p.abstract_eval = _irfft_abstract_eval
+_shifted_batch(irfft_p)
 deflinear(irfft_p, transpose=_irfft_transpose)
 
 
@@ -160,17 +170,5 @@ def irfft(x, axes, n, norm="backward"):
     ``n // 2 + 1`` frequencies of ``x`` there."""
     return irfft_p.bind(x, axes=tuple(axes), n=int(n), norm=norm)
 
-
-# --- batch rules: batched operands carry their batch axis first ---------------------------
-
-
-def _shifted_batch(prim):
-    def batch(size, vals, dims, axes, **params):
-        return prim.bind(*vals, axes=tuple(a + 1 for a in axes), **params), 0
-    prim.batch = batch
-
-
-for _p in (fft_p, rfft_p, irfft_p):
-    _shifted_batch(_p)
 
 __all__ = ["NORMS", "fft", "fft_p", "irfft", "irfft_p", "rfft", "rfft_p"]

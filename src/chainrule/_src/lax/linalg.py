@@ -25,7 +25,8 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval, real_dtype
 from ..interpreters.linearize import is_undefined
-from ._rules import align_batched, defbroadcasting_batch, match_tangent, unbroadcast
+from ._rules import (align_batched, defbroadcasting_batch, defstack_batch, match_tangent,
+                     unbroadcast)
 from .elementwise import (abs, add, conj, div, le, mul, neg, real, select, stop_gradient_p,
                           sub)
 from .products import einsum, matmul
@@ -183,6 +184,7 @@ def _solve_impl(xp, a, b, transpose_a):
 solve_p = Primitive("solve")
 solve_p.impl = _solve_impl
 solve_p.abstract_eval = _solve_abstract_eval
+defbroadcasting_batch(solve_p)
 
 
 def solve(a, b, transpose_a=False):
@@ -265,6 +267,7 @@ def _tri_impl(xp, a, b, lower, transpose_a, conjugate_a, unit_diagonal):
 triangular_solve_p = Primitive("triangular_solve")
 triangular_solve_p.impl = _tri_impl
 triangular_solve_p.abstract_eval = _tri_abstract_eval
+defbroadcasting_batch(triangular_solve_p)
 
 
 def triangular_solve(a, b, *, lower, transpose_a=False, conjugate_a=False, unit_diagonal=False):
@@ -338,6 +341,7 @@ def _cholesky_abstract_eval(a):
 cholesky_p = Primitive("cholesky")
 cholesky_p.impl = _cholesky_impl
 cholesky_p.abstract_eval = _cholesky_abstract_eval
+defstack_batch(cholesky_p)  # the batch axis is one more stack axis
 
 
 def cholesky(a):
@@ -371,6 +375,7 @@ def _det_abstract_eval(a):
 det_p = Primitive("det")
 det_p.impl = lambda xp, a: lapack("det", lambda: linalg_fn(xp, "det", "det")(a), (a,))
 det_p.abstract_eval = _det_abstract_eval
+defstack_batch(det_p)  # the batch axis is one more stack axis
 
 
 def det(a):
@@ -395,6 +400,7 @@ def _slogdet_impl(xp, a):
 slogdet_p = Primitive("slogdet", multiple_results=True)
 slogdet_p.impl = _slogdet_impl
 slogdet_p.abstract_eval = _slogdet_abstract_eval
+defstack_batch(slogdet_p)  # the batch axis is one more stack axis
 
 
 def slogdet(a):
@@ -435,6 +441,7 @@ def _eigh_abstract_eval(a, lower):
 eigh_p = Primitive("eigh", multiple_results=True)
 eigh_p.impl = _eigh_impl
 eigh_p.abstract_eval = _eigh_abstract_eval
+defstack_batch(eigh_p)  # the batch axis is one more stack axis
 
 
 def eigh(a, lower=True):
@@ -476,6 +483,7 @@ def _eig_abstract_eval(a):
 eig_p = Primitive("eig", multiple_results=True)
 eig_p.impl = _eig_impl
 eig_p.abstract_eval = _eig_abstract_eval
+defstack_batch(eig_p)  # the batch axis is one more stack axis
 
 
 def eig(a):
@@ -536,6 +544,7 @@ def _svd_abstract_eval(a, full_matrices, compute_uv):
 svd_p = Primitive("svd", multiple_results=True)
 svd_p.impl = _svd_impl
 svd_p.abstract_eval = _svd_abstract_eval
+defstack_batch(svd_p)  # the batch axis is one more stack axis
 
 
 def svd(a, full_matrices=False, compute_uv=True):
@@ -634,6 +643,7 @@ def _qr_abstract_eval(a, mode):
 qr_p = Primitive("qr", multiple_results=True)
 qr_p.impl = _qr_impl
 qr_p.abstract_eval = _qr_abstract_eval
+defstack_batch(qr_p)  # the batch axis is one more stack axis
 
 
 def qr(a, mode="reduced"):
@@ -736,28 +746,6 @@ def _pinv_jvp(primals, tangents):
 
 pinv_p.jvp = _pinv_jvp
 
-__all__ = ["LinAlgError", "cholesky", "cholesky_p", "det", "det_p", "eig", "eig_p", "eigh",
-           "eigh_p", "pinv", "pinv_p", "qr", "qr_p", "slogdet", "slogdet_p", "solve",
-           "solve_p", "svd", "svd_p", "triangular_solve", "triangular_solve_p"]
-
-# ---------------------------------------------------------------------------------------
-# Batch rules: batched operands carry their batch axis first, which is just one more
-# leading (stack) axis for these primitives.
-# ---------------------------------------------------------------------------------------
-
-
-def stack_batch(prim):
-    def batch(size, vals, dims, **params):
-        out = prim.bind(*vals, **params)
-        return out, ([0] * len(out) if prim.multiple_results else 0)
-    prim.batch = batch
-
-
-for _p in (cholesky_p, det_p, slogdet_p, eigh_p, eig_p, svd_p, qr_p):
-    stack_batch(_p)
-for _p in (solve_p, triangular_solve_p):
-    defbroadcasting_batch(_p)
-
 
 def _pinv_batch(size, vals, dims):
     a, rcond = vals
@@ -773,3 +761,8 @@ def _pinv_batch(size, vals, dims):
 
 
 pinv_p.batch = _pinv_batch
+
+
+__all__ = ["LinAlgError", "cholesky", "cholesky_p", "det", "det_p", "eig", "eig_p", "eigh",
+           "eigh_p", "pinv", "pinv_p", "qr", "qr_p", "slogdet", "slogdet_p", "solve",
+           "solve_p", "svd", "svd_p", "triangular_solve", "triangular_solve_p"]

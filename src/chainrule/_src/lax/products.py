@@ -32,6 +32,11 @@ matmul = matmul_p.bind
 defjvp(matmul_p, lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
 matmul_p.transpose = transpose_each(lambda ct, a, b: matmul(ct, swap_last(b)),
                                     lambda ct, a, b: matmul(swap_last(a), ct))
+defbroadcasting_batch(matmul_p)
+# Linear in each operand separately: a saved product's tangent is a sum of products with
+# one operand replaced by its tangent (``checkpoint``).
+matmul_p.multilinear = True
+matmul_p.allocates = True
 
 
 # --- einsum ------------------------------------------------------------------------------
@@ -148,7 +153,6 @@ einsum_p.jvp = _einsum_jvp
 einsum_p.transpose = _einsum_transpose
 
 
-# --- batch rules ---------------------------------------------------------------------------
 def _einsum_batch(size, vals, dims, subscripts):
     ins, out = subscripts.split("->")
     letter = next(c for c in string.ascii_letters if c not in subscripts)
@@ -156,10 +160,5 @@ def _einsum_batch(size, vals, dims, subscripts):
     return einsum_p.bind(*vals, subscripts=",".join(terms) + "->" + letter + out), 0
 
 
-defbroadcasting_batch(matmul_p)
 einsum_p.batch = _einsum_batch
-
-# Linear in each operand separately: a saved product's tangent is a sum of products with
-# one operand replaced by its tangent (``checkpoint``).
-matmul_p.multilinear = einsum_p.multilinear = True
-matmul_p.allocates = True
+einsum_p.multilinear = True
