@@ -128,7 +128,7 @@ def _switch_impl(xp, index, *args, branches, n_consts):
 switch_p.impl = _switch_impl
 
 
-def _switch_inline(index, *args, branches, n_consts):
+def _switch_expand(index, *args, branches, n_consts):
     # Differentiating a compiled switch from outside: its index is known now.
     known = _known(index)
     if known is None:
@@ -140,7 +140,7 @@ def _switch_inline(index, *args, branches, n_consts):
                         [*args[start:start + n_consts[k]], *args[sum(n_consts):]])
 
 
-switch_p.expand = _switch_inline
+switch_p.expand = _switch_expand
 switch_p.abstract_eval = lambda *avals, branches, n_consts: [
     v.aval for v in branches[0].program.outvars]
 
@@ -306,7 +306,7 @@ def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
     return carry
 
 
-def _while_inline(*args, cond_fn, body_fn, n_cond, n_body):
+def _while_expand(*args, cond_fn, body_fn, n_cond, n_body):
     if any(concrete_value(x) is None for x in args):
         # Abstract values (traced by jit): the number of iterations is not known yet; the
         # derivative rules (``while_ad``) apply.
@@ -332,7 +332,7 @@ def loop_condition(pred):
 while_p.impl = _while_impl
 while_p.abstract_eval = lambda *avals, cond_fn, body_fn, n_cond, n_body: list(
     avals[n_cond + n_body:])
-while_p.expand = _while_inline
+while_p.expand = _while_expand
 
 
 def while_loop(cond_fun, body_fun, init_val):

@@ -131,7 +131,7 @@ def _jit_call_batch(axis_size, vals, dims, compiled):
 jit_call_p.batch = _jit_call_batch
 
 
-def _jit_call_inline(*args, compiled):
+def _jit_call_expand(*args, compiled):
     # Under differentiation the program is evaluated primitive by primitive on the
     # differentiating trace: each primitive's own rules give the exact derivative.  A
     # constant output is copied, as the compiled function does: the constant is the
@@ -141,7 +141,7 @@ def _jit_call_inline(*args, compiled):
             for a, o in zip(compiled.program.outvars, outs)]
 
 
-jit_call_p.expand = _jit_call_inline
+jit_call_p.expand = _jit_call_expand
 
 
 def _signature(leaves):

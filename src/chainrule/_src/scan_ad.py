@@ -5,9 +5,10 @@ transforms) ``lax.scan`` binds this primitive instead of unrolling the loop, so 
 compiling cost one body whatever the length.  Its rules:
 
 - ``impl`` loops over the compiled body and stacks the per-step outputs;
-- ``inline`` (differentiation traces): with concrete values the loop runs step by step on
-  the differentiating trace; with abstract values forward mode is a scan over (primal,
-  tangent) pairs, and reverse mode splits the scan in a primal scan whose per-step outputs
+- ``expand`` (differentiation traces try it first): with concrete values the loop runs
+  step by step on the differentiating trace;
+- with abstract values, ``jvp`` (forward mode) is a scan over (primal, tangent) pairs, and
+  ``linearize`` (reverse mode) splits the scan in a primal scan whose per-step outputs
   include the residuals of the linearized body (stacked, as ordinary arrays) and a tangent
   scan that is linear in the tangents;
 - ``transpose`` (for a scan linear in some operands, as the tangent scan is): a scan in the

@@ -190,7 +190,7 @@ def _while_residuals_impl(xp, *args, cond_fn, fwd_fn, n_cond, n_fwd):
     return [*carry, _tape(steps)]
 
 
-def _while_residuals_inline(*args, cond_fn, fwd_fn, n_cond, n_fwd):
+def _while_residuals_expand(*args, cond_fn, fwd_fn, n_cond, n_fwd):
     # Differentiated from outside jit: the values are concrete, the loop runs on the
     # differentiating trace and records its residuals as that trace's values.
     if any(concrete_value(x) is None for x in args):
@@ -205,7 +205,7 @@ def _while_residuals_inline(*args, cond_fn, fwd_fn, n_cond, n_fwd):
 
 
 while_residuals_p.impl = _while_residuals_impl
-while_residuals_p.expand = _while_residuals_inline
+while_residuals_p.expand = _while_residuals_expand
 while_residuals_p.abstract_eval = lambda *avals, cond_fn, fwd_fn, n_cond, n_fwd: [
     *avals[n_cond + n_fwd:], _TAPE_AVAL]
 
@@ -252,11 +252,11 @@ def _linear_rules(prim, run):
                 return run(_TRACED, tape, args, lin_fn, trans_fn, n_const, masked)
         return run(_Compiled(xp), tape, args, lin_fn, trans_fn, n_const, masked)
 
-    def inline(tape, *args, lin_fn, trans_fn, n_const, masked=False):
+    def expand(tape, *args, lin_fn, trans_fn, n_const, masked=False):
         if concrete_value(tape) is None:
             raise _higher_order_error(prim.name)
         return run(_TRACED, tape[()], args, lin_fn, trans_fn, n_const, masked)
-    prim.impl, prim.expand, prim.higher_order = impl, inline, True
+    prim.impl, prim.expand, prim.higher_order = impl, expand, True
 
 
 _linear_rules(while_linear_p, lambda ops, tape, args, lin_fn, trans_fn, n_const, masked:
