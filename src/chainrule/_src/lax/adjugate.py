@@ -88,6 +88,7 @@ def _adjugate_abstract_eval(a):
 adjugate_p = Primitive("adjugate")
 adjugate_p.impl = _adjugate_impl
 adjugate_p.abstract_eval = _adjugate_abstract_eval
+defstack_batch(adjugate_p)
 
 
 def adjugate(a):
@@ -136,6 +137,7 @@ def _adjugate_jvp_abstract_eval(a, e):
 adjugate_jvp_p = Primitive("adjugate_jvp")
 adjugate_jvp_p.impl = _adjugate_jvp_impl
 adjugate_jvp_p.abstract_eval = _adjugate_jvp_abstract_eval
+defbroadcasting_batch(adjugate_jvp_p)
 
 
 def adjugate_jvp(a, e):
@@ -193,6 +195,7 @@ def _well_conditioned_impl(xp, a, what):
 well_conditioned_p = Primitive("well_conditioned")
 well_conditioned_p.impl = _well_conditioned_impl
 well_conditioned_p.abstract_eval = lambda a, what: a
+defstack_batch(well_conditioned_p)
 
 
 def well_conditioned(a, what):
@@ -207,10 +210,6 @@ well_conditioned_p.jvp = lambda primals, tangents, what: (
 
 
 det_p.jvp = _det_jvp
-
-defstack_batch(adjugate_p)
-defstack_batch(well_conditioned_p)
-defbroadcasting_batch(adjugate_jvp_p)
 
 __all__ = ["adjugate", "adjugate_jvp", "adjugate_jvp_p", "adjugate_p", "well_conditioned",
            "well_conditioned_p"]
