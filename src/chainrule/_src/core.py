@@ -271,7 +271,8 @@ class Primitive:
 
     - ``expand(*args, **params)``: the call as ordinary operations on the current trace
       (its inner program evaluated there), or ``NotImplemented`` when that needs values the
-      trace does not know.  Differentiation traces try it first.
+      trace does not know (then ``jvp``/``linearize`` apply; a primitive with no rule for
+      abstract values raises a clear error instead).  Differentiation traces try it first.
     - ``linearize(primals, tangents, **params) -> (primal_out, linear)``: reverse mode in
       two phases, run on the parent trace; ``linear()`` is then called on the tangent
       recorder and returns the output tangents.  Without it reverse mode uses ``jvp``.
