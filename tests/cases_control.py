@@ -6,7 +6,7 @@ from primitive_cases import Case, uniform
 
 import chainrule as cr
 import chainrule.numpy as cnp
-from chainrule._src.control.cond import _stage_branch
+from chainrule._src.control.cond import stage_branch
 from chainrule._src.control.custom import custom_call_params
 from chainrule._src.control.pure_callback import pure_callback_params
 from chainrule._src.control.scan import scan_call
@@ -15,10 +15,10 @@ from chainrule.tree_util import tree_flatten
 x3, y3 = uniform((3,), 0.5, 1.5), uniform((3,), 0.5, 1.5, seed=1)
 
 _sin_mul = cr.jit(lambda x, y: cnp.sin(x) * y + cnp.sum(x)).lower(x3, y3)
-_branches = [_stage_branch(lambda x, y: cnp.sin(x) * y, (x3, y3))[0],
-             _stage_branch(lambda x, y: x ** 2 + cnp.exp(y), (x3, y3))[0]]
-_cond = _stage_branch(lambda v: cnp.sum(v) < 10.0, (x3,))[0]
-_body = _stage_branch(lambda v: [v * 1.5 + 0.25], (x3,))[0]
+_branches = [stage_branch(lambda x, y: cnp.sin(x) * y, (x3, y3))[0],
+             stage_branch(lambda x, y: x ** 2 + cnp.exp(y), (x3, y3))[0]]
+_cond = stage_branch(lambda v: cnp.sum(v) < 10.0, (x3,))[0]
+_body = stage_branch(lambda v: [v * 1.5 + 0.25], (x3,))[0]
 
 CASES = [
     Case("jit_call", (x3, y3), {"compiled": _sin_mul}),

@@ -114,10 +114,10 @@ def test_jacobians_agree_in_all_modes():
 def test_jacobian_auto_picks_cheaper_mode(monkeypatch):
     from chainrule._src.transforms import api
     calls = collections.Counter()
-    fwd, bwd = api._Linearized.forward, api._Linearized.backward
-    monkeypatch.setattr(api._Linearized, "forward",
+    fwd, bwd = api.Linearized.forward, api.Linearized.backward
+    monkeypatch.setattr(api.Linearized, "forward",
                         lambda self, t: calls.update(["fwd"]) or fwd(self, t))
-    monkeypatch.setattr(api._Linearized, "backward",
+    monkeypatch.setattr(api.Linearized, "backward",
                         lambda self, c: calls.update(["rev"]) or bwd(self, c))
     # One vectorized pass over the whole basis, in the cheaper direction...
     cr.jacobian(lambda x: cnp.concatenate([x, x, x]))(np.ones(2))  # 2 inputs, 6 outputs
@@ -140,12 +140,12 @@ def test_jacobian_auto_runs_plain_forward_mode_once_it_knows_the_shapes(monkeypa
     # itself: after the first call, a tall Jacobian must not linearize at all.
     from chainrule._src.transforms import api
     calls = collections.Counter()
-    init = api._Linearized.__init__
+    init = api.Linearized.__init__
 
     def counting_init(self, *args, **kwargs):
         calls.update(["linearize"])
         init(self, *args, **kwargs)
-    monkeypatch.setattr(api._Linearized, "__init__", counting_init)
+    monkeypatch.setattr(api.Linearized, "__init__", counting_init)
     W = np.random.default_rng(1).normal(size=(40, 3))
 
     def f(x):

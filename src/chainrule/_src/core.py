@@ -23,10 +23,14 @@ import numpy as np
 # Array namespaces
 # ---------------------------------------------------------------------------------------
 
-_NUMPY_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.float32,
-                          np.float16, np.int64, np.int32, np.int8, np.int16, np.uint8,
-                          np.uint16, np.uint32, np.uint64, np.bool_, np.complex128,
-                          np.complex64, np.longdouble})
+# Plain values: NumPy arrays, NumPy scalars and Python numbers, recognised by one exact type
+# test (no subclass, no tracer).  ``chainrule.numpy``'s fast path calls NumPy directly on them.
+PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.float32,
+                         np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
+                         np.uint16, np.uint32, np.uint64, np.bool_, np.complex128,
+                         np.complex64})
+# Values whose namespace is NumPy without asking ``array_api_compat``.
+_NUMPY_TYPES = PLAIN_TYPES | {np.longdouble}
 
 
 def namespace_of(args) -> Any:
@@ -112,9 +116,6 @@ class ShapedArray:
         dims = ",".join(map(str, self.shape))
         return f"{self.dtype.name}[{dims}]" + ("{weak}" if self.weak_type else "")
 
-    def str_short(self):
-        return repr(self)
-
     def dummy(self):
         """A 0-d stand-in with this dtype, used to ask NumPy for result dtypes."""
         if self.weak_type:
@@ -124,6 +125,8 @@ class ShapedArray:
 
 _SCALAR_DTYPES = {float: np.dtype(np.float64), int: np.dtype(np.int64),
                   bool: np.dtype(np.bool_), complex: np.dtype(np.complex128)}
+# Python numbers (weakly typed: they take the dtype of the arrays they meet).
+PYTHON_SCALARS = frozenset(_SCALAR_DTYPES)
 
 
 _SCALAR_AVALS = {t: ShapedArray((), d, weak_type=True) for t, d in _SCALAR_DTYPES.items()}
@@ -171,6 +174,11 @@ def shape_of(x) -> tuple:
     if isinstance(x, Tracer):
         return x.aval.shape
     return getattr(x, "shape", ())
+
+
+def real_dtype(dtype) -> np.dtype:
+    """The real floating-point dtype of the same precision (float64 for complex128)."""
+    return np.finfo(np.dtype(dtype)).dtype
 
 
 def is_float_dtype(dtype) -> bool:
@@ -240,6 +248,34 @@ class Primitive:
     - ``transpose(cotangent, *args, **params)``: for linear primitives only; linear
       arguments arrive as ``UndefinedPrimal``.  Returns one cotangent (or None) per arg.
     - ``batch(axis_size, values, batch_dims, **params)``: the vmap rule.
+
+    Facts that passes and code generation read are declared here too, set where the
+    primitive is defined (never in tables keyed by name):
+
+    - ``np_name``: the NumPy function that computes it with no params (generated code
+      calls ``xp.<np_name>`` directly); ``emit(eqn, atom, callee, namespace)``: source
+      lines computing an equation, for primitives that write their own code.
+    - ``commutative``: ``op(x, y)`` and ``op(y, x)`` are the same value, in IEEE
+      arithmetic too (common-subexpression elimination).
+    - ``multilinear``: linear in each operand separately, like a matrix product (a saved
+      output's tangent needs no recomputation of the product: ``checkpoint``).
+    - ``allocates``: ``impl`` returns a new array, never a view of an operand (generated
+      code need not copy its outputs).
+    - ``numexpr``: ``(kind, spelling, operand dtypes)`` of the operation in a numexpr
+      expression, and ``fusion_cost``: ``{dtype: (NumPy ns per element, numexpr time /
+      NumPy time)}``, measured (elementwise fusion under ``jit``).
+
+    Higher-order primitives (an inner program in their params: jit's call, control flow,
+    custom rules under jit) set ``higher_order`` and may declare (``docs/design/
+    higher-order.md``):
+
+    - ``expand(*args, **params)``: the call as ordinary operations on the current trace
+      (its inner program evaluated there), or ``NotImplemented`` when that needs values the
+      trace does not know (then ``jvp``/``linearize`` apply; a primitive with no rule for
+      abstract values raises a clear error instead).  Differentiation traces try it first.
+    - ``linearize(primals, tangents, **params) -> (primal_out, linear)``: reverse mode in
+      two phases, run on the parent trace; ``linear()`` is then called on the tangent
+      recorder and returns the output tangents.  Without it reverse mode uses ``jvp``.
     """
 
     def __init__(self, name: str, *, multiple_results: bool = False):
@@ -252,9 +288,16 @@ class Primitive:
         self.jvp: Callable | None = None
         self.transpose: Callable | None = None
         self.batch: Callable | None = None
-        # Call-like primitives (jit) set ``inline(*args, **params)``: differentiation traces
-        # evaluate the inner program on themselves instead of needing a jvp rule.
-        self.inline: Callable | None = None
+        self.np_name: str | None = None
+        self.emit: Callable | None = None
+        self.commutative = False
+        self.multilinear = False
+        self.allocates = False
+        self.numexpr: tuple | None = None
+        self.fusion_cost: dict | None = None
+        self.higher_order = False
+        self.expand: Callable | None = None
+        self.linearize: Callable | None = None
         primitives[name] = self
 
     def __repr__(self):
@@ -278,9 +321,16 @@ _tags = itertools.count()
 
 
 class Trace:
-    """One level of transformation.  Subclasses implement ``process``."""
+    """One level of transformation.  Subclasses implement ``process`` and may override
+    how they handle functions with custom rules (``process_custom``); the questions below
+    are what code outside ``interpreters/`` may ask of a trace."""
 
     name = "trace"
+    # Whether this trace records operations into a program instead of running them.
+    stages = False
+    # Whether it is jit's staging (not the tangent recorder of reverse mode): calls with
+    # custom rules are then kept whole, for a transform of the compiled program.
+    stages_calls = False
 
     def __init__(self, parent: Trace | None):
         self.parent = parent
@@ -289,6 +339,20 @@ class Trace:
 
     def process(self, prim: Primitive, args, params):
         raise NotImplementedError  # pragma: no cover - abstract
+
+    def owns(self, x) -> bool:
+        """Whether ``x`` is a tracer of this trace (not of another, not a constant)."""
+        return isinstance(x, Tracer) and x._trace is self
+
+    def records_reverse(self) -> bool:
+        """Whether reverse mode records what runs on this trace (perhaps through vmaps)."""
+        return False
+
+    def process_custom(self, fn, args, nondiff, leaves, in_tree):
+        """Apply ``fn`` (a ``custom_jvp``/``custom_vjp`` function) to ``args``, some of
+        whose differentiable ``leaves`` (of structure ``in_tree``; the ``nondiff``
+        arguments apart) are this trace's values.  By default the function itself runs."""
+        return fn.fun(*args)
 
     def bind_on_parent(self, prim: Primitive, args, params):
         """Run ``prim`` on the parent trace: ``args`` hold nothing for this trace."""
@@ -371,6 +435,16 @@ class Tracer:
     ndim = property(lambda self: self.aval.ndim)
     size = property(lambda self: self.aval.size)
 
+    @property
+    def alive(self) -> bool:
+        """Whether the transform this value flows through is still running."""
+        return self._trace.alive
+
+    @property
+    def trace_name(self) -> str:
+        """The name of the transform this value flows through (``jit``, ``vmap``...)."""
+        return self._trace.name
+
     def __len__(self):
         if not self.aval.shape:
             raise TypeError("len() of unsized object (a 0-d traced array)")
@@ -385,6 +459,24 @@ class Tracer:
             raise leaked_tracer_error(self)
         if not any(t is self._trace for t in trace_chain()):
             raise escaped_tracer_error(self)
+
+
+def is_tracer(x) -> bool:
+    """Whether ``x`` is a value flowing through a chainrule transform (a tracer), rather
+    than a concrete array or number.
+
+    Libraries built on chainrule use it to tell values being traced or differentiated
+    from data they may inspect.
+
+    Examples
+    --------
+    >>> import chainrule as cr
+    >>> from chainrule.core import is_tracer
+    >>> is_tracer(1.0), cr.grad(lambda x: float(is_tracer(x)) * x)(2.0)
+    (False, np.float64(1.0))
+    """
+    # Plain arrays and numbers, the common case, cost one exact type test.
+    return type(x) not in PLAIN_TYPES and isinstance(x, Tracer)
 
 
 class LeakedTracerError(RuntimeError):
@@ -416,6 +508,17 @@ def escaped_tracer_error(tracer):
         "that transform (for example a custom_jvp/custom_vjp rule or a callback that captures "
         "it from a global). Pass the value as an explicit argument instead."
     )
+
+
+def innermost_value(x):
+    """What lies behind the differentiation tracers around ``x``: a concrete value, or the
+    tracer of a transform that knows it only abstractly (jit's staging, a vmap batch)."""
+    while isinstance(x, Tracer):
+        inner = getattr(x, "primal", None)
+        if inner is None:
+            return x
+        x = inner
+    return x
 
 
 def concrete_value(x):

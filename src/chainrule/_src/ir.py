@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from .core import Primitive, ShapedArray, Zero, get_aval
+from .core import Primitive, ShapedArray, Zero, get_aval, is_tracer
 
 _var_ids = itertools.count()
 
@@ -45,7 +45,7 @@ class Literal:
 
     def __repr__(self):
         shape = self.aval.shape
-        if shape == () and not hasattr(self.val, "_trace"):
+        if shape == () and not is_tracer(self.val):
             return repr(self.val.item() if hasattr(self.val, "item") else self.val)
         return f"const<{self.aval}>"
 

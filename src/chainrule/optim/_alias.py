@@ -9,7 +9,7 @@ import numpy as np
 import chainrule.numpy as cnp
 
 from ._base import GradientTransformation, chain, identity, ravel_tree
-from ._transforms import (_check_rate, add_decayed_weights, clip_by_global_norm, scale_by_adam,
+from ._transforms import (add_decayed_weights, check_rate, clip_by_global_norm, scale_by_adam,
                           scale_by_learning_rate, scale_by_lion, scale_by_rms, scale_by_rss,
                           trace)
 
@@ -42,7 +42,7 @@ def sgd(learning_rate, momentum=None, nesterov=False):
     >>> w.round(4)
     array([3., 3.])
     """
-    _check_rate(learning_rate, "sgd")
+    check_rate(learning_rate, "sgd")
     if nesterov and not momentum:
         raise ValueError("sgd: nesterov=True needs a momentum, e.g. momentum=0.9")
     return chain(trace(momentum, nesterov) if momentum else identity(),
@@ -65,7 +65,7 @@ def adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
     >>> updates.round(6)        # the first Adam step has size lr in every coordinate
     array([-0.1,  0.1])
     """
-    _check_rate(learning_rate, "adam")
+    check_rate(learning_rate, "adam")
     return chain(scale_by_adam(b1, b2, eps, eps_root), scale_by_learning_rate(learning_rate))
 
 
@@ -87,7 +87,7 @@ def adamw(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, weight_decay=
     >>> updates                 # no gradient: only the decay, -0.1 * 0.5 * 2
     array([-0.1])
     """
-    _check_rate(learning_rate, "adamw")
+    check_rate(learning_rate, "adamw")
     return chain(scale_by_adam(b1, b2, eps, eps_root), add_decayed_weights(weight_decay, mask),
                  scale_by_learning_rate(learning_rate))
 
@@ -107,7 +107,7 @@ def rmsprop(learning_rate, decay=0.9, eps=1e-8, initial_scale=0.0, momentum=None
     >>> updates.round(6)        # -0.01 * 2 / sqrt(0.1 * 4)
     array([-0.031623])
     """
-    _check_rate(learning_rate, "rmsprop")
+    check_rate(learning_rate, "rmsprop")
     return chain(scale_by_rms(decay, eps, initial_scale),
                  trace(momentum, nesterov) if momentum else identity(),
                  scale_by_learning_rate(learning_rate))
@@ -125,7 +125,7 @@ def adagrad(learning_rate, initial_accumulator_value=0.1, eps=1e-7):
     >>> updates
     array([-1.])
     """
-    _check_rate(learning_rate, "adagrad")
+    check_rate(learning_rate, "adagrad")
     return chain(scale_by_rss(initial_accumulator_value, eps),
                  scale_by_learning_rate(learning_rate))
 
@@ -145,7 +145,7 @@ def lion(learning_rate, b1=0.9, b2=0.99, weight_decay=0.0, mask=None):
     >>> updates
     array([-0.01,  0.01])
     """
-    _check_rate(learning_rate, "lion")
+    check_rate(learning_rate, "lion")
     parts = [scale_by_lion(b1, b2)]
     if weight_decay:
         parts.append(add_decayed_weights(weight_decay, mask))
@@ -251,7 +251,7 @@ def lbfgs(learning_rate=1.0, memory_size=10, damping=0.0, max_step=None):
     >>> np.allclose(x, np.linalg.solve(A, b))
     True
     """
-    _check_rate(learning_rate, "lbfgs")
+    check_rate(learning_rate, "lbfgs")
     parts = [scale_by_lbfgs(memory_size, damping)]
     if max_step is not None:
         parts.append(clip_by_global_norm(max_step))

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import chainrule.numpy as cnp
+from chainrule.core import is_tracer
 from chainrule.tree_util import tree_map
 
 from ._base import EmptyState, GradientTransformation, global_norm, tree_zeros_like
@@ -25,8 +26,8 @@ def _count0():
     return np.zeros((), np.int64)
 
 
-def _check_rate(x, name):
-    if callable(x) or type(x).__module__.startswith("chainrule."):
+def check_rate(x, name):
+    if callable(x) or is_tracer(x):
         return  # a schedule, or a rate being differentiated (meta-learning)
     try:
         v = float(x)
@@ -68,7 +69,7 @@ def scale_by_schedule(step_size_fn):
 
 def scale_by_learning_rate(learning_rate, *, flip_sign=True):
     """Multiply by ``-learning_rate`` (a number or a schedule): gradient *descent*."""
-    _check_rate(learning_rate, "scale_by_learning_rate")
+    check_rate(learning_rate, "scale_by_learning_rate")
     sign = -1.0 if flip_sign else 1.0
     if callable(learning_rate):
         return scale_by_schedule(lambda count: sign * learning_rate(count))

@@ -7,7 +7,7 @@ import numpy as np
 import scipy.optimize as sopt
 
 from ._common import Flattener, ScalarObjective, small_problem_blas
-from ._minimize import _finish, _minimize_flat, prepare_bounds
+from ._minimize import finish, minimize_flat, prepare_bounds
 
 __all__ = ["dual_annealing", "basinhopping", "simulated_annealing"]
 
@@ -106,7 +106,7 @@ def dual_annealing(func, bounds, args=(), maxiter=1000, minimizer_kwargs=None,
                                   accept=accept, maxfun=maxfun,
                                   no_local_search=no_local_search, callback=cb, x0=x0_vec,
                                   **_rng_kwargs(rng, seed, "dual_annealing"))
-    return _finish(res, flat)
+    return finish(res, flat)
 
 
 def basinhopping(func, x0, niter=100, T=1.0, stepsize=0.5, minimizer_kwargs=None,
@@ -161,7 +161,7 @@ def basinhopping(func, x0, niter=100, T=1.0, stepsize=0.5, minimizer_kwargs=None
         raise ValueError(f"basinhopping: unsupported minimizer_kwargs {sorted(mk)}")
 
     def local(fun_unused, x, **_):
-        res, _obj = _minimize_flat(func, flat, np.asarray(x, float), args, method, local_jac,
+        res, _obj = minimize_flat(func, flat, np.asarray(x, float), args, method, local_jac,
                                    hess, hessp, bounds, constraints, tol, None, options,
                                    name="basinhopping")
         return res
@@ -180,7 +180,7 @@ def basinhopping(func, x0, niter=100, T=1.0, stepsize=0.5, minimizer_kwargs=None
                                 **_rng_kwargs(rng, seed, "basinhopping"))
     res.x = flat.unravel(np.asarray(res.x, float))
     if "lowest_optimization_result" in res:
-        _finish(res.lowest_optimization_result, flat)
+        finish(res.lowest_optimization_result, flat)
     return res
 
 
@@ -360,7 +360,7 @@ def simulated_annealing(fun, x0, bounds=None, rng=None, schedule="geometric", ma
                               schedule=schedule if isinstance(schedule, str) else "callable",
                               T0=float(T0))
     if polish:
-        pol, _ = _minimize_flat(fun, flat, best_x, args, "L-BFGS-B", None, None, None, b, (),
+        pol, _ = minimize_flat(fun, flat, best_x, args, "L-BFGS-B", None, None, None, b, (),
                                 None, None, None, name="simulated_annealing")
         res.nfev += pol.nfev
         res.njev = pol.njev
@@ -368,4 +368,4 @@ def simulated_annealing(fun, x0, bounds=None, rng=None, schedule="geometric", ma
             res.x, res.fun = np.asarray(pol.x, float), float(pol.fun)
             res.success = bool(res.fun < f_start) or res.success
         res.message += "; polished with L-BFGS-B"
-    return _finish(res, flat)
+    return finish(res, flat)

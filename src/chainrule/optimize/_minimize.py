@@ -165,7 +165,7 @@ def _wrap_user_jac(jac, flat, args, fun):
     return None, jac
 
 
-def _minimize_flat(fun, flat, x0_vec, args, method, jac, hess, hessp, bounds, constraints,
+def minimize_flat(fun, flat, x0_vec, args, method, jac, hess, hessp, bounds, constraints,
                    tol, callback, options, name="minimize"):
     """Run scipy.optimize.minimize on the flat problem; returns SciPy's result (flat x)."""
     with small_problem_blas(flat.size):
@@ -212,7 +212,7 @@ def _minimize_flat_scipy(fun, flat, x0_vec, args, method, jac, hess, hessp, boun
     return sopt.minimize(f, x0_vec, jac=j, **kw), obj
 
 
-def _finish(res, flat):
+def finish(res, flat):
     res.x = flat.unravel(np.asarray(res.x, float))
     if "jac" in res and res.jac is not None and np.size(res.jac) == flat.size:
         res.jac = flat.unravel(np.asarray(res.jac, float))
@@ -312,9 +312,9 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
     cons = prepare_constraints(constraints, flat, "minimize")
 
     if not needs_implicit(x0, args):
-        res, _ = _minimize_flat(fun, flat, flat.ravel(x0), args, method, jac, hess, hessp,
+        res, _ = minimize_flat(fun, flat, flat.ravel(x0), args, method, jac, hess, hessp,
                                 bounds_obj, cons, tol, callback, options)
-        return _finish(res, flat)
+        return finish(res, flat)
 
     if cons:
         raise ValueError(
@@ -323,7 +323,7 @@ def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None, bou
             "variables, or wrap the solve in chainrule.stop_gradient.")
 
     def solve(x0_vec, concrete_args):
-        res, _ = _minimize_flat(fun, flat, x0_vec, concrete_args, method, jac, hess, hessp,
+        res, _ = minimize_flat(fun, flat, x0_vec, concrete_args, method, jac, hess, hessp,
                                 bounds_obj, cons, tol, callback, options)
         return res.x, res, active_mask(np.asarray(res.x, float), bounds_obj)
 

@@ -28,11 +28,6 @@ CHUNK_EQNS = 1000
 
 # Primitives whose results are always new arrays even when their ``impl`` is called (a
 # ufunc call always allocates too); any other result may be a view of its inputs.
-_ALLOCATING = frozenset({"reduce_sum", "reduce_prod", "reduce_max", "reduce_min",
-                         "reduce_and", "reduce_or", "argmax", "argmin", "matmul", "cumsum",
-                         "cumprod", "concatenate", "scaled_sum", "numexpr_fused"})
-
-
 def _scalar_source(val):
     if type(val) in (int, bool):
         return repr(val)
@@ -66,9 +61,9 @@ def _may_alias(program, xp):
 
 
 def _allocates(eqn, xp):
-    if eqn.prim.name in _ALLOCATING:
+    if eqn.prim.allocates:
         return True
-    np_name = getattr(eqn.prim, "np_name", None)
+    np_name = eqn.prim.np_name
     return (np_name is not None and not eqn.params
             and type(getattr(xp, np_name, None)).__name__ == "ufunc")
 
@@ -130,7 +125,7 @@ def compile_program(program: Program, xp, name="fn", fresh_outputs=True):
         lines = []
         for k in range(lo, hi):
             eqn = eqns[k]
-            emit = getattr(eqn.prim, "emit", None)
+            emit = eqn.prim.emit
             if emit is not None:  # a fused group of equations (fusion.py) writes its own lines
                 lines += [indent + line for line in emit(
                     eqn, atom, lambda e: _callee(e, xp, namespace), namespace)]
@@ -214,7 +209,7 @@ def _identifier(name, taken=()):
 
 def _callee(eqn, xp, namespace):
     prim = eqn.prim
-    np_name = getattr(prim, "np_name", None)
+    np_name = prim.np_name
     if np_name is not None and not eqn.params and hasattr(xp, np_name):
         key = f"_{np_name}"
         namespace.setdefault(key, getattr(xp, np_name))

@@ -35,43 +35,11 @@ _BOOL = np.dtype(bool)
 _REAL = (_F64, _F32)
 _ALL = (_F64, _F32, _C128)
 
-# primitive name -> (how to write it, dtypes of its operands).  Kinds: "op" (infix binary),
-# "cmp" (infix, boolean result), "neg", "not", "fn" (function of the same name), "where".
-_UNARY_FUNCTIONS = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-                    "arcsinh", "arccosh", "arctanh", "exp", "expm1", "log", "log1p", "log10",
-                    "sqrt", "abs")
-TABLE: dict = {name: ("fn", name, _REAL) for name in _UNARY_FUNCTIONS}
-TABLE.update({
-    "add": ("op", "+", _ALL), "sub": ("op", "-", _ALL), "mul": ("op", "*", _REAL),
-    "div": ("op", "/", _REAL), "pow": ("op", "**", _REAL), "neg": ("neg", "-", _ALL),
-    "arctan2": ("fn", "arctan2", _REAL), "select": ("where", "where", _ALL),
-    "eq": ("cmp", "==", _ALL), "ne": ("cmp", "!=", _ALL), "lt": ("cmp", "<", _REAL),
-    "le": ("cmp", "<=", _REAL), "gt": ("cmp", ">", _REAL), "ge": ("cmp", ">=", _REAL),
-    "logical_and": ("op", "&", (_BOOL,)), "logical_or": ("op", "|", (_BOOL,)),
-    "logical_not": ("not", "~", (_BOOL,)),
-    "scaled_sum": ("sumprod", None, _REAL),
-})
-
-# Cost per element of each operation on one thread, as (NumPy ns, numexpr time / NumPy time),
-# measured at 10^5-10^6 elements, best of several rounds (AMD EPYC with AVX-512, NumPy 2.4,
-# numexpr 2.14; see docs/design/transforms.md).  NumPy's arithmetic and its exp, log,
-# tanh... are SIMD loops that numexpr's interpreter and scalar libm calls do not match;
-# float64 sin and cos are libm calls in both.  On one thread numexpr is slower for every
-# tree; it pays through its threads.  Only relative sizes matter much: they weigh the
-# operations of a tree against each other and against the fixed costs below.
-_COST_F64 = {
-    "sin": (7.3, 1.04), "cos": (7.3, 1.04), "tan": (1.0, 8.3), "arcsin": (1.0, 9.4),
-    "arccos": (0.9, 11.0), "arctan": (0.9, 8.7), "sinh": (0.85, 11.0), "cosh": (0.75, 9.5),
-    "tanh": (1.1, 13.0), "arcsinh": (1.3, 13.0), "arccosh": (1.4, 5.9), "arctanh": (0.9, 20.0),
-    "exp": (0.73, 4.5), "expm1": (0.93, 7.1), "log": (0.66, 3.9), "log1p": (0.92, 7.3),
-    "log10": (0.72, 7.1), "sqrt": (0.91, 2.1), "abs": (0.23, 7.6), "pow": (1.3, 6.2),
-    "arctan2": (1.4, 7.5), "div": (0.24, 3.5), "neg": (0.07, 3.2), "select": (1.0, 1.0),
-}
-_COST_F32 = {
-    "sin": (0.48, 7.4), "cos": (0.48, 7.2), "exp": (0.32, 4.7), "sqrt": (0.27, 4.1),
-    "select": (0.35, 1.2),
-}
-# Everything else: add, sub, mul, comparisons, logic (and float32's slow functions).  The
+# A primitive's spelling in numexpr is its ``numexpr`` attribute: (kind, symbol, operand
+# dtypes).  Kinds: "op" (infix binary), "cmp" (infix, boolean result), "neg", "not", "fn"
+# (function of the same name), "where", "sumprod".  Its cost per element, where measured,
+# is its ``fusion_cost`` (see ``lax/elementwise.py``).  Every other operation (add, sub,
+# mul, comparisons, logic, and float32's slow functions) costs ``_COST_DEFAULT``.  The
 # float64 arithmetic ratio is 1.6-1.75 on one thread; 2.0 because streaming arithmetic
 # gains little from a second thread (fused / plain measured 1.06 on two at 10^6).
 _COST_DEFAULT = {_F64: (0.15, 2.0), _F32: (0.1, 5.0), _C128: (0.3, 2.0), _BOOL: (0.1, 2.0)}
@@ -84,8 +52,7 @@ CALL_NS, THREAD_NS = 6000.0, 20000.0
 def _cost(eqn):
     """(NumPy ns per element, numexpr / NumPy) of one fusable equation."""
     dtype = _operand_dtypes(eqn)[-1]
-    table = _COST_F64 if dtype == _F64 else _COST_F32 if dtype == _F32 else {}
-    return table.get(eqn.prim.name, _COST_DEFAULT[dtype])
+    return (eqn.prim.fusion_cost or {}).get(dtype, _COST_DEFAULT[dtype])
 
 
 _numexpr = None  # the module once imported, False when it is not installed
@@ -136,7 +103,7 @@ def cache_token():
 
 def _operand_dtypes(eqn):
     """The dtype each operand must have for ``eqn`` to be fused, or None."""
-    entry = TABLE.get(eqn.prim.name)
+    entry = eqn.prim.numexpr
     if entry is None or eqn.params or eqn.prim.multiple_results or len(eqn.outputs) != 1:
         return None
     kind, _, dtypes = entry
@@ -292,6 +259,9 @@ class _FusedElementwise:
 
     name = "numexpr_fused"
     multiple_results = False
+    allocates = True
+    np_name = None
+    commutative = False
 
     def emit(self, eqn, atom, callee, namespace):
         """Source lines computing ``eqn``; ``atom``/``callee`` are the code generator's."""
@@ -315,6 +285,8 @@ class _FusedElementwise:
 
 FUSED = _FusedElementwise()
 
+# Deliberately fewer than ``core.PLAIN_TYPES``: only the types of the values fused
+# expressions are checked with against NumPy (``tests/test_fusion.py``).
 _PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.float32,
                           np.complex128, np.bool_})
 
@@ -366,7 +338,7 @@ def _expression(eqns, leaves):
         return "{%d}" % (len(leaves) - 1)
 
     for eqn in eqns:
-        kind, sym, _ = TABLE[eqn.prim.name]
+        kind, sym, _ = eqn.prim.numexpr
         args = [made[a] if type(a) is Var and a in made else leaf(a, d)
                 for a, d in zip(eqn.inputs, _operand_dtypes(eqn))]
         if kind in ("op", "cmp"):

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import config
 from . import fusion
-from ..core import Primitive, Tracer, current_trace, get_aval, namespace_of, new_trace
+from ..core import Primitive, current_trace, get_aval, is_tracer, namespace_of, new_trace
 from ..interpreters.staging import StagingTrace
 from ..ir import Literal, Var, eval_program
 from .passes import optimize
@@ -77,13 +77,13 @@ def _lift_tracer_constants(program):
     lifted = {}
     for eqn in program.eqns:
         for k, a in enumerate(eqn.inputs):
-            if type(a) is Literal and isinstance(a.val, Tracer):
+            if type(a) is Literal and is_tracer(a.val):
                 var = lifted.get(id(a.val))
                 if var is None:
                     var = lifted[id(a.val)] = (Var(a.aval), a.val)
                 eqn.inputs[k] = var[0]
     for k, a in enumerate(program.outvars):
-        if type(a) is Literal and isinstance(a.val, Tracer):
+        if type(a) is Literal and is_tracer(a.val):
             var = lifted.setdefault(id(a.val), (Var(a.aval), a.val))
             program.outvars[k] = var[0]
     program.const_vars = [v for v, _ in lifted.values()]
@@ -109,6 +109,7 @@ class Compiled:
 
 jit_call_p = Primitive("jit_call")
 jit_call_p.multiple_results = True
+jit_call_p.higher_order = True
 jit_call_p.impl = lambda xp, *args, compiled: compiled(*args)
 jit_call_p.abstract_eval = lambda *avals, compiled: [v.aval for v in compiled.program.outvars]
 
@@ -130,7 +131,7 @@ def _jit_call_batch(axis_size, vals, dims, compiled):
 jit_call_p.batch = _jit_call_batch
 
 
-def _jit_call_inline(*args, compiled):
+def _jit_call_expand(*args, compiled):
     # Under differentiation the program is evaluated primitive by primitive on the
     # differentiating trace: each primitive's own rules give the exact derivative.  A
     # constant output is copied, as the compiled function does: the constant is the
@@ -140,7 +141,7 @@ def _jit_call_inline(*args, compiled):
             for a, o in zip(compiled.program.outvars, outs)]
 
 
-jit_call_p.inline = _jit_call_inline
+jit_call_p.expand = _jit_call_expand
 
 
 def _signature(leaves):
@@ -148,7 +149,7 @@ def _signature(leaves):
                                           get_aval(x).weak_type)) for x in leaves)
 
 
-def _describe_miss(old, new, arg_names):
+def _describe_miss(old, new):
     """The first difference between two cache keys, in words."""
     (otree, osig, ostatic, oback), (ntree, nsig, nstatic, nback) = old, new
     if ostatic != nstatic:
@@ -290,7 +291,7 @@ class JittedFunction:
         return static, dynamic, dyn_kwargs, positions
 
     def __call__(self, *args, **kwargs):
-        if isinstance(current_trace(), StagingTrace):
+        if current_trace().stages:
             return self.fun(*args, **kwargs)  # inside another jit: inline
         static, dynamic, dyn_kwargs, positions = self._split(args, kwargs)
         leaves, tree = tree_flatten((dynamic, dyn_kwargs))
@@ -307,7 +308,7 @@ class JittedFunction:
             _check_argument_types(self.fun, self.__name__, dynamic, dyn_kwargs, positions)
             raise
         key = (tree, signature, static, (namespace_of(
-            [x for x in leaves if not isinstance(x, Tracer)]).__name__, fusion.cache_token()))
+            [x for x in leaves if not is_tracer(x)]).__name__, fusion.cache_token()))
         entry = self.cache.get(key)
         if entry is None:
             entry = self._compile(key, static, tree, leaves)
@@ -335,7 +336,7 @@ class JittedFunction:
     def _compile(self, key, static, tree, leaves, store=True):
         if config.log_compiles:
             reason = ("first call" if self.last_key is None
-                      else _describe_miss(self.last_key, key, None))
+                      else _describe_miss(self.last_key, key))
             if key in self.evicted:
                 reason += " (this signature was compiled before and evicted from the cache)"
             log.info("compiling %s: %s", self.__name__, reason)
@@ -355,7 +356,7 @@ class JittedFunction:
         program, out_tree = trace_to_program(flat_fun, [get_aval(x) for x in leaves],
                                              name=f"jit({self.__name__})", capture=True)
         _warn_if_large(program, self.__name__)
-        xp = namespace_of([x for x in leaves if not isinstance(x, Tracer)])
+        xp = namespace_of([x for x in leaves if not is_tracer(x)])
         program.invars = program.const_vars + program.invars
         compiled = Compiled(program, xp, self.__name__, fresh_outputs=True)
         has_tracer_consts = bool(program.const_vals)

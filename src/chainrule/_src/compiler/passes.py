@@ -18,12 +18,6 @@ def _atom_key(a):
     return ("c", id(val))
 
 
-# Exactly commutative in IEEE arithmetic too: ``x * y`` and ``y * x`` are one value.
-_COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum", "hypot", "logaddexp",
-                          "logaddexp2", "eq", "ne", "logical_and", "logical_or",
-                          "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor"})
-
-
 def eliminate_common_subexpressions(program: Program) -> Program:
     """Reuse the result of an equation already computed with the same inputs and params
     (in either order, for commutative primitives)."""
@@ -34,7 +28,7 @@ def eliminate_common_subexpressions(program: Program) -> Program:
         eqn.inputs = [rename.get(a, a) if type(a) is Var else a for a in eqn.inputs]
         try:
             inputs = tuple(_atom_key(a) for a in eqn.inputs)
-            if eqn.prim.name in _COMMUTATIVE:
+            if eqn.prim.commutative:
                 inputs = tuple(sorted(inputs, key=hash))  # equal keys, equal places
             key = (eqn.prim, inputs, tuple(sorted(eqn.params.items())))
             hash(key)

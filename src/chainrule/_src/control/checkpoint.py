@@ -3,9 +3,9 @@
 Under reverse mode a checkpointed function is a ``custom_vjp``: its forward pass stores the
 inputs plus the outputs of the primitives the *policy* calls saveable, and its backward pass
 linearizes the function again, reusing the stored outputs instead of recomputing them.
-Recording and reuse happen on a thin trace (``_RematTrace``) that wraps every value computed
-from the inputs: both passes see the same primitives in the same order, so the k-th saved
-value always belongs to the k-th saveable operation.
+Recording and reuse happen on a thin trace (``interpreters/remat.py``) that wraps every
+value computed from the inputs: both passes see the same primitives in the same order, so
+the k-th saved value always belongs to the k-th saveable operation.
 """
 
 from __future__ import annotations
@@ -14,23 +14,12 @@ import functools
 import types
 
 from ..compiler.jit import trace_to_program
-from ..core import (Primitive, Trace, Tracer, Zero, current_trace, get_aval, new_trace,
-                   set_current_trace)
-from ..interpreters.batching import BatchTrace
-from ..interpreters.jvp import DifferentiationTrace
-from ..interpreters.linearize import LinearizeTrace
-from ..interpreters.staging import StagingTrace
+from ..core import Primitive, current_trace, get_aval, is_tracer, new_trace
+from ..interpreters.remat import RematTrace, out_of_step
 from ..ir import eval_program
-from ..lax._rules import match_tangent, multilinear_tangent
 from ..transforms.api import vjp
 from ..tree_util import tree_flatten, tree_map, tree_unflatten
 from .custom import custom_vjp, is_array, staged_call
-
-# Primitives that are linear in each operand separately (matrix products): their tangent is
-# the sum of the product with one operand replaced by its tangent, so reusing a saved
-# output needs no recomputation of the product itself.
-_MULTILINEAR = ("matmul", "einsum")
-
 
 # --- policies -----------------------------------------------------------------------------
 def nothing_saveable(prim, *avals, **params):
@@ -68,7 +57,7 @@ def dots_saveable(prim, *avals, **params):
     >>> dots_saveable(primitives["matmul"]), dots_saveable(primitives["sin"])
     (True, False)
     """
-    return prim.name in _MULTILINEAR
+    return prim.multilinear
 
 
 save_dots = dots_saveable
@@ -96,96 +85,15 @@ def _resolve_policy(policy):
 
 
 # --- recording and reusing saved values -----------------------------------------------------
-class _RematTracer(Tracer):
-    # ``primal`` (the name differentiation tracers use) lets ``concrete_value`` see through.
-    __slots__ = ("primal",)
-
-    def __init__(self, trace, primal):
-        self._trace = trace
-        self.primal = primal
-
-    @property
-    def aval(self):
-        return get_aval(self.primal)
-
-
-class _RematTrace(Trace):
-    """Evaluates on the parent; records (first pass) or reuses (second pass) the outputs of
-    the primitives that ``policy`` calls saveable."""
-
-    name = "checkpoint"
-
-    def __init__(self, parent, policy, saved=None):
-        super().__init__(parent)
-        self.policy = policy
-        self.recording = saved is None
-        self.saved = [] if saved is None else saved
-        self.position = 0
-
-    def process(self, prim, args, params):
-        vals = [x.primal if isinstance(x, Tracer) and x._trace is self else x for x in args]
-        # Call-like primitives (jit) are never saved as a whole: what they compute inside is
-        # not seen by either pass, so both passes stay in step.
-        if prim.inline is None and self.policy(prim, *[get_aval(v) for v in vals], **params):
-            if self.recording:
-                out = self.bind_on_parent(prim, vals, params)
-                self.saved.append(out)
-            else:
-                out = self._reuse(prim, vals, params)
-        else:
-            out = self.bind_on_parent(prim, vals, params)
-        if prim.multiple_results:
-            return [_RematTracer(self, o) for o in out]
-        return _RematTracer(self, out)
-
-    def _reuse(self, prim, vals, params):
-        if self.position >= len(self.saved):
-            raise _out_of_step()
-        saved = self.saved[self.position]
-        self.position += 1
-        expected = prim.abstract_eval(*[get_aval(v) for v in vals], **params)
-        got = [get_aval(s) for s in saved] if prim.multiple_results else get_aval(saved)
-        shapes = ([a.shape for a in expected], [a.shape for a in got]) if \
-            prim.multiple_results else (expected.shape, got.shape)
-        if shapes[0] != shapes[1]:
-            raise _out_of_step()
-        lin = self.parent
-        if not isinstance(lin, DifferentiationTrace):
-            return saved
-        primals, tangents = zip(*[lin.unpack(v) for v in vals])
-        if all(t is None or type(t) is Zero for t in tangents):
-            return saved
-        tangents = [Zero.like(p) if t is None else t for p, t in zip(primals, tangents)]
-        with set_current_trace(lin.rule_trace):
-            if prim.name in _MULTILINEAR and not prim.multiple_results:
-                tangent_out = _multilinear_tangent(prim, primals, tangents, params, saved)
-            else:
-                tangent_out = prim.jvp(list(primals), tangents, **params)[1]
-        if prim.multiple_results:
-            return [lin.wrap(s, t) for s, t in zip(saved, tangent_out)]
-        return lin.wrap(saved, tangent_out)
-
-
-def _multilinear_tangent(prim, primals, tangents, params, saved):
-    return match_tangent(multilinear_tangent(prim, primals, tangents, params),
-                         get_aval(saved))
-
-
-def _out_of_step():
-    return RuntimeError(
-        "checkpoint: the function performed different operations when it was recomputed for "
-        "the backward pass than in the forward pass. A checkpointed function must compute "
-        "the same thing from the same inputs every time (no global state, no randomness "
-        "other than chainrule.random keys passed as arguments).")
+# (the trace that does it is an interpreter: ``interpreters/remat.py``)
 
 
 def _run(fun, args, trace):
     leaves, tree = tree_flatten(tuple(args))
-    ins = [_RematTracer(trace, x) for x in leaves]
+    ins = [trace.wrap(x) for x in leaves]
     with new_trace(trace):
         out = fun(*tree_unflatten(tree, ins))
-        return tree_map(lambda x: x.primal if isinstance(x, Tracer) and x._trace is trace
-                        else x, out)
+        return tree_map(trace.unwrap, out)
 
 
 # --- the barrier that keeps recomputation from being merged with the forward pass ------------
@@ -201,7 +109,7 @@ def _barrier(args):
     see through: the backward pass's recomputation then really happens then, instead of
     being merged with (and keeping alive) the forward pass's values."""
     leaves, tree = tree_flatten(tuple(args))
-    if not any(isinstance(x, Tracer) for x in leaves):
+    if not any(is_tracer(x) for x in leaves):
         return args
     return tree_unflatten(tree, remat_barrier_p.bind(*leaves))
 
@@ -247,17 +155,14 @@ def checkpoint(fun, policy=None):
         # Rematerialize when reverse mode is recording, directly or through vmaps (custom_vjp
         # batches the two passes); anywhere else the function itself is cheaper.
         trace = current_trace()
-        if isinstance(trace, StagingTrace) and not trace.records_tangents and any(
-                isinstance(x, Tracer) and x._trace is trace for x in tree_flatten(args)[0]):
+        if trace.stages_calls and any(trace.owns(x) for x in tree_flatten(args)[0]):
             # Staged by jit: keep the checkpoint for a transform of the compiled program.
             return staged_call(wrapped, fun, args)
-        while isinstance(trace, BatchTrace):
-            trace = trace.parent
-        if not isinstance(trace, LinearizeTrace):
+        if not trace.records_reverse():
             return fun(*args)
         if _captures_tracers(fun):
             return _closure_converted(fun, policy, args)
-        if any(isinstance(x, Tracer) for x in tree_flatten(args)[0]):
+        if any(is_tracer(x) for x in tree_flatten(args)[0]):
             return remat(*args)
         return fun(*args)
     return functools.wraps(fun)(wrapped)
@@ -269,7 +174,7 @@ def _rematerialized(fun, policy):
     def fwd(*args):
         if policy is nothing_saveable:
             return fun(*args), (args, [])
-        trace = _RematTrace(current_trace(), policy)
+        trace = RematTrace(current_trace(), policy)
         out = _run(fun, args, trace)
         return out, (args, trace.saved)
 
@@ -279,10 +184,10 @@ def _rematerialized(fun, policy):
             return vjp(fun, *args)[1](g)
 
         def replay(*a):
-            trace = _RematTrace(current_trace(), policy, saved=list(saved))
+            trace = RematTrace(current_trace(), policy, saved=list(saved))
             out = _run(fun, a, trace)
             if trace.position != len(saved):
-                raise _out_of_step()
+                raise out_of_step()
             return out
         return vjp(replay, *args)[1](g)
 
@@ -333,8 +238,8 @@ def _captures_tracers(fun, depth=0, seen=None):
         values += list(getattr(fun, "__dict__", {}).values())
     for value in values:
         for leaf in tree_flatten(value)[0]:
-            if isinstance(leaf, Tracer):
-                if leaf._trace.alive:
+            if is_tracer(leaf):
+                if leaf.alive:
                     return True
             elif callable(leaf) and _captures_tracers(leaf, depth + 1, seen):
                 return True

@@ -24,9 +24,8 @@ import numpy as np
 
 from .. import lax
 from ..compiler.jit import Compiled, trace_to_program
-from ..core import (Primitive, ShapedArray, Tracer, concrete_value, current_trace, get_aval,
+from ..core import (Primitive, ShapedArray, concrete_value, current_trace, get_aval, is_tracer,
                    new_trace, trace_chain)
-from ..interpreters.batching import BatchTracer
 from ..interpreters.staging import StagingTrace
 from ..ir import eval_program
 from ..tree_util import tree_flatten, tree_map, tree_unflatten
@@ -35,9 +34,7 @@ from .loop_ad import types_only
 
 
 def _known(x, what=None):
-    """The concrete value of ``x`` if it is known now, else None."""
-    if isinstance(x, BatchTracer):
-        return None
+    """The concrete value of ``x`` if it is known now, else None (also for a batch)."""
     value = concrete_value(x)
     if what is not None and value is not None and np.ndim(value) != 0:
         raise TypeError(f"{what} must be a scalar, got an array of shape {np.shape(value)}; "
@@ -46,14 +43,14 @@ def _known(x, what=None):
 
 
 def _staging():
-    return type(current_trace()) is StagingTrace
+    return current_trace().stages
 
 
 def _staged_by_jit():
     """Whether ``jit`` (or ``make_ir``) is staging the current computation, perhaps under
     other transforms.  A loop is then staged once, whatever its state: the body may close
     over abstract values even when the loop's own operands are constants."""
-    return any(type(t) is StagingTrace and not t.records_tangents for t in trace_chain())
+    return any(t.stages_calls for t in trace_chain())
 
 
 def _output_type(out):
@@ -109,7 +106,7 @@ def _joined(avals):
 
 
 # --- cond / switch -------------------------------------------------------------------------
-def _stage_branch(fun, operands):
+def stage_branch(fun, operands):
     leaves, tree = tree_flatten(tuple(operands))
     program, out_tree = trace_to_program(lambda *xs: fun(*tree_unflatten(tree, list(xs))),
                                          [get_aval(x) for x in leaves], name="branch")
@@ -119,6 +116,7 @@ def _stage_branch(fun, operands):
 
 switch_p = Primitive("switch")
 switch_p.multiple_results = True
+switch_p.higher_order = True
 
 
 def _switch_impl(xp, index, *args, branches, n_consts):
@@ -131,7 +129,7 @@ def _switch_impl(xp, index, *args, branches, n_consts):
 switch_p.impl = _switch_impl
 
 
-def _switch_inline(index, *args, branches, n_consts):
+def _switch_expand(index, *args, branches, n_consts):
     # Differentiating a compiled switch from outside: its index is known now.
     known = _known(index)
     if known is None:
@@ -143,7 +141,7 @@ def _switch_inline(index, *args, branches, n_consts):
                         [*args[start:start + n_consts[k]], *args[sum(n_consts):]])
 
 
-switch_p.inline = _switch_inline
+switch_p.expand = _switch_expand
 switch_p.abstract_eval = lambda *avals, branches, n_consts: [
     v.aval for v in branches[0].program.outvars]
 
@@ -178,13 +176,13 @@ def _switch(index, branches, operands, what, names):
             _check_branch_types(what, names, out_types)
         return out
     if _staging():
-        staged = [_stage_branch(b, operands) for b in branches]
+        staged = [stage_branch(b, operands) for b in branches]
         out_types = [(s[1], [v.aval for v in s[0].program.outvars]) for s in staged]
         _check_branch_types(what, names, out_types)
         joined = [_joined(avals) for avals in zip(*[t[1] for t in out_types])]
         for k, (b, (_, avals)) in enumerate(zip(branches, out_types)):
             if avals != joined:  # a Python number meets an array: take the array's dtype
-                staged[k] = _stage_branch(
+                staged[k] = stage_branch(
                     lambda *xs, b=b: tree_map(lambda v, a: lax.convert_element_type(
                         v, a.dtype), b(*xs), tree_unflatten(out_types[0][0], joined)), operands)
         outs = switch_p.bind(index, *[c for s in staged for c in s[2]], *staged[0][3],
@@ -218,9 +216,9 @@ def _derivative_mask(taken):
     elements would meet those partials (``0 * inf = nan``).  Masking the branch's inputs
     puts a ``select`` after them in every backward pass, which drops such values."""
     def mask(x):
-        if not isinstance(x, Tracer) or get_aval(x).dtype.kind not in "fc":
+        if not is_tracer(x) or get_aval(x).dtype.kind not in "fc":
             return x  # constants and integers carry no derivative
-        return lax.select(_expand_pred(taken, x), x, stop_gradient(x))
+        return lax.select(expand_pred(taken, x), x, stop_gradient(x))
     return mask
 
 
@@ -265,13 +263,13 @@ def _masked_closure(fun, mask, depth=0):
 
 
 def _masked_value(value, mask, depth):
-    if isinstance(value, Tracer):
+    if is_tracer(value):
         return mask(value)
     if isinstance(value, (types.FunctionType, functools.partial)):
         return _masked_closure(value, mask, depth + 1)
     if isinstance(value, (tuple, list, dict)):
         leaves, tree = tree_flatten(value)
-        if any(isinstance(x, Tracer) for x in leaves):
+        if any(is_tracer(x) for x in leaves):
             return tree_unflatten(tree, [mask(x) for x in leaves])
     return value
 
@@ -293,7 +291,7 @@ def cond(pred, true_fun, false_fun, *operands):
     return _switch(pred, [false_fun, true_fun], operands, "cond", ["false_fun", "true_fun"])
 
 
-def _expand_pred(pred, like):
+def expand_pred(pred, like):
     extra = get_aval(like).ndim - get_aval(pred).ndim
     return lax.reshape(pred, get_aval(pred).shape + (1,) * extra) if extra > 0 else pred
 

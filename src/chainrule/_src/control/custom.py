@@ -6,16 +6,15 @@ import functools
 
 import numpy as np
 
-from ..core import EVAL, Primitive, Tracer, Zero, current_trace, get_aval, set_current_trace
-from ..interpreters.batching import BatchTrace, BatchTracer
-from ..interpreters.jvp import DifferentiationTrace, JVPTrace, tangent_mismatch
-from ..interpreters.linearize import LinearizeTrace, is_undefined
-from ..interpreters.staging import StagingTrace
+from ..compiler.jit import Compiled, trace_to_program
+from ..core import (EVAL, Primitive, Zero, current_trace, get_aval, is_tracer,
+                    set_current_trace)
+from ..interpreters.jvp import tangent_mismatch
+from ..interpreters.linearize import is_undefined
 from ..lax.elementwise import stop_gradient_p
 from ..lax.reductions import reduce_sum
-from ..tree_util import tree_flatten, tree_map, tree_unflatten
 from ..transforms.vmap import vmap
-from ..compiler.jit import Compiled, trace_to_program
+from ..tree_util import tree_flatten, tree_map, tree_unflatten
 
 
 def stop_gradient(x):
@@ -30,9 +29,8 @@ def stop_gradient(x):
     return tree_map(stop_gradient_p.bind, x)
 
 
-def _closure_traces(fn):
-    """Traces whose tracers ``fn`` captures in its closure, defaults or partial arguments."""
-    found = set()
+def _closure_leaves(fn):
+    """The leaves of what ``fn`` captures in its closure, defaults or partial arguments."""
     values = []
     while isinstance(fn, functools.partial):
         values += list(fn.args) + list(fn.keywords.values())
@@ -43,21 +41,17 @@ def _closure_traces(fn):
         except ValueError:
             pass
     values += list(getattr(fn, "__defaults__", None) or ())
-    for v in values:
-        for leaf in tree_flatten(v)[0]:
-            if isinstance(leaf, Tracer):
-                found.add(leaf._trace)
-    return found
+    return [leaf for v in values for leaf in tree_flatten(v)[0]]
 
 
 def _owns_any(trace, leaves):
-    return any(isinstance(x, Tracer) and x._trace is trace for x in leaves)
+    return any(trace.owns(x) for x in leaves)
 
 
 def _fall_through(trace, custom, args):
     """The current trace has nothing to differentiate here: pass the call down the stack,
     unless ``fun`` closes over this trace's tracers (then differentiate through ``fun``)."""
-    if trace in _closure_traces(custom.fun):
+    if _owns_any(trace, _closure_leaves(custom.fun)):
         return custom.fun(*args)
     with set_current_trace(trace.parent):
         return custom(*args)
@@ -93,27 +87,23 @@ class _CustomFunction:
         leaves, in_tree = tree_flatten(diff)
         if not _owns_any(trace, leaves):
             return _fall_through(trace, self, args)
-        if isinstance(trace, DifferentiationTrace):
-            return self._differentiate(trace, nondiff, leaves, in_tree)
-        if isinstance(trace, BatchTrace) and not _owns_any(trace, tree_flatten(nondiff)[0]):
-            return self._batch(trace, nondiff, leaves, in_tree)
-        if isinstance(trace, StagingTrace) and not trace.records_tangents:
-            return staged_call(self, self.fun, args)
-        return self.fun(*args)
+        # The trace decides (``docs/design/higher-order.md``): it calls back one of
+        # ``jvp_rule``, ``linearize_rule``, ``batched``, ``stage``, or runs the function.
+        return trace.process_custom(self, args, nondiff, leaves, in_tree)
 
     def _full_args(self, nondiff, diff_leaves, in_tree):
         return _merge_nondiff(nondiff, tree_unflatten(in_tree, list(diff_leaves)),
                               self.nondiff_argnums)
 
-    def _batch(self, trace, nondiff, leaves, in_tree):
-        """vmap of a custom function: a custom function of the batched values whose rules
-        are the vmapped rules, applied on the parent trace."""
-        vals = [x.val if isinstance(x, Tracer) and x._trace is trace else x for x in leaves]
-        dims = [x.bdim if isinstance(x, Tracer) and x._trace is trace else None for x in leaves]
-        batched = self._batched_rules(vmap, nondiff, in_tree, dims)
-        with set_current_trace(trace.parent):
-            out = batched(*vals)
-        return tree_map(lambda v: BatchTracer(trace, v, 0), out)
+    def batched(self, nondiff, in_tree, dims):
+        """vmap of this function: a custom function of the batched values (batch axes
+        ``dims``, one per differentiable leaf) whose rules are the vmapped rules; its
+        outputs are batched along axis 0."""
+        return self._batched_rules(vmap, nondiff, in_tree, dims)
+
+    def stage(self, args):
+        """This call under jit's staging: one ``custom_call`` that keeps the rules."""
+        return staged_call(self, self.fun, args)
 
 
 class custom_jvp(_CustomFunction):
@@ -173,16 +163,17 @@ class custom_jvp(_CustomFunction):
             in_axes=(list(dims), list(dims)))(list(p), list(t)))
         return batched
 
-    def _differentiate(self, trace, nondiff, leaves, in_tree):
-        primals, tangents = [], []
-        for x in leaves:
-            p, t = trace.unpack(x)
-            primals.append(p)
-            tangents.append(np.zeros(get_aval(p).shape, get_aval(p).dtype)
-                            if t is None or type(t) is Zero else t)
-        with set_current_trace(trace.rule_trace):
-            out, tout = self.jvp(*nondiff, tree_unflatten(in_tree, primals),
-                                 tree_unflatten(in_tree, tangents))
+    # Reverse mode linearizes the forward rule.
+    linearize_rule = None
+
+    def jvp_rule(self, nondiff, in_tree, primals, tangents):
+        """The rule on the differentiable leaves ``primals`` and ``tangents`` (None or
+        ``Zero`` for a zero one): ``(output leaves, their tangents, output structure)``.
+        Run by a differentiation trace on the trace its rules run on."""
+        tangents = [np.zeros(get_aval(p).shape, get_aval(p).dtype)
+                    if t is None or type(t) is Zero else t for p, t in zip(primals, tangents)]
+        out, tout = self.jvp(*nondiff, tree_unflatten(in_tree, list(primals)),
+                             tree_unflatten(in_tree, tangents))
         out_leaves, out_tree = tree_flatten(out)
         t_leaves, t_tree = tree_flatten(tout)
         if out_tree != t_tree:
@@ -194,12 +185,12 @@ class custom_jvp(_CustomFunction):
                 where = "its output" if len(out_leaves) == 1 else f"output leaf {j}"
                 raise TypeError(f"custom_jvp rule of {self.__name__!r}: the tangent it returned "
                                 f"for {where} {bad[1]}")
-        return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, t_leaves)])
+        return out_leaves, t_leaves, out_tree
 
 
 def is_array(x):
     """Whether ``x`` is an array or a number (a value a custom rule can receive)."""
-    return isinstance(x, (Tracer, np.ndarray, np.generic, float, int, complex))
+    return is_tracer(x) or isinstance(x, (np.ndarray, np.generic, float, int, complex))
 
 
 class _Opaque:
@@ -335,17 +326,19 @@ class custom_vjp(_CustomFunction):
         batched.defvjp(fwd, bwd)
         return batched
 
-    def _differentiate(self, trace, nondiff, leaves, in_tree):
-        if isinstance(trace, JVPTrace):
-            raise TypeError(
-                f"forward-mode differentiation (jvp, jacfwd, hessian) of the custom_vjp function "
-                f"{self.__name__!r} is not possible: only its reverse-mode rule is known. Use "
-                "grad/vjp/jacrev, or define the function with custom_jvp.")
-        assert isinstance(trace, LinearizeTrace)
-        primals, tangents = zip(*[trace.unpack(x) for x in leaves])
-        with set_current_trace(trace.parent):
-            out, res = self.fwd(*_merge_nondiff(nondiff, tree_unflatten(in_tree, primals),
-                                                self.nondiff_argnums))
+    def jvp_rule(self, nondiff, in_tree, primals, tangents):
+        raise TypeError(
+            f"forward-mode differentiation (jvp, jacfwd, hessian) of the custom_vjp function "
+            f"{self.__name__!r} is not possible: only its reverse-mode rule is known. Use "
+            "grad/vjp/jacrev, or define the function with custom_jvp.")
+
+    def linearize_rule(self, nondiff, in_tree, primals, tangents):
+        """Reverse mode in two phases (as ``Primitive.linearize``): ``fwd`` runs now, on the
+        parent trace; the returned ``linear()``, called on the tangent recorder, records one
+        linear primitive whose transpose is ``bwd``.  Returns ``(output leaves, output
+        structure, linear)``."""
+        out, res = self.fwd(*_merge_nondiff(nondiff, tree_unflatten(in_tree, list(primals)),
+                                            self.nondiff_argnums))
         out_leaves, out_tree = tree_flatten(out)
         tangents = [np.zeros(get_aval(p).shape, get_aval(p).dtype) if t is None or type(t) is Zero
                     else t for p, t in zip(primals, tangents)]
@@ -357,17 +350,19 @@ class custom_vjp(_CustomFunction):
             it = iter(res_vals)
             full = [next(it) if a else r for r, a in zip(res_leaves, arrays)]
             return self.bwd(*nondiff, tree_unflatten(res_tree, full), ct)
-        with set_current_trace(trace.tangent_trace):
+
+        def linear():
             touts = custom_lin_p.bind(
                 *res_arrays, *tangents, bwd=_Opaque(bwd),
                 out_avals=tuple(get_aval(p) for p in out_leaves), in_tree=in_tree,
                 out_tree=out_tree, name=self.__name__, n_res=len(res_arrays))
-        touts = [t if isinstance(t, Tracer) else Zero.like(p) for p, t in zip(out_leaves, touts)]
-        return tree_unflatten(out_tree, [trace.wrap(p, t) for p, t in zip(out_leaves, touts)])
+            return [t if is_tracer(t) else Zero.like(p) for p, t in zip(out_leaves, touts)]
+        return out_leaves, out_tree, linear
 
 
 # --- custom rules inside jit ----------------------------------------------------------------
 custom_call_p = Primitive("custom_call", multiple_results=True)
+custom_call_p.higher_order = True
 custom_call_p.impl = lambda xp, *args, fn, compiled, in_tree: compiled(*args)
 custom_call_p.abstract_eval = lambda *avals, fn, compiled, in_tree: [
     v.aval for v in compiled.program.outvars]
@@ -379,7 +374,7 @@ def _call_flat(fn, in_tree, args):
 
 # A transform applied to the compiled program (grad(jit(f)), vmap(jit(f))) calls the
 # function with the custom rules again, on its own trace, instead of the plain body.
-custom_call_p.inline = lambda *args, fn, compiled, in_tree: _call_flat(fn, in_tree, args)
+custom_call_p.expand = lambda *args, fn, compiled, in_tree: _call_flat(fn, in_tree, args)
 
 
 def _custom_call_batch(size, vals, dims, fn, compiled, in_tree):

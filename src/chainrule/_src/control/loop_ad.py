@@ -11,11 +11,11 @@ from contextvars import ContextVar
 import numpy as np
 
 from .. import lax
-from ..core import Tracer, Zero, current_trace, get_aval, instantiate, new_trace
+from ..compiler.jit import Compiled, trace_to_program
+from ..core import Zero, current_trace, get_aval, instantiate, is_tracer
+from ..interpreters.batching import eval_batched
 from ..interpreters.linearize import backward_pass, linearize_flat
 from ..ir import Eqn, Literal, Program, Var, eval_program
-from ..interpreters.batching import BatchTrace, BatchTracer
-from ..compiler.jit import Compiled, trace_to_program
 
 
 def split(seq, *sizes):
@@ -39,7 +39,7 @@ def bind_loop(prim, args, params):
     when the branch is taken): its outputs are then new abstract values."""
     trace = current_trace()
     if types_only.get() is trace and trace is not None and not any(
-            isinstance(x, Tracer) for x in args):
+            is_tracer(x) for x in args):
         return [trace.new_input(a) for a in prim.abstract_eval(*map(get_aval, args), **params)]
     return prim.bind(*args, **params)
 
@@ -52,13 +52,7 @@ def nonzero(t):
 def batched_eval(program, vals, dims, size):
     """Evaluate ``program`` on values batched along ``dims`` (0 or None); return the
     outputs' values on the current trace and their batch dimensions."""
-    trace = BatchTrace(current_trace(), size)
-    ins = [v if d is None else BatchTracer(trace, v, d) for v, d in zip(vals, dims)]
-    with new_trace(trace):
-        outs = eval_program(program, ins)
-    return ([o.val if isinstance(o, BatchTracer) and o._trace is trace else o for o in outs],
-            [o.bdim if isinstance(o, BatchTracer) and o._trace is trace else None
-             for o in outs])
+    return eval_batched(lambda *xs: eval_program(program, xs), vals, dims, size)
 
 
 def broadcast_batch(x, size):
@@ -72,7 +66,7 @@ def _residuals_as_inputs(program, trace):
     found: dict = {}
 
     def convert(a):
-        if type(a) is Literal and isinstance(a.val, Tracer) and a.val._trace is trace:
+        if type(a) is Literal and trace.owns(a.val):
             return found.setdefault(id(a.val), (Var(a.aval), a.val))[0]
         return a
     eqns = [Eqn(e.prim, [convert(a) for a in e.inputs], e.outputs, e.params)

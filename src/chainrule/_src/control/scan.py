@@ -6,9 +6,10 @@ transforms) ``lax.scan`` binds this primitive instead of unrolling the loop, so 
 compiling cost one body whatever the length.  Its rules:
 
 - ``impl`` loops over the compiled body and stacks the per-step outputs;
-- ``inline`` (differentiation traces): with concrete values the loop runs step by step on
-  the differentiating trace; with abstract values forward mode is a scan over (primal,
-  tangent) pairs, and reverse mode splits the scan in a primal scan whose per-step outputs
+- ``expand`` (differentiation traces try it first): with concrete values the loop runs
+  step by step on the differentiating trace;
+- with abstract values, ``jvp`` (forward mode) is a scan over (primal, tangent) pairs, and
+  ``linearize`` (reverse mode) splits the scan in a primal scan whose per-step outputs
   include the residuals of the linearized body (stacked, as ordinary arrays) and a tangent
   scan that is linear in the tangents;
 - ``transpose`` (for a scan linear in some operands, as the tangent scan is): a scan in the
@@ -26,9 +27,8 @@ import numpy as np
 
 from .. import lax
 from ..compiler.jit import Compiled, trace_to_program
-from ..core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
-                   instantiate, is_float_dtype, set_current_trace)
-from ..interpreters.linearize import LinearizeTrace
+from ..core import (Primitive, ShapedArray, Zero, concrete_value, get_aval, instantiate,
+                    is_float_dtype)
 from ..interpreters.staging import TracerBoolConversionError
 from ..ir import Program, eval_program
 from ..transforms.api import jvp
@@ -39,6 +39,7 @@ from .loop_ad import (batched_eval, bind_loop, broadcast_batch, linearize_step, 
 from .while_loop import while_loop
 
 scan_p = Primitive("scan", multiple_results=True)
+scan_p.higher_order = True
 
 
 def _y_avals(body, n_carry):
@@ -154,20 +155,16 @@ def _scan_loop(args, body, n_consts, n_carry, length, reverse):
     return [*carry, *ys]
 
 
-def _scan_inline(*args, body, n_consts, n_carry, length, reverse, linear):
+def _scan_expand(*args, body, n_consts, n_carry, length, reverse, linear):
     if length == 0 or all(concrete_value(x) is not None for x in args):
         return _scan_loop(args, body, n_consts, n_carry, length, reverse)
-    trace = current_trace()
-    if isinstance(trace, LinearizeTrace):
-        return _linearize_scan(trace, args, body, n_consts, n_carry, length, reverse)
-    return _jvp_scan(trace, args, body, n_consts, n_carry, length, reverse)
+    return NotImplemented  # abstract values: the rules below
 
 
-scan_p.inline = _scan_inline
+scan_p.expand = _scan_expand
 
 
-def _jvp_scan(trace, args, body, n_consts, n_carry, length, reverse):
-    primals, tangents = zip(*[trace.unpack(x) for x in args])
+def _jvp_scan(primals, tangents, body, n_consts, n_carry, length, reverse, linear):
     consts, carry, xs = split(primals, n_consts, n_carry)
     tc, tcarry, tx = split(tangents, n_consts, n_carry)
     nzc = [i for i, t in enumerate(tc) if nonzero(t)]
@@ -193,15 +190,19 @@ def _jvp_scan(trace, args, body, n_consts, n_carry, length, reverse):
                 lax.convert_element_type(a, get_aval(b).dtype) for a, b in zip(to, ct)]
         return (list(po[:n_carry]), to_c), (list(po[n_carry:]), list(to[n_carry:]))
 
-    with set_current_trace(trace.parent):
-        (c_out, t_out), (ys, yts) = scan(step, (list(carry), tcarry),
-                                         (list(xs), [tx[j] for j in nzx]), length=length,
-                                         reverse=reverse)
-    return [trace.wrap(p, t) for p, t in zip([*c_out, *ys], [*t_out, *yts])]
+    (c_out, t_out), (ys, yts) = scan(step, (list(carry), tcarry),
+                                     (list(xs), [tx[j] for j in nzx]), length=length,
+                                     reverse=reverse)
+    return [*c_out, *ys], [*t_out, *yts]
 
 
-def _linearize_scan(trace, args, body, n_consts, n_carry, length, reverse):
-    primals, tangents = zip(*[trace.unpack(x) for x in args])
+scan_p.jvp = _jvp_scan
+
+
+def _linearize_scan(primals, tangents, body, n_consts, n_carry, length, reverse, linear):
+    """Reverse mode (see ``Primitive.linearize``): a primal scan whose per-step outputs
+    include the residuals, then a tangent scan linear in the tangents."""
+    args = primals
     consts, carry, xs = split(primals, n_consts, n_carry)
     tc, tcarry, tx = split(tangents, n_consts, n_carry)
     nzc = [i for i, t in enumerate(tc) if nonzero(t)]
@@ -210,28 +211,27 @@ def _linearize_scan(trace, args, body, n_consts, n_carry, length, reverse):
     y_avals = _y_avals(body, n_carry)
     y_floats = [m for m, a in enumerate(y_avals) if is_float_dtype(a.dtype)]
     if not nzc and not nzx and not any(nonzero(tcarry[k]) for k in floats):
-        with set_current_trace(trace.parent):
-            return scan_p.bind(*primals, body=body, n_consts=n_consts, n_carry=n_carry,
-                               length=length, reverse=reverse, linear=(False,) * len(args))
+        outs = scan_p.bind(*primals, body=body, n_consts=n_consts, n_carry=n_carry,
+                           length=length, reverse=reverse, linear=(False,) * len(args))
+        return outs, lambda: [Zero.like(p) for p in outs]
     x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in xs]
     avals = [get_aval(c) for c in (*consts, *carry)] + x_avals
     diff = nzc + [n_consts + k for k in floats] + [n_consts + n_carry + j for j in nzx]
     keep = floats + [n_carry + m for m in y_floats]
-    with set_current_trace(trace.parent):
-        fwd_fn, linear, sources = linearize_step(body.program, avals, diff, keep, "scan_body")
-        # Residuals that are operands of the scan are not stacked: a loop-invariant operand
-        # is passed to the tangent scan once, a scanned one is sliced from its operand.
-        n_out = n_carry + len(y_avals)
-        stacked = [r for r, s in enumerate(sources) if s is None or n_consts <= s < n_consts
-                   + n_carry]
-        fwd_program = fwd_fn.program
-        fwd_body, _ = _compile(Program(list(fwd_program.invars), list(fwd_program.eqns),
-                                       list(fwd_program.outvars[:n_out])
-                                       + [fwd_program.outvars[n_out + r] for r in stacked]),
-                               "scan_forward")
-        outs = scan_p.bind(*consts, *carry, *xs, body=fwd_body, n_consts=n_consts,
-                           n_carry=n_carry, length=length, reverse=reverse,
-                           linear=(False,) * len(args))
+    fwd_fn, linear, sources = linearize_step(body.program, avals, diff, keep, "scan_body")
+    # Residuals that are operands of the scan are not stacked: a loop-invariant operand
+    # is passed to the tangent scan once, a scanned one is sliced from its operand.
+    n_out = n_carry + len(y_avals)
+    stacked = [r for r, s in enumerate(sources) if s is None or n_consts <= s < n_consts
+               + n_carry]
+    fwd_program = fwd_fn.program
+    fwd_body, _ = _compile(Program(list(fwd_program.invars), list(fwd_program.eqns),
+                                   list(fwd_program.outvars[:n_out])
+                                   + [fwd_program.outvars[n_out + r] for r in stacked]),
+                           "scan_forward")
+    outs = scan_p.bind(*consts, *carry, *xs, body=fwd_body, n_consts=n_consts,
+                       n_carry=n_carry, length=length, reverse=reverse,
+                       linear=(False,) * len(args))
     carry_out, ys, res_stacked = split(outs, n_carry, len(y_avals))
     res_consts, res_scanned, res_vars_c, res_vars_x = [], [], [], []
     stacked_vals = dict(zip(stacked, res_stacked))
@@ -256,13 +256,18 @@ def _linearize_scan(trace, args, body, n_consts, n_carry, length, reverse):
     t_c, t_carry, t_x = split(t_in, len(nzc), len(floats))
     flags = ((False,) * len(res_consts) + (True,) * (len(nzc) + len(floats))
              + (False,) * len(res_scanned) + (True,) * len(nzx))
-    with set_current_trace(trace.tangent_trace):
+    primal_out = [*carry_out, *ys]
+
+    def tangents_out():  # on the tangent recorder
         t_out = scan_p.bind(*res_consts, *t_c, *t_carry, *res_scanned, *t_x, body=lin_body,
                             n_consts=len(res_consts) + len(nzc), n_carry=len(floats),
                             length=length, reverse=reverse, linear=flags)
-    tangent_of = dict(zip(floats + [n_carry + m for m in y_floats], t_out))
-    return [trace.wrap(p, tangent_of.get(k, Zero.like(p)))
-            for k, p in enumerate([*carry_out, *ys])]
+        tangent_of = dict(zip(floats + [n_carry + m for m in y_floats], t_out))
+        return [tangent_of.get(k, Zero.like(p)) for k, p in enumerate(primal_out)]
+    return primal_out, tangents_out
+
+
+scan_p.linearize = _linearize_scan
 
 
 def _scan_transpose(cts, *args, body, n_consts, n_carry, length, reverse, linear):

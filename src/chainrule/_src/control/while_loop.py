@@ -23,13 +23,12 @@ from .. import lax
 from ..compiler.jit import Compiled, trace_to_program
 from ..core import (Primitive, ShapedArray, Zero, concrete_value, current_trace, get_aval,
                    instantiate, is_float_dtype, set_current_trace)
-from ..interpreters.batching import BatchTracer
-from ..interpreters.linearize import LinearizeTrace
+from ..interpreters.batching import batched_concrete_value
 from ..ir import eval_program
 from ..transforms.api import jvp
 from ..transforms.vmap import vmap
 from ..tree_util import tree_flatten, tree_map, tree_unflatten
-from .cond import _expand_pred, _known, _stage_branch, _staging
+from .cond import _known, _staging, expand_pred, stage_branch
 from .loop_ad import (batched_eval, bind_loop, broadcast_batch, linearize_step, nonzero, split,
                       transpose_program)
 
@@ -37,6 +36,7 @@ from .loop_ad import (batched_eval, bind_loop, broadcast_batch, linearize_step, 
 # --- the primitive and while_loop -----------------------------------------------------------
 while_p = Primitive("while")
 while_p.multiple_results = True
+while_p.higher_order = True
 
 
 def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
@@ -47,20 +47,21 @@ def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
     return carry
 
 
-def _while_inline(*args, cond_fn, body_fn, n_cond, n_body):
+def _while_expand(*args, cond_fn, body_fn, n_cond, n_body):
     if any(concrete_value(x) is None for x in args):
-        # Abstract values (traced by jit): the number of iterations is not known yet.
-        return differentiate(current_trace(), args, cond_fn, body_fn, n_cond, n_body)
+        # Abstract values (traced by jit): the number of iterations is not known yet; the
+        # derivative rules below (``jvp``, ``linearize``) apply.
+        return NotImplemented
     # Differentiating a compiled loop from outside: its condition is known now, and the
     # loop runs on the differentiating trace.
     cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
     carry = list(args[n_cond + n_body:])
-    while _condition(eval_program(cond_fn.program, [*cond_consts, *carry])[0]):
+    while loop_condition(eval_program(cond_fn.program, [*cond_consts, *carry])[0]):
         carry = eval_program(body_fn.program, [*body_consts, *carry])
     return carry
 
 
-def _condition(pred):
+def loop_condition(pred):
     """The concrete truth value of a loop condition computed from concrete values."""
     known = _known(pred)
     if known is None:  # cannot happen when every operand is concrete; never loop silently
@@ -72,7 +73,7 @@ def _condition(pred):
 while_p.impl = _while_impl
 while_p.abstract_eval = lambda *avals, cond_fn, body_fn, n_cond, n_body: list(
     avals[n_cond + n_body:])
-while_p.inline = _while_inline
+while_p.expand = _while_expand
 
 
 def while_loop(cond_fun, body_fun, init_val):
@@ -109,9 +110,7 @@ def while_loop(cond_fun, body_fun, init_val):
 
 def _batched_value(pred):
     """The concrete values of a condition batched by (possibly nested) vmaps, or None."""
-    while isinstance(pred, BatchTracer):
-        pred = pred.val
-    return concrete_value(pred)
+    return batched_concrete_value(pred)
 
 
 def _batched_while(cond_fun, body_fun, val):
@@ -121,14 +120,14 @@ def _batched_while(cond_fun, body_fun, val):
         if not np.any(_batched_value(pred)):
             return val
         new = body_fun(val)
-        val = tree_map(lambda a, b: lax.select(_expand_pred(pred, a), a, b), new, val)
+        val = tree_map(lambda a, b: lax.select(expand_pred(pred, a), a, b), new, val)
 
 
 def _staged_while(cond_fun, body_fun, init_val):
     leaves, tree = tree_flatten(init_val)
-    cond_c = _stage_branch(lambda *xs: cond_fun(tree_unflatten(tree, list(xs))), leaves)
-    body_c = _stage_branch(lambda *xs: tree_flatten(body_fun(tree_unflatten(tree, list(xs))))[0],
-                           leaves)
+    cond_c = stage_branch(lambda *xs: cond_fun(tree_unflatten(tree, list(xs))), leaves)
+    body_c = stage_branch(lambda *xs: tree_flatten(body_fun(tree_unflatten(tree, list(xs))))[0],
+                          leaves)
     outs = bind_loop(while_p, [*cond_c[2], *body_c[2], *leaves],
                      {"cond_fn": cond_c[0], "body_fn": body_c[0], "n_cond": len(cond_c[2]),
                       "n_body": len(body_c[2])})
@@ -180,10 +179,10 @@ def _while_batch(size, vals, dims, cond_fn, body_fn, n_cond, n_body):
                for n, d, o in zip(new, card, nd)]
         if not pred_batched:
             return new
-        return [lax.select(_expand_pred(p, n), n, o) for n, o in zip(new, c)]
+        return [lax.select(expand_pred(p, n), n, o) for n, o in zip(new, c)]
 
-    cond_c = _stage_branch(cond, carry)
-    body_c = _stage_branch(body, carry)
+    cond_c = stage_branch(cond, carry)
+    body_c = stage_branch(body, carry)
     outs = while_p.bind(*cond_c[2], *body_c[2], *carry, cond_fn=cond_c[0], body_fn=body_c[0],
                         n_cond=len(cond_c[2]), n_body=len(body_c[2]))
     return outs, card
@@ -193,8 +192,7 @@ while_p.batch = _while_batch
 
 
 # --- forward mode ---------------------------------------------------------------------------
-def _jvp_while(trace, args, cond_fn, body_fn, n_cond, n_body):
-    primals, tangents = zip(*[trace.unpack(x) for x in args])
+def _jvp_while(primals, tangents, cond_fn, body_fn, n_cond, n_body):
     cc, bc, carry = split(primals, n_cond, n_body)
     _, bt, ct = split(tangents, n_cond, n_body)
     nz = [i for i, t in enumerate(bt) if nonzero(t)]
@@ -213,11 +211,13 @@ def _jvp_while(trace, args, cond_fn, body_fn, n_cond, n_body):
         return list(po), [a if get_aval(a).dtype == get_aval(b).dtype else
                           lax.convert_element_type(a, get_aval(b).dtype) for a, b in zip(to, t)]
 
-    with set_current_trace(trace.parent):
-        c_out, t_out = while_loop(
-            lambda val: eval_program(cond_fn.program, [*cc, *val[0]])[0], body,
-            (list(carry), ct))
-    return [trace.wrap(p, t) for p, t in zip(c_out, t_out)]
+    c_out, t_out = while_loop(
+        lambda val: eval_program(cond_fn.program, [*cc, *val[0]])[0], body,
+        (list(carry), ct))
+    return list(c_out), list(t_out)
+
+
+while_p.jvp = _jvp_while
 
 
 # --- reverse mode ---------------------------------------------------------------------------
@@ -265,7 +265,7 @@ class _Traced:
         return eval_program(fn.program, args)
 
     def where(self, mask, a, b):
-        return lax.select(_expand_pred(mask, a), a, b)
+        return lax.select(expand_pred(mask, a), a, b)
 
     def add(self, a, b):
         return lax.add(a, b)
@@ -283,6 +283,7 @@ def _higher_order_error(name):
 
 
 while_residuals_p = Primitive("while_residuals", multiple_results=True)
+while_residuals_p.higher_order = True
 
 
 def _while_residuals_impl(xp, *args, cond_fn, fwd_fn, n_cond, n_fwd):
@@ -295,14 +296,14 @@ def _while_residuals_impl(xp, *args, cond_fn, fwd_fn, n_cond, n_fwd):
     return [*carry, _tape(steps)]
 
 
-def _while_residuals_inline(*args, cond_fn, fwd_fn, n_cond, n_fwd):
+def _while_residuals_expand(*args, cond_fn, fwd_fn, n_cond, n_fwd):
     # Differentiated from outside jit: the values are concrete, the loop runs on the
     # differentiating trace and records its residuals as that trace's values.
     if any(concrete_value(x) is None for x in args):
         raise _higher_order_error("while_residuals")
     cc, fc, carry = split(args, n_cond, n_fwd)
     n, steps = len(carry), []
-    while _condition(eval_program(cond_fn.program, [*cc, *carry])[0]):
+    while loop_condition(eval_program(cond_fn.program, [*cc, *carry])[0]):
         outs = eval_program(fwd_fn.program, [*fc, *carry])
         carry = outs[:n]
         steps.append(outs[n:])
@@ -310,7 +311,7 @@ def _while_residuals_inline(*args, cond_fn, fwd_fn, n_cond, n_fwd):
 
 
 while_residuals_p.impl = _while_residuals_impl
-while_residuals_p.inline = _while_residuals_inline
+while_residuals_p.expand = _while_residuals_expand
 while_residuals_p.abstract_eval = lambda *avals, cond_fn, fwd_fn, n_cond, n_fwd: [
     *avals[n_cond + n_fwd:], _TAPE_AVAL]
 
@@ -357,11 +358,11 @@ def _linear_rules(prim, run):
                 return run(_TRACED, tape, args, lin_fn, trans_fn, n_const, masked)
         return run(_Compiled(xp), tape, args, lin_fn, trans_fn, n_const, masked)
 
-    def inline(tape, *args, lin_fn, trans_fn, n_const, masked=False):
+    def expand(tape, *args, lin_fn, trans_fn, n_const, masked=False):
         if concrete_value(tape) is None:
             raise _higher_order_error(prim.name)
         return run(_TRACED, tape[()], args, lin_fn, trans_fn, n_const, masked)
-    prim.impl, prim.inline = impl, inline
+    prim.impl, prim.expand, prim.higher_order = impl, expand, True
 
 
 _linear_rules(while_linear_p, lambda ops, tape, args, lin_fn, trans_fn, n_const, masked:
@@ -401,40 +402,38 @@ while_linear_p.transpose = _while_linear_transpose
 while_linear_transpose_p.transpose = _while_linear_transpose_transpose
 
 
-def _linearize_while(trace, args, cond_fn, body_fn, n_cond, n_body):
-    primals, tangents = zip(*[trace.unpack(x) for x in args])
+def _linearize_while(primals, tangents, cond_fn, body_fn, n_cond, n_body):
+    """Reverse mode (see ``Primitive.linearize``): the primal loop records each
+    iteration's residuals on a tape; the tangent loop replays them."""
     cc, bc, carry = split(primals, n_cond, n_body)
     _, bt, ct = split(tangents, n_cond, n_body)
     nz = [i for i, t in enumerate(bt) if nonzero(t)]
     floats = [k for k, c in enumerate(carry) if is_float_dtype(get_aval(c).dtype)]
     if not nz and not any(nonzero(ct[k]) for k in floats):
-        with set_current_trace(trace.parent):
-            return while_p.bind(*primals, cond_fn=cond_fn, body_fn=body_fn, n_cond=n_cond,
-                                n_body=n_body)
-    with set_current_trace(trace.parent):
-        diff = nz + [n_body + k for k in floats]
-        fwd_fn, linear, sources = linearize_step(
-            body_fn.program, [get_aval(x) for x in (*bc, *carry)], diff, floats, "while_body")
-        n_res = len(sources)
-        lin_fn = Compiled(linear, np, "while_linear")
-        trans_fn = transpose_program(linear, range(n_res), "while_body")
-        outs = while_residuals_p.bind(*cc, *bc, *carry, cond_fn=cond_fn, fwd_fn=fwd_fn,
-                                      n_cond=n_cond, n_fwd=n_body)
-    carry_out, tape = outs[:-1], outs[-1]
+        outs = while_p.bind(*primals, cond_fn=cond_fn, body_fn=body_fn, n_cond=n_cond,
+                            n_body=n_body)
+        return outs, lambda: [Zero.like(p) for p in outs]
+    diff = nz + [n_body + k for k in floats]
+    fwd_fn, linear, sources = linearize_step(
+        body_fn.program, [get_aval(x) for x in (*bc, *carry)], diff, floats, "while_body")
+    n_res = len(sources)
+    lin_fn = Compiled(linear, np, "while_linear")
+    trans_fn = transpose_program(linear, range(n_res), "while_body")
+    outs = while_residuals_p.bind(*cc, *bc, *carry, cond_fn=cond_fn, fwd_fn=fwd_fn,
+                                  n_cond=n_cond, n_fwd=n_body)
+    carry_out, tape = list(outs[:-1]), outs[-1]
     t_in = [bt[i] for i in nz] + [instantiate(Zero.like(carry[k]) if ct[k] is None else ct[k])
                                   for k in floats]
-    with set_current_trace(trace.tangent_trace):
+
+    def tangents_out():  # on the tangent recorder
         t_out = while_linear_p.bind(tape, *t_in, lin_fn=lin_fn, trans_fn=trans_fn,
                                     n_const=len(nz))
-    tangent_of = dict(zip(floats, t_out))
-    return [trace.wrap(p, tangent_of.get(k, Zero.like(p))) for k, p in enumerate(carry_out)]
+        tangent_of = dict(zip(floats, t_out))
+        return [tangent_of.get(k, Zero.like(p)) for k, p in enumerate(carry_out)]
+    return carry_out, tangents_out
 
 
-def differentiate(trace, args, cond_fn, body_fn, n_cond, n_body):
-    """The ``while`` primitive under a differentiation ``trace`` whose values are abstract."""
-    if isinstance(trace, LinearizeTrace):
-        return _linearize_while(trace, args, cond_fn, body_fn, n_cond, n_body)
-    return _jvp_while(trace, args, cond_fn, body_fn, n_cond, n_body)
+while_p.linearize = _linearize_while
 
 
 def _batch_fn(fn, n_res, res_batched, size):
@@ -495,11 +494,11 @@ def _residuals_batch(size, vals, dims, cond_fn, fwd_fn, n_cond, n_fwd):
         outs = vmap(lambda a, b: eval_program(fwd_fn.program, [*a, *b]),
                     in_axes=(list(fcd), [0] * n), axis_size=size)(list(fc), list(c))
         p = pred(c)
-        new = [lax.select(_expand_pred(p, o), o, old) for o, old in zip(outs[:n], c)]
+        new = [lax.select(expand_pred(p, o), o, old) for o, old in zip(outs[:n], c)]
         return [*new, *outs[n:], p]
 
-    cond_c = _stage_branch(lambda *c: lax.reduce_or(pred(c), (0,)), carry)
-    fwd_c = _stage_branch(fwd, carry)
+    cond_c = stage_branch(lambda *c: lax.reduce_or(pred(c), (0,)), carry)
+    fwd_c = stage_branch(fwd, carry)
     outs = while_residuals_p.bind(*cond_c[2], *fwd_c[2], *carry, cond_fn=cond_c[0],
                                   fwd_fn=fwd_c[0], n_cond=len(cond_c[2]),
                                   n_fwd=len(fwd_c[2]))

@@ -7,10 +7,10 @@ batch (with a one-time warning naming the primitive): slower, never wrong.
 
 from __future__ import annotations
 
-from ..core import ShapedArray, Trace, Tracer, get_aval, set_current_trace
+from ..core import (ShapedArray, Trace, Tracer, concrete_value, current_trace, get_aval,
+                    new_trace, set_current_trace)
 from ..lax.indexing import loop_batch
-
-not_mapped = None
+from ..tree_util import tree_flatten, tree_map
 
 
 class BatchTracer(Tracer):
@@ -57,17 +57,47 @@ class BatchTrace(Trace):
             return [self.wrap(o, d) for o, d in zip(out, out_dims)]
         return self.wrap(out, out_dims)
 
+    def unpack(self, x):
+        """``(value, batch axis)`` of ``x``: axis 0, or None for a value of every example."""
+        if isinstance(x, Tracer) and x._trace is self:
+            return x.val, x.bdim
+        return x, None
+
+    def records_reverse(self):
+        # vmap of a function under reverse mode: the rules below batch what it records.
+        return self.parent.records_reverse()
+
+    def process_custom(self, fn, args, nondiff, leaves, in_tree):
+        if any(self.owns(x) for x in tree_flatten(nondiff)[0]):
+            return fn.fun(*args)  # batched non-differentiable arguments: run it as written
+        vals, dims = zip(*[self.unpack(x) for x in leaves])
+        batched = fn.batched(nondiff, in_tree, list(dims))
+        with set_current_trace(self.parent):
+            out = batched(*vals)
+        return tree_map(lambda v: BatchTracer(self, v, 0), out)
+
     def wrap(self, val, bdim):
         if bdim is None:
             return val
         return BatchTracer(self, val, bdim)
 
 
-def batch_size_of(vals, dims):
-    for v, d in zip(vals, dims):
-        if d is not None:
-            return get_aval(v).shape[d]
-    raise ValueError("no batched operand")
+def eval_batched(fun, vals, dims, size):
+    """Evaluate ``fun`` on values batched along ``dims`` (0 or None) under a fresh batch
+    trace; return the outputs' values on the current trace and their batch axes."""
+    trace = BatchTrace(current_trace(), size)
+    ins = [v if d is None else BatchTracer(trace, v, d) for v, d in zip(vals, dims)]
+    with new_trace(trace):
+        outs = fun(*ins)
+    unpacked = [trace.unpack(o) for o in outs]
+    return [v for v, _ in unpacked], [d for _, d in unpacked]
 
 
-__all__ = ["BatchTrace", "BatchTracer", "loop_batch", "not_mapped"]
+def batched_concrete_value(x):
+    """The concrete values of ``x`` batched by (possibly nested) vmaps, or None."""
+    while isinstance(x, BatchTracer):
+        x = x.val
+    return concrete_value(x)
+
+
+__all__ = ["BatchTrace", "BatchTracer", "batched_concrete_value", "eval_batched", "loop_batch"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..core import (Primitive, ShapedArray, Trace, Tracer, Zero, _current_trace, dtype_of,
-                    get_aval, is_float_dtype)
+                    get_aval, is_float_dtype, set_current_trace)
+from ..tree_util import tree_unflatten
 
 
 def tangent_mismatch(primal_aval: ShapedArray, tangent, kind="tangent", owner="its primal"):
@@ -110,9 +111,12 @@ class DifferentiationTrace(Trace):
 
     def process(self, prim: Primitive, args, params):
         tracer_type = self.tracer_type
-        if prim.inline is not None and any(
+        if prim.higher_order and prim.expand is not None and any(
                 type(x) is tracer_type and x._trace is self for x in args):
-            return prim.inline(*args, **params)
+            # With values known now, the operations inside differentiate exactly.
+            out = prim.expand(*args, **params)
+            if out is not NotImplemented:
+                return out
         if prim in even_power_rules:
             out = _power_of_root(self, prim, args)
             if out is not None:
@@ -149,6 +153,21 @@ class DifferentiationTrace(Trace):
             return primal
         return self.tracer_type(self, primal, tangent)
 
+
+    def process_custom(self, fn, args, nondiff, leaves, in_tree):
+        """A function with custom rules: its rules on this trace's primals and tangents."""
+        primals, tangents = [], []
+        for x in leaves:
+            p, t = self.unpack(x)
+            primals.append(p)
+            tangents.append(t)
+        out, tangents_out, out_tree = self.run_custom_rule(fn, nondiff, in_tree, primals,
+                                                           tangents)
+        return tree_unflatten(out_tree, [self.wrap(p, t) for p, t in zip(out, tangents_out)])
+
+    def run_custom_rule(self, fn, nondiff, in_tree, primals, tangents):
+        with set_current_trace(self._rule_trace):
+            return fn.jvp_rule(nondiff, in_tree, primals, tangents)
 
     @property
     def rule_trace(self):

@@ -10,7 +10,7 @@ with chainrule operations, so an enclosing transform differentiates the backward
 from __future__ import annotations
 
 from ..core import (Tracer, Zero, current_trace, get_aval, is_float_dtype, new_trace,
-                    primitives, tangent_aval)
+                    primitives, set_current_trace, tangent_aval)
 from ..ir import Program, Var
 from .jvp import DifferentiationTrace, JVPTracer
 from .staging import StagedTracer, StagingTrace
@@ -32,6 +32,27 @@ class LinearizeTrace(DifferentiationTrace):
         # Rules run on the tangent recorder: operations on primals alone fall through to
         # the parent eagerly, operations on tangents are recorded.
         self._rule_trace = self.tangent_trace
+
+    def records_reverse(self):
+        return True
+
+    def run_custom_rule(self, fn, nondiff, in_tree, primals, tangents):
+        if fn.linearize_rule is None:
+            return super().run_custom_rule(fn, nondiff, in_tree, primals, tangents)
+        with set_current_trace(self.parent):
+            out, out_tree, linear = fn.linearize_rule(nondiff, in_tree, primals, tangents)
+        with set_current_trace(self.tangent_trace):
+            return out, linear(), out_tree
+
+    def run_rule(self, prim, primals, tangents, params):
+        if prim.linearize is None:
+            return super().run_rule(prim, primals, tangents, params)
+        # Two phases: the primal computation (and whatever the tangents need from it) on
+        # the parent, then only the tangents' computation on the recorder.
+        with set_current_trace(self.parent):
+            primal_out, linear = prim.linearize(primals, tangents, **params)
+        with set_current_trace(self.tangent_trace):
+            return primal_out, linear()
 
 
 # While a primitive is transposed, its linear inputs are passed as the program's ``Var``

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from ..core import ConcretizationTypeError, Trace, Tracer, Zero
+from ..core import PYTHON_SCALARS, ConcretizationTypeError, Trace, Tracer, Zero
 from ..ir import Eqn, Literal, Program, Var
 
 
@@ -58,9 +58,6 @@ def user_frame():
     return None if frame is None else (frame.f_code.co_filename, frame.f_lineno)
 
 
-_SCALARS = frozenset({int, float, complex, bool})
-
-
 def _frozen_copy(x):
     """A copy of ``x`` that nothing can change; a NumPy array broadcast along some axes
     (stride 0) stays broadcast, so the copy is as small as the data and NumPy treats it
@@ -88,6 +85,16 @@ def _enclosing_captures(trace):
 class StagingTrace(Trace):
     # True for the tangent recorder of reverse mode: what it records must stay linear.
     records_tangents = False
+    stages = True
+
+    @property
+    def stages_calls(self):
+        return not self.records_tangents
+
+    def process_custom(self, fn, args, nondiff, leaves, in_tree):
+        if self.records_tangents:
+            return fn.fun(*args)
+        return fn.stage(args)
 
     def __init__(self, parent, name="staging", capture=False):
         super().__init__(parent)
@@ -103,7 +110,7 @@ class StagingTrace(Trace):
 
     def literal(self, x):
         """``x`` as a constant of the program (a copy taken now when capturing)."""
-        if (self.captured is not None and type(x) not in _SCALARS
+        if (self.captured is not None and type(x) not in PYTHON_SCALARS
                 and not isinstance(x, (Tracer, np.generic)) and hasattr(x, "copy")):
             entry = self.captured.get(id(x))
             if entry is None:  # ``x`` is kept alive with its copy, so ids stay unique

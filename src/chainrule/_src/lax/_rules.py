@@ -223,10 +223,6 @@ def transpose_each(*rules):
     return transpose
 
 
-def zeros(aval: ShapedArray):
-    return np.zeros(aval.shape, aval.dtype)
-
-
 # ---------------------------------------------------------------------------------------
 # Batch (vmap) rules.  Batched operands carry their batch axis first.
 # ---------------------------------------------------------------------------------------
@@ -262,6 +258,16 @@ def defbroadcasting_batch(prim):
         rank = max(logical_ndim(v, d) for v, d in zip(vals, dims))
         return prim.bind(*[align_batched(v, d, rank) for v, d in zip(vals, dims)],
                          **params), 0
+    prim.batch = batch
+    return prim
+
+
+def defstack_batch(prim):
+    """Batch rule for primitives on stacks of matrices (linear algebra): the batch axis,
+    first, is one more leading stack axis."""
+    def batch(size, vals, dims, **params):
+        out = prim.bind(*vals, **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
     prim.batch = batch
     return prim
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, Zero, broadcast_shapes
+from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval, real_dtype
 from ..interpreters.linearize import is_undefined
-from ._rules import match_tangent, unbroadcast
+from ._rules import defbroadcasting_batch, defstack_batch, match_tangent, unbroadcast
 from .elementwise import add, mul, sub
-from .linalg import (LinAlgError, _aval, _check_square, _fn, _lapack, _real_dtype, _svd_call,
-                     _T, _trace, broadcasting_batch, det_p, solve, stack_batch)
+from .linalg import (LinAlgError, check_square, det_p, lapack, linalg_fn, matrix_trace, solve,
+                     svd_call)
 from .products import einsum, matmul
-from .shape import expand_dims
+from .shape import expand_dims, swap_last
 
 
 def _det_jvp(primals, tangents):
@@ -42,8 +42,8 @@ def _exclusive_products(xp, s):
 def _svd_parts(xp, a, name):
     """``u, s, vh`` of ``a``, ``uh = u^H``, ``v = vh^H`` and the unit-modulus
     ``c = det(u) det(vh)``."""
-    u, s, vh = _lapack(name, lambda: _svd_call(xp, a, False, True), (a,))
-    det_fn = _fn(xp, "det", name)
+    u, s, vh = lapack(name, lambda: svd_call(xp, a, False, True), (a,))
+    det_fn = linalg_fn(xp, "det", name)
     c = det_fn(u) * det_fn(vh)
     uh, v = xp.conj(xp.swapaxes(u, -1, -2)), xp.conj(xp.swapaxes(vh, -1, -2))
     return uh, s, v, c / xp.abs(c)
@@ -81,13 +81,14 @@ def _adjugate_impl(xp, a):
 
 
 def _adjugate_abstract_eval(a):
-    _check_square(a, "adjugate")
+    check_square(a, "adjugate")
     return ShapedArray(a.shape, a.dtype)
 
 
 adjugate_p = Primitive("adjugate")
 adjugate_p.impl = _adjugate_impl
 adjugate_p.abstract_eval = _adjugate_abstract_eval
+defstack_batch(adjugate_p)
 
 
 def adjugate(a):
@@ -125,7 +126,7 @@ def _adjugate_jvp_impl(xp, a, e):
 
 
 def _adjugate_jvp_abstract_eval(a, e):
-    _check_square(a, "adjugate_jvp")
+    check_square(a, "adjugate_jvp")
     if e.shape[-2:] != a.shape[-2:]:
         raise ValueError(f"adjugate_jvp: direction of shape {e.shape} does not match matrices "
                          f"of shape {a.shape}")
@@ -136,6 +137,7 @@ def _adjugate_jvp_abstract_eval(a, e):
 adjugate_jvp_p = Primitive("adjugate_jvp")
 adjugate_jvp_p.impl = _adjugate_jvp_impl
 adjugate_jvp_p.abstract_eval = _adjugate_jvp_abstract_eval
+defbroadcasting_batch(adjugate_jvp_p)
 
 
 def adjugate_jvp(a, e):
@@ -153,16 +155,16 @@ def _adjugate_jvp_jvp(primals, tangents):
         #   d2 adj[E, F] = (tr(M(F) E) I - M(F) E - M(E) F) A^-1,   M(X) = d adj(A)[X].
         # The solve loses about cond(A) * eps of accuracy, so matrices with
         # cond(A) > 1 / sqrt(eps) (singular ones included) raise instead of returning noise.
-        n, nd = _aval(a).shape[-1], _aval(out).ndim
+        n, nd = get_aval(a).shape[-1], get_aval(out).ndim
         mf_e = matmul(adjugate_jvp(a, ta), e)
-        trace = mul(expand_dims(_trace(mf_e), (nd - 2, nd - 1)), np.eye(n))
+        trace = mul(expand_dims(matrix_trace(mf_e), (nd - 2, nd - 1)), np.eye(n))
         term = sub(sub(trace, mf_e), matmul(out, ta))
-        term = _T(solve(well_conditioned(a, "third and higher derivatives of det"), _T(term),
-                        transpose_a=True))
+        term = swap_last(solve(well_conditioned(a, "third and higher derivatives of det"),
+                               swap_last(term), transpose_a=True))
         dout = term if dout is None else add(dout, term)
     if dout is None:
-        return out, Zero(_aval(out))
-    return out, match_tangent(dout, _aval(out))
+        return out, Zero(get_aval(out))
+    return out, match_tangent(dout, get_aval(out))
 
 
 def _adjugate_jvp_transpose(ct, a, e):
@@ -172,7 +174,7 @@ def _adjugate_jvp_transpose(ct, a, e):
                         "transposed")
     if type(ct) is Zero or not is_undefined(e):
         return [None, None]
-    return [None, unbroadcast(_T(adjugate_jvp(a, _T(ct))), e.aval)]
+    return [None, unbroadcast(swap_last(adjugate_jvp(a, swap_last(ct))), e.aval)]
 
 
 adjugate_jvp_p.jvp = _adjugate_jvp_jvp
@@ -180,9 +182,9 @@ adjugate_jvp_p.transpose = _adjugate_jvp_transpose
 
 
 def _well_conditioned_impl(xp, a, what):
-    s = _lapack("well_conditioned", lambda: _svd_call(xp, a, False, False), (a,))
+    s = lapack("well_conditioned", lambda: svd_call(xp, a, False, False), (a,))
     if s.shape[-1] and bool(xp.any(s[..., -1] <= s[..., 0] * np.sqrt(
-            np.finfo(_real_dtype(a.dtype)).eps))):
+            np.finfo(real_dtype(a.dtype)).eps))):
         raise LinAlgError(
             f"{what} need a matrix with condition number below 1/sqrt(eps) (about 7e7 in "
             "float64); this one is singular or nearly so. Derivatives up to second order "
@@ -193,6 +195,7 @@ def _well_conditioned_impl(xp, a, what):
 well_conditioned_p = Primitive("well_conditioned")
 well_conditioned_p.impl = _well_conditioned_impl
 well_conditioned_p.abstract_eval = lambda a, what: a
+defstack_batch(well_conditioned_p)
 
 
 def well_conditioned(a, what):
@@ -207,10 +210,6 @@ well_conditioned_p.jvp = lambda primals, tangents, what: (
 
 
 det_p.jvp = _det_jvp
-
-stack_batch(adjugate_p)
-stack_batch(well_conditioned_p)
-broadcasting_batch(adjugate_jvp_p)
 
 __all__ = ["adjugate", "adjugate_jvp", "adjugate_jvp_p", "adjugate_p", "well_conditioned",
            "well_conditioned_p"]

@@ -394,7 +394,7 @@ defbroadcasting_batch(stop_gradient_p)
 # --- modified Bessel functions of the first kind ----------------------------------------
 
 
-def _special_functions(xp, prim):
+def special_functions(xp, prim):
     """SciPy's special functions for ``xp``'s arrays (CuPy's own for CuPy)."""
     if xp.__name__.startswith("cupy"):
         import cupyx.scipy.special as special
@@ -415,7 +415,7 @@ def _bessel_i_impl(xp, x, order):
 
         dtype = scipy.special.iv(order, np.zeros(1, x.dtype)).dtype
         return x.map_blocks(lambda block: scipy.special.iv(order, block), dtype=dtype)
-    return _special_functions(xp, "bessel_i").iv(order, x)
+    return special_functions(xp, "bessel_i").iv(order, x)
 
 
 # A primitive (not a series or Chebyshev expansion in chainrule operations): the library
@@ -436,3 +436,52 @@ def _bessel_i_jvp(t, ans, x, order):
 
 
 defjvp(bessel_i_p, _bessel_i_jvp)
+
+# --- facts for jit's passes (see ``Primitive``) -----------------------------------------
+# Exactly commutative in IEEE arithmetic too: ``x * y`` and ``y * x`` are one value.
+for _p in (add_p, mul_p, maximum_p, minimum_p, hypot_p, logaddexp_p, logaddexp2_p, eq_p, ne_p,
+           logical_and_p, logical_or_p, logical_xor_p, bitwise_and_p, bitwise_or_p,
+           bitwise_xor_p):
+    _p.commutative = True
+scaled_sum_p.allocates = True
+
+# Spellings in numexpr, with the operand dtypes for which numexpr gives NumPy's result to
+# rounding (special values included; ``tests/test_fusion.py``): see ``fusion.py``.
+_F64, _F32, _C128 = np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.complex128)
+_REAL, _ALL, _BOOL = (_F64, _F32), (_F64, _F32, _C128), (np.dtype(bool),)
+for _p in (sin_p, cos_p, tan_p, arcsin_p, arccos_p, arctan_p, sinh_p, cosh_p, tanh_p, arcsinh_p,
+           arccosh_p, arctanh_p, exp_p, expm1_p, log_p, log1p_p, log10_p, sqrt_p, abs_p):
+    _p.numexpr = ("fn", _p.name, _REAL)
+add_p.numexpr, sub_p.numexpr = ("op", "+", _ALL), ("op", "-", _ALL)
+mul_p.numexpr, div_p.numexpr = ("op", "*", _REAL), ("op", "/", _REAL)
+pow_p.numexpr, neg_p.numexpr = ("op", "**", _REAL), ("neg", "-", _ALL)
+arctan2_p.numexpr, select_p.numexpr = ("fn", "arctan2", _REAL), ("where", "where", _ALL)
+eq_p.numexpr, ne_p.numexpr = ("cmp", "==", _ALL), ("cmp", "!=", _ALL)
+lt_p.numexpr, le_p.numexpr = ("cmp", "<", _REAL), ("cmp", "<=", _REAL)
+gt_p.numexpr, ge_p.numexpr = ("cmp", ">", _REAL), ("cmp", ">=", _REAL)
+logical_and_p.numexpr, logical_or_p.numexpr = ("op", "&", _BOOL), ("op", "|", _BOOL)
+logical_not_p.numexpr = ("not", "~", _BOOL)
+scaled_sum_p.numexpr = ("sumprod", None, _REAL)
+
+# Cost per element of each operation on one thread, as (NumPy ns, numexpr time / NumPy time),
+# measured at 10^5-10^6 elements, best of several rounds (AMD EPYC with AVX-512, NumPy 2.4,
+# numexpr 2.14; see docs/design/transforms.md).  NumPy's arithmetic and its exp, log,
+# tanh... are SIMD loops that numexpr's interpreter and scalar libm calls do not match;
+# float64 sin and cos are libm calls in both.  On one thread numexpr is slower for every
+# tree; it pays through its threads.  Only relative sizes matter much: they weigh the
+# operations of a tree against each other and against the fixed costs in ``fusion.py``.
+# Operations not listed cost ``fusion._COST_DEFAULT``.
+_COSTS = (
+    (sin_p, (7.3, 1.04), (0.48, 7.4)), (cos_p, (7.3, 1.04), (0.48, 7.2)),
+    (tan_p, (1.0, 8.3), None), (arcsin_p, (1.0, 9.4), None), (arccos_p, (0.9, 11.0), None),
+    (arctan_p, (0.9, 8.7), None), (sinh_p, (0.85, 11.0), None), (cosh_p, (0.75, 9.5), None),
+    (tanh_p, (1.1, 13.0), None), (arcsinh_p, (1.3, 13.0), None),
+    (arccosh_p, (1.4, 5.9), None), (arctanh_p, (0.9, 20.0), None),
+    (exp_p, (0.73, 4.5), (0.32, 4.7)), (expm1_p, (0.93, 7.1), None),
+    (log_p, (0.66, 3.9), None), (log1p_p, (0.92, 7.3), None), (log10_p, (0.72, 7.1), None),
+    (sqrt_p, (0.91, 2.1), (0.27, 4.1)), (abs_p, (0.23, 7.6), None),
+    (pow_p, (1.3, 6.2), None), (arctan2_p, (1.4, 7.5), None), (div_p, (0.24, 3.5), None),
+    (neg_p, (0.07, 3.2), None), (select_p, (1.0, 1.0), (0.35, 1.2)),
+)
+for _p, _f64, _f32 in _COSTS:
+    _p.fusion_cost = {_F64: _f64, **({_F32: _f32} if _f32 else {})}

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, get_aval
+from ..core import Primitive, ShapedArray, get_aval, real_dtype
 from ._rules import deflinear, unbroadcast
 from .elementwise import mul, real
 from .shape import pad_zeros, slice_axis
@@ -33,10 +33,6 @@ NORMS = ("backward", "ortho", "forward")
 
 def _complex_dtype(dtype):
     return np.result_type(np.dtype(dtype), np.complex64)
-
-
-def _real_dtype(dtype):
-    return np.finfo(np.dtype(dtype)).dtype
 
 
 def _check(aval, axes, norm, name):
@@ -65,9 +61,17 @@ def _fft_transpose(ct, x, axes, inverse, norm):
     return [unbroadcast(fft_p.bind(ct, axes=axes, inverse=inverse, norm=norm), x.aval)]
 
 
+# Batched operands carry their batch axis first: the transformed axes move by one.
+def _shifted_batch(prim):
+    def batch(size, vals, dims, axes, **params):
+        return prim.bind(*vals, axes=tuple(a + 1 for a in axes), **params), 0
+    prim.batch = batch
+
+
 fft_p = Primitive("fft")
 fft_p.impl = _fft_impl
 fft_p.abstract_eval = _fft_abstract_eval
+_shifted_batch(fft_p)
 deflinear(fft_p, transpose=_fft_transpose)
 
 
@@ -106,6 +110,7 @@ def _rfft_transpose(ct, x, axes, norm):
 rfft_p = Primitive("rfft")
 rfft_p.impl = _rfft_impl
 rfft_p.abstract_eval = _rfft_abstract_eval
+_shifted_batch(rfft_p)
 deflinear(rfft_p, transpose=_rfft_transpose)
 
 
@@ -120,7 +125,7 @@ def rfft(x, axes, norm="backward"):
 def _irfft_impl(xp, x, axes, n, norm):
     s = [x.shape[a] for a in axes[:-1]] + [n]
     out = xp.fft.irfftn(x, s=s, axes=axes, norm=norm)
-    return out.astype(_real_dtype(x.dtype), copy=False)
+    return out.astype(real_dtype(x.dtype), copy=False)
 
 
 def _irfft_abstract_eval(a, axes, n, norm):
@@ -130,7 +135,7 @@ def _irfft_abstract_eval(a, axes, n, norm):
                          f"axis {axes[-1]}, got shape {a.shape}")
     shape = list(a.shape)
     shape[axes[-1]] = n
-    return ShapedArray(shape, _real_dtype(a.dtype))
+    return ShapedArray(shape, real_dtype(a.dtype))
 
 
 def _hermitian_weights(n, ndim, axis, dtype):
@@ -142,7 +147,7 @@ def _hermitian_weights(n, ndim, axis, dtype):
         w[-1] = 1.0
     shape = [1] * ndim
     shape[axis] = len(w)
-    return w.reshape(shape).astype(_real_dtype(dtype))
+    return w.reshape(shape).astype(real_dtype(dtype))
 
 
 def _irfft_transpose(ct, x, axes, n, norm):
@@ -156,6 +161,7 @@ def _irfft_transpose(ct, x, axes, n, norm):
 irfft_p = Primitive("irfft")
 irfft_p.impl = _irfft_impl
 irfft_p.abstract_eval = _irfft_abstract_eval
+_shifted_batch(irfft_p)
 deflinear(irfft_p, transpose=_irfft_transpose)
 
 
@@ -164,17 +170,5 @@ def irfft(x, axes, n, norm="backward"):
     ``n // 2 + 1`` frequencies of ``x`` there."""
     return irfft_p.bind(x, axes=tuple(axes), n=int(n), norm=norm)
 
-
-# --- batch rules: batched operands carry their batch axis first ---------------------------
-
-
-def _shifted_batch(prim):
-    def batch(size, vals, dims, axes, **params):
-        return prim.bind(*vals, axes=tuple(a + 1 for a in axes), **params), 0
-    prim.batch = batch
-
-
-for _p in (fft_p, rfft_p, irfft_p):
-    _shifted_batch(_p)
 
 __all__ = ["NORMS", "fft", "fft_p", "irfft", "irfft_p", "rfft", "rfft_p"]

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, Tracer, get_aval
+from ..core import Primitive, ShapedArray, get_aval, is_tracer
 from ..interpreters.linearize import is_undefined
 from ._rules import align_batched, deflinear, move_to_front, unbroadcast
 from .shape import concatenate, expand_dims, reshape
@@ -33,7 +33,7 @@ def parse_index(idx, ndim):
         elif isinstance(item, slice):
             parts = (item.start, item.stop, item.step)
             for p in parts:
-                if isinstance(p, Tracer):
+                if is_tracer(p):
                     raise TypeError("slice bounds must be concrete integers, not traced values. "
                                     "Use chainrule.numpy.take or an integer index array instead.")
             spec.append(("s",) + tuple(None if p is None else int(p) for p in parts))
@@ -41,7 +41,7 @@ def parse_index(idx, ndim):
             spec.append(("i", int(item)))
         else:
             arr = item
-            if isinstance(arr, Tracer):
+            if is_tracer(arr):
                 aval = arr.aval
                 if aval.dtype.kind not in "iub":
                     raise IndexError(f"arrays used as indices must be integer or boolean, got "
@@ -126,11 +126,11 @@ def _scatter_add_impl(xp, x, updates, *arrays, spec):
     elif xp is np:
         np.add.at(out, index, updates)
     else:
-        _foreign_scatter_add(xp, out, index, updates)
+        foreign_scatter_add(xp, out, index, updates)
     return out
 
 
-def _foreign_scatter_add(xp, out, index, updates):
+def foreign_scatter_add(xp, out, index, updates):
     if xp.__name__.startswith("cupy"):
         import cupyx
 
@@ -189,7 +189,7 @@ def has_duplicates(shape, spec, arrays) -> bool:
     if int(np.prod(np.broadcast_shapes(*(get_aval(a).shape for a in arrays)))) <= 1:
         return False
     positions = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
-    concrete = [np.asarray(a) if not isinstance(a, Tracer) else None for a in arrays]
+    concrete = [np.asarray(a) if not is_tracer(a) else None for a in arrays]
     if any(c is None for c in concrete):
         return True
     picked = positions[build_index(spec, concrete)].ravel()

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
+from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval, real_dtype
 from ..interpreters.linearize import is_undefined
-from ._rules import match_tangent, unbroadcast
+from ._rules import (align_batched, defbroadcasting_batch, defstack_batch, match_tangent,
+                     unbroadcast)
 from .elementwise import (abs, add, conj, div, le, mul, neg, real, select, stop_gradient_p,
                           sub)
 from .products import einsum, matmul
 from .reductions import reduce_max
-from .shape import broadcast_to, concatenate, expand_dims, reshape, slice_axis, transpose
+from .shape import broadcast_to, concatenate, expand_dims, reshape, slice_axis, swap_last
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -39,31 +40,17 @@ LinAlgError = np.linalg.LinAlgError
 # ---------------------------------------------------------------------------------------
 
 
-def _aval(x):
-    return get_aval(x)
-
-
 def _is_complex(x):
-    return _aval(x).dtype.kind == "c"
-
-
-def _real_dtype(dtype):
-    return np.finfo(np.dtype(dtype)).dtype
+    return get_aval(x).dtype.kind == "c"
 
 
 def _complex_dtype(dtype):
     return np.result_type(np.dtype(dtype), np.complex64)
 
 
-def _T(x):
-    """Swap the last two axes."""
-    nd = _aval(x).ndim
-    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
-
-
-def _H(x):
+def adjoint(x):
     """Conjugate transpose of the last two axes."""
-    return conj(_T(x)) if _is_complex(x) else _T(x)
+    return conj(swap_last(x)) if _is_complex(x) else swap_last(x)
 
 
 def _diag(x):
@@ -71,24 +58,24 @@ def _diag(x):
     return einsum("...ii->...i", x)
 
 
-def _trace(x):
+def matrix_trace(x):
     return einsum("...ii->...", x)
 
 
 def _diag_embed(v):
     """A stack of diagonal matrices with ``v`` on the diagonal."""
-    n = _aval(v).shape[-1]
-    return mul(expand_dims(v, (_aval(v).ndim,)), np.eye(n, dtype=_real_dtype(_aval(v).dtype)))
+    n = get_aval(v).shape[-1]
+    return mul(expand_dims(v, (get_aval(v).ndim,)), np.eye(n, dtype=real_dtype(get_aval(v).dtype)))
 
 
 def _sym(x):
     """Hermitian part ``(x + x^H) / 2``."""
-    return mul(add(x, _H(x)), 0.5)
+    return mul(add(x, adjoint(x)), 0.5)
 
 
 def _tri(x, lower, k=0):
     """Lower (``k``-th diagonal and below) or upper (``k``-th and above) triangle."""
-    n, m = _aval(x).shape[-2:]
+    n, m = get_aval(x).shape[-2:]
     mask = np.tri(n, m, k, dtype=bool) if lower else ~np.tri(n, m, k - 1, dtype=bool)
     return select(mask, x, 0.0)
 
@@ -100,12 +87,12 @@ def _real_part(x):
 def _inverse_gaps(w):
     """``F[..., i, j] = 1 / (w_j - w_i)``, and 0 on the diagonal and where the gap is
     within ``n * eps * max|w|`` (numerically degenerate pairs)."""
-    n = _aval(w).shape[-1]
-    nd = _aval(w).ndim
+    n = get_aval(w).shape[-1]
+    nd = get_aval(w).ndim
     diff = sub(expand_dims(w, (nd - 1,)), expand_dims(w, (nd,)))
     ws = stop_gradient_p.bind(w)
-    eps = np.finfo(_real_dtype(_aval(w).dtype)).eps
-    scale = reduce_max(abs(ws), (nd - 1,)) if n else np.zeros(_aval(w).shape[:-1])
+    eps = np.finfo(real_dtype(get_aval(w).dtype)).eps
+    scale = reduce_max(abs(ws), (nd - 1,)) if n else np.zeros(get_aval(w).shape[:-1])
     tol = mul(expand_dims(scale, (nd - 1, nd)), float(max(n, 1) * eps))
     degenerate = le(abs(stop_gradient_p.bind(diff)), tol)
     return select(degenerate, 0.0, div(1.0, select(degenerate, 1.0, diff)))
@@ -113,11 +100,11 @@ def _inverse_gaps(w):
 
 def _numerically_zero(s):
     """Mask of singular values within ``k * eps * max(s)`` of zero (no derivative)."""
-    n = _aval(s).shape[-1]
-    nd = _aval(s).ndim
+    n = get_aval(s).shape[-1]
+    nd = get_aval(s).ndim
     ss = stop_gradient_p.bind(s)
-    eps = np.finfo(_real_dtype(_aval(s).dtype)).eps
-    scale = reduce_max(ss, (nd - 1,)) if n else np.zeros(_aval(s).shape[:-1])
+    eps = np.finfo(real_dtype(get_aval(s).dtype)).eps
+    scale = reduce_max(ss, (nd - 1,)) if n else np.zeros(get_aval(s).shape[:-1])
     return le(ss, mul(expand_dims(scale, (nd - 1,)), float(max(n, 1) * eps)))
 
 
@@ -126,13 +113,13 @@ def _safe_inverse(s, tiny):
     return select(tiny, 0.0, div(1.0, select(tiny, 1.0, s)))
 
 
-def _check_square(aval, name):
+def check_square(aval, name):
     if aval.ndim < 2 or aval.shape[-1] != aval.shape[-2]:
         raise LinAlgError(f"{name}: expected a stack of square matrices (last two axes equal), "
                           f"got shape {aval.shape}")
 
 
-def _lapack(name, fn, inputs, hint="", check_finite=False):
+def lapack(name, fn, inputs, hint="", check_finite=False):
     """Run ``fn()`` and turn LAPACK failures (and, with ``check_finite``, non-finite results
     from finite input) into ``LinAlgError``s that say which operation failed and what to
     do."""
@@ -155,7 +142,7 @@ def _is_dask(xp):
     return xp.__name__.startswith("dask")
 
 
-def _fn(xp, name, prim):
+def linalg_fn(xp, name, prim):
     """``xp.linalg.<name>``, or an error naming the primitive and the array library."""
     fn = getattr(getattr(xp, "linalg", None), name, None)
     if fn is None:
@@ -176,7 +163,7 @@ _SINGULAR_HINT = ("The matrix is singular to working precision (this also happen
 
 
 def _solve_abstract_eval(a, b, transpose_a):
-    _check_square(a, "solve")
+    check_square(a, "solve")
     if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
         raise ValueError(f"solve: right-hand side of shape {b.shape} does not match a matrix "
                          f"of shape {a.shape} (expected (..., {a.shape[-1]}, k))")
@@ -190,12 +177,14 @@ def _solve_impl(xp, a, b, transpose_a):
         a = xp.swapaxes(a, -1, -2)
     if a.ndim == 2 and b.ndim > 2:  # let numpy's gufunc see matching batch ranks
         a = xp.broadcast_to(a, b.shape[:-2] + a.shape)
-    return _lapack("solve", lambda: _fn(xp, "solve", "solve")(a, b), (a, b), _SINGULAR_HINT, True)
+    return lapack("solve", lambda: linalg_fn(xp, "solve", "solve")(a, b), (a, b),
+                  _SINGULAR_HINT, True)
 
 
 solve_p = Primitive("solve")
 solve_p.impl = _solve_impl
 solve_p.abstract_eval = _solve_abstract_eval
+defbroadcasting_batch(solve_p)
 
 
 def solve(a, b, transpose_a=False):
@@ -207,7 +196,7 @@ def solve(a, b, transpose_a=False):
 def _op(x, transpose_a, conjugate_a=False):
     if conjugate_a and _is_complex(x):
         x = conj(x)
-    return _T(x) if transpose_a else x
+    return swap_last(x) if transpose_a else x
 
 
 def _solve_jvp(primals, tangents, transpose_a):
@@ -219,8 +208,8 @@ def _solve_jvp(primals, tangents, transpose_a):
         term = neg(matmul(_op(ta, transpose_a), x))
         rhs = term if rhs is None else add(rhs, term)
     if rhs is None:
-        return x, Zero(_aval(x))
-    return x, match_tangent(solve(a, rhs, transpose_a), _aval(x))
+        return x, Zero(get_aval(x))
+    return x, match_tangent(solve(a, rhs, transpose_a), get_aval(x))
 
 
 def _solve_transpose(ct, a, b, transpose_a):
@@ -241,7 +230,7 @@ solve_p.transpose = _solve_transpose
 
 
 def _tri_abstract_eval(a, b, lower, transpose_a, conjugate_a, unit_diagonal):
-    _check_square(a, "triangular_solve")
+    check_square(a, "triangular_solve")
     if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
         raise ValueError(f"triangular_solve: right-hand side of shape {b.shape} does not match "
                          f"a matrix of shape {a.shape}")
@@ -257,7 +246,7 @@ def _tri_impl(xp, a, b, lower, transpose_a, conjugate_a, unit_diagonal):
             a, trans = np.conj(a), 0
         else:
             trans = (2 if conjugate_a else 1) if transpose_a else 0
-        return _lapack("triangular_solve", lambda: scipy.linalg.solve_triangular(
+        return lapack("triangular_solve", lambda: scipy.linalg.solve_triangular(
             a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal, check_finite=False),
             (a, b), _SINGULAR_HINT, True)
     n = a.shape[-1]
@@ -271,13 +260,14 @@ def _tri_impl(xp, a, b, lower, transpose_a, conjugate_a, unit_diagonal):
         t = xp.swapaxes(t, -1, -2)
     if t.ndim == 2 and b.ndim > 2:
         t = xp.broadcast_to(t, b.shape[:-2] + t.shape)
-    fn = _fn(xp, "solve", "triangular_solve")
-    return _lapack("triangular_solve", lambda: fn(t, b), (t, b), _SINGULAR_HINT, True)
+    fn = linalg_fn(xp, "solve", "triangular_solve")
+    return lapack("triangular_solve", lambda: fn(t, b), (t, b), _SINGULAR_HINT, True)
 
 
 triangular_solve_p = Primitive("triangular_solve")
 triangular_solve_p.impl = _tri_impl
 triangular_solve_p.abstract_eval = _tri_abstract_eval
+defbroadcasting_batch(triangular_solve_p)
 
 
 def triangular_solve(a, b, *, lower, transpose_a=False, conjugate_a=False, unit_diagonal=False):
@@ -300,8 +290,8 @@ def _tri_jvp(primals, tangents, **params):
         term = neg(matmul(_op(da, params["transpose_a"], params["conjugate_a"]), x))
         rhs = term if rhs is None else add(rhs, term)
     if rhs is None:
-        return x, Zero(_aval(x))
-    return x, match_tangent(triangular_solve_p.bind(a, rhs, **params), _aval(x))
+        return x, Zero(get_aval(x))
+    return x, match_tangent(triangular_solve_p.bind(a, rhs, **params), get_aval(x))
 
 
 def _tri_transpose(ct, a, b, **params):
@@ -335,22 +325,23 @@ def _hermitian_part(xp, a):
 
 def _cholesky_impl(xp, a):
     sym = _hermitian_part(xp, a)
-    fn = _fn(xp, "cholesky", "cholesky")
+    fn = linalg_fn(xp, "cholesky", "cholesky")
     if _is_dask(xp):  # dask's cholesky returns the upper factor unless asked
-        return _lapack("cholesky", lambda: fn(sym, lower=True), (a,))
-    return _lapack("cholesky", lambda: fn(sym), (a,),
+        return lapack("cholesky", lambda: fn(sym, lower=True), (a,))
+    return lapack("cholesky", lambda: fn(sym), (a,),
                    "The (Hermitian part of the) matrix must be positive definite; add a "
                    "small multiple of the identity if it is only semi-definite.")
 
 
 def _cholesky_abstract_eval(a):
-    _check_square(a, "cholesky")
+    check_square(a, "cholesky")
     return ShapedArray(a.shape, a.dtype)
 
 
 cholesky_p = Primitive("cholesky")
 cholesky_p.impl = _cholesky_impl
 cholesky_p.abstract_eval = _cholesky_abstract_eval
+defstack_batch(cholesky_p)  # the batch axis is one more stack axis
 
 
 def cholesky(a):
@@ -362,11 +353,11 @@ def _cholesky_jvp(primals, tangents):
     # dL = L Phi(L^-1 dA L^-H), Phi: strictly lower part plus half the diagonal.
     (a,), (ta,) = primals, tangents
     L = cholesky_p.bind(a)
-    n = _aval(a).shape[-1]
+    n = get_aval(a).shape[-1]
     tmp = triangular_solve(L, _sym(ta), lower=True)
-    x = triangular_solve(L, _H(tmp), lower=True)
+    x = triangular_solve(L, adjoint(tmp), lower=True)
     phi = np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n)
-    return L, matmul(L, mul(x, phi.astype(_real_dtype(_aval(a).dtype))))
+    return L, matmul(L, mul(x, phi.astype(real_dtype(get_aval(a).dtype))))
 
 
 cholesky_p.jvp = _cholesky_jvp
@@ -377,13 +368,14 @@ cholesky_p.jvp = _cholesky_jvp
 
 
 def _det_abstract_eval(a):
-    _check_square(a, "det")
+    check_square(a, "det")
     return ShapedArray(a.shape[:-2], a.dtype)
 
 
 det_p = Primitive("det")
-det_p.impl = lambda xp, a: _lapack("det", lambda: _fn(xp, "det", "det")(a), (a,))
+det_p.impl = lambda xp, a: lapack("det", lambda: linalg_fn(xp, "det", "det")(a), (a,))
 det_p.abstract_eval = _det_abstract_eval
+defstack_batch(det_p)  # the batch axis is one more stack axis
 
 
 def det(a):
@@ -395,19 +387,20 @@ def det(a):
 
 
 def _slogdet_abstract_eval(a):
-    _check_square(a, "slogdet")
+    check_square(a, "slogdet")
     return [ShapedArray(a.shape[:-2], a.dtype),
-            ShapedArray(a.shape[:-2], _real_dtype(a.dtype))]
+            ShapedArray(a.shape[:-2], real_dtype(a.dtype))]
 
 
 def _slogdet_impl(xp, a):
-    sign, logdet = _lapack("slogdet", lambda: _fn(xp, "slogdet", "slogdet")(a), (a,))
+    sign, logdet = lapack("slogdet", lambda: linalg_fn(xp, "slogdet", "slogdet")(a), (a,))
     return [sign, logdet]
 
 
 slogdet_p = Primitive("slogdet", multiple_results=True)
 slogdet_p.impl = _slogdet_impl
 slogdet_p.abstract_eval = _slogdet_abstract_eval
+defstack_batch(slogdet_p)  # the batch axis is one more stack axis
 
 
 def slogdet(a):
@@ -419,9 +412,9 @@ def _slogdet_jvp(primals, tangents):
     # d log|det A| = Re tr(A^-1 dA); d sign = sign * i Im tr(A^-1 dA) (0 for real A).
     (a,), (ta,) = primals, tangents
     sign, logdet = slogdet_p.bind(a)
-    t = _trace(solve(a, ta))
+    t = matrix_trace(solve(a, ta))
     if not _is_complex(a):
-        return [sign, logdet], [Zero(_aval(sign)), t]
+        return [sign, logdet], [Zero(get_aval(sign)), t]
     re = real(t)
     return [sign, logdet], [mul(sign, sub(t, re)), re]
 
@@ -435,18 +428,20 @@ slogdet_p.jvp = _slogdet_jvp
 
 def _eigh_impl(xp, a, lower):
     sym = _hermitian_part(xp, a)
-    w, v = _lapack("eigh", lambda: _fn(xp, "eigh", "eigh")(sym, UPLO="L" if lower else "U"), (a,))
+    w, v = lapack("eigh", lambda: linalg_fn(xp, "eigh", "eigh")(sym, UPLO="L" if lower else "U"),
+                  (a,))
     return [w, v]
 
 
 def _eigh_abstract_eval(a, lower):
-    _check_square(a, "eigh")
-    return [ShapedArray(a.shape[:-1], _real_dtype(a.dtype)), ShapedArray(a.shape, a.dtype)]
+    check_square(a, "eigh")
+    return [ShapedArray(a.shape[:-1], real_dtype(a.dtype)), ShapedArray(a.shape, a.dtype)]
 
 
 eigh_p = Primitive("eigh", multiple_results=True)
 eigh_p.impl = _eigh_impl
 eigh_p.abstract_eval = _eigh_abstract_eval
+defstack_batch(eigh_p)  # the batch axis is one more stack axis
 
 
 def eigh(a, lower=True):
@@ -460,7 +455,7 @@ def _eigh_jvp(primals, tangents, lower):
     # With Vt = V^H dA V: dw = diag(Vt), dV = V (F o Vt), F_ij = 1 / (w_j - w_i).
     (a,), (ta,) = primals, tangents
     w, v = eigh_p.bind(a, lower=lower)
-    vt = matmul(_H(v), matmul(_sym(ta), v))
+    vt = matmul(adjoint(v), matmul(_sym(ta), v))
     dw = _real_part(_diag(vt))
     dv = matmul(v, mul(_inverse_gaps(w), vt))
     return [w, v], [dw, dv]
@@ -474,13 +469,13 @@ eigh_p.jvp = _eigh_jvp
 
 
 def _eig_impl(xp, a):
-    w, v = _lapack("eig", lambda: _fn(xp, "eig", "eig")(a), (a,))
+    w, v = lapack("eig", lambda: linalg_fn(xp, "eig", "eig")(a), (a,))
     ctype = _complex_dtype(a.dtype)
     return [w.astype(ctype), v.astype(ctype)]
 
 
 def _eig_abstract_eval(a):
-    _check_square(a, "eig")
+    check_square(a, "eig")
     ctype = _complex_dtype(a.dtype)
     return [ShapedArray(a.shape[:-1], ctype), ShapedArray(a.shape, ctype)]
 
@@ -488,6 +483,7 @@ def _eig_abstract_eval(a):
 eig_p = Primitive("eig", multiple_results=True)
 eig_p.impl = _eig_impl
 eig_p.abstract_eval = _eig_abstract_eval
+defstack_batch(eig_p)  # the batch axis is one more stack axis
 
 
 def eig(a):
@@ -503,8 +499,8 @@ def _eig_jvp(primals, tangents):
     m = solve(v, matmul(ta, v))
     dw = _diag(m)
     dv = matmul(v, mul(_inverse_gaps(w), m))
-    nd = _aval(v).ndim
-    dv = sub(dv, mul(v, expand_dims(real(_diag(matmul(_H(v), dv))), (nd - 2,))))
+    nd = get_aval(v).ndim
+    dv = sub(dv, mul(v, expand_dims(real(_diag(matmul(adjoint(v), dv))), (nd - 2,))))
     return [w, v], [dw, dv]
 
 
@@ -515,8 +511,8 @@ eig_p.jvp = _eig_jvp
 # ---------------------------------------------------------------------------------------
 
 
-def _svd_call(xp, a, full_matrices, compute_uv):
-    fn = _fn(xp, "svd", "svd")
+def svd_call(xp, a, full_matrices, compute_uv):
+    fn = linalg_fn(xp, "svd", "svd")
     if not _is_dask(xp):
         return fn(a, full_matrices=full_matrices, compute_uv=compute_uv)
     m, n = a.shape[-2:]
@@ -528,7 +524,7 @@ def _svd_call(xp, a, full_matrices, compute_uv):
 
 
 def _svd_impl(xp, a, full_matrices, compute_uv):
-    out = _lapack("svd", lambda: _svd_call(xp, a, full_matrices, compute_uv), (a,))
+    out = lapack("svd", lambda: svd_call(xp, a, full_matrices, compute_uv), (a,))
     return list(out) if compute_uv else [out]
 
 
@@ -538,7 +534,7 @@ def _svd_abstract_eval(a, full_matrices, compute_uv):
     m, n = a.shape[-2:]
     k = min(m, n)
     batch = a.shape[:-2]
-    s = ShapedArray(batch + (k,), _real_dtype(a.dtype))
+    s = ShapedArray(batch + (k,), real_dtype(a.dtype))
     if not compute_uv:
         return [s]
     um, vn = (m, n) if full_matrices else (k, k)
@@ -548,6 +544,7 @@ def _svd_abstract_eval(a, full_matrices, compute_uv):
 svd_p = Primitive("svd", multiple_results=True)
 svd_p.impl = _svd_impl
 svd_p.abstract_eval = _svd_abstract_eval
+defstack_batch(svd_p)  # the batch axis is one more stack axis
 
 
 def svd(a, full_matrices=False, compute_uv=True):
@@ -557,23 +554,23 @@ def svd(a, full_matrices=False, compute_uv=True):
 
 def _svd_jvp(primals, tangents, full_matrices, compute_uv):
     (a,), (ta,) = primals, tangents
-    m, n = _aval(a).shape[-2:]
+    m, n = get_aval(a).shape[-2:]
     k = min(m, n)
-    nd = _aval(a).ndim
+    nd = get_aval(a).ndim
     if not compute_uv:
         (s,) = svd_p.bind(a, full_matrices=False, compute_uv=False)
         if k == 0:
-            return [s], [Zero(_aval(s))]
+            return [s], [Zero(get_aval(s))]
         u, _, vh = svd_p.bind(a, full_matrices=False, compute_uv=True)
-        ds = _real_part(_diag(matmul(_H(u), matmul(ta, _H(vh)))))
+        ds = _real_part(_diag(matmul(adjoint(u), matmul(ta, adjoint(vh)))))
         return [s], [select(_numerically_zero(s), 0.0, ds)]
     u, s, vh = outs = svd_p.bind(a, full_matrices=full_matrices, compute_uv=True)
     if k == 0:
-        return outs, [Zero(_aval(x)) for x in outs]
-    u1 = slice_axis(u, nd - 1, 0, k) if u is not None and _aval(u).shape[-1] != k else u
-    vh1 = slice_axis(vh, nd - 2, 0, k) if _aval(vh).shape[-2] != k else vh
-    v1 = _H(vh1)
-    ds_mat = matmul(_H(u1), matmul(ta, v1))  # U^H dA V
+        return outs, [Zero(get_aval(x)) for x in outs]
+    u1 = slice_axis(u, nd - 1, 0, k) if u is not None and get_aval(u).shape[-1] != k else u
+    vh1 = slice_axis(vh, nd - 2, 0, k) if get_aval(vh).shape[-2] != k else vh
+    v1 = adjoint(vh1)
+    ds_mat = matmul(adjoint(u1), matmul(ta, v1))  # U^H dA V
     tiny = _numerically_zero(s)
     # A zero singular value is |sigma| at sigma = 0: its derivative is the subgradient 0
     # (what central differences give), not u^H dA v for arbitrary null vectors u, v.
@@ -583,29 +580,29 @@ def _svd_jvp(primals, tangents, full_matrices, compute_uv):
     f = _inverse_gaps(mul(s, s))  # 1 / (s_j^2 - s_i^2)
     dss = mul(ds_mat, s_row)
     sds = mul(s_col, ds_mat)
-    omega_u = mul(f, add(dss, _H(dss)))
+    omega_u = mul(f, add(dss, adjoint(dss)))
     s_inv = _safe_inverse(s, tiny)
     if _is_complex(a):
         # The phase freedom of each pair (u_i, v_i) is put into u_i.
         d = _diag(ds_mat)
         omega_u = add(omega_u, _diag_embed(mul(sub(d, real(d)), s_inv)))
     du = matmul(u1, omega_u)
-    dv = matmul(v1, mul(f, add(sds, _H(sds))))
+    dv = matmul(v1, mul(f, add(sds, adjoint(sds))))
     s_inv_row = expand_dims(s_inv, (nd - 2,))
     if m > n:
         dav = matmul(ta, v1)
-        du = add(du, mul(sub(dav, matmul(u1, matmul(_H(u1), dav))), s_inv_row))
+        du = add(du, mul(sub(dav, matmul(u1, matmul(adjoint(u1), dav))), s_inv_row))
     if n > m:
-        dahu = matmul(_H(ta), u1)
+        dahu = matmul(adjoint(ta), u1)
         dv = add(dv, mul(sub(dahu, matmul(v1, matmul(vh1, dahu))), s_inv_row))
     if full_matrices and m > n:
         # Completion columns: the rotation of the complement that is smallest (gauge).
         u2 = slice_axis(u, nd - 1, k, m)
-        du = concatenate([du, neg(matmul(u1, matmul(_H(du), u2)))], nd - 1)
+        du = concatenate([du, neg(matmul(u1, matmul(adjoint(du), u2)))], nd - 1)
     if full_matrices and n > m:
-        v2 = _H(slice_axis(vh, nd - 2, k, n))
-        dv = concatenate([dv, neg(matmul(v1, matmul(_H(dv), v2)))], nd - 1)
-    return outs, [du, ds, _H(dv)]
+        v2 = adjoint(slice_axis(vh, nd - 2, k, n))
+        dv = concatenate([dv, neg(matmul(v1, matmul(adjoint(dv), v2)))], nd - 1)
+    return outs, [du, ds, adjoint(dv)]
 
 
 svd_p.jvp = _svd_jvp
@@ -618,7 +615,7 @@ _QR_MODES = ("reduced", "complete", "r")
 
 
 def _qr_impl(xp, a, mode):
-    fn = _fn(xp, "qr", "qr")
+    fn = linalg_fn(xp, "qr", "qr")
     if _is_dask(xp):
         m, n = a.shape[-2:]
         if mode == "complete" and m > n:
@@ -626,7 +623,7 @@ def _qr_impl(xp, a, mode):
                                       "decomposition; use mode='reduced'")
         q, r = fn(a)
         return [r] if mode == "r" else [q, r]
-    out = _lapack("qr", lambda: fn(a, mode=mode), (a,))
+    out = lapack("qr", lambda: fn(a, mode=mode), (a,))
     return [out] if mode == "r" else list(out)
 
 
@@ -646,6 +643,7 @@ def _qr_abstract_eval(a, mode):
 qr_p = Primitive("qr", multiple_results=True)
 qr_p.impl = _qr_impl
 qr_p.abstract_eval = _qr_abstract_eval
+defstack_batch(qr_p)  # the batch axis is one more stack axis
 
 
 def qr(a, mode="reduced"):
@@ -657,12 +655,12 @@ def _qr_square_jvp(q, r, da):
     # For a = q r with r square: with C = q^H dA r^-1, the skew-Hermitian part
     # Omega = tril(C, -1) - tril(C, -1)^H (+ i Im diag C) gives dq = dA r^-1 - q (C - Omega)
     # and dr = (C - Omega) r.
-    da_rinv = _T(triangular_solve(r, _T(da), lower=False, transpose_a=True))
-    c = matmul(_H(q), da_rinv)
+    da_rinv = swap_last(triangular_solve(r, swap_last(da), lower=False, transpose_a=True))
+    c = matmul(adjoint(q), da_rinv)
     low = _tri(c, True, -1)
-    omega = sub(low, _H(low))
+    omega = sub(low, adjoint(low))
     if _is_complex(c):
-        n = _aval(r).shape[-1]
+        n = get_aval(r).shape[-1]
         omega = add(omega, mul(sub(c, real(c)), np.eye(n)))
     c_minus = sub(c, omega)
     return sub(da_rinv, matmul(q, c_minus)), matmul(c_minus, r)
@@ -671,10 +669,10 @@ def _qr_square_jvp(q, r, da):
 def _qr_jvp(primals, tangents, mode):
     (a,), (ta,) = primals, tangents
     outs = qr_p.bind(a, mode=mode)
-    m, n = _aval(a).shape[-2:]
-    nd = _aval(a).ndim
+    m, n = get_aval(a).shape[-2:]
+    nd = get_aval(a).ndim
     if min(m, n) == 0:
-        return outs, [Zero(_aval(x)) for x in outs]
+        return outs, [Zero(get_aval(x)) for x in outs]
     q, r = qr_p.bind(a, mode="reduced") if mode == "r" else outs
     if m >= n:
         complete = mode == "complete" and m > n
@@ -683,19 +681,19 @@ def _qr_jvp(primals, tangents, mode):
         dq, dr = _qr_square_jvp(q1, r1, ta)
         if complete:
             q2 = slice_axis(q, nd - 1, n, m)
-            dq = concatenate([dq, neg(matmul(q1, matmul(_H(dq), q2)))], nd - 1)
-            zeros = np.zeros(_aval(dr).shape[:-2] + (m - n, n), _aval(dr).dtype)
+            dq = concatenate([dq, neg(matmul(q1, matmul(adjoint(dq), q2)))], nd - 1)
+            zeros = np.zeros(get_aval(dr).shape[:-2] + (m - n, n), get_aval(dr).dtype)
             dr = concatenate([dr, zeros], nd - 2)
     else:
         # a = [a1 a2] with a1 square: q, r1 = qr(a1), r2 = q^H a2.
         r1 = slice_axis(r, nd - 1, 0, m)
         dq, dr1 = _qr_square_jvp(q, r1, slice_axis(ta, nd - 1, 0, m))
         a2 = slice_axis(a, nd - 1, m, n)
-        dr2 = add(matmul(_H(dq), a2), matmul(_H(q), slice_axis(ta, nd - 1, m, n)))
+        dr2 = add(matmul(adjoint(dq), a2), matmul(adjoint(q), slice_axis(ta, nd - 1, m, n)))
         dr = concatenate([dr1, dr2], nd - 1)
     if mode == "r":
-        return outs, [match_tangent(dr, _aval(outs[0]))]
-    return outs, [match_tangent(dq, _aval(outs[0])), match_tangent(dr, _aval(outs[1]))]
+        return outs, [match_tangent(dr, get_aval(outs[0]))]
+    return outs, [match_tangent(dq, get_aval(outs[0])), match_tangent(dr, get_aval(outs[1]))]
 
 
 qr_p.jvp = _qr_jvp
@@ -706,7 +704,7 @@ qr_p.jvp = _qr_jvp
 
 
 def _pinv_impl(xp, a, rcond):
-    return _lapack("pinv", lambda: _fn(xp, "pinv", "pinv")(a, rcond=rcond), (a,))
+    return lapack("pinv", lambda: linalg_fn(xp, "pinv", "pinv")(a, rcond=rcond), (a,))
 
 
 def _pinv_abstract_eval(a, rcond):
@@ -734,72 +732,35 @@ def _pinv_jvp(primals, tangents):
     ta = tangents[0]
     p = pinv_p.bind(a, rcond)
     if type(ta) is Zero:
-        return p, Zero(_aval(p))
-    m, n = _aval(a).shape[-2:]
+        return p, Zero(get_aval(p))
+    m, n = get_aval(a).shape[-2:]
     pa_c = sub(np.eye(n), matmul(p, a))
     ap_c = sub(np.eye(m), matmul(a, p))
-    dah = _H(ta)
-    ph = _H(p)
+    dah = adjoint(ta)
+    ph = adjoint(p)
     dp = neg(matmul(p, matmul(ta, p)))
     dp = add(dp, matmul(matmul(p, ph), matmul(dah, ap_c)))
     dp = add(dp, matmul(pa_c, matmul(dah, matmul(ph, p))))
-    return p, match_tangent(dp, _aval(p))
+    return p, match_tangent(dp, get_aval(p))
 
 
 pinv_p.jvp = _pinv_jvp
-
-__all__ = ["LinAlgError", "cholesky", "cholesky_p", "det", "det_p", "eig", "eig_p", "eigh",
-           "eigh_p", "pinv", "pinv_p", "qr", "qr_p", "slogdet", "slogdet_p", "solve",
-           "solve_p", "svd", "svd_p", "triangular_solve", "triangular_solve_p"]
-
-# ---------------------------------------------------------------------------------------
-# Batch rules: batched operands carry their batch axis first, which is just one more
-# leading (stack) axis for these primitives.
-# ---------------------------------------------------------------------------------------
-
-
-def _align(x, d, rank):
-    """Insert length-1 axes after the batch axis of a batched operand so that it has
-    ``rank`` stack-and-matrix axes besides the batch axis (NumPy broadcasting then lines
-    it up with unbatched operands)."""
-    if d is None:
-        return x
-    shape = _aval(x).shape
-    missing = rank - (len(shape) - 1)
-    if missing > 0:
-        x = reshape(x, shape[:1] + (1,) * missing + shape[1:])
-    return x
-
-
-def stack_batch(prim):
-    def batch(size, vals, dims, **params):
-        out = prim.bind(*vals, **params)
-        return out, ([0] * len(out) if prim.multiple_results else 0)
-    prim.batch = batch
-
-
-def broadcasting_batch(prim):
-    def batch(size, vals, dims, **params):
-        rank = max(_aval(v).ndim - (d is not None) for v, d in zip(vals, dims))
-        return prim.bind(*[_align(v, d, rank) for v, d in zip(vals, dims)], **params), 0
-    prim.batch = batch
-
-
-for _p in (cholesky_p, det_p, slogdet_p, eigh_p, eig_p, svd_p, qr_p):
-    stack_batch(_p)
-for _p in (solve_p, triangular_solve_p):
-    broadcasting_batch(_p)
 
 
 def _pinv_batch(size, vals, dims):
     a, rcond = vals
     da, dr = dims
     if da is None:
-        shape = _aval(a).shape
+        shape = get_aval(a).shape
         a = broadcast_to(reshape(a, (1,) + shape), (size,) + shape)
     if dr is not None:
-        rcond = _align(rcond, dr, _aval(a).ndim - 3)
+        rcond = align_batched(rcond, dr, get_aval(a).ndim - 3)
     return pinv_p.bind(a, rcond), 0
 
 
 pinv_p.batch = _pinv_batch
+
+
+__all__ = ["LinAlgError", "cholesky", "cholesky_p", "det", "det_p", "eig", "eig_p", "eigh",
+           "eigh_p", "pinv", "pinv_p", "qr", "qr_p", "slogdet", "slogdet_p", "solve",
+           "solve_p", "svd", "svd_p", "triangular_solve", "triangular_solve_p"]

@@ -8,14 +8,9 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
 from ..interpreters.linearize import is_undefined
-from ._rules import (align_batched, defjvp, logical_ndim, match_tangent, multilinear_tangent,
+from ._rules import (defbroadcasting_batch, defjvp, match_tangent, multilinear_tangent,
                      transpose_each, unbroadcast)
-from .shape import transpose
-
-
-def _swap_last(x):
-    nd = get_aval(x).ndim
-    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+from .shape import swap_last
 
 
 def _matmul_abstract_eval(a, b):
@@ -35,8 +30,13 @@ matmul_p.impl = lambda xp, a, b: xp.matmul(a, b)
 matmul_p.abstract_eval = _matmul_abstract_eval
 matmul = matmul_p.bind
 defjvp(matmul_p, lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
-matmul_p.transpose = transpose_each(lambda ct, a, b: matmul(ct, _swap_last(b)),
-                                    lambda ct, a, b: matmul(_swap_last(a), ct))
+matmul_p.transpose = transpose_each(lambda ct, a, b: matmul(ct, swap_last(b)),
+                                    lambda ct, a, b: matmul(swap_last(a), ct))
+defbroadcasting_batch(matmul_p)
+# Linear in each operand separately: a saved product's tangent is a sum of products with
+# one operand replaced by its tangent (``checkpoint``).
+matmul_p.multilinear = True
+matmul_p.allocates = True
 
 
 # --- einsum ------------------------------------------------------------------------------
@@ -153,12 +153,6 @@ einsum_p.jvp = _einsum_jvp
 einsum_p.transpose = _einsum_transpose
 
 
-# --- batch rules ---------------------------------------------------------------------------
-def _matmul_batch(size, vals, dims):
-    rank = max(logical_ndim(v, d) for v, d in zip(vals, dims))
-    return matmul_p.bind(*[align_batched(v, d, rank) for v, d in zip(vals, dims)]), 0
-
-
 def _einsum_batch(size, vals, dims, subscripts):
     ins, out = subscripts.split("->")
     letter = next(c for c in string.ascii_letters if c not in subscripts)
@@ -166,5 +160,5 @@ def _einsum_batch(size, vals, dims, subscripts):
     return einsum_p.bind(*vals, subscripts=",".join(terms) + "->" + letter + out), 0
 
 
-matmul_p.batch = _matmul_batch
 einsum_p.batch = _einsum_batch
+einsum_p.multilinear = True

@@ -25,6 +25,8 @@ def _reduction(name, np_name, dtype_rule=None):
         dtype = dtype_rule(a.dtype) if dtype_rule else a.dtype
         return ShapedArray(_reduced_shape(a.shape, axes), dtype)
     prim.abstract_eval = abstract_eval
+    defaxes_batch(prim, "axes")
+    prim.allocates = True  # a new array, never a view of the operand
     return prim
 
 
@@ -171,6 +173,24 @@ for _p, _name in ((argmax_p, "argmax"), (argmin_p, "argmin")):
         tuple((1 if keepdims else None) if i == axis else n for i, n in enumerate(a.shape)
               if keepdims or i != axis), np.int64)
     defnondiff(_p)
+    _p.allocates = True
+
+
+def _arg_batch(prim):
+    def batch(size, vals, dims, axis, keepdims):
+        (x,) = vals
+        if axis is not None:
+            return prim.bind(x, axis=axis + 1, keepdims=keepdims), 0
+        shape = get_aval(x).shape
+        out = prim.bind(reshape(x, (shape[0], -1)), axis=1, keepdims=False)
+        if keepdims:
+            out = reshape(out, (shape[0],) + (1,) * (len(shape) - 1))
+        return out, 0
+    prim.batch = batch
+
+
+_arg_batch(argmax_p)
+_arg_batch(argmin_p)
 
 # --- cumulative ------------------------------------------------------------------------
 cumsum_p = Primitive("cumsum")
@@ -179,6 +199,9 @@ cumsum_p.abstract_eval = lambda a, axis: ShapedArray(a.shape, _sum_dtype(a.dtype
 cumprod_p = Primitive("cumprod")
 cumprod_p.impl = lambda xp, x, axis: xp.cumprod(x, axis=axis)
 cumprod_p.abstract_eval = lambda a, axis: ShapedArray(a.shape, _sum_dtype(a.dtype))
+for _p in (cumsum_p, cumprod_p):
+    defaxes_batch(_p, "axis")
+    _p.allocates = True
 
 
 def cumsum(x, axis):
@@ -217,27 +240,3 @@ def _cumprod_jvp(primals, tangents, axis):
 
 
 cumprod_p.jvp = _cumprod_jvp
-
-
-# --- batch rules ---------------------------------------------------------------------------
-for _p in (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_and_p, reduce_or_p):
-    defaxes_batch(_p, "axes")
-defaxes_batch(cumsum_p, "axis")
-defaxes_batch(cumprod_p, "axis")
-
-
-def _arg_batch(prim):
-    def batch(size, vals, dims, axis, keepdims):
-        (x,) = vals
-        if axis is not None:
-            return prim.bind(x, axis=axis + 1, keepdims=keepdims), 0
-        shape = get_aval(x).shape
-        out = prim.bind(reshape(x, (shape[0], -1)), axis=1, keepdims=False)
-        if keepdims:
-            out = reshape(out, (shape[0],) + (1,) * (len(shape) - 1))
-        return out, 0
-    prim.batch = batch
-
-
-_arg_batch(argmax_p)
-_arg_batch(argmin_p)

@@ -28,6 +28,8 @@ reshape_p = _linear(
     "reshape", lambda xp, x, shape: xp.reshape(x, shape),
     _same_dtype(lambda a, shape: shape),
     lambda ct, x, shape: [reshape(ct, x.aval.shape)])
+reshape_p.batch = lambda size, vals, dims, shape: (
+    reshape_p.bind(vals[0], shape=(size,) + shape), 0)
 
 
 def reshape(x, shape):
@@ -50,6 +52,8 @@ transpose_p = _linear(
     "transpose", lambda xp, x, perm: xp.transpose(x, perm),
     _same_dtype(lambda a, perm: tuple(a.shape[i] for i in perm)),
     lambda ct, x, perm: [transpose(ct, tuple(np.argsort(perm)))])
+transpose_p.batch = lambda size, vals, dims, perm: (
+    transpose_p.bind(vals[0], perm=(0,) + tuple(p + 1 for p in perm)), 0)
 
 
 def transpose(x, perm):
@@ -63,6 +67,8 @@ broadcast_to_p = _linear(
     "broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape),
     _same_dtype(lambda a, shape: shape),
     lambda ct, x, shape: [unbroadcast(ct, x.aval)])
+broadcast_to_p.batch = lambda size, vals, dims, shape: (
+    broadcast_to_p.bind(align_batched(vals[0], 0, len(shape)), shape=(size,) + shape), 0)
 
 
 def broadcast_to(x, shape):
@@ -94,6 +100,7 @@ def moveaxis(x, source, destination):
 rev_p = _linear("rev", lambda xp, x, axes: xp.flip(x, axis=axes),
                 _same_dtype(lambda a, axes: a.shape),
                 lambda ct, x, axes: [rev(ct, axes)])
+defaxes_batch(rev_p, "axes")
 
 
 def rev(x, axes):
@@ -115,6 +122,8 @@ slice_p = _linear(
     "slice", lambda xp, x, index: x[_slices(index)],
     _same_dtype(lambda a, index: _sliced_shape(a.shape, index)),
     lambda ct, x, index: [embed_slice(ct, index, x.aval.shape)])
+slice_p.batch = lambda size, vals, dims, index: (
+    slice_p.bind(vals[0], index=((None, None, None),) + index), 0)
 
 
 def _embed_impl(xp, x, index, shape):
@@ -126,6 +135,8 @@ def _embed_impl(xp, x, index, shape):
 embed_slice_p = _linear(
     "embed_slice", _embed_impl, _same_dtype(lambda a, index, shape: shape),
     lambda ct, x, index, shape: [static_slice(ct, index)])
+embed_slice_p.batch = lambda size, vals, dims, index, shape: (
+    embed_slice_p.bind(vals[0], index=((None, None, None),) + index, shape=(size,) + shape), 0)
 
 
 def static_slice(x, index):
@@ -168,6 +179,10 @@ def _concat_transpose(ct, *args, axis):
 
 concatenate_p = _linear("concatenate", lambda xp, *xs, axis: xp.concatenate(xs, axis=axis),
                         _concat_abstract_eval, _concat_transpose)
+concatenate_p.batch = lambda size, vals, dims, axis: (
+    concatenate_p.bind(*[move_to_front(v, d, size) for v, d in zip(vals, dims)],
+                       axis=axis + 1), 0)
+concatenate_p.allocates = True  # a new array, never a view of an operand
 
 
 def concatenate(xs, axis):
@@ -185,18 +200,7 @@ def pad_zeros(x, widths):
     return embed_slice(x, index, new_shape)
 
 
-# --- batch rules (the batch axis is first) ----------------------------------------------------
-reshape_p.batch = lambda size, vals, dims, shape: (
-    reshape_p.bind(vals[0], shape=(size,) + shape), 0)
-transpose_p.batch = lambda size, vals, dims, perm: (
-    transpose_p.bind(vals[0], perm=(0,) + tuple(p + 1 for p in perm)), 0)
-broadcast_to_p.batch = lambda size, vals, dims, shape: (
-    broadcast_to_p.bind(align_batched(vals[0], 0, len(shape)), shape=(size,) + shape), 0)
-defaxes_batch(rev_p, "axes")
-slice_p.batch = lambda size, vals, dims, index: (
-    slice_p.bind(vals[0], index=((None, None, None),) + index), 0)
-embed_slice_p.batch = lambda size, vals, dims, index, shape: (
-    embed_slice_p.bind(vals[0], index=((None, None, None),) + index, shape=(size,) + shape), 0)
-concatenate_p.batch = lambda size, vals, dims, axis: (
-    concatenate_p.bind(*[move_to_front(v, d, size) for v, d in zip(vals, dims)],
-                       axis=axis + 1), 0)
+def swap_last(x):
+    """``x`` with its last two axes swapped (the matrix transpose of a stack)."""
+    nd = get_aval(x).ndim
+    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, get_aval
 from ._rules import deflinear, defnondiff, move_to_front
-from .indexing import _foreign_scatter_add
+from .indexing import foreign_scatter_add
 
 _INDEX = np.dtype(np.intp)
 
@@ -185,7 +185,7 @@ def _scatter_along_impl(xp, u, idx, axis, n):
     if xp is np:
         np.add.at(out, tuple(grids), u)
     else:
-        _foreign_scatter_add(xp, out, tuple(grids), u)
+        foreign_scatter_add(xp, out, tuple(grids), u)
     return out
 
 

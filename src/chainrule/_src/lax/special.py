@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core import get_aval
 from ._rules import defjvp, defnondiff, elementwise
-from .elementwise import (_special_functions, add, div, eq, exp, isinf, le, log, log1p,
+from .elementwise import (special_functions, add, div, eq, exp, isinf, le, log, log1p,
                           logical_and, logical_or, maximum, mul, neg, pow, select, sign, sin,
                           sub)
 from ._incomplete_gamma import gammainc_a_derivative
@@ -51,7 +51,7 @@ def _special_impl(name, sp_name=None, post=None):
             f = getattr(scipy.special, sp_name)
             out = dask.array.core.elemwise(lambda *a: f(*a, **params), *args)
         else:
-            special = _special_functions(xp, name)
+            special = special_functions(xp, name)
             f = getattr(special, sp_name, None)
             if f is None:
                 raise NotImplementedError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Tracer, concrete_value
+from ..core import concrete_value, innermost_value, is_tracer
 # The shape helpers accept nested sequences, which need ``asarray``: they live with it.
 from .conversion import _aval, asarray_any, dtype_of, ndim_of, shape_of  # noqa: F401
 
@@ -79,7 +79,7 @@ def concrete(x, name, why=SHAPE):
     (data-dependent shapes, value checks); an error if ``x`` is only known abstractly.
 
     ``why`` completes "needs the values of its input because ..." in that error."""
-    if not isinstance(x, Tracer):
+    if not is_tracer(x):
         return x
     x.check_usable()
     value = concrete_value(x)
@@ -90,9 +90,8 @@ def concrete(x, name, why=SHAPE):
 
 def _abstract_value_message(x, name, why=SHAPE):
     """Why ``x`` has no concrete value, and what to do, for the transform responsible."""
-    while isinstance(getattr(x, "primal", None), Tracer):
-        x = x.primal
-    transform = getattr(getattr(x, "_trace", None), "name", "")
+    x = innermost_value(x)
+    transform = x.trace_name if is_tracer(x) else ""
     head = f"chainrule.numpy.{name} needs the values of its input because {why}"
     if "vmap" in transform:
         return (f"{head}, and under {transform} the input holds a whole batch at once, "

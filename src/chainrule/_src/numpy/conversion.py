@@ -8,11 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from ..core import Tracer, get_aval
+from ..core import PYTHON_SCALARS, get_aval, is_tracer
 from .fastpath import PLAIN_TYPES, plain_sequence
 
 _ND = np.ndarray
-_SCALARS = (int, float, complex, bool)
 
 
 def _aval(a):
@@ -36,24 +35,24 @@ def dtype_of(a) -> np.dtype:
 def asarray_any(a):
     """``a`` as something with a shape and dtype: tracers, arrays and Python numbers as they
     are; sequences (which may hold tracers) through ``chainrule.numpy.asarray``."""
-    if isinstance(a, Tracer) or type(a) in _SCALARS or (
+    if is_tracer(a) or type(a) in PYTHON_SCALARS or (
             hasattr(a, "shape") and hasattr(a, "dtype")):
         return a
     return asarray(a)
 
 
-def _contains_tracer(obj):
-    if isinstance(obj, Tracer):
+def contains_tracer(obj):
+    if is_tracer(obj):
         return True
     if isinstance(obj, (list, tuple)):
-        return any(_contains_tracer(o) for o in obj)
+        return any(contains_tracer(o) for o in obj)
     return False
 
 
 def _build(obj):
     """A (nested) sequence holding traced values as one array, by stacking."""
     if not isinstance(obj, (list, tuple)):
-        return obj if isinstance(obj, Tracer) else np.asarray(obj)
+        return obj if is_tracer(obj) else np.asarray(obj)
     parts = [_build(o) for o in obj]
     if not parts:
         return np.zeros(0)
@@ -89,7 +88,7 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     if type(a) in PLAIN_TYPES or plain_sequence(a):
         return np.asarray(a, dtype, order) if copy is None else np.asarray(
             a, dtype, order, copy=copy)
-    if _contains_tracer(a):
+    if contains_tracer(a):
         return _with_dtype(_build(a), dtype)
     if hasattr(a, "__array_namespace__") and not isinstance(a, (np.ndarray, np.generic)):
         return a if dtype is None else a.astype(dtype)  # CuPy, Dask...: stay in their library

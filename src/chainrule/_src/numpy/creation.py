@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from ..core import Tracer, concrete_value, get_aval
+from ..core import concrete_value, get_aval, is_tracer
 from ._util import asarray_any, dtype_of, ndim_of, normalize_axis, shape_of
-from .conversion import _build, _contains_tracer, _with_dtype, asanyarray, asarray
+from .conversion import _build, _with_dtype, asanyarray, asarray, contains_tracer
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 
 _ND = np.ndarray
@@ -48,7 +48,7 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0,  # 
             # NumPy then parses no keywords
             return np.array(object) if dtype is None else np.array(object, dtype)
         return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
-    if not _contains_tracer(object):
+    if not contains_tracer(object):
         return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
     out = _with_dtype(_build(object), dtype)
     if ndim_of(out) < ndmin:
@@ -69,13 +69,13 @@ def ascontiguousarray(a, dtype=None, *, like=None):
     """
     if type(a) is _ND or type(a) in PLAIN_TYPES:
         return np.ascontiguousarray(a) if dtype is None else np.ascontiguousarray(a, dtype)
-    if not _contains_tracer(a):
+    if not contains_tracer(a):
         return np.ascontiguousarray(a, dtype)
     return asarray(a, dtype)
 
 
 def _like(np_fn, a, dtype, order, subok, shape, fill=None):
-    if not _contains_tracer(a):
+    if not contains_tracer(a):
         if fill is None:
             return np_fn(a, dtype, order, subok, shape)
         return np_fn(a, fill, dtype, order, subok, shape)
@@ -148,7 +148,7 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     >>> cr.grad(lambda v: cnp.sum(cnp.full((2, 3), v)))(1.5)
     np.float64(6.0)
     """
-    if not isinstance(fill_value, Tracer):
+    if not is_tracer(fill_value):
         return np.full(shape, fill_value, dtype, order)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     return lax.broadcast_to(_with_dtype(fill_value, dtype), shape)
@@ -168,14 +168,14 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
         if dtype is None and shape is None and order == "K" and subok is True:
             return np.full_like(a, fill_value)
         return np.full_like(a, fill_value, dtype, order, subok, shape)
-    if isinstance(fill_value, Tracer):
+    if is_tracer(fill_value):
         return full(shape_of(a) if shape is None else shape, fill_value,
                     dtype_of(a) if dtype is None else dtype)
     return _like(np.full_like, a, dtype, order, subok, shape, fill_value)
 
 
 def _plain(*xs):
-    return not any(isinstance(x, Tracer) for x in xs)
+    return not any(is_tracer(x) for x in xs)
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
@@ -308,7 +308,7 @@ def copy(a, order="K", subok=False):
     >>> cnp.copy([1.0, 2.0])
     array([1., 2.])
     """
-    return asarray_any(a) if isinstance(a, Tracer) else np.array(a, copy=True)
+    return asarray_any(a) if is_tracer(a) else np.array(a, copy=True)
 
 
 # --- NumPy's scalar types -----------------------------------------------------------------
@@ -330,7 +330,7 @@ class _ScalarType(type):
     def __call__(cls, *args, **kwargs):
         if len(args) == 1 and not kwargs:
             x = args[0]
-            if isinstance(x, Tracer) or (type(x) in (list, tuple) and _contains_tracer(x)):
+            if is_tracer(x) or (type(x) in (list, tuple) and contains_tracer(x)):
                 return _with_dtype(_build(x), cls.__base__)
         return cls.__base__(*args, **kwargs)
 

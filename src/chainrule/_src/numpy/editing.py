@@ -16,10 +16,10 @@ import numpy as np
 
 from . import base as cnp
 
-from ..core import Tracer
+from ..core import is_tracer
 from ._util import asarray_any, concrete, dtype_of, ndim_of, normalize_axes, normalize_axis, \
     shape_of
-from .creation import _contains_tracer
+from .conversion import contains_tracer
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 
 _ND = np.ndarray
@@ -40,9 +40,9 @@ def _index_argument(obj, name):
     """An index argument (int, slice, sequence or array) with concrete values."""
     if isinstance(obj, slice):
         return obj
-    if isinstance(obj, Tracer):
+    if is_tracer(obj):
         return concrete(obj, name)
-    if isinstance(obj, (list, tuple)) and any(isinstance(o, Tracer) for o in obj):
+    if isinstance(obj, (list, tuple)) and any(is_tracer(o) for o in obj):
         return [concrete(o, name) for o in obj]
     return obj
 
@@ -222,7 +222,7 @@ def block(arrays):
     if _plain_blocks(arrays):
         return np.block(arrays)
 
-    if not _contains_tracer(arrays) and not _holds_array_library(arrays):
+    if not contains_tracer(arrays) and not _holds_array_library(arrays):
         return np.block(arrays)
     depth, leaf_ndim = _block_depth(arrays)
     ndim = max(depth, leaf_ndim)

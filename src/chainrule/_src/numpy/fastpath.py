@@ -15,10 +15,8 @@ import inspect
 
 import numpy as np
 
-PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.float32,
-                         np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
-                         np.uint16, np.uint32, np.uint64, np.bool_, np.complex128,
-                         np.complex64})
+from ..core import PLAIN_TYPES
+
 PLAIN_OR_NONE = PLAIN_TYPES | {type(None), type(np._NoValue)}
 SEQUENCE_TYPES = frozenset({list, tuple})
 

@@ -15,7 +15,7 @@ import numpy as np
 from . import base as cnp
 
 from .. import lax
-from ..core import Tracer, get_aval
+from ..core import get_aval, is_tracer
 from ..lax import fft as _fft
 from .fastpath import numpy_fast_path
 
@@ -46,7 +46,7 @@ def _no_out(out, name):
 
 
 def _input(a, name, real=False, to_complex=False):
-    if not (isinstance(a, Tracer) or (hasattr(a, "shape") and hasattr(a, "dtype"))):
+    if not (is_tracer(a) or (hasattr(a, "shape") and hasattr(a, "dtype"))):
         a = cnp.asarray(a)
     dt = get_aval(a).dtype
     if dt.kind in "biu":
@@ -451,7 +451,7 @@ def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
 
 
 def _shift(x, axes, sign):
-    x = x if isinstance(x, Tracer) or hasattr(x, "shape") else cnp.asarray(x)
+    x = x if is_tracer(x) or hasattr(x, "shape") else cnp.asarray(x)
     shape = _shape(x)
     if axes is None:
         axes = tuple(range(len(shape)))
@@ -494,7 +494,7 @@ def ifftshift(x, axes=None):
 def _freqs(np_fn, n, d, device):
     if device not in (None, "cpu"):
         raise ValueError(f"device={device!r} is not supported; use None or 'cpu'")
-    if isinstance(d, Tracer):
+    if is_tracer(d):
         # The frequencies depend on the sample spacing: keep that dependence.
         return lax.div(np_fn(n, 1.0), d)
     return np_fn(n, d)

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import base as cnp
 
-from ..core import Tracer
+from ..core import is_tracer
 from ._util import asarray_any, concrete, dtype_of, ndim_of, normalize_axis, shape_of
 
 
@@ -88,11 +88,12 @@ _PIECES = ("each function is applied to the elements that its condition selects,
 
 def _conditions(condlist, x):
     """NumPy's reading of ``condlist``: a single condition may be given bare."""
-    if isinstance(condlist, Tracer):
+    if is_tracer(condlist):
         condlist = concrete(condlist, "piecewise", _PIECES)
     if np.isscalar(condlist) or (
             isinstance(condlist, np.ndarray) and condlist.ndim == 0) or (
-            not isinstance(condlist[0], (list, np.ndarray, Tracer)) and ndim_of(x) != 0):
+            not (isinstance(condlist[0], (list, np.ndarray)) or is_tracer(condlist[0]))
+            and ndim_of(x) != 0):
         condlist = [condlist]
     return np.asarray([np.asarray(concrete(c, "piecewise", _PIECES)) for c in condlist], dtype=bool)
 

@@ -7,7 +7,8 @@ import numpy as np
 
 from .. import lax
 from ._util import dtype_of, ndim_of
-from .creation import _contains_tracer, array
+from .conversion import contains_tracer
+from .creation import array
 from .manipulation import concatenate, transpose
 from .passthrough import result_type
 
@@ -27,7 +28,7 @@ class _Concatenator:
 
     def __getitem__(self, key):
         items = key if isinstance(key, tuple) else (key,)
-        if not any(_contains_tracer(k) for k in items):
+        if not any(contains_tracer(k) for k in items):
             return self._np[key]
         return self._concatenate(items)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from ..core import Tracer, get_aval
+from ..core import get_aval, is_tracer
 from ..lax.indexing import getitem_p, has_duplicates, parse_index, scatter_add_p, scatter_set_p
 from ._util import asarray_any, concrete, dtype_of, ndim_of, no_out, normalize_axis, shape_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path, plain_sequence
@@ -44,8 +44,8 @@ def getitem(a, index):
 
 def _has_tracer(index):
     if isinstance(index, tuple):
-        return any(isinstance(i, Tracer) for i in index)
-    return isinstance(index, Tracer)
+        return any(is_tracer(i) for i in index)
+    return is_tracer(index)
 
 
 def at(x):
@@ -86,7 +86,7 @@ def index_update(x, index, values, mode):
     values = _as_dtype(values, dtype_of(x))
     if mode == "add":
         return scatter_add_p.bind(x, values, *arrays, spec=spec)
-    traced = any(isinstance(v, Tracer) for v in (x, values, *arrays))
+    traced = any(is_tracer(v) for v in (x, values, *arrays))
     if not traced and isinstance(x, np.ndarray) and mode != "set":
         out = np.array(x, copy=True)
         _UFUNC_AT[mode].at(out, index, values)
@@ -113,7 +113,7 @@ def _indices(indices, n, mode):
     idx = asarray_any(indices)
     if dtype_of(idx).kind not in "iu":
         raise IndexError(f"take: indices must be integers, got dtype {dtype_of(idx)}")
-    if not isinstance(idx, Tracer):
+    if not is_tracer(idx):
         idx = np.asarray(idx)
         if mode == "wrap":
             return idx % n if n else idx
@@ -146,7 +146,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
         a, axis = lax.reshape(a, (-1,)), 0
     axis = normalize_axis(axis, ndim_of(a))
     idx = _indices(indices, shape_of(a)[axis], mode)
-    if not isinstance(idx, Tracer):
+    if not is_tracer(idx):
         return getitem(a, (slice(None),) * axis + (idx,))
     # Traced indices: a gather along the axis, which batches under vmap without a loop.
     shape, ishape = shape_of(a), shape_of(idx)
@@ -363,7 +363,7 @@ def choose(a, choices, out=None, mode="raise"):
             type(choices) is _ND or plain_sequence(choices)):
         return np.choose(a, choices, None, mode)
     no_out(out, "choose")
-    if type(choices) in PLAIN_TYPES or isinstance(choices, Tracer):
+    if type(choices) in PLAIN_TYPES or is_tracer(choices):
         choices = [choices[i] for i in range(shape_of(choices)[0])]
     choices = [asarray_any(c) for c in choices]
     if all(type(c) in PLAIN_TYPES for c in choices) and type(a) in PLAIN_TYPES:
@@ -374,7 +374,7 @@ def choose(a, choices, out=None, mode="raise"):
     n = len(choices)
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    if isinstance(idx, Tracer):
+    if is_tracer(idx):
         # Traced indices (jit, vmap): wrap or clip them as values; with "raise" an index out
         # of range fails when the gather runs.
         idx = _indices(idx, n, mode)

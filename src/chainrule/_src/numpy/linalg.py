@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import lax
-from ..core import Tracer, concrete_value, get_aval
+from ..core import concrete_value, get_aval, is_tracer, real_dtype
 from ..lax import linalg as _la
 from .fastpath import all_plain, numpy_fast_path
 from ..control.custom import stop_gradient
@@ -69,7 +69,7 @@ def _dtype(x):
 
 
 def _asarray(a):
-    if isinstance(a, Tracer) or (hasattr(a, "shape") and hasattr(a, "dtype")):
+    if is_tracer(a) or (hasattr(a, "shape") and hasattr(a, "dtype")):
         return a
     return cnp.asarray(a)
 
@@ -119,15 +119,6 @@ def _assert_stacked_square(a, name):
                           f"{_shape(a)})")
 
 
-def _real_dtype(dt):
-    return np.finfo(np.dtype(dt)).dtype
-
-
-def _H(x):
-    x = cnp.swapaxes(x, -1, -2)
-    return cnp.conj(x) if _dtype(x).kind == "c" else x
-
-
 def _abs2(x):
     """|x|^2, with the derivative of x^2 (no square root, so no trouble at zero)."""
     if _dtype(x).kind == "c":
@@ -136,17 +127,16 @@ def _abs2(x):
     return lax.mul(x, x)
 
 
-def _safe_sqrt(s):
-    """sqrt(s) of a sum of squares, whose derivative is 0 (not NaN) where s == 0: the
-    subgradient 0 of a norm at the origin. Its even powers (norm(x) ** 2) are evaluated
-    from s under differentiation, so they have every derivative at 0."""
-    return lax.nonneg_sqrt(s)
+# Norms are ``lax.nonneg_sqrt`` of a sum of squares: its derivative is 0 (not NaN) where
+# the sum is 0, the subgradient 0 of a norm at the origin, and its even powers
+# (norm(x) ** 2) are evaluated from the sum under differentiation, so they have every
+# derivative at 0.
 
 
 def _abs(x):
     """|x| with derivative 0 at x == 0 (also for complex x)."""
     if _dtype(x).kind == "c":
-        return _safe_sqrt(_abs2(x))
+        return lax.nonneg_sqrt(_abs2(x))
     return lax.abs(x)
 
 
@@ -159,7 +149,7 @@ def _scalar(x):
 
 def _cutoff(rcond, dtype):
     """A singular-value cutoff as an operand of ``dtype`` (it gets no derivative)."""
-    if isinstance(rcond, Tracer):
+    if is_tracer(rcond):
         return lax.convert_element_type(rcond, dtype)
     return np.asarray(rcond, dtype=dtype)
 
@@ -576,11 +566,11 @@ def cholesky(a, /, *, upper=False):
             L = _nl.cholesky(_la._hermitian_part(np, a))
         except LinAlgError:
             L = _la.cholesky_p.impl(np, a)  # raises, with the primitive's message
-        return _H(L) if upper else L
+        return _la.adjoint(L) if upper else L
     a = _inexact(a, "cholesky")
     _assert_stacked_square(a, "cholesky")
     L = _la.cholesky(a)
-    return _H(L) if upper else L
+    return _la.adjoint(L) if upper else L
 
 
 @numpy_fast_path(_nl.qr)
@@ -614,7 +604,7 @@ def qr(a, mode="reduced"):
     _assert_stacked_2d(a, "qr")
     if mode == "raw":
         value = concrete_value(a)
-        if isinstance(a, Tracer):
+        if is_tracer(a):
             raise TypeError("qr(mode='raw') has no derivative; use mode='reduced' or "
                             "'complete' on traced values")
         return np.linalg.qr(value, mode="raw")
@@ -850,12 +840,12 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
         if rtol is _NoValue:
             rcond = 1e-15
         elif rtol is None:
-            rcond = max(_shape(a)[-2:]) * np.finfo(_real_dtype(_dtype(a))).eps
+            rcond = max(_shape(a)[-2:]) * np.finfo(real_dtype(_dtype(a))).eps
         else:
             rcond = rtol
     elif rtol is not _NoValue:
         raise ValueError("`rtol` and `rcond` can't be both set.")
-    return _la.pinv(a, _cutoff(rcond, _real_dtype(_dtype(a))))
+    return _la.pinv(a, _cutoff(rcond, real_dtype(_dtype(a))))
 
 
 @numpy_fast_path(_nl.lstsq, 2, optional=("rcond",))
@@ -904,7 +894,7 @@ def lstsq(a, b, rcond=None):
     m, n = _shape(a)
     if _shape(b)[0] != m:
         raise LinAlgError("Incompatible dimensions")
-    real_dt = _real_dtype(_dtype(a))
+    real_dt = real_dtype(_dtype(a))
     if rcond is None:
         rcond = np.finfo(real_dt).eps * max(m, n)
     rcond = _cutoff(rcond, real_dt)
@@ -1020,7 +1010,7 @@ def _vector_norm(x, ord, axes, keepdims):
     if isinstance(ord, str):
         raise ValueError(f"Invalid norm order '{ord}' for vectors")
     if ord is None or ord == 2:
-        return _safe_sqrt(cnp.sum(_abs2(x), axis=axes, keepdims=keepdims))
+        return lax.nonneg_sqrt(cnp.sum(_abs2(x), axis=axes, keepdims=keepdims))
     ax = _abs(x)
     if ord == np.inf:
         return cnp.max(ax, axis=axes, keepdims=keepdims)
@@ -1054,7 +1044,7 @@ def _matrix_norm(x, ord, row, col, keepdims):
         else:
             ret = cnp.sum(s, axis=-1)
     elif ord in (None, "fro", "f"):
-        ret = _safe_sqrt(cnp.sum(_abs2(x), axis=(row, col)))
+        ret = lax.nonneg_sqrt(cnp.sum(_abs2(x), axis=(row, col)))
     elif ord in (1, -1, np.inf, -np.inf):
         reduce = cnp.max if ord > 0 else cnp.min
         if ord in (1, -1):
@@ -1112,7 +1102,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     nd = len(_shape(x))
     if axis is None:
         if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
-            ret = _safe_sqrt(cnp.sum(_abs2(x)))
+            ret = lax.nonneg_sqrt(cnp.sum(_abs2(x)))
             return lax.reshape(ret, (1,) * nd) if keepdims else _scalar(ret)
         axis = tuple(range(nd))
     elif not isinstance(axis, tuple):

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import lax
-from ..core import Tracer, get_aval
+from ..core import get_aval, is_tracer
 from ._util import (NoValue, asarray_any, concrete, dtype_of, given, ndim_of, no_out,
                     normalize_axes, normalize_axis, shape_of)
 from .fastpath import PLAIN_TYPES, all_plain, numpy_fast_path, plain_sequence
@@ -358,19 +358,6 @@ def atleast_3d(*arys):
     return np.atleast_3d(*arys)
 
 
-def _plain_sequence(tup):
-    """Whether ``tup`` is a plain array, or a list or tuple of plain arrays and numbers (the
-    sequences NumPy's stacking functions accept)."""
-    if type(tup) is _ND:
-        return True
-    if type(tup) is not list and type(tup) is not tuple:
-        return False
-    for a in tup:
-        if type(a) is not _ND and type(a) not in PLAIN_TYPES and not plain_sequence(a):
-            return False
-    return True
-
-
 def _cast_all(arrays, dtype):
     if dtype is None:
         return arrays
@@ -397,7 +384,7 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind")
         elif type(arrays) is _ND:
             return np.concatenate(arrays) if axis == 0 else np.concatenate(arrays, axis)
     arrays = [asarray_any(a) for a in arrays]
-    if all_plain(arrays) and not isinstance(out, Tracer):
+    if all_plain(arrays) and not is_tracer(out):
         return np.concatenate(arrays, axis, out, dtype=dtype, casting=casting)
     no_out(out, "concatenate")
     if not arrays:
@@ -466,7 +453,7 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
     >>> cnp.hstack([cnp.ones(2), cnp.zeros(1)])
     array([1., 1., 0.])
     """
-    if _plain_sequence(tup):
+    if type(tup) is _ND or plain_sequence(tup):
         if dtype is None and casting == "same_kind":
             return np.hstack(tup)
         return np.hstack(tup, dtype=dtype, casting=casting)
@@ -486,7 +473,7 @@ def vstack(tup, *, dtype=None, casting="same_kind"):
     array([[1., 1.],
            [0., 0.]])
     """
-    if _plain_sequence(tup):
+    if type(tup) is _ND or plain_sequence(tup):
         if dtype is None and casting == "same_kind":
             return np.vstack(tup)
         return np.vstack(tup, dtype=dtype, casting=casting)
@@ -505,7 +492,7 @@ def dstack(tup):
     >>> cnp.dstack([cnp.ones(2), cnp.zeros(2)]).shape
     (1, 2, 2)
     """
-    if _plain_sequence(tup):
+    if type(tup) is _ND or plain_sequence(tup):
         return np.dstack(tup)
     return concatenate([atleast_3d(a) for a in tup], 2)
 
@@ -520,7 +507,7 @@ def column_stack(tup):
     array([[1., 0.],
            [1., 0.]])
     """
-    if _plain_sequence(tup):
+    if type(tup) is _ND or plain_sequence(tup):
         return np.column_stack(tup)
     arrs = []
     for a in tup:
@@ -787,7 +774,7 @@ def _pad_constant(array, widths, values):
         for width, value in ((lo, values[ax][0]), (hi, values[ax][1])):
             shape = tuple(width if i == ax else n for i, n in enumerate(shape_of(array)))
             parts.append(lax.broadcast_to(lax.convert_element_type(value, dtype_of(array))
-                                          if isinstance(value, Tracer) else
+                                          if is_tracer(value) else
                                           np.asarray(value).astype(dtype_of(array)), shape))
         if lo or hi:
             array = lax.concatenate([p for p, w in zip((parts[0], array, parts[1]),
@@ -825,7 +812,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     """
     array = asarray_any(array)
     cv = kwargs.pop("constant_values", 0)
-    if all_plain([array]) and not isinstance(cv, Tracer) and mode != "empty":
+    if all_plain([array]) and not is_tracer(cv) and mode != "empty":
         return np.pad(array, pad_width, mode, **kwargs,
                       **({"constant_values": cv} if mode == "constant" else {}))
     if kwargs:
@@ -835,7 +822,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     if any(w < 0 for row in widths for w in row):
         raise ValueError("index can't contain negative values")
     if mode in ("constant", "empty"):
-        if isinstance(cv, Tracer):
+        if is_tracer(cv):
             values = [(cv, cv)] * nd
         else:
             values = _as_pairs(0 if mode == "empty" else cv, nd, "constant_values")

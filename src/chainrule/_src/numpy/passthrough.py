@@ -15,7 +15,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from .. import lax
-from ..core import Tracer, concrete_value, get_aval
+from ..core import concrete_value, get_aval, is_tracer
 from ._util import asarray_any, concrete, dtype_of, normalize_axes, normalize_axis, shape_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 
@@ -38,7 +38,7 @@ AxisError = np.exceptions.AxisError
 def _dtype_stand_in(x):
     """What NumPy's dtype helpers should see for ``x``: its dtype (a 0-d array for a
     traced value, so that Python scalars stay weak)."""
-    if isinstance(x, Tracer):
+    if is_tracer(x):
         return np.zeros((), dtype_of(x))
     return x
 
@@ -53,7 +53,7 @@ def result_type(*arrays_and_dtypes):
     dtype('float32')
     """
     for a in arrays_and_dtypes:
-        if type(a) is not _ND and isinstance(a, Tracer):
+        if type(a) is not _ND and is_tracer(a):
             return np.result_type(*[_dtype_stand_in(a) for a in arrays_and_dtypes])
     return np.result_type(*arrays_and_dtypes)
 
@@ -69,7 +69,7 @@ def shape(a):
     """
     if type(a) is _ND:
         return a.shape  # what numpy.shape returns, without its dispatch
-    return shape_of(a) if isinstance(a, Tracer) else np.shape(a)
+    return shape_of(a) if is_tracer(a) else np.shape(a)
 
 
 def ndim(a):
@@ -83,7 +83,7 @@ def ndim(a):
     """
     if type(a) is _ND:
         return a.ndim
-    return len(shape_of(a)) if isinstance(a, Tracer) else np.ndim(a)
+    return len(shape_of(a)) if is_tracer(a) else np.ndim(a)
 
 
 def size(a, axis=None):
@@ -97,7 +97,7 @@ def size(a, axis=None):
     """
     if type(a) is _ND and axis is None:
         return a.size
-    if not isinstance(a, Tracer):
+    if not is_tracer(a):
         return np.size(a, axis)
     s = shape_of(a)
     if axis is None:
@@ -161,7 +161,7 @@ def _traced_or_values(fn, traced, example, result, arrays=1, optional=()):
 
     @functools.wraps(values)
     def general(*args, **kwargs):
-        if any(isinstance(a, Tracer) and concrete_value(a) is None
+        if any(is_tracer(a) and concrete_value(a) is None
                for a in (*args, *kwargs.values())):
             return traced(*args, **kwargs)
         return values(*args, **kwargs)
@@ -297,7 +297,7 @@ _lexsort_values = _index_helper(np.lexsort, "([2.0, 1.0, 1.0], [1.0, 1.0, 0.0])"
 def _abstract(x):
     if isinstance(x, (list, tuple)):
         return any(_abstract(v) for v in x)
-    return isinstance(x, Tracer) and concrete_value(x) is None
+    return is_tracer(x) and concrete_value(x) is None
 
 
 def lexsort(keys, axis=-1):
@@ -314,7 +314,7 @@ def lexsort(keys, axis=-1):
     if not _abstract(keys):
         return _lexsort_values(keys, axis)
 
-    if isinstance(keys, Tracer):
+    if is_tracer(keys):
         keys = [keys[i] for i in range(shape_of(keys)[0])]
     keys = [asarray_any(k) for k in keys]
     if not keys:

@@ -16,7 +16,7 @@ import numpy as np
 from . import base as cnp
 from . import linalg
 
-from ..core import Tracer, concrete_value
+from ..core import concrete_value, is_tracer
 from ._util import asarray_any, concrete, dtype_of, ndim_of, normalize_axes, \
     normalize_axis, shape_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path
@@ -460,7 +460,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     if len(varargs) == 0:
         dx = [1.0] * k
     elif len(varargs) == 1 and np.ndim(varargs[0]) == 0 and not (
-            isinstance(varargs[0], Tracer) and ndim_of(varargs[0]) > 0):
+            is_tracer(varargs[0]) and ndim_of(varargs[0]) > 0):
         dx = list(varargs) * k
     elif len(varargs) == k:
         dx = []

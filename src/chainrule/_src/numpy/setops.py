@@ -12,7 +12,7 @@ import numpy as np
 
 from . import base as cnp
 
-from ..core import Tracer, concrete_value
+from ..core import concrete_value, is_tracer
 from ._util import asarray_any, concrete, dtype_of
 from .fastpath import PLAIN_TYPES, numpy_fast_path, plain_sequence
 from .statistics import unique
@@ -208,7 +208,7 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
         return np.isin(element, test_elements, assume_unique, invert, kind=kind)
 
     element, test_elements = asarray_any(element), asarray_any(test_elements)
-    if all(not isinstance(v, Tracer) or concrete_value(v) is not None
+    if all(not is_tracer(v) or concrete_value(v) is not None
            for v in (element, test_elements)):
         return np.isin(concrete_value(element), concrete_value(test_elements), assume_unique,
                        invert, kind=kind)

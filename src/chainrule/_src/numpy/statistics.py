@@ -14,7 +14,7 @@ import numpy as np
 from . import base as cnp
 
 from .. import lax
-from ..core import Tracer, concrete_value, get_aval
+from ..core import concrete_value, get_aval, is_tracer
 from ._util import NoValue, asarray_any, concrete, dtype_of, given, no_out, normalize_axes, \
     shape_of
 from .fastpath import numpy_fast_path
@@ -88,7 +88,7 @@ def _quantile(a, q, axis, method, keepdims, name, ignore_nan, scale=1.0):
         raise ValueError(f"{method!r} is not a valid method. Use one of: "
                          f"{tuple(_METHODS)}")
     q = asarray_any(q)
-    q_traced = isinstance(q, Tracer)
+    q_traced = is_tracer(q)
     qv = concrete_value(q)  # None when q is staged (jit) or batched (vmap)
     qshape = shape_of(q)
     if len(qshape) > 1 and name != "median":
@@ -158,7 +158,7 @@ def _quantile(a, q, axis, method, keepdims, name, ignore_nan, scale=1.0):
                            lo + diff * g)
     if dtype_of(result) != out_dtype:
         result = cnp.astype(result, out_dtype)
-    if isinstance(bad, Tracer) or np.any(bad):
+    if is_tracer(bad) or np.any(bad):
         result = cnp.where(cnp.broadcast_to(bad, full), np.nan, result)
     if qv is None:  # q could not be checked: a quantile outside [0, 1] is NaN, not a guess
         result = cnp.where(cnp.broadcast_to((qn < 0) | (qn > 1), full), np.nan, result)
@@ -563,7 +563,7 @@ def _nan_extremum(fn, a, axis, keepdims, initial, where, fill):
     if valid is not True and not given(initial):
         allnan = cnp.logical_not(cnp.any(_and_where(valid, where), axis=axis,
                                          keepdims=_nan_keepdims(keepdims)))
-        if isinstance(allnan, Tracer) or np.any(allnan):
+        if is_tracer(allnan) or np.any(allnan):
             y = cnp.where(allnan, np.nan, y)
     return y
 
@@ -684,7 +684,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
                 raise TypeError("fweights must be integer")
             if np.any(value < 0):
                 raise ValueError("fweights cannot be negative")
-        w = cnp.astype(fw, float) if isinstance(fw, Tracer) else value
+        w = cnp.astype(fw, float) if is_tracer(fw) else value
     if aweights is not None:
         aw = asarray_any(aweights)
         value = _value(aw)
@@ -846,9 +846,9 @@ def _concrete_only(fn, doc):
     name = fn.__name__
 
     def wrapper(*args, **kwargs):
-        return fn(*[concrete(asarray_any(a), name) if isinstance(a, Tracer) else a
+        return fn(*[concrete(asarray_any(a), name) if is_tracer(a) else a
                     for a in args],
-                  **{k: concrete(v, name) if isinstance(v, Tracer) else v
+                  **{k: concrete(v, name) if is_tracer(v) else v
                      for k, v in kwargs.items()})
     wrapper.__name__ = wrapper.__qualname__ = name
     wrapper.__doc__ = doc
@@ -856,11 +856,11 @@ def _concrete_only(fn, doc):
 
 
 def _all_concrete(*xs):
-    return all(not isinstance(x, Tracer) or concrete_value(x) is not None for x in xs)
+    return all(not is_tracer(x) or concrete_value(x) is not None for x in xs)
 
 
 def _value(x):
-    return concrete_value(x) if isinstance(x, Tracer) else x
+    return concrete_value(x) if is_tracer(x) else x
 
 
 @numpy_fast_path(np.digitize, ("x", "bins"))
@@ -905,7 +905,7 @@ def _histogram_edges(a, bins, range, weights, name):
     """The bin edges for :func:`histogram` on traced data: a fixed number of bins."""
     if isinstance(bins, str):
         concrete(a, name, f"bins={bins!r} chooses the number of bins from them")
-    if np.ndim(bins) == 0 and not isinstance(bins, Tracer):
+    if np.ndim(bins) == 0 and not is_tracer(bins):
         if int(bins) != bins or bins < 1:
             raise ValueError("`bins` must be positive, when an integer")
         nb = int(bins)
@@ -951,7 +951,7 @@ def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
     array([2, 1])
     """
     others = (bins, weights, *(range or ()))
-    if _all_concrete(a) and not any(isinstance(x, Tracer) for x in others):
+    if _all_concrete(a) and not any(is_tracer(x) for x in others):
         # Only ``a`` is traced (and its values known): the counts are piecewise constant
         # in it, so NumPy's own histogram of the values is the answer.
         return np.histogram(_value(a), bins, range, density, weights)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from ..core import ConcretizationTypeError, Tracer
+from ..core import ConcretizationTypeError, Tracer, innermost_value, is_tracer
 from ..interpreters.staging import TracerBoolConversionError
 from .indexing import IndexUpdateHelper
 from .ufuncs import TRACED_UFUNCS
@@ -77,10 +77,8 @@ def _abstract_base(tracer):
     """The innermost tracer behind ``tracer`` whose numbers Python cannot see (a value that
     jit only knows by shape and dtype, or a batch under vmap), or None when the numbers
     are known and only a derivative rides on them (grad, jvp)."""
-    base = tracer
-    while isinstance(base, Tracer) and hasattr(base, "primal"):
-        base = base.primal
-    return base if isinstance(base, Tracer) else None
+    base = innermost_value(tracer)
+    return base if is_tracer(base) else None
 
 
 _ABSTRACT_HELP = (
@@ -92,7 +90,7 @@ _ABSTRACT_HELP = (
 
 
 def _abstract_what(base):
-    return (f"a value that `{base._trace.name}` only knows abstractly (shape "
+    return (f"a value that `{base.trace_name}` only knows abstractly (shape "
             f"{base.aval.shape}, dtype {base.aval.dtype})")
 
 
@@ -116,10 +114,8 @@ def _bool(self):
     # Truth value of a value known now: the derivative of a branch decision is zero, so
     # Python control flow on values works under grad and jvp.
     self.check_usable()
-    base = self
-    while isinstance(base, Tracer) and hasattr(base, "primal"):
-        base = base.primal
-    if isinstance(base, Tracer) and type(base).__bool__ is _bool:
+    base = innermost_value(self)
+    if is_tracer(base) and type(base).__bool__ is _bool:
         # A batch (vmap): one truth value per example, which Python's `if` cannot take.
         raise TracerBoolConversionError(
             f"Python control flow (if/while/break/and/or/bool()) depends on "
@@ -157,7 +153,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         if traced is not None:
             return traced(*inputs)
     for x in inputs:
-        if isinstance(x, Tracer):
+        if is_tracer(x):
             x.check_usable()
     name = ufunc.__name__
     if method == "at":

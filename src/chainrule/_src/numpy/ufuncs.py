@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from ..core import Tracer
+from ..core import is_tracer
 from ._util import NoValue, asarray_any, concrete, dtype_of, given, no_out
 from .fastpath import (PLAIN_OR_NONE, PLAIN_TYPES, SEQUENCE_TYPES, numpy_fast_path,
                        plain_sequence)
@@ -54,7 +54,7 @@ def _make(name, prim, summary, np_name=None, extra="", example=None):
     def fn(x, /):
         if type(x) is nd or type(x) in plain or type(x) in seqs and plain_sequence(x):
             return np_fn(x)
-        if isinstance(x, Tracer):  # traced values need no conversion
+        if is_tracer(x):  # traced values need no conversion
             return bind(x)
         return bind(asarray_any(x))
     return _document(fn, name, summary, np_name, extra, "0.5" if example is None else example)

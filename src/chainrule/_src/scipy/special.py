@@ -21,7 +21,7 @@ import scipy.special as _sp
 
 from ..numpy import base as cnp
 
-from ..core import Tracer, concrete_value
+from ..core import concrete_value, is_tracer
 from ..control.custom import stop_gradient
 from ..lax.elementwise import logaddexp as _logaddexp
 from .. import lax as _lax
@@ -118,7 +118,7 @@ def multigammaln(a, d):
     d = int(d)
     a = asarray_any(a)
     limit = 0.5 * (d - 1)
-    value = concrete_value(a) if isinstance(a, Tracer) else a
+    value = concrete_value(a) if is_tracer(a) else a
     if value is not None and np.any(np.asarray(value) <= limit):
         raise ValueError(f"condition a ({value}) > 0.5 * (d-1) ({limit}) not met")
     res = (d * (d - 1) * 0.25) * np.log(np.pi)
@@ -154,7 +154,7 @@ def zeta(x, q=None, out=None):
 def _spherical(fn, name, sp_fn):
     @numpy_fast_path(sp_fn, arrays=2)
     def spherical(n, z, derivative=False):
-        if isinstance(n, Tracer):
+        if is_tracer(n):
             if n.dtype.kind not in "iub":
                 raise TypeError(f"{name}: the order n must be an integer, got a traced value "
                                 f"of dtype {n.dtype}; it has no derivative")

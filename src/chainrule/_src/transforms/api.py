@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ..core import Tracer, Zero, current_trace, get_aval, is_float_dtype, new_trace
+from ..core import Zero, current_trace, get_aval, is_float_dtype, is_tracer, new_trace
 from ..interpreters.jvp import JVPTrace, JVPTracer, tangent_mismatch
 from ..interpreters.linearize import backward_pass, linearize_flat
 from ..ir import eval_program
@@ -139,8 +139,8 @@ def writable_outputs(tree):
 def _strip_tracers(tree, trace):
     """Auxiliary outputs are returned without derivatives: unwrap ``trace``'s tracers."""
     def strip(x):
-        while isinstance(x, Tracer) and x._trace is trace:
-            x = x.primal
+        while trace.owns(x):
+            x = trace.unpack(x)[0]
         return x
     return tree_map(strip, tree)
 
@@ -195,11 +195,12 @@ def jvp(fun, primals, tangents, has_aux=False):
         flat_out, out_tree = tree_flatten(out)
         primals_out, tangents_out = [], []
         for x in flat_out:
-            if isinstance(x, Tracer) and x._trace is trace:
-                primals_out.append(x.primal)
-                tangents_out.append(_to_output(x.tangent))
+            if trace.owns(x):
+                primal, tangent = trace.unpack(x)
+                primals_out.append(primal)
+                tangents_out.append(_to_output(tangent))
             else:
-                if isinstance(x, Tracer):
+                if is_tracer(x):
                     x.check_usable()
                 primals_out.append(x)
                 tangents_out.append(_zeros_for(x))
@@ -210,7 +211,7 @@ def jvp(fun, primals, tangents, has_aux=False):
 
 
 # --- linearize and reverse mode -----------------------------------------------------------
-class _Linearized:
+class Linearized:
     """Result of tracing ``fun`` once: primal outputs and the linear tangent program."""
 
     def __init__(self, fun, primals, has_aux, name):
@@ -262,7 +263,7 @@ def linearize(fun, *primals):
     >>> f_jvp(3.0)
     np.float64(3.0)
     """
-    lin = _Linearized(fun, primals, False, "linearize")
+    lin = Linearized(fun, primals, False, "linearize")
 
     def f_jvp(*tangents):
         flat_t, tree = tree_flatten(tuple(tangents))
@@ -286,7 +287,7 @@ def vjp(fun, *primals, has_aux=False):
     >>> f_vjp(1.0)
     (np.float64(6.0),)
     """
-    lin = _Linearized(fun, primals, has_aux, "vjp")
+    lin = Linearized(fun, primals, has_aux, "vjp")
     vjp_fun = functools.partial(_apply_vjp, lin)
     return (lin.out, vjp_fun, lin.aux) if has_aux else (lin.out, vjp_fun)
 
@@ -308,7 +309,7 @@ def _copy_arrays(tree):
     return tree_map(lambda x: x.copy() if type(x) is np.ndarray else x, tree)
 
 
-def _argnums_tuple(argnums, nargs, name):
+def argnums_tuple(argnums, nargs, name):
     """Validate ``argnums``; return ``(pick, nums)``: the distinct argument positions to
     differentiate, and the function that turns their results (a tuple, one per position)
     into what the transform returns (one result per entry of ``argnums``, as in JAX)."""
@@ -336,7 +337,7 @@ def _argnums_tuple(argnums, nargs, name):
     return pick, unique
 
 
-def _check_differentiable_inputs(args, argnums, name, holomorphic):
+def check_differentiable_inputs(args, argnums, name, holomorphic):
     for i in argnums:
         for leaf in tree_flatten(args[i])[0]:
             dtype = get_aval(leaf).dtype
@@ -350,7 +351,7 @@ def _check_differentiable_inputs(args, argnums, name, holomorphic):
                                 f"argument {i} has dtype {dtype}")
 
 
-def _partial_fun(fun, args, kwargs, argnums):
+def partial_fun(fun, args, kwargs, argnums):
     def f(*dyn):
         full = list(args)
         for i, d in zip(argnums, dyn):
@@ -412,10 +413,10 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
 
 
 def _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs):
-    pick, nums = _argnums_tuple(argnums, len(args), "grad")
-    _check_differentiable_inputs(args, nums, "grad", holomorphic)
-    f = _partial_fun(fun, args, kwargs, nums)
-    lin = _Linearized(f, tuple(args[i] for i in nums), has_aux, "grad")
+    pick, nums = argnums_tuple(argnums, len(args), "grad")
+    check_differentiable_inputs(args, nums, "grad", holomorphic)
+    f = partial_fun(fun, args, kwargs, nums)
+    lin = Linearized(f, tuple(args[i] for i in nums), has_aux, "grad")
     aval = _check_scalar_output(lin.out, "grad", holomorphic)
     g = tree_unflatten(lin.in_tree, lin.backward([np.ones((), aval.dtype)[()]]))
     value = (lin.out, lin.aux) if has_aux else lin.out
@@ -454,9 +455,9 @@ def elementwise_grad(fun, argnums=0):
     """
     @functools.wraps(fun)
     def egrad(*args, **kwargs):
-        pick, nums = _argnums_tuple(argnums, len(args), "elementwise_grad")
-        _check_differentiable_inputs(args, nums, "elementwise_grad", False)
-        lin = _Linearized(_partial_fun(fun, args, kwargs, nums),
+        pick, nums = argnums_tuple(argnums, len(args), "elementwise_grad")
+        check_differentiable_inputs(args, nums, "elementwise_grad", False)
+        lin = Linearized(partial_fun(fun, args, kwargs, nums),
                           tuple(args[i] for i in nums), False, "elementwise_grad")
         ones = [np.ones(get_aval(p).shape, get_aval(p).dtype) for p in lin.primals_out]
         return pick(tree_unflatten(lin.in_tree, lin.backward(ones)))

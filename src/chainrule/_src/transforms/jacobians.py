@@ -8,7 +8,7 @@ import functools
 import numpy as np
 
 from .. import lax
-from .api import (_argnums_tuple, _check_differentiable_inputs, _Linearized, _partial_fun,
+from .api import (Linearized, argnums_tuple, check_differentiable_inputs, partial_fun,
                   jvp, writable_outputs)
 from ..core import get_aval
 from ..tree_util import tree_flatten, tree_unflatten
@@ -16,11 +16,11 @@ from .vmap import vmap
 
 
 def _setup(fun, args, kwargs, argnums, name, holomorphic):
-    pick, nums = _argnums_tuple(argnums, len(args), name)
-    _check_differentiable_inputs(args, nums, name, holomorphic)
+    pick, nums = argnums_tuple(argnums, len(args), name)
+    check_differentiable_inputs(args, nums, name, holomorphic)
     dyn = tuple(args[i] for i in nums)
     in_leaves, in_tree = tree_flatten(dyn)
-    return pick, _partial_fun(fun, args, kwargs, nums), dyn, in_leaves, in_tree
+    return pick, partial_fun(fun, args, kwargs, nums), dyn, in_leaves, in_tree
 
 
 def _sizes(leaves):
@@ -249,7 +249,7 @@ def _jacrev_call(fun, args, kwargs, argnums, has_aux, holomorphic, chunk_size, n
     ``forward_if_fewer_inputs`` the linearization is applied forwards instead when the
     inputs have fewer elements than the outputs."""
     pick, f, dyn, in_leaves, in_tree = _setup(fun, args, kwargs, argnums, name, holomorphic)
-    lin = _Linearized(f, dyn, has_aux, name)
+    lin = Linearized(f, dyn, has_aux, name)
     out_leaves, out_tree = tree_flatten(lin.out)
     n_in, n_out = sum(_sizes(in_leaves)), sum(_sizes(out_leaves))
     if forward_if_fewer_inputs and n_in < n_out:
@@ -356,7 +356,7 @@ def hessian(fun, argnums=0, has_aux=False, holomorphic=False, chunk_size=None):
 
     @functools.wraps(fun)
     def hess_fun(*args, **kwargs):
-        _, nums = _argnums_tuple(argnums, len(args), "hessian")
+        _, nums = argnums_tuple(argnums, len(args), "hessian")
         if any(_is_complex(x) for i in nums for x in tree_flatten(args[i])[0]):
             raise TypeError(
                 "hessian: the function has complex inputs; its gradient is complex and "

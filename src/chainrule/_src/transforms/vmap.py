@@ -6,7 +6,7 @@ import functools
 
 from .. import lax
 from .api import writable_outputs
-from ..core import Tracer, current_trace, get_aval, new_trace
+from ..core import current_trace, get_aval, is_tracer, new_trace
 from ..interpreters.batching import BatchTrace, BatchTracer
 from ..tree_util import tree_flatten, tree_leaves, tree_unflatten
 
@@ -112,12 +112,13 @@ def _vmap_call(fun, leaves, in_tree, axes, size, out_axes):
 
 
 def _place_output(x, axis, trace, size):
-    if isinstance(x, Tracer) and x._trace is trace:
+    if trace.owns(x):
         if axis is None:
             raise ValueError("vmap: an output varies over the batch but its out_axes is None")
-        return lax.moveaxis(x.val, [0], [_normalize_axis(axis, get_aval(x.val).ndim,
+        val = trace.unpack(x)[0]
+        return lax.moveaxis(val, [0], [_normalize_axis(axis, get_aval(val).ndim,
                                                          "out_axes")])
-    if isinstance(x, Tracer):
+    if is_tracer(x):
         x.check_usable()
     if axis is None:
         return x
