@@ -6,7 +6,7 @@ import numpy as np
 
 from ..core import concrete_value, innermost_value, is_tracer
 # The shape helpers accept nested sequences, which need ``asarray``: they live with it.
-from .conversion import _aval, asarray_any, dtype_of, ndim_of, shape_of  # noqa: F401
+from .conversion import asarray_any, dtype_of, ndim_of, shape_of  # noqa: F401
 
 NoValue = np._NoValue
 
