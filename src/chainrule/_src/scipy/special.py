@@ -45,6 +45,38 @@ def _traced(fn, nargs):
     return traced
 
 
+# --- distribution functions that are incomplete gamma functions (SciPy computes them so) --
+def _chdtr(v, x):
+    return _ls.gammainc(cnp.divide(v, 2), cnp.divide(x, 2))
+
+
+def _chdtrc(v, x):
+    return _ls.gammaincc(cnp.divide(v, 2), cnp.divide(x, 2))
+
+
+def _gdtr(a, b, x):
+    return _ls.gammainc(b, cnp.multiply(a, x))
+
+
+def _gdtrc(a, b, x):
+    return _ls.gammaincc(b, cnp.multiply(a, x))
+
+
+def _poisson(fn, k, m):
+    # SciPy floors the count k (a step function of k: derivative 0); k < 0 is NaN (and so
+    # is the derivative there).
+    k = cnp.where(cnp.less(k, 0), np.nan, cnp.floor(k))
+    return fn(cnp.add(k, 1), m)
+
+
+def _pdtr(k, m):
+    return _poisson(_ls.gammaincc, k, m)
+
+
+def _pdtrc(k, m):
+    return _poisson(_ls.gammainc, k, m)
+
+
 # SciPy's ufunc -> the chainrule function that computes it on traced values.
 _UFUNCS = {
     "gammaln": _ls.gammaln, "gamma": _ls.gamma, "rgamma": _ls.rgamma,
@@ -65,7 +97,8 @@ _UFUNCS = {
     "dawsn": _ls.dawsn, "ndtri_exp": _ls.ndtri_exp, "loggamma": _ls.loggamma,
     "poch": _ls.poch, "gammaincinv": _ls.gammaincinv, "gammainccinv": _ls.gammainccinv,
     "betaincinv": _ls.betaincinv, "hyp1f1": _ls.hyp1f1, "hyp2f1": _ls.hyp2f1,
-    "hyperu": _ls.hyperu,
+    "hyperu": _ls.hyperu, "chdtr": _chdtr, "chdtrc": _chdtrc, "gdtr": _gdtr,
+    "gdtrc": _gdtrc, "pdtr": _pdtr, "pdtrc": _pdtrc,
 }
 for _name, _fn in _UFUNCS.items():
     _ufunc = getattr(_sp, _name)
