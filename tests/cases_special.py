@@ -126,3 +126,5 @@ add([Case("betaincinv", (uniform((3,), 0.8, 3.0), uniform((3,), 0.8, 3.0, seed=1
           diff=(3,)),
      Case("hyp2f1", (0.5, 1.5, uniform((2, 1), 1.5, 3.0, seed=2),
                      uniform((1, 3), -0.8, 0.7, seed=3)), diff=(3,))])
+add([Case("integer_argument", (np.array([3, 5]),), {"fn": "bdtr", "arg": "n"},
+           differentiable=False)])

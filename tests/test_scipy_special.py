@@ -148,6 +148,14 @@ TABLE = [
                                             grid(0.2, 6.0, 4)), (1,)),
     ("pdtrc", lambda m, k, x: m.pdtrc(k, x), (np.array([0.0, 2.0, 5.7, 3.0]),
                                               grid(0.2, 6.0, 4)), (1,)),
+    ("bdtr", lambda m, k, n, p: m.bdtr(k, n, p),
+     (np.array([0.0, 2.0, 2.5, 5.0]), np.array([5, 5, 7, 9]), grid(0.1, 0.9, 4)), (2,)),
+    ("bdtrc", lambda m, k, n, p: m.bdtrc(k, n, p),
+     (np.array([0.0, 2.0, 2.5, 5.0]), np.array([5, 5, 7, 9]), grid(0.1, 0.9, 4)), (2,)),
+    ("fdtr", lambda m, d1, d2, x: m.fdtr(d1, d2, x),
+     (grid(0.5, 8.0), grid(0.5, 8.0, seed=1), grid(0.1, 4.0, seed=2)), (0, 1, 2)),
+    ("fdtrc", lambda m, d1, d2, x: m.fdtrc(d1, d2, x),
+     (grid(0.5, 8.0), grid(0.5, 8.0, seed=1), grid(0.1, 4.0, seed=2)), (0, 1, 2)),
     ("gammasgn", lambda m, x: m.gammasgn(x), (np.array([0.5, -0.5, -1.5, 2.0]),), ()),
     ("logsumexp", lambda m, a: m.logsumexp(a), (grid(-3.0, 3.0),), (0,)),
     ("logsumexp-axis", lambda m, a: m.logsumexp(a, axis=1),
@@ -505,6 +513,8 @@ NONDIFF = [
     ("hyp2f1-c", lambda c: cs.hyp2f1(1.0, 0.5, c, 0.3), 1.5, "'c'", NotImplementedError),
     ("hyperu-a", lambda a: cs.hyperu(a, 2.0, 0.3), 1.5, "'a'", NotImplementedError),
     ("spherical_in", lambda n: cs.spherical_in(n, 2.0), 1.0, "n must be an integer", TypeError),
+    ("bdtr", lambda n: cs.bdtr(2.0, n, 0.3), 5.0, "'n'", TypeError),
+    ("bdtrc", lambda n: cs.bdtrc(2.0, n, 0.3), 5.0, "'n'", TypeError),
     ("zeta", lambda x: cs.zeta(x), 3.0, "'x'", NotImplementedError),
     ("zeta-hurwitz", lambda x: cs.zeta(x, 2.0), 3.0, "'x'", NotImplementedError),
 ]
@@ -651,6 +661,10 @@ COVERAGE = {
     "gdtrc": ("a, b, x", ""),
     "pdtr": ("m", "k: SciPy floors the count k, a step function (derivative 0)"),
     "pdtrc": ("m", "k: as for pdtr"),
+    "bdtr": ("p", "k: floored by SciPy, a step function (derivative 0); n: an integer "
+             "count (raises)"),
+    "bdtrc": ("p", "k, n: as for bdtr"),
+    "fdtr": ("dfn, dfd, x", ""), "fdtrc": ("dfn, dfd, x", ""),
     "lambertw": ("z", "k: an integer branch; on traced values only the real branches "
                  "(k = 0 and k = -1 of real z; NaN where W is complex)"),
 }

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ..core import get_aval
+from ..core import Zero, get_aval
 from ._rules import defjvp, defnondiff, elementwise
 from .elementwise import (_special_functions, add, div, eq, exp, isinf, le, log, log1p,
                           logical_and, logical_or, maximum, mul, neg, pow, select, sign, sin,
@@ -115,6 +115,27 @@ def xlog1py(x, y):
 
 def _eq0(x):
     return eq(x, 0)
+
+
+# The identity on an argument that has no derivative: differentiating through it raises
+# (for compositions, where no primitive of their own carries the argument).
+integer_argument_p = elementwise("integer_argument", impl=lambda xp, x, fn, arg: x)
+
+
+def _integer_argument_jvp(primals, tangents, fn, arg):
+    (x,), (t,) = primals, tangents
+    if type(t) is not Zero:
+        _no_derivative(fn, arg, f"{arg} is an integer, so there is no derivative in it")(t, x)
+    return x, Zero(get_aval(x))
+
+
+integer_argument_p.jvp = _integer_argument_jvp
+
+
+def integer_argument(x, fn, arg):
+    """``x`` unchanged; asking for a derivative with respect to it raises, naming ``arg`` of
+    ``fn``."""
+    return integer_argument_p.bind(x, fn=fn, arg=arg)
 
 
 # --- gamma family --------------------------------------------------------------------------

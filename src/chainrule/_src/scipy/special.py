@@ -77,6 +77,35 @@ def _pdtrc(k, m):
     return _poisson(_ls.gammainc, k, m)
 
 
+# --- distribution functions that are incomplete beta functions ---------------------------
+def _bdtr(k, n, p):
+    # SciPy floors k (a step function: derivative 0); n is an integer count.
+    k = cnp.floor(k)
+    n = _ls.integer_argument(n, "bdtr", "n")
+    out = _ls.betainc(cnp.subtract(n, k), cnp.add(k, 1), cnp.subtract(1, p))
+    out = cnp.where(cnp.equal(k, n), 1.0, out)
+    return cnp.where(cnp.less(k, 0) | cnp.greater(k, n), np.nan, out)
+
+
+def _bdtrc(k, n, p):
+    k = cnp.floor(k)
+    n = _ls.integer_argument(n, "bdtrc", "n")
+    out = _ls.betainc(cnp.add(k, 1), cnp.subtract(n, k), p)
+    out = cnp.where(cnp.equal(k, n), 0.0, out)
+    out = cnp.where(cnp.less(k, 0), 1.0, out)
+    return cnp.where(cnp.greater(k, n), np.nan, out)
+
+
+def _fdtr(dfn, dfd, x):
+    w = cnp.divide(cnp.multiply(dfn, x), cnp.add(dfd, cnp.multiply(dfn, x)))
+    return _ls.betainc(cnp.divide(dfn, 2), cnp.divide(dfd, 2), w)
+
+
+def _fdtrc(dfn, dfd, x):
+    w = cnp.divide(dfd, cnp.add(dfd, cnp.multiply(dfn, x)))
+    return _ls.betainc(cnp.divide(dfd, 2), cnp.divide(dfn, 2), w)
+
+
 # SciPy's ufunc -> the chainrule function that computes it on traced values.
 _UFUNCS = {
     "gammaln": _ls.gammaln, "gamma": _ls.gamma, "rgamma": _ls.rgamma,
@@ -98,7 +127,8 @@ _UFUNCS = {
     "poch": _ls.poch, "gammaincinv": _ls.gammaincinv, "gammainccinv": _ls.gammainccinv,
     "betaincinv": _ls.betaincinv, "hyp1f1": _ls.hyp1f1, "hyp2f1": _ls.hyp2f1,
     "hyperu": _ls.hyperu, "chdtr": _chdtr, "chdtrc": _chdtrc, "gdtr": _gdtr,
-    "gdtrc": _gdtrc, "pdtr": _pdtr, "pdtrc": _pdtrc,
+    "gdtrc": _gdtrc, "pdtr": _pdtr, "pdtrc": _pdtrc, "bdtr": _bdtr, "bdtrc": _bdtrc,
+    "fdtr": _fdtr, "fdtrc": _fdtrc,
 }
 for _name, _fn in _UFUNCS.items():
     _ufunc = getattr(_sp, _name)
