@@ -128,3 +128,11 @@ add([Case("betaincinv", (uniform((3,), 0.8, 3.0), uniform((3,), 0.8, 3.0, seed=1
                      uniform((1, 3), -0.8, 0.7, seed=3)), diff=(3,))])
 add([Case("integer_argument", (np.array([3, 5]),), {"fn": "bdtr", "arg": "n"},
            differentiable=False)])
+add([Case("betaincc", (uniform((3,), 0.5, 3.0), uniform((3,), 0.5, 3.0, seed=1),
+                       uniform((3,), 0.1, 0.9, seed=2))),
+     Case("betaincc", (2.5, uniform((2, 1), 0.5, 3.0, seed=1),
+                       uniform((1, 3), 0.1, 0.9, seed=2))),
+     Case("betainccinv", (uniform((3,), 0.8, 3.0), uniform((3,), 0.8, 3.0, seed=1),
+                          uniform((3,), 0.1, 0.9, seed=2))),
+     Case("betainccinv", (1.5, uniform((2, 1), 0.8, 3.0, seed=1),
+                          uniform((1, 3), 0.1, 0.9, seed=2)))])

@@ -156,6 +156,12 @@ TABLE = [
      (grid(0.5, 8.0), grid(0.5, 8.0, seed=1), grid(0.1, 4.0, seed=2)), (0, 1, 2)),
     ("fdtrc", lambda m, d1, d2, x: m.fdtrc(d1, d2, x),
      (grid(0.5, 8.0), grid(0.5, 8.0, seed=1), grid(0.1, 4.0, seed=2)), (0, 1, 2)),
+    ("betaincc", lambda m, a, b, x: m.betaincc(a, b, x),
+     (grid(0.5, 3.0), grid(0.5, 3.0, seed=1), grid(0.05, 0.95, seed=2)), (0, 1, 2)),
+    ("betainccinv", lambda m, a, b, y: m.betainccinv(a, b, y),
+     (grid(0.8, 3.0), grid(0.8, 3.0, seed=1), grid(0.1, 0.9, seed=2)), (0, 1, 2)),
+    ("chdtri", lambda m, v, p: m.chdtri(v, p), (grid(0.5, 8.0), grid(0.05, 0.95, seed=1)),
+     (0, 1)),
     ("gammasgn", lambda m, x: m.gammasgn(x), (np.array([0.5, -0.5, -1.5, 2.0]),), ()),
     ("logsumexp", lambda m, a: m.logsumexp(a), (grid(-3.0, 3.0),), (0,)),
     ("logsumexp-axis", lambda m, a: m.logsumexp(a, axis=1),
@@ -665,6 +671,7 @@ COVERAGE = {
              "count (raises)"),
     "bdtrc": ("p", "k, n: as for bdtr"),
     "fdtr": ("dfn, dfd, x", ""), "fdtrc": ("dfn, dfd, x", ""),
+    "betaincc": ("a, b, x", ""), "betainccinv": ("a, b, y", ""), "chdtri": ("v, p", ""),
     "lambertw": ("z", "k: an integer branch; on traced values only the real branches "
                  "(k = 0 and k = -1 of real z; NaN where W is complex)"),
 }
@@ -686,8 +693,7 @@ def report():
         "",
         "SciPy's ufuncs are exported as SciPy's own objects: on plain arrays a call is "
         "exactly SciPy's, and on traced values (inside `grad`, `jvp`, `vmap`, `jit`) it is "
-        "differentiated. Once `chainrule.scipy.special` is imported (`import chainrule.scipy` "
-        "does it), plain `scipy.special.gammaln(x)` on a traced `x` is differentiated too. "
+        "differentiated; so is plain `scipy.special.gammaln(x)` on a traced `x`. "
         "Derivatives are exact to any order (each is written with the same functions: "
         "`gammaln' = digamma`, `digamma' = polygamma(1, .)`, "
         "`iv(v, z)' = (iv(v-1, z) + iv(v+1, z)) / 2`, ...). Differentiating with respect to "

@@ -320,6 +320,12 @@ betainc_p, betainc = _prim(
     lambda t, ans, a, b, x: mul(t, betainc_d(a, b, x, 0, 1)),
     lambda t, ans, a, b, x: mul(t, _betainc_density(a, b, x)))
 
+# 1 - betainc, computed directly (accurate where betainc is close to 1).
+betaincc_p, betaincc = _prim(
+    "betaincc", lambda t, ans, a, b, x: mul(t, neg(betainc_d(a, b, x, 1, 0))),
+    lambda t, ans, a, b, x: mul(t, neg(betainc_d(a, b, x, 0, 1))),
+    lambda t, ans, a, b, x: mul(t, neg(_betainc_density(a, b, x))))
+
 # --- error function and normal distribution ------------------------------------------------
 
 
@@ -496,6 +502,15 @@ betaincinv_p, betaincinv = _prim(
     lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 0, 1),
                                            _betainc_density(a, b, ans)))),
     lambda t, ans, a, b, y: div(t, _betainc_density(a, b, ans)))
+# The inverse of betaincc: dx/da = -(d betaincc/da) / (d betaincc/dx), the same in a and b
+# as for betaincinv; dx/dy = -1 / density.
+betainccinv_p, betainccinv = _prim(
+    "betainccinv",
+    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 1, 0),
+                                           _betainc_density(a, b, ans)))),
+    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 0, 1),
+                                           _betainc_density(a, b, ans)))),
+    lambda t, ans, a, b, y: div(t, neg(_betainc_density(a, b, ans))))
 
 # --- hypergeometric functions: derivative in the argument ---------------------------------
 hyp1f1_p, hyp1f1 = _prim(

@@ -96,6 +96,10 @@ def _bdtrc(k, n, p):
     return cnp.where(cnp.greater(k, n), np.nan, out)
 
 
+def _chdtri(v, p):
+    return cnp.multiply(2.0, _ls.gammainccinv(cnp.divide(v, 2), p))
+
+
 def _fdtr(dfn, dfd, x):
     w = cnp.divide(cnp.multiply(dfn, x), cnp.add(dfd, cnp.multiply(dfn, x)))
     return _ls.betainc(cnp.divide(dfn, 2), cnp.divide(dfd, 2), w)
@@ -128,7 +132,8 @@ _UFUNCS = {
     "betaincinv": _ls.betaincinv, "hyp1f1": _ls.hyp1f1, "hyp2f1": _ls.hyp2f1,
     "hyperu": _ls.hyperu, "chdtr": _chdtr, "chdtrc": _chdtrc, "gdtr": _gdtr,
     "gdtrc": _gdtrc, "pdtr": _pdtr, "pdtrc": _pdtrc, "bdtr": _bdtr, "bdtrc": _bdtrc,
-    "fdtr": _fdtr, "fdtrc": _fdtrc,
+    "fdtr": _fdtr, "fdtrc": _fdtrc, "betaincc": _ls.betaincc, "betainccinv": _ls.betainccinv,
+    "chdtri": _chdtri,
 }
 for _name, _fn in _UFUNCS.items():
     _ufunc = getattr(_sp, _name)
