@@ -4,8 +4,8 @@ Most of SciPy's special functions are NumPy ufuncs.  ``chainrule.scipy.special``
 those ufunc objects themselves, so a call on plain arrays is exactly SciPy's (no wrapper at
 all); a traced value reaches the traced implementation registered here through
 ``Tracer.__array_ufunc__``, as for NumPy's binary ufuncs in ``chainrule.numpy``.  Plain
-``scipy.special.gammaln(x)`` on a traced ``x`` is therefore differentiated too, once this
-module is imported.
+``scipy.special.gammaln(x)`` on a traced ``x`` is therefore differentiated too (the first
+such call imports this module).
 
 The functions SciPy writes in Python (``logsumexp``, ``softmax``, ``polygamma``, ``zeta``,
 ``spherical_jn``, ...) are wrapped: SciPy's own function on plain inputs, a composition of
@@ -31,17 +31,17 @@ from ..numpy.fastpath import numpy_fast_path
 from ..numpy.ufuncs import TRACED_UFUNCS
 
 
-def _traced(fn, nargs):
-    """The traced counterpart of a SciPy ufunc: ``fn`` on the inputs as arrays."""
+def _traced(fn, nargs, name):
+    """The traced counterpart of SciPy's ufunc ``name``: ``fn`` on the inputs as arrays."""
     if nargs == 1:
         def traced(x, /):
             return fn(asarray_any(x))
     else:
         def traced(*args):
             if len(args) != nargs:
-                raise TypeError(f"{fn.__name__} takes {nargs} arguments, got {len(args)}")
+                raise TypeError(f"{name} takes {nargs} arguments, got {len(args)}")
             return fn(*[asarray_any(a) for a in args])
-    traced.__name__ = traced.__qualname__ = getattr(fn, "__name__", "traced")
+    traced.__name__ = traced.__qualname__ = name
     return traced
 
 
@@ -137,7 +137,7 @@ _UFUNCS = {
 }
 for _name, _fn in _UFUNCS.items():
     _ufunc = getattr(_sp, _name)
-    TRACED_UFUNCS[_ufunc] = _traced(_fn, _ufunc.nin)
+    TRACED_UFUNCS[_ufunc] = _traced(_fn, _ufunc.nin, _name)
     globals()[_name] = _ufunc
 psi = digamma  # noqa: F821 - SciPy's own alias (the same ufunc)
 jn = jv  # noqa: F821
