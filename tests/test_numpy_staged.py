@@ -93,6 +93,18 @@ SORTING = {
                                  keepdims=True),
         lambda x: np.percentile(x, 40.0, axis=0, method="inverted_cdf", weights=W_POS[:, 0],
                                 keepdims=True)),
+    "histogramdd-weights": (
+        lambda x: cnp.histogramdd(x[:2].T, bins=(3, 2), range=[(-2, 2), (-2, 2)],
+                                  weights=x[2] ** 2)[0],
+        lambda x: np.histogramdd(x[:2].T, bins=(3, 2), range=[(-2, 2), (-2, 2)],
+                                 weights=x[2] ** 2)[0]),
+    "histogram2d-weights-density": (
+        lambda x: cnp.histogram2d(x[0], x[1], bins=[EDGES[::2], 3], weights=x[2] ** 2,
+                                  density=True)[0],
+        lambda x: np.histogram2d(x[0], x[1], bins=[EDGES[::2], 3], weights=x[2] ** 2,
+                                 density=True)[0]),
+    "histogram_bin_edges-range": (lambda x: cnp.histogram_bin_edges(x, 4, (x[0, 0], 2.5)),
+                                  lambda x: np.histogram_bin_edges(x, 4, (x[0, 0], 2.5))),
     "histogram-weights": (
         lambda x: cnp.histogram(x[0], bins=4, range=(-2, 2), weights=x[1] ** 2)[0],
         lambda x: np.histogram(x[0], bins=4, range=(-2, 2), weights=x[1] ** 2)[0]),
@@ -152,6 +164,10 @@ INTEGER = {
                   lambda x: np.histogram(x, bins=5, range=(-1.5, 1.5))[0]),
     "histogram-edges": (lambda x: cnp.histogram(x, bins=EDGES[::2]),
                         lambda x: np.histogram(x, bins=EDGES[::2])),
+    "histogramdd": (lambda x: cnp.histogramdd(x.T, bins=2),
+                    lambda x: np.histogramdd(x.T, bins=2)),
+    "histogram2d": (lambda x: cnp.histogram2d(x[0], x[1], bins=3),
+                    lambda x: np.histogram2d(x[0], x[1], bins=3)),
     "histogram-auto-range": (lambda x: cnp.histogram(x, bins=6, density=True),
                              lambda x: np.histogram(x, bins=6, density=True)),
 }
@@ -161,15 +177,18 @@ INTEGER = {
 def test_integer_valued_functions_stage_and_batch(name):
     fn, reference = INTEGER[name]
 
-    def pair(x):  # histogram returns (counts, edges): compare both
+    def flat(out, xp):  # histograms return (counts, edges...): compare all of them
+        if isinstance(out, (tuple, list)):
+            return xp.concatenate([flat(o, xp) for o in out])
+        return xp.ravel(xp.astype(out, float))
+
+    def pair(x):
         out = fn(x)
-        return cnp.concatenate([cnp.ravel(cnp.astype(o, float)) for o in out]) \
-            if isinstance(out, tuple) else out
+        return flat(out, cnp) if isinstance(out, tuple) else out
 
     def ref(x):
         out = reference(x)
-        return np.concatenate([np.ravel(np.asarray(o, float)) for o in out]) \
-            if isinstance(out, tuple) else out
+        return flat(out, np) if isinstance(out, tuple) else out
     check_staged(pair, ref, X, grads=False)
 
 
