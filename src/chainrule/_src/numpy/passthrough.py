@@ -261,7 +261,8 @@ argwhere = _values(np.argwhere, "[0.0, 2.0]", "array([[1]])")
 def _deep_values(x, name):
     if isinstance(x, (list, tuple)):
         return type(x)(_deep_values(v, name) for v in x)
-    return concrete(x, name)
+    return concrete(x, name, "NumPy computes the result from them, checking that the "
+                    "indices are in bounds (no staged form yet)")
 
 
 def _index_helper(fn, example, result):

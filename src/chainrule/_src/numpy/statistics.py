@@ -846,19 +846,6 @@ def bincount(x, /, weights=None, minlength=0):
     return cnp.at(cnp.zeros(counts.shape, dt))[xs.ravel()].add(w)
 
 
-def _concrete_only(fn, doc):
-    name = fn.__name__
-
-    def wrapper(*args, **kwargs):
-        return fn(*[concrete(asarray_any(a), name) if isinstance(a, Tracer) else a
-                    for a in args],
-                  **{k: concrete(v, name) if isinstance(v, Tracer) else v
-                     for k, v in kwargs.items()})
-    wrapper.__name__ = wrapper.__qualname__ = name
-    wrapper.__doc__ = doc
-    return wrapper
-
-
 def _all_concrete(*xs):
     return all(not isinstance(x, Tracer) or concrete_value(x) is not None for x in xs)
 
