@@ -397,3 +397,22 @@ def test_median_of_an_empty_axis_is_nan_when_staged():
                 _close(cr.jit(lambda x: fn(x, axis=axis))(a), ref(a, axis=axis), fn.__name__)
     with pytest.raises(IndexError):  # as NumPy's quantile of nothing
         cr.jit(lambda x: cnp.quantile(x, 0.5))(np.zeros(0))
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_over_batched_sorted_arrays_matches_a_loop(side):
+    r = np.random.default_rng(5)
+    a = np.sort(np.round(r.normal(size=(6, 9)), 1), axis=1)  # ties
+    a[::2, -2:] = np.nan  # NaNs sort last
+    v = np.round(r.normal(size=(6, 4, 3)), 1)
+    v[1, 0, 0] = np.nan
+    v[2, 1] = a[2, 3]  # on a value present in the row
+    want = np.stack([np.searchsorted(ai, vi, side=side) for ai, vi in zip(a, v)])
+    got = cr.vmap(lambda ai, vi: cnp.searchsorted(ai, vi, side=side))(a, v)
+    np.testing.assert_array_equal(got, want)
+    got = cr.jit(cr.vmap(lambda ai, vi: cnp.searchsorted(ai, vi, side=side)))(a, v)
+    np.testing.assert_array_equal(got, want)
+    a32 = a.astype(np.float32)
+    np.testing.assert_array_equal(
+        cr.vmap(lambda ai: cnp.searchsorted(ai, v[0], side=side))(a32),
+        np.stack([np.searchsorted(ai, v[0], side=side) for ai in a32]))
