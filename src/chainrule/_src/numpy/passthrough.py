@@ -173,6 +173,10 @@ def _traced_or_values(fn, traced, example, result, arrays=1, optional=()):
             return traced(*args, **kwargs)
         return values(*args, **kwargs)
     general.__name__ = general.__qualname__ = name
+    general.__doc__ = values.__doc__.replace(
+        "on the current values (also of traced values)",
+        "on the current values; under ``jit`` and ``vmap`` computed with primitives (a "
+        "Python ``bool`` becomes a 0-d boolean array there)")
     return general
 
 
