@@ -630,7 +630,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
 def _gather1d(v, idx):
     """``v[idx]`` for a 1-D ``v`` and an integer array ``idx`` of any shape, plain or traced
-    (a gather along one axis batches without a loop under vmap)."""
+    (a gather along one axis: batches without a loop under vmap, and runs on Dask)."""
     shape = shape_of(idx)
     return cnp.reshape(cnp.take_along_axis(v, cnp.reshape(idx, (-1,)), 0), shape)
 
