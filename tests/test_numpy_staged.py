@@ -416,3 +416,12 @@ def test_searchsorted_over_batched_sorted_arrays_matches_a_loop(side):
     np.testing.assert_array_equal(
         cr.vmap(lambda ai: cnp.searchsorted(ai, v[0], side=side))(a32),
         np.stack([np.searchsorted(ai, v[0], side=side) for ai in a32]))
+
+
+def test_quantile_of_booleans_keeps_numpys_dtype_and_errors():
+    b = X > 0
+    for method in ("lower", "inverted_cdf", "nearest"):
+        want = np.quantile(b, 0.4, axis=1, method=method)
+        _close(cr.jit(lambda x: cnp.quantile(x, 0.4, axis=1, method=method))(b), want, method)
+    with pytest.raises(TypeError, match="boolean subtract"):
+        cr.jit(lambda x: cnp.quantile(x, 0.4, method="linear"))(b)

@@ -105,7 +105,7 @@ def _quantile(a, q, axis, method, keepdims, name, ignore_nan, scale=1.0):
             raise ValueError(what)
     shape = shape_of(a)
     dt = dtype_of(a)
-    probe = np.zeros(1, dt) if dt.kind != "b" else np.zeros(1, np.int8)
+    probe = np.zeros(1, dt)  # NumPy raises for booleans with interpolating methods
     if not q_traced:
         q_probe = q
     elif not qshape:  # a traced scalar stands for a Python number (weakly typed)
