@@ -44,7 +44,7 @@ import numpy as np
 BASE_FAMILIES = frozenset({
     "elementwise", "reductions", "shape_ops", "where", "einsum", "cond", "switch", "scan",
     "while_loop", "complex", "structural", "kinks", "sort", "special", "linalg", "fft", "float32",
-    "empty", "at", "custom_jvp", "fori_loop",
+    "empty", "at", "custom_jvp", "fori_loop", "complex_inputs",
 })
 FAMILIES = BASE_FAMILIES | {
     # cond/switch whose branch not taken has a non-finite derivative there (sqrt, log and a
@@ -304,6 +304,7 @@ SQUARED = {
     "norm_sq": (lambda xnp, x, axis: xnp.linalg.norm(x, axis=axis) ** 2, True),
     "abs_sq": (lambda xnp, x, axis: xnp.sum(xnp.abs(x) ** 2, axis=axis), True),
     "std_sq": (lambda xnp, x, axis: xnp.std(x, axis=axis) ** 2, False),
+    "hypot_sq": (lambda xnp, x, axis: xnp.sum(xnp.hypot(x, 0.5 * x) ** 2, axis=axis), False),
 }
 
 # Functions with a non-finite derivative (or value) below 0, used in the branch taken only
@@ -384,7 +385,8 @@ EXTRA = {
                        lambda sa, sb: sa, True, None, None),
     "broadcast_to": ("structural", 1, lambda xnp, a, b: xnp.broadcast_to(a, (2,) + np.shape(a)),
                      lambda sa, sb: (2,) + sa, True, None, None),
-    "take": ("structural", 1, lambda xnp, a, b: xnp.take(a, np.array([0, -1, 0]), axis=-1),
+    "take": ("structural", 1,
+             lambda xnp, a, b: xnp.take(a, np.array([0, np.shape(a)[-1] - 1, 0]), axis=-1),
              lambda sa, sb: sa[:-1] + (3,) if sa else None, True, None, None),
     "concat": ("structural", 2,
                lambda xnp, a, b: xnp.concatenate([a, xnp.broadcast_to(b, np.shape(a))]),
@@ -482,8 +484,8 @@ class Op:
 
 @dataclasses.dataclass(frozen=True)
 class Program:
-    """Inputs ``(shape, kind)`` with kind "uniform" or "zero", then operations; the output is
-    the last value."""
+    """Inputs ``(shape, kind)`` with kind "uniform", "zero" or "complex", then operations; the
+    output is the last value."""
 
     inputs: tuple
     ops: tuple
@@ -515,7 +517,10 @@ class Program:
         for shape, kind in self.inputs:
             full = shape if batch is None else (batch,) + shape
             x = np.zeros(full) if kind == "zero" else rng.uniform(-1, 1, full)
-            out.append(x.astype(dtype))
+            if kind == "complex":
+                x = x + 1j * rng.uniform(-1, 1, full)
+            out.append(x.astype(np.result_type(dtype, np.complex64) if kind == "complex"
+                                else dtype))
         return out
 
 
@@ -573,7 +578,7 @@ def _apply(op, vals, B, rec):
     if k == "at_set":
         return B.at_set(a, 0, vals[op.args[1]])
     if k == "at_add":
-        return B.at_add(a, np.array([0, 0, -1]), vals[op.args[1]])
+        return B.at_add(a, np.array([0, 0, np.shape(a)[0] - 1]), vals[op.args[1]])
     if k == "custom_jvp":
         return B.softplus(a)
     if k == "fori":
@@ -701,7 +706,8 @@ def reference(program, inputs, dtype=float):
     ``dtype`` (float64 unless given: the values the others are compared with)."""
     rec = Recorder()
     with np.errstate(all="ignore"):
-        out = evaluate(program, [np.asarray(x, dtype=dtype) for x in inputs], REF, rec)
+        out = evaluate(program, [np.asarray(x, dtype=np.result_type(dtype, x))
+                                 for x in inputs], REF, rec)
     return np.asarray(out), rec
 
 
@@ -741,7 +747,11 @@ def generate(ch, families=None, require=None, max_ops=6):
         shape = _input_shape(ch, base)
         zero = "smooth_at_zero" in fam and (ch.integer(0, 2) == 0 or
                                             (require == "smooth_at_zero" and i == 0))
-        inputs.append((shape, "zero" if zero else "uniform"))
+        kind = "zero" if zero else "uniform"
+        if not zero and "complex_inputs" in fam and ch.integer(0, 3) == 0:
+            kind = "complex"
+            used.update({"complex_inputs", "complex"})
+        inputs.append((shape, kind))
         if zero:
             used.add("smooth_at_zero")
     if require == "jit_output_alias":
@@ -750,7 +760,7 @@ def generate(ch, families=None, require=None, max_ops=6):
         n_in += 1
     ignored = {n_in - 1} if require == "jit_output_alias" else set()
     shapes = [s for s, _ in inputs]
-    cplx = [False] * n_in
+    cplx = [kind == "complex" for _, kind in inputs]
     ops = []
 
     def pick(pred=lambda j: True):
@@ -852,6 +862,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
         add("custom_jvp", [a], {}, shapes[a], False, ["custom_jvp"])
     elif kind == "fori":
         c0 = pick(real)
+        if c0 is None:
+            return
         w = pick(lambda j: real(j) and _bshape(shapes[j], shapes[c0]) is not None)
         shape = _bshape(shapes[c0], shapes[w])
         add("fori", [c0, w], {"u": ch.choice(sorted(BOUNDED)), "n": ch.integer(0, 3),
@@ -935,6 +947,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
             add("cis", [a], {}, shapes[a], True, ["complex"])
     elif kind == "make_complex":
         a = pick(real)
+        if a is None:
+            return
         b = pick(lambda j: real(j) and _bshape(shapes[a], shapes[j]) is not None)
         add("make_complex", [a, b], {}, _bshape(shapes[a], shapes[b]), True, ["complex"])
     elif kind == "to_real":
@@ -945,6 +959,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
     elif kind in ("cond", "switch"):
         p = pick(real)
         v = pick(real)
+        if p is None or v is None:
+            return
         nonfinite = "cond_nonfinite_branch" in fam
         doms = sorted(DOMAIN) if nonfinite else sorted(SMOOTH_DOMAIN)
         bounded = sorted(BOUNDED)
@@ -976,6 +992,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
             False, ["scan"])
     elif kind == "while":
         c0 = pick(real)
+        if c0 is None:
+            return
         w = pick(lambda j: real(j) and _bshape(shapes[j], shapes[c0]) is not None)
         shape = _bshape(shapes[c0], shapes[w])
         thr = ch.choice([None, None, 0.0, 0.3])
@@ -991,7 +1009,7 @@ def _gen_einsum(ch, fam, shapes, cplx, pick, add):
     a = pick()
     b = pick()
     sa, sb = shapes[a], shapes[b]
-    letters = iter("ijklmn")
+    letters = iter("ijklmnopqrstuvwxyz")
     la = [next(letters) for _ in sa]
     size = dict(zip(la, sa))
     lb, broadcast = [], False
