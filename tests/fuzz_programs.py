@@ -499,7 +499,7 @@ class Program:
     def __repr__(self):
         lines = [f"Program  # families: {sorted(self.families)}"]
         if self.dtype != "float64":
-            lines.append(f"  # inputs are {self.dtype}")
+            lines.append("  # float32 in check_float32, float64 elsewhere")
         for i, (shape, kind) in enumerate(self.inputs):
             lines.append(f"  v{i} = input{shape} ({kind})")
         for j, op in enumerate(self.ops):
