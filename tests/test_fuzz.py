@@ -15,6 +15,7 @@ program and against finite differences (docs/testing.md has the full list):
 - nested transforms (``jvp(grad)``, ``grad(grad)``, mixed partials through closures,
   ``jit(hessian)``, ``vmap(hessian)``, ``vmap(vmap)``...) against the plain ones;
 - float32 inputs keep NumPy's dtypes, gradients their input's dtype;
+- on Dask arrays, NumPy's values and gradients, inputs left unchanged;
 - a complex tangent or cotangent on a real function raises or is used in full;
 - JAX's results, when JAX is installed (that comparison only is left out otherwise).
 
@@ -507,6 +508,43 @@ def check_dtype_mismatch(prog, seed):
                     f"an error, {a!r} (real part) or {full!r}\n{prog}")
 
 
+def check_dask(prog, seed):
+    """The program on Dask arrays, eagerly and under ``grad``: NumPy's values, the inputs left
+    unchanged; an operation Dask lacks may raise (NotImplementedError or a TypeError that
+    says so), nothing else."""
+    if "dask" not in prog.families:
+        raise Rejected
+    import dask.array as da
+
+    rng = np.random.default_rng(seed)
+    xs = prog.sample(rng)
+    out = _tame(prog, xs)
+    loss = _loss_fn(prog, out.shape, np.iscomplexobj(out))
+    argnums = tuple(range(len(xs)))
+    g = cr.grad(loss, argnums=argnums)(*xs)
+
+    def compute(a):
+        return np.asarray(a.compute() if hasattr(a, "compute") else a)
+
+    for name, fn, expected in (("eager", lambda *a: evaluate(prog, a, CR), out),
+                               ("grad", cr.grad(loss, argnums=argnums), g)):
+        dxs = [da.from_array(x.copy()) for x in xs]
+        try:
+            got = fn(*dxs)
+        except NotImplementedError:
+            continue
+        except TypeError as e:
+            if "dask" in str(e):
+                continue
+            raise
+        got = tuple(map(compute, got)) if isinstance(got, tuple) else compute(got)
+        expected = expected if isinstance(expected, tuple) else (expected,)
+        for i, (a, b) in enumerate(zip(got if isinstance(got, tuple) else (got,), expected)):
+            _close(a, b, f"{name} on Dask arrays, output {i}", prog)
+        for i, (d, x) in enumerate(zip(dxs, xs)):
+            _close(compute(d), x, f"{name} on Dask arrays changed input {i}", prog)
+
+
 # --------------------------------------------------------------------------------------------
 # the JAX oracle (only when JAX is installed)
 
@@ -599,6 +637,8 @@ test_jacobians, test_jacobians_long = _profiles(check_jacobians, 80)
 test_vmap, test_vmap_long = _profiles(check_vmap, 80, (MAPPED,))
 test_nested, test_nested_long = _profiles(check_nested, 40)
 test_float32, test_float32_long = _profiles(check_float32, 60)
+test_dask, test_dask_long = _profiles(
+    lambda prog, seed: check_dask(prog, seed) if "dask" in prog.families else None, 30)
 test_dtype_mismatch, test_dtype_mismatch_long = _profiles(
     lambda prog, seed: check_dtype_mismatch(prog, seed) if "dtype_mismatch" in prog.families
     else None, 60)
@@ -620,6 +660,7 @@ FAMILY_CHECKS = {
     "cond_nonfinite_branch": ["vmap"],
     "sort_under_jit_vmap": ["eager_and_jit", "vmap"],
     "float32": ["float32"],
+    "dask": ["dask"],
 }
 
 
@@ -644,7 +685,8 @@ def family_programs(family, count=4, tries=400):
     pytest.param(f, marks=pytest.mark.xfail(strict=True, reason="listed in KNOWN_BUGS"))
     if f in KNOWN_BUGS else f for f in sorted(FAMILIES)])
 def test_family(family):
-    checks = {**CHECKS, "dtype_mismatch": check_dtype_mismatch, "float32": check_float32}
+    checks = {**CHECKS, "dtype_mismatch": check_dtype_mismatch, "float32": check_float32,
+              "dask": check_dask}
     names = FAMILY_CHECKS.get(family, list(CHECKS))
     progs = family_programs(family)
     assert progs, family
