@@ -30,7 +30,9 @@ tests never generate them, so the fuzz suite stays green while the fixes are und
 Each family also has a fixed-seed test (``test_fuzz.py::test_family``) that is
 ``xfail(strict=True)`` while the family is listed: when a fix lands, that test passes, the
 strict xfail turns into a failure, and the family must be deleted from ``KNOWN_BUGS`` (one
-line) -- which also puts it back into the hypothesis tests.
+line) -- which also puts it back into the hypothesis tests.  The fixed programs depend on
+the generator: after changing it, ``pytest tests/test_fuzz.py -k test_family --runxfail``
+must still fail for every listed family.
 """
 
 from __future__ import annotations
@@ -72,11 +74,13 @@ FAMILIES = BASE_FAMILIES | {
 # Families that fail on the current code, with the bug each one finds.  The generator leaves
 # them out; ``test_family`` keeps them as strict xfails.  Delete a line when its fix merges.
 KNOWN_BUGS = {
-    "cond_nonfinite_branch",  # vmap(grad(cond)) leaks NaN from the branch not taken
+    "cond_nonfinite_branch",  # vmap(grad), jit(grad), jit(hessian) of cond leak the NaN of
+                              # the branch not taken
     "jit_output_alias",       # jit returns cached constant outputs by reference
     "einsum_broadcast",       # einsum gradients wrong with size-1 broadcast dimensions
     "complex_output",         # jacrev/jacobian/hessian of real -> complex drop the imaginary part
-    "smooth_at_zero",         # 2nd derivatives of norm(x)**2, abs(x)**2, var at 0 are 0
+    "smooth_at_zero",         # 2nd derivatives at 0 of norm(x)**2, abs(x)**2, std(x)**2,
+                              # hypot(x, y)**2 are 0
     "dtype_mismatch",         # complex tangents/cotangents on real values give silent zeros
     "sort_under_jit_vmap",    # sort/median raise under jit and vmap (argsort needs values)
     "mixed_complex_concat",   # grad of the real operand of concatenate/stack is complex
