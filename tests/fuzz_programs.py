@@ -30,7 +30,9 @@ tests never generate them, so the fuzz suite stays green while the fixes are und
 Each family also has a fixed-seed test (``test_fuzz.py::test_family``) that is
 ``xfail(strict=True)`` while the family is listed: when a fix lands, that test passes, the
 strict xfail turns into a failure, and the family must be deleted from ``KNOWN_BUGS`` (one
-line) -- which also puts it back into the hypothesis tests.
+line) -- which also puts it back into the hypothesis tests.  The fixed programs depend on
+the generator: after changing it, ``pytest tests/test_fuzz.py -k test_family --runxfail``
+must still fail for every listed family.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ import numpy as np
 BASE_FAMILIES = frozenset({
     "elementwise", "reductions", "shape_ops", "where", "einsum", "cond", "switch", "scan",
     "while_loop", "complex", "structural", "kinks", "sort", "special", "linalg", "fft", "float32",
-    "empty", "at", "custom_jvp", "fori_loop",
+    "empty", "at", "custom_jvp", "fori_loop", "complex_inputs",
 })
 FAMILIES = BASE_FAMILIES | {
     # cond/switch whose branch not taken has a non-finite derivative there (sqrt, log and a
@@ -65,19 +67,25 @@ FAMILIES = BASE_FAMILIES | {
     "sort_under_jit_vmap",
     # concatenate/stack of a complex and a real operand, differentiated in the real one.
     "mixed_complex_concat",
+    # the program run on Dask arrays (eager and grad), against NumPy.
+    "dask",
 }
 
 # Families that fail on the current code, with the bug each one finds.  The generator leaves
 # them out; ``test_family`` keeps them as strict xfails.  Delete a line when its fix merges.
 KNOWN_BUGS = {
-    "cond_nonfinite_branch",  # vmap(grad(cond)) leaks NaN from the branch not taken
+    "cond_nonfinite_branch",  # vmap(grad), jit(grad), jit(hessian) of cond leak the NaN of
+                              # the branch not taken
     "jit_output_alias",       # jit returns cached constant outputs by reference
     "einsum_broadcast",       # einsum gradients wrong with size-1 broadcast dimensions
     "complex_output",         # jacrev/jacobian/hessian of real -> complex drop the imaginary part
-    "smooth_at_zero",         # 2nd derivatives of norm(x)**2, abs(x)**2, var at 0 are 0
+    "smooth_at_zero",         # 2nd derivatives at 0 of norm(x)**2, abs(x)**2, std(x)**2,
+                              # hypot(x, y)**2 are 0
     "dtype_mismatch",         # complex tangents/cotangents on real values give silent zeros
     "sort_under_jit_vmap",    # sort/median raise under jit and vmap (argsort needs values)
     "mixed_complex_concat",   # grad of the real operand of concatenate/stack is complex
+    "dask",                   # at[].set mutates a Dask input and its VJP drops the update;
+                              # conj and grad of x[:, None] crash on Dask
 }
 
 ENABLED = FAMILIES - KNOWN_BUGS
@@ -304,6 +312,7 @@ SQUARED = {
     "norm_sq": (lambda xnp, x, axis: xnp.linalg.norm(x, axis=axis) ** 2, True),
     "abs_sq": (lambda xnp, x, axis: xnp.sum(xnp.abs(x) ** 2, axis=axis), True),
     "std_sq": (lambda xnp, x, axis: xnp.std(x, axis=axis) ** 2, False),
+    "hypot_sq": (lambda xnp, x, axis: xnp.sum(xnp.hypot(x, 0.5 * x) ** 2, axis=axis), False),
 }
 
 # Functions with a non-finite derivative (or value) below 0, used in the branch taken only
@@ -384,7 +393,8 @@ EXTRA = {
                        lambda sa, sb: sa, True, None, None),
     "broadcast_to": ("structural", 1, lambda xnp, a, b: xnp.broadcast_to(a, (2,) + np.shape(a)),
                      lambda sa, sb: (2,) + sa, True, None, None),
-    "take": ("structural", 1, lambda xnp, a, b: xnp.take(a, np.array([0, -1, 0]), axis=-1),
+    "take": ("structural", 1,
+             lambda xnp, a, b: xnp.take(a, np.array([0, np.shape(a)[-1] - 1, 0]), axis=-1),
              lambda sa, sb: sa[:-1] + (3,) if sa else None, True, None, None),
     "concat": ("structural", 2,
                lambda xnp, a, b: xnp.concatenate([a, xnp.broadcast_to(b, np.shape(a))]),
@@ -482,8 +492,8 @@ class Op:
 
 @dataclasses.dataclass(frozen=True)
 class Program:
-    """Inputs ``(shape, kind)`` with kind "uniform" or "zero", then operations; the output is
-    the last value."""
+    """Inputs ``(shape, kind)`` with kind "uniform", "zero" or "complex", then operations; the
+    output is the last value."""
 
     inputs: tuple
     ops: tuple
@@ -497,7 +507,7 @@ class Program:
     def __repr__(self):
         lines = [f"Program  # families: {sorted(self.families)}"]
         if self.dtype != "float64":
-            lines.append(f"  # inputs are {self.dtype}")
+            lines.append("  # float32 in check_float32, float64 elsewhere")
         for i, (shape, kind) in enumerate(self.inputs):
             lines.append(f"  v{i} = input{shape} ({kind})")
         for j, op in enumerate(self.ops):
@@ -515,7 +525,10 @@ class Program:
         for shape, kind in self.inputs:
             full = shape if batch is None else (batch,) + shape
             x = np.zeros(full) if kind == "zero" else rng.uniform(-1, 1, full)
-            out.append(x.astype(dtype))
+            if kind == "complex":
+                x = x + 1j * rng.uniform(-1, 1, full)
+            out.append(x.astype(np.result_type(dtype, np.complex64) if kind == "complex"
+                                else dtype))
         return out
 
 
@@ -573,7 +586,7 @@ def _apply(op, vals, B, rec):
     if k == "at_set":
         return B.at_set(a, 0, vals[op.args[1]])
     if k == "at_add":
-        return B.at_add(a, np.array([0, 0, -1]), vals[op.args[1]])
+        return B.at_add(a, np.array([0, 0, np.shape(a)[0] - 1]), vals[op.args[1]])
     if k == "custom_jvp":
         return B.softplus(a)
     if k == "fori":
@@ -701,7 +714,8 @@ def reference(program, inputs, dtype=float):
     ``dtype`` (float64 unless given: the values the others are compared with)."""
     rec = Recorder()
     with np.errstate(all="ignore"):
-        out = evaluate(program, [np.asarray(x, dtype=dtype) for x in inputs], REF, rec)
+        out = evaluate(program, [np.asarray(x, dtype=np.result_type(dtype, x))
+                                 for x in inputs], REF, rec)
     return np.asarray(out), rec
 
 
@@ -741,7 +755,11 @@ def generate(ch, families=None, require=None, max_ops=6):
         shape = _input_shape(ch, base)
         zero = "smooth_at_zero" in fam and (ch.integer(0, 2) == 0 or
                                             (require == "smooth_at_zero" and i == 0))
-        inputs.append((shape, "zero" if zero else "uniform"))
+        kind = "zero" if zero else "uniform"
+        if not zero and "complex_inputs" in fam and ch.integer(0, 3) == 0:
+            kind = "complex"
+            used.update({"complex_inputs", "complex"})
+        inputs.append((shape, kind))
         if zero:
             used.add("smooth_at_zero")
     if require == "jit_output_alias":
@@ -750,7 +768,7 @@ def generate(ch, families=None, require=None, max_ops=6):
         n_in += 1
     ignored = {n_in - 1} if require == "jit_output_alias" else set()
     shapes = [s for s, _ in inputs]
-    cplx = [False] * n_in
+    cplx = [kind == "complex" for _, kind in inputs]
     ops = []
 
     def pick(pred=lambda j: True):
@@ -784,7 +802,8 @@ def generate(ch, families=None, require=None, max_ops=6):
     forced = {"einsum_broadcast": "einsum", "cond_nonfinite_branch": "cond",
               "complex_output": "cis",
               "sort_under_jit_vmap": ["extra"],
-              "mixed_complex_concat": ["cis", "extra"]}.get(require, [])
+              "mixed_complex_concat": ["cis", "extra"],
+              "dask": ["at_set"]}.get(require, [])
     forced = [forced] if isinstance(forced, str) else forced
     if require == "sort_under_jit_vmap":
         extra = ["sort", "median"]
@@ -824,6 +843,8 @@ def generate(ch, families=None, require=None, max_ops=6):
             used.add(flag)
     if "sort_under_jit_vmap" in fam and "sort" in used:
         used.add("sort_under_jit_vmap")
+    if "dask" in fam:
+        used.add("dask")
     used.update(f for f in ("elementwise",) if ops)
     dtype = "float64"
     if "float32" in fam and (ch.integer(0, 3) == 0 or require == "float32"):
@@ -852,6 +873,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
         add("custom_jvp", [a], {}, shapes[a], False, ["custom_jvp"])
     elif kind == "fori":
         c0 = pick(real)
+        if c0 is None:
+            return
         w = pick(lambda j: real(j) and _bshape(shapes[j], shapes[c0]) is not None)
         shape = _bshape(shapes[c0], shapes[w])
         add("fori", [c0, w], {"u": ch.choice(sorted(BOUNDED)), "n": ch.integer(0, 3),
@@ -935,6 +958,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
             add("cis", [a], {}, shapes[a], True, ["complex"])
     elif kind == "make_complex":
         a = pick(real)
+        if a is None:
+            return
         b = pick(lambda j: real(j) and _bshape(shapes[a], shapes[j]) is not None)
         add("make_complex", [a, b], {}, _bshape(shapes[a], shapes[b]), True, ["complex"])
     elif kind == "to_real":
@@ -945,6 +970,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
     elif kind in ("cond", "switch"):
         p = pick(real)
         v = pick(real)
+        if p is None or v is None:
+            return
         nonfinite = "cond_nonfinite_branch" in fam
         doms = sorted(DOMAIN) if nonfinite else sorted(SMOOTH_DOMAIN)
         bounded = sorted(BOUNDED)
@@ -976,6 +1003,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
             False, ["scan"])
     elif kind == "while":
         c0 = pick(real)
+        if c0 is None:
+            return
         w = pick(lambda j: real(j) and _bshape(shapes[j], shapes[c0]) is not None)
         shape = _bshape(shapes[c0], shapes[w])
         thr = ch.choice([None, None, 0.0, 0.3])
@@ -991,7 +1020,7 @@ def _gen_einsum(ch, fam, shapes, cplx, pick, add):
     a = pick()
     b = pick()
     sa, sb = shapes[a], shapes[b]
-    letters = iter("ijklmn")
+    letters = iter("ijklmnopqrstuvwxyz")
     la = [next(letters) for _ in sa]
     size = dict(zip(la, sa))
     lb, broadcast = [], False
