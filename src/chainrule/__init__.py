@@ -20,5 +20,5 @@ from chainrule._src.jit import jit, make_ir  # noqa: F401
 __version__ = "0.1.0"
 __all__ = ["LeakedTracerError", "check_grads", "checkpoint", "checkpoint_policies", "config",
            "custom_jvp", "custom_vjp", "elementwise_grad", "grad", "hessian", "jacfwd",
-           "jacobian", "jacrev", "jit", "jvp", "lax", "linearize", "make_ir", "numpy", "remat",
-           "random", "stop_gradient", "tree_util", "value_and_grad", "vjp", "vmap"]
+           "jacobian", "jacrev", "jit", "jvp", "lax", "linearize", "make_ir", "numpy", "random",
+           "remat", "stop_gradient", "tree_util", "value_and_grad", "vjp", "vmap"]
