@@ -8,9 +8,9 @@ random numbers: as easy as 1, 2, 3" (SC'11), are used (see ``_prims.py``):
 - new keys are Threefry-2x32-20 hashes of counters under the key: child ``j`` of
   :func:`split` is the hash of ``(1, j)``, :func:`fold_in` of ``d`` the hash of
   ``(2, d mod 2**32)``;
-- the bits of a draw are the words ``0, 1, ...`` of the Philox-4x64-10 stream with the
-  128-bit key ``(k0 * 2**32 + k1, 0)`` and counter 0 (``numpy.random.Philox``'s
-  ``random_raw``).
+- the bits of a draw are the 64-bit words of the Philox-4x64-10 blocks of the counters
+  1, 2, 3, ... (four words each) under the 128-bit key ``(k0 * 2**32 + k1, 0)``: the
+  ``random_raw`` stream of ``numpy.random.Philox(key=[k0 * 2**32 + k1, 0])``.
 """
 
 from __future__ import annotations
