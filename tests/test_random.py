@@ -25,6 +25,18 @@ def test_threefry_known_answers(key, ctr, expected):
     assert [int(v) for v in jitted] == list(expected)
 
 
+def test_threefry_vector_path_matches_known_answers():
+    # Small inputs are hashed on Python integers, larger ones with in-place NumPy
+    # operations: both must give the published answers.
+    key = np.array([[0, 0], [0xFFFFFFFF] * 2, [0x13198A2E, 0x03707344]] * 4, U32)
+    ctr = np.array([[0, 0], [0xFFFFFFFF] * 2, [0x243F6A88, 0x85A308D3]] * 4, U32)
+    y0, y1 = threefry2x32(key[:, 0], key[:, 1], ctr[:, 0], ctr[:, 1])
+    np.testing.assert_array_equal(y0, [0x6B200159, 0x1CB996FC, 0xC4923A9C] * 4)
+    np.testing.assert_array_equal(y1, [0x99BA4EFE, 0xBB002BE7, 0x483DF7A0] * 4)
+    np.testing.assert_array_equal(random.split(random.key(9), 20)[:3], random.split(
+        random.key(9), 3))
+
+
 def test_philox_stream_is_random123_philox4x64_10():
     # The draws come from numpy.random.Philox; its block of counter 0 (reached by wrapping
     # the counter) is Random123's known answer for philox4x64_10 with a zero key.

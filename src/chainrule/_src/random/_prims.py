@@ -29,9 +29,29 @@ _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = 0x1BD11BDA  # the key-schedule constant of Threefish
 
 
+def _threefry_python(k0, k1, x0, x1):
+    """The same cipher on Python integers: for a few words (keys), a hundred NumPy calls
+    on tiny arrays cost more than the arithmetic."""
+    m = 0xFFFFFFFF
+    ks = (k0, k1, k0 ^ k1 ^ _PARITY)
+    y0, y1 = (x0 + k0) & m, (x1 + k1) & m
+    for group in range(5):
+        for r in _ROTATIONS[group % 2]:
+            y0 = (y0 + y1) & m
+            y1 = (((y1 << r) & m) | (y1 >> (32 - r))) ^ y0
+        y0 = (y0 + ks[(group + 1) % 3]) & m
+        y1 = (y1 + ks[(group + 2) % 3] + group + 1) & m
+    return y0, y1
+
+
 def _threefry_impl(xp, k0, k1, x0, x1):
     u32 = xp.uint32
     shape = broadcast_shapes(*[np.shape(a) for a in (k0, k1, x0, x1)])
+    if xp is np and int(np.prod(shape)) <= 8:
+        args = np.broadcast_arrays(*[np.asarray(a, dtype=u32) for a in (k0, k1, x0, x1)])
+        pairs = [_threefry_python(*w) for w in zip(*[a.ravel().tolist() for a in args])]
+        return tuple(np.array([p[i] for p in pairs], dtype=u32).reshape(shape)
+                     for i in (0, 1))
     k0, k1 = xp.asarray(k0, dtype=u32), xp.asarray(k1, dtype=u32)
     ks = (k0, k1, k0 ^ k1 ^ u32(_PARITY))
     # Fresh output buffers, then in-place operations: each round costs five passes over
