@@ -1,0 +1,197 @@
+"""Checkpoints: ``save`` / ``load`` pytrees of arrays (Modules included) as ``.npz``.
+
+The file is a plain NumPy ``.npz`` archive: one entry per leaf (``leaf_0``, ``leaf_1``...)
+and ``__chainrule__``, a JSON description (leaf names, shapes, dtypes, the tree's
+structure and user metadata) stored as bytes.  Nothing is pickled: loading uses
+``allow_pickle=False`` and never runs code from the file; the model's structure comes from
+the ``like=`` argument, so a file can only fill in arrays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from chainrule.tree_util import tree_flatten, tree_unflatten
+
+from ._module import is_array, named_leaves
+
+__all__ = ["save", "load", "load_metadata", "CheckpointError"]
+
+_FORMAT = "chainrule.nn checkpoint"
+_VERSION = 1
+_HEADER = "__chainrule__"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is unreadable or does not fit the model it is loaded into."""
+
+
+def _describe(tree, who):
+    leaves, treedef = tree_flatten(tree)
+    names = [p for p, _ in named_leaves(tree)]
+    entries, arrays = [], []
+    for name, x in zip(names, leaves):
+        if isinstance(x, (bool, int, float, complex)):
+            kind, arr = type(x).__name__, np.asarray(x)
+        elif isinstance(x, np.generic):
+            kind, arr = "numpy_scalar", np.asarray(x)
+        elif isinstance(x, np.ndarray):
+            kind, arr = "array", x
+        elif is_array(x):
+            if "Tracer" in type(x).__name__:
+                raise TypeError(f"{who}: the leaf {name!r} is a traced value; save concrete "
+                                "arrays, outside grad/jit/vmap")
+            kind, arr = "array", np.asarray(x)
+        else:
+            raise TypeError(f"{who}: the leaf {name!r} is a {type(x).__name__}; checkpoints "
+                            "hold arrays and numbers only (make other values static fields "
+                            "of a Module)")
+        if arr.dtype.hasobject:
+            raise TypeError(f"{who}: the leaf {name!r} has dtype object, which cannot be "
+                            "stored without pickling")
+        entries.append({"name": name, "kind": kind, "shape": list(arr.shape),
+                        "dtype": arr.dtype.str})
+        arrays.append(arr)
+    return entries, arrays, treedef
+
+
+def save(path, tree, *, metadata=None):
+    """Write the arrays of ``tree`` (a Module or any pytree of arrays) to ``path``.
+
+    The write is atomic: the data goes to a temporary file in the same folder, which then
+    replaces ``path``; an error (or a crash) leaves any existing file untouched.  Arrays
+    round-trip bit for bit.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Target file, used as given (``.npz`` is the customary suffix).
+    tree : pytree
+        A Module, or dicts/lists/tuples of arrays and numbers.
+    metadata : dict, optional
+        JSON-serialisable information kept with the arrays (epoch, loss, configuration...);
+        read it back with :func:`load_metadata`.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> from chainrule import nn
+    >>> model = nn.Linear(3, 2, key=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+    >>> nn.save(path, model, metadata={"epoch": 3})
+    >>> restored = nn.load(path, like=nn.Linear(3, 2, key=1))
+    >>> bool((restored.weight == model.weight).all()), nn.load_metadata(path)
+    (True, {'epoch': 3})
+    """
+    entries, arrays, treedef = _describe(tree, "nn.save")
+    try:
+        header = json.dumps({"format": _FORMAT, "version": _VERSION, "leaves": entries,
+                             "structure": repr(treedef), "metadata": metadata})
+    except TypeError as e:
+        raise TypeError(f"nn.save: metadata must be JSON-serialisable ({e})") from None
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    payload = {f"leaf_{i}": a for i, a in enumerate(arrays)}
+    payload[_HEADER] = np.frombuffer(header.encode("utf-8"), dtype=np.uint8)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _read(path):
+    path = os.fspath(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if _HEADER not in npz.files:
+                raise CheckpointError(f"nn.load: {path} is an .npz file but not a chainrule "
+                                      "checkpoint (it has no description entry)")
+            header = json.loads(bytes(npz[_HEADER]).decode("utf-8"))
+            if header.get("format") != _FORMAT:
+                raise CheckpointError(f"nn.load: {path} is not a chainrule checkpoint")
+            if header.get("version") != _VERSION:
+                raise CheckpointError(f"nn.load: {path} has checkpoint version "
+                                      f"{header.get('version')}; this chainrule reads version "
+                                      f"{_VERSION}")
+            arrays = [npz[f"leaf_{i}"] for i in range(len(header["leaves"]))]
+    except CheckpointError:
+        raise
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, KeyError,
+            UnicodeDecodeError) as e:
+        raise CheckpointError(f"nn.load: cannot read {path}: the file is truncated, corrupted "
+                              f"or not a checkpoint ({type(e).__name__}: {e})") from None
+    return header, arrays
+
+
+def load_metadata(path):
+    """The ``metadata`` stored by :func:`save` (None if none was given)."""
+    return _read(path)[0]["metadata"]
+
+
+def load(path, *, like):
+    """Read a checkpoint written by :func:`save` into the structure of ``like``.
+
+    ``like`` is a model (or pytree) of the same architecture, e.g. freshly initialised: its
+    static fields and structure are kept, its arrays replaced by the file's.  Leaf names,
+    shapes and dtypes must match exactly.
+
+    Raises
+    ------
+    CheckpointError
+        The file is truncated or corrupted, is not a checkpoint, or holds another
+        structure (the error names the first differing leaf).
+
+    Examples
+    --------
+    See :func:`save`.
+    """
+    header, arrays = _read(path)
+    entries, _, treedef = _describe(like, "nn.load (like)")
+    stored = header["leaves"]
+    names_file = [e["name"] for e in stored]
+    names_like = [e["name"] for e in entries]
+    if names_file != names_like:
+        only_file = [n for n in names_file if n not in names_like]
+        only_like = [n for n in names_like if n not in names_file]
+        raise CheckpointError(
+            f"nn.load: {os.fspath(path)} holds another structure than `like`: "
+            f"{len(names_file)} arrays in the file, {len(names_like)} in the model"
+            + (f"; only in the file: {only_file[:5]}" if only_file else "")
+            + (f"; only in the model: {only_like[:5]}" if only_like else "")
+            + ("; same names in another order" if not only_file and not only_like else ""))
+    out = []
+    for e_file, e_like, arr in zip(stored, entries, arrays):
+        name = e_file["name"]
+        if list(arr.shape) != e_file["shape"] or arr.dtype.str != e_file["dtype"]:
+            raise CheckpointError(f"nn.load: {os.fspath(path)} is corrupted: the array "
+                                  f"{name!r} does not match its description")
+        if e_file["shape"] != e_like["shape"] or e_file["dtype"] != e_like["dtype"]:
+            raise CheckpointError(
+                f"nn.load: {name!r} has shape {tuple(e_file['shape'])} and dtype "
+                f"{np.dtype(e_file['dtype'])} in {os.fspath(path)}, but shape "
+                f"{tuple(e_like['shape'])} and dtype {np.dtype(e_like['dtype'])} in `like`")
+        kind = e_like["kind"]
+        if kind in ("bool", "int", "float", "complex"):
+            out.append(arr.item())
+        elif kind == "numpy_scalar":
+            out.append(arr[()])
+        else:
+            out.append(arr)
+    return tree_unflatten(treedef, out)
