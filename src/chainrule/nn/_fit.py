@@ -97,9 +97,9 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     jit : bool
         Compile the loss and gradient.  Use ``jit=False`` when ``loss_fn`` has Python
         control flow on values.
-    filter_spec : callable or pytree of bool
-        Which leaves to train (default: every floating-point array); see
-        :func:`partition`.
+    filter_spec : callable
+        ``filter_spec(leaf) -> bool``: which leaves to train (default: every floating-point
+        array); see :func:`partition`.
     state : pytree, optional
         Optimizer state to resume from.
 

@@ -378,12 +378,9 @@ def _mask(tree, filter_spec, path):
     elif callable(filter_spec):
         keep = [bool(filter_spec(x)) for x in leaves]
     else:
-        spec_leaves, spec_def = tree_flatten(filter_spec)
-        if spec_def != treedef:
-            raise ValueError(f"partition: filter_spec has structure {spec_def}, but the tree "
-                             f"has {treedef}; give a predicate or a tree of bools of the "
-                             "same structure")
-        keep = [bool(s) for s in spec_leaves]
+        raise TypeError(f"partition: filter_spec must be a predicate on leaves (e.g. "
+                        f"nn.is_inexact_array), got {type(filter_spec).__name__}; to select "
+                        "by name use path=")
     return leaves, treedef, keep
 
 
@@ -396,9 +393,8 @@ def partition(tree, filter_spec=None, *, path=None):
     Parameters
     ----------
     tree : pytree (a Module, ...)
-    filter_spec : callable or pytree of bool, optional
-        ``filter_spec(leaf) -> bool`` (e.g. :func:`is_inexact_array`), or a tree of bools
-        of the same structure as ``tree``.
+    filter_spec : callable, optional
+        ``filter_spec(leaf) -> bool``, e.g. :func:`is_inexact_array`.
     path : callable, optional
         ``path(name) -> bool`` on dotted leaf names as listed by :func:`named_leaves`
         (``"layers.0.weight"``).  Give either ``filter_spec`` or ``path``.
