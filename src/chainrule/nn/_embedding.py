@@ -19,6 +19,10 @@ class Embedding(Module):
     integer indices of any shape returns ``weight[indices]`` (shape ``indices.shape +
     (embedding_dim,)``).  ``weight`` starts standard normal, as in PyTorch.
 
+    Concrete (NumPy) indices are checked against the table size and gathered directly;
+    traced indices (under ``jit`` or ``vmap``) are looked up through a one-hot selection,
+    exact but with memory proportional to ``num_embeddings`` per index.
+
     Examples
     --------
     >>> import numpy as np
@@ -52,7 +56,7 @@ class Embedding(Module):
                 f"embedding_dim={self.embedding_dim})")
 
     def __call__(self, indices):
-        dtype = np.dtype(getattr(indices, "dtype", np.asarray(indices).dtype))
+        dtype = np.dtype(indices.dtype if hasattr(indices, "dtype") else np.asarray(indices).dtype)
         if dtype.kind not in "iu":
             raise TypeError(f"{layer_name(self)} takes integer indices, got dtype {dtype}")
         if isinstance(indices, (np.ndarray, np.integer, int)):
@@ -61,4 +65,9 @@ class Embedding(Module):
                 raise IndexError(f"{layer_name(self)}: indices must lie in [0, "
                                  f"{self.num_embeddings}), got values from {idx.min()} to "
                                  f"{idx.max()}")
-        return cnp.take(self.weight, indices, axis=0)
+            return cnp.take(self.weight, idx, axis=0)
+        # Traced indices (under jit or vmap): chainrule.numpy.take needs concrete indices,
+        # so select rows with a one-hot mask instead.  Exact in value and derivative (a
+        # select, not a product), at the cost of memory proportional to num_embeddings.
+        hit = cnp.expand_dims(indices, -1) == cnp.arange(self.num_embeddings)
+        return cnp.sum(cnp.where(cnp.expand_dims(hit, -1), self.weight, 0.0), axis=-2)

@@ -113,7 +113,7 @@ def cross_entropy(logits, labels, reduction="mean", label_smoothing=0.0):
         raise ValueError("cross_entropy: logits need a class axis (the last one)")
     n_classes = shape[-1]
     logp = log_softmax(logits, axis=-1)
-    ldtype = np.dtype(getattr(labels, "dtype", np.asarray(labels).dtype))
+    ldtype = np.dtype(labels.dtype if hasattr(labels, "dtype") else np.asarray(labels).dtype)
     if ldtype.kind in "iub":
         if tuple(np.shape(labels)) != shape[:-1]:
             raise ValueError(f"cross_entropy: integer labels must have shape "
@@ -125,7 +125,10 @@ def cross_entropy(logits, labels, reduction="mean", label_smoothing=0.0):
             if lab.size and (lab.min() < 0 or lab.max() >= n_classes):
                 raise IndexError(f"cross_entropy: labels must lie in [0, {n_classes}), got "
                                  f"values from {lab.min()} to {lab.max()}")
-        picked = cnp.take_along_axis(logp, cnp.expand_dims(labels, -1), axis=-1)[..., 0]
+        # A one-hot select rather than a gather: it works for traced labels too (under jit
+        # and vmap) and costs no more than the log-softmax itself.
+        hit = cnp.expand_dims(labels, -1) == cnp.arange(n_classes)
+        picked = cnp.sum(cnp.where(hit, logp, 0.0), axis=-1)
         loss = -picked
         if label_smoothing:
             loss = (1.0 - label_smoothing) * loss - \
