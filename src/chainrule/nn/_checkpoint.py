@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-import zipfile
 
 import numpy as np
 
@@ -94,6 +92,8 @@ def save(path, tree, *, metadata=None):
                              "structure": repr(treedef), "metadata": metadata})
     except TypeError as e:
         raise TypeError(f"nn.save: metadata must be JSON-serialisable ({e})") from None
+    import tempfile  # deferred: `import chainrule` should not pay for it
+
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     payload = {f"leaf_{i}": a for i, a in enumerate(arrays)}
@@ -115,6 +115,8 @@ def save(path, tree, *, metadata=None):
 
 
 def _read(path):
+    import zipfile
+
     path = os.fspath(path)
     try:
         with np.load(path, allow_pickle=False) as npz:
