@@ -21,6 +21,9 @@ from . import init
 from ._activations import (elu, gelu, identity, leaky_relu, log_softmax, relu, sigmoid,
                            silu, softmax, softplus, swish, tanh)
 from ._checkpoint import CheckpointError, load, load_metadata, save
+from ._conv import Conv
+from ._conv1d import Conv1d
+from ._conv2d import Conv2d
 from ._dropout import Dropout
 from ._embedding import Embedding
 from ._lambda import Lambda
@@ -35,11 +38,11 @@ from ._module import (FrozenModuleError, Module, combine, count_parameters, fiel
 from ._rmsnorm import RMSNorm
 from ._sequential import Sequential
 
-__all__ = ["CheckpointError", "DataLoader", "Dropout", "Embedding", "FrozenModuleError",
-           "Lambda", "LayerNorm", "Linear", "MLP", "Module", "RMSNorm", "Sequential", "accuracy",
-           "binary_cross_entropy_with_logits", "combine", "count_parameters", "cross_entropy",
-           "elu", "field", "fit", "gaussian_nll", "gelu", "huber", "identity", "init",
-           "is_array", "is_inexact_array", "kl_divergence", "leaky_relu", "load",
-           "load_metadata", "log_softmax", "mae", "mse", "named_leaves", "partition",
-           "poisson_nll", "relu", "save", "sigmoid", "silu", "softmax", "softplus", "summary",
-           "swish", "tanh", "tree_at"]
+__all__ = ["CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader", "Dropout", "Embedding",
+           "FrozenModuleError", "Lambda", "LayerNorm", "Linear", "MLP", "Module", "RMSNorm",
+           "Sequential", "accuracy", "binary_cross_entropy_with_logits", "combine",
+           "count_parameters", "cross_entropy", "elu", "field", "fit", "gaussian_nll", "gelu",
+           "huber", "identity", "init", "is_array", "is_inexact_array", "kl_divergence",
+           "leaky_relu", "load", "load_metadata", "log_softmax", "mae", "mse", "named_leaves",
+           "partition", "poisson_nll", "relu", "save", "sigmoid", "silu", "softmax", "softplus",
+           "summary", "swish", "tanh", "tree_at"]
