@@ -99,3 +99,30 @@ def test_data_loader():
         nn.DataLoader((x, np.arange(3)), 2)
     with pytest.raises(ValueError, match="batch_size"):
         nn.DataLoader(x, 0)
+
+
+def test_dropout_in_training_takes_a_seed_per_step():
+    x, y = data()
+    drop = nn.Dropout(0.5)
+    model0 = nn.Linear(2, 1, key=0)
+
+    def loss(m, batch):
+        xb, yb, seed = batch
+        return nn.mse(drop(cr.vmap(m)(xb), key=seed), yb)
+    batches = [(x, y, s) for s in range(4)]
+    model, hist = nn.fit(model0, loss, batches, optim.sgd(0.01), jit=False)
+    # the same steps by hand
+    m = model0
+    for b in batches:
+        g = cr.grad(loss)(m, b)
+        m = optim.apply_updates(m, cr.tree_util.tree_map(lambda t: -0.01 * t, g))
+    np.testing.assert_allclose(model.weight, m.weight, rtol=1e-12)
+    with pytest.raises(TypeError, match="traced value.*static argument.*jit=False"):
+        nn.fit(model0, loss, batches, optim.sgd(0.01))
+
+
+def test_dropout_grads():
+    drop = nn.Dropout(0.3)
+    cr.check_grads(lambda x: cnp.sum(cnp.sin(drop(x, key=3))),
+                   (np.random.default_rng(0).standard_normal(6),), order=2,
+                   modes=("fwd", "rev"))

@@ -16,7 +16,9 @@ class Dropout(Module):
     ``key=`` (an int seed or ``numpy.random.Generator``): the mask is drawn eagerly with
     NumPy from the input's shape.  Unlike other layers, Dropout takes an array of any
     shape; call it on a whole batch (under ``vmap`` every example would get the same mask),
-    and pass a new key at every step (under ``jit`` make the seed a static argument).
+    and pass a new key at every step.  Under ``jit`` the key must be static (a traced key is
+    an error); with :func:`chainrule.nn.fit`, put the seed in the batch and use
+    ``jit=False``.
 
     Examples
     --------

@@ -29,6 +29,11 @@ def _seed_sequence(key, who="key"):
     if isinstance(key, np.ndarray) and key.dtype.kind in "iu" and key.size and \
             (key >= 0).all():
         return np.random.SeedSequence([int(v) for v in key.ravel()])
+    if hasattr(key, "shape") and hasattr(key, "dtype") and not isinstance(key, np.ndarray):
+        raise TypeError(
+            f"{who} is a traced value ({type(key).__name__}): keys seed NumPy's generator "
+            "eagerly, so they must be concrete. Under jit pass the seed as a static argument "
+            "(jit(..., static_argnums=...)), or run without jit (nn.fit(..., jit=False)).")
     raise TypeError(
         f"{who} must be an int seed, a numpy.random.Generator or SeedSequence, or a random "
         f"key; got {type(key).__name__}. Layers need it to draw their initial weights, e.g. "
