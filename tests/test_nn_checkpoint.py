@@ -147,3 +147,14 @@ def test_failed_save_leaves_the_existing_file_intact(tmp_path, model, monkeypatc
         nn.save(path, {"name": "x"})
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_model_and_optimizer_state_together(tmp_path, model):
+    from chainrule import optim
+    opt = optim.adam(1e-2)
+    state = opt.init(nn.partition(model, nn.is_inexact_array)[0])
+    path = tmp_path / "run.npz"
+    nn.save(path, {"model": model, "opt": state, "step": 3})
+    back = nn.load(path, like={"model": model, "opt": state, "step": 0})
+    assert bits(back) == bits({"model": model, "opt": state, "step": 3})
+    assert type(back["opt"][0]).__name__ == type(state[0]).__name__
