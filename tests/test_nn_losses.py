@@ -165,3 +165,49 @@ def test_losses_compose_with_a_model_and_vmap():
     close(g.weight, dz.T @ x)
     close(g.bias, dz.sum(0))
     assert np.isfinite(float(cnp.asarray(loss(model))))
+
+
+def test_cross_entropy_weight_and_ignore_index():
+    logits = rng.standard_normal((6, 3)) * 2
+    labels = np.array([0, 2, -100, 1, 2, 0])
+    w = np.array([0.5, 2.0, 1.5])
+    logp = log_softmax_ref(logits)
+    keep = labels != -100
+    safe = np.where(keep, labels, 0)
+    nll = np.where(keep, -logp[np.arange(6), safe], 0.0)
+    # PyTorch's documented formulas: l_n = -w[y_n] log p[y_n] 1{y_n != ignore}; the mean
+    # divides by sum_n w[y_n] 1{y_n != ignore}
+    wnll = np.where(keep, w[safe], 0.0) * nll
+    close(nn.cross_entropy(logits, labels, weight=w, reduction="none"), wnll)
+    close(nn.cross_entropy(logits, labels, weight=w, reduction="sum"), wnll.sum())
+    close(nn.cross_entropy(logits, labels, weight=w), wnll.sum() / w[safe][keep].sum())
+    close(nn.cross_entropy(logits, labels), nll.sum() / keep.sum())
+    other = np.where(keep, labels, 1)
+    close(nn.cross_entropy(logits, other, ignore_index=2, reduction="none")[[1, 4]], 0.0)
+    # smoothing: (1 - e) l_n + e / C sum_c w_c (-log p_c), same normalisation
+    e = 0.3
+    smooth = np.where(keep, -(logp * w).sum(-1), 0.0)
+    per = (1 - e) * wnll + e / 3 * smooth
+    close(nn.cross_entropy(logits, labels, weight=w, label_smoothing=e, reduction="none"), per)
+    close(nn.cross_entropy(logits, labels, weight=w, label_smoothing=e),
+          per.sum() / w[safe][keep].sum())
+    # probabilities: l_n = -sum_c w_c t_nc log p_nc, mean over examples
+    probs = rng.dirichlet(np.ones(3), size=6)
+    close(nn.cross_entropy(logits, probs, weight=w), (-(w * probs * logp).sum(-1)).mean())
+    grads_ok(lambda z, w: nn.cross_entropy(z, labels, weight=w, label_smoothing=0.1),
+             logits, w)
+    assert float(cr.grad(lambda z: nn.cross_entropy(z, labels))(logits)[2].__abs__().max()) \
+        == 0.0  # an ignored example contributes no gradient
+    close(cr.jit(lambda z, y: nn.cross_entropy(z, y, weight=w))(logits, labels),
+          wnll.sum() / w[safe][keep].sum())
+    with pytest.raises(ValueError, match=r"weight must have shape \(3,\)"):
+        nn.cross_entropy(logits, labels, weight=np.ones(2))
+    with pytest.raises(IndexError, match="ignore_index=-100"):
+        nn.cross_entropy(logits, np.array([0, 2, -1, 1, 2, 0]))
+
+
+def test_gaussian_nll_variance_shapes():
+    var_n = np.abs(rng.standard_normal(4)) + 0.1
+    ref = 0.5 * (np.log(var_n[:, None]) + (A - B) ** 2 / var_n[:, None])
+    close(nn.gaussian_nll(A, B, var_n, reduction="none"), ref)
+    close(nn.gaussian_nll(A, B, var_n[:, None], reduction="none"), ref)

@@ -86,13 +86,32 @@ def huber(input, target, delta=1.0, reduction="mean"):
                    reduction, "huber")
 
 
-def cross_entropy(logits, labels, reduction="mean", label_smoothing=0.0):
+def cross_entropy(logits, labels, reduction="mean", label_smoothing=0.0, weight=None,
+                  ignore_index=-100):
     """Softmax cross-entropy (``torch.nn.CrossEntropyLoss``) from unnormalised ``logits``
     of shape ``(..., C)``.
 
     ``labels`` are integer class indices of shape ``logits.shape[:-1]``, or class
-    probabilities (e.g. one-hot) of shape ``logits.shape``.  With ``label_smoothing=e``
-    the target becomes ``(1 - e) * target + e / C``.
+    probabilities (e.g. one-hot) of shape ``logits.shape``.
+
+    With class indices, example ``n`` costs ``l_n = -w[y_n] * log_softmax(x_n)[y_n]``;
+    examples whose label is ``ignore_index`` cost 0, and ``"mean"`` divides the sum by
+    ``sum_n w[y_n]`` over the other examples (their number when ``weight`` is None).  With
+    ``label_smoothing=e`` the loss is ``(1 - e) l_n + e / C * sum_c w_c (-log_softmax(x_n)_c)``
+    (same normalisation).  With probabilities ``t``, ``l_n = -sum_c w_c t_nc
+    log_softmax(x_n)_c`` after smoothing ``t`` to ``(1 - e) t + e / C``, and ``"mean"``
+    divides by the number of examples.  These are PyTorch's definitions.
+
+    Parameters
+    ----------
+    logits : array (..., C)
+    labels : int array (...) or float array (..., C)
+    reduction : {"mean", "sum", "none"}
+    label_smoothing : float in [0, 1]
+    weight : array (C,), optional
+        A weight per class.
+    ignore_index : int
+        A label value that is skipped (class indices only).
 
     Examples
     --------
@@ -104,6 +123,8 @@ def cross_entropy(logits, labels, reduction="mean", label_smoothing=0.0):
     True
     >>> bool(np.isclose(loss, nn.cross_entropy(logits, np.eye(2))))
     True
+    >>> bool(np.isclose(nn.cross_entropy(logits, np.array([0, -100])), np.log1p(np.exp(-2.0))))
+    True
     """
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
@@ -112,34 +133,47 @@ def cross_entropy(logits, labels, reduction="mean", label_smoothing=0.0):
     if len(shape) < 1:
         raise ValueError("cross_entropy: logits need a class axis (the last one)")
     n_classes = shape[-1]
+    if weight is not None and tuple(np.shape(weight)) != (n_classes,):
+        raise ValueError(f"cross_entropy: weight must have shape ({n_classes},) (one per "
+                         f"class), got {tuple(np.shape(weight))}")
     logp = log_softmax(logits, axis=-1)
+    wlogp = logp if weight is None else logp * weight
     ldtype = np.dtype(labels.dtype if hasattr(labels, "dtype") else np.asarray(labels).dtype)
-    if ldtype.kind in "iub":
-        if tuple(np.shape(labels)) != shape[:-1]:
-            raise ValueError(f"cross_entropy: integer labels must have shape "
-                             f"{shape[:-1]} (logits' shape without the class axis), got "
-                             f"{tuple(np.shape(labels))}. For one-hot or probability "
-                             "targets pass a float array of the logits' shape.")
-        if isinstance(labels, (np.ndarray, np.integer, int)):
-            lab = np.asarray(labels)
-            if lab.size and (lab.min() < 0 or lab.max() >= n_classes):
-                raise IndexError(f"cross_entropy: labels must lie in [0, {n_classes}), got "
-                                 f"values from {lab.min()} to {lab.max()}")
-        # A one-hot select rather than a gather: it works for traced labels too (under jit
-        # and vmap) and costs no more than the log-softmax itself.
-        hit = cnp.expand_dims(labels, -1) == cnp.arange(n_classes)
-        picked = cnp.sum(cnp.where(hit, logp, 0.0), axis=-1)
-        loss = -picked
-        if label_smoothing:
-            loss = (1.0 - label_smoothing) * loss - \
-                label_smoothing / n_classes * cnp.sum(logp, axis=-1)
-    else:
+    if ldtype.kind not in "iub":
         _same_shape(logits, labels, "cross_entropy", ("logits", "probability targets"))
         target = labels
         if label_smoothing:
             target = (1.0 - label_smoothing) * target + label_smoothing / n_classes
-        loss = -cnp.sum(target * logp, axis=-1)
-    return _reduce(loss, reduction, "cross_entropy")
+        return _reduce(-cnp.sum(target * wlogp, axis=-1), reduction, "cross_entropy")
+    if tuple(np.shape(labels)) != shape[:-1]:
+        raise ValueError(f"cross_entropy: integer labels must have shape "
+                         f"{shape[:-1]} (logits' shape without the class axis), got "
+                         f"{tuple(np.shape(labels))}. For one-hot or probability "
+                         "targets pass a float array of the logits' shape.")
+    if isinstance(labels, (np.ndarray, np.integer, int)):
+        lab = np.asarray(labels)
+        lab = lab[lab != ignore_index]
+        if lab.size and (lab.min() < 0 or lab.max() >= n_classes):
+            raise IndexError(f"cross_entropy: labels must lie in [0, {n_classes}) (or be "
+                             f"ignore_index={ignore_index}), got values from {lab.min()} "
+                             f"to {lab.max()}")
+    # A one-hot select rather than a gather: it works for traced labels too (under jit
+    # and vmap) and costs no more than the log-softmax itself.  An ignored label selects
+    # no class, so its example costs 0 and weighs 0.
+    hit = (cnp.expand_dims(labels, -1) == cnp.arange(n_classes)) & \
+        cnp.expand_dims(labels != ignore_index, -1)
+    loss = -cnp.sum(cnp.where(hit, wlogp, 0.0), axis=-1)
+    if label_smoothing:
+        smooth = -cnp.sum(wlogp, axis=-1)
+        smooth = cnp.where(labels != ignore_index, smooth, cnp.zeros_like(smooth))
+        loss = (1.0 - label_smoothing) * loss + label_smoothing / n_classes * smooth
+    if reduction != "mean":
+        return _reduce(loss, reduction, "cross_entropy")
+    if weight is None:
+        norm = cnp.sum(cnp.astype(labels != ignore_index, logp.dtype))
+    else:
+        norm = cnp.sum(cnp.where(hit, cnp.broadcast_to(weight, hit.shape), 0.0))
+    return cnp.sum(loss) / norm
 
 
 def binary_cross_entropy_with_logits(logits, targets, reduction="mean", pos_weight=None):
@@ -167,8 +201,9 @@ def binary_cross_entropy_with_logits(logits, targets, reduction="mean", pos_weig
 def gaussian_nll(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """Gaussian negative log-likelihood (``torch.nn.GaussianNLLLoss``):
     ``0.5 * (log(var) + (input - target)**2 / var)``, plus ``0.5 * log(2 pi)`` when
-    ``full``.  ``var`` (same shape as ``input``, or broadcastable to it) is clamped below at
-    ``eps`` for the value only; its gradient passes through the clamp, as in PyTorch.
+    ``full``.  ``var`` has the shape of ``input``, or that shape with a last axis of 1 or
+    without the last axis (one variance per example), as in PyTorch; it is clamped below at
+    ``eps`` for the value only: its gradient passes through the clamp, as in PyTorch.
 
     Examples
     --------
@@ -180,6 +215,8 @@ def gaussian_nll(input, target, var, full=False, eps=1e-6, reduction="mean"):
     _same_shape(input, target, "gaussian_nll")
     if isinstance(var, np.ndarray) and (var < 0).any():
         raise ValueError("gaussian_nll: var has negative entries")
+    if np.ndim(var) == np.ndim(input) - 1 and np.ndim(input) > 0:
+        var = cnp.expand_dims(var, -1)  # one variance per example (PyTorch's convention)
     var = var + cr.stop_gradient(cnp.maximum(var, eps) - var)
     d = input - target
     loss = 0.5 * (cnp.log(var) + d * d / var)
