@@ -126,3 +126,16 @@ def test_dropout_grads():
     cr.check_grads(lambda x: cnp.sum(cnp.sin(drop(x, key=3))),
                    (np.random.default_rng(0).standard_normal(6),), order=2,
                    modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "rmsprop", "adagrad", "lion",
+                                  "lbfgs"])
+def test_fit_with_every_optimizer(name):
+    opt = {"sgd": optim.sgd(0.1), "adam": optim.adam(0.05), "adamw": optim.adamw(0.05),
+           "rmsprop": optim.rmsprop(0.01), "adagrad": optim.adagrad(0.3),
+           "lion": optim.lion(0.01), "lbfgs": optim.lbfgs(0.5)}[name]
+    x, y = data()
+    m0 = nn.MLP(2, 1, width_size=4, depth=1, activation=nn.tanh, key=0)
+    model, hist = nn.fit(m0, batch_loss, [(x, y)], opt, epochs=40)
+    assert type(model) is nn.MLP and model.activation is nn.tanh
+    assert float(batch_loss(model, (x, y))) < 0.5 * hist[0]
