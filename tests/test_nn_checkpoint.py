@@ -158,3 +158,29 @@ def test_model_and_optimizer_state_together(tmp_path, model):
     back = nn.load(path, like={"model": model, "opt": state, "step": 0})
     assert bits(back) == bits({"model": model, "opt": state, "step": 3})
     assert type(back["opt"][0]).__name__ == type(state[0]).__name__
+
+
+def test_state_dict_round_trip_and_errors():
+    m = nn.MLP(3, 2, width_size=4, depth=1, key=0)
+    sd = nn.state_dict(m)
+    assert list(sd) == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
+    # as if converted from another library: float32 copies of other values
+    other = {k: (np.asarray(v) * 0 + i).astype(np.float32) for i, (k, v) in enumerate(sd.items())}
+    m2 = nn.load_state_dict(m, other)
+    assert m2.layers[1].bias.dtype == np.float64 and np.all(m2.layers[1].bias == 3.0)
+    assert m.layers[1].bias[0] != 3.0  # like is untouched
+    with pytest.raises(KeyError, match=r"missing: \['layers.1.bias'\]"):
+        nn.load_state_dict(m, {k: v for k, v in sd.items() if k != "layers.1.bias"})
+    with pytest.raises(KeyError, match=r"unexpected: \['extra'\]"):
+        nn.load_state_dict(m, {**sd, "extra": np.ones(1)})
+    partial = nn.load_state_dict(m, {"layers.0.bias": np.zeros(4), "x": 1}, strict=False)
+    assert np.all(partial.layers[0].bias == 0) and partial.layers[1].weight is m.layers[1].weight
+    with pytest.raises(ValueError, match=r"'layers.0.bias' has shape \(3,\) in the state but "
+                       r"\(4,\)"):
+        nn.load_state_dict(m, {**sd, "layers.0.bias": np.zeros(3)})
+    m32 = nn.Linear(2, 2, key=0, dtype=np.float32)
+    exact = nn.load_state_dict(m32, {"weight": np.ones((2, 2)), "bias": np.zeros(2)})
+    assert exact.weight.dtype == np.float32
+    with pytest.raises(ValueError, match="'bias' has dtype float64 in the state and float32 in "
+                       "the model, and the conversion is not exact"):
+        nn.load_state_dict(m32, {"weight": np.ones((2, 2)), "bias": np.full(2, 0.1)})

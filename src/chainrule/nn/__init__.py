@@ -20,7 +20,8 @@ Examples
 from . import init
 from ._activations import (elu, gelu, identity, leaky_relu, log_softmax, relu, sigmoid,
                            silu, softmax, softplus, swish, tanh)
-from ._checkpoint import CheckpointError, load, load_metadata, save
+from ._checkpoint import (CheckpointError, load, load_metadata, load_state_dict, save,
+                          state_dict)
 from ._conv import Conv
 from ._conv1d import Conv1d
 from ._conv2d import Conv2d
@@ -43,6 +44,6 @@ __all__ = ["CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader", "Dropout
            "Sequential", "accuracy", "binary_cross_entropy_with_logits", "combine",
            "count_parameters", "cross_entropy", "elu", "field", "fit", "gaussian_nll", "gelu",
            "huber", "identity", "init", "is_array", "is_inexact_array", "kl_divergence",
-           "leaky_relu", "load", "load_metadata", "log_softmax", "mae", "mse", "named_leaves",
-           "partition", "poisson_nll", "relu", "save", "sigmoid", "silu", "softmax", "softplus",
-           "summary", "swish", "tanh", "tree_at"]
+           "leaky_relu", "load", "load_metadata", "load_state_dict", "log_softmax", "mae", "mse",
+           "named_leaves", "partition", "poisson_nll", "relu", "save", "sigmoid", "silu",
+           "softmax", "softplus", "state_dict", "summary", "swish", "tanh", "tree_at"]

@@ -18,7 +18,7 @@ from chainrule.tree_util import tree_flatten, tree_unflatten
 
 from ._module import is_array, named_leaves
 
-__all__ = ["save", "load", "load_metadata", "CheckpointError"]
+__all__ = ["save", "load", "load_metadata", "CheckpointError", "state_dict", "load_state_dict"]
 
 _FORMAT = "chainrule.nn checkpoint"
 _VERSION = 1
@@ -196,4 +196,68 @@ def load(path, *, like):
             out.append(arr[()])
         else:
             out.append(arr)
+    return tree_unflatten(treedef, out)
+
+
+def state_dict(tree):
+    """``{name: array}`` for every leaf of ``tree``, named as in PyTorch's ``state_dict``
+    (``"layers.0.weight"``): the bridge to other libraries' weights.
+
+    Examples
+    --------
+    >>> from chainrule import nn
+    >>> sorted(nn.state_dict(nn.Linear(3, 2, key=0)))
+    ['bias', 'weight']
+    """
+    return dict(named_leaves(tree))
+
+
+def load_state_dict(like, state, *, strict=True):
+    """A copy of ``like`` whose leaves are taken from ``state`` (a ``{name: array}`` dict,
+    e.g. converted from a PyTorch ``state_dict`` with ``{k: v.numpy() for k, v in
+    sd.items()}``).
+
+    Every array must have the shape of the leaf it replaces; it is converted to that leaf's
+    dtype only when the conversion is exact.  With ``strict=True`` (the default) names
+    missing from ``state`` or unknown to ``like`` are an error; with ``strict=False``
+    missing leaves keep ``like``'s values and unknown names are ignored.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chainrule import nn
+    >>> layer = nn.load_state_dict(nn.Linear(2, 1, key=0),
+    ...                            {"weight": np.array([[1.0, 2.0]]), "bias": np.array([0.5])})
+    >>> layer(np.array([1.0, 1.0]))
+    array([3.5])
+    """
+    named = named_leaves(like)
+    names = [n for n, _ in named]
+    missing = [n for n in names if n not in state]
+    unexpected = [k for k in state if k not in set(names)]
+    if strict and (missing or unexpected):
+        raise KeyError("load_state_dict: the names do not match the model"
+                       + (f"; missing: {missing[:8]}" if missing else "")
+                       + (f"; unexpected: {unexpected[:8]}" if unexpected else "")
+                       + ". Pass strict=False to load what matches.")
+    leaves, treedef = tree_flatten(like)
+    out = []
+    for (name, old), leaf in zip(named, leaves):
+        if name not in state:
+            out.append(leaf)
+            continue
+        new = np.asarray(state[name])
+        old_shape, old_dtype = tuple(np.shape(old)), np.result_type(old)
+        if new.shape != old_shape:
+            raise ValueError(f"load_state_dict: {name!r} has shape {new.shape} in the state "
+                             f"but {old_shape} in the model")
+        if new.dtype != old_dtype:
+            converted = new.astype(old_dtype)
+            if not np.array_equal(converted.astype(new.dtype), new, equal_nan=True):
+                raise ValueError(f"load_state_dict: {name!r} has dtype {new.dtype} in the "
+                                 f"state and {old_dtype} in the model, and the conversion "
+                                 "is not exact; convert it explicitly")
+            new = converted
+        out.append(new if isinstance(old, np.ndarray) or is_array(old) else
+                   type(old)(new.item()))
     return tree_unflatten(treedef, out)
