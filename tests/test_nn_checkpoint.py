@@ -89,7 +89,8 @@ def test_truncated_and_corrupted_files(tmp_path, model):
             nn.load(p, like=model)
     other = tmp_path / "other.npz"
     np.savez(other, a=np.ones(2))
-    with pytest.raises(nn.CheckpointError, match="not a chainrule checkpoint"):
+    with pytest.raises(nn.CheckpointError, match=r"not written by chainrule and its arrays do "
+                       r"not match `like` by name.*unexpected: \['a'\]"):
         nn.load(other, like=model)
     with pytest.raises(FileNotFoundError):
         nn.load(tmp_path / "missing.npz", like=model)
@@ -184,3 +185,62 @@ def test_state_dict_round_trip_and_errors():
     with pytest.raises(ValueError, match="'bias' has dtype float64 in the state and float32 in "
                        "the model, and the conversion is not exact"):
         nn.load_state_dict(m32, {"weight": np.ones((2, 2)), "bias": np.full(2, 0.1)})
+
+
+def test_safetensors_round_trip_and_layout(tmp_path, model):
+    import json
+    import struct
+    path = tmp_path / "m.safetensors"
+    tree = {"model": model, "step": 4, "flag": np.array([True, False]),
+            "i": np.arange(3, dtype=np.int16)}
+    nn.save(path, tree, metadata={"epoch": 2})
+    back = nn.load(path, like=tree)
+    assert bits(back) == bits(tree) and back["step"] == 4 and type(back["step"]) is int
+    assert nn.load_metadata(path) == {"epoch": 2}
+    raw = path.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    assert n % 8 == 0
+    header = json.loads(raw[8:8 + n])
+    w = header["model.layers.0.weight"]
+    assert w["dtype"] == "F64" and w["shape"] == [4, 3]
+    begin, end = w["data_offsets"]
+    assert raw[8 + n + begin:8 + n + end] == model.layers[0].weight.tobytes()
+    assert header["model.layers.3.weight"]["dtype"] == "F32"
+    assert set(header["__metadata__"]) == {"chainrule"}
+
+
+def test_files_from_other_programs_load_by_name(tmp_path):
+    import json
+    import struct
+    m = nn.MLP(2, 1, width_size=3, depth=1, key=0)
+    sd = {k: np.asarray(v) + 1.0 for k, v in nn.state_dict(m).items()}
+    # a safetensors file as another library writes it (no chainrule description)
+    header, blobs, off = {"__metadata__": {"format": "pt"}}, [], 0
+    for k, v in sd.items():
+        b = v.astype("<f8").tobytes()
+        header[k] = {"dtype": "F64", "shape": list(v.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    text = json.dumps(header).encode()
+    path = tmp_path / "foreign.safetensors"
+    path.write_bytes(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+    back = nn.load(path, like=m)
+    for k, v in nn.state_dict(back).items():
+        np.testing.assert_array_equal(v, sd[k])
+    assert nn.load_metadata(path) is None
+    npz = tmp_path / "foreign.npz"
+    np.savez(npz, **sd)
+    back = nn.load(npz, like=m)
+    np.testing.assert_array_equal(back.layers[1].bias, sd["layers.1.bias"])
+    # damaged safetensors files
+    good = path.read_bytes()
+    for i, bad in enumerate([good[:5], good[:-8], struct.pack("<Q", 10 ** 9) + good[8:],
+                             good[:8] + b"[1, 2]" + good[14:]]):
+        p = tmp_path / f"bad{i}.safetensors"
+        p.write_bytes(bad)
+        with pytest.raises(nn.CheckpointError, match="truncated, corrupted"):
+            nn.load(p, like=m)
+    with pytest.raises(TypeError, match="safetensors cannot store"):
+        nn.save(tmp_path / "c.safetensors", {"z": np.ones(2, complex)})
+    assert not (tmp_path / "c.safetensors").exists()
+    assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]

@@ -1,16 +1,26 @@
-"""Checkpoints: ``save`` / ``load`` pytrees of arrays (Modules included) as ``.npz``.
+"""Checkpoints: ``save`` / ``load`` pytrees of arrays (Modules included).
 
-The file is a plain NumPy ``.npz`` archive: one entry per leaf (``leaf_0``, ``leaf_1``...)
-and ``__chainrule__``, a JSON description (leaf names, shapes, dtypes, the tree's
-structure and user metadata) stored as bytes.  Nothing is pickled: loading uses
-``allow_pickle=False`` and never runs code from the file; the model's structure comes from
-the ``like=`` argument, so a file can only fill in arrays.
+Two formats, chosen by the file name:
+
+- ``.npz`` (the default for any other name): a plain NumPy archive, one entry per leaf
+  (``leaf_0``, ``leaf_1``...) and ``__chainrule__``, a JSON description (leaf names, shapes,
+  dtypes, the tree's structure and user metadata) stored as bytes;
+- ``.safetensors``: the safetensors layout (an 8-byte header length, a JSON header, raw
+  little-endian data), tensors named as in PyTorch (``layers.0.weight``), the description in
+  the header's ``__metadata__``.  Such files are read by other libraries, and files written
+  by them load here by name.
+
+Nothing is pickled: loading uses ``allow_pickle=False`` or parses JSON and raw bytes, and
+never runs code from the file; the model's structure comes from the ``like=`` argument, so
+a file can only fill in arrays.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import struct
 
 import numpy as np
 
@@ -58,6 +68,69 @@ def _describe(tree, who):
     return entries, arrays, treedef
 
 
+_ST_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4",
+              "I16": "<i2", "I8": "|i1", "U64": "<u8", "U32": "<u4", "U16": "<u2",
+              "U8": "|u1", "BOOL": "|b1"}
+_ST_CODES = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
+
+
+def _write_safetensors(f, entries, arrays, description):
+    names = [e["name"] for e in entries]
+    if len(set(names)) != len(names) or "__metadata__" in names:
+        raise ValueError("nn.save: two leaves have the same dotted name (or one is named "
+                         "__metadata__); a .safetensors file needs unique names; save as .npz")
+    header = {"__metadata__": {"chainrule": description}}
+    blobs, offset = [], 0
+    for e, a in zip(entries, arrays):
+        le = a.dtype.newbyteorder("<") if a.dtype.byteorder not in "|=" else a.dtype
+        code = _ST_CODES.get(np.dtype(le).newbyteorder("="))
+        if code is None:
+            raise TypeError(f"nn.save: the leaf {e['name']!r} has dtype {a.dtype}, which "
+                            "safetensors cannot store; save as .npz")
+        data = np.ascontiguousarray(a, dtype=le).tobytes()
+        header[e["name"]] = {"dtype": code, "shape": list(a.shape),
+                             "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)  # align the data to 8 bytes
+    f.write(struct.pack("<Q", len(text)))
+    f.write(text)
+    for b in blobs:
+        f.write(b)
+
+
+def _read_safetensors(path):
+    """``(metadata dict, {name: array})``; raises ValueError on a malformed file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 8:
+        raise ValueError("shorter than a safetensors header")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8:
+        raise ValueError(f"the header claims {n} bytes, the file has {len(data) - 8}")
+    header = json.loads(data[8:8 + n].decode("utf-8"))
+    if not isinstance(header, dict):
+        raise ValueError("the header is not a JSON object")
+    meta = header.pop("__metadata__", None) or {}
+    buf = memoryview(data)[8 + n:]
+    tensors = {}
+    for name, info in header.items():
+        code = info.get("dtype")
+        if code not in _ST_DTYPES:
+            raise ValueError(f"tensor {name!r} has dtype {code!r}, which chainrule does not "
+                             "read")
+        dtype = np.dtype(_ST_DTYPES[code])
+        shape = tuple(int(d) for d in info["shape"])
+        begin, end = (int(o) for o in info["data_offsets"])
+        if not 0 <= begin <= end <= len(buf) or \
+                end - begin != math.prod(shape) * dtype.itemsize:
+            raise ValueError(f"tensor {name!r} has inconsistent offsets {begin}..{end} for "
+                             f"shape {shape} and dtype {code}")
+        tensors[name] = np.frombuffer(buf[begin:end], dtype=dtype).reshape(shape).copy()
+    return meta, tensors
+
+
 def save(path, tree, *, metadata=None):
     """Write the arrays of ``tree`` (a Module or any pytree of arrays) to ``path``.
 
@@ -68,7 +141,8 @@ def save(path, tree, *, metadata=None):
     Parameters
     ----------
     path : str or os.PathLike
-        Target file, used as given (``.npz`` is the customary suffix).
+        Target file, used as given: a name ending in ``.safetensors`` is written in that
+        format, any other name as ``.npz``.
     tree : pytree
         A Module, or dicts/lists/tuples of arrays and numbers.
     metadata : dict, optional
@@ -102,7 +176,10 @@ def save(path, tree, *, metadata=None):
                                suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
+            if path.endswith(".safetensors"):
+                _write_safetensors(f, entries, arrays, header)
+            else:
+                np.savez(f, **payload)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -114,37 +191,55 @@ def save(path, tree, *, metadata=None):
         raise
 
 
+def _check_header(header, path):
+    if header.get("format") != _FORMAT:
+        raise CheckpointError(f"nn.load: {path} is not a chainrule checkpoint")
+    if header.get("version") != _VERSION:
+        raise CheckpointError(f"nn.load: {path} has checkpoint version "
+                              f"{header.get('version')}; this chainrule reads version "
+                              f"{_VERSION}")
+
+
 def _read(path):
+    """``(description or None, [arrays] or None, {name: array})``: the description and
+    arrays of a chainrule checkpoint, or None and the named arrays of a foreign file."""
     import zipfile
 
     path = os.fspath(path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if _HEADER not in npz.files:
-                raise CheckpointError(f"nn.load: {path} is an .npz file but not a chainrule "
-                                      "checkpoint (it has no description entry)")
-            header = json.loads(bytes(npz[_HEADER]).decode("utf-8"))
-            if header.get("format") != _FORMAT:
-                raise CheckpointError(f"nn.load: {path} is not a chainrule checkpoint")
-            if header.get("version") != _VERSION:
-                raise CheckpointError(f"nn.load: {path} has checkpoint version "
-                                      f"{header.get('version')}; this chainrule reads version "
-                                      f"{_VERSION}")
-            arrays = [npz[f"leaf_{i}"] for i in range(len(header["leaves"]))]
-    except CheckpointError:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+        if magic.startswith(b"PK"):
+            with np.load(path, allow_pickle=False) as npz:
+                if _HEADER not in npz.files:
+                    return None, None, {k: npz[k] for k in npz.files}
+                header = json.loads(bytes(npz[_HEADER]).decode("utf-8"))
+                _check_header(header, path)
+                arrays = [npz[f"leaf_{i}"] for i in range(len(header["leaves"]))]
+                return header, arrays, None
+        meta, tensors = _read_safetensors(path)
+        if "chainrule" not in meta:
+            return None, None, tensors
+        header = json.loads(meta["chainrule"])
+        _check_header(header, path)
+        arrays = []
+        for e in header["leaves"]:
+            a = tensors[e["name"]]
+            arrays.append(a.astype(np.dtype(e["dtype"]), copy=False))
+        return header, arrays, None
+    except (CheckpointError, FileNotFoundError, IsADirectoryError):
         raise
-    except FileNotFoundError:
-        raise
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError, KeyError,
-            UnicodeDecodeError) as e:
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, KeyError, TypeError,
+            AttributeError, UnicodeDecodeError, struct.error) as e:
         raise CheckpointError(f"nn.load: cannot read {path}: the file is truncated, corrupted "
                               f"or not a checkpoint ({type(e).__name__}: {e})") from None
-    return header, arrays
 
 
 def load_metadata(path):
-    """The ``metadata`` stored by :func:`save` (None if none was given)."""
-    return _read(path)[0]["metadata"]
+    """The ``metadata`` stored by :func:`save` (None if none was given, or if the file was
+    not written by chainrule)."""
+    header = _read(path)[0]
+    return None if header is None else header["metadata"]
 
 
 def load(path, *, like):
@@ -152,7 +247,9 @@ def load(path, *, like):
 
     ``like`` is a model (or pytree) of the same architecture, e.g. freshly initialised: its
     static fields and structure are kept, its arrays replaced by the file's.  Leaf names,
-    shapes and dtypes must match exactly.
+    shapes and dtypes must match exactly.  A ``.npz`` or ``.safetensors`` file written by
+    another program (e.g. a PyTorch ``state_dict``) is matched by name, as
+    :func:`load_state_dict` does.
 
     Raises
     ------
@@ -164,7 +261,14 @@ def load(path, *, like):
     --------
     See :func:`save`.
     """
-    header, arrays = _read(path)
+    header, arrays, named = _read(path)
+    if header is None:  # written by another program: match the arrays by name
+        try:
+            return load_state_dict(like, named)
+        except (KeyError, ValueError) as e:
+            raise CheckpointError(f"nn.load: {os.fspath(path)} was not written by chainrule "
+                                  f"and its arrays do not match `like` by name: "
+                                  f"{e.args[0]}") from None
     entries, _, treedef = _describe(like, "nn.load (like)")
     stored = header["leaves"]
     names_file = [e["name"] for e in stored]
