@@ -17,6 +17,7 @@ from chainrule._src.vmap import vmap  # noqa: F401
 from chainrule._src.pure_callback import ShapeDtypeStruct, pure_callback  # noqa: F401
 from chainrule._src import config  # noqa: F401
 from chainrule._src.jit import jit, make_ir  # noqa: F401
+from chainrule import nn  # noqa: F401,E402  (last: nn is written on the API above)
 
 __version__ = "0.1.0"
 __all__ = ["ConcretizationTypeError", "LeakedTracerError", "ShapeDtypeStruct", "check_grads",
