@@ -23,5 +23,5 @@ __version__ = "0.1.0"
 __all__ = ["ConcretizationTypeError", "LeakedTracerError", "ShapeDtypeStruct", "check_grads",
            "checkpoint", "checkpoint_policies", "config", "custom_jvp", "custom_vjp",
            "elementwise_grad", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit", "jvp",
-           "lax", "linearize", "make_ir", "numpy", "pure_callback", "random", "remat",
+           "lax", "linearize", "make_ir", "nn", "numpy", "pure_callback", "random", "remat",
            "stop_gradient", "tree_util", "value_and_grad", "vjp", "vmap"]
