@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from primitive_cases import Case, unary_cases, uniform
+from primitive_cases import Case, uniform
 
 U32 = np.uint32
 _keys = (np.array([0, 0x13198A2E], U32), np.array([7, 0x03707344], U32))
@@ -14,16 +14,6 @@ CASES = [
          differentiable=False, note="scalar-key"),
     Case("philox_bits", (np.array([0, 1], U32), np.array([3, 4], U32)), {"n": 5},
          differentiable=False),
-    Case("random_argsort", (uniform((2, 5)),), {"axis": -1}, differentiable=False),
-    Case("random_argsort", (uniform((4, 3), seed=1),), {"axis": 0}, differentiable=False),
-    *unary_cases("random_ndtr", -3.0, 3.0),
-    *unary_cases("random_ndtri", 0.05, 0.95),
-    # Only the shape parameter is differentiated (the uniform variate never is), and only
-    # to first order: the derivative is numerical (see _prims.gamma_dz_da).
-    Case("random_gamma_icdf", (uniform((3,), 0.5, 4.0), uniform((3,), 0.1, 0.9, seed=1)),
-         diff=(0,), order=1, rtol=1e-5, atol=1e-6),
-    Case("random_gamma_icdf", (np.array(2.5), uniform((2, 2), 0.1, 0.9, seed=2)),
-         diff=(0,), order=1, rtol=1e-5, atol=1e-6),
     Case("random_poisson_quantile", (uniform((4,), 0.05, 0.95), uniform((4,), 0.5, 30.0)),
          differentiable=False),
     Case("random_binomial_quantile", (uniform((4,), 0.05, 0.95), np.array(12.0),

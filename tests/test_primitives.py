@@ -26,8 +26,6 @@ INDIRECT = {
     "while_linear": "tested through jit(linearize/jacfwd/grad) in test_control_flow.py",
     "while_linear_transpose": "tested through jit(grad/jacrev(while_loop)) in "
                               "test_control_flow.py",
-    # Its derivative raises on purpose (it is itself a numerical derivative).
-    "random_gamma_dz_da": "tested through grad(random.gamma) in test_random.py",
 }
 
 

@@ -3,6 +3,8 @@ included), derivatives against finite differences (both modes, second order) for
 function and every differentiable argument from one table, jit and vmap against SciPy, and
 an error naming the argument wherever a derivative is not available."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.special as sp
@@ -336,6 +338,35 @@ def test_gammainc_derivatives_in_a_against_references():
                                          np.array([0.0, np.inf, 1.0]))
     assert edge[0] == 0 and edge[1] == 0 and np.isnan(edge[2])
 
+
+
+@pytest.mark.parametrize("fn", ["gammaincinv", "gammainccinv"])
+def test_gamma_inverse_a_derivatives_at_tiny_solutions(fn):
+    # Small shapes put the solution x far below 1 (down to subnormal numbers and 0), where
+    # the density x**(a-1) exp(-x) / Gamma(a) overflows. There x = (P Gamma(a+1))**(1/a)
+    # to double precision, so log x = g(a) = (log P + gammaln(a+1)) / a and
+    # dx/da = x g', d2x/da2 = x (g'**2 + g''), g' = (digamma(a+1) - g) / a,
+    # g'' = (polygamma(1, a+1) - 2 g') / a.
+    a = 0.01
+    logx = np.array([-100.0, -345.0, -575.0, -705.0, -740.0, -800.0])
+    p = np.exp(a * logx - sp.gammaln(a + 1))
+    y = p if fn == "gammaincinv" else 1.0 - p
+    p = 1.0 - (1.0 - p) if fn == "gammainccinv" else p  # the P that y = Q = 1 - P holds
+    x = getattr(sp, fn)(a, y)
+    g = (np.log(p) + sp.gammaln(a + 1)) / a
+    g1 = (sp.digamma(a + 1) - g) / a
+    g2 = (sp.polygamma(1, a + 1) - 2 * g1) / a
+    f = getattr(cs, fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        d1 = cr.vmap(cr.grad(f), in_axes=(None, 0))(a, y)
+        d2 = cr.vmap(cr.grad(cr.grad(f)), in_axes=(None, 0))(a, y)
+    # (x = 4e-322 is subnormal, with about 7 significant bits: hence the atol.)
+    np.testing.assert_allclose(d1, x * g1, rtol=1e-12, atol=1e-315)
+    np.testing.assert_allclose(d2, x * (g1 ** 2 + g2), rtol=1e-12, atol=1e-315)
+    # Forward mode and jit agree.
+    np.testing.assert_allclose(cr.jit(cr.vmap(cr.jacfwd(cr.jacfwd(f)), in_axes=(None, 0)))(
+        a, y), d2, rtol=1e-13, atol=1e-320)
 
 # d/da, d/db and d2/dadb of betainc(a, b, x), from 40-digit references.
 BETAINC_AB = [

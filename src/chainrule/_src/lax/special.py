@@ -25,7 +25,7 @@ import numpy as np
 from ..core import Zero, get_aval
 from ._rules import defjvp, defnondiff, elementwise
 from .elementwise import (_special_functions, add, div, eq, exp, isinf, le, log, log1p,
-                          logical_and, logical_or, maximum, mul, neg, pow, select, sign, sin,
+                          logical_and, logical_or, lt, maximum, mul, neg, pow, select, sign, sin,
                           sub)
 
 _SQRT_PI = math.sqrt(math.pi)
@@ -535,8 +535,21 @@ poch_p, poch = _prim("poch",
 # --- inverses of the incomplete gamma and beta functions ----------------------------------
 # d x / d y = 1 / (d y / d x), the density at the solution.
 # In a (implicit function theorem on P(a, x) = y, or Q(a, x) = y): dx/da = -P_a / P_x.
+# Below x = 1e-100 (small a), the density P_x overflows and the ratio is lost; there
+# P(a, x) = x**a / Gamma(a + 1) to double precision (the next term is O(x)), which gives
+# a log x = log P + gammaln(a + 1) at fixed P, so dx/da = x (digamma(a + 1) - log x) / a,
+# in terms of (a, x) only: its own derivatives, through x, are exact too.  Each branch sees
+# harmless inputs where it is not used, so neither overflows nor leaks NaN into the other.
+_TINY_SOLUTION = 1e-100
+
+
 def _inverse_da(t, ans, a, y):
-    return mul(t, neg(div(gammainc_da(a, ans, 1), _gammainc_density(a, ans))))
+    tiny = lt(ans, _TINY_SOLUTION)
+    x = select(tiny, 1.0, ans)
+    general = neg(div(gammainc_da(a, x, 1), _gammainc_density(a, x)))
+    xs = select(tiny, select(le(ans, 0), 1.0, ans), 1.0)  # log(0) is never taken
+    small = div(mul(select(tiny, ans, 0.0), sub(digamma(add(a, 1)), log(xs))), a)
+    return mul(t, select(tiny, small, general))
 
 
 gammaincinv_p, gammaincinv = _prim(

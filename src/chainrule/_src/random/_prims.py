@@ -1,14 +1,17 @@
 """The few primitives behind ``chainrule.random``.
 
-Everything else in the package is composed from ``chainrule.numpy`` operations.  These are
-primitives because composing them would be slower or impossible with the operations that
-exist: the Threefry hash (one staged operation instead of a hundred, computed in place),
-the Philox stream (computed by NumPy in C), sorting under ``jit``/``vmap``, and special
-functions that ``chainrule.numpy`` lacks (the normal CDF and its inverse, the inverse of the
-regularized incomplete gamma function, the Poisson and binomial quantiles).  Each has its
-abstract evaluation, a vmap rule and a derivative rule (zero for the integer-valued ones).
+Everything else in the package is composed from operations that exist elsewhere in
+chainrule: ``chainrule.numpy`` (sorting with the ``argsort`` primitive) and the primitives
+of ``chainrule.scipy.special`` (the normal CDF ``ndtr`` and its inverse ``ndtri``, the
+inverse ``gammaincinv`` of the regularized incomplete gamma function, whose derivative in
+the shape is exact to any order).  These are primitives because composing them would be
+slower or impossible with the operations that exist: the Threefry hash (one staged
+operation instead of a hundred, computed in place), the Philox stream (computed by NumPy in
+C), and the Poisson and binomial quantiles (integer inverses of discrete CDFs, which
+``scipy.special`` has no ufunc for).  Each has its abstract evaluation, a vmap rule and a
+derivative rule (zero: all have integer values).
 
-The special functions call :mod:`scipy.special` and so run on NumPy arrays only.
+The quantiles call :mod:`scipy.special` and so run on NumPy arrays only.
 """
 
 from __future__ import annotations
@@ -16,9 +19,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as sc
 
-from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
-from ..lax._rules import align_batched, defbroadcasting_batch, defjvp, defnondiff, elementwise
-from ..lax.elementwise import div, exp, mul
+from ..core import Primitive, ShapedArray, broadcast_shapes, get_aval
+from ..lax._rules import align_batched, defbroadcasting_batch, defnondiff
 
 # --- Threefry-2x32 with 20 rounds ------------------------------------------------------
 # The block cipher of Salmon, Moraes, Dror and Shaw, "Parallel random numbers: as easy as
@@ -146,108 +148,6 @@ def philox_bits(k0, k1, n):
     return philox_bits_p.bind(k0, k1, n=n)
 
 
-# --- argsort along one axis (integer result, no derivative) -------------------------------
-def _argsort_impl(xp, x, *, axis):
-    return xp.argsort(x, axis=axis, kind="stable")
-
-
-def _argsort_abstract(aval, *, axis):
-    return ShapedArray(aval.shape, np.dtype(np.int64))
-
-
-def _argsort_batch(size, vals, dims, *, axis):
-    (x,) = vals
-    # The batch axis is in front: a nonnegative axis moves by one, a negative one not.
-    return argsort_p.bind(x, axis=axis + 1 if axis >= 0 else axis), 0
-
-
-argsort_p = Primitive("random_argsort")
-argsort_p.impl = _argsort_impl
-argsort_p.abstract_eval = _argsort_abstract
-argsort_p.batch = _argsort_batch
-defnondiff(argsort_p)
-
-
-def argsort(x, axis=-1):
-    """Stable argsort that also works on values only known abstractly (``jit``, ``vmap``)."""
-    return argsort_p.bind(x, axis=axis)
-
-
-# --- the standard normal CDF and its inverse -------------------------------------------
-_SQRT_2PI = float(np.sqrt(2 * np.pi))
-
-ndtr_p = elementwise("random_ndtr", impl=lambda xp, x: sc.ndtr(x))
-ndtri_p = elementwise("random_ndtri", impl=lambda xp, p: sc.ndtri(p))
-ndtr, ndtri = ndtr_p.bind, ndtri_p.bind
-defjvp(ndtr_p, lambda t, ans, x: mul(t, div(exp(mul(-0.5, mul(x, x))), _SQRT_2PI)))
-defjvp(ndtri_p, lambda t, ans, p: mul(t, mul(_SQRT_2PI, exp(mul(0.5, mul(ans, ans))))))
-
-
-# --- the standard gamma distribution by inversion of its CDF --------------------------
-def _gamma_dz_da_impl(xp, z, a):
-    """``dz/da`` at fixed ``u = P(a, z)`` (implicit differentiation of the CDF):
-    ``-(dP/da)(a, z) / p(z; a)``.
-
-    ``dP/da`` has no closed form; it is a central difference of ``scipy.special.gammainc``
-    in ``a`` with step ``h = 1e-4 * max(a, 1)`` (Richardson-extrapolated from ``h`` and
-    ``2h``, truncation error O(h^4), rounding error about 1e-12 / h), which gives about
-    eight correct digits.  The density is evaluated in logarithms, so tiny ``z`` and large
-    ``a`` neither overflow nor underflow in the ratio.
-    """
-    a = np.asarray(a, dtype=np.float64)
-    z = np.asarray(z, dtype=np.float64)
-    h = 1e-4 * np.maximum(a, 1.0)
-
-    def diff(step):
-        return (sc.gammainc(a + step, z) - sc.gammainc(a - step, z)) / (2 * step)
-
-    # Richardson needs a - 2h > 0; for tiny shapes fall back to a plain central
-    # difference with a step inside (0, a).
-    ok = a > 2.5 * h
-    safe_h = np.where(ok, h, 0.25 * a)
-    dP = np.where(ok, (4 * diff(safe_h) - diff(2 * safe_h)) / 3, diff(safe_h))
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        log_pdf = (a - 1) * np.log(z) - z - sc.gammaln(a)
-        out = -dP * np.exp(-log_pdf)
-    return np.where(z > 0, out, 0.0)
-
-
-def _no_second_derivative(primals, tangents):
-    raise NotImplementedError(
-        "chainrule.random.gamma (and beta, dirichlet, t built on it): the derivative of a "
-        "sample with respect to the shape parameter is computed numerically, and it has no "
-        "derivative of its own, so second and higher derivatives with respect to the shape "
-        "are not available. First derivatives (grad, jvp, vjp) work; for the Hessian, "
-        "differentiate the expectation analytically or use finite differences of the "
-        "gradient.")
-
-
-gamma_dz_da_p = elementwise("random_gamma_dz_da", impl=_gamma_dz_da_impl)
-gamma_dz_da_p.jvp = _no_second_derivative
-
-
-def _gamma_icdf_jvp(primals, tangents):
-    a, u = primals
-    ta, tu = tangents
-    z = gamma_icdf_p.bind(a, u)
-    if type(tu) is not Zero:
-        raise NotImplementedError(
-            "gamma_icdf: derivatives with respect to the uniform variate are not provided "
-            "(samples are differentiated with respect to the shape only)")
-    if type(ta) is Zero:
-        return z, Zero(get_aval(z))
-    return z, mul(ta, gamma_dz_da_p.bind(z, a))
-
-
-gamma_icdf_p = elementwise("random_gamma_icdf", impl=lambda xp, a, u: sc.gammaincinv(a, u))
-gamma_icdf_p.jvp = _gamma_icdf_jvp
-
-
-def gamma_icdf(a, u):
-    """The standard gamma variate of shape ``a`` at CDF value ``u`` (``gammaincinv``)."""
-    return gamma_icdf_p.bind(a, u)
-
-
 # --- Poisson and binomial quantiles: integer results, no derivative -----------------
 def _poisson_quantile_impl(xp, u, lam):
     """Smallest integer k with ``P(K <= k) >= u`` for ``K ~ Poisson(lam)``."""
@@ -297,5 +197,4 @@ binomial_quantile_p = _integer_elementwise("random_binomial_quantile",
 poisson_quantile = poisson_quantile_p.bind
 binomial_quantile = binomial_quantile_p.bind
 
-__all__ = ["argsort", "binomial_quantile", "gamma_icdf", "ndtr", "ndtri", "philox_bits",
-           "poisson_quantile", "threefry2x32"]
+__all__ = ["binomial_quantile", "philox_bits", "poisson_quantile", "threefry2x32"]

@@ -16,7 +16,7 @@ from chainrule._src.core import get_aval
 from chainrule._src.lax.indexing import getitem
 
 from . import keys as _keys
-from ._prims import argsort, binomial_quantile, poisson_quantile
+from ._prims import binomial_quantile, poisson_quantile
 from .continuous import _out_shape
 
 
@@ -199,7 +199,7 @@ def permutation(key, x, axis=0, independent=False):
     [0, 1, 2, 3, 4]
     """
     if isinstance(x, (int, np.integer)):
-        return argsort(_unit(key, (int(x),), "permutation"))
+        return cnp.argsort(_unit(key, (int(x),), "permutation"), kind="stable")
     x = cnp.asarray(x)
     xshape = get_aval(x).shape
     if not xshape:
@@ -207,12 +207,12 @@ def permutation(key, x, axis=0, independent=False):
                          "least one axis")
     ax = operator.index(axis) % len(xshape)
     if independent:
-        order = argsort(_unit(key, xshape, "permutation"), axis=ax)
+        order = cnp.argsort(_unit(key, xshape, "permutation"), axis=ax, kind="stable")
         grid = tuple(order if d == ax else
                      np.arange(n).reshape([-1 if e == d else 1 for e in range(len(xshape))])
                      for d, n in enumerate(xshape))
         return getitem(x, grid)
-    order = argsort(_unit(key, (xshape[ax],), "permutation"))
+    order = cnp.argsort(_unit(key, (xshape[ax],), "permutation"), kind="stable")
     return _take(x, order, ax)
 
 
@@ -271,7 +271,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
             scores = _unit(key, (n,), "choice")
         else:
             scores = -(cnp.log(cnp.asarray(p, dtype=np.float64)) + _gumbel(key, (n,), "choice"))
-        idx = cnp.reshape(argsort(scores)[:size], shape)
+        idx = cnp.reshape(cnp.argsort(scores, kind="stable")[:size], shape)
     if arr is None:
         return idx
     return _take(arr, idx, axis)
