@@ -67,14 +67,24 @@ class Rejected(Exception):
 # --------------------------------------------------------------------------------------------
 # helpers
 
-def _tame(prog, xs):
+def _tame(prog, xs, events=None):
+    """The reference output, when finite differences can judge the point; ``events``
+    collects the features the point meets (``Recorder.events``)."""
     try:
         out, rec = reference(prog, xs)
     except (ValueError, IndexError, np.linalg.LinAlgError):
         raise Rejected from None  # NumPy itself refuses (say, max of an empty array)
     if not (rec.finite and rec.biggest < BIG and rec.margin > MARGIN):
         raise Rejected
+    if events is not None:
+        events.update(rec.events)
     return out
+
+
+def _skips(prog, events, family):
+    """Whether a check of ``family`` is left out: the point meets a known bug that the
+    program was not generated to show."""
+    return family in events and family not in prog.families
 
 
 def _close(actual, expected, what, prog, rtol=1e-8, atol=1e-9):
@@ -365,7 +375,8 @@ def check_nested(prog, seed):
     _real_inputs(prog)
     rng = np.random.default_rng(seed)
     xs = prog.sample(rng)
-    out = _tame(prog, xs)
+    events = set()
+    out = _tame(prog, xs, events)
     complex_out = np.iscomplexobj(out)
     unpack, n = _flat(prog)
     x = np.concatenate([np.ravel(a) for a in xs])
@@ -405,7 +416,7 @@ def check_nested(prog, seed):
                "jvp(closure over grad) (mixed partial)", prog)
     if not _stageable(prog):
         return
-    if "while_loop" not in prog.families:
+    if "while_loop" not in prog.families and not _skips(prog, events, "prod_at_zero"):
         # jit(hessian) of a while_loop raises by design (reverse mode of while_loop under
         # jit is first order); hessian(jit) is checked through grad(jit) and vmap below.
         _close(cr.jit(cr.hessian(loss))(x), hess, "jit(hessian)", prog)
@@ -413,9 +424,10 @@ def check_nested(prog, seed):
     X = np.stack([x + 0.05 * rng.standard_normal(n) for _ in range(batch)])
     per = [_split(prog, xb) for xb in X]
     for p_ in per:
-        _tame(prog, p_)
-    _close(cr.vmap(cr.hessian(loss))(X), np.stack([cr.hessian(loss)(xb) for xb in X]),
-           "vmap(hessian)", prog)
+        _tame(prog, p_, events)
+    if not _skips(prog, events, "prod_at_zero"):
+        _close(cr.vmap(cr.hessian(loss))(X), np.stack([cr.hessian(loss)(xb) for xb in X]),
+               "vmap(hessian)", prog)
     jf = np.stack([cr.jacfwd(f)(xb) for xb in X])
     _close(cr.vmap(cr.jacfwd(f))(X), jf, "vmap(jacfwd)", prog)
     _close(cr.vmap(cr.jacrev(f))(X), jf, "vmap(jacrev)", prog)
@@ -661,6 +673,7 @@ FAMILY_CHECKS = {
     "sort_under_jit_vmap": ["eager_and_jit", "vmap"],
     "float32": ["float32"],
     "dask": ["dask"],
+    "prod_at_zero": ["nested"],
 }
 
 
