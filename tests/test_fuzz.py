@@ -669,7 +669,7 @@ CHECKS = {
 FAMILY_CHECKS = {
     "jit_output_alias": ["eager_and_jit"],
     "dtype_mismatch": ["dtype_mismatch"],
-    "cond_nonfinite_branch": ["vmap"],
+    "cond_nonfinite_branch": ["vmap", "derivatives", "nested"],
     "sort_under_jit_vmap": ["eager_and_jit", "vmap"],
     "float32": ["float32"],
     "dask": ["dask"],
