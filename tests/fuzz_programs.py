@@ -69,8 +69,8 @@ FAMILIES = BASE_FAMILIES | {
     "mixed_complex_concat",
     # the program run on Dask arrays (eager and grad), against NumPy.
     "dask",
-    # second derivatives of prod/cumprod of values with exact zeros under jit and vmap
-    # (off: checks skip jit(hessian) and vmap(hessian) where the reference meets them).
+    # derivatives of prod/cumprod of values with exact zeros under jit and vmap (off: the
+    # checks leave out jit and vmap where the reference meets them).
     "prod_at_zero",
 }
 
@@ -89,7 +89,8 @@ KNOWN_BUGS = {
     "mixed_complex_concat",   # grad of the real operand of concatenate/stack is complex
     "dask",                   # at[].set mutates a Dask input and its VJP drops the update;
                               # conj and grad of x[:, None] crash on Dask
-    "prod_at_zero",           # jit(hessian), vmap(hessian) of prod/cumprod at zeros are NaN
+    "prod_at_zero",           # under jit and vmap, derivatives of prod (2nd order) and
+                              # cumprod (1st order) at exact zeros are NaN
 }
 
 ENABLED = FAMILIES - KNOWN_BUGS
@@ -395,6 +396,9 @@ EXTRA = {
                 lambda sa, sb: _sq(sa), True, None, None),
     "prod_relu": ("prod_at_zero", 1, lambda xnp, a, b: xnp.prod(xnp.maximum(a, 0), axis=-1),
                   lambda sa, sb: sa[:-1] if sa else None, False, None, lambda a, b: a),
+    "cumprod_relu": ("prod_at_zero", 1,
+                     lambda xnp, a, b: xnp.cumprod(xnp.maximum(a, 0), axis=-1),
+                     lambda sa, sb: _sq(sa), False, None, lambda a, b: a),
     "tril": ("structural", 1, lambda xnp, a, b: xnp.tril(a),
              lambda sa, sb: sa if len(sa) >= 2 else None, True, None, None),
     "expand_squeeze": ("structural", 1,
@@ -607,8 +611,8 @@ def _apply(op, vals, B, rec):
         b = vals[op.args[1]] if arity == 2 else None
         if margin is not None and B is REF:
             rec.near(margin(np.asarray(a), None if b is None else np.asarray(b)))
-        if B is REF and op.p("fn") in ("cumprod", "prod_relu") and (
-                np.any(np.asarray(a) == 0) or op.p("fn") == "prod_relu"):
+        if B is REF and op.p("fn") in ("cumprod", "prod_relu", "cumprod_relu") and (
+                np.any(np.asarray(a) == 0) or op.p("fn") != "cumprod"):
             rec.events.add("prod_at_zero")
         return fn(xnp, a, b)
     raise ValueError(k)
@@ -825,7 +829,7 @@ def generate(ch, families=None, require=None, max_ops=6):
     if require == "mixed_complex_concat":
         extra = ["concat", "stack"]
     if require == "prod_at_zero":
-        extra = ["prod_relu"]
+        extra = ["prod_relu", "cumprod_relu"]
 
     n_ops = max(ch.integer(1, max_ops), len(forced))
     for step in range(n_ops):
