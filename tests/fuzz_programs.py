@@ -69,6 +69,9 @@ FAMILIES = BASE_FAMILIES | {
     "mixed_complex_concat",
     # the program run on Dask arrays (eager and grad), against NumPy.
     "dask",
+    # derivatives of prod/cumprod of values with exact zeros under jit and vmap (off: the
+    # checks leave out jit and vmap where the reference meets them).
+    "prod_at_zero",
 }
 
 # Families that fail on the current code, with the bug each one finds.  The generator leaves
@@ -86,6 +89,8 @@ KNOWN_BUGS = {
     "mixed_complex_concat",   # grad of the real operand of concatenate/stack is complex
     "dask",                   # at[].set mutates a Dask input and its VJP drops the update;
                               # conj and grad of x[:, None] crash on Dask
+    "prod_at_zero",           # under jit and vmap, derivatives of prod (2nd order) and
+                              # cumprod (1st order) at exact zeros are NaN
 }
 
 ENABLED = FAMILIES - KNOWN_BUGS
@@ -244,6 +249,7 @@ class Recorder:
         self.biggest = 0.0
         self.margin = np.inf
         self.finite = True
+        self.events = set()  # program features met at this point (e.g. "prod_at_zero")
 
     def value(self, v):
         a = np.abs(np.asarray(v))
@@ -262,6 +268,8 @@ class Recorder:
 
 
 class _NoRecorder:
+    events = set()
+
     def value(self, v):
         return v
 
@@ -386,6 +394,11 @@ EXTRA = {
                lambda sa, sb: _sq(sa), True, None, None),
     "cumprod": ("structural", 1, lambda xnp, a, b: xnp.cumprod(a, axis=-1),
                 lambda sa, sb: _sq(sa), True, None, None),
+    "prod_relu": ("prod_at_zero", 1, lambda xnp, a, b: xnp.prod(xnp.maximum(a, 0), axis=-1),
+                  lambda sa, sb: sa[:-1] if sa else None, False, None, lambda a, b: a),
+    "cumprod_relu": ("prod_at_zero", 1,
+                     lambda xnp, a, b: xnp.cumprod(xnp.maximum(a, 0), axis=-1),
+                     lambda sa, sb: _sq(sa), False, None, lambda a, b: a),
     "tril": ("structural", 1, lambda xnp, a, b: xnp.tril(a),
              lambda sa, sb: sa if len(sa) >= 2 else None, True, None, None),
     "expand_squeeze": ("structural", 1,
@@ -549,6 +562,8 @@ def _apply(op, vals, B, rec):
             rec.near(margin(np.asarray(a), np.asarray(b)) if B is REF else 1.0)
         return fn(xnp, a, b)
     if k == "reduce":
+        if B is REF and op.p("fn") == "prod" and np.any(np.asarray(a) == 0):
+            rec.events.add("prod_at_zero")
         return REDUCE[op.p("fn")][0](xnp, a, op.p("axis"), op.p("keepdims"))
     if k == "squared":
         return SQUARED[op.p("fn")][0](xnp, a, op.p("axis"))
@@ -596,6 +611,9 @@ def _apply(op, vals, B, rec):
         b = vals[op.args[1]] if arity == 2 else None
         if margin is not None and B is REF:
             rec.near(margin(np.asarray(a), None if b is None else np.asarray(b)))
+        if B is REF and op.p("fn") in ("cumprod", "prod_relu", "cumprod_relu") and (
+                np.any(np.asarray(a) == 0) or op.p("fn") != "cumprod"):
+            rec.events.add("prod_at_zero")
         return fn(xnp, a, b)
     raise ValueError(k)
 
@@ -803,12 +821,15 @@ def generate(ch, families=None, require=None, max_ops=6):
               "complex_output": "cis",
               "sort_under_jit_vmap": ["extra"],
               "mixed_complex_concat": ["cis", "extra"],
-              "dask": ["at_set"]}.get(require, [])
+              "dask": ["at_set"],
+              "prod_at_zero": ["extra"]}.get(require, [])
     forced = [forced] if isinstance(forced, str) else forced
     if require == "sort_under_jit_vmap":
         extra = ["sort", "median"]
     if require == "mixed_complex_concat":
         extra = ["concat", "stack"]
+    if require == "prod_at_zero":
+        extra = ["prod_relu", "cumprod_relu"]
 
     n_ops = max(ch.integer(1, max_ops), len(forced))
     for step in range(n_ops):
