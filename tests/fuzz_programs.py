@@ -51,20 +51,14 @@ BASE_FAMILIES = frozenset({
 FAMILIES = BASE_FAMILIES | {
     # cond/switch whose branch not taken has a non-finite derivative there (sqrt, log and a
     # fractional power of a negative number): under vmap both branches are evaluated.
-    "cond_nonfinite_branch",
     # a jit output is mutated in place, then the function is called again.
-    "jit_output_alias",
     # einsum operands with size-1 dimensions that broadcast against the other operand.
     "einsum_broadcast",
     # programs whose final output is complex (real -> complex Jacobians).
-    "complex_output",
     # inputs that are exactly zero, so squared norms, |x|**2 and variances are taken at 0
     # (or of equal elements), where they are smooth but their square roots are not.
-    "smooth_at_zero",
     # jvp with a complex tangent / vjp with a complex cotangent on a real function.
-    "dtype_mismatch",
     # sort and median under jit and vmap (off: those programs are checked eagerly only).
-    "sort_under_jit_vmap",
     # concatenate/stack of a complex and a real operand, differentiated in the real one.
     "mixed_complex_concat",
     # the program run on Dask arrays (eager and grad), against NumPy.
@@ -77,15 +71,6 @@ FAMILIES = BASE_FAMILIES | {
 # Families that fail on the current code, with the bug each one finds.  The generator leaves
 # them out; ``test_family`` keeps them as strict xfails.  Delete a line when its fix merges.
 KNOWN_BUGS = {
-    "cond_nonfinite_branch",  # vmap(grad), jit(grad), jit(hessian) of cond leak the NaN of
-                              # the branch not taken
-    "jit_output_alias",       # jit returns cached constant outputs by reference
-    "einsum_broadcast",       # einsum gradients wrong with size-1 broadcast dimensions
-    "complex_output",         # jacrev/jacobian/hessian of real -> complex drop the imaginary part
-    "smooth_at_zero",         # 2nd derivatives at 0 of norm(x)**2, abs(x)**2, std(x)**2,
-                              # hypot(x, y)**2 are 0
-    "dtype_mismatch",         # complex tangents/cotangents on real values give silent zeros
-    "sort_under_jit_vmap",    # sort/median raise under jit and vmap (argsort needs values)
     "mixed_complex_concat",   # grad of the real operand of concatenate/stack is complex
     "dask",                   # at[].set mutates a Dask input and its VJP drops the update;
                               # conj and grad of x[:, None] crash on Dask
