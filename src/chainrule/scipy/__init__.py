@@ -1,3 +1,3 @@
 """SciPy-compatible namespaces: ``chainrule.scipy.optimize`` mirrors ``scipy.optimize``."""
 
-from chainrule.scipy import optimize  # noqa: F401
+from chainrule.scipy import linalg, optimize  # noqa: F401

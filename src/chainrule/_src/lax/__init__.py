@@ -16,3 +16,4 @@ _rules._elementwise, _rules._reductions, _rules._shape = (
 
 from . import fft, linalg  # noqa: E402,F401 - FFT and linear-algebra primitives
 from . import adjugate  # noqa: E402,F401 - det's derivative (needs linalg)
+from . import scipy_linalg  # noqa: E402,F401 - primitives of chainrule.scipy.linalg

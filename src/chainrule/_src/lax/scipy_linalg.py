@@ -1,0 +1,458 @@
+"""Primitives behind ``chainrule.scipy.linalg`` that ``numpy.linalg``'s do not cover.
+
+- ``matfun`` (``expm``, ``logm``, ``sqrtm``) and ``matfun_frechet`` (the Fréchet
+  derivative ``L_f(A, E)`` of ``expm``/``logm``, linear in ``E``).  They are primitives
+  because no composition of smaller operations computes a matrix function stably.  The JVP
+  of ``f(A)`` is ``L_f(A, dA)``; ``L_f`` is computed from ``f`` of the block matrix
+  ``[[A, E], [0, A]]`` (whose upper right block is ``L_f(A, E)``), and its own JVP in ``A``
+  is ``L_f`` of that block matrix again, so every order composes.  Its transpose in ``E``
+  is ``L_f(A^T, .)`` (true of every primary matrix function).  ``sqrtm``'s JVP solves the
+  Sylvester equation ``X dX + dX X = dA``.
+- ``sylvester`` (``A X + X B = Q``) and ``discrete_lyapunov`` (``A X A^H - X + Q = 0``):
+  linear in ``Q``; the derivative in the matrices comes from differentiating the equation
+  (implicit differentiation), which gives another equation of the same kind.
+- ``lu`` (``P A = L U`` with partial pivoting, LAPACK ``getrf``): outputs the packed
+  factor, LAPACK's pivot indices and the row permutation.  ``lu_pivots_to_permutation``
+  turns pivot indices into the permutation (no derivative: integers).
+
+Each runs SciPy on NumPy arrays (other array libraries get an error naming the primitive).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
+from ..interpreters.linearize import is_undefined
+from ._rules import match_tangent, unbroadcast
+from .elementwise import add, conj, convert_element_type, eq, neg, select, sub
+from .linalg import LinAlgError, broadcasting_batch, stack_batch, triangular_solve
+from .products import matmul
+from .shape import concatenate, expand_dims, slice_axis, transpose
+
+
+def _aval(x):
+    return get_aval(x)
+
+
+def _T(x):
+    nd = _aval(x).ndim
+    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _H(x):
+    return conj(_T(x)) if _aval(x).dtype.kind == "c" else _T(x)
+
+
+def _scipy(xp, prim):
+    if xp is not np:
+        raise NotImplementedError(
+            f"primitive {prim!r} is computed by SciPy and needs NumPy arrays; convert the "
+            f"input from {xp.__name__} to NumPy first")
+    import scipy.linalg
+
+    return scipy.linalg
+
+
+def _square(aval, name):
+    if aval.ndim < 2 or aval.shape[-1] != aval.shape[-2]:
+        raise LinAlgError(f"{name}: expected a square matrix (or a stack of them in the last "
+                          f"two axes), got shape {aval.shape}")
+
+
+def _finite(name, out, inputs, hint):
+    if not np.isfinite(out).all() and all(np.isfinite(i).all() for i in inputs):
+        raise LinAlgError(f"{name}: the result is not finite although the input is. {hint}")
+    return out
+
+
+def _block(a, e):
+    """``[[a, e], [0, a]]`` for stacks (differentiable)."""
+    nd = _aval(a).ndim
+    shape = broadcast_shapes(_aval(a).shape, _aval(e).shape)
+    dtype = np.result_type(_aval(a).dtype, _aval(e).dtype)
+    from .shape import broadcast_to
+
+    a = broadcast_to(a, shape) if _aval(a).shape != shape else a
+    e = broadcast_to(e, shape) if _aval(e).shape != shape else e
+    zero = np.zeros(shape, dtype)
+    return concatenate([concatenate([a, e], nd - 1), concatenate([zero, a], nd - 1)], nd - 2)
+
+
+def _np_block(a, e):
+    a, e = np.broadcast_arrays(a, e)
+    return np.block([[a, e], [np.zeros_like(a), a]])
+
+
+def _upper_right(x, n):
+    nd = _aval(x).ndim
+    return slice_axis(slice_axis(x, nd - 2, 0, n), nd - 1, n, 2 * n)
+
+
+# ---------------------------------------------------------------------------------------
+# matfun: expm, logm, sqrtm
+# ---------------------------------------------------------------------------------------
+
+MATFUNS = ("expm", "logm", "sqrtm")
+
+
+def _real_result(name, a, out):
+    """Real input gives real output under transforms (its dtype must not depend on values):
+    a complex principal logarithm or square root of a real matrix is an error there."""
+    if a.dtype.kind != "c" and out.dtype.kind == "c":
+        if np.any(out.imag != 0):
+            raise LinAlgError(
+                f"{name}: this real matrix has no real principal {name[:-1]} (it has "
+                "negative real eigenvalues), so the result is complex; under transforms "
+                "the result type cannot depend on values: pass a complex matrix "
+                "(a.astype(complex)) to get the complex result")
+        out = out.real
+    return out.astype(np.result_type(a.dtype, np.float32), copy=False)
+
+
+def _matfun_impl(xp, a, fn):
+    sl = _scipy(xp, fn)
+    out = getattr(sl, fn)(a)
+    return _finite(fn, _real_result(fn, a, np.asarray(out)), (a,),
+                   "The matrix is singular or too ill-conditioned for " + fn + ".")
+
+
+def _matfun_abstract_eval(a, fn):
+    _square(a, fn)
+    return ShapedArray(a.shape, np.result_type(a.dtype, np.float32))
+
+
+matfun_p = Primitive("matfun")
+matfun_p.impl = _matfun_impl
+matfun_p.abstract_eval = _matfun_abstract_eval
+
+
+def matfun(a, fn):
+    """``fn(a)`` for ``fn`` in ``"expm"``, ``"logm"``, ``"sqrtm"`` (principal branches)."""
+    if fn not in MATFUNS:
+        raise ValueError(f"matfun: fn must be one of {MATFUNS}, got {fn!r}")
+    return matfun_p.bind(a, fn=fn)
+
+
+def _matfun_jvp(primals, tangents, fn):
+    (a,), (ta,) = primals, tangents
+    y = matfun_p.bind(a, fn=fn)
+    if fn == "sqrtm":  # Y dY + dY Y = dA
+        return y, match_tangent(sylvester(y, y, ta), _aval(y))
+    return y, match_tangent(frechet(a, ta, fn), _aval(y))
+
+
+matfun_p.jvp = _matfun_jvp
+stack_batch(matfun_p)
+
+# ---------------------------------------------------------------------------------------
+# matfun_frechet: L_f(A, E), linear in E
+# ---------------------------------------------------------------------------------------
+
+
+def _frechet_impl(xp, a, e, fn):
+    sl = _scipy(xp, "matfun_frechet")
+    n = a.shape[-1]
+    out = np.asarray(getattr(sl, fn)(_np_block(a, e)))[..., :n, n:]
+    dtype = np.result_type(a.dtype, e.dtype, np.float32)
+    if dtype.kind != "c" and out.dtype.kind == "c":
+        out = out.real  # real data, real derivative (the imaginary part is rounding)
+    return _finite("matfun_frechet", out.astype(dtype, copy=False), (a, e),
+                   f"The matrix is singular or too ill-conditioned for {fn}.")
+
+
+def _frechet_abstract_eval(a, e, fn):
+    _square(a, "matfun_frechet")
+    _square(e, "matfun_frechet")
+    if a.shape[-1] != e.shape[-1]:
+        raise ValueError(f"matfun_frechet: A {a.shape} and E {e.shape} differ in size")
+    shape = broadcast_shapes(a.shape, e.shape)
+    return ShapedArray(shape, np.result_type(a.dtype, e.dtype, np.float32))
+
+
+frechet_p = Primitive("matfun_frechet")
+frechet_p.impl = _frechet_impl
+frechet_p.abstract_eval = _frechet_abstract_eval
+
+
+def frechet(a, e, fn):
+    """The Fréchet derivative ``L_f(a, e)`` of ``fn`` (``"expm"`` or ``"logm"``) at ``a`` in
+    the direction ``e``; linear in ``e``."""
+    if fn not in ("expm", "logm"):
+        raise ValueError(f"frechet: fn must be 'expm' or 'logm', got {fn!r}")
+    return frechet_p.bind(a, e, fn=fn)
+
+
+def _frechet_jvp(primals, tangents, fn):
+    a, e = primals
+    ta, te = tangents
+    y = frechet_p.bind(a, e, fn=fn)
+    out = None
+    if type(te) is not Zero:
+        out = frechet(a, te, fn)
+    if type(ta) is not Zero:
+        # L_f(A, E) is the upper right block of f([[A, E], [0, A]]); differentiate that.
+        n = _aval(a).shape[-1]
+        d = _upper_right(frechet(_block(a, e), _blockdiag(ta), fn), n)
+        out = d if out is None else add(out, d)
+    if out is None:
+        return y, Zero(_aval(y))
+    return y, match_tangent(out, _aval(y))
+
+
+def _blockdiag(t):
+    """``[[t, 0], [0, t]]`` (differentiable, linear in ``t``)."""
+    nd = _aval(t).ndim
+    zero = np.zeros(_aval(t).shape, _aval(t).dtype)
+    return concatenate([concatenate([t, zero], nd - 1), concatenate([zero, t], nd - 1)], nd - 2)
+
+
+def _frechet_transpose(ct, a, e, fn):
+    if is_undefined(a):
+        raise TypeError("matfun_frechet is not linear in A; only E can be transposed")
+    if type(ct) is Zero or not is_undefined(e):
+        return [None, None]
+    return [None, unbroadcast(frechet(_T(a), ct, fn), e.aval)]
+
+
+frechet_p.jvp = _frechet_jvp
+frechet_p.transpose = _frechet_transpose
+broadcasting_batch(frechet_p)
+
+# ---------------------------------------------------------------------------------------
+# sylvester: A X + X B = Q, linear in Q
+# ---------------------------------------------------------------------------------------
+
+_SYLVESTER_HINT = ("A and -B have (nearly) a common eigenvalue, so the equation has no "
+                   "unique solution.")
+
+
+def _sylvester_impl(xp, a, b, q):
+    sl = _scipy(xp, "sylvester")
+    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    q = np.broadcast_to(q, batch + q.shape[-2:])
+    dtype = np.result_type(a.dtype, b.dtype, q.dtype, np.float32)
+    if q.size == 0 or a.shape[-1] == 0 or b.shape[-1] == 0:
+        return np.zeros(q.shape, dtype)
+    out = np.asarray(sl.solve_sylvester(a, b, q)).astype(dtype, copy=False)
+    return _finite("solve_sylvester", out, (a, b, q), _SYLVESTER_HINT)
+
+
+def _sylvester_abstract_eval(a, b, q):
+    _square(a, "solve_sylvester")
+    _square(b, "solve_sylvester")
+    if q.ndim < 2 or q.shape[-2:] != (a.shape[-1], b.shape[-1]):
+        raise ValueError(f"solve_sylvester: Q of shape {q.shape} does not match A {a.shape} "
+                         f"and B {b.shape} (expected (..., {a.shape[-1]}, {b.shape[-1]}))")
+    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2])
+    return ShapedArray(batch + q.shape[-2:], np.result_type(a.dtype, b.dtype, q.dtype,
+                                                             np.float32))
+
+
+sylvester_p = Primitive("sylvester")
+sylvester_p.impl = _sylvester_impl
+sylvester_p.abstract_eval = _sylvester_abstract_eval
+
+
+def sylvester(a, b, q):
+    """``X`` with ``a X + X b = q`` (Bartels-Stewart); linear in ``q``."""
+    return sylvester_p.bind(a, b, q)
+
+
+def _sylvester_jvp(primals, tangents):
+    # A dX + dX B = dQ - dA X - X dB
+    a, b, q = primals
+    ta, tb, tq = tangents
+    x = sylvester_p.bind(a, b, q)
+    rhs = None if type(tq) is Zero else tq
+    for t, term in ((ta, lambda: matmul(ta, x)), (tb, lambda: matmul(x, tb))):
+        if type(t) is not Zero:
+            rhs = neg(term()) if rhs is None else sub(rhs, term())
+    if rhs is None:
+        return x, Zero(_aval(x))
+    return x, match_tangent(sylvester(a, b, rhs), _aval(x))
+
+
+def _sylvester_transpose(ct, a, b, q):
+    if is_undefined(a) or is_undefined(b):
+        raise TypeError("sylvester is linear only in Q")
+    if type(ct) is Zero or not is_undefined(q):
+        return [None, None, None]
+    # (X -> A X + X B)^T = (Y -> A^T Y + Y B^T)
+    return [None, None, unbroadcast(sylvester(_T(a), _T(b), ct), q.aval)]
+
+
+sylvester_p.jvp = _sylvester_jvp
+sylvester_p.transpose = _sylvester_transpose
+broadcasting_batch(sylvester_p)
+
+# ---------------------------------------------------------------------------------------
+# discrete_lyapunov: A X A^H - X + Q = 0, linear in Q
+# ---------------------------------------------------------------------------------------
+
+
+def _dlyap_impl(xp, a, q, method):
+    sl = _scipy(xp, "discrete_lyapunov")
+    batch = broadcast_shapes(a.shape[:-2], q.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    q = np.broadcast_to(q, batch + q.shape[-2:])
+    dtype = np.result_type(a.dtype, q.dtype, np.float32)
+    if q.size == 0:
+        return np.zeros(q.shape, dtype)
+    out = np.asarray(sl.solve_discrete_lyapunov(a, q, method=method)).astype(dtype, copy=False)
+    return _finite("solve_discrete_lyapunov", out, (a, q),
+                   "A has two eigenvalues whose product is 1 (e.g. one on the unit circle), "
+                   "so the equation has no unique solution.")
+
+
+def _dlyap_abstract_eval(a, q, method):
+    _square(a, "solve_discrete_lyapunov")
+    _square(q, "solve_discrete_lyapunov")
+    if q.shape[-1] != a.shape[-1]:
+        raise ValueError(f"solve_discrete_lyapunov: A {a.shape} and Q {q.shape} differ in size")
+    batch = broadcast_shapes(a.shape[:-2], q.shape[:-2])
+    return ShapedArray(batch + q.shape[-2:], np.result_type(a.dtype, q.dtype, np.float32))
+
+
+dlyap_p = Primitive("discrete_lyapunov")
+dlyap_p.impl = _dlyap_impl
+dlyap_p.abstract_eval = _dlyap_abstract_eval
+
+
+def discrete_lyapunov(a, q, method=None):
+    """``X`` with ``a X a^H - X + q = 0``; linear in ``q``."""
+    return dlyap_p.bind(a, q, method=method)
+
+
+def _dlyap_jvp(primals, tangents, method):
+    # dX - A dX A^H = dQ + dA X A^H + A X dA^H
+    a, q = primals
+    ta, tq = tangents
+    x = dlyap_p.bind(a, q, method=method)
+    rhs = None if type(tq) is Zero else tq
+    if type(ta) is not Zero:
+        ax = matmul(a, x)
+        term = add(matmul(ta, matmul(x, _H(a))), matmul(ax, _H(ta)))
+        rhs = term if rhs is None else add(rhs, term)
+    if rhs is None:
+        return x, Zero(_aval(x))
+    return x, match_tangent(dlyap_p.bind(a, rhs, method=method), _aval(x))
+
+
+def _dlyap_transpose(ct, a, q, method):
+    if is_undefined(a):
+        raise TypeError("discrete_lyapunov is linear only in Q")
+    if type(ct) is Zero or not is_undefined(q):
+        return [None, None]
+    # (X -> X - A X A^H)^T = (Y -> Y - A^T Y conj(A)) = the same operator for A^T
+    return [None, unbroadcast(dlyap_p.bind(_T(a), ct, method=method), q.aval)]
+
+
+dlyap_p.jvp = _dlyap_jvp
+dlyap_p.transpose = _dlyap_transpose
+broadcasting_batch(dlyap_p)
+
+# ---------------------------------------------------------------------------------------
+# lu: P A = L U (LAPACK getrf), and pivot indices -> permutation
+# ---------------------------------------------------------------------------------------
+
+
+def _perm_from_piv(piv, n):
+    """Row permutation ``perm`` (``a[perm] = L U``) from LAPACK's sequential interchanges."""
+    piv = np.asarray(piv)
+    flat = piv.reshape(-1, piv.shape[-1]) if piv.ndim else piv.reshape(1, 1)
+    out = np.empty((flat.shape[0], n), dtype=piv.dtype)
+    for k, p in enumerate(flat):
+        perm = np.arange(n, dtype=piv.dtype)
+        for i, j in enumerate(p):
+            perm[i], perm[j] = perm[j], perm[i]
+        out[k] = perm
+    return out.reshape(piv.shape[:-1] + (n,))
+
+
+def _lu_impl(xp, a):
+    sl = _scipy(xp, "lu")
+    n = a.shape[-1]
+    dtype = np.result_type(a.dtype, np.float32)
+    if a.size == 0:
+        piv = np.zeros(a.shape[:-1], np.int32)
+        return [np.zeros(a.shape, dtype), piv, piv.copy()]
+    import warnings
+
+    with warnings.catch_warnings():  # singular U: SciPy warns, the solves then raise
+        warnings.simplefilter("ignore", sl.LinAlgWarning)
+        lu, piv = sl.lu_factor(a, check_finite=False)
+    lu = np.asarray(lu).astype(dtype, copy=False)
+    piv = np.asarray(piv).astype(np.int32, copy=False)
+    return [lu, piv, _perm_from_piv(piv, n)]
+
+
+def _lu_abstract_eval(a):
+    _square(a, "lu_factor")
+    piv = ShapedArray(a.shape[:-1], np.dtype(np.int32))
+    return [ShapedArray(a.shape, np.result_type(a.dtype, np.float32)), piv, piv]
+
+
+lu_p = Primitive("lu", multiple_results=True)
+lu_p.impl = _lu_impl
+lu_p.abstract_eval = _lu_abstract_eval
+
+
+def lu(a):
+    """``[lu, piv, perm]``: the packed factors of ``a[perm] = L U`` (``L`` unit lower, strictly
+    below the diagonal of ``lu``; ``U`` upper), LAPACK's 0-based pivot indices and the row
+    permutation."""
+    return lu_p.bind(a)
+
+
+def permutation_matrix(perm, dtype):
+    """``Pt`` with ``Pt @ x == x[perm]`` (differentiable in ``x``; ``perm`` has no derivative)."""
+    n = _aval(perm).shape[-1]
+    nd = _aval(perm).ndim
+    hit = eq(expand_dims(perm, (nd,)), np.arange(n, dtype=_aval(perm).dtype))
+    return convert_element_type(hit, dtype)
+
+
+def _lu_jvp(primals, tangents):
+    # With M = L^-1 P^T dA U^-1: dL = L tril(M, -1), dU = triu(M) U.
+    (a,), (ta,) = primals, tangents
+    lu_, piv, perm = outs = lu_p.bind(a)
+    n = _aval(a).shape[-1]
+    dtype = _aval(lu_).dtype
+    pda = matmul(permutation_matrix(perm, dtype), ta)
+    m = triangular_solve(lu_, pda, lower=True, unit_diagonal=True)
+    m = _T(triangular_solve(lu_, _T(m), lower=False, transpose_a=True))
+    strict = np.tri(n, n, -1, dtype=bool)
+    low = select(strict, m, 0.0)
+    lower = add(select(strict, lu_, 0.0), np.eye(n, dtype=dtype))
+    upper = select(strict, 0.0, lu_)
+    dlu = add(matmul(lower, low), matmul(select(strict, 0.0, m), upper))
+    return outs, [match_tangent(dlu, _aval(lu_)), Zero(_aval(piv)), Zero(_aval(perm))]
+
+
+lu_p.jvp = _lu_jvp
+stack_batch(lu_p)
+
+
+def _piv_impl(xp, piv, n):
+    return _perm_from_piv(piv, n)
+
+
+lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
+lu_pivots_to_permutation_p.impl = _piv_impl
+lu_pivots_to_permutation_p.abstract_eval = lambda piv, n: ShapedArray(
+    piv.shape[:-1] + (n,), piv.dtype)
+
+
+def lu_pivots_to_permutation(piv, n):
+    """The row permutation of ``n`` rows that LAPACK's pivot indices ``piv`` describe."""
+    return lu_pivots_to_permutation_p.bind(piv, n=int(n))
+
+
+stack_batch(lu_pivots_to_permutation_p)
+
+__all__ = ["MATFUNS", "discrete_lyapunov", "dlyap_p", "frechet", "frechet_p", "lu", "lu_p",
+           "lu_pivots_to_permutation", "lu_pivots_to_permutation_p", "matfun", "matfun_p",
+           "permutation_matrix", "sylvester", "sylvester_p"]

@@ -1,0 +1,46 @@
+"""Test cases for the primitives of chainrule.scipy.linalg (chainrule._src.lax.scipy_linalg).
+
+Matrices are well conditioned and, for logm/sqrtm, have positive real spectra, so that
+finite differences are accurate and the principal branches are real.
+"""
+
+import numpy as np
+from cases_linalg import general, spd, vec
+from primitive_cases import Case
+
+CASES = []
+add = CASES.extend
+
+# --- matfun: expm, logm, sqrtm ------------------------------------------------------------
+add([Case("matfun", (0.5 * vec((3, 3), 1),), {"fn": "expm"}),
+     Case("matfun", (0.5 * vec((2, 2, 2), 2),), {"fn": "expm"}),
+     Case("matfun", (np.array([[0.3]]),), {"fn": "expm"}),
+     Case("matfun", (spd(3, seed=3) / 3,), {"fn": "logm"}),
+     Case("matfun", (general(3, seed=4) / 4,), {"fn": "logm"}, note="nonsymmetric"),
+     Case("matfun", (spd(2, (2,), 5) / 2,), {"fn": "sqrtm"}),
+     Case("matfun", (general(3, seed=6) / 4,), {"fn": "sqrtm"}, note="nonsymmetric")])
+
+# --- matfun_frechet: L_f(A, E) ------------------------------------------------------------
+add([Case("matfun_frechet", (0.5 * vec((3, 3), 7), vec((3, 3), 8)), {"fn": "expm"}),
+     Case("matfun_frechet", (0.5 * vec((2, 2, 2), 9), vec((2, 2), 10)), {"fn": "expm"}),
+     Case("matfun_frechet", (general(2, seed=11) / 3, vec((2, 2), 12)), {"fn": "logm"})])
+
+# --- sylvester: A X + X B = Q -------------------------------------------------------------
+add([Case("sylvester", (general(3, seed=13), general(2, seed=14), vec((3, 2), 15))),
+     Case("sylvester", (general(2, (2,), 16), general(2, seed=17), vec((2, 2), 18))),
+     Case("sylvester", (general(1, seed=19), general(1, seed=20), vec((1, 1), 21)))])
+
+# --- discrete_lyapunov: A X A^H - X + Q = 0 -----------------------------------------------
+for method in ("direct", "bilinear"):
+    add([Case("discrete_lyapunov", (0.3 * vec((3, 3), 22), vec((3, 3), 23)),
+              {"method": method})])
+add([Case("discrete_lyapunov", (0.3 * vec((2, 2, 2), 24), vec((2, 2), 25)),
+          {"method": None})])
+
+# --- lu and its pivots --------------------------------------------------------------------
+add([Case("lu", (general(3, seed=26)[[2, 0, 1]],)), Case("lu", (vec((2, 3, 3), 27),)),
+     Case("lu", (vec((1, 1), 28),))])
+add([Case("lu_pivots_to_permutation", (np.array([2, 2, 2], np.int32),), {"n": 3},
+          differentiable=False),
+     Case("lu_pivots_to_permutation", (np.array([[1, 1], [0, 1]], np.int32),), {"n": 2},
+          differentiable=False)])
