@@ -633,7 +633,7 @@ def funm(A, func, disp=True):
 
 
 def _funm_sym(A, func):
-    from ..custom import custom_jvp
+    from ..custom import custom_jvp, stop_gradient
 
     @custom_jvp
     def f(a):
@@ -651,7 +651,7 @@ def _funm_sym(A, func):
         gap = w[..., :, None] - w[..., None, :]
         scale = cnp.max(cnp.abs(w), axis=-1, keepdims=True)[..., None] if n else 1.0
         tol = scale * (max(n, 1) * np.finfo(_dtype(w)).eps)
-        close = cnp.abs(lax.stop_gradient(gap)) <= lax.stop_gradient(tol)
+        close = cnp.abs(stop_gradient(gap)) <= stop_gradient(tol)
         dd = cnp.where(close, (dfw[..., :, None] + dfw[..., None, :]) / 2,
                        (fw[..., :, None] - fw[..., None, :]) / cnp.where(close, 1.0, gap))
         vt = cnp.matmul(_H(v), cnp.matmul((da + _H(da)) / 2, v))

@@ -1,0 +1,322 @@
+"""chainrule.scipy.linalg against SciPy: plain arrays get SciPy's own result; under
+transforms the values agree with SciPy's to 1e-12 (relative), derivatives match finite
+differences to second order in both modes, and vmap/jit agree with loops/eager calls."""
+
+import functools
+
+import numpy as np
+import pytest
+import scipy.linalg as sl
+
+import chainrule as cr
+import chainrule.numpy as cnp
+import chainrule.scipy.linalg as crl
+from chainrule import tree_util
+
+
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+def general(n, seed=0):
+    return rng(seed).uniform(-1, 1, (n, n)) + (n + 1) * np.eye(n)
+
+
+def spd(n, seed=0):
+    b = rng(seed).standard_normal((n, n))
+    return b @ b.T + n * np.eye(n) + np.diag(np.arange(n, dtype=float))
+
+
+def pivoted(n, seed=0):
+    """Well conditioned, with rows out of order so that LU has to pivot."""
+    return general(n, seed)[np.roll(np.arange(n), 1)]
+
+
+def vec(shape, seed=0):
+    return rng(seed).uniform(-1, 1, shape)
+
+
+def lopsided(a, seed=0):
+    """``a`` with noise in its strict upper triangle: functions that read the lower
+    triangle must ignore it."""
+    return a + np.triu(vec(a.shape, seed), 1)
+
+
+def banded_storage(lo, up, n, seed):
+    ab = vec((lo + up + 1, n), seed)
+    ab[up] += 4.0  # diagonally dominant
+    return ab
+
+
+# Each case: id -> (f(module, *arrays), arrays).  ``module`` is scipy.linalg or
+# chainrule.scipy.linalg; the outputs are arrays or tuples of arrays.
+CASES = {
+    "solve_triangular-lower": (lambda m, a, b: m.solve_triangular(a, b, lower=True),
+                               (general(3, 1), vec((3, 2), 2))),
+    "solve_triangular-upper-T": (lambda m, a, b: m.solve_triangular(a, b, trans="T"),
+                                 (general(3, 3), vec((3,), 4))),
+    "solve_triangular-C-unit": (lambda m, a, b: m.solve_triangular(
+        a, b, trans=2, lower=True, unit_diagonal=True), (general(3, 5), vec((3, 2), 6))),
+    "cholesky-upper": (lambda m, a: m.cholesky(a), (spd(3, 7),)),
+    "cholesky-lower-lopsided": (lambda m, a: m.cholesky(a, lower=True), (lopsided(spd(3, 8)),)),
+    "cho_factor": (lambda m, a: m.cho_factor(a, lower=True)[0], (lopsided(spd(3, 9), 1),)),
+    "cho_solve-upper": (lambda m, a, b: m.cho_solve(m.cho_factor(a), b),
+                        (spd(3, 10), vec((3, 2), 11))),
+    "cho_solve-lower": (lambda m, a, b: m.cho_solve(m.cho_factor(a, lower=True), b),
+                        (spd(3, 12), vec((3,), 13))),
+    "solve-gen": (lambda m, a, b: m.solve(a, b), (general(3, 14), vec((3, 2), 15))),
+    "solve-gen-transposed": (lambda m, a, b: m.solve(a, b, transposed=True),
+                             (general(3, 16), vec((3,), 17))),
+    "solve-sym": (lambda m, a, b: m.solve(a, b, assume_a="sym"),
+                  (general(3, 18), vec((3, 2), 19))),
+    "solve-sym-lower": (lambda m, a, b: m.solve(a, b, assume_a="symmetric", lower=True),
+                        (general(3, 20), vec((3,), 21))),
+    "solve-her": (lambda m, a, b: m.solve(a, b, assume_a="her"),
+                  (general(3, 22), vec((3, 2), 23))),
+    "solve-pos": (lambda m, a, b: m.solve(a, b, assume_a="pos"),
+                  (spd(3, 24) + np.tril(vec((3, 3), 1), -1), vec((3, 2), 25))),
+    "solve-pos-lower": (lambda m, a, b: m.solve(a, b, assume_a="positive definite",
+                                                lower=True), (lopsided(spd(3, 26)), vec((3,), 27))),
+    "solve-diagonal": (lambda m, a, b: m.solve(a, b, assume_a="diagonal"),
+                       (np.diag([2.0, -3.0, 4.0]), vec((3, 2), 28))),
+    "solve-tridiagonal": (lambda m, a, b: m.solve(a, b, assume_a="tridiagonal"),
+                          (np.triu(np.tril(general(4, 29), 1), -1), vec((4,), 30))),
+    "solve-upper-triangular": (lambda m, a, b: m.solve(a, b, assume_a="upper triangular"),
+                               (np.triu(general(3, 31)), vec((3, 2), 32))),
+    "solve-lower-triangular": (lambda m, a, b: m.solve(a, b, assume_a="lower triangular"),
+                               (np.tril(general(3, 33)), vec((3,), 34))),
+    "solve_banded": (lambda m, ab, b: m.solve_banded((1, 2), ab, b),
+                     (banded_storage(1, 2, 5, 35), vec((5, 2), 36))),
+    "block_diag": (lambda m, a, b, c: m.block_diag(a, b, c),
+                   (vec((2, 2), 37), vec((3,), 38), vec((1, 2), 39))),
+    "toeplitz": (lambda m, c, r: m.toeplitz(c, r), (vec((3,), 40), vec((4,), 41))),
+    "toeplitz-c-only": (lambda m, c: m.toeplitz(c), (vec((3,), 42),)),
+    "circulant": (lambda m, c: m.circulant(c), (vec((4,), 43),)),
+    "hankel": (lambda m, c, r: m.hankel(c, r), (vec((3,), 44), vec((2,), 45))),
+    "hankel-c-only": (lambda m, c: m.hankel(c), (vec((3,), 46),)),
+    "expm": (lambda m, a: m.expm(a), (0.7 * vec((3, 3), 47),)),
+    "expm-stack": (lambda m, a: m.expm(a), (0.7 * vec((2, 3, 3), 48),)),
+    "expm_frechet": (lambda m, a, e: m.expm_frechet(a, e), (0.7 * vec((3, 3), 49),
+                                                            vec((3, 3), 50))),
+    "expm_frechet-L": (lambda m, a, e: m.expm_frechet(a, e, compute_expm=False),
+                       (0.7 * vec((2, 2), 51), vec((2, 2), 52))),
+    "logm": (lambda m, a: m.logm(a), (general(3, 53) / 4,)),
+    "sqrtm": (lambda m, a: m.sqrtm(a), (general(3, 54) / 4,)),
+    # funm is differentiated on symmetric matrices only (finite differences included).
+    "funm-exp": (lambda m, a: m.funm((a + a.T) / 2, cnp.exp), (spd(3, 55) / 4,)),
+    "funm-sin": (lambda m, a: m.funm((a + a.T) / 2, cnp.sin),
+                 (np.diag([0.5, 1.0, 2.0]) + 0.1,)),
+    "eigh-eigvals_only": (lambda m, a: m.eigh(a, eigvals_only=True), (lopsided(spd(3, 56)),)),
+    "eigvalsh-upper": (lambda m, a: m.eigvalsh(a, lower=False),
+                       (spd(3, 57) + np.tril(vec((3, 3), 2), -1),)),
+    "eigh-projectors": (lambda m, a: _projectors(m.eigh(a)[1]), (spd(3, 58),)),
+    "eigh-subset": (lambda m, a: _subset(m.eigh(a, subset_by_index=[1, 2])),
+                    (spd(4, 59),)),
+    "eigh-generalized": (lambda m, a, b: _subset(m.eigh(a, b)), (spd(3, 60), spd(3, 61))),
+    "qr-full": (lambda m, a: m.qr(a), (general(3, 62),)),
+    "qr-economic": (lambda m, a: m.qr(a, mode="economic"), (vec((4, 2), 63),)),
+    "qr-economic-wide": (lambda m, a: m.qr(a, mode="economic"), (vec((2, 3), 64),)),
+    "qr-r": (lambda m, a: m.qr(a, mode="r")[0], (vec((4, 3), 65),)),
+    "lu_factor": (lambda m, a: m.lu_factor(a)[0], (pivoted(3, 66),)),
+    "lu_solve": (lambda m, a, b: m.lu_solve(m.lu_factor(a), b), (pivoted(3, 67),
+                                                                 vec((3, 2), 68))),
+    "lu_solve-T": (lambda m, a, b: m.lu_solve(m.lu_factor(a), b, trans=1),
+                   (pivoted(3, 69), vec((3,), 70))),
+    "lu_solve-C": (lambda m, a, b: m.lu_solve(m.lu_factor(a), b, trans=2),
+                   (pivoted(3, 71), vec((3, 2), 72))),
+    "lu": (lambda m, a: m.lu(a), (pivoted(3, 73),)),
+    "lu-permute_l": (lambda m, a: m.lu(a, permute_l=True), (pivoted(3, 74),)),
+    "solve_sylvester": (lambda m, a, b, q: m.solve_sylvester(a, b, q),
+                        (general(3, 75), general(2, 76), vec((3, 2), 77))),
+    "solve_continuous_lyapunov": (lambda m, a, q: m.solve_continuous_lyapunov(a, q),
+                                  (general(3, 78), vec((3, 3), 79))),
+    "solve_discrete_lyapunov": (lambda m, a, q: m.solve_discrete_lyapunov(a, q),
+                                (0.3 * vec((3, 3), 80), vec((3, 3), 81))),
+    "solve_discrete_lyapunov-bilinear": (
+        lambda m, a, q: m.solve_discrete_lyapunov(a, q, method="bilinear"),
+        (0.3 * vec((3, 3), 82), vec((3, 3), 83))),
+    "polar-right": (lambda m, a: m.polar(a), (vec((4, 3), 84),)),
+    "polar-left": (lambda m, a: m.polar(a, side="left"), (general(3, 85),)),
+}
+
+
+def _projectors(v):
+    """Eigenvector outer products: independent of the eigenvectors' signs."""
+    return tuple(v[:, k:k + 1] @ v[:, k:k + 1].T for k in range(v.shape[1]))
+
+
+def _subset(wv):
+    w, v = wv
+    return (w,) + _projectors(v)
+
+
+def _leaves(out):
+    return [np.asarray(x) for x in tree_util.tree_leaves(out)]
+
+
+IDS = list(CASES)
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_plain_arrays_get_scipys_result(name):
+    f, args = CASES[name]
+    got, expected = f(crl, *args), f(sl, *args)
+    assert tree_util.tree_structure(got) == tree_util.tree_structure(expected)
+    for g, e in zip(tree_util.tree_leaves(got), tree_util.tree_leaves(expected)):
+        assert type(g) is type(e)
+        assert g.dtype == e.dtype
+        np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_traced_values_match_scipy(name):
+    f, args = CASES[name]
+    expected = _leaves(f(sl, *args))
+    for got in (cr.jit(lambda *a: f(crl, *a))(*args),
+                cr.jvp(functools.partial(f, crl), args, args)[0]):
+        got = _leaves(got)
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert g.dtype == e.dtype
+            np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12 * np.abs(e).max())
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_derivatives_second_order(name):
+    f, args = CASES[name]
+    cr.check_grads(functools.partial(f, crl), args, order=2, modes=("fwd", "rev"))
+
+
+VMAP = ["solve_triangular-lower", "cholesky-upper", "cho_solve-lower", "solve-sym",
+        "solve-pos", "toeplitz", "hankel", "expm", "expm_frechet", "logm", "sqrtm",
+        "funm-exp", "eigh-subset", "qr-economic", "lu_solve", "lu", "solve_sylvester",
+        "solve_continuous_lyapunov", "solve_discrete_lyapunov", "polar-right"]
+
+
+@pytest.mark.filterwarnings("ignore:vmap. primitive")
+@pytest.mark.parametrize("name", VMAP)
+def test_vmap_matches_loop(name):
+    f, args = CASES[name]
+    g = functools.partial(f, crl)
+    batch = [[a * (1 + 0.01 * k) for a in args] for k in range(3)]
+    expected = [_leaves(f(sl, *b)) for b in batch]
+    got = _leaves(cr.vmap(g)(*[np.stack(x) for x in zip(*batch)]))
+    for i, leaf in enumerate(got):
+        np.testing.assert_allclose(leaf, np.stack([e[i] for e in expected]), rtol=1e-12,
+                                   atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["expm", "logm", "solve_sylvester", "lu_solve", "eigh-subset",
+                                  "cho_solve-upper"])
+def test_jit_of_grad_matches_eager_grad(name):
+    f, args = CASES[name]
+
+    def loss(*a):
+        return sum(cnp.sum(cnp.sin(x)) for x in tree_util.tree_leaves(f(crl, *a)))
+    argnums = tuple(range(len(args)))
+    eager = cr.grad(loss, argnums)(*args)
+    jitted = cr.jit(cr.grad(loss, argnums))(*args)
+    for e, j in zip(eager, jitted):
+        np.testing.assert_allclose(np.asarray(j), np.asarray(e), rtol=1e-12, atol=1e-13)
+
+
+# --- analytic checks ----------------------------------------------------------------------
+
+
+def test_expm_derivative_of_commuting_direction():
+    # d/dt expm(A + t A) at t = 0 is A expm(A) (A commutes with itself).
+    a = 0.5 * vec((3, 3), 90)
+    d = cr.jvp(crl.expm, (a,), (a,))[1]
+    np.testing.assert_allclose(d, a @ sl.expm(a), rtol=1e-12)
+
+
+def test_expm_frechet_is_expms_jvp():
+    a, e = 0.5 * vec((3, 3), 91), vec((3, 3), 92)
+    np.testing.assert_allclose(cr.jvp(crl.expm, (a,), (e,))[1],
+                               sl.expm_frechet(a, e, compute_expm=False), rtol=1e-12)
+
+
+def test_funm_derivative_at_repeated_eigenvalues():
+    # At a = c I every direction commutes with a, so d funm = f'(c) da exactly.
+    a = 2.0 * np.eye(3)
+    da = vec((3, 3), 93)
+    da = da + da.T
+    d = cr.jvp(lambda a: crl.funm(a, cnp.exp), (a,), (da,))[1]
+    np.testing.assert_allclose(d, np.exp(2.0) * da, rtol=1e-12)
+
+
+def test_sqrtm_and_polar_at_repeated_values():
+    # Orthogonal a: all singular values are 1, p = I; the derivative of p is sym(a^T da).
+    q = np.linalg.qr(vec((3, 3), 94))[0]
+    da = vec((3, 3), 95)
+    dp = cr.jvp(lambda a: crl.polar(a)[1], (q,), (da,))[1]
+    np.testing.assert_allclose(dp, (q.T @ da + da.T @ q) / 2, atol=1e-12)
+    cr.check_grads(lambda a: crl.polar(a), (q,), order=2, modes=("fwd", "rev"))
+
+
+def test_lu_reconstructs_and_p_indices():
+    a = vec((4, 4), 96)
+    p, low, up = cr.jit(crl.lu)(a)
+    np.testing.assert_allclose(p @ low @ up, a, atol=1e-14)
+    perm, low2, up2 = cr.jit(lambda a: crl.lu(a, p_indices=True))(a)
+    np.testing.assert_array_equal(perm, sl.lu(a, p_indices=True)[0])
+    np.testing.assert_allclose(low2[perm] @ up2, a, atol=1e-14)
+
+
+def test_lyapunov_gradient_matches_adjoint_equation():
+    # For x = lyap(a, q), d<g, x>/dq solves the adjoint equation a^T y + y a = g.
+    a, q, g = general(3, 97), vec((3, 3), 98), vec((3, 3), 99)
+    got = cr.grad(lambda q: cnp.sum(g * crl.solve_continuous_lyapunov(a, q)))(q)
+    np.testing.assert_allclose(got, sl.solve_sylvester(a.T, a, g), rtol=1e-12)
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def test_not_positive_definite_raises_linalgerror_everywhere():
+    a = np.array([[1.0, 2.0], [2.0, 1.0]])
+    with pytest.raises(np.linalg.LinAlgError):
+        crl.cholesky(a)
+    for fn in (crl.cholesky, crl.cho_factor,
+               lambda a: crl.solve(a, np.ones(2), assume_a="pos")):
+        with pytest.raises(np.linalg.LinAlgError, match="positive definite"):
+            cr.jit(fn)(a)
+        with pytest.raises(np.linalg.LinAlgError, match="positive definite"):
+            cr.grad(lambda a: cnp.sum(tree_util.tree_leaves(fn(a))[0]))(a)
+
+
+def test_non_square_raises_like_scipy():
+    a = np.ones((2, 3))
+    for name in ("cholesky", "expm"):
+        with pytest.raises(ValueError):
+            getattr(sl, name)(a)
+        with pytest.raises(ValueError, match="square"):
+            cr.jit(getattr(crl, name))(a)
+    with pytest.raises(ValueError, match="square"):
+        cr.jit(lambda a: crl.solve(a, np.ones(2)))(a)
+
+
+def test_singular_matrix_raises_linalgerror_under_transforms():
+    a = np.array([[1.0, 2.0], [2.0, 4.0]])
+    with pytest.raises(np.linalg.LinAlgError):
+        sl.solve(a, np.ones(2))
+    with pytest.raises(np.linalg.LinAlgError, match="singular"):
+        cr.grad(lambda a: cnp.sum(crl.solve(a, np.ones(2))))(a)
+
+
+def test_real_matrix_without_real_logarithm_raises_under_transforms():
+    a = np.diag([-1.0, 2.0])
+    assert np.iscomplexobj(crl.logm(a))  # SciPy's own (complex) result on plain arrays
+    with pytest.raises(np.linalg.LinAlgError, match="complex"):
+        cr.jit(crl.logm)(a)
+    np.testing.assert_allclose(cr.jit(crl.logm)(a.astype(complex)), sl.logm(a), atol=1e-15)
+
+
+def test_unsupported_options_under_transforms_say_so():
+    a = spd(3, 100)
+    with pytest.raises(NotImplementedError, match="subset_by_index"):
+        cr.jit(lambda a: crl.eigh(a, subset_by_value=[0, 10]))(a)
+    with pytest.raises(NotImplementedError, match="pivoting"):
+        cr.jit(lambda a: crl.qr(a, pivoting=True))(a)
+    with pytest.raises(ValueError, match="symmetric"):
+        cr.grad(lambda a: cnp.sum(crl.funm(a, cnp.exp)))(general(3, 101))
