@@ -44,3 +44,21 @@ add([Case("lu_pivots_to_permutation", (np.array([2, 2, 2], np.int32),), {"n": 3}
           differentiable=False),
      Case("lu_pivots_to_permutation", (np.array([[1, 1], [0, 1]], np.int32),), {"n": 2},
           differentiable=False)])
+
+# --- funm of symmetric matrices and its first and second Fréchet derivatives --------------
+import chainrule.numpy as cnp  # noqa: E402
+
+sym3 = spd(3, seed=29) / 4
+repeated = np.diag([1.0, 1.0, 2.0])
+add([Case("funm_sym", (sym3,), {"func": cnp.exp}),
+     Case("funm_sym", (repeated,), {"func": cnp.sin}, note="repeated"),
+     Case("funm_sym", (spd(2, (2,), 30) / 3,), {"func": cnp.exp}),
+     # L1 and L2 are differentiable in the matrix to first and zeroth order respectively
+     # (the third derivative of funm is not implemented); all orders in the directions.
+     Case("funm_sym_d1", (sym3, vec((3, 3), 31)), {"func": cnp.exp}, order=1),
+     Case("funm_sym_d1", (repeated, vec((3, 3), 32)), {"func": cnp.sin}, order=1,
+          note="repeated"),
+     Case("funm_sym_d2", (sym3, vec((3, 3), 33), vec((3, 3), 34)), {"func": cnp.exp},
+          diff=(1, 2)),
+     Case("funm_sym_d2", (repeated, vec((3, 3), 35), vec((2, 3, 3), 36)), {"func": cnp.sin},
+          diff=(1, 2), note="repeated")])

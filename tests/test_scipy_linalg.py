@@ -243,6 +243,16 @@ def test_funm_derivative_at_repeated_eigenvalues():
     da = da + da.T
     d = cr.jvp(lambda a: crl.funm(a, cnp.exp), (a,), (da,))[1]
     np.testing.assert_allclose(d, np.exp(2.0) * da, rtol=1e-12)
+    # Second order too (an eigendecomposition-based derivative gets this wrong).
+    for a in (np.eye(3), np.diag([1.0, 1.0, 2.0])):
+        cr.check_grads(lambda a: crl.funm((a + a.T) / 2, cnp.sin), (a,), order=2,
+                       modes=("fwd", "rev"))
+
+
+def test_funm_third_order_says_it_is_not_implemented():
+    f = lambda a: crl.funm(a, cnp.exp)[0, 0]  # noqa: E731
+    with pytest.raises(NotImplementedError, match="third"):
+        cr.hessian(cr.grad(f))(np.eye(2))
 
 
 def test_sqrtm_and_polar_at_repeated_values():

@@ -456,3 +456,187 @@ stack_batch(lu_pivots_to_permutation_p)
 __all__ = ["MATFUNS", "discrete_lyapunov", "dlyap_p", "frechet", "frechet_p", "lu", "lu_p",
            "lu_pivots_to_permutation", "lu_pivots_to_permutation_p", "matfun", "matfun_p",
            "permutation_matrix", "sylvester", "sylvester_p"]
+
+# ---------------------------------------------------------------------------------------
+# funm of a real symmetric matrix: f(A) = V f(w) V^T, with its first and second Fréchet
+# derivatives (Daleckii-Krein): L1(A)[E] = V (f[w_i, w_j] o V^T E V) V^T and
+# L2(A)[E, F] = V (sum_k f[w_i, w_k, w_j] (E~_ik F~_kj + F~_ik E~_kj)) V^T, with divided
+# differences that stay exact at repeated eigenvalues (where differentiating the
+# eigendecomposition would not).  ``func`` is a static parameter: an elementwise function
+# written with chainrule.numpy, whose derivatives come from chainrule's own jvp.
+# ---------------------------------------------------------------------------------------
+
+
+def _eig_sym(a):
+    return np.linalg.eigh((a + np.swapaxes(a, -1, -2)) / 2)
+
+
+def _func_derivs(func, w, order):
+    """``[f(w), f'(w), f''(w)][:order + 1]`` on concrete values."""
+    from ..api import jvp
+
+    ones = np.ones_like(w)
+    outs = [np.asarray(func(w), dtype=w.dtype)]
+    if order >= 1:
+        outs.append(np.asarray(jvp(func, (w,), (ones,))[1], dtype=w.dtype))
+    if order >= 2:
+        def d1(x):
+            return jvp(func, (x,), (np.ones_like(x),))[1]
+        outs.append(np.asarray(jvp(d1, (w,), (ones,))[1], dtype=w.dtype))
+    return [np.broadcast_to(o, w.shape) for o in outs]
+
+
+def _close(gap, w):
+    # Within sqrt(eps) of each other, divided differences are taken from derivatives
+    # (midpoint rules, error O(gap^2)) instead of cancelling differences.
+    scale = np.maximum(np.abs(w).max(axis=-1), 1.0) if w.shape[-1] else 1.0
+    tol = np.sqrt(np.finfo(w.dtype).eps) * np.asarray(scale)
+    return np.abs(gap) <= tol.reshape(tol.shape + (1,) * (gap.ndim - tol.ndim))
+
+
+def _divided1(w, f, f1):
+    gap = w[..., :, None] - w[..., None, :]
+    close = _close(gap, w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = (f[..., :, None] - f[..., None, :]) / np.where(close, 1.0, gap)
+    return np.where(close, (f1[..., :, None] + f1[..., None, :]) / 2, q)
+
+
+def _divided2(w, d1, f2):
+    """``D2[..., i, k, j] = f[w_i, w_k, w_j]``."""
+    wi, wk, wj = w[..., :, None, None], w[..., None, :, None], w[..., None, None, :]
+    gap_ij, gap_kj = wi - wj, wk - wj
+    close_ij, close_kj = _close(gap_ij, w), _close(gap_kj, w)
+    d_ik, d_kj, d_ij = d1[..., :, :, None], d1[..., None, :, :], d1[..., :, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        via_ij = (d_ik - d_kj) / np.where(close_ij, 1.0, gap_ij)
+        via_kj = (d_ik - d_ij) / np.where(close_kj, 1.0, gap_kj)
+    mean = (f2[..., :, None, None] + f2[..., None, :, None] + f2[..., None, None, :]) / 6
+    return np.where(~close_ij, via_ij, np.where(~close_kj, via_kj, mean))
+
+
+def _sym_np(e):
+    return (e + np.swapaxes(e, -1, -2)) / 2
+
+
+def _rotate(v, m):
+    """``V m V^T``."""
+    return v @ m @ np.swapaxes(v, -1, -2)
+
+
+def _in_basis(v, e):
+    """``V^T sym(e) V``."""
+    return np.swapaxes(v, -1, -2) @ _sym_np(e) @ v
+
+
+def _funm_impl(xp, a, func):
+    _scipy(xp, "funm_sym")
+    w, v = _eig_sym(a)
+    (f,) = _func_derivs(func, w, 0)
+    return _rotate(v, v.dtype.type(1) * f[..., None, :] * np.eye(w.shape[-1], dtype=v.dtype))
+
+
+def _funm_d1_impl(xp, a, e, func):
+    _scipy(xp, "funm_sym_d1")
+    a, e = np.broadcast_arrays(a, e)
+    w, v = _eig_sym(a)
+    f, f1 = _func_derivs(func, w, 1)
+    return _rotate(v, _divided1(w, f, f1) * _in_basis(v, e))
+
+
+def _funm_d2_impl(xp, a, e1, e2, func):
+    _scipy(xp, "funm_sym_d2")
+    a, e1, e2 = np.broadcast_arrays(a, e1, e2)
+    w, v = _eig_sym(a)
+    f, f1, f2 = _func_derivs(func, w, 2)
+    d2 = _divided2(w, _divided1(w, f, f1), f2)
+    x, y = _in_basis(v, e1), _in_basis(v, e2)
+    t = np.einsum("...ikj,...ik,...kj->...ij", d2, x, y)
+    return _rotate(v, t + np.swapaxes(t, -1, -2))
+
+
+def _funm_abstract_eval(*avals, func):
+    for x in avals:
+        _square(x, "funm")
+        if x.dtype.kind == "c":
+            raise TypeError("funm: under transforms only real symmetric matrices are "
+                            "supported (got a complex one)")
+    shape = broadcast_shapes(*[x.shape for x in avals])
+    return ShapedArray(shape, np.result_type(*[x.dtype for x in avals], np.float32))
+
+
+funm_sym_p = Primitive("funm_sym")
+funm_sym_d1_p = Primitive("funm_sym_d1")
+funm_sym_d2_p = Primitive("funm_sym_d2")
+for _p, _impl in ((funm_sym_p, _funm_impl), (funm_sym_d1_p, _funm_d1_impl),
+                  (funm_sym_d2_p, _funm_d2_impl)):
+    _p.impl = _impl
+    _p.abstract_eval = _funm_abstract_eval
+    broadcasting_batch(_p)
+
+
+def funm_sym(a, func):
+    """``func`` of the symmetric part of a real matrix, through its eigendecomposition."""
+    return funm_sym_p.bind(a, func=func)
+
+
+def _funm_jvp(primals, tangents, func):
+    (a,), (ta,) = primals, tangents
+    y = funm_sym_p.bind(a, func=func)
+    return y, match_tangent(funm_sym_d1_p.bind(a, ta, func=func), _aval(y))
+
+
+def _funm_d1_jvp(primals, tangents, func):
+    a, e = primals
+    ta, te = tangents
+    y = funm_sym_d1_p.bind(a, e, func=func)
+    out = None if type(te) is Zero else funm_sym_d1_p.bind(a, te, func=func)
+    if type(ta) is not Zero:
+        d = funm_sym_d2_p.bind(a, e, ta, func=func)
+        out = d if out is None else add(out, d)
+    return y, Zero(_aval(y)) if out is None else match_tangent(out, _aval(y))
+
+
+def _funm_d2_jvp(primals, tangents, func):
+    a, e1, e2 = primals
+    ta, t1, t2 = tangents
+    if type(ta) is not Zero:
+        raise NotImplementedError(
+            "funm: derivatives of third and higher order in the matrix are not implemented "
+            "(first and second order are exact); for exp, log and sqrt use expm, logm and "
+            "sqrtm, which have derivatives of every order")
+    y = funm_sym_d2_p.bind(a, e1, e2, func=func)
+    out = None if type(t1) is Zero else funm_sym_d2_p.bind(a, t1, e2, func=func)
+    if type(t2) is not Zero:
+        d = funm_sym_d2_p.bind(a, e1, t2, func=func)
+        out = d if out is None else add(out, d)
+    return y, Zero(_aval(y)) if out is None else match_tangent(out, _aval(y))
+
+
+def _funm_d1_transpose(ct, a, e, func):
+    if is_undefined(a):
+        raise TypeError("funm_sym_d1 is linear only in its direction")
+    if type(ct) is Zero or not is_undefined(e):
+        return [None, None]
+    # L1(A) is self-adjoint (symmetric divided differences, orthogonal V).
+    return [None, unbroadcast(funm_sym_d1_p.bind(a, ct, func=func), e.aval)]
+
+
+def _funm_d2_transpose(ct, a, e1, e2, func):
+    if is_undefined(a) or (is_undefined(e1) and is_undefined(e2)):
+        raise TypeError("funm_sym_d2 is linear in one direction at a time")
+    if type(ct) is Zero:
+        return [None, None, None]
+    # <G, L2[E, F]> is symmetric in (G, E, F) for symmetric arguments.
+    if is_undefined(e1):
+        return [None, unbroadcast(funm_sym_d2_p.bind(a, ct, e2, func=func), e1.aval), None]
+    return [None, None, unbroadcast(funm_sym_d2_p.bind(a, e1, ct, func=func), e2.aval)]
+
+
+funm_sym_p.jvp = _funm_jvp
+funm_sym_d1_p.jvp = _funm_d1_jvp
+funm_sym_d2_p.jvp = _funm_d2_jvp
+funm_sym_d1_p.transpose = _funm_d1_transpose
+funm_sym_d2_p.transpose = _funm_d2_transpose
+
+__all__ += ["funm_sym", "funm_sym_d1_p", "funm_sym_d2_p", "funm_sym_p"]

@@ -599,16 +599,17 @@ def sqrtm(A, disp=_NODISP, blocksize=_NODISP):
 
 def funm(A, func, disp=True):
     """Matrix function ``func(A)``: on plain arrays SciPy's (Schur-Parlett, any matrix);
-    under transforms, for symmetric/Hermitian ``A`` only, through the eigendecomposition
-    ``V func(w) V^H``.
+    under transforms, for real symmetric ``A`` only, through the eigendecomposition
+    ``V func(w) V^T``.
 
     ``func`` maps a 1-D array of eigenvalues elementwise (as in SciPy) and must be written
-    with ``chainrule.numpy`` (or NumPy ufuncs) so that it can be differentiated.  The
-    derivative is the Daleckii-Krein formula ``V (D o V^H dA V) V^H`` with divided
-    differences ``D_ij = (f(w_i) - f(w_j)) / (w_i - w_j)`` (``f'(w_i)`` for equal
-    eigenvalues), so it is right at repeated eigenvalues too.  When the value of ``A`` is
-    known (eager transforms) a non-symmetric ``A`` raises ``ValueError``; under ``jit``
-    the Hermitian part of ``A`` is used.
+    with ``chainrule.numpy`` (or NumPy ufuncs) so that chainrule can differentiate it.
+    Derivatives of first and second order in ``A`` are exact, also at repeated
+    eigenvalues: they are the Daleckii-Krein formulas with first and second divided
+    differences of ``func``; third and higher orders raise ``NotImplementedError``.  When
+    the value of ``A`` is known (eager transforms) a non-symmetric ``A`` raises
+    ``ValueError``; under ``jit`` the symmetric part ``(A + A^T) / 2`` is used, and the
+    derivative is that of ``funm`` of the symmetric part (a symmetric gradient).
 
     Examples
     --------
@@ -633,32 +634,7 @@ def funm(A, func, disp=True):
 
 
 def _funm_sym(A, func):
-    from ..custom import custom_jvp, stop_gradient
-
-    @custom_jvp
-    def f(a):
-        w, v = _la.eigh(a)
-        return cnp.matmul(v * func(w)[..., None, :], _H(v))
-
-    @f.defjvp
-    def f_jvp(primals, tangents):
-        (a,), (da,) = primals, tangents
-        w, v = _la.eigh(a)
-        from ..api import jvp
-
-        fw, dfw = jvp(func, (w,), (cnp.ones_like(w),))
-        n = _shape(w)[-1]
-        gap = w[..., :, None] - w[..., None, :]
-        scale = cnp.max(cnp.abs(w), axis=-1, keepdims=True)[..., None] if n else 1.0
-        tol = scale * (max(n, 1) * np.finfo(_dtype(w)).eps)
-        close = cnp.abs(stop_gradient(gap)) <= stop_gradient(tol)
-        dd = cnp.where(close, (dfw[..., :, None] + dfw[..., None, :]) / 2,
-                       (fw[..., :, None] - fw[..., None, :]) / cnp.where(close, 1.0, gap))
-        vt = cnp.matmul(_H(v), cnp.matmul((da + _H(da)) / 2, v))
-        out = cnp.matmul(v * fw[..., None, :], _H(v))
-        return out, cnp.matmul(v, cnp.matmul(dd * vt, _H(v)))
-
-    return f(A)
+    return _sla.funm_sym(A, func)
 
 
 # ---------------------------------------------------------------------------------------
