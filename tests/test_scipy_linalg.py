@@ -142,7 +142,7 @@ CASES = {
 
 def _projectors(v):
     """Eigenvector outer products: independent of the eigenvectors' signs."""
-    return tuple(v[:, k:k + 1] @ v[:, k:k + 1].T for k in range(v.shape[1]))
+    return tuple(v[:, k:k + 1] @ v[:, k:k + 1].conj().T for k in range(v.shape[1]))
 
 
 def _subset(wv):
@@ -185,6 +185,39 @@ def test_traced_values_match_scipy(name):
 def test_derivatives_second_order(name):
     f, args = CASES[name]
     cr.check_grads(functools.partial(f, crl), args, order=2, modes=("fwd", "rev"))
+
+
+def _complex(args):
+    return tuple(a + 0.1j * np.roll(a, 1) for a in args)
+
+
+# funm is for real symmetric matrices; SciPy does not solve complex transposed systems.
+COMPLEX = [n for n in IDS if not n.startswith("funm") and n != "solve-gen-transposed"]
+
+
+@pytest.mark.parametrize("name", COMPLEX)
+def test_complex_values_and_derivatives(name):
+    f, args = CASES[name]
+    args = _complex(args)
+    expected = _leaves(f(sl, *args))
+    got = _leaves(cr.jit(lambda *a: f(crl, *a))(*args))
+    for g, e in zip(got, expected):
+        assert g.dtype == e.dtype
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12 * np.abs(e).max())
+    cr.check_grads(functools.partial(f, crl), args, order=1, modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_float32_and_integer_dtypes_match_scipy(name):
+    f, args = CASES[name]
+    for conv in (lambda a: a.astype(np.float32), lambda a: np.round(3 * a).astype(np.int64)):
+        c = tuple(conv(a) for a in args)
+        try:
+            expected = _leaves(f(sl, *c))
+        except (np.linalg.LinAlgError, ValueError):
+            continue  # e.g. a rounded matrix that is singular or not positive definite
+        got = _leaves(cr.jit(lambda *a: f(crl, *a))(*c))
+        assert [g.dtype for g in got] == [e.dtype for e in expected]
 
 
 VMAP = ["solve_triangular-lower", "cholesky-upper", "cho_solve-lower", "solve-sym",
@@ -297,6 +330,8 @@ def test_not_positive_definite_raises_linalgerror_everywhere():
 
 def test_non_square_raises_like_scipy():
     a = np.ones((2, 3))
+    with pytest.raises(NotImplementedError):
+        cr.jit(lambda a: crl.solve(a, np.ones(2), transposed=True))(np.eye(2) + 0j)
     for name in ("cholesky", "expm"):
         with pytest.raises(ValueError):
             getattr(sl, name)(a)

@@ -96,6 +96,11 @@ def _upper_right(x, n):
 MATFUNS = ("expm", "logm", "sqrtm")
 
 
+def _matfun_dtype(dtype, fn):
+    # SciPy's logm works in double precision whatever the input; expm and sqrtm keep float32.
+    return np.result_type(dtype, np.float64 if fn == "logm" else np.float32)
+
+
 def _real_result(name, a, out):
     """Real input gives real output under transforms (its dtype must not depend on values):
     a complex principal logarithm or square root of a real matrix is an error there."""
@@ -107,7 +112,7 @@ def _real_result(name, a, out):
                 "the result type cannot depend on values: pass a complex matrix "
                 "(a.astype(complex)) to get the complex result")
         out = out.real
-    return out.astype(np.result_type(a.dtype, np.float32), copy=False)
+    return out.astype(_matfun_dtype(a.dtype, name), copy=False)
 
 
 def _matfun_impl(xp, a, fn):
@@ -119,7 +124,7 @@ def _matfun_impl(xp, a, fn):
 
 def _matfun_abstract_eval(a, fn):
     _square(a, fn)
-    return ShapedArray(a.shape, np.result_type(a.dtype, np.float32))
+    return ShapedArray(a.shape, _matfun_dtype(a.dtype, fn))
 
 
 matfun_p = Primitive("matfun")
@@ -154,7 +159,7 @@ def _frechet_impl(xp, a, e, fn):
     sl = _scipy(xp, "matfun_frechet")
     n = a.shape[-1]
     out = np.asarray(getattr(sl, fn)(_np_block(a, e)))[..., :n, n:]
-    dtype = np.result_type(a.dtype, e.dtype, np.float32)
+    dtype = np.result_type(a.dtype, e.dtype, np.float64)  # as SciPy's expm_frechet
     if dtype.kind != "c" and out.dtype.kind == "c":
         out = out.real  # real data, real derivative (the imaginary part is rounding)
     return _finite("matfun_frechet", out.astype(dtype, copy=False), (a, e),
@@ -167,7 +172,7 @@ def _frechet_abstract_eval(a, e, fn):
     if a.shape[-1] != e.shape[-1]:
         raise ValueError(f"matfun_frechet: A {a.shape} and E {e.shape} differ in size")
     shape = broadcast_shapes(a.shape, e.shape)
-    return ShapedArray(shape, np.result_type(a.dtype, e.dtype, np.float32))
+    return ShapedArray(shape, np.result_type(a.dtype, e.dtype, np.float64))
 
 
 frechet_p = Primitive("matfun_frechet")
@@ -298,7 +303,7 @@ def _dlyap_impl(xp, a, q, method):
     batch = broadcast_shapes(a.shape[:-2], q.shape[:-2])
     a = np.broadcast_to(a, batch + a.shape[-2:])
     q = np.broadcast_to(q, batch + q.shape[-2:])
-    dtype = np.result_type(a.dtype, q.dtype, np.float32)
+    dtype = np.result_type(a.dtype, q.dtype, np.float64)  # as SciPy's
     if q.size == 0:
         return np.zeros(q.shape, dtype)
     out = np.asarray(sl.solve_discrete_lyapunov(a, q, method=method)).astype(dtype, copy=False)
@@ -313,7 +318,7 @@ def _dlyap_abstract_eval(a, q, method):
     if q.shape[-1] != a.shape[-1]:
         raise ValueError(f"solve_discrete_lyapunov: A {a.shape} and Q {q.shape} differ in size")
     batch = broadcast_shapes(a.shape[:-2], q.shape[:-2])
-    return ShapedArray(batch + q.shape[-2:], np.result_type(a.dtype, q.dtype, np.float32))
+    return ShapedArray(batch + q.shape[-2:], np.result_type(a.dtype, q.dtype, np.float64))
 
 
 dlyap_p = Primitive("discrete_lyapunov")

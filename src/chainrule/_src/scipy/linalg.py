@@ -311,6 +311,9 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     _square(a, "solve")
     n = _shape(a)[-1]
     b2, back = _as_matrix_rhs(b, n, "solve")
+    if transposed and _dtype(a).kind == "c":
+        raise NotImplementedError("scipy.linalg.solve can currently not solve a^T x = b or "
+                                  "a^H x = b for complex matrices.")
     if kind == "gen":
         return back(_la.solve(a, b2, transpose_a=bool(transposed)))
     if kind in ("sym", "her"):
@@ -318,10 +321,6 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
         return back(_la.solve(full, b2, transpose_a=bool(transposed)))
     if kind == "pos":
         L = _cholesky_lower(a, lower, "solve")
-        if transposed and _dtype(a).kind == "c":
-            # a^T = conj(L L^H)
-            y = _la.triangular_solve(L, b2, lower=True, conjugate_a=True)
-            return back(_la.triangular_solve(L, y, lower=True, transpose_a=True))
         y = _la.triangular_solve(L, b2, lower=True)
         return back(_la.triangular_solve(L, y, lower=True, transpose_a=True,
                                          conjugate_a=True))
@@ -542,7 +541,10 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     if _shape(A) != _shape(E):
         raise ValueError("expected A and E to be the same shape")
     L = _sla.frechet(A, E, "expm")
-    return (_sla.matfun(A, "expm"), L) if compute_expm else L
+    if not compute_expm:
+        return L
+    X = _sla.matfun(A, "expm")
+    return (X if _dtype(X) == _dtype(L) else lax.convert_element_type(X, _dtype(L))), L
 
 
 _NODISP = np._NoValue
@@ -848,7 +850,8 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     strict = np.tri(n, n, -1, dtype=bool)
     low = cnp.where(strict, lu_, 0) + np.eye(n, dtype=dtype)
     up = cnp.where(strict, 0, lu_)
-    p = _T(_sla.permutation_matrix(perm, dtype))
+    # SciPy's permutation matrix is real also for complex input.
+    p = _T(_sla.permutation_matrix(perm, np.finfo(dtype).dtype))
     if permute_l:
         return cnp.matmul(p, low), up
     if p_indices:
