@@ -113,6 +113,11 @@ CASES = {
     "eigh-subset": (lambda m, a: _subset(m.eigh(a, subset_by_index=[1, 2])),
                     (spd(4, 59),)),
     "eigh-generalized": (lambda m, a, b: _subset(m.eigh(a, b)), (spd(3, 60), spd(3, 61))),
+    "eigh-generalized-type2-upper": (lambda m, a, b: _subset(m.eigh(a, b, type=2, lower=False)),
+                                     (lopsided(spd(3, 102)).T, spd(3, 103) / 3)),
+    "eigh-generalized-type3-subset": (
+        lambda m, a, b: _subset(m.eigh(a, b, type=3, subset_by_index=(0, 1))),
+        (spd(3, 104), spd(3, 105) / 3)),
     "qr-full": (lambda m, a: m.qr(a), (general(3, 62),)),
     "qr-economic": (lambda m, a: m.qr(a, mode="economic"), (vec((4, 2), 63),)),
     "qr-economic-wide": (lambda m, a: m.qr(a, mode="economic"), (vec((2, 3), 64),)),

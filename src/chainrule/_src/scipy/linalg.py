@@ -651,11 +651,13 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
 
     Reads the triangle of ``a`` (and ``b``) named by ``lower``, as SciPy.  Under transforms
     ``subset_by_index=[lo, hi]`` selects eigenpairs ``lo..hi`` (inclusive) of the full
-    decomposition; ``subset_by_value`` (whose output size depends on values) and
-    ``type=2, 3`` are not supported there.  The generalized problem is reduced with the
-    Cholesky factor ``L`` of ``b`` to ``L^-1 a L^-H``; eigenvectors are normalized so that
-    ``v^H b v = I``.  Eigenvector derivatives follow ``chainrule.numpy.linalg.eigh``
-    (rotations inside degenerate eigenspaces are set to zero).  Eigenvectors are unique
+    decomposition; ``subset_by_value`` (whose output size depends on values) is not
+    supported there.  The generalized problems (``type=1``: ``a v = w b v``, ``2``:
+    ``a b v = w v``, ``3``: ``b a v = w v``) are reduced with the Cholesky factor ``L`` of
+    ``b`` to ``L^-1 a L^-H`` or ``L^H a L``; eigenvectors are normalized as in SciPy
+    (``v^H b v = I``, or ``v^H b^-1 v = I`` for ``type=3``).  Eigenvector derivatives
+    follow ``chainrule.numpy.linalg.eigh`` (rotations inside degenerate eigenspaces are
+    set to zero).  Eigenvectors are unique
     only up to sign (phase): under transforms they come from LAPACK's ``evd`` driver and
     may differ in sign from SciPy's default driver on plain arrays.
 
@@ -683,19 +685,22 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     if b is None:
         w, v = _la.eigh(full)
     else:
-        if type != 1:
-            raise NotImplementedError("eigh: only type=1 generalized problems are supported "
-                                      "under transforms")
         a, b = _common("eigh", a, b)
         _square(b, "eigh")
         if _shape(b) != _shape(a):
             raise ValueError(f"eigh: wrong b dimensions {_shape(b)}, should be {_shape(a)}")
         full = _from_triangle(a, lower, hermitian=True)
-        L = _cholesky_lower(b, lower, "eigh")
-        c = _la.triangular_solve(L, full, lower=True)
-        c = _H(_la.triangular_solve(L, _H(c), lower=True))
+        L = _cholesky_lower(b, lower, "eigh")  # b = L L^H
+        if type == 1:  # a v = w b v: (L^-1 a L^-H) u = w u, v = L^-H u
+            c = _la.triangular_solve(L, full, lower=True)
+            c = _H(_la.triangular_solve(L, _H(c), lower=True))
+        else:  # a b v = w v (2) or b a v = w v (3): (L^H a L) u = w u
+            c = cnp.matmul(_H(L), cnp.matmul(full, L))
         w, u = _la.eigh(c)
-        v = _la.triangular_solve(L, u, lower=True, transpose_a=True, conjugate_a=True)
+        if type == 3:  # v = L u
+            v = cnp.matmul(L, u)
+        else:  # v = L^-H u
+            v = _la.triangular_solve(L, u, lower=True, transpose_a=True, conjugate_a=True)
     if subset_by_index is not None:
         lo, hi = (int(k) for k in subset_by_index)
         n = _shape(a)[-1]
