@@ -62,3 +62,15 @@ add([Case("funm_sym", (sym3,), {"func": cnp.exp}),
           diff=(1, 2)),
      Case("funm_sym_d2", (repeated, vec((3, 3), 35), vec((2, 3, 3), 36)), {"func": cnp.sin},
           diff=(1, 2), note="repeated")])
+
+# --- schur (real Schur form; real, distinct eigenvalues) ----------------------------------
+
+
+def real_spectrum(n, batch=(), seed=0):
+    s = general(n, batch, seed)
+    w = np.linspace(-1.0, 2.0, n)
+    return (s * w[..., None, :]) @ np.linalg.inv(s)
+
+
+add([Case("schur", (real_spectrum(3, seed=37),)), Case("schur", (real_spectrum(2, (2,), 38),)),
+     Case("schur", (np.array([[0.5]]),))])

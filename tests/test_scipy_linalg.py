@@ -32,6 +32,12 @@ def pivoted(n, seed=0):
     return general(n, seed)[np.roll(np.arange(n), 1)]
 
 
+def real_spectrum(n, seed=0):
+    """Non-symmetric with distinct real eigenvalues (upper triangular real Schur form)."""
+    s = general(n, seed)
+    return (s * np.linspace(-1.3, 2.0, n)) @ np.linalg.inv(s)  # no zero eigenvalue
+
+
 def vec(shape, seed=0):
     return rng(seed).uniform(-1, 1, shape)
 
@@ -140,6 +146,8 @@ CASES = {
     "solve_discrete_lyapunov-bilinear": (
         lambda m, a, q: m.solve_discrete_lyapunov(a, q, method="bilinear"),
         (0.3 * vec((3, 3), 82), vec((3, 3), 83))),
+    "schur": (lambda m, a: m.schur(a), (real_spectrum(3, 106),)),
+    "schur-4": (lambda m, a: m.schur(a, output="r"), (real_spectrum(4, 109),)),
     "polar-right": (lambda m, a: m.polar(a), (vec((4, 3), 84),)),
     "polar-left": (lambda m, a: m.polar(a, side="left"), (general(3, 85),)),
 }
@@ -197,7 +205,8 @@ def _complex(args):
 
 
 # funm is for real symmetric matrices; SciPy does not solve complex transposed systems.
-COMPLEX = [n for n in IDS if not n.startswith("funm") and n != "solve-gen-transposed"]
+# Under transforms schur is the real form of real matrices.
+COMPLEX = [n for n in IDS if not n.startswith(("funm", "schur")) and n != "solve-gen-transposed"]
 
 
 @pytest.mark.parametrize("name", COMPLEX)
@@ -228,7 +237,7 @@ def test_float32_and_integer_dtypes_match_scipy(name):
 VMAP = ["solve_triangular-lower", "cholesky-upper", "cho_solve-lower", "solve-sym",
         "solve-pos", "toeplitz", "hankel", "expm", "expm_frechet", "logm", "sqrtm",
         "funm-exp", "eigh-subset", "qr-economic", "lu_solve", "lu", "solve_sylvester",
-        "solve_continuous_lyapunov", "solve_discrete_lyapunov", "polar-right"]
+        "solve_continuous_lyapunov", "solve_discrete_lyapunov", "polar-right", "schur"]
 
 
 @pytest.mark.filterwarnings("ignore:vmap. primitive")
@@ -370,3 +379,15 @@ def test_unsupported_options_under_transforms_say_so():
         cr.jit(lambda a: crl.qr(a, pivoting=True))(a)
     with pytest.raises(ValueError, match="symmetric"):
         cr.grad(lambda a: cnp.sum(crl.funm(a, cnp.exp)))(general(3, 101))
+
+
+def test_schur_derivative_needs_a_real_simple_spectrum():
+    rotation = np.array([[0.0, 1.0], [-1.0, 0.0]])  # eigenvalues +-i: a 2 x 2 block
+    f = lambda a: crl.schur(a)[0]  # noqa: E731
+    with pytest.raises(NotImplementedError, match="real eigenvalues"):
+        cr.jvp(f, (rotation,), (np.eye(2),))
+    assert np.isnan(cr.jit(lambda a: cr.jvp(f, (a,), (a,))[1])(rotation)).all()
+    with pytest.raises(np.linalg.LinAlgError, match="repeated eigenvalues"):
+        cr.grad(lambda a: cnp.sum(f(a)))(np.eye(2))
+    with pytest.raises(NotImplementedError, match="real Schur form"):
+        cr.jit(lambda a: crl.schur(a, output="complex"))(np.eye(2))

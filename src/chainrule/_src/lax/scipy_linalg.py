@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
+from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, concrete_value, get_aval
 from ..interpreters.linearize import is_undefined
 from ._rules import match_tangent, unbroadcast
-from .elementwise import add, conj, convert_element_type, eq, neg, select, sub
-from .linalg import LinAlgError, broadcasting_batch, stack_batch, triangular_solve
+from .elementwise import (abs, add, conj, convert_element_type, eq, gt, mul, neg, select,
+                          stop_gradient_p, sub)
+from .indexing import getitem
+from .linalg import LinAlgError, broadcasting_batch, solve, stack_batch, triangular_solve
 from .products import matmul
-from .shape import concatenate, expand_dims, slice_axis, transpose
+from .reductions import reduce_max
+from .shape import broadcast_to, concatenate, expand_dims, reshape, slice_axis, transpose
 
 
 def _aval(x):
@@ -71,8 +74,6 @@ def _block(a, e):
     nd = _aval(a).ndim
     shape = broadcast_shapes(_aval(a).shape, _aval(e).shape)
     dtype = np.result_type(_aval(a).dtype, _aval(e).dtype)
-    from .shape import broadcast_to
-
     a = broadcast_to(a, shape) if _aval(a).shape != shape else a
     e = broadcast_to(e, shape) if _aval(e).shape != shape else e
     zero = np.zeros(shape, dtype)
@@ -645,3 +646,112 @@ funm_sym_d1_p.transpose = _funm_d1_transpose
 funm_sym_d2_p.transpose = _funm_d2_transpose
 
 __all__ += ["funm_sym", "funm_sym_d1_p", "funm_sym_d2_p", "funm_sym_p"]
+
+# ---------------------------------------------------------------------------------------
+# schur: A = Z T Z^T (real Schur form), differentiable while the spectrum is real and simple
+# ---------------------------------------------------------------------------------------
+
+
+def _schur_impl(xp, a):
+    sl = _scipy(xp, "schur")
+    dtype = np.result_type(a.dtype, np.float32)
+    if a.size == 0:
+        return [np.zeros(a.shape, dtype), np.zeros(a.shape, dtype)]
+    t, z = sl.schur(a, output="real", check_finite=False)
+    return [np.asarray(t).astype(dtype, copy=False), np.asarray(z).astype(dtype, copy=False)]
+
+
+def _schur_abstract_eval(a):
+    _square(a, "schur")
+    if a.dtype.kind == "c":
+        raise TypeError("schur primitive: real matrices only")
+    out = ShapedArray(a.shape, np.result_type(a.dtype, np.float32))
+    return [out, out]
+
+
+schur_p = Primitive("schur", multiple_results=True)
+schur_p.impl = _schur_impl
+schur_p.abstract_eval = _schur_abstract_eval
+
+
+def schur(a):
+    """``[t, z]``: the real Schur form ``a = z t z^T`` (``z`` orthogonal)."""
+    return schur_p.bind(a)
+
+
+def _schur_indices(n):
+    """Index tables for the strictly lower entries (i > j) of an n x n matrix."""
+    i, j = np.tril_indices(n, -1)
+    m = i.size
+    # Omega = (skew matrix from its strictly lower entries): a gather from [w, 0].
+    where_ = np.full((n, n), m)
+    where_[i, j] = np.arange(m)
+    where_[j, i] = np.arange(m)
+    sign = np.tril(np.ones((n, n)), -1) - np.triu(np.ones((n, n)), 1)
+    return i, j, where_, sign
+
+
+def _schur_jvp(primals, tangents):
+    # With M = Z^T dA Z and Omega = Z^T dZ (skew): M = dT + Omega T - T Omega.  dT is upper
+    # triangular, so the strictly lower part of Omega T - T Omega must equal M's: a linear
+    # system K w = M_lower for the strictly lower entries w of Omega, with K built from T
+    # (nonsingular when the eigenvalues are distinct).  Then dZ = Z Omega and
+    # dT = triu(M - Omega T + T Omega).
+    (a,), (ta,) = primals, tangents
+    t, z = outs = schur_p.bind(a)
+    n = _aval(a).shape[-1]
+    nd = _aval(a).ndim
+    if n < 2:
+        return outs, [match_tangent(ta, _aval(t)), Zero(_aval(z))]
+    sub_diag = np.eye(n, k=-1, dtype=bool)
+    tv = stop_gradient_p.bind(t)
+    complex_pairs = gt(reduce_max(abs(select(sub_diag, tv, 0.0)), (nd - 2, nd - 1)), 0.0)
+    flag = concrete_value(complex_pairs)
+    if flag is not None and np.any(flag):
+        raise NotImplementedError(
+            "schur: the derivative of the real Schur form is implemented only for matrices "
+            "with real eigenvalues (this one has complex ones, stored as 2 x 2 blocks)")
+    tc = concrete_value(t)
+    if tc is not None:
+        d = np.diagonal(np.asarray(tc), axis1=-2, axis2=-1)
+        gaps = np.where(np.eye(n, dtype=bool), np.inf, np.abs(d[..., :, None] - d[..., None, :]))
+        if np.any(gaps <= n * np.finfo(d.dtype).eps * np.abs(d).max()):
+            raise LinAlgError("schur: the Schur form has no derivative at a matrix with "
+                              "repeated eigenvalues (its Schur vectors are not unique)")
+    i, j, where_, sign = _schur_indices(n)
+    p, q = i[None, :], j[None, :]  # unknowns w_pq (columns)
+    ie, je = i[:, None], j[:, None]  # equations (rows)
+    bcast = (Ellipsis,)
+
+    def pick(rows, cols, mask):
+        vals = getitem(t, bcast + (np.broadcast_to(rows, mask.shape),
+                                   np.broadcast_to(cols, mask.shape)))
+        return select(mask, vals, 0.0)
+    k = sub(add(pick(q, je, ie == p), pick(ie, q, p == je)),
+            add(pick(p, je, ie == q), pick(ie, p, q == je)))
+    nan = expand_dims(complex_pairs, (nd - 2, nd - 1))
+    k = select(nan, np.eye(i.size, dtype=_aval(t).dtype), k)  # NaN below, not "singular"
+    m = matmul(_T(z), matmul(ta, z))
+    m_low = getitem(m, bcast + (i, j))
+    w = solve_vec(k, m_low)
+    w_ext = concatenate([w, np.zeros(_aval(w).shape[:-1] + (1,), _aval(w).dtype)], nd - 2)
+    omega = mul(getitem(w_ext, bcast + (where_,)), sign)
+    dz = matmul(z, omega)
+    dt = sub(m, sub(matmul(omega, t), matmul(t, omega)))
+    dt = select(np.triu(np.ones((n, n), dtype=bool)), dt, 0.0)
+    # Under jit the spectrum is unknown while tracing: complex pairs give NaN, never a
+    # wrong number.
+    dt = select(nan, np.nan, dt)
+    dz = select(nan, np.nan, dz)
+    return outs, [match_tangent(dt, _aval(t)), match_tangent(dz, _aval(z))]
+
+
+def solve_vec(k, b):
+    """``k x = b`` for a vector ``b`` (a stack of them)."""
+    x = solve(k, reshape(b, _aval(b).shape + (1,)))
+    return reshape(x, _aval(x).shape[:-1])
+
+
+schur_p.jvp = _schur_jvp
+stack_batch(schur_p)
+__all__ += ["schur", "schur_p"]

@@ -32,7 +32,7 @@ LinAlgError = np.linalg.LinAlgError
 
 __all__ = ["LinAlgError", "block_diag", "cho_factor", "cho_solve", "cholesky", "circulant",
            "eigh", "eigvalsh", "expm", "expm_frechet", "funm", "hankel", "logm", "lu",
-           "lu_factor", "lu_solve", "polar", "qr", "solve", "solve_banded",
+           "lu_factor", "lu_solve", "polar", "qr", "schur", "solve", "solve_banded",
            "solve_continuous_lyapunov", "solve_discrete_lyapunov", "solve_sylvester",
            "solve_triangular", "sqrtm", "toeplitz"]
 
@@ -758,6 +758,40 @@ def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_fini
         return (_la.qr(a, "complete")[1],)
     q, r = _la.qr(a, "complete" if mode == "full" else "reduced")
     return q, r
+
+
+def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_finite=True):
+    """Schur decomposition ``a = z t z^H``: ``(t, z)`` (``(t, z, sdim)`` with ``sort``).
+
+    Under transforms: the real Schur form of a real matrix without ``sort``, differentiable
+    while the eigenvalues are real and distinct (``t`` is then upper triangular): with
+    ``M = z^T da z`` and ``Omega = z^T dz`` (skew), ``M = dt + Omega t - t Omega`` with
+    ``dt`` upper triangular determines ``Omega`` through a linear system built from ``t``.
+    Complex eigenvalues (2 x 2 blocks in ``t``) raise ``NotImplementedError`` when the
+    value is known and give NaN derivatives under ``jit``; repeated eigenvalues raise
+    ``LinAlgError``.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> from chainrule.scipy.linalg import schur
+    >>> t, z = schur(cnp.array([[2.0, 1.0], [0.0, 3.0]]))
+    >>> t
+    array([[2., 1.],
+           [0., 3.]])
+    """
+    if _plain(a):
+        return _sl.schur(a, output=output, lwork=lwork, overwrite_a=overwrite_a, sort=sort,
+                         check_finite=check_finite)
+    if output not in ("real", "complex", "r", "c"):
+        raise ValueError("argument must be 'real', or 'complex'")
+    a = _arr(a, "schur")
+    if output in ("complex", "c") or sort is not None or _dtype(a).kind == "c":
+        raise NotImplementedError("schur: under transforms only the real Schur form of a real "
+                                  "matrix without sort= is supported")
+    _square(a, "schur")
+    t, z = _sla.schur(a)
+    return t, z
 
 
 # ---------------------------------------------------------------------------------------
