@@ -253,6 +253,32 @@ def test_vmap_matches_loop(name):
                                    atol=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore:vmap. primitive")
+@pytest.mark.parametrize("name", ["solve_triangular-lower", "cho_solve-lower", "lu_solve",
+                                  "solve_sylvester", "expm_frechet-L", "solve_discrete_lyapunov",
+                                  "solve-diagonal", "hankel"])
+def test_vmap_over_one_argument(name):
+    f, args = CASES[name]
+    for k in range(len(args)):
+        batch = [a * (1 + 0.01 * j) for j, a in enumerate([args[k]] * 3)]
+        in_axes = tuple(0 if i == k else None for i in range(len(args)))
+        stacked = [np.stack(batch) if i == k else a for i, a in enumerate(args)]
+        got = _leaves(cr.vmap(lambda *a: f(crl, *a), in_axes=in_axes)(*stacked))
+        expected = [_leaves(f(sl, *[b if i == k else a for i, a in enumerate(args)]))
+                    for b in batch]
+        for i, leaf in enumerate(got):
+            np.testing.assert_allclose(leaf, np.stack([e[i] for e in expected]), rtol=1e-12,
+                                       atol=1e-12)
+
+
+def test_singular_diagonal_solve_raises_under_transforms():
+    a = np.diag([1.0, 0.0])
+    with pytest.raises(np.linalg.LinAlgError):
+        sl.solve(a, np.ones(2), assume_a="diagonal")
+    with pytest.raises(np.linalg.LinAlgError, match="singular"):
+        cr.jit(lambda a: crl.solve(a, np.ones(2), assume_a="diagonal"))(a)
+
+
 @pytest.mark.parametrize("name", ["expm", "logm", "solve_sylvester", "lu_solve", "eigh-subset",
                                   "cho_solve-upper"])
 def test_jit_of_grad_matches_eager_grad(name):

@@ -268,7 +268,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     array([1., 1.])
     """
     c, lower = c_and_lower
-    if type(c) is np.ndarray and type(b) is np.ndarray:
+    if _plain(c, b):
         return _sl.cho_solve((c, lower), b, overwrite_b=overwrite_b,
                              check_finite=check_finite)
     return _cho_solve(c, bool(lower), b)
@@ -324,11 +324,9 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
         y = _la.triangular_solve(L, b2, lower=True)
         return back(_la.triangular_solve(L, y, lower=True, transpose_a=True,
                                          conjugate_a=True))
-    if kind == "diagonal":
-        d = cnp.diagonal(a, axis1=-2, axis2=-1)
-        if concrete_value(d) is not None and np.any(concrete_value(d) == 0):
-            raise LinAlgError("solve: the diagonal matrix is singular (a zero on its diagonal)")
-        return back(b2 / d[..., :, None])
+    if kind == "diagonal":  # a triangular solve: LinAlgError for a zero on the diagonal
+        diag = cnp.where(np.eye(n, dtype=bool), a, 0)
+        return back(_la.triangular_solve(diag, b2, lower=True))
     if kind == "tridiagonal":
         band = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) <= 1
         return back(_la.solve(cnp.where(band, a, 0), b2, transpose_a=bool(transposed)))
@@ -844,7 +842,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     array([1., 2.])
     """
     lu_, piv = lu_and_piv
-    if type(lu_) is np.ndarray and type(piv) is np.ndarray and type(b) is np.ndarray:
+    if _plain(lu_, piv, b):
         return _sl.lu_solve((lu_, piv), b, trans=trans, overwrite_b=overwrite_b,
                             check_finite=check_finite)
     transpose_a, conjugate_a = _trans_flags(trans)
