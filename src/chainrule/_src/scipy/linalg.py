@@ -893,7 +893,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
         return cnp.matmul(p, low), up
     if p_indices:
         inverse = cnp.matmul(p, np.arange(n, dtype=dtype))
-        return lax.convert_element_type(inverse, np.dtype(np.intp)), low, up
+        return lax.convert_element_type(inverse, np.dtype(np.int32)), low, up  # as SciPy
     return p, low, up
 
 
