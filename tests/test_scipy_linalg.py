@@ -148,6 +148,18 @@ CASES = {
         (0.3 * vec((3, 3), 82), vec((3, 3), 83))),
     "schur": (lambda m, a: m.schur(a), (real_spectrum(3, 106),)),
     "schur-4": (lambda m, a: m.schur(a, output="r"), (real_spectrum(4, 109),)),
+    "inv": (lambda m, a: m.inv(a), (general(3, 110),)),
+    "inv-pos-lower": (lambda m, a: m.inv(a, assume_a="pos", lower=True), (lopsided(spd(3, 111)),)),
+    "det": (lambda m, a: m.det(a), (general(3, 112),)),
+    "svd": (lambda m, a: m.svd(a), (vec((3, 3), 113) + 3 * np.diag([3.0, 2.0, 1.0]),)),
+    "svd-economic": (lambda m, a: m.svd(a, full_matrices=False),
+                     (vec((4, 2), 114) + np.eye(4, 2) * [3.0, 1.0],)),
+    "svdvals": (lambda m, a: m.svdvals(a), (vec((2, 3), 115),)),
+    "norm-2": (lambda m, a: m.norm(a, 2), (vec((3, 3), 116),)),
+    "norm-vector-axis": (lambda m, a: m.norm(a, axis=1, keepdims=True), (vec((3, 2), 117),)),
+    "eigvals": (lambda m, a: m.eigvals(a), (real_spectrum(3, 118),)),
+    "eig": (lambda m, a: m.eig(a)[0], (real_spectrum(3, 119),)),
+    "pinv": (lambda m, a: m.pinv(a), (vec((4, 3), 120),)),
     "polar-right": (lambda m, a: m.polar(a), (vec((4, 3), 84),)),
     "polar-left": (lambda m, a: m.polar(a, side="left"), (general(3, 85),)),
 }
@@ -206,7 +218,10 @@ def _complex(args):
 
 # funm is for real symmetric matrices; SciPy does not solve complex transposed systems.
 # Under transforms schur is the real form of real matrices.
-COMPLEX = [n for n in IDS if not n.startswith(("funm", "schur")) and n != "solve-gen-transposed"]
+# Complex singular vectors have a phase gauge: svd's own tests check them through
+# gauge-independent functions (tests/test_linalg.py).
+COMPLEX = [n for n in IDS if not n.startswith(("funm", "schur", "svd-", "svd"))
+           and n != "solve-gen-transposed" or n == "svdvals"]
 
 
 @pytest.mark.parametrize("name", COMPLEX)
@@ -419,3 +434,24 @@ def test_schur_derivative_needs_a_real_simple_spectrum():
         cr.grad(lambda a: cnp.sum(f(a)))(np.eye(2))
     with pytest.raises(NotImplementedError, match="real Schur form"):
         cr.jit(lambda a: crl.schur(a, output="complex"))(np.eye(2))
+
+
+def test_pinv_return_rank():
+    a = np.diag([2.0, 1.0, 1e-20])
+    b, rank = cr.jvp(lambda a: crl.pinv(a, return_rank=True)[0], (a,), (a,))[0], 2
+    np.testing.assert_allclose(b, sl.pinv(a), rtol=1e-15)
+    assert crl.pinv(a, return_rank=True)[1] == sl.pinv(a, return_rank=True)[1] == rank
+    with pytest.raises(NotImplementedError, match="jit"):
+        cr.jit(lambda a: crl.pinv(a, return_rank=True))(a)
+
+
+def test_truncating_pinv_says_its_derivative_is_not_implemented():
+    a = vec((3, 3), 122) @ np.diag([3.0, 1.0, 0.1])  # singular values 3.3, 0.24, 7e-4
+    # A cutoff that keeps every nonzero singular value is fine in eager transforms.
+    cr.check_grads(lambda a: crl.pinv(a, atol=1e-3, rtol=1e-12), (general(3, 123),),
+                   order=2, modes=("fwd", "rev"))
+    np.testing.assert_array_equal(crl.pinv(a, atol=0.5), sl.pinv(a, atol=0.5))
+    with pytest.raises(NotImplementedError, match="truncated"):
+        cr.jvp(lambda a: crl.pinv(a, atol=0.5), (a,), (a,))
+    with pytest.raises(NotImplementedError, match="default cutoff"):
+        cr.jit(lambda a: crl.pinv(a, atol=0.5))(a)

@@ -24,6 +24,7 @@ import chainrule.numpy as cnp
 
 from .. import lax
 from ..core import Tracer, concrete_value, get_aval
+from ..custom import stop_gradient
 from ..lax import linalg as _la
 from ..lax import scipy_linalg as _sla
 from ..numpy.fastpath import numpy_fast_path
@@ -31,8 +32,9 @@ from ..numpy.fastpath import numpy_fast_path
 LinAlgError = np.linalg.LinAlgError
 
 __all__ = ["LinAlgError", "block_diag", "cho_factor", "cho_solve", "cholesky", "circulant",
-           "eigh", "eigvalsh", "expm", "expm_frechet", "funm", "hankel", "logm", "lu",
-           "lu_factor", "lu_solve", "polar", "qr", "schur", "solve", "solve_banded",
+           "det", "eig", "eigh", "eigvals", "eigvalsh", "expm", "expm_frechet", "funm",
+           "hankel", "inv", "logm", "lu", "lu_factor", "lu_solve", "norm", "pinv", "polar",
+           "qr", "schur", "solve", "solve_banded", "svd", "svdvals",
            "solve_continuous_lyapunov", "solve_discrete_lyapunov", "solve_sylvester",
            "solve_triangular", "sqrtm", "toeplitz"]
 
@@ -1002,3 +1004,203 @@ def polar(a, side="right"):
         p = _sla.matfun(cnp.matmul(a, _H(a)), "sqrtm")
         u = _la.solve(p, a)
     return u, p
+
+
+# ---------------------------------------------------------------------------------------
+# Functions scipy.linalg shares with numpy.linalg, with SciPy's signatures
+# ---------------------------------------------------------------------------------------
+
+
+@numpy_fast_path(_sl.inv)
+def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
+    """Inverse of a square matrix, ``solve(a, I, assume_a=..., lower=...)``.
+
+    Differentiable in ``a`` (the entries that ``assume_a`` reads), through solves.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> from chainrule.scipy.linalg import inv
+    >>> inv(cnp.array([[2.0, 0.0], [0.0, 4.0]]))
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]])
+    """
+    a = _arr(a, "inv")
+    _square(a, "inv")
+    n = _shape(a)[-1]
+    return solve(a, np.eye(n, dtype=_dtype(a)), lower=lower, assume_a=assume_a)
+
+
+@numpy_fast_path(_sl.det)
+def det(a, overwrite_a=False, check_finite=True):
+    """Determinant; see ``chainrule.numpy.linalg.det`` (exact derivatives also at singular
+    matrices).
+
+    Examples
+    --------
+    >>> from chainrule.scipy.linalg import det
+    >>> float(det([[2.0, 1.0], [1.0, 3.0]]))
+    5.0
+    """
+    a = _arr(a, "det")
+    _square(a, "det")
+    dt = np.result_type(_dtype(a), np.float64)  # SciPy's det works in double precision
+    return cnp.linalg.det(a if _dtype(a) == dt else lax.convert_element_type(a, dt))
+
+
+@numpy_fast_path(_sl.svd)
+def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True,
+        lapack_driver="gesdd"):
+    """Singular value decomposition ``a = u diag(s) vh``: ``(u, s, vh)`` or ``s``.
+
+    See ``chainrule.numpy.linalg.svd`` for the derivatives.  Under transforms LAPACK's
+    ``gesdd`` is used whatever ``lapack_driver`` says (singular vectors may then differ in
+    sign from ``gesvd``'s).
+
+    Examples
+    --------
+    >>> from chainrule.scipy.linalg import svd
+    >>> svd([[3.0, 0.0], [0.0, 4.0]], compute_uv=False)
+    array([4., 3.])
+    """
+    if lapack_driver not in ("gesdd", "gesvd"):
+        raise ValueError(f'lapack_driver must be "gesdd" or "gesvd", not "{lapack_driver}"')
+    a = _arr(a, "svd")
+    if len(_shape(a)) < 2:
+        raise ValueError("expected matrix")
+    out = cnp.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    return tuple(out) if compute_uv else out
+
+
+@numpy_fast_path(_sl.svdvals)
+def svdvals(a, overwrite_a=False, check_finite=True):
+    """Singular values, descending.
+
+    Examples
+    --------
+    >>> from chainrule.scipy.linalg import svdvals
+    >>> svdvals([[3.0, 0.0], [0.0, 4.0]])
+    array([4., 3.])
+    """
+    return svd(a, compute_uv=False)
+
+
+@numpy_fast_path(_sl.norm)
+def norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
+    """Matrix or vector norm; see ``chainrule.numpy.linalg.norm``.
+
+    Examples
+    --------
+    >>> from chainrule.scipy.linalg import norm
+    >>> float(norm([3.0, 4.0]))
+    5.0
+    """
+    return cnp.linalg.norm(_arr(a, "norm"), ord=ord, axis=axis, keepdims=keepdims)
+
+
+def _no_generalized(name, b, **flags):
+    if b is not None:
+        raise NotImplementedError(f"{name}: the generalized problem (b=...) is supported on "
+                                  "plain arrays only")
+    for key, bad in flags.items():
+        if bad:
+            raise NotImplementedError(f"{name}: {key} is supported on plain arrays only")
+
+
+def eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=False,
+        check_finite=True, homogeneous_eigvals=False):
+    """Eigenvalues (complex) and right eigenvectors (unit columns) of a square matrix.
+
+    Under transforms: the standard problem (``b=None``), right eigenvectors only, as
+    ``chainrule.numpy.linalg.eig`` (see it for the gauge of the derivative).
+
+    Examples
+    --------
+    >>> from chainrule.scipy.linalg import eig
+    >>> eig([[2.0, 0.0], [0.0, 3.0]])[0]
+    array([2.+0.j, 3.+0.j])
+    """
+    if _plain(a, b):
+        return _sl.eig(a, b, left=left, right=right, overwrite_a=overwrite_a,
+                       overwrite_b=overwrite_b, check_finite=check_finite,
+                       homogeneous_eigvals=homogeneous_eigvals)
+    _no_generalized("eig", b, left=left, homogeneous_eigvals=homogeneous_eigvals)
+    a = _arr(a, "eig")
+    _square(a, "eig")
+    w, v = cnp.linalg.eig(a)
+    return (w, v) if right else w
+
+
+def eigvals(a, b=None, overwrite_a=False, check_finite=True, homogeneous_eigvals=False):
+    """Eigenvalues (complex) of a square matrix; see :func:`eig`.
+
+    Examples
+    --------
+    >>> from chainrule.scipy.linalg import eigvals
+    >>> eigvals([[2.0, 0.0], [0.0, 3.0]])
+    array([2.+0.j, 3.+0.j])
+    """
+    if _plain(a, b):
+        return _sl.eigvals(a, b, overwrite_a=overwrite_a, check_finite=check_finite,
+                           homogeneous_eigvals=homogeneous_eigvals)
+    _no_generalized("eigvals", b, homogeneous_eigvals=homogeneous_eigvals)
+    return eig(a, right=False)
+
+
+def pinv(a, *, atol=None, rtol=None, return_rank=False, check_finite=True):
+    """Moore-Penrose pseudo-inverse; singular values below ``atol + rtol * max(s)`` are
+    treated as zero (SciPy's defaults: ``atol=0``, ``rtol=max(M, N) * eps``).
+
+    The cutoff gets no derivative; the derivative (valid where the rank is constant) is
+    that of ``chainrule.numpy.linalg.pinv``, which holds when the discarded singular values
+    are zero to working precision.  A cutoff that discards larger ones (a truncated
+    pseudo-inverse) raises ``NotImplementedError`` under transforms; with ``jit`` (values
+    unknown while tracing) only the default cutoff is accepted.  ``return_rank=True`` needs
+    concrete values too.
+
+    Examples
+    --------
+    >>> from chainrule.scipy.linalg import pinv
+    >>> pinv([[2.0, 0.0], [0.0, 0.0]])
+    array([[0.5, 0. ],
+           [0. , 0. ]])
+    """
+    if _plain(a):
+        return _sl.pinv(a, atol=atol, rtol=rtol, return_rank=return_rank,
+                        check_finite=check_finite)
+    a = _arr(a, "pinv")
+    if len(_shape(a)) < 2:
+        raise ValueError("expected a matrix")
+    m, n = _shape(a)[-2:]
+    eps = np.finfo(_dtype(a)).eps
+    default = atol in (None, 0) and rtol is None
+    atol = 0.0 if atol is None else atol
+    rtol = max(m, n) * eps if rtol is None else rtol
+    s = stop_gradient(svdvals(a))
+    smax = cnp.max(s, axis=-1) if min(m, n) else 0.0
+    cutoff = atol + rtol * smax
+    values, cut = concrete_value(s), concrete_value(cutoff)
+    if values is not None and cut is not None:
+        noise = max(m, n) * eps * np.asarray(concrete_value(smax))
+        dropped = (np.asarray(values) <= np.asarray(cut)[..., None]) & (
+            np.asarray(values) > np.asarray(noise)[..., None])
+        if np.any(dropped):
+            raise NotImplementedError(
+                "pinv: this cutoff discards singular values that are not zero to working "
+                "precision (a truncated pseudo-inverse), whose derivative is not implemented; "
+                "use the default cutoff, or build the truncated inverse from svd")
+    elif not default:
+        raise NotImplementedError(
+            "pinv: under jit only the default cutoff is supported (whether atol/rtol discard "
+            "nonzero singular values, which would need another derivative, is unknown "
+            "while tracing)")
+    # The primitive's cutoff is relative to the largest singular value.
+    rcond = cnp.where(smax > 0, cutoff / cnp.where(smax > 0, smax, 1.0), 0.0)
+    out = cnp.linalg.pinv(a, rcond=rcond)
+    if not return_rank:
+        return out
+    if values is None:
+        raise NotImplementedError("pinv(return_rank=True): the rank is an integer computed "
+                                  "from values, which jit does not know while tracing; "
+                                  "compute it outside jit")
+    return out, int(np.sum(np.asarray(values) > np.asarray(concrete_value(cutoff))))
