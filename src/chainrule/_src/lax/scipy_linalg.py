@@ -14,6 +14,11 @@
 - ``lu`` (``P A = L U`` with partial pivoting, LAPACK ``getrf``): outputs the packed
   factor, LAPACK's pivot indices and the row permutation.  ``lu_pivots_to_permutation``
   turns pivot indices into the permutation (no derivative: integers).
+- ``funm_sym`` with ``funm_sym_d1``/``funm_sym_d2``: a function of a real symmetric matrix
+  through its eigendecomposition, and its first and second Fréchet derivatives from
+  divided differences (exact at repeated eigenvalues, where differentiating ``eigh`` is
+  not); the third derivative raises.
+- ``schur``: the real Schur form, differentiable while the spectrum is real and simple.
 
 Each runs SciPy on NumPy arrays (other array libraries get an error naming the primitive).
 """
@@ -365,7 +370,7 @@ broadcasting_batch(dlyap_p)
 # ---------------------------------------------------------------------------------------
 
 
-def _perm_from_piv(piv, n):
+def perm_from_piv(piv, n):
     """Row permutation ``perm`` (``a[perm] = L U``) from LAPACK's sequential interchanges."""
     piv = np.asarray(piv)
     flat = piv.reshape(-1, piv.shape[-1]) if piv.ndim else piv.reshape(1, 1)
@@ -392,7 +397,7 @@ def _lu_impl(xp, a):
         lu, piv = sl.lu_factor(a, check_finite=False)
     lu = np.asarray(lu).astype(dtype, copy=False)
     piv = np.asarray(piv).astype(np.int32, copy=False)
-    return [lu, piv, _perm_from_piv(piv, n)]
+    return [lu, piv, perm_from_piv(piv, n)]
 
 
 def _lu_abstract_eval(a):
@@ -443,7 +448,7 @@ stack_batch(lu_p)
 
 
 def _piv_impl(xp, piv, n):
-    return _perm_from_piv(piv, n)
+    return perm_from_piv(piv, n)
 
 
 lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
@@ -461,7 +466,7 @@ stack_batch(lu_pivots_to_permutation_p)
 
 __all__ = ["MATFUNS", "discrete_lyapunov", "dlyap_p", "frechet", "frechet_p", "lu", "lu_p",
            "lu_pivots_to_permutation", "lu_pivots_to_permutation_p", "matfun", "matfun_p",
-           "permutation_matrix", "sylvester", "sylvester_p"]
+           "perm_from_piv", "permutation_matrix", "sylvester", "sylvester_p"]
 
 # ---------------------------------------------------------------------------------------
 # funm of a real symmetric matrix: f(A) = V f(w) V^T, with its first and second Fréchet

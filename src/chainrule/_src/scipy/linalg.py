@@ -827,7 +827,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
 def _permutation(piv, n):
     value = concrete_value(piv)
     if value is not None and not isinstance(piv, Tracer):
-        return np.asarray(_sla._perm_from_piv(np.asarray(value), n))
+        return np.asarray(_sla.perm_from_piv(np.asarray(value), n))
     return _sla.lu_pivots_to_permutation(piv, n)
 
 
