@@ -4,8 +4,9 @@ Same signatures and defaults as SciPy, so that ``scipy.linalg`` can be swapped f
 ``chainrule.scipy.linalg``.  With plain NumPy arrays (outside every transform) each function
 calls SciPy itself and returns SciPy's result.  Under transforms the functions are built from
 the primitives of ``chainrule._src.lax.linalg`` and ``chainrule._src.lax.scipy_linalg`` and
-are differentiable, in forward and reverse mode, to any order, in every floating-point array
-argument; they work under ``jit`` and ``vmap``.
+are differentiable, in forward and reverse mode, in every floating-point array argument (to
+every order, except ``funm``: orders 1 and 2); they work under ``jit`` and ``vmap``.
+Options whose result cannot be traced raise ``NotImplementedError`` under transforms.
 
 Conventions (see ``docs/scipy-linalg.md``): functions that SciPy documents as reading one
 triangle of a symmetric/Hermitian matrix (``cholesky``, ``cho_factor``, ``eigh``, ``solve``
