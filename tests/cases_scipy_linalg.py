@@ -39,7 +39,10 @@ add([Case("discrete_lyapunov", (0.3 * vec((2, 2, 2), 24), vec((2, 2), 25)),
 
 # --- lu and its pivots --------------------------------------------------------------------
 add([Case("lu", (general(3, seed=26)[[2, 0, 1]],)), Case("lu", (vec((2, 3, 3), 27),)),
-     Case("lu", (vec((1, 1), 28),))])
+     Case("lu", (vec((1, 1), 28),)),
+     Case("lu", (general(4, seed=39)[[3, 0, 2, 1], :2],), note="tall"),
+     Case("lu", (general(2, (2,), 40)[..., ::-1, :] @ np.eye(2, 3) + 0.1 * vec((3,), 41),),
+          note="wide")])
 add([Case("lu_pivots_to_permutation", (np.array([2, 2, 2], np.int32),), {"n": 3},
           differentiable=False),
      Case("lu_pivots_to_permutation", (np.array([[1, 1], [0, 1]], np.int32),), {"n": 2},

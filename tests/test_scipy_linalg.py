@@ -137,6 +137,10 @@ CASES = {
                    (pivoted(3, 71), vec((3, 2), 72))),
     "lu": (lambda m, a: m.lu(a), (pivoted(3, 73),)),
     "lu-permute_l": (lambda m, a: m.lu(a, permute_l=True), (pivoted(3, 74),)),
+    "lu-tall": (lambda m, a: m.lu(a), (pivoted(4, 75)[:, :3],)),
+    "lu-wide": (lambda m, a: m.lu(a), (pivoted(3, 76) @ np.eye(3, 5) + 0.1 * vec((3, 5), 77),)),
+    "lu_factor-tall": (lambda m, a: m.lu_factor(a)[0], (pivoted(4, 78)[:, :2],)),
+    "lu_factor-wide": (lambda m, a: m.lu_factor(a)[0], (pivoted(2, 79) @ np.eye(2, 4),)),
     "solve_sylvester": (lambda m, a, b, q: m.solve_sylvester(a, b, q),
                         (general(3, 75), general(2, 76), vec((3, 2), 77))),
     "solve_continuous_lyapunov": (lambda m, a, q: m.solve_continuous_lyapunov(a, q),
@@ -252,7 +256,8 @@ def test_float32_and_integer_dtypes_match_scipy(name):
 
 VMAP = ["solve_triangular-lower", "cholesky-upper", "cho_solve-lower", "solve-sym",
         "solve-pos", "toeplitz", "hankel", "expm", "expm_frechet", "logm", "sqrtm",
-        "funm-exp", "eigh-subset", "qr-economic", "lu_solve", "lu", "solve_sylvester",
+        "funm-exp", "eigh-subset", "qr-economic", "lu_solve", "lu", "lu-tall", "lu-wide",
+        "solve_sylvester",
         "solve_continuous_lyapunov", "solve_discrete_lyapunov", "polar-right", "schur"]
 
 
@@ -358,6 +363,11 @@ def test_lu_reconstructs_and_p_indices():
     p, low, up = cr.jit(crl.lu)(a)
     np.testing.assert_allclose(p @ low @ up, a, atol=1e-14)
     perm, low2, up2 = cr.jit(lambda a: crl.lu(a, p_indices=True))(a)
+    tall = a[:, :2]
+    p3, low3, up3 = cr.jit(crl.lu)(tall)
+    np.testing.assert_allclose(p3 @ low3 @ up3, tall, atol=1e-14)
+    np.testing.assert_array_equal(cr.jit(lambda a: crl.lu(a, p_indices=True))(tall)[0],
+                                  sl.lu(tall, p_indices=True)[0])
     expected = sl.lu(a, p_indices=True)[0]
     np.testing.assert_array_equal(perm, expected)
     assert perm.dtype == expected.dtype

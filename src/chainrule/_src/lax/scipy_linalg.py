@@ -385,11 +385,12 @@ def perm_from_piv(piv, n):
 
 def _lu_impl(xp, a):
     sl = _scipy(xp, "lu")
-    n = a.shape[-1]
+    m, n = a.shape[-2:]
     dtype = np.result_type(a.dtype, np.float32)
     if a.size == 0:
-        piv = np.zeros(a.shape[:-1], np.int32)
-        return [np.zeros(a.shape, dtype), piv, piv.copy()]
+        piv = np.zeros(a.shape[:-2] + (min(m, n),), np.int32)
+        perm = np.broadcast_to(np.arange(m, dtype=np.int32), a.shape[:-2] + (m,)).copy()
+        return [np.zeros(a.shape, dtype), piv, perm]
     import warnings
 
     with warnings.catch_warnings():  # singular U: SciPy warns, the solves then raise
@@ -397,13 +398,17 @@ def _lu_impl(xp, a):
         lu, piv = sl.lu_factor(a, check_finite=False)
     lu = np.asarray(lu).astype(dtype, copy=False)
     piv = np.asarray(piv).astype(np.int32, copy=False)
-    return [lu, piv, perm_from_piv(piv, n)]
+    return [lu, piv, perm_from_piv(piv, m)]
 
 
 def _lu_abstract_eval(a):
-    _square(a, "lu_factor")
-    piv = ShapedArray(a.shape[:-1], np.dtype(np.int32))
-    return [ShapedArray(a.shape, np.result_type(a.dtype, np.float32)), piv, piv]
+    if a.ndim < 2:
+        raise LinAlgError(f"lu_factor: expected a matrix (or a stack of them), got shape "
+                          f"{a.shape}")
+    m, n = a.shape[-2:]
+    return [ShapedArray(a.shape, np.result_type(a.dtype, np.float32)),
+            ShapedArray(a.shape[:-2] + (min(m, n),), np.dtype(np.int32)),
+            ShapedArray(a.shape[:-2] + (m,), np.dtype(np.int32))]
 
 
 lu_p = Primitive("lu", multiple_results=True)
@@ -412,9 +417,9 @@ lu_p.abstract_eval = _lu_abstract_eval
 
 
 def lu(a):
-    """``[lu, piv, perm]``: the packed factors of ``a[perm] = L U`` (``L`` unit lower, strictly
-    below the diagonal of ``lu``; ``U`` upper), LAPACK's 0-based pivot indices and the row
-    permutation."""
+    """``[lu, piv, perm]``: the packed factors of ``a[perm] = L U`` (``L`` unit lower
+    trapezoidal, strictly below the diagonal of ``lu``; ``U`` upper trapezoidal), LAPACK's
+    0-based pivot indices and the row permutation.  ``a`` is M x N."""
     return lu_p.bind(a)
 
 
@@ -427,19 +432,39 @@ def permutation_matrix(perm, dtype):
 
 
 def _lu_jvp(primals, tangents):
-    # With M = L^-1 P^T dA U^-1: dL = L tril(M, -1), dU = triu(M) U.
+    # Square part (k = min(M, N)) with P^T A = L U: M = L^-1 P^T dA U^-1 gives
+    # dL = L tril(M, -1) and dU = triu(M) U.  Extra rows (M > N): L2 = A2 U^-1, so
+    # dL2 = (dA2 - L2 dU) U^-1; extra columns (M < N): U2 = L^-1 A2, so
+    # dU2 = L^-1 (dA2 - dL U2).
     (a,), (ta,) = primals, tangents
     lu_, piv, perm = outs = lu_p.bind(a)
-    n = _aval(a).shape[-1]
+    rows, cols = _aval(a).shape[-2:]
+    k = min(rows, cols)
+    nd = _aval(a).ndim
+    if k == 0:
+        return outs, [Zero(_aval(x)) for x in outs]
     dtype = _aval(lu_).dtype
     pda = matmul(permutation_matrix(perm, dtype), ta)
-    m = triangular_solve(lu_, pda, lower=True, unit_diagonal=True)
-    m = _T(triangular_solve(lu_, _T(m), lower=False, transpose_a=True))
-    strict = np.tri(n, n, -1, dtype=bool)
-    low = select(strict, m, 0.0)
-    lower = add(select(strict, lu_, 0.0), np.eye(n, dtype=dtype))
-    upper = select(strict, 0.0, lu_)
-    dlu = add(matmul(lower, low), matmul(select(strict, 0.0, m), upper))
+    sq = slice_axis(slice_axis(lu_, nd - 2, 0, k), nd - 1, 0, k)
+    pda_sq = slice_axis(slice_axis(pda, nd - 2, 0, k), nd - 1, 0, k)
+    m = triangular_solve(sq, pda_sq, lower=True, unit_diagonal=True)
+    m = _T(triangular_solve(sq, _T(m), lower=False, transpose_a=True))
+    strict = np.tri(k, k, -1, dtype=bool)
+    lower = add(select(strict, sq, 0.0), np.eye(k, dtype=dtype))
+    upper = select(strict, 0.0, sq)
+    dl = matmul(lower, select(strict, m, 0.0))
+    du = matmul(select(strict, 0.0, m), upper)
+    dlu = add(dl, du)
+    if rows > cols:
+        l2 = slice_axis(lu_, nd - 2, k, rows)
+        rhs = sub(slice_axis(pda, nd - 2, k, rows), matmul(l2, du))
+        dl2 = _T(triangular_solve(sq, _T(rhs), lower=False, transpose_a=True))
+        dlu = concatenate([dlu, dl2], nd - 2)
+    elif cols > rows:
+        u2 = slice_axis(lu_, nd - 1, k, cols)
+        rhs = sub(slice_axis(pda, nd - 1, k, cols), matmul(dl, u2))
+        du2 = triangular_solve(sq, rhs, lower=True, unit_diagonal=True)
+        dlu = concatenate([dlu, du2], nd - 1)
     return outs, [match_tangent(dlu, _aval(lu_)), Zero(_aval(piv)), Zero(_aval(perm))]
 
 

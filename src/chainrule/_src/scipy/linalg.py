@@ -800,18 +800,13 @@ def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_fini
 # ---------------------------------------------------------------------------------------
 
 
-def _lu_arg(a, name):
-    a = _arr(a, name)
-    _square(a, name + " (under transforms)")
-    return a
-
-
 @numpy_fast_path(_sl.lu_factor)
 def lu_factor(a, overwrite_a=False, check_finite=True):
     """LU factorization with partial pivoting: ``(lu, piv)`` as in LAPACK ``getrf``.
 
-    Differentiable in ``a`` (square matrices under transforms): with ``P^T a = L U``,
-    ``M = L^-1 P^T da U^-1``, ``dL = L tril(M, -1)`` and ``dU = triu(M) U``.
+    Differentiable in ``a`` (any M x N): with ``P^T a = L U`` on the square part,
+    ``M = L^-1 P^T da U^-1``, ``dL = L tril(M, -1)`` and ``dU = triu(M) U``; extra rows
+    and columns follow from ``L2 = A2 U^-1`` and ``U2 = L^-1 A2``.
 
     Examples
     --------
@@ -821,7 +816,10 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     >>> lu_solve(lu_factor(a), cnp.array([5.0, 11.0]))
     array([1., 2.])
     """
-    lu_, piv, _ = _sla.lu(_lu_arg(a, "lu_factor"))
+    a = _arr(a, "lu_factor")
+    if len(_shape(a)) < 2:
+        raise ValueError("expected matrix")
+    lu_, piv, _ = _sla.lu(a)
     return lu_, piv
 
 
@@ -868,8 +866,8 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     """LU decomposition ``a = P L U`` (``L`` unit lower, ``U`` upper triangular).
 
     Returns ``(p, l, u)``; ``(p @ l, u)`` with ``permute_l``; with ``p_indices`` ``p`` is a
-    vector, ``a = l[p] @ u``.  Differentiable in ``a`` (square matrices under
-    transforms; ``p`` has no derivative).
+    vector, ``a = l[p] @ u``.  Differentiable in ``a`` (any M x N; ``p`` has no
+    derivative).
 
     Examples
     --------
@@ -883,19 +881,22 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     if _plain(a):
         return _sl.lu(a, permute_l=permute_l, overwrite_a=overwrite_a,
                       check_finite=check_finite, p_indices=p_indices)
-    a = _lu_arg(a, "lu")
+    a = _arr(a, "lu")
+    if len(_shape(a)) < 2:
+        raise ValueError("The input array must be at least two-dimensional.")
     lu_, _, perm = _sla.lu(a)
-    n = _shape(a)[-1]
+    m, n = _shape(a)[-2:]
+    k = min(m, n)
     dtype = _dtype(lu_)
-    strict = np.tri(n, n, -1, dtype=bool)
-    low = cnp.where(strict, lu_, 0) + np.eye(n, dtype=dtype)
-    up = cnp.where(strict, 0, lu_)
+    low = cnp.where(np.tri(m, k, -1, dtype=bool), lu_[..., :, :k], 0) + np.eye(m, k,
+                                                                                dtype=dtype)
+    up = cnp.where(np.tri(k, n, -1, dtype=bool), 0, lu_[..., :k, :])
     # SciPy's permutation matrix is real also for complex input.
     p = _T(_sla.permutation_matrix(perm, np.finfo(dtype).dtype))
     if permute_l:
         return cnp.matmul(p, low), up
     if p_indices:
-        inverse = cnp.matmul(p, np.arange(n, dtype=dtype))
+        inverse = cnp.matmul(p, np.arange(m, dtype=p.dtype))
         return lax.convert_element_type(inverse, np.dtype(np.int32)), low, up  # as SciPy
     return p, low, up
 
