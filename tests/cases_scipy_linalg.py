@@ -77,3 +77,13 @@ def real_spectrum(n, batch=(), seed=0):
 
 add([Case("schur", (real_spectrum(3, seed=37),)), Case("schur", (real_spectrum(2, (2,), 38),)),
      Case("schur", (np.array([[0.5]]),))])
+
+# --- scipy_eigh (reads one triangle; "evd": eigenvector signs stable under perturbation) -
+evd = {"driver": "evd"}
+add([Case("scipy_eigh", (spd(3, seed=42),), {"lower": True, **evd}),
+     Case("scipy_eigh", (spd(3, seed=43) + np.triu(vec((3, 3), 44), 1),),
+          {"lower": True, **evd}, note="lopsided"),
+     Case("scipy_eigh", (spd(3, seed=45) + np.tril(vec((3, 3), 46), -1),),
+          {"lower": False, **evd}, note="lopsided-upper"),
+     Case("scipy_eigh", (spd(2, (2,), 47),), {"lower": False, **evd}),
+     Case("scipy_eigh", (np.array([[2.0]]),), {"lower": True, "driver": None})])

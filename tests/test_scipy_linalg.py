@@ -115,6 +115,10 @@ CASES = {
     "eigh-eigvals_only": (lambda m, a: m.eigh(a, eigvals_only=True), (lopsided(spd(3, 56)),)),
     "eigvalsh-upper": (lambda m, a: m.eigvalsh(a, lower=False),
                        (spd(3, 57) + np.tril(vec((3, 3), 2), -1),)),
+    # SciPy's default driver picks eigenvector signs that jump under small perturbations;
+    # "evd"'s are stable enough for finite differences.
+    "eigh-vectors": (lambda m, a: m.eigh(a, driver="evd"), (lopsided(spd(3, 130)),)),
+    "eigh-vectors-upper": (lambda m, a: m.eigh(a, lower=False, driver="evd"), (spd(4, 131),)),
     "eigh-projectors": (lambda m, a: _projectors(m.eigh(a)[1]), (spd(3, 58),)),
     "eigh-subset": (lambda m, a: _subset(m.eigh(a, subset_by_index=[1, 2])),
                     (spd(4, 59),)),
@@ -222,9 +226,9 @@ def _complex(args):
 
 # funm is for real symmetric matrices; SciPy does not solve complex transposed systems.
 # Under transforms schur is the real form of real matrices.
-# Complex singular vectors have a phase gauge: svd's own tests check them through
-# gauge-independent functions (tests/test_linalg.py).
-COMPLEX = [n for n in IDS if not n.startswith(("funm", "schur", "svd-", "svd"))
+# Complex singular and eigenvectors have a phase gauge: their derivatives are checked
+# through gauge-independent functions (here the eigh-projectors cases, tests/test_linalg.py).
+COMPLEX = [n for n in IDS if not n.startswith(("funm", "schur", "svd", "eigh-vectors"))
            and n != "solve-gen-transposed" or n == "svdvals"]
 
 
@@ -466,3 +470,16 @@ def test_truncating_pinv_says_its_derivative_is_not_implemented():
         cr.jvp(lambda a: crl.pinv(a, atol=0.5), (a,), (a,))
     with pytest.raises(NotImplementedError, match="default cutoff"):
         cr.jit(lambda a: crl.pinv(a, atol=0.5))(a)
+
+
+@pytest.mark.parametrize("driver", [None, "evr", "evd", "ev", "evx"])
+def test_eigh_eigenvectors_are_scipys_under_transforms(driver):
+    a = lopsided(spd(5, 132))
+    expected = sl.eigh(a, driver=driver)
+    for got in (cr.jit(lambda a: crl.eigh(a, driver=driver))(a),
+                cr.jvp(lambda a: crl.eigh(a, driver=driver), (a,), (a,))[0]):
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(g, e, rtol=1e-13, atol=1e-13)
+    for complex_a in (a + 1j * np.tril(vec((5, 5), 133), -1),):
+        np.testing.assert_allclose(cr.jit(lambda a: crl.eigh(a, driver=driver)[1])(complex_a),
+                                   sl.eigh(complex_a, driver=driver)[1], atol=1e-13)

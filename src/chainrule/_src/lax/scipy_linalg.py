@@ -30,11 +30,11 @@ import numpy as np
 from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, concrete_value, get_aval
 from ..interpreters.linearize import is_undefined
 from ._rules import match_tangent, unbroadcast
-from .elementwise import (abs, add, conj, convert_element_type, eq, gt, mul, neg, select,
-                          stop_gradient_p, sub)
+from .elementwise import (abs, add, conj, convert_element_type, div, eq, gt, le, mul, neg,
+                          real, select, stop_gradient_p, sub)
 from .indexing import getitem
 from .linalg import LinAlgError, broadcasting_batch, solve, stack_batch, triangular_solve
-from .products import matmul
+from .products import einsum, matmul
 from .reductions import reduce_max
 from .shape import broadcast_to, concatenate, expand_dims, reshape, slice_axis, transpose
 
@@ -785,3 +785,79 @@ def solve_vec(k, b):
 schur_p.jvp = _schur_jvp
 stack_batch(schur_p)
 __all__ += ["schur", "schur_p"]
+
+# ---------------------------------------------------------------------------------------
+# scipy_eigh: SciPy's Hermitian eigensolver, reading one triangle, so that eigenvectors under
+# transforms are SciPy's own (LAPACK drivers differ in the signs they choose)
+# ---------------------------------------------------------------------------------------
+
+
+def _seigh_impl(xp, a, lower, driver):
+    sl = _scipy(xp, "scipy_eigh")
+    if a.shape[-1] == 0:
+        return [np.zeros(a.shape[:-1], np.finfo(a.dtype).dtype), np.zeros(a.shape, a.dtype)]
+    w, v = sl.eigh(a, lower=lower, check_finite=False, driver=driver)
+    return [np.asarray(w), np.asarray(v)]
+
+
+def _seigh_abstract_eval(a, lower, driver):
+    _square(a, "eigh")
+    dtype = np.result_type(a.dtype, np.float32)
+    return [ShapedArray(a.shape[:-1], np.finfo(dtype).dtype), ShapedArray(a.shape, dtype)]
+
+
+scipy_eigh_p = Primitive("scipy_eigh", multiple_results=True)
+scipy_eigh_p.impl = _seigh_impl
+scipy_eigh_p.abstract_eval = _seigh_abstract_eval
+
+
+def scipy_eigh(a, lower=True, driver=None):
+    """``[w, v]`` of the Hermitian matrix held in the ``lower`` (or upper) triangle of ``a``,
+    from SciPy's LAPACK ``driver`` (None: SciPy's default)."""
+    return scipy_eigh_p.bind(a, lower=bool(lower), driver=driver)
+
+
+def hermitian_from_triangle(x, lower):
+    """The Hermitian matrix whose ``lower`` (or upper) triangle is that of ``x`` (the
+    diagonal's imaginary part is dropped, as LAPACK does); linear in ``x``."""
+    n = _aval(x).shape[-1]
+    strict = select(np.tri(n, n, -1, dtype=bool) if lower else ~np.tri(n, n, dtype=bool),
+                    x, 0.0)
+    diag = select(np.eye(n, dtype=bool), x, 0.0)
+    if _aval(x).dtype.kind == "c":
+        diag = real(diag)
+    return add(add(strict, _H(strict)), diag)
+
+
+def _gaps(w):
+    """``1 / (w_j - w_i)``, 0 on the diagonal and for numerically equal pairs (rotations
+    inside a degenerate eigenspace get no derivative, as for ``eigh``)."""
+    n = _aval(w).shape[-1]
+    nd = _aval(w).ndim
+    diff = sub(expand_dims(w, (nd - 1,)), expand_dims(w, (nd,)))
+    ws = stop_gradient_p.bind(w)
+    eps = np.finfo(_aval(w).dtype).eps
+    scale = reduce_max(abs(ws), (nd - 1,))
+    tol = mul(expand_dims(scale, (nd - 1, nd)), float(max(n, 1) * eps))
+    degenerate = le(abs(stop_gradient_p.bind(diff)), tol)
+    return select(degenerate, 0.0, div(1.0, select(degenerate, 1.0, diff)))
+
+
+def _seigh_jvp(primals, tangents, lower, driver):
+    # With Vt = V^H dA V (dA: the Hermitian matrix of the tangent's triangle):
+    # dw = diag(Vt), dV = V (F o Vt), F_ij = 1 / (w_j - w_i).
+    (a,), (ta,) = primals, tangents
+    w, v = outs = scipy_eigh_p.bind(a, lower=lower, driver=driver)
+    if _aval(a).shape[-1] == 0:
+        return outs, [Zero(_aval(w)), Zero(_aval(v))]
+    vt = matmul(_H(v), matmul(hermitian_from_triangle(ta, lower), v))
+    dw = einsum("...ii->...i", vt)
+    if _aval(dw).dtype.kind == "c":
+        dw = real(dw)
+    dv = matmul(v, mul(_gaps(w), vt))
+    return outs, [match_tangent(dw, _aval(w)), match_tangent(dv, _aval(v))]
+
+
+scipy_eigh_p.jvp = _seigh_jvp
+stack_batch(scipy_eigh_p)
+__all__ += ["hermitian_from_triangle", "scipy_eigh", "scipy_eigh_p"]

@@ -658,9 +658,15 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     ``b`` to ``L^-1 a L^-H`` or ``L^H a L``; eigenvectors are normalized as in SciPy
     (``v^H b v = I``, or ``v^H b^-1 v = I`` for ``type=3``).  Eigenvector derivatives
     follow ``chainrule.numpy.linalg.eigh`` (rotations inside degenerate eigenspaces are
-    set to zero).  Eigenvectors are unique
-    only up to sign (phase): under transforms they come from LAPACK's ``evd`` driver and
-    may differ in sign from SciPy's default driver on plain arrays.
+    set to zero).
+
+    The standard problem runs SciPy's own solver with the given ``driver`` under
+    transforms too, so eigenvectors are SciPy's, signs included.  SciPy's default driver
+    (``evr``) chooses signs that can jump under perturbations of relative size 1e-5 to
+    1e-3, so eigenvectors as a function of ``a`` are often discontinuous there (their
+    derivative is that of the signs chosen at the point); pass ``driver="evd"`` for
+    eigenvectors whose signs are stable, e.g. when checking derivatives with finite
+    differences.  Generalized problems use Cholesky reduction and the ``evd`` driver.
 
     Examples
     --------
@@ -682,9 +688,11 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
         raise ValueError("eigh: type must be 1, 2 or 3")
     a = _arr(a, "eigh")
     _square(a, "eigh")
-    full = _from_triangle(a, lower, hermitian=True)
     if b is None:
-        w, v = _la.eigh(full)
+        if driver not in (None, "ev", "evd", "evr", "evx"):
+            raise ValueError(f"eigh: driver must be one of None, 'ev', 'evd', 'evr', 'evx' for "
+                             f"a standard problem, got {driver!r}")
+        w, v = _sla.scipy_eigh(a, lower, driver)
     else:
         a, b = _common("eigh", a, b)
         _square(b, "eigh")
