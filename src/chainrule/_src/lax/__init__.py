@@ -18,3 +18,4 @@ _rules._elementwise, _rules._reductions, _rules._shape = (
 from . import fft, linalg  # noqa: E402,F401 - FFT and linear-algebra primitives
 from . import adjugate  # noqa: E402,F401 - det's derivative (needs linalg)
 from . import special  # noqa: E402,F401 - scipy.special-backed primitives
+from . import scipy_linalg  # noqa: E402,F401 - primitives of chainrule.scipy.linalg
