@@ -1,6 +1,6 @@
 """Test cases for the special-function primitives (chainrule._src.lax.special).
 
-Arguments with no derivative (integer orders, the order ``v`` of the Bessel functions, the
+Arguments with no derivative (integer orders, the order ``v`` of ``iv``/``jv``/``yv``, the
 parameters of the hypergeometric functions, the exponent of ``zeta``) are left out of ``diff``;
 ``tests/test_scipy_special.py`` checks that differentiating them raises.
 """
@@ -71,7 +71,10 @@ add(binary("zeta", (2.0, 4.0), (0.5, 3.0), diff=(1,)))
 for name in ("iv", "ive", "jv", "yv"):
     add(binary(name, (0.2, 2.5), (0.5, 3.0), diff=(1,)))
 for name in ("kv", "kve"):
-    add(binary(name, (-1.0, 2.5), (0.5, 3.0), diff=(1,)))
+    add(binary(name, (-1.0, 2.5), (0.5, 3.0), diff=None))
+for order in (1, 2):
+    add([Case("kve_dv", c.args, {"order": order}, note=f"order{order}")
+         for c in binary("kve_dv", (-2.0, 3.0), (0.3, 4.0), diff=None)])
 add([Case("ive", (1.5, uniform((3,), -3.0, -0.5)), diff=(1,), note="negative")])
 add(binary("yn", [0, 1, 3], (0.5, 3.0), diff=(1,)))
 add(binary("kn", [0, 1, 3], (0.5, 3.0), diff=(1,)))
@@ -126,3 +129,13 @@ add([Case("betaincinv", (uniform((3,), 0.8, 3.0), uniform((3,), 0.8, 3.0, seed=1
           diff=(3,)),
      Case("hyp2f1", (0.5, 1.5, uniform((2, 1), 1.5, 3.0, seed=2),
                      uniform((1, 3), -0.8, 0.7, seed=3)), diff=(3,))])
+add([Case("integer_argument", (np.array([3, 5]),), {"fn": "bdtr", "arg": "n"},
+           differentiable=False)])
+add([Case("betaincc", (uniform((3,), 0.5, 3.0), uniform((3,), 0.5, 3.0, seed=1),
+                       uniform((3,), 0.1, 0.9, seed=2))),
+     Case("betaincc", (2.5, uniform((2, 1), 0.5, 3.0, seed=1),
+                       uniform((1, 3), 0.1, 0.9, seed=2))),
+     Case("betainccinv", (uniform((3,), 0.8, 3.0), uniform((3,), 0.8, 3.0, seed=1),
+                          uniform((3,), 0.1, 0.9, seed=2))),
+     Case("betainccinv", (1.5, uniform((2, 1), 0.8, 3.0, seed=1),
+                          uniform((1, 3), 0.1, 0.9, seed=2)))])

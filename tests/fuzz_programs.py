@@ -30,7 +30,9 @@ tests never generate them, so the fuzz suite stays green while the fixes are und
 Each family also has a fixed-seed test (``test_fuzz.py::test_family``) that is
 ``xfail(strict=True)`` while the family is listed: when a fix lands, that test passes, the
 strict xfail turns into a failure, and the family must be deleted from ``KNOWN_BUGS`` (one
-line) -- which also puts it back into the hypothesis tests.
+line) -- which also puts it back into the hypothesis tests.  The fixed programs depend on
+the generator: after changing it, ``pytest tests/test_fuzz.py -k test_family --runxfail``
+must still fail for every listed family.
 """
 
 from __future__ import annotations
@@ -44,40 +46,36 @@ import numpy as np
 BASE_FAMILIES = frozenset({
     "elementwise", "reductions", "shape_ops", "where", "einsum", "cond", "switch", "scan",
     "while_loop", "complex", "structural", "kinks", "sort", "special", "linalg", "fft", "float32",
-    "empty", "at", "custom_jvp", "fori_loop",
+    "empty", "at", "custom_jvp", "fori_loop", "complex_inputs",
 })
 FAMILIES = BASE_FAMILIES | {
     # cond/switch whose branch not taken has a non-finite derivative there (sqrt, log and a
     # fractional power of a negative number): under vmap both branches are evaluated.
-    "cond_nonfinite_branch",
     # a jit output is mutated in place, then the function is called again.
-    "jit_output_alias",
     # einsum operands with size-1 dimensions that broadcast against the other operand.
     "einsum_broadcast",
     # programs whose final output is complex (real -> complex Jacobians).
-    "complex_output",
     # inputs that are exactly zero, so squared norms, |x|**2 and variances are taken at 0
     # (or of equal elements), where they are smooth but their square roots are not.
-    "smooth_at_zero",
     # jvp with a complex tangent / vjp with a complex cotangent on a real function.
-    "dtype_mismatch",
     # sort and median under jit and vmap (off: those programs are checked eagerly only).
-    "sort_under_jit_vmap",
     # concatenate/stack of a complex and a real operand, differentiated in the real one.
     "mixed_complex_concat",
+    # the program run on Dask arrays (eager and grad), against NumPy.
+    "dask",
+    # derivatives of prod/cumprod of values with exact zeros under jit and vmap (off: the
+    # checks leave out jit and vmap where the reference meets them).
+    "prod_at_zero",
 }
 
 # Families that fail on the current code, with the bug each one finds.  The generator leaves
 # them out; ``test_family`` keeps them as strict xfails.  Delete a line when its fix merges.
 KNOWN_BUGS = {
-    "cond_nonfinite_branch",  # vmap(grad(cond)) leaks NaN from the branch not taken
-    "jit_output_alias",       # jit returns cached constant outputs by reference
-    "einsum_broadcast",       # einsum gradients wrong with size-1 broadcast dimensions
-    "complex_output",         # jacrev/jacobian/hessian of real -> complex drop the imaginary part
-    "smooth_at_zero",         # 2nd derivatives of norm(x)**2, abs(x)**2, var at 0 are 0
-    "dtype_mismatch",         # complex tangents/cotangents on real values give silent zeros
-    "sort_under_jit_vmap",    # sort/median raise under jit and vmap (argsort needs values)
     "mixed_complex_concat",   # grad of the real operand of concatenate/stack is complex
+    "dask",                   # at[].set mutates a Dask input and its VJP drops the update;
+                              # conj and grad of x[:, None] crash on Dask
+    "prod_at_zero",           # under jit and vmap, derivatives of prod (2nd order) and
+                              # cumprod (1st order) at exact zeros are NaN
 }
 
 ENABLED = FAMILIES - KNOWN_BUGS
@@ -236,6 +234,7 @@ class Recorder:
         self.biggest = 0.0
         self.margin = np.inf
         self.finite = True
+        self.events = set()  # program features met at this point (e.g. "prod_at_zero")
 
     def value(self, v):
         a = np.abs(np.asarray(v))
@@ -254,6 +253,8 @@ class Recorder:
 
 
 class _NoRecorder:
+    events = set()
+
     def value(self, v):
         return v
 
@@ -304,6 +305,7 @@ SQUARED = {
     "norm_sq": (lambda xnp, x, axis: xnp.linalg.norm(x, axis=axis) ** 2, True),
     "abs_sq": (lambda xnp, x, axis: xnp.sum(xnp.abs(x) ** 2, axis=axis), True),
     "std_sq": (lambda xnp, x, axis: xnp.std(x, axis=axis) ** 2, False),
+    "hypot_sq": (lambda xnp, x, axis: xnp.sum(xnp.hypot(x, 0.5 * x) ** 2, axis=axis), False),
 }
 
 # Functions with a non-finite derivative (or value) below 0, used in the branch taken only
@@ -377,6 +379,11 @@ EXTRA = {
                lambda sa, sb: _sq(sa), True, None, None),
     "cumprod": ("structural", 1, lambda xnp, a, b: xnp.cumprod(a, axis=-1),
                 lambda sa, sb: _sq(sa), True, None, None),
+    "prod_relu": ("prod_at_zero", 1, lambda xnp, a, b: xnp.prod(xnp.maximum(a, 0), axis=-1),
+                  lambda sa, sb: sa[:-1] if sa else None, False, None, lambda a, b: a),
+    "cumprod_relu": ("prod_at_zero", 1,
+                     lambda xnp, a, b: xnp.cumprod(xnp.maximum(a, 0), axis=-1),
+                     lambda sa, sb: _sq(sa), False, None, lambda a, b: a),
     "tril": ("structural", 1, lambda xnp, a, b: xnp.tril(a),
              lambda sa, sb: sa if len(sa) >= 2 else None, True, None, None),
     "expand_squeeze": ("structural", 1,
@@ -384,7 +391,8 @@ EXTRA = {
                        lambda sa, sb: sa, True, None, None),
     "broadcast_to": ("structural", 1, lambda xnp, a, b: xnp.broadcast_to(a, (2,) + np.shape(a)),
                      lambda sa, sb: (2,) + sa, True, None, None),
-    "take": ("structural", 1, lambda xnp, a, b: xnp.take(a, np.array([0, -1, 0]), axis=-1),
+    "take": ("structural", 1,
+             lambda xnp, a, b: xnp.take(a, np.array([0, np.shape(a)[-1] - 1, 0]), axis=-1),
              lambda sa, sb: sa[:-1] + (3,) if sa else None, True, None, None),
     "concat": ("structural", 2,
                lambda xnp, a, b: xnp.concatenate([a, xnp.broadcast_to(b, np.shape(a))]),
@@ -482,8 +490,8 @@ class Op:
 
 @dataclasses.dataclass(frozen=True)
 class Program:
-    """Inputs ``(shape, kind)`` with kind "uniform" or "zero", then operations; the output is
-    the last value."""
+    """Inputs ``(shape, kind)`` with kind "uniform", "zero" or "complex", then operations; the
+    output is the last value."""
 
     inputs: tuple
     ops: tuple
@@ -497,7 +505,7 @@ class Program:
     def __repr__(self):
         lines = [f"Program  # families: {sorted(self.families)}"]
         if self.dtype != "float64":
-            lines.append(f"  # inputs are {self.dtype}")
+            lines.append("  # float32 in check_float32, float64 elsewhere")
         for i, (shape, kind) in enumerate(self.inputs):
             lines.append(f"  v{i} = input{shape} ({kind})")
         for j, op in enumerate(self.ops):
@@ -515,7 +523,10 @@ class Program:
         for shape, kind in self.inputs:
             full = shape if batch is None else (batch,) + shape
             x = np.zeros(full) if kind == "zero" else rng.uniform(-1, 1, full)
-            out.append(x.astype(dtype))
+            if kind == "complex":
+                x = x + 1j * rng.uniform(-1, 1, full)
+            out.append(x.astype(np.result_type(dtype, np.complex64) if kind == "complex"
+                                else dtype))
         return out
 
 
@@ -536,6 +547,8 @@ def _apply(op, vals, B, rec):
             rec.near(margin(np.asarray(a), np.asarray(b)) if B is REF else 1.0)
         return fn(xnp, a, b)
     if k == "reduce":
+        if B is REF and op.p("fn") == "prod" and np.any(np.asarray(a) == 0):
+            rec.events.add("prod_at_zero")
         return REDUCE[op.p("fn")][0](xnp, a, op.p("axis"), op.p("keepdims"))
     if k == "squared":
         return SQUARED[op.p("fn")][0](xnp, a, op.p("axis"))
@@ -573,7 +586,7 @@ def _apply(op, vals, B, rec):
     if k == "at_set":
         return B.at_set(a, 0, vals[op.args[1]])
     if k == "at_add":
-        return B.at_add(a, np.array([0, 0, -1]), vals[op.args[1]])
+        return B.at_add(a, np.array([0, 0, np.shape(a)[0] - 1]), vals[op.args[1]])
     if k == "custom_jvp":
         return B.softplus(a)
     if k == "fori":
@@ -583,6 +596,9 @@ def _apply(op, vals, B, rec):
         b = vals[op.args[1]] if arity == 2 else None
         if margin is not None and B is REF:
             rec.near(margin(np.asarray(a), None if b is None else np.asarray(b)))
+        if B is REF and op.p("fn") in ("cumprod", "prod_relu", "cumprod_relu") and (
+                np.any(np.asarray(a) == 0) or op.p("fn") != "cumprod"):
+            rec.events.add("prod_at_zero")
         return fn(xnp, a, b)
     raise ValueError(k)
 
@@ -701,7 +717,8 @@ def reference(program, inputs, dtype=float):
     ``dtype`` (float64 unless given: the values the others are compared with)."""
     rec = Recorder()
     with np.errstate(all="ignore"):
-        out = evaluate(program, [np.asarray(x, dtype=dtype) for x in inputs], REF, rec)
+        out = evaluate(program, [np.asarray(x, dtype=np.result_type(dtype, x))
+                                 for x in inputs], REF, rec)
     return np.asarray(out), rec
 
 
@@ -741,7 +758,11 @@ def generate(ch, families=None, require=None, max_ops=6):
         shape = _input_shape(ch, base)
         zero = "smooth_at_zero" in fam and (ch.integer(0, 2) == 0 or
                                             (require == "smooth_at_zero" and i == 0))
-        inputs.append((shape, "zero" if zero else "uniform"))
+        kind = "zero" if zero else "uniform"
+        if not zero and "complex_inputs" in fam and ch.integer(0, 3) == 0:
+            kind = "complex"
+            used.update({"complex_inputs", "complex"})
+        inputs.append((shape, kind))
         if zero:
             used.add("smooth_at_zero")
     if require == "jit_output_alias":
@@ -750,7 +771,7 @@ def generate(ch, families=None, require=None, max_ops=6):
         n_in += 1
     ignored = {n_in - 1} if require == "jit_output_alias" else set()
     shapes = [s for s, _ in inputs]
-    cplx = [False] * n_in
+    cplx = [kind == "complex" for _, kind in inputs]
     ops = []
 
     def pick(pred=lambda j: True):
@@ -784,12 +805,16 @@ def generate(ch, families=None, require=None, max_ops=6):
     forced = {"einsum_broadcast": "einsum", "cond_nonfinite_branch": "cond",
               "complex_output": "cis",
               "sort_under_jit_vmap": ["extra"],
-              "mixed_complex_concat": ["cis", "extra"]}.get(require, [])
+              "mixed_complex_concat": ["cis", "extra"],
+              "dask": ["at_set"],
+              "prod_at_zero": ["extra"]}.get(require, [])
     forced = [forced] if isinstance(forced, str) else forced
     if require == "sort_under_jit_vmap":
         extra = ["sort", "median"]
     if require == "mixed_complex_concat":
         extra = ["concat", "stack"]
+    if require == "prod_at_zero":
+        extra = ["prod_relu", "cumprod_relu"]
 
     n_ops = max(ch.integer(1, max_ops), len(forced))
     for step in range(n_ops):
@@ -824,6 +849,8 @@ def generate(ch, families=None, require=None, max_ops=6):
             used.add(flag)
     if "sort_under_jit_vmap" in fam and "sort" in used:
         used.add("sort_under_jit_vmap")
+    if "dask" in fam:
+        used.add("dask")
     used.update(f for f in ("elementwise",) if ops)
     dtype = "float64"
     if "float32" in fam and (ch.integer(0, 3) == 0 or require == "float32"):
@@ -852,6 +879,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
         add("custom_jvp", [a], {}, shapes[a], False, ["custom_jvp"])
     elif kind == "fori":
         c0 = pick(real)
+        if c0 is None:
+            return
         w = pick(lambda j: real(j) and _bshape(shapes[j], shapes[c0]) is not None)
         shape = _bshape(shapes[c0], shapes[w])
         add("fori", [c0, w], {"u": ch.choice(sorted(BOUNDED)), "n": ch.integer(0, 3),
@@ -935,6 +964,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
             add("cis", [a], {}, shapes[a], True, ["complex"])
     elif kind == "make_complex":
         a = pick(real)
+        if a is None:
+            return
         b = pick(lambda j: real(j) and _bshape(shapes[a], shapes[j]) is not None)
         add("make_complex", [a, b], {}, _bshape(shapes[a], shapes[b]), True, ["complex"])
     elif kind == "to_real":
@@ -945,6 +976,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
     elif kind in ("cond", "switch"):
         p = pick(real)
         v = pick(real)
+        if p is None or v is None:
+            return
         nonfinite = "cond_nonfinite_branch" in fam
         doms = sorted(DOMAIN) if nonfinite else sorted(SMOOTH_DOMAIN)
         bounded = sorted(BOUNDED)
@@ -976,6 +1009,8 @@ def _gen_op(ch, kind, fam, shapes, cplx, pick, add, extra=()):
             False, ["scan"])
     elif kind == "while":
         c0 = pick(real)
+        if c0 is None:
+            return
         w = pick(lambda j: real(j) and _bshape(shapes[j], shapes[c0]) is not None)
         shape = _bshape(shapes[c0], shapes[w])
         thr = ch.choice([None, None, 0.0, 0.3])
@@ -991,7 +1026,7 @@ def _gen_einsum(ch, fam, shapes, cplx, pick, add):
     a = pick()
     b = pick()
     sa, sb = shapes[a], shapes[b]
-    letters = iter("ijklmn")
+    letters = iter("ijklmnopqrstuvwxyz")
     la = [next(letters) for _ in sa]
     size = dict(zip(la, sa))
     lb, broadcast = [], False

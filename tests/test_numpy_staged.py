@@ -93,6 +93,18 @@ SORTING = {
                                  keepdims=True),
         lambda x: np.percentile(x, 40.0, axis=0, method="inverted_cdf", weights=W_POS[:, 0],
                                 keepdims=True)),
+    "histogramdd-weights": (
+        lambda x: cnp.histogramdd(x[:2].T, bins=(3, 2), range=[(-2, 2), (-2, 2)],
+                                  weights=x[2] ** 2)[0],
+        lambda x: np.histogramdd(x[:2].T, bins=(3, 2), range=[(-2, 2), (-2, 2)],
+                                 weights=x[2] ** 2)[0]),
+    "histogram2d-weights-density": (
+        lambda x: cnp.histogram2d(x[0], x[1], bins=[EDGES[::2], 3], weights=x[2] ** 2,
+                                  density=True)[0],
+        lambda x: np.histogram2d(x[0], x[1], bins=[EDGES[::2], 3], weights=x[2] ** 2,
+                                 density=True)[0]),
+    "histogram_bin_edges-range": (lambda x: cnp.histogram_bin_edges(x, 4, (x[0, 0], 2.5)),
+                                  lambda x: np.histogram_bin_edges(x, 4, (x[0, 0], 2.5))),
     "histogram-weights": (
         lambda x: cnp.histogram(x[0], bins=4, range=(-2, 2), weights=x[1] ** 2)[0],
         lambda x: np.histogram(x[0], bins=4, range=(-2, 2), weights=x[1] ** 2)[0]),
@@ -152,6 +164,10 @@ INTEGER = {
                   lambda x: np.histogram(x, bins=5, range=(-1.5, 1.5))[0]),
     "histogram-edges": (lambda x: cnp.histogram(x, bins=EDGES[::2]),
                         lambda x: np.histogram(x, bins=EDGES[::2])),
+    "histogramdd": (lambda x: cnp.histogramdd(x.T, bins=2),
+                    lambda x: np.histogramdd(x.T, bins=2)),
+    "histogram2d": (lambda x: cnp.histogram2d(x[0], x[1], bins=3),
+                    lambda x: np.histogram2d(x[0], x[1], bins=3)),
     "histogram-auto-range": (lambda x: cnp.histogram(x, bins=6, density=True),
                              lambda x: np.histogram(x, bins=6, density=True)),
 }
@@ -161,15 +177,18 @@ INTEGER = {
 def test_integer_valued_functions_stage_and_batch(name):
     fn, reference = INTEGER[name]
 
-    def pair(x):  # histogram returns (counts, edges): compare both
+    def flat(out, xp):  # histograms return (counts, edges...): compare all of them
+        if isinstance(out, (tuple, list)):
+            return xp.concatenate([flat(o, xp) for o in out])
+        return xp.ravel(xp.astype(out, float))
+
+    def pair(x):
         out = fn(x)
-        return cnp.concatenate([cnp.ravel(cnp.astype(o, float)) for o in out]) \
-            if isinstance(out, tuple) else out
+        return flat(out, cnp) if isinstance(out, tuple) else out
 
     def ref(x):
         out = reference(x)
-        return np.concatenate([np.ravel(np.asarray(o, float)) for o in out]) \
-            if isinstance(out, tuple) else out
+        return flat(out, np) if isinstance(out, tuple) else out
     check_staged(pair, ref, X, grads=False)
 
 
@@ -279,6 +298,10 @@ MORE = {
                lambda x: np.choose(np.argmax(x[:2], axis=0), [x[0], x[1] ** 2])),
     "cov-weights": (lambda x: cnp.cov(x, fweights=cnp.argsort(x[0]) + 1, aweights=x[1] ** 2),
                     lambda x: np.cov(x, fweights=np.argsort(x[0]) + 1, aweights=x[1] ** 2)),
+    "roll-computed-shift": (lambda x: cnp.roll(x, cnp.argmax(x[0]) - 9, axis=1),
+                            lambda x: np.roll(x, np.argmax(x[0]) - 9, axis=1)),
+    "roll-computed-shifts": (lambda x: cnp.roll(x, cnp.argmax(x, axis=1)[:2], axis=(1, 0)),
+                             lambda x: np.roll(x, np.argmax(x, axis=1)[:2], axis=(1, 0))),
     "frexp": (lambda x: cnp.frexp(x)[0] * cnp.frexp(x)[1],
               lambda x: np.frexp(x)[0] * np.frexp(x)[1]),
     "ldexp": (lambda x: cnp.ldexp(x, cnp.argsort(x, axis=1) - 3),
@@ -374,3 +397,31 @@ def test_median_of_an_empty_axis_is_nan_when_staged():
                 _close(cr.jit(lambda x: fn(x, axis=axis))(a), ref(a, axis=axis), fn.__name__)
     with pytest.raises(IndexError):  # as NumPy's quantile of nothing
         cr.jit(lambda x: cnp.quantile(x, 0.5))(np.zeros(0))
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_over_batched_sorted_arrays_matches_a_loop(side):
+    r = np.random.default_rng(5)
+    a = np.sort(np.round(r.normal(size=(6, 9)), 1), axis=1)  # ties
+    a[::2, -2:] = np.nan  # NaNs sort last
+    v = np.round(r.normal(size=(6, 4, 3)), 1)
+    v[1, 0, 0] = np.nan
+    v[2, 1] = a[2, 3]  # on a value present in the row
+    want = np.stack([np.searchsorted(ai, vi, side=side) for ai, vi in zip(a, v)])
+    got = cr.vmap(lambda ai, vi: cnp.searchsorted(ai, vi, side=side))(a, v)
+    np.testing.assert_array_equal(got, want)
+    got = cr.jit(cr.vmap(lambda ai, vi: cnp.searchsorted(ai, vi, side=side)))(a, v)
+    np.testing.assert_array_equal(got, want)
+    a32 = a.astype(np.float32)
+    np.testing.assert_array_equal(
+        cr.vmap(lambda ai: cnp.searchsorted(ai, v[0], side=side))(a32),
+        np.stack([np.searchsorted(ai, v[0], side=side) for ai in a32]))
+
+
+def test_quantile_of_booleans_keeps_numpys_dtype_and_errors():
+    b = X > 0
+    for method in ("lower", "inverted_cdf", "nearest"):
+        want = np.quantile(b, 0.4, axis=1, method=method)
+        _close(cr.jit(lambda x: cnp.quantile(x, 0.4, axis=1, method=method))(b), want, method)
+    with pytest.raises(TypeError, match="boolean subtract"):
+        cr.jit(lambda x: cnp.quantile(x, 0.4, method="linear"))(b)

@@ -275,6 +275,17 @@ def test_einsum_gradient_with_broadcast_size_one_operand():
     assert g.shape == (1,) and np.allclose(g, y.sum())
 
 
+@pytest.mark.parametrize("shapes", [((0,), (1,)), ((1,), (0,)), ((2, 0), (1, 1))])
+def test_einsum_gradient_with_an_empty_operand(shapes):
+    # Size 0 broadcasting against size 1: the cotangent of each operand has its shape.
+    xs, ys = shapes
+    x, y = np.ones(xs), np.ones(ys)
+    sub = "i,i->i" if len(xs) == 1 else "ij,ij->ij"
+    for argnums in (0, 1):
+        g = cr.grad(lambda a, b: cnp.sum(cnp.einsum(sub, a, b)), argnums=argnums)(x, y)
+        assert g.shape == (x, y)[argnums].shape and not np.any(g)
+
+
 @pytest.mark.parametrize("summed", [5, 1])
 def test_einsum_gradient_of_an_operand_axis_that_is_summed_out(summed):
     # 'l' appears only in the differentiated operand: its cotangent is broadcast along it,

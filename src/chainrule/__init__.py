@@ -5,7 +5,7 @@ Write NumPy code with ``import chainrule.numpy as np``; differentiate it with
 any order, in forward or reverse mode.
 """
 
-from chainrule import checkpoint_policies, lax, numpy, tree_util  # noqa: F401
+from chainrule import checkpoint_policies, lax, numpy, random, tree_util  # noqa: F401
 from chainrule._src.control.checkpoint import checkpoint, remat  # noqa: F401
 from chainrule._src.transforms.api import (elementwise_grad, grad, jvp, linearize,  # noqa: F401
                                 value_and_grad, vjp)
@@ -17,11 +17,11 @@ from chainrule._src.transforms.vmap import vmap  # noqa: F401
 from chainrule._src.control.pure_callback import ShapeDtypeStruct, pure_callback  # noqa: F401
 from chainrule._src import config  # noqa: F401
 from chainrule._src.compiler.jit import jit, make_ir  # noqa: F401
+from chainrule import nn  # noqa: F401  (last: nn is written on the API above)
 
 __version__ = "0.1.0"
 __all__ = ["ConcretizationTypeError", "LeakedTracerError", "ShapeDtypeStruct", "check_grads",
            "checkpoint", "checkpoint_policies", "config", "custom_jvp", "custom_vjp",
-           "elementwise_grad",
-           "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "lax", "linearize",
-           "make_ir", "numpy", "pure_callback", "remat", "stop_gradient", "tree_util",
-           "value_and_grad", "vjp", "vmap"]
+           "elementwise_grad", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit", "jvp",
+           "lax", "linearize", "make_ir", "nn", "numpy", "pure_callback", "random", "remat",
+           "stop_gradient", "tree_util", "value_and_grad", "vjp", "vmap"]

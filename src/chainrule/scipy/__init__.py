@@ -1,4 +1,4 @@
-"""SciPy-compatible namespaces: ``chainrule.scipy.optimize`` mirrors ``scipy.optimize``,
-``chainrule.scipy.special`` mirrors ``scipy.special``."""
+"""SciPy-compatible namespaces: ``chainrule.scipy.optimize``, ``.special`` and ``.linalg``
+mirror ``scipy.optimize``, ``scipy.special`` and ``scipy.linalg``."""
 
-from chainrule.scipy import optimize, special  # noqa: F401
+from chainrule.scipy import linalg, optimize, special  # noqa: F401

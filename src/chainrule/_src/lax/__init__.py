@@ -4,7 +4,7 @@ import sys as _sys
 
 # Primitives reached through their module (``lax.linalg.solve``, ``lax.fft.rfft``); adjugate
 # defines det's derivative.
-from . import _rules, adjugate, fft, linalg, special  # noqa: F401
+from . import _rules, adjugate, fft, linalg, scipy_linalg, special  # noqa: F401
 from .elementwise import (abs, abs_p, add, add_p, arccos, arccos_p, arccosh, arccosh_p, arcsin,
                           arcsin_p, arcsinh, arcsinh_p, arctan, arctan2, arctan2_p, arctan_p,
                           arctanh, arctanh_p, bessel_i, bessel_i_p, bitwise_and, bitwise_and_p,

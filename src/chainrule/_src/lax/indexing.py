@@ -213,7 +213,7 @@ _SPLIT = ("vectorizes batched index arrays only in one block after plain slices 
           "split by a slice, or follow None or ...)")
 
 
-def _batch_index(size, shape, arrays, adims, spec):
+def _batch_index(size, shape, arrays, adims, spec, operand_batched=True):
     """The index arrays and spec that also index the batch axis (first) of an operand of
     per-example ``shape``, when some index arrays are batched: an arange over the batch,
     and the slices before the block of index arrays made into aranges too, all
@@ -225,6 +225,9 @@ def _batch_index(size, shape, arrays, adims, spec):
         return None
     rank = max([len(get_aval(a).shape) - (d is not None) for a, d in zip(arrays, adims)]
                + [0])
+    if first == 0 and not operand_batched:
+        # x[i] with a batch of i: the batch axis of i is already the first of the result.
+        return [align_batched(a, d, rank) for a, d in zip(arrays, adims)], spec
     lead = len(spec[:first])
     out = [np.arange(size).reshape((size,) + (1,) * (lead + rank))]
     for j, s in enumerate(spec[:first]):
@@ -255,8 +258,10 @@ def _batch_gather(size, vals, dims, spec):
         return getitem_p.bind(move_to_front(x, dims[0], size), *arrays,
                               spec=(_FULL,) + spec), 0
     batched = _batch_index(size, get_aval(x).shape[dims[0] is not None:], arrays, dims[1:],
-                           spec)
+                           spec, dims[0] is not None)
     if batched is not None:
+        if batched[1] is spec:  # the operand is shared by the whole batch
+            return getitem_p.bind(x, *batched[0], spec=spec), 0
         return getitem_p.bind(move_to_front(x, dims[0], size), *batched[0],
                               spec=batched[1]), 0
     return loop_batch(getitem_p, size, vals, dims, {"spec": spec}, _SPLIT)

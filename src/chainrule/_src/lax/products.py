@@ -116,6 +116,8 @@ def _einsum_transpose(ct, *args, subscripts):
     k = next(i for i, a in enumerate(args) if is_undefined(a))
     target = terms[k]
     shape = args[k].aval.shape
+    if 0 in shape:  # an empty operand has an empty cotangent: nothing to accumulate
+        return [None] * len(args)
     used = set(subscripts)
     free = iter(c for c in string.ascii_letters if c not in used)
     # Letters of the target that nothing else mentions were summed out: broadcast with ones.

@@ -93,12 +93,33 @@ def _searchsorted_impl(xp, a, v, side):
         return _dask_searchsorted(a, v, side)
     if a.ndim == 1:
         return xp.searchsorted(a, v, side=side)
+    if xp is np:
+        return _rows_searchsorted(a, v, side)
     # Leading batch axes: one search per sorted row (NumPy's searchsorted takes 1-D ``a``).
     lead = a.shape[:-1]
     out = xp.empty(v.shape, _INDEX)
     for k in np.ndindex(lead):
         out[k] = xp.searchsorted(a[k], v[k], side=side)
     return out
+
+
+def _rows_searchsorted(a, v, side):
+    """searchsorted of each row of ``v`` in the matching sorted row of ``a``, with one NumPy
+    search: the values are replaced by their ranks among all values (ties share a rank,
+    NaN last, as in the search), and row ``r`` is offset by ``r`` times the number of ranks,
+    which keeps the rows of ``a`` sorted one after the other."""
+    n = a.shape[-1]
+    rows = int(np.prod(a.shape[:-1]))
+    if n == 0 or v.size == 0:
+        return np.zeros(v.shape, _INDEX)
+    A, V = a.reshape(rows, n), v.reshape(rows, -1)
+    _, rank = np.unique(np.concatenate([A.ravel(), V.ravel()]), return_inverse=True)
+    rank = rank.ravel().astype(np.int64)
+    offset = np.arange(rows, dtype=np.int64)[:, None] * (int(rank.max()) + 1)
+    keys_a = (rank[:A.size].reshape(A.shape) + offset).ravel()
+    keys_v = rank[A.size:].reshape(V.shape) + offset
+    out = np.searchsorted(keys_a, keys_v, side=side) - np.arange(rows)[:, None] * n
+    return out.astype(_INDEX).reshape(v.shape)
 
 
 def _dask_searchsorted(a, v, side):

@@ -7,10 +7,13 @@ digits or overflow.  Their derivatives are written with these same primitives, s
 order is exact: ``gammaln' = digamma``, ``digamma' = polygamma(1, .)``,
 ``polygamma(n, .)' = polygamma(n + 1, .)``, ``I_v' = (I_(v-1) + I_(v+1)) / 2``, ...
 
-An argument with no derivative formula (the integer order of ``polygamma``, ``yn``,
-``expn``; the order ``v`` of the Bessel functions; the parameters of ``gammainc`` and
-``betainc``; the exponent of ``zeta``) raises an error naming it when a derivative with
-respect to it is asked for: never a silent zero.
+The derivatives of ``gammainc``/``betainc`` in their parameters and of ``kv`` in its order
+have no closed form; primitives of their own compute them numerically to any order
+(``_incomplete_gamma.py``, ``_incomplete_beta.py``, ``_bessel_k_order.py``).  An argument
+with no derivative formula (the integer order of ``polygamma``, ``yn``, ``expn``; the
+order ``v`` of ``iv``/``jv``/``yv``; the parameters of the hypergeometric functions; the
+exponent of ``zeta``) raises an error naming it when a derivative with respect to it is
+asked for: never a silent zero.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ import math
 
 import numpy as np
 
-from ..core import get_aval
+from ..core import Zero, get_aval
 from ._rules import defjvp, defnondiff, elementwise
 from .elementwise import (special_functions, add, div, eq, exp, isinf, le, log, log1p,
-                          logical_and, logical_or, maximum, mul, neg, pow, select, sign, sin,
+                          logical_and, logical_or, lt, maximum, mul, neg, pow, select, sign, sin,
                           sub)
 from ._incomplete_gamma import gammainc_a_derivative
 from ._incomplete_beta import betainc_derivative
@@ -117,6 +120,27 @@ def xlog1py(x, y):
 
 def _eq0(x):
     return eq(x, 0)
+
+
+# The identity on an argument that has no derivative: differentiating through it raises
+# (for compositions, where no primitive of their own carries the argument).
+integer_argument_p = elementwise("integer_argument", impl=lambda xp, x, fn, arg: x)
+
+
+def _integer_argument_jvp(primals, tangents, fn, arg):
+    (x,), (t,) = primals, tangents
+    if type(t) is not Zero:
+        _no_derivative(fn, arg, f"{arg} is an integer, so there is no derivative in it")(t, x)
+    return x, Zero(get_aval(x))
+
+
+integer_argument_p.jvp = _integer_argument_jvp
+
+
+def integer_argument(x, fn, arg):
+    """``x`` unchanged; asking for a derivative with respect to it raises, naming ``arg`` of
+    ``fn``."""
+    return integer_argument_p.bind(x, fn=fn, arg=arg)
 
 
 # --- gamma family --------------------------------------------------------------------------
@@ -297,6 +321,12 @@ betainc_p, betainc = _prim(
     lambda t, ans, a, b, x: mul(t, betainc_d(a, b, x, 0, 1)),
     lambda t, ans, a, b, x: mul(t, _betainc_density(a, b, x)))
 
+# 1 - betainc, computed directly (accurate where betainc is close to 1).
+betaincc_p, betaincc = _prim(
+    "betaincc", lambda t, ans, a, b, x: mul(t, neg(betainc_d(a, b, x, 1, 0))),
+    lambda t, ans, a, b, x: mul(t, neg(betainc_d(a, b, x, 0, 1))),
+    lambda t, ans, a, b, x: mul(t, neg(_betainc_density(a, b, x))))
+
 # --- error function and normal distribution ------------------------------------------------
 
 
@@ -350,10 +380,56 @@ def _ive_rule(t, ans, v, x):
 
 
 ive_p, ive = _prim("ive", _order_not_implemented("ive"), _ive_rule)
-kv_p, kv = _prim("kv", _order_not_implemented("kv"),
+def _kve_dv_impl(xp, v, x, order):
+    def numpy_impl(v, x):
+        from ._bessel_k_order import kve_order_derivative
+
+        dtype = np.result_type(v, x)
+        if dtype.kind != "f":
+            dtype = np.dtype(np.float64)
+        with np.errstate(all="ignore"):
+            return kve_order_derivative(v, x, order).astype(dtype, copy=False)
+    if xp is np:
+        return numpy_impl(v, x)
+    if xp.__name__.startswith("dask"):
+        import dask.array
+
+        return dask.array.core.elemwise(numpy_impl, v, x)
+    raise NotImplementedError(f"primitive 'kve_dv' (derivatives of kv in the order) is "
+                              f"computed with NumPy only; convert {xp.__name__} arrays to "
+                              "NumPy first")
+
+
+# d^k/dv^k of exp(x) K_v(x) (real x > 0), by the trapezoidal rule on its integral
+# representation (see _bessel_k_order.py).  In v: the next order; in x, from
+# K_v' = -(K_(v-1) + K_(v+1)) / 2, which commutes with d/dv.
+kve_dv_p = elementwise("kve_dv", impl=_kve_dv_impl)
+defjvp(kve_dv_p,
+       lambda t, ans, v, x, order: mul(t, kve_dv(v, x, order + 1)),
+       lambda t, ans, v, x, order: mul(t, sub(ans, mul(0.5, add(
+           kve_dv(sub(v, 1), x, order), kve_dv(add(v, 1), x, order))))))
+
+
+def kve_dv(v, x, order=1):
+    """``d^order/dv^order kve(v, x)`` for real ``x > 0``."""
+    return kve_dv_p.bind(v, x, order=int(order))
+
+
+def _k_order_rule(scaled):
+    def rule(t, ans, v, x):
+        if get_aval(x).dtype.kind == "c":
+            raise NotImplementedError(
+                f"{'kve' if scaled else 'kv'}: the derivative with respect to the order 'v' "
+                "is provided for real arguments only")
+        d = kve_dv(v, x, 1)
+        return mul(t, d if scaled else mul(exp(neg(x)), d))
+    return rule
+
+
+kv_p, kv = _prim("kv", _k_order_rule(False),
                  lambda t, ans, v, x: mul(t, mul(-0.5, add(kv(sub(v, 1), x),
                                                            kv(add(v, 1), x)))))
-kve_p, kve = _prim("kve", _order_not_implemented("kve"),
+kve_p, kve = _prim("kve", _k_order_rule(True),
                    lambda t, ans, v, x: mul(t, sub(ans, mul(0.5, add(kve(sub(v, 1), x),
                                                                      kve(add(v, 1), x))))))
 jv_p, jv = _prim("jv", _order_not_implemented("jv"),
@@ -457,8 +533,21 @@ poch_p, poch = _prim("poch",
 # --- inverses of the incomplete gamma and beta functions ----------------------------------
 # d x / d y = 1 / (d y / d x), the density at the solution.
 # In a (implicit function theorem on P(a, x) = y, or Q(a, x) = y): dx/da = -P_a / P_x.
+# Below x = 1e-100 (small a), the density P_x overflows and the ratio is lost; there
+# P(a, x) = x**a / Gamma(a + 1) to double precision (the next term is O(x)), which gives
+# a log x = log P + gammaln(a + 1) at fixed P, so dx/da = x (digamma(a + 1) - log x) / a,
+# in terms of (a, x) only: its own derivatives, through x, are exact too.  Each branch sees
+# harmless inputs where it is not used, so neither overflows nor leaks NaN into the other.
+_TINY_SOLUTION = 1e-100
+
+
 def _inverse_da(t, ans, a, y):
-    return mul(t, neg(div(gammainc_da(a, ans, 1), _gammainc_density(a, ans))))
+    tiny = lt(ans, _TINY_SOLUTION)
+    x = select(tiny, 1.0, ans)
+    general = neg(div(gammainc_da(a, x, 1), _gammainc_density(a, x)))
+    xs = select(tiny, select(le(ans, 0), 1.0, ans), 1.0)  # log(0) is never taken
+    small = div(mul(select(tiny, ans, 0.0), sub(digamma(add(a, 1)), log(xs))), a)
+    return mul(t, select(tiny, small, general))
 
 
 gammaincinv_p, gammaincinv = _prim(
@@ -473,6 +562,15 @@ betaincinv_p, betaincinv = _prim(
     lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 0, 1),
                                            _betainc_density(a, b, ans)))),
     lambda t, ans, a, b, y: div(t, _betainc_density(a, b, ans)))
+# The inverse of betaincc: dx/da = -(d betaincc/da) / (d betaincc/dx), the same in a and b
+# as for betaincinv; dx/dy = -1 / density.
+betainccinv_p, betainccinv = _prim(
+    "betainccinv",
+    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 1, 0),
+                                           _betainc_density(a, b, ans)))),
+    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 0, 1),
+                                           _betainc_density(a, b, ans)))),
+    lambda t, ans, a, b, y: div(t, neg(_betainc_density(a, b, ans))))
 
 # --- hypergeometric functions: derivative in the argument ---------------------------------
 hyp1f1_p, hyp1f1 = _prim(

@@ -40,10 +40,12 @@ def _index_argument(obj, name):
     """An index argument (int, slice, sequence or array) with concrete values."""
     if isinstance(obj, slice):
         return obj
+    why = ("NumPy places the elements from them (and repeated or boolean indices change "
+           "the shape of the result)")
     if is_tracer(obj):
-        return concrete(obj, name)
+        return concrete(obj, name, why)
     if isinstance(obj, (list, tuple)) and any(is_tracer(o) for o in obj):
-        return [concrete(o, name) for o in obj]
+        return [concrete(o, name, why) for o in obj]
     return obj
 
 

@@ -701,7 +701,7 @@ def flipud(m):
     return flip(m, 0)
 
 
-@numpy_fast_path(np.roll)
+@numpy_fast_path(np.roll, ("a", "shift"))
 def roll(a, shift, axis=None):
     """Roll elements along ``axis``; elements that fall off one end come back at the other.
 
@@ -714,6 +714,21 @@ def roll(a, shift, axis=None):
     a = asarray_any(a)
     if axis is None:
         return lax.reshape(roll(reshape(a, (-1,)), shift, 0), shape_of(a))
+    if is_tracer(shift):  # a computed shift (jit, vmap): a gather along the axes
+        from .indexing import take
+
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+        shifts = shift if ndim_of(shift) else lax.broadcast_to(shift, (len(axes),))
+        if ndim_of(shifts) != 1 or shape_of(shifts)[0] != len(axes):
+            raise ValueError("'shift' and 'axis' should be scalars or 1D sequences")
+        for k, ax in enumerate(axes):
+            ax = normalize_axis(int(ax), ndim_of(a))
+            n = shape_of(a)[ax]
+            if n:
+                s = lax.getitem(shifts, k)
+                idx = lax.remainder(lax.sub(np.arange(n), s), np.asarray(n))
+                a = take(a, idx, axis=ax)
+        return a
     shifts, axes = np.broadcast_arrays(np.asarray(shift), np.asarray(axis))
     for s, ax in zip(shifts.ravel(), axes.ravel()):
         ax = normalize_axis(int(ax), ndim_of(a))

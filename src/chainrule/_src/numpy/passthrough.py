@@ -166,6 +166,10 @@ def _traced_or_values(fn, traced, example, result, arrays=1, optional=()):
             return traced(*args, **kwargs)
         return values(*args, **kwargs)
     general.__name__ = general.__qualname__ = name
+    general.__doc__ = values.__doc__.replace(
+        "on the current values (also of traced values)",
+        "on the current values; under ``jit`` and ``vmap`` computed with primitives (a "
+        "Python ``bool`` becomes a 0-d boolean array there)")
     return general
 
 
@@ -248,7 +252,8 @@ argwhere = _values(np.argwhere, "[0.0, 2.0]", "array([[1]])")
 def _deep_values(x, name):
     if isinstance(x, (list, tuple)):
         return type(x)(_deep_values(v, name) for v in x)
-    return concrete(x, name)
+    return concrete(x, name, "NumPy computes the result from them, checking that the "
+                    "indices are in bounds (no staged form yet)")
 
 
 def _index_helper(fn, example, result):

@@ -4,7 +4,9 @@ integrals, and linear interpolation.
 Everything is composed from differentiable ``chainrule.numpy`` operations: convolutions are
 a gather of sliding windows times the kernel, ``polyfit`` is NumPy's scaled least-squares
 fit through :func:`chainrule.numpy.linalg.lstsq`, and ``roots`` are the eigenvalues of the
-companion matrix.  Index computations (bins of ``interp``, windows) use concrete values.
+companion matrix.  ``interp`` finds its intervals with the ``searchsorted`` primitive, so
+it stages under ``jit`` and batches under ``vmap``; ``roots``, ``poly`` and ``polydiv`` need
+concrete values (the shape or dtype of their result depends on them).
 """
 
 from __future__ import annotations
@@ -629,7 +631,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
 def _gather1d(v, idx):
     """``v[idx]`` for a 1-D ``v`` and an integer array ``idx`` of any shape, plain or traced
-    (a gather along one axis batches without a loop under vmap)."""
+    (a gather along one axis: batches without a loop under vmap, and runs on Dask)."""
     shape = shape_of(idx)
     return cnp.reshape(cnp.take_along_axis(v, cnp.reshape(idx, (-1,)), 0), shape)
 

@@ -193,8 +193,9 @@ def setxor1d(ar1, ar2, assume_unique=False):
 
 
 def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
-    """Whether each element of ``element`` is in ``test_elements``: :func:`numpy.isin` on
-    the current values (a boolean result, no derivative).
+    """Whether each element of ``element`` is in ``test_elements``, as :func:`numpy.isin`
+    (a boolean result, no derivative).  Works under ``jit`` and ``vmap`` too: each element
+    is looked up in the sorted test values.
 
     Examples
     --------

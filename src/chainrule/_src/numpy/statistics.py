@@ -9,6 +9,8 @@ NaN entries before reducing: a NaN entry contributes a zero derivative.
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from . import base as cnp
@@ -19,6 +21,8 @@ from ._util import NoValue, asarray_any, concrete, dtype_of, given, no_out, norm
     shape_of
 from .fastpath import numpy_fast_path
 from .indexing import getitem
+
+builtins_range = builtins.range  # ``range`` is a parameter name below, as in NumPy
 
 # --- quantiles --------------------------------------------------------------------------
 # NumPy's methods (Hyndman & Fan): method -> (virtual index from (n, q), gamma fix or None
@@ -101,7 +105,7 @@ def _quantile(a, q, axis, method, keepdims, name, ignore_nan, scale=1.0):
             raise ValueError(what)
     shape = shape_of(a)
     dt = dtype_of(a)
-    probe = np.zeros(1, dt) if dt.kind != "b" else np.zeros(1, np.int8)
+    probe = np.zeros(1, dt)  # NumPy raises for booleans with interpolating methods
     if not q_traced:
         q_probe = q
     elif not qshape:  # a traced scalar stands for a Python number (weakly typed)
@@ -842,19 +846,6 @@ def bincount(x, /, weights=None, minlength=0):
     return cnp.at(cnp.zeros(counts.shape, dt))[xs.ravel()].add(w)
 
 
-def _concrete_only(fn, doc):
-    name = fn.__name__
-
-    def wrapper(*args, **kwargs):
-        return fn(*[concrete(asarray_any(a), name) if is_tracer(a) else a
-                    for a in args],
-                  **{k: concrete(v, name) if is_tracer(v) else v
-                     for k, v in kwargs.items()})
-    wrapper.__name__ = wrapper.__qualname__ = name
-    wrapper.__doc__ = doc
-    return wrapper
-
-
 def _all_concrete(*xs):
     return all(not is_tracer(x) or concrete_value(x) is not None for x in xs)
 
@@ -980,36 +971,122 @@ def _histogram_traced(a, bins, range, density, weights):  # noqa: A002
     return counts, edges
 
 
-histogram_bin_edges = _concrete_only(np.histogram_bin_edges, """Bin edges of a histogram
-of ``a``: :func:`numpy.histogram_bin_edges` on the current values (no derivative).
+def _only_data_traced(data, others):
+    """True when NumPy's own histogram of the current values is the answer: the data are
+    known (plain, or differentiated, where counts are piecewise constant) and nothing else
+    (bins, range, weights) is traced."""
+    leaves = data if isinstance(data, (list, tuple)) else [data]
+    return _all_concrete(*leaves) and not any(_has_tracer(x) for x in others)
 
-Examples
---------
->>> import chainrule.numpy as cnp
->>> cnp.histogram_bin_edges(cnp.array([0.0, 1.0]), bins=2)
-array([0. , 0.5, 1. ])
-""")
 
-histogram2d = _concrete_only(np.histogram2d, """Two-dimensional histogram:
-:func:`numpy.histogram2d` on the current values (counts, no derivative).
+def _has_tracer(x):
+    if isinstance(x, (list, tuple)):
+        return any(_has_tracer(v) for v in x)
+    return is_tracer(x)
 
-Examples
---------
->>> import chainrule.numpy as cnp
->>> cnp.histogram2d(cnp.array([0.1, 0.9]), cnp.array([0.1, 0.2]), bins=2)[0]
-array([[1., 0.],
-       [0., 1.]])
-""")
 
-histogramdd = _concrete_only(np.histogramdd, """Multidimensional histogram:
-:func:`numpy.histogramdd` on the current values (counts, no derivative).
+def _values_of(data):
+    if isinstance(data, (list, tuple)):
+        return type(data)(_values_of(d) for d in data)
+    return _value(data) if is_tracer(data) else data
 
-Examples
---------
->>> import chainrule.numpy as cnp
->>> cnp.histogramdd(cnp.array([[0.1], [0.9]]), bins=2)[0]
-array([1., 1.])
-""")
+
+def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
+    """Bin edges of a histogram of ``a``, as :func:`numpy.histogram_bin_edges`.
+
+    A fixed number of bins works on traced data (under ``jit`` and ``vmap``); the edges
+    are differentiable in ``range`` (or in the data's extremes when ``range`` is None).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.histogram_bin_edges(cnp.array([0.0, 1.0]), bins=2)
+    array([0. , 0.5, 1. ])
+    """
+    if _only_data_traced(a, (bins, weights, range)):
+        return np.histogram_bin_edges(_values_of(a), bins, range, weights)
+    return _histogram_edges(cnp.ravel(asarray_any(a)), bins, range, weights,
+                            "histogram_bin_edges")
+
+
+def histogramdd(sample, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """Multidimensional histogram of the ``(N, D)`` points in ``sample`` (or a sequence of
+    ``D`` coordinate arrays), as :func:`numpy.histogramdd`: counts as floats, and the edges
+    per dimension.
+
+    The counts are piecewise constant in the sample (zero derivative) and differentiable
+    in ``weights``.  A fixed number of bins per dimension works on traced data (under
+    ``jit`` and ``vmap``).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.histogramdd(cnp.array([[0.1], [0.9]]), bins=2)[0]
+    array([1., 1.])
+    """
+    if _only_data_traced(sample, (weights, bins, range)):
+        return np.histogramdd(_values_of(sample), bins, range, density, weights)
+    if isinstance(sample, (list, tuple)):
+        sample = cnp.stack([cnp.ravel(asarray_any(x)) for x in sample], axis=1)
+    sample = asarray_any(sample)
+    if cnp.ndim(sample) == 1:
+        sample = cnp.reshape(sample, (-1, 1))
+    n, d = shape_of(sample)
+    if not (isinstance(bins, (list, tuple)) or is_tracer(bins)) and np.ndim(bins) == 0:
+        bins = [bins] * d
+    if len(bins) != d:
+        raise ValueError("The dimension of bins must be equal to the dimension of the "
+                         "sample x.")
+    ranges = [None] * d if range is None else list(range)
+    if len(ranges) != d:
+        raise ValueError("range argument must have one entry per dimension")
+    edges, index, nbin = [], None, []
+    for i in builtins_range(d):
+        x = sample[:, i]
+        e = _histogram_edges(x, bins[i], ranges[i], None, "histogramdd")
+        k = shape_of(e)[0] + 1  # bins with one outlier bin on each side
+        # NumPy's rule: searchsorted from the right, a value on the last edge in the last
+        # bin; NaNs and values outside fall into the outlier bins.
+        j = cnp.searchsorted(e, x, side="right") - cnp.astype(x == e[-1], np.intp)
+        index = j if index is None else index * k + j
+        edges.append(e)
+        nbin.append(k)
+    w = cnp.ones((n,)) if weights is None else cnp.astype(cnp.ravel(asarray_any(weights)),
+                                                          np.float64)
+    total = int(np.prod(nbin))
+    hist = lax.scatter_add_along_axis_p.bind(w, cnp.astype(index, np.intp), axis=0, n=total)
+    hist = cnp.reshape(hist, tuple(nbin))[(slice(1, -1),) * d]
+    if density:
+        s = cnp.sum(hist)
+        for i in builtins_range(d):
+            shape = [1] * d
+            shape[i] = nbin[i] - 2
+            hist = hist / cnp.reshape(cnp.diff(edges[i]), shape)
+        hist = hist / s
+    return hist, edges
+
+
+def histogram2d(x, y, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """Two-dimensional histogram of the points ``(x, y)``, as :func:`numpy.histogram2d`
+    (see :func:`histogramdd` for derivatives and staging).
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> cnp.histogram2d(cnp.array([0.1, 0.9]), cnp.array([0.1, 0.2]), bins=2)[0]
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    try:
+        nb = len(bins)
+    except TypeError:
+        nb = 1
+    if nb != 1 and nb != 2:
+        bins = [bins, bins]
+    elif nb == 1 and np.ndim(bins) == 0:
+        bins = [bins, bins]
+    hist, edges = histogramdd([x, y], bins, range, density, weights)
+    return hist, edges[0], edges[1]
 
 
 __all__ = ["argpartition", "bincount", "corrcoef", "cov", "digitize", "histogram",

@@ -4,8 +4,8 @@ Most of SciPy's special functions are NumPy ufuncs.  ``chainrule.scipy.special``
 those ufunc objects themselves, so a call on plain arrays is exactly SciPy's (no wrapper at
 all); a traced value reaches the traced implementation registered here through
 ``Tracer.__array_ufunc__``, as for NumPy's binary ufuncs in ``chainrule.numpy``.  Plain
-``scipy.special.gammaln(x)`` on a traced ``x`` is therefore differentiated too, once this
-module is imported.
+``scipy.special.gammaln(x)`` on a traced ``x`` is therefore differentiated too (the first
+such call imports this module).
 
 The functions SciPy writes in Python (``logsumexp``, ``softmax``, ``polygamma``, ``zeta``,
 ``spherical_jn``, ...) are wrapped: SciPy's own function on plain inputs, a composition of
@@ -31,18 +31,83 @@ from ..numpy.fastpath import numpy_fast_path
 from ..numpy.ufuncs import TRACED_UFUNCS
 
 
-def _traced(fn, nargs):
-    """The traced counterpart of a SciPy ufunc: ``fn`` on the inputs as arrays."""
+def _traced(fn, nargs, name):
+    """The traced counterpart of SciPy's ufunc ``name``: ``fn`` on the inputs as arrays."""
     if nargs == 1:
         def traced(x, /):
             return fn(asarray_any(x))
     else:
         def traced(*args):
             if len(args) != nargs:
-                raise TypeError(f"{fn.__name__} takes {nargs} arguments, got {len(args)}")
+                raise TypeError(f"{name} takes {nargs} arguments, got {len(args)}")
             return fn(*[asarray_any(a) for a in args])
-    traced.__name__ = traced.__qualname__ = getattr(fn, "__name__", "traced")
+    traced.__name__ = traced.__qualname__ = name
     return traced
+
+
+# --- distribution functions that are incomplete gamma functions (SciPy computes them so) --
+def _chdtr(v, x):
+    return _ls.gammainc(cnp.divide(v, 2), cnp.divide(x, 2))
+
+
+def _chdtrc(v, x):
+    return _ls.gammaincc(cnp.divide(v, 2), cnp.divide(x, 2))
+
+
+def _gdtr(a, b, x):
+    return _ls.gammainc(b, cnp.multiply(a, x))
+
+
+def _gdtrc(a, b, x):
+    return _ls.gammaincc(b, cnp.multiply(a, x))
+
+
+def _poisson(fn, k, m):
+    # SciPy floors the count k (a step function of k: derivative 0); k < 0 is NaN (and so
+    # is the derivative there).
+    k = cnp.where(cnp.less(k, 0), np.nan, cnp.floor(k))
+    return fn(cnp.add(k, 1), m)
+
+
+def _pdtr(k, m):
+    return _poisson(_ls.gammaincc, k, m)
+
+
+def _pdtrc(k, m):
+    return _poisson(_ls.gammainc, k, m)
+
+
+# --- distribution functions that are incomplete beta functions ---------------------------
+def _bdtr(k, n, p):
+    # SciPy floors k (a step function: derivative 0); n is an integer count.
+    k = cnp.floor(k)
+    n = _ls.integer_argument(n, "bdtr", "n")
+    out = _ls.betainc(cnp.subtract(n, k), cnp.add(k, 1), cnp.subtract(1, p))
+    out = cnp.where(cnp.equal(k, n), 1.0, out)
+    return cnp.where(cnp.less(k, 0) | cnp.greater(k, n), np.nan, out)
+
+
+def _bdtrc(k, n, p):
+    k = cnp.floor(k)
+    n = _ls.integer_argument(n, "bdtrc", "n")
+    out = _ls.betainc(cnp.add(k, 1), cnp.subtract(n, k), p)
+    out = cnp.where(cnp.equal(k, n), 0.0, out)
+    out = cnp.where(cnp.less(k, 0), 1.0, out)
+    return cnp.where(cnp.greater(k, n), np.nan, out)
+
+
+def _chdtri(v, p):
+    return cnp.multiply(2.0, _ls.gammainccinv(cnp.divide(v, 2), p))
+
+
+def _fdtr(dfn, dfd, x):
+    w = cnp.divide(cnp.multiply(dfn, x), cnp.add(dfd, cnp.multiply(dfn, x)))
+    return _ls.betainc(cnp.divide(dfn, 2), cnp.divide(dfd, 2), w)
+
+
+def _fdtrc(dfn, dfd, x):
+    w = cnp.divide(dfd, cnp.add(dfd, cnp.multiply(dfn, x)))
+    return _ls.betainc(cnp.divide(dfd, 2), cnp.divide(dfn, 2), w)
 
 
 # SciPy's ufunc -> the chainrule function that computes it on traced values.
@@ -65,11 +130,14 @@ _UFUNCS = {
     "dawsn": _ls.dawsn, "ndtri_exp": _ls.ndtri_exp, "loggamma": _ls.loggamma,
     "poch": _ls.poch, "gammaincinv": _ls.gammaincinv, "gammainccinv": _ls.gammainccinv,
     "betaincinv": _ls.betaincinv, "hyp1f1": _ls.hyp1f1, "hyp2f1": _ls.hyp2f1,
-    "hyperu": _ls.hyperu,
+    "hyperu": _ls.hyperu, "chdtr": _chdtr, "chdtrc": _chdtrc, "gdtr": _gdtr,
+    "gdtrc": _gdtrc, "pdtr": _pdtr, "pdtrc": _pdtrc, "bdtr": _bdtr, "bdtrc": _bdtrc,
+    "fdtr": _fdtr, "fdtrc": _fdtrc, "betaincc": _ls.betaincc, "betainccinv": _ls.betainccinv,
+    "chdtri": _chdtri,
 }
 for _name, _fn in _UFUNCS.items():
     _ufunc = getattr(_sp, _name)
-    TRACED_UFUNCS[_ufunc] = _traced(_fn, _ufunc.nin)
+    TRACED_UFUNCS[_ufunc] = _traced(_fn, _ufunc.nin, _name)
     globals()[_name] = _ufunc
 psi = digamma  # noqa: F821 - SciPy's own alias (the same ufunc)
 jn = jv  # noqa: F821

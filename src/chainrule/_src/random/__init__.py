@@ -1,0 +1,1 @@
+"""Implementation of ``chainrule.random``: counter-based keys and samplers."""
