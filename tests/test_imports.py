@@ -24,6 +24,10 @@ FUNCTION_LEVEL_IMPORTS = {
         "(import time of chainrule)",
     ("chainrule._src.numpy.tracer_methods", "chainrule._src.scipy"):
         "the package of the import above",
+    ("chainrule._src.lax.scipy_linalg", "chainrule._src.transforms.api"):
+        "funm's primitive takes the derivatives of the user's scalar function at concrete "
+        "eigenvalues with jvp: a transform run inside a primitive's rule, and lax sits below "
+        "the transforms",
     ("chainrule.cli.demo", "chainrule.cli.demo_optimize"):
         "the optimization section loads scipy.optimize only when it runs, and reports "
         "itself unavailable without it",

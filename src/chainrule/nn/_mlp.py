@@ -10,6 +10,7 @@ from ._activations import identity, relu
 from ._linear import Linear
 from ._module import Module, field
 from ._rng import _split_key
+from ._util import shape_error
 
 __all__ = ["MLP"]
 
@@ -74,7 +75,6 @@ class MLP(Module):
 
     def __call__(self, x):
         if tuple(x.shape) != (self.in_size,):
-            from ._util import shape_error
             raise shape_error(self, (self.in_size,), x.shape)
         for layer in self.layers[:-1]:
             x = self.activation(layer(x))

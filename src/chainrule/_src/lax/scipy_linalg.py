@@ -29,11 +29,11 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, concrete_value, get_aval
 from ..interpreters.linearize import is_undefined
-from ._rules import match_tangent, unbroadcast
+from ._rules import defbroadcasting_batch, defstack_batch, match_tangent, unbroadcast
 from .elementwise import (abs, add, conj, convert_element_type, div, eq, gt, le, mul, neg,
                           real, select, stop_gradient_p, sub)
 from .indexing import getitem
-from .linalg import LinAlgError, broadcasting_batch, solve, stack_batch, triangular_solve
+from .linalg import LinAlgError, solve, triangular_solve
 from .products import einsum, matmul
 from .reductions import reduce_max
 from .shape import broadcast_to, concatenate, expand_dims, reshape, slice_axis, transpose
@@ -154,7 +154,7 @@ def _matfun_jvp(primals, tangents, fn):
 
 
 matfun_p.jvp = _matfun_jvp
-stack_batch(matfun_p)
+defstack_batch(matfun_p)
 
 # ---------------------------------------------------------------------------------------
 # matfun_frechet: L_f(A, E), linear in E
@@ -228,7 +228,7 @@ def _frechet_transpose(ct, a, e, fn):
 
 frechet_p.jvp = _frechet_jvp
 frechet_p.transpose = _frechet_transpose
-broadcasting_batch(frechet_p)
+defbroadcasting_batch(frechet_p)
 
 # ---------------------------------------------------------------------------------------
 # sylvester: A X + X B = Q, linear in Q
@@ -297,7 +297,7 @@ def _sylvester_transpose(ct, a, b, q):
 
 sylvester_p.jvp = _sylvester_jvp
 sylvester_p.transpose = _sylvester_transpose
-broadcasting_batch(sylvester_p)
+defbroadcasting_batch(sylvester_p)
 
 # ---------------------------------------------------------------------------------------
 # discrete_lyapunov: A X A^H - X + Q = 0, linear in Q
@@ -363,7 +363,7 @@ def _dlyap_transpose(ct, a, q, method):
 
 dlyap_p.jvp = _dlyap_jvp
 dlyap_p.transpose = _dlyap_transpose
-broadcasting_batch(dlyap_p)
+defbroadcasting_batch(dlyap_p)
 
 # ---------------------------------------------------------------------------------------
 # lu: P A = L U (LAPACK getrf), and pivot indices -> permutation
@@ -469,7 +469,7 @@ def _lu_jvp(primals, tangents):
 
 
 lu_p.jvp = _lu_jvp
-stack_batch(lu_p)
+defstack_batch(lu_p)
 
 
 def _piv_impl(xp, piv, n):
@@ -487,7 +487,7 @@ def lu_pivots_to_permutation(piv, n):
     return lu_pivots_to_permutation_p.bind(piv, n=int(n))
 
 
-stack_batch(lu_pivots_to_permutation_p)
+defstack_batch(lu_pivots_to_permutation_p)
 
 __all__ = ["MATFUNS", "discrete_lyapunov", "dlyap_p", "frechet", "frechet_p", "lu", "lu_p",
            "lu_pivots_to_permutation", "lu_pivots_to_permutation_p", "matfun", "matfun_p",
@@ -509,7 +509,7 @@ def _eig_sym(a):
 
 def _func_derivs(func, w, order):
     """``[f(w), f'(w), f''(w)][:order + 1]`` on concrete values."""
-    from ..api import jvp
+    from ..transforms.api import jvp
 
     ones = np.ones_like(w)
     outs = [np.asarray(func(w), dtype=w.dtype)]
@@ -608,7 +608,7 @@ for _p, _impl in ((funm_sym_p, _funm_impl), (funm_sym_d1_p, _funm_d1_impl),
                   (funm_sym_d2_p, _funm_d2_impl)):
     _p.impl = _impl
     _p.abstract_eval = _funm_abstract_eval
-    broadcasting_batch(_p)
+    defbroadcasting_batch(_p)
 
 
 def funm_sym(a, func):
@@ -783,7 +783,7 @@ def solve_vec(k, b):
 
 
 schur_p.jvp = _schur_jvp
-stack_batch(schur_p)
+defstack_batch(schur_p)
 __all__ += ["schur", "schur_p"]
 
 # ---------------------------------------------------------------------------------------
@@ -859,5 +859,5 @@ def _seigh_jvp(primals, tangents, lower, driver):
 
 
 scipy_eigh_p.jvp = _seigh_jvp
-stack_batch(scipy_eigh_p)
+defstack_batch(scipy_eigh_p)
 __all__ += ["hermitian_from_triangle", "scipy_eigh", "scipy_eigh_p"]

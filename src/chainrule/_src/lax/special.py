@@ -27,6 +27,7 @@ from ._rules import defjvp, defnondiff, elementwise
 from .elementwise import (special_functions, add, div, eq, exp, isinf, le, log, log1p,
                           logical_and, logical_or, lt, maximum, mul, neg, pow, select, sign, sin,
                           sub)
+from ._bessel_k_order import kve_order_derivative
 from ._incomplete_gamma import gammainc_a_derivative
 from ._incomplete_beta import betainc_derivative
 
@@ -382,8 +383,6 @@ def _ive_rule(t, ans, v, x):
 ive_p, ive = _prim("ive", _order_not_implemented("ive"), _ive_rule)
 def _kve_dv_impl(xp, v, x, order):
     def numpy_impl(v, x):
-        from ._bessel_k_order import kve_order_derivative
-
         dtype = np.result_type(v, x)
         if dtype.kind != "f":
             dtype = np.dtype(np.float64)

@@ -16,7 +16,7 @@ from ..core import get_aval, is_tracer
 from ._util import (NoValue, asarray_any, concrete, dtype_of, given, ndim_of, no_out,
                     normalize_axes, normalize_axis, shape_of)
 from .fastpath import PLAIN_TYPES, all_plain, numpy_fast_path, plain_sequence
-from .indexing import getitem
+from .indexing import getitem, take
 
 _ND = np.ndarray
 
@@ -715,7 +715,6 @@ def roll(a, shift, axis=None):
     if axis is None:
         return lax.reshape(roll(reshape(a, (-1,)), shift, 0), shape_of(a))
     if is_tracer(shift):  # a computed shift (jit, vmap): a gather along the axes
-        from .indexing import take
 
         axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
         shifts = shift if ndim_of(shift) else lax.broadcast_to(shift, (len(axes),))

@@ -20,6 +20,7 @@ import numpy as np
 import scipy.special as sc
 
 from ..core import Primitive, ShapedArray, broadcast_shapes, get_aval
+from ..lax.shape import broadcast_to
 from ..lax._rules import align_batched, defbroadcasting_batch, defnondiff
 
 # --- Threefry-2x32 with 20 rounds ------------------------------------------------------
@@ -127,8 +128,6 @@ def _philox_abstract(a0, a1, *, n):
 
 
 def _philox_batch(size, vals, dims, *, n):
-    from ..lax.shape import broadcast_to
-
     # One stream per key: bring both key words to the batched shape, batch axis first.
     shape = broadcast_shapes(*[get_aval(v).shape for v in vals])
     k0, k1 = (broadcast_to(align_batched(v, d, len(shape) - 1), shape) if d is not None

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import chainrule.numpy as cnp
-from chainrule._src.core import Tracer, get_aval
+from chainrule._src.numpy import base as cnp
+from chainrule._src.numpy import linalg as _np_linalg
+from chainrule._src.core import get_aval, is_tracer
 
 from chainrule._src.lax.special import gammaincinv, ndtr, ndtri
 
@@ -28,7 +29,7 @@ def _dtype(dtype, name):
 
 
 def _pshape(x):
-    return x.aval.shape if isinstance(x, Tracer) else np.shape(x)
+    return x.aval.shape if is_tracer(x) else np.shape(x)
 
 
 def _out_shape(shape, name, *params):
@@ -218,12 +219,12 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky
         raise ValueError(f"chainrule.random.multivariate_normal: parameter batch shape "
                          f"{batch} does not broadcast to `shape` {shape}")
     if method == "cholesky":
-        factor = cnp.linalg.cholesky(cov)
+        factor = _np_linalg.cholesky(cov)
     elif method == "eigh":
-        w, v = cnp.linalg.eigh(cov)
+        w, v = _np_linalg.eigh(cov)
         factor = v * cnp.sqrt(cnp.maximum(w, 0.0))[..., None, :]
     elif method == "svd":
-        u, s, _ = cnp.linalg.svd(cov)
+        u, s, _ = _np_linalg.svd(cov)
         factor = u * cnp.sqrt(s)[..., None, :]
     else:
         raise ValueError(f"chainrule.random.multivariate_normal: `method` must be 'cholesky', "
@@ -442,7 +443,7 @@ def orthogonal(key, n, shape=(), dtype=None):
     n = _keys._static_int(n, "n", "orthogonal")
     shape = _keys.as_shape(shape, "orthogonal")
     z = _standard_normal(key, shape + (n, n), np.float64, "orthogonal")
-    q, r = cnp.linalg.qr(z)
+    q, r = _np_linalg.qr(z)
     d = cnp.diagonal(r, axis1=-2, axis2=-1)
     signs = cnp.where(d < 0, -1.0, 1.0)
     return (q * signs[..., None, :]).astype(dtype)

@@ -11,7 +11,7 @@ import operator
 
 import numpy as np
 
-import chainrule.numpy as cnp
+from chainrule._src.numpy import base as cnp
 from chainrule._src.core import get_aval
 from chainrule._src.lax.indexing import getitem
 

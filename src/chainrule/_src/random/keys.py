@@ -19,8 +19,8 @@ import operator
 
 import numpy as np
 
-import chainrule.numpy as cnp
-from chainrule._src.core import Tracer, get_aval
+from chainrule._src.numpy import base as cnp
+from chainrule._src.core import get_aval, is_tracer
 
 from ._prims import philox_bits, threefry2x32
 
@@ -31,7 +31,7 @@ _SPLIT, _FOLD = (np.asarray(v, _U32) for v in (1, 2))
 
 
 def _describe(x):
-    if isinstance(x, Tracer) or isinstance(x, np.ndarray):
+    if is_tracer(x) or isinstance(x, np.ndarray):
         aval = get_aval(x)
         return f"an array of dtype {aval.dtype} and shape {aval.shape}"
     return f"{type(x).__name__} {x!r}"
@@ -40,7 +40,7 @@ def _describe(x):
 def check_key(key, name):
     """``(k0, k1)``, the two words of ``key``, or a clear error when it is not a key."""
     fname = f"chainrule.random.{name}"
-    if not (isinstance(key, (np.ndarray, Tracer)) or hasattr(key, "__array_namespace__")):
+    if not ((isinstance(key, np.ndarray) or is_tracer(key)) or hasattr(key, "__array_namespace__")):
         raise TypeError(
             f"{fname}: `key` must be a key, a uint32 array of shape (2,) made by "
             f"chainrule.random.key(seed), split or fold_in; got {_describe(key)}. "
@@ -93,7 +93,7 @@ def key(seed):
     if isinstance(seed, (int, np.integer)):
         s = int(seed) % 2 ** 64
         return np.array([s >> 32, s & _MASK], dtype=_U32)
-    aval = get_aval(seed) if isinstance(seed, (np.ndarray, Tracer)) else None
+    aval = get_aval(seed) if (isinstance(seed, np.ndarray) or is_tracer(seed)) else None
     if aval is None or aval.dtype.kind not in "iu" or aval.shape != ():
         raise TypeError(
             f"chainrule.random.key: `seed` must be an integer (or an integer array of shape "
@@ -162,7 +162,7 @@ def fold_in(key, data):
     if isinstance(data, (int, np.integer)) and not isinstance(data, (bool, np.bool_)):
         d = np.asarray(int(data) % 2 ** 32, _U32)
     else:
-        aval = get_aval(data) if isinstance(data, (np.ndarray, Tracer)) else None
+        aval = get_aval(data) if (isinstance(data, np.ndarray) or is_tracer(data)) else None
         if aval is None or aval.dtype.kind not in "iu" or aval.shape != ():
             raise TypeError(f"chainrule.random.fold_in: `data` must be an integer, got "
                             f"{_describe(data)}")
