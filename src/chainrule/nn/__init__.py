@@ -2,9 +2,9 @@
 checkpoints and a training loop, written on chainrule's public API.
 
 A layer maps ONE example; batch with ``chainrule.vmap``.  Layers take ``key=`` to draw
-their initial weights: an int seed, a ``numpy.random.Generator``, or a random key (any
-object with a ``__seed_sequence__()`` method); sub-layers get independent streams spawned
-from it.
+their initial weights: an int seed, a ``numpy.random.Generator``, or a ``chainrule.random``
+key (used as a seed); sub-layers get independent streams spawned from it.  ``Dropout``
+draws its masks with ``chainrule.random``, so it works under ``jit`` and ``vmap``.
 
 Examples
 --------
