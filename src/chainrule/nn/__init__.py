@@ -32,18 +32,20 @@ from ._layernorm import LayerNorm
 from ._linear import Linear
 from ._losses import (accuracy, binary_cross_entropy_with_logits, cross_entropy,
                       gaussian_nll, huber, kl_divergence, mae, mse, poisson_nll)
-from ._fit import DataLoader, fit
+from ._callbacks import BestModel, Callback, EarlyStopping
+from ._fit import DataLoader, FitResult, fit
 from ._mlp import MLP
 from ._module import (FrozenModuleError, Module, combine, count_parameters, field, is_array,
                       is_inexact_array, named_leaves, partition, summary, tree_at)
 from ._rmsnorm import RMSNorm
 from ._sequential import Sequential
 
-__all__ = ["CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader", "Dropout", "Embedding",
-           "FrozenModuleError", "Lambda", "LayerNorm", "Linear", "MLP", "Module", "RMSNorm",
-           "Sequential", "accuracy", "binary_cross_entropy_with_logits", "combine",
-           "count_parameters", "cross_entropy", "elu", "field", "fit", "gaussian_nll", "gelu",
-           "huber", "identity", "init", "is_array", "is_inexact_array", "kl_divergence",
-           "leaky_relu", "load", "load_metadata", "load_state_dict", "log_softmax", "mae", "mse",
-           "named_leaves", "partition", "poisson_nll", "relu", "save", "sigmoid", "silu",
-           "softmax", "softplus", "state_dict", "summary", "swish", "tanh", "tree_at"]
+__all__ = ["BestModel", "Callback", "CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader",
+           "Dropout", "EarlyStopping", "Embedding", "FitResult", "FrozenModuleError", "Lambda",
+           "LayerNorm", "Linear", "MLP", "Module", "RMSNorm", "Sequential", "accuracy",
+           "binary_cross_entropy_with_logits", "combine", "count_parameters", "cross_entropy",
+           "elu", "field", "fit", "gaussian_nll", "gelu", "huber", "identity", "init", "is_array",
+           "is_inexact_array", "kl_divergence", "leaky_relu", "load", "load_metadata",
+           "load_state_dict", "log_softmax", "mae", "mse", "named_leaves", "partition",
+           "poisson_nll", "relu", "save", "sigmoid", "silu", "softmax", "softplus", "state_dict",
+           "summary", "swish", "tanh", "tree_at"]
