@@ -35,12 +35,16 @@ from ._losses import (accuracy, binary_cross_entropy_with_logits, cross_entropy,
 from ._callbacks import BestModel, Callback, EarlyStopping
 from ._fit import DataLoader, FitResult, fit
 from ._mlp import MLP
+from ._pool import AvgPool, MaxPool
+from ._pool1d import AvgPool1d, MaxPool1d
+from ._pool2d import AvgPool2d, MaxPool2d
 from ._module import (FrozenModuleError, Module, combine, count_parameters, field, is_array,
                       is_inexact_array, named_leaves, partition, summary, tree_at)
 from ._rmsnorm import RMSNorm
 from ._sequential import Sequential
 
-__all__ = ["BestModel", "Callback", "CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader",
+__all__ = ["AvgPool", "AvgPool1d", "AvgPool2d", "MaxPool", "MaxPool1d", "MaxPool2d",
+           "BestModel", "Callback", "CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader",
            "Dropout", "EarlyStopping", "Embedding", "FitResult", "FrozenModuleError", "Lambda",
            "LayerNorm", "Linear", "MLP", "Module", "RMSNorm", "Sequential", "accuracy",
            "binary_cross_entropy_with_logits", "combine", "count_parameters", "cross_entropy",
