@@ -27,11 +27,13 @@ from ._conv1d import Conv1d
 from ._conv2d import Conv2d
 from ._dropout import Dropout
 from ._embedding import Embedding
+from ._groupnorm import GroupNorm
 from ._lambda import Lambda
 from ._layernorm import LayerNorm
 from ._linear import Linear
 from ._losses import (accuracy, binary_cross_entropy_with_logits, cross_entropy,
                       gaussian_nll, huber, kl_divergence, mae, mse, poisson_nll)
+from ._batchnorm import BatchNorm, BatchNormState
 from ._callbacks import BestModel, Callback, EarlyStopping
 from ._fit import DataLoader, FitResult, fit
 from ._mlp import MLP
@@ -43,13 +45,13 @@ from ._module import (FrozenModuleError, Module, combine, count_parameters, fiel
 from ._rmsnorm import RMSNorm
 from ._sequential import Sequential
 
-__all__ = ["AvgPool", "AvgPool1d", "AvgPool2d", "MaxPool", "MaxPool1d", "MaxPool2d",
-           "BestModel", "Callback", "CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader",
-           "Dropout", "EarlyStopping", "Embedding", "FitResult", "FrozenModuleError", "Lambda",
-           "LayerNorm", "Linear", "MLP", "Module", "RMSNorm", "Sequential", "accuracy",
-           "binary_cross_entropy_with_logits", "combine", "count_parameters", "cross_entropy",
-           "elu", "field", "fit", "gaussian_nll", "gelu", "huber", "identity", "init", "is_array",
-           "is_inexact_array", "kl_divergence", "leaky_relu", "load", "load_metadata",
-           "load_state_dict", "log_softmax", "mae", "mse", "named_leaves", "partition",
-           "poisson_nll", "relu", "save", "sigmoid", "silu", "softmax", "softplus", "state_dict",
-           "summary", "swish", "tanh", "tree_at"]
+__all__ = ["AvgPool", "AvgPool1d", "AvgPool2d", "BatchNorm", "BatchNormState", "BestModel",
+           "Callback", "CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader", "Dropout",
+           "EarlyStopping", "Embedding", "FitResult", "FrozenModuleError", "GroupNorm", "Lambda",
+           "LayerNorm", "Linear", "MLP", "MaxPool", "MaxPool1d", "MaxPool2d", "Module", "RMSNorm",
+           "Sequential", "accuracy", "binary_cross_entropy_with_logits", "combine",
+           "count_parameters", "cross_entropy", "elu", "field", "fit", "gaussian_nll", "gelu",
+           "huber", "identity", "init", "is_array", "is_inexact_array", "kl_divergence",
+           "leaky_relu", "load", "load_metadata", "load_state_dict", "log_softmax", "mae", "mse",
+           "named_leaves", "partition", "poisson_nll", "relu", "save", "sigmoid", "silu",
+           "softmax", "softplus", "state_dict", "summary", "swish", "tanh", "tree_at"]
