@@ -294,3 +294,33 @@ def test_progress_bar(monkeypatch):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
     run(progress=True)                                       # not a terminal: silent
     assert len(bars) == 1
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_fit_key_gives_each_step_a_new_dropout_key(jit):
+    from chainrule import random
+    x, y = data()
+    drop = nn.Dropout(0.5)
+    m0 = nn.MLP(2, 1, width_size=8, depth=1, activation=nn.tanh, key=0)
+
+    def loss(m, batch, key=None):
+        xb, yb = batch
+        h = cr.vmap(m.layers[0])(xb)
+        h = drop(nn.tanh(h), key=key, inference=key is None)
+        return nn.mse(cr.vmap(m.layers[1])(h), yb)
+    batches = [(x[:32], y[:32]), (x[32:], y[32:])]
+    res = nn.fit(m0, loss, batches, optim.adam(0.01), epochs=2, key=7, jit=jit,
+                 val_data=[(x, y)])
+    # the same steps by hand: step t uses fold_in(key(7), t); validation runs without dropout
+    opt = optim.adam(0.01)
+    m, s = m0, opt.init(m0)
+    for t, b in enumerate(batches * 2):
+        g = cr.grad(loss)(m, b, key=random.fold_in(random.key(7), t))
+        u, s = opt.update(g, s, m)
+        m = optim.apply_updates(m, u)
+    for a, b in zip(res.params.parameters(), m.parameters()):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(res.val_loss[-1], loss(m, (x, y)), rtol=1e-10)
+    # different keys, different dropout: the trajectory changes
+    other = nn.fit(m0, loss, batches, optim.adam(0.01), epochs=2, key=8, jit=jit)
+    assert not np.allclose(other.history, res.history)

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 import chainrule as cr
-from chainrule import optim
+from chainrule import optim, random
 from chainrule.optim._fit import _as_scalars, _compile_hint, _step_function
 from chainrule.tree_util import tree_flatten, tree_leaves, tree_unflatten
 
@@ -155,7 +155,7 @@ def _as_callback(cb):
 
 def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
         filter_spec=is_inexact_array, state=None, val_data=None, callbacks=(),
-        on_nan="raise", progress=None):
+        on_nan="raise", progress=None, key=None):
     """Train ``model``: for each epoch, one optimizer step per batch of ``data``.
 
     The model is split with :func:`partition` into the arrays selected by ``filter_spec``
@@ -171,7 +171,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     ----------
     model : Module (or pytree)
     loss_fn : callable
-        ``loss_fn(model, batch) -> scalar``.
+        ``loss_fn(model, batch) -> scalar``; with ``key=`` given,
+        ``loss_fn(model, batch, key=k)``.
     data : iterable of batches
         Iterated once per epoch, e.g. a :class:`DataLoader` or a list of batches.
     optimizer : chainrule.optim.GradientTransformation
@@ -202,6 +203,11 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     progress : bool or None
         A tqdm progress bar with the loss: ``None`` (default) draws one when tqdm is
         installed and stdout is a terminal; ``True`` insists on tqdm; ``False`` never.
+    key : chainrule.random key or int, optional
+        Randomness for training (``Dropout``): step ``t`` (counted over all epochs) calls
+        ``loss_fn(model, batch, key=random.fold_in(key, t))``, a traced argument of the
+        compiled step, so a new key costs no new trace; validation calls it with
+        ``key=None`` (switch dropout off then: ``inference=key is None``).
 
     Returns
     -------
@@ -244,8 +250,13 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     params, rest = partition(model, filter_spec)
     state = optimizer.init(params) if state is None else state
 
-    def batch_loss(params, rest, batch):
-        return loss_fn(combine(params, rest), batch)
+    if key is not None:
+        key = random.key(key) if isinstance(key, (int, np.integer)) else key
+
+    def batch_loss(params, rest, batch, *step_key):
+        if key is None:
+            return loss_fn(combine(params, rest), batch)
+        return loss_fn(combine(params, rest), batch, key=step_key[0] if step_key else None)
 
     step_fn = _step_function(batch_loss, optimizer)
     val_fn = batch_loss
@@ -262,7 +273,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
             n, weighted, count = 0, 0.0, 0
             for n, batch in enumerate(data, 1):
                 try:
-                    loss, new_params, new_state = step_fn(params, state, rest, batch)
+                    extra = () if key is None else (random.fold_in(key, step),)
+                    loss, new_params, new_state = step_fn(params, state, rest, batch, *extra)
                 except TypeError as err:
                     hint = _compile_hint(err) if jit and not compiled_once else None
                     if hint is None:
