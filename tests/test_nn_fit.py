@@ -221,6 +221,10 @@ def test_early_stopping_and_best_model():
     res3 = nn.fit(m0, batch_loss, [(x, y)], optim.adam(0.05), epochs=50,
                   callbacks=[lambda e, logs, m: e == 2 and "enough"])
     assert len(res3.train_loss) == 3 and res3.stop_reason == "enough"
+    def after_one(epoch, logs, model):
+        return epoch == 1
+    res4 = nn.fit(m0, batch_loss, [(x, y)], optim.adam(0.05), epochs=50, callbacks=[after_one])
+    assert res4.stop_reason == "after_one stopped training after epoch 1"
     with pytest.raises(ValueError, match="val_data"):
         nn.fit(m0, batch_loss, [(x, y)], optim.sgd(0.1), callbacks=[nn.EarlyStopping()])
     with pytest.raises(TypeError, match="callback"):

@@ -147,6 +147,7 @@ def _as_callback(cb):
     if callable(cb):
         wrapped = Callback()
         wrapped.on_epoch_end = cb
+        wrapped.name = getattr(cb, "__name__", "a callback")
         return wrapped
     raise TypeError(f"nn.fit: a callback must be an nn.Callback (nn.EarlyStopping, "
                     f"nn.BestModel...) or a function f(epoch, logs, model), got "
@@ -322,7 +323,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                 stop = cb.on_epoch_end(epoch, logs, current)
                 if stop:
                     stop_reason = stop if isinstance(stop, str) else \
-                        f"{type(cb).__name__} stopped training after epoch {epoch}"
+                        f"{getattr(cb, 'name', type(cb).__name__)} stopped training " \
+                        f"after epoch {epoch}"
             if stop_reason is not None:
                 break
     finally:
