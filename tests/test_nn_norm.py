@@ -120,3 +120,16 @@ def test_batch_norm_state_none_and_errors():
     _, s32 = nn.BatchNorm(3, dtype=np.float32)(x.astype(np.float32), s32)
     assert s32.running_var.dtype == np.float32
     assert nn.BatchNorm(3, affine=False).weight is None
+
+
+def test_batch_norm_state_is_a_pytree_that_saves(tmp_path):
+    bn = nn.BatchNorm(3)
+    _, state = bn(rng.standard_normal((5, 3)), bn.init_state())
+    path = tmp_path / "bn.npz"
+    nn.save(path, {"bn": bn, "state": state})
+    out = nn.load(path, like={"bn": bn, "state": bn.init_state()})
+    assert type(out["state"]) is nn.BatchNormState
+    for a, b in zip(out["state"], state):
+        np.testing.assert_array_equal(a, b)
+    assert list(nn.state_dict(state)) == ["running_mean", "running_var",
+                                          "num_batches_tracked"]
