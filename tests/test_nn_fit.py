@@ -117,8 +117,11 @@ def test_dropout_in_training_takes_a_seed_per_step():
         g = cr.grad(loss)(m, b)
         m = optim.apply_updates(m, cr.tree_util.tree_map(lambda t: -0.01 * t, g))
     np.testing.assert_allclose(model.weight, m.weight, rtol=1e-12)
-    with pytest.raises(TypeError, match="traced value.*static argument.*jit=False"):
-        nn.fit(model0, loss, batches, optim.sgd(0.01))
+    # the seed is traced under jit: the masks come from chainrule.random, so the compiled
+    # step draws the same ones
+    model_jit, hist_jit = nn.fit(model0, loss, batches, optim.sgd(0.01))
+    np.testing.assert_allclose(hist_jit, hist, rtol=1e-12)
+    np.testing.assert_allclose(model_jit.weight, m.weight, rtol=1e-12)
 
 
 def test_dropout_grads():
@@ -139,3 +142,189 @@ def test_fit_with_every_optimizer(name):
     model, hist = nn.fit(m0, batch_loss, [(x, y)], opt, epochs=40)
     assert type(model) is nn.MLP and model.activation is nn.tanh
     assert float(batch_loss(model, (x, y))) < 0.5 * hist[0]
+
+
+# --- one compiled step, validation, callbacks, NaN, progress -----------------------------------
+
+def counting(opt):
+    """``opt`` with a Python counter of how often its update runs in Python."""
+    calls = []
+
+    def update(g, s, p=None):
+        calls.append(1)
+        return opt.update(g, s, p)
+    return optim.GradientTransformation(opt.init, update), calls
+
+
+def test_the_whole_step_is_compiled():
+    # the optimizer update is traced once, not run eagerly at every step
+    x, y = data()
+    opt, calls = counting(optim.adam(0.01))
+    nn.fit(nn.Linear(2, 1, key=0), batch_loss, nn.DataLoader((x, y), 16), opt, epochs=5)
+    assert len(calls) == 1, len(calls)
+    opt, calls = counting(optim.adam(0.01))
+    nn.fit(nn.Linear(2, 1, key=0), batch_loss, nn.DataLoader((x, y), 16), opt, epochs=5,
+           jit=False)
+    assert len(calls) == 20
+
+
+def test_jit_and_eager_agree_with_adam_and_validation():
+    x, y = data()
+    xv, yv = data(24, seed=1)
+    mlp = nn.MLP(2, 1, width_size=8, depth=2, activation=nn.tanh, key=0)
+    sched = optim.exponential_decay(0.02, 10, 0.8)
+    kw = dict(epochs=4, val_data=nn.DataLoader((xv, yv), 10))
+    r1 = nn.fit(mlp, batch_loss, nn.DataLoader((x, y), 20), optim.adam(sched), **kw)
+    r2 = nn.fit(mlp, batch_loss, nn.DataLoader((x, y), 20), optim.adam(sched), jit=False,
+                **kw)
+    np.testing.assert_allclose(r1.history, r2.history, rtol=1e-10)
+    np.testing.assert_allclose(r1.val_loss, r2.val_loss, rtol=1e-10)
+    for a, b in zip(r1.params.parameters(), r2.params.parameters()):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    # per epoch: the training loss is the example-weighted mean of the step losses (batches
+    # of 20, 20, 20, 4), the validation loss that of the model after the epoch
+    sizes = np.array([20, 20, 20, 4])
+    np.testing.assert_allclose(r1.train_loss,
+                               (r1.history.reshape(4, 4) * sizes).sum(1) / 64, rtol=1e-12)
+    full = nn.mse(cr.vmap(r1.params)(xv), yv)
+    np.testing.assert_allclose(r1.val_loss[-1], full, rtol=1e-12)
+    assert r1.val_loss.shape == (4,) and r1.stop_reason is None
+    assert nn.fit(mlp, batch_loss, [(x, y)], optim.sgd(0.1)).val_loss is None
+
+
+def test_early_stopping_and_best_model():
+    x, y = data()
+    xv, yv = data(32, seed=1)
+    yv = yv + 0.3 * np.random.default_rng(2).standard_normal(yv.shape)  # noisy validation
+    m0 = nn.MLP(2, 1, width_size=16, depth=1, activation=nn.tanh, key=0)
+    stop = nn.EarlyStopping("val_loss", patience=3, restore_best=True)
+    res = nn.fit(m0, batch_loss, [(x, y)], optim.adam(0.05), epochs=500,
+                 val_data=[(xv, yv)], callbacks=[stop])
+    n = len(res.val_loss)
+    assert n < 500 and stop.stopped_epoch == n - 1
+    best = int(np.argmin(res.val_loss))
+    assert stop.best_epoch == best and n - 1 - best == 3
+    assert res.stop_reason.startswith("EarlyStopping: val_loss did not improve")
+    # the model returned is the best one: its validation loss is the minimum
+    np.testing.assert_allclose(nn.mse(cr.vmap(res.params)(xv), yv), res.val_loss.min(),
+                               rtol=1e-12)
+    # BestModel without stopping, and a plain function as a callback
+    keep = nn.BestModel()
+    seen = []
+    res2 = nn.fit(m0, batch_loss, [(x, y)], optim.adam(0.05), epochs=n,
+                  val_data=[(xv, yv)],
+                  callbacks=[keep, lambda e, logs, m: seen.append(logs["val_loss"])])
+    np.testing.assert_allclose(res2.val_loss, res.val_loss, rtol=1e-10)
+    np.testing.assert_allclose(seen, res2.val_loss)
+    assert res2.params is keep.best_model and keep.best_epoch == best
+    # stopping from a function, with the reason it gives
+    res3 = nn.fit(m0, batch_loss, [(x, y)], optim.adam(0.05), epochs=50,
+                  callbacks=[lambda e, logs, m: e == 2 and "enough"])
+    assert len(res3.train_loss) == 3 and res3.stop_reason == "enough"
+    def after_one(epoch, logs, model):
+        return epoch == 1
+    res4 = nn.fit(m0, batch_loss, [(x, y)], optim.adam(0.05), epochs=50, callbacks=[after_one])
+    assert res4.stop_reason == "after_one stopped training after epoch 1"
+    with pytest.raises(ValueError, match="val_data"):
+        nn.fit(m0, batch_loss, [(x, y)], optim.sgd(0.1), callbacks=[nn.EarlyStopping()])
+    with pytest.raises(TypeError, match="callback"):
+        nn.fit(m0, batch_loss, [(x, y)], optim.sgd(0.1), callbacks=[3])
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_nan_loss_raises_or_stops_naming_the_step(jit):
+    x, y = data()
+    bad = x.copy()
+    bad[5, 0] = np.nan
+    batches = [(x, y), (x, y), (bad, y), (x, y)]
+    m0 = nn.Linear(2, 1, key=0)
+    class SecondEpochBad:
+        epoch = 0
+
+        def __iter__(self):
+            self.epoch += 1
+            return iter(batches if self.epoch == 2 else batches[:2] + batches[3:])
+
+    with pytest.raises(FloatingPointError, match="epoch 1, step 2 \\(step 5 overall\\)"):
+        nn.fit(m0, batch_loss, SecondEpochBad(), optim.sgd(0.1), epochs=3, jit=jit)
+    with pytest.warns(RuntimeWarning, match="epoch 0, step 2"):
+        res = nn.fit(m0, batch_loss, batches, optim.sgd(0.1), epochs=3, jit=jit,
+                     on_nan="stop")
+    assert "step 2" in res.stop_reason and len(res.history) == 2
+    assert len(res.train_loss) == 0
+    ref = nn.fit(m0, batch_loss, batches[:2], optim.sgd(0.1), jit=jit)  # the two good steps
+    np.testing.assert_allclose(res.params.weight, ref.params.weight, rtol=1e-12)
+    with pytest.raises(ValueError, match="on_nan"):
+        nn.fit(m0, batch_loss, batches, optim.sgd(0.1), on_nan="skip")
+
+
+def test_progress_bar(monkeypatch):
+    import sys
+    import types
+
+    bars = []
+
+    class FakeBar:
+        def __init__(self, total, **kw):
+            self.total, self.n, self.post, self.closed = total, 0, None, False
+            bars.append(self)
+
+        def update(self, k):
+            self.n += k
+
+        def set_postfix(self, *a, **kw):
+            self.post = a[0] if a else kw
+
+        def close(self):
+            self.closed = True
+
+    x, y = data()
+    run = lambda **kw: nn.fit(nn.Linear(2, 1, key=0), batch_loss, nn.DataLoader((x, y), 16),
+                              optim.sgd(0.1), epochs=2, val_data=[(x, y)], **kw)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setitem(sys.modules, "tqdm", None)          # tqdm not installed
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    run()                                                    # silently no bar
+    with pytest.raises(ImportError, match="pip install tqdm"):
+        run(progress=True)
+    fake = types.ModuleType("tqdm.auto")
+    fake.tqdm = FakeBar
+    monkeypatch.setitem(sys.modules, "tqdm", types.ModuleType("tqdm"))
+    monkeypatch.setitem(sys.modules, "tqdm.auto", fake)
+    run()
+    assert len(bars) == 1 and bars[0].total == 8 and bars[0].n == 8 and bars[0].closed
+    assert set(bars[0].post) == {"loss", "val_loss"}
+    run(progress=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    run(progress=True)                                       # not a terminal: silent
+    assert len(bars) == 1
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_fit_key_gives_each_step_a_new_dropout_key(jit):
+    from chainrule import random
+    x, y = data()
+    drop = nn.Dropout(0.5)
+    m0 = nn.MLP(2, 1, width_size=8, depth=1, activation=nn.tanh, key=0)
+
+    def loss(m, batch, key=None):
+        xb, yb = batch
+        h = cr.vmap(m.layers[0])(xb)
+        h = drop(nn.tanh(h), key=key, inference=key is None)
+        return nn.mse(cr.vmap(m.layers[1])(h), yb)
+    batches = [(x[:32], y[:32]), (x[32:], y[32:])]
+    res = nn.fit(m0, loss, batches, optim.adam(0.01), epochs=2, key=7, jit=jit,
+                 val_data=[(x, y)])
+    # the same steps by hand: step t uses fold_in(key(7), t); validation runs without dropout
+    opt = optim.adam(0.01)
+    m, s = m0, opt.init(m0)
+    for t, b in enumerate(batches * 2):
+        g = cr.grad(loss)(m, b, key=random.fold_in(random.key(7), t))
+        u, s = opt.update(g, s, m)
+        m = optim.apply_updates(m, u)
+    for a, b in zip(res.params.parameters(), m.parameters()):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(res.val_loss[-1], loss(m, (x, y)), rtol=1e-10)
+    # different keys, different dropout: the trajectory changes
+    other = nn.fit(m0, loss, batches, optim.adam(0.01), epochs=2, key=8, jit=jit)
+    assert not np.allclose(other.history, res.history)

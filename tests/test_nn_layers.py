@@ -9,7 +9,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.numpy as cnp
-from chainrule import nn
+from chainrule import nn, random
 from chainrule.nn import init
 
 RTOL = 1e-12
@@ -188,8 +188,21 @@ def test_embedding():
         emb(np.array([1.0]))
     close(cr.vmap(emb)(idx), emb.weight[idx])
     close(cr.jit(lambda m, i: m(i))(emb, idx), emb.weight[idx])
-    gj = cr.grad(lambda m: cnp.sum(cr.vmap(m)(idx)))(emb)  # traced indices: one-hot path
+    gj = cr.grad(lambda m: cnp.sum(cr.vmap(m)(idx)))(emb)  # traced indices
     close(gj.weight, g.weight)
+    close(cr.jit(cr.grad(lambda m, i: cnp.sum(m(i))))(emb, idx).weight, g.weight)
+    grads_ok(lambda m: cnp.sum(cnp.sin(cr.jit(lambda m, i: m(i))(m, idx))), emb)
+
+
+def test_embedding_traced_lookup_is_a_gather():
+    # no intermediate grows with the table: a gather of the rows asked for, not a one-hot
+    emb = nn.Embedding(1000, 4, key=0)
+    idx = np.array([3, 999, 0])
+    ir = cr.make_ir(lambda m, i: m(i))(emb, idx)
+    shapes = [tuple(v.aval.shape) for e in ir.eqns for v in e.outputs]
+    assert shapes and all(1000 not in s for s in shapes), shapes
+    close(cr.jit(lambda m, i: m(i))(emb, idx), emb.weight[idx])
+    close(cr.vmap(lambda i: emb(i))(idx), emb.weight[idx])
 
 
 def test_dropout():
@@ -209,6 +222,47 @@ def test_dropout():
     # the mask is a constant: the gradient is the mask scaled
     g = cr.grad(lambda x: cnp.sum(drop(x, key=0)))(x)
     close(g, kept / 0.75)
+
+
+def test_dropout_keys_from_chainrule_random():
+    x = rng.standard_normal((4, 50))
+    drop = nn.Dropout(0.4)
+    k = random.key(7)
+    y = drop(x, key=k)
+    keep = np.asarray(random.bernoulli(k, 0.6, x.shape))
+    close(y, np.where(keep, x / 0.6, 0.0))                      # the documented mask
+    close(drop(x, key=7), y)                                     # a seed is random.key(seed)
+    close(drop(x, key=np.random.default_rng(3)),
+          drop(x, key=random.key_from_rng(np.random.default_rng(3))))
+    # traced keys and seeds: the same mask under jit
+    close(cr.jit(lambda x, k: drop(x, key=k))(x, k), y)
+    close(cr.jit(lambda x, s: drop(x, key=s))(x, np.int64(7)), y)
+    # under vmap with split keys each example gets its own mask; a shared key, the same one
+    keys = random.split(k, 4)
+    yv = cr.vmap(lambda xi, ki: drop(xi, key=ki))(x, keys)
+    for i in range(4):
+        close(yv[i], drop(x[i], key=keys[i]))
+    assert not np.array_equal(yv[0] == 0, yv[1] == 0)
+    ys = cr.vmap(lambda xi: drop(xi, key=k))(x)
+    assert all(np.array_equal(ys[i] == 0, ys[0] == 0) for i in range(4))
+    grads_ok(lambda x: cnp.sum(cnp.sin(cr.jit(lambda x: drop(x, key=k))(x))), x[0, :6])
+    with pytest.raises(TypeError, match="chainrule.random key"):
+        drop(x, key=np.zeros(3, np.uint32))
+    with pytest.raises(TypeError, match="got a bool"):
+        drop(x, key=True)
+
+
+def test_layer_keys_from_chainrule_random_are_seeds():
+    # a chainrule.random key initialises a layer deterministically (its two words seed
+    # NumPy's generator); under jit it is traced and refused with a clear message
+    k = random.key(5)
+    a, b = nn.Linear(3, 2, key=k), nn.Linear(3, 2, key=random.key(5))
+    close(a.weight, b.weight)
+    assert not np.array_equal(a.weight, nn.Linear(3, 2, key=random.key(6)).weight)
+    m1, m2 = nn.MLP(2, 1, 4, 2, key=k), nn.MLP(2, 1, 4, 2, key=k)
+    assert all(np.array_equal(p, q) for p, q in zip(m1.parameters(), m2.parameters()))
+    with pytest.raises(TypeError, match="traced value"):
+        cr.jit(lambda k: nn.Linear(3, 2, key=k).weight)(k)
 
 
 # --- activations ------------------------------------------------------------------------------
@@ -258,15 +312,19 @@ def test_activation_options_and_kinks():
 
 
 def test_gelu_exact():
-    try:
-        from chainrule.scipy.special import erf  # noqa: F401
-    except ImportError:
-        with pytest.raises(NotImplementedError, match="approximate='tanh'"):
-            nn.gelu(Z)
-        return
     from scipy.special import erf as erf_ref
-    close(nn.gelu(Z), 0.5 * Z * (1 + erf_ref(Z / np.sqrt(2))))
-    grads_ok(lambda z: cnp.sum(nn.gelu(z)), np.array([-1.3, 0.6]))
+    from scipy.special import ndtr
+    x = np.concatenate([Z.ravel(), [-40.0, -8.0, -1e-8, 0.0, 1e-8, 8.0, 40.0]])
+    y = nn.gelu(x)
+    close(y, 0.5 * x * (1 + erf_ref(x / np.sqrt(2))))
+    close(y, x * ndtr(x))
+    # d/dx x Phi(x) = Phi(x) + x phi(x), the analytic derivative
+    pdf = np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
+    close(cr.vmap(cr.grad(nn.gelu))(x), ndtr(x) + x * pdf)
+    grads_ok(lambda z: cnp.sum(nn.gelu(z)), np.array([-1.3, 0.6, 2.5]))
+    close(cr.jit(nn.gelu)(x), y)
+    close(cr.vmap(nn.gelu)(Z), nn.gelu(Z))
+    assert np.max(np.abs(nn.gelu(x, approximate="tanh") - y)) < 1e-3
 
 
 def test_softmax_and_log_softmax():

@@ -204,6 +204,27 @@ def test_cross_entropy_weight_and_ignore_index():
         nn.cross_entropy(logits, labels, weight=np.ones(2))
     with pytest.raises(IndexError, match="ignore_index=-100"):
         nn.cross_entropy(logits, np.array([0, 2, -1, 1, 2, 0]))
+    # traced labels (jit, vmap) give the same values and gradients
+    f = lambda z, lab: nn.cross_entropy(z, lab, weight=w, label_smoothing=0.1)
+    close(cr.jit(f)(logits, labels), f(logits, labels))
+    close(cr.vmap(lambda z, lab: nn.cross_entropy(z, lab, weight=w, reduction="sum"))(
+        logits[:, None], labels[:, None]), wnll)
+    close(cr.jit(cr.grad(f))(logits, labels), cr.grad(f)(logits, labels))
+    grads_ok(lambda z: cr.jit(f)(z, labels), logits)
+
+
+def test_cross_entropy_gathers_the_label_class():
+    # no boolean (examples, classes) mask: the label's log-probability is gathered
+    logits = rng.standard_normal((5, 300))
+    labels = np.array([0, 299, 7, -100, 42])
+    ir = cr.make_ir(nn.cross_entropy)(logits, labels)
+    masks = [v for e in ir.eqns for v in e.outputs
+             if v.aval.dtype == bool and tuple(v.aval.shape) == (5, 300)]
+    assert not masks
+    logp = log_softmax_ref(logits)
+    keep = labels != -100
+    close(cr.jit(nn.cross_entropy)(logits, labels),
+          -logp[np.arange(5)[keep], labels[keep]].mean())
 
 
 def test_gaussian_nll_variance_shapes():

@@ -2,9 +2,9 @@
 checkpoints and a training loop, written on chainrule's public API.
 
 A layer maps ONE example; batch with ``chainrule.vmap``.  Layers take ``key=`` to draw
-their initial weights: an int seed, a ``numpy.random.Generator``, or a random key (any
-object with a ``__seed_sequence__()`` method); sub-layers get independent streams spawned
-from it.
+their initial weights: an int seed, a ``numpy.random.Generator``, or a ``chainrule.random``
+key (used as a seed); sub-layers get independent streams spawned from it.  ``Dropout``
+draws its masks with ``chainrule.random``, so it works under ``jit`` and ``vmap``.
 
 Examples
 --------
@@ -27,20 +27,28 @@ from ._conv1d import Conv1d
 from ._conv2d import Conv2d
 from ._dropout import Dropout
 from ._embedding import Embedding
+from ._groupnorm import GroupNorm
 from ._lambda import Lambda
 from ._layernorm import LayerNorm
 from ._linear import Linear
 from ._losses import (accuracy, binary_cross_entropy_with_logits, cross_entropy,
                       gaussian_nll, huber, kl_divergence, mae, mse, poisson_nll)
-from ._fit import DataLoader, fit
+from ._batchnorm import BatchNorm, BatchNormState
+from ._callbacks import BestModel, Callback, EarlyStopping
+from ._fit import DataLoader, FitResult, fit
 from ._mlp import MLP
+from ._pool import AvgPool, MaxPool
+from ._pool1d import AvgPool1d, MaxPool1d
+from ._pool2d import AvgPool2d, MaxPool2d
 from ._module import (FrozenModuleError, Module, combine, count_parameters, field, is_array,
                       is_inexact_array, named_leaves, partition, summary, tree_at)
 from ._rmsnorm import RMSNorm
 from ._sequential import Sequential
 
-__all__ = ["CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader", "Dropout", "Embedding",
-           "FrozenModuleError", "Lambda", "LayerNorm", "Linear", "MLP", "Module", "RMSNorm",
+__all__ = ["AvgPool", "AvgPool1d", "AvgPool2d", "BatchNorm", "BatchNormState", "BestModel",
+           "Callback", "CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader", "Dropout",
+           "EarlyStopping", "Embedding", "FitResult", "FrozenModuleError", "GroupNorm", "Lambda",
+           "LayerNorm", "Linear", "MLP", "MaxPool", "MaxPool1d", "MaxPool2d", "Module", "RMSNorm",
            "Sequential", "accuracy", "binary_cross_entropy_with_logits", "combine",
            "count_parameters", "cross_entropy", "elu", "field", "fit", "gaussian_nll", "gelu",
            "huber", "identity", "init", "is_array", "is_inexact_array", "kl_divergence",

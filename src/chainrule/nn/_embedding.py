@@ -19,9 +19,12 @@ class Embedding(Module):
     integer indices of any shape returns ``weight[indices]`` (shape ``indices.shape +
     (embedding_dim,)``).  ``weight`` starts standard normal, as in PyTorch.
 
-    Concrete (NumPy) indices are checked against the table size and gathered directly;
-    traced indices (under ``jit`` or ``vmap``) are looked up through a one-hot selection,
-    exact but with memory proportional to ``num_embeddings`` per index.
+    The lookup is a gather (``chainrule.numpy.take``): its memory and time grow with the
+    number of indices, not with ``num_embeddings``, under ``jit`` and ``vmap`` too, and
+    its gradient scatter-adds into the rows looked up.  Concrete (NumPy) indices are
+    checked against the table size up front; traced indices (under ``jit`` or ``vmap``)
+    cannot be, so an index past the end raises ``IndexError`` when the compiled code runs
+    and a negative one counts from the end, as in NumPy.
 
     Examples
     --------
@@ -65,9 +68,5 @@ class Embedding(Module):
                 raise IndexError(f"{layer_name(self)}: indices must lie in [0, "
                                  f"{self.num_embeddings}), got values from {idx.min()} to "
                                  f"{idx.max()}")
-            return cnp.take(self.weight, idx, axis=0)
-        # Traced indices (under jit or vmap): chainrule.numpy.take needs concrete indices,
-        # so select rows with a one-hot mask instead.  Exact in value and derivative (a
-        # select, not a product), at the cost of memory proportional to num_embeddings.
-        hit = cnp.expand_dims(indices, -1) == cnp.arange(self.num_embeddings)
-        return cnp.sum(cnp.where(cnp.expand_dims(hit, -1), self.weight, 0.0), axis=-2)
+            indices = idx
+        return cnp.take(self.weight, indices, axis=0)

@@ -3,16 +3,54 @@
 from __future__ import annotations
 
 import math
+import sys
+import warnings
 
 import numpy as np
 
 import chainrule as cr
-from chainrule import optim
-from chainrule.tree_util import tree_flatten, tree_unflatten
+from chainrule import optim, random
+from chainrule.optim._fit import _as_scalars, _compile_hint, _step_function
+from chainrule.tree_util import tree_flatten, tree_leaves, tree_unflatten
 
+from ._callbacks import Callback
 from ._module import combine, is_inexact_array, partition
 
-__all__ = ["fit", "DataLoader"]
+__all__ = ["fit", "DataLoader", "FitResult"]
+
+
+class FitResult(optim.FitResult):
+    """Outcome of :func:`fit`; unpacks as ``model, history = fit(...)``.
+
+    Attributes
+    ----------
+    params : Module
+        The trained model (the best one when a callback such as ``BestModel`` says so).
+    history : numpy.ndarray
+        The loss of every step, before its update.
+    train_loss : numpy.ndarray
+        One entry per epoch: the mean of the epoch's step losses, each weighted by its
+        batch's number of examples.
+    val_loss : numpy.ndarray or None
+        One entry per epoch: the loss on ``val_data`` after the epoch (the mean over its
+        batches weighted by their number of examples); None without ``val_data``.
+    state : pytree
+        The final optimizer state (pass it back as ``fit(..., state=...)`` to resume).
+    stop_reason : str or None
+        Why training stopped before ``epochs`` epochs (a callback, or a NaN loss with
+        ``on_nan="stop"``); None when it ran them all.
+    """
+
+    def __init__(self, params, history, state, train_loss, val_loss, stop_reason):
+        super().__init__(params, history, state)
+        self.train_loss, self.val_loss, self.stop_reason = train_loss, val_loss, stop_reason
+
+    def __repr__(self):
+        last = f"{self.history[-1]:.6g}" if len(self.history) else "n/a"
+        val = "" if self.val_loss is None or not len(self.val_loss) else \
+            f", final_val_loss={self.val_loss[-1]:.6g}"
+        return (f"FitResult(epochs={len(self.train_loss)}, steps={len(self.history)}, "
+                f"final_loss={last}{val})")
 
 
 class DataLoader:
@@ -74,45 +112,115 @@ class DataLoader:
             yield tree_unflatten(self._treedef, [x[idx] for x in self._leaves])
 
 
+def _n_examples(batch):
+    """The number of examples of a batch: its first array's leading dimension (1 for a
+    batch with no arrays or a scalar first leaf)."""
+    for leaf in tree_leaves(batch):
+        shape = getattr(leaf, "shape", None)
+        if shape is not None:
+            return int(shape[0]) if len(shape) else 1
+    return 1
+
+
+def _progress_bar(progress, total):
+    """A tqdm bar or None.  ``progress=None``: a bar when tqdm is installed and stdout is a
+    terminal; True: the same, but a missing tqdm is an error; False: never."""
+    if progress is False:
+        return None
+    isatty = getattr(sys.stdout, "isatty", None)
+    if not (callable(isatty) and isatty()):
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        if progress is None:
+            return None
+        raise ImportError("nn.fit(progress=True) draws a progress bar with tqdm, which is "
+                          "not installed. Install it with `pip install tqdm`, or pass "
+                          "progress=False.") from None
+    return tqdm(total=total, desc="fit", unit="step", leave=True)
+
+
+def _as_callback(cb):
+    if isinstance(cb, Callback):
+        return cb
+    if callable(cb):
+        wrapped = Callback()
+        wrapped.on_epoch_end = cb
+        wrapped.name = getattr(cb, "__name__", "a callback")
+        return wrapped
+    raise TypeError(f"nn.fit: a callback must be an nn.Callback (nn.EarlyStopping, "
+                    f"nn.BestModel...) or a function f(epoch, logs, model), got "
+                    f"{type(cb).__name__}")
+
+
 def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
-        filter_spec=is_inexact_array, state=None):
+        filter_spec=is_inexact_array, state=None, val_data=None, callbacks=(),
+        on_nan="raise", progress=None, key=None):
     """Train ``model``: for each epoch, one optimizer step per batch of ``data``.
 
     The model is split with :func:`partition` into the arrays selected by ``filter_spec``
     (trained) and the rest (kept: static fields, integer arrays, frozen parts), so that
-    gradients and optimizer state cover only the trained arrays.  With ``jit=True`` the
-    loss and its gradient are compiled together with ``chainrule.jit`` (traced again for
-    each new batch shape, e.g. a smaller last batch); the optimizer's update, cheap
-    elementwise work, runs eagerly, so every optimizer works, ``optim.lbfgs`` included.
+    gradients and optimizer state cover only the trained arrays.  Each step is the step of
+    :func:`chainrule.optim.fit`: loss and gradient in one reverse pass, the optimizer's
+    update and ``apply_updates``; with ``jit=True`` (the default) all of it is one
+    function compiled by ``chainrule.jit``, traced on the first step and again only when a
+    shape changes (e.g. a smaller last batch).  The epoch loop, the data, validation,
+    callbacks and the NaN check stay in Python.
 
     Parameters
     ----------
     model : Module (or pytree)
     loss_fn : callable
-        ``loss_fn(model, batch) -> scalar``.
+        ``loss_fn(model, batch) -> scalar``; with ``key=`` given,
+        ``loss_fn(model, batch, key=k)``.
     data : iterable of batches
         Iterated once per epoch, e.g. a :class:`DataLoader` or a list of batches.
     optimizer : chainrule.optim.GradientTransformation
+        Learning-rate schedules are the optimizer's (``optim.adam(schedule)``).
     epochs : int
     jit : bool
-        Compile the loss and gradient.  Use ``jit=False`` when ``loss_fn`` has Python
-        control flow on values.
+        Compile the step (default).  ``jit=False`` runs it eagerly, one operation at a
+        time: slower, but ``print`` or a debugger inside ``loss_fn`` sees concrete arrays
+        and Python control flow on array values works.  Both give the same result to
+        rounding.
     filter_spec : callable
         ``filter_spec(leaf) -> bool``: which leaves to train (default: every floating-point
         array); see :func:`partition`.
     state : pytree, optional
         Optimizer state to resume from.
+    val_data : iterable of batches, optional
+        After each epoch, ``loss_fn`` is evaluated on it (compiled too with ``jit=True``)
+        and recorded in ``.val_loss`` and in the logs the callbacks see.
+    callbacks : sequence
+        :class:`Callback` objects (:class:`EarlyStopping`, :class:`BestModel`) or functions
+        ``f(epoch, logs, model)``, called after every epoch in order; ``logs`` holds
+        ``"loss"`` (the epoch's mean training loss) and ``"val_loss"``.  A callback that
+        returns a true value (a string: the reason) stops training.
+    on_nan : {"raise", "stop"}
+        What a NaN or infinite loss does: raise ``FloatingPointError`` (default), or warn
+        and stop, returning the model from before that step (``.stop_reason`` says which
+        step).  Either way the message names the epoch and step.
+    progress : bool or None
+        A tqdm progress bar with the loss: ``None`` (default) draws one when tqdm is
+        installed and stdout is a terminal; ``True`` insists on tqdm; ``False`` never.
+    key : chainrule.random key or int, optional
+        Randomness for training (``Dropout``): step ``t`` (counted over all epochs) calls
+        ``loss_fn(model, batch, key=random.fold_in(key, t))``, a traced argument of the
+        compiled step, so a new key costs no new trace; validation calls it with
+        ``key=None`` (switch dropout off then: ``inference=key is None``).
 
     Returns
     -------
-    chainrule.optim.FitResult
-        Unpacks as ``(model, history)``, ``history`` holding the loss of every step (before
-        the update); ``.state`` is the final optimizer state (pass it back as ``state=``).
+    FitResult
+        Unpacks as ``(model, history)``, ``history`` holding the loss of every step
+        (before the update); ``.train_loss`` and ``.val_loss`` hold one entry per epoch,
+        ``.state`` the final optimizer state, ``.stop_reason`` why it stopped early.
 
     Raises
     ------
     FloatingPointError
-        When the loss becomes NaN or infinite (the epoch and step are named).
+        When the loss becomes NaN or infinite and ``on_nan="raise"``.
 
     Examples
     --------
@@ -125,35 +233,109 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     ...                         optim.adam(0.1), epochs=100)
     >>> np.round(model.weight, 2), np.round(model.bias, 2), bool(history[-1] < 1e-6)
     (array([[3.]]), array([-1.]), True)
+    >>> res = nn.fit(model, loss, [(x, y)], optim.sgd(0.1), epochs=2, val_data=[(x, y)])
+    >>> res.val_loss.shape, bool(res.val_loss[-1] < 1e-6)
+    ((2,), True)
     """
     if not isinstance(optimizer, optim.GradientTransformation):
         raise TypeError(f"nn.fit: optimizer must be a GradientTransformation (e.g. "
                         f"optim.adam(1e-3)), got {type(optimizer).__name__}")
     if not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"nn.fit: epochs must be a non-negative integer, got {epochs!r}")
+    if on_nan not in ("raise", "stop"):
+        raise ValueError(f"nn.fit: on_nan must be 'raise' or 'stop', got {on_nan!r}")
+    callbacks = [_as_callback(cb) for cb in callbacks]
+    logs_keys = {"loss"} | ({"val_loss"} if val_data is not None else set())
+    for cb in callbacks:
+        cb.on_fit_begin(logs_keys)
     params, rest = partition(model, filter_spec)
     state = optimizer.init(params) if state is None else state
 
-    def loss_and_grad(params, rest, batch):
-        return cr.value_and_grad(lambda p: loss_fn(combine(p, rest), batch))(params)
+    if key is not None:
+        key = random.key(key) if isinstance(key, (int, np.integer)) else key
 
+    def batch_loss(params, rest, batch, *step_key):
+        if key is None:
+            return loss_fn(combine(params, rest), batch)
+        return loss_fn(combine(params, rest), batch, key=step_key[0] if step_key else None)
+
+    step_fn = _step_function(batch_loss, optimizer)
+    val_fn = batch_loss
     if jit:
-        loss_and_grad = cr.jit(loss_and_grad)
-    history = []
-    for epoch in range(int(epochs)):
-        n = 0
-        for n, batch in enumerate(data, 1):
-            loss, grads = loss_and_grad(params, rest, batch)
-            updates, state = optimizer.update(grads, state, params)
-            params = optim.apply_updates(params, updates)
-            loss = float(loss)
-            if not math.isfinite(loss):
-                raise FloatingPointError(
-                    f"nn.fit: the loss is {loss} at epoch {epoch}, step {n - 1}. Lower the "
-                    "learning rate, clip the gradients (optim.clip_by_global_norm) or check "
-                    "the data.")
-            history.append(loss)
-        if n == 0:
-            raise ValueError("nn.fit: data gave no batches (is it empty, or a one-shot "
-                             "iterator used up by an earlier epoch?)")
-    return optim.FitResult(combine(params, rest), np.asarray(history, dtype=float), state)
+        step_fn, val_fn = cr.jit(step_fn), cr.jit(val_fn)
+        params, state = _as_scalars(params), _as_scalars(state)
+    compiled_once = False
+    total = epochs * len(data) if hasattr(data, "__len__") else None
+    bar = _progress_bar(progress, total)
+    history, train_loss, val_loss, stop_reason = [], [], [], None
+    step = 0
+    try:
+        for epoch in range(int(epochs)):
+            n, weighted, count = 0, 0.0, 0
+            for n, batch in enumerate(data, 1):
+                try:
+                    extra = () if key is None else (random.fold_in(key, step),)
+                    loss, new_params, new_state = step_fn(params, state, rest, batch, *extra)
+                except TypeError as err:
+                    hint = _compile_hint(err) if jit and not compiled_once else None
+                    if hint is None:
+                        raise
+                    raise hint from err
+                compiled_once = True
+                loss = float(loss)
+                if not math.isfinite(loss):
+                    msg = (f"nn.fit: the loss is {loss} at epoch {epoch}, step {n - 1} "
+                           f"(step {step} overall). Lower the learning rate, clip the "
+                           "gradients (optim.clip_by_global_norm) or check the data.")
+                    if on_nan == "raise":
+                        raise FloatingPointError(msg)
+                    warnings.warn(msg, RuntimeWarning, stacklevel=2)
+                    stop_reason = msg
+                    break
+                history.append(loss)
+                params, state = new_params, new_state
+                k = _n_examples(batch)
+                weighted, count, step = weighted + k * loss, count + k, step + 1
+                if bar is not None:
+                    bar.update(1)
+                    if n % 10 == 1:
+                        bar.set_postfix(loss=f"{loss:.4g}")
+            if n == 0:
+                raise ValueError("nn.fit: data gave no batches (is it empty, or a one-shot "
+                                 "iterator used up by an earlier epoch?)")
+            if stop_reason is not None:
+                break
+            logs = {"loss": weighted / count}
+            if val_data is not None:
+                vsum, vcount = 0.0, 0
+                for vbatch in val_data:
+                    k = _n_examples(vbatch)
+                    vsum, vcount = vsum + k * float(val_fn(params, rest, vbatch)), vcount + k
+                if vcount == 0:
+                    raise ValueError("nn.fit: val_data gave no batches")
+                logs["val_loss"] = vsum / vcount
+                val_loss.append(logs["val_loss"])
+            train_loss.append(logs["loss"])
+            if bar is not None:
+                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
+            current = combine(params, rest)
+            for cb in callbacks:
+                stop = cb.on_epoch_end(epoch, logs, current)
+                if stop:
+                    stop_reason = stop if isinstance(stop, str) else \
+                        f"{getattr(cb, 'name', type(cb).__name__)} stopped training " \
+                        f"after epoch {epoch}"
+            if stop_reason is not None:
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    final = combine(params, rest)
+    for cb in callbacks:
+        replaced = cb.on_fit_end(final)
+        if replaced is not None:
+            final = replaced
+    return FitResult(final, np.asarray(history, dtype=float), state,
+                     np.asarray(train_loss, dtype=float),
+                     None if val_data is None else np.asarray(val_loss, dtype=float),
+                     stop_reason)

@@ -157,22 +157,24 @@ def cross_entropy(logits, labels, reduction="mean", label_smoothing=0.0, weight=
             raise IndexError(f"cross_entropy: labels must lie in [0, {n_classes}) (or be "
                              f"ignore_index={ignore_index}), got values from {lab.min()} "
                              f"to {lab.max()}")
-    # A one-hot select rather than a gather: it works for traced labels too (under jit
-    # and vmap) and costs no more than the log-softmax itself.  An ignored label selects
-    # no class, so its example costs 0 and weighs 0.
-    hit = (cnp.expand_dims(labels, -1) == cnp.arange(n_classes)) & \
-        cnp.expand_dims(labels != ignore_index, -1)
-    loss = -cnp.sum(cnp.where(hit, wlogp, 0.0), axis=-1)
+    # A gather of each example's class (memory grows with the number of examples, not of
+    # classes; it works on traced labels under jit and vmap).  An ignored label gathers
+    # class 0 instead, then costs 0 and weighs 0.
+    kept = labels != ignore_index
+    safe = cnp.where(kept, labels, cnp.zeros_like(labels))
+    picked = cnp.take_along_axis(wlogp, cnp.expand_dims(safe, -1), axis=-1)[..., 0]
+    loss = -cnp.where(kept, picked, cnp.zeros_like(picked))
     if label_smoothing:
         smooth = -cnp.sum(wlogp, axis=-1)
-        smooth = cnp.where(labels != ignore_index, smooth, cnp.zeros_like(smooth))
+        smooth = cnp.where(kept, smooth, cnp.zeros_like(smooth))
         loss = (1.0 - label_smoothing) * loss + label_smoothing / n_classes * smooth
     if reduction != "mean":
         return _reduce(loss, reduction, "cross_entropy")
     if weight is None:
-        norm = cnp.sum(cnp.astype(labels != ignore_index, logp.dtype))
+        norm = cnp.sum(cnp.astype(kept, logp.dtype))
     else:
-        norm = cnp.sum(cnp.where(hit, cnp.broadcast_to(weight, hit.shape), 0.0))
+        w = cnp.take(weight, safe, axis=0)
+        norm = cnp.sum(cnp.where(kept, w, cnp.zeros_like(w)))
     return cnp.sum(loss) / norm
 
 

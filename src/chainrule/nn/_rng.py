@@ -1,7 +1,8 @@
 """Random keys for initialisers: ``key=`` may be an int seed, a ``numpy.random.Generator``,
-a ``numpy.random.SeedSequence``, an array of non-negative integers (raw key data), or any
-object with a ``__seed_sequence__()`` method returning a ``numpy.random.SeedSequence`` (the
-hook through which functional random keys convert).
+a ``numpy.random.SeedSequence``, an array of non-negative integers (raw key data: a
+``chainrule.random`` key, uint32 of shape (2,), lands here and seeds deterministically with
+its two words), or any object with a ``__seed_sequence__()`` method returning a
+``numpy.random.SeedSequence``.
 
 Independent sub-streams are derived by ``SeedSequence.spawn``, so a layer built from
 ``key=0`` always gets the same weights, and its sub-layers never share a stream.
