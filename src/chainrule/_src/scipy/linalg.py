@@ -26,7 +26,7 @@ from ..numpy import linalg as _np_linalg
 
 from .. import lax
 from ..core import concrete_value, get_aval, is_tracer
-from ..custom import stop_gradient
+from ..control.custom import stop_gradient
 from ..lax import linalg as _la
 from ..lax import scipy_linalg as _sla
 from ..numpy.fastpath import numpy_fast_path
