@@ -212,8 +212,7 @@ def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import cholesky
     >>> cholesky(cnp.array([[4.0, 2.0], [2.0, 5.0]]), lower=True)
     array([[2., 0.],
@@ -232,8 +231,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import cho_factor, cho_solve
     >>> a = cnp.array([[4.0, 2.0], [2.0, 5.0]])
     >>> cho_solve(cho_factor(a), cnp.array([6.0, 7.0]))
@@ -267,8 +265,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import cho_factor, cho_solve
     >>> c = cho_factor(cnp.array([[4.0, 2.0], [2.0, 5.0]]), lower=True)
     >>> cho_solve(c, cnp.array([6.0, 7.0]))
@@ -305,8 +302,7 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import solve
     >>> a = cnp.array([[4.0, 2.0], [2.0, 5.0]])
     >>> solve(a, cnp.array([6.0, 7.0]), assume_a="pos")
@@ -352,8 +348,7 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import solve_banded
     >>> ab = cnp.array([[0.0, 1.0, 1.0], [4.0, 4.0, 4.0], [1.0, 1.0, 0.0]])
     >>> solve_banded((1, 1), ab, cnp.array([5.0, 6.0, 5.0]))
@@ -535,8 +530,7 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import expm_frechet
     >>> expm_frechet(cnp.zeros((2, 2)), cnp.eye(2), compute_expm=False)
     array([[1., 0.],
@@ -572,8 +566,7 @@ def logm(A, disp=_NODISP):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import logm
     >>> logm(cnp.array([[1.0, 1.0], [0.0, 1.0]]))
     array([[0., 1.],
@@ -594,8 +587,7 @@ def sqrtm(A, disp=_NODISP, blocksize=_NODISP):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import sqrtm
     >>> sqrtm(cnp.array([[4.0, 0.0], [0.0, 9.0]]))
     array([[2., 0.],
@@ -625,8 +617,7 @@ def funm(A, func, disp=True):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import funm
     >>> funm(cnp.array([[1.0, 0.0], [0.0, 4.0]]), cnp.sqrt)
     array([[1., 0.],
@@ -680,8 +671,7 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import eigh
     >>> eigh(cnp.array([[2.0, 1.0], [1.0, 2.0]]), eigvals_only=True)
     array([1., 3.])
@@ -758,8 +748,7 @@ def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_fini
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import qr
     >>> q, r = qr(cnp.array([[3.0, 1.0], [4.0, 2.0], [0.0, 1.0]]), mode="economic")
     >>> q.shape, r.shape
@@ -794,8 +783,7 @@ def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_fini
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import schur
     >>> t, z = schur(cnp.array([[2.0, 1.0], [0.0, 3.0]]))
     >>> t
@@ -831,8 +819,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import lu_factor, lu_solve
     >>> a = cnp.array([[1.0, 2.0], [3.0, 4.0]])
     >>> lu_solve(lu_factor(a), cnp.array([5.0, 11.0]))
@@ -858,8 +845,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import lu_factor, lu_solve
     >>> f = lu_factor(cnp.array([[1.0, 2.0], [3.0, 4.0]]))
     >>> lu_solve(f, cnp.array([7.0, 10.0]), trans=1)
@@ -894,8 +880,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import lu
     >>> p, l, u = lu(cnp.array([[1.0, 2.0], [3.0, 4.0]]))
     >>> u
@@ -939,8 +924,7 @@ def solve_sylvester(a, b, q):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import solve_sylvester
     >>> solve_sylvester(cnp.eye(2), 2 * cnp.eye(2), 3 * cnp.eye(2))
     array([[1., 0.],
@@ -958,8 +942,7 @@ def solve_continuous_lyapunov(a, q):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import solve_continuous_lyapunov
     >>> solve_continuous_lyapunov(-cnp.eye(2), -2 * cnp.eye(2))
     array([[1., 0.],
@@ -977,8 +960,7 @@ def solve_discrete_lyapunov(a, q, method=None):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import solve_discrete_lyapunov
     >>> solve_discrete_lyapunov(0.5 * cnp.eye(2), 0.75 * cnp.eye(2))
     array([[1., 0.],
@@ -1007,8 +989,7 @@ def polar(a, side="right"):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import polar
     >>> u, p = polar(cnp.array([[2.0, 0.0], [0.0, -3.0]]))
     >>> p
@@ -1049,8 +1030,7 @@ def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
 
     Examples
     --------
-    >>> from ..numpy import base as cnp
-from ..numpy import linalg as _np_linalg
+    >>> import chainrule.numpy as cnp
     >>> from chainrule.scipy.linalg import inv
     >>> inv(cnp.array([[2.0, 0.0], [0.0, 4.0]]))
     array([[0.5 , 0.  ],
