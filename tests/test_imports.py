@@ -200,3 +200,30 @@ def test_public_modules_spell_out_their_names(module):
             f"{module}: a star import hides the names it exports")
         assert not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "globals"), (
             f"{module}: names made through globals() are hidden from readers and tools")
+
+
+def _private_name_imports():
+    """``(importer, origin, name, line)`` for each ``from chainrule... import _name`` whose
+    ``_name`` is not itself a module."""
+    out = []
+    for module, (path, is_package) in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            origin = _targets(module, is_package, node)[0]
+            if not (origin == "chainrule" or origin.startswith("chainrule.")):
+                continue
+            for alias in node.names:
+                name = alias.name
+                if (name.startswith("_") and not name.startswith("__")
+                        and f"{origin}.{name}" not in MODULES):
+                    out.append((module, origin, name, node.lineno))
+    return out
+
+
+def test_no_module_imports_another_modules_private_names():
+    # A helper used by another module is public inside ``_src`` (no underscore): the
+    # underscore promises that nothing outside its module depends on it.
+    found = _private_name_imports()
+    assert not found, "private names imported from another module:\n" + "\n".join(
+        f"  {m} imports {name} from {origin} (line {line})" for m, origin, name, line in found)

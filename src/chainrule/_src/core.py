@@ -304,7 +304,7 @@ class Primitive:
         return self.name
 
     def bind(self, *args, **params):
-        trace = _current_trace.get()
+        trace = trace_context.get()
         if trace is not EVAL:
             for a in args:
                 if isinstance(a, Tracer):
@@ -375,11 +375,11 @@ class EvalTrace(Trace):
 
 
 EVAL = EvalTrace(None)
-_current_trace: ContextVar[Trace] = ContextVar("chainrule_trace", default=EVAL)
+trace_context: ContextVar[Trace] = ContextVar("chainrule_trace", default=EVAL)
 
 
 def current_trace() -> Trace:
-    return _current_trace.get()
+    return trace_context.get()
 
 
 class set_current_trace:
@@ -391,25 +391,25 @@ class set_current_trace:
         self.trace = trace
 
     def __enter__(self):
-        self.token = _current_trace.set(self.trace)
+        self.token = trace_context.set(self.trace)
 
     def __exit__(self, *exc):
-        _current_trace.reset(self.token)
+        trace_context.reset(self.token)
 
 
 @contextlib.contextmanager
 def new_trace(trace: Trace):
     """Make ``trace`` current for the duration of a transform, then invalidate it."""
-    token = _current_trace.set(trace)
+    token = trace_context.set(trace)
     try:
         yield trace
     finally:
-        _current_trace.reset(token)
+        trace_context.reset(token)
         trace.alive = False
 
 
 def trace_chain():
-    t = _current_trace.get()
+    t = trace_context.get()
     while t is not None:
         yield t
         t = t.parent

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def _table(headers, rows):
+def table(headers, rows):
     cols = [headers] + [[_fmt(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cols) for i in range(len(headers))]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))

@@ -13,7 +13,7 @@ import numpy as np
 
 import chainrule as cr
 import chainrule.numpy as cnp
-from chainrule.cli._format import _table
+from chainrule.cli._format import table
 from chainrule.cli.demo_transforms import run_transforms_demo
 
 
@@ -34,7 +34,7 @@ def derivative_section():
         err = max(abs(fwd - analytic(x)), abs(rev - analytic(x)))
         rows.append([x, fwd, rev, analytic(x), fd, f"{err:.1e}"])
     print("1. Derivative of y = sin(x) * x**2")
-    print(_table(["x", "forward (jvp)", "reverse (grad)", "analytic", "finite diff",
+    print(table(["x", "forward (jvp)", "reverse (grad)", "analytic", "finite diff",
                   "max AD error"], rows))
     d2 = cr.grad(cr.grad(f))(1.0)
     exact = -np.sin(1.0) + 4 * np.cos(1.0) + 2 * np.sin(1.0)
@@ -58,7 +58,7 @@ def jacobian_section():
     for i in range(2):
         for j in range(3):
             rows.append([f"d f{i} / d {'xyz'[j]}", jf[i, j], jr[i, j], exact[i, j]])
-    print(_table(["entry", "forward (jacfwd)", "reverse (jacrev)", "analytic"], rows))
+    print(table(["entry", "forward (jacfwd)", "reverse (jacrev)", "analytic"], rows))
     return np.allclose(jf, exact, atol=1e-13) and np.allclose(jr, exact, atol=1e-13)
 
 
@@ -77,7 +77,7 @@ def hessian_section():
     print("\n3. Hessian of f(x, y) = x**3 * y + exp(x*y) at (1, 0.5)")
     rows = [[f"d2f / d{'xy'[i]} d{'xy'[j]}", h[i, j], exact[i, j]]
             for i in range(2) for j in range(2)]
-    print(_table(["entry", "chainrule (hessian)", "analytic"], rows))
+    print(table(["entry", "chainrule (hessian)", "analytic"], rows))
     return np.allclose(h, exact, atol=1e-12)
 
 

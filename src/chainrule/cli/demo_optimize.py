@@ -115,7 +115,7 @@ def _fmt(hit, calls, cap):
     return f">{cap}" if calls >= cap else f"stopped at {calls}"
 
 
-def _table(title, label, rows, caps):
+def table(title, label, rows, caps):
     lines = [title,
              f"  {label:>6}  {'params':>6}  {'Nelder-Mead':>12}  {'L-BFGS-B+AD':>12}  "
              f"{'ratio':>8}  {'NM s':>6}  {'LBFGS s':>7}"]
@@ -247,9 +247,9 @@ def _run(out_dir, rosen_dims, spectrum_ks, nm_maxfev, rng, verbose, blas_note):
         "'ratio' = Nelder-Mead / L-BFGS-B evaluations; 'NM s' and 'LBFGS s' = seconds to the "
         "target (or to the cap).",
         "",
-        _table("Rosenbrock, x0 = 0, target f(x) < 1e-6", "n", rosen_rows, rosen_caps),
+        table("Rosenbrock, x0 = 0, target f(x) < 1e-6", "n", rosen_rows, rosen_caps),
         "",
-        _table("Sum of K Gaussians fitted to a noisy spectrum (400 points), target "
+        table("Sum of K Gaussians fitted to a noisy spectrum (400 points), target "
                "chi2 - chi2_min < 1e-3", "K", spec_rows, spec_caps),
         "",
     ]

@@ -15,7 +15,7 @@ import numpy as np
 import chainrule as cr
 import chainrule.lax as lax
 import chainrule.numpy as cnp
-from chainrule.cli._format import _table
+from chainrule.cli._format import table
 
 
 def _best_time(fn, repeats=5):
@@ -132,5 +132,5 @@ def run_transforms_demo(sizes=None) -> bool:
         good = err < 1e-10
         ok = ok and good
         print(f"   {title}: results agree to {err:.1e} (relative): {'yes' if good else 'NO'}")
-        print("   " + _table(headers, rows).replace("\n", "\n   "))
+        print("   " + table(headers, rows).replace("\n", "\n   "))
     return ok

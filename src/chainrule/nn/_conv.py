@@ -11,13 +11,13 @@ import chainrule.numpy as cnp
 
 from . import init
 from ._module import Module, field
-from ._rng import _split_key
+from ._rng import split_key
 from ._util import float_dtype, shape_error
 
 __all__ = ["Conv"]
 
 
-def _tuple(v, n, what):
+def ntuple(v, n, what):
     t = (int(v),) * n if np.ndim(v) == 0 else tuple(int(x) for x in v)
     if len(t) != n:
         raise ValueError(f"{what} needs {n} value(s), got {v!r}")
@@ -84,9 +84,9 @@ class Conv(Module):
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must both be divisible by groups ({groups})")
-        self.kernel_size = _tuple(kernel_size, n, f"{name}: kernel_size")
-        self.stride = _tuple(stride, n, f"{name}: stride")
-        self.dilation = _tuple(dilation, n, f"{name}: dilation")
+        self.kernel_size = ntuple(kernel_size, n, f"{name}: kernel_size")
+        self.stride = ntuple(stride, n, f"{name}: stride")
+        self.dilation = ntuple(dilation, n, f"{name}: dilation")
         if isinstance(padding, str):
             if padding == "valid":
                 pads = ((0, 0),) * n
@@ -100,7 +100,7 @@ class Conv(Module):
                 raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or "
                                  f"'valid', got {padding!r}")
         elif np.ndim(padding) == 0 or all(np.ndim(p) == 0 for p in padding):
-            pads = tuple((p, p) for p in _tuple(padding, n, f"{name}: padding"))
+            pads = tuple((p, p) for p in ntuple(padding, n, f"{name}: padding"))
         else:
             pads = tuple((int(lo), int(hi)) for lo, hi in padding)
             if len(pads) != n:
@@ -111,7 +111,7 @@ class Conv(Module):
                                                             int(out_channels), int(groups))
         fan_in = in_channels // groups * math.prod(self.kernel_size)
         bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
-        kw, kb = _split_key(key, 2, f"{name}: key")
+        kw, kb = split_key(key, 2, f"{name}: key")
         self.weight = init.uniform(kw, (out_channels, in_channels // groups) +
                                    self.kernel_size, -bound, bound, dtype)
         self.bias = init.uniform(kb, (out_channels,), -bound, bound, dtype) if bias else None

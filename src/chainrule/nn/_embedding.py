@@ -8,7 +8,7 @@ import chainrule.numpy as cnp
 
 from . import init
 from ._module import Module, field
-from ._rng import _rng_from_key
+from ._rng import rng_from_key
 from ._util import float_dtype, layer_name
 
 __all__ = ["Embedding"]
@@ -46,7 +46,7 @@ class Embedding(Module):
         if weight is None:
             if key is None:
                 raise TypeError("Embedding needs key= to draw its table (or weight=)")
-            weight = init.normal(_rng_from_key(key, "Embedding: key"),
+            weight = init.normal(rng_from_key(key, "Embedding: key"),
                                  (num_embeddings, embedding_dim), dtype=float_dtype(dtype))
         elif tuple(weight.shape) != (num_embeddings, embedding_dim):
             raise ValueError(f"Embedding: weight has shape {tuple(weight.shape)}, expected "

@@ -10,7 +10,7 @@ import numpy as np
 
 import chainrule as cr
 from chainrule import optim, random
-from chainrule.optim._fit import _as_scalars, _compile_hint, _step_function
+from chainrule.optim._fit import as_scalars, compile_hint, step_function
 from chainrule.tree_util import tree_flatten, tree_leaves, tree_unflatten
 
 from ._callbacks import Callback
@@ -259,11 +259,11 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
             return loss_fn(combine(params, rest), batch)
         return loss_fn(combine(params, rest), batch, key=step_key[0] if step_key else None)
 
-    step_fn = _step_function(batch_loss, optimizer)
+    step_fn = step_function(batch_loss, optimizer)
     val_fn = batch_loss
     if jit:
         step_fn, val_fn = cr.jit(step_fn), cr.jit(val_fn)
-        params, state = _as_scalars(params), _as_scalars(state)
+        params, state = as_scalars(params), as_scalars(state)
     compiled_once = False
     total = epochs * len(data) if hasattr(data, "__len__") else None
     bar = _progress_bar(progress, total)
@@ -277,7 +277,7 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                     extra = () if key is None else (random.fold_in(key, step),)
                     loss, new_params, new_state = step_fn(params, state, rest, batch, *extra)
                 except TypeError as err:
-                    hint = _compile_hint(err) if jit and not compiled_once else None
+                    hint = compile_hint(err) if jit and not compiled_once else None
                     if hint is None:
                         raise
                     raise hint from err

@@ -12,7 +12,7 @@ from ._util import float_dtype, shape_error
 __all__ = ["LayerNorm"]
 
 
-def _as_shape(shape):
+def as_shape(shape):
     return (int(shape),) if np.ndim(shape) == 0 else tuple(int(s) for s in shape)
 
 
@@ -43,7 +43,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, *,
                  dtype=np.float64):
         dtype = float_dtype(dtype)
-        self.normalized_shape = _as_shape(normalized_shape)
+        self.normalized_shape = as_shape(normalized_shape)
         self.eps = float(eps)
         self.weight = np.ones(self.normalized_shape, dtype) if elementwise_affine else None
         self.bias = (np.zeros(self.normalized_shape, dtype)

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import init
 from ._module import Module, field
-from ._rng import _split_key
+from ._rng import split_key
 from ._util import float_dtype, shape_error
 
 __all__ = ["Linear"]
@@ -53,7 +53,7 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, *, bias=True, key, dtype=np.float64):
         dtype = float_dtype(dtype)
-        kw, kb = _split_key(key, 2, "Linear: key")
+        kw, kb = split_key(key, 2, "Linear: key")
         bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
         # kaiming_uniform(a=sqrt(5)) as in PyTorch, which reduces to the same bound.
         self.weight = init.kaiming_uniform(kw, (out_features, in_features), a=math.sqrt(5.0),

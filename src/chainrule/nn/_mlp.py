@@ -9,7 +9,7 @@ import numpy as np
 from ._activations import identity, relu
 from ._linear import Linear
 from ._module import Module, field
-from ._rng import _split_key
+from ._rng import split_key
 from ._util import shape_error
 
 __all__ = ["MLP"]
@@ -59,7 +59,7 @@ class MLP(Module):
         if depth < 0:
             raise ValueError(f"MLP: depth (the number of hidden layers) must be >= 0, "
                              f"got {depth}")
-        keys = _split_key(key, depth + 1, "MLP: key")
+        keys = split_key(key, depth + 1, "MLP: key")
         sizes = [in_size] + [width_size] * depth + [out_size]
         self.layers = tuple(
             Linear(sizes[i], sizes[i + 1], bias=use_bias if i < depth else use_final_bias,

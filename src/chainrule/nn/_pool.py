@@ -9,7 +9,7 @@ import numpy as np
 
 import chainrule.numpy as cnp
 
-from ._conv import _tuple
+from ._conv import ntuple
 from ._module import Module, field
 from ._util import shape_error
 
@@ -26,11 +26,11 @@ class _Pool(Module):
     def _setup(self, n, kernel_size, stride, padding, dilation):
         name = self._name(n)
         self.num_spatial_dims = int(n)
-        self.kernel_size = _tuple(kernel_size, n, f"{name}: kernel_size")
+        self.kernel_size = ntuple(kernel_size, n, f"{name}: kernel_size")
         self.stride = self.kernel_size if stride is None else \
-            _tuple(stride, n, f"{name}: stride")
-        self.padding = _tuple(padding, n, f"{name}: padding")
-        self.dilation = _tuple(dilation, n, f"{name}: dilation")
+            ntuple(stride, n, f"{name}: stride")
+        self.padding = ntuple(padding, n, f"{name}: padding")
+        self.dilation = ntuple(dilation, n, f"{name}: dilation")
         if any(v < 1 for v in self.kernel_size + self.stride + self.dilation):
             raise ValueError(f"{name}: kernel_size, stride and dilation must be positive")
         # PyTorch's rule: a window never lies wholly in the padding

@@ -6,7 +6,7 @@ import numpy as np
 
 import chainrule.numpy as cnp
 
-from ._layernorm import _as_shape
+from ._layernorm import as_shape
 from ._module import Module, field
 from ._util import float_dtype, shape_error
 
@@ -38,7 +38,7 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, *,
                  dtype=np.float64):
         dtype = float_dtype(dtype)
-        self.normalized_shape = _as_shape(normalized_shape)
+        self.normalized_shape = as_shape(normalized_shape)
         self.eps = None if eps is None else float(eps)
         self.weight = np.ones(self.normalized_shape, dtype) if elementwise_affine else None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["_rng_from_key", "_split_key"]
+__all__ = ["rng_from_key", "split_key"]
 
 
 def _seed_sequence(key, who="key"):
@@ -41,14 +41,14 @@ def _seed_sequence(key, who="key"):
         f"nn.Linear(3, 2, key=0).")
 
 
-def _rng_from_key(key, who="key") -> np.random.Generator:
+def rng_from_key(key, who="key") -> np.random.Generator:
     """A ``numpy.random.Generator`` for ``key`` (a Generator is returned as is)."""
     if isinstance(key, np.random.Generator):
         return key
     return np.random.default_rng(_seed_sequence(key, who))
 
 
-def _split_key(key, n, who="key") -> list:
+def split_key(key, n, who="key") -> list:
     """``n`` independent Generators derived deterministically from ``key``.
 
     For a Generator this spawns children (advancing its spawn counter, as

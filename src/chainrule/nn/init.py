@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ._rng import _rng_from_key
+from ._rng import rng_from_key
 
 __all__ = ["calculate_gain", "constant", "glorot_normal", "glorot_uniform", "he_normal",
            "he_uniform", "kaiming_normal", "kaiming_uniform", "normal", "ones", "orthogonal",
@@ -81,12 +81,12 @@ def constant(key, shape, value, dtype=np.float64):
 
 def uniform(key, shape, a=0.0, b=1.0, dtype=np.float64):
     """Uniform on ``[a, b)``."""
-    return _rng_from_key(key).uniform(a, b, _shape(shape)).astype(dtype)
+    return rng_from_key(key).uniform(a, b, _shape(shape)).astype(dtype)
 
 
 def normal(key, shape, mean=0.0, std=1.0, dtype=np.float64):
     """Normal with the given mean and standard deviation."""
-    return (mean + std * _rng_from_key(key).standard_normal(_shape(shape))).astype(dtype)
+    return (mean + std * rng_from_key(key).standard_normal(_shape(shape))).astype(dtype)
 
 
 def xavier_uniform(key, shape, gain=1.0, dtype=np.float64):
@@ -141,7 +141,7 @@ def orthogonal(key, shape, gain=1.0, dtype=np.float64):
         raise ValueError(f"orthogonal needs at least 2 dimensions, got shape {shape}")
     rows = shape[0]
     cols = math.prod(shape[1:])
-    flat = _rng_from_key(key).standard_normal((rows, cols))
+    flat = rng_from_key(key).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)

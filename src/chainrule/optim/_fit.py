@@ -75,7 +75,7 @@ def _batches(data):
             raise ValueError("fit: data is empty")
 
 
-def _step_function(loss_fn, optimizer):
+def step_function(loss_fn, optimizer):
     """One training step: loss and gradient in one reverse pass, update, apply."""
     vg = cr.value_and_grad(loss_fn)
 
@@ -86,13 +86,13 @@ def _step_function(loss_fn, optimizer):
     return step
 
 
-def _as_scalars(tree):
+def as_scalars(tree):
     """0-d NumPy arrays -> NumPy scalars, as the compiled step returns them: jit's cache
     tells the two apart, and the step would be compiled a second time after the first."""
     return tree_map(lambda x: x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x, tree)
 
 
-def _compile_hint(err):
+def compile_hint(err):
     """The error with a hint for a loss that cannot be compiled (None: no hint fits)."""
     if not isinstance(err, ConcretizationTypeError):
         return None
@@ -163,13 +163,13 @@ def fit(loss_fn, params, optimizer, steps, data=None, progress=None, *, state=No
                         f"optim.adam(1e-3)), got {type(optimizer).__name__}")
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"fit: steps must be a non-negative integer, got {steps!r}")
-    step_fn = _step_function(loss_fn, optimizer)
+    step_fn = step_function(loss_fn, optimizer)
     if jit:
         step_fn = cr.jit(step_fn)
     compiled_once = False
     state = optimizer.init(params) if state is None else state
     if jit:
-        params, state = _as_scalars(params), _as_scalars(state)
+        params, state = as_scalars(params), as_scalars(state)
     batches = None if data is None else _batches(data)
     bar = _progress_bar(progress, steps)
     history = []
@@ -187,7 +187,7 @@ def fit(loss_fn, params, optimizer, steps, data=None, progress=None, *, state=No
             try:
                 loss, new_params, new_state = step_fn(params, state, *batch)
             except TypeError as err:
-                hint = _compile_hint(err) if jit and not compiled_once else None
+                hint = compile_hint(err) if jit and not compiled_once else None
                 if hint is None:
                     raise
                 raise hint from err

@@ -33,7 +33,7 @@ from .custom import stop_gradient
 from .loop_ad import types_only
 
 
-def _known(x, what=None):
+def known_value(x, what=None):
     """The concrete value of ``x`` if it is known now, else None (also for a batch)."""
     value = concrete_value(x)
     if what is not None and value is not None and np.ndim(value) != 0:
@@ -42,11 +42,11 @@ def _known(x, what=None):
     return value
 
 
-def _staging():
+def is_staging():
     return current_trace().stages
 
 
-def _staged_by_jit():
+def staged_by_jit():
     """Whether ``jit`` (or ``make_ir``) is staging the current computation, perhaps under
     other transforms.  A loop is then staged once, whatever its state: the body may close
     over abstract values even when the loop's own operands are constants."""
@@ -90,7 +90,7 @@ def _check_branch_types(what, names, out_types):
         if tree != ref_tree:
             raise TypeError(f"{what}: {first} returns the structure {ref_tree} but {name} "
                             f"returns {tree}. {fix}")
-        for leaf, a, b in zip(_leaf_names(tree, "output"), ref_avals, avals):
+        for leaf, a, b in zip(tree_leaf_names(tree, "output"), ref_avals, avals):
             if a.shape != b.shape or (a.dtype != b.dtype and not (a.weak_type or b.weak_type)):
                 where = "" if leaf == "output" else f" for {leaf}"
                 raise TypeError(f"{what}: {first} returns {a} but {name} returns {b}{where}. "
@@ -131,7 +131,7 @@ switch_p.impl = _switch_impl
 
 def _switch_expand(index, *args, branches, n_consts):
     # Differentiating a compiled switch from outside: its index is known now.
-    known = _known(index)
+    known = known_value(index)
     if known is None:
         raise TypeError("differentiating a cond/switch inside jit under a transform with an "
                         "index traced by jit is not supported; differentiate outside jit")
@@ -166,7 +166,7 @@ def switch(index, branches, *operands):
 
 
 def _switch(index, branches, operands, what, names):
-    known = _known(index, f"{what}: the {'index' if what == 'switch' else 'predicate'}")
+    known = known_value(index, f"{what}: the {'index' if what == 'switch' else 'predicate'}")
     if known is not None:
         k = int(np.clip(known, 0, len(branches) - 1))
         out = branches[k](*operands)
@@ -175,7 +175,7 @@ def _switch(index, branches, operands, what, names):
                      for j, b in enumerate(branches)]
             _check_branch_types(what, names, out_types)
         return out
-    if _staging():
+    if is_staging():
         staged = [stage_branch(b, operands) for b in branches]
         out_types = [(s[1], [v.aval for v in s[0].program.outvars]) for s in staged]
         _check_branch_types(what, names, out_types)
@@ -286,7 +286,7 @@ def cond(pred, true_fun, false_fun, *operands):
     >>> lax.cond(3.0 > 2.0, lambda x: x * 2, lambda x: -x, 5.0)
     10.0
     """
-    if _known(pred, "cond: the predicate") is None:
+    if known_value(pred, "cond: the predicate") is None:
         pred = lax.convert_element_type(pred, np.int64)
     return _switch(pred, [false_fun, true_fun], operands, "cond", ["false_fun", "true_fun"])
 
@@ -296,7 +296,7 @@ def expand_pred(pred, like):
     return lax.reshape(pred, get_aval(pred).shape + (1,) * extra) if extra > 0 else pred
 
 
-def _leaf_names(tree, prefix):
+def tree_leaf_names(tree, prefix):
     """Python-like names of the leaves of ``tree`` (``carry[0]['w']``), in order."""
     if tree.kind is None:
         return [prefix]
@@ -307,4 +307,4 @@ def _leaf_names(tree, prefix):
     else:
         names = [f"{prefix}[{i}]" for i in range(len(tree.children))]
     return [leaf for child, name in zip(tree.children, names)
-            for leaf in _leaf_names(child, name)]
+            for leaf in tree_leaf_names(child, name)]

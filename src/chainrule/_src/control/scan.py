@@ -33,7 +33,7 @@ from ..interpreters.staging import TracerBoolConversionError
 from ..ir import Program, eval_program
 from ..transforms.api import jvp
 from ..tree_util import tree_flatten, tree_unflatten
-from .cond import _known, _leaf_names, _staged_by_jit
+from .cond import known_value, tree_leaf_names, staged_by_jit
 from .loop_ad import (batched_eval, bind_loop, broadcast_batch, linearize_step, nonzero,
                       split, transpose_eval)
 from .while_loop import while_loop
@@ -393,14 +393,14 @@ def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
     >>> lax.fori_loop(0, 4, lambda i, v: v + i, 0.0)
     6.0
     """
-    lo, hi = _known(lower), _known(upper)
+    lo, hi = known_value(lower), known_value(upper)
     unrolled = _unrolled(unroll, None if hi is None or lo is None else int(hi) - int(lo),
                          "fori_loop")
     if lo is None or hi is None:
         return while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
                           (lower, init_val))[1]
     lo, hi = int(lo), int(hi)
-    if hi - lo > 1 and not unrolled and _staged_by_jit():
+    if hi - lo > 1 and not unrolled and staged_by_jit():
         # Traced by jit: one ``scan`` primitive over the indices.  The body then sees the
         # index as a traced int64; a body that needs a Python int (``range(i)``, a slice
         # bound, an ``if`` on it), or whose carry the int64 index would promote (float32),
@@ -446,7 +446,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         raise ValueError(f"scan: inconsistent lengths {sorted(lengths)} (the leading axes of "
                          "xs and the length argument must agree)")
     n = lengths.pop()
-    if not _unrolled(unroll, n, "scan") and _staged_by_jit():
+    if not _unrolled(unroll, n, "scan") and staged_by_jit():
         # Traced by jit: one ``scan`` primitive with the body staged once, not n copies.
         staged = staged_scan(f, init, x_leaves, x_tree, n, reverse)
         if staged is not None:
@@ -507,7 +507,7 @@ def _check_carry(init_leaves, init_tree, carry, what="scan"):
     if tree != init_tree:
         raise TypeError(f"{what}: the function returned a carry with structure {tree}, but "
                         f"the initial carry has structure {init_tree}. {fix}")
-    for name, a, b in zip(_leaf_names(tree, "carry"), init_leaves, leaves):
+    for name, a, b in zip(tree_leaf_names(tree, "carry"), init_leaves, leaves):
         before, after = get_aval(a), get_aval(b)
         leaf = "the carry" if name == "carry" else f"the carry component {name}"
         if before.shape != after.shape:

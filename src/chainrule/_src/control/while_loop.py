@@ -28,7 +28,7 @@ from ..ir import eval_program
 from ..transforms.api import jvp
 from ..transforms.vmap import vmap
 from ..tree_util import tree_flatten, tree_map, tree_unflatten
-from .cond import _known, _staging, expand_pred, stage_branch
+from .cond import known_value, is_staging, expand_pred, stage_branch
 from .loop_ad import (batched_eval, bind_loop, broadcast_batch, linearize_step, nonzero, split,
                       transpose_program)
 
@@ -63,7 +63,7 @@ def _while_expand(*args, cond_fn, body_fn, n_cond, n_body):
 
 def loop_condition(pred):
     """The concrete truth value of a loop condition computed from concrete values."""
-    known = _known(pred)
+    known = known_value(pred)
     if known is None:  # cannot happen when every operand is concrete; never loop silently
         raise TypeError("while_loop: the loop condition is not known although its operands "
                         "are; this is a bug in chainrule, please report it")
@@ -91,11 +91,11 @@ def while_loop(cond_fun, body_fun, init_val):
     (12.0, 4.0, 4.0)
     """
     val = init_val
-    if _staging():
+    if is_staging():
         return _staged_while(cond_fun, body_fun, init_val)
     while True:
         pred = cond_fun(val)
-        known = _known(pred, "while_loop: the value of cond_fun")
+        known = known_value(pred, "while_loop: the value of cond_fun")
         if known is not None:
             if not known:
                 return val

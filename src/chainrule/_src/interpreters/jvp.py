@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core import (Primitive, ShapedArray, Trace, Tracer, Zero, _current_trace, dtype_of,
+from ..core import (Primitive, ShapedArray, Trace, Tracer, Zero, trace_context, dtype_of,
                     get_aval, is_float_dtype, set_current_trace)
 from ..tree_util import tree_unflatten
 
@@ -175,11 +175,11 @@ class DifferentiationTrace(Trace):
         return self._rule_trace
 
     def run_rule(self, prim, primals, tangents, params):
-        token = _current_trace.set(self._rule_trace)  # (set_current_trace, minus its cost)
+        token = trace_context.set(self._rule_trace)  # (set_current_trace, minus its cost)
         try:
             return prim.jvp(primals, tangents, **params)
         finally:
-            _current_trace.reset(token)
+            trace_context.reset(token)
 
 
 class JVPTrace(DifferentiationTrace):

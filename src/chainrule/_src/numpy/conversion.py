@@ -1,6 +1,6 @@
 """Converting array-likes: ``asarray``, and the shape and dtype of anything array-like.
 
-A nested sequence holding traced values becomes one array by stacking (``_build``); the
+A nested sequence holding traced values becomes one array by stacking (``stack_nested``); the
 shape helpers of ``_util`` accept such sequences too, so they live here with ``asarray``."""
 
 from __future__ import annotations
@@ -49,11 +49,11 @@ def contains_tracer(obj):
     return False
 
 
-def _build(obj):
+def stack_nested(obj):
     """A (nested) sequence holding traced values as one array, by stacking."""
     if not isinstance(obj, (list, tuple)):
         return obj if is_tracer(obj) else np.asarray(obj)
-    parts = [_build(o) for o in obj]
+    parts = [stack_nested(o) for o in obj]
     if not parts:
         return np.zeros(0)
     shapes = {shape_of(p) for p in parts}
@@ -64,7 +64,7 @@ def _build(obj):
     return lax.concatenate([lax.expand_dims(p, (0,)) for p in parts], 0)
 
 
-def _with_dtype(x, dtype):
+def with_dtype(x, dtype):
     if dtype is None or dtype_of(x) == np.dtype(dtype):
         return x
     return lax.convert_element_type(x, dtype)
@@ -89,7 +89,7 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
         return np.asarray(a, dtype, order) if copy is None else np.asarray(
             a, dtype, order, copy=copy)
     if contains_tracer(a):
-        return _with_dtype(_build(a), dtype)
+        return with_dtype(stack_nested(a), dtype)
     if hasattr(a, "__array_namespace__") and not isinstance(a, (np.ndarray, np.generic)):
         return a if dtype is None else a.astype(dtype)  # CuPy, Dask...: stay in their library
     return np.asarray(a, dtype, order, copy=copy)

@@ -12,7 +12,7 @@ import numpy as np
 from .. import lax
 from ..core import concrete_value, get_aval, is_tracer
 from ._util import asarray_any, dtype_of, ndim_of, normalize_axis, shape_of
-from .conversion import _build, _with_dtype, asanyarray, asarray, contains_tracer
+from .conversion import stack_nested, with_dtype, asanyarray, asarray, contains_tracer
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 
 _ND = np.ndarray
@@ -50,7 +50,7 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0,  # 
         return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
     if not contains_tracer(object):
         return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
-    out = _with_dtype(_build(object), dtype)
+    out = with_dtype(stack_nested(object), dtype)
     if ndim_of(out) < ndmin:
         out = lax.reshape(out, (1,) * (ndmin - ndim_of(out)) + shape_of(out))
     return out
@@ -151,7 +151,7 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     if not is_tracer(fill_value):
         return np.full(shape, fill_value, dtype, order)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    return lax.broadcast_to(_with_dtype(fill_value, dtype), shape)
+    return lax.broadcast_to(with_dtype(fill_value, dtype), shape)
 
 
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
@@ -197,7 +197,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     start, stop = asarray_any(start), asarray_any(stop)
     # NumPy's working dtype: float32 end points stay float32, integers become float64.
     dt = _probe_dtype(np.linspace, start, stop)
-    start, stop = _with_dtype(start, dt), _with_dtype(stop, dt)
+    start, stop = with_dtype(start, dt), with_dtype(stop, dt)
     shape = np.broadcast_shapes(shape_of(start), shape_of(stop))
     i = np.arange(num, dtype=dt).reshape((-1,) + (1,) * len(shape))
     delta = lax.sub(stop, start)
@@ -221,7 +221,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         out = lax.moveaxis(out, [0], [normalize_axis(axis, len(shape) + 1)])
     if dtype is not None and np.dtype(dtype).kind in "iu" and dt.kind == "f":
         out = lax.floor(out)  # NumPy rounds towards -inf before an integer cast
-    out = _with_dtype(out, dtype)
+    out = with_dtype(out, dtype)
     if retstep:
         return out, step
     return out
@@ -249,7 +249,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     dt = _probe_dtype(lambda a, b, n: np.logspace(a, b, n, base=get_aval(base).dummy() + 2),
                       start, stop)
     exps = linspace(start, stop, num, endpoint, axis=axis)
-    return _with_dtype(_with_dtype(lax.pow(base, exps), dt), dtype)
+    return with_dtype(with_dtype(lax.pow(base, exps), dt), dtype)
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
@@ -265,9 +265,9 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
     start, stop = asarray_any(start), asarray_any(stop)
     dt = _probe_dtype(np.geomspace, start, stop)  # float64 unless NumPy keeps float32
-    start, stop = _with_dtype(start, dt), _with_dtype(stop, dt)
+    start, stop = with_dtype(start, dt), with_dtype(stop, dt)
     out = lax.exp(linspace(lax.log(start), lax.log(stop), num, endpoint, axis=axis))
-    return _with_dtype(out, dtype)
+    return with_dtype(out, dtype)
 
 
 def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
@@ -331,7 +331,7 @@ class _ScalarType(type):
         if len(args) == 1 and not kwargs:
             x = args[0]
             if is_tracer(x) or (type(x) in (list, tuple) and contains_tracer(x)):
-                return _with_dtype(_build(x), cls.__base__)
+                return with_dtype(stack_nested(x), cls.__base__)
         return cls.__base__(*args, **kwargs)
 
     def __instancecheck__(cls, obj):

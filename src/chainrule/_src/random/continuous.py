@@ -32,7 +32,7 @@ def _pshape(x):
     return x.aval.shape if is_tracer(x) else np.shape(x)
 
 
-def _out_shape(shape, name, *params):
+def out_shape(shape, name, *params):
     """``shape`` if given (the parameters must broadcast to it), else theirs."""
     shape = _keys.as_shape(shape, name)
     pshape = np.broadcast_shapes(*[_pshape(p) for p in params]) if params else ()
@@ -84,7 +84,7 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0):
     True
     """
     dtype = _dtype(dtype, "uniform")
-    shape = _out_shape(shape, "uniform", minval, maxval)
+    shape = out_shape(shape, "uniform", minval, maxval)
     u = cnp.reshape(_keys.unit(key, shape, dtype, "uniform"), shape)
     if _is(minval, 0) and _is(maxval, 1):
         return u
@@ -129,7 +129,7 @@ def normal(key, shape=(), dtype=None, *, loc=0.0, scale=1.0):
     True
     """
     dtype = _dtype(dtype, "normal")
-    shape = _out_shape(shape, "normal", loc, scale)
+    shape = out_shape(shape, "normal", loc, scale)
     return _affine(_standard_normal(key, shape, dtype, "normal"), loc, scale, dtype)
 
 
@@ -159,7 +159,7 @@ def truncated_normal(key, lower, upper, shape=None, dtype=None):
     True
     """
     dtype = _dtype(dtype, "truncated_normal")
-    shape = _out_shape(shape, "truncated_normal", lower, upper)
+    shape = out_shape(shape, "truncated_normal", lower, upper)
     lower = cnp.asarray(lower, dtype=np.float64)
     upper = cnp.asarray(upper, dtype=np.float64)
     u = cnp.reshape(_keys.unit(key, shape, np.float64, "truncated_normal", open_low=True),
@@ -252,7 +252,7 @@ def exponential(key, shape=(), dtype=None, *, scale=1.0):
     True
     """
     dtype = _dtype(dtype, "exponential")
-    shape = _out_shape(shape, "exponential", scale)
+    shape = out_shape(shape, "exponential", scale)
     u = cnp.reshape(_keys.unit(key, shape, dtype, "exponential"), shape)
     return _affine(-cnp.log1p(-u), 0.0, scale, dtype)
 
@@ -275,7 +275,7 @@ def laplace(key, shape=(), dtype=None, *, loc=0.0, scale=1.0):
     True
     """
     dtype = _dtype(dtype, "laplace")
-    shape = _out_shape(shape, "laplace", loc, scale)
+    shape = out_shape(shape, "laplace", loc, scale)
     u = cnp.reshape(_keys.unit(key, shape, dtype, "laplace", open_low=True), shape)
     v = 2.0 * u - 1.0  # in (-1, 1)
     z = -cnp.sign(v) * cnp.log1p(-cnp.abs(v))
@@ -293,7 +293,7 @@ def cauchy(key, shape=(), dtype=None, *, loc=0.0, scale=1.0):
     True
     """
     dtype = _dtype(dtype, "cauchy")
-    shape = _out_shape(shape, "cauchy", loc, scale)
+    shape = out_shape(shape, "cauchy", loc, scale)
     u = cnp.reshape(_keys.unit(key, shape, dtype, "cauchy", open_low=True), shape)
     return _affine(cnp.tan(np.pi * (u - 0.5)), loc, scale, dtype)
 
@@ -335,7 +335,7 @@ def gamma(key, a, shape=None, dtype=None):
     True
     """
     dtype = _dtype(dtype, "gamma")
-    shape = _out_shape(shape, "gamma", a)
+    shape = out_shape(shape, "gamma", a)
     u = cnp.reshape(_keys.unit(key, shape, np.float64, "gamma", open_low=True), shape)
     a = cnp.broadcast_to(cnp.asarray(a, dtype=np.float64), shape)
     return gammaincinv(a, u).astype(dtype)
@@ -354,7 +354,7 @@ def beta(key, a, b, shape=None, dtype=None):
     True
     """
     dtype = _dtype(dtype, "beta")
-    shape = _out_shape(shape, "beta", a, b)
+    shape = out_shape(shape, "beta", a, b)
     ka, kb = _keys.split(key)
     x = gamma(ka, a, shape)
     y = gamma(kb, b, shape)
@@ -407,7 +407,7 @@ def t(key, df, shape=(), dtype=None):
     True
     """
     dtype = _dtype(dtype, "t")
-    shape = _out_shape(shape, "t", df)
+    shape = out_shape(shape, "t", df)
     kz, kg = _keys.split(key)
     z = _standard_normal(kz, shape, np.float64, "t")
     g = gamma(kg, 0.5 * cnp.asarray(df, dtype=np.float64), shape)

@@ -17,7 +17,7 @@ from chainrule._src.lax.indexing import getitem
 
 from . import keys as _keys
 from ._prims import binomial_quantile, poisson_quantile
-from .continuous import _out_shape
+from .continuous import out_shape
 
 
 def _take(x, idx, axis):
@@ -47,7 +47,7 @@ def bernoulli(key, p=0.5, shape=None):
     >>> x.dtype, bool(abs(x.mean() - 0.3) < 0.01)
     (dtype('bool'), True)
     """
-    shape = _out_shape(shape, "bernoulli", p)
+    shape = out_shape(shape, "bernoulli", p)
     return _unit(key, shape, "bernoulli") < p
 
 
@@ -76,7 +76,7 @@ def randint(key, shape, minval, maxval, dtype=None):
     [0, 1, 2, 3, 4, 5]
     """
     dtype = _int_dtype(dtype, "randint")
-    shape = _out_shape(shape, "randint", minval, maxval)
+    shape = out_shape(shape, "randint", minval, maxval)
     lo = cnp.asarray(minval, dtype=np.float64)
     hi = cnp.asarray(maxval, dtype=np.float64)
     span = hi - lo
@@ -100,7 +100,7 @@ def poisson(key, lam, shape=None, dtype=None):
     True
     """
     dtype = _int_dtype(dtype, "poisson")
-    shape = _out_shape(shape, "poisson", lam)
+    shape = out_shape(shape, "poisson", lam)
     lam = cnp.asarray(lam, dtype=np.float64)
     return poisson_quantile(_unit(key, shape, "poisson", open_low=True), lam).astype(dtype)
 
@@ -119,7 +119,7 @@ def binomial(key, n, p, shape=None, dtype=None):
     True
     """
     dtype = _int_dtype(dtype, "binomial")
-    shape = _out_shape(shape, "binomial", n, p)
+    shape = out_shape(shape, "binomial", n, p)
     n = cnp.asarray(n, dtype=np.float64)
     p = cnp.asarray(p, dtype=np.float64)
     return binomial_quantile(_unit(key, shape, "binomial", open_low=True), n, p).astype(dtype)
