@@ -17,9 +17,11 @@ import numpy as np
 
 import chainrule.numpy as cnp
 from chainrule._src.api import vjp
+from chainrule._src.control_flow import scan
 from chainrule._src.core import Tracer
 from chainrule._src.custom import custom_vjp
 from chainrule._src.tree_util import tree_flatten, tree_unflatten
+from chainrule._src.vmap import vmap
 
 from .solve_ivp import integrate
 
@@ -63,17 +65,17 @@ def backsolve(rhs, fun, y0, t0, t1, times, args, opts):
             "adjoint can differentiate with respect to it, or use adjoint='direct'")
     arg_leaves, arg_tree = tree_flatten(args)
 
-    def forward(y0, t0, t1, times, arg_leaves):
+    def solve_ivp_backsolve(y0, t0, t1, times, arg_leaves):
         a = tree_unflatten(arg_tree, list(arg_leaves))
         out, _, _, nfev, nsteps, code = integrate(
             lambda t, y: rhs(t, y, *a), t0, t1, y0, times, **opts)
         stats = cnp.stack([nfev, nsteps, code]) * 1.0
         return out, stats
 
-    solve = custom_vjp(forward)
+    solve = custom_vjp(solve_ivp_backsolve)
 
     def fwd(y0, t0, t1, times, arg_leaves):
-        out, stats = forward(y0, t0, t1, times, arg_leaves)
+        out, stats = solve_ivp_backsolve(y0, t0, t1, times, arg_leaves)
         return (out, stats), (out, y0, t0, times, arg_leaves)
 
     def bwd(res, cts):
@@ -97,23 +99,31 @@ def backsolve(rhs, fun, y0, t0, t1, times, args, opts):
         if atol.ndim:
             atol = cnp.concatenate([atol, atol, cnp.full((n_p,), cnp.min(atol))])
         back = dict(opts, atol=atol, first_step=None)
-        a = ct[:, m - 1]
-        g = cnp.zeros((n_p,))
-        g_times = []
-        for i in range(m - 1, -1, -1):
-            y_i = out[:, i]
-            g_times.append(cnp.dot(ct[:, i], rhs(times[i], y_i, *tree_unflatten(
-                arg_tree, list(leaves)))))
-            t_lo = times[i - 1] if i > 0 else t0
-            z = cnp.concatenate([y_i, a, g])
-            zs = integrate(aug, times[i], t_lo, z, t_lo[None], **back)[0][:, 0]
-            a, g = zs[n:2 * n], zs[2 * n:]
-            if i > 0:
-                a = a + ct[:, i - 1]
+        params = tree_unflatten(arg_tree, list(leaves))
+        # dL/dT_i = ct_i . f(T_i, y(T_i)), for every output time at once.
+        g_times = vmap(lambda t, y, c: cnp.dot(c, rhs(t, y, *params)))(times, out.T, ct.T)
+
+        def segment(t_hi, t_lo, y_hi, a, g):
+            z = cnp.concatenate([y_hi, a, g])
+            zs = integrate(aug, t_hi, t_lo, z, t_lo[None], **back)[0][:, 0]
+            return zs[n:2 * n], zs[2 * n:]
+
+        def between(carry, x):
+            # From one output time back to the previous one, where its cotangent joins.
+            t_hi, t_lo, y_hi, ct_lo = x
+            a, g = segment(t_hi, t_lo, y_hi, *carry)
+            return (a + ct_lo, g), None
+
+        carry = (ct[:, m - 1], cnp.zeros((n_p,)))
+        if m > 1:
+            # One loop body for all the intervals (compiled once under jit).
+            carry, _ = scan(between, carry, (times[1:], times[:-1], out[:, 1:].T, ct[:, :-1].T),
+                            reverse=True)
+        a, g = segment(times[0], t0, out[:, 0], *carry)
         g_t0 = -cnp.dot(a, rhs(t0, y0, *tree_unflatten(arg_tree, list(leaves))))
         g_leaves = [cnp.reshape(v, np.shape(x)).astype(cnp.asarray(x).dtype)
                     for v, x in zip(_unflat(g, leaves), leaves)]
-        return (a, g_t0, cnp.zeros_like(t0), cnp.stack(g_times[::-1]), g_leaves)
+        return (a, g_t0, cnp.zeros_like(t0), g_times, g_leaves)
 
     solve.defvjp(fwd, bwd)
     out, stats = solve(y0, t0, t1, times, arg_leaves)
