@@ -164,7 +164,9 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
     f0 = fun(t0, y0)
     nfev0 = 1
     if first_step is None:
-        h0 = _initial_step(fun, t0, y0, f0, t1, d, tab.order, rtol, atol, max_step)
+        # SciPy passes the error estimator's order (4 for RK45), not the method's.
+        h0 = _initial_step(fun, t0, y0, f0, t1, d, tab.error_estimator_order, rtol, atol,
+                           max_step)
         nfev0 = 2
     else:
         h0 = cnp.asarray(float(first_step))
@@ -211,7 +213,7 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         shrink = cnp.fmax(MIN_FACTOR, SAFETY * err_pos ** expo)
         accept = (err_norm < 1) & ~too_small
         h_abs_s = cnp.abs(stop_gradient(h))
-        h_next = cnp.where(accept, h_abs_s * grow, h_abs * shrink)
+        h_next = h_abs_s * cnp.where(accept, grow, shrink)
 
         # Dense output at the requested times inside this step.
         hq = cnp.where(h == 0, 1.0, h)
