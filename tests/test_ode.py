@@ -133,6 +133,8 @@ def test_checkpointed_direct_equals_plain():
     gc = cr.grad(_lv_loss, argnums=(0, 1))(y0, P_LV, checkpoint=7)
     np.testing.assert_allclose(gc[0], g[0], rtol=1e-12)
     np.testing.assert_allclose(gc[1], g[1], rtol=1e-12)
+    gj = cr.jit(cr.grad(lambda y: _lv_loss(y, P_LV, checkpoint=5)))(y0)
+    np.testing.assert_allclose(gj, g[0], rtol=1e-11)
     assert float(_lv_loss(y0, P_LV, checkpoint=True)) == pytest.approx(float(_lv_loss(y0, P_LV)),
                                                                         rel=1e-14)
 

@@ -18,7 +18,7 @@ import numpy as np
 
 import chainrule.numpy as cnp
 from chainrule._src.checkpoint import checkpoint as _checkpoint
-from chainrule._src.control_flow import fori_loop, while_loop
+from chainrule._src.control_flow import while_loop
 from chainrule._src.core import concrete_value
 from chainrule._src.custom import stop_gradient
 from chainrule._src.tree_util import register_pytree_node
@@ -236,13 +236,14 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
     if segment is None:
         state = while_loop(lambda s: s[7] == RUNNING, attempt, state0)
     else:
-        def guarded(i, s):
-            new = attempt(s)
-            run = s[7] == RUNNING
-            return tuple(cnp.where(run, a, b) for a, b in zip(new, s))
+        # At most ``segment`` attempts per group; a group is recomputed in the backward
+        # pass, so only its starting state is kept.  The inner loop stops with the solve,
+        # so no attempt is wasted.
+        def group(s):
+            return while_loop(lambda c: (c[0][7] == RUNNING) & (c[1] < segment),
+                              lambda c: (attempt(c[0]), c[1] + 1), (s, 0))[0]
 
-        group = _checkpoint(lambda s: fori_loop(0, segment, guarded, s))
-        state = while_loop(lambda s: s[7] == RUNNING, group, state0)
+        state = while_loop(lambda s: s[7] == RUNNING, _checkpoint(group), state0)
     t, y, _, _, _, nfev, nsteps, code, out, _ = state
     return out, t, y, nfev, nsteps, code
 
@@ -335,10 +336,11 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         backwards in time: memory independent of the number of steps, derivatives
         accurate to the solver tolerance, reverse mode only.  See ``docs/ode.md``.
     checkpoint : int or True, optional
-        With ``adjoint="direct"``: group the step attempts in blocks of this many, each
-        recomputed in the backward pass, so that memory grows like
-        ``steps / checkpoint + checkpoint`` instead of ``steps``; ``True`` picks
-        ``ceil(sqrt(max_steps))``.
+        With ``adjoint="direct"``: group the step attempts in blocks of at most this
+        many, each recomputed in the backward pass, so that memory grows like
+        ``steps / checkpoint + checkpoint`` instead of ``steps`` (about ``sqrt(steps)``
+        for ``checkpoint`` near ``sqrt(steps)``); ``True`` picks
+        ``ceil(sqrt(max_steps))``, so set ``max_steps`` near the expected count.
 
     Returns
     -------
