@@ -26,7 +26,7 @@ def kepler(t, s):
     return cnp.stack([s[2], s[3], -s[0] / r3, -s[1] / r3])
 
 
-@pytest.mark.parametrize("method", ["RK45", "RK23"])
+@pytest.mark.parametrize("method", ["RK45", "RK23", "DOP853"])
 def test_matches_scipy_steps_and_values(method):
     te = np.linspace(0.0, 10.0, 21)
     # RK23 at rtol=1e-10 would take ~16000 steps: a looser tolerance keeps the test short.
@@ -108,6 +108,15 @@ def test_lotka_volterra_gradients_y0_and_args(adjoint):
            for e in np.eye(4)]
     np.testing.assert_allclose(gy, fdy, rtol=1e-5)
     np.testing.assert_allclose(gp, fdp, rtol=1e-5)
+
+
+def test_dop853_gradient_matches_rk45():
+    def final(y0, method):
+        return solve_ivp(lv, (0.0, 5.0), y0, args=tuple(P_LV), t_eval=[5.0], method=method,
+                         **TOL).y[:, 0]
+    y0 = np.array([1.0, 1.0])
+    np.testing.assert_allclose(cr.jacrev(lambda y: final(y, "DOP853"))(y0),
+                               cr.jacfwd(lambda y: final(y, "RK45"))(y0), rtol=1e-7)
 
 
 def test_check_grads_direct_both_modes():

@@ -1,7 +1,7 @@
 """Differentiable ODE solvers with SciPy's interface: ``solve_ivp`` and ``odeint``.
 
-Explicit adaptive Runge-Kutta methods (``"RK45"``, ``"Tsit5"``, ``"RK23"``), usable under
-``grad``/``jvp``, ``jit`` and ``vmap``; see ``docs/ode.md``.
+Explicit adaptive Runge-Kutta methods (``"RK45"``, ``"DOP853"``, ``"Tsit5"``, ``"RK23"``), usable
+under ``grad``/``jvp``, ``jit`` and ``vmap``; see ``docs/ode.md``.
 """
 
 from chainrule._src.scipy.ode.odeint import odeint

@@ -145,6 +145,41 @@ def _initial_step(fun, t0, y0, f0, t1, d, order, rtol, atol, max_step):
     return cnp.minimum(cnp.minimum(cnp.minimum(100 * h0, h1), length), max_step)
 
 
+def _combine(K, w):
+    """sum_j w[j] K[j], skipping zero weights."""
+    out = None
+    for k, wj in zip(K, w):
+        if wj != 0:
+            out = k * wj if out is None else out + k * wj
+    return out
+
+
+def _dop853_error_norm(K, h, scale, tab):
+    """SciPy's (and Hairer's) DOP853 error: the 5th-order estimate, damped by the 3rd."""
+    K = [stop_gradient(k) for k in K]
+    e5 = _combine(K, tab.E) / scale
+    e3 = _combine(K, tab.E3) / scale
+    n5, n3 = cnp.sum(e5 * e5), cnp.sum(e3 * e3)
+    denom = n5 + 0.01 * n3
+    pos = denom > 0
+    return cnp.where(pos, cnp.abs(h) * n5 / cnp.sqrt(cnp.where(pos, denom, 1.0) * scale.shape[0]),
+                     0.0)
+
+
+def _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab):
+    """DOP853's 7th-order interpolant at the fractions ``x`` of the step, shape (n, m)."""
+    K = list(K)
+    for a, c in zip(tab.A_extra, tab.C_extra):
+        K.append(fun(t + c * h, y + h * _combine(K, a[:len(K)])))
+    dy = y_new - y
+    F = [dy, h * f - dy, 2 * dy - h * (f_new + f)]
+    F += [h * _combine(K, row) for row in tab.D]
+    out = cnp.zeros((y.shape[0], x.shape[0]), dtype=y.dtype)
+    for i, Fi in enumerate(reversed(F)):
+        out = (out + Fi[:, None]) * (x if i % 2 == 0 else 1 - x)
+    return out + y[:, None]
+
+
 def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, max_steps,
               segment=None):
     """Integrate ``y' = fun(t, y)`` from ``t0`` to ``t1`` (either direction).
@@ -159,7 +194,7 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
     A, B, C, E, P = tab.A, tab.B, tab.C, tab.E, tab.P
     expo = -1.0 / (tab.error_estimator_order + 1)
     d = cnp.sign(stop_gradient(t1 - t0))
-    powers = np.arange(1, P.shape[1] + 1)
+    powers = None if P is None else np.arange(1, P.shape[1] + 1)
 
     f0 = fun(t0, y0)
     nfev0 = 1
@@ -170,11 +205,14 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         nfev0 = 2
     else:
         h0 = cnp.asarray(float(first_step))
+    # Output times equal to t0 hold y0 from the start (a zero-length span takes no step);
+    # otherwise the first step fills them again (its interpolant gives exactly y0 there),
+    # as SciPy does, which matters for DOP853's evaluation count.
     at_start = t_eval == t0
     out0 = cnp.where(at_start[None, :], y0[:, None], cnp.zeros((n, m), dtype=y0.dtype))
     code0 = cnp.where(d == 0, DONE, RUNNING)
     state0 = (t0 * 1.0, y0, f0, h0, cnp.asarray(False), cnp.asarray(nfev0), cnp.asarray(0),
-              code0, out0, at_start)
+              code0, out0, at_start & (d == 0))
 
     def attempt(state):
         t, y, f, h_abs, rejected, nfev, nsteps, code, out, done = state
@@ -199,12 +237,11 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         y_new = y + h * inc
         f_new = fun(t + h, y_new)
         K.append(f_new)
-        err = K[0] * E[0]
-        for j in range(1, S + 1):
-            if E[j] != 0:
-                err = err + K[j] * E[j]
         scale = atol + cnp.maximum(cnp.abs(stop_gradient(y)), cnp.abs(stop_gradient(y_new))) * rtol
-        err_norm = _rms(stop_gradient(h * err) / scale)
+        if tab.E3 is None:
+            err_norm = _rms(stop_gradient(h * _combine(K, E)) / scale)
+        else:
+            err_norm = _dop853_error_norm(K, stop_gradient(h), scale, tab)
         err_pos = cnp.where(err_norm > 0, err_norm, 1.0)
         grow = cnp.where(err_norm == 0, MAX_FACTOR,
                          cnp.minimum(MAX_FACTOR, SAFETY * err_pos ** expo))
@@ -218,9 +255,14 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         # Dense output at the requested times inside this step.
         hq = cnp.where(h == 0, 1.0, h)
         x = (t_eval - t) / hq
-        Q = cnp.stack(K, axis=1) @ P  # (n, k)
-        y_int = y[:, None] + h * (Q @ (x[None, :] ** powers[:, None]))
         new = accept & ~done & (d * t_eval <= d * stop_gradient(t_new))
+        if P is not None:
+            Q = cnp.stack(K, axis=1) @ P  # (n, k)
+            y_int = y[:, None] + h * (Q @ (x[None, :] ** powers[:, None]))
+        else:
+            y_int = _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab)
+            # SciPy evaluates the extra stages only for steps with output times in them.
+            nfev = nfev + cnp.where(cnp.any(new), 3, 0)
         out = cnp.where(new[None, :], y_int, out)
         done = done | new
 
@@ -306,8 +348,9 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         ``(t0, t1)``; ``t1 < t0`` integrates backwards in time.
     y0 : array_like, shape (n,)
         Initial state (real).
-    method : {"RK45", "Tsit5", "RK23"}
-        Dormand-Prince 5(4) (SciPy's default), Tsitouras 5(4), Bogacki-Shampine 3(2).
+    method : {"RK45", "DOP853", "Tsit5", "RK23"}
+        Dormand-Prince 5(4) (SciPy's default), Dormand-Prince 8(5,3), Tsitouras 5(4),
+        Bogacki-Shampine 3(2).
     t_eval : array_like, optional
         Times at which to return the solution (sorted in the direction of integration,
         inside ``t_span``), from each method's dense-output interpolant.  Without it the

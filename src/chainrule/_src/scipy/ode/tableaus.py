@@ -28,6 +28,12 @@ class Tableau:
     P: np.ndarray
     order: int
     error_estimator_order: int
+    # DOP853 only: the 3rd-order error weights (E is then the 5th-order one), the three
+    # extra stages of its dense output and the interpolant's weights.
+    E3: np.ndarray | None = None
+    A_extra: np.ndarray | None = None
+    C_extra: np.ndarray | None = None
+    D: np.ndarray | None = None
 
     @property
     def n_stages(self):
@@ -133,4 +139,19 @@ TSIT5 = Tableau(
     P=_tsit5_dense(),
     order=5, error_estimator_order=4)
 
-TABLEAUS = {"RK23": RK23, "RK45": RK45, "Tsit5": TSIT5}
+
+
+def _dop853():
+    """Dormand-Prince 8(5,3) with its 7th-order dense output, from SciPy's tables (the
+    same numbers as Hairer's DOP853 code), so that the steps match SciPy's."""
+    from scipy.integrate._ivp import dop853_coefficients as c
+
+    s = c.N_STAGES
+    return Tableau("DOP853", C=np.asarray(c.C[:s]), A=np.asarray(c.A[:s, :s]),
+                   B=np.asarray(c.B), E=np.asarray(c.E5), P=None, order=8,
+                   error_estimator_order=7, E3=np.asarray(c.E3),
+                   A_extra=np.asarray(c.A[s + 1:]), C_extra=np.asarray(c.C[s + 1:]),
+                   D=np.asarray(c.D))
+
+
+TABLEAUS = {"RK23": RK23, "RK45": RK45, "Tsit5": TSIT5, "DOP853": _dop853()}
