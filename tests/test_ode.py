@@ -136,6 +136,16 @@ def test_gradient_wrt_time_span_and_t_eval():
         np.testing.assert_allclose([g0, gT], [0.5 * val, -0.5 * val], rtol=1e-7)
 
 
+def test_backsolve_under_jit_and_forward_mode_error():
+    y0 = np.array([1.0, 1.0])
+    g = cr.grad(_lv_loss, argnums=(0, 1))(y0, P_LV, "backsolve")
+    gj = cr.jit(cr.grad(lambda y, p: _lv_loss(y, p, "backsolve"), argnums=(0, 1)))(y0, P_LV)
+    np.testing.assert_allclose(gj[0], g[0], rtol=1e-11)
+    np.testing.assert_allclose(gj[1], g[1], rtol=1e-11)
+    with pytest.raises(TypeError, match="forward-mode"):
+        cr.jvp(lambda y: _lv_loss(y, P_LV, "backsolve"), (y0,), (y0,))
+
+
 def test_checkpointed_direct_equals_plain():
     y0 = np.array([1.0, 1.0])
     g = cr.grad(_lv_loss, argnums=(0, 1))(y0, P_LV)
