@@ -56,6 +56,14 @@ def test_tsit5_and_backwards_in_time():
     np.testing.assert_allclose(back.y[0], exact[::-1], rtol=1e-9)
 
 
+def test_integer_and_float32_y0_run_in_float64_as_scipy():
+    for y0 in (np.array([1], np.int64), np.array([1.0], np.float32)):
+        sol = cr.jit(lambda y: solve_ivp(lambda t, y: -y, (0.0, 1.0), y, t_eval=[1.0]).y)(y0)
+        ref = si.solve_ivp(lambda t, y: -y, (0.0, 1.0), y0, t_eval=[1.0])
+        assert sol.dtype == ref.y.dtype == np.float64
+        np.testing.assert_allclose(sol, ref.y, rtol=1e-13)
+
+
 def test_without_t_eval_gives_endpoints():
     sol = solve_ivp(lambda t, y: -y, (0.0, 1.0), [2.0], **TOL)
     np.testing.assert_allclose(sol.t, [0.0, 1.0])

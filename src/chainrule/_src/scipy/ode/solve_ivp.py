@@ -305,10 +305,11 @@ def _check_inputs(t_span, y0, t_eval):
     y0 = cnp.asarray(y0)
     if y0.ndim != 1:
         raise ValueError(f"solve_ivp: `y0` must be 1-dimensional, got shape {y0.shape}")
-    if not np.issubdtype(y0.dtype, np.floating):
-        if np.issubdtype(y0.dtype, np.complexfloating):
-            raise TypeError("solve_ivp: complex y0 is not supported; split it into real "
-                            "and imaginary parts")
+    if np.issubdtype(y0.dtype, np.complexfloating):
+        raise TypeError("solve_ivp: complex y0 is not supported; split it into real and "
+                        "imaginary parts")
+    if y0.dtype != np.float64:
+        # As SciPy: the solve runs in float64 whatever the input's precision.
         y0 = cnp.asarray(y0, dtype=np.float64)
     y0v = _concrete(y0)
     if y0v is not None and not np.all(np.isfinite(y0v)):
