@@ -126,6 +126,21 @@ def test_vmap_of_while_loop_gradient_under_jit():
     np.testing.assert_allclose(got[1], np.stack([e[1] for e in expected]), rtol=1e-12)
 
 
+def test_vmap_of_while_loop_gradient_under_jit_with_a_constant_carry_entry():
+    # A carry entry without derivative (here stop_gradient, like an adaptive step size)
+    # has a symbolic zero cotangent, which the vmapped backward pass must accept.
+    def f(p):
+        def body(s):
+            x, h = s
+            return x * p + h, cr.stop_gradient(h * 0.5)
+        return lax.while_loop(lambda s: s[0] < 10.0, body, (1.0, 1.0))[0]
+
+    ps = np.array([1.5, 1.2])
+    expected = [cr.grad(f)(p) for p in ps]
+    np.testing.assert_allclose(cr.vmap(cr.grad(f))(ps), expected, rtol=1e-14)
+    np.testing.assert_allclose(cr.jit(cr.vmap(cr.grad(f)))(ps), expected, rtol=1e-14)
+
+
 def test_while_loop_with_counter_and_traced_trip_count_under_jit():
     def power(x, n):
         return lax.fori_loop(0, n, lambda i, v: v * x + i, x)

@@ -443,9 +443,11 @@ def _batch_fn(fn, n_res, res_batched, size):
     in_axes = tuple([0 if res_batched else None] * n_res + [0] * (len(ins) - n_res))
     avals = [ShapedArray(((size,) if a == 0 else ()) + v.aval.shape, v.aval.dtype)
              for v, a in zip(ins, in_axes)]
+    # A program output can be a symbolic zero (the cotangent of a carry entry without
+    # derivative, say one under stop_gradient); vmap needs arrays.
     program, _ = trace_to_program(
-        lambda *xs: vmap(lambda *a: eval_program(fn.program, a), in_axes=in_axes,
-                         axis_size=size)(*xs), avals, name="while (vmap)")
+        lambda *xs: vmap(lambda *a: [instantiate(o) for o in eval_program(fn.program, a)],
+                         in_axes=in_axes, axis_size=size)(*xs), avals, name="while (vmap)")
     program.invars = program.const_vars + program.invars
     return Compiled(program, fn.xp, f"vmapped_{fn.fn.__name__}")
 

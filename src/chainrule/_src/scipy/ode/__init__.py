@@ -1,0 +1,1 @@
+"""Explicit Runge-Kutta ODE solvers: ``solve_ivp`` and ``odeint``, differentiable."""

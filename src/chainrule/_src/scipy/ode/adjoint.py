@@ -1,0 +1,130 @@
+"""``adjoint="backsolve"``: reverse mode by the continuous adjoint method.
+
+The backward pass integrates, from the last output time back to ``t0``, the augmented
+system (state ``y``, adjoint ``a = dL/dy``, parameter gradient ``g``)::
+
+    y' = f(t, y, p),   a' = -a^T df/dy,   g' = -a^T df/dp
+
+with the same solver, adding each output's cotangent to ``a`` at its time.  Nothing of
+the forward steps is stored, so memory does not grow with the number of steps; the price
+is a second solve (backwards in time, which is unstable for problems that contract
+strongly forwards) and derivatives accurate only to the solver tolerance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import chainrule.numpy as cnp
+from chainrule._src.api import vjp
+from chainrule._src.control_flow import scan
+from chainrule._src.core import Tracer
+from chainrule._src.custom import custom_vjp
+from chainrule._src.tree_util import tree_flatten, tree_unflatten
+from chainrule._src.vmap import vmap
+
+from .solve_ivp import integrate
+
+
+def _closes_over_tracers(fn):
+    values = list(getattr(fn, "__defaults__", None) or ())
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            values.append(cell.cell_contents)
+        except ValueError:
+            pass
+    return any(isinstance(leaf, Tracer) for v in values for leaf in tree_flatten(v)[0])
+
+
+def _flat(leaves):
+    if not leaves:
+        return cnp.zeros((0,))
+    return cnp.concatenate([cnp.ravel(cnp.asarray(x) * 1.0) for x in leaves])
+
+
+def _unflat(vec, like):
+    out, i = [], 0
+    for x in like:
+        shape = np.shape(x)
+        size = int(np.prod(shape))
+        out.append(cnp.reshape(vec[i:i + size], shape))
+        i += size
+    return out
+
+
+def backsolve(rhs, fun, y0, t0, t1, times, args, opts):
+    """The solution at ``times`` (shape (n, m)), differentiated by the continuous adjoint;
+    also returns ``(nfev, nsteps, code)`` of the forward solve.  ``rhs`` is ``fun`` with
+    its output checked."""
+    if _closes_over_tracers(fun):
+        # The adjoint only sees what comes in through ``args``: a derivative with respect
+        # to a captured value would silently be zero.
+        raise TypeError(
+            "solve_ivp(adjoint='backsolve'): fun closes over a value being differentiated "
+            "(or traced by jit/vmap); pass it through args=(...) instead, so that the "
+            "adjoint can differentiate with respect to it, or use adjoint='direct'")
+    arg_leaves, arg_tree = tree_flatten(args)
+
+    def solve_ivp_backsolve(y0, t0, t1, times, arg_leaves):
+        a = tree_unflatten(arg_tree, list(arg_leaves))
+        out, _, _, nfev, nsteps, code = integrate(
+            lambda t, y: rhs(t, y, *a), t0, t1, y0, times, **opts)
+        stats = cnp.stack([nfev, nsteps, code]) * 1.0
+        return out, stats
+
+    solve = custom_vjp(solve_ivp_backsolve)
+
+    def fwd(y0, t0, t1, times, arg_leaves):
+        out, stats = solve_ivp_backsolve(y0, t0, t1, times, arg_leaves)
+        return (out, stats), (out, y0, t0, times, arg_leaves)
+
+    def bwd(res, cts):
+        out, y0, t0, times, leaves = res
+        ct = cts[0]
+        n, m = out.shape
+        p = _flat(leaves)
+        n_p = p.shape[0]
+
+        def aug(t, z):
+            y, a = z[:n], z[n:2 * n]
+
+            def f(yy, pp):
+                return rhs(t, yy, *tree_unflatten(arg_tree, _unflat(pp, leaves)))
+
+            fy, pull = vjp(f, y, p)
+            ay, ap = pull(a)
+            return cnp.concatenate([fy, -ay, -ap])
+
+        atol = cnp.asarray(opts["atol"]) * 1.0
+        if atol.ndim:
+            atol = cnp.concatenate([atol, atol, cnp.full((n_p,), cnp.min(atol))])
+        back = dict(opts, atol=atol, first_step=None)
+        params = tree_unflatten(arg_tree, list(leaves))
+        # dL/dT_i = ct_i . f(T_i, y(T_i)), for every output time at once.
+        g_times = vmap(lambda t, y, c: cnp.dot(c, rhs(t, y, *params)))(times, out.T, ct.T)
+
+        def segment(t_hi, t_lo, y_hi, a, g):
+            z = cnp.concatenate([y_hi, a, g])
+            zs = integrate(aug, t_hi, t_lo, z, t_lo[None], **back)[0][:, 0]
+            return zs[n:2 * n], zs[2 * n:]
+
+        def between(carry, x):
+            # From one output time back to the previous one, where its cotangent joins.
+            t_hi, t_lo, y_hi, ct_lo = x
+            a, g = segment(t_hi, t_lo, y_hi, *carry)
+            return (a + ct_lo, g), None
+
+        carry = (ct[:, m - 1], cnp.zeros((n_p,)))
+        if m > 1:
+            # One loop body for all the intervals (compiled once under jit).
+            carry, _ = scan(between, carry, (times[1:], times[:-1], out[:, 1:].T, ct[:, :-1].T),
+                            reverse=True)
+        a, g = segment(times[0], t0, out[:, 0], *carry)
+        g_t0 = -cnp.dot(a, rhs(t0, y0, *tree_unflatten(arg_tree, list(leaves))))
+        g_leaves = [cnp.reshape(v, np.shape(x)).astype(cnp.asarray(x).dtype)
+                    for v, x in zip(_unflat(g, leaves), leaves)]
+        return (a, g_t0, cnp.zeros_like(t0), g_times, g_leaves)
+
+    solve.defvjp(fwd, bwd)
+    out, stats = solve(y0, t0, t1, times, arg_leaves)
+    return out, stats[0].astype(np.int64), stats[1].astype(np.int64), stats[2].astype(np.int64)
