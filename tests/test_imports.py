@@ -47,7 +47,8 @@ RUNTIME_FACADE_LOOKUPS = {
 FACADES = ["chainrule", "chainrule.checkpoint_policies", "chainrule.core", "chainrule.lax",
            "chainrule.numpy", "chainrule.numpy.fft", "chainrule.numpy.linalg", "chainrule.optim",
            "chainrule.optimize", "chainrule.scipy", "chainrule.scipy.optimize",
-           "chainrule.scipy.special", "chainrule.tree_util"]
+           "chainrule.scipy.special", "chainrule.tree_util", "chainrule.random", "chainrule.nn",
+           "chainrule.scipy.linalg", "chainrule.ode"]
 
 
 def _modules():

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
-import chainrule.numpy as cnp
-from chainrule._src.api import vjp
-from chainrule._src.control_flow import scan
-from chainrule._src.core import Tracer
-from chainrule._src.custom import custom_vjp
+from chainrule._src.numpy import base as cnp
+from chainrule._src.transforms.api import vjp
+from chainrule._src.control.scan import scan
+from chainrule._src.core import is_tracer
+from chainrule._src.control.custom import custom_vjp
 from chainrule._src.tree_util import tree_flatten, tree_unflatten
-from chainrule._src.vmap import vmap
+from chainrule._src.transforms.vmap import vmap
 
-from .solve_ivp import integrate
+from .stepper import integrate
 
 
 def _closes_over_tracers(fn):
@@ -33,7 +33,7 @@ def _closes_over_tracers(fn):
             values.append(cell.cell_contents)
         except ValueError:
             pass
-    return any(isinstance(leaf, Tracer) for v in values for leaf in tree_flatten(v)[0])
+    return any(is_tracer(leaf) for v in values for leaf in tree_flatten(v)[0])
 
 
 def _flat(leaves):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 
-import chainrule.numpy as cnp
+from chainrule._src.numpy import base as cnp
 
 from .solve_ivp import solve_ivp
 

@@ -1,0 +1,278 @@
+"""The adaptive explicit Runge-Kutta stepper behind ``solve_ivp``: one step attempt per
+iteration of ``lax.while_loop``, SciPy's step-size control, dense output at ``t_eval``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule._src.numpy import base as cnp
+from chainrule._src.control.checkpoint import checkpoint as _checkpoint
+from chainrule._src.control.while_loop import while_loop
+from chainrule._src.core import concrete_value
+from chainrule._src.control.custom import stop_gradient
+from chainrule._src.tree_util import register_pytree_node
+
+
+# Internal status codes of the loop.
+RUNNING, DONE, TOO_SMALL, MAX_STEPS = 1, 0, -1, -2
+
+SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
+
+_MESSAGES = {
+    DONE: "The solver successfully reached the end of the integration interval.",
+    TOO_SMALL: "Required step size is less than spacing between numbers.",
+    MAX_STEPS: "The solver did not reach the end of the integration interval within "
+               "max_steps={} step attempts; raise max_steps or loosen rtol/atol.",
+}
+
+
+def concrete_or_none(x):
+    """The NumPy value of ``x`` if it is known now (not traced by jit), else None."""
+    try:
+        v = concrete_value(x)
+    except Exception:  # noqa: BLE001 - anything that is not a concrete array
+        v = None
+    if v is None and not hasattr(x, "_trace"):
+        v = x
+    return None if v is None else np.asarray(v)
+
+
+class OdeResult:
+    """The result of :func:`solve_ivp`, with SciPy's fields.
+
+    Attributes
+    ----------
+    t : array, shape (n_points,)
+        Time points: ``t_eval``, or ``[t0, t_final]`` when ``t_eval`` is None.
+    y : array, shape (n, n_points)
+        Values of the solution at ``t`` (SciPy's layout: one column per time).
+    nfev : int
+        Number of evaluations of the right-hand side.
+    njev, nlu : int
+        Always 0 (explicit methods).
+    nsteps : int
+        Number of step attempts (accepted and rejected).
+    status : int
+        0: the end of the interval was reached; -1: integration failed (step size too
+        small, or ``max_steps`` attempts exhausted).
+    message : str
+        Why the solver stopped.
+    success : bool
+        ``status == 0``.
+    sol, t_events, y_events : None
+        Dense output and events are not supported.
+    """
+
+    _fields = ("t", "y", "nfev", "nsteps", "status", "_code")
+
+    def __init__(self, t, y, nfev, nsteps, status, code, max_steps):
+        self.t, self.y, self.nfev, self.nsteps, self.status = t, y, nfev, nsteps, status
+        self._code, self._max_steps = code, max_steps
+        self.njev = self.nlu = 0
+        self.sol = self.t_events = self.y_events = None
+
+    @property
+    def success(self):
+        return self.status == 0
+
+    @property
+    def message(self):
+        code = concrete_or_none(self._code)
+        if code is None:
+            return "(not known while traced: read .status)"
+        return _MESSAGES[int(code)].format(self._max_steps)
+
+    def __getitem__(self, key):
+        return getattr(self, key)
+
+    def keys(self):
+        return ["t", "y", "sol", "t_events", "y_events", "nfev", "njev", "nlu", "status",
+                "message", "success"]
+
+    def __repr__(self):
+        return "\n".join(f"{k:>9}: {getattr(self, k)!r}" for k in self.keys())
+
+
+register_pytree_node(
+    OdeResult,
+    lambda r: ([getattr(r, f) for f in OdeResult._fields], r._max_steps),
+    lambda aux, ch: OdeResult(*ch, aux))
+
+
+def _rms(x):
+    """SciPy's error norm: the root mean square."""
+    return cnp.sqrt(cnp.mean(x * x))
+
+
+def call_rhs(fun, t, y, args, n):
+    out = cnp.asarray(fun(t, y, *args))
+    if out.shape != (n,):
+        raise ValueError(
+            f"solve_ivp: fun(t, y) returned an array of shape {out.shape}, but y has shape "
+            f"({n},): the right-hand side must return one derivative per component of y")
+    return out
+
+
+def _initial_step(fun, t0, y0, f0, t1, d, order, rtol, atol, max_step):
+    """SciPy's ``select_initial_step`` (Hairer, Norsett, Wanner, Sec. II.4), not
+    differentiated."""
+    t0, y0, f0, t1 = (stop_gradient(v) for v in (t0, y0, f0, t1))
+    length = cnp.abs(t1 - t0)
+    scale = atol + cnp.abs(y0) * rtol
+    d0, d1 = _rms(y0 / scale), _rms(f0 / scale)
+    small = (d0 < 1e-5) | (d1 < 1e-5)
+    h0 = cnp.where(small, 1e-6, 0.01 * d0 / cnp.where(small, 1.0, d1))
+    h0 = cnp.minimum(h0, length)
+    h0s = cnp.where(h0 > 0, h0, 1.0)  # a zero-length interval: any nonzero value
+    f1 = stop_gradient(fun(t0 + h0s * d, y0 + h0s * d * f0))
+    d2 = _rms((f1 - f0) / scale) / h0s
+    dmax = cnp.maximum(d1, d2)
+    flat = (d1 <= 1e-15) & (d2 <= 1e-15)
+    h1 = cnp.where(flat, cnp.maximum(1e-6, h0 * 1e-3),
+                   (0.01 / cnp.where(flat, 1.0, dmax)) ** (1.0 / (order + 1)))
+    return cnp.minimum(cnp.minimum(cnp.minimum(100 * h0, h1), length), max_step)
+
+
+def _combine(K, w):
+    """sum_j w[j] K[j], skipping zero weights."""
+    out = None
+    for k, wj in zip(K, w):
+        if wj != 0:
+            out = k * wj if out is None else out + k * wj
+    return out
+
+
+def _dop853_error_norm(K, h, scale, tab):
+    """SciPy's (and Hairer's) DOP853 error: the 5th-order estimate, damped by the 3rd."""
+    K = [stop_gradient(k) for k in K]
+    e5 = _combine(K, tab.E) / scale
+    e3 = _combine(K, tab.E3) / scale
+    n5, n3 = cnp.sum(e5 * e5), cnp.sum(e3 * e3)
+    denom = n5 + 0.01 * n3
+    pos = denom > 0
+    return cnp.where(pos, cnp.abs(h) * n5 / cnp.sqrt(cnp.where(pos, denom, 1.0) * scale.shape[0]),
+                     0.0)
+
+
+def _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab):
+    """DOP853's 7th-order interpolant at the fractions ``x`` of the step, shape (n, m)."""
+    K = list(K)
+    for a, c in zip(tab.A_extra, tab.C_extra):
+        K.append(fun(t + c * h, y + h * _combine(K, a[:len(K)])))
+    dy = y_new - y
+    F = [dy, h * f - dy, 2 * dy - h * (f_new + f)]
+    F += [h * _combine(K, row) for row in tab.D]
+    out = cnp.zeros((y.shape[0], x.shape[0]), dtype=y.dtype)
+    for i, Fi in enumerate(reversed(F)):
+        out = (out + Fi[:, None]) * (x if i % 2 == 0 else 1 - x)
+    return out + y[:, None]
+
+
+def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, max_steps,
+              segment=None):
+    """Integrate ``y' = fun(t, y)`` from ``t0`` to ``t1`` (either direction).
+
+    Returns ``(y_eval, t_final, y_final, nfev, nsteps, code)``, with ``y_eval`` of shape
+    ``(n, len(t_eval))`` from the method's dense output.  ``segment=k`` groups the step
+    attempts k at a time, each group under ``checkpoint``.
+    """
+    n = y0.shape[0]
+    m = t_eval.shape[0]
+    S = tab.n_stages
+    A, B, C, E, P = tab.A, tab.B, tab.C, tab.E, tab.P
+    expo = -1.0 / (tab.error_estimator_order + 1)
+    d = cnp.sign(stop_gradient(t1 - t0))
+    powers = None if P is None else np.arange(1, P.shape[1] + 1)
+
+    f0 = fun(t0, y0)
+    nfev0 = 1
+    if first_step is None:
+        # SciPy passes the error estimator's order (4 for RK45), not the method's.
+        h0 = _initial_step(fun, t0, y0, f0, t1, d, tab.error_estimator_order, rtol, atol,
+                           max_step)
+        nfev0 = 2
+    else:
+        h0 = cnp.asarray(float(first_step))
+    # Output times equal to t0 hold y0 from the start (a zero-length span takes no step);
+    # otherwise the first step fills them again (its interpolant gives exactly y0 there),
+    # as SciPy does, which matters for DOP853's evaluation count.
+    at_start = t_eval == t0
+    out0 = cnp.where(at_start[None, :], y0[:, None], cnp.zeros((n, m), dtype=y0.dtype))
+    code0 = cnp.where(d == 0, DONE, RUNNING)
+    state0 = (t0 * 1.0, y0, f0, h0, cnp.asarray(False), cnp.asarray(nfev0), cnp.asarray(0),
+              code0, out0, at_start & (d == 0))
+
+    def attempt(state):
+        t, y, f, h_abs, rejected, nfev, nsteps, code, out, done = state
+        ts = stop_gradient(t)
+        min_step = 10 * cnp.abs(cnp.nextafter(ts, ts + d) - ts)
+        h_abs = cnp.where(rejected, h_abs, cnp.clip(h_abs, min_step, max_step))
+        too_small = rejected & (h_abs < min_step)
+        t_new = t + h_abs * d
+        t_new = cnp.where(d * stop_gradient(t_new - t1) > 0, t1, t_new)
+        h = t_new - t
+        K = [f]
+        for s in range(1, S):
+            dy = K[0] * A[s, 0]
+            for j in range(1, s):
+                if A[s, j] != 0:
+                    dy = dy + K[j] * A[s, j]
+            K.append(fun(t + C[s] * h, y + h * dy))
+        inc = K[0] * B[0]
+        for j in range(1, S):
+            if B[j] != 0:
+                inc = inc + K[j] * B[j]
+        y_new = y + h * inc
+        f_new = fun(t + h, y_new)
+        K.append(f_new)
+        scale = atol + cnp.maximum(cnp.abs(stop_gradient(y)), cnp.abs(stop_gradient(y_new))) * rtol
+        if tab.E3 is None:
+            err_norm = _rms(stop_gradient(h * _combine(K, E)) / scale)
+        else:
+            err_norm = _dop853_error_norm(K, stop_gradient(h), scale, tab)
+        err_pos = cnp.where(err_norm > 0, err_norm, 1.0)
+        grow = cnp.where(err_norm == 0, MAX_FACTOR,
+                         cnp.minimum(MAX_FACTOR, SAFETY * err_pos ** expo))
+        grow = cnp.where(rejected, cnp.minimum(1.0, grow), grow)
+        # fmax: a NaN error (overflow) shrinks the step like SciPy's max(MIN_FACTOR, nan).
+        shrink = cnp.fmax(MIN_FACTOR, SAFETY * err_pos ** expo)
+        accept = (err_norm < 1) & ~too_small
+        h_abs_s = cnp.abs(stop_gradient(h))
+        h_next = h_abs_s * cnp.where(accept, grow, shrink)
+
+        # Dense output at the requested times inside this step.
+        hq = cnp.where(h == 0, 1.0, h)
+        x = (t_eval - t) / hq
+        new = accept & ~done & (d * t_eval <= d * stop_gradient(t_new))
+        if P is not None:
+            Q = cnp.stack(K, axis=1) @ P  # (n, k)
+            y_int = y[:, None] + h * (Q @ (x[None, :] ** powers[:, None]))
+        else:
+            y_int = _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab)
+            # SciPy evaluates the extra stages only for steps with output times in them.
+            nfev = nfev + cnp.where(cnp.any(new), 3, 0)
+        out = cnp.where(new[None, :], y_int, out)
+        done = done | new
+
+        finished = accept & (d * stop_gradient(t_new - t1) >= 0)
+        nsteps = nsteps + 1
+        code = cnp.where(too_small, TOO_SMALL,
+                         cnp.where(finished, DONE,
+                                   cnp.where(nsteps >= max_steps, MAX_STEPS, RUNNING)))
+        return (cnp.where(accept, t_new, t), cnp.where(accept, y_new, y),
+                cnp.where(accept, f_new, f), h_next, ~accept, nfev + S, nsteps, code, out,
+                done)
+
+    if segment is None:
+        state = while_loop(lambda s: s[7] == RUNNING, attempt, state0)
+    else:
+        # At most ``segment`` attempts per group; a group is recomputed in the backward
+        # pass, so only its starting state is kept.  The inner loop stops with the solve,
+        # so no attempt is wasted.
+        def group(s):
+            return while_loop(lambda c: (c[0][7] == RUNNING) & (c[1] < segment),
+                              lambda c: (attempt(c[0]), c[1] + 1), (s, 0))[0]
+
+        state = while_loop(lambda s: s[7] == RUNNING, _checkpoint(group), state0)
+    t, y, _, _, _, nfev, nsteps, code, out, _ = state
+    return out, t, y, nfev, nsteps, code
