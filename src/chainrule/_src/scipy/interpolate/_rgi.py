@@ -1,0 +1,152 @@
+"""Interpolation on a regular (rectilinear) grid: ``RegularGridInterpolator`` and
+``interpn``, linear and nearest-neighbour, differentiable in the values, the grid
+coordinates and the query points."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import scipy.interpolate as _si
+
+import chainrule.numpy as cnp
+
+from ._ppoly import known, traced
+
+_METHODS = ("linear", "nearest", "slinear")
+
+
+class RegularGridInterpolator:
+    """``scipy.interpolate.RegularGridInterpolator`` with derivatives, under ``jit`` and
+    ``vmap`` too.  Methods ``"linear"`` (= ``"slinear"``) and ``"nearest"`` on traced inputs;
+    the others of SciPy on plain arrays.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> from chainrule.scipy.interpolate import RegularGridInterpolator
+    >>> g = (np.array([0.0, 1.0]), np.array([0.0, 1.0, 2.0]))
+    >>> values = np.add.outer(g[0], 10 * g[1])
+    >>> f = RegularGridInterpolator(g, values)
+    >>> f(np.array([[0.5, 1.5]]))
+    array([15.5])
+    >>> [float(v) for v in cr.grad(lambda p: f(p)[0])(np.array([0.5, 1.5]))]
+    [1.0, 10.0]
+    """
+
+    def __init__(self, points, values, method="linear", bounds_error=True,
+                 fill_value=np.nan, *, solver=None, solver_args=None):
+        points = tuple(points)
+        self.method, self.bounds_error, self.fill_value = method, bounds_error, fill_value
+        if not traced(values, fill_value, *points):
+            self._ref = _si.RegularGridInterpolator(points, values, method=method,
+                                                    bounds_error=bounds_error,
+                                                    fill_value=fill_value)
+        else:
+            self._ref = None
+        if method not in _METHODS + ("cubic", "quintic", "pchip", "slinear"):
+            raise ValueError(f"Method '{method}' is not defined")
+        values = cnp.asarray(values)
+        if len(points) > values.ndim:
+            raise ValueError(f"There are {len(points)} point arrays, but values has "
+                             f"{values.ndim} dimensions")
+        grid = []
+        for i, p in enumerate(points):
+            p = cnp.astype(cnp.asarray(p), np.float64)
+            if p.ndim != 1:
+                raise ValueError(f"The points in dimension {i} must be 1-dimensional")
+            if p.shape[0] != values.shape[i]:
+                raise ValueError(f"There are {p.shape[0]} points and {values.shape[i]} "
+                                 f"values in dimension {i}")
+            pv = known(p)
+            if pv is not None and not np.all(np.diff(pv) > 0):
+                raise ValueError(f"The points in dimension {i} must be strictly ascending "
+                                 "(descending grids work on plain arrays only)")
+            grid.append(p)
+        vv = known(values)
+        if fill_value is not None and not traced(fill_value) and \
+                np.asarray(fill_value).dtype.kind == "c" and values.dtype.kind != "c":
+            raise ValueError("fill_value must be either 'None' or of a type compatible with "
+                             "values")
+        del vv
+        self.grid, self.values = tuple(grid), values
+
+    def __call__(self, xi, method=None, *, nu=None):
+        """Values at ``xi`` of shape ``(..., ndim)``."""
+        method = self.method if method is None else method
+        if self._ref is not None and not traced(xi):
+            return self._ref(xi, method=method, nu=nu)
+        if method not in _METHODS:
+            raise NotImplementedError(
+                f"RegularGridInterpolator(method={method!r}) on traced inputs is not "
+                "available; use 'linear' or 'nearest'")
+        if nu is not None and any(nu):
+            raise NotImplementedError("nu on traced inputs: differentiate with chainrule "
+                                      "instead (grad or jacobian of the interpolant)")
+        ndim = len(self.grid)
+        xi = cnp.astype(cnp.asarray(xi), np.float64)
+        if xi.ndim == 1 and ndim > 1:  # one point, as SciPy reads it
+            xi = xi[None]
+        if xi.ndim == 0 or xi.shape[-1] != ndim:
+            raise ValueError(f"The requested sample points xi have dimension "
+                             f"{xi.shape[-1]} but this RegularGridInterpolator has "
+                             f"dimension {ndim}")
+        shape = xi.shape[:-1]
+        xi = cnp.reshape(xi, (-1, ndim))
+        xv = known(xi)
+        if self.bounds_error and xv is not None:
+            for i, g in enumerate(self.grid):
+                gv = known(g)
+                if gv is not None and not np.logical_and(np.all(gv[0] <= xv[:, i]),
+                                                         np.all(xv[:, i] <= gv[-1])):
+                    raise ValueError(f"One of the requested xi is out of bounds in "
+                                     f"dimension {i}")
+        idx, wts, outside = [], [], None
+        for i, g in enumerate(self.grid):
+            t = xi[:, i]
+            j = cnp.clip(cnp.searchsorted(g, t) - 1, 0, g.shape[0] - 2)
+            w = (t - cnp.take(g, j)) / (cnp.take(g, j + 1) - cnp.take(g, j))
+            idx.append(j)
+            wts.append(w)
+            out_i = (t < g[0]) | (t > g[-1])
+            outside = out_i if outside is None else outside | out_i
+        trail = tuple(self.values.shape[ndim:])
+        flat = cnp.reshape(self.values, (-1,) + trail)
+        strides = np.cumprod((1,) + tuple(self.values.shape[:ndim][::-1]))[:ndim][::-1]
+        tail = (1,) * len(trail)
+        if method == "nearest":
+            pos = sum(cnp.where(w <= 0.5, j, j + 1) * int(s)
+                      for j, w, s in zip(idx, wts, strides))
+            out = cnp.take(flat, pos, axis=0)
+        else:
+            out = 0
+            for corner in itertools.product((0, 1), repeat=ndim):
+                pos = sum((j + c) * int(s) for j, c, s in zip(idx, corner, strides))
+                weight = 1
+                for w, c in zip(wts, corner):
+                    weight = weight * (w if c else 1 - w)
+                out = out + cnp.take(flat, pos, axis=0) * cnp.reshape(weight, (-1,) + tail)
+        if self.fill_value is not None:
+            out = cnp.where(cnp.reshape(outside, (-1,) + tail), self.fill_value, out)
+        return cnp.reshape(out, shape + trail)
+
+
+def interpn(points, values, xi, method="linear", bounds_error=True, fill_value=np.nan):
+    """``scipy.interpolate.interpn``: ``RegularGridInterpolator(points, values, ...)(xi)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chainrule.scipy.interpolate import interpn
+    >>> float(interpn((np.array([0.0, 2.0]),), np.array([1.0, 5.0]), np.array([[0.5]]))[0])
+    2.0
+    """
+    if not traced(values, xi, fill_value, *points):
+        return _si.interpn(points, values, xi, method=method, bounds_error=bounds_error,
+                           fill_value=fill_value)
+    xi = cnp.asarray(xi)
+    ndim = len(tuple(points))
+    if xi.ndim == 1 and ndim > 1 and xi.shape[0] == ndim:
+        xi = xi[None]
+    return RegularGridInterpolator(points, values, method=method, bounds_error=bounds_error,
+                                   fill_value=fill_value)(xi)

@@ -1,0 +1,12 @@
+"""``scipy.interpolate`` with derivatives: the same classes and signatures, differentiable
+in the data values (and knots) and in the query points, under ``jit`` and ``vmap`` too.  On
+plain arrays the results are SciPy's own.  See ``docs/scipy-interpolate.md``."""
+
+from chainrule._src.scipy.interpolate import (  # noqa: F401
+    Akima1DInterpolator, CubicHermiteSpline, CubicSpline, PchipInterpolator, PPoly,
+    RegularGridInterpolator, interp1d, interpn, pchip_interpolate,
+)
+
+__all__ = ["Akima1DInterpolator", "CubicHermiteSpline", "CubicSpline", "PPoly",
+           "PchipInterpolator", "RegularGridInterpolator", "interp1d", "interpn",
+           "pchip_interpolate"]
