@@ -3,4 +3,4 @@
 ``chainrule.scipy.integrate`` mirror theirs."""
 
 from chainrule.scipy import optimize, special  # noqa: F401
-from chainrule.scipy import interpolate  # noqa: F401
+from chainrule.scipy import integrate, interpolate  # noqa: F401
