@@ -14,6 +14,7 @@ import scipy.interpolate as _si
 
 import chainrule.numpy as cnp
 
+from ...lax.linalg import tridiagonal_solve as _tridiag
 from ._ppoly import (PPoly, check_data, column, hermite_coefficients, known, register_ppoly,
                      traced)
 
@@ -99,16 +100,26 @@ def _parse_bc(bc_type, y):
 
 def _tridiagonal_solve(lower, main, upper, b, corners=None):
     """Solve the tridiagonal system (``lower[i]`` at ``(i+1, i)``, ``upper[i]`` at
-    ``(i, i+1)``; ``corners`` the periodic ``(0, n-1)`` and ``(n-1, 0)`` entries) for each
-    column of ``b``.  A dense differentiable solve: the systems here are small next to the
-    cost of evaluating the spline at many points."""
-    a = cnp.diag(main) + cnp.diag(upper, 1) + cnp.diag(lower, -1)
+    ``(i, i+1)``) for each column of ``b``; with ``corners``, the cyclic system that also
+    has ``corners[0]`` at ``(0, n-1)`` and ``corners[1]`` at ``(n-1, 0)`` (by the
+    Sherman-Morrison formula: two tridiagonal solves).  O(n), differentiable in all."""
     n = main.shape[0]
-    if corners is not None:
-        top, bottom = corners
-        a = a + cnp.asarray(np.eye(n, k=n - 1)) * top + cnp.asarray(np.eye(n, k=-(n - 1))) * bottom
     flat = cnp.reshape(b, (n, -1))
-    return cnp.reshape(cnp.linalg.solve(a, flat), b.shape)
+    zero = cnp.zeros(1, dtype=main.dtype)
+    dl = cnp.concatenate([zero, lower])
+    du = cnp.concatenate([upper, zero])
+    if corners is None:
+        return cnp.reshape(_tridiag(dl, main, du, flat), b.shape)
+    top, bottom = corners
+    gamma = -main[0]
+    d = cnp.concatenate([main[:1] - gamma, main[1:-1], main[-1:] - top * bottom / gamma])
+    u = cnp.concatenate([gamma[None], cnp.zeros(n - 2, dtype=main.dtype), bottom[None]])
+    rhs = cnp.concatenate([flat, u[:, None]], axis=1)
+    sol = _tridiag(dl, d, du, rhs)
+    y, q = sol[:, :-1], sol[:, -1:]
+    vy = y[0] + (top / gamma) * y[-1]
+    vq = q[0] + (top / gamma) * q[-1]
+    return cnp.reshape(y - q * (vy / (1 + vq)), b.shape)
 
 
 def _one(v):
