@@ -230,3 +230,51 @@ def test_bad_input_gives_scipys_error(cls):
         with pytest.raises(ValueError) as traced:
             cr.grad(lambda v: cls(x, v)(1.0))(y)
         assert str(traced.value) == str(plain.value)
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 3, 4, 5])
+def test_make_interp_spline(k):
+    ref = si.make_interp_spline(X, Y2, k=k)
+    close(cr.jit(lambda v: ci.make_interp_spline(X, v, k=k)(XQ))(Y2), ref(XQ))
+    close(cr.jit(lambda v: ci.make_interp_spline(X, v, k=k).t)(Y2), ref.t)
+    if k:
+        close(cr.jit(lambda v: ci.make_interp_spline(X, v, k=k)(XQ, 1))(Y2), ref(XQ, 1))
+    check(lambda v, q: ci.make_interp_spline(X, v, k=k)(q), (Y2, XKIN))
+    if k >= 2:   # the knots move with the data: smooth in them
+        check(lambda x: ci.make_interp_spline(x, Y2, k=k)(XKIN), (XK,), order=1)
+    close(cr.vmap(lambda q: ci.make_interp_spline(X, cnp.asarray(Y) * 1.0, k=k)(q))(XQ),
+          si.make_interp_spline(X, Y, k=k)(XQ))
+
+
+def test_bspline_knots_and_extrapolation():
+    rng = np.random.default_rng(3)
+    t = np.array([0, 0, 0, 1, 2, 3, 3, 3.0])
+    c = rng.normal(size=5)
+    for ext in [True, False, "periodic"]:
+        close(cr.jit(lambda cc: ci.BSpline(t, cc, 2, extrapolate=ext)(XQ))(c),
+              si.BSpline(t, c, 2, extrapolate=ext)(XQ))
+    close(cr.jit(lambda cc: ci.BSpline(t, cc, 2).derivative()(XQ))(c),
+          si.BSpline(t, c, 2).derivative()(XQ))
+
+    def inner_knots(t2):
+        return ci.BSpline(cnp.concatenate([t[:3], t2, t[5:]]), c, 2)(np.linspace(0.1, 2.9, 7))
+    check(inner_knots, (t[3:5],))
+    s = cr.jit(lambda cc: ci.BSpline(t, cc, 2))(c)   # a pytree through jit
+    close(s(XQ), si.BSpline(t, c, 2)(XQ))
+
+
+def test_splrep_splev():
+    tck = si.splrep(X, Y, s=0)
+    got = cr.jit(lambda v: ci.splrep(X, v, s=0))(Y)
+    close(got[0], tck[0])
+    close(got[1], tck[1])
+    assert got[2] == 3
+    for ext in [0, 1, 3]:
+        close(cr.jit(lambda q: ci.splev(q, tck, ext=ext))(XQ), si.splev(XQ, tck, ext=ext))
+        close(cr.jit(lambda v: ci.splev(XQ, ci.splrep(X, v, s=0), ext=ext))(Y),
+              si.splev(XQ, tck, ext=ext))
+    check(lambda v: ci.splev(XKIN, ci.splrep(X, v, s=0), der=1), (Y,))
+    with pytest.raises(ValueError, match="not in the domain"):
+        cr.grad(lambda v: ci.splev(9.0, ci.splrep(X, v, s=0), ext=2))(Y)
+    with pytest.raises(NotImplementedError, match="interpolation only"):
+        cr.grad(lambda v: ci.splev(1.0, ci.splrep(X, v, s=0.5)))(Y)

@@ -3,10 +3,11 @@ in the data values (and knots) and in the query points, under ``jit`` and ``vmap
 plain arrays the results are SciPy's own.  See ``docs/scipy-interpolate.md``."""
 
 from chainrule._src.scipy.interpolate import (  # noqa: F401
-    Akima1DInterpolator, CubicHermiteSpline, CubicSpline, PchipInterpolator, PPoly,
-    RegularGridInterpolator, interp1d, interpn, pchip_interpolate,
+    Akima1DInterpolator, BSpline, CubicHermiteSpline, CubicSpline, PchipInterpolator, PPoly,
+    RegularGridInterpolator, interp1d, interpn, make_interp_spline, pchip_interpolate, splev,
+    splrep,
 )
 
-__all__ = ["Akima1DInterpolator", "CubicHermiteSpline", "CubicSpline", "PPoly",
+__all__ = ["Akima1DInterpolator", "BSpline", "CubicHermiteSpline", "CubicSpline", "PPoly",
            "PchipInterpolator", "RegularGridInterpolator", "interp1d", "interpn",
-           "pchip_interpolate"]
+           "make_interp_spline", "pchip_interpolate", "splev", "splrep"]
