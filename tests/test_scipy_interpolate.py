@@ -278,3 +278,25 @@ def test_splrep_splev():
         cr.grad(lambda v: ci.splev(9.0, ci.splrep(X, v, s=0), ext=2))(Y)
     with pytest.raises(NotImplementedError, match="interpolation only"):
         cr.grad(lambda v: ci.splev(1.0, ci.splrep(X, v, s=0.5)))(Y)
+
+
+@pytest.mark.parametrize("method", ["cubic", "quintic"])
+def test_regular_grid_splines(method):
+    import scipy.sparse.linalg as ssl
+    g = (np.linspace(0, 3, 6), np.linspace(-1, 1, 7) ** 3 + np.linspace(-1, 1, 7),
+         np.linspace(0, 1, 6))
+    v = RNG.normal(size=(6, 7, 6, 2))
+    xi = np.stack([RNG.uniform(gg[0], gg[-1], 5) for gg in g], -1)
+    # SciPy's default solver is iterative (stops near 1e-6); its direct solve is exact.
+    ref = si.RegularGridInterpolator(g, v, method=method, solver=ssl.spsolve)(xi)
+    close(cr.jit(lambda vv, q: ci.RegularGridInterpolator(g, vv, method=method)(q))(v, xi), ref)
+    close(cr.jit(lambda vv: ci.interpn(g[:2], vv, xi[:, :2], method=method))(v[:, :, 0, 0]),
+          si.RegularGridInterpolator(g[:2], v[:, :, 0, 0], method=method,
+                                     solver=ssl.spsolve)(xi[:, :2]))
+    close(cr.vmap(lambda q: ci.RegularGridInterpolator(g, v, method=method)(q[None])[0])(xi),
+          ref)
+    check(lambda vv, q: ci.RegularGridInterpolator(g, vv, method=method)(q), (v, xi), order=1)
+    check(lambda q: ci.RegularGridInterpolator(g[:2], v[:, :, 0, 0], method=method)(q),
+          (xi[:, :2],))
+    with pytest.raises(ValueError, match="requires at least"):
+        cr.jit(lambda vv: ci.interpn((g[0][:3],), vv, xi[:, :1], method=method))(v[:3, 0, 0, 0])

@@ -11,15 +11,44 @@ import scipy.interpolate as _si
 
 import chainrule.numpy as cnp
 
+from ._bspline import _basis, _collocation, _not_a_knot
 from ._ppoly import known, traced
 
-_METHODS = ("linear", "nearest", "slinear")
+_METHODS = ("linear", "nearest", "slinear", "cubic", "quintic")
+_SPLINE_DEGREE = {"cubic": 3, "quintic": 5}
+
+
+def _tensor_spline(grid, values, xi, k):
+    """Values at the points ``xi`` (P, d) of the tensor-product not-a-knot spline of degree
+    ``k`` through ``values`` on ``grid``: one 1-D interpolation per dimension, as SciPy's
+    ``RegularGridInterpolator`` does for its spline methods."""
+    arr = values
+    for j, g in enumerate(grid):
+        n = g.shape[0]
+        t = _not_a_knot(g, k)
+        a = _collocation(t, k, g)
+        if j:  # (P, n_j, ...) -> (n_j, P, ...)
+            arr = cnp.moveaxis(arr, 1, 0)
+        c = cnp.reshape(cnp.linalg.solve(a, cnp.reshape(arr, (n, -1))), arr.shape)
+        i, b = _basis(t, k, xi[:, j], True)
+        out = 0
+        for r in range(k + 1):
+            if j == 0:
+                term = cnp.take(c, i - k + r, axis=0)            # (P, rest...)
+            else:
+                idx = cnp.reshape(i - k + r, (1, -1) + (1,) * (c.ndim - 2))
+                term = cnp.take_along_axis(c, cnp.broadcast_to(idx, (1,) + tuple(c.shape[1:])),
+                                           axis=0)[0]
+            out = out + term * cnp.reshape(b[r], (-1,) + (1,) * (term.ndim - 1))
+        arr = out
+    return arr
 
 
 class RegularGridInterpolator:
     """``scipy.interpolate.RegularGridInterpolator`` with derivatives, under ``jit`` and
-    ``vmap`` too.  Methods ``"linear"`` (= ``"slinear"``) and ``"nearest"`` on traced inputs;
-    the others of SciPy on plain arrays.
+    ``vmap`` too.  Methods ``"linear"`` (= ``"slinear"``), ``"nearest"``, ``"cubic"`` and
+    ``"quintic"`` (tensor-product not-a-knot splines) on traced inputs; ``"pchip"`` on plain
+    arrays only.
 
     Examples
     --------
@@ -39,9 +68,15 @@ class RegularGridInterpolator:
         points = tuple(points)
         self.method, self.bounds_error, self.fill_value = method, bounds_error, fill_value
         if not traced(values, fill_value, *points):
+            if solver is None and method in _SPLINE_DEGREE:
+                # SciPy's default solver is iterative and stops near 1e-6; a direct solve
+                # gives the spline itself, the function that traced inputs differentiate.
+                import scipy.sparse.linalg
+                solver = scipy.sparse.linalg.spsolve
             self._ref = _si.RegularGridInterpolator(points, values, method=method,
                                                     bounds_error=bounds_error,
-                                                    fill_value=fill_value)
+                                                    fill_value=fill_value, solver=solver,
+                                                    solver_args=solver_args)
         else:
             self._ref = None
         if method not in _METHODS + ("cubic", "quintic", "pchip", "slinear"):
@@ -79,7 +114,14 @@ class RegularGridInterpolator:
         if method not in _METHODS:
             raise NotImplementedError(
                 f"RegularGridInterpolator(method={method!r}) on traced inputs is not "
-                "available; use 'linear' or 'nearest'")
+                "available; use 'linear', 'nearest', 'cubic' or 'quintic'")
+        if method in _SPLINE_DEGREE:
+            k = _SPLINE_DEGREE[method]
+            for i, g in enumerate(self.grid):
+                if g.shape[0] <= k:
+                    raise ValueError(f"There are {g.shape[0]} points in dimension {i}, but "
+                                     f"method {method} requires at least {k + 1} points per "
+                                     "dimension.")
         if nu is not None and any(nu):
             raise NotImplementedError("nu on traced inputs: differentiate with chainrule "
                                       "instead (grad or jacobian of the interpolant)")
@@ -114,7 +156,9 @@ class RegularGridInterpolator:
         flat = cnp.reshape(self.values, (-1,) + trail)
         strides = np.cumprod((1,) + tuple(self.values.shape[:ndim][::-1]))[:ndim][::-1]
         tail = (1,) * len(trail)
-        if method == "nearest":
+        if method in _SPLINE_DEGREE:
+            out = _tensor_spline(self.grid, self.values, xi, _SPLINE_DEGREE[method])
+        elif method == "nearest":
             pos = sum(cnp.where(w <= 0.5, j, j + 1) * int(s)
                       for j, w, s in zip(idx, wts, strides))
             out = cnp.take(flat, pos, axis=0)
@@ -141,7 +185,7 @@ def interpn(points, values, xi, method="linear", bounds_error=True, fill_value=n
     >>> float(interpn((np.array([0.0, 2.0]),), np.array([1.0, 5.0]), np.array([[0.5]]))[0])
     2.0
     """
-    if not traced(values, xi, fill_value, *points):
+    if not traced(values, xi, fill_value, *points) and method not in _SPLINE_DEGREE:
         return _si.interpn(points, values, xi, method=method, bounds_error=bounds_error,
                            fill_value=fill_value)
     xi = cnp.asarray(xi)
