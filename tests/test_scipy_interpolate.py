@@ -30,8 +30,8 @@ def close(got, ref, tol=1e-12):
     np.testing.assert_allclose(got, ref, rtol=tol, atol=tol * scale, equal_nan=True)
 
 
-def check(f, args, order=2):
-    cr.check_grads(f, args, order=order, modes=("fwd", "rev"))
+def check(f, args, order=2, **tol):
+    cr.check_grads(f, args, order=order, modes=("fwd", "rev"), **tol)
 
 
 def periodic(y):
@@ -300,3 +300,34 @@ def test_regular_grid_splines(method):
           (xi[:, :2],))
     with pytest.raises(ValueError, match="requires at least"):
         cr.jit(lambda vv: ci.interpn((g[0][:3],), vv, xi[:, :1], method=method))(v[:3, 0, 0, 0])
+
+
+# Shape parameters that keep the systems well conditioned (a 1e-12 comparison needs it).
+KERNELS = [("thin_plate_spline", None, None), ("gaussian", 4.0, None), ("cubic", None, None),
+           ("linear", None, None), ("quintic", None, None), ("multiquadric", 3.0, None),
+           ("inverse_multiquadric", 3.0, 2), ("inverse_quadratic", 3.0, -1)]
+
+
+@pytest.mark.parametrize("kernel,eps,degree", KERNELS, ids=[k[0] for k in KERNELS])
+def test_rbf_interpolator(kernel, eps, degree):
+    rng = np.random.default_rng(5)
+    y = rng.uniform(0, 1, (12, 2))
+    d = rng.normal(size=(12, 2))
+    xq = rng.uniform(0, 1, (6, 2))
+    # The narrow kernels vary on a scale of 0.3: finite differences need a smaller step.
+    small = {"eps": 1e-6}
+    kw = {"kernel": kernel, "epsilon": eps, "degree": degree}
+    ref = si.RBFInterpolator(y, d, **kw)(xq)
+    close(cr.jit(lambda dd, q: ci.RBFInterpolator(y, dd, **kw)(q))(d, xq), ref)
+    close(cr.jit(lambda yy: ci.RBFInterpolator(yy, d, **kw)(xq))(y), ref)
+    close(cr.jit(lambda q: ci.RBFInterpolator(y, d, **kw)(q))(xq), ref)   # SciPy's object
+    close(cr.vmap(lambda q: ci.RBFInterpolator(y, d, **kw)(q[None])[0])(xq), ref)
+    close(cr.jit(lambda s: ci.RBFInterpolator(y, d, smoothing=s, **kw)(xq))(0.1),
+          si.RBFInterpolator(y, d, smoothing=0.1, **kw)(xq))
+    # linear and thin-plate kernels are not twice differentiable at the sites; the quintic
+    # system is too ill-conditioned for second finite differences
+    order = 1 if kernel in ("linear", "thin_plate_spline", "quintic") else 2
+    check(lambda dd, q: ci.RBFInterpolator(y, dd, **kw)(q), (d, xq), order=1, **small)
+    check(lambda dd, q: ci.RBFInterpolator(y, dd, **kw)(q), (d, xq), order=order,
+          eps=1e-4, rtol=1e-4)
+    check(lambda yy: ci.RBFInterpolator(yy, d, **kw)(xq), (y,), order=1, **small)
