@@ -331,3 +331,25 @@ def test_rbf_interpolator(kernel, eps, degree):
     check(lambda dd, q: ci.RBFInterpolator(y, dd, **kw)(q), (d, xq), order=order,
           eps=1e-4, rtol=1e-4)
     check(lambda yy: ci.RBFInterpolator(yy, d, **kw)(xq), (y,), order=1, **small)
+
+
+@pytest.mark.parametrize("kx,ky", [(3, 3), (1, 2), (5, 3)])
+def test_rect_bivariate_spline(kx, ky):
+    x = np.linspace(0, 1, 7)
+    y = np.linspace(0, 2, 8) ** 1.5
+    z = np.random.default_rng(7).normal(size=(7, 8))
+    ref = si.RectBivariateSpline(x, y, z, kx=kx, ky=ky)
+    xq, yq = np.array([-0.2, 0.1, 0.45, 0.8, 1.3]), np.array([0.3, 1.1, 2.5, 3.0])
+    close(cr.jit(lambda zz: ci.RectBivariateSpline(x, y, zz, kx=kx, ky=ky)(xq, yq))(z),
+          ref(xq, yq))
+    close(cr.jit(lambda zz: ci.RectBivariateSpline(x, y, zz, kx=kx, ky=ky).ev(xq[:4], yq))(z),
+          ref.ev(xq[:4], yq))
+    if min(kx, ky) > 1:   # SciPy's own limit: derivative orders below the degrees
+        close(cr.jit(lambda a, b: ci.RectBivariateSpline(x, y, z, kx=kx, ky=ky)(
+            a, b, dx=1, dy=1))(xq, yq), ref(xq, yq, dx=1, dy=1))
+    f = ci.RectBivariateSpline(x, y, z, kx=kx, ky=ky)
+    close(f.get_coeffs(), ref.get_coeffs())
+    close(cr.vmap(lambda a: f.ev(a, 1.1))(xq), ref.ev(xq, 1.1))
+    inside = (np.array([0.1, 0.45, 0.8]), np.array([0.3, 1.1, 2.5]))
+    check(lambda zz, a, b: ci.RectBivariateSpline(x, y, zz, kx=kx, ky=ky).ev(a, b),
+          (z,) + inside, order=2 if min(kx, ky) > 1 else 1)

@@ -4,10 +4,11 @@ plain arrays the results are SciPy's own.  See ``docs/scipy-interpolate.md``."""
 
 from chainrule._src.scipy.interpolate import (  # noqa: F401
     Akima1DInterpolator, BSpline, CubicHermiteSpline, CubicSpline, PchipInterpolator, PPoly,
-    RBFInterpolator, RegularGridInterpolator, interp1d, interpn, make_interp_spline,
-    pchip_interpolate, splev, splrep,
+    RBFInterpolator, RectBivariateSpline, RegularGridInterpolator, interp1d, interpn,
+    make_interp_spline, pchip_interpolate, splev, splrep,
 )
 
 __all__ = ["Akima1DInterpolator", "BSpline", "CubicHermiteSpline", "CubicSpline", "PPoly",
-           "PchipInterpolator", "RBFInterpolator", "RegularGridInterpolator", "interp1d",
-           "interpn", "make_interp_spline", "pchip_interpolate", "splev", "splrep"]
+           "PchipInterpolator", "RBFInterpolator", "RectBivariateSpline",
+           "RegularGridInterpolator", "interp1d", "interpn", "make_interp_spline",
+           "pchip_interpolate", "splev", "splrep"]
