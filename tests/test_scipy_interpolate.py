@@ -163,10 +163,11 @@ def test_ppoly():
     check(lambda cc, x: ci.PPoly(cc, x)(XKIN), (c, XK))
 
 
-KINDS = ["linear", "nearest", "nearest-up", "previous", "next", "zero", "slinear", "cubic"]
+KINDS = ["linear", "nearest", "nearest-up", "previous", "next", "zero", "slinear", "quadratic",
+         "cubic", 5]
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", KINDS, ids=str)
 def test_interp1d(kind):
     y = Y2.T
     xq = np.concatenate([XQ, X[2:4]])  # on the knots too

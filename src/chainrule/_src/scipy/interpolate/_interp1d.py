@@ -1,6 +1,6 @@
 """``interp1d``: SciPy's legacy 1-D interpolation class, on the interpolators of this
 package (linear, nearest, previous, next as piecewise-constant or -linear pieces; quadratic
-and cubic as not-a-knot splines of that degree for ``kind="cubic"``)."""
+and cubic as the interpolating splines of that degree, as SciPy builds them)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ class interp1d:
     points; works under ``jit`` and ``vmap``.
 
     ``kind`` is ``"linear"``, ``"nearest"``, ``"nearest-up"``, ``"previous"``, ``"next"``,
-    ``"zero"``, ``"slinear"`` or ``"cubic"`` (``"quadratic"`` on plain arrays only: it is
-    SciPy's B-spline fit).  ``fill_value`` may be a value, a pair ``(below, above)`` or
-    ``"extrapolate"``; ``bounds_error`` raises SciPy's error whenever the query values are
-    known (outside ``jit``).
+    ``"zero"``, ``"slinear"``, ``"quadratic"``, ``"cubic"`` or an integer spline degree
+    (the splines of ``make_interp_spline``).  ``fill_value`` may be a value, a pair
+    ``(below, above)`` or ``"extrapolate"``; ``bounds_error`` raises SciPy's error whenever
+    the query values are known (outside ``jit``).
 
     Examples
     --------
@@ -40,10 +40,15 @@ class interp1d:
         else:
             self._ref = None
         x, y = cnp.asarray(x), cnp.asarray(y)
+        if isinstance(kind, (int, np.integer)) and not isinstance(kind, bool):
+            kind = {0: "zero", 1: "slinear", 2: "quadratic", 3: "cubic"}.get(int(kind), int(kind))
         spline_kind = kind in ("zero", "slinear")
         if spline_kind:
             kind = {"zero": "previous", "slinear": "linear"}[kind]
-        if kind not in ("linear", "nearest", "nearest-up", "previous", "next", "cubic"):
+        self._degree = {"quadratic": 2, "cubic": 3}.get(kind, kind if isinstance(kind, int)
+                                                          else None)
+        if kind not in ("linear", "nearest", "nearest-up", "previous", "next") and \
+                self._degree is None:
             if self._ref is not None:
                 self.kind = kind
                 return
@@ -87,13 +92,13 @@ class interp1d:
             else:
                 self._fill = (fill_value, fill_value)
         self.fill_value = fill_value
-        if kind == "cubic":
-            from ._cubic import CubicSpline
-            self._spline = CubicSpline(self.x, y)
+        if self._degree is not None:
+            from ._bspline import make_interp_spline
+            self._spline = make_interp_spline(self.x, y, k=self._degree)
 
     def _values(self, t):
         x, y, n = self.x, self.y, self.x.shape[0]
-        if self.kind == "cubic":
+        if self._degree is not None:
             return self._spline(t)
         tail = (1,) * (y.ndim - 1)
         if self.kind == "linear":
