@@ -119,8 +119,21 @@ def test_quad_derivative_in_limits_is_the_integrand_there():
 
 def test_quad_plain_is_scipys_and_traced_limit_options():
     assert ci.quad(np.sin, 0.0, 1.0) == sint.quad(np.sin, 0.0, 1.0)
-    with pytest.raises(NotImplementedError, match="points"):
-        cr.grad(lambda b: ci.quad(cnp.sin, 0.0, b, points=[0.5])[0])(1.0)
+    with pytest.raises(NotImplementedError, match="weight"):
+        cr.grad(lambda b: ci.quad(cnp.sin, 0.0, b, weight="cos", wvar=1.0)[0])(1.0)
+
+
+def test_quad_break_points():
+    def f(x, p):
+        return cnp.abs(x - 0.3) * p + cnp.exp(cnp.maximum(x - 0.7, 0.0))   # kinks only
+    ref = sint.quad(lambda x: f(x, 1.5), 0.0, 1.0, points=[0.3, 0.7])[0]
+    close(cr.jit(lambda p: ci.quad(lambda x: f(x, p), 0.0, 1.0, points=[0.3, 0.7])[0])(1.5),
+          ref)
+    close(cr.jit(lambda p: ci.quad(lambda x: f(x, p), 1.0, 0.0, points=[0.7, 0.3, 5.0])[0])(
+        1.5), -ref)
+    # d/dp = integral of |x - 0.3|
+    close(cr.grad(lambda p: ci.quad(lambda x: f(x, p), 0.0, 1.0, points=[0.3, 0.7])[0])(1.5),
+          0.3 ** 2 / 2 + 0.7 ** 2 / 2)
     # the static bound on subdivisions: a cap of 3 intervals still jits, less accurately
     got = cr.jit(lambda p: ci.quad(lambda x: 1 / ((x - 0.3) ** 2 + 1e-3 * p), 0.0, 1.0,
                                    limit=3)[0])(1.0)

@@ -156,7 +156,8 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
     the integration is adaptive Gauss–Kronrod (21 points) with at most ``limit`` intervals,
     a static bound, so the call has a fixed cost under ``jit``; ``func`` is evaluated through
     ``vmap`` and must be written with ``chainrule.numpy`` (or NumPy ufuncs) operations.
-    ``points``, ``weight`` and ``full_output`` need plain inputs.
+    ``points`` split the range into pieces integrated one by one; ``weight`` and
+    ``full_output`` need plain inputs.
 
     Examples
     --------
@@ -179,10 +180,30 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
                           epsrel=epsrel, limit=limit, points=points, weight=weight,
                           wvar=wvar, wopts=wopts, maxp1=maxp1, limlst=limlst,
                           complex_func=complex_func)
-    if points is not None or weight is not None or full_output or complex_func:
+    if weight is not None or full_output or complex_func:
         raise NotImplementedError(
-            "quad with traced inputs supports the plain adaptive rule only (no points, "
-            "weight, full_output or complex_func); split the range at the points yourself")
+            "quad with traced inputs supports the plain adaptive rule only (no weight, "
+            "full_output or complex_func)")
+    if points is not None:
+        # Break points: integrate piece by piece between them (finite limits only, as in
+        # SciPy), each piece with its own subdivision.  Points outside the range are
+        # dropped when the limits are known; under jit they must lie inside it.
+        if _is_inf(a) or _is_inf(b):
+            raise ValueError("Infinity inputs cannot be used with break points.")
+        pts = sorted(float(p) for p in np.atleast_1d(np.asarray(points, dtype=float)))
+        av, bv = (concrete_value(v) if isinstance(v, Tracer) else v for v in (a, b))
+        if av is not None and bv is not None:
+            lo, hi = sorted((float(av), float(bv)))
+            pts = [p for p in pts if lo < p < hi]
+            if float(av) > float(bv):
+                pts = pts[::-1]
+        edges = [a] + pts + [b]
+        value, err = 0.0, 0.0
+        for left, right in zip(edges[:-1], edges[1:]):
+            v, e = quad(func, left, right, args=args, epsabs=epsabs, epsrel=epsrel,
+                        limit=limit)
+            value, err = value + v, err + e
+        return value, err
     if limit < 1:
         raise ValueError("limit must be at least 1")
     g, sign = _mapped(func, args, a, b)
