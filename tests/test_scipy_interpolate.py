@@ -354,3 +354,15 @@ def test_rect_bivariate_spline(kx, ky):
     inside = (np.array([0.1, 0.45, 0.8]), np.array([0.3, 1.1, 2.5]))
     check(lambda zz, a, b: ci.RectBivariateSpline(x, y, zz, kx=kx, ky=ky).ev(a, b),
           (z,) + inside, order=2 if min(kx, ky) > 1 else 1)
+
+
+def test_make_interp_spline_bad_input_gives_scipys_error():
+    dup = np.r_[X[:2], X[1:7]]
+    nan_y = Y.copy()
+    nan_y[3] = np.nan
+    for x, y in [(X[::-1].copy(), Y), (dup, Y), (X, nan_y)]:
+        with pytest.raises(ValueError) as plain:
+            si.make_interp_spline(x, y)
+        with pytest.raises(ValueError) as traced:
+            cr.grad(lambda v: ci.make_interp_spline(x, v)(1.0))(y)
+        assert str(traced.value) == str(plain.value)

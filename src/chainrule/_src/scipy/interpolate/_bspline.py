@@ -16,7 +16,7 @@ import scipy.interpolate as _si
 import chainrule.numpy as cnp
 
 from ...tree_util import register_pytree_node
-from ._ppoly import check_data, known, traced
+from ._ppoly import known, traced
 
 
 def _basis(t, k, x, extrapolate):
@@ -202,7 +202,20 @@ def make_interp_spline(x, y, k=3, t=None, bc_type=None, axis=0, check_finite=Tru
         raise NotImplementedError(
             f"make_interp_spline(bc_type={bc_type!r}) on traced input is not available; "
             "CubicSpline takes every boundary condition")
-    x, y, axis = check_data(x, y, axis)
+    x, y = cnp.astype(cnp.asarray(x), np.float64), cnp.asarray(y)
+    y = cnp.astype(y, np.result_type(y.dtype, np.float64))
+    axis = axis % y.ndim
+    y = cnp.moveaxis(y, axis, 0)
+    xv, yv = known(x), known(y)
+    # SciPy's checks and messages.
+    if check_finite and any(v is not None and not np.all(np.isfinite(v)) for v in (xv, yv)):
+        raise ValueError("Array must not contain infs or nans.")
+    if x.ndim != 1 or x.shape[0] != y.shape[0]:
+        raise ValueError(f"Shapes of x {x.shape} and y {y.shape} are incompatible")
+    if xv is not None and np.any(xv[1:] == xv[:-1]):
+        raise ValueError("Expect x to not have duplicates")
+    if xv is not None and np.any(xv[1:] < xv[:-1]):
+        raise ValueError("Expect x to be a 1D strictly increasing sequence.")
     k = int(k)
     if k == 0:
         t = cnp.concatenate([x, x[-1:]])
