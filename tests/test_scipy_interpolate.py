@@ -366,3 +366,14 @@ def test_make_interp_spline_bad_input_gives_scipys_error():
         with pytest.raises(ValueError) as traced:
             cr.grad(lambda v: ci.make_interp_spline(x, v)(1.0))(y)
         assert str(traced.value) == str(plain.value)
+
+
+def test_equally_spaced_knots_find_the_same_pieces():
+    # On linspace knots the piece is found by division: points on and next to every knot,
+    # far outside and NaN must land where the binary search puts them.
+    for x in [np.linspace(0.0, 10.0, 1000), np.linspace(-3.3, 7.1, 17), np.arange(6.0) * 0.1]:
+        y = np.cos(x)
+        q = np.concatenate([RNG.uniform(x[0] - 1, x[-1] + 1, 500), x,
+                            np.nextafter(x, -np.inf), np.nextafter(x, np.inf), [np.nan]])
+        ref = si.CubicSpline(x, y)(q, 3)      # constant on each piece, different between
+        close(cr.jit(lambda v, t: ci.CubicSpline(x, v)(t, 3))(y, q), ref, tol=1e-9)

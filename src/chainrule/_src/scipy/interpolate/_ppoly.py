@@ -125,6 +125,8 @@ def evaluate(c, x, xq, extrapolate):
         out = _horner([cnp.take(c[j], i) for j in range(c.shape[0])], d)
     else:
         out = _horner(cnp.take(c, i, axis=1), d)
+    if c.shape[0] == 1:  # constant pieces never touch the offset: NaN points stay NaN
+        out = cnp.where(column(t != t, out.ndim), np.nan, out)
     if not extrapolate:
         inside = column((t >= x[0]) & (t <= x[-1]), out.ndim)
         out = cnp.where(inside, out, np.nan)
