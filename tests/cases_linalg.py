@@ -71,6 +71,19 @@ add([Case("triangular_solve", (general(3, (2,), 7), vec((3, 1), 8)),
      Case("triangular_solve", (general(2, seed=9), vec((3, 2, 2), 10)),
           {"lower": False, "transpose_a": True, "conjugate_a": False, "unit_diagonal": True})])
 
+# --- tridiagonal_solve ---------------------------------------------------------------------
+def diagonals(n, batch=(), seed=0):
+    """Sub-, main and super-diagonal of a diagonally dominant tridiagonal matrix."""
+    r = rng(seed)
+    return (r.uniform(-1, 1, batch + (n,)), r.uniform(3, 4, batch + (n,)),
+            r.uniform(-1, 1, batch + (n,)))
+
+
+add([Case("tridiagonal_solve", diagonals(4) + (vec((4, 2), 1),)),
+     Case("tridiagonal_solve", diagonals(3, (2,), 2) + (vec((3, 1), 3),)),
+     Case("tridiagonal_solve", diagonals(3, seed=4) + (vec((2, 3, 2), 5),)),
+     Case("tridiagonal_solve", diagonals(1, seed=6) + (vec((1, 1), 7),))])
+
 # --- cholesky, det, slogdet ----------------------------------------------------------------
 add([Case("cholesky", (spd(3),)), Case("cholesky", (spd(2, (3,), 1),)),
      Case("cholesky", (spd(1, seed=2),)),

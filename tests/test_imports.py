@@ -48,7 +48,8 @@ FACADES = ["chainrule", "chainrule.checkpoint_policies", "chainrule.core", "chai
            "chainrule.numpy", "chainrule.numpy.fft", "chainrule.numpy.linalg", "chainrule.optim",
            "chainrule.optimize", "chainrule.scipy", "chainrule.scipy.optimize",
            "chainrule.scipy.special", "chainrule.tree_util", "chainrule.random", "chainrule.nn",
-           "chainrule.scipy.linalg", "chainrule.ode"]
+           "chainrule.scipy.linalg", "chainrule.ode", "chainrule.scipy.interpolate",
+           "chainrule.scipy.integrate"]
 
 
 def _modules():

@@ -1,4 +1,4 @@
-"""SciPy-compatible namespaces: ``chainrule.scipy.optimize``, ``.special`` and ``.linalg``
-mirror ``scipy.optimize``, ``scipy.special`` and ``scipy.linalg``."""
+"""SciPy-compatible namespaces: ``chainrule.scipy.optimize``, ``.special``, ``.linalg``,
+``.interpolate`` and ``.integrate`` mirror the SciPy modules of the same names."""
 
-from chainrule.scipy import linalg, optimize, special  # noqa: F401
+from chainrule.scipy import integrate, interpolate, linalg, optimize, special  # noqa: F401
