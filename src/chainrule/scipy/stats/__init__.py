@@ -1,0 +1,22 @@
+"""``scipy.stats`` with derivatives: SciPy's call style and frozen distributions.
+
+``stats.norm.logpdf(x, loc=0, scale=1)``, ``stats.poisson.logpmf(k, mu)``,
+``stats.norm(loc, scale).logpdf(x)``: on plain arrays the result is SciPy's own; on traced
+values the same formulas are differentiated in the data and in every real parameter.
+See ``docs/scipy-stats.md`` for the coverage table.
+"""
+
+from chainrule._src.scipy.stats.continuous import (  # noqa: F401
+    beta, cauchy, chi2, expon, gamma, halfcauchy, halfnorm, invgamma, laplace, logistic,
+    lognorm, norm, t, uniform,
+)
+from chainrule._src.scipy.stats.discrete import (  # noqa: F401
+    bernoulli, binom, geom, nbinom, poisson,
+)
+from chainrule._src.scipy.stats.multivariate import multivariate_normal  # noqa: F401
+
+__all__ = [
+    "bernoulli", "beta", "binom", "cauchy", "chi2", "expon", "gamma", "geom", "halfcauchy",
+    "halfnorm", "invgamma", "laplace", "logistic", "lognorm", "multivariate_normal",
+    "nbinom", "norm", "poisson", "t", "uniform",
+]
