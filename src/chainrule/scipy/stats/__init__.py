@@ -7,16 +7,17 @@ See ``docs/scipy-stats.md`` for the coverage table.
 """
 
 from chainrule._src.scipy.stats.continuous import (  # noqa: F401
-    beta, cauchy, chi2, expon, gamma, halfcauchy, halfnorm, invgamma, laplace, logistic,
-    lognorm, norm, t, uniform,
+    beta, cauchy, chi2, expon, gamma, gennorm, halfcauchy, halfnorm, invgamma, laplace,
+    logistic, lognorm, norm, pareto, skewnorm, t, uniform, vonmises, weibull_min,
 )
 from chainrule._src.scipy.stats.discrete import (  # noqa: F401
-    bernoulli, binom, geom, nbinom, poisson,
+    bernoulli, betabinom, binom, geom, nbinom, poisson, randint,
 )
 from chainrule._src.scipy.stats.multivariate import multivariate_normal  # noqa: F401
 
 __all__ = [
-    "bernoulli", "beta", "binom", "cauchy", "chi2", "expon", "gamma", "geom", "halfcauchy",
-    "halfnorm", "invgamma", "laplace", "logistic", "lognorm", "multivariate_normal",
-    "nbinom", "norm", "poisson", "t", "uniform",
+    "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "expon", "gamma", "gennorm",
+    "geom", "halfcauchy", "halfnorm", "invgamma", "laplace", "logistic", "lognorm",
+    "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "randint", "skewnorm", "t",
+    "uniform", "vonmises", "weibull_min",
 ]

@@ -119,6 +119,7 @@ class rv_base:
     shapes = ()
     has_scale = True
     _frozen_methods = ()
+    not_traced = ()  # methods SciPy computes numerically: plain arrays only
 
     def __init__(self):
         self._sp = getattr(_st, self.name)
@@ -153,11 +154,19 @@ class rv_base:
         return shapes, vals.get("loc", 0), vals.get("scale", 1)
 
 
+def _not_traced(self, name):
+    return NotImplementedError(
+        f"{self.name}.{name} on traced values is not provided (SciPy computes it "
+        "numerically); call it with plain arrays to get SciPy's result, without derivatives")
+
+
 def _method(name, doc):
-    """A method that is SciPy's on plain arguments and ``self._traced_<name>`` otherwise."""
+    """A method that is SciPy's on plain arguments and ``self._t_<name>`` otherwise."""
     def method(self, x, *args, **kwds):
         if is_plain((x,) + args) and is_plain(kwds.values()):
             return getattr(self._sp, name)(x, *args, **kwds)
+        if name in self.not_traced:
+            raise _not_traced(self, name)
         shapes, loc, scale = self._parse(args, kwds)
         return getattr(self, "_t_" + name)(x, shapes, loc, scale)
     method.__name__ = method.__qualname__ = name
@@ -169,6 +178,8 @@ def _moment_method(name, doc):
     def method(self, *args, **kwds):
         if is_plain(args) and is_plain(kwds.values()):
             return getattr(self._sp, name)(*args, **kwds)
+        if name in self.not_traced:
+            raise _not_traced(self, name)
         shapes, loc, scale = self._parse(args, kwds)
         return getattr(self, "_t_" + name)(shapes, loc, scale)
     method.__name__ = method.__qualname__ = name
@@ -348,7 +359,7 @@ class rv_continuous(rv_base):
 
     def _moment(self, shapes, loc, scale, which):
         shapes, safe, loc, scale_safe, (cond0, nan) = self._prepare(shapes, loc, scale)
-        mean, var = self._stats(*safe)
+        mean, var = self._stats(*safe) if which != "entropy" else (None, None)
         if which == "mean":
             val = cnp.add(cnp.multiply(mean, scale_safe), loc)
         elif which == "var":

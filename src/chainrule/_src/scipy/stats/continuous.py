@@ -569,6 +569,184 @@ class beta_gen(rv_continuous):
             cnp.multiply(cnp.subtract(ab, 2.0), sc.digamma(ab)))
 
 
+class weibull_min_gen(rv_continuous):
+    """The Weibull minimum distribution with shape ``c``, support ``[0, inf)``."""
+
+    name = "weibull_min"
+    shapes = ("c",)
+    a = 0.0
+    _safe_shapes = (1.0,)
+
+    def _support(self, *s):
+        return 0.0, np.inf
+
+    def _logpdf(self, z, c):
+        return cnp.subtract(cnp.add(cnp.log(c), sc.xlogy(cnp.subtract(c, 1.0), z)),
+                            cnp.power(z, c))
+
+    def _cdf(self, z, c):
+        return cnp.negative(cnp.expm1(cnp.negative(cnp.power(z, c))))
+
+    def _logsf(self, z, c):
+        return cnp.negative(cnp.power(z, c))
+
+    def _sf(self, z, c):
+        return cnp.exp(self._logsf(z, c))
+
+    def _ppf(self, q, c):
+        return cnp.power(cnp.negative(cnp.log1p(cnp.negative(q))), cnp.divide(1.0, c))
+
+    def _isf(self, q, c):
+        return cnp.power(cnp.negative(cnp.log(q)), cnp.divide(1.0, c))
+
+    def _stats(self, c):
+        m1 = sc.gamma(cnp.add(1.0, cnp.divide(1.0, c)))
+        m2 = sc.gamma(cnp.add(1.0, cnp.divide(2.0, c)))
+        return m1, cnp.subtract(m2, cnp.square(m1))
+
+    def _entropy(self, c):
+        return cnp.add(cnp.subtract(cnp.multiply(np.euler_gamma, cnp.subtract(
+            1.0, cnp.divide(1.0, c))), cnp.log(c)), 1.0)
+
+
+class pareto_gen(rv_continuous):
+    """The Pareto distribution with shape ``b``, support ``[1, inf)``."""
+
+    name = "pareto"
+    shapes = ("b",)
+    _safe_shapes = (1.0,)
+
+    def _support(self, *s):
+        return 1.0, np.inf
+
+    def _logpdf(self, z, b):
+        return cnp.subtract(cnp.log(b), cnp.multiply(cnp.add(b, 1.0), cnp.log(z)))
+
+    def _pdf(self, z, b):
+        return cnp.multiply(b, cnp.power(z, cnp.subtract(cnp.negative(b), 1.0)))
+
+    def _cdf(self, z, b):
+        return cnp.subtract(1.0, cnp.power(z, cnp.negative(b)))
+
+    def _sf(self, z, b):
+        return cnp.power(z, cnp.negative(b))
+
+    def _ppf(self, q, b):
+        return cnp.power(cnp.subtract(1.0, q), cnp.divide(-1.0, b))
+
+    def _isf(self, q, b):
+        return cnp.power(q, cnp.divide(-1.0, b))
+
+    def _median(self, b):
+        return cnp.power(2.0, cnp.divide(1.0, b))
+
+    def _stats(self, b):
+        b1 = where(cnp.greater(b, 1), b, 2.0)
+        b2 = where(cnp.greater(b, 2), b, 3.0)
+        mu = where(cnp.greater(b, 1), cnp.divide(b1, cnp.subtract(b1, 1.0)), np.inf)
+        var = where(cnp.greater(b, 2), cnp.divide(cnp.divide(b2, cnp.subtract(b2, 2.0)),
+                                                  cnp.square(cnp.subtract(b2, 1.0))), np.inf)
+        return mu, var
+
+    def _entropy(self, b):
+        return cnp.subtract(cnp.add(1.0, cnp.divide(1.0, b)), cnp.log(b))
+
+
+class gennorm_gen(rv_continuous):
+    """The generalized normal distribution with shape ``beta`` (2: normal with variance
+    1/2; 1: Laplace)."""
+
+    name = "gennorm"
+    shapes = ("beta",)
+    _safe_shapes = (2.0,)
+
+    def _logpdf(self, z, beta):
+        return cnp.subtract(cnp.subtract(cnp.log(cnp.multiply(0.5, beta)),
+                                         sc.gammaln(cnp.divide(1.0, beta))),
+                            cnp.power(cnp.abs(z), beta))
+
+    def _cdf(self, z, beta):
+        c = cnp.multiply(0.5, cnp.sign(z))
+        return cnp.subtract(cnp.add(0.5, c), cnp.multiply(
+            c, sc.gammaincc(cnp.divide(1.0, beta), cnp.power(cnp.abs(z), beta))))
+
+    def _sf(self, z, beta):
+        return self._cdf(cnp.negative(z), beta)
+
+    def _ppf(self, q, beta):
+        c = cnp.sign(cnp.subtract(q, 0.5))
+        p = cnp.subtract(cnp.add(1.0, c), cnp.multiply(cnp.multiply(2.0, c), q))
+        return cnp.multiply(c, cnp.power(sc.gammainccinv(cnp.divide(1.0, beta), p),
+                                         cnp.divide(1.0, beta)))
+
+    def _isf(self, q, beta):
+        return cnp.negative(self._ppf(q, beta))
+
+    def _median(self, beta):
+        return 0.0
+
+    def _stats(self, beta):
+        c1 = sc.gammaln(cnp.divide(1.0, beta))
+        c3 = sc.gammaln(cnp.divide(3.0, beta))
+        return cnp.zeros_like(beta), cnp.exp(cnp.subtract(c3, c1))
+
+    def _entropy(self, beta):
+        return cnp.add(cnp.subtract(cnp.divide(1.0, beta), cnp.log(cnp.multiply(0.5, beta))),
+                       sc.gammaln(cnp.divide(1.0, beta)))
+
+
+class skewnorm_gen(rv_continuous):
+    """The skew-normal distribution with shape ``a``: ``2 phi(x) Phi(a x)``.  ``cdf``,
+    ``sf`` and the quantiles are SciPy's numerical routines: plain arrays only."""
+
+    name = "skewnorm"
+    shapes = ("a",)
+    _safe_shapes = (0.0,)
+    not_traced = ("cdf", "logcdf", "sf", "logsf", "ppf", "isf", "entropy")
+
+    def _argcheck(self, a):
+        return cnp.isfinite(a)
+
+    def _logpdf(self, z, a):
+        zero = cnp.equal(a, 0)  # the normal distribution (no 0 * inf at the tails)
+        az = cnp.multiply(a, where(zero, 0.0, z))
+        return where(zero, _norm_logpdf(z), cnp.add(cnp.add(math.log(2.0), _norm_logpdf(z)),
+                                                     sc.log_ndtr(az)))
+
+    def _pdf(self, z, a):
+        zero = cnp.equal(a, 0)
+        az = cnp.multiply(a, where(zero, 0.0, z))
+        pdf = cnp.exp(_norm_logpdf(z))
+        return where(zero, pdf, cnp.multiply(2.0, cnp.multiply(pdf, sc.ndtr(az))))
+
+    def _stats(self, a):
+        const = cnp.multiply(math.sqrt(2 / math.pi),
+                             cnp.divide(a, cnp.sqrt(cnp.add(1.0, cnp.square(a)))))
+        return const, cnp.subtract(1.0, cnp.square(const))
+
+
+class vonmises_gen(rv_continuous):
+    """The von Mises distribution with concentration ``kappa`` (SciPy's density is
+    periodic, defined on the whole line).  ``cdf``, the quantiles and the moments are
+    SciPy's numerical routines: plain arrays only."""
+
+    name = "vonmises"
+    shapes = ("kappa",)
+    _safe_shapes = (1.0,)
+    not_traced = ("cdf", "logcdf", "sf", "logsf", "ppf", "isf", "mean", "var", "std")
+
+    def _logpdf(self, z, kappa):
+        # kappa (cos z - 1) - log(2 pi i0e(kappa)): no overflow for large kappa
+        return cnp.subtract(cnp.multiply(kappa, cnp.subtract(cnp.cos(z), 1.0)),
+                            cnp.add(math.log(2 * math.pi), cnp.log(sc.i0e(kappa))))
+
+    def _entropy(self, kappa):
+        return cnp.subtract(cnp.add(math.log(2 * math.pi), cnp.log(sc.i0e(kappa))),
+                            cnp.multiply(kappa, cnp.subtract(
+                                cnp.divide(sc.i1e(kappa), sc.i0e(kappa)), 1.0)))
+
+
+
 norm = norm_gen()
 halfnorm = halfnorm_gen()
 lognorm = lognorm_gen()
@@ -583,3 +761,8 @@ gamma = gamma_gen()
 invgamma = invgamma_gen()
 chi2 = chi2_gen()
 beta = beta_gen()
+weibull_min = weibull_min_gen()
+pareto = pareto_gen()
+gennorm = gennorm_gen()
+skewnorm = skewnorm_gen()
+vonmises = vonmises_gen()

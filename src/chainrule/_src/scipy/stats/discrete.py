@@ -205,8 +205,83 @@ class geom_gen(rv_discrete):
                                                     cnp.subtract(1.0, p)), p))
 
 
+class betabinom_gen(rv_discrete):
+    """The beta-binomial distribution: ``n`` trials (an integer, no derivative), shapes
+    ``a``, ``b`` (differentiable).  ``cdf``/``sf`` and the entropy are SciPy's sums: plain
+    arrays only."""
+
+    name = "betabinom"
+    shapes = ("n", "a", "b")
+    _integer_shapes = ("n",)
+    _safe_shapes = (1.0, 1.0, 1.0)
+    not_traced = ("cdf", "logcdf", "sf", "logsf", "entropy")
+
+    def _argcheck(self, n, a, b):
+        return _all([cnp.greater_equal(n, 0), _integral(n), cnp.greater(a, 0),
+                     cnp.greater(b, 0)])
+
+    def _support(self, n, a, b):
+        return 0, n
+
+    def _logpmf(self, k, n, a, b):
+        nk = cnp.subtract(n, k)
+        comb = cnp.subtract(cnp.negative(cnp.log(cnp.add(n, 1))),
+                            sc.betaln(cnp.add(nk, 1), cnp.add(k, 1)))
+        return cnp.add(comb, cnp.subtract(sc.betaln(cnp.add(k, a), cnp.add(nk, b)),
+                                          sc.betaln(a, b)))
+
+    def _stats(self, n, a, b):
+        ab = cnp.add(a, b)
+        mean = cnp.divide(cnp.multiply(n, a), ab)
+        var = cnp.divide(cnp.multiply(cnp.multiply(mean, b), cnp.add(ab, n)),
+                         cnp.multiply(ab, cnp.add(ab, 1.0)))
+        return mean, var
+
+
+class randint_gen(rv_discrete):
+    """The discrete uniform distribution on ``low, ..., high - 1`` (integers: no
+    derivatives)."""
+
+    name = "randint"
+    shapes = ("low", "high")
+    _integer_shapes = ("low", "high")
+    _safe_shapes = (0.0, 1.0)
+
+    def _argcheck(self, low, high):
+        return _all([cnp.greater(high, low), _integral(low), _integral(high)])
+
+    def _support(self, low, high):
+        return low, cnp.subtract(high, 1)
+
+    def _safe_k(self, low, high):
+        return low
+
+    def _logpmf(self, k, low, high):
+        return cnp.negative(cnp.log(cnp.subtract(high, cnp.add(low, cnp.zeros_like(k)))))
+
+    def _pmf(self, k, low, high):
+        return cnp.divide(1.0, cnp.subtract(high, cnp.add(low, cnp.zeros_like(k))))
+
+    def _cdf(self, k, low, high):
+        return cnp.divide(cnp.add(cnp.subtract(k, low), 1.0), cnp.subtract(high, low))
+
+    def _sf(self, k, low, high):
+        return cnp.subtract(1.0, self._cdf(k, low, high))
+
+    def _stats(self, low, high):
+        m2, m1 = cnp.asarray(high), cnp.asarray(low)
+        mu = cnp.divide(cnp.add(m2, cnp.subtract(m1, 1.0)), 2)
+        d = cnp.subtract(m2, m1)
+        return mu, cnp.divide(cnp.subtract(cnp.multiply(d, d), 1), 12.0)
+
+    def _entropy(self, low, high):
+        return cnp.log(cnp.subtract(high, low))
+
+
 poisson = poisson_gen()
 binom = binom_gen()
 bernoulli = bernoulli_gen()
 nbinom = nbinom_gen()
 geom = geom_gen()
+betabinom = betabinom_gen()
+randint = randint_gen()
