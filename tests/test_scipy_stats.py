@@ -77,7 +77,10 @@ def traced(fn, *args):
     """``fn(*args)`` on the traced path (``vmap`` over a batch of one: no derivative is
     asked for, so integer arguments may be traced too)."""
     args = tuple(np.asarray(a, dtype=float)[None] for a in args)
-    return np.asarray(cr.vmap(fn)(*args))[0]
+    out = cr.vmap(fn)(*args)
+    if isinstance(out, tuple):
+        return tuple(np.asarray(o)[0] for o in out)
+    return np.asarray(out)[0]
 
 
 def assert_scipy_equal(got, want, rtol=RTOL):
@@ -377,3 +380,54 @@ def test_rvs_matches_scipy_generator():
         cr.grad(lambda a: cnp.sum(stats.gamma.rvs(a, size=3, random_state=1)))(2.0)
     assert np.array_equal(stats.poisson.rvs(3.0, size=4, random_state=np.random.default_rng(2)),
                           st.poisson.rvs(3.0, size=4, random_state=np.random.default_rng(2)))
+
+
+# --- descriptive statistics and kernel density estimation ------------------------------
+def test_describe_zscore_pearsonr_values_and_grads():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(7, 3))
+    b = a + rng.normal(size=(7, 3))
+    for bias in (True, False):
+        got = traced(lambda a: stats.describe(a, bias=bias)[2:], a)
+        want = st.describe(a, bias=bias)
+        for g, w in zip(got, want[2:]):
+            assert_scipy_equal(g, w)
+        got_mm = traced(lambda a: stats.describe(a).minmax, a)
+        assert_scipy_equal(got_mm[0], want.minmax[0])
+        assert_scipy_equal(got_mm[1], want.minmax[1])
+        for i in (2, 3, 4, 5):
+            cr.check_grads(lambda a, i=i: stats.describe(a, bias=bias)[i], (a,), order=2,
+                           modes=("fwd", "rev"))
+    for ddof in (0, 1):
+        assert_scipy_equal(traced(lambda a: stats.zscore(a, ddof=ddof), a),
+                           st.zscore(a, ddof=ddof))
+        cr.check_grads(lambda a: stats.zscore(a, ddof=ddof), (a,), order=2,
+                       modes=("fwd", "rev"))
+    got = traced(lambda x, y: tuple(stats.pearsonr(x, y)), a, b)
+    want = st.pearsonr(a, b)
+    assert_scipy_equal(got[0], want.statistic)
+    assert_scipy_equal(got[1], want.pvalue, 1e-12)
+    for i in (0, 1):
+        cr.check_grads(lambda x, y, i=i: stats.pearsonr(x, y)[i], (a[:, 0], b[:, 0]), order=2,
+                       modes=("fwd", "rev"))
+
+
+def test_gaussian_kde_values_and_grads():
+    rng = np.random.default_rng(1)
+    d1 = rng.normal(size=20)
+    d2 = rng.normal(size=(2, 30))
+    w = rng.uniform(size=30)
+    pts = np.linspace(-3, 3, 7)
+    p2 = rng.normal(size=(2, 5))
+    assert np.array_equal(stats.gaussian_kde(d1).logpdf(pts), st.gaussian_kde(d1).logpdf(pts))
+    assert_scipy_equal(traced(lambda d, p: stats.gaussian_kde(d).logpdf(p), d1, pts),
+                       st.gaussian_kde(d1).logpdf(pts))
+    for bw in (None, "silverman", 0.3):
+        got = traced(lambda d, p, w: stats.gaussian_kde(d, bw, w).logpdf(p), d2, p2, w)
+        assert_scipy_equal(got, st.gaussian_kde(d2, bw, w).logpdf(p2))
+        got = traced(lambda d, p, w: stats.gaussian_kde(d, bw, w)(p), d2, p2, w)
+        assert_scipy_equal(got, st.gaussian_kde(d2, bw, w)(p2))
+    cr.check_grads(lambda d, p: stats.gaussian_kde(d).logpdf(p), (d1, pts), order=2,
+                   modes=("fwd", "rev"))
+    cr.check_grads(lambda d, p, w: stats.gaussian_kde(d, None, w).logpdf(p), (d2, p2, w),
+                   order=2, modes=("fwd", "rev"))

@@ -13,11 +13,13 @@ from chainrule._src.scipy.stats.continuous import (  # noqa: F401
 from chainrule._src.scipy.stats.discrete import (  # noqa: F401
     bernoulli, betabinom, binom, geom, nbinom, poisson, randint,
 )
+from chainrule._src.scipy.stats.descriptive import describe, pearsonr, zscore  # noqa: F401
+from chainrule._src.scipy.stats.kde import gaussian_kde  # noqa: F401
 from chainrule._src.scipy.stats.multivariate import multivariate_normal  # noqa: F401
 
 __all__ = [
-    "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "expon", "gamma", "gennorm",
-    "geom", "halfcauchy", "halfnorm", "invgamma", "laplace", "logistic", "lognorm",
-    "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "randint", "skewnorm", "t",
-    "uniform", "vonmises", "weibull_min",
+    "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "describe", "expon", "gamma",
+    "gaussian_kde", "gennorm", "geom", "halfcauchy", "halfnorm", "invgamma", "laplace",
+    "logistic", "lognorm", "multivariate_normal", "nbinom", "norm", "pareto", "pearsonr",
+    "poisson", "randint", "skewnorm", "t", "uniform", "vonmises", "weibull_min", "zscore",
 ]
