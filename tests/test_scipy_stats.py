@@ -431,3 +431,16 @@ def test_gaussian_kde_values_and_grads():
                    modes=("fwd", "rev"))
     cr.check_grads(lambda d, p, w: stats.gaussian_kde(d, None, w).logpdf(p), (d2, p2, w),
                    order=2, modes=("fwd", "rev"))
+
+
+def test_t_derivatives_at_the_centre():
+    # x = loc and q = 1/2: the closed forms have 0 * inf there (betainc at its end point, a
+    # square root at 0); the derivatives come from the density (implicit function theorem)
+    cr.check_grads(lambda x, d: stats.t.cdf(x, d), (np.array([-1.0, 0.0, 2.0]), 3.5), order=2,
+                   modes=("fwd", "rev"))
+    cr.check_grads(lambda q, d: stats.t.ppf(q, d), (np.array([0.1, 0.5, 0.9]), 3.5), order=2,
+                   modes=("fwd", "rev"), rtol=1e-4)
+    np.testing.assert_allclose(cr.grad(lambda x: stats.t.cdf(x, 3.5))(0.0), st.t.pdf(0.0, 3.5),
+                               rtol=1e-14)
+    np.testing.assert_allclose(cr.grad(lambda q: stats.t.ppf(q, 3.5))(0.5),
+                               1 / st.t.pdf(0.0, 3.5), rtol=1e-14)

@@ -11,6 +11,8 @@ import numpy as np
 
 import chainrule.numpy as cnp
 
+from ...api import jvp
+from ...custom import custom_jvp
 from ...lax import special as sc
 from ._base import rv_continuous, where
 
@@ -177,8 +179,10 @@ class t_gen(rv_continuous):
     def _cdf(self, z, df):
         inf = cnp.isposinf(df)
         d = where(inf, 1.0, df)
-        val = where(cnp.less(z, 0), self._lower(z, d), self._upper(z, d))
-        return where(inf, sc.ndtr(z), val)
+        return where(inf, sc.ndtr(z), _t_cdf(z, d))
+
+    def _cdf_formula(self, z, df):
+        return where(cnp.less(z, 0), self._lower(z, df), self._upper(z, df))
 
     def _median(self, df):
         return 0.0
@@ -206,7 +210,7 @@ class t_gen(rv_continuous):
 
     def _ppf(self, q, df):
         inf = cnp.isposinf(df)
-        return where(inf, sc.ndtri(q), self._ppf_finite(q, where(inf, 1.0, df)))
+        return where(inf, sc.ndtri(q), _t_ppf(q, where(inf, 1.0, df)))
 
     def _stats(self, df):
         mean = where(cnp.greater(df, 1), 0.0, np.inf)
@@ -226,6 +230,46 @@ class t_gen(rv_continuous):
         half1 = cnp.divide(cnp.add(df, 1), 2)
         return cnp.add(cnp.multiply(half1, cnp.subtract(sc.digamma(half1), sc.digamma(half))),
                        cnp.add(cnp.multiply(0.5, cnp.log(df)), sc.betaln(half, 0.5)))
+
+
+def _t_cdf_df_tangent(z, df, tdf):
+    """The derivative of t's cdf in ``df`` along ``tdf``, at fixed ``z``.  Near ``z = 0``
+    (where betainc's parameter derivative is not finite at its end point) the first term of
+    the odd series, ``z d(pdf(0))/d(df)``, which keeps the cross derivative right."""
+    small = cnp.less(cnp.abs(z), 1e-6)
+    zs = where(small, 1.0, z)
+    _, far = jvp(lambda d: t._cdf_formula(zs, d), (df,), (tdf,))
+    _, dpdf0 = jvp(lambda d: cnp.exp(t._logpdf(cnp.zeros_like(d), d)), (df,), (tdf,))
+    return where(small, cnp.multiply(z, dpdf0), far)
+
+
+@custom_jvp
+def _t_cdf(z, df):
+    return t._cdf_formula(z, df)
+
+
+@_t_cdf.defjvp
+def _t_cdf_jvp(primals, tangents):
+    # d cdf / dz is the density (the formula's derivative is 0 * inf at z = 0)
+    (z, df), (tz, tdf) = primals, tangents
+    pdf = cnp.exp(t._logpdf(z, df))
+    return _t_cdf(z, df), cnp.add(cnp.multiply(pdf, tz), _t_cdf_df_tangent(z, df, tdf))
+
+
+@custom_jvp
+def _t_ppf(q, df):
+    return t._ppf_finite(q, df)
+
+
+@_t_ppf.defjvp
+def _t_ppf_jvp(primals, tangents):
+    # The implicit function theorem on cdf(x, df) = q: dx = (dq - d_df cdf dd) / pdf(x).
+    # The explicit formula's derivative is 0 * inf at q = 1/2 (a square root at 0).
+    (q, df), (tq, tdf) = primals, tangents
+    x = _t_ppf(q, df)
+    pdf = cnp.exp(t._logpdf(x, df))
+    dcdf = _t_cdf_df_tangent(x, df, tdf)
+    return x, cnp.divide(cnp.subtract(tq, dcdf), pdf)
 
 
 class cauchy_gen(rv_continuous):
