@@ -444,3 +444,52 @@ def test_t_derivatives_at_the_centre():
                                rtol=1e-14)
     np.testing.assert_allclose(cr.grad(lambda q: stats.t.ppf(q, 3.5))(0.5),
                                1 / st.t.pdf(0.0, 3.5), rtol=1e-14)
+
+
+def _sym(c):
+    return (c + cnp.swapaxes(c, -1, -2)) / 2  # derivatives along symmetric directions
+
+
+def test_multivariate_t_dirichlet_multinomial_wishart():
+    shape = np.array([[2.0, 0.5], [0.5, 1.0]])
+    x = np.array([[0.1, 0.2], [1.0, 2.0], [-3.0, 0.5]])
+    assert_scipy_equal(traced(lambda x, l, s, d: stats.multivariate_t.logpdf(x, l, s, d),
+                              x, [0.3, -0.1], shape, 3.5),
+                       st.multivariate_t.logpdf(x, [0.3, -0.1], shape, 3.5))
+    cr.check_grads(lambda x, l, s, d: stats.multivariate_t.logpdf(x, l, _sym(s), d),
+                   (x, np.array([0.3, -0.1]), shape, 3.5), order=2, modes=("fwd", "rev"))
+
+    xd = np.array([[0.2, 0.3], [0.3, 0.3], [0.5, 0.4]])
+    alpha = np.array([1.0, 2.0, 3.0])
+    for xx in (xd, xd[:2]):
+        assert_scipy_equal(traced(stats.dirichlet.logpdf, xx, alpha),
+                           st.dirichlet.logpdf(xx, alpha))
+    for m in ("mean", "var", "entropy"):
+        assert_scipy_equal(traced(getattr(stats.dirichlet, m), alpha),
+                           getattr(st.dirichlet, m)(alpha))
+        cr.check_grads(getattr(stats.dirichlet, m), (alpha,), order=2, modes=("fwd", "rev"))
+    cr.check_grads(stats.dirichlet.logpdf, (xd[:2], alpha), order=2, modes=("fwd", "rev"))
+    with pytest.raises(ValueError, match="simplex"):
+        cr.grad(lambda a: stats.dirichlet.logpdf([0.5, 0.6, 0.1], a))(alpha)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for counts, n, p in [([1, 2, 3], 6, [0.2, 0.3, 0.5]), ([1, 2, 3], 6, [0.2, 0.3, 0.6]),
+                             ([1, 2, 3.5], 6.5, [0.2, 0.3, 0.5]), ([1, 2, 2], 6, [0.2, 0.3, 0.5]),
+                             ([1, 2, 3], -6, [0.2, 0.3, 0.5]), ([1, 2, 3], 6, [0.2, -0.3, 1.1]),
+                             ([[1, 2, 3], [0, 0, 6]], 6, [0.2, 0.3, 0.5])]:
+            got = traced(lambda c, n, p: stats.multinomial.logpmf(c, n, p), counts, n, p)
+            assert_scipy_equal(got, st.multinomial.logpmf(counts, n, p))
+    cr.check_grads(lambda p: stats.multinomial.logpmf([1.0, 2.0, 3.0], 6.0, p),
+                   (np.array([0.2, 0.3, 0.5]),), order=2, modes=("fwd", "rev"))
+    with pytest.raises(TypeError, match="'x'"):
+        cr.grad(lambda c: stats.multinomial.logpmf(c, 6.0, [0.2, 0.3, 0.5]))(
+            np.array([1.0, 2.0, 3.0]))
+
+    w = np.stack([np.eye(2), 2 * np.eye(2) + 0.1], -1)
+    assert_scipy_equal(traced(lambda w, d, s: stats.wishart.logpdf(w, d, s), w, 4.5, shape),
+                       st.wishart.logpdf(w, 4.5, shape))
+    assert_scipy_equal(traced(lambda d: stats.wishart.pdf(np.eye(2), d, shape), 4.5),
+                       st.wishart.pdf(np.eye(2), 4.5, shape))
+    cr.check_grads(lambda x, d, s: stats.wishart.logpdf(_sym(x), d, _sym(s)),
+                   (np.eye(2) + 0.1, 4.5, shape), order=2, modes=("fwd", "rev"))

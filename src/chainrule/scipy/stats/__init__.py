@@ -15,11 +15,14 @@ from chainrule._src.scipy.stats.discrete import (  # noqa: F401
 )
 from chainrule._src.scipy.stats.descriptive import describe, pearsonr, zscore  # noqa: F401
 from chainrule._src.scipy.stats.kde import gaussian_kde  # noqa: F401
-from chainrule._src.scipy.stats.multivariate import multivariate_normal  # noqa: F401
+from chainrule._src.scipy.stats.multivariate import (  # noqa: F401
+    dirichlet, multinomial, multivariate_normal, multivariate_t, wishart,
+)
 
 __all__ = [
-    "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "describe", "expon", "gamma",
-    "gaussian_kde", "gennorm", "geom", "halfcauchy", "halfnorm", "invgamma", "laplace",
-    "logistic", "lognorm", "multivariate_normal", "nbinom", "norm", "pareto", "pearsonr",
-    "poisson", "randint", "skewnorm", "t", "uniform", "vonmises", "weibull_min", "zscore",
+    "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "describe", "dirichlet",
+    "expon", "gamma", "gaussian_kde", "gennorm", "geom", "halfcauchy", "halfnorm", "invgamma",
+    "laplace", "logistic", "lognorm", "multinomial", "multivariate_normal", "multivariate_t",
+    "nbinom", "norm", "pareto", "pearsonr", "poisson", "randint", "skewnorm", "t", "uniform",
+    "vonmises", "weibull_min", "wishart", "zscore",
 ]

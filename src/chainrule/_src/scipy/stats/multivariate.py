@@ -10,6 +10,7 @@ import scipy.stats as _st
 import chainrule.numpy as cnp
 
 from ...core import Tracer, concrete_value
+from ...lax import special as sc
 from ._base import _finish, as_float, is_plain, where
 
 _LOG_2PI = math.log(2 * math.pi)
@@ -216,3 +217,235 @@ class multivariate_normal_frozen:
 
 
 multivariate_normal = multivariate_normal_gen()
+
+
+def _check_with_scipy(fn, *args):
+    """SciPy's own input errors, when the values are known (under ``jit`` they are not)."""
+    vals = [_value(a) if a is not None else None for a in args]
+    if any(v is None for v, a in zip(vals, args) if a is not None):
+        return
+    fn(*[v.item() if v is not None and v.ndim == 0 else v for v in vals])
+
+
+class multivariate_t_gen:
+    """The multivariate t distribution, as ``scipy.stats.multivariate_t``: ``logpdf`` and
+    ``pdf`` differentiable in ``x``, ``loc``, ``shape`` (symmetric perturbations) and
+    ``df`` (finite); Cholesky-based, so ``shape`` must be positive definite (SciPy's error
+    otherwise).
+
+    Examples
+    --------
+    >>> from chainrule.scipy import stats
+    >>> float(stats.multivariate_t.logpdf([0.1, 0.2], [0.0, 0.0], [[2.0, 0.5], [0.5, 1.0]], 3.5))
+    -2.1489352966654227
+    """
+
+    def logpdf(self, x, loc=None, shape=1, df=1):
+        """Log of the density at ``x``."""
+        if is_plain((x, loc, shape, df)):
+            return _st.multivariate_t.logpdf(x, loc, shape, df)
+        d, loc, shape = _params(loc, shape)
+        x = _quantiles(x, d)
+        _check_psd(shape, False)
+        df = as_float(df)
+        chol = cnp.linalg.cholesky(shape)
+        inv = cnp.linalg.solve(chol, cnp.eye(d))
+        y = cnp.einsum("ij,...j->...i", inv, cnp.subtract(x, loc))
+        maha = cnp.sum(cnp.square(y), axis=-1)
+        logdet = cnp.multiply(2.0, cnp.sum(cnp.log(cnp.diagonal(chol))))
+        half = cnp.multiply(0.5, cnp.add(df, d))
+        out = cnp.subtract(cnp.subtract(sc.gammaln(half), sc.gammaln(cnp.multiply(0.5, df))),
+                           cnp.add(cnp.multiply(d / 2, cnp.log(cnp.multiply(df, math.pi))),
+                                   cnp.multiply(0.5, logdet)))
+        out = cnp.subtract(out, cnp.multiply(half, cnp.log1p(cnp.divide(maha, df))))
+        return _squeeze(out)
+
+    def pdf(self, x, loc=None, shape=1, df=1):
+        """Density at ``x``."""
+        if is_plain((x, loc, shape, df)):
+            return _st.multivariate_t.pdf(x, loc, shape, df)
+        return cnp.exp(self.logpdf(x, loc, shape, df))
+
+
+class dirichlet_gen:
+    """The Dirichlet distribution, as ``scipy.stats.dirichlet``: ``x`` has the components
+    along its first axis (``K`` or ``K - 1`` of them, SciPy's convention).  ``logpdf``,
+    ``pdf``, ``mean``, ``var`` and ``entropy`` are differentiable in ``x`` and ``alpha``;
+    SciPy's ValueError for ``x`` outside the simplex or a bad ``alpha`` (when known).
+
+    Examples
+    --------
+    >>> import chainrule as cr
+    >>> from chainrule.scipy import stats
+    >>> float(stats.dirichlet.logpdf([0.2, 0.3, 0.5], [1.0, 2.0, 3.0]))
+    1.5040773967762737
+    """
+
+    def _x(self, x, alpha):
+        x = as_float(x)
+        k = cnp.shape(alpha)[0]
+        if cnp.shape(x)[0] == k - 1:
+            last = cnp.subtract(1.0, cnp.sum(x, axis=0, keepdims=True))
+            x = cnp.concatenate([x, last], axis=0)
+        return x
+
+    def _lnB(self, alpha):
+        return cnp.subtract(cnp.sum(sc.gammaln(alpha)), sc.gammaln(cnp.sum(alpha)))
+
+    def logpdf(self, x, alpha):
+        """Log of the density at ``x``."""
+        if is_plain((x, alpha)):
+            return _st.dirichlet.logpdf(x, alpha)
+        _check_with_scipy(_st.dirichlet.logpdf, x, alpha)
+        alpha = as_float(alpha)
+        x = self._x(x, alpha)
+        a = cnp.reshape(cnp.subtract(alpha, 1.0), (-1,) + (1,) * (cnp.ndim(x) - 1))
+        out = cnp.subtract(cnp.sum(sc.xlogy(a, x), axis=0), self._lnB(alpha))
+        return _finish(out)
+
+    def pdf(self, x, alpha):
+        """Density at ``x``."""
+        if is_plain((x, alpha)):
+            return _st.dirichlet.pdf(x, alpha)
+        return cnp.exp(self.logpdf(x, alpha))
+
+    def mean(self, alpha):
+        """``alpha / sum(alpha)``."""
+        if is_plain((alpha,)):
+            return _st.dirichlet.mean(alpha)
+        _check_with_scipy(_st.dirichlet.mean, alpha)
+        alpha = as_float(alpha)
+        return cnp.divide(alpha, cnp.sum(alpha))
+
+    def var(self, alpha):
+        """``alpha (a0 - alpha) / (a0^2 (a0 + 1))``."""
+        if is_plain((alpha,)):
+            return _st.dirichlet.var(alpha)
+        _check_with_scipy(_st.dirichlet.var, alpha)
+        alpha = as_float(alpha)
+        a0 = cnp.sum(alpha)
+        return cnp.divide(cnp.multiply(alpha, cnp.subtract(a0, alpha)),
+                          cnp.multiply(cnp.square(a0), cnp.add(a0, 1.0)))
+
+    def entropy(self, alpha):
+        """Differential entropy."""
+        if is_plain((alpha,)):
+            return _st.dirichlet.entropy(alpha)
+        _check_with_scipy(_st.dirichlet.entropy, alpha)
+        alpha = as_float(alpha)
+        a0 = cnp.sum(alpha)
+        k = cnp.shape(alpha)[0]
+        return _finish(cnp.subtract(
+            cnp.add(self._lnB(alpha), cnp.multiply(cnp.subtract(a0, k), sc.digamma(a0))),
+            cnp.sum(cnp.multiply(cnp.subtract(alpha, 1.0), sc.digamma(alpha)))))
+
+
+class multinomial_gen:
+    """The multinomial distribution, as ``scipy.stats.multinomial``: ``logpmf``/``pmf``
+    differentiable in ``p`` (SciPy replaces the last probability by ``1 - sum(others)``;
+    so does this); the counts ``x`` and ``n`` have no derivative (asking raises).  Counts
+    that are negative, non-integer or do not sum to ``n`` give ``-inf``; ``n < 0`` or a
+    probability outside ``[0, 1]`` gives NaN, as SciPy.
+
+    Examples
+    --------
+    >>> import chainrule as cr
+    >>> from chainrule.scipy import stats
+    >>> float(stats.multinomial.logpmf([1, 2, 3], 6, [0.2, 0.3, 0.5]))
+    -2.0024805005437063
+    """
+
+    def logpmf(self, x, n, p):
+        """Log of the probability of the counts ``x``."""
+        if is_plain((x, n, p)):
+            return _st.multinomial.logpmf(x, n, p)
+        from ._base import no_derivative
+        x = no_derivative(as_float(x), "multinomial.logpmf", "x")
+        n = no_derivative(as_float(n), "multinomial.logpmf", "n")
+        p = as_float(p)
+        p = cnp.concatenate([p[..., :-1], cnp.subtract(
+            1.0, cnp.sum(p[..., :-1], axis=-1, keepdims=True))], axis=-1)
+        bad_p = cnp.any(cnp.logical_or(cnp.less(p, 0), cnp.greater(p, 1)), axis=-1)
+        ps = cnp.where(bad_p[..., None], 0.5, p)
+        out = cnp.add(sc.gammaln(cnp.add(n, 1)),
+                      cnp.sum(cnp.subtract(sc.xlogy(x, ps), sc.gammaln(cnp.add(x, 1))),
+                              axis=-1))
+        xbad = cnp.logical_or(cnp.any(cnp.logical_or(cnp.less(x, 0), cnp.not_equal(
+            cnp.floor(x), x)), axis=-1), cnp.not_equal(cnp.sum(x, axis=-1), n))
+        out = cnp.where(xbad, -np.inf, out)
+        bad = cnp.logical_or(bad_p, cnp.less(n, 0))
+        bad_val = cnp.multiply(cnp.sum(p, axis=-1), cnp.where(bad, np.nan, 0.0))
+        return _finish(cnp.where(bad, bad_val, out))
+
+    def pmf(self, x, n, p):
+        """Probability of the counts ``x``."""
+        if is_plain((x, n, p)):
+            return _st.multinomial.pmf(x, n, p)
+        return cnp.exp(self.logpmf(x, n, p))
+
+
+class wishart_gen:
+    """The Wishart distribution, as ``scipy.stats.wishart`` (``logpdf``/``pdf`` only):
+    differentiable in ``x``, ``df`` and ``scale`` (symmetric perturbations).  ``x`` is
+    ``(p, p)`` or ``(p, p, n)`` (SciPy's convention: the batch on the last axis).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chainrule.scipy import stats
+    >>> float(stats.wishart.logpdf(np.eye(2), 4.5, [[2.0, 0.5], [0.5, 1.0]]))
+    -5.848276229313923
+    """
+
+    def logpdf(self, x, df=None, scale=None):
+        """Log of the density at ``x``."""
+        if is_plain((x, df, scale)):
+            # a 0-d array df is taken as the scalar it holds (SciPy insists on a scalar)
+            df = df.item() if isinstance(df, np.ndarray) and df.ndim == 0 else df
+            return _st.wishart.logpdf(x, df, scale)
+        _check_with_scipy(_st.wishart.logpdf, x, df, scale)
+        scale = as_float(1.0 if scale is None else scale)
+        if cnp.ndim(scale) == 0:
+            scale = cnp.reshape(scale, (1, 1))
+        elif cnp.ndim(scale) == 1:
+            scale = cnp.multiply(scale, cnp.eye(cnp.shape(scale)[0]))
+        p = cnp.shape(scale)[0]
+        df = as_float(p if df is None else df)
+        x = as_float(x)
+        if cnp.ndim(x) == 0:
+            x = cnp.reshape(x, (1, 1))
+        elif cnp.ndim(x) == 1:
+            x = cnp.reshape(x, (1, 1, -1)) if p == 1 else x
+        xs = cnp.moveaxis(x, (0, 1), (-2, -1)) if cnp.ndim(x) == 3 else x
+        _, logdet_x = cnp.linalg.slogdet(xs)
+        _, logdet_s = cnp.linalg.slogdet(scale)
+        tr = cnp.trace(cnp.linalg.solve(scale, xs), axis1=-2, axis2=-1) if cnp.ndim(xs) == 2 \
+            else cnp.einsum("ij,nji->n", cnp.linalg.inv(scale), xs)
+        half = cnp.multiply(0.5, df)
+        out = cnp.subtract(cnp.multiply(cnp.multiply(0.5, cnp.subtract(df, p + 1.0)), logdet_x),
+                           cnp.multiply(0.5, tr))
+        out = cnp.subtract(out, cnp.add(cnp.multiply(half, p * math.log(2.0)),
+                                        cnp.multiply(half, logdet_s)))
+        out = cnp.subtract(out, _multigammaln(half, p))
+        return _finish(out)
+
+    def pdf(self, x, df=None, scale=None):
+        """Density at ``x``."""
+        if is_plain((x, df, scale)):
+            # a 0-d array df is taken as the scalar it holds (SciPy insists on a scalar)
+            df = df.item() if isinstance(df, np.ndarray) and df.ndim == 0 else df
+            return _st.wishart.pdf(x, df, scale)
+        return cnp.exp(self.logpdf(x, df, scale))
+
+
+def _multigammaln(a, d):
+    out = d * (d - 1) / 4 * math.log(math.pi)
+    for j in range(d):
+        out = cnp.add(out, sc.gammaln(cnp.subtract(a, j / 2)))
+    return out
+
+
+multivariate_t = multivariate_t_gen()
+dirichlet = dirichlet_gen()
+multinomial = multinomial_gen()
+wishart = wishart_gen()
