@@ -8,7 +8,7 @@ See ``docs/scipy-stats.md`` for the coverage table.
 
 from chainrule._src.scipy.stats.continuous import (  # noqa: F401
     beta, cauchy, chi2, expon, gamma, gennorm, halfcauchy, halfnorm, invgamma, laplace,
-    logistic, lognorm, norm, pareto, skewnorm, t, uniform, vonmises, weibull_min,
+    logistic, lognorm, norm, pareto, skewnorm, t, truncnorm, uniform, vonmises, weibull_min,
 )
 from chainrule._src.scipy.stats.discrete import (  # noqa: F401
     bernoulli, betabinom, binom, geom, nbinom, poisson, randint,
@@ -23,6 +23,6 @@ __all__ = [
     "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "describe", "dirichlet",
     "expon", "gamma", "gaussian_kde", "gennorm", "geom", "halfcauchy", "halfnorm", "invgamma",
     "laplace", "logistic", "lognorm", "multinomial", "multivariate_normal", "multivariate_t",
-    "nbinom", "norm", "pareto", "pearsonr", "poisson", "randint", "skewnorm", "t", "uniform",
-    "vonmises", "weibull_min", "wishart", "zscore",
+    "nbinom", "norm", "pareto", "pearsonr", "poisson", "randint", "skewnorm", "t",
+    "truncnorm", "uniform", "vonmises", "weibull_min", "wishart", "zscore",
 ]

@@ -791,6 +791,75 @@ class vonmises_gen(rv_continuous):
 
 
 
+def _log_diff(log_p, log_q):
+    """``log(exp(log_p) - exp(log_q))`` for ``log_q <= log_p``."""
+    return cnp.add(log_p, cnp.log1p(cnp.negative(cnp.exp(cnp.subtract(log_q, log_p)))))
+
+
+def _log_gauss_mass(a, b):
+    """``log(Phi(b) - Phi(a))``, computed in the left tail (SciPy's three cases)."""
+    left = cnp.less_equal(b, 0)
+    right = cnp.greater(a, 0)
+    central = cnp.logical_not(cnp.logical_or(left, right))
+    # stand-in arguments keep each branch finite where it is not used
+    al, bl = where(left, a, -2.0), where(left, b, -1.0)
+    ar, br = where(right, a, 1.0), where(right, b, 2.0)
+    ac, bc = where(central, a, -1.0), where(central, b, 1.0)
+    m_left = _log_diff(sc.log_ndtr(bl), sc.log_ndtr(al))
+    m_right = _log_diff(sc.log_ndtr(cnp.negative(ar)), sc.log_ndtr(cnp.negative(br)))
+    m_central = cnp.log1p(cnp.subtract(cnp.negative(sc.ndtr(ac)), sc.ndtr(cnp.negative(bc))))
+    return where(left, m_left, where(right, m_right, m_central))
+
+
+class truncnorm_gen(rv_continuous):
+    """The standard normal truncated to ``[a, b]`` (in standardized units), as SciPy.
+    The quantiles and moments are SciPy's numerical routines: plain arrays only."""
+
+    name = "truncnorm"
+    shapes = ("a", "b")
+    _safe_shapes = (-1.0, 1.0)
+    not_traced = ("ppf", "isf", "mean", "var", "std", "entropy")
+
+    def _argcheck(self, a, b):
+        return cnp.less(a, b)
+
+    def _support(self, a, b):
+        return a, b
+
+    def _safe_z(self, a, b):
+        fa, fb = cnp.isfinite(a), cnp.isfinite(b)
+        a0, b0 = where(fa, a, 0.0), where(fb, b, 0.0)
+        return where(cnp.logical_and(fa, fb), cnp.multiply(0.5, cnp.add(a0, b0)),
+                     where(fa, cnp.add(a0, 1.0), where(fb, cnp.subtract(b0, 1.0), 0.0)))
+
+    def _logpdf(self, z, a, b):
+        return cnp.subtract(_norm_logpdf(z), _log_gauss_mass(a, b))
+
+    def _raw_logcdf(self, z, a, b):
+        return cnp.subtract(_log_gauss_mass(a, z), _log_gauss_mass(a, b))
+
+    def _raw_logsf(self, z, a, b):
+        return cnp.subtract(_log_gauss_mass(z, b), _log_gauss_mass(a, b))
+
+    def _logcdf(self, z, a, b):
+        v = self._raw_logcdf(z, a, b)
+        big = cnp.greater(v, -0.1)  # SciPy's switch against cancellation
+        alt = cnp.log1p(cnp.negative(cnp.exp(where(big, self._raw_logsf(z, a, b), -1.0))))
+        return where(big, alt, v)
+
+    def _logsf(self, z, a, b):
+        v = self._raw_logsf(z, a, b)
+        big = cnp.greater(v, -0.1)
+        alt = cnp.log1p(cnp.negative(cnp.exp(where(big, self._raw_logcdf(z, a, b), -1.0))))
+        return where(big, alt, v)
+
+    def _cdf(self, z, a, b):
+        return cnp.exp(self._logcdf(z, a, b))
+
+    def _sf(self, z, a, b):
+        return cnp.exp(self._logsf(z, a, b))
+
+
 norm = norm_gen()
 halfnorm = halfnorm_gen()
 lognorm = lognorm_gen()
@@ -810,3 +879,4 @@ pareto = pareto_gen()
 gennorm = gennorm_gen()
 skewnorm = skewnorm_gen()
 vonmises = vonmises_gen()
+truncnorm = truncnorm_gen()
