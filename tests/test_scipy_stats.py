@@ -382,6 +382,23 @@ def test_rvs_matches_scipy_generator():
         cr.grad(lambda a: cnp.sum(stats.gamma.rvs(a, size=3, random_state=1)))(2.0)
     assert np.array_equal(stats.poisson.rvs(3.0, size=4, random_state=np.random.default_rng(2)),
                           st.poisson.rvs(3.0, size=4, random_state=np.random.default_rng(2)))
+    # rng= (SPEC 7) is random_state's other name; frozen distributions too
+    assert np.array_equal(stats.norm(1.0, 2.0).rvs(3, rng=7),
+                          st.norm(1.0, 2.0).rvs(3, random_state=np.random.default_rng(7)))
+    assert np.array_equal(stats.poisson.rvs(3.0, size=4, rng=2),
+                          st.poisson.rvs(3.0, size=4, random_state=np.random.default_rng(2)))
+    assert np.array_equal(
+        stats.multivariate_normal.rvs([0.0, 1.0], np.eye(2), size=3, rng=4),
+        st.multivariate_normal.rvs([0.0, 1.0], np.eye(2), size=3,
+                                   random_state=np.random.default_rng(4)))
+    with pytest.raises(TypeError, match="not both"):
+        stats.norm.rvs(size=2, random_state=1, rng=1)
+    # multivariate_normal with traced parameters: mean + L z, z from the generator
+    cov = np.array([[2.0, 0.5], [0.5, 1.0]])
+    got = traced(lambda m: stats.multivariate_normal.rvs(m, cov, size=3, rng=5),
+                 np.array([0.5, -1.0]))
+    z = np.random.default_rng(5).standard_normal((3, 2))
+    np.testing.assert_allclose(got, [0.5, -1.0] + z @ np.linalg.cholesky(cov).T, rtol=1e-14)
 
 
 # --- descriptive statistics and kernel density estimation ------------------------------

@@ -107,8 +107,8 @@ class _Frozen:
         if name in ("mean", "var", "std", "entropy", "median"):
             return lambda: method(*self.args, **self.kwds)
         if name == "rvs":
-            return lambda size=None, random_state=None: method(
-                *self.args, size=size, random_state=random_state, **self.kwds)
+            return lambda size=None, random_state=None, rng=None: method(
+                *self.args, size=size, random_state=random_state, rng=rng, **self.kwds)
         return lambda x: method(x, *self.args, **self.kwds)
 
 
@@ -187,17 +187,28 @@ def _moment_method(name, doc):
     return method
 
 
-def _rvs(self, *args, size=None, random_state=None, **kwds):
-    """Random variates, as SciPy's ``rvs`` for the same ``numpy.random.Generator``.
+def _generator(random_state, rng, name):
+    """``random_state`` or its SPEC 7 spelling ``rng`` (a seed or a Generator) as a
+    ``numpy.random.Generator`` (or SciPy's ``RandomState``)."""
+    if rng is not None:
+        if random_state is not None:
+            raise TypeError(f"{name}.rvs: pass random_state or rng, not both")
+        random_state = rng
+    if random_state is None or isinstance(random_state, (int, np.integer)):
+        return np.random.default_rng(random_state)
+    return random_state
+
+
+def _rvs(self, *args, size=None, random_state=None, rng=None, **kwds):
+    """Random variates, as SciPy's ``rvs`` for the same ``numpy.random.Generator`` (or
+    seed; ``rng=`` is accepted for ``random_state``, SPEC 7).
 
     SciPy draws standardized variates and returns ``loc + scale * z``; so does this
     method, and its result is differentiable in ``loc`` and ``scale`` (the
     reparameterization gradient).  The shape parameters have no derivative here (asking
     for one raises): the variates are SciPy's for the given values.
     """
-    rs = random_state
-    if rs is None or isinstance(rs, (int, np.integer)):
-        rs = np.random.default_rng(rs)
+    rs = _generator(random_state, rng, self.name)
     if is_plain(args) and is_plain(kwds.values()):
         return self._sp.rvs(*args, size=size, random_state=rs, **kwds)
     shapes, loc, scale = self._parse(args, kwds)
@@ -582,12 +593,11 @@ class rv_discrete(rv_base):
     std = _moment_method("std", "Standard deviation of the distribution.")
     entropy = _moment_method("entropy", "Entropy of the distribution.")
 
-    def rvs(self, *args, size=None, random_state=None, **kwds):
-        """Random variates: SciPy's, for the same ``numpy.random.Generator`` (integers
-        have no derivative; the parameters must be plain or known values)."""
-        rs = random_state
-        if rs is None or isinstance(rs, (int, np.integer)):
-            rs = np.random.default_rng(rs)
+    def rvs(self, *args, size=None, random_state=None, rng=None, **kwds):
+        """Random variates: SciPy's, for the same ``numpy.random.Generator`` (or seed;
+        ``rng=`` is accepted for ``random_state``).  Integers have no derivative; the
+        parameters must be plain or known values."""
+        rs = _generator(random_state, rng, self.name)
         if not (is_plain(args) and is_plain(kwds.values())):
             from ...core import concrete_value
             args = tuple(concrete_value(cnp.asarray(a)) for a in args)

@@ -11,7 +11,7 @@ import chainrule.numpy as cnp
 
 from ...core import Tracer, concrete_value
 from ...lax import special as sc
-from ._base import _finish, as_float, is_plain, where
+from ._base import _finish, _generator, as_float, is_plain, where
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -173,14 +173,12 @@ class multivariate_normal_gen:
         log_pdet = cnp.sum(where(keep, cnp.log(where(keep, s, 1.0)), 0.0), axis=-1)
         return _finish(cnp.multiply(0.5, cnp.add(np.sum(keep, -1) * (_LOG_2PI + 1), log_pdet)))
 
-    def rvs(self, mean=None, cov=1, size=1, random_state=None):
+    def rvs(self, mean=None, cov=1, size=1, random_state=None, rng=None):
         """Random vectors.  On plain parameters: SciPy's, for the same Generator.  With
         traced ``mean``/``cov``: ``mean + L z`` (``L`` the Cholesky factor, ``z`` standard
         normal from ``random_state``), differentiable in both, but not SciPy's numbers
         (SciPy transforms with an SVD)."""
-        rs = random_state
-        if rs is None or isinstance(rs, (int, np.integer)):
-            rs = np.random.default_rng(rs)
+        rs = _generator(random_state, rng, "multivariate_normal")
         if is_plain((mean, cov)) and not _batched(mean, cov):
             return _st.multivariate_normal.rvs(mean, cov, size=size, random_state=rs)
         d, mean, cov = _params(mean, cov)
@@ -211,9 +209,9 @@ class multivariate_normal_frozen:
     def entropy(self):
         return multivariate_normal.entropy(self.mean, self.cov)
 
-    def rvs(self, size=1, random_state=None):
-        rs = self.random_state if random_state is None else random_state
-        return multivariate_normal.rvs(self.mean, self.cov, size, rs)
+    def rvs(self, size=1, random_state=None, rng=None):
+        rs = self.random_state if random_state is None and rng is None else random_state
+        return multivariate_normal.rvs(self.mean, self.cov, size, rs, rng)
 
 
 multivariate_normal = multivariate_normal_gen()
