@@ -342,6 +342,13 @@ def test_frozen_and_keywords():
     want = np.sum(((x - 0.5) ** 2 / 2.0 ** 3) - 1 / 2.0)
     np.testing.assert_allclose(g, want, rtol=1e-13)
     assert np.isclose(stats.norm(1.0, 2.0).mean(), 1.0)
+    # median and interval: ppf at 1/2 and at the tails, differentiable
+    assert_scipy_equal(traced(lambda s: stats.gamma.median(2.0, scale=s), 1.5),
+                       st.gamma.median(2.0, scale=1.5))
+    lo, hi = traced(lambda s: stats.t(3.5, scale=s).interval(0.9), 1.5)
+    assert_scipy_equal(np.array([lo, hi]), np.array(st.t(3.5, scale=1.5).interval(0.9)))
+    assert stats.norm(1.0, 2.0).interval(0.5) == st.norm(1.0, 2.0).interval(0.5)
+    np.testing.assert_allclose(cr.grad(lambda m: stats.norm.median(m, 2.0))(1.0), 1.0)
     with pytest.raises(TypeError, match="missing required shape"):
         cr.grad(lambda s: stats.gamma.logpdf(1.0, scale=s))(2.0)
 

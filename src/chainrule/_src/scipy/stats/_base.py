@@ -106,6 +106,8 @@ class _Frozen:
         method = getattr(self.dist, name)
         if name in ("mean", "var", "std", "entropy", "median"):
             return lambda: method(*self.args, **self.kwds)
+        if name == "interval":
+            return lambda confidence: method(confidence, *self.args, **self.kwds)
         if name == "rvs":
             return lambda size=None, random_state=None, rng=None: method(
                 *self.args, size=size, random_state=random_state, rng=rng, **self.kwds)
@@ -131,6 +133,20 @@ class rv_base:
         """Freeze the parameters: ``dist(*args, **kwds).logpdf(x)``."""
         self._parse(args, kwds)  # SciPy's errors for a bad parameter list, at once
         return _Frozen(self, args, kwds)
+
+    def median(self, *args, **kwds):
+        """The median, ``ppf(0.5)``."""
+        if is_plain(args) and is_plain(kwds.values()):
+            return self._sp.median(*args, **kwds)
+        return self.ppf(0.5, *args, **kwds)
+
+    def interval(self, confidence, *args, **kwds):
+        """The interval ``(ppf((1 - c) / 2), ppf((1 + c) / 2))`` holding ``confidence``."""
+        if is_plain((confidence,) + args) and is_plain(kwds.values()):
+            return self._sp.interval(confidence, *args, **kwds)
+        c = as_float(confidence)
+        return (self.ppf(cnp.divide(cnp.subtract(1.0, c), 2.0), *args, **kwds),
+                self.ppf(cnp.divide(cnp.add(1.0, c), 2.0), *args, **kwds))
 
     def _parse(self, args, kwds):
         """(shapes, loc, scale) from SciPy's positional/keyword conventions."""
@@ -242,7 +258,7 @@ class rv_continuous(rv_base):
     a, b = -np.inf, np.inf
     _safe_shapes = ()
     _frozen_methods = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf",
-                       "mean", "var", "std", "entropy", "rvs")
+                       "mean", "var", "std", "entropy", "median", "interval", "rvs")
 
     # --- hooks with generic defaults ------------------------------------------------------
     def _argcheck(self, *s):
@@ -441,7 +457,7 @@ class rv_discrete(rv_base):
     _safe_shapes = ()
     _integer_shapes = ()
     _frozen_methods = ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf",
-                       "mean", "var", "std", "entropy", "rvs")
+                       "mean", "var", "std", "entropy", "median", "interval", "rvs")
 
     def _argcheck(self, *s):
         conds = [cnp.greater(v, 0) for v in s]
