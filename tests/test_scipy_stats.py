@@ -519,3 +519,20 @@ def test_multivariate_t_dirichlet_multinomial_wishart():
                        st.wishart.pdf(np.eye(2), 4.5, shape))
     cr.check_grads(lambda x, d, s: stats.wishart.logpdf(_sym(x), d, _sym(s)),
                    (np.eye(2) + 0.1, 4.5, shape), order=2, modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("name,method,shape", [("poisson", "logpmf", (2.5,)),
+                                               ("binom", "cdf", (8.0, 0.35)),
+                                               ("nbinom", "logsf", (2.5, 0.4))])
+def test_discrete_jit_and_vmap_match_eager(name, method, shape):
+    dist, theirs = getattr(stats, name), getattr(st, name)
+    k = np.array([0.0, 1.0, 3.0, 6.0])
+    f = lambda *s: getattr(dist, method)(k, *s)  # noqa: E731
+    assert_scipy_equal(cr.jit(f)(*shape), getattr(theirs, method)(k, *shape))
+    last = np.array([shape[-1], 0.9 * shape[-1], 0.5 * shape[-1]])
+    batched = cr.vmap(lambda v: f(*shape[:-1], v))(last)
+    loop = np.stack([getattr(theirs, method)(k, *shape[:-1], v) for v in last])
+    assert_scipy_equal(batched, loop)
+    g = lambda v: cnp.sum(f(*shape[:-1], v))  # noqa: E731
+    np.testing.assert_allclose(cr.jit(cr.grad(g))(shape[-1]), cr.grad(g)(shape[-1]),
+                               rtol=1e-12)
