@@ -16,8 +16,8 @@ rather than ``0 * inf = nan``.
 
 from __future__ import annotations
 
+import functools
 import numpy as np
-import scipy.stats as _st
 
 import chainrule.numpy as cnp
 
@@ -26,6 +26,20 @@ from ...lax import special as _ls
 from ...numpy.fastpath import PLAIN_OR_NONE, SEQUENCE_TYPES
 
 _SEQ = SEQUENCE_TYPES
+
+
+class _LazyScipyStats:
+    """``scipy.stats``, imported on first use (it takes about half a second to import, and
+    ``import chainrule.scipy`` should not pay for it); names are cached once looked up."""
+
+    def __getattr__(self, name):
+        import scipy.stats
+        value = getattr(scipy.stats, name)
+        setattr(self, name, value)
+        return value
+
+
+_st = _LazyScipyStats()
 
 
 def is_plain(values):
@@ -123,8 +137,10 @@ class rv_base:
     _frozen_methods = ()
     not_traced = ()  # methods SciPy computes numerically: plain arrays only
 
-    def __init__(self):
-        self._sp = getattr(_st, self.name)
+    @functools.cached_property
+    def _sp(self):
+        """SciPy's distribution object of the same name."""
+        return getattr(_st, self.name)
 
     def __repr__(self):
         return f"<chainrule.scipy.stats.{self.name}>"

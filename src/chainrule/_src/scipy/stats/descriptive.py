@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-import scipy.stats as _st
 
 import chainrule.numpy as cnp
 
 from ...lax import special as sc
-from ._base import as_float, is_plain
+from ._base import _st, as_float, is_plain
 
 DescribeResult = namedtuple("DescribeResult",
                             ("nobs", "minmax", "mean", "variance", "skewness", "kurtosis"))

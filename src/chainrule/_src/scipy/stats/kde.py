@@ -6,12 +6,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.stats as _st
 
 import chainrule.numpy as cnp
 
 from ...custom import stop_gradient
-from ._base import as_float, is_plain
+from ._base import _st, as_float, is_plain
 
 
 class gaussian_kde:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.stats as _st
 
 import chainrule.numpy as cnp
 
 from ...core import Tracer, concrete_value
 from ...lax import special as sc
-from ._base import _finish, _generator, as_float, is_plain, where
+from ._base import _st, _finish, _generator, as_float, is_plain, where
 
 _LOG_2PI = math.log(2 * math.pi)
 
