@@ -536,3 +536,16 @@ def test_discrete_jit_and_vmap_match_eager(name, method, shape):
     g = lambda v: cnp.sum(f(*shape[:-1], v))  # noqa: E731
     np.testing.assert_allclose(cr.jit(cr.grad(g))(shape[-1]), cr.grad(g)(shape[-1]),
                                rtol=1e-12)
+
+
+def test_import_does_not_load_scipy_stats():
+    # scipy.stats takes about half a second to import: chainrule.scipy (special, optimize)
+    # must not pay for it; it is imported on the first call of a stats function
+    import os
+    import subprocess
+    import sys
+    code = ("import sys, chainrule.scipy, chainrule.scipy.stats as s; "
+            "assert 'scipy.stats' not in sys.modules; s.norm.logpdf(0.0); "
+            "assert 'scipy.stats' in sys.modules")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
