@@ -1,4 +1,5 @@
-"""SciPy-compatible namespaces: ``chainrule.scipy.optimize``, ``.special``, ``.linalg``,
-``.interpolate`` and ``.integrate`` mirror the SciPy modules of the same names."""
+"""SciPy-compatible namespaces: ``chainrule.scipy.optimize``, ``.special``, ``.stats``,
+``.linalg``, ``.interpolate`` and ``.integrate`` mirror the SciPy modules of the same names."""
 
-from chainrule.scipy import integrate, interpolate, linalg, optimize, special  # noqa: F401
+from chainrule.scipy import (integrate, interpolate, linalg, optimize, special,  # noqa: F401
+                             stats)

@@ -1,0 +1,1 @@
+"""``scipy.stats`` with derivatives (implementation of ``chainrule.scipy.stats``)."""
