@@ -8,9 +8,14 @@ from ._fisher import (combine, cramer_rao, fisher_information, fix,  # noqa: F40
                       marginalize, observed_information)
 from ._plots import corner_plot, fisher_ellipse  # noqa: F401
 from ._ravel import param_labels, ravel_params  # noqa: F401
+from ._transforms import (Affine, Bijector, ConstrainedLogDensity, CorrCholesky,  # noqa: F401
+                          Exp, Identity, Interval, Softplus, StickBreaking, constrain,
+                          transforms)
 
 __all__ = [
     # information, Laplace, transforms, plots
-    "combine", "corner_plot", "cramer_rao", "fisher_ellipse", "fisher_information", "fix",
-    "marginalize", "observed_information", "param_labels", "ravel_params",
+    "Affine", "Bijector", "ConstrainedLogDensity", "CorrCholesky", "Exp", "Identity",
+    "Interval", "Softplus", "StickBreaking", "combine", "constrain", "corner_plot",
+    "cramer_rao", "fisher_ellipse", "fisher_information", "fix", "marginalize",
+    "observed_information", "param_labels", "ravel_params", "transforms",
 ]
