@@ -185,6 +185,12 @@ def test_bad_input_is_rejected():
         infer.fix(np.eye(2), "z", labels=["a", "b"])
     with pytest.raises(ValueError, match="out of range"):
         infer.marginalize(np.eye(2), 5)
+    with pytest.raises(ValueError, match="leave no parameter"):
+        infer.fix(np.eye(2), [0, 1])
+    with pytest.raises(ValueError, match="listed twice"):
+        infer.marginalize(np.eye(3), [0, 0])
+    with pytest.raises(TypeError, match="real numbers"):
+        infer.ravel_params({"a": 1j})
 
 
 # plots ---------------------------------------------------------------------------------

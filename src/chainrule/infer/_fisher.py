@@ -242,6 +242,8 @@ def _indices(which, n, labels, name):
             out.append(i % n)
     if len(set(out)) != len(out):
         raise ValueError(f"{name}: a parameter is listed twice")
+    if len(out) == n:
+        raise ValueError(f"{name}: that would leave no parameter")
     return out
 
 

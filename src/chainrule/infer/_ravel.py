@@ -42,7 +42,7 @@ def ravel_params(params):
     leaves, treedef = tree_flatten(params)
     shapes = [np.shape(leaf) for leaf in leaves]
     for leaf in leaves:
-        kind = np.asarray(leaf).dtype.kind if not hasattr(leaf, "aval") else "f"
+        kind = np.asarray(leaf).dtype.kind
         if kind not in "biuf":
             raise TypeError(f"ravel_params: parameters must be real numbers, got a leaf of "
                             f"dtype kind {kind!r}")
