@@ -49,7 +49,7 @@ FACADES = ["chainrule", "chainrule.checkpoint_policies", "chainrule.core", "chai
            "chainrule.optimize", "chainrule.scipy", "chainrule.scipy.optimize",
            "chainrule.scipy.special", "chainrule.tree_util", "chainrule.random", "chainrule.nn",
            "chainrule.scipy.linalg", "chainrule.ode", "chainrule.scipy.interpolate",
-           "chainrule.scipy.integrate", "chainrule.scipy.stats"]
+           "chainrule.scipy.integrate", "chainrule.scipy.stats", "chainrule.infer"]
 
 
 def _modules():
