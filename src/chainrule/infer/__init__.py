@@ -1,0 +1,13 @@
+"""Bayesian inference: MCMC samplers and their diagnostics.
+
+Sampling: :func:`nuts` and :func:`hmc` (gradient-based, warm-up adapts the step size and mass
+matrix), :func:`metropolis` and :func:`ensemble` (gradient-free baselines).  Diagnostics:
+:func:`rhat`, :func:`ess`, :func:`mcse`, :func:`hdi`, :func:`bfmi` and the :func:`summary`
+table, on draws shaped ``(chains, draws, ...)``.  See ``docs/infer-sampling.md``.
+"""
+
+# Sampling and diagnostics.
+from ._diagnostics import bfmi, ess, hdi, mcse, rhat, split_chains  # noqa: F401
+from ._summary import Summary, summary  # noqa: F401
+
+__all__ = ["Summary", "bfmi", "ess", "hdi", "mcse", "rhat", "split_chains", "summary"]
