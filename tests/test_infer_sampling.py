@@ -160,3 +160,51 @@ def test_max_tree_depth_caps_the_trajectory():
                      step_size=1e-3, max_tree_depth=3)
     assert np.all(res.stats["tree_depth"] == 3)
     assert np.all(res.stats["num_steps"] == 7)
+
+
+def test_metropolis_conjugate_normal():
+    logdensity, post_mean, post_var = _conjugate()
+    res = infer.metropolis(logdensity, {"mu": 0.0}, num_warmup=500, num_samples=3000,
+                           num_chains=2, rng=9)
+    mu = res.samples["mu"]
+    assert mu.shape == (2, 3000)
+    assert abs(mu.mean() - post_mean) < 4.5 * infer.mcse(mu)
+    assert mu.var() == pytest.approx(post_var, rel=4.5 * np.sqrt(2 / infer.ess(mu)))
+    # one parameter: the scale adapts to about 44% acceptance
+    assert 0.3 < res.stats["accept_prob"].mean() < 0.6
+
+
+COV3 = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.3], [0.0, 0.3, 2.0]])
+PREC3 = np.linalg.inv(COV3)
+MU3 = np.array([1.0, -2.0, 0.5])
+
+
+def gaussian_3d(x):
+    d = x - MU3
+    return -0.5 * cnp.sum(d * cnp.matmul(PREC3, d))
+
+
+def test_ensemble_correlated_gaussian():
+    res = infer.ensemble(gaussian_3d, np.zeros(3), num_warmup=500, num_samples=2500,
+                         num_walkers=12, rng=10)
+    assert res.samples.shape == (12, 2500, 3)
+    s = res.samples.reshape(-1, 3)
+    # walkers are not independent; pool them and use the draws' own autocorrelation time
+    ess = infer.ess(res.samples.reshape(1, -1, 3), method="mean")
+    assert np.all(np.abs(s.mean(0) - MU3) < 4.5 * np.sqrt(np.diag(COV3) / ess))
+    assert np.linalg.norm(np.cov(s.T) - COV3) / np.linalg.norm(COV3) < 0.2
+    assert 0.2 < res.stats["accept_prob"].mean() < 0.9
+
+
+def test_gradient_free_samplers_check_the_start_and_survive_nan():
+    def logdensity(x):
+        return cnp.where(x < 1.0, -0.5 * x ** 2, np.nan)
+
+    with pytest.raises(ValueError, match="NaN at the initial point.*params=2.0"):
+        infer.metropolis(logdensity, 2.0, num_warmup=5, num_samples=5, rng=0)
+    res = infer.metropolis(logdensity, 0.0, num_warmup=100, num_samples=300, rng=0)
+    assert np.all(res.samples < 1.0)
+    res = infer.ensemble(logdensity, 0.0, num_warmup=50, num_samples=100, rng=0)
+    assert np.all(res.samples < 1.0) and np.all(np.isfinite(res.samples))
+    with pytest.raises(ValueError, match="num_walkers must be even"):
+        infer.ensemble(logdensity, 0.0, num_walkers=5)

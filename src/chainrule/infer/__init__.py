@@ -9,8 +9,10 @@ table, on draws shaped ``(chains, draws, ...)``.  See ``docs/infer-sampling.md``
 # Sampling and diagnostics.
 from ._hmc import SampleResult, hmc  # noqa: F401
 from ._nuts import nuts  # noqa: F401
+from ._metropolis import metropolis  # noqa: F401
+from ._ensemble import ensemble  # noqa: F401
 from ._diagnostics import bfmi, ess, hdi, mcse, rhat, split_chains  # noqa: F401
 from ._summary import Summary, summary  # noqa: F401
 
-__all__ = ["SampleResult", "Summary", "bfmi", "ess", "hdi", "hmc", "mcse", "nuts", "rhat",
-           "split_chains", "summary"]
+__all__ = ["SampleResult", "Summary", "bfmi", "ensemble", "ess", "hdi", "hmc", "mcse",
+           "metropolis", "nuts", "rhat", "split_chains", "summary"]

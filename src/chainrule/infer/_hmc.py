@@ -121,9 +121,11 @@ def _potential(logdensity, flat):
     return cr.value_and_grad(logp)
 
 
-def _check_initial(logdensity, flat, z0):
+def _check_initial(logdensity, flat, z0, gradient=True):
+    fn = (_potential_raw(logdensity, flat) if gradient
+          else (lambda z: (logdensity(flat.unravel(z)), cnp.zeros_like(z))))
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        val, grad = cr.jit(_potential_raw(logdensity, flat))(z0)
+        val, grad = cr.jit(fn)(z0)
     val, grad = float(np.asarray(val)), np.asarray(grad)
     if not np.isfinite(val):
         kind = "NaN" if np.isnan(val) else ("+inf" if val > 0 else "-inf")
