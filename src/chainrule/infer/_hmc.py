@@ -44,11 +44,15 @@ class SampleResult:
     inverse_mass_matrix : numpy.ndarray
         The adapted inverse mass matrix of each chain: ``(chains, dim)`` (diagonal) or
         ``(chains, dim, dim)`` (dense), over the flattened parameters.
+    warmup_divergences : int
+        Divergent transitions during warm-up (not in ``stats``; a few while the step size
+        is still large are harmless).
     """
 
     def __init__(self, samples, stats, step_size=None, inverse_mass_matrix=None):
         self.samples, self.stats = samples, stats
         self.step_size, self.inverse_mass_matrix = step_size, inverse_mass_matrix
+        self.warmup_divergences = 0
 
     @property
     def num_divergences(self):
