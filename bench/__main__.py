@@ -25,6 +25,7 @@ from .environment import OPENBLAS_OVERRIDES, THREAD_ENV
 HERE = Path(__file__).resolve().parent
 WORKLOAD_NAMES = ("physical", "fastpath", "fastpath_sweep", "overhead", "elementwise", "fusion",
                   "mlp", "nbody", "hessian", "jacobian", "jacobian_modes", "lbfgs", "random",
+                  "nuts",
                   "memory",
                   "checkpoint")
 
