@@ -229,3 +229,26 @@ def test_init_per_chain_starts_each_chain_at_its_own_point():
                      num_warmup=0, num_samples=1, num_chains=2, rng=0, step_size=1e-3)
     # one short trajectory from each start: the chains stay near their own starts
     assert res.samples["mu"][0, 0] < -40 and res.samples["mu"][1, 0] > 40
+
+
+@pytest.mark.parametrize("sampler", ["nuts", "hmc"])
+def test_transitions_leave_the_target_invariant(sampler):
+    # Start many chains at exact draws of the target and take a few transitions with a fixed
+    # step size: a correct kernel keeps the distribution (a wrong weighting in the
+    # trajectory sampling or the acceptance shows up as a shifted mean or variance).
+    sd = np.array([1.0, 3.0])
+
+    def logdensity(x):
+        return -0.5 * cnp.sum((x / sd) ** 2)
+
+    chains = 4000
+    start = np.random.default_rng(12).normal(size=(chains, 2)) * sd
+    kw = {"num_steps": 7} if sampler == "hmc" else {}
+    res = getattr(infer, sampler)(logdensity, start, init_per_chain=True, num_warmup=0,
+                                  num_samples=3, num_chains=chains, step_size=0.6, rng=13,
+                                  **kw)
+    last = res.samples[:, -1] / sd
+    assert np.all(np.abs(last.mean(axis=0)) < 4.5 / np.sqrt(chains))
+    assert np.all(np.abs(last.var(axis=0) - 1) < 4.5 * np.sqrt(2 / chains))
+    # the draws moved: not a kernel that stands still
+    assert np.mean(res.samples[:, -1] != start) > 0.5

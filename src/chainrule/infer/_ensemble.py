@@ -108,8 +108,8 @@ def ensemble(logdensity, init, *, num_warmup=1000, num_samples=1000, num_walkers
     logp_fn = _logp_fn(logdensity, flat)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         lp = np.asarray(cr.jit(cr.vmap(logp_fn))(x))
-    for w in np.flatnonzero(~np.isfinite(lp)):
-        _check_initial(logdensity, flat, x[w], gradient=False)
+    if not np.all(np.isfinite(lp)):
+        _check_initial(logdensity, flat, x, gradient=False)
     step = cr.jit(_stretch_step(logp_fn, num_walkers, dim, float(a)))
     bar = _progress(progress, num_warmup + num_samples, "ensemble")
     draws = np.empty((num_walkers, num_samples, dim))

@@ -125,23 +125,27 @@ def _potential(logdensity, flat):
     return cr.value_and_grad(logp)
 
 
-def _check_initial(logdensity, flat, z0, gradient=True):
+def _check_initial(logdensity, flat, z, gradient=True):
+    """Raise a ValueError naming the parameters if any chain starts where the log density
+    (or, for gradient-based samplers, its gradient) is not finite.  ``z``: (chains, dim)."""
     fn = (_potential_raw(logdensity, flat) if gradient
           else (lambda z: (logdensity(flat.unravel(z)), cnp.zeros_like(z))))
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        val, grad = cr.jit(fn)(z0)
-    val, grad = float(np.asarray(val)), np.asarray(grad)
-    if not np.isfinite(val):
+        vals, grads = cr.jit(cr.vmap(fn))(z)
+    vals, grads = np.asarray(vals, dtype=float), np.asarray(grads)
+    which = "" if z.shape[0] == 1 else " of chain {}"
+    for c in np.flatnonzero(~np.isfinite(vals)):
+        val = vals[c]
         kind = "NaN" if np.isnan(val) else ("+inf" if val > 0 else "-inf")
-        raise ValueError(f"logdensity is {kind} at the initial point ({flat.describe(z0)}); "
-                         "sampling needs a finite log density to start from. Pass an init= "
-                         "inside the support of the model.")
-    bad = np.flatnonzero(~np.isfinite(grad))
-    if bad.size:
-        names = sorted({flat.leaf_of(i) for i in bad})
-        raise ValueError(f"the gradient of logdensity is not finite at the initial point in "
-                         f"{', '.join(names)} ({flat.describe(z0)}); pass an init= where the "
-                         "log density is differentiable.")
+        raise ValueError(f"logdensity is {kind} at the initial point{which.format(c)} "
+                         f"({flat.describe(z[c])}); sampling needs a finite log density to "
+                         "start from. Pass an init= inside the support of the model.")
+    for c in np.flatnonzero(~np.all(np.isfinite(grads), axis=1)):
+        names = sorted({flat.leaf_of(i) for i in np.flatnonzero(~np.isfinite(grads[c]))})
+        raise ValueError(f"the gradient of logdensity is not finite at the initial "
+                         f"point{which.format(c)} in {', '.join(names)} "
+                         f"({flat.describe(z[c])}); pass an init= where the log density is "
+                         "differentiable.")
 
 
 def _potential_raw(logdensity, flat):
@@ -301,8 +305,7 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
                       for i in range(num_chains)])
     else:
         z = np.tile(flat.ravel(init), (num_chains, 1))
-    for c in range(num_chains):
-        _check_initial(logdensity, flat, z[c])
+    _check_initial(logdensity, flat, z)
     value_and_grad = _potential(logdensity, flat)
     potential = cr.jit(cr.vmap(value_and_grad))
     logp, g = (np.asarray(v) for v in potential(z))

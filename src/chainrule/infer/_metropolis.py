@@ -82,8 +82,7 @@ def metropolis(logdensity, init, *, num_warmup=1000, num_samples=1000, num_chain
                       for i in range(num_chains)])
     else:
         z = np.tile(flat.ravel(init), (num_chains, 1))
-    for c in range(num_chains):
-        _check_initial(logdensity, flat, z[c], gradient=False)
+    _check_initial(logdensity, flat, z, gradient=False)
     logp_fn = _logp_fn(logdensity, flat)
     logp = np.asarray(cr.jit(cr.vmap(logp_fn))(z))
     g = np.zeros(num_chains)

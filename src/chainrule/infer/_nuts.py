@@ -54,9 +54,10 @@ def _turning(inv_mass, p_left, p_right, p_sum):
 
 def _nuts_kernel(value_and_grad, dim, max_depth):
     store_at, first_check = _checkpoint_tables(max_depth)
+    n_leaves_max = 2 ** max_depth
     levels = np.arange(max_depth)
 
-    def build_subtree(start, step, depth, key, h0, inv_mass):
+    def build_subtree(start, step, depth, uniforms, offset, h0, inv_mass):
         """``2**depth`` leapfrog steps from ``start``; stops early on a U-turn or divergence."""
         n_leaves = cnp.left_shift(1, depth)
         z, p, lp, g = start
@@ -79,7 +80,7 @@ def _nuts_kernel(value_and_grad, dim, max_depth):
             diverging = delta > MAX_ENERGY_ERROR
             log_w = cnp.where(diverging, -np.inf, -delta)
             total = cnp.logaddexp(s["log_w"], log_w)
-            u = crandom.uniform(crandom.fold_in(key, i))
+            u = cnp.take(uniforms, offset + i)
             # (total is -inf only while every leaf so far diverged: then log_w is -inf too)
             take = cnp.log(u) < log_w - cnp.where(cnp.isfinite(total), total, 0.0)
             prop = _select(take, (z, lp, g, h), s["prop"])
@@ -113,8 +114,13 @@ def _nuts_kernel(value_and_grad, dim, max_depth):
         return ps * inv_mass[None, :]
 
     def step(z, logp, g, key, step_size, inv_mass, mass_chol):
-        k_mom, k_dir, k_sub, k_acc = crandom.split(key, 4)
+        k_mom, k_u = crandom.split(key, 2)
         p0 = _momentum(k_mom, inv_mass, mass_chol, dim)
+        # Every uniform the transition may need, drawn at once (one random-bits call per
+        # chain rather than one per leapfrog step): leaf j of the trajectory uses entry j,
+        # doubling d uses entries n_leaves + d (direction) and n_leaves + max_depth + d
+        # (the choice between the old tree and the new subtree).
+        uniforms = crandom.uniform(k_u, (n_leaves_max + 2 * max_depth,))
         h0 = -logp + _kinetic(inv_mass, p0)
         end = (z, p0, logp, g)
         init = {"left": end, "right": end, "prop": (z, logp, g, h0),
@@ -127,14 +133,14 @@ def _nuts_kernel(value_and_grad, dim, max_depth):
 
         def body(s):
             d = s["depth"]
-            right = crandom.bernoulli(crandom.fold_in(k_dir, d), 0.5)
+            right = cnp.take(uniforms, n_leaves_max + d) < 0.5
             start = _select(right, s["right"], s["left"])
             sign = cnp.where(right, 1.0, -1.0)
-            sub = build_subtree(start, sign * step_size, d, crandom.fold_in(k_sub, d), h0,
+            sub = build_subtree(start, sign * step_size, d, uniforms, s["n_steps"], h0,
                                 inv_mass)
             ok = ~sub["turning"] & ~sub["diverging"]
             # Biased progressive sampling between the old tree and the new subtree.
-            u = crandom.uniform(crandom.fold_in(k_acc, d))
+            u = cnp.take(uniforms, n_leaves_max + max_depth + d)
             take = ok & (cnp.log(u) < sub["log_w"] - s["log_w"])
             prop = _select(take, sub["prop"], s["prop"])
             new_end = (sub["z"], sub["p"], sub["lp"], sub["g"])
@@ -213,8 +219,10 @@ def nuts(logdensity, init, *, num_warmup=1000, num_samples=1000, num_chains=1, r
     True
     """
     max_tree_depth = int(max_tree_depth)
-    if not 1 <= max_tree_depth <= 20:
-        raise ValueError(f"nuts: max_tree_depth must be in 1..20, got {max_tree_depth}.")
+    if not 1 <= max_tree_depth <= 15:
+        raise ValueError(f"nuts: max_tree_depth must be in 1..15, got {max_tree_depth} "
+                         "(a trajectory of 2**15 leapfrog steps already signals a model to "
+                         "reparameterize).")
     return run_gradient_sampler(
         "nuts", lambda vg, dim: _nuts_kernel(vg, dim, max_tree_depth), logdensity, init,
         num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains, rng=rng,
