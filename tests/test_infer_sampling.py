@@ -252,3 +252,16 @@ def test_transitions_leave_the_target_invariant(sampler):
     assert np.all(np.abs(last.var(axis=0) - 1) < 4.5 * np.sqrt(2 / chains))
     # the draws moved: not a kernel that stands still
     assert np.mean(res.samples[:, -1] != start) > 0.5
+
+
+def test_progress_bar_needs_tqdm_only_when_asked(monkeypatch):
+    import sys
+
+    from chainrule.infer import _hmc
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)     # as if tqdm were not installed
+    assert _hmc._progress("auto", 10, "nuts") is None
+    assert _hmc._progress(False, 10, "nuts") is None
+    with pytest.raises(ImportError, match="progress=False"):
+        _hmc._progress(True, 10, "nuts")
