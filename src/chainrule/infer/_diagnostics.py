@@ -143,7 +143,7 @@ def _ess_one(x, method, prob):
     if method == "mean":
         return _ess_raw(split_chains(x))
     if method == "sd":
-        return min(_ess_raw(split_chains(x)), _ess_raw(split_chains(x ** 2)))
+        return _ess_raw(split_chains((x - x.mean()) ** 2))
     if method == "quantile":
         return _ess_raw(split_chains((x <= np.quantile(x, prob)).astype(float)))
     raise ValueError(f"ess: unknown method {method!r}; use 'bulk', 'tail', 'mean', 'sd' or "
@@ -162,7 +162,8 @@ def ess(x, *, method="bulk", prob=None):
         ``"bulk"``: ESS of the rank-normalized split chains (reliability of the centre of the
         distribution).  ``"tail"``: the smaller ESS of the 5% and 95% quantile indicators.
         ``"mean"``: ESS of the split chains themselves (the one behind the MCSE of the mean).
-        ``"sd"``: the smaller of the ESS of ``x`` and of ``x**2``.  ``"quantile"``: ESS of the
+        ``"sd"``: ESS of the squared deviations ``(x - mean(x))**2`` (the one behind the
+        MCSE of the standard deviation).  ``"quantile"``: ESS of the
         indicator ``x <= quantile(x, prob)``.
     prob : float, optional
         The quantile for ``method="quantile"``.
