@@ -237,3 +237,13 @@ def test_summary_matches_arviz(case):
             "ess_mean": infer.ess(x, method="mean"), "ess_sd": infer.ess(x, method="sd")}
     for column, value in ref.items():
         assert ours[column] == pytest.approx(value, rel=1e-8, abs=1e-12), column
+
+
+def test_bfmi_matches_arviz():
+    rng = np.random.default_rng(5)
+    e = rng.normal(size=(3, 300))
+    for t in range(1, 300):
+        e[:, t] += 0.5 * e[:, t - 1]
+    # az.bfmi(e) with ArviZ 0.23.4
+    expected = [1.0081874075693795, 0.8653388433287491, 0.8892469515031217]
+    np.testing.assert_allclose(infer.bfmi(e), expected, rtol=1e-10)

@@ -301,4 +301,5 @@ def bfmi(energy):
     True
     """
     e = _as_chains(energy, "bfmi")
-    return np.mean(np.diff(e, axis=1) ** 2, axis=1) / np.var(e, axis=1)
+    # sum of squared differences over sum of squared deviations (Betancourt 2016)
+    return np.mean(np.diff(e, axis=1) ** 2, axis=1) / np.var(e, axis=1, ddof=1)
