@@ -1,0 +1,436 @@
+"""Hamiltonian Monte Carlo: the shared machinery of the gradient-based samplers, and ``hmc``.
+
+A model is ``logdensity(params) -> scalar`` over a pytree of parameters.  Internally the
+parameters are one flat vector; a transition is a pure function of (position, key, step
+size, inverse mass matrix), ``vmap``-ed over chains and compiled once with ``jit``.  The
+warm-up (``_adapt``) and the bookkeeping run on the host between transitions.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+import chainrule as cr
+import chainrule.numpy as cnp
+from chainrule import lax
+from chainrule import random as crandom
+from chainrule.tree_util import tree_flatten, tree_map, tree_unflatten
+
+from ._adapt import DualAveraging, Welford, warmup_windows
+from ._summary import summary
+
+__all__ = ["SampleResult", "hmc"]
+
+# An energy error above this ends a trajectory as divergent (Stan's and NumPyro's threshold).
+MAX_ENERGY_ERROR = 1000.0
+
+
+class SampleResult:
+    """Draws and per-draw statistics of a sampler.
+
+    Attributes
+    ----------
+    samples : pytree
+        The parameter pytree; each leaf has leading axes ``(chains, draws)``.
+    stats : dict of str to numpy.ndarray
+        Arrays shaped ``(chains, draws)``: ``step_size``, ``accept_prob`` (the statistic the
+        step size adapts to), ``diverging``, ``energy`` (the Hamiltonian of the draw, for
+        BFMI), ``num_steps`` (leapfrog steps, i.e. gradient evaluations) and, for NUTS,
+        ``tree_depth``.  Gradient-free samplers report ``accept_prob`` only.
+    step_size : numpy.ndarray
+        The adapted step size of each chain.
+    inverse_mass_matrix : numpy.ndarray
+        The adapted inverse mass matrix of each chain: ``(chains, dim)`` (diagonal) or
+        ``(chains, dim, dim)`` (dense), over the flattened parameters.
+    warmup_divergences : int
+        Divergent transitions during warm-up (not in ``stats``; a few while the step size
+        is still large are harmless).
+    """
+
+    def __init__(self, samples, stats, step_size=None, inverse_mass_matrix=None):
+        self.samples, self.stats = samples, stats
+        self.step_size, self.inverse_mass_matrix = step_size, inverse_mass_matrix
+        self.warmup_divergences = 0
+
+    @property
+    def num_divergences(self):
+        """The number of divergent transitions after warm-up, summed over chains."""
+        return int(np.sum(self.stats.get("diverging", 0)))
+
+    def summary(self, *, hdi_prob=0.94):
+        """The :func:`chainrule.infer.summary` table of :attr:`samples`."""
+        return summary(self.samples, hdi_prob=hdi_prob)
+
+    def __repr__(self):
+        chains, draws = next(iter(self.stats.values())).shape
+        return (f"SampleResult(chains={chains}, draws={draws}, "
+                f"divergences={self.num_divergences})")
+
+
+# --- parameters as one vector -------------------------------------------------------------
+
+class Flat:
+    """Flattening of a parameter pytree to a 1-D float vector and back."""
+
+    def __init__(self, tree):
+        leaves, self.treedef = tree_flatten(tree)
+        if not leaves:
+            raise ValueError("init is an empty pytree: there are no parameters to sample.")
+        self.shapes = [np.shape(leaf) for leaf in leaves]
+        self.sizes = [int(np.prod(s, dtype=int)) for s in self.shapes]
+        self.offsets = np.cumsum([0] + self.sizes)
+        self.dim = int(self.offsets[-1])
+        self.names = self._names(tree, len(leaves))
+
+    @staticmethod
+    def _names(tree, n):
+        if isinstance(tree, dict) and len(tree) == n:
+            return [str(k) for k in tree]
+        return ["params"] if n == 1 else [f"leaf {i}" for i in range(n)]
+
+    def ravel(self, tree):
+        leaves, _ = tree_flatten(tree)
+        return np.concatenate([np.ravel(np.asarray(leaf, dtype=float)) for leaf in leaves])
+
+    def unravel(self, z):
+        """A pytree from a traced or concrete vector ``z`` (its last axis is the parameters)."""
+        lead = tuple(z.shape[:-1])
+        leaves = [cnp.reshape(z[..., a:b], lead + s)
+                  for a, b, s in zip(self.offsets[:-1], self.offsets[1:], self.shapes)]
+        return tree_unflatten(self.treedef, leaves)
+
+    def unravel_numpy(self, z):
+        lead = z.shape[:-1]
+        leaves = [np.reshape(z[..., a:b], lead + s)
+                  for a, b, s in zip(self.offsets[:-1], self.offsets[1:], self.shapes)]
+        return tree_unflatten(self.treedef, leaves)
+
+    def describe(self, z):
+        return ", ".join(f"{name}={np.asarray(leaf).tolist()!r}"
+                         for name, leaf in zip(self.names, tree_flatten(self.unravel_numpy(z))[0]))
+
+    def leaf_of(self, i):
+        return self.names[int(np.searchsorted(self.offsets, i, side="right")) - 1]
+
+
+def _potential(logdensity, flat):
+    """``z -> (logp, grad logp)`` where NaN and +inf count as impossible (log density -inf)."""
+
+    def logp(z):
+        v = logdensity(flat.unravel(z))
+        return cnp.where(cnp.isnan(v) | (v == np.inf), -np.inf, v)
+
+    return cr.value_and_grad(logp)
+
+
+def check_initial(logdensity, flat, z, gradient=True):
+    """Raise a ValueError naming the parameters if any chain starts where the log density
+    (or, for gradient-based samplers, its gradient) is not finite.  ``z``: (chains, dim)."""
+    fn = (_potential_raw(logdensity, flat) if gradient
+          else (lambda z: (logdensity(flat.unravel(z)), cnp.zeros_like(z))))
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        vals, grads = cr.jit(cr.vmap(fn))(z)
+    vals, grads = np.asarray(vals, dtype=float), np.asarray(grads)
+    which = "" if z.shape[0] == 1 else " of chain {}"
+    for c in np.flatnonzero(~np.isfinite(vals)):
+        val = vals[c]
+        kind = "NaN" if np.isnan(val) else ("+inf" if val > 0 else "-inf")
+        raise ValueError(f"logdensity is {kind} at the initial point{which.format(c)} "
+                         f"({flat.describe(z[c])}); sampling needs a finite log density to "
+                         "start from. Pass an init= inside the support of the model.")
+    for c in np.flatnonzero(~np.all(np.isfinite(grads), axis=1)):
+        names = sorted({flat.leaf_of(i) for i in np.flatnonzero(~np.isfinite(grads[c]))})
+        raise ValueError(f"the gradient of logdensity is not finite at the initial "
+                         f"point{which.format(c)} in {', '.join(names)} "
+                         f"({flat.describe(z[c])}); pass an init= where the log density is "
+                         "differentiable.")
+
+
+def _potential_raw(logdensity, flat):
+    return cr.value_and_grad(lambda z: logdensity(flat.unravel(z)))
+
+
+# --- kinetic energy and the leapfrog integrator ---------------------------------------------
+
+def velocity(inv_mass, p):
+    if inv_mass.ndim == 2:
+        return cnp.matmul(inv_mass, p)
+    return inv_mass * p
+
+
+def kinetic_energy(inv_mass, p):
+    return 0.5 * cnp.sum(p * velocity(inv_mass, p))
+
+
+def draw_momentum(key, inv_mass, mass_chol, dim):
+    """A draw from N(0, M), where M is the mass matrix (inverse of ``inv_mass``)."""
+    eps = crandom.normal(key, (dim,))
+    if inv_mass.ndim == 2:
+        return cnp.matmul(mass_chol, eps)
+    return eps / cnp.sqrt(inv_mass)
+
+
+def leapfrog_step(value_and_grad, z, p, g, step, inv_mass):
+    """One leapfrog step; ``g`` is the gradient of the log density at ``z``."""
+    p = p + 0.5 * step * g
+    z = z + step * velocity(inv_mass, p)
+    logp, g = value_and_grad(z)
+    p = p + 0.5 * step * g
+    return z, p, logp, g
+
+
+def energy_error(h, h0):
+    """``h - h0`` with NaN read as +inf, so a NaN anywhere counts as a divergence."""
+    d = h - h0
+    return cnp.where(cnp.isnan(d), np.inf, d)
+
+
+def select(pred, a, b):
+    return tree_map(lambda x, y: cnp.where(pred, x, y), a, b)
+
+
+def _hmc_kernel(value_and_grad, dim, num_steps):
+    def step(z, logp, g, key, step_size, inv_mass, mass_chol):
+        k_mom, k_acc = crandom.split(key, 2)
+        p0 = draw_momentum(k_mom, inv_mass, mass_chol, dim)
+        h0 = -logp + kinetic_energy(inv_mass, p0)
+
+        def body(i, carry):
+            z1, p1, lp1, g1, bad = carry
+            z1, p1, lp1, g1 = leapfrog_step(value_and_grad, z1, p1, g1, step_size, inv_mass)
+            bad = bad | ~(energy_error(-lp1 + kinetic_energy(inv_mass, p1), h0) <= MAX_ENERGY_ERROR)
+            return z1, p1, lp1, g1, bad
+
+        z1, p1, lp1, g1, diverging = lax.fori_loop(0, num_steps, body,
+                                                   (z, p0, logp, g, cnp.asarray(False)))
+        h1 = -lp1 + kinetic_energy(inv_mass, p1)
+        delta = energy_error(h1, h0)
+        accept_prob = cnp.where(delta < 0, 1.0, cnp.exp(-delta))
+        accept = (crandom.uniform(k_acc) < accept_prob) & ~diverging
+        zn, lpn, gn, hn = select(accept, (z1, lp1, g1, h1), (z, logp, g, h0))
+        stats = {"accept_prob": accept_prob, "diverging": diverging, "energy": hn,
+                 "num_steps": cnp.asarray(num_steps)}
+        return zn, lpn, gn, stats
+
+    return step
+
+
+# --- the driver: warm-up and sampling --------------------------------------------------------
+
+def make_key(rng):
+    if rng is None:
+        return crandom.key_from_rng(np.random.default_rng())
+    if isinstance(rng, np.random.Generator):
+        return crandom.key_from_rng(rng)
+    if isinstance(rng, (int, np.integer)):
+        return crandom.key(int(rng))
+    return np.asarray(rng)
+
+
+def progress_bar(progress, total, desc):
+    """A tqdm bar, or None: ``"auto"`` draws one on a terminal when tqdm is installed."""
+    if not progress:
+        return None
+    isatty = getattr(sys.stdout, "isatty", None)
+    if not (callable(isatty) and isatty()):
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        if progress == "auto":
+            return None
+        raise ImportError(f"{desc}(progress=True) draws a progress bar with tqdm, which is "
+                          "not installed. Install it with `pip install tqdm`, or pass "
+                          "progress=False.") from None
+    return tqdm(total=total, desc=desc, unit="it", leave=True)
+
+
+def _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass, mass_chol, keys):
+    """Stan's heuristic: double or halve the step until one leapfrog step's acceptance
+    crosses 0.8, per chain."""
+
+    def one(z, logp, g, key, step, inv_mass, mass_chol):
+        p = draw_momentum(key, inv_mass, mass_chol, flat.dim)
+        h0 = -logp + kinetic_energy(inv_mass, p)
+        _, p1, lp1, _ = leapfrog_step(value_and_grad, z, p, g, step, inv_mass)
+        return -energy_error(-lp1 + kinetic_energy(inv_mass, p1), h0)
+
+    probe = cr.jit(cr.vmap(one))
+    chains = z.shape[0]
+    step = np.ones(chains)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        log_accept = np.asarray(probe(z, logp, g, keys, step, inv_mass, mass_chol))
+    direction = np.where(log_accept > np.log(0.8), 1.0, -1.0)
+    active = np.ones(chains, bool)
+    for _ in range(100):
+        trial = np.where(active, step * 2.0 ** direction, step)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            log_accept = np.asarray(probe(z, logp, g, keys, trial, inv_mass, mass_chol))
+        crossed = np.where(direction > 0, ~(log_accept > np.log(0.8)),
+                           ~(log_accept < np.log(0.8)))
+        # stop before crossing when growing, after crossing when shrinking
+        step = np.where(active & ~(crossed & (direction > 0)), trial, step)
+        active &= ~crossed & (trial > 1e-7) & (trial < 1e7)
+        if not active.any():
+            break
+    return step
+
+
+def call(transition, *args):
+    # A model that is NaN or infinite somewhere makes NumPy warn inside the compiled
+    # transition; those points are divergences, counted in the statistics instead.
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        z, logp, g, stats = transition(*args)
+    return np.asarray(z), np.asarray(logp), np.asarray(g), stats
+
+
+def _mass_chol(inv_mass):
+    if inv_mass.ndim == 3:
+        return np.linalg.cholesky(np.linalg.inv(inv_mass))
+    return np.zeros(inv_mass.shape[:1] + (1, 1))
+
+
+def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num_samples,
+                         num_chains, rng, progress, step_size, dense_mass, target_accept,
+                         adapt_step_size, adapt_mass_matrix, init_per_chain, extra_stats):
+    """Warm-up then sampling with a jitted, vmapped transition; returns a SampleResult."""
+    if num_chains < 1 or num_samples < 0 or num_warmup < 0:
+        raise ValueError(f"{name}: num_chains must be >= 1, num_samples and num_warmup >= 0.")
+    first = tree_map(lambda x: np.asarray(x)[0], init) if init_per_chain else init
+    flat = Flat(first)
+    if init_per_chain:
+        z = np.stack([flat.ravel(tree_map(lambda x, i=i: np.asarray(x)[i], init))
+                      for i in range(num_chains)])
+    else:
+        z = np.tile(flat.ravel(init), (num_chains, 1))
+    check_initial(logdensity, flat, z)
+    value_and_grad = _potential(logdensity, flat)
+    potential = cr.jit(cr.vmap(value_and_grad))
+    logp, g = (np.asarray(v) for v in potential(z))
+
+    dim = flat.dim
+    if dense_mass:
+        inv_mass = np.tile(np.eye(dim), (num_chains, 1, 1))
+    else:
+        inv_mass = np.ones((num_chains, dim))
+    mass_chol = _mass_chol(inv_mass)
+    kernel = make_kernel(value_and_grad, dim)
+    transition = cr.jit(cr.vmap(kernel))
+
+    key = make_key(rng)
+    key_init, key_warm, key_draw = crandom.split(key, 3)
+    if step_size is None:
+        keys = crandom.split(key_init, num_chains)
+        eps = _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass, mass_chol, keys)
+    else:
+        eps = np.full(num_chains, float(step_size))
+
+    bar = progress_bar(progress, num_warmup + num_samples, name)
+    windows = warmup_windows(num_warmup) if adapt_mass_matrix else []
+    ends = {end for _, end in windows}
+    da = DualAveraging(eps, target=target_accept)
+    welford = Welford(num_chains, dim, dense_mass)
+    warm_divergences = 0
+    for i in range(num_warmup):
+        keys = crandom.split(crandom.fold_in(key_warm, i), num_chains)
+        z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol)
+        warm_divergences += int(np.sum(np.asarray(stats["diverging"])))
+        if adapt_step_size:
+            eps = da.update(np.asarray(stats["accept_prob"]))
+        if any(a <= i < b for a, b in windows):
+            welford.update(z)
+        if i + 1 in ends:
+            inv_mass = welford.inverse_mass()
+            mass_chol = _mass_chol(inv_mass)
+            welford = Welford(num_chains, dim, dense_mass)
+            if adapt_step_size:
+                keys = crandom.split(crandom.fold_in(key_init, i + 1), num_chains)
+                eps = _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass,
+                                         mass_chol, keys)
+                da.restart(eps)
+        if bar is not None:
+            bar.update(1)
+    if adapt_step_size and num_warmup > 0:
+        eps = da.final()
+
+    draws = np.empty((num_chains, num_samples, dim))
+    names = ["accept_prob", "diverging", "energy", "num_steps"] + list(extra_stats)
+    recorded = {k: [] for k in names}
+    for i in range(num_samples):
+        keys = crandom.split(crandom.fold_in(key_draw, i), num_chains)
+        z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol)
+        draws[:, i] = z
+        for k in names:
+            recorded[k].append(np.asarray(stats[k]))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    out = {k: (np.stack(v, axis=1) if v else np.empty((num_chains, 0)))
+           for k, v in recorded.items()}
+    out["diverging"] = out["diverging"].astype(bool)
+    out["step_size"] = np.repeat(np.asarray(eps, float)[:, None], num_samples, axis=1)
+    result = SampleResult(flat.unravel_numpy(draws), out, np.asarray(eps, float), inv_mass)
+    result.warmup_divergences = warm_divergences
+    return result
+
+
+def hmc(logdensity, init, *, num_steps=10, num_warmup=1000, num_samples=1000, num_chains=1,
+        rng=None, progress="auto", step_size=None, dense_mass=False, target_accept=0.8,
+        adapt_step_size=True, adapt_mass_matrix=True, init_per_chain=False):
+    """Hamiltonian Monte Carlo with a fixed number of leapfrog steps per transition.
+
+    Parameters
+    ----------
+    logdensity : callable
+        ``logdensity(params) -> scalar``, the log density (up to a constant) of a pytree of
+        parameters, written with ``chainrule.numpy``.  NaN or +inf count as impossible
+        points: a trajectory reaching one is a divergence.
+    init : pytree
+        The starting point of every chain (with ``init_per_chain=True``: leaves with a
+        leading axis of size ``num_chains``, one start per chain).
+    num_steps : int
+        Leapfrog steps per transition.
+    num_warmup, num_samples, num_chains : int
+        Warm-up iterations (adaptation, discarded), kept draws per chain, and chains (run
+        together as a batch axis of one compiled transition).
+    rng : int, key, numpy.random.Generator or None
+        Seed or ``chainrule.random.key``; the same value gives the same draws.
+    progress : bool or "auto"
+        A tqdm progress bar (``"auto"``: on a terminal when tqdm is installed).
+    step_size : float, optional
+        The initial step size (default: Stan's doubling heuristic).
+    dense_mass : bool
+        Adapt a dense mass matrix rather than a diagonal one.
+    target_accept : float
+        The acceptance statistic dual averaging aims at (0.8, as Stan).
+    adapt_step_size, adapt_mass_matrix : bool
+        Turn either adaptation off.
+
+    Returns
+    -------
+    SampleResult
+        ``.samples`` (leaves shaped ``(chains, draws, ...)``), ``.stats``, ``.summary()``.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> from chainrule import infer
+    >>> res = infer.hmc(lambda x: -0.5 * cnp.sum(x ** 2), cnp.zeros(2), num_steps=5,
+    ...                 num_warmup=200, num_samples=200, num_chains=2, rng=0)
+    >>> res.samples.shape
+    (2, 200, 2)
+    >>> bool(abs(res.samples.mean()) < 0.3)
+    True
+    """
+    num_steps = int(num_steps)
+    if num_steps < 1:
+        raise ValueError(f"hmc: num_steps must be >= 1, got {num_steps}.")
+    return run_gradient_sampler(
+        "hmc", lambda vg, dim: _hmc_kernel(vg, dim, num_steps), logdensity, init,
+        num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains, rng=rng,
+        progress=progress, step_size=step_size, dense_mass=dense_mass,
+        target_accept=target_accept, adapt_step_size=adapt_step_size,
+        adapt_mass_matrix=adapt_mass_matrix, init_per_chain=init_per_chain, extra_stats=())

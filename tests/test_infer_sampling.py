@@ -1,0 +1,267 @@
+"""chainrule.infer samplers against analytic posteriors, with fixed keys and small sizes."""
+
+import numpy as np
+import pytest
+
+import chainrule.numpy as cnp
+from chainrule import infer
+from chainrule.infer import _nuts
+
+RNG = np.random.default_rng(0)
+Q, _ = np.linalg.qr(RNG.normal(size=(10, 10)))
+COV = Q @ np.diag(np.geomspace(0.1, 10.0, 10)) @ Q.T        # condition number 100
+PREC = np.linalg.inv(COV)
+MU = np.arange(10) / 5.0
+
+
+def gaussian_10d(x):
+    d = x - MU
+    return -0.5 * cnp.sum(d * cnp.matmul(PREC, d))
+
+
+def _within_mc_error(samples, mean, z=4.5):
+    """Every coordinate's mean within z Monte-Carlo standard errors of the truth."""
+    err = (samples.mean(axis=(0, 1)) - mean) / infer.mcse(samples)
+    assert np.all(np.abs(err) < z), err
+
+
+def test_nuts_recovers_a_correlated_gaussian():
+    res = infer.nuts(gaussian_10d, np.zeros(10), num_warmup=300, num_samples=200,
+                     num_chains=4, dense_mass=True, rng=1)
+    assert res.samples.shape == (4, 200, 10)
+    assert res.num_divergences == 0
+    _within_mc_error(res.samples, MU)
+    cov = np.cov(res.samples.reshape(-1, 10).T)
+    assert np.linalg.norm(cov - COV) / np.linalg.norm(COV) < 0.15
+    assert np.all(infer.rhat(res.samples) < 1.05)
+    # the dense adaptation found the covariance (inverse mass matrix = posterior covariance)
+    est = res.inverse_mass_matrix[0]
+    assert np.linalg.norm(est - COV) / np.linalg.norm(COV) < 0.4
+    stats = res.stats
+    assert set(stats) >= {"step_size", "tree_depth", "diverging", "accept_prob", "energy",
+                          "num_steps"}
+    assert np.all((stats["tree_depth"] >= 1) & (stats["tree_depth"] <= 10))
+    assert np.all(stats["num_steps"] <= 2 ** stats["tree_depth"] - 1)
+    assert 0.6 < stats["accept_prob"].mean() < 0.99
+
+
+def _conjugate():
+    y = np.array([1.2, 0.4, 2.1, 1.7, 0.9, 1.5])
+    tau0, sigma = 10.0, 1.0
+    post_var = 1.0 / (1.0 / tau0 ** 2 + len(y) / sigma ** 2)
+    post_mean = post_var * y.sum() / sigma ** 2
+
+    def logdensity(params):
+        mu = params["mu"]
+        return -0.5 * mu ** 2 / tau0 ** 2 - 0.5 * cnp.sum((y - mu) ** 2) / sigma ** 2
+
+    return logdensity, post_mean, post_var
+
+
+@pytest.mark.parametrize("sampler", ["nuts", "hmc"])
+def test_conjugate_normal_posterior(sampler):
+    logdensity, post_mean, post_var = _conjugate()
+    kw = {"num_steps": 5} if sampler == "hmc" else {}
+    res = getattr(infer, sampler)(logdensity, {"mu": 0.0}, num_warmup=300, num_samples=500,
+                                  num_chains=2, rng=3, **kw)
+    mu = res.samples["mu"]
+    assert mu.shape == (2, 500)
+    assert abs(mu.mean() - post_mean) < 4.5 * infer.mcse(mu)
+    # the variance of a normal, with the sampling error of ESS draws
+    assert mu.var() == pytest.approx(post_var, rel=4.5 * np.sqrt(2 / infer.ess(mu)))
+    table = res.summary()
+    assert table.names == ["mu"]
+    assert table.row("mu")["mean"] == pytest.approx(mu.mean())
+
+
+EIGHT_Y = np.array([28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0])
+EIGHT_SIGMA = np.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])
+
+
+def eight_schools_noncentered(p):
+    mu, log_tau, eta = p["mu"], p["log_tau"], p["eta"]
+    theta = mu + cnp.exp(log_tau) * eta
+    return (-0.5 * (mu / 5.0) ** 2
+            # half-Cauchy(5) on tau, with the Jacobian of tau = exp(log_tau)
+            - cnp.log1p((cnp.exp(log_tau) / 5.0) ** 2) + log_tau
+            - 0.5 * cnp.sum(eta ** 2)
+            - 0.5 * cnp.sum(((EIGHT_Y - theta) / EIGHT_SIGMA) ** 2))
+
+
+def test_eight_schools_noncentered_has_no_divergences():
+    init = {"mu": 0.0, "log_tau": 0.0, "eta": np.zeros(8)}
+    res = infer.nuts(eight_schools_noncentered, init, num_warmup=200, num_samples=200,
+                     num_chains=2, rng=4)
+    assert res.num_divergences == 0
+    assert res.samples["eta"].shape == (2, 200, 8)
+    # posterior mean of mu is about 4.4 with sd about 3.3 (Stan's reference fit)
+    assert abs(res.samples["mu"].mean() - 4.4) < 4.5 * infer.mcse(res.samples["mu"]) + 0.3
+    assert np.all(infer.bfmi(res.stats["energy"]) > 0.3)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_bad_initial_point_names_the_parameters(bad):
+    def logdensity(p):
+        return cnp.where(p["scale"] > 0, -p["scale"], bad) + 0.0 * p["loc"]
+
+    with pytest.raises(ValueError, match=r"(nan|NaN|\+inf).*scale=-1\.0.*loc=0\.0|"
+                                          r"(NaN|\+inf).*loc=0\.0.*scale=-1\.0"):
+        infer.nuts(logdensity, {"loc": 0.0, "scale": -1.0}, num_warmup=5, num_samples=5,
+                   rng=0)
+
+
+def test_nonfinite_gradient_at_the_start_names_the_leaf():
+    def logdensity(p):
+        return -cnp.sqrt(cnp.abs(p["a"])) - p["b"] ** 2
+
+    with pytest.raises(ValueError, match="gradient.*in a "):
+        infer.hmc(logdensity, {"a": 0.0, "b": 1.0}, num_warmup=5, num_samples=5, rng=0)
+
+
+@pytest.mark.parametrize("sampler", ["nuts", "hmc"])
+def test_nan_region_counts_as_divergence(sampler):
+    # a standard normal truncated by a NaN wall at x = 1
+    def logdensity(x):
+        return cnp.where(x < 1.0, -0.5 * x ** 2, np.nan)
+
+    res = getattr(infer, sampler)(logdensity, 0.0, num_warmup=100, num_samples=200,
+                                  num_chains=2, rng=5, step_size=0.5)
+    assert np.all(res.samples < 1.0)
+    assert res.num_divergences > 0
+    assert np.all(np.isfinite(res.samples))
+
+
+def test_same_key_same_draws_and_chains_differ():
+    logdensity, _, _ = _conjugate()
+    a = infer.nuts(logdensity, {"mu": 0.0}, num_warmup=50, num_samples=30, num_chains=3, rng=7)
+    b = infer.nuts(logdensity, {"mu": 0.0}, num_warmup=50, num_samples=30, num_chains=3, rng=7)
+    c = infer.nuts(logdensity, {"mu": 0.0}, num_warmup=50, num_samples=30, num_chains=3, rng=8)
+    np.testing.assert_array_equal(a.samples["mu"], b.samples["mu"])
+    assert not np.array_equal(a.samples["mu"], c.samples["mu"])
+    assert not np.array_equal(a.samples["mu"][0], a.samples["mu"][1])
+
+
+def test_checkpoint_tables_cover_every_balanced_subtree():
+    depth = 6
+    store_at, first = _nuts._checkpoint_tables(depth)
+    slots = {}
+    for n in range(2 ** depth):
+        if n % 2 == 0:
+            slots[store_at[n]] = n
+            continue
+        checked = sorted(slots[j] for j in range(first[n], store_at[n] + 1))
+        # the balanced subtrees ending at leaf n start at n + 1 - 2**k for 2**k dividing n + 1
+        expected = sorted(n + 1 - 2 ** k for k in range(1, depth + 1) if (n + 1) % 2 ** k == 0)
+        assert checked == expected, n
+
+
+def test_max_tree_depth_caps_the_trajectory():
+    res = infer.nuts(gaussian_10d, np.zeros(10), num_warmup=0, num_samples=20, rng=0,
+                     step_size=1e-3, max_tree_depth=3)
+    assert np.all(res.stats["tree_depth"] == 3)
+    assert np.all(res.stats["num_steps"] == 7)
+
+
+def test_metropolis_conjugate_normal():
+    logdensity, post_mean, post_var = _conjugate()
+    res = infer.metropolis(logdensity, {"mu": 0.0}, num_warmup=500, num_samples=3000,
+                           num_chains=2, rng=9)
+    mu = res.samples["mu"]
+    assert mu.shape == (2, 3000)
+    assert abs(mu.mean() - post_mean) < 4.5 * infer.mcse(mu)
+    assert mu.var() == pytest.approx(post_var, rel=4.5 * np.sqrt(2 / infer.ess(mu)))
+    # one parameter: the scale adapts to about 44% acceptance
+    assert 0.3 < res.stats["accept_prob"].mean() < 0.6
+
+
+COV3 = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.3], [0.0, 0.3, 2.0]])
+PREC3 = np.linalg.inv(COV3)
+MU3 = np.array([1.0, -2.0, 0.5])
+
+
+def gaussian_3d(x):
+    d = x - MU3
+    return -0.5 * cnp.sum(d * cnp.matmul(PREC3, d))
+
+
+def test_ensemble_correlated_gaussian():
+    res = infer.ensemble(gaussian_3d, np.zeros(3), num_warmup=500, num_samples=2500,
+                         num_walkers=12, rng=10)
+    assert res.samples.shape == (12, 2500, 3)
+    s = res.samples.reshape(-1, 3)
+    # walkers are not independent; pool them and use the draws' own autocorrelation time
+    ess = infer.ess(res.samples.reshape(1, -1, 3), method="mean")
+    assert np.all(np.abs(s.mean(0) - MU3) < 4.5 * np.sqrt(np.diag(COV3) / ess))
+    assert np.linalg.norm(np.cov(s.T) - COV3) / np.linalg.norm(COV3) < 0.2
+    assert 0.2 < res.stats["accept_prob"].mean() < 0.9
+
+
+def test_gradient_free_samplers_check_the_start_and_survive_nan():
+    def logdensity(x):
+        return cnp.where(x < 1.0, -0.5 * x ** 2, np.nan)
+
+    with pytest.raises(ValueError, match="NaN at the initial point.*params=2.0"):
+        infer.metropolis(logdensity, 2.0, num_warmup=5, num_samples=5, rng=0)
+    res = infer.metropolis(logdensity, 0.0, num_warmup=100, num_samples=300, rng=0)
+    assert np.all(res.samples < 1.0)
+    res = infer.ensemble(logdensity, 0.0, num_warmup=50, num_samples=100, rng=0)
+    assert np.all(res.samples < 1.0) and np.all(np.isfinite(res.samples))
+    with pytest.raises(ValueError, match="num_walkers must be even"):
+        infer.ensemble(logdensity, 0.0, num_walkers=5)
+
+
+def test_rng_accepts_seeds_keys_and_generators():
+    from chainrule import random as crandom
+
+    logdensity, _, _ = _conjugate()
+    kw = {"num_warmup": 20, "num_samples": 10, "num_chains": 2}
+    a = infer.hmc(logdensity, {"mu": 0.0}, rng=11, **kw)
+    b = infer.hmc(logdensity, {"mu": 0.0}, rng=crandom.key(11), **kw)
+    np.testing.assert_array_equal(a.samples["mu"], b.samples["mu"])
+    c = infer.hmc(logdensity, {"mu": 0.0}, rng=np.random.default_rng(3), **kw)
+    d = infer.hmc(logdensity, {"mu": 0.0}, rng=np.random.default_rng(3), **kw)
+    np.testing.assert_array_equal(c.samples["mu"], d.samples["mu"])
+
+
+def test_init_per_chain_starts_each_chain_at_its_own_point():
+    logdensity, _, _ = _conjugate()
+    res = infer.nuts(logdensity, {"mu": np.array([-50.0, 50.0])}, init_per_chain=True,
+                     num_warmup=0, num_samples=1, num_chains=2, rng=0, step_size=1e-3)
+    # one short trajectory from each start: the chains stay near their own starts
+    assert res.samples["mu"][0, 0] < -40 and res.samples["mu"][1, 0] > 40
+
+
+@pytest.mark.parametrize("sampler", ["nuts", "hmc"])
+def test_transitions_leave_the_target_invariant(sampler):
+    # Start many chains at exact draws of the target and take a few transitions with a fixed
+    # step size: a correct kernel keeps the distribution (a wrong weighting in the
+    # trajectory sampling or the acceptance shows up as a shifted mean or variance).
+    sd = np.array([1.0, 3.0])
+
+    def logdensity(x):
+        return -0.5 * cnp.sum((x / sd) ** 2)
+
+    chains = 4000
+    start = np.random.default_rng(12).normal(size=(chains, 2)) * sd
+    kw = {"num_steps": 7} if sampler == "hmc" else {}
+    res = getattr(infer, sampler)(logdensity, start, init_per_chain=True, num_warmup=0,
+                                  num_samples=3, num_chains=chains, step_size=0.6, rng=13,
+                                  **kw)
+    last = res.samples[:, -1] / sd
+    assert np.all(np.abs(last.mean(axis=0)) < 4.5 / np.sqrt(chains))
+    assert np.all(np.abs(last.var(axis=0) - 1) < 4.5 * np.sqrt(2 / chains))
+    # the draws moved: not a kernel that stands still
+    assert np.mean(res.samples[:, -1] != start) > 0.5
+
+
+def test_progress_bar_needs_tqdm_only_when_asked(monkeypatch):
+    import sys
+
+    from chainrule.infer import _hmc
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)     # as if tqdm were not installed
+    assert _hmc.progress_bar("auto", 10, "nuts") is None
+    assert _hmc.progress_bar(False, 10, "nuts") is None
+    with pytest.raises(ImportError, match="progress=False"):
+        _hmc.progress_bar(True, 10, "nuts")
