@@ -614,7 +614,10 @@ class Primitive:
                 if isinstance(a, Tracer):
                     return trace.process(self, args, params)
             # Constants to every trace: the value is simply computed.
-        return apply_impl(self, namespace_of(args), args, params)
+        xp = namespace_of(args)
+        if xp is np:  # the common case, without apply_impl's extra call
+            return self.impl(xp, *args, **params)
+        return apply_impl(self, xp, args, params)
 
 
 # ---------------------------------------------------------------------------------------
@@ -661,7 +664,10 @@ class Trace:
     def bind_on_parent(self, prim: Primitive, args, params):
         """Run ``prim`` on the parent trace: ``args`` hold nothing for this trace."""
         if self.parent is EVAL:  # impl rules never re-enter bind: skip the trace switch
-            return apply_impl(prim, namespace_of(args), args, params)
+            xp = namespace_of(args)
+            if xp is np:
+                return prim.impl(xp, *args, **params)
+            return apply_impl(prim, xp, args, params)
         with set_current_trace(self.parent):
             return prim.bind(*args, **params)
 
@@ -675,7 +681,10 @@ class EvalTrace(Trace):
     name = "eval"
 
     def process(self, prim, args, params):
-        return apply_impl(prim, namespace_of(args), args, params)
+        xp = namespace_of(args)
+        if xp is np:
+            return prim.impl(xp, *args, **params)
+        return apply_impl(prim, xp, args, params)
 
 
 EVAL = EvalTrace(None)
