@@ -165,6 +165,23 @@ class ArrayAPINamespace:
         scale = 10.0 ** decimals  # NumPy's own method: scale, round half to even, unscale
         return self._xp.round(x * scale) / scale
 
+    # NumPy functions outside the standard, from standard ones where that is exact.
+    def exp2(self, x):
+        return self._xp.pow(2.0, x)
+
+    def rint(self, x):
+        return self._xp.round(x)  # both round half to even
+
+    def isposinf(self, x):
+        return x == float("inf")
+
+    def isneginf(self, x):
+        return x == -float("inf")
+
+    def heaviside(self, x, h):
+        xp = self._xp
+        return xp.where(x < 0, 0.0, xp.where(x > 0, 1.0, xp.where(xp.isnan(x), x, h)))
+
     def imag(self, x):
         if "complex" in str(x.dtype):
             return self._xp.imag(x)
