@@ -59,7 +59,6 @@ _REASONS = {
     "modifies its argument in place (use chainrule.numpy.at)": "copyto place put putmask "
                                                               "fill_diagonal put_along_axis",
     "numpy.matrix (not supported)": "asmatrix bmat",
-    "interop: use the array library's from_dlpack": "from_dlpack",
     "Python-level ufuncs and callbacks on index grids": "frompyfunc fromfunction",
 }
 MISSING = {name: reason for reason, names in _REASONS.items() for name in names.split()}

@@ -33,6 +33,283 @@ PLAIN_TYPES = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.f
 _NUMPY_TYPES = PLAIN_TYPES | {np.longdouble}
 
 
+# Array libraries other than NumPy: the NumPy spellings impl rules use, on a standard
+# array API namespace.
+#
+# Impl rules are written ``xp.<numpy name>(...)``.  NumPy, CuPy and Dask spell their functions
+# like NumPy; a library that follows only the Python array API standard (``array_api_strict``,
+# a GPU library's standard namespace) names some of them differently (``atan`` for
+# ``arctan``), takes dtypes by keyword only, and has no methods beyond the standard's.
+# :class:`ArrayAPINamespace` puts NumPy's names on such a namespace; a name neither provides
+# raises :class:`NotImplementedError` naming the function and the library, so that the
+# primitive that needed it refuses with a clear error instead of computing with NumPy.
+
+# NumPy spelling -> array API spelling, where only the name differs.
+_RENAMED = {
+    "arccos": "acos", "arccosh": "acosh", "arcsin": "asin", "arcsinh": "asinh",
+    "arctan": "atan", "arctanh": "atanh", "arctan2": "atan2", "power": "pow",
+    "absolute": "abs", "true_divide": "divide", "conjugate": "conj", "concatenate": "concat",
+    "left_shift": "bitwise_left_shift", "right_shift": "bitwise_right_shift",
+    "invert": "bitwise_invert", "bool_": "bool",
+}
+
+
+def _dtype(xp, dtype):
+    if dtype is None:
+        return None
+    if not isinstance(dtype, (np.dtype, type, str)):
+        return dtype  # already the library's own dtype object
+    name = np.dtype(dtype).name
+    return getattr(xp, name)
+
+
+class MissingFunction(NotImplementedError, AttributeError):
+    """A NumPy function the library lacks (an ``AttributeError`` too, so that ``hasattr``
+    and ``getattr(xp, name, default)`` answer as for any missing attribute)."""
+
+
+class ArrayAPINamespace:
+    """NumPy's names over the standard array API namespace ``xp``."""
+
+    def __init__(self, xp):
+        self._xp = xp
+        self.__name__ = xp.__name__
+
+    def __getattr__(self, name):
+        xp = self._xp
+        target = _RENAMED.get(name, name)
+        try:
+            fn = getattr(xp, target)
+        except AttributeError:
+            raise MissingFunction(
+                f"{xp.__name__} has no function {name!r} (it follows the array API standard, "
+                "which does not include it)") from None
+        if not callable(fn):
+            return fn
+        asarray = self.asarray
+
+        def call(*args, **kwargs):
+            # Constants the rules build with NumPy join the operands' library.
+            args = [asarray(a) if isinstance(a, (np.ndarray, np.generic)) else a for a in args]
+            if kwargs.get("dtype") is not None:
+                kwargs["dtype"] = _dtype(xp, kwargs["dtype"])
+            return fn(*args, **kwargs)
+        call.__name__ = target
+        return call
+
+    def __repr__(self):
+        return f"<NumPy names over {self.__name__}>"
+
+    # Functions whose signature differs from NumPy's.
+    def asarray(self, a, dtype=None, copy=None):
+        xp = self._xp
+        if isinstance(a, (np.ndarray, np.generic)):
+            # NumPy's arrays enter the library through DLPack, the standard's exchange.
+            out = xp.from_dlpack(np.asarray(a))
+            return out if dtype is None else xp.astype(out, _dtype(xp, dtype))
+        return xp.asarray(a, dtype=_dtype(xp, dtype), copy=copy)
+
+    def astype(self, x, dtype, copy=True):
+        return self._xp.astype(x, _dtype(self._xp, dtype), copy=copy)
+
+    def zeros(self, shape, dtype=None):
+        return self._xp.zeros(shape, dtype=_dtype(self._xp, dtype or np.float64))
+
+    def ones(self, shape, dtype=None):
+        return self._xp.ones(shape, dtype=_dtype(self._xp, dtype or np.float64))
+
+    def empty(self, shape, dtype=None):
+        return self._xp.empty(shape, dtype=_dtype(self._xp, dtype or np.float64))
+
+    def full(self, shape, fill_value, dtype=None):
+        return self._xp.full(shape, fill_value, dtype=_dtype(self._xp, dtype))
+
+    def zeros_like(self, x, dtype=None):
+        return self._xp.zeros_like(x, dtype=_dtype(self._xp, dtype))
+
+    def ones_like(self, x, dtype=None):
+        return self._xp.ones_like(x, dtype=_dtype(self._xp, dtype))
+
+    def where(self, condition, x, y):
+        if not hasattr(x, "shape") and not hasattr(y, "shape"):
+            x = self._xp.asarray(x)  # the standard takes at most one Python scalar
+        return self._xp.where(*(self.asarray(a) if isinstance(a, np.ndarray) else a
+                                for a in (condition, x, y)))
+
+    def concatenate(self, arrays, axis=0):
+        return self._xp.concat([self.asarray(a) if isinstance(a, (np.ndarray, np.generic))
+                                else a for a in arrays], axis=axis)
+
+    def stack(self, arrays, axis=0):
+        return self._xp.stack([self.asarray(a) if isinstance(a, (np.ndarray, np.generic))
+                               else a for a in arrays], axis=axis)
+
+    def _bool(self, x):
+        return x if str(x.dtype).endswith("bool") else self._xp.astype(x, self._xp.bool)
+
+    def logical_and(self, a, b):
+        return self._xp.logical_and(self._bool(a), self._bool(b))
+
+    def logical_or(self, a, b):
+        return self._xp.logical_or(self._bool(a), self._bool(b))
+
+    def logical_xor(self, a, b):
+        return self._xp.logical_xor(self._bool(a), self._bool(b))
+
+    def logical_not(self, a):
+        return self._xp.logical_not(self._bool(a))
+
+    def round(self, x, decimals=0):
+        if decimals == 0:
+            return self._xp.round(x)
+        scale = 10.0 ** decimals  # NumPy's own method: scale, round half to even, unscale
+        return self._xp.round(x * scale) / scale
+
+    # NumPy functions outside the standard, from standard ones where that is exact.
+    def exp2(self, x):
+        return self._xp.pow(2.0, x)
+
+    def rint(self, x):
+        return self._xp.round(x)  # both round half to even
+
+    def isposinf(self, x):
+        return x == float("inf")
+
+    def isneginf(self, x):
+        return x == -float("inf")
+
+    def heaviside(self, x, h):
+        xp = self._xp
+        return xp.where(x < 0, 0.0, xp.where(x > 0, 1.0, xp.where(xp.isnan(x), x, h)))
+
+    def imag(self, x):
+        if "complex" in str(x.dtype):
+            return self._xp.imag(x)
+        return self._xp.zeros_like(x)  # NumPy: a real array's imaginary part is zero
+
+    def real(self, x):
+        return self._xp.real(x) if "complex" in str(x.dtype) else x
+
+    @property
+    def linalg(self):
+        return _StandardLinalg(self)
+
+    @property
+    def fft(self):
+        return _StandardFFT(self)
+
+    def transpose(self, x, axes=None):
+        axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(axes)
+        return self._xp.permute_dims(x, axes)
+
+    def swapaxes(self, x, a, b):
+        axes = list(range(x.ndim))
+        axes[a], axes[b] = axes[b], axes[a]
+        return self._xp.permute_dims(x, tuple(axes))
+
+    def cumsum(self, x, axis=None, dtype=None):
+        return self._xp.cumulative_sum(x, axis=axis, dtype=_dtype(self._xp, dtype))
+
+    def cumprod(self, x, axis=None, dtype=None):
+        return self._xp.cumulative_prod(x, axis=axis, dtype=_dtype(self._xp, dtype))
+
+    def sum(self, x, axis=None, dtype=None, keepdims=False):
+        axis = tuple(axis) if isinstance(axis, list) else axis
+        return self._xp.sum(x, axis=axis, dtype=_dtype(self._xp, dtype), keepdims=keepdims)
+
+    def prod(self, x, axis=None, dtype=None, keepdims=False):
+        axis = tuple(axis) if isinstance(axis, list) else axis
+        return self._xp.prod(x, axis=axis, dtype=_dtype(self._xp, dtype), keepdims=keepdims)
+
+
+class _Submodule:
+    """NumPy's signatures over a standard extension module (``linalg``, ``fft``)."""
+
+    def __init__(self, ns, name):
+        self._ns, self._mod, self._name = ns, getattr(ns._xp, name, None), name
+
+    def __getattr__(self, name):
+        fn = getattr(self._mod, name, None)
+        if fn is None:
+            raise MissingFunction(
+                f"{self._ns.__name__} has no function {self._name}.{name!r} (it follows the "
+                "array API standard, which does not include it)")
+        return fn
+
+
+class _StandardLinalg(_Submodule):
+    def __init__(self, ns):
+        super().__init__(ns, "linalg")
+
+    def svd(self, a, full_matrices=True, compute_uv=True):
+        if not compute_uv:
+            return self.__getattr__("svdvals")(a)
+        return self.__getattr__("svd")(a, full_matrices=full_matrices)
+
+    def eigh(self, a, UPLO="L"):
+        # The standard reads the lower triangle; NumPy's UPLO="U" reads the upper one, which
+        # is the lower triangle of the conjugate transpose.
+        xp = self._ns._xp
+        if UPLO == "U":
+            a = xp.matrix_transpose(a)
+            a = xp.conj(a) if "complex" in str(a.dtype) else a
+        return self.__getattr__("eigh")(a)
+
+    def pinv(self, a, rcond=None):
+        return self.__getattr__("pinv")(a, rtol=rcond)
+
+
+class _StandardFFT(_Submodule):
+    def __init__(self, ns):
+        super().__init__(ns, "fft")
+
+    def _complex(self, x):
+        if "complex" in str(x.dtype):
+            return x
+        xp = self._ns._xp
+        return xp.astype(x, xp.complex64 if str(x.dtype).endswith("float32") else xp.complex128)
+
+    def fftn(self, x, s=None, axes=None, norm=None):
+        return self.__getattr__("fftn")(self._complex(x), s=s, axes=axes, norm=norm or "backward")
+
+    def ifftn(self, x, s=None, axes=None, norm=None):
+        return self.__getattr__("ifftn")(self._complex(x), s=s, axes=axes,
+                                         norm=norm or "backward")
+
+
+_WRAPPED: dict = {}
+
+
+def wrap_namespace(xp):
+    """``xp`` itself when it spells functions like NumPy, else its :class:`ArrayAPINamespace`
+    (one per library, so that namespaces compare with ``is``)."""
+    name = xp.__name__
+    if name.startswith(("numpy", "cupy", "dask")):
+        return xp
+    try:
+        return _WRAPPED[name]
+    except KeyError:
+        return _WRAPPED.setdefault(name, ArrayAPINamespace(xp))
+
+
+def astype(xp, x, dtype, copy=True):
+    """``x`` cast to ``dtype``: the method where the array has one (NumPy, CuPy, Dask), else
+    the standard's ``xp.astype``."""
+    if hasattr(x, "astype"):
+        return x.astype(dtype, copy=copy)
+    return xp.astype(x, dtype, copy=copy)
+
+
+def require_numpy(xp, prim, reason):
+    """Refuse, naming primitive ``prim`` and the library, an impl that computes with NumPy
+    (``reason``: what it needs) on arrays other than NumPy's (Dask's convert lazily)."""
+    if xp is np or xp.__name__.startswith("dask"):
+        return
+    raise NotImplementedError(
+        f"primitive {prim!r} {reason} and does not support {xp.__name__} arrays; convert "
+        "the operands to NumPy arrays (numpy.from_dlpack) to use it")
+
+
 def namespace_of(args) -> Any:
     """Array namespace (``numpy``, ``cupy``, ``dask.array``...) of concrete ``args``.
 
@@ -75,12 +352,55 @@ def _foreign_namespace(args):
         import dask.array
 
         return dask.array
-    return xp
+    return wrap_namespace(xp)
+
+
+def apply_impl(prim, xp, args, params):
+    """``prim.impl`` on concrete ``args`` of namespace ``xp``; on a library other than
+    NumPy, a function or method the rule needs that the library lacks becomes an error
+    naming the primitive and the library."""
+    if xp is np:
+        return prim.impl(xp, *args, **params)
+    try:
+        return prim.impl(xp, *args, **params)
+    except (AttributeError, TypeError, NotImplementedError) as e:
+        if isinstance(e, NotImplementedError) and "primitive '" in str(e):
+            # already names the primitive (this one, or one its rule or program applies)
+            raise
+        raise NotImplementedError(
+            f"primitive {prim.name!r} does not support {xp.__name__} arrays: "
+            f"{type(e).__name__}: {e}. Convert the operands to NumPy arrays "
+            "(numpy.from_dlpack) to use it.") from e
 
 
 # ---------------------------------------------------------------------------------------
 # Abstract values
 # ---------------------------------------------------------------------------------------
+
+
+def numpy_dtype(dtype) -> np.dtype:
+    """The NumPy dtype of ``dtype``, which may be another array library's dtype object.
+
+    The engine keeps NumPy dtypes in its abstract values whatever the backend: a library
+    whose dtype objects NumPy does not understand (``array_api_strict.float64``,
+    ``torch.float64``) is mapped by the dtype's name.
+    """
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        name = str(dtype).rsplit(".", 1)[-1]
+        try:
+            return np.dtype(name)
+        except TypeError:
+            raise TypeError(f"chainrule does not know the dtype {dtype!r}") from None
+
+
+def backend_dtype(xp, dtype):
+    """The dtype object of namespace ``xp`` for the NumPy dtype ``dtype``."""
+    if xp is np or xp.__name__.startswith(("cupy", "dask")):
+        return dtype
+    name = np.dtype(dtype).name
+    return getattr(xp, "bool" if name == "bool" else name)
 
 
 class ShapedArray:
@@ -94,7 +414,7 @@ class ShapedArray:
 
     def __init__(self, shape, dtype, weak_type=False):
         self.shape = shape if type(shape) is tuple else tuple(shape)
-        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else numpy_dtype(dtype)
         self.weak_type = weak_type
 
     @property
@@ -166,7 +486,8 @@ def dtype_of(x) -> np.dtype:
     t = type(x)
     if t in _SCALAR_DTYPES:
         return _SCALAR_DTYPES[t]
-    return x.dtype
+    dtype = x.dtype
+    return dtype if isinstance(dtype, np.dtype) else numpy_dtype(dtype)
 
 
 def shape_of(x) -> tuple:
@@ -310,7 +631,10 @@ class Primitive:
                 if isinstance(a, Tracer):
                     return trace.process(self, args, params)
             # Constants to every trace: the value is simply computed.
-        return self.impl(namespace_of(args), *args, **params)
+        xp = namespace_of(args)
+        if xp is np:  # the common case, without apply_impl's extra call
+            return self.impl(xp, *args, **params)
+        return apply_impl(self, xp, args, params)
 
 
 # ---------------------------------------------------------------------------------------
@@ -357,7 +681,10 @@ class Trace:
     def bind_on_parent(self, prim: Primitive, args, params):
         """Run ``prim`` on the parent trace: ``args`` hold nothing for this trace."""
         if self.parent is EVAL:  # impl rules never re-enter bind: skip the trace switch
-            return prim.impl(namespace_of(args), *args, **params)
+            xp = namespace_of(args)
+            if xp is np:
+                return prim.impl(xp, *args, **params)
+            return apply_impl(prim, xp, args, params)
         with set_current_trace(self.parent):
             return prim.bind(*args, **params)
 
@@ -371,7 +698,10 @@ class EvalTrace(Trace):
     name = "eval"
 
     def process(self, prim, args, params):
-        return prim.impl(namespace_of(args), *args, **params)
+        xp = namespace_of(args)
+        if xp is np:
+            return prim.impl(xp, *args, **params)
+        return apply_impl(prim, xp, args, params)
 
 
 EVAL = EvalTrace(None)

@@ -20,7 +20,9 @@ import functools
 import keyword
 import re
 
-from ..core import Zero
+import numpy as np
+
+from ..core import Zero, apply_impl
 from ..ir import Literal, Program, Var
 
 CHUNK_EQNS = 1000
@@ -215,5 +217,9 @@ def _callee(eqn, xp, namespace):
         namespace.setdefault(key, getattr(xp, np_name))
         return key
     key = f"_p{len(namespace)}_{_identifier(prim.name)}"
-    namespace[key] = functools.partial(prim.impl, xp, **eqn.params)
+    if xp is np:
+        namespace[key] = functools.partial(prim.impl, xp, **eqn.params)
+    else:  # errors name the primitive and the library
+        params = eqn.params
+        namespace[key] = lambda *args: apply_impl(prim, xp, args, params)
     return key

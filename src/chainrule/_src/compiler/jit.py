@@ -106,11 +106,22 @@ class Compiled:
     def __call__(self, *args):
         return self.fn(*args)
 
+    def on(self, xp):
+        """This program compiled for the arrays of namespace ``xp`` (``self`` for its own):
+        a program staged on NumPy values and then run on another library's arrays must call
+        that library's functions, not NumPy's, which would convert the operands."""
+        if xp is self.xp:
+            return self
+        cache = self.__dict__.setdefault("_other_namespaces", {})
+        if xp not in cache:
+            cache[xp] = Compiled(self.program, xp, "on_" + xp.__name__.replace(".", "_"))
+        return cache[xp]
+
 
 jit_call_p = Primitive("jit_call")
 jit_call_p.multiple_results = True
 jit_call_p.higher_order = True
-jit_call_p.impl = lambda xp, *args, compiled: compiled(*args)
+jit_call_p.impl = lambda xp, *args, compiled: compiled.on(xp)(*args)
 jit_call_p.abstract_eval = lambda *avals, compiled: [v.aval for v in compiled.program.outvars]
 
 

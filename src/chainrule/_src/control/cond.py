@@ -123,7 +123,7 @@ def _switch_impl(xp, index, *args, branches, n_consts):
     k = int(np.clip(index, 0, len(branches) - 1))
     start = sum(n_consts[:k])
     consts = args[start:start + n_consts[k]]
-    return branches[k](*consts, *args[sum(n_consts):])
+    return branches[k].on(xp)(*consts, *args[sum(n_consts):])
 
 
 switch_p.impl = _switch_impl

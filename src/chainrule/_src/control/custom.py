@@ -363,7 +363,7 @@ class custom_vjp(_CustomFunction):
 # --- custom rules inside jit ----------------------------------------------------------------
 custom_call_p = Primitive("custom_call", multiple_results=True)
 custom_call_p.higher_order = True
-custom_call_p.impl = lambda xp, *args, fn, compiled, in_tree: compiled(*args)
+custom_call_p.impl = lambda xp, *args, fn, compiled, in_tree: compiled.on(xp)(*args)
 custom_call_p.abstract_eval = lambda *avals, fn, compiled, in_tree: [
     v.aval for v in compiled.program.outvars]
 

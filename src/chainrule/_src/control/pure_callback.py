@@ -114,7 +114,7 @@ class _Callback:
         size = avals[0].shape[0] if avals else next(
             a.shape[0] for a, m in zip(args, self.mapped) if m)
         inner = [ShapedArray(a.shape[1:], a.dtype) for a in avals]
-        rows = [self.fn([a[i] if m else a for a, m in zip(args, self.mapped)], inner)
+        rows = [self.fn([a[i, ...] if m else a for a, m in zip(args, self.mapped)], inner)
                 for i in range(size)]
         if not rows:
             return [np.zeros(a.shape, a.dtype) for a in avals]

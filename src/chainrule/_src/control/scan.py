@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import lax
 from ..compiler.jit import Compiled, trace_to_program
-from ..core import (Primitive, ShapedArray, Zero, concrete_value, get_aval, instantiate,
+from ..core import (Primitive, ShapedArray, Zero, astype, concrete_value, get_aval, instantiate,
                     is_float_dtype)
 from ..interpreters.staging import TracerBoolConversionError
 from ..ir import Program, eval_program
@@ -49,13 +49,14 @@ def _y_avals(body, n_carry):
 def _scan_impl(xp, *args, body, n_consts, n_carry, length, reverse, linear):
     consts, carry, xs = split(args, n_consts, n_carry)
     y_avals = _y_avals(body, n_carry)
+    body = body.on(xp)
     # Each step's outputs are written into arrays allocated up front (stacking them at the
     # end would hold every output twice); libraries without item assignment stack.
     in_place = xp is np or getattr(xp, "__name__", "") == "cupy"
     ys = [xp.empty((length,) + a.shape, a.dtype) for a in y_avals] if in_place else None
     steps = []
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
-        outs = body(*consts, *carry, *[x[i] for x in xs])
+        outs = body(*consts, *carry, *[x[i, ...] for x in xs])
         carry = outs[:n_carry]
         if in_place:
             for y, out in zip(ys, outs[n_carry:]):
@@ -65,7 +66,7 @@ def _scan_impl(xp, *args, body, n_consts, n_carry, length, reverse, linear):
     if not in_place:
         if reverse:
             steps.reverse()
-        ys = [xp.stack([s[k] for s in steps]).astype(a.dtype) if steps
+        ys = [astype(xp, xp.stack([s[k] for s in steps]), a.dtype) if steps
               else xp.zeros((0,) + a.shape, a.dtype) for k, a in enumerate(y_avals)]
     return [*carry, *ys]
 

@@ -42,6 +42,7 @@ while_p.higher_order = True
 def _while_impl(xp, *args, cond_fn, body_fn, n_cond, n_body):
     cond_consts, body_consts = args[:n_cond], args[n_cond:n_cond + n_body]
     carry = list(args[n_cond + n_body:])
+    cond_fn, body_fn = cond_fn.on(xp), body_fn.on(xp)
     while bool(cond_fn(*cond_consts, *carry)[0]):
         carry = body_fn(*body_consts, *carry)
     return carry

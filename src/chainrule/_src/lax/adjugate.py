@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval, real_dtype
+from ..core import (Primitive, ShapedArray, Zero, astype, broadcast_shapes, dtype_of, get_aval,
+                    real_dtype)
 from ..interpreters.linearize import is_undefined
 from ._rules import defbroadcasting_batch, defstack_batch, match_tangent, unbroadcast
 from .elementwise import add, mul, sub
@@ -77,7 +78,7 @@ def _adjugate_impl(xp, a):
             return out
     uh, s, v, c = _svd_parts(xp, a, "adjugate")
     out = c[..., None, None] * ((v * _exclusive_products(xp, s)[..., None, :]) @ uh)
-    return out.astype(a.dtype)
+    return astype(xp, out, dtype_of(a))
 
 
 def _adjugate_abstract_eval(a):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, Zero, get_aval, instantiate
+from ..core import Primitive, ShapedArray, Zero, astype, get_aval, instantiate
 from ..interpreters import jvp as _jvp_interp
 from ..interpreters.linearize import is_undefined
 from ._rules import (defbroadcasting_batch, defjvp, defjvp_scaled, deflinear, defnondiff,
@@ -337,7 +337,7 @@ select_p.transpose = transpose_each(None, lambda ct, c, x, y: select(c, ct, 0.0)
 
 # --- dtypes and complex parts ---------------------------------------------------------
 convert_element_type_p = Primitive("convert_element_type")
-convert_element_type_p.impl = lambda xp, x, dtype: xp.asarray(x).astype(dtype)
+convert_element_type_p.impl = lambda xp, x, dtype: astype(xp, xp.asarray(x), dtype)
 convert_element_type_p.abstract_eval = lambda a, dtype: ShapedArray(a.shape, dtype)
 
 

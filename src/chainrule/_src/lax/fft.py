@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, get_aval, real_dtype
+from ..core import Primitive, ShapedArray, astype, dtype_of, get_aval, real_dtype
 from ._rules import deflinear, unbroadcast
 from .elementwise import mul, real
 from .shape import pad_zeros, slice_axis
@@ -49,7 +49,7 @@ def _check(aval, axes, norm, name):
 def _fft_impl(xp, x, axes, inverse, norm):
     fn = xp.fft.ifftn if inverse else xp.fft.fftn
     out = fn(x, axes=axes, norm=norm)
-    return out.astype(_complex_dtype(x.dtype), copy=False)
+    return astype(xp, out, _complex_dtype(dtype_of(x)), copy=False)
 
 
 def _fft_abstract_eval(a, axes, inverse, norm):
@@ -85,7 +85,7 @@ def fft(x, axes, inverse=False, norm="backward"):
 
 def _rfft_impl(xp, x, axes, norm):
     out = xp.fft.rfftn(x, axes=axes, norm=norm)
-    return out.astype(_complex_dtype(x.dtype), copy=False)
+    return astype(xp, out, _complex_dtype(dtype_of(x)), copy=False)
 
 
 def _rfft_abstract_eval(a, axes, norm):
@@ -125,7 +125,7 @@ def rfft(x, axes, norm="backward"):
 def _irfft_impl(xp, x, axes, n, norm):
     s = [x.shape[a] for a in axes[:-1]] + [n]
     out = xp.fft.irfftn(x, s=s, axes=axes, norm=norm)
-    return out.astype(real_dtype(x.dtype), copy=False)
+    return astype(xp, out, real_dtype(dtype_of(x)), copy=False)
 
 
 def _irfft_abstract_eval(a, axes, n, norm):

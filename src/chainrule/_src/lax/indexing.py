@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, get_aval, is_tracer
+from ..core import ArrayAPINamespace, Primitive, ShapedArray, astype, get_aval, is_tracer
 from ..interpreters.linearize import is_undefined
 from ._rules import align_batched, deflinear, move_to_front, unbroadcast
 from .shape import concatenate, expand_dims, reshape
@@ -95,7 +95,37 @@ def _indexed_shape(shape, spec, array_avals):
 
 # --- gather ---------------------------------------------------------------------------
 getitem_p = Primitive("getitem")
-getitem_p.impl = lambda xp, x, *arrays, spec: x[build_index(spec, arrays)]
+def _getitem_impl(xp, x, *arrays, spec):
+    index = build_index(spec, arrays)
+    if isinstance(xp, ArrayAPINamespace):
+        return _standard_getitem(xp, x, index)
+    return x[index]
+
+
+def _standard_getitem(xp, x, index):
+    """``x[index]`` with only what the array API standard indexes: every axis indexed (a
+    trailing ``...``, which means the same to NumPy), and an integer array (one, 1-D,
+    among slices) through ``take``."""
+    index = index if isinstance(index, tuple) else (index,)
+    if not any(i is Ellipsis for i in index):
+        index = index + (Ellipsis,)
+    arrays = [k for k, i in enumerate(index) if hasattr(i, "shape") and i.ndim > 0
+              and np.dtype(str(i.dtype).rsplit(".", 1)[-1]).kind in "iu"]
+    if not arrays:
+        return x[tuple(xp.asarray(i) if isinstance(i, np.ndarray) else i for i in index)]
+    (k,) = arrays if len(arrays) == 1 else (None,)
+    before = index[:k]
+    if (k is None or index[k].ndim != 1
+            or not all(isinstance(i, slice) for i in before)
+            or not all(isinstance(i, slice) or i is Ellipsis for i in index[k + 1:])):
+        raise NotImplementedError(
+            "this integer-array index combines arrays with other indices in a way the array "
+            "API standard does not index (one 1-D integer array among slices is supported)")
+    sliced = x[before + (slice(None),) + index[k + 1:]]
+    return xp.take(sliced, xp.asarray(index[k]), axis=k)
+
+
+getitem_p.impl = _getitem_impl
 getitem_p.abstract_eval = lambda a, *arr, spec: ShapedArray(
     _indexed_shape(a.shape, spec, arr), a.dtype, a.weak_type)
 deflinear(getitem_p, linear_argnums=(0,), transpose=lambda ct, x, *arrays, spec: [
@@ -115,12 +145,24 @@ def _writable_copy(xp, x, updates):
     dtype = np.result_type(get_aval(x).dummy(), get_aval(updates).dummy())
     if xp is np:
         return np.array(x, copy=True, dtype=dtype)
-    return xp.asarray(x).astype(dtype, copy=True)
+    return astype(xp, xp.asarray(x), dtype, copy=True)
+
+
+def _standard_scatter_index(xp, index, spec):
+    """``index`` for item assignment on a library that follows only the array API standard,
+    which assigns through basic indices with every axis indexed."""
+    if not is_basic(spec):
+        raise NotImplementedError(
+            "assignment through integer-array indices is not in the array API standard")
+    index = index if isinstance(index, tuple) else (index,)
+    return index if any(i is Ellipsis for i in index) else index + (Ellipsis,)
 
 
 def _scatter_add_impl(xp, x, updates, *arrays, spec):
     out = _writable_copy(xp, x, updates)
     index = build_index(spec, arrays)
+    if isinstance(xp, ArrayAPINamespace):
+        index = _standard_scatter_index(xp, index, spec)
     if is_basic(spec):
         out[index] = out[index] + updates
     elif xp is np:
@@ -142,7 +184,10 @@ def foreign_scatter_add(xp, out, index, updates):
 
 def _scatter_set_impl(xp, x, updates, *arrays, spec):
     out = _writable_copy(xp, x, updates)
-    out[build_index(spec, arrays)] = updates
+    index = build_index(spec, arrays)
+    if isinstance(xp, ArrayAPINamespace):
+        index = _standard_scatter_index(xp, index, spec)
+    out[index] = updates
     return out
 
 

@@ -785,9 +785,10 @@ def _tridiag_abstract_eval(dl, d, du, b):
 def _tridiag_impl(xp, dl, d, du, b):
     batch = broadcast_shapes(dl.shape[:-1], d.shape[:-1], du.shape[:-1], b.shape[:-2])
     n, k = b.shape[-2:]
-    dtype = np.result_type(dl.dtype, d.dtype, du.dtype, b.dtype)
     if xp is np:
         import scipy.linalg
+
+        dtype = np.result_type(dl.dtype, d.dtype, du.dtype, b.dtype)
 
         dl, d, du = (np.broadcast_to(v, batch + (n,)) for v in (dl, d, du))
         b = np.broadcast_to(b, batch + (n, k))
@@ -799,6 +800,7 @@ def _tridiag_impl(xp, dl, d, du, b):
                 (1, 1), ab, b[idx], check_finite=False), (ab, b[idx]), _SINGULAR_HINT, True)
         return out
     # Other array libraries: the dense matrix, solved by their own LAPACK.
+    dtype = xp.result_type(dl, d, du, b)
     eye = xp.eye(n, dtype=dtype)
     a = (d[..., :, None] * eye + du[..., :, None] * xp.eye(n, k=1, dtype=dtype)
          + dl[..., :, None] * xp.eye(n, k=-1, dtype=dtype))

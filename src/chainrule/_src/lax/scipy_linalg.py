@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, concrete_value, get_aval
+from ..core import (Primitive, ShapedArray, Zero, broadcast_shapes, concrete_value, get_aval,
+                    require_numpy)
 from ..interpreters.linearize import is_undefined
 from ._rules import defbroadcasting_batch, defstack_batch, match_tangent, unbroadcast
 from .elementwise import (abs, add, conj, convert_element_type, div, eq, gt, le, mul, neg,
@@ -473,6 +474,7 @@ defstack_batch(lu_p)
 
 
 def _piv_impl(xp, piv, n):
+    require_numpy(xp, "lu_pivots_to_permutation", "swaps rows of a NumPy array in a loop")
     return perm_from_piv(piv, n)
 
 

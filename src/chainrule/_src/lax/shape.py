@@ -119,7 +119,7 @@ def _sliced_shape(shape, index):
 
 
 slice_p = _linear(
-    "slice", lambda xp, x, index: x[_slices(index)],
+    "slice", lambda xp, x, index: x[_slices(index) + (Ellipsis,)],
     _same_dtype(lambda a, index: _sliced_shape(a.shape, index)),
     lambda ct, x, index: [embed_slice(ct, index, x.aval.shape)])
 slice_p.batch = lambda size, vals, dims, index: (

@@ -99,7 +99,7 @@ def _searchsorted_impl(xp, a, v, side):
     lead = a.shape[:-1]
     out = xp.empty(v.shape, _INDEX)
     for k in np.ndindex(lead):
-        out[k] = xp.searchsorted(a[k], v[k], side=side)
+        out[k + (Ellipsis,)] = xp.searchsorted(a[k + (Ellipsis,)], v[k + (Ellipsis,)], side=side)
     return out
 
 

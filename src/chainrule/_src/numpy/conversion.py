@@ -70,6 +70,35 @@ def with_dtype(x, dtype):
     return lax.convert_element_type(x, dtype)
 
 
+def from_dlpack(x, /, *, device=None, copy=None):
+    """A NumPy array sharing the memory of ``x``, any object with ``__dlpack__`` (a PyTorch
+    or JAX CPU tensor, another NumPy array); traced values pass through.
+
+    NumPy's semantics on concrete inputs: no copy when the producer's memory is on the CPU
+    and NumPy can view it (``copy=True`` forces one, ``copy=False`` refuses to copy).  Inside
+    ``grad``, ``jit``, ``vmap``... the traced value is returned as it is, so a function that
+    converts its input with ``from_dlpack`` stays differentiable.  See ``docs/backends.md``
+    for handing chainrule's results to PyTorch and JAX.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import chainrule as cr
+    >>> import chainrule.numpy as cnp
+    >>> x = np.arange(3.0)
+    >>> y = cnp.from_dlpack(x)
+    >>> np.shares_memory(x, y)
+    True
+    >>> cr.grad(lambda v: cnp.sum(cnp.from_dlpack(v) ** 2))(x)
+    array([0., 2., 4.])
+    """
+    if is_tracer(x):
+        return x
+    if device is None and copy is None:  # NumPy 2.0 takes no keywords
+        return np.from_dlpack(x)
+    return np.from_dlpack(x, device=device, copy=copy)
+
+
 def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     """Convert to an array without copying when possible; traced values pass through.
 

@@ -12,7 +12,8 @@ import numpy as np
 from .. import lax
 from ..core import concrete_value, get_aval, is_tracer
 from ._util import asarray_any, dtype_of, ndim_of, normalize_axis, shape_of
-from .conversion import stack_nested, with_dtype, asanyarray, asarray, contains_tracer
+from .conversion import (asanyarray, asarray, contains_tracer, from_dlpack, stack_nested,
+                         with_dtype)
 from .fastpath import PLAIN_TYPES, numpy_fast_path
 
 _ND = np.ndarray
@@ -372,6 +373,6 @@ ufunc, ndindex, ndenumerate, broadcast = np.ufunc, np.ndindex, np.ndenumerate, n
 
 __all__ = [*_SCALAR_NAMES, "flexible", "character", "ufunc", "ndindex", "ndenumerate",
            "broadcast", "arange", "array", "asanyarray", "asarray", "ascontiguousarray", "copy",
-           "empty",
+           "empty", "from_dlpack",
            "empty_like", "eye", "full", "full_like", "geomspace", "identity", "linspace",
            "logspace", "meshgrid", "ones", "ones_like", "tri", "zeros", "zeros_like"]

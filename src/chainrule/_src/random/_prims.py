@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as sc
 
-from ..core import Primitive, ShapedArray, broadcast_shapes, get_aval
+from ..core import Primitive, ShapedArray, broadcast_shapes, get_aval, require_numpy
 from ..lax.shape import broadcast_to
 from ..lax._rules import align_batched, defbroadcasting_batch, defnondiff
 
@@ -150,6 +150,7 @@ def philox_bits(k0, k1, n):
 # --- Poisson and binomial quantiles: integer results, no derivative -----------------
 def _poisson_quantile_impl(xp, u, lam):
     """Smallest integer k with ``P(K <= k) >= u`` for ``K ~ Poisson(lam)``."""
+    require_numpy(xp, "random_poisson_quantile", "is computed by SciPy")
     u, lam = np.broadcast_arrays(np.asarray(u, np.float64), np.asarray(lam, np.float64))
     with np.errstate(invalid="ignore"):
         k = np.ceil(np.nan_to_num(sc.pdtrik(u, lam), nan=0.0))
@@ -164,6 +165,7 @@ def _poisson_quantile_impl(xp, u, lam):
 
 def _binomial_quantile_impl(xp, u, n, p):
     """Smallest integer k with ``P(K <= k) >= u`` for ``K ~ Binomial(n, p)``."""
+    require_numpy(xp, "random_binomial_quantile", "is computed by SciPy")
     u, n, p = np.broadcast_arrays(np.asarray(u, np.float64), np.asarray(n, np.float64),
                                   np.asarray(p, np.float64))
     with np.errstate(invalid="ignore"):

@@ -9,16 +9,19 @@ import warnings
 
 import numpy as np
 
-from ..core import Zero, current_trace, get_aval, is_float_dtype, is_tracer, new_trace
+from ..core import (PLAIN_TYPES, Zero, current_trace, get_aval, is_float_dtype, is_tracer,
+                    namespace_of, new_trace)
 from ..interpreters.jvp import JVPTrace, JVPTracer, tangent_mismatch
 from ..interpreters.linearize import backward_pass, linearize_flat
 from ..ir import eval_program
 from ..tree_util import tree_flatten, tree_map, tree_unflatten
 
 
-def _zeros_for(x):
-    a = get_aval(x)
-    return np.zeros(a.shape, a.dtype)
+def _zeros_for(x, aval=None):
+    """Zeros of ``aval`` (default: ``x``'s) in the array library of ``x``."""
+    a = get_aval(x) if aval is None else aval
+    xp = np if type(x) in PLAIN_TYPES or is_tracer(x) else namespace_of([x])
+    return xp.zeros(a.shape, a.dtype)
 
 
 def _to_output(x):
@@ -198,7 +201,8 @@ def jvp(fun, primals, tangents, has_aux=False):
             if trace.owns(x):
                 primal, tangent = trace.unpack(x)
                 primals_out.append(primal)
-                tangents_out.append(_to_output(tangent))
+                tangents_out.append(_zeros_for(primal, tangent.aval) if type(tangent) is Zero
+                                    else tangent)
             else:
                 if is_tracer(x):
                     x.check_usable()
@@ -249,7 +253,9 @@ class Linearized:
             cts = iter(backward_pass(self.program, cotangents))
         out = []
         for p, v in zip(self.flat_primals, self.invars):
-            out.append(_zeros_for(p) if v is None else _writable(_to_output(next(cts))))
+            ct = None if v is None else next(cts)
+            out.append(_zeros_for(p) if ct is None else
+                       _zeros_for(p, ct.aval) if type(ct) is Zero else _writable(ct))
         return out
 
 
