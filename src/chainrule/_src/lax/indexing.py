@@ -148,7 +148,9 @@ def _scatter_abstract_eval(a, u, *arrays, spec):
 
 
 def _scatter_add_transpose(ct, x, updates, *arrays, spec):
-    out = [ct if is_undefined(x) else None]
+    # ``x``'s cotangent has ``x``'s dtype (the real part for a real ``x``; no promotion by
+    # the ``0.0`` written over the updated positions).
+    out = [unbroadcast(ct, x.aval) if is_undefined(x) else None]
     if is_undefined(updates):
         out.append(unbroadcast(getitem_p.bind(ct, *arrays, spec=spec), updates.aval))
     else:
@@ -157,7 +159,8 @@ def _scatter_add_transpose(ct, x, updates, *arrays, spec):
 
 
 def _scatter_set_transpose(ct, x, updates, *arrays, spec):
-    out = [scatter_set_p.bind(ct, 0.0, *arrays, spec=spec) if is_undefined(x) else None]
+    out = [unbroadcast(scatter_set_p.bind(ct, 0.0, *arrays, spec=spec), x.aval)
+           if is_undefined(x) else None]
     if is_undefined(updates):
         out.append(unbroadcast(getitem_p.bind(ct, *arrays, spec=spec), updates.aval))
     else:

@@ -159,7 +159,9 @@ def _concat_transpose(ct, *args, axis):
     for a in args:
         n = (a.aval if is_undefined(a) else get_aval(a)).shape[axis]
         if is_undefined(a):
-            out.append(slice_axis(ct, axis, start, start + n))
+            # Each operand's cotangent has its own dtype: the real part for a real operand
+            # concatenated with complex ones (as for broadcasting elementwise operations).
+            out.append(unbroadcast(slice_axis(ct, axis, start, start + n), a.aval))
         else:
             out.append(None)
         start += n
