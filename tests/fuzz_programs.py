@@ -73,8 +73,6 @@ FAMILIES = BASE_FAMILIES | {
 KNOWN_BUGS = {
     "dask",                   # at[].set mutates a Dask input and its VJP drops the update;
                               # conj and grad of x[:, None] crash on Dask
-    "prod_at_zero",           # under jit and vmap, derivatives of prod (2nd order) and
-                              # cumprod (1st order) at exact zeros are NaN
 }
 
 ENABLED = FAMILIES - KNOWN_BUGS
