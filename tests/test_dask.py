@@ -83,3 +83,38 @@ def test_sorting_searching_and_interp_stay_lazy_on_dask():
     np.testing.assert_allclose(g.compute(), cr.grad(loss)(x), rtol=1e-12)
     np.testing.assert_allclose(cr.vmap(cr.grad(loss))(da.stack([dx, 2 * dx])).compute(),
                                [cr.grad(loss)(x), cr.grad(loss)(2 * x)], rtol=1e-12)
+
+
+def test_at_set_leaves_the_dask_input_unchanged_and_its_vjp_keeps_the_update():
+    base = np.array([0.1, 0.2, 0.3])
+    x = da.from_array(base)
+    out = cnp.at(x)[0].set(5.0)
+    np.testing.assert_array_equal(out.compute(), [5.0, 0.2, 0.3])
+    np.testing.assert_array_equal(x.compute(), base)
+    ct = da.from_array(np.array([1.0, 2.0, 3.0]))
+    _, f_vjp = cr.vjp(lambda a, b: cnp.at(b)[0].set(a), 0.4, da.from_array(base))
+    ga, gb = f_vjp(ct)
+    assert float(np.asarray(ga)) == 1.0
+    np.testing.assert_array_equal(np.asarray(gb), [0.0, 2.0, 3.0])
+    np.testing.assert_array_equal(ct.compute(), [1.0, 2.0, 3.0])
+
+
+def test_conj_and_new_axes_on_dask():
+    z = np.array([1 + 2j, -0.5j, 3.0])
+    np.testing.assert_array_equal(cnp.conj(da.from_array(z)).compute(), np.conj(z))
+    x = np.array([0.1, -0.2, 0.3])
+    f = lambda a: cnp.sum(a[:, None] ** 2 + a[None, :, None])  # noqa: E731
+    np.testing.assert_allclose(np.asarray(cr.grad(f)(da.from_array(x, chunks=2))),
+                               cr.grad(f)(x))
+    g = lambda a: cnp.sum(cnp.at(a)[None, 1:].set(a[None, :2] ** 2))  # noqa: E731
+    np.testing.assert_allclose(np.asarray(cr.grad(g)(da.from_array(x))), [1.2, -0.4, 0.0])
+
+
+def test_median_of_empty_dask_arrays():
+    for shape, kw in [((0, 3), {}), ((0, 3), {"axis": -1}), ((3, 0), {}), ((3, 0), {"axis": 0}),
+                      ((0, 3), {"axis": -1, "keepdims": True})]:
+        x = np.zeros(shape)
+        with np.errstate(all="ignore"):
+            want = np.median(x, **kw)
+        got = cnp.median(da.from_array(x), **kw)
+        np.testing.assert_array_equal(np.asarray(got), want)

@@ -112,14 +112,29 @@ def _writable_copy(xp, x, updates):
     dtype = np.result_type(get_aval(x).dummy(), get_aval(updates).dummy())
     if xp is np:
         return np.array(x, copy=True, dtype=dtype)
-    return xp.asarray(x).astype(dtype, copy=True)
+    out = xp.asarray(x).astype(dtype, copy=True)
+    if out is x:  # Dask's astype returns the array itself for its own dtype
+        out = out.copy()
+    return out
+
+
+def _setitem(xp, out, spec, arrays, values):
+    """``out[index] = values``, also where ``xp`` cannot assign through a ``None`` index."""
+    if xp is not np and is_basic(spec) and any(s[0] == "n" for s in spec):
+        # Dask refuses to assign through the size-1 axes a None adds; drop them (with basic
+        # indices only, so the order of the remaining axes is unchanged).
+        target = _indexed_shape(out.shape, spec, [])
+        spec = tuple(s for s in spec if s[0] != "n")
+        values = xp.reshape(xp.broadcast_to(values, target),
+                            _indexed_shape(out.shape, spec, []))
+    out[build_index(spec, arrays)] = values
 
 
 def _scatter_add_impl(xp, x, updates, *arrays, spec):
     out = _writable_copy(xp, x, updates)
     index = build_index(spec, arrays)
     if is_basic(spec):
-        out[index] = out[index] + updates
+        _setitem(xp, out, spec, arrays, out[index] + updates)
     elif xp is np:
         np.add.at(out, index, updates)
     else:
@@ -139,7 +154,7 @@ def _foreign_scatter_add(xp, out, index, updates):
 
 def _scatter_set_impl(xp, x, updates, *arrays, spec):
     out = _writable_copy(xp, x, updates)
-    out[build_index(spec, arrays)] = updates
+    _setitem(xp, out, spec, arrays, updates)
     return out
 
 

@@ -25,7 +25,9 @@ def _same_dtype(shape_fn):
 
 # --- reshape / transpose / broadcast ---------------------------------------------------
 reshape_p = _linear(
-    "reshape", lambda xp, x, shape: xp.reshape(x, shape),
+    # An empty array is rebuilt rather than reshaped: Dask fails to reshape some of them.
+    "reshape", lambda xp, x, shape: xp.reshape(x, shape) if xp is np or math.prod(x.shape)
+    else xp.zeros(shape, dtype=x.dtype),
     _same_dtype(lambda a, shape: shape),
     lambda ct, x, shape: [reshape(ct, x.aval.shape)])
 
