@@ -2,6 +2,7 @@
 
 import dask.array as da
 import numpy as np
+import pytest
 
 import chainrule as cr
 import chainrule.numpy as cnp
@@ -118,3 +119,13 @@ def test_median_of_empty_dask_arrays():
             want = np.median(x, **kw)
         got = cnp.median(da.from_array(x), **kw)
         np.testing.assert_array_equal(np.asarray(got), want)
+
+
+def test_dask_linalg_on_a_stack_of_matrices_raises_a_clear_error():
+    # Dask's linalg functions take one matrix; a stack must not fail inside Dask.
+    x = da.from_array(np.eye(3) + np.zeros((2, 3, 3)))
+    for f in (cnp.linalg.qr, cnp.linalg.svd, cnp.linalg.inv, cnp.linalg.cholesky,
+              lambda a: cnp.linalg.solve(a, a)):
+        with pytest.raises(NotImplementedError, match="single matrix"):
+            f(x)
+    np.testing.assert_allclose(cnp.linalg.inv(x[0]).compute(), np.eye(3))

@@ -162,6 +162,16 @@ def _fn(xp, name, prim):
         raise NotImplementedError(
             f"primitive {prim!r} needs {xp.__name__}.linalg.{name}, which that array library "
             "does not have; convert the input to NumPy (or CuPy) arrays first")
+    if _is_dask(xp):
+        def single_matrix(a, *args, **kwargs):
+            # Dask's linalg functions take one matrix; a stack would fail inside Dask.
+            if a.ndim != 2:
+                raise NotImplementedError(
+                    f"primitive {prim!r}: dask.array.linalg.{name} takes a single matrix, not "
+                    f"a stack of shape {a.shape}; apply it to each matrix, or convert the "
+                    "input to NumPy (or CuPy) arrays first")
+            return fn(a, *args, **kwargs)
+        return single_matrix
     return fn
 
 
