@@ -129,3 +129,11 @@ def test_dask_linalg_on_a_stack_of_matrices_raises_a_clear_error():
         with pytest.raises(NotImplementedError, match="single matrix"):
             f(x)
     np.testing.assert_allclose(cnp.linalg.inv(x[0]).compute(), np.eye(3))
+
+
+def test_grad_of_empty_dask_arrays():
+    # Dask refuses to assign to an empty selection, which the cotangents of indexing write.
+    for x in (np.zeros((2, 0), complex), np.zeros((0, 3))):
+        f = lambda a: cnp.sum(cnp.abs(cnp.flip(a)) + cnp.abs(a[:, :1]))  # noqa: E731
+        g = cr.grad(f)(da.from_array(x))
+        assert np.asarray(g).shape == x.shape

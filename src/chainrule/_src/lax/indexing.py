@@ -120,6 +120,8 @@ def _writable_copy(xp, x, updates):
 
 def _setitem(xp, out, spec, arrays, values):
     """``out[index] = values``, also where ``xp`` cannot assign through a ``None`` index."""
+    if xp is not np and 0 in _indexed_shape(out.shape, spec, arrays):
+        return  # nothing to write (Dask refuses to assign to an empty selection)
     if xp is not np and is_basic(spec) and any(s[0] == "n" for s in spec):
         # Dask refuses to assign through the size-1 axes a None adds; drop them (with basic
         # indices only, so the order of the remaining axes is unchanged).
