@@ -137,3 +137,15 @@ def test_grad_of_empty_dask_arrays():
         f = lambda a: cnp.sum(cnp.abs(cnp.flip(a)) + cnp.abs(a[:, :1]))  # noqa: E731
         g = cr.grad(f)(da.from_array(x))
         assert np.asarray(g).shape == x.shape
+
+
+def test_grad_of_integer_array_indexing_on_dask():
+    # The cotangent of x[idx] adds into zeros at idx, repeated positions accumulating.
+    x = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]])
+    for f in (lambda a: cnp.sum(a[:, [0, 0, 2]] ** 3),
+              lambda a: cnp.sum(cnp.abs(a[[1, 1]] * (1 + 2j))),
+              lambda a: cnp.sum(a[[1, 0, 1], 1:] ** 2),
+              lambda a: cnp.sum(cnp.at(a)[[0, 0], 1].add(a[0, :2] ** 2))):
+        g = cr.grad(f)(da.from_array(x, chunks=1))
+        assert isinstance(g, da.Array)
+        np.testing.assert_allclose(g.compute(), cr.grad(f)(x))

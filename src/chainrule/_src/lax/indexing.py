@@ -150,6 +150,21 @@ def _foreign_scatter_add(xp, out, index, updates):
 
         cupyx.scatter_add(out, index, updates)
         return
+    if xp.__name__.startswith("dask") and all(isinstance(i, (slice, int, type(None), np.ndarray))
+                                               or i is Ellipsis for i in index):
+        # Accumulate by flat position with bincount (repeated positions add up); bincount
+        # takes real weights only, so a complex update goes in two parts.
+        size = int(np.prod(out.shape))
+        pos = np.arange(size).reshape(out.shape)[index]
+        vals = xp.broadcast_to(updates, pos.shape).ravel()
+        pos = xp.from_array(pos.ravel(), chunks=vals.chunks)
+
+        def summed(w):
+            return xp.bincount(pos, weights=w, minlength=size)
+        total = summed(vals.real) + 1j * summed(vals.imag) if vals.dtype.kind == "c" \
+            else summed(vals)
+        out[...] = out + total.reshape(out.shape).astype(out.dtype)
+        return
     raise TypeError(f"scatter-add with integer index arrays is not available for {xp.__name__} "
                     "arrays. Convert to NumPy or CuPy first.")
 
