@@ -149,3 +149,6 @@ def test_grad_of_integer_array_indexing_on_dask():
         g = cr.grad(f)(da.from_array(x, chunks=1))
         assert isinstance(g, da.Array)
         np.testing.assert_allclose(g.compute(), cr.grad(f)(x))
+    empty = np.zeros((1, 0))
+    f = lambda a: cnp.sum(cnp.at(a)[[0, 0]].add(a[[0]] * 2))  # noqa: E731
+    assert np.asarray(cr.grad(f)(da.from_array(empty))).shape == (1, 0)

@@ -156,6 +156,8 @@ def _foreign_scatter_add(xp, out, index, updates):
         # takes real weights only, so a complex update goes in two parts.
         size = int(np.prod(out.shape))
         pos = np.arange(size).reshape(out.shape)[index]
+        if not pos.size:
+            return  # nothing to add (and bincount of nothing has unknown chunks)
         vals = xp.broadcast_to(updates, pos.shape).ravel()
         pos = xp.from_array(pos.ravel(), chunks=vals.chunks)
 
