@@ -137,6 +137,9 @@ def test_grad_of_empty_dask_arrays():
         f = lambda a: cnp.sum(cnp.abs(cnp.flip(a)) + cnp.abs(a[:, :1]))  # noqa: E731
         g = cr.grad(f)(da.from_array(x))
         assert np.asarray(g).shape == x.shape
+    x = np.zeros((2, 0, 3))
+    g = cr.grad(lambda a: cnp.sum(cnp.sin(cnp.diff(a, axis=-1))))(da.from_array(x))
+    assert np.asarray(g).shape == x.shape
 
 
 def test_grad_of_integer_array_indexing_on_dask():

@@ -121,7 +121,8 @@ slice_p = _linear(
 
 def _embed_impl(xp, x, index, shape):
     out = xp.zeros(shape, dtype=x.dtype)
-    out[_slices(index)] = x
+    if xp is np or math.prod(x.shape):  # Dask refuses to assign to an empty selection
+        out[_slices(index)] = x
     return out
 
 
