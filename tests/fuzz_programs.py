@@ -70,13 +70,7 @@ FAMILIES = BASE_FAMILIES | {
 
 # Families that fail on the current code, with the bug each one finds.  The generator leaves
 # them out; ``test_family`` keeps them as strict xfails.  Delete a line when its fix merges.
-KNOWN_BUGS = {
-    "mixed_complex_concat",   # grad of the real operand of concatenate/stack is complex
-    "dask",                   # at[].set mutates a Dask input and its VJP drops the update;
-                              # conj and grad of x[:, None] crash on Dask
-    "prod_at_zero",           # under jit and vmap, derivatives of prod (2nd order) and
-                              # cumprod (1st order) at exact zeros are NaN
-}
+KNOWN_BUGS: set[str] = set()
 
 ENABLED = FAMILIES - KNOWN_BUGS
 

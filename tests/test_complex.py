@@ -148,3 +148,34 @@ def test_einsum_cotangent_of_a_real_operand_is_real(dtype):
         for g in (cr.grad(f)(x), cr.jacrev(f)(x), cr.jacfwd(f)(x)):
             assert np.isrealobj(g) and g.dtype == dtype
             np.testing.assert_allclose(g, want, rtol=1e-6 if dtype == np.float32 else 1e-12)
+
+
+CONCAT_LIKE = {
+    "concatenate": lambda c, x: cnp.concatenate([c, x]),
+    "concatenate_axis1": lambda c, x: cnp.concatenate([c[:, None], x[:, None]], axis=1),
+    "stack": lambda c, x: cnp.stack([c, x]),
+    "append": lambda c, x: cnp.append(c, x),
+    "hstack": lambda c, x: cnp.hstack([c, x]),
+    "vstack": lambda c, x: cnp.vstack([c, x]),
+    "column_stack": lambda c, x: cnp.column_stack([c, x]),
+    "block": lambda c, x: cnp.block([c, x]),
+    "array": lambda c, x: cnp.array([c, x]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONCAT_LIKE))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_concatenate_cotangent_of_a_real_operand_is_real(name, dtype):
+    # Joining a real operand with a complex one: its cotangent is the real part of the
+    # joined cotangent, as for broadcasting elementwise operations.
+    join = CONCAT_LIKE[name]
+    c, x = np.array([1j, 2 - 1j]), np.array([0.5, -0.25], dtype)
+
+    def f(x):
+        y = join(c, x)
+        return cnp.sum(cnp.imag(y) * 3.0 + cnp.real(y) * 2.0)
+
+    for g in (cr.grad(f)(x), cr.jit(cr.grad(f))(x), cr.jacrev(f)(x)):
+        assert np.isrealobj(g) and g.dtype == dtype
+        np.testing.assert_allclose(g, [2.0, 2.0])
+    np.testing.assert_allclose(cr.jacfwd(f)(x), [2.0, 2.0])

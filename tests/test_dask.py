@@ -2,6 +2,7 @@
 
 import dask.array as da
 import numpy as np
+import pytest
 
 import chainrule as cr
 import chainrule.numpy as cnp
@@ -83,3 +84,74 @@ def test_sorting_searching_and_interp_stay_lazy_on_dask():
     np.testing.assert_allclose(g.compute(), cr.grad(loss)(x), rtol=1e-12)
     np.testing.assert_allclose(cr.vmap(cr.grad(loss))(da.stack([dx, 2 * dx])).compute(),
                                [cr.grad(loss)(x), cr.grad(loss)(2 * x)], rtol=1e-12)
+
+
+def test_at_set_leaves_the_dask_input_unchanged_and_its_vjp_keeps_the_update():
+    base = np.array([0.1, 0.2, 0.3])
+    x = da.from_array(base)
+    out = cnp.at(x)[0].set(5.0)
+    np.testing.assert_array_equal(out.compute(), [5.0, 0.2, 0.3])
+    np.testing.assert_array_equal(x.compute(), base)
+    ct = da.from_array(np.array([1.0, 2.0, 3.0]))
+    _, f_vjp = cr.vjp(lambda a, b: cnp.at(b)[0].set(a), 0.4, da.from_array(base))
+    ga, gb = f_vjp(ct)
+    assert float(np.asarray(ga)) == 1.0
+    np.testing.assert_array_equal(np.asarray(gb), [0.0, 2.0, 3.0])
+    np.testing.assert_array_equal(ct.compute(), [1.0, 2.0, 3.0])
+
+
+def test_conj_and_new_axes_on_dask():
+    z = np.array([1 + 2j, -0.5j, 3.0])
+    np.testing.assert_array_equal(cnp.conj(da.from_array(z)).compute(), np.conj(z))
+    x = np.array([0.1, -0.2, 0.3])
+    f = lambda a: cnp.sum(a[:, None] ** 2 + a[None, :, None])  # noqa: E731
+    np.testing.assert_allclose(np.asarray(cr.grad(f)(da.from_array(x, chunks=2))),
+                               cr.grad(f)(x))
+    g = lambda a: cnp.sum(cnp.at(a)[None, 1:].set(a[None, :2] ** 2))  # noqa: E731
+    np.testing.assert_allclose(np.asarray(cr.grad(g)(da.from_array(x))), [1.2, -0.4, 0.0])
+
+
+def test_median_of_empty_dask_arrays():
+    for shape, kw in [((0, 3), {}), ((0, 3), {"axis": -1}), ((3, 0), {}), ((3, 0), {"axis": 0}),
+                      ((0, 3), {"axis": -1, "keepdims": True})]:
+        x = np.zeros(shape)
+        with np.errstate(all="ignore"):
+            want = np.median(x, **kw)
+        got = cnp.median(da.from_array(x), **kw)
+        np.testing.assert_array_equal(np.asarray(got), want)
+
+
+def test_dask_linalg_on_a_stack_of_matrices_raises_a_clear_error():
+    # Dask's linalg functions take one matrix; a stack must not fail inside Dask.
+    x = da.from_array(np.eye(3) + np.zeros((2, 3, 3)))
+    for f in (cnp.linalg.qr, cnp.linalg.svd, cnp.linalg.inv, cnp.linalg.cholesky,
+              lambda a: cnp.linalg.solve(a, a)):
+        with pytest.raises(NotImplementedError, match="single matrix"):
+            f(x)
+    np.testing.assert_allclose(cnp.linalg.inv(x[0]).compute(), np.eye(3))
+
+
+def test_grad_of_empty_dask_arrays():
+    # Dask refuses to assign to an empty selection, which the cotangents of indexing write.
+    for x in (np.zeros((2, 0), complex), np.zeros((0, 3))):
+        f = lambda a: cnp.sum(cnp.abs(cnp.flip(a)) + cnp.abs(a[:, :1]))  # noqa: E731
+        g = cr.grad(f)(da.from_array(x))
+        assert np.asarray(g).shape == x.shape
+    x = np.zeros((2, 0, 3))
+    g = cr.grad(lambda a: cnp.sum(cnp.sin(cnp.diff(a, axis=-1))))(da.from_array(x))
+    assert np.asarray(g).shape == x.shape
+
+
+def test_grad_of_integer_array_indexing_on_dask():
+    # The cotangent of x[idx] adds into zeros at idx, repeated positions accumulating.
+    x = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]])
+    for f in (lambda a: cnp.sum(a[:, [0, 0, 2]] ** 3),
+              lambda a: cnp.sum(cnp.abs(a[[1, 1]] * (1 + 2j))),
+              lambda a: cnp.sum(a[[1, 0, 1], 1:] ** 2),
+              lambda a: cnp.sum(cnp.at(a)[[0, 0], 1].add(a[0, :2] ** 2))):
+        g = cr.grad(f)(da.from_array(x, chunks=1))
+        assert isinstance(g, da.Array)
+        np.testing.assert_allclose(g.compute(), cr.grad(f)(x))
+    empty = np.zeros((1, 0))
+    f = lambda a: cnp.sum(cnp.at(a)[[0, 0]].add(a[[0]] * 2))  # noqa: E731
+    assert np.asarray(cr.grad(f)(da.from_array(empty))).shape == (1, 0)

@@ -279,12 +279,38 @@ def test_pinv(a):
 
 def test_pinv_rank_deficient_and_repeated_singular_values():
     # Rank 1, with the tiny singular value cut by rcond: the derivative (rank fixed) is exact.
+    # First order only: second differences evaluate the derivative at nearby matrices of
+    # full rank, where rcond truncates nonzero singular values (an error, see below).
     a = np.outer(rand((4,), seed=1), rand((3,), seed=2))
-    check(la.pinv, np.linalg.pinv, (a,), {"rcond": 1e-2}, rtol=1e-10, atol=1e-12)
+    check(la.pinv, np.linalg.pinv, (a,), {"rcond": 1e-2}, rtol=1e-10, atol=1e-12, order=1)
     # Orthogonal matrix: all singular values equal, where SVD-based formulas break down.
     q = np.linalg.qr(rand((3, 3), seed=3))[0]
     check(la.pinv, np.linalg.pinv, (q,), rtol=1e-10, atol=1e-12)
 
+
+
+def test_truncated_pinv_and_lstsq_derivatives_are_refused():
+    # rcond = 0.1 drops the singular value 0.01: the derivative of that truncated
+    # pseudo-inverse is not the rank-preserving formula's, so it must not be returned.
+    u, _, vt = np.linalg.svd(rand((4, 3), seed=5), full_matrices=False)
+    a = u @ np.diag([3.0, 1.0, 0.01]) @ vt
+    f = lambda a: cnp.sum(cnp.sin(la.pinv(a, rcond=0.1)))  # noqa: E731
+    g = lambda a: cnp.sum(la.lstsq(a, np.ones(4), rcond=0.1)[0])  # noqa: E731
+    for h in (f, g):
+        with pytest.raises(NotImplementedError, match="truncated pseudo-inverse"):
+            cr.grad(h)(a)
+        with pytest.raises(NotImplementedError, match="truncated pseudo-inverse"):
+            cr.jvp(h, (a,), (a,))
+    # Staged, the values are unknown when the derivative is built: NaN, never a number.
+    assert np.isnan(cr.jit(cr.grad(f))(a)).all()
+    kept = u @ np.diag([3.0, 2.0, 1.0]) @ vt  # nothing dropped
+    batched = cr.vmap(cr.grad(f))(np.stack([a, kept]))
+    np.testing.assert_allclose(batched[1], cr.grad(f)(kept), rtol=1e-10)
+    assert np.isnan(batched[0]).all() and np.isfinite(batched[1]).all()
+    # Exactly rank 2 with the zero singular value dropped: the derivative holds.
+    a2 = u @ np.diag([3.0, 1.0, 0.0]) @ vt
+    cr.check_grads(lambda a: la.pinv(a, rcond=0.1), (a2,), order=1, modes=("fwd", "rev"))
+    np.testing.assert_allclose(cr.jit(cr.grad(f))(a2), cr.grad(f)(a2), rtol=1e-10)
 
 @pytest.mark.parametrize("a,b", [(TALL, rand((4,), seed=1)), (TALL, rand((4, 2), seed=2)),
                                  (WIDE, rand((2,), seed=3)), (SQ, rand((3, 2), seed=4))],

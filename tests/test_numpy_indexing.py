@@ -244,3 +244,17 @@ def test_r_c_errors_and_index_helpers():
     assert_same_as_numpy(cnp.ogrid[0:2, 0:1:3j], np.ogrid[0:2, 0:1:3j])
     np.testing.assert_allclose(cr.grad(lambda x: cnp.sum(x[cnp.s_[::2]] ** 2))(V),
                                2 * V * np.array([1, 0, 1]))
+
+
+@pytest.mark.parametrize("update", ["max", "scalar", "element"])
+def test_at_set_gradient_has_its_input_dtype(update):
+    # The positions an update overwrites get a zero cotangent; writing that zero must not
+    # promote a float32 cotangent to float64.
+    x = np.array([0.5, 0.7, 0.2], np.float32)
+    w = np.array([1.0, 2.0, 3.0])
+    value = {"max": cnp.max, "scalar": lambda x: 2.0, "element": lambda x: x[2]}[update]
+    f = lambda x: cnp.sum(w * cnp.at(x)[0].set(value(x)))  # noqa: E731
+    want = {"max": [0, 3, 3], "scalar": [0, 2, 3], "element": [0, 2, 4]}[update]
+    for g in (cr.grad(f)(x), cr.jit(cr.grad(f))(x)):
+        assert g.dtype == np.float32
+        np.testing.assert_allclose(g, want)

@@ -144,6 +144,35 @@ def test_prod_gradient_with_one_zero_is_exact():
     np.testing.assert_array_equal(h, [[0, 0, 2], [0, 0, 0], [2, 0, 0]])
 
 
+
+def _nested(f, order, jac):
+    for _ in range(order):
+        f = jac(f)
+    return f
+
+
+@pytest.mark.parametrize("x", [np.array([0.0, 2.0, 3.0]), np.array([1.0, 0.0, 0.0, 2.0, -1.5]),
+                               np.array([0.5, 2.0, -3.0, 0.0])], ids=str)
+@pytest.mark.parametrize("name", ["prod", "cumprod"])
+def test_prod_cumprod_derivatives_at_zeros_under_jit_and_vmap(name, x):
+    # Under jit and vmap the values are not known when the derivative is built, so it
+    # cannot depend on whether they contain zeros: it must be exact with them, at every order.
+    w = np.arange(1.0, len(x) + 1)
+    f = {"prod": cnp.prod, "cumprod": lambda x: cnp.sum(w * cnp.cumprod(x))}[name]
+    f_np = {"prod": np.prod, "cumprod": lambda x: np.sum(w * np.cumprod(x))}[name]
+    for order in (1, 2, 3):
+        want = _nested(f, order, cr.jacfwd)(x)  # eager: exact at zeros
+        for got in (cr.jit(_nested(f, order, cr.jacrev))(x),
+                    cr.jit(_nested(f, order, cr.jacfwd))(x),
+                    cr.vmap(_nested(f, order, cr.jacrev))(x[None])[0]):
+            np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+    # Against the polynomial's exact gradient: d/dx_j of sum_i w_i prod_{k<=i} x_k.
+    exact = [sum(w[i] * np.prod(np.delete(x[:i + 1], j)) for i in range(j, len(x)))
+             for j in range(len(x))] if name == "cumprod" else \
+        [np.prod(np.delete(x, j)) for j in range(len(x))]
+    np.testing.assert_allclose(cr.jit(cr.grad(f))(x), exact, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(f(x), f_np(x))
+
 @pytest.mark.parametrize("axis", [None, 0, 1, -1], ids=str)
 @pytest.mark.parametrize("keepdims", [False, True])
 @pytest.mark.parametrize("name", ["argmax", "argmin"])

@@ -145,7 +145,10 @@ def _writable_copy(xp, x, updates):
     dtype = np.result_type(get_aval(x).dummy(), get_aval(updates).dummy())
     if xp is np:
         return np.array(x, copy=True, dtype=dtype)
-    return astype(xp, xp.asarray(x), dtype, copy=True)
+    out = astype(xp, xp.asarray(x), dtype, copy=True)
+    if out is x:  # Dask's astype returns the array itself for its own dtype
+        out = out.copy()
+    return out
 
 
 def _standard_scatter_index(xp, index, spec):
@@ -158,13 +161,30 @@ def _standard_scatter_index(xp, index, spec):
     return index if any(i is Ellipsis for i in index) else index + (Ellipsis,)
 
 
+def _setitem(xp, out, spec, arrays, values):
+    """``out[index] = values``, also where ``xp`` cannot assign through a ``None`` index."""
+    if xp is not np and 0 in _indexed_shape(out.shape, spec, arrays):
+        return  # nothing to write (Dask refuses to assign to an empty selection)
+    if xp is not np and is_basic(spec) and any(s[0] == "n" for s in spec):
+        # Dask refuses to assign through the size-1 axes a None adds; drop them (with basic
+        # indices only, so the order of the remaining axes is unchanged).
+        target = _indexed_shape(out.shape, spec, [])
+        spec = tuple(s for s in spec if s[0] != "n")
+        values = xp.reshape(xp.broadcast_to(values, target),
+                            _indexed_shape(out.shape, spec, []))
+    index = build_index(spec, arrays)
+    if isinstance(xp, ArrayAPINamespace):
+        index = _standard_scatter_index(xp, index, spec)
+    out[index] = values
+
+
 def _scatter_add_impl(xp, x, updates, *arrays, spec):
     out = _writable_copy(xp, x, updates)
     index = build_index(spec, arrays)
     if isinstance(xp, ArrayAPINamespace):
         index = _standard_scatter_index(xp, index, spec)
     if is_basic(spec):
-        out[index] = out[index] + updates
+        _setitem(xp, out, spec, arrays, out[index] + updates)
     elif xp is np:
         np.add.at(out, index, updates)
     else:
@@ -178,16 +198,30 @@ def foreign_scatter_add(xp, out, index, updates):
 
         cupyx.scatter_add(out, index, updates)
         return
+    if xp.__name__.startswith("dask") and all(isinstance(i, (slice, int, type(None), np.ndarray))
+                                               or i is Ellipsis for i in index):
+        # Accumulate by flat position with bincount (repeated positions add up); bincount
+        # takes real weights only, so a complex update goes in two parts.
+        size = int(np.prod(out.shape))
+        pos = np.arange(size).reshape(out.shape)[index]
+        if not pos.size:
+            return  # nothing to add (and bincount of nothing has unknown chunks)
+        vals = xp.broadcast_to(updates, pos.shape).ravel()
+        pos = xp.from_array(pos.ravel(), chunks=vals.chunks)
+
+        def summed(w):
+            return xp.bincount(pos, weights=w, minlength=size)
+        total = summed(vals.real) + 1j * summed(vals.imag) if vals.dtype.kind == "c" \
+            else summed(vals)
+        out[...] = out + total.reshape(out.shape).astype(out.dtype)
+        return
     raise TypeError(f"scatter-add with integer index arrays is not available for {xp.__name__} "
                     "arrays. Convert to NumPy or CuPy first.")
 
 
 def _scatter_set_impl(xp, x, updates, *arrays, spec):
     out = _writable_copy(xp, x, updates)
-    index = build_index(spec, arrays)
-    if isinstance(xp, ArrayAPINamespace):
-        index = _standard_scatter_index(xp, index, spec)
-    out[index] = updates
+    _setitem(xp, out, spec, arrays, updates)
     return out
 
 
@@ -196,7 +230,9 @@ def _scatter_abstract_eval(a, u, *arrays, spec):
 
 
 def _scatter_add_transpose(ct, x, updates, *arrays, spec):
-    out = [ct if is_undefined(x) else None]
+    # ``x``'s cotangent has ``x``'s dtype (the real part for a real ``x``; no promotion by
+    # the ``0.0`` written over the updated positions).
+    out = [unbroadcast(ct, x.aval) if is_undefined(x) else None]
     if is_undefined(updates):
         out.append(unbroadcast(getitem_p.bind(ct, *arrays, spec=spec), updates.aval))
     else:
@@ -205,7 +241,8 @@ def _scatter_add_transpose(ct, x, updates, *arrays, spec):
 
 
 def _scatter_set_transpose(ct, x, updates, *arrays, spec):
-    out = [scatter_set_p.bind(ct, 0.0, *arrays, spec=spec) if is_undefined(x) else None]
+    out = [unbroadcast(scatter_set_p.bind(ct, 0.0, *arrays, spec=spec), x.aval)
+           if is_undefined(x) else None]
     if is_undefined(updates):
         out.append(unbroadcast(getitem_p.bind(ct, *arrays, spec=spec), updates.aval))
     else:

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval, real_dtype
+from ..core import (Primitive, ShapedArray, Zero, broadcast_shapes, concrete_value, get_aval,
+                   real_dtype)
 from ..interpreters.linearize import is_undefined
 from ._rules import (align_batched, defbroadcasting_batch, defstack_batch, match_tangent,
                      unbroadcast)
-from .elementwise import (abs, add, conj, div, le, mul, neg, real, select, stop_gradient_p,
-                          sub)
+from .elementwise import (abs, add, conj, div, gt, le, logical_and, mul, neg, real, select,
+                          stop_gradient_p, sub)
 from .products import einsum, matmul
-from .reductions import reduce_max
+from .reductions import reduce_max, reduce_or
 from .shape import (broadcast_to, concatenate, expand_dims, pad_zeros, reshape, slice_axis,
                     swap_last)
 
@@ -150,6 +151,16 @@ def linalg_fn(xp, name, prim):
         raise NotImplementedError(
             f"primitive {prim!r} needs {xp.__name__}.linalg.{name}, which that array library "
             "does not have; convert the input to NumPy (or CuPy) arrays first")
+    if _is_dask(xp):
+        def single_matrix(a, *args, **kwargs):
+            # Dask's linalg functions take one matrix; a stack would fail inside Dask.
+            if a.ndim != 2:
+                raise NotImplementedError(
+                    f"primitive {prim!r}: dask.array.linalg.{name} takes a single matrix, not "
+                    f"a stack of shape {a.shape}; apply it to each matrix, or convert the "
+                    "input to NumPy (or CuPy) arrays first")
+            return fn(a, *args, **kwargs)
+        return single_matrix
     return fn
 
 
@@ -735,6 +746,16 @@ def _pinv_jvp(primals, tangents):
     if type(ta) is Zero:
         return p, Zero(get_aval(p))
     m, n = get_aval(a).shape[-2:]
+    # The formula holds only where the singular values that rcond drops are zero (a matrix
+    # of exactly that rank).  A truncated pseudo-inverse (nonzero singular values dropped)
+    # has another derivative: refuse it, eagerly with an error, staged with NaN.
+    truncated = _pinv_truncates(a, rcond, m, n)
+    if truncated is True:
+        raise NotImplementedError(
+            "pinv (or lstsq): rcond drops nonzero singular values (a truncated pseudo-inverse), "
+            "whose derivative is not implemented; the pseudo-inverse's derivative holds only "
+            "where the dropped singular values are zero. Lower rcond, or differentiate "
+            "the pseudo-inverse of an explicit low-rank approximation (from svd) instead.")
     pa_c = sub(np.eye(n), matmul(p, a))
     ap_c = sub(np.eye(m), matmul(a, p))
     dah = adjoint(ta)
@@ -742,7 +763,31 @@ def _pinv_jvp(primals, tangents):
     dp = neg(matmul(p, matmul(ta, p)))
     dp = add(dp, matmul(matmul(p, ph), matmul(dah, ap_c)))
     dp = add(dp, matmul(pa_c, matmul(dah, matmul(ph, p))))
+    if truncated is not False:  # staged: NaN for the matrices of the stack it truncates
+        # A factor, not a select: the transpose must carry the NaN to the cotangent too.
+        dp = mul(dp, select(expand_dims(truncated, (-2, -1)), np.nan, 1.0))
     return p, match_tangent(dp, get_aval(p))
+
+
+def _pinv_truncates(a, rcond, m, n):
+    """Whether ``pinv(a, rcond)`` drops nonzero singular values: True or False for known
+    values, per matrix of the stack (a boolean array, staged) otherwise.  Singular values
+    within rounding of zero (as matrix_rank's default tolerance, at least 1e-15 of the
+    largest) count as zero."""
+    if not m or not n:
+        return False
+    s = svd_p.bind(stop_gradient_p.bind(a), full_matrices=False, compute_uv=False)[0]
+    eps = np.finfo(real_dtype(get_aval(a).dtype)).eps
+    tol = max(1e-15, max(m, n) * eps)
+    sv, rv = concrete_value(s), concrete_value(rcond)
+    if sv is not None and rv is not None:
+        sv = np.asarray(sv)
+        smax = sv[..., :1]
+        dropped = sv <= np.asarray(rv)[..., None] * smax
+        return bool(np.any(dropped & (sv > tol * smax)))
+    smax = slice_axis(s, get_aval(s).ndim - 1, 0, 1)
+    dropped = le(s, mul(expand_dims(rcond, (-1,)), smax))
+    return reduce_or(logical_and(dropped, gt(s, mul(smax, tol))), (get_aval(s).ndim - 1,))
 
 
 pinv_p.jvp = _pinv_jvp

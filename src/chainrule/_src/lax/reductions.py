@@ -9,8 +9,8 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, concrete_value, get_aval
 from ._rules import defaxes_batch, deflinear, defnondiff
-from .elementwise import div, eq, mul, select
-from .shape import broadcast_to, concatenate, expand_dims, moveaxis, reshape, rev, slice_axis
+from .elementwise import add, div, eq, mul, select
+from .shape import broadcast_to, concatenate, moveaxis, reshape, rev, slice_axis
 
 
 def _reduced_shape(shape, axes):
@@ -218,25 +218,36 @@ deflinear(cumsum_p, transpose=lambda ct, x, axis: [rev(cumsum(rev(ct, (axis,)), 
 
 def _cumprod_jvp(primals, tangents, axis):
     # Without zeros, d out = out * cumsum(t / x): an identity wherever x != 0, so every
-    # higher derivative is right too.  With exact zeros, use the (also exact) matrix form
-    # d out_i = sum_{j<=i} t_j prod_{k<=i, k!=j} x_k, which costs O(n^2) per order.
+    # higher derivative is right too.  Otherwise (exact zeros, or values not known here, as
+    # under jit and vmap) use the product rule out_i = out_{i-1} * x_i, which gives the
+    # linear recurrence d_i = x_i * d_{i-1} + out_{i-1} * t_i: solved by a doubling scan
+    # (log2(n) steps of products and shifts, no division), exact at every order.
     (x,), (t,) = primals, tangents
     ans = cumprod(x, axis)
     n = get_aval(x).shape[axis]
     if n == 0:
         return ans, Zero(get_aval(ans))
     value = concrete_value(x)
-    if value is None or not np.any(value == 0):
+    if value is not None and not np.any(value == 0):
         return ans, mul(ans, cumsum(div(t, x), axis))
-    nd = get_aval(x).ndim
-    xl = moveaxis(x, (axis,), (nd - 1,))
-    tl = moveaxis(t, (axis,), (nd - 1,))
-    eye = np.eye(n, dtype=bool)
-    # others[..., i, j] = prod_{k<=i, k!=j} x_k, kept for j <= i.
-    others = cumprod(select(eye, 1.0, expand_dims(xl, (nd,))), nd - 1)
-    others = select(np.tril(np.ones((n, n), bool)), others, 0.0)
-    dl = reduce_sum(mul(others, expand_dims(tl, (nd - 1,))), (nd,))
-    return ans, moveaxis(dl, (nd - 1,), (axis,))
+
+    def shifted(v, k, fill):
+        # v moved k places forward along axis, the first k places filled with `fill`.
+        head = list(get_aval(v).shape)
+        head[axis] = k
+        return concatenate([np.full(head, fill, get_aval(v).dtype),
+                            slice_axis(v, axis, 0, n - k)], axis)
+
+    # (a, b) at i stands for d_i = a * d_{i-k} + b; composing with the pair at i - k
+    # doubles k, until it covers the whole axis (d before the start is 0).
+    a, b = x, mul(shifted(ans, 1, 1), t)
+    k = 1
+    while k < n:
+        b = add(b, mul(a, shifted(b, k, 0)))
+        if 2 * k < n:
+            a = mul(a, shifted(a, k, 1))
+        k *= 2
+    return ans, b
 
 
 cumprod_p.jvp = _cumprod_jvp

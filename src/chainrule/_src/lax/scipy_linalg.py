@@ -31,26 +31,13 @@ from ..core import (Primitive, ShapedArray, Zero, broadcast_shapes, concrete_val
                     require_numpy)
 from ..interpreters.linearize import is_undefined
 from ._rules import defbroadcasting_batch, defstack_batch, match_tangent, unbroadcast
-from .elementwise import (abs, add, conj, convert_element_type, div, eq, gt, le, mul, neg,
+from .elementwise import (abs, add, convert_element_type, div, eq, gt, le, mul, neg,
                           real, select, stop_gradient_p, sub)
 from .indexing import getitem
-from .linalg import LinAlgError, solve, triangular_solve
+from .linalg import LinAlgError, adjoint, solve, triangular_solve
 from .products import einsum, matmul
 from .reductions import reduce_max
-from .shape import broadcast_to, concatenate, expand_dims, reshape, slice_axis, transpose
-
-
-def _aval(x):
-    return get_aval(x)
-
-
-def _T(x):
-    nd = _aval(x).ndim
-    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
-
-
-def _H(x):
-    return conj(_T(x)) if _aval(x).dtype.kind == "c" else _T(x)
+from .shape import (broadcast_to, concatenate, expand_dims, reshape, slice_axis, swap_last)
 
 
 def _scipy(xp, prim):
@@ -77,11 +64,11 @@ def _finite(name, out, inputs, hint):
 
 def _block(a, e):
     """``[[a, e], [0, a]]`` for stacks (differentiable)."""
-    nd = _aval(a).ndim
-    shape = broadcast_shapes(_aval(a).shape, _aval(e).shape)
-    dtype = np.result_type(_aval(a).dtype, _aval(e).dtype)
-    a = broadcast_to(a, shape) if _aval(a).shape != shape else a
-    e = broadcast_to(e, shape) if _aval(e).shape != shape else e
+    nd = get_aval(a).ndim
+    shape = broadcast_shapes(get_aval(a).shape, get_aval(e).shape)
+    dtype = np.result_type(get_aval(a).dtype, get_aval(e).dtype)
+    a = broadcast_to(a, shape) if get_aval(a).shape != shape else a
+    e = broadcast_to(e, shape) if get_aval(e).shape != shape else e
     zero = np.zeros(shape, dtype)
     return concatenate([concatenate([a, e], nd - 1), concatenate([zero, a], nd - 1)], nd - 2)
 
@@ -92,7 +79,7 @@ def _np_block(a, e):
 
 
 def _upper_right(x, n):
-    nd = _aval(x).ndim
+    nd = get_aval(x).ndim
     return slice_axis(slice_axis(x, nd - 2, 0, n), nd - 1, n, 2 * n)
 
 
@@ -150,8 +137,8 @@ def _matfun_jvp(primals, tangents, fn):
     (a,), (ta,) = primals, tangents
     y = matfun_p.bind(a, fn=fn)
     if fn == "sqrtm":  # Y dY + dY Y = dA
-        return y, match_tangent(sylvester(y, y, ta), _aval(y))
-    return y, match_tangent(frechet(a, ta, fn), _aval(y))
+        return y, match_tangent(sylvester(y, y, ta), get_aval(y))
+    return y, match_tangent(frechet(a, ta, fn), get_aval(y))
 
 
 matfun_p.jvp = _matfun_jvp
@@ -204,18 +191,18 @@ def _frechet_jvp(primals, tangents, fn):
         out = frechet(a, te, fn)
     if type(ta) is not Zero:
         # L_f(A, E) is the upper right block of f([[A, E], [0, A]]); differentiate that.
-        n = _aval(a).shape[-1]
+        n = get_aval(a).shape[-1]
         d = _upper_right(frechet(_block(a, e), _blockdiag(ta), fn), n)
         out = d if out is None else add(out, d)
     if out is None:
-        return y, Zero(_aval(y))
-    return y, match_tangent(out, _aval(y))
+        return y, Zero(get_aval(y))
+    return y, match_tangent(out, get_aval(y))
 
 
 def _blockdiag(t):
     """``[[t, 0], [0, t]]`` (differentiable, linear in ``t``)."""
-    nd = _aval(t).ndim
-    zero = np.zeros(_aval(t).shape, _aval(t).dtype)
+    nd = get_aval(t).ndim
+    zero = np.zeros(get_aval(t).shape, get_aval(t).dtype)
     return concatenate([concatenate([t, zero], nd - 1), concatenate([zero, t], nd - 1)], nd - 2)
 
 
@@ -224,7 +211,7 @@ def _frechet_transpose(ct, a, e, fn):
         raise TypeError("matfun_frechet is not linear in A; only E can be transposed")
     if type(ct) is Zero or not is_undefined(e):
         return [None, None]
-    return [None, unbroadcast(frechet(_T(a), ct, fn), e.aval)]
+    return [None, unbroadcast(frechet(swap_last(a), ct, fn), e.aval)]
 
 
 frechet_p.jvp = _frechet_jvp
@@ -283,8 +270,8 @@ def _sylvester_jvp(primals, tangents):
         if type(t) is not Zero:
             rhs = neg(term()) if rhs is None else sub(rhs, term())
     if rhs is None:
-        return x, Zero(_aval(x))
-    return x, match_tangent(sylvester(a, b, rhs), _aval(x))
+        return x, Zero(get_aval(x))
+    return x, match_tangent(sylvester(a, b, rhs), get_aval(x))
 
 
 def _sylvester_transpose(ct, a, b, q):
@@ -293,7 +280,7 @@ def _sylvester_transpose(ct, a, b, q):
     if type(ct) is Zero or not is_undefined(q):
         return [None, None, None]
     # (X -> A X + X B)^T = (Y -> A^T Y + Y B^T)
-    return [None, None, unbroadcast(sylvester(_T(a), _T(b), ct), q.aval)]
+    return [None, None, unbroadcast(sylvester(swap_last(a), swap_last(b), ct), q.aval)]
 
 
 sylvester_p.jvp = _sylvester_jvp
@@ -346,11 +333,11 @@ def _dlyap_jvp(primals, tangents, method):
     rhs = None if type(tq) is Zero else tq
     if type(ta) is not Zero:
         ax = matmul(a, x)
-        term = add(matmul(ta, matmul(x, _H(a))), matmul(ax, _H(ta)))
+        term = add(matmul(ta, matmul(x, adjoint(a))), matmul(ax, adjoint(ta)))
         rhs = term if rhs is None else add(rhs, term)
     if rhs is None:
-        return x, Zero(_aval(x))
-    return x, match_tangent(dlyap_p.bind(a, rhs, method=method), _aval(x))
+        return x, Zero(get_aval(x))
+    return x, match_tangent(dlyap_p.bind(a, rhs, method=method), get_aval(x))
 
 
 def _dlyap_transpose(ct, a, q, method):
@@ -359,7 +346,7 @@ def _dlyap_transpose(ct, a, q, method):
     if type(ct) is Zero or not is_undefined(q):
         return [None, None]
     # (X -> X - A X A^H)^T = (Y -> Y - A^T Y conj(A)) = the same operator for A^T
-    return [None, unbroadcast(dlyap_p.bind(_T(a), ct, method=method), q.aval)]
+    return [None, unbroadcast(dlyap_p.bind(swap_last(a), ct, method=method), q.aval)]
 
 
 dlyap_p.jvp = _dlyap_jvp
@@ -426,9 +413,9 @@ def lu(a):
 
 def permutation_matrix(perm, dtype):
     """``Pt`` with ``Pt @ x == x[perm]`` (differentiable in ``x``; ``perm`` has no derivative)."""
-    n = _aval(perm).shape[-1]
-    nd = _aval(perm).ndim
-    hit = eq(expand_dims(perm, (nd,)), np.arange(n, dtype=_aval(perm).dtype))
+    n = get_aval(perm).shape[-1]
+    nd = get_aval(perm).ndim
+    hit = eq(expand_dims(perm, (nd,)), np.arange(n, dtype=get_aval(perm).dtype))
     return convert_element_type(hit, dtype)
 
 
@@ -439,17 +426,17 @@ def _lu_jvp(primals, tangents):
     # dU2 = L^-1 (dA2 - dL U2).
     (a,), (ta,) = primals, tangents
     lu_, piv, perm = outs = lu_p.bind(a)
-    rows, cols = _aval(a).shape[-2:]
+    rows, cols = get_aval(a).shape[-2:]
     k = min(rows, cols)
-    nd = _aval(a).ndim
+    nd = get_aval(a).ndim
     if k == 0:
-        return outs, [Zero(_aval(x)) for x in outs]
-    dtype = _aval(lu_).dtype
+        return outs, [Zero(get_aval(x)) for x in outs]
+    dtype = get_aval(lu_).dtype
     pda = matmul(permutation_matrix(perm, dtype), ta)
     sq = slice_axis(slice_axis(lu_, nd - 2, 0, k), nd - 1, 0, k)
     pda_sq = slice_axis(slice_axis(pda, nd - 2, 0, k), nd - 1, 0, k)
     m = triangular_solve(sq, pda_sq, lower=True, unit_diagonal=True)
-    m = _T(triangular_solve(sq, _T(m), lower=False, transpose_a=True))
+    m = swap_last(triangular_solve(sq, swap_last(m), lower=False, transpose_a=True))
     strict = np.tri(k, k, -1, dtype=bool)
     lower = add(select(strict, sq, 0.0), np.eye(k, dtype=dtype))
     upper = select(strict, 0.0, sq)
@@ -459,14 +446,14 @@ def _lu_jvp(primals, tangents):
     if rows > cols:
         l2 = slice_axis(lu_, nd - 2, k, rows)
         rhs = sub(slice_axis(pda, nd - 2, k, rows), matmul(l2, du))
-        dl2 = _T(triangular_solve(sq, _T(rhs), lower=False, transpose_a=True))
+        dl2 = swap_last(triangular_solve(sq, swap_last(rhs), lower=False, transpose_a=True))
         dlu = concatenate([dlu, dl2], nd - 2)
     elif cols > rows:
         u2 = slice_axis(lu_, nd - 1, k, cols)
         rhs = sub(slice_axis(pda, nd - 1, k, cols), matmul(dl, u2))
         du2 = triangular_solve(sq, rhs, lower=True, unit_diagonal=True)
         dlu = concatenate([dlu, du2], nd - 1)
-    return outs, [match_tangent(dlu, _aval(lu_)), Zero(_aval(piv)), Zero(_aval(perm))]
+    return outs, [match_tangent(dlu, get_aval(lu_)), Zero(get_aval(piv)), Zero(get_aval(perm))]
 
 
 lu_p.jvp = _lu_jvp
@@ -621,7 +608,7 @@ def funm_sym(a, func):
 def _funm_jvp(primals, tangents, func):
     (a,), (ta,) = primals, tangents
     y = funm_sym_p.bind(a, func=func)
-    return y, match_tangent(funm_sym_d1_p.bind(a, ta, func=func), _aval(y))
+    return y, match_tangent(funm_sym_d1_p.bind(a, ta, func=func), get_aval(y))
 
 
 def _funm_d1_jvp(primals, tangents, func):
@@ -632,7 +619,7 @@ def _funm_d1_jvp(primals, tangents, func):
     if type(ta) is not Zero:
         d = funm_sym_d2_p.bind(a, e, ta, func=func)
         out = d if out is None else add(out, d)
-    return y, Zero(_aval(y)) if out is None else match_tangent(out, _aval(y))
+    return y, Zero(get_aval(y)) if out is None else match_tangent(out, get_aval(y))
 
 
 def _funm_d2_jvp(primals, tangents, func):
@@ -648,7 +635,7 @@ def _funm_d2_jvp(primals, tangents, func):
     if type(t2) is not Zero:
         d = funm_sym_d2_p.bind(a, e1, t2, func=func)
         out = d if out is None else add(out, d)
-    return y, Zero(_aval(y)) if out is None else match_tangent(out, _aval(y))
+    return y, Zero(get_aval(y)) if out is None else match_tangent(out, get_aval(y))
 
 
 def _funm_d1_transpose(ct, a, e, func):
@@ -731,10 +718,10 @@ def _schur_jvp(primals, tangents):
     # dT = triu(M - Omega T + T Omega).
     (a,), (ta,) = primals, tangents
     t, z = outs = schur_p.bind(a)
-    n = _aval(a).shape[-1]
-    nd = _aval(a).ndim
+    n = get_aval(a).shape[-1]
+    nd = get_aval(a).ndim
     if n < 2:
-        return outs, [match_tangent(ta, _aval(t)), Zero(_aval(z))]
+        return outs, [match_tangent(ta, get_aval(t)), Zero(get_aval(z))]
     sub_diag = np.eye(n, k=-1, dtype=bool)
     tv = stop_gradient_p.bind(t)
     complex_pairs = gt(reduce_max(abs(select(sub_diag, tv, 0.0)), (nd - 2, nd - 1)), 0.0)
@@ -762,11 +749,11 @@ def _schur_jvp(primals, tangents):
     k = sub(add(pick(q, je, ie == p), pick(ie, q, p == je)),
             add(pick(p, je, ie == q), pick(ie, p, q == je)))
     nan = expand_dims(complex_pairs, (nd - 2, nd - 1))
-    k = select(nan, np.eye(i.size, dtype=_aval(t).dtype), k)  # NaN below, not "singular"
-    m = matmul(_T(z), matmul(ta, z))
+    k = select(nan, np.eye(i.size, dtype=get_aval(t).dtype), k)  # NaN below, not "singular"
+    m = matmul(swap_last(z), matmul(ta, z))
     m_low = getitem(m, bcast + (i, j))
     w = solve_vec(k, m_low)
-    w_ext = concatenate([w, np.zeros(_aval(w).shape[:-1] + (1,), _aval(w).dtype)], nd - 2)
+    w_ext = concatenate([w, np.zeros(get_aval(w).shape[:-1] + (1,), get_aval(w).dtype)], nd - 2)
     omega = mul(getitem(w_ext, bcast + (where_,)), sign)
     dz = matmul(z, omega)
     dt = sub(m, sub(matmul(omega, t), matmul(t, omega)))
@@ -775,13 +762,13 @@ def _schur_jvp(primals, tangents):
     # wrong number.
     dt = select(nan, np.nan, dt)
     dz = select(nan, np.nan, dz)
-    return outs, [match_tangent(dt, _aval(t)), match_tangent(dz, _aval(z))]
+    return outs, [match_tangent(dt, get_aval(t)), match_tangent(dz, get_aval(z))]
 
 
 def solve_vec(k, b):
     """``k x = b`` for a vector ``b`` (a stack of them)."""
-    x = solve(k, reshape(b, _aval(b).shape + (1,)))
-    return reshape(x, _aval(x).shape[:-1])
+    x = solve(k, reshape(b, get_aval(b).shape + (1,)))
+    return reshape(x, get_aval(x).shape[:-1])
 
 
 schur_p.jvp = _schur_jvp
@@ -822,23 +809,23 @@ def scipy_eigh(a, lower=True, driver=None):
 def hermitian_from_triangle(x, lower):
     """The Hermitian matrix whose ``lower`` (or upper) triangle is that of ``x`` (the
     diagonal's imaginary part is dropped, as LAPACK does); linear in ``x``."""
-    n = _aval(x).shape[-1]
+    n = get_aval(x).shape[-1]
     strict = select(np.tri(n, n, -1, dtype=bool) if lower else ~np.tri(n, n, dtype=bool),
                     x, 0.0)
     diag = select(np.eye(n, dtype=bool), x, 0.0)
-    if _aval(x).dtype.kind == "c":
+    if get_aval(x).dtype.kind == "c":
         diag = real(diag)
-    return add(add(strict, _H(strict)), diag)
+    return add(add(strict, adjoint(strict)), diag)
 
 
 def _gaps(w):
     """``1 / (w_j - w_i)``, 0 on the diagonal and for numerically equal pairs (rotations
     inside a degenerate eigenspace get no derivative, as for ``eigh``)."""
-    n = _aval(w).shape[-1]
-    nd = _aval(w).ndim
+    n = get_aval(w).shape[-1]
+    nd = get_aval(w).ndim
     diff = sub(expand_dims(w, (nd - 1,)), expand_dims(w, (nd,)))
     ws = stop_gradient_p.bind(w)
-    eps = np.finfo(_aval(w).dtype).eps
+    eps = np.finfo(get_aval(w).dtype).eps
     scale = reduce_max(abs(ws), (nd - 1,))
     tol = mul(expand_dims(scale, (nd - 1, nd)), float(max(n, 1) * eps))
     degenerate = le(abs(stop_gradient_p.bind(diff)), tol)
@@ -850,14 +837,14 @@ def _seigh_jvp(primals, tangents, lower, driver):
     # dw = diag(Vt), dV = V (F o Vt), F_ij = 1 / (w_j - w_i).
     (a,), (ta,) = primals, tangents
     w, v = outs = scipy_eigh_p.bind(a, lower=lower, driver=driver)
-    if _aval(a).shape[-1] == 0:
-        return outs, [Zero(_aval(w)), Zero(_aval(v))]
-    vt = matmul(_H(v), matmul(hermitian_from_triangle(ta, lower), v))
+    if get_aval(a).shape[-1] == 0:
+        return outs, [Zero(get_aval(w)), Zero(get_aval(v))]
+    vt = matmul(adjoint(v), matmul(hermitian_from_triangle(ta, lower), v))
     dw = einsum("...ii->...i", vt)
-    if _aval(dw).dtype.kind == "c":
+    if get_aval(dw).dtype.kind == "c":
         dw = real(dw)
     dv = matmul(v, mul(_gaps(w), vt))
-    return outs, [match_tangent(dw, _aval(w)), match_tangent(dv, _aval(v))]
+    return outs, [match_tangent(dw, get_aval(w)), match_tangent(dv, get_aval(v))]
 
 
 scipy_eigh_p.jvp = _seigh_jvp

@@ -25,7 +25,9 @@ def _same_dtype(shape_fn):
 
 # --- reshape / transpose / broadcast ---------------------------------------------------
 reshape_p = _linear(
-    "reshape", lambda xp, x, shape: xp.reshape(x, shape),
+    # An empty array is rebuilt rather than reshaped: Dask fails to reshape some of them.
+    "reshape", lambda xp, x, shape: xp.reshape(x, shape) if xp is np or math.prod(x.shape)
+    else xp.zeros(shape, dtype=x.dtype),
     _same_dtype(lambda a, shape: shape),
     lambda ct, x, shape: [reshape(ct, x.aval.shape)])
 reshape_p.batch = lambda size, vals, dims, shape: (
@@ -128,7 +130,8 @@ slice_p.batch = lambda size, vals, dims, index: (
 
 def _embed_impl(xp, x, index, shape):
     out = xp.zeros(shape, dtype=x.dtype)
-    out[_slices(index)] = x
+    if xp is np or math.prod(x.shape):  # Dask refuses to assign to an empty selection
+        out[_slices(index)] = x
     return out
 
 
@@ -170,7 +173,9 @@ def _concat_transpose(ct, *args, axis):
     for a in args:
         n = (a.aval if is_undefined(a) else get_aval(a)).shape[axis]
         if is_undefined(a):
-            out.append(slice_axis(ct, axis, start, start + n))
+            # Each operand's cotangent has its own dtype: the real part for a real operand
+            # concatenated with complex ones (as for broadcasting elementwise operations).
+            out.append(unbroadcast(slice_axis(ct, axis, start, start + n), a.aval))
         else:
             out.append(None)
         start += n

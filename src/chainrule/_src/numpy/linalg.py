@@ -811,7 +811,9 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
 
     A primitive: composing it from the SVD would give wrong derivatives at repeated
     singular values.  Its derivative (valid where the rank does not change) is
-    ``-P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P``.
+    ``-P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P``.  It holds where the singular
+    values that ``rcond`` drops are zero; differentiating a truncated pseudo-inverse (nonzero
+    ones dropped) raises ``NotImplementedError`` (NaN under ``jit``/``vmap``).
 
     Parameters
     ----------

@@ -70,7 +70,8 @@ def _reduced_last(a, axis):
     kept = [i for i in range(len(shape)) if i not in axes]
     a = cnp.transpose(a, kept + list(axes))
     rest = tuple(shape[i] for i in kept)
-    return cnp.reshape(a, rest + (-1,)), rest, axes
+    # The merged length spelled out: -1 is ambiguous when a kept axis has length 0.
+    return cnp.reshape(a, rest + (int(np.prod([shape[i] for i in axes])),)), rest, axes
 
 
 def _along_last(s, idx, qshape, rest):
@@ -79,7 +80,7 @@ def _along_last(s, idx, qshape, rest):
     nq = len(qshape)
     idx = cnp.broadcast_to(idx, qshape + rest)
     idx = cnp.reshape(cnp.moveaxis(idx, tuple(range(nq)), tuple(range(-nq, 0))) if nq
-                      else idx, rest + (-1,))
+                      else idx, rest + (int(np.prod(qshape)),))  # not -1: rest may hold a 0
     out = cnp.take_along_axis(s, idx, axis=-1)
     out = cnp.reshape(out, rest + qshape)
     return cnp.moveaxis(out, tuple(range(len(rest), len(rest) + nq)), tuple(range(nq))) \
