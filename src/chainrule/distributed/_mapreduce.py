@@ -139,7 +139,8 @@ class Objective:
             value, grads = self.client.compute(out).result()
         else:
             (value, grads), = self._dask.compute(out)
-        return float(value) if np.ndim(value) == 0 else value, grads
+        return (float(value) if np.ndim(value) == 0 else value,
+                tu.tree_map(np.asarray, grads))
 
     value_and_grad = __call__
 

@@ -76,9 +76,8 @@ def _on_broadcast_cores(fn, args, params):
     cores = [a[tuple(slice(0, 1) if s == 0 else slice(None) for s in a.strides)]
              if type(a) is np.ndarray and a.ndim else a for a in args]
     out = fn(*cores, **params)
-    if type(out) is tuple:
-        return tuple(np.broadcast_to(o, shape) for o in out)
-    return np.broadcast_to(out, shape)
+    spread = lambda o: o if np.shape(o) == shape else np.broadcast_to(o, shape)  # noqa: E731
+    return tuple(map(spread, out)) if type(out) is tuple else spread(out)
 
 
 def match_tangent(t, aval):
