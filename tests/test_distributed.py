@@ -20,9 +20,9 @@ from chainrule.optimize import minimize  # noqa: E402
 
 @pytest.fixture(scope="module")
 def client():
-    # Two worker processes, one thread each, ports chosen by the system; no dashboard.
+    # Two worker processes, one thread each, every port (dashboard too) chosen by the system.
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, scheduler_port=0,
+                                       dashboard_address=":0", scheduler_port=0,
                                        silence_logs=50)
     c = distributed.Client(cluster)
     yield c

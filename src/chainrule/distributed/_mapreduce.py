@@ -102,6 +102,18 @@ class Objective:
     ``value = sum(loss(params, chunk) for chunk in data)`` and ``grads`` has the structure
     of ``params``: the form ``chainrule.optimize.minimize(..., jac=True)`` expects.  See
     :func:`value_and_grad` for the arguments.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import chainrule.numpy as cnp
+    >>> from chainrule import distributed
+    >>> obj = distributed.Objective(lambda w, x: cnp.sum((w - x) ** 2),
+    ...                             da.arange(4.0, chunks=2))
+    >>> obj.nchunks
+    2
+    >>> obj(1.0)
+    (6.0, array(-4.))
     """
 
     def __init__(self, loss, data, *, loader=None, client=None, split_every=8, jit=True):
