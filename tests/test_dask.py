@@ -155,3 +155,38 @@ def test_grad_of_integer_array_indexing_on_dask():
     empty = np.zeros((1, 0))
     f = lambda a: cnp.sum(cnp.at(a)[[0, 0]].add(a[[0]] * 2))  # noqa: E731
     assert np.asarray(cr.grad(f)(da.from_array(empty))).shape == (1, 0)
+def _graph_bytes(x):
+    import pickle
+
+    return len(pickle.dumps(dict(x.__dask_graph__()), protocol=5))
+
+
+def test_gradient_graph_holds_no_array_that_grows_with_the_data():
+    # The cotangent of a sum is a scalar broadcast to the data's shape: it must reach the
+    # graph as a lazily broadcast chunked constant, not as one full-size NumPy array.
+    f = lambda w, X: cnp.sum((cnp.sin(w * X) - X) ** 2)  # noqa: E731
+    sizes = {}
+    for n in (10**4, 10**6):
+        X = da.linspace(0, 1, n, chunks=n // 4)
+        g = cr.grad(f)(1.3, X)
+        assert isinstance(g, da.Array)
+        sizes[n] = _graph_bytes(g)
+        x = np.linspace(0, 1, n)
+        np.testing.assert_allclose(g.compute(), np.sum(2 * (np.sin(1.3 * x) - x)
+                                                       * np.cos(1.3 * x) * x), rtol=1e-10)
+    assert sizes[10**6] < 50_000, sizes
+    assert sizes[10**6] < 1.5 * sizes[10**4], sizes
+
+
+def test_jit_and_vector_parameter_gradients_stay_small_on_dask():
+    # jit generates calls of the Dask functions directly; NumPy operations on a broadcast
+    # seed (mean's 1/n, a parameter times the seed) must keep it a broadcast view.
+    f = lambda w, X: cnp.mean(cnp.exp(-w[0] * X) * w[1])  # noqa: E731
+    w = np.array([1.0, 2.0])
+    x = np.linspace(0, 1, 10**6)
+    ref = cr.grad(f)(w, x)
+    for g in (cr.grad(f)(w, da.linspace(0, 1, 10**6, chunks=250_000)),
+              cr.jit(cr.grad(f))(w, da.linspace(0, 1, 10**6, chunks=250_000))):
+        assert isinstance(g, da.Array)
+        assert _graph_bytes(g) < 100_000
+        np.testing.assert_allclose(g.compute(), ref, rtol=1e-12)

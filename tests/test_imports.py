@@ -44,12 +44,14 @@ RUNTIME_FACADE_LOOKUPS = {
 }
 
 # The public modules: thin re-exports, with their names spelled out.
-FACADES = ["chainrule", "chainrule.checkpoint_policies", "chainrule.core", "chainrule.lax",
+FACADES = ["chainrule", "chainrule.checkpoint_policies", "chainrule.core",
+           "chainrule.distributed", "chainrule.lax",
            "chainrule.numpy", "chainrule.numpy.fft", "chainrule.numpy.linalg", "chainrule.optim",
            "chainrule.optimize", "chainrule.scipy", "chainrule.scipy.optimize",
            "chainrule.scipy.special", "chainrule.tree_util", "chainrule.random", "chainrule.nn",
            "chainrule.scipy.linalg", "chainrule.ode", "chainrule.scipy.interpolate",
-           "chainrule.scipy.integrate", "chainrule.scipy.stats", "chainrule.infer"]
+           "chainrule.scipy.integrate", "chainrule.scipy.stats", "chainrule.infer",
+           "chainrule.distributed"]
 
 
 def _modules():

@@ -373,6 +373,39 @@ def apply_impl(prim, xp, args, params):
             "(numpy.from_dlpack) to use it.") from e
 
 
+def lazy_broadcasts(xp, args):
+    """Replace NumPy broadcast views among Dask ``args`` by lazily broadcast Dask arrays.
+
+    Seeds and constants (the cotangent of a sum, a scalar broadcast to the data's shape) are
+    NumPy views with zero strides: Dask would embed them in its graph as full-size arrays,
+    so a gradient's graph would grow with the data.  Only the view's distinct values travel;
+    each chunk is broadcast where it is computed, with the chunks of the Dask argument.
+    """
+    ref = None
+    for a in args:
+        if isinstance(a, xp.Array):
+            ref = a if ref is None or a.ndim > ref.ndim else ref
+    if ref is None:
+        return args
+    out = list(args)
+    for i, a in enumerate(args):
+        if type(a) is np.ndarray and a.ndim and 0 in a.strides and a.size > 1:
+            core = a[tuple(slice(0, 1) if s == 0 else slice(None) for s in a.strides)]
+            out[i] = _broadcast_like(xp, np.ascontiguousarray(core), a.shape, ref)
+    return out
+
+
+def _broadcast_like(xp, core, shape, ref):
+    # Chunks of the result: those of the Dask argument on the axes they share (aligned on
+    # the right, as broadcasting is), one chunk elsewhere.
+    lead = len(shape) - ref.ndim
+    chunks = tuple(ref.chunks[ax - lead] if ax >= lead and ref.shape[ax - lead] == n else (n,)
+                   for ax, n in enumerate(shape))
+    src = xp.from_array(core, chunks=tuple(c if k > 1 else (1,)
+                                           for c, k in zip(chunks, core.shape)))
+    return xp.broadcast_to(src, shape, chunks=chunks)
+
+
 # ---------------------------------------------------------------------------------------
 # Abstract values
 # ---------------------------------------------------------------------------------------
@@ -634,6 +667,8 @@ class Primitive:
         xp = namespace_of(args)
         if xp is np:  # the common case, without apply_impl's extra call
             return self.impl(xp, *args, **params)
+        if xp.__name__ == "dask.array":
+            args = lazy_broadcasts(xp, args)
         return apply_impl(self, xp, args, params)
 
 

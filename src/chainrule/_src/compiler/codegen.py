@@ -22,7 +22,7 @@ import re
 
 import numpy as np
 
-from ..core import Zero, apply_impl
+from ..core import Zero, apply_impl, lazy_broadcasts, namespace_of
 from ..ir import Literal, Program, Var
 
 CHUNK_EQNS = 1000
@@ -212,6 +212,19 @@ def _identifier(name, taken=()):
 def _callee(eqn, xp, namespace):
     prim = eqn.prim
     np_name = prim.np_name
+    if xp.__name__ == "dask.array":
+        # As Primitive.bind does: values that are all NumPy take NumPy's rules (a broadcast
+        # view stays one), and NumPy broadcast views meeting Dask arrays become lazily
+        # broadcast chunks rather than full-size arrays embedded in the graph.
+        impl, params = prim.impl, eqn.params
+
+        def call(*args):
+            xs = namespace_of(args)
+            return impl(xs, *lazy_broadcasts(xs, args) if xs is xp else args, **params)
+
+        key = f"_p{len(namespace)}_{_identifier(prim.name)}"
+        namespace[key] = call
+        return key
     if np_name is not None and not eqn.params and hasattr(xp, np_name):
         key = f"_{np_name}"
         namespace.setdefault(key, getattr(xp, np_name))

@@ -56,11 +56,28 @@ def elementwise(name: str, np_name: str | None = None, impl=None) -> Primitive:
         np_fn = getattr(np, fn_name, None)
 
         def impl(xp, *args, **params):
-            return (np_fn if xp is np else getattr(xp, fn_name))(*args, **params)
+            if xp is np:
+                for a in args:
+                    if type(a) is np.ndarray and 0 in a.strides and a.size > 1:
+                        return _on_broadcast_cores(np_fn, args, params)
+                return np_fn(*args, **params)
+            return getattr(xp, fn_name)(*args, **params)
     prim.impl = impl
     prim.abstract_eval = elementwise_abstract_eval(prim)
     defbroadcasting_batch(prim)
     return prim
+
+
+def _on_broadcast_cores(fn, args, params):
+    # A broadcast view (a seed or constant spread over the data's shape) stays one: the
+    # function runs on the distinct values and its result is broadcast back, so no
+    # full-size array appears (one would be embedded whole in a Dask graph it meets).
+    shape = np.broadcast_shapes(*[np.shape(a) for a in args])
+    cores = [a[tuple(slice(0, 1) if s == 0 else slice(None) for s in a.strides)]
+             if type(a) is np.ndarray and a.ndim else a for a in args]
+    out = fn(*cores, **params)
+    spread = lambda o: o if np.shape(o) == shape else np.broadcast_to(o, shape)  # noqa: E731
+    return tuple(map(spread, out)) if type(out) is tuple else spread(out)
 
 
 def match_tangent(t, aval):
