@@ -386,3 +386,69 @@ def test_poisson_nll_full_gradient_at_zero_target_is_finite():
     g_plain = cr.grad(lambda y: nn.poisson_nll(x, y, reduction="sum"))(y)
     np.testing.assert_allclose(g_full[:3], g_plain[:3], rtol=0, atol=0)
     np.testing.assert_allclose(g_full[3:], -x[3:] + np.log(y[3:]) + 0.5 / y[3:], rtol=1e-14)
+
+
+# ------------------------------------------------------------------- recurrent cells
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_recurrent_cell(kind, bias):
+    cls, tcls = (nn.GRUCell, torch.nn.GRUCell) if kind == "gru" else (nn.LSTMCell,
+                                                                       torch.nn.LSTMCell)
+    cell = cls(3, 5, bias=bias, key=0)
+    tcell = _copy_into(cell, tcls(3, 5, bias=bias))
+    x, h = randn(4, 3), randn(4, 5)
+    state = h if kind == "gru" else (h, randn(4, 5))
+    xt = _t(x).requires_grad_(True)
+    st = (_t(state).requires_grad_(True) if kind == "gru"
+          else tuple(_t(s).requires_grad_(True) for s in state))
+    out_t = tcell(xt, st)
+    out = cr.vmap(cell)(x, state)
+    r = randn(4, 5)
+    if kind == "gru":
+        _close(out, out_t, "h'")
+        loss_t = (out_t * _t(r)).sum()
+    else:
+        _close(out[0], out_t[0], "h'")
+        _close(out[1], out_t[1], "c'")
+        loss_t = (out_t[0] * _t(r)).sum() + (out_t[1] ** 2).sum()
+    loss_t.backward()
+    params, static = nn.partition(cell, nn.is_inexact_array)
+
+    def loss(p, x, s):
+        y = cr.vmap(nn.combine(p, static))(x, s)
+        if kind == "gru":
+            return cr.numpy.sum(y * r)
+        return cr.numpy.sum(y[0] * r) + cr.numpy.sum(y[1] ** 2)
+
+    gp, gx, gs = cr.grad(loss, argnums=(0, 1, 2))(params, x, state)
+    named = dict(tcell.named_parameters())
+    for name, g in nn.state_dict(gp).items():
+        _close(g, named[name].grad, f"d/d{name}")
+    _close(gx, xt.grad, "d/dx")
+    if kind == "gru":
+        _close(gs, st.grad, "d/dh")
+    else:
+        _close(gs[0], st[0].grad, "d/dh")
+        _close(gs[1], st[1].grad, "d/dc")
+    # no state: zeros, as in torch
+    out0 = cr.vmap(cell)(x)
+    t0 = tcell(_t(x))
+    _close(out0 if kind == "gru" else out0[0], t0 if kind == "gru" else t0[0], "h' from 0")
+    # finite differences, forward and reverse, to second order
+    cr.check_grads(lambda p, x, s: loss(p, x, s), (params, x, state), order=2,
+                   modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("cls,gates", [(nn.GRUCell, 3), (nn.LSTMCell, 4)])
+def test_recurrent_cell_init_matches_torch_distribution(cls, gates):
+    cell = cls(20, 16, key=3)
+    tcell = (torch.nn.GRUCell if gates == 3 else torch.nn.LSTMCell)(20, 16)
+    for name, t in tcell.state_dict().items():
+        ours = nn.state_dict(cell)[name]
+        assert ours.shape == tuple(t.shape)
+        # uniform on [-1/sqrt(H), 1/sqrt(H)]: the bound is reached, never exceeded
+        assert np.abs(ours).max() <= 0.25 and np.abs(ours).max() > 0.2
+        if ours.size > 100:  # the weights: their spread is that of the uniform law
+            assert abs(ours.std() - 0.25 / np.sqrt(3)) < 0.01

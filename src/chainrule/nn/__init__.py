@@ -28,9 +28,11 @@ from ._conv2d import Conv2d
 from ._dropout import Dropout
 from ._embedding import Embedding
 from ._groupnorm import GroupNorm
+from ._grucell import GRUCell
 from ._lambda import Lambda
 from ._layernorm import LayerNorm
 from ._linear import Linear
+from ._lstmcell import LSTMCell
 from ._losses import (accuracy, binary_cross_entropy_with_logits, cross_entropy,
                       gaussian_nll, huber, kl_divergence, mae, mse, poisson_nll)
 from ._batchnorm import BatchNorm, BatchNormState
@@ -47,8 +49,9 @@ from ._sequential import Sequential
 
 __all__ = ["AvgPool", "AvgPool1d", "AvgPool2d", "BatchNorm", "BatchNormState", "BestModel",
            "Callback", "CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader", "Dropout",
-           "EarlyStopping", "Embedding", "FitResult", "FrozenModuleError", "GroupNorm", "Lambda",
-           "LayerNorm", "Linear", "MLP", "MaxPool", "MaxPool1d", "MaxPool2d", "Module", "RMSNorm",
+           "EarlyStopping", "Embedding", "FitResult", "FrozenModuleError", "GRUCell",
+           "GroupNorm", "LSTMCell", "Lambda", "LayerNorm", "Linear", "MLP", "MaxPool",
+           "MaxPool1d", "MaxPool2d", "Module", "RMSNorm",
            "Sequential", "accuracy", "binary_cross_entropy_with_logits", "combine",
            "count_parameters", "cross_entropy", "elu", "field", "fit", "gaussian_nll", "gelu",
            "huber", "identity", "init", "is_array", "is_inexact_array", "kl_divergence",
