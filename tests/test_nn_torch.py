@@ -452,3 +452,51 @@ def test_recurrent_cell_init_matches_torch_distribution(cls, gates):
         assert np.abs(ours).max() <= 0.25 and np.abs(ours).max() > 0.2
         if ours.size > 100:  # the weights: their spread is that of the uniform law
             assert abs(ours.std() - 0.25 / np.sqrt(3)) < 0.01
+
+
+# ------------------------------------------------------------ transposed convolutions
+
+CONVT1D = [dict(), dict(stride=2), dict(stride=2, padding=1, output_padding=1),
+           dict(stride=3, padding=2, dilation=2, output_padding=2),
+           dict(groups=2, stride=2, padding=3, bias=False), dict(padding=2),
+           dict(stride=2, dilation=3, padding=4, groups=2, output_padding=1)]
+
+
+@pytest.mark.parametrize("kw", CONVT1D)
+def test_conv_transpose1d(kw):
+    compare_layer(nn.ConvTranspose1d(4, 6, 3, key=0, **kw),
+                  torch.nn.ConvTranspose1d(4, 6, 3, **kw), randn(3, 4, 7))
+
+
+CONVT2D = [dict(), dict(stride=(2, 1), padding=(1, 0)),
+           dict(stride=2, padding=1, output_padding=(1, 0)),
+           dict(dilation=(1, 2), padding=(0, 2), groups=2),
+           dict(groups=4, stride=(3, 2), output_padding=(2, 1), bias=False)]
+
+
+@pytest.mark.parametrize("kw", CONVT2D)
+def test_conv_transpose2d(kw):
+    compare_layer(nn.ConvTranspose2d(4, 8, (3, 2), key=0, **kw),
+                  torch.nn.ConvTranspose2d(4, 8, (3, 2), **kw), randn(2, 4, 5, 6))
+
+
+def test_conv_transpose_is_the_adjoint_of_conv():
+    conv = nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2, bias=False, key=1)
+    convt = nn.tree_at(lambda m: m.weight,
+                       nn.ConvTranspose2d(6, 4, 3, stride=2, padding=1, output_padding=1,
+                                          groups=2, bias=False, key=2), conv.weight)
+    x, y = randn(4, 8, 8), randn(6, 4, 4)
+    _, pullback = cr.vjp(conv, x)
+    np.testing.assert_allclose(convt(y), pullback(y)[0], rtol=1e-13, atol=1e-13)
+
+
+def test_conv_transpose_check_grads_and_init():
+    layer = nn.ConvTranspose1d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2,
+                               key=0)
+    cr.check_grads(lambda m, x: m(x), (layer, randn(2, 5)),
+                   order=2, modes=("fwd", "rev"))
+    big = nn.ConvTranspose2d(8, 16, 3, groups=2, key=0)
+    bound = 1 / np.sqrt(16 // 2 * 9)  # fan_in from weight.shape[1] * kernel, as in torch
+    assert big.weight.shape == tuple(torch.nn.ConvTranspose2d(8, 16, 3, groups=2).weight.shape)
+    assert bound * 0.9 < np.abs(big.weight).max() <= bound
+    assert np.abs(big.bias).max() <= bound

@@ -25,6 +25,9 @@ from ._checkpoint import (CheckpointError, load, load_metadata, load_state_dict,
 from ._conv import Conv
 from ._conv1d import Conv1d
 from ._conv2d import Conv2d
+from ._convtranspose import ConvTranspose
+from ._convtranspose1d import ConvTranspose1d
+from ._convtranspose2d import ConvTranspose2d
 from ._dropout import Dropout
 from ._embedding import Embedding
 from ._groupnorm import GroupNorm
@@ -48,7 +51,8 @@ from ._rmsnorm import RMSNorm
 from ._sequential import Sequential
 
 __all__ = ["AvgPool", "AvgPool1d", "AvgPool2d", "BatchNorm", "BatchNormState", "BestModel",
-           "Callback", "CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader", "Dropout",
+           "Callback", "CheckpointError", "Conv", "Conv1d", "Conv2d", "ConvTranspose",
+           "ConvTranspose1d", "ConvTranspose2d", "DataLoader", "Dropout",
            "EarlyStopping", "Embedding", "FitResult", "FrozenModuleError", "GRUCell",
            "GroupNorm", "LSTMCell", "Lambda", "LayerNorm", "Linear", "MLP", "MaxPool",
            "MaxPool1d", "MaxPool2d", "Module", "RMSNorm",
