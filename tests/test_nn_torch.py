@@ -38,6 +38,7 @@ def _copy_into(layer, module, prefix=""):
     # buffers (BatchNorm's running statistics) live outside our modules
     assert not unexpected, unexpected
     assert all(k.startswith("running_") or k == "num_batches_tracked" for k in missing), missing
+    module.zero_grad(set_to_none=True)  # a module compared twice must not accumulate
     return module
 
 
@@ -500,3 +501,80 @@ def test_conv_transpose_check_grads_and_init():
     assert big.weight.shape == tuple(torch.nn.ConvTranspose2d(8, 16, 3, groups=2).weight.shape)
     assert bound * 0.9 < np.abs(big.weight).max() <= bound
     assert np.abs(big.bias).max() <= bound
+
+
+# ------------------------------------------------------------------------ attention
+
+
+def _compare_mha(mha, tmha, q, k, v, kw, weights_too=True):
+    tmha = _copy_into(mha, tmha)
+    qt, kt, vt = (_t(a).requires_grad_(True) for a in (q, k, v))
+    tkw = {n: torch.from_numpy(a) if isinstance(a, np.ndarray) else a for n, a in kw.items()}
+    out_t, w_t = tmha(qt, kt, vt, **tkw)
+    out, w = mha(q, k, v, **kw)
+    _close(out, out_t, "output")
+    if weights_too and w_t is not None:
+        _close(w, w_t, "weights")
+    else:
+        assert w is None and w_t is None
+    r = randn(*out.shape)
+    (out_t * _t(r)).sum().backward()
+    params, static = nn.partition(mha, nn.is_inexact_array)
+    grads = cr.grad(lambda p, q, k, v: cr.numpy.sum(nn.combine(p, static)(q, k, v, **kw)[0]
+                                                    * r), argnums=(0, 1, 2, 3))(params, q, k, v)
+    named = dict(tmha.named_parameters())
+    for name, g in nn.state_dict(grads[0]).items():
+        _close(g, named[name].grad, f"d/d{name}")
+    for g, t, what in zip(grads[1:], (qt, kt, vt), "qkv"):
+        _close(g, t.grad, f"d/d{what}")
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(average_attn_weights=False),
+                                dict(need_weights=False)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_multihead_attention(kw, bias):
+    mha = nn.MultiheadAttention(6, 3, bias=bias, key=0)
+    if bias:  # non-zero biases, so that they are tested
+        mha = nn.tree_at(lambda m: (m.in_proj_bias, m.out_proj.bias), mha,
+                         (randn(18), randn(6)))
+    q, k, v = randn(4, 6), randn(5, 6), randn(5, 6)
+    _compare_mha(mha, torch.nn.MultiheadAttention(6, 3, bias=bias), q, k, v, kw)
+
+
+def test_multihead_attention_kdim_vdim_and_masks():
+    mha = nn.MultiheadAttention(4, 2, kdim=3, vdim=5, key=1)
+    assert mha.in_proj_weight is None
+    mha = nn.tree_at(lambda m: m.in_proj_bias, mha, randn(12))
+    tm = torch.nn.MultiheadAttention(4, 2, kdim=3, vdim=5)
+    q, k, v = randn(3, 4), randn(6, 3), randn(6, 5)
+    pad = np.array([False, True, False, False, True, False])
+    amask = RNG.uniform(size=(3, 6)) < 0.3
+    amask[:, 0] = False  # every query sees at least one key
+    _compare_mha(mha, tm, q, k, v, dict(key_padding_mask=pad, attn_mask=amask))
+    fmask = randn(2, 3, 6)  # float, one per head: added to the scores
+    _compare_mha(mha, tm, q, k, v, dict(attn_mask=fmask, average_attn_weights=False))
+
+
+def test_multihead_attention_self_causal_and_batched():
+    mha = nn.MultiheadAttention(4, 2, key=2)
+    tm = _copy_into(mha, torch.nn.MultiheadAttention(4, 2, batch_first=True))
+    x = randn(3, 5, 4)
+    causal = np.triu(np.ones((5, 5), bool), 1)
+    out, w = cr.vmap(lambda x: mha(x, is_causal=True))(x)
+    out_t, w_t = tm(_t(x), _t(x), _t(x), attn_mask=torch.from_numpy(causal))
+    _close(out, out_t, "batched causal output")
+    _close(w, w_t, "batched causal weights")
+    assert np.all(np.asarray(w)[:, causal] == 0)
+    params = nn.partition(mha, nn.is_inexact_array)[0]
+    static = nn.partition(mha, nn.is_inexact_array)[1]
+    cr.check_grads(lambda p, x: nn.combine(p, static)(x, is_causal=True)[0],
+                   (params, x[0]), order=2, modes=("fwd", "rev"))
+
+
+def test_multihead_attention_init_matches_torch():
+    mha, tm = nn.MultiheadAttention(16, 4, key=0), torch.nn.MultiheadAttention(16, 4)
+    assert sorted(nn.state_dict(mha)) == sorted(tm.state_dict())
+    bound = np.sqrt(6 / (16 + 48))  # xavier_uniform on (3E, E)
+    assert bound * 0.9 < np.abs(mha.in_proj_weight).max() <= bound
+    assert not mha.in_proj_bias.any() and not mha.out_proj.bias.any()
+    assert 0.2 < np.abs(mha.out_proj.weight).max() <= 0.25

@@ -42,6 +42,7 @@ from ._batchnorm import BatchNorm, BatchNormState
 from ._callbacks import BestModel, Callback, EarlyStopping
 from ._fit import DataLoader, FitResult, fit
 from ._mlp import MLP
+from ._multihead_attention import MultiheadAttention
 from ._pool import AvgPool, MaxPool
 from ._pool1d import AvgPool1d, MaxPool1d
 from ._pool2d import AvgPool2d, MaxPool2d
@@ -55,7 +56,7 @@ __all__ = ["AvgPool", "AvgPool1d", "AvgPool2d", "BatchNorm", "BatchNormState", "
            "ConvTranspose1d", "ConvTranspose2d", "DataLoader", "Dropout",
            "EarlyStopping", "Embedding", "FitResult", "FrozenModuleError", "GRUCell",
            "GroupNorm", "LSTMCell", "Lambda", "LayerNorm", "Linear", "MLP", "MaxPool",
-           "MaxPool1d", "MaxPool2d", "Module", "RMSNorm",
+           "MaxPool1d", "MaxPool2d", "Module", "MultiheadAttention", "RMSNorm",
            "Sequential", "accuracy", "binary_cross_entropy_with_logits", "combine",
            "count_parameters", "cross_entropy", "elu", "field", "fit", "gaussian_nll", "gelu",
            "huber", "identity", "init", "is_array", "is_inexact_array", "kl_divergence",
