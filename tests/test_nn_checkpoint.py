@@ -244,3 +244,87 @@ def test_files_from_other_programs_load_by_name(tmp_path):
         nn.save(tmp_path / "c.safetensors", {"z": np.ones(2, complex)})
     assert not (tmp_path / "c.safetensors").exists()
     assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+
+
+class _DroppyNet(nn.Module):
+    hidden: nn.Linear
+    out: nn.Linear
+    drop: nn.Dropout
+
+    def __call__(self, x, key=None):
+        h = nn.tanh(self.hidden(x))
+        h = self.drop(h, key=key, inference=key is None)
+        return self.out(h)
+
+
+class _Killed(Exception):
+    pass
+
+
+def _train(path, epochs, key, *, die_at=None, resume=False):
+    """Train epoch by epoch, checkpointing model, optimizer state and epoch after each;
+    ``die_at=(epoch, batch)`` raises in the middle of that epoch, as a killed run would."""
+    import chainrule as cr
+    from chainrule import optim, random
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(48, 3))
+    y = np.sin(x @ np.array([1.0, -2.0, 0.5]))[:, None]
+    opt = optim.adam(0.01)
+
+    def loss(m, batch, key=None):
+        xb, yb = batch
+        keys = None if key is None else random.split(key, xb.shape[0])
+        pred = cr.vmap(lambda xi, k: m(xi, k))(xb, keys) if key is not None else \
+            cr.vmap(m)(xb)
+        return nn.mse(pred, yb)
+
+    model = _DroppyNet(nn.Linear(3, 16, key=1), nn.Linear(16, 1, key=2), nn.Dropout(0.2))
+    state = nn.fit(model, loss, [], opt, epochs=0).state
+    start = 0
+    if resume:
+        ckpt = nn.load(path, like={"model": model, "opt_state": state})
+        model, state = ckpt["model"], ckpt["opt_state"]
+        start = nn.load_metadata(path)["epoch"]
+    for epoch in range(start, epochs):
+        batches = list(nn.DataLoader((x, y), 8, shuffle=True,
+                                     rng=np.random.default_rng(100 + epoch)))
+        if die_at is not None and die_at[0] == epoch:
+            def dying(batches=batches):
+                for i, b in enumerate(batches):
+                    if i == die_at[1]:
+                        raise _Killed
+                    yield b
+            data = _Iter(dying)
+        else:
+            data = batches
+        res = nn.fit(model, loss, data, opt, epochs=1, state=state,
+                     key=random.fold_in(key, epoch))
+        model, state = res.params, res.state
+        nn.save(path, {"model": model, "opt_state": state}, metadata={"epoch": epoch + 1})
+    return model, state
+
+
+class _Iter:
+    def __init__(self, gen):
+        self.gen = gen
+
+    def __iter__(self):
+        return self.gen()
+
+
+def test_killed_run_resumes_from_its_checkpoint_to_the_same_result(tmp_path):
+    from chainrule import random
+
+    key = random.key(7)
+    full_model, full_state = _train(tmp_path / "full.npz", 5, key)
+    path = tmp_path / "run.npz"
+    with pytest.raises(_Killed):
+        _train(path, 5, key, die_at=(3, 2))  # killed in epoch 3, after 2 of its steps
+    assert nn.load_metadata(path)["epoch"] == 3  # the checkpoint of epoch 2 survived
+    model, state = _train(path, 5, key, resume=True)
+    assert bits(model) == bits(full_model)
+    assert bits(state) == bits(full_state)
+    # and the run did train: the resumed model differs from the initial one
+    first, _ = _train(tmp_path / "none.npz", 0, key)
+    assert bits(first) != bits(model)

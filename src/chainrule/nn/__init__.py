@@ -25,18 +25,24 @@ from ._checkpoint import (CheckpointError, load, load_metadata, load_state_dict,
 from ._conv import Conv
 from ._conv1d import Conv1d
 from ._conv2d import Conv2d
+from ._convtranspose import ConvTranspose
+from ._convtranspose1d import ConvTranspose1d
+from ._convtranspose2d import ConvTranspose2d
 from ._dropout import Dropout
 from ._embedding import Embedding
 from ._groupnorm import GroupNorm
+from ._grucell import GRUCell
 from ._lambda import Lambda
 from ._layernorm import LayerNorm
 from ._linear import Linear
+from ._lstmcell import LSTMCell
 from ._losses import (accuracy, binary_cross_entropy_with_logits, cross_entropy,
                       gaussian_nll, huber, kl_divergence, mae, mse, poisson_nll)
 from ._batchnorm import BatchNorm, BatchNormState
 from ._callbacks import BestModel, Callback, EarlyStopping
 from ._fit import DataLoader, FitResult, fit
 from ._mlp import MLP
+from ._multihead_attention import MultiheadAttention
 from ._pool import AvgPool, MaxPool
 from ._pool1d import AvgPool1d, MaxPool1d
 from ._pool2d import AvgPool2d, MaxPool2d
@@ -46,9 +52,11 @@ from ._rmsnorm import RMSNorm
 from ._sequential import Sequential
 
 __all__ = ["AvgPool", "AvgPool1d", "AvgPool2d", "BatchNorm", "BatchNormState", "BestModel",
-           "Callback", "CheckpointError", "Conv", "Conv1d", "Conv2d", "DataLoader", "Dropout",
-           "EarlyStopping", "Embedding", "FitResult", "FrozenModuleError", "GroupNorm", "Lambda",
-           "LayerNorm", "Linear", "MLP", "MaxPool", "MaxPool1d", "MaxPool2d", "Module", "RMSNorm",
+           "Callback", "CheckpointError", "Conv", "Conv1d", "Conv2d", "ConvTranspose",
+           "ConvTranspose1d", "ConvTranspose2d", "DataLoader", "Dropout",
+           "EarlyStopping", "Embedding", "FitResult", "FrozenModuleError", "GRUCell",
+           "GroupNorm", "LSTMCell", "Lambda", "LayerNorm", "Linear", "MLP", "MaxPool",
+           "MaxPool1d", "MaxPool2d", "Module", "MultiheadAttention", "RMSNorm",
            "Sequential", "accuracy", "binary_cross_entropy_with_logits", "combine",
            "count_parameters", "cross_entropy", "elu", "field", "fit", "gaussian_nll", "gelu",
            "huber", "identity", "init", "is_array", "is_inexact_array", "kl_divergence",

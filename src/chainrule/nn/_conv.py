@@ -24,6 +24,25 @@ def ntuple(v, n, what):
     return t
 
 
+def correlate(x, weight, stride, dilation, groups):
+    """The grouped cross-correlation of ``x`` ``(C_in, *spatial)`` (already padded) with
+    ``weight`` ``(C_out, C_in // groups, *kernel)``: shape ``(C_out, *out)``."""
+    kernel = tuple(weight.shape[2:])
+    cin, cout, g = x.shape[0], weight.shape[0], groups
+    out = tuple((size - d * (k - 1) - 1) // s + 1 for size, k, s, d in
+                zip(x.shape[1:], kernel, stride, dilation))
+    # im2col with static slices: one strided view of the input per kernel offset.
+    patches = []
+    for offset in itertools.product(*(range(k) for k in kernel)):
+        idx = tuple(slice(o * d, o * d + s * (m - 1) + 1, s) for o, d, s, m in
+                    zip(offset, dilation, stride, out))
+        patches.append(x[(slice(None),) + idx])
+    kk, npix = math.prod(kernel), math.prod(out)
+    cols = cnp.reshape(cnp.stack(patches, axis=1), (g, cin // g * kk, npix))
+    w = cnp.reshape(weight, (g, cout // g, cin // g * kk))
+    return cnp.reshape(w @ cols, (cout,) + out)
+
+
 class Conv(Module):
     """An ``N``-dimensional convolution layer with PyTorch's conventions (it computes a
     cross-correlation, as ``torch.nn.ConvNd`` does):
@@ -130,23 +149,13 @@ class Conv(Module):
         if any(p != (0, 0) for p in self.padding):
             x = cnp.pad(x, ((0, 0),) + self.padding)
         spatial = tuple(x.shape[1:])
-        out = tuple((size - d * (k - 1) - 1) // s + 1 for size, k, s, d in
-                    zip(spatial, self.kernel_size, self.stride, self.dilation))
-        if any(o < 1 for o in out):
+        if any(size < d * (k - 1) + 1 for size, k, d in
+               zip(spatial, self.kernel_size, self.dilation)):
             raise shape_error(self, "a larger spatial size", x.shape,
                               f"After padding the input is {spatial}, smaller than the "
                               f"dilated kernel.")
-        # im2col with static slices: one strided view of the input per kernel offset.
-        patches = []
-        for offset in itertools.product(*(range(k) for k in self.kernel_size)):
-            idx = tuple(slice(o * d, o * d + s * (m - 1) + 1, s) for o, d, s, m in
-                        zip(offset, self.dilation, self.stride, out))
-            patches.append(x[(slice(None),) + idx])
-        g, cin, cout = self.groups, self.in_channels, self.out_channels
-        kk, npix = math.prod(self.kernel_size), math.prod(out)
-        cols = cnp.reshape(cnp.stack(patches, axis=1), (g, cin // g * kk, npix))
-        w = cnp.reshape(self.weight, (g, cout // g, cin // g * kk))
-        y = cnp.reshape(w @ cols, (cout,) + out)
+        y = correlate(x, self.weight, self.stride, self.dilation, self.groups)
+        cout = self.out_channels
         if self.bias is not None:
             y = y + cnp.reshape(self.bias, (cout,) + (1,) * n)
         return y
