@@ -96,3 +96,14 @@ def test_fisher_forecast_matches_posterior_width():
     post = laplace(lambda p: logpost(p), np.array(TRUTH))
     np.testing.assert_allclose(forecast, post.std, rtol=0.2)
     assert np.all(np.abs(post.mean - np.array(TRUTH)) < 4 * post.std)
+
+
+def test_runs_on_dask_arrays():
+    da = pytest.importorskip("dask.array")
+    t = np.linspace(0, 5, 7)
+    rv = orbits.radial_velocity(da.from_array(t), *TRUTH)
+    assert isinstance(rv, da.Array)
+    np.testing.assert_allclose(np.asarray(rv), orbits.radial_velocity(t, *TRUTH), rtol=1e-14)
+    g = cr.grad(lambda M: cr.numpy.sum(orbits.solve_kepler(M, 0.7)))(da.from_array(t))
+    np.testing.assert_allclose(np.asarray(g), 1 / (1 - 0.7 * np.cos(orbits.solve_kepler(t, 0.7))),
+                               rtol=1e-13)

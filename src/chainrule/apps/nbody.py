@@ -35,13 +35,18 @@ _W0 = -_CBRT2 / (2.0 - _CBRT2)
 _YOSHIDA = (_W1, _W0, _W1)
 
 
+def _array(a):
+    """Arrays (NumPy, CuPy, Dask, traced values) as they are; lists and scalars to NumPy."""
+    return a if hasattr(a, "shape") else cnp.asarray(a, dtype=float)
+
+
 def _separations(positions, softening):
     """``d[i, j] = x_j - x_i`` and ``r2[i, j] = |d|^2 + softening^2``, with 1 on the
     diagonal so that the self-interaction is a finite 0 / 1 (a NaN there would poison
     the derivatives even if masked)."""
-    x = cnp.asarray(positions)
+    x = _array(positions)
     n = x.shape[0]
-    d = x[None, :, :] - x[:, None, :]
+    d = cnp.expand_dims(x, 0) - cnp.expand_dims(x, 1)
     r2 = cnp.sum(d * d, axis=-1) + softening ** 2 + np.eye(n)
     return d, r2
 
@@ -58,8 +63,8 @@ def accelerations(positions, masses, softening=0.0, G=1.0):
            [-0.25,  0.  ,  0.  ]])
     """
     d, r2 = _separations(positions, softening)
-    w = G * cnp.asarray(masses)[None, :] / (r2 * cnp.sqrt(r2))
-    return cnp.sum(w[:, :, None] * d, axis=1)
+    w = G * cnp.expand_dims(_array(masses), 0) / (r2 * cnp.sqrt(r2))
+    return cnp.sum(cnp.expand_dims(w, -1) * d, axis=1)
 
 
 def energy(positions, velocities, masses, softening=0.0, G=1.0):
@@ -74,12 +79,12 @@ def energy(positions, velocities, masses, softening=0.0, G=1.0):
     >>> float(energy(x, v, np.array([1.0, 4.0])))       # 1/2 - 4/2
     -1.5
     """
-    m = cnp.asarray(masses)
-    v = cnp.asarray(velocities)
+    m = _array(masses)
+    v = _array(velocities)
     kinetic = 0.5 * cnp.sum(m * cnp.sum(v * v, axis=-1))
     _, r2 = _separations(positions, softening)
     upper = np.triu(np.ones(r2.shape), k=1)
-    potential = -G * cnp.sum(upper * m[:, None] * m[None, :] / cnp.sqrt(r2))
+    potential = -G * cnp.sum(upper * cnp.outer(m, m) / cnp.sqrt(r2))
     return kinetic + potential
 
 
@@ -93,8 +98,8 @@ def angular_momentum(positions, velocities, masses):
     >>> angular_momentum(np.array([[1.0, 0, 0]]), np.array([[0.0, 2, 0]]), np.array([3.0]))
     array([0., 0., 6.])
     """
-    x, v = cnp.asarray(positions), cnp.asarray(velocities)
-    m = cnp.asarray(masses)[:, None]
+    x, v = _array(positions), _array(velocities)
+    m = cnp.expand_dims(_array(masses), -1)
     return cnp.sum(m * cnp.cross(x, v), axis=0)
 
 
@@ -163,7 +168,7 @@ def simulate(positions, velocities, masses, dt, n_steps, method="leapfrog", soft
     True
     """
     step = _step(method)
-    x0, v0 = cnp.asarray(positions), cnp.asarray(velocities)
+    x0, v0 = _array(positions), _array(velocities)
 
     if trajectory:
         def body(state, _):

@@ -69,7 +69,8 @@ def solve_kepler(M, e):
     >>> round(float(cr.grad(solve_kepler)(1.0, 0.5)), 10)     # 1 / (1 - e cos E)
     1.0373620219
     """
-    M, e = cnp.broadcast_arrays(cnp.asarray(M, dtype=float), cnp.asarray(e, dtype=float))
+    # Broadcast by arithmetic, which keeps CuPy and Dask arrays in their library.
+    M, e = M + 0.0 * e, e + 0.0 * M
     # Solve on [-pi, pi] and add the whole turns back: E - M has period 2 pi.
     turns = 2 * np.pi * cnp.round(M / (2 * np.pi))
     m = M - turns
@@ -100,12 +101,12 @@ def true_anomaly(E, e):
     >>> float(true_anomaly(0.0, 0.3)), round(float(true_anomaly(1.0, 0.0)), 12)
     (0.0, 1.0)
     """
-    half = cnp.asarray(E) / 2
+    half = E / 2
     return 2 * cnp.arctan2(cnp.sqrt(1 + e) * cnp.sin(half), cnp.sqrt(1 - e) * cnp.cos(half))
 
 
 def _anomalies(t, P, e, tp):
-    M = 2 * np.pi * (cnp.asarray(t) - tp) / P
+    M = 2 * np.pi * (t - tp) / P
     return solve_kepler(M, e)
 
 
