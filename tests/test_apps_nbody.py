@@ -65,6 +65,7 @@ def test_jit_matches_eager_and_is_reused():
         np.testing.assert_allclose(out[1], eager[1], rtol=1e-13, atol=1e-14)
     out = f(x + 0.01, v, m)                       # new values, same compiled program
     assert not np.allclose(out[0], eager[0])
+    assert len(f.cache) == 1
 
 
 @pytest.mark.parametrize("method", ["leapfrog", "yoshida"])
