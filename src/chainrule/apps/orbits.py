@@ -50,7 +50,8 @@ def solve_kepler(M, e):
         Mean anomaly (radians, any value; ``E - M`` is periodic in ``M``).
     e : array_like
         Eccentricity, ``0 <= e < 1`` (accurate to round-off up to ``e = 0.99``).
-        Broadcast against ``M``.
+        Broadcast against ``M``.  Outside ``[0, 1)`` the result is NaN (there is no
+        elliptic orbit), and so are its derivatives.
 
     Returns
     -------
@@ -81,7 +82,9 @@ def solve_kepler(M, e):
         f1 = 1 - e * c
         f2 = e * s
         E = E - 2 * f * f1 / (2 * f1 * f1 - f * f2)
-    return E + turns
+    # NaN rather than a plausible-looking number for hyperbolic or negative e; a value
+    # check would not work under jit or stay lazy on Dask arrays.
+    return cnp.where((e >= 0) & (e < 1), E + turns, np.nan)
 
 
 @solve_kepler.defjvp
