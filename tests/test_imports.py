@@ -51,7 +51,8 @@ FACADES = ["chainrule", "chainrule.checkpoint_policies", "chainrule.core",
            "chainrule.scipy.special", "chainrule.tree_util", "chainrule.random", "chainrule.nn",
            "chainrule.scipy.linalg", "chainrule.ode", "chainrule.scipy.interpolate",
            "chainrule.scipy.integrate", "chainrule.scipy.stats", "chainrule.infer",
-           "chainrule.distributed"]
+           "chainrule.distributed", "chainrule.apps", "chainrule.apps.orbits",
+           "chainrule.apps.nbody"]
 
 
 def _modules():
