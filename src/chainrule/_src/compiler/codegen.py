@@ -29,6 +29,12 @@ from ..ir import Literal, Program, Var
 CHUNK_EQNS = 1000
 """Most equations in one generated function; longer programs are split into chunks."""
 
+REUSE_MIN_BYTES = 65536
+"""Smallest result written into a dead operand's buffer: on small arrays ``out=`` costs
+more than a new array (a ufunc whose output overlaps its input leaves NumPy's fast path for
+tiny arrays, about 1.5 µs per call), on large ones it saves the allocation, its page
+faults and cache misses."""
+
 # Primitives whose results are always new arrays even when their ``impl`` is called (a
 # ufunc call always allocates too); any other result may be a view of its inputs.
 def _scalar_source(val):
@@ -93,8 +99,9 @@ def _donors(program, xp):
     The operand must be the program's own array: made by an equation that allocates, not
     an input, constant or output of the program, and never read by an equation that might
     return a view of it (so nothing else can see its memory).  The equation must be a ufunc
-    call with a result of the operand's shape (not 0-d: a ufunc returns a scalar there) and
-    dtype, on operands of that dtype or Python scalars, so that ``out=`` changes no value.
+    call with a result of the operand's shape (not 0-d: a ufunc returns a scalar there; at
+    least ``REUSE_MIN_BYTES``) and dtype, on operands of that dtype or Python scalars, so
+    that ``out=`` changes no value.
     """
     owned = {}
     for eqn in program.eqns:
@@ -116,7 +123,8 @@ def _donors(program, xp):
         if eqn.prim.emit is not None or not _is_ufunc_call(eqn, xp):
             continue
         out = eqn.outputs[0].aval
-        if not out.shape or not all(_same_dtype(a, out.dtype) for a in eqn.inputs):
+        if (not out.shape or out.size * out.dtype.itemsize < REUSE_MIN_BYTES
+                or not all(_same_dtype(a, out.dtype) for a in eqn.inputs)):
             continue
         for a in eqn.inputs:
             if (type(a) is Var and owned.get(a) and last_use[a] == k
