@@ -95,7 +95,8 @@ def timing_table(records):
 
 
 def ratio_rows(records):
-    """chainrule eager ÷ best peer, ÷ best eager peer and ÷ NumPy for each timed case."""
+    """chainrule eager ÷ best peer, ÷ best eager peer and ÷ NumPy for each timed case, and
+    chainrule jit ÷ best peer and ÷ chainrule eager (jit should never lose to eager)."""
     rows = []
     for (wl, case), recs in _group(records).items():
         cr = next((r for r in recs if r["library"] == "chainrule" and r["status"] == "ok"
@@ -111,7 +112,8 @@ def ratio_rows(records):
                      "vs_best_eager_peer": eager and cr["median_s"] / eager["median_s"],
                      "vs_numpy": ref and cr["median_s"] / ref["median_s"],
                      "chainrule_jit_s": jit and jit["median_s"],
-                     "jit_vs_best_peer": jit and best and jit["median_s"] / best["median_s"]})
+                     "jit_vs_best_peer": jit and best and jit["median_s"] / best["median_s"],
+                     "jit_vs_eager": jit and jit["median_s"] / cr["median_s"]})
     return rows
 
 
@@ -130,8 +132,8 @@ def summary_table(rows):
     """Markdown table of :func:`ratio_rows`."""
     lines = ["| workload | case | chainrule eager | ÷ best peer | best peer | "
              "÷ best eager peer | best eager peer | ÷ NumPy reference | chainrule jit | "
-             "jit ÷ best peer |",
-             "|---|---|---:|---:|---|---:|---|---:|---:|---:|"]
+             "jit ÷ best peer | jit ÷ eager |",
+             "|---|---|---:|---:|---|---:|---|---:|---:|---:|---:|"]
     for r in rows:
         if r["workload"] == "fastpath":
             continue  # summarised separately
@@ -140,7 +142,8 @@ def summary_table(rows):
             f"{_fmt_ratio(r['vs_best_peer'])} | {LABELS.get(r['best_peer'], '-')} | "
             f"{_fmt_ratio(r['vs_best_eager_peer'])} | "
             f"{LABELS.get(r['best_eager_peer'], '-')} | {_fmt_ratio(r['vs_numpy'])} | "
-            f"{format_time(r['chainrule_jit_s'])} | {_fmt_ratio(r['jit_vs_best_peer'])} |")
+            f"{format_time(r['chainrule_jit_s'])} | {_fmt_ratio(r['jit_vs_best_peer'])} | "
+            f"{_fmt_ratio(r.get('jit_vs_eager'))} |")
     return lines
 
 
@@ -212,7 +215,8 @@ def markdown(run, workloads, plots, plot_skips=None):
             out += [f"- {line}" for line in wl.headline(by_wl[wl.name])]
     out += ["", "chainrule against the fastest peer (PyTorch, JAX eager, JAX jit, autograd) "
             "and the fastest eager peer (PyTorch, JAX eager, autograd), ratio of medians "
-            "(below 1: chainrule is faster):", ""]
+            "(below 1: chainrule is faster); **jit ÷ eager** is chainrule jit ÷ chainrule "
+            "eager, which should stay at or below 1 (within noise) for every case:", ""]
     out += summary_table(run["ratios"])
     problems = _problems(records)
     if problems:

@@ -2,7 +2,10 @@
 
 Each equation becomes one call of the array library (an elementwise primitive calls the
 library's ufunc directly, others their ``impl`` with the parameters bound), and every
-intermediate is deleted right after its last use so its buffer can be reused.
+intermediate is deleted right after its last use so its buffer can be reused.  A ufunc
+whose operand dies there writes its result into that operand's buffer (``out=``) when the
+buffer is the program's own (see ``_donors``): a large program then reuses a few buffers
+that stay in cache instead of allocating (and faulting in) a new array per operation.
 
 Outputs never share memory with the function's inputs, its constants or each other: an
 output that may be one of those (an input passed through, a constant, a view of either, or
@@ -27,6 +30,12 @@ from ..ir import Literal, Program, Var
 
 CHUNK_EQNS = 1000
 """Most equations in one generated function; longer programs are split into chunks."""
+
+REUSE_MIN_BYTES = 65536
+"""Smallest result written into a dead operand's buffer: on small arrays ``out=`` costs
+more than a new array (a ufunc whose output overlaps its input leaves NumPy's fast path for
+tiny arrays, about 1.5 µs per call), on large ones it saves the allocation, its page
+faults and cache misses."""
 
 # Primitives whose results are always new arrays even when their ``impl`` is called (a
 # ufunc call always allocates too); any other result may be a view of its inputs.
@@ -70,6 +79,63 @@ def _allocates(eqn, xp):
             and type(getattr(xp, np_name, None)).__name__ == "ufunc")
 
 
+def _is_ufunc_call(eqn, xp):
+    np_name = eqn.prim.np_name
+    return (np_name is not None and not eqn.params and not eqn.prim.multiple_results
+            and type(getattr(xp, np_name, None)).__name__ == "ufunc")
+
+
+def _same_dtype(a, dtype):
+    """Whether operand ``a`` has ``dtype``, or is a Python scalar (which takes the other
+    operands' dtype)."""
+    if type(a) is Var:
+        return a.aval.dtype == dtype
+    val = getattr(a, "val", None)
+    return _scalar_source(val) is not None or getattr(val, "dtype", None) == dtype
+
+
+def _donors(program, xp):
+    """``{equation index: operand}``: the equations that may write their result into the
+    buffer of an operand whose last use they are (``out=``).
+
+    The operand must be the program's own array: made by an equation that allocates, not
+    an input, constant or output of the program, and never read by an equation that might
+    return a view of it (so nothing else can see its memory).  The equation must be a ufunc
+    call with a result of the operand's shape (not 0-d: a ufunc returns a scalar there; at
+    least ``REUSE_MIN_BYTES``) and dtype, on operands of that dtype or Python scalars, so
+    that ``out=`` changes no value.
+    """
+    owned = {}
+    for eqn in program.eqns:
+        if _allocates(eqn, xp) and len(eqn.outputs) == 1:
+            owned[eqn.outputs[0]] = True
+        for a in eqn.inputs:
+            if type(a) is Var and not _allocates(eqn, xp):
+                owned[a] = False  # a possible view of it exists
+    for a in program.outvars:
+        if type(a) is Var:
+            owned[a] = False
+    last_use = {}
+    for k, eqn in enumerate(program.eqns):
+        for a in eqn.inputs:
+            if type(a) is Var:
+                last_use[a] = k
+    donors = {}
+    for k, eqn in enumerate(program.eqns):
+        if eqn.prim.emit is not None or not _is_ufunc_call(eqn, xp):
+            continue
+        out = eqn.outputs[0].aval
+        if (not out.shape or out.size * out.dtype.itemsize < REUSE_MIN_BYTES
+                or not all(_same_dtype(a, out.dtype) for a in eqn.inputs)):
+            continue
+        for a in eqn.inputs:
+            if (type(a) is Var and owned.get(a) and last_use[a] == k
+                    and a.aval.shape == out.shape and a.aval.dtype == out.dtype):
+                donors[k] = a
+                break
+    return donors
+
+
 def compile_program(program: Program, xp, name="fn", fresh_outputs=True):
     """Return ``(function, source)`` for ``program`` on array namespace ``xp``.
 
@@ -111,6 +177,7 @@ def compile_program(program: Program, xp, name="fn", fresh_outputs=True):
 
     # Output atoms: copied when they may share memory with anything the caller can reach.
     from_inputs, from_consts = _may_alias(program, xp)
+    donors = _donors(program, xp)
     seen: set = set()
 
     def output(a, read):
@@ -134,6 +201,8 @@ def compile_program(program: Program, xp, name="fn", fresh_outputs=True):
             else:
                 callee = _callee(eqn, xp, namespace)
                 args = ", ".join(atom(a) for a in eqn.inputs)
+                if k in donors:  # the operand dies here: reuse its buffer
+                    args += f", out={var_name(donors[k])}"
                 outs = ", ".join(var_name(o) for o in eqn.outputs)
                 if eqn.prim.multiple_results:
                     outs += ","
