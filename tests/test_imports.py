@@ -49,7 +49,8 @@ FACADES = ["chainrule", "chainrule.checkpoint_policies", "chainrule.core", "chai
            "chainrule.optimize", "chainrule.scipy", "chainrule.scipy.optimize",
            "chainrule.scipy.special", "chainrule.tree_util", "chainrule.random", "chainrule.nn",
            "chainrule.scipy.linalg", "chainrule.ode", "chainrule.scipy.interpolate",
-           "chainrule.scipy.integrate", "chainrule.scipy.stats", "chainrule.infer"]
+           "chainrule.scipy.integrate", "chainrule.scipy.stats", "chainrule.infer",
+           "chainrule.scipy.signal"]
 
 
 def _modules():
