@@ -25,8 +25,8 @@ from .environment import OPENBLAS_OVERRIDES, THREAD_ENV
 HERE = Path(__file__).resolve().parent
 WORKLOAD_NAMES = ("physical", "fastpath", "fastpath_sweep", "overhead", "elementwise", "fusion",
                   "mlp", "nbody", "hessian", "jacobian", "jacobian_modes", "lbfgs", "ode",
-                  "random", "spline", "stats",
-                  "checkpoint")
+                  "random", "spline", "stats", "signal",
+                  "memory", "checkpoint")
 
 
 def parse_args(argv):

@@ -2,10 +2,10 @@
 
 from . import (checkpoint, elementwise, fastpath, fastpath_sweep, fusion, hessian, jacobian,
                jacobian_modes, lbfgs, memory, mlp, nbody, ode, overhead, physical, random,
-               spline, stats)
+               signal, spline, stats)
 
 WORKLOADS = [m.WORKLOAD for m in (physical, fastpath, fastpath_sweep, overhead, elementwise,
                                   fusion, mlp, nbody, hessian, jacobian, jacobian_modes, lbfgs,
-                                  ode, random, spline, stats,
+                                  ode, random, spline, stats, signal,
                                   memory, checkpoint)]
 BY_NAME = {w.name: w for w in WORKLOADS}
