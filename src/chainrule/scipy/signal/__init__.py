@@ -9,14 +9,16 @@ from chainrule._src.scipy.signal.convolution import (  # noqa: F401
     convolve, convolve2d, correlate, correlate2d, fftconvolve, oaconvolve,
 )
 from chainrule._src.scipy.signal.filtering import (  # noqa: F401
-    filtfilt, lfilter, lfilter_zi, sosfilt,
+    filtfilt, lfilter, lfilter_zi, sosfilt, sosfilt_zi, sosfiltfilt,
 )
+from chainrule._src.scipy.signal.smoothing import medfilt, savgol_filter  # noqa: F401
 from chainrule._src.scipy.signal.spectral import (  # noqa: F401
-    detrend, find_peaks, get_window, hilbert, lombscargle, periodogram, welch,
+    csd, detrend, find_peaks, get_window, hilbert, lombscargle, periodogram, welch,
 )
 
 __all__ = [
-    "convolve", "convolve2d", "correlate", "correlate2d", "detrend", "fftconvolve",
+    "convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend", "fftconvolve",
     "filtfilt", "find_peaks", "get_window", "hilbert", "lfilter", "lfilter_zi", "lombscargle",
-    "oaconvolve", "periodogram", "sosfilt", "welch",
+    "medfilt", "oaconvolve", "periodogram", "savgol_filter", "sosfilt", "sosfilt_zi",
+    "sosfiltfilt", "welch",
 ]

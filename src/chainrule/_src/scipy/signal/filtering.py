@@ -1,4 +1,5 @@
-"""Linear filters: ``lfilter``, ``lfilter_zi``, ``filtfilt``, ``sosfilt``.
+"""Linear filters: ``lfilter``, ``lfilter_zi``, ``filtfilt``, ``sosfilt``, ``sosfilt_zi``,
+``sosfiltfilt``.
 
 ``lfilter`` is the transposed direct form II recurrence run by ``lax.scan`` over the time
 axis, so it compiles to one loop under ``jit`` and differentiates in the signal, in both
@@ -6,6 +7,7 @@ coefficient vectors and in the initial state ``zi``."""
 
 from __future__ import annotations
 
+import numpy as np
 import scipy.signal as _ss
 
 from chainrule._src.numpy import base as cnp
@@ -13,6 +15,7 @@ from chainrule._src.numpy import linalg as clinalg
 from chainrule._src.numpy.conversion import shape_of
 
 from ...control.scan import scan
+from ...core import concrete_value, is_tracer
 from .common import any_traced, as_float, float_dtype
 
 
@@ -184,3 +187,77 @@ def sosfilt(sos, x, axis=-1, zi=None):
     if zi is None:
         return y
     return y, cnp.stack(zf)
+
+
+def sosfilt_zi(sos):
+    """Initial states of ``sosfilt`` for the steady state of a unit step, like
+    ``scipy.signal.sosfilt_zi``; differentiable in ``sos``.
+
+    Examples
+    --------
+    >>> import chainrule.numpy as cnp
+    >>> from chainrule.scipy import signal
+    >>> signal.sosfilt_zi(cnp.array([[0.5, 0.5, 0.0, 1.0, -0.2, 0.0]]))
+    array([[0.75, 0.  ]])
+    """
+    if not any_traced(sos):
+        return _ss.sosfilt_zi(sos)
+    sos = as_float(sos, float_dtype(sos))
+    if len(shape_of(sos)) != 2 or shape_of(sos)[1] != 6:
+        raise ValueError("sos array must be shape (n_sections, 6)")
+    zi, scale = [], 1.0
+    for i in range(shape_of(sos)[0]):
+        b, a = sos[i, :3], sos[i, 3:]
+        # Each section's steady state scales with the DC gain of the sections before it.
+        zi.append(scale * _pad_to(lfilter_zi(b, a), 2))
+        scale = scale * cnp.sum(b) / cnp.sum(a)
+    return cnp.stack(zi)
+
+
+def _trailing_zero_count(sos):
+    """SciPy's reduction of the number of taps for sections of order below two; needs the
+    coefficients' values."""
+    value = concrete_value(sos) if is_tracer(sos) else sos
+    if value is None:
+        raise ValueError("sosfiltfilt of staged (jitted) coefficients needs an explicit "
+                         "padlen: the default depends on which coefficients are zero")
+    value = np.asarray(value)
+    return min(int((value[:, 2] == 0).sum()), int((value[:, 5] == 0).sum()))
+
+
+def sosfiltfilt(sos, x, axis=-1, padtype="odd", padlen=None):
+    """Zero-phase filtering with second-order sections, like ``scipy.signal.sosfiltfilt``;
+    differentiable in ``sos`` and ``x``.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule.numpy as cnp
+    >>> from chainrule.scipy import signal
+    >>> x = cnp.linspace(0.0, 1.0, 20)
+    >>> sos = cnp.array([[0.5, 0.5, 0.0, 1.0, 0.0, 0.0]])
+    >>> np.allclose(signal.sosfiltfilt(sos, x), x)
+    True
+    """
+    if not any_traced(sos, x):
+        return _ss.sosfiltfilt(sos, x, axis=axis, padtype=padtype, padlen=padlen)
+    dt = float_dtype(sos, x)
+    sos, x = as_float(sos, dt), as_float(x, dt)
+    n_sections = shape_of(sos)[0]
+    if padtype is None:
+        edge = 0
+    elif padlen is None:
+        edge = 3 * (2 * n_sections + 1 - _trailing_zero_count(sos))
+    else:
+        edge = padlen
+    xm = cnp.moveaxis(x, axis, 0)
+    if edge >= shape_of(xm)[0]:
+        raise ValueError("The length of the input vector x must be greater than padlen, "
+                         f"which is {edge}.")
+    ext = _extend(xm, padtype, edge)
+    zi = cnp.reshape(sosfilt_zi(sos), (n_sections, 2) + (1,) * (len(shape_of(xm)) - 1))
+    y, _ = sosfilt(sos, ext, axis=0, zi=zi * ext[:1])
+    y, _ = sosfilt(sos, cnp.flip(y, 0), axis=0, zi=zi * y[-1:])
+    y = cnp.flip(y, 0)
+    if edge > 0:
+        y = y[edge:-edge]
+    return cnp.moveaxis(y, 0, axis)

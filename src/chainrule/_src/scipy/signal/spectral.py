@@ -185,13 +185,28 @@ def find_peaks(x, **kwargs):
     return _ss.find_peaks(x, **kwargs)
 
 
-def _psd(x, fs, window, nperseg, noverlap, nfft, detrend_type, scaling, axis):
-    """Welch's average of modified periodograms of real ``x`` (one-sided)."""
-    dt = float_dtype(x)
+def _segments(xm, step, nperseg, nseg, detrend_type, win, nfft):
+    segs = cnp.stack([xm[..., i * step:i * step + nperseg] for i in range(nseg)], axis=-2)
+    if detrend_type in ("constant", "linear"):
+        segs = detrend(segs, axis=-1, type=detrend_type)
+    elif detrend_type is not False:
+        raise NotImplementedError("traced spectral estimates support detrend 'constant', "
+                                  "'linear' or False")
+    return cfft.rfft(segs * win, nfft, axis=-1)
+
+
+def _psd(x, fs, window, nperseg, noverlap, nfft, detrend_type, scaling, axis, y=None):
+    """Welch's average of modified (cross) periodograms of real ``x`` (and ``y``),
+    one-sided; real for ``y=None``."""
+    dt = float_dtype(x, y)
     if np.dtype(dt).kind == "c":
         raise NotImplementedError("spectral estimates of traced complex data are not "
                                   "supported")
     xm = cnp.moveaxis(as_float(x, dt), axis, -1)
+    if y is not None:
+        ym = cnp.moveaxis(as_float(y, dt), axis, -1)
+        if shape_of(xm) != shape_of(ym):
+            raise NotImplementedError("csd of traced values needs x and y of one shape")
     n = shape_of(xm)[-1]
     if isinstance(window, (str, tuple)):
         if nperseg is None:
@@ -208,20 +223,18 @@ def _psd(x, fs, window, nperseg, noverlap, nfft, detrend_type, scaling, axis):
     nfft = nperseg if nfft is None else int(nfft)
     step = nperseg - noverlap
     nseg = (n - nperseg) // step + 1
-    segs = cnp.stack([xm[..., i * step:i * step + nperseg] for i in range(nseg)], axis=-2)
-    if detrend_type in ("constant", "linear"):
-        segs = detrend(segs, axis=-1, type=detrend_type)
-    elif detrend_type is not False:
-        raise NotImplementedError("traced spectral estimates support detrend 'constant', "
-                                  "'linear' or False")
+    spec = _segments(xm, step, nperseg, nseg, detrend_type, win, nfft)
     if scaling == "density":
         scale = 1.0 / (fs * float(np.sum(win * win)))
     elif scaling == "spectrum":
         scale = 1.0 / float(np.sum(win)) ** 2
     else:
         raise ValueError(f"Unknown scaling: {scaling!r}")
-    spec = cfft.rfft(segs * win, nfft, axis=-1)
-    p = (cnp.real(spec) ** 2 + cnp.imag(spec) ** 2) * scale
+    if y is None:
+        p = (cnp.real(spec) ** 2 + cnp.imag(spec) ** 2) * scale
+    else:
+        p = cnp.conj(spec) * _segments(ym, step, nperseg, nseg, detrend_type, win, nfft)
+        p = p * scale
     double = np.full(nfft // 2 + 1, 2.0)
     double[0] = 1.0
     if nfft % 2 == 0:
@@ -251,6 +264,31 @@ def welch(x, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
         raise NotImplementedError("welch on traced values supports return_onesided=True "
                                   "and average='mean' only")
     return _psd(x, fs, window, nperseg, noverlap, nfft, detrend, scaling, axis)
+
+
+def csd(x, y, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
+        detrend="constant", return_onesided=True, scaling="density", axis=-1,
+        average="mean"):
+    """The cross power spectral density by Welch's method, like ``scipy.signal.csd``;
+    returns ``(f, Pxy)`` (complex), differentiable in real ``x`` and ``y`` (traced:
+    one-sided, ``average="mean"``, ``x`` and ``y`` of one shape).
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule.numpy as cnp
+    >>> from chainrule.scipy import signal
+    >>> x = cnp.sin(cnp.arange(64.0))
+    >>> f, p = signal.csd(x, x, nperseg=16)
+    >>> np.allclose(p.real, signal.welch(x, nperseg=16)[1])
+    True
+    """
+    if not any_traced(x, y):
+        return _ss.csd(x, y, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
+                       scaling, axis, average)
+    if not return_onesided or average != "mean":
+        raise NotImplementedError("csd on traced values supports return_onesided=True "
+                                  "and average='mean' only")
+    return _psd(x, fs, window, nperseg, noverlap, nfft, detrend, scaling, axis, y)
 
 
 def periodogram(x, fs=1.0, window="boxcar", nfft=None, detrend="constant",
