@@ -11,14 +11,15 @@ from chainrule._src.scipy.signal.convolution import (  # noqa: F401
 from chainrule._src.scipy.signal.filtering import (  # noqa: F401
     filtfilt, lfilter, lfilter_zi, sosfilt, sosfilt_zi, sosfiltfilt,
 )
+from chainrule._src.scipy.signal.resampling import decimate, resample  # noqa: F401
 from chainrule._src.scipy.signal.smoothing import medfilt, savgol_filter  # noqa: F401
 from chainrule._src.scipy.signal.spectral import (  # noqa: F401
     csd, detrend, find_peaks, get_window, hilbert, lombscargle, periodogram, welch,
 )
 
 __all__ = [
-    "convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend", "fftconvolve",
-    "filtfilt", "find_peaks", "get_window", "hilbert", "lfilter", "lfilter_zi", "lombscargle",
-    "medfilt", "oaconvolve", "periodogram", "savgol_filter", "sosfilt", "sosfilt_zi",
-    "sosfiltfilt", "welch",
+    "convolve", "convolve2d", "correlate", "correlate2d", "csd", "decimate", "detrend",
+    "fftconvolve", "filtfilt", "find_peaks", "get_window", "hilbert", "lfilter", "lfilter_zi",
+    "lombscargle", "medfilt", "oaconvolve", "periodogram", "resample", "savgol_filter",
+    "sosfilt", "sosfilt_zi", "sosfiltfilt", "welch",
 ]
