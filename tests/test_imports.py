@@ -50,7 +50,7 @@ FACADES = ["chainrule", "chainrule.checkpoint_policies", "chainrule.core", "chai
            "chainrule.scipy.special", "chainrule.tree_util", "chainrule.random", "chainrule.nn",
            "chainrule.scipy.linalg", "chainrule.ode", "chainrule.scipy.interpolate",
            "chainrule.scipy.integrate", "chainrule.scipy.stats", "chainrule.infer",
-           "chainrule.scipy.signal"]
+           "chainrule.scipy.signal", "chainrule.scipy.signal.windows"]
 
 
 def _modules():

@@ -235,6 +235,21 @@ def test_get_window_is_scipys():
                                   ss.get_window(("kaiser", 4.0), 9))
 
 
+@pytest.mark.parametrize("name", signal.windows.__all__)
+def test_windows_are_scipys(name):
+    args = {"kaiser": (9, 2.0), "kaiser_bessel_derived": (8, 2.0), "gaussian": (9, 1.5),
+            "general_gaussian": (9, 1.5, 2.0), "general_cosine": (9, [0.5, 0.5]),
+            "general_hamming": (9, 0.54), "chebwin": (9, 60), "dpss": (9, 1.5),
+            "get_window": ("hann", 9)}.get(name, (9,))
+    np.testing.assert_array_equal(getattr(signal.windows, name)(*args),
+                                  getattr(ss.windows, name)(*args))
+
+
+def test_window_parameters_must_be_plain():
+    with pytest.raises(TypeError, match="plain numbers"):
+        cr.grad(lambda s: cnp.sum(signal.windows.gaussian(9, s)))(1.5)
+
+
 def test_unsupported_traced_options_raise():
     x = _r(10)
     with pytest.raises(NotImplementedError, match="method='pad'"):

@@ -5,6 +5,7 @@ quantities are computed with chainrule operations and differentiate in the signa
 the filter coefficients. See ``docs/scipy-signal.md`` for the coverage table.
 """
 
+from chainrule.scipy.signal import windows  # noqa: F401
 from chainrule._src.scipy.signal.convolution import (  # noqa: F401
     convolve, convolve2d, correlate, correlate2d, fftconvolve, oaconvolve,
 )
@@ -21,5 +22,5 @@ __all__ = [
     "convolve", "convolve2d", "correlate", "correlate2d", "csd", "decimate", "detrend",
     "fftconvolve", "filtfilt", "find_peaks", "get_window", "hilbert", "lfilter", "lfilter_zi",
     "lombscargle", "medfilt", "oaconvolve", "periodogram", "resample", "savgol_filter",
-    "sosfilt", "sosfilt_zi", "sosfiltfilt", "welch",
+    "sosfilt", "sosfilt_zi", "sosfiltfilt", "welch", "windows",
 ]
