@@ -204,15 +204,26 @@ def test_derivatives_under_jit(name):
     cr.check_grads(cr.jit(f), args, order=1, modes=("fwd", "rev"))
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_vmap(name):
-    f, ref, args, _ = CASES[name]
+def _batched(name, args):
     batched = [np.stack([a, a + 0.1 * _r(*np.shape(a))]) for a in args]
     if name == "lombscargle weights":
         batched[1] = np.abs(batched[1])
+    return batched
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_vmap(name):
+    f, ref, args, _ = CASES[name]
+    batched = _batched(name, args)
     got = cr.vmap(f)(*batched)
     for i in range(2):
         _assert_close(got[i], ref(*(b[i] for b in batched)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_derivatives_under_vmap(name):
+    f, _, args, _ = CASES[name]
+    cr.check_grads(cr.vmap(f), _batched(name, args), order=1, modes=("fwd", "rev"))
 
 
 def test_lfilter_gradient_in_pole_matches_analytic():
