@@ -80,6 +80,11 @@ CASES = {
     "convolve same 2-D auto": (lambda a, b: signal.convolve(a, b, "same"),
                                lambda a, b: ss.convolve(a, b, "same"),
                                (_r(5, 4), _r(2, 3)), 2),
+    "convolve auto large": (lambda a, b: signal.convolve(a, b), lambda a, b: ss.convolve(a, b),
+                            (_r(120), _r(40)), 1),
+    "convolve 2-D direct larger kernel": (
+        lambda a, b: signal.convolve(a, b, "same", "direct"),
+        lambda a, b: ss.convolve(a, b, "same", "direct"), (_r(2, 3), _r(4, 5)), 1),
     "correlate full": (lambda a, b: signal.correlate(a, b), lambda a, b: ss.correlate(a, b),
                        (_r(7), _r(3)), 2),
     "correlate valid swapped": (lambda a, b: signal.correlate(a, b, "valid"),

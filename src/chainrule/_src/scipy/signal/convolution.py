@@ -20,8 +20,8 @@ from chainrule._src.numpy.conversion import shape_of
 
 from .common import any_traced, as_float, float_dtype
 
-# Above this many kernel entries, ``method="auto"`` uses FFTs for N-D inputs (the direct
-# sum costs one shifted copy of the input per kernel entry).
+# When both inputs have more entries than this, ``method="auto"`` uses FFTs (the direct
+# sum costs one shifted copy of the larger input per entry of the smaller).
 _AUTO_DIRECT_MAX = 32
 
 
@@ -81,6 +81,8 @@ def _direct_full(in1, in2):
     s1, s2 = shape_of(in1), shape_of(in2)
     if len(s1) == 1:
         return cpoly.convolve(in1, in2, "full")
+    if int(np.prod(s2)) > int(np.prod(s1)):
+        in1, in2, s1, s2 = in2, in1, s2, s1
     out = None
     for idx in itertools.product(*(range(m) for m in s2)):
         pad = [(j, m - 1 - j) for j, m in zip(idx, s2)]
@@ -101,7 +103,8 @@ def convolve(in1, in2, mode="full", method="auto"):
     """Convolve two N-dimensional arrays, like ``scipy.signal.convolve``.
 
     ``method`` is ``"direct"`` (a sum of shifted copies), ``"fft"`` (real FFTs) or
-    ``"auto"`` (direct for 1-D inputs and small kernels); the values agree to rounding.
+    ``"auto"`` (direct when one input has at most 32 entries); the values agree to
+    rounding.
     Differentiable in both inputs.
 
     Examples
@@ -125,7 +128,8 @@ def convolve(in1, in2, mode="full", method="auto"):
     if mode == "valid":
         _valid_ok(s1, s2, axes)
     if method == "auto":
-        method = "direct" if len(s1) == 1 or int(np.prod(s2)) <= _AUTO_DIRECT_MAX else "fft"
+        small = min(int(np.prod(s1)), int(np.prod(s2)))
+        method = "direct" if small <= _AUTO_DIRECT_MAX else "fft"
     full = _direct_full(in1, in2) if method == "direct" else _fft_full(in1, in2, axes)
     return _apply_mode(full, s1, s2, mode, axes)
 
