@@ -274,3 +274,16 @@ def test_unsupported_traced_options_raise():
         cr.grad(lambda x: cnp.sum(signal.detrend(x, bp=[3])))(x)
     with pytest.raises(ValueError, match="valid"):
         cr.jit(lambda a, b: signal.convolve(a, b, "valid"))(_r(3, 5), _r(5, 3))
+
+
+def test_import_does_not_load_scipy_signal():
+    # scipy.signal imports scipy.stats (about half a second): chainrule.scipy must not pay
+    # for it; it is imported on the first call of a signal function
+    import os
+    import subprocess
+    import sys
+    code = ("import sys, chainrule.scipy, chainrule.scipy.signal as s; "
+            "assert 'scipy.signal' not in sys.modules; s.convolve([1.0], [2.0]); "
+            "assert 'scipy.signal' in sys.modules")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

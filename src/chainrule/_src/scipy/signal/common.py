@@ -10,6 +10,20 @@ from chainrule._src.numpy.conversion import dtype_of
 from ...core import is_tracer
 
 
+class _LazyScipySignal:
+    """``scipy.signal``, imported on first use: it imports ``scipy.stats`` (about half a
+    second), which ``import chainrule.scipy`` should not pay for."""
+
+    def __getattr__(self, name):
+        import scipy.signal
+        value = getattr(scipy.signal, name)
+        setattr(self, name, value)
+        return value
+
+
+scipy_signal = _LazyScipySignal()
+
+
 def any_traced(*args):
     """Whether any argument is a traced value: otherwise SciPy's own function answers."""
     return any(is_tracer(a) for a in args)

@@ -11,14 +11,13 @@ import itertools
 
 import numpy as np
 import scipy.fft as _sfft
-import scipy.signal as _ss
 
 from chainrule._src.numpy import base as cnp
 from chainrule._src.numpy import fft as cfft
 from chainrule._src.numpy import polynomial as cpoly
 from chainrule._src.numpy.conversion import shape_of
 
-from .common import any_traced, as_float, float_dtype
+from .common import any_traced, as_float, float_dtype, scipy_signal as _ss
 
 # When both inputs have more entries than this, ``method="auto"`` uses FFTs (the direct
 # sum costs one shifted copy of the larger input per entry of the smaller).

@@ -8,7 +8,6 @@ coefficient vectors and in the initial state ``zi``."""
 from __future__ import annotations
 
 import numpy as np
-import scipy.signal as _ss
 
 from chainrule._src.numpy import base as cnp
 from chainrule._src.numpy import linalg as clinalg
@@ -16,7 +15,7 @@ from chainrule._src.numpy.conversion import shape_of
 
 from ...control.scan import scan
 from ...core import concrete_value, is_tracer
-from .common import any_traced, as_float, float_dtype
+from .common import any_traced, as_float, float_dtype, scipy_signal as _ss
 
 
 def _pad_to(v, n):

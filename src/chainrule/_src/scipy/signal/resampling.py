@@ -7,13 +7,12 @@ import operator
 
 import numpy as np
 import scipy.fft as _sfft
-import scipy.signal as _ss
 
 from chainrule._src.numpy import base as cnp
 from chainrule._src.numpy import fft as cfft
 from chainrule._src.numpy.conversion import shape_of
 
-from .common import any_traced, as_float, float_dtype
+from .common import any_traced, as_float, float_dtype, scipy_signal as _ss
 from .filtering import sosfilt, sosfiltfilt
 
 

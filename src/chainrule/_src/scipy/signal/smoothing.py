@@ -11,12 +11,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.signal as _ss
 
 from chainrule._src.numpy import base as cnp
 from chainrule._src.numpy.conversion import shape_of
 
-from .common import any_traced, as_float, float_dtype
+from .common import any_traced, as_float, float_dtype, scipy_signal as _ss
 
 # scipy.ndimage's boundary modes as numpy.pad's.
 _NDIMAGE_PAD = {"mirror": "reflect", "nearest": "edge", "wrap": "wrap", "constant": "constant"}

@@ -6,9 +6,7 @@ being silently treated as a constant."""
 
 from __future__ import annotations
 
-import scipy.signal.windows as _sw
-
-from .common import any_traced
+from .common import any_traced, scipy_signal
 
 # Arguments for each window's example (those with required shape parameters).
 _EXAMPLE_ARGS = {
@@ -19,13 +17,11 @@ _EXAMPLE_ARGS = {
 
 
 def _window(name):
-    scipy_window = getattr(_sw, name)
-
     def window(*args, **kwargs):
         if any_traced(*args, *kwargs.values()):
             raise TypeError(f"windows.{name}: window parameters must be plain numbers (a "
                             "window is a constant and has no derivative)")
-        return scipy_window(*args, **kwargs)
+        return getattr(scipy_signal.windows, name)(*args, **kwargs)
 
     window.__name__ = window.__qualname__ = name
     window.__doc__ = (
