@@ -2,10 +2,10 @@
 
 from . import (checkpoint, cupy, elementwise, fastpath, fastpath_sweep, fusion, hessian,
                jacobian, jacobian_modes, lbfgs, memory, mlp, nbody, nuts, ode, overhead,
-               physical, random, spline, stats)
+               physical, random, signal, spline, stats)
 
 WORKLOADS = [m.WORKLOAD for m in (physical, fastpath, fastpath_sweep, overhead, elementwise,
                                   fusion, mlp, nbody, hessian, jacobian, jacobian_modes, lbfgs,
-                                  ode, random, spline, stats, nuts,
+                                  ode, random, spline, stats, nuts, signal,
                                   memory, checkpoint, cupy)]
 BY_NAME = {w.name: w for w in WORKLOADS}

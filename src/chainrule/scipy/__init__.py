@@ -1,5 +1,6 @@
 """SciPy-compatible namespaces: ``chainrule.scipy.optimize``, ``.special``, ``.stats``,
-``.linalg``, ``.interpolate`` and ``.integrate`` mirror the SciPy modules of the same names."""
+``.linalg``, ``.interpolate``, ``.integrate`` and ``.signal`` mirror the SciPy modules of the
+same names."""
 
-from chainrule.scipy import (integrate, interpolate, linalg, optimize, special,  # noqa: F401
-                             stats)
+from chainrule.scipy import (integrate, interpolate, linalg, optimize, signal,  # noqa: F401
+                             special, stats)

@@ -1,0 +1,1 @@
+"""``scipy.signal`` with derivatives (implementation of ``chainrule.scipy.signal``)."""
