@@ -105,6 +105,8 @@ def _donors(program, xp):
     least ``REUSE_MIN_BYTES``) and dtype, on operands of that dtype or Python scalars, so
     that ``out=`` changes no value.
     """
+    if xp is not np:  # NumPy only: Dask arrays are lazy graphs with no buffers to reuse
+        return {}
     owned = {}
     for eqn in program.eqns:
         if _allocates(eqn, xp) and len(eqn.outputs) == 1:
