@@ -52,7 +52,8 @@ FACADES = ["chainrule", "chainrule.checkpoint_policies", "chainrule.core",
            "chainrule.scipy.linalg", "chainrule.ode", "chainrule.scipy.interpolate",
            "chainrule.scipy.integrate", "chainrule.scipy.stats", "chainrule.infer",
            "chainrule.distributed", "chainrule.apps", "chainrule.apps.orbits",
-           "chainrule.apps.nbody", "chainrule.scipy.signal", "chainrule.scipy.signal.windows"]
+           "chainrule.apps.nbody", "chainrule.scipy.signal", "chainrule.scipy.signal.windows",
+           "chainrule.apps.pde"]
 
 
 def _modules():

@@ -4,8 +4,10 @@
   models of a binary orbit, fitting and Fisher forecasts.
 - :mod:`chainrule.apps.nbody`: gravitational N-body integration (leapfrog, Yoshida),
   conserved quantities, sensitivity of the flow.
+- :mod:`chainrule.apps.pde`: viscous Burgers equation (pseudo-spectral, RK4), exact
+  Cole–Hopf solution, viscosity recovered from a snapshot.
 """
 
-from . import nbody, orbits  # noqa: F401
+from . import nbody, orbits, pde  # noqa: F401
 
-__all__ = ["nbody", "orbits"]
+__all__ = ["nbody", "orbits", "pde"]
