@@ -15,6 +15,7 @@ import numpy as np
 
 import chainrule as cr
 import chainrule.numpy as cnp
+from chainrule._src.compiler.jit import JittedFunction
 from chainrule.core import is_tracer
 from chainrule.tree_util import tree_flatten, tree_unflatten
 
@@ -215,6 +216,18 @@ class ScalarObjective:
         self._checked = False
         self._last_x = None
         self._last_vg = None
+        # A jitted objective is traceable by construction, so its derivatives are compiled
+        # too, once, and reused at every evaluation; otherwise each evaluation would
+        # differentiate the compiled program anew.  A plain function is never jitted here:
+        # it may use Python control flow on values.
+        self._vg_jit = self._hvp_jit = None
+        if isinstance(fun, JittedFunction):
+            # The wrapped function itself: the jitted one would be evaluated op by op under
+            # the differentiating trace while the derivative is staged.
+            nums, inner = fun.static_argnums, fun.fun
+            self._vg_jit = cr.jit(_value_and_grad_of(inner), static_argnums=nums)
+            self._hvp_jit = cr.jit(_hvp_of(inner), static_argnums=tuple(
+                i if i < 0 else i + 1 for i in nums))
 
     def tree_fun(self, tree):
         return self.fun(tree, *self.args)
@@ -246,10 +259,14 @@ class ScalarObjective:
         if self._last_x is not None and np.array_equal(x, self._last_x):
             return self._last_vg
         tree = self.flat.unravel(x)
-        out, pullback = cr.vjp(self.tree_fun, tree)
-        f = _leaf_float(out, self.name, " (at x0)" if not self._checked else "")
-        ct = np.ones(np.shape(out), dtype=np.result_type(np.asarray(out).dtype, float))
-        (g,) = pullback(ct)
+        if self._vg_jit is not None:
+            out, g = self._vg_jit(tree, *self.args)
+            f = _leaf_float(out, self.name, " (at x0)" if not self._checked else "")
+        else:
+            out, pullback = cr.vjp(self.tree_fun, tree)
+            f = _leaf_float(out, self.name, " (at x0)" if not self._checked else "")
+            ct = np.ones(np.shape(out), dtype=np.result_type(np.asarray(out).dtype, float))
+            (g,) = pullback(ct)
         g = self.flat.ravel(g, "the gradient")
         self._check_start(f, x, g)
         self._last_x, self._last_vg = x.copy(), (f, g)
@@ -261,13 +278,33 @@ class ScalarObjective:
     def hessp(self, x, p):
         x = np.asarray(x, dtype=float)
         tree, tangent = self.flat.unravel(x), self.flat.unravel(np.asarray(p, dtype=float))
-        _, hv = cr.jvp(cr.grad(self.tree_fun), (tree,), (tangent,))
+        if self._hvp_jit is not None:
+            hv = self._hvp_jit(tree, tangent, *self.args)
+        else:
+            _, hv = cr.jvp(cr.grad(self.tree_fun), (tree,), (tangent,))
         return self.flat.ravel(hv, "the Hessian-vector product")
 
     def hess(self, x):
         x = np.asarray(x, dtype=float)
         flat_fun = lambda v: self.tree_fun(self.flat.unravel(v))
         return np.asarray(cr.hessian(flat_fun)(x), dtype=float).reshape(x.size, x.size)
+
+
+def _value_and_grad_of(fun):
+    """``(tree, *args) -> (value, gradient)`` by one reverse pass; the cotangent is ones so a
+    one-element array output works like a scalar (its shape is checked by the caller)."""
+    def vg(tree, *args):
+        out, pullback = cr.vjp(lambda t: fun(t, *args), tree)
+        (g,) = pullback(cnp.ones_like(out))
+        return out, g
+    return vg
+
+
+def _hvp_of(fun):
+    """``(tree, tangent, *args) -> Hessian-vector product``, forward over reverse."""
+    def hvp(tree, tangent, *args):
+        return cr.jvp(cr.grad(lambda t: fun(t, *args)), (tree,), (tangent,))[1]
+    return hvp
 
 
 def wrap_callback(callback, flat):
