@@ -31,6 +31,9 @@ FUNCTION_LEVEL_IMPORTS = {
     ("chainrule.cli.demo", "chainrule.cli.demo_optimize"):
         "the optimization section loads scipy.optimize only when it runs, and reports "
         "itself unavailable without it",
+    ("chainrule.cli.demo", "chainrule.cli.demo_science"):
+        "the science sections load the applications (and scipy.optimize) only when they "
+        "run, and report themselves unavailable without them",
 }
 
 # Modules under ``_src`` that look a public module up at run time (``sys.modules``), each

@@ -99,12 +99,27 @@ def _transforms_section(out_dir):
     return run_transforms_demo()
 
 
+def _science_section(name):
+    """A section of ``demo_science``, run when chosen (it loads the applications)."""
+    def section(out_dir):
+        try:
+            import chainrule.cli.demo_science as demo_science
+        except ImportError as exc:   # the applications need scipy.optimize
+            print(f"\n{name}: not available in this build ({exc})")
+            return True
+        return getattr(demo_science, f"{name}_section")(out_dir)["matches"]
+    return section
+
+
 SECTIONS = {
     "derivative": lambda out: derivative_section(),
     "jacobian": lambda out: jacobian_section(),
     "hessian": lambda out: hessian_section(),
     "optimize": _optimize_section,
     "transforms": _transforms_section,
+    "orbits": _science_section("orbits"),
+    "nbody": _science_section("nbody"),
+    "burgers": _science_section("burgers"),
 }
 
 # One line per section for ``chainrule demo --help``; kept next to SECTIONS so that a new
@@ -115,6 +130,10 @@ DESCRIPTIONS = {
     "hessian": "a Hessian by forward-over-reverse mode",
     "optimize": "evaluations to converge, Nelder-Mead vs L-BFGS-B + AD (writes a plot)",
     "transforms": "jit, vmap and checkpoint next to the results they must reproduce",
+    "orbits": "Kepler to e = 0.99, a radial-velocity fit vs its Fisher forecast (writes a plot)",
+    "nbody": "energy error of leapfrog and Yoshida: measured order 2 and 4 (writes a plot)",
+    "burgers": "Burgers against Cole-Hopf, viscosity recovered from a snapshot "
+               "(writes a plot)",
 }
 assert DESCRIPTIONS.keys() == SECTIONS.keys()
 

@@ -1,0 +1,216 @@
+"""The demo's science sections, built on ``chainrule.apps``: orbits, N-body, Burgers.
+
+Each section checks the application against an answer known another way (a bisection,
+the order of an integrator, an exact solution), prints a yes/no for each check and
+writes one figure under the demo's output folder (when matplotlib is installed).
+Each ``*_section`` returns ``{"matches": bool, "figure": path or None}``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+import chainrule as cr
+from chainrule.apps import nbody, orbits, pde
+from chainrule.cli._format import table
+
+
+def _yes(flag):
+    return "yes" if flag else "NO"
+
+
+def _pyplot():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
+
+
+def _save(fig, plt, out_dir, name):
+    path = os.path.join(out_dir, name)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    print(f"   Figure written to {path}")
+    return path
+
+
+def _bisect_kepler(M, e, iters=200):
+    """E with E - e sin E = M by bisection on [0, 2 pi] (M in [0, 2 pi))."""
+    lo, hi = np.zeros_like(M), np.full_like(M, 2 * np.pi)
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        below = mid - e * np.sin(mid) < M
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+RV_TRUTH = (3.0, 5.0, 0.3, 1.0, 0.4, 0.2)   # P, K, e, omega, tp, gamma
+
+
+def orbits_section(out_dir, n_points=60, n_anomalies=2000, seed=0):
+    """Kepler's equation to e = 0.99, a radial-velocity fit and its Fisher forecast."""
+    print("\n6. Orbits (chainrule.apps.orbits): Kepler solver, radial-velocity fit, forecast")
+    M = np.linspace(0.0, 2 * np.pi, n_anomalies, endpoint=False)
+    rows, kepler_ok = [], True
+    for e in (0.0, 0.5, 0.9, 0.99):
+        err = float(np.max(np.abs(np.asarray(orbits.solve_kepler(M, e)) - _bisect_kepler(M, e))))
+        kepler_ok = kepler_ok and err < 1e-12
+        rows.append([f"e = {e}", f"{err:.1e}"])
+    print(f"   Kepler's equation against bisection, max error < 1e-12: {_yes(kepler_ok)}")
+    print("   " + table(["eccentricity", "max |E - E_bisect|"], rows).replace("\n", "\n   "))
+
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.uniform(0.0, 12.0, n_points))
+    sigma = 0.5
+    rv = np.asarray(orbits.radial_velocity(t, *RV_TRUTH)) + sigma * rng.normal(size=n_points)
+    p0 = np.array(RV_TRUTH) * np.array([1.01, 0.9, 0.8, 1.1, 1.2, 0.0])
+    popt, pcov = orbits.fit_radial_velocity(t, rv, sigma, p0)
+    fit_err = np.sqrt(np.diag(pcov))
+    pulls = (popt - np.array(RV_TRUTH)) / fit_err
+    fisher = orbits.forecast_radial_velocity(t, RV_TRUTH, sigma)
+    forecast = np.sqrt(np.diag(np.linalg.inv(fisher)))
+    ratio = forecast / fit_err
+    fit_ok = bool(np.all(np.abs(pulls) < 3))
+    forecast_ok = bool(np.all(np.abs(ratio - 1) < 0.2))
+    print(f"   fit of {n_points} noisy velocities, every parameter within 3 error bars "
+          f"of the truth: {_yes(fit_ok)}")
+    print(f"   Fisher forecast widths within 20% of the fit's: {_yes(forecast_ok)}")
+    rows = [[name, f"{truth:g}", f"{p:.4f} +- {s:.4f}", f"{pull:+.2f}", f"{f:.4f}", f"{r:.3f}"]
+            for name, truth, p, s, pull, f, r in zip(orbits.RV_PARAMS, RV_TRUTH, popt,
+                                                     fit_err, pulls, forecast, ratio)]
+    print("   " + table(["param", "truth", "fit", "pull", "forecast width", "forecast / fit"],
+                        rows).replace("\n", "\n   "))
+
+    path = None
+    plt = _pyplot()
+    if plt is not None:
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True,
+                                          gridspec_kw={"height_ratios": [3, 1]})
+        fine = np.linspace(t.min(), t.max(), 1000)
+        top.errorbar(t, rv, sigma, fmt="o", ms=3, label="simulated data")
+        top.plot(fine, orbits.radial_velocity(fine, *popt), label="fit")
+        top.plot(fine, orbits.radial_velocity(fine, *RV_TRUTH), "--", label="truth")
+        top.set_ylabel("radial velocity")
+        top.legend()
+        bottom.errorbar(t, rv - np.asarray(orbits.radial_velocity(t, *popt)), sigma, fmt="o",
+                        ms=3)
+        bottom.axhline(0.0, color="k", lw=0.8)
+        bottom.set_xlabel("time")
+        bottom.set_ylabel("residual")
+        path = _save(fig, plt, out_dir, "orbits_rv_fit.png")
+    return {"matches": kepler_ok and fit_ok and forecast_ok, "figure": path}
+
+
+def _binary(e=0.6):
+    """Two unit masses at apoapsis of a relative orbit with semi-major axis 1."""
+    r = 1 + e                                  # separation at apoapsis
+    v = np.sqrt(2.0 * (1 - e) / r)             # relative speed there (G (m1 + m2) = 2)
+    x = np.array([[-r / 2, 0.0, 0.0], [r / 2, 0.0, 0.0]])
+    u = np.array([[0.0, -v / 2, 0.0], [0.0, v / 2, 0.0]])
+    return x, u, np.ones(2), 2 * np.pi / np.sqrt(2.0)   # period 2 pi sqrt(a^3 / (G M))
+
+
+def nbody_section(out_dir, steps=(400, 800)):
+    """Energy error of leapfrog and Yoshida at two step sizes: their measured order."""
+    print("\n7. N-body (chainrule.apps.nbody): order of leapfrog and Yoshida, conservation")
+    x0, v0, m, period = _binary()
+    e0 = float(nbody.energy(x0, v0, m))
+    l0 = np.asarray(nbody.angular_momentum(x0, v0, m))
+    energies = cr.vmap(nbody.energy, in_axes=(0, 0, None))
+    momenta = cr.vmap(nbody.angular_momentum, in_axes=(0, 0, None))
+    runs, rows, orders, l_err = {}, [], {}, 0.0
+    for method in ("leapfrog", "yoshida"):
+        errs = []
+        for n in steps:
+            xs, vs = nbody.simulate(x0, v0, m, period / n, n, method=method, trajectory=True)
+            de = np.abs(np.asarray(energies(xs, vs, m)) - e0) / abs(e0)
+            dl = np.max(np.abs(np.asarray(momenta(xs, vs, m)) - l0)) / np.linalg.norm(l0)
+            l_err = max(l_err, float(dl))
+            errs.append(float(np.max(de)))
+            runs[method, n] = (np.asarray(xs), de)
+        orders[method] = np.log(errs[0] / errs[1]) / np.log(steps[1] / steps[0])
+        rows.append([method] + [f"{err:.2e}" for err in errs] + [f"{orders[method]:.2f}"])
+    order_ok = abs(orders["leapfrog"] - 2) < 0.3 and abs(orders["yoshida"] - 4) < 0.5
+    l_ok = l_err < 1e-10
+    print(f"   measured order of the energy error, leapfrog ~ 2 and Yoshida ~ 4: "
+          f"{_yes(order_ok)}")
+    print("   " + table(["method"] + [f"max |dE/E|, {n} steps/orbit" for n in steps]
+                        + ["measured order"], rows).replace("\n", "\n   "))
+    print(f"   angular momentum conserved (max relative change {l_err:.1e} < 1e-10): "
+          f"{_yes(l_ok)}")
+
+    path = None
+    plt = _pyplot()
+    if plt is not None:
+        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
+        xs = runs["yoshida", steps[0]][0]
+        for body in range(xs.shape[1]):
+            left.plot(xs[:, body, 0], xs[:, body, 1], label=f"body {body + 1}")
+        left.set_aspect("equal")
+        left.set_title("two-body orbit (e = 0.6)")
+        left.legend()
+        for (method, n), (_, de) in runs.items():
+            right.semilogy(np.arange(1, n + 1) / n, np.maximum(de, 1e-17),
+                           label=f"{method}, {n} steps")
+        right.set_xlabel("time / period")
+        right.set_ylabel("|E - E0| / |E0|")
+        right.set_title("energy error")
+        right.legend(fontsize=8)
+        path = _save(fig, plt, out_dir, "nbody_energy.png")
+    return {"matches": bool(order_ok and l_ok), "figure": path}
+
+
+def burgers_section(out_dir, n=64, steps=200, t_end=1.0, c=0.5, viscosities=(0.05, 0.1, 0.2)):
+    """Burgers against Cole–Hopf, and viscosities recovered from one snapshot each."""
+    print("\n8. Burgers (chainrule.apps.pde): exact Cole-Hopf solution, viscosity recovered")
+    x = pde.grid(n)
+    dt = t_end / steps
+    rows, sol_ok, fit_ok, fitted = [], True, True, []
+    for nu in viscosities:
+        u0 = np.asarray(pde.cole_hopf_solution(x, 0.0, nu, c))
+        exact = np.asarray(pde.cole_hopf_solution(x, t_end, nu, c))
+        u = np.asarray(pde.burgers(u0, nu, dt, steps))
+        err = float(np.max(np.abs(u - exact)) / np.max(np.abs(exact)))
+        nu_fit = float(pde.fit_viscosity(u0, exact, dt, steps, 2 * nu).x[0])
+        fitted.append(nu_fit)
+        rel = abs(nu_fit - nu) / nu
+        sol_ok = sol_ok and err < 1e-6
+        fit_ok = fit_ok and rel < 0.01
+        rows.append([f"{nu:g}", f"{err:.1e}", f"{nu_fit:.6f}", f"{rel:.1e}"])
+    print(f"   solver against Cole-Hopf at t = {t_end}, relative error < 1e-6: {_yes(sol_ok)}")
+    print(f"   viscosity recovered from the exact snapshot within 1%: {_yes(fit_ok)}")
+    print("   " + table(["true nu", "max error / max |u|", "recovered nu", "relative error"],
+                        rows).replace("\n", "\n   "))
+
+    path = None
+    plt = _pyplot()
+    if plt is not None:
+        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
+        nu = viscosities[len(viscosities) // 2]
+        u = np.asarray(pde.cole_hopf_solution(x, 0.0, nu, c))
+        done = 0
+        for t in (0.0, t_end / 3, 2 * t_end / 3, t_end):
+            target = round(t / dt)
+            if target > done:
+                u = np.asarray(pde.burgers(u, nu, dt, target - done))
+                done = target
+            line, = left.plot(x, u, "o", ms=3, label=f"t = {t:.2f}")
+            left.plot(x, pde.cole_hopf_solution(x, t, nu, c), "-", color=line.get_color(),
+                      lw=0.8)
+        left.set_title(f"u(x, t), nu = {nu}: solver (dots), Cole-Hopf (lines)")
+        left.set_xlabel("x")
+        left.legend(fontsize=8)
+        right.plot(viscosities, fitted, "o", label="recovered")
+        right.plot(viscosities, viscosities, "k--", lw=0.8, label="true")
+        right.set_xlabel("true viscosity")
+        right.set_ylabel("recovered viscosity")
+        right.legend()
+        path = _save(fig, plt, out_dir, "burgers_viscosity.png")
+    return {"matches": bool(sol_ok and fit_ok), "figure": path}
