@@ -11,7 +11,6 @@ import chainrule.numpy as cnp
 
 from . import init
 from ._module import Module, field
-from ._rng import split_key
 from ._util import float_dtype, shape_error
 
 __all__ = ["Conv"]
@@ -128,12 +127,10 @@ class Conv(Module):
         self.num_spatial_dims = n
         self.in_channels, self.out_channels, self.groups = (int(in_channels),
                                                             int(out_channels), int(groups))
-        fan_in = in_channels // groups * math.prod(self.kernel_size)
-        bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
-        kw, kb = split_key(key, 2, f"{name}: key")
-        self.weight = init.uniform(kw, (out_channels, in_channels // groups) +
-                                   self.kernel_size, -bound, bound, dtype)
-        self.bias = init.uniform(kb, (out_channels,), -bound, bound, dtype) if bias else None
+        self.weight, self.bias = init.fan_in_uniform(
+            key, (out_channels, in_channels // groups) + self.kernel_size,
+            in_channels // groups * math.prod(self.kernel_size),
+            (out_channels,) if bias else None, dtype, name)
 
     def _describe(self):
         n = self.num_spatial_dims

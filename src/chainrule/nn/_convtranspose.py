@@ -11,7 +11,6 @@ import chainrule.numpy as cnp
 from . import init
 from ._conv import correlate, ntuple
 from ._module import Module, field
-from ._rng import split_key
 from ._util import float_dtype, shape_error
 
 __all__ = ["ConvTranspose"]
@@ -93,12 +92,10 @@ class ConvTranspose(Module):
                              f"{self.dilation} on each axis (as in PyTorch)")
         self.in_channels, self.out_channels, self.groups = (int(in_channels),
                                                             int(out_channels), int(groups))
-        fan_in = out_channels // groups * math.prod(self.kernel_size)
-        bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
-        kw, kb = split_key(key, 2, f"{name}: key")
-        self.weight = init.uniform(kw, (in_channels, out_channels // groups) +
-                                   self.kernel_size, -bound, bound, dtype)
-        self.bias = init.uniform(kb, (out_channels,), -bound, bound, dtype) if bias else None
+        self.weight, self.bias = init.fan_in_uniform(
+            key, (in_channels, out_channels // groups) + self.kernel_size,
+            out_channels // groups * math.prod(self.kernel_size),
+            (out_channels,) if bias else None, dtype, name)
 
     def _describe(self):
         n = self.num_spatial_dims

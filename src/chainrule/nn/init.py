@@ -19,11 +19,11 @@ import math
 
 import numpy as np
 
-from ._rng import rng_from_key
+from ._rng import rng_from_key, split_key
 
 __all__ = ["calculate_gain", "constant", "glorot_normal", "glorot_uniform", "he_normal",
            "he_uniform", "kaiming_normal", "kaiming_uniform", "normal", "ones", "orthogonal",
-           "uniform", "xavier_normal", "xavier_uniform", "zeros"]
+           "uniform", "xavier_normal", "xavier_uniform", "zeros", "fan_in_uniform"]
 
 
 def _shape(shape):
@@ -82,6 +82,17 @@ def constant(key, shape, value, dtype=np.float64):
 def uniform(key, shape, a=0.0, b=1.0, dtype=np.float64):
     """Uniform on ``[a, b)``."""
     return rng_from_key(key).uniform(a, b, _shape(shape)).astype(dtype)
+
+
+def fan_in_uniform(key, weight_shape, fan_in, bias_shape=None, dtype=np.float64, who="layer"):
+    """PyTorch's default parameters of a convolution: ``weight`` and ``bias`` (None when
+    ``bias_shape`` is None) uniform on ``[-1/sqrt(fan_in), 1/sqrt(fan_in))``, from two
+    streams of ``key``."""
+    bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
+    kw, kb = split_key(key, 2, f"{who}: key")
+    weight = uniform(kw, weight_shape, -bound, bound, dtype)
+    bias = uniform(kb, bias_shape, -bound, bound, dtype) if bias_shape is not None else None
+    return weight, bias
 
 
 def normal(key, shape, mean=0.0, std=1.0, dtype=np.float64):

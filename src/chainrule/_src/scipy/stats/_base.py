@@ -185,6 +185,14 @@ class rv_base:
         shapes = tuple(vals[s] for s in self.shapes)
         return shapes, vals.get("loc", 0), vals.get("scale", 1)
 
+    # Hooks with generic defaults, overridden by the distributions.
+    def _argcheck(self, *s):
+        conds = [cnp.greater(v, 0) for v in s]
+        return all_conditions(conds) if conds else True
+
+    def _support(self, *s):
+        return self.a, self.b
+
 
 def _not_traced(self, name):
     return NotImplementedError(
@@ -276,13 +284,6 @@ class rv_continuous(rv_base):
                        "mean", "var", "std", "entropy", "median", "interval", "rvs")
 
     # --- hooks with generic defaults ------------------------------------------------------
-    def _argcheck(self, *s):
-        conds = [cnp.greater(v, 0) for v in s]
-        return all_conditions(conds) if conds else True
-
-    def _support(self, *s):
-        return self.a, self.b
-
     def _safe_z(self, *s):
         a, b = self._support(*s)
         if np.isfinite(a).all() if not is_tracer(a) else False:
@@ -473,13 +474,6 @@ class rv_discrete(rv_base):
     _integer_shapes = ()
     _frozen_methods = ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf",
                        "mean", "var", "std", "entropy", "median", "interval", "rvs")
-
-    def _argcheck(self, *s):
-        conds = [cnp.greater(v, 0) for v in s]
-        return all_conditions(conds) if conds else True
-
-    def _support(self, *s):
-        return self.a, self.b
 
     def _safe_k(self, *s):
         return float(self.a)
