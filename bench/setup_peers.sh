@@ -25,12 +25,16 @@ PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check -q)
 "${PIP[@]}" -e "$ROOT"
 "${PIP[@]}" "torch==2.13.0"
 "${PIP[@]}" jax jaxlib autograd
+# The peers of the science workloads (ODE, splines, training, sampling) and the optional
+# backends chainrule itself can use.
+"${PIP[@]}" numpyro blackjax diffrax equinox optax interpax torchdiffeq emcee arviz numba tqdm
 
 "$VENV/bin/python" - <<'PY'
 import importlib
 import importlib.metadata
 for name in ["numpy", "scipy", "chainrule", "numexpr", "torch", "jax", "jaxlib", "autograd",
-             "matplotlib"]:
+             "matplotlib", "numpyro", "blackjax", "diffrax", "equinox", "optax", "interpax",
+             "torchdiffeq", "emcee", "arviz", "numba"]:
     try:
         importlib.import_module(name)
         print(f"  {name:12s} {importlib.metadata.version(name)}")
