@@ -137,7 +137,6 @@ MISSING_TYPES = {
     "matrix": "numpy.matrix (not supported)",
     "recarray": "record arrays (not supported)",
     "poly1d": "old polynomial class (use the polynomial functions)",
-    "vectorize": DIFF_TODO,
 }
 
 

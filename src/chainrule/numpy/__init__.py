@@ -81,6 +81,7 @@ from chainrule._src.numpy.polynomial import (convolve, correlate, gradient, inte
 from chainrule._src.numpy.editing import (asarray_chkfinite, asfortranarray, block, delete, insert,
                                           require, resize, trim_zeros, unstack)
 from chainrule._src.numpy.functional import apply_along_axis, apply_over_axes, piecewise
+from chainrule._src.numpy.vectorize import vectorize
 from chainrule._src.numpy.setops import (intersect1d, isin, setdiff1d, setxor1d, union1d,
                                          unique_all, unique_counts, unique_inverse, unique_values)
 from chainrule._src.numpy.windows import bartlett, blackman, hamming, hanning, kaiser
@@ -127,7 +128,7 @@ __all__ = [
     "nanstd", "nansum", "nanvar", "ndarray", "ndenumerate", "ndim", "ndindex", "negative",
     "newaxis", "nextafter", "nonzero", "not_equal", "number", "object_", "ogrid", "ones",
     "ones_like", "outer", "packbits", "pad", "partition", "percentile", "permute_dims",
-    "pi", "piecewise", "poly", "polyadd", "polyder", "polydiv", "polyfit", "polyint",
+    "pi", "piecewise", "vectorize", "poly", "polyadd", "polyder", "polydiv", "polyfit", "polyint",
     "polymul", "polysub", "polyval", "positive", "pow", "power", "prod", "promote_types",
     "ptp", "quantile", "r_", "rad2deg", "radians", "ravel", "ravel_multi_index", "real",
     "real_if_close", "reciprocal", "record", "remainder", "repeat", "require", "reshape",
