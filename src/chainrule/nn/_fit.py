@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 
 import numpy as np
 
 import chainrule as cr
 from chainrule import optim, random
-from chainrule.optim._fit import as_scalars, compile_hint, step_function
+from chainrule._src.progress import progress_bar
+from chainrule._src.training import as_scalars, compile_hint, step_function
 from chainrule.tree_util import tree_flatten, tree_leaves, tree_unflatten
 
 from ._callbacks import Callback
@@ -120,25 +120,6 @@ def _n_examples(batch):
         if shape is not None:
             return int(shape[0]) if len(shape) else 1
     return 1
-
-
-def _progress_bar(progress, total):
-    """A tqdm bar or None.  ``progress=None``: a bar when tqdm is installed and stdout is a
-    terminal; True: the same, but a missing tqdm is an error; False: never."""
-    if progress is False:
-        return None
-    isatty = getattr(sys.stdout, "isatty", None)
-    if not (callable(isatty) and isatty()):
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        if progress is None:
-            return None
-        raise ImportError("nn.fit(progress=True) draws a progress bar with tqdm, which is "
-                          "not installed. Install it with `pip install tqdm`, or pass "
-                          "progress=False.") from None
-    return tqdm(total=total, desc="fit", unit="step", leave=True)
 
 
 def _as_callback(cb):
@@ -266,7 +247,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
         params, state = as_scalars(params), as_scalars(state)
     compiled_once = False
     total = epochs * len(data) if hasattr(data, "__len__") else None
-    bar = _progress_bar(progress, total)
+    bar = progress_bar("auto" if progress is None else progress, total, "fit",
+                       unit="step", name="nn.fit")
     history, train_loss, val_loss, stop_reason = [], [], [], None
     step = 0
     try:
@@ -277,7 +259,7 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                     extra = () if key is None else (random.fold_in(key, step),)
                     loss, new_params, new_state = step_fn(params, state, rest, batch, *extra)
                 except TypeError as err:
-                    hint = compile_hint(err) if jit and not compiled_once else None
+                    hint = compile_hint(err, "nn.fit") if jit and not compiled_once else None
                     if hint is None:
                         raise
                     raise hint from err
