@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
+import weakref
 
 import numpy as np
 
@@ -39,11 +41,16 @@ class FitResult(optim.FitResult):
     stop_reason : str or None
         Why training stopped before ``epochs`` epochs (a callback, or a NaN loss with
         ``on_nan="stop"``); None when it ran them all.
+    model_state : pytree or None
+        With ``fit(..., model_state=...)``: the model's state (``BatchNorm`` running
+        statistics) that goes with ``params``; None otherwise.
     """
 
-    def __init__(self, params, history, state, train_loss, val_loss, stop_reason):
+    def __init__(self, params, history, state, train_loss, val_loss, stop_reason,
+                 model_state=None):
         super().__init__(params, history, state)
         self.train_loss, self.val_loss, self.stop_reason = train_loss, val_loss, stop_reason
+        self.model_state = model_state
 
     def __repr__(self):
         last = f"{self.history[-1]:.6g}" if len(self.history) else "n/a"
@@ -135,9 +142,27 @@ def _as_callback(cb):
                     f"{type(cb).__name__}")
 
 
+def _weak(obj):
+    """A weak reference to ``obj``, or a strong one for objects that have none (dicts)."""
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
+
+
+def _accepts_keyword(fn, name):
+    """Whether ``fn(..., name=...)`` can be called (True when the signature is unknown)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind is p.VAR_KEYWORD or (p.name == name and p.kind in (
+        p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)) for p in params)
+
+
 def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
         filter_spec=is_inexact_array, state=None, val_data=None, callbacks=(),
-        on_nan="raise", progress=None, key=None):
+        on_nan="raise", progress=None, key=None, model_state=None):
     """Train ``model``: for each epoch, one optimizer step per batch of ``data``.
 
     The model is split with :func:`partition` into the arrays selected by ``filter_spec``
@@ -154,7 +179,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     model : Module (or pytree)
     loss_fn : callable
         ``loss_fn(model, batch) -> scalar``; with ``key=`` given,
-        ``loss_fn(model, batch, key=k)``.
+        ``loss_fn(model, batch, key=k)``; with ``model_state=`` given,
+        ``loss_fn(model, batch, model_state) -> (scalar, new_model_state)``.
     data : iterable of batches
         Iterated once per epoch, e.g. a :class:`DataLoader` or a list of batches.
     optimizer : chainrule.optim.GradientTransformation
@@ -190,13 +216,23 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
         ``loss_fn(model, batch, key=random.fold_in(key, t))``, a traced argument of the
         compiled step, so a new key costs no new trace; validation calls it with
         ``key=None`` (switch dropout off then: ``inference=key is None``).
+    model_state : pytree, optional
+        State the model carries from step to step besides its trained parameters, e.g.
+        the running statistics of ``BatchNorm`` layers (``bn.init_state()``).  Each step
+        then calls ``loss_fn(model, batch, model_state)``, which returns ``(loss,
+        new_model_state)``; the new state (which carries no gradient) goes to the next
+        step, inside the compiled step with ``jit=True``.  Validation calls
+        ``loss_fn(model, batch, model_state, inference=True)`` (evaluation mode: running
+        statistics) and ignores the state it returns.  The final state is
+        ``.model_state`` of the result (with ``BestModel``: the best model's).
 
     Returns
     -------
     FitResult
         Unpacks as ``(model, history)``, ``history`` holding the loss of every step
         (before the update); ``.train_loss`` and ``.val_loss`` hold one entry per epoch,
-        ``.state`` the final optimizer state, ``.stop_reason`` why it stopped early.
+        ``.state`` the final optimizer state, ``.stop_reason`` why it stopped early,
+        ``.model_state`` the model's state with ``model_state=``.
 
     Raises
     ------
@@ -235,16 +271,44 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     if key is not None:
         key = random.key(key) if isinstance(key, (int, np.integer)) else key
 
-    def batch_loss(params, rest, batch, *step_key):
-        if key is None:
-            return loss_fn(combine(params, rest), batch)
-        return loss_fn(combine(params, rest), batch, key=step_key[0] if step_key else None)
+    stateful = model_state is not None
+    if stateful and val_data is not None and not _accepts_keyword(loss_fn, "inference"):
+        raise TypeError("nn.fit(model_state=..., val_data=...) evaluates the validation "
+                        "loss in inference mode, as loss_fn(model, batch, model_state, "
+                        "inference=True), but loss_fn takes no `inference` argument: give "
+                        "it one (False by default) and pass it to the layers "
+                        "(bn(x, state, inference=inference))")
 
-    step_fn = step_function(batch_loss, optimizer)
-    val_fn = batch_loss
+    def call_loss(params, rest, batch, mstate, step_key, **kw):
+        model = combine(params, rest)
+        if key is not None:
+            kw["key"] = step_key
+        if stateful:
+            out = loss_fn(model, batch, mstate, **kw)
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise TypeError(f"nn.fit(model_state=...): loss_fn must return (loss, "
+                                f"new_model_state), got {type(out).__name__}")
+            return out
+        return loss_fn(model, batch, **kw)
+
+    def batch_loss(params, rest, batch, mstate, *step_key):
+        return call_loss(params, rest, batch, mstate, step_key[0] if step_key else None)
+
+    def val_loss_fn(params, rest, batch, mstate):
+        if stateful:
+            return call_loss(params, rest, batch, mstate, None, inference=True)[0]
+        return call_loss(params, rest, batch, mstate, None)
+
+    step_fn = step_function(batch_loss, optimizer, has_aux=stateful)
+    val_fn = val_loss_fn
     if jit:
         step_fn, val_fn = cr.jit(step_fn), cr.jit(val_fn)
         params, state = as_scalars(params), as_scalars(state)
+        model_state = as_scalars(model_state)
+    # The state that goes with each model the callbacks saw: a callback that keeps a
+    # model (BestModel) hands it back at the end, and its state must come with it.  Weak
+    # references, so that the models nobody keeps are freed.
+    states_seen = {}
     compiled_once = False
     total = epochs * len(data) if hasattr(data, "__len__") else None
     bar = progress_bar("auto" if progress is None else progress, total, "fit",
@@ -257,13 +321,16 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
             for n, batch in enumerate(data, 1):
                 try:
                     extra = () if key is None else (random.fold_in(key, step),)
-                    loss, new_params, new_state = step_fn(params, state, rest, batch, *extra)
+                    loss, new_params, new_state = step_fn(params, state, rest, batch,
+                                                          model_state, *extra)
                 except TypeError as err:
                     hint = compile_hint(err, "nn.fit") if jit and not compiled_once else None
                     if hint is None:
                         raise
                     raise hint from err
                 compiled_once = True
+                if stateful:
+                    loss, new_model_state = loss
                 loss = float(loss)
                 if not math.isfinite(loss):
                     msg = (f"nn.fit: the loss is {loss} at epoch {epoch}, step {n - 1} "
@@ -276,6 +343,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                     break
                 history.append(loss)
                 params, state = new_params, new_state
+                if stateful:
+                    model_state = new_model_state
                 k = _n_examples(batch)
                 weighted, count, step = weighted + k * loss, count + k, step + 1
                 if bar is not None:
@@ -292,7 +361,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                 vsum, vcount = 0.0, 0
                 for vbatch in val_data:
                     k = _n_examples(vbatch)
-                    vsum, vcount = vsum + k * float(val_fn(params, rest, vbatch)), vcount + k
+                    vloss = float(val_fn(params, rest, vbatch, model_state))
+                    vsum, vcount = vsum + k * vloss, vcount + k
                 if vcount == 0:
                     raise ValueError("nn.fit: val_data gave no batches")
                 logs["val_loss"] = vsum / vcount
@@ -301,6 +371,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
             if bar is not None:
                 bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
             current = combine(params, rest)
+            if stateful:
+                states_seen[id(current)] = (_weak(current), model_state)
             for cb in callbacks:
                 stop = cb.on_epoch_end(epoch, logs, current)
                 if stop:
@@ -312,12 +384,20 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     finally:
         if bar is not None:
             bar.close()
-    final = combine(params, rest)
+    last = final = combine(params, rest)
     for cb in callbacks:
         replaced = cb.on_fit_end(final)
         if replaced is not None:
             final = replaced
+    if stateful and final is not last:
+        ref, kept_state = states_seen.get(id(final), (None, None))
+        if ref is None or ref() is not final:
+            raise ValueError("nn.fit(model_state=...): a callback returned a model that fit "
+                             "never passed to the callbacks, so the model state that goes "
+                             "with it is unknown; return one of the models given to "
+                             "on_epoch_end")
+        model_state = kept_state
     return FitResult(final, np.asarray(history, dtype=float), state,
                      np.asarray(train_loss, dtype=float),
                      None if val_data is None else np.asarray(val_loss, dtype=float),
-                     stop_reason)
+                     stop_reason, model_state if stateful else None)
