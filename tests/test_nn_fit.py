@@ -428,3 +428,88 @@ def test_fit_model_state_errors():
                 return bn_net()
         nn.fit(model, bn_loss, [(x, y)], optim.sgd(0.1), callbacks=[NewModel()],
                model_state=model.bn.init_state())
+
+
+# --- DataLoader over Dask arrays: one chunk at a time ----------------------------------------
+def counted_dask(values, chunks, log):
+    """``values`` as a Dask array whose every computed block is recorded in ``log``."""
+    import dask.array as da
+
+    def record(block, block_info=None):
+        log.append(block_info[None]["chunk-location"][0])
+        return block
+
+    return da.from_array(values, chunks=chunks).map_blocks(
+        record, dtype=values.dtype, meta=np.empty((0,) * values.ndim, values.dtype))
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_data_loader_reads_dask_arrays_one_chunk_at_a_time(shuffle):
+    n = 50
+    x = np.arange(2.0 * n).reshape(n, 2)
+    labels = np.arange(n) * 10                        # a NumPy leaf next to the Dask one
+    log = []
+    xd = counted_dask(x, (8, 2), log)                 # 7 chunks of rows, the last of 2
+    loader = nn.DataLoader({"x": xd, "y": labels}, batch_size=6, shuffle=shuffle, rng=1)
+    assert log == [] and len(loader) == 9
+    batches = []
+    for b in loader:
+        # at the batch of row r, only the chunks up to r's are computed (with 6 > 8 - 6 rows
+        # carried over, at most two chunks' worth when a batch straddles a boundary)
+        assert len(log) <= len(batches) * 6 // 8 + 2
+        batches.append(b)
+    assert sorted(log) == list(range(7))              # every chunk once, none twice
+    assert [len(b["x"]) for b in batches] == [6] * 8 + [2]
+    rows = np.concatenate([b["x"] for b in batches])
+    ys = np.concatenate([b["y"] for b in batches])
+    assert sorted(rows[:, 0].tolist()) == x[:, 0].tolist()      # every example once
+    np.testing.assert_array_equal(ys, rows[:, 0] / 2 * 10)      # pairs stay paired
+    if not shuffle:
+        np.testing.assert_array_equal(rows, x)
+        assert log == list(range(7))
+    else:
+        assert not np.array_equal(rows, x)
+        # two-level shuffle: the chunks in a random order, the rows permuted in each load
+        first = [r // 16 for r in rows[:, 0].astype(int)]
+        assert set(first[:6]) <= set(log[:2])
+        log.clear()
+        again = np.concatenate([b["x"] for b in loader])
+        assert not np.array_equal(again, rows) and sorted(log) == list(range(7))
+        same = nn.DataLoader({"x": xd, "y": labels}, batch_size=6, shuffle=True, rng=1)
+        np.testing.assert_array_equal(np.concatenate([b["x"] for b in same]), rows)
+
+
+def test_data_loader_dask_chunks_per_load_and_drop_last():
+    import dask.array as da
+
+    x = np.arange(40.0)
+    log = []
+    loader = nn.DataLoader((counted_dask(x, 5, log), da.from_array(x * 2, chunks=5)), 7,
+                           shuffle=True, rng=0, chunks_per_load=3, drop_last=True)
+    assert len(loader) == 5
+    out = list(loader)
+    assert [len(b[0]) for b in out] == [7] * 5
+    for xb, yb in out:
+        np.testing.assert_array_equal(yb, 2 * xb)
+    assert sorted(log) == list(range(8))
+    # the first load of three chunks gave the first two batches
+    chunks_of_first_batches = {int(v) // 5 for b in out[:2] for v in b[0]}
+    assert chunks_of_first_batches <= set(log[:3])
+
+
+def test_data_loader_dask_errors_and_fit():
+    import dask.array as da
+
+    x, y = data(40)
+    with pytest.raises(ValueError, match="share their chunks"):
+        nn.DataLoader((da.from_array(x, chunks=(10, 2)), da.from_array(y, chunks=8)), 4)
+    with pytest.raises(ValueError, match="chunks_per_load"):
+        nn.DataLoader(da.from_array(x, chunks=10), 4, chunks_per_load=0)
+    with pytest.raises(ValueError, match="same first dimension"):
+        nn.DataLoader((da.from_array(x, chunks=10), y[:5]), 4)
+    # training on Dask data gives what the same batches in memory give
+    dl = nn.DataLoader((da.from_array(x, chunks=(12, 2)), da.from_array(y, chunks=12)), 8)
+    ref = [(x[i:i + 8], y[i:i + 8]) for i in range(0, 40, 8)]
+    r1 = nn.fit(nn.Linear(2, 1, key=0), batch_loss, dl, optim.adam(0.05), epochs=3)
+    r2 = nn.fit(nn.Linear(2, 1, key=0), batch_loss, ref, optim.adam(0.05), epochs=3)
+    np.testing.assert_array_equal(r1.history, r2.history)

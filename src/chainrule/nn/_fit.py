@@ -1,4 +1,4 @@
-"""``fit`` and ``DataLoader``: the training loop for Modules."""
+"""``fit``: the training loop for Modules."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import chainrule as cr
 from chainrule import optim, random
 from chainrule._src.progress import progress_bar
 from chainrule._src.training import as_scalars, compile_hint, step_function
-from chainrule.tree_util import tree_flatten, tree_leaves, tree_unflatten
+from chainrule.tree_util import tree_leaves
 
 from ._callbacks import Callback
 from ._module import combine, is_inexact_array, partition
 
-__all__ = ["fit", "DataLoader", "FitResult"]
+__all__ = ["fit", "FitResult"]
 
 
 class FitResult(optim.FitResult):
@@ -58,65 +58,6 @@ class FitResult(optim.FitResult):
             f", final_val_loss={self.val_loss[-1]:.6g}"
         return (f"FitResult(epochs={len(self.train_loss)}, steps={len(self.history)}, "
                 f"final_loss={last}{val})")
-
-
-class DataLoader:
-    """Mini-batches over a pytree of arrays that share their first dimension.
-
-    Iterating gives one epoch of batches (each a pytree like ``data``); iterate again for
-    the next epoch.  With ``shuffle=True`` every epoch uses a new permutation drawn from
-    ``rng`` (an int seed or a ``numpy.random.Generator``, fixed at construction: the same
-    seed gives the same sequence of epochs).
-
-    Parameters
-    ----------
-    data : pytree of arrays
-        For example ``(x, y)`` or ``{"x": x, "y": y}``.
-    batch_size : int
-    shuffle : bool
-    rng : int or numpy.random.Generator, optional
-    drop_last : bool
-        Drop the last batch when it is smaller than ``batch_size``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from chainrule import nn
-    >>> x, y = np.arange(10.0), np.arange(10) % 2
-    >>> loader = nn.DataLoader((x, y), batch_size=4)
-    >>> [xb.tolist() for xb, yb in loader]
-    [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0], [8.0, 9.0]]
-    >>> len(nn.DataLoader((x, y), batch_size=4, drop_last=True))
-    2
-    """
-
-    def __init__(self, data, batch_size, *, shuffle=False, rng=None, drop_last=False):
-        leaves, self._treedef = tree_flatten(data)
-        if not leaves:
-            raise ValueError("DataLoader: data has no arrays")
-        self._leaves = [np.asarray(x) for x in leaves]
-        sizes = {x.shape[0] if x.ndim else None for x in self._leaves}
-        if len(sizes) != 1 or None in sizes:
-            raise ValueError(f"DataLoader: every array needs the same first dimension (the "
-                             f"number of examples), got shapes "
-                             f"{[x.shape for x in self._leaves]}")
-        self.n = sizes.pop()
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
-                             f"{batch_size!r}")
-        self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
-        self._rng = np.random.default_rng(rng) if shuffle else None
-
-    def __len__(self):
-        return self.n // self.batch_size if self.drop_last else \
-            math.ceil(self.n / self.batch_size)
-
-    def __iter__(self):
-        order = self._rng.permutation(self.n) if self.shuffle else None
-        for b in range(len(self)):
-            lo, hi = b * self.batch_size, min((b + 1) * self.batch_size, self.n)
-            idx = slice(lo, hi) if order is None else order[lo:hi]
-            yield tree_unflatten(self._treedef, [x[idx] for x in self._leaves])
 
 
 def _n_examples(batch):
