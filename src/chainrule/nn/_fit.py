@@ -13,7 +13,7 @@ import chainrule as cr
 from chainrule import optim, random
 from chainrule._src.progress import progress_bar
 from chainrule._src.training import as_scalars, compile_hint, step_function
-from chainrule.tree_util import tree_leaves
+from chainrule.tree_util import tree_flatten, tree_leaves, tree_unflatten
 
 from ._callbacks import Callback
 from ._module import combine, is_inexact_array, partition
@@ -240,12 +240,46 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
             return call_loss(params, rest, batch, mstate, None, inference=True)[0]
         return call_loss(params, rest, batch, mstate, None)
 
-    step_fn = step_function(batch_loss, optimizer, has_aux=stateful)
-    val_fn = val_loss_fn
     if jit:
-        step_fn, val_fn = cr.jit(step_fn), cr.jit(val_fn)
         params, state = as_scalars(params), as_scalars(state)
         model_state = as_scalars(model_state)
+    # Between steps the parameters, optimizer state and model state are kept as flat lists
+    # of arrays: the compiled step then takes and returns lists, which jit's cache looks up
+    # at a fraction of the cost of flattening and hashing a Module at every step.
+    p_leaves, p_def = tree_flatten(params)
+    s_leaves, s_def = tree_flatten(state)
+    m_leaves, m_def = tree_flatten(model_state)
+    r_leaves, r_def = tree_flatten(rest)
+    step_fn = step_function(batch_loss, optimizer, has_aux=stateful)
+    checked = []
+
+    def flat_step(p, s, r, batch, m, *extra):
+        value, new_params, new_state = step_fn(
+            tree_unflatten(p_def, p), tree_unflatten(s_def, s), tree_unflatten(r_def, r),
+            batch, tree_unflatten(m_def, m), *extra)
+        loss, new_m = value if stateful else (value, None)
+        out = []
+        for tree, treedef, what in ((new_params, p_def, "the parameters"),
+                                    (new_state, s_def, "the optimizer state"),
+                                    (new_m, m_def, "the model state")):
+            leaves, got = tree_flatten(tree)
+            if not checked and got != treedef:  # once: comparing structures costs
+                raise TypeError(f"nn.fit: a training step changed the structure of {what}, "
+                                f"from {treedef} to {got}; the step must return it as it "
+                                "received it")
+            out.append(leaves)
+        checked.append(True)
+        return (loss, *out)
+
+    def flat_val(p, r, batch, m):
+        return val_loss_fn(tree_unflatten(p_def, p), tree_unflatten(r_def, r), batch,
+                           tree_unflatten(m_def, m))
+
+    step_call, val_call = (cr.jit(flat_step), cr.jit(flat_val)) if jit else \
+        (flat_step, flat_val)
+
+    def model_now():
+        return combine(tree_unflatten(p_def, p_leaves), rest)
     # The state that goes with each model the callbacks saw: a callback that keeps a
     # model (BestModel) hands it back at the end, and its state must come with it.  Weak
     # references, so that the models nobody keeps are freed.
@@ -262,16 +296,14 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
             for n, batch in enumerate(data, 1):
                 try:
                     extra = () if key is None else (random.fold_in(key, step),)
-                    loss, new_params, new_state = step_fn(params, state, rest, batch,
-                                                          model_state, *extra)
+                    loss, new_p, new_s, new_m = step_call(p_leaves, s_leaves, r_leaves,
+                                                          batch, m_leaves, *extra)
                 except TypeError as err:
                     hint = compile_hint(err, "nn.fit") if jit and not compiled_once else None
                     if hint is None:
                         raise
                     raise hint from err
                 compiled_once = True
-                if stateful:
-                    loss, new_model_state = loss
                 loss = float(loss)
                 if not math.isfinite(loss):
                     msg = (f"nn.fit: the loss is {loss} at epoch {epoch}, step {n - 1} "
@@ -283,9 +315,7 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                     stop_reason = msg
                     break
                 history.append(loss)
-                params, state = new_params, new_state
-                if stateful:
-                    model_state = new_model_state
+                p_leaves, s_leaves, m_leaves = new_p, new_s, new_m
                 k = _n_examples(batch)
                 weighted, count, step = weighted + k * loss, count + k, step + 1
                 if bar is not None:
@@ -302,7 +332,7 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                 vsum, vcount = 0.0, 0
                 for vbatch in val_data:
                     k = _n_examples(vbatch)
-                    vloss = float(val_fn(params, rest, vbatch, model_state))
+                    vloss = float(val_call(p_leaves, r_leaves, vbatch, m_leaves))
                     vsum, vcount = vsum + k * vloss, vcount + k
                 if vcount == 0:
                     raise ValueError("nn.fit: val_data gave no batches")
@@ -311,9 +341,9 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
             train_loss.append(logs["loss"])
             if bar is not None:
                 bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
-            current = combine(params, rest)
-            if stateful:
-                states_seen[id(current)] = (_weak(current), model_state)
+            current = model_now() if callbacks else None
+            if stateful and callbacks:
+                states_seen[id(current)] = (_weak(current), tree_unflatten(m_def, m_leaves))
             for cb in callbacks:
                 stop = cb.on_epoch_end(epoch, logs, current)
                 if stop:
@@ -325,7 +355,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     finally:
         if bar is not None:
             bar.close()
-    last = final = combine(params, rest)
+    last = final = model_now()
+    state, model_state = tree_unflatten(s_def, s_leaves), tree_unflatten(m_def, m_leaves)
     for cb in callbacks:
         replaced = cb.on_fit_end(final)
         if replaced is not None:
