@@ -121,7 +121,7 @@ def _mlp_equinox(libs, lib, problem, steps):
     jax, jnp = libs.jax, libs.jnp
     params, x, y = problem
     model = eqx.nn.MLP(1, 1, WIDTH, 2, activation=jnp.tanh, key=jax.random.PRNGKey(0))
-    for i, layer in enumerate(model.layers):
+    for i in range(len(model.layers)):
         model = eqx.tree_at(lambda m, i=i: (m.layers[i].weight, m.layers[i].bias), model,
                             (jnp.asarray(params[2 * i]), jnp.asarray(params[2 * i + 1])))
     xj, yj = jnp.asarray(x), jnp.asarray(y)
@@ -262,6 +262,8 @@ def cases(libs, cfg):
 WORKLOAD = Workload(
     name="nn_train",
     title="Training with chainrule.nn: MLP fit (2,000 Adam steps) and CNN steps",
-    description=__doc__.split("\n\n", 1)[1].strip(),
+    description=("Two training loops, every library starting from the same weights and "
+                 "checked against the reference's final weights.\n\n"
+                 + __doc__.split("\n\n", 1)[1].strip()),
     cases=cases,
 )
