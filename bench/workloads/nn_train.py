@@ -66,6 +66,27 @@ def mlp_numpy(problem, steps):
     return params
 
 
+def mlp_loss(params, x, y):
+    w1, b1, w2, b2, w3, b3 = params
+    h = np.tanh(np.tanh(x @ w1.T + b1) @ w2.T + b2)
+    return float(np.mean((h @ w3.T + b3 - y) ** 2))
+
+
+def _mlp_check(x, y):
+    # Over 2,000 Adam steps rounding differences grow (Adam divides by the root of tiny
+    # second moments): the libraries' weights differ from the reference's by up to 1e-4
+    # and their final losses (about 1e-6, near the floor) by up to 1e-3 relative.  The
+    # check: weights within 1e-3, final loss within 1e-2 relative.
+    def check(result, reference):
+        params = [np.asarray(a, dtype=float) for a in result]
+        ref = mlp_loss(reference, x, y)
+        loss_err = abs(mlp_loss(params, x, y) - ref) / (1e-2 * ref)
+        w_err = max(float(np.max(np.abs(a - b))) for a, b in zip(params, reference)) / 1e-3
+        err = max(loss_err, w_err)
+        return err <= 1.0, err
+    return check
+
+
 def _mlp_numpy(libs, lib, problem, steps):
     return lambda: mlp_numpy(problem, steps)
 
@@ -237,7 +258,8 @@ def cases(libs, cfg):
                 {"steps": mlp_steps, "points": N_POINTS, "width": WIDTH, "lr": LR},
                 lambda: mlp_numpy(problem, mlp_steps),
                 impls_for(libs, builders, problem, mlp_steps, notes=notes, missing=missing),
-                rtol=1e-6, atol=1e-9, derive=per_step)]
+                check=_mlp_check(problem[1], problem[2]), derive=per_step,
+                info=lambda r: f"final loss {mlp_loss(r, problem[1], problem[2]):.3g}")]
 
     cnn = cnn_problem(size=8 if cfg.smoke else CNN_SIZE)
     cnn_builders = {"chainrule": _cnn_chainrule, "chainrule jit": _cnn_chainrule,

@@ -280,6 +280,7 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
 
     def model_now():
         return combine(tree_unflatten(p_def, p_leaves), rest)
+
     # The state that goes with each model the callbacks saw: a callback that keeps a
     # model (BestModel) hands it back at the end, and its state must come with it.  Weak
     # references, so that the models nobody keeps are freed.
