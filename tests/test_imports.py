@@ -236,3 +236,26 @@ def test_no_module_imports_another_modules_private_names():
     found = _private_name_imports()
     assert not found, "private names imported from another module:\n" + "\n".join(
         f"  {m} imports {name} from {origin} (line {line})" for m, origin, name, line in found)
+
+
+def _package(module):
+    path, is_package = MODULES[module]
+    return module if is_package else module.rpartition(".")[0]
+
+
+def test_libraries_import_no_other_librarys_private_modules():
+    # What two libraries share lives in a module both may import (under ``_src``), not in
+    # one library's private module.
+    bad = sorted(
+        f"{importer} imports {target} (line {line})"
+        for importer, target, line, _ in IMPORTS
+        if target in MODULES and not (target + ".").startswith("chainrule._src.")
+        and any(part.startswith("_") for part in target.split(".")[1:])
+        and not (importer + ".").startswith(_package(target) + "."))
+    assert not bad, "private modules of another package imported:\n" + "\n".join(bad)
+
+
+def test_one_module_draws_progress_bars():
+    users = sorted(module for module, (path, _) in MODULES.items()
+                   if re.search(r"^\s*(from tqdm|import tqdm)", path.read_text(), re.M))
+    assert users == ["chainrule._src.progress"]

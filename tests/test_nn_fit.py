@@ -328,3 +328,188 @@ def test_fit_key_gives_each_step_a_new_dropout_key(jit):
     # different keys, different dropout: the trajectory changes
     other = nn.fit(m0, loss, batches, optim.adam(0.01), epochs=2, key=8, jit=jit)
     assert not np.allclose(other.history, res.history)
+
+
+# --- BatchNorm: running statistics carried as explicit model state --------------------------
+class BNNet(nn.Module):
+    lin1: nn.Linear
+    bn: nn.BatchNorm
+    lin2: nn.Linear
+
+    def __call__(self, x, state, *, inference=False):
+        h = cr.vmap(self.lin1)(x)
+        h, state = self.bn(h, state, inference=inference)
+        return cr.vmap(self.lin2)(nn.tanh(h)), state
+
+
+def bn_loss(model, batch, state, *, inference=False):
+    x, y = batch
+    pred, state = model(x, state, inference=inference)
+    return nn.mse(pred, y), state
+
+
+def bn_net():
+    return BNNet(nn.Linear(2, 4, key=0), nn.BatchNorm(4, momentum=0.2), nn.Linear(4, 1, key=1))
+
+
+def bn_hand_loop(model, batches, epochs, opt):
+    """The reference: value_and_grad with the state as auxiliary output, Adam, by hand."""
+    params, rest = nn.partition(model, nn.is_inexact_array)
+    mstate, ostate, history, states = model.bn.init_state(), opt.init(params), [], []
+    for _ in range(epochs):
+        for batch in batches:
+            (loss, mstate), g = cr.value_and_grad(
+                lambda p: bn_loss(nn.combine(p, rest), batch, mstate), has_aux=True)(params)
+            updates, ostate = opt.update(g, ostate, params)
+            params = optim.apply_updates(params, updates)
+            history.append(float(loss))
+            states.append(mstate)
+    return nn.combine(params, rest), mstate, history, states
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_fit_carries_batchnorm_running_statistics(jit):
+    rng = np.random.default_rng(3)
+    x = rng.normal(2.0, 3.0, (48, 2))
+    y = np.sin(x[:, :1]) + 0.1 * x[:, 1:]
+    batches = [(x[i:i + 16], y[i:i + 16]) for i in range(0, 48, 16)]
+    val = [(x[:20], y[:20])]
+    model = bn_net()
+    res = nn.fit(model, bn_loss, batches, optim.adam(0.01), epochs=4, jit=jit, val_data=val,
+                 model_state=model.bn.init_state())
+    ref_model, ref_state, ref_history, ref_states = bn_hand_loop(model, batches, 4,
+                                                                 optim.adam(0.01))
+    np.testing.assert_allclose(res.history, ref_history, rtol=1e-10)
+    for a, b in zip(res.params.parameters(), ref_model.parameters()):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    # one update of the running statistics per step, as in the hand-written loop
+    assert int(res.model_state.num_batches_tracked) == 12
+    np.testing.assert_allclose(res.model_state.running_mean, ref_state.running_mean,
+                               rtol=1e-10)
+    np.testing.assert_allclose(res.model_state.running_var, ref_state.running_var, rtol=1e-10)
+    assert not np.allclose(ref_states[-1].running_mean, ref_states[-2].running_mean)
+    # validation runs in evaluation mode, on the running statistics after the epoch
+    eval_loss, same = bn_loss(res.params, val[0], res.model_state, inference=True)
+    assert same is res.model_state
+    np.testing.assert_allclose(res.val_loss[-1], eval_loss, rtol=1e-10)
+    train_mode_loss, _ = bn_loss(res.params, val[0], res.model_state)
+    assert abs(float(train_mode_loss) - float(eval_loss)) > 1e-6
+
+
+def test_fit_model_state_goes_with_the_best_model():
+    rng = np.random.default_rng(4)
+    x = rng.normal(0.0, 1.0, (32, 2))
+    y = x[:, :1] * 2.0
+    model = bn_net()
+    best = nn.BestModel("loss")
+    res = nn.fit(model, bn_loss, [(x, y)], optim.sgd(3.0), epochs=8, callbacks=[best],
+                 model_state=model.bn.init_state(), on_nan="stop")
+    assert best.best_epoch < len(res.train_loss) - 1     # sgd(3.0) diverges
+    assert res.params is best.best_model
+    upto = nn.fit(model, bn_loss, [(x, y)], optim.sgd(3.0), epochs=best.best_epoch + 1,
+                  model_state=model.bn.init_state())
+    np.testing.assert_array_equal(res.model_state.running_mean,
+                                  upto.model_state.running_mean)
+    assert int(res.model_state.num_batches_tracked) == best.best_epoch + 1
+
+
+def test_fit_model_state_errors():
+    x, y = data()
+    model = bn_net()
+    with pytest.raises(TypeError, match="inference"):
+        nn.fit(model, lambda m, b, s: bn_loss(m, b, s), [(x, y)], optim.sgd(0.1),
+               val_data=[(x, y)], model_state=model.bn.init_state())
+    with pytest.raises(TypeError, match=r"\(loss, new_model_state\)"):
+        nn.fit(model, lambda m, b, s: bn_loss(m, b, s)[0], [(x, y)], optim.sgd(0.1),
+               model_state=model.bn.init_state(), jit=False)
+    with pytest.raises(ValueError, match="never passed to the callbacks"):
+        class NewModel(nn.Callback):
+            def on_fit_end(self, model):
+                return bn_net()
+        nn.fit(model, bn_loss, [(x, y)], optim.sgd(0.1), callbacks=[NewModel()],
+               model_state=model.bn.init_state())
+
+
+# --- DataLoader over Dask arrays: one chunk at a time ----------------------------------------
+def counted_dask(values, chunks, log):
+    """``values`` as a Dask array whose every computed block is recorded in ``log``."""
+    import dask.array as da
+
+    def record(block, block_info=None):
+        log.append(block_info[None]["chunk-location"][0])
+        return block
+
+    return da.from_array(values, chunks=chunks).map_blocks(
+        record, dtype=values.dtype, meta=np.empty((0,) * values.ndim, values.dtype))
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_data_loader_reads_dask_arrays_one_chunk_at_a_time(shuffle):
+    n = 50
+    x = np.arange(2.0 * n).reshape(n, 2)
+    labels = np.arange(n) * 10                        # a NumPy leaf next to the Dask one
+    log = []
+    xd = counted_dask(x, (8, 2), log)                 # 7 chunks of rows, the last of 2
+    loader = nn.DataLoader({"x": xd, "y": labels}, batch_size=6, shuffle=shuffle, rng=1)
+    assert log == [] and len(loader) == 9
+    batches = []
+    for b in loader:
+        # at the batch of row r, only the chunks up to r's are computed (with 6 > 8 - 6 rows
+        # carried over, at most two chunks' worth when a batch straddles a boundary)
+        assert len(log) <= len(batches) * 6 // 8 + 2
+        batches.append(b)
+    assert sorted(log) == list(range(7))              # every chunk once, none twice
+    assert [len(b["x"]) for b in batches] == [6] * 8 + [2]
+    rows = np.concatenate([b["x"] for b in batches])
+    ys = np.concatenate([b["y"] for b in batches])
+    assert sorted(rows[:, 0].tolist()) == x[:, 0].tolist()      # every example once
+    np.testing.assert_array_equal(ys, rows[:, 0] / 2 * 10)      # pairs stay paired
+    if not shuffle:
+        np.testing.assert_array_equal(rows, x)
+        assert log == list(range(7))
+    else:
+        assert not np.array_equal(rows, x)
+        # two-level shuffle: the chunks in a random order, the rows permuted in each load
+        first = [r // 16 for r in rows[:, 0].astype(int)]
+        assert set(first[:6]) <= set(log[:2])
+        log.clear()
+        again = np.concatenate([b["x"] for b in loader])
+        assert not np.array_equal(again, rows) and sorted(log) == list(range(7))
+        same = nn.DataLoader({"x": xd, "y": labels}, batch_size=6, shuffle=True, rng=1)
+        np.testing.assert_array_equal(np.concatenate([b["x"] for b in same]), rows)
+
+
+def test_data_loader_dask_chunks_per_load_and_drop_last():
+    import dask.array as da
+
+    x = np.arange(40.0)
+    log = []
+    loader = nn.DataLoader((counted_dask(x, 5, log), da.from_array(x * 2, chunks=5)), 7,
+                           shuffle=True, rng=0, chunks_per_load=3, drop_last=True)
+    assert len(loader) == 5
+    out = list(loader)
+    assert [len(b[0]) for b in out] == [7] * 5
+    for xb, yb in out:
+        np.testing.assert_array_equal(yb, 2 * xb)
+    assert sorted(log) == list(range(8))
+    # the first load of three chunks gave the first two batches
+    chunks_of_first_batches = {int(v) // 5 for b in out[:2] for v in b[0]}
+    assert chunks_of_first_batches <= set(log[:3])
+
+
+def test_data_loader_dask_errors_and_fit():
+    import dask.array as da
+
+    x, y = data(40)
+    with pytest.raises(ValueError, match="share their chunks"):
+        nn.DataLoader((da.from_array(x, chunks=(10, 2)), da.from_array(y, chunks=8)), 4)
+    with pytest.raises(ValueError, match="chunks_per_load"):
+        nn.DataLoader(da.from_array(x, chunks=10), 4, chunks_per_load=0)
+    with pytest.raises(ValueError, match="same first dimension"):
+        nn.DataLoader((da.from_array(x, chunks=10), y[:5]), 4)
+    # training on Dask data gives what the same batches in memory give
+    dl = nn.DataLoader((da.from_array(x, chunks=(12, 2)), da.from_array(y, chunks=12)), 8)
+    ref = [(x[i:i + 8], y[i:i + 8]) for i in range(0, 40, 8)]
+    r1 = nn.fit(nn.Linear(2, 1, key=0), batch_loss, dl, optim.adam(0.05), epochs=3)
+    r2 = nn.fit(nn.Linear(2, 1, key=0), batch_loss, ref, optim.adam(0.05), epochs=3)
+    np.testing.assert_array_equal(r1.history, r2.history)

@@ -238,6 +238,9 @@ SAMPLERS = {
 }
 
 
+BATCHED_PRODUCTS = {"multivariate_normal"}
+
+
 @pytest.mark.filterwarnings("ignore:vmap. primitive")
 @pytest.mark.parametrize("name", sorted(SAMPLERS))
 def test_jit_and_vmap_agree_with_eager(name):
@@ -250,9 +253,14 @@ def test_jit_and_vmap_agree_with_eager(name):
     keys = random.split(k, 4)
     batched = np.asarray(cr.vmap(f)(keys))
     loop = np.stack([np.asarray(f(kk)) for kk in keys])
-    np.testing.assert_array_equal(batched, loop)
+    # The same draws; where a shared matrix multiplies each example (the Cholesky factor of
+    # multivariate_normal), vmap makes one matrix product of the batch, whose sums BLAS may
+    # round differently from one product per example: equal to the last bits only.
+    same = (np.testing.assert_array_equal if name not in BATCHED_PRODUCTS else
+            lambda a, b: np.testing.assert_allclose(a, b, rtol=4 * np.finfo(float).eps))
+    same(batched, loop)
     assert batched.dtype == loop.dtype
-    np.testing.assert_array_equal(np.asarray(cr.jit(cr.vmap(f))(keys)), loop)
+    same(np.asarray(cr.jit(cr.vmap(f))(keys)), loop)
 
 
 def test_vmap_over_seeds_and_fold_in_data():

@@ -1,5 +1,7 @@
 """vmap: axes specifications, chunking, composition with differentiation, errors."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -178,3 +180,32 @@ def test_batched_index_arrays_gather_and_scatter_without_a_loop(monkeypatch):
     with pytest.warns(RuntimeWarning, match="getitem"):
         got = cr.vmap(lambda i: cnp.getitem(x, (i[0], slice(None), i[1])))(idx % 3)
     np.testing.assert_array_equal(got, np.stack([x[i[0], :, i[1]] for i in idx % 3]))
+
+
+def test_vmap_of_a_product_with_a_shared_matrix_is_one_matrix_product():
+    # A layer's weight times each example: under vmap one (B, k) @ (k, m) product, and its
+    # gradient another, never a (B, m, k) stack of outer products.
+    rng = np.random.default_rng(0)
+    W, X = rng.normal(size=(6, 4)), rng.normal(size=(5, 4))
+    loss = lambda W, X: cnp.sum(cnp.tanh(cr.vmap(lambda x: W @ x)(X)))
+    prog = cr.make_ir(cr.grad(loss, argnums=(0, 1)))(W, X)
+    biggest = max(math.prod(v.aval.shape) for e in prog.eqns for v in e.outputs)
+    assert biggest <= 5 * 6
+    gW, gX = cr.grad(loss, argnums=(0, 1))(W, X)
+    d = 1 - np.tanh(X @ W.T) ** 2
+    np.testing.assert_allclose(gW, d.T @ X, rtol=1e-12)
+    np.testing.assert_allclose(gX, d @ W, rtol=1e-12)
+    cr.check_grads(loss, (W, X), order=2, modes=("fwd", "rev"))
+    # every placement of the batch: left or right operand, stacks, matrices, vectors
+    A, S = rng.normal(size=(3, 2, 6, 4)), rng.normal(size=(4, 3))
+    np.testing.assert_allclose(cr.vmap(lambda a: a @ S)(A), A @ S, rtol=1e-12)
+    C = rng.normal(size=(4, 2, 3))                   # batch axis last
+    np.testing.assert_allclose(cr.vmap(lambda c: W @ c, in_axes=2)(C),
+                               np.stack([W @ C[..., i] for i in range(3)]), rtol=1e-12)
+    B = rng.normal(size=(3, 4, 2))
+    np.testing.assert_allclose(cr.vmap(lambda b: W @ b)(B), W @ B, rtol=1e-12)
+    np.testing.assert_allclose(cr.vmap(lambda x: x @ S)(X), X @ S, rtol=1e-12)
+    cr.check_grads(lambda W, B: cr.vmap(lambda b: W @ b)(B), (W, B), order=2,
+                   modes=("fwd", "rev"))
+    cr.check_grads(lambda A, S: cr.vmap(lambda a: a @ S)(A), (A, S), order=2,
+                   modes=("fwd", "rev"))

@@ -8,14 +8,13 @@ warm-up (``_adapt``) and the bookkeeping run on the host between transitions.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule import lax
 from chainrule import random as crandom
+from chainrule._src.progress import progress_bar
 from chainrule.tree_util import tree_flatten, tree_map, tree_unflatten
 
 from ._adapt import DualAveraging, Welford, warmup_windows
@@ -227,24 +226,6 @@ def make_key(rng):
     if isinstance(rng, (int, np.integer)):
         return crandom.key(int(rng))
     return np.asarray(rng)
-
-
-def progress_bar(progress, total, desc):
-    """A tqdm bar, or None: ``"auto"`` draws one on a terminal when tqdm is installed."""
-    if not progress:
-        return None
-    isatty = getattr(sys.stdout, "isatty", None)
-    if not (callable(isatty) and isatty()):
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        if progress == "auto":
-            return None
-        raise ImportError(f"{desc}(progress=True) draws a progress bar with tqdm, which is "
-                          "not installed. Install it with `pip install tqdm`, or pass "
-                          "progress=False.") from None
-    return tqdm(total=total, desc=desc, unit="it", leave=True)
 
 
 def _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass, mass_chol, keys):

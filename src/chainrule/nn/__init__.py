@@ -40,7 +40,8 @@ from ._losses import (accuracy, binary_cross_entropy_with_logits, cross_entropy,
                       gaussian_nll, huber, kl_divergence, mae, mse, poisson_nll)
 from ._batchnorm import BatchNorm, BatchNormState
 from ._callbacks import BestModel, Callback, EarlyStopping
-from ._fit import DataLoader, FitResult, fit
+from ._data import DataLoader
+from ._fit import FitResult, fit
 from ._mlp import MLP
 from ._multihead_attention import MultiheadAttention
 from ._pool import AvgPool, MaxPool

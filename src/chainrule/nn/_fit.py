@@ -1,22 +1,24 @@
-"""``fit`` and ``DataLoader``: the training loop for Modules."""
+"""``fit``: the training loop for Modules."""
 
 from __future__ import annotations
 
+import inspect
 import math
-import sys
 import warnings
+import weakref
 
 import numpy as np
 
 import chainrule as cr
 from chainrule import optim, random
-from chainrule.optim._fit import as_scalars, compile_hint, step_function
+from chainrule._src.progress import progress_bar
+from chainrule._src.training import as_scalars, compile_hint, step_function
 from chainrule.tree_util import tree_flatten, tree_leaves, tree_unflatten
 
 from ._callbacks import Callback
 from ._module import combine, is_inexact_array, partition
 
-__all__ = ["fit", "DataLoader", "FitResult"]
+__all__ = ["fit", "FitResult"]
 
 
 class FitResult(optim.FitResult):
@@ -39,11 +41,16 @@ class FitResult(optim.FitResult):
     stop_reason : str or None
         Why training stopped before ``epochs`` epochs (a callback, or a NaN loss with
         ``on_nan="stop"``); None when it ran them all.
+    model_state : pytree or None
+        With ``fit(..., model_state=...)``: the model's state (``BatchNorm`` running
+        statistics) that goes with ``params``; None otherwise.
     """
 
-    def __init__(self, params, history, state, train_loss, val_loss, stop_reason):
+    def __init__(self, params, history, state, train_loss, val_loss, stop_reason,
+                 model_state=None):
         super().__init__(params, history, state)
         self.train_loss, self.val_loss, self.stop_reason = train_loss, val_loss, stop_reason
+        self.model_state = model_state
 
     def __repr__(self):
         last = f"{self.history[-1]:.6g}" if len(self.history) else "n/a"
@@ -51,65 +58,6 @@ class FitResult(optim.FitResult):
             f", final_val_loss={self.val_loss[-1]:.6g}"
         return (f"FitResult(epochs={len(self.train_loss)}, steps={len(self.history)}, "
                 f"final_loss={last}{val})")
-
-
-class DataLoader:
-    """Mini-batches over a pytree of arrays that share their first dimension.
-
-    Iterating gives one epoch of batches (each a pytree like ``data``); iterate again for
-    the next epoch.  With ``shuffle=True`` every epoch uses a new permutation drawn from
-    ``rng`` (an int seed or a ``numpy.random.Generator``, fixed at construction: the same
-    seed gives the same sequence of epochs).
-
-    Parameters
-    ----------
-    data : pytree of arrays
-        For example ``(x, y)`` or ``{"x": x, "y": y}``.
-    batch_size : int
-    shuffle : bool
-    rng : int or numpy.random.Generator, optional
-    drop_last : bool
-        Drop the last batch when it is smaller than ``batch_size``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from chainrule import nn
-    >>> x, y = np.arange(10.0), np.arange(10) % 2
-    >>> loader = nn.DataLoader((x, y), batch_size=4)
-    >>> [xb.tolist() for xb, yb in loader]
-    [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0], [8.0, 9.0]]
-    >>> len(nn.DataLoader((x, y), batch_size=4, drop_last=True))
-    2
-    """
-
-    def __init__(self, data, batch_size, *, shuffle=False, rng=None, drop_last=False):
-        leaves, self._treedef = tree_flatten(data)
-        if not leaves:
-            raise ValueError("DataLoader: data has no arrays")
-        self._leaves = [np.asarray(x) for x in leaves]
-        sizes = {x.shape[0] if x.ndim else None for x in self._leaves}
-        if len(sizes) != 1 or None in sizes:
-            raise ValueError(f"DataLoader: every array needs the same first dimension (the "
-                             f"number of examples), got shapes "
-                             f"{[x.shape for x in self._leaves]}")
-        self.n = sizes.pop()
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
-                             f"{batch_size!r}")
-        self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
-        self._rng = np.random.default_rng(rng) if shuffle else None
-
-    def __len__(self):
-        return self.n // self.batch_size if self.drop_last else \
-            math.ceil(self.n / self.batch_size)
-
-    def __iter__(self):
-        order = self._rng.permutation(self.n) if self.shuffle else None
-        for b in range(len(self)):
-            lo, hi = b * self.batch_size, min((b + 1) * self.batch_size, self.n)
-            idx = slice(lo, hi) if order is None else order[lo:hi]
-            yield tree_unflatten(self._treedef, [x[idx] for x in self._leaves])
 
 
 def _n_examples(batch):
@@ -120,25 +68,6 @@ def _n_examples(batch):
         if shape is not None:
             return int(shape[0]) if len(shape) else 1
     return 1
-
-
-def _progress_bar(progress, total):
-    """A tqdm bar or None.  ``progress=None``: a bar when tqdm is installed and stdout is a
-    terminal; True: the same, but a missing tqdm is an error; False: never."""
-    if progress is False:
-        return None
-    isatty = getattr(sys.stdout, "isatty", None)
-    if not (callable(isatty) and isatty()):
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        if progress is None:
-            return None
-        raise ImportError("nn.fit(progress=True) draws a progress bar with tqdm, which is "
-                          "not installed. Install it with `pip install tqdm`, or pass "
-                          "progress=False.") from None
-    return tqdm(total=total, desc="fit", unit="step", leave=True)
 
 
 def _as_callback(cb):
@@ -154,9 +83,27 @@ def _as_callback(cb):
                     f"{type(cb).__name__}")
 
 
+def _weak(obj):
+    """A weak reference to ``obj``, or a strong one for objects that have none (dicts)."""
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
+
+
+def _accepts_keyword(fn, name):
+    """Whether ``fn(..., name=...)`` can be called (True when the signature is unknown)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind is p.VAR_KEYWORD or (p.name == name and p.kind in (
+        p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)) for p in params)
+
+
 def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
         filter_spec=is_inexact_array, state=None, val_data=None, callbacks=(),
-        on_nan="raise", progress=None, key=None):
+        on_nan="raise", progress=None, key=None, model_state=None):
     """Train ``model``: for each epoch, one optimizer step per batch of ``data``.
 
     The model is split with :func:`partition` into the arrays selected by ``filter_spec``
@@ -173,7 +120,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     model : Module (or pytree)
     loss_fn : callable
         ``loss_fn(model, batch) -> scalar``; with ``key=`` given,
-        ``loss_fn(model, batch, key=k)``.
+        ``loss_fn(model, batch, key=k)``; with ``model_state=`` given,
+        ``loss_fn(model, batch, model_state) -> (scalar, new_model_state)``.
     data : iterable of batches
         Iterated once per epoch, e.g. a :class:`DataLoader` or a list of batches.
     optimizer : chainrule.optim.GradientTransformation
@@ -209,13 +157,23 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
         ``loss_fn(model, batch, key=random.fold_in(key, t))``, a traced argument of the
         compiled step, so a new key costs no new trace; validation calls it with
         ``key=None`` (switch dropout off then: ``inference=key is None``).
+    model_state : pytree, optional
+        State the model carries from step to step besides its trained parameters, e.g.
+        the running statistics of ``BatchNorm`` layers (``bn.init_state()``).  Each step
+        then calls ``loss_fn(model, batch, model_state)``, which returns ``(loss,
+        new_model_state)``; the new state (which carries no gradient) goes to the next
+        step, inside the compiled step with ``jit=True``.  Validation calls
+        ``loss_fn(model, batch, model_state, inference=True)`` (evaluation mode: running
+        statistics) and ignores the state it returns.  The final state is
+        ``.model_state`` of the result (with ``BestModel``: the best model's).
 
     Returns
     -------
     FitResult
         Unpacks as ``(model, history)``, ``history`` holding the loss of every step
         (before the update); ``.train_loss`` and ``.val_loss`` hold one entry per epoch,
-        ``.state`` the final optimizer state, ``.stop_reason`` why it stopped early.
+        ``.state`` the final optimizer state, ``.stop_reason`` why it stopped early,
+        ``.model_state`` the model's state with ``model_state=``.
 
     Raises
     ------
@@ -254,19 +212,83 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     if key is not None:
         key = random.key(key) if isinstance(key, (int, np.integer)) else key
 
-    def batch_loss(params, rest, batch, *step_key):
-        if key is None:
-            return loss_fn(combine(params, rest), batch)
-        return loss_fn(combine(params, rest), batch, key=step_key[0] if step_key else None)
+    stateful = model_state is not None
+    if stateful and val_data is not None and not _accepts_keyword(loss_fn, "inference"):
+        raise TypeError("nn.fit(model_state=..., val_data=...) evaluates the validation "
+                        "loss in inference mode, as loss_fn(model, batch, model_state, "
+                        "inference=True), but loss_fn takes no `inference` argument: give "
+                        "it one (False by default) and pass it to the layers "
+                        "(bn(x, state, inference=inference))")
 
-    step_fn = step_function(batch_loss, optimizer)
-    val_fn = batch_loss
+    def call_loss(params, rest, batch, mstate, step_key, **kw):
+        model = combine(params, rest)
+        if key is not None:
+            kw["key"] = step_key
+        if stateful:
+            out = loss_fn(model, batch, mstate, **kw)
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise TypeError(f"nn.fit(model_state=...): loss_fn must return (loss, "
+                                f"new_model_state), got {type(out).__name__}")
+            return out
+        return loss_fn(model, batch, **kw)
+
+    def batch_loss(params, rest, batch, mstate, *step_key):
+        return call_loss(params, rest, batch, mstate, step_key[0] if step_key else None)
+
+    def val_loss_fn(params, rest, batch, mstate):
+        if stateful:
+            return call_loss(params, rest, batch, mstate, None, inference=True)[0]
+        return call_loss(params, rest, batch, mstate, None)
+
     if jit:
-        step_fn, val_fn = cr.jit(step_fn), cr.jit(val_fn)
         params, state = as_scalars(params), as_scalars(state)
+        model_state = as_scalars(model_state)
+    # Between steps the parameters, optimizer state and model state are kept as flat lists
+    # of arrays: the compiled step then takes and returns lists, which jit's cache looks up
+    # at a fraction of the cost of flattening and hashing a Module at every step.
+    p_leaves, p_def = tree_flatten(params)
+    s_leaves, s_def = tree_flatten(state)
+    m_leaves, m_def = tree_flatten(model_state)
+    r_leaves, r_def = tree_flatten(rest)
+    step_fn = step_function(batch_loss, optimizer, has_aux=stateful)
+    checked = []
+
+    def flat_step(p, s, r, batch, m, *extra):
+        value, new_params, new_state = step_fn(
+            tree_unflatten(p_def, p), tree_unflatten(s_def, s), tree_unflatten(r_def, r),
+            batch, tree_unflatten(m_def, m), *extra)
+        loss, new_m = value if stateful else (value, None)
+        out = []
+        for tree, treedef, what in ((new_params, p_def, "the parameters"),
+                                    (new_state, s_def, "the optimizer state"),
+                                    (new_m, m_def, "the model state")):
+            leaves, got = tree_flatten(tree)
+            if not checked and got != treedef:  # once: comparing structures costs
+                raise TypeError(f"nn.fit: a training step changed the structure of {what}, "
+                                f"from {treedef} to {got}; the step must return it as it "
+                                "received it")
+            out.append(leaves)
+        checked.append(True)
+        return (loss, *out)
+
+    def flat_val(p, r, batch, m):
+        return val_loss_fn(tree_unflatten(p_def, p), tree_unflatten(r_def, r), batch,
+                           tree_unflatten(m_def, m))
+
+    step_call, val_call = (cr.jit(flat_step), cr.jit(flat_val)) if jit else \
+        (flat_step, flat_val)
+
+    def model_now():
+        return combine(tree_unflatten(p_def, p_leaves), rest)
+
+    # The state that goes with each model the callbacks saw: a callback that keeps a
+    # model (BestModel) hands it back at the end, and its state must come with it.  Weak
+    # references, so that the models nobody keeps are freed.
+    states_seen = {}
     compiled_once = False
     total = epochs * len(data) if hasattr(data, "__len__") else None
-    bar = _progress_bar(progress, total)
+    bar = progress_bar("auto" if progress is None else progress, total, "fit",
+                       unit="step", name="nn.fit")
     history, train_loss, val_loss, stop_reason = [], [], [], None
     step = 0
     try:
@@ -275,9 +297,10 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
             for n, batch in enumerate(data, 1):
                 try:
                     extra = () if key is None else (random.fold_in(key, step),)
-                    loss, new_params, new_state = step_fn(params, state, rest, batch, *extra)
+                    loss, new_p, new_s, new_m = step_call(p_leaves, s_leaves, r_leaves,
+                                                          batch, m_leaves, *extra)
                 except TypeError as err:
-                    hint = compile_hint(err) if jit and not compiled_once else None
+                    hint = compile_hint(err, "nn.fit") if jit and not compiled_once else None
                     if hint is None:
                         raise
                     raise hint from err
@@ -293,7 +316,7 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                     stop_reason = msg
                     break
                 history.append(loss)
-                params, state = new_params, new_state
+                p_leaves, s_leaves, m_leaves = new_p, new_s, new_m
                 k = _n_examples(batch)
                 weighted, count, step = weighted + k * loss, count + k, step + 1
                 if bar is not None:
@@ -310,7 +333,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                 vsum, vcount = 0.0, 0
                 for vbatch in val_data:
                     k = _n_examples(vbatch)
-                    vsum, vcount = vsum + k * float(val_fn(params, rest, vbatch)), vcount + k
+                    vloss = float(val_call(p_leaves, r_leaves, vbatch, m_leaves))
+                    vsum, vcount = vsum + k * vloss, vcount + k
                 if vcount == 0:
                     raise ValueError("nn.fit: val_data gave no batches")
                 logs["val_loss"] = vsum / vcount
@@ -318,7 +342,9 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
             train_loss.append(logs["loss"])
             if bar is not None:
                 bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
-            current = combine(params, rest)
+            current = model_now() if callbacks else None
+            if stateful and callbacks:
+                states_seen[id(current)] = (_weak(current), tree_unflatten(m_def, m_leaves))
             for cb in callbacks:
                 stop = cb.on_epoch_end(epoch, logs, current)
                 if stop:
@@ -330,12 +356,21 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     finally:
         if bar is not None:
             bar.close()
-    final = combine(params, rest)
+    last = final = model_now()
+    state, model_state = tree_unflatten(s_def, s_leaves), tree_unflatten(m_def, m_leaves)
     for cb in callbacks:
         replaced = cb.on_fit_end(final)
         if replaced is not None:
             final = replaced
+    if stateful and final is not last:
+        ref, kept_state = states_seen.get(id(final), (None, None))
+        if ref is None or ref() is not final:
+            raise ValueError("nn.fit(model_state=...): a callback returned a model that fit "
+                             "never passed to the callbacks, so the model state that goes "
+                             "with it is unknown; return one of the models given to "
+                             "on_epoch_end")
+        model_state = kept_state
     return FitResult(final, np.asarray(history, dtype=float), state,
                      np.asarray(train_loss, dtype=float),
                      None if val_data is None else np.asarray(val_loss, dtype=float),
-                     stop_reason)
+                     stop_reason, model_state if stateful else None)

@@ -7,6 +7,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 import chainrule.numpy as cnp
+from chainrule._src.training import apply_updates
 from chainrule.tree_util import tree_flatten, tree_leaves, tree_map, tree_unflatten
 
 __all__ = ["GradientTransformation", "EmptyState", "identity", "chain", "apply_updates",
@@ -79,27 +80,6 @@ def chain(*transforms):
         return grads, tuple(new_state)
 
     return GradientTransformation(init, update)
-
-
-def apply_updates(params, updates):
-    """``params + updates`` leaf by leaf, keeping each parameter's dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from chainrule.optim import apply_updates
-    >>> apply_updates((np.float32(1.0), np.array([1.0])), (0.5, np.array([-1.0])))
-    (np.float32(1.5), array([0.]))
-    """
-    def add(p, u):
-        if u is None:
-            return p
-        out = p + u
-        dtype = getattr(p, "dtype", None)
-        if dtype is not None and getattr(out, "dtype", dtype) != dtype:
-            out = cnp.astype(out, dtype)
-        return out
-    return tree_map(add, params, updates)
 
 
 def tree_zeros_like(tree):

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import collections.abc
-import sys
 import warnings
 
 import numpy as np
 
 import chainrule as cr
-from chainrule import ConcretizationTypeError
-from chainrule.tree_util import tree_map
+from chainrule._src.progress import progress_bar
+from chainrule._src.training import as_scalars, compile_hint, step_function
 
-from ._base import GradientTransformation, apply_updates
+from ._base import GradientTransformation
 
 __all__ = ["fit", "FitResult"]
 
@@ -41,22 +40,6 @@ class FitResult:
         return f"FitResult(steps={len(self.history)}, final_loss={last})"
 
 
-def _progress_bar(progress, steps):
-    """A tqdm bar, or None.  Off unless asked for, and silently off when not on a TTY."""
-    if not progress:
-        return None
-    isatty = getattr(sys.stdout, "isatty", None)
-    if not (callable(isatty) and isatty()):
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        raise ImportError("fit(progress=True) draws a progress bar with tqdm, which is not "
-                          "installed. Install it with `pip install tqdm`, or pass "
-                          "progress=False.") from None
-    return tqdm(total=steps, desc="fit", unit="step", leave=True)
-
-
 def _batches(data):
     """Yield batches forever from a re-iterable (epoch after epoch) or until an iterator
     is exhausted."""
@@ -73,32 +56,6 @@ def _batches(data):
             yield batch
         if empty:
             raise ValueError("fit: data is empty")
-
-
-def step_function(loss_fn, optimizer):
-    """One training step: loss and gradient in one reverse pass, update, apply."""
-    vg = cr.value_and_grad(loss_fn)
-
-    def step(params, state, *batch):
-        loss, grads = vg(params, *batch)
-        updates, state = optimizer.update(grads, state, params)
-        return loss, apply_updates(params, updates), state
-    return step
-
-
-def as_scalars(tree):
-    """0-d NumPy arrays -> NumPy scalars, as the compiled step returns them: jit's cache
-    tells the two apart, and the step would be compiled a second time after the first."""
-    return tree_map(lambda x: x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x, tree)
-
-
-def compile_hint(err):
-    """The error with a hint for a loss that cannot be compiled (None: no hint fits)."""
-    if not isinstance(err, ConcretizationTypeError):
-        return None
-    return TypeError(f"{err}\n\nfit(jit=True) compiles the whole step (loss, gradient, "
-                     "optimizer update) with chainrule.jit. If the loss needs Python values "
-                     "of its arrays, pass fit(..., jit=False) to run it eagerly.")
 
 
 def fit(loss_fn, params, optimizer, steps, data=None, progress=None, *, state=None,
@@ -171,7 +128,7 @@ def fit(loss_fn, params, optimizer, steps, data=None, progress=None, *, state=No
     if jit:
         params, state = as_scalars(params), as_scalars(state)
     batches = None if data is None else _batches(data)
-    bar = _progress_bar(progress, steps)
+    bar = progress_bar(progress, steps, "fit", unit="step")
     history = []
     try:
         for step in range(int(steps)):

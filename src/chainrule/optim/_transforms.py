@@ -115,7 +115,10 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
         count = state.count + 1
         t = cnp.asarray(count, dtype=float)  # an array op, not float(): jit and vmap trace it
         c1, c2 = 1 - b1 ** t, 1 - b2 ** t
-        out = tree_map(lambda m, v: (m / c1) / (cnp.sqrt(v / c2 + eps_root) + eps), mu, nu)
+        if eps_root:
+            out = tree_map(lambda m, v: (m / c1) / (cnp.sqrt(v / c2 + eps_root) + eps), mu, nu)
+        else:  # one operation less per parameter, in every step
+            out = tree_map(lambda m, v: (m / c1) / (cnp.sqrt(v / c2) + eps), mu, nu)
         return out, ScaleByAdamState(count, mu, nu)
     return GradientTransformation(init, update)
 

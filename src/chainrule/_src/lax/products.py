@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import string
 
 import numpy as np
@@ -10,7 +11,7 @@ from ..core import Primitive, ShapedArray, Zero, broadcast_shapes, get_aval
 from ..interpreters.linearize import is_undefined
 from ._rules import (defbroadcasting_batch, defjvp, match_tangent, multilinear_tangent,
                      transpose_each, unbroadcast)
-from .shape import swap_last
+from .shape import reshape, swap_last
 
 
 def _matmul_abstract_eval(a, b):
@@ -33,6 +34,31 @@ defjvp(matmul_p, lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(
 matmul_p.transpose = transpose_each(lambda ct, a, b: matmul(ct, swap_last(b)),
                                     lambda ct, a, b: matmul(swap_last(a), ct))
 defbroadcasting_batch(matmul_p)
+_broadcasting_matmul_batch = matmul_p.batch
+
+
+def _matmul_batch(size, vals, dims):
+    """A batched stack of matrices times an unbatched matrix is ONE matrix product: the
+    batch (and stack) axes join the rows, ``(B*m, k) @ (k, n)``, or for an unbatched left
+    operand, ``(B*n, k) @ (k, m)`` on the transposes.  Broadcasting the unbatched operand
+    instead runs B small products, and the transpose of that (the gradient of the shared
+    matrix, e.g. a layer's weight under ``vmap``) builds a ``(B, m, k)`` stack of outer
+    products before summing it: B times the memory and no BLAS matrix product."""
+    (a, b), (da, db) = vals, dims
+    if da is not None and db is None and get_aval(b).ndim == 2:
+        shape = get_aval(a).shape
+        rows = reshape(a, (math.prod(shape[:-1]), shape[-1]))
+        return reshape(matmul(rows, b), shape[:-1] + (get_aval(b).shape[1],)), 0
+    if da is None and db is not None and get_aval(a).ndim == 2:
+        shape = get_aval(b).shape  # (B, ..., k, n)
+        cols = swap_last(b)        # (B, ..., n, k): the columns of b as rows
+        rows = reshape(cols, (math.prod(shape[:-2]) * shape[-1], shape[-2]))
+        out = reshape(matmul(rows, swap_last(a)), shape[:-2] + (shape[-1], get_aval(a).shape[0]))
+        return swap_last(out), 0
+    return _broadcasting_matmul_batch(size, vals, dims)
+
+
+matmul_p.batch = _matmul_batch
 # Linear in each operand separately: a saved product's tangent is a sum of products with
 # one operand replaced by its tangent (``checkpoint``).
 matmul_p.multilinear = True
