@@ -285,6 +285,40 @@ def test_cache_is_bounded_lru_and_logs_evictions(caplog):
         cr.config.update("jit_cache_size", 0)
 
 
+def test_dispatch_of_plain_arguments_keys_like_the_full_path(caplog):
+    # Calls with only arrays and Python numbers take a shorter dispatch: it must tell apart
+    # everything the full cache key tells apart.
+    calls = []
+
+    @cr.jit
+    def g(x, y):
+        calls.append(1)
+        return x * y
+    assert g(np.ones(2), 2).dtype == np.float64
+    assert g(np.ones(2, np.float32), 2.0).dtype == np.float32  # weak Python scalar
+    assert np.asarray(g(3, 2)).dtype.kind == "i"
+    assert g(3, 2.5) == 7.5
+    assert g(np.ones(2), np.ones((3, 1))).shape == (3, 2)
+    assert len(calls) == 5
+    for _ in range(3):  # all cached now
+        g(np.ones(2), 2)
+        g(3, 2.5)
+    assert len(calls) == 5
+    cr.config.update("log_compiles", True)
+    try:
+        with caplog.at_level(logging.INFO, logger="chainrule.jit"):
+            cr.config.update("fusion", "off")
+            np.testing.assert_array_equal(g(np.ones(2), 2), [2.0, 2.0])
+    finally:
+        cr.config.update("fusion", "auto")
+        cr.config.update("log_compiles", False)
+    assert len(calls) == 6
+    assert "compiling g" in caplog.text
+    out = g(np.ones(2), 2)
+    out[0] = 5.0  # a fresh array each call
+    np.testing.assert_array_equal(g(np.ones(2), 2), [2.0, 2.0])
+
+
 # --- at[...] updates with a traced scalar index -------------------------------------------
 @pytest.mark.parametrize("mode", ["set", "multiply", "min", "max"])
 def test_at_updates_with_traced_scalar_index_in_fori_loop(mode):

@@ -155,6 +155,27 @@ def _jit_call_expand(*args, compiled):
 jit_call_p.expand = _jit_call_expand
 
 
+_FAST_SCALARS = frozenset({float, int, bool, complex})
+
+
+def _fast_key(args):
+    """A key equivalent to jit's full cache key when every argument is a NumPy array or a
+    Python number (else None): with no pytree to flatten, the tree is fixed by the number
+    of arguments, and each array's shape and dtype (a number's type) is its signature;
+    the fusion settings complete it (the array library is NumPy)."""
+    key = [fusion.cache_token()]
+    for a in args:
+        t = type(a)
+        if t is np.ndarray:
+            key.append(a.shape)
+            key.append(a.dtype)
+        elif t in _FAST_SCALARS:
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
+
+
 def _signature(leaves):
     return tuple((type(x).__name__,) + ((get_aval(x).shape, get_aval(x).dtype,
                                           get_aval(x).weak_type)) for x in leaves)
@@ -282,6 +303,13 @@ class JittedFunction:
         self.cache: OrderedDict = OrderedDict()  # least recently used first
         self.evicted: OrderedDict = OrderedDict()  # keys dropped from the cache, for the log
         self.last_key = None
+        # Calls with only NumPy arrays and Python numbers as positional arguments (the
+        # common case) find their compiled function here from a key that is cheap to build
+        # and hash: ``_fast_key``.  Only entries without traced constants; emptied whenever
+        # the cache drops an entry.
+        self.fast: dict = {}
+        self._recent = None  # the most recently used key of ``cache``
+        self._fast_ok = not (self.static_argnums or self.static_argnames)
 
     def _split(self, args, kwargs):
         """``(static, dynamic, dyn_kwargs, positions)``: static ``(index or name, value)``
@@ -304,6 +332,18 @@ class JittedFunction:
     def __call__(self, *args, **kwargs):
         if current_trace().stages:
             return self.fun(*args, **kwargs)  # inside another jit: inline
+        if self._fast_ok and not kwargs:
+            # The dispatch of the full path (flattening the arguments, hashing the tree
+            # and the signature) costs about 10 µs, as much as a few NumPy calls.
+            fast_key = _fast_key(args)
+            hit = self.fast.get(fast_key) if fast_key is not None else None
+            if hit is not None:
+                fn, out_tree, key = hit
+                if self._recent is not key:  # keep the LRU order (hashing a key is slow)
+                    self.cache.move_to_end(key)
+                    self._recent = key
+                outs = fn(*args)
+                return outs[0] if out_tree is None else tree_unflatten(out_tree, outs)
         static, dynamic, dyn_kwargs, positions = self._split(args, kwargs)
         leaves, tree = tree_flatten((dynamic, dyn_kwargs))
         for _, v in static:
@@ -325,9 +365,15 @@ class JittedFunction:
             entry = self._compile(key, static, tree, leaves)
         else:
             self.cache.move_to_end(key)
+        self._recent = key
         compiled, out_tree, consts = entry
         if consts is None:  # closed over values of an enclosing transform: retrace
             compiled, out_tree, consts = self._compile(key, static, tree, leaves, store=False)
+        elif not consts and not kwargs and compiled.xp is np and self._fast_ok:
+            fast_key = _fast_key(args)
+            if fast_key is not None and key in self.cache:
+                self.fast[fast_key] = (compiled.fn, None if out_tree.kind is None
+                                       else out_tree, key)
         outs = jit_call_p.bind(*consts, *leaves, compiled=compiled)
         return tree_unflatten(out_tree, outs)
 
@@ -340,6 +386,8 @@ class JittedFunction:
             old, _ = self.cache.popitem(last=False)
             self.evicted[old] = None
             dropped.append(old)
+        if dropped:
+            self.fast.clear()
         while len(self.evicted) > max(1, config.jit_cache_size):
             self.evicted.popitem(last=False)
         return dropped
