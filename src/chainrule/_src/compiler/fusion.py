@@ -262,9 +262,14 @@ class _FusedElementwise:
     allocates = True
     np_name = None
     commutative = False
+    # numexpr evaluates block by block, each block's operands read before its result is
+    # written: the result may go into the buffer of an operand that dies here (``out``).
+    writes_out = True
 
-    def emit(self, eqn, atom, callee, namespace):
-        """Source lines computing ``eqn``; ``atom``/``callee`` are the code generator's."""
+    def emit(self, eqn, atom, callee, namespace, out=None):
+        """Source lines computing ``eqn``; ``atom``/``callee`` are the code generator's;
+        ``out`` names a dead operand's buffer of the result's shape and dtype to write
+        the result into."""
         namespace.setdefault("_numexpr", numexpr_module(required=True))
         namespace.setdefault("_fusion_plain", plain)
         names = [atom(a) for a in eqn.inputs]
@@ -272,12 +277,13 @@ class _FusedElementwise:
         local = ", ".join(f"{n!r}: {n}" for n in names)
         # Constants are NumPy values by construction; only variables need the check.
         checked = ", ".join(n for n, a in zip(names, eqn.inputs) if type(a) is Var)
-        out = atom(eqn.outputs[0])
+        result = atom(eqn.outputs[0])
+        into = "" if out is None else f", out={out}"
         return [f"if _fusion_plain({checked}):",
-                f"    {out} = _numexpr.evaluate({expr!r}, local_dict={{{local}}}, "
-                "optimization='none', truediv=True)",
+                f"    {result} = _numexpr.evaluate({expr!r}, local_dict={{{local}}}, "
+                f"optimization='none', truediv=True{into})",
                 "else:",
-                f"    {out} = {_nested_call(eqn.params['eqns'], atom, callee)}"]
+                f"    {result} = {_nested_call(eqn.params['eqns'], atom, callee)}"]
 
     def __repr__(self):
         return self.name
