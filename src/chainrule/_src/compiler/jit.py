@@ -1,10 +1,10 @@
 """``jit``: trace once per input signature, optimize the program, generate Python source
 that calls the array library directly, compile it and cache it.
 
-``jit`` is a higher-order primitive (``jit_call``): under ``jvp``/``grad`` its program is
-evaluated equation by equation on the differentiating trace (so derivatives are exact and
-``grad(jit(f))`` works), under ``vmap`` the vectorized program is compiled in turn, and
-``jit(grad(f))`` compiles the whole forward and backward computation into one function.
+``jit`` is a higher-order primitive (``jit_call``): under ``jvp``/``grad`` the derivative
+of its program is staged and compiled once (``grad(jit(f))`` runs compiled code), under
+``vmap`` the vectorized program is compiled in turn, and ``jit(grad(f))`` compiles the whole
+forward and backward computation into one function.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ..interpreters.staging import StagingTrace
 from ..ir import Eqn, Literal, Program, Var, eval_program
 from .passes import optimize
 from .codegen import compile_program
+from ..transforms.api import jvp
 from ..tree_util import tree_flatten, tree_unflatten
 
 log = logging.getLogger("chainrule.jit")
@@ -237,7 +238,6 @@ def _jit_call_jvp(primals, tangents, compiled):
     t_avals = tuple(get_aval(tangents[i]) for i in nz)
 
     def build():
-        from ..transforms.api import jvp
         n = len(program.invars)
 
         def f(*xs):
@@ -252,7 +252,6 @@ def _jit_call_jvp(primals, tangents, compiled):
 
     jvp_fn = _staged_or_none(compiled, ("jvp", nz, t_avals), build)
     if jvp_fn is None:
-        from ..transforms.api import jvp
         outs, t_outs = jvp(lambda *d: eval_program(program, _with(primals, nz, d)),
                            tuple(primals[i] for i in nz), tuple(tangents[i] for i in nz))
         return list(outs), list(t_outs)
