@@ -136,6 +136,29 @@ def test_grad_of_jit_compiles_its_derivative_once():
     cr.check_grads(lambda a, b: jg(a, b)[1], (x, y), order=2, modes=("fwd", "rev"))
 
 
+def test_derivative_of_jit_with_pytrees_integers_and_constant_outputs():
+    @cr.jit
+    def g(p, n):
+        return {"v": cnp.sum(p["a"] ** n) * p["b"], "k": n * 2, "c": p["a"] * 0 + 1.0}
+    a, b = np.array([1.0, 2.0]), 3.0
+    p = {"a": a, "b": b}
+    grads = cr.grad(lambda q: g(q, 3)["v"] + cnp.sum(g(q, 3)["c"]) + g(q, 3)["k"])(p)
+    np.testing.assert_allclose(grads["a"], 3 * a ** 2 * b, rtol=1e-15)
+    assert grads["b"] == np.sum(a ** 3)
+    out, t = cr.jvp(lambda q: g(q, 3), (p,), ({"a": np.ones(2), "b": 0.0},))
+    eager_out, eager_t = cr.jvp(lambda q: g.fun(q, 3), (p,), ({"a": np.ones(2), "b": 0.0},))
+    for k in ("v", "k", "c"):
+        np.testing.assert_array_equal(out[k], eager_out[k])
+        np.testing.assert_array_equal(t[k], eager_t[k])
+        assert np.asarray(t[k]).dtype == np.asarray(eager_t[k]).dtype
+    np.testing.assert_allclose(
+        cr.vmap(cr.grad(lambda x: g({"a": x, "b": 2.0}, 2)["v"]))(np.ones((3, 2))), 4.0)
+    np.testing.assert_array_equal(cr.jacrev(lambda x: g({"a": x, "b": 2.0}, 2)["c"])(a),
+                                  np.zeros((2, 2)))
+    cr.check_grads(lambda x, y: g({"a": x, "b": y}, 3)["v"], (a, b), order=2,
+                   modes=("fwd", "rev"))
+
+
 def test_derivative_of_jit_keeps_outputs_apart_from_inputs():
     x = np.array([1.0, 2.0])
     value, pullback = cr.vjp(cr.jit(lambda a: a), x)
