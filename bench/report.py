@@ -117,6 +117,29 @@ def ratio_rows(records):
     return rows
 
 
+JIT_NOISE = 1.05
+"""jit ÷ eager above this is listed in the summary (below it: within the noise of a shared
+machine)."""
+
+
+def jit_vs_eager_line(rows):
+    """One summary line: chainrule jit ÷ chainrule eager over every case that times both,
+    its median and worst, and the cases above ``JIT_NOISE``."""
+    pairs = sorted(((r["jit_vs_eager"], r["workload"], r["case"]) for r in rows
+                    if r.get("jit_vs_eager") is not None
+                    and math.isfinite(r["jit_vs_eager"])), reverse=True)
+    if not pairs:
+        return []
+    ratios = sorted(p[0] for p in pairs)
+    worst, wl, case = pairs[0]
+    above = [f"{w} / {c} {x:.2f}" for x, w, c in pairs if x > JIT_NOISE]
+    return [f"chainrule jit ÷ chainrule eager over {len(pairs)} cases (should be at most 1 "
+            f"within noise): median {ratios[len(ratios) // 2]:.2f}, worst {worst:.2f} "
+            f"({wl} / {case}); "
+            + (f"above {JIT_NOISE}: " + ", ".join(above) if above
+               else f"none above {JIT_NOISE}") + "."]
+
+
 def _group(records):
     out = {}
     for r in records:
@@ -213,6 +236,7 @@ def markdown(run, workloads, plots, plot_skips=None):
     for wl in workloads:
         if wl.headline and wl.name in by_wl:
             out += [f"- {line}" for line in wl.headline(by_wl[wl.name])]
+    out += [f"- {line}" for line in jit_vs_eager_line(run["ratios"])]
     out += ["", "chainrule against the fastest peer (PyTorch, JAX eager, JAX jit, autograd) "
             "and the fastest eager peer (PyTorch, JAX eager, autograd), ratio of medians "
             "(below 1: chainrule is faster); **jit ÷ eager** is chainrule jit ÷ chainrule "

@@ -183,6 +183,27 @@ def test_chain_forward_and_value_and_grad():
     np.testing.assert_allclose(grad, cr.grad(chain)(x), rtol=1e-13)  # eager, unfused
 
 
+def test_trees_stay_near_their_root_and_reuse_dead_buffers():
+    # An accumulation of cotangents is a chain of single-use additions interleaved with
+    # other work: one tree would keep every term alive until the last.  No tree spans
+    # more than MAX_GAP equations outside it, and a tree writes into an operand that dies
+    # there when it is large enough (out=), with the same values.
+    from chainrule._src.compiler import codegen
+
+    n = codegen.REUSE_MIN_BYTES // 8 * 2
+    x = rng.uniform(0.1, 0.9, n)
+    cr.config.update("fusion", "numexpr")
+    compiled = cr.jit(cr.value_and_grad(chain)).lower(x)
+    trees = fusion._trees(compiled.program)
+    assert any(len(members) > 2 for members in trees.values())
+    for root, members in trees.items():
+        assert root + 1 - members[0] - len(members) <= fusion.MAX_GAP, members
+    assert any(CALL in line and "out=" in line for line in compiled.source.splitlines())
+    (value, grad), (want_value, want_grad) = fused_and_plain(cr.value_and_grad(chain), x)
+    np.testing.assert_allclose(value, want_value, rtol=1e-13)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-13)
+
+
 def test_scaled_sum_of_a_gradient_is_fused():
     # The gradient of x * y records one scaled_sum; its transpose and the cotangent sums
     # around it form one tree.

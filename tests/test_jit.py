@@ -93,6 +93,86 @@ def test_hessian_and_jvp_of_jit_and_jit_of_jacrev():
     assert np.isclose(t, cr.grad(f)(x).sum())
 
 
+def _derived_kinds(jitted):
+    """The kinds of derived programs compiled for ``jitted`` (over its cache)."""
+    return {key[0] for compiled, _, _ in jitted.cache.values()
+            for key in getattr(compiled, "_derived", {})}
+
+
+def test_grad_of_jit_compiles_its_derivative_once():
+    # Outside jit, a jitted function is differentiated as a unit: a compiled forward pass
+    # that also returns the residuals, one linear call, its compiled transpose.
+    calls = []
+
+    def g(x, y):
+        calls.append(1)
+        return cnp.sum(cnp.sin(x) * y ** 2), x * y
+    jg = cr.jit(g)
+    x, y = rng.standard_normal(4), rng.standard_normal(4)
+    for _ in range(2):
+        gx, gy = cr.grad(lambda a, b: jg(a, b)[0] + cnp.sum(jg(a, b)[1] ** 2),
+                         argnums=(0, 1))(x, y)
+        np.testing.assert_allclose(gx, np.cos(x) * y ** 2 + 2 * x * y ** 2, rtol=1e-13)
+        np.testing.assert_allclose(gy, 2 * np.sin(x) * y + 2 * x ** 2 * y, rtol=1e-13)
+    assert len(calls) == 1
+    assert _derived_kinds(jg) == {"linearize"}
+    ((compiled, _, _),) = jg.cache.values()
+    ((forward, linear, _, _),) = compiled._derived.values()
+    assert {key[0] for key in linear._derived} == {"transpose"}
+    assert "sin" in forward.source and "cos" in forward.source
+    # Forward mode, vmap of it, Jacobians, Hessians, linearize: the same values as eager.
+    _, t = cr.jvp(jg, (x, y), (np.ones(4), np.zeros(4)))
+    _, t_ref = cr.jvp(g, (x, y), (np.ones(4), np.zeros(4)))
+    np.testing.assert_allclose(t[0], t_ref[0], rtol=1e-13)
+    np.testing.assert_allclose(t[1], t_ref[1], rtol=1e-13)
+    assert "jvp" in _derived_kinds(jg)
+    np.testing.assert_allclose(cr.jacrev(lambda a: jg(a, y)[1])(x), np.diag(y), atol=1e-15)
+    np.testing.assert_allclose(cr.jacfwd(lambda a: jg(a, y)[1])(x), np.diag(y), atol=1e-15)
+    np.testing.assert_allclose(cr.hessian(lambda a: jg(a, y)[0])(x), np.diag(-np.sin(x) * y ** 2),
+                               atol=1e-14)
+    _, f_jvp = cr.linearize(lambda a: jg(a, y)[1], x)
+    np.testing.assert_allclose(f_jvp(np.ones(4)), y, rtol=1e-15)
+    cr.check_grads(lambda a, b: jg(a, b)[0], (x, y), order=2, modes=("fwd", "rev"))
+    cr.check_grads(lambda a, b: jg(a, b)[1], (x, y), order=2, modes=("fwd", "rev"))
+
+
+def test_derivative_of_jit_with_pytrees_integers_and_constant_outputs():
+    @cr.jit
+    def g(p, n):
+        return {"v": cnp.sum(p["a"] ** n) * p["b"], "k": n * 2, "c": p["a"] * 0 + 1.0}
+    a, b = np.array([1.0, 2.0]), 3.0
+    p = {"a": a, "b": b}
+    grads = cr.grad(lambda q: g(q, 3)["v"] + cnp.sum(g(q, 3)["c"]) + g(q, 3)["k"])(p)
+    np.testing.assert_allclose(grads["a"], 3 * a ** 2 * b, rtol=1e-15)
+    assert grads["b"] == np.sum(a ** 3)
+    out, t = cr.jvp(lambda q: g(q, 3), (p,), ({"a": np.ones(2), "b": 0.0},))
+    eager_out, eager_t = cr.jvp(lambda q: g.fun(q, 3), (p,), ({"a": np.ones(2), "b": 0.0},))
+    for k in ("v", "k", "c"):
+        np.testing.assert_array_equal(out[k], eager_out[k])
+        np.testing.assert_array_equal(t[k], eager_t[k])
+        assert np.asarray(t[k]).dtype == np.asarray(eager_t[k]).dtype
+    np.testing.assert_allclose(
+        cr.vmap(cr.grad(lambda x: g({"a": x, "b": 2.0}, 2)["v"]))(np.ones((3, 2))), 4.0)
+    np.testing.assert_array_equal(cr.jacrev(lambda x: g({"a": x, "b": 2.0}, 2)["c"])(a),
+                                  np.zeros((2, 2)))
+    cr.check_grads(lambda x, y: g({"a": x, "b": y}, 3)["v"], (a, b), order=2,
+                   modes=("fwd", "rev"))
+
+
+def test_derivative_of_jit_keeps_outputs_apart_from_inputs():
+    x = np.array([1.0, 2.0])
+    value, pullback = cr.vjp(cr.jit(lambda a: a), x)
+    assert not np.shares_memory(value, x)
+    value[0] = 7.0
+    np.testing.assert_array_equal(pullback(np.ones(2))[0], [1.0, 1.0])
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+    v, g = cr.value_and_grad(cr.jit(lambda a: cnp.sum(a * 3.0)))(x)
+    assert v == 9.0
+    np.testing.assert_array_equal(g, [3.0, 3.0])
+    g[0] = 0.0
+    np.testing.assert_array_equal(cr.grad(cr.jit(lambda a: cnp.sum(a * 3.0)))(x), [3.0, 3.0])
+
+
 def test_jit_closing_over_outer_tracer():
     def outer(a):
         return cr.jit(lambda x: a * x ** 2)(2.0)
@@ -283,6 +363,40 @@ def test_cache_is_bounded_lru_and_logs_evictions(caplog):
     assert "compiled before and evicted" in text
     with pytest.raises(ValueError, match="positive int"):
         cr.config.update("jit_cache_size", 0)
+
+
+def test_dispatch_of_plain_arguments_keys_like_the_full_path(caplog):
+    # Calls with only arrays and Python numbers take a shorter dispatch: it must tell apart
+    # everything the full cache key tells apart.
+    calls = []
+
+    @cr.jit
+    def g(x, y):
+        calls.append(1)
+        return x * y
+    assert g(np.ones(2), 2).dtype == np.float64
+    assert g(np.ones(2, np.float32), 2.0).dtype == np.float32  # weak Python scalar
+    assert np.asarray(g(3, 2)).dtype.kind == "i"
+    assert g(3, 2.5) == 7.5
+    assert g(np.ones(2), np.ones((3, 1))).shape == (3, 2)
+    assert len(calls) == 5
+    for _ in range(3):  # all cached now
+        g(np.ones(2), 2)
+        g(3, 2.5)
+    assert len(calls) == 5
+    cr.config.update("log_compiles", True)
+    try:
+        with caplog.at_level(logging.INFO, logger="chainrule.jit"):
+            cr.config.update("fusion", "off")
+            np.testing.assert_array_equal(g(np.ones(2), 2), [2.0, 2.0])
+    finally:
+        cr.config.update("fusion", "auto")
+        cr.config.update("log_compiles", False)
+    assert len(calls) == 6
+    assert "compiling g" in caplog.text
+    out = g(np.ones(2), 2)
+    out[0] = 5.0  # a fresh array each call
+    np.testing.assert_array_equal(g(np.ones(2), 2), [2.0, 2.0])
 
 
 # --- at[...] updates with a traced scalar index -------------------------------------------

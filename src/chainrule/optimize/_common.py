@@ -216,14 +216,16 @@ class ScalarObjective:
         self._checked = False
         self._last_x = None
         self._last_vg = None
-        # A jitted objective is traceable by construction, so its derivatives are compiled
-        # too, once, and reused at every evaluation; otherwise each evaluation would
-        # differentiate the compiled program anew.  A plain function is never jitted here:
-        # it may use Python control flow on values.
+        # A jitted objective is traceable by construction, so value-and-gradient and the
+        # Hessian-vector product are compiled whole, once, and reused at every evaluation.
+        # grad(jit(f)) alone also runs compiled code, but pays the reverse-mode machinery
+        # (about 70 µs) at each call, which dominates the thousands of small evaluations
+        # of a solver; and forward over reverse of a jitted function runs operation by
+        # operation.  A plain function is never jitted here: it may use Python control
+        # flow on values.
         self._vg_jit = self._hvp_jit = None
         if isinstance(fun, JittedFunction):
-            # The wrapped function itself: the jitted one would be evaluated op by op under
-            # the differentiating trace while the derivative is staged.
+            # The wrapped function itself: inside the new jit it is inlined anyway.
             nums, inner = fun.static_argnums, fun.fun
             self._vg_jit = cr.jit(_value_and_grad_of(inner), static_argnums=nums)
             self._hvp_jit = cr.jit(_hvp_of(inner), static_argnums=tuple(

@@ -124,11 +124,14 @@ def _donors(program, xp):
                 last_use[a] = k
     donors = {}
     for k, eqn in enumerate(program.eqns):
-        if eqn.prim.emit is not None or not _is_ufunc_call(eqn, xp):
+        # A fused group (``emit``) that declares ``writes_out`` takes ``out=`` too: its
+        # operands' dtypes do not matter there, only the result's.
+        fused = eqn.prim.emit is not None and getattr(eqn.prim, "writes_out", False)
+        if not fused and (eqn.prim.emit is not None or not _is_ufunc_call(eqn, xp)):
             continue
         out = eqn.outputs[0].aval
         if (not out.shape or out.size * out.dtype.itemsize < REUSE_MIN_BYTES
-                or not all(_same_dtype(a, out.dtype) for a in eqn.inputs)):
+                or not (fused or all(_same_dtype(a, out.dtype) for a in eqn.inputs))):
             continue
         for a in eqn.inputs:
             if (type(a) is Var and owned.get(a) and last_use[a] == k
@@ -198,8 +201,9 @@ def compile_program(program: Program, xp, name="fn", fresh_outputs=True):
             eqn = eqns[k]
             emit = eqn.prim.emit
             if emit is not None:  # a fused group of equations (fusion.py) writes its own lines
+                extra = {"out": var_name(donors[k])} if k in donors else {}
                 lines += [indent + line for line in emit(
-                    eqn, atom, lambda e: _callee(e, xp, namespace), namespace)]
+                    eqn, atom, lambda e: _callee(e, xp, namespace), namespace, **extra)]
             else:
                 callee = _callee(eqn, xp, namespace)
                 args = ", ".join(atom(a) for a in eqn.inputs)

@@ -181,6 +181,8 @@ def _exponent_ok(a, shape):
 # NumPy 2), registers per program (256) and nesting in the expression text (the Python
 # parser's).  Larger trees are cut into several calls.
 MAX_OPERATIONS, MAX_LEAVES, MAX_DEPTH = 64, 24, 32
+MAX_GAP = 4
+"""Most equations outside a tree between its first equation and its root (see ``_trees``)."""
 
 
 def _trees(program):
@@ -194,22 +196,32 @@ def _trees(program):
     producer: dict = {}
     absorbed_by: dict = {}
     size: dict = {}  # index -> (operations, leaves at most, nesting depth) of its tree
+    start: dict = {}  # index -> the first index of its tree (a tree is contiguous)
     ok = [fusable(e) for e in program.eqns]
     for k, eqn in enumerate(program.eqns):
         if not ok[k]:
             continue
-        ops, leaves, depth = 1, 0, 1
-        for a in eqn.inputs:
-            j = producer.get(a) if type(a) is Var else None
-            if j is not None and uses[a] == 1 and a not in outputs:
-                o, n, d = size[j]
-                if (ops + o <= MAX_OPERATIONS and leaves + n <= MAX_LEAVES
-                        and d < MAX_DEPTH):
-                    absorbed_by[j] = k
-                    ops, leaves, depth = ops + o, leaves + n, max(depth, d + 1)
-                    continue
-            leaves += 1
+        ops, leaves, depth, first = 1, 0, 1, k
+        # Candidates, nearest first.  A tree is evaluated where its root is, so absorbing
+        # a subtree computed earlier keeps its operands alive until then, across the
+        # equations in between that are not part of the tree: at most ``MAX_GAP`` of
+        # them (else an accumulation of cotangents, say, would become one tree holding
+        # every term until the last).
+        cands = sorted({producer[a] for a in eqn.inputs if type(a) is Var and a in producer
+                        and uses[a] == 1 and a not in outputs}, reverse=True)
+        for j in cands:
+            o, n, d = size[j]
+            gap = k + 1 - min(first, start[j]) - (ops + o)
+            if (gap <= MAX_GAP and ops + o <= MAX_OPERATIONS and leaves + n <= MAX_LEAVES
+                    and d < MAX_DEPTH):
+                absorbed_by[j] = k
+                ops, leaves, depth = ops + o, leaves + n, max(depth, d + 1)
+                first = min(first, start[j])
+        leaves += sum(1 for a in eqn.inputs
+                      if not (type(a) is Var and producer.get(a) in absorbed_by
+                              and absorbed_by[producer[a]] == k))
         size[k] = (ops, leaves, depth)
+        start[k] = first
         producer[eqn.outputs[0]] = k
     members: dict = {}
     for k in range(len(program.eqns)):
@@ -262,9 +274,14 @@ class _FusedElementwise:
     allocates = True
     np_name = None
     commutative = False
+    # numexpr evaluates block by block, each block's operands read before its result is
+    # written: the result may go into the buffer of an operand that dies here (``out``).
+    writes_out = True
 
-    def emit(self, eqn, atom, callee, namespace):
-        """Source lines computing ``eqn``; ``atom``/``callee`` are the code generator's."""
+    def emit(self, eqn, atom, callee, namespace, out=None):
+        """Source lines computing ``eqn``; ``atom``/``callee`` are the code generator's;
+        ``out`` names a dead operand's buffer of the result's shape and dtype to write
+        the result into."""
         namespace.setdefault("_numexpr", numexpr_module(required=True))
         namespace.setdefault("_fusion_plain", plain)
         names = [atom(a) for a in eqn.inputs]
@@ -272,12 +289,13 @@ class _FusedElementwise:
         local = ", ".join(f"{n!r}: {n}" for n in names)
         # Constants are NumPy values by construction; only variables need the check.
         checked = ", ".join(n for n, a in zip(names, eqn.inputs) if type(a) is Var)
-        out = atom(eqn.outputs[0])
+        result = atom(eqn.outputs[0])
+        into = "" if out is None else f", out={out}"
         return [f"if _fusion_plain({checked}):",
-                f"    {out} = _numexpr.evaluate({expr!r}, local_dict={{{local}}}, "
-                "optimization='none', truediv=True)",
+                f"    {result} = _numexpr.evaluate({expr!r}, local_dict={{{local}}}, "
+                f"optimization='none', truediv=True{into})",
                 "else:",
-                f"    {out} = {_nested_call(eqn.params['eqns'], atom, callee)}"]
+                f"    {result} = {_nested_call(eqn.params['eqns'], atom, callee)}"]
 
     def __repr__(self):
         return self.name

@@ -1,10 +1,10 @@
 """``jit``: trace once per input signature, optimize the program, generate Python source
 that calls the array library directly, compile it and cache it.
 
-``jit`` is a higher-order primitive (``jit_call``): under ``jvp``/``grad`` its program is
-evaluated equation by equation on the differentiating trace (so derivatives are exact and
-``grad(jit(f))`` works), under ``vmap`` the vectorized program is compiled in turn, and
-``jit(grad(f))`` compiles the whole forward and backward computation into one function.
+``jit`` is a higher-order primitive (``jit_call``): under ``jvp``/``grad`` the derivative
+of its program is staged and compiled once (``grad(jit(f))`` runs compiled code), under
+``vmap`` the vectorized program is compiled in turn, and ``jit(grad(f))`` compiles the whole
+forward and backward computation into one function.
 """
 
 from __future__ import annotations
@@ -19,13 +19,16 @@ import numpy as np
 
 from .. import config
 from . import fusion
-from ..core import Primitive, current_trace, get_aval, is_tracer, namespace_of, new_trace
+from ..core import (Primitive, Zero, current_trace, get_aval, instantiate, is_float_dtype,
+                    is_tracer, namespace_of, new_trace)
+from ..interpreters.batching import eval_batched
+from ..interpreters.linearize import backward_pass, is_undefined, linearize_flat
 from ..interpreters.staging import StagingTrace
-from ..ir import Literal, Var, eval_program
+from ..ir import Eqn, Literal, Program, Var, eval_program
 from .passes import optimize
 from .codegen import compile_program
+from ..transforms.api import jvp
 from ..tree_util import tree_flatten, tree_unflatten
-from ..transforms.vmap import vmap
 
 log = logging.getLogger("chainrule.jit")
 
@@ -106,6 +109,15 @@ class Compiled:
     def __call__(self, *args):
         return self.fn(*args)
 
+    def derived(self, key, build):
+        """The program derived from this one that ``build()`` compiles (a derivative, a
+        transpose, a vectorized version), compiled once per ``key`` and kept here."""
+        cache = self.__dict__.setdefault("_derived", {})
+        entry = cache.get(key)
+        if entry is None:
+            entry = cache[key] = build()
+        return entry
+
     def on(self, xp):
         """This program compiled for the arrays of namespace ``xp`` (``self`` for its own):
         a program staged on NumPy values and then run on another library's arrays must call
@@ -127,32 +139,276 @@ jit_call_p.abstract_eval = lambda *avals, compiled: [v.aval for v in compiled.pr
 
 def _jit_call_batch(axis_size, vals, dims, compiled):
     in_axes = tuple(dims)
-
-    def batched(*args):
-        return vmap(lambda *a: eval_program(compiled.program, a), in_axes=in_axes,
-                    axis_size=axis_size)(*args)
-
     avals = [get_aval(v) for v in vals]
-    program, _ = trace_to_program(batched, avals, name="vmap(jit)")
-    inner = Compiled(program, compiled.xp, "vmapped", fresh_outputs=True)
-    outs = jit_call_p.bind(*program.const_vals, *vals, compiled=inner)
-    return outs, [0] * len(outs)
+
+    def build():
+        out_dims = []
+
+        def batched(*args):
+            # Outputs that do not depend on a batched input stay unbatched (the primal
+            # outputs of a derivative program pushed through vmap(jvp), say).
+            outs, dims_out = eval_batched(lambda *a: eval_program(compiled.program, a),
+                                          args, in_axes, axis_size)
+            out_dims[:] = dims_out
+            return outs
+
+        program, _ = trace_to_program(batched, avals, name="vmap(jit)")
+        return _derived_compiled(program, compiled, "vmapped"), list(out_dims)
+
+    staged = _staged_or_none(compiled, ("vmap", axis_size, in_axes, tuple(avals)), build)
+    if staged is None:
+        return eval_batched(lambda *a: eval_program(compiled.program, a), vals, in_axes,
+                            axis_size)
+    inner, out_dims = staged
+    return jit_call_p.bind(*vals, compiled=inner), out_dims
 
 
 jit_call_p.batch = _jit_call_batch
 
 
+# --- differentiating a compiled call as a unit ------------------------------------------
+# Outside any jit, ``grad(jit(f))``, ``jvp(jit(f))`` and their compositions differentiate
+# ``jit_call`` with the rules below: each stages the derivative of the inner program once
+# (forward mode: the jvp program; reverse mode: a forward program that also returns the
+# residuals, the linear program of the tangents, and on demand its transpose), compiles it,
+# keeps it on the compiled object (``Compiled.derived``) and calls it as ``jit_call``
+# again, so higher orders and vmap compose.  Inside a jit everything is compiled together:
+# the program is inlined (``expand``) where its optimizations see the whole.
+
+
+def _derived_compiled(program, compiled, name):
+    if program.const_vals:  # a derived program closes over nothing but constants
+        raise TypeError(f"jit: the {name} program of {compiled.fn.__name__} captured a "
+                        "traced value; this is a bug in chainrule, please report it")
+    return Compiled(program, compiled.xp, name, fresh_outputs=True)
+
+
+def _under_jit(trace):
+    """Whether ``trace`` or a trace below it stages a program for jit."""
+    while trace is not None:
+        if trace.stages:
+            return True
+        trace = trace.parent
+    return False
+
+
 def _jit_call_expand(*args, compiled):
-    # Under differentiation the program is evaluated primitive by primitive on the
-    # differentiating trace: each primitive's own rules give the exact derivative.  A
-    # constant output is copied, as the compiled function does: the constant is the
-    # program's own (read-only) array.
+    trace = current_trace()
+    if not _under_jit(trace) and not any(is_tracer(trace.unpack(x)[0]) for x in args):
+        return NotImplemented  # differentiated as a unit: the rules below
+    # Inside another jit the program is evaluated primitive by primitive on the
+    # differentiating trace, so that the enclosing program sees (and optimizes) every
+    # operation.  So it is when its values are traced by another transform (higher
+    # derivatives, vmap of a derivative): derivative programs can hold primitives that are
+    # not differentiable again (the residuals of a while_loop), while the original program
+    # always is.  A constant output is copied, as the compiled function does: the constant
+    # is the program's own (read-only) array.
     outs = eval_program(compiled.program, args)
     return [o.copy() if type(a) is Literal and type(o) is np.ndarray else o
             for a, o in zip(compiled.program.outvars, outs)]
 
 
 jit_call_p.expand = _jit_call_expand
+
+
+def _nonzero(t):
+    return t is not None and type(t) is not Zero
+
+
+def _staged_or_none(compiled, key, build):
+    """``compiled.derived(key, build)``, or None where the derivative cannot be staged
+    on abstract values (a ``cond`` whose branch index the program computes, for one): the
+    rule then differentiates the program operation by operation, with the values known
+    now, as an enclosing jit would not allow."""
+    def attempt():
+        try:
+            return build()
+        except Exception as err:  # noqa: BLE001 - any failure to stage: the exact fallback
+            if config.log_compiles:
+                log.info("differentiating %s operation by operation: its derivative cannot "
+                         "be compiled (%s: %s)", compiled.fn.__name__, type(err).__name__,
+                         err)
+            return None
+    return compiled.derived(key, attempt)
+
+
+def _jit_call_jvp(primals, tangents, compiled):
+    program = compiled.program
+    nz = tuple(i for i, t in enumerate(tangents) if _nonzero(t))
+    t_avals = tuple(get_aval(tangents[i]) for i in nz)
+
+    def build():
+        n = len(program.invars)
+
+        def f(*xs):
+            ps = xs[:n]
+
+            outs, t_outs = jvp(lambda *d: eval_program(program, _with(ps, nz, d)),
+                               tuple(ps[i] for i in nz), tuple(xs[n:]))
+            return [*outs, *t_outs]
+        avals = [v.aval for v in program.invars] + list(t_avals)
+        jvp_program, _ = trace_to_program(f, avals, name="jvp(jit)")
+        return _derived_compiled(jvp_program, compiled, "jvp")
+
+    jvp_fn = _staged_or_none(compiled, ("jvp", nz, t_avals), build)
+    if jvp_fn is None:
+        outs, t_outs = jvp(lambda *d: eval_program(program, _with(primals, nz, d)),
+                           tuple(primals[i] for i in nz), tuple(tangents[i] for i in nz))
+        return list(outs), list(t_outs)
+    outs = jit_call_p.bind(*primals, *[tangents[i] for i in nz], compiled=jvp_fn)
+    n_out = len(program.outvars)
+    return outs[:n_out], outs[n_out:]
+
+
+def _with(values, at, replacements):
+    """``values`` with the entries at positions ``at`` replaced by ``replacements``."""
+    full = list(values)
+    for i, v in zip(at, replacements):
+        full[i] = v
+    return full
+
+
+jit_call_p.jvp = _jit_call_jvp
+
+
+def _linearized(compiled, diff, t_avals):
+    """Reverse mode of ``compiled`` for tangents at input positions ``diff``, staged once.
+
+    Returns ``(forward, linear, sources, keep)``: ``forward`` (compiled) maps the inputs to
+    the outputs followed by the residuals it computes; ``linear`` (compiled, transposable)
+    maps the residuals and the tangents to the tangents of the floating-point outputs,
+    whose positions are ``keep``; ``sources[k]`` says where residual ``k`` comes from:
+    ``("in", i)`` input ``i``, ``("out", j)`` output ``j``, ``("res", r)`` the forward
+    program's ``r``-th extra output.
+    """
+    program = compiled.program
+    keep = [j for j, a in enumerate(program.outvars) if is_float_dtype(a.aval.dtype)]
+    staged: dict = {}
+
+    def fwd(*xs):
+        outs, linear, _, _ = linearize_flat(lambda *d: eval_program(program, _with(xs, diff, d)),
+                                            [xs[i] for i in diff], "grad(jit)")
+        staging = current_trace()
+        where = {id(x.var): ("in", i) for i, x in enumerate(xs) if staging.owns(x)}
+        for j, o in enumerate(outs):
+            if staging.owns(o):
+                where.setdefault(id(o.var), ("out", j))
+        found: dict = {}  # id(residual) -> (its variable in ``linear``, the residual)
+
+        def convert(a):
+            if type(a) is Literal and staging.owns(a.val):
+                return found.setdefault(id(a.val), (Var(a.aval), a.val))[0]
+            return a
+        eqns = [Eqn(e.prim, [convert(a) for a in e.inputs], e.outputs, e.params)
+                for e in linear.eqns]
+        outvars = [convert(linear.outvars[j]) for j in keep]
+        sources, computed = [], []
+        for _, r in found.values():
+            src = where.get(id(r.var))
+            if src is None:
+                src = where[id(r.var)] = ("res", len(computed))
+                computed.append(r)
+            sources.append(src)
+        staged["linear"] = Program([v for v, _ in found.values()] + list(linear.invars),
+                                   eqns, outvars)
+        staged["sources"] = sources
+        return [*outs, *computed]
+
+    avals = [v.aval for v in program.invars]
+    fwd_program, _ = trace_to_program(fwd, avals, name="grad(jit) forward")
+    forward = _derived_compiled(fwd_program, compiled, "forward")
+    linear = Compiled(staged["linear"], compiled.xp, "linear", fresh_outputs=True)
+    return forward, linear, staged["sources"], keep
+
+
+def _jit_call_linearize(primals, tangents, compiled):
+    diff = tuple(i for i, t in enumerate(tangents) if _nonzero(t))
+    t_avals = tuple(get_aval(tangents[i]) for i in diff)
+    staged = _staged_or_none(compiled, ("linearize", diff, t_avals),
+                             lambda: _linearized(compiled, diff, t_avals))
+    if staged is None:
+        # Linearized now, on the values: the linear program's operations are recorded one
+        # by one on the tangent recorder.
+        program = compiled.program
+        outs, linear, _, _ = linearize_flat(
+            lambda *d: eval_program(program, _with(primals, diff, d)),
+            [primals[i] for i in diff], "grad(jit)")
+        return outs, lambda: eval_program(linear, [tangents[i] for i in diff])
+    forward, linear, sources, keep = staged
+    n_out = len(compiled.program.outvars)
+    outs = jit_call_p.bind(*primals, compiled=forward)
+    primal_out, computed = outs[:n_out], outs[n_out:]
+    residuals = [primals[k] if kind == "in" else primal_out[k] if kind == "out"
+                 else computed[k] for kind, k in sources]
+
+    def tangents_out():  # on the tangent recorder: one linear jit_call
+        t_out = jit_call_p.bind(*residuals, *[tangents[i] for i in diff], compiled=linear)
+        tangent_of = dict(zip(keep, t_out))
+        return [tangent_of.get(j, Zero.like(p)) for j, p in enumerate(primal_out)]
+    return primal_out, tangents_out
+
+
+jit_call_p.linearize = _jit_call_linearize
+
+
+def _transposed(compiled, linear_at, nz_cts, ct_avals):
+    """The transpose of the linear program ``compiled`` in its inputs at ``linear_at``
+    (the others are values), compiled: it maps the values and the nonzero output
+    cotangents (positions ``nz_cts``) to the cotangents of the linear inputs."""
+    program = compiled.program
+    values_at = [i for i in range(len(program.invars)) if i not in linear_at]
+    n = len(values_at)
+
+    def transposed(*xs):
+        subst = {program.invars[i]: Literal(v) for i, v in zip(values_at, xs[:n])}
+        eqns = [Eqn(e.prim, [subst.get(a, a) if type(a) is Var else a for a in e.inputs],
+                    e.outputs, e.params) for e in program.eqns]
+        outvars = [subst.get(a, a) if type(a) is Var else a for a in program.outvars]
+        cts = [Zero(a.aval) for a in outvars]
+        for j, c in zip(nz_cts, xs[n:]):
+            cts[j] = c
+        linear_vars = [program.invars[i] for i in linear_at]
+        return [instantiate(c) for c in backward_pass(Program(linear_vars, eqns, outvars),
+                                                      cts)]
+
+    avals = [program.invars[i].aval for i in values_at] + list(ct_avals)
+    t_program, _ = trace_to_program(transposed, avals, name="transpose(jit)")
+    return _derived_compiled(t_program, compiled, "transposed")
+
+
+def _jit_call_transpose(cts, *args, compiled):
+    linear_at = tuple(i for i, a in enumerate(args) if is_undefined(a))
+    nz_cts = tuple(j for j, c in enumerate(cts) if _nonzero(c))
+    ct_avals = tuple(get_aval(cts[j]) for j in nz_cts)
+    fn = compiled.derived(("transpose", linear_at, nz_cts, ct_avals),
+                          lambda: _transposed(compiled, linear_at, nz_cts, ct_avals))
+    values = [a for a in args if not is_undefined(a)]
+    cts_in = iter(jit_call_p.bind(*values, *[cts[j] for j in nz_cts], compiled=fn))
+    return [next(cts_in) if is_undefined(a) else None for a in args]
+
+
+jit_call_p.transpose = _jit_call_transpose
+
+
+_FAST_SCALARS = frozenset({float, int, bool, complex})
+
+
+def _fast_key(args):
+    """A key equivalent to jit's full cache key when every argument is a NumPy array or a
+    Python number (else None): with no pytree to flatten, the tree is fixed by the number
+    of arguments, and each array's shape and dtype (a number's type) is its signature;
+    the fusion settings complete it (the array library is NumPy)."""
+    key = [fusion.cache_token()]
+    for a in args:
+        t = type(a)
+        if t is np.ndarray:
+            key.append(a.shape)
+            key.append(a.dtype)
+        elif t in _FAST_SCALARS:
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
 
 
 def _signature(leaves):
@@ -282,6 +538,13 @@ class JittedFunction:
         self.cache: OrderedDict = OrderedDict()  # least recently used first
         self.evicted: OrderedDict = OrderedDict()  # keys dropped from the cache, for the log
         self.last_key = None
+        # Calls with only NumPy arrays and Python numbers as positional arguments (the
+        # common case) find their compiled function here from a key that is cheap to build
+        # and hash: ``_fast_key``.  Only entries without traced constants; emptied whenever
+        # the cache drops an entry.
+        self.fast: dict = {}
+        self._recent = None  # the most recently used key of ``cache``
+        self._fast_ok = not (self.static_argnums or self.static_argnames)
 
     def _split(self, args, kwargs):
         """``(static, dynamic, dyn_kwargs, positions)``: static ``(index or name, value)``
@@ -304,6 +567,18 @@ class JittedFunction:
     def __call__(self, *args, **kwargs):
         if current_trace().stages:
             return self.fun(*args, **kwargs)  # inside another jit: inline
+        if self._fast_ok and not kwargs:
+            # The dispatch of the full path (flattening the arguments, hashing the tree
+            # and the signature) costs about 10 µs, as much as a few NumPy calls.
+            fast_key = _fast_key(args)
+            hit = self.fast.get(fast_key) if fast_key is not None else None
+            if hit is not None:
+                fn, out_tree, key = hit
+                if self._recent is not key:  # keep the LRU order (hashing a key is slow)
+                    self.cache.move_to_end(key)
+                    self._recent = key
+                outs = fn(*args)
+                return outs[0] if out_tree is None else tree_unflatten(out_tree, outs)
         static, dynamic, dyn_kwargs, positions = self._split(args, kwargs)
         leaves, tree = tree_flatten((dynamic, dyn_kwargs))
         for _, v in static:
@@ -325,9 +600,15 @@ class JittedFunction:
             entry = self._compile(key, static, tree, leaves)
         else:
             self.cache.move_to_end(key)
+        self._recent = key
         compiled, out_tree, consts = entry
         if consts is None:  # closed over values of an enclosing transform: retrace
             compiled, out_tree, consts = self._compile(key, static, tree, leaves, store=False)
+        elif not consts and not kwargs and compiled.xp is np and self._fast_ok:
+            fast_key = _fast_key(args)
+            if fast_key is not None and key in self.cache:
+                self.fast[fast_key] = (compiled.fn, None if out_tree.kind is None
+                                       else out_tree, key)
         outs = jit_call_p.bind(*consts, *leaves, compiled=compiled)
         return tree_unflatten(out_tree, outs)
 
@@ -340,6 +621,8 @@ class JittedFunction:
             old, _ = self.cache.popitem(last=False)
             self.evicted[old] = None
             dropped.append(old)
+        if dropped:
+            self.fast.clear()
         while len(self.evicted) > max(1, config.jit_cache_size):
             self.evicted.popitem(last=False)
         return dropped

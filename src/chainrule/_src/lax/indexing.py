@@ -95,8 +95,18 @@ def _indexed_shape(shape, spec, array_avals):
 
 # --- gather ---------------------------------------------------------------------------
 getitem_p = Primitive("getitem")
+_BASIC_INDEXES: dict = {}  # spec -> index, for specs without index arrays
+
+
 def _getitem_impl(xp, x, *arrays, spec):
-    index = build_index(spec, arrays)
+    if arrays:
+        index = build_index(spec, arrays)
+    else:  # built once: a loop body under jit indexes with the same spec at every step
+        index = _BASIC_INDEXES.get(spec)
+        if index is None:
+            index = build_index(spec, ())
+            if len(_BASIC_INDEXES) < 4096:
+                _BASIC_INDEXES[spec] = index
     if isinstance(xp, ArrayAPINamespace):
         return _standard_getitem(xp, x, index)
     return x[index]
