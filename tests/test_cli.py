@@ -56,7 +56,8 @@ def test_demo_writes_only_under_out(tmp_path, monkeypatch, capsys):
     assert list(cwd.iterdir()) == []  # nothing in the working folder
     written = {p.name for p in out.iterdir()}
     has_mpl = importlib.util.find_spec("matplotlib") is not None
-    assert written == ({"optimize_scaling.png"} if has_mpl else set())
+    reports = {"report.html", "report.md"}
+    assert written == ({"optimize_scaling.png"} if has_mpl else set()) | reports
 
 
 @pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(),
