@@ -24,8 +24,8 @@ from .environment import OPENBLAS_OVERRIDES, THREAD_ENV
 
 HERE = Path(__file__).resolve().parent
 WORKLOAD_NAMES = ("physical", "fastpath", "fastpath_sweep", "overhead", "elementwise", "fusion",
-                  "mlp", "nbody", "hessian", "jacobian", "jacobian_modes", "lbfgs", "ode",
-                  "random", "spline", "stats", "nuts", "signal", "memory",
+                  "mlp", "nbody", "burgers", "hessian", "jacobian", "jacobian_modes", "lbfgs",
+                  "ode", "random", "spline", "stats", "nuts", "signal", "memory",
                   "checkpoint", "cupy")
 
 
