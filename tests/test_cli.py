@@ -66,9 +66,10 @@ def test_default_demo_output_is_ignored_by_git():
     tracked = subprocess.run(["git", "ls-files", "demo-output"], cwd=REPO, text=True,
                              capture_output=True, check=True).stdout
     assert tracked == ""
-    ignored = subprocess.run(["git", "check-ignore", "-q", "demo-output/optimize_scaling.png"],
-                             cwd=REPO)
-    assert ignored.returncode == 0
+    for name in ("optimize_scaling.png", "report.html", "report.md"):
+        ignored = subprocess.run(["git", "check-ignore", "-q", f"demo-output/{name}"],
+                                 cwd=REPO)
+        assert ignored.returncode == 0
 
 
 def test_info_names_threadpoolctl(capsys):

@@ -13,8 +13,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import time
 import sys
+import time
 import traceback
 
 import numpy as np
@@ -22,6 +22,8 @@ import numpy as np
 import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule.cli._format import check, table
+from chainrule.cli._report import write_reports
+from chainrule.cli.demo_crossover import crossover_section
 from chainrule.cli.demo_transforms import run_transforms_demo
 
 
@@ -103,12 +105,12 @@ OPTIMIZE_SIZES = {"quick": dict(rosen_dims=(4, 8, 16), spectrum_ks=(1, 2, 4), nm
 def _optimize_section(out_dir, mode="default"):
     """Function evaluations to converge, gradient-free vs gradient-based, as n grows."""
     try:
-        from chainrule.cli import demo_optimize
+        from chainrule.cli.demo_optimize import run_scaling_demo
     except ImportError:
         print("\nOptimization scaling: not available in this build")
         return True
     print("\nOptimization: cost of gradient-free vs gradient-based search as n grows")
-    result = demo_optimize.run_scaling_demo(out_dir, **OPTIMIZE_SIZES[mode])
+    result = run_scaling_demo(out_dir, **OPTIMIZE_SIZES[mode])
     rows = result["rosenbrock"] + result["spectrum"]
     # The known answer: L-BFGS-B with exact gradients reaches every target, and always in
     # fewer evaluations than Nelder-Mead (which may not reach it at all).
@@ -137,7 +139,6 @@ SCIENCE_SIZES = {
     "nbody": {"quick": dict(steps=(200, 400)), "default": {}, "full": dict(steps=(800, 1600))},
     "burgers": {"quick": dict(n=48, steps=100, viscosities=(0.1, 0.2)), "default": {},
                 "full": dict(n=128, steps=400, viscosities=(0.02, 0.05, 0.1, 0.2))},
-    "navier_stokes": {"quick": {}, "default": {}, "full": {}},
 }
 
 
@@ -150,35 +151,39 @@ def _science_section(name):
             print(f"\n{name}: not available in this build ({exc})")
             return True
         fn = getattr(demo_science, f"{name}_section")
-        if name == "navier_stokes":
-            return fn(out_dir, mode)["matches"]
-        return fn(out_dir, **SCIENCE_SIZES[name][mode])["matches"]
+        if name in SCIENCE_SIZES:
+            return fn(out_dir, **SCIENCE_SIZES[name][mode])["matches"]
+        return fn(out_dir, mode)["matches"]      # sections that take the mode themselves
     return section
 
 
-def _module_section(module, name):
-    """``<name>_section(out_dir, mode)`` of ``chainrule.cli.<module>``, imported when run."""
-    def section(out_dir, mode="default"):
-        import importlib
+def _posterior_section(out_dir, mode="default"):
+    """NUTS on an absorption line against its Fisher forecast (loads chainrule.infer)."""
+    from chainrule.cli.demo_posterior import posterior_section
 
-        fn = getattr(importlib.import_module(f"chainrule.cli.{module}"), f"{name}_section")
-        return fn(out_dir, mode)["matches"]
-    return section
+    return posterior_section(out_dir, mode)["matches"]
+
+
+def _emulator_section(out_dir, mode="default"):
+    """An MLP emulator trained with nn.fit, then used in a fit (loads scipy.optimize)."""
+    from chainrule.cli.demo_emulator import emulator_section
+
+    return emulator_section(out_dir, mode)["matches"]
 
 
 SECTIONS = {
     "derivative": lambda out, mode="default": derivative_section(),
     "jacobian": lambda out, mode="default": jacobian_section(),
     "hessian": lambda out, mode="default": hessian_section(),
-    "crossover": _module_section("demo_crossover", "crossover"),
+    "crossover": lambda out, mode="default": crossover_section(out, mode)["matches"],
     "optimize": _optimize_section,
     "transforms": _transforms_section,
     "orbits": _science_section("orbits"),
     "nbody": _science_section("nbody"),
     "burgers": _science_section("burgers"),
     "navier_stokes": _science_section("navier_stokes"),
-    "posterior": _module_section("demo_posterior", "posterior"),
-    "emulator": _module_section("demo_emulator", "emulator"),
+    "posterior": _posterior_section,
+    "emulator": _emulator_section,
 }
 
 # One line per section for ``chainrule demo --help``; kept next to SECTIONS so that a new
@@ -235,8 +240,6 @@ def run(out_dir="demo-output", sections=None, mode="default") -> int:
     section or mode raises ``ValueError`` listing the valid ones.  A section that raises
     counts as failed (its traceback goes to the report) and the others still run.
     """
-    from chainrule.cli._report import write_reports
-
     if mode not in MODES:
         raise ValueError(f"unknown demo mode {mode!r}; the modes are: {', '.join(MODES)}")
     names = list(SECTIONS) if not sections else list(sections)

@@ -17,6 +17,8 @@ import numpy as np
 import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule.cli._format import check, indented, table
+from chainrule.cli._plot import pyplot as _pyplot
+from chainrule.cli._plot import save as _save
 
 SIZES = {"quick": (4, 32, 256), "default": (4, 16, 64, 256, 1024),
          "full": (2, 8, 32, 128, 512, 1024)}
@@ -88,19 +90,22 @@ def _crossover(sizes, ratio_row):
 
 def crossover_section(out_dir, mode="default", sizes=None):
     """Measure the forward/reverse crossover and draw it."""
-    from chainrule.cli.demo_science import _pyplot, _save
-
     print("\nForward vs reverse mode: time of jacfwd and jacrev for f: R^n -> R^m")
     sizes = tuple(sizes or SIZES[mode])
     t_fwd, t_rev, err = measure(sizes, budget=0.01 if mode == "quick" else 0.05)
     ratio = t_fwd / t_rev
     ok = check(f"jacfwd and jacrev equal the analytic Jacobian (max relative error "
                f"{err:.1e} < 1e-12)", err < 1e-12)
-    # The extremes differ by (largest / smallest) in work: the right mode must win there.
-    corner_ok = ratio[0, -1] < 0.5 and ratio[-1, 0] > 2.0
-    ok = check(f"forward wins for n << m (n={sizes[0]}, m={sizes[-1]}: t_fwd / t_rev = "
-               f"{ratio[0, -1]:.2f}), reverse for n >> m (n={sizes[-1]}, m={sizes[0]}: "
-               f"{ratio[-1, 0]:.1f})", corner_ok) and ok
+    # Where n and m differ by 4x or more the work differs as much: over those cells (the
+    # geometric mean, robust to a few timings disturbed by a busy machine) the right mode
+    # must win.
+    n_grid, m_grid = np.meshgrid(sizes, sizes, indexing="ij")
+    tall, wide = n_grid * 4 <= m_grid, n_grid >= 4 * m_grid
+    fwd_side = float(np.exp(np.mean(np.log(ratio[tall]))))
+    rev_side = float(np.exp(np.mean(np.log(ratio[wide]))))
+    ok = check(f"forward wins where n <= m / 4 (geometric mean of t_fwd / t_rev "
+               f"{fwd_side:.2f} < 1), reverse where n >= 4 m ({rev_side:.2f} > 1)",
+               fwd_side < 1 < rev_side) and ok
     rows = [[f"n = {n}"] + [f"{r:.2f}" for r in ratio[i]] for i, n in enumerate(sizes)]
     print("   t(jacfwd) / t(jacrev), both jit-compiled (< 1: forward is faster):")
     print(indented(table([""] + [f"m = {m}" for m in sizes], rows)))

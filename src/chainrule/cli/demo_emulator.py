@@ -19,6 +19,8 @@ import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule import nn, optim
 from chainrule.cli._format import check, indented, table
+from chainrule.cli._plot import pyplot as _pyplot
+from chainrule.cli._plot import save as _save
 from chainrule.optimize import minimize
 
 # Wavelength in micrometres, temperature in units of 1000 K: hc / k = 14.388 um kK.
@@ -50,8 +52,6 @@ def _samples(n, rng):
 
 def emulator_section(out_dir, mode="default", seed=0, **sizes):
     """Train the emulator, check it, fit a spectrum with it."""
-    from chainrule.cli.demo_science import _pyplot, _save
-
     size = dict(SIZES[mode], **sizes)
     print("\nNeural emulator: an MLP learns Planck's law (chainrule.nn.fit), then stands in "
           "for it in a fit")

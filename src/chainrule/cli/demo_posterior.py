@@ -15,6 +15,8 @@ import numpy as np
 import chainrule.numpy as cnp
 from chainrule import infer
 from chainrule.cli._format import check, indented, table
+from chainrule.cli._plot import pyplot as _pyplot
+from chainrule.cli._plot import save as _save
 
 PARAMS = ("continuum", "slope", "depth", "center", "width")
 TRUTH = np.array([1.0, 0.05, 0.6, 0.2, 0.35])
@@ -76,8 +78,6 @@ def corner(samples, truth, cov, labels, path, plt, save, out_dir):
 
 def posterior_section(out_dir, mode="default", seed=1, **sizes):
     """Sample the line's posterior with NUTS and compare with the Fisher forecast."""
-    from chainrule.cli.demo_science import _pyplot, _save
-
     size = dict(SIZES[mode], **sizes)
     print("\nPosterior vs Fisher forecast: NUTS on an absorption line "
           "(chainrule.infer.nuts, infer.fisher_information)")

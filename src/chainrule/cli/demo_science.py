@@ -8,33 +8,13 @@ Each ``*_section`` returns ``{"matches": bool, "figure": path or None}``.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 import chainrule as cr
 from chainrule.apps import nbody, orbits, pde
 from chainrule.cli._format import check, table
-
-
-def _pyplot():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    return plt
-
-
-def _save(fig, plt, out_dir, name):
-    path = os.path.join(out_dir, name)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print(f"   Figure written to {path}")
-    return path
+from chainrule.cli._plot import pyplot as _pyplot
+from chainrule.cli._plot import save as _save
 
 
 def _bisect_kepler(M, e, iters=200):
