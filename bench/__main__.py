@@ -24,8 +24,9 @@ from .environment import OPENBLAS_OVERRIDES, THREAD_ENV
 
 HERE = Path(__file__).resolve().parent
 WORKLOAD_NAMES = ("physical", "fastpath", "fastpath_sweep", "overhead", "elementwise", "fusion",
-                  "mlp", "nn_train", "nbody", "hessian", "jacobian", "jacobian_modes", "lbfgs",
-                  "ode", "random", "spline", "stats", "nuts", "signal", "memory", "nn_memory",
+                  "mlp", "nn_train", "nbody", "burgers", "hessian", "jacobian", "jacobian_modes",
+                  "lbfgs", "ode", "random", "spline", "stats", "nuts", "signal", "memory",
+                  "nn_memory",
                   "checkpoint", "cupy")
 
 

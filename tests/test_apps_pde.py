@@ -106,3 +106,198 @@ def test_recover_viscosity_from_snapshot():
     res = pde.fit_viscosity(u0, snapshot, dt, steps, nu0=1.0)
     assert res.success
     assert abs(res.x[0] - nu_true) < 0.01 * nu_true
+
+
+# --- 2-D Navier–Stokes (vorticity form) ------------------------------------------------
+
+def _field(n):
+    X, Y = pde.grid2d(n)
+    return np.sin(X) * np.cos(2 * Y) + 0.5 * np.cos(X + Y) + 0.3 * np.sin(3 * X - Y)
+
+
+def _ns_jit():
+    return cr.jit(lambda w, nu, dt, steps: pde.navier_stokes(w, nu, dt, steps),
+                  static_argnums=(2, 3))
+
+
+def test_velocity_is_divergence_free_with_the_right_curl():
+    n = 16
+    X, Y = pde.grid2d(n)
+    # psi = cos x + sin(2y) / 4 gives omega = cos x + sin 2y, u = cos(2y) / 2, v = sin x.
+    u, v = pde.velocity(np.cos(X) + np.sin(2 * Y))
+    np.testing.assert_allclose(u, 0.5 * np.cos(2 * Y), atol=1e-14)
+    np.testing.assert_allclose(v, np.sin(X), atol=1e-14)
+
+
+def test_vorticity_rhs_matches_the_analytic_tendency():
+    # omega = cos x + sin 2y: u omega_x + v omega_y = 1.5 sin x cos 2y, and
+    # nu laplacian(omega) = -nu (cos x + 4 sin 2y).
+    nu = 0.3
+    X, Y = pde.grid2d(16)
+    w = np.cos(X) + np.sin(2 * Y)
+    expected = -1.5 * np.sin(X) * np.cos(2 * Y) - nu * (np.cos(X) + 4 * np.sin(2 * Y))
+    np.testing.assert_allclose(pde.vorticity_rhs(w, nu), expected, atol=1e-13)
+
+
+def test_navier_stokes_taylor_green_fourth_order_in_dt():
+    nu, T = 0.5, 1.0
+    X, Y = pde.grid2d(16)
+    w0, exact = (pde.taylor_green_vorticity(X, Y, t, nu) for t in (0.0, T))
+    f = _ns_jit()
+    errors = np.array([np.max(np.abs(f(w0, nu, T / s, s) - exact)) for s in (10, 20, 40)])
+    assert errors[-1] < 5e-9
+    np.testing.assert_allclose(np.log2(errors[:-1] / errors[1:]), 4.0, atol=0.15)
+
+
+def test_navier_stokes_nonlinear_flow_converges_at_fourth_order():
+    # The advection term of Taylor-Green vanishes; on a general field it does not, and
+    # the differences between successive step halvings fall by 2**4.
+    w0, f = _field(16), _ns_jit()
+    sols = [f(w0, 0.02, 1.0 / s, s) for s in (20, 40, 80, 160)]
+    diffs = np.array([np.max(np.abs(a - b)) for a, b in zip(sols[:-1], sols[1:])])
+    assert np.max(np.abs(sols[-1] - w0)) > 0.1         # the flow did evolve
+    np.testing.assert_allclose(np.log2(diffs[:-1] / diffs[1:]), 4.0, atol=0.15)
+
+
+def test_inviscid_flow_conserves_energy_and_enstrophy():
+    w0 = _field(16)
+    w = _ns_jit()(w0, 0.0, 0.01, 100)
+
+    def energy(w):
+        u, v = pde.velocity(w)
+        return 0.5 * np.mean(u * u + v * v)
+
+    assert np.max(np.abs(w - w0)) > 0.1
+    assert abs(energy(w) / energy(w0) - 1) < 1e-9
+    assert abs(np.mean(w * w) / np.mean(w0 * w0) - 1) < 1e-9
+    assert abs(np.mean(w) - np.mean(w0)) < 1e-14
+
+
+def test_navier_stokes_eager_equals_jit_and_traces_once():
+    w0 = _field(8)
+    np.testing.assert_allclose(_ns_jit()(w0, 0.05, 0.1, 7),
+                               pde.navier_stokes(w0, 0.05, 0.1, 7, checkpoint_every=3),
+                               atol=1e-14)
+    sizes = {s: len(cr.make_ir(lambda w, nu: pde.navier_stokes(w, nu, 0.1, s))(w0, 0.1).eqns)
+             for s in (2, 50)}
+    assert sizes[2] == sizes[50]
+
+
+def test_navier_stokes_rejects_non_square_fields():
+    with pytest.raises(ValueError, match=r"square \(n, n\) array.*shape \(4, 6\)"):
+        pde.navier_stokes(np.zeros((4, 6)), 0.1, 0.1, 1)
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("checkpoint_every", [None, 2])
+def test_navier_stokes_check_grads(order, checkpoint_every):
+    cr.check_grads(lambda w, nu: pde.navier_stokes(w, nu, 0.1, 3,
+                                                   checkpoint_every=checkpoint_every),
+                   (_field(8), 0.05), order=order, modes=("fwd", "rev"))
+
+
+def _peak_bytes(fn, x):
+    import gc
+    import tracemalloc
+
+    fn(x)                      # warm-up: caches
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    out = fn(x)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    return peak, out
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_checkpointed_gradient_is_the_same_in_a_fraction_of_the_memory(jit):
+    n, steps = 16, 64
+    w0 = _field(n)
+
+    def gradient(every):
+        g = cr.grad(lambda w: cr.numpy.sum(
+            pde.navier_stokes(w, 0.05, 0.01, steps, checkpoint_every=every) ** 2))
+        return cr.jit(g) if jit else g
+
+    plain_peak, plain = _peak_bytes(gradient(None), w0)
+    ck_peak, ck = _peak_bytes(gradient(8), w0)
+    np.testing.assert_allclose(ck, plain, rtol=1e-12, atol=1e-15)
+    # Plain reverse mode keeps ~ 28 fields per step (every RK4 stage's intermediates);
+    # segments of 8 keep 8 states plus one segment's intermediates.
+    state = n * n * 8
+    assert plain_peak > 10 * steps * state
+    assert ck_peak < 0.35 * plain_peak
+
+
+def test_fit_initial_vorticity_recovers_the_field():
+    w_true = _field(16)
+    obs = pde.navier_stokes(w_true, 0.02, 0.05, 20)
+    res = pde.fit_initial_vorticity(obs, 0.02, 0.05, 20, checkpoint_every=5)
+    assert res.x.shape == (16, 16)
+    assert np.max(np.abs(res.x - w_true)) < 1e-6
+
+
+# --- 2-D advection–diffusion by finite volumes ------------------------------------------
+
+def _sine_mode_errors(scheme, ns, a=1.0, b=0.5, kappa=0.05, T=1.0):
+    """Max error against c = exp(-2 kappa t) sin(x - a t + y - b t), as cell averages."""
+    errors = []
+    for n in ns:
+        X, Y = pde.grid2d(n)
+        h = 2 * np.pi / n
+        avg = (np.sin(h / 2) / (h / 2)) ** 2          # cell average of sin(x + y) / sin
+        steps = int(np.ceil(T / min(0.2 * h, h * h / (8 * kappa))))
+        c = pde.advection_diffusion(avg * np.sin(X + Y), (a, b), kappa, T / steps, steps,
+                                    scheme=scheme)
+        exact = avg * np.exp(-2 * kappa * T) * np.sin(X - a * T + Y - b * T)
+        errors.append(np.max(np.abs(c - exact)))
+    return np.array(errors)
+
+
+def test_advection_diffusion_upwind_is_first_order():
+    errors = _sine_mode_errors("upwind", (32, 64, 128))
+    np.testing.assert_allclose(np.log2(errors[:-1] / errors[1:]), 1.0, atol=0.12)
+
+
+def test_advection_diffusion_minmod_is_nearly_second_order():
+    # The limiter clips the slopes at the extrema, so the max-norm rate approaches 2.
+    errors = _sine_mode_errors("minmod", (32, 64, 128))
+    rates = np.log2(errors[:-1] / errors[1:])
+    assert np.all(rates > 1.65) and np.all(rates < 2.1) and errors[-1] < 3e-3
+
+
+@pytest.mark.parametrize("scheme", ["upwind", "minmod"])
+def test_advection_diffusion_conserves_and_adds_no_extrema(scheme):
+    # A square of tracer in a swirling (Taylor-Green) flow: the total is conserved to
+    # rounding and, without diffusion, no value leaves [0, 1].
+    n = 32
+    X, Y = pde.grid2d(n)
+    h = 2 * np.pi / n
+    c0 = ((np.abs(X - 2.0) < 1.0) & (np.abs(Y - 3.0) < 1.0)).astype(float)
+    u = np.sin(X + h / 2) * np.cos(Y)                 # on the x-faces
+    v = -np.cos(X) * np.sin(Y + h / 2)                # on the y-faces
+    for kappa in (0.0, 0.02):
+        c = pde.advection_diffusion(c0, (u, v), kappa, 0.04, 50, scheme=scheme)
+        assert abs(c.sum() - c0.sum()) < 1e-12 * c0.sum()
+        assert np.max(np.abs(c - c0)) > 0.3
+        if kappa == 0.0:
+            assert c.min() > -1e-12 and c.max() < 1 + 1e-12
+
+
+def test_advection_diffusion_rejects_unknown_scheme():
+    with pytest.raises(ValueError, match="'minmod' or 'upwind', got 'weno'"):
+        pde.advection_diffusion(np.zeros((4, 4)), (1.0, 1.0), 0.1, 0.1, 1, scheme="weno")
+
+
+@pytest.mark.parametrize("scheme", ["upwind", "minmod"])
+def test_advection_diffusion_check_grads(scheme):
+    # Derivatives in the concentration, both velocity components and the diffusivity.
+    # The limiter and upwind switch have kinks; a small step keeps the finite
+    # differences of random data on one side of them.
+    rng = np.random.default_rng(0)
+    c0, u, v = rng.uniform(size=(6, 6)), rng.normal(size=(6, 6)), rng.normal(size=(6, 6))
+    cr.check_grads(lambda c, u, v, k: pde.advection_diffusion(c, (u, v), k, 0.05, 3,
+                                                             scheme=scheme,
+                                                             checkpoint_every=2),
+                   (c0, u, v, 0.1), order=2, modes=("fwd", "rev"), eps=1e-6)

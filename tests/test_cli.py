@@ -56,7 +56,8 @@ def test_demo_writes_only_under_out(tmp_path, monkeypatch, capsys):
     assert list(cwd.iterdir()) == []  # nothing in the working folder
     written = {p.name for p in out.iterdir()}
     has_mpl = importlib.util.find_spec("matplotlib") is not None
-    assert written == ({"optimize_scaling.png"} if has_mpl else set())
+    reports = {"report.html", "report.md"}
+    assert written == ({"optimize_scaling.png"} if has_mpl else set()) | reports
 
 
 @pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(),
@@ -65,9 +66,10 @@ def test_default_demo_output_is_ignored_by_git():
     tracked = subprocess.run(["git", "ls-files", "demo-output"], cwd=REPO, text=True,
                              capture_output=True, check=True).stdout
     assert tracked == ""
-    ignored = subprocess.run(["git", "check-ignore", "-q", "demo-output/optimize_scaling.png"],
-                             cwd=REPO)
-    assert ignored.returncode == 0
+    for name in ("optimize_scaling.png", "report.html", "report.md"):
+        ignored = subprocess.run(["git", "check-ignore", "-q", f"demo-output/{name}"],
+                                 cwd=REPO)
+        assert ignored.returncode == 0
 
 
 def test_info_names_threadpoolctl(capsys):

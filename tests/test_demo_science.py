@@ -12,7 +12,7 @@ HAS_MPL = importlib.util.find_spec("matplotlib") is not None
 def _check(result, out, name, capsys):
     assert result["matches"] is True
     printed = capsys.readouterr().out
-    assert "yes" in printed and "NO" not in printed
+    assert "PASS" in printed and "FAIL" not in printed
     if HAS_MPL:
         assert result["figure"] == str(out / name)
         assert (out / name).stat().st_size > 0
@@ -44,10 +44,29 @@ def test_a_failed_check_says_no(tmp_path, monkeypatch, capsys):
     result = demo_science.burgers_section(str(tmp_path), n=48, steps=60, t_end=0.5,
                                           viscosities=(0.1,))
     assert result["matches"] is False
-    assert "NO" in capsys.readouterr().out
+    assert "FAIL  solver against Cole-Hopf" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", ["orbits", "nbody", "burgers"])
+def test_navier_stokes_section(tmp_path, capsys):
+    result = demo_science.navier_stokes_section(str(tmp_path), "quick", n=16, steps=20)
+    _check(result, tmp_path, "navier_stokes.png", capsys)
+
+
+def test_navier_stokes_section_reports_a_wrong_reconstruction(tmp_path, monkeypatch, capsys):
+    real = demo_science.pde.fit_initial_vorticity
+
+    def off(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.x = res.x + 1e-2
+        return res
+    monkeypatch.setattr(demo_science.pde, "fit_initial_vorticity", off)
+    result = demo_science.navier_stokes_section(str(tmp_path), "quick", n=16, steps=20)
+    assert result["matches"] is False
+    assert "FAIL  initial field" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["orbits", "nbody", "burgers", "navier_stokes", "posterior",
+                                  "emulator", "crossover"])
 def test_science_sections_are_in_help(name, capsys):
     with pytest.raises(SystemExit):
         main(["demo", "--help"])

@@ -34,6 +34,10 @@ FUNCTION_LEVEL_IMPORTS = {
     ("chainrule.cli.demo", "chainrule.cli.demo_science"):
         "the science sections load the applications (and scipy.optimize) only when they "
         "run, and report themselves unavailable without them",
+    ("chainrule.cli.demo", "chainrule.cli.demo_posterior"):
+        "the posterior section loads chainrule.infer only when it runs",
+    ("chainrule.cli.demo", "chainrule.cli.demo_emulator"):
+        "the emulator section loads chainrule.optimize (scipy.optimize) only when it runs",
 }
 
 # Modules under ``_src`` that look a public module up at run time (``sys.modules``), each

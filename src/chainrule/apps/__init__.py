@@ -5,7 +5,9 @@
 - :mod:`chainrule.apps.nbody`: gravitational N-body integration (leapfrog, Yoshida),
   conserved quantities, sensitivity of the flow.
 - :mod:`chainrule.apps.pde`: viscous Burgers equation (pseudo-spectral, RK4), exact
-  Cole–Hopf solution, viscosity recovered from a snapshot.
+  Cole–Hopf solution, viscosity recovered from a snapshot; 2-D incompressible
+  Navier–Stokes in vorticity form (Taylor–Green check, initial field reconstructed with
+  checkpointed adjoints); 2-D advection–diffusion by finite volumes.
 """
 
 from . import nbody, orbits, pde  # noqa: F401

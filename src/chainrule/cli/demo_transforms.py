@@ -15,7 +15,7 @@ import numpy as np
 import chainrule as cr
 import chainrule.lax as lax
 import chainrule.numpy as cnp
-from chainrule.cli._format import table
+from chainrule.cli._format import check, table
 
 
 def _best_time(fn, repeats=5):
@@ -131,6 +131,6 @@ def run_transforms_demo(sizes=None) -> bool:
         rows, err = part(**sizes.get(part.__name__, {}))
         good = err < 1e-10
         ok = ok and good
-        print(f"   {title}: results agree to {err:.1e} (relative): {'yes' if good else 'NO'}")
+        check(f"{title}: results agree to {err:.1e} (relative)", good)
         print("   " + table(headers, rows).replace("\n", "\n   "))
     return ok
