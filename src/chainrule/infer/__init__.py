@@ -17,6 +17,7 @@ from ._metropolis import metropolis  # noqa: F401
 from ._ensemble import ensemble  # noqa: F401
 from ._diagnostics import bfmi, ess, hdi, mcse, rhat, split_chains  # noqa: F401
 from ._summary import Summary, summary  # noqa: F401
+from ._arviz import to_inference_data  # noqa: F401
 # Information, Laplace approximation, constrained parameters, forecast plots.
 from ._fisher import (combine, cramer_rao, fisher_information, fix,  # noqa: F401
                       marginalize, observed_information)
@@ -30,7 +31,7 @@ from ._transforms import (Affine, Bijector, ConstrainedLogDensity, CorrCholesky,
 __all__ = [
     # sampling and diagnostics
     "SampleResult", "Summary", "bfmi", "ensemble", "ess", "hdi", "hmc", "mcse", "metropolis",
-    "nuts", "rhat", "split_chains", "summary",
+    "nuts", "rhat", "split_chains", "summary", "to_inference_data",
     # information, Laplace, transforms, plots
     "Affine", "Bijector", "ConstrainedLogDensity", "CorrCholesky", "Exp", "Identity",
     "Interval", "LaplaceResult", "Softplus", "StickBreaking", "combine", "constrain",

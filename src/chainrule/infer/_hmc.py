@@ -63,6 +63,12 @@ class SampleResult:
         """The :func:`chainrule.infer.summary` table of :attr:`samples`."""
         return summary(self.samples, hdi_prob=hdi_prob)
 
+    def to_arviz(self, *, coords=None, dims=None):
+        """The draws and statistics as an ``arviz.InferenceData``
+        (:func:`chainrule.infer.to_inference_data`; needs ``pip install chainrule[infer]``)."""
+        from ._arviz import to_inference_data
+        return to_inference_data(self, coords=coords, dims=dims)
+
     def __repr__(self):
         chains, draws = next(iter(self.stats.values())).shape
         return (f"SampleResult(chains={chains}, draws={draws}, "
