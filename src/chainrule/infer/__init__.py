@@ -22,7 +22,7 @@ from ._arviz import to_inference_data  # noqa: F401
 from ._fisher import (combine, cramer_rao, fisher_information, fix,  # noqa: F401
                       marginalize, observed_information)
 from ._laplace import LaplaceResult, laplace  # noqa: F401
-from ._plots import corner_plot, fisher_ellipse  # noqa: F401
+from ._plots import corner_plot, fisher_ellipse, plot_corner, plot_trace  # noqa: F401
 from ._ravel import param_labels, ravel_params  # noqa: F401
 from ._transforms import (Affine, Bijector, ConstrainedLogDensity, CorrCholesky,  # noqa: F401
                           Exp, Identity, Interval, Softplus, StickBreaking, constrain,
@@ -36,5 +36,6 @@ __all__ = [
     "Affine", "Bijector", "ConstrainedLogDensity", "CorrCholesky", "Exp", "Identity",
     "Interval", "LaplaceResult", "Softplus", "StickBreaking", "combine", "constrain",
     "corner_plot", "cramer_rao", "fisher_ellipse", "fisher_information", "fix", "laplace",
-    "marginalize", "observed_information", "param_labels", "ravel_params", "transforms",
+    "marginalize", "observed_information", "param_labels", "plot_corner", "plot_trace",
+    "ravel_params", "transforms",
 ]
