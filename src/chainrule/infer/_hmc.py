@@ -19,6 +19,7 @@ from chainrule import random as crandom
 from chainrule.tree_util import tree_flatten, tree_map, tree_unflatten
 
 from ._adapt import DualAveraging, Welford, warmup_windows
+from ._arviz import to_inference_data
 from ._summary import summary
 
 __all__ = ["SampleResult", "hmc"]
@@ -66,7 +67,6 @@ class SampleResult:
     def to_arviz(self, *, coords=None, dims=None):
         """The draws and statistics as an ``arviz.InferenceData``
         (:func:`chainrule.infer.to_inference_data`; needs ``pip install chainrule[infer]``)."""
-        from ._arviz import to_inference_data
         return to_inference_data(self, coords=coords, dims=dims)
 
     def __repr__(self):
