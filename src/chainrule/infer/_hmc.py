@@ -103,6 +103,10 @@ class Flat:
     def unravel(self, z):
         """A pytree from a traced or concrete vector ``z`` (its last axis is the parameters)."""
         lead = tuple(z.shape[:-1])
+        if len(self.shapes) == 1:
+            # One leaf: a reshape, without the slice (whose derivative is a scatter-add in
+            # every gradient evaluation).
+            return tree_unflatten(self.treedef, [cnp.reshape(z, lead + self.shapes[0])])
         leaves = [cnp.reshape(z[..., a:b], lead + s)
                   for a, b, s in zip(self.offsets[:-1], self.offsets[1:], self.shapes)]
         return tree_unflatten(self.treedef, leaves)
