@@ -25,12 +25,14 @@ PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check -q)
 "${PIP[@]}" -e "$ROOT"
 "${PIP[@]}" "torch==2.13.0"
 "${PIP[@]}" jax jaxlib autograd
+# the samplers of the nuts workload
+"${PIP[@]}" numpyro blackjax emcee
 
 "$VENV/bin/python" - <<'PY'
 import importlib
 import importlib.metadata
 for name in ["numpy", "scipy", "chainrule", "numexpr", "torch", "jax", "jaxlib", "autograd",
-             "matplotlib"]:
+             "matplotlib", "numpyro", "blackjax", "emcee"]:
     try:
         importlib.import_module(name)
         print(f"  {name:12s} {importlib.metadata.version(name)}")
