@@ -178,7 +178,10 @@ def advi(logdensity, init, *, family="meanfield", num_steps=2000, optimizer=None
 
     def negative_elbo(vp, step):
         eps = crandom.normal(crandom.fold_in(key, step), (num_particles, n))
-        z = vp["mean"] + cnp.matmul(eps, _scale_tril(vp, family).T)
+        if family == "meanfield":   # L diagonal: no n x n matrix
+            z = vp["mean"] + eps * cnp.exp(vp["log_scale"])
+        else:
+            z = vp["mean"] + cnp.matmul(eps, _scale_tril(vp, family).T)
         # "Sticking the landing" (Roeder, Wu & Duvenaud 2017): log q(z) with the variational
         # parameters held constant, so only the path derivative through z remains.  Its
         # value is the usual ELBO estimate; its gradient has no score-function term, whose
