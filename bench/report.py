@@ -245,7 +245,7 @@ def markdown(run, workloads, plots, plot_skips=None):
     problems = _problems(records)
     if problems:
         out += ["", "Wrong results and errors:", ""]
-        out += [f"- {r['workload']} / {r['case']} / {LABELS[r['library']]}: "
+        out += [f"- {r['workload']} / {r['case']} / {LABELS.get(r['library'], r['library'])}: "
                 f"{r['status']}: {r['reason']}" for r in problems]
     for wl in workloads:
         if wl.name not in by_wl:

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule import infer
 from chainrule.infer import _nuts
@@ -153,6 +154,17 @@ def test_checkpoint_tables_cover_every_balanced_subtree():
         # the balanced subtrees ending at leaf n start at n + 1 - 2**k for 2**k dividing n + 1
         expected = sorted(n + 1 - 2 ** k for k in range(1, depth + 1) if (n + 1) % 2 ** k == 0)
         assert checked == expected, n
+
+
+def test_checkpoints_from_bits_equal_the_tables():
+    # the transition computes the tables' entries with bit operations on the traced index
+    depth = 10
+    store_at, first = _nuts._checkpoint_tables(depth)
+    levels = np.arange(depth)
+    step = cr.jit(lambda i: _nuts._checkpoints(i, levels))
+    for n in range(2 ** depth):
+        slot, lo = step(np.int64(n))
+        assert (int(slot), int(lo)) == (store_at[n], first[n]), n
 
 
 def test_max_tree_depth_caps_the_trajectory():

@@ -9,6 +9,7 @@ import scipy.stats as st
 
 import chainrule as cr
 from chainrule import random
+from chainrule._src.random import _prims
 from chainrule._src.random._prims import threefry2x32
 
 U32 = np.uint32
@@ -50,6 +51,34 @@ def test_philox_stream_is_random123_philox4x64_10():
     k = random.key(2 ** 40 + 5)
     expected = np.random.Philox(key=[(256 << 32) | 5, 0]).random_raw(3)
     np.testing.assert_array_equal(random.bits(k, (3,), np.uint64), expected)
+
+
+@pytest.mark.parametrize("n", [1, 3, 4, 5, 17])
+def test_philox_over_many_keys_equals_numpy_philox(n):
+    # The ufunc rounds over a batch of keys and the loop over keys give NumPy's streams.
+    keys = np.random.default_rng(n).integers(0, 2 ** 64, size=40, dtype=np.uint64)
+    keys[:3] = [0, 2 ** 64 - 1, 2 ** 63]
+    expected = np.stack([np.random.Philox(key=np.array([k, 0], np.uint64)).random_raw(n)
+                         for k in keys])
+    np.testing.assert_array_equal(_prims.philox_vectorized(keys, n), expected)
+    np.testing.assert_array_equal(_prims.philox_per_key(keys, n), expected)
+
+
+@pytest.mark.parametrize("num_keys", [3, 400])
+def test_batched_draws_equal_per_key_draws(num_keys):
+    # 3 keys run the loop over keys, 400 the vectorized rounds: both equal one key at a time.
+    assert _prims._philox_vectorize(400, 2) and not _prims._philox_vectorize(3, 2)
+    keys = random.split(random.key(11), num_keys)
+    batched = cr.vmap(lambda k: random.bits(k, (2,), np.uint64))(keys)
+    one_by_one = np.stack([random.bits(k, (2,), np.uint64) for k in keys])
+    np.testing.assert_array_equal(batched, one_by_one)
+    normal = cr.jit(cr.vmap(lambda k: random.normal(k, (3,))))(keys)
+    np.testing.assert_array_equal(normal, np.stack([random.normal(k, (3,)) for k in keys]))
+    # the two key words combine into one 64-bit Philox key
+    k = keys[num_keys // 2]
+    word = (int(k[0]) << 32) | int(k[1])
+    expected = np.random.Philox(key=np.array([word, 0], np.uint64)).random_raw(2)
+    np.testing.assert_array_equal(batched[num_keys // 2], expected)
 
 
 def test_pinned_values():

@@ -34,11 +34,34 @@ def _checkpoint_tables(max_depth):
 
     Leaf ``n`` is stored at ``popcount(n >> 1)``; the sub-subtrees ending at an odd ``n``
     number the trailing one-bits of ``n`` and their starts sit at the indices just below.
+    (The transition computes the same numbers with bit operations, :func:`_checkpoints`;
+    this table is their definition, used by the tests.)
     """
     n = np.arange(2 ** max_depth)
     popcount = np.array([bin(v).count("1") for v in n >> 1])
     trailing_ones = np.array([bin(v).count("1") for v in (~n & (n + 1)) - 1])
     return popcount, popcount - trailing_ones + 1
+
+
+def _popcount(n, bits):
+    """The number of one-bits of the integer ``n`` among its ``len(bits)`` lowest."""
+    return cnp.sum(cnp.bitwise_and(cnp.right_shift(n, bits), 1))
+
+
+def _checkpoints(i, levels):
+    """``(store_at[i], first_check[i])`` of :func:`_checkpoint_tables`, from the bits of
+    ``i``: a few operations on ``max_depth`` integers, where a look-up in a table indexed
+    by a traced integer costs a gather."""
+    slot = _popcount(cnp.right_shift(i, 1), levels)
+    # i ^ (i + 1) has one more one-bit than i has trailing ones (up to max_depth + 1 bits,
+    # for the last leaf 2**max_depth - 1)
+    trailing_ones = _popcount(cnp.bitwise_xor(i, i + 1), np.arange(len(levels) + 1)) - 1
+    return slot, slot - trailing_ones + 1
+
+
+def _pick(values, positions, k):
+    """``values[k]`` for a traced integer ``k``, as a masked sum (no gather)."""
+    return cnp.sum(cnp.where(positions == k, values, 0.0))
 
 
 def _turning(inv_mass, p_left, p_right, p_sum):
@@ -53,11 +76,13 @@ def _turning(inv_mass, p_left, p_right, p_sum):
 
 
 def _nuts_kernel(value_and_grad, dim, max_depth):
-    store_at, first_check = _checkpoint_tables(max_depth)
     n_leaves_max = 2 ** max_depth
     levels = np.arange(max_depth)
+    # the same levels as a column, so that masks broadcast against (max_depth, dim) rows
+    levels_col = levels[:, None]
+    positions = np.arange(n_leaves_max + 2 * max_depth)
 
-    def build_subtree(start, step, depth, uniforms, offset, h0, inv_mass):
+    def build_subtree(start, step, depth, log_u, offset, h0, inv_mass):
         """``2**depth`` leapfrog steps from ``start``; stops early on a U-turn or divergence."""
         n_leaves = cnp.left_shift(1, depth)
         z, p, lp, g = start
@@ -80,26 +105,25 @@ def _nuts_kernel(value_and_grad, dim, max_depth):
             diverging = delta > MAX_ENERGY_ERROR
             log_w = cnp.where(diverging, -np.inf, -delta)
             total = cnp.logaddexp(s["log_w"], log_w)
-            u = cnp.take(uniforms, offset + i)
             # (total is -inf only while every leaf so far diverged: then log_w is -inf too)
-            take = cnp.log(u) < log_w - cnp.where(cnp.isfinite(total), total, 0.0)
+            take = (_pick(log_u, positions, offset + i)
+                    < log_w - cnp.where(cnp.isfinite(total), total, 0.0))
             prop = select(take, (z, lp, g, h), s["prop"])
             accept = cnp.where(delta > 0, cnp.exp(-cnp.minimum(delta, 1e3)), 1.0)
             p_sum = s["p_sum"] + p
+            slot, first = _checkpoints(i, levels)
             # Even leaves open balanced sub-subtrees: remember their first momentum.
-            even = (i % 2) == 0
-            slot = cnp.take(store_at, i)
-            here = (levels == slot) & even
-            ck_p = cnp.where(here[:, None], p[None, :], s["ck_p"])
-            ck_sum = cnp.where(here[:, None], p_sum[None, :], s["ck_sum"])
-            # Odd leaves close the sub-subtrees from checkpoints first_check[i]..store_at[i].
-            sub_sum = p_sum[None, :] - ck_sum + ck_p
-            rho = sub_sum - 0.5 * (ck_p + p[None, :])
+            even = cnp.bitwise_and(i, 1) == 0
+            here = (levels_col == slot) & even
+            ck_p = cnp.where(here, p, s["ck_p"])
+            ck_sum = cnp.where(here, p_sum, s["ck_sum"])
+            # Odd leaves close the sub-subtrees from checkpoints first..slot.
+            rho = p_sum - ck_sum + 0.5 * (ck_p - p)
             v_first = _velocity_rows(inv_mass, ck_p)
             v_last = velocity(inv_mass, p)
             turn_each = ((cnp.sum(v_first * rho, axis=1) <= 0)
-                         | (cnp.sum(v_last[None, :] * rho, axis=1) <= 0))
-            closes = ((levels >= cnp.take(first_check, i)) & (levels <= slot) & ~even)
+                         | (cnp.sum(v_last * rho, axis=1) <= 0))
+            closes = (levels >= first) & (levels <= slot) & ~even
             turning = cnp.any(turn_each & closes)
             return {"i": i + 1, "z": z, "p": p, "lp": lp, "g": g, "prop": prop,
                     "log_w": total, "p_sum": p_sum, "ck_p": ck_p, "ck_sum": ck_sum,
@@ -117,10 +141,10 @@ def _nuts_kernel(value_and_grad, dim, max_depth):
         k_mom, k_u = crandom.split(key, 2)
         p0 = draw_momentum(k_mom, inv_mass, mass_chol, dim)
         # Every uniform the transition may need, drawn at once (one random-bits call per
-        # chain rather than one per leapfrog step): leaf j of the trajectory uses entry j,
-        # doubling d uses entries n_leaves + d (direction) and n_leaves + max_depth + d
-        # (the choice between the old tree and the new subtree).
-        uniforms = crandom.uniform(k_u, (n_leaves_max + 2 * max_depth,))
+        # chain rather than one per leapfrog step), as logarithms: leaf j of the trajectory
+        # uses entry j, doubling d uses entries n_leaves + d (direction) and
+        # n_leaves + max_depth + d (the choice between the old tree and the new subtree).
+        log_u = cnp.log(crandom.uniform(k_u, (n_leaves_max + 2 * max_depth,)))
         h0 = -logp + kinetic_energy(inv_mass, p0)
         end = (z, p0, logp, g)
         init = {"left": end, "right": end, "prop": (z, logp, g, h0),
@@ -133,15 +157,15 @@ def _nuts_kernel(value_and_grad, dim, max_depth):
 
         def body(s):
             d = s["depth"]
-            right = cnp.take(uniforms, n_leaves_max + d) < 0.5
+            right = _pick(log_u, positions, n_leaves_max + d) < np.log(0.5)
             start = select(right, s["right"], s["left"])
             sign = cnp.where(right, 1.0, -1.0)
-            sub = build_subtree(start, sign * step_size, d, uniforms, s["n_steps"], h0,
+            sub = build_subtree(start, sign * step_size, d, log_u, s["n_steps"], h0,
                                 inv_mass)
             ok = ~sub["turning"] & ~sub["diverging"]
             # Biased progressive sampling between the old tree and the new subtree.
-            u = cnp.take(uniforms, n_leaves_max + max_depth + d)
-            take = ok & (cnp.log(u) < sub["log_w"] - s["log_w"])
+            take = ok & (_pick(log_u, positions, n_leaves_max + max_depth + d)
+                         < sub["log_w"] - s["log_w"])
             prop = select(take, sub["prop"], s["prop"])
             new_end = (sub["z"], sub["p"], sub["lp"], sub["g"])
             left = select(right, s["left"], new_end)

@@ -1,5 +1,6 @@
-"""Forecast plots: confidence ellipses and corner plots of a Gaussian (a Fisher forecast or a
-Laplace approximation).  Needs matplotlib, imported only when a plot is drawn."""
+"""Plots: confidence ellipses and corner plots of a Gaussian (a Fisher forecast or a Laplace
+approximation), and trace and corner plots of draws.  Needs matplotlib, imported only when a
+plot is drawn; ``corner`` draws the corner plot of draws when it is installed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import math
 
 import numpy as np
 
-__all__ = ["corner_plot", "fisher_ellipse"]
+from chainrule.tree_util import tree_flatten, tree_map
+
+from ._ravel import param_labels
+
+__all__ = ["corner_plot", "fisher_ellipse", "plot_corner", "plot_trace"]
 
 # Δχ² enclosing 68.27% and 95.45% of a 2-D Gaussian: -2 log(1 - p) for 1σ and 2σ.
 _LEVELS_2D = {n: -2.0 * math.log(math.erfc(n / math.sqrt(2.0))) for n in (1, 2, 3)}
@@ -143,3 +148,226 @@ def corner_plot(cov, *, mean=None, labels=None, nsigma=(1, 2), fig=None, color="
             else:
                 ax.set_xticklabels([])
     return fig
+
+
+# --- plots of draws ---------------------------------------------------------------------
+
+def _draws(samples, name):
+    """``(chains, draws, n)`` array and labels of a pytree of draws, in :func:`ravel_params`
+    order (the order of a Fisher matrix of the same parameters)."""
+    samples = getattr(samples, "samples", samples)
+    leaves, _ = tree_flatten(samples)
+    if not leaves:
+        raise ValueError(f"{name}: there are no draws")
+    arrays = [np.asarray(leaf, dtype=float) for leaf in leaves]
+    for a in arrays:
+        if a.ndim < 2 or a.shape[:2] != arrays[0].shape[:2]:
+            raise ValueError(f"{name}: every leaf of the draws must have the leading axes "
+                             f"(chains, draws) of the first, got shapes "
+                             f"{[x.shape for x in arrays]}; for a single chain pass x[None]")
+    chains, draws = arrays[0].shape[:2]
+    flat = np.concatenate([a.reshape(chains, draws, -1) for a in arrays], axis=2)
+    labels = param_labels(tree_map(lambda x: np.asarray(x)[0, 0], samples))
+    return flat, labels
+
+
+def plot_trace(samples, *, labels=None, divergences=None, fig=None, bins=30):
+    """Trace plot: for each scalar parameter, its per-chain histograms (left) and the
+    draws against iteration (right).
+
+    Parameters
+    ----------
+    samples : pytree of arrays or SampleResult
+        Each leaf shaped ``(chains, draws, ...)``; one row per scalar entry.  For a
+        :class:`SampleResult` with divergences they are marked under the traces.
+    labels : sequence of str, optional
+        Row names (default :func:`param_labels` names, ``"theta[1]"``...).
+    divergences : array of bool, shape (chains, draws), optional
+        Draws to mark (default ``samples.stats["diverging"]`` for a sampler's result).
+    fig : matplotlib Figure, optional
+    bins : int
+        Histogram bins.
+
+    Returns
+    -------
+    matplotlib Figure
+        With ``2 * n`` axes for ``n`` scalar parameters, row by row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from chainrule import infer
+    >>> draws = {"mu": np.random.default_rng(0).normal(size=(2, 200))}
+    >>> fig = infer.plot_trace(draws)
+    >>> len(fig.axes)
+    2
+    """
+    plt = _pyplot()
+    if divergences is None and hasattr(samples, "stats"):
+        divergences = samples.stats.get("diverging")
+    flat, names = _draws(samples, "plot_trace")
+    chains, draws, n = flat.shape
+    names = names if labels is None else list(labels)
+    if len(names) != n:
+        raise ValueError(f"plot_trace: {len(names)} labels for {n} parameters")
+    if fig is None:
+        fig = plt.figure(figsize=(10, 1.9 * n + 0.6), layout="constrained")
+    axes = fig.subplots(n, 2, squeeze=False, width_ratios=[1, 2.5])
+    steps = np.arange(draws)
+    div = None if divergences is None else np.asarray(divergences, dtype=bool)
+    for k in range(n):
+        left, right = axes[k]
+        x = flat[:, :, k]
+        lo, hi = np.min(x), np.max(x)
+        edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
+        for c in range(chains):
+            left.hist(x[c], bins=edges, density=True, histtype="step", color=f"C{c % 10}")
+            right.plot(steps, x[c], lw=0.6, alpha=0.8, color=f"C{c % 10}")
+        left.set_yticks([])
+        left.set_title(names[k], fontsize="small")
+        right.set_xlim(0, max(draws - 1, 1))
+        if div is not None and div.any():
+            dc, dd = np.nonzero(div)
+            right.plot(dd, np.full(dd.shape, lo), "|", color="k", ms=8,
+                       label=f"{dd.size} divergent")
+            right.legend(loc="upper right", fontsize="x-small")
+    axes[-1, 1].set_xlabel("draw")
+    return fig
+
+
+def plot_corner(samples, *, truths=None, fisher=None, labels=None, bins=20, nsigma=(1, 2),
+                fig=None, use_corner=None):
+    """Corner plot of draws: 1-D histograms on the diagonal, 2-D ones below, with optional
+    true values and the ellipses of a Fisher forecast on top.
+
+    Parameters
+    ----------
+    samples : pytree of arrays or SampleResult
+        Each leaf shaped ``(chains, draws, ...)``; the chains are pooled.  Draws without a
+        chain axis (``laplace(...).sample(n)``) take one: ``tree_map(lambda x: x[None], s)``.
+    truths : array_like, shape (n,), optional
+        Values to mark (the fiducial parameters), in :func:`ravel_params` order.
+    fisher : array_like, shape (n, n), optional
+        A Fisher matrix of the same parameters (:func:`fisher_information`, in
+        :func:`ravel_params` order): its 1σ/2σ ellipses are drawn centred on ``truths``
+        (or on the mean of the draws), and its Gaussian marginals on the diagonal.
+    labels : sequence of str, optional
+    bins : int
+    nsigma : sequence of {1, 2, 3}
+        Ellipses of the Fisher overlay.
+    fig : matplotlib Figure, optional
+    use_corner : bool, optional
+        Draw the plot with the ``corner`` package (default: when it is installed);
+        ``False`` uses the matplotlib version of this module.
+
+    Returns
+    -------
+    matplotlib Figure
+        With an ``n × n`` grid of axes (those above the diagonal hidden).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from chainrule import infer
+    >>> draws = {"a": np.random.default_rng(0).normal(size=(2, 500, 2))}
+    >>> fig = infer.plot_corner(draws, truths=[0.0, 0.0], fisher=np.eye(2), use_corner=False)
+    >>> len(fig.axes)
+    4
+    """
+    plt = _pyplot()
+    flat, names = _draws(samples, "plot_corner")
+    x = flat.reshape(-1, flat.shape[2])
+    total, n = x.shape
+    names = names if labels is None else list(labels)
+    if len(names) != n:
+        raise ValueError(f"plot_corner: {len(names)} labels for {n} parameters")
+    if truths is not None:
+        truths = np.asarray(truths, dtype=float).reshape(-1)
+        if truths.size != n:
+            raise ValueError(f"plot_corner: {truths.size} truths for {n} parameters")
+    cov = None
+    if fisher is not None:
+        F = np.asarray(fisher, dtype=float)
+        if F.shape != (n, n):
+            raise ValueError(f"plot_corner: the Fisher matrix has shape {F.shape}, the draws "
+                             f"have {n} parameters (expected ({n}, {n}), in ravel_params "
+                             "order)")
+        cov = _cov(np.linalg.inv(F))
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    if cov is not None:   # make room for the forecast when it is wider than the draws
+        centre = truths if truths is not None else x.mean(axis=0)
+        spread = 2.5 * np.sqrt(np.diag(cov))
+        lo, hi = np.minimum(lo, centre - spread), np.maximum(hi, centre + spread)
+    hi = np.where(hi > lo, hi, lo + 1.0)
+    ranges = list(zip(lo.tolist(), hi.tolist()))
+
+    if use_corner is None:
+        try:
+            import corner  # noqa: F401
+            use_corner = True
+        except ImportError:
+            use_corner = False
+    if use_corner:
+        try:
+            import corner
+        except ImportError:
+            raise ImportError("plot_corner(use_corner=True) needs the corner package: "
+                              "pip install corner (or chainrule[infer])") from None
+        fig = corner.corner(x, bins=bins, range=ranges, labels=names, truths=truths, fig=fig)
+        axes = np.array(fig.axes).reshape(n, n)
+    else:
+        axes = _own_corner(plt, x, names, truths, bins, ranges, fig)
+        fig = axes[0, 0].figure
+    if cov is not None:
+        centre = truths if truths is not None else x.mean(axis=0)
+        std = np.sqrt(np.diag(cov))
+        for r in range(n):
+            # the Gaussian marginal, scaled to the counts of the histogram
+            g = np.linspace(*ranges[r], 201)
+            width = (ranges[r][1] - ranges[r][0]) / bins
+            pdf = np.exp(-0.5 * ((g - centre[r]) / std[r]) ** 2) / (std[r] * math.sqrt(2 * math.pi))
+            axes[r, r].plot(g, total * width * pdf, color="C3", lw=1.2)
+            for c in range(r):
+                fisher_ellipse(cov, c, r, mean=centre, ax=axes[r, c], nsigma=nsigma,
+                               color="C3", lw=1.2)
+    return fig
+
+
+def _own_corner(plt, x, names, truths, bins, ranges, fig):
+    n = x.shape[1]
+    if fig is None:
+        fig = plt.figure(figsize=(2.2 * n + 0.8, 2.2 * n + 0.8))
+    axes = fig.subplots(n, n, squeeze=False)
+    for r in range(n):
+        for c in range(n):
+            ax = axes[r, c]
+            if c > r:
+                ax.set_visible(False)
+                continue
+            if c == r:
+                ax.hist(x[:, r], bins=bins, range=ranges[r], histtype="step", color="k")
+                ax.set_yticks([])
+                if truths is not None:
+                    ax.axvline(truths[r], color="C0")
+            else:
+                ax.hist2d(x[:, c], x[:, r], bins=bins, range=[ranges[c], ranges[r]],
+                          cmap="Greys")
+                ax.set_ylim(*ranges[r])
+                if truths is not None:
+                    ax.axvline(truths[c], color="C0")
+                    ax.axhline(truths[r], color="C0")
+                    ax.plot(truths[c], truths[r], "s", color="C0")
+                if c == 0:
+                    ax.set_ylabel(names[r])
+                else:
+                    ax.set_yticklabels([])
+            ax.set_xlim(*ranges[c])
+            if r == n - 1:
+                ax.set_xlabel(names[c])
+            else:
+                ax.set_xticklabels([])
+    return axes
