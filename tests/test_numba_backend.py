@@ -11,7 +11,7 @@ import pytest
 import chainrule as cr
 import chainrule.lax as lax
 import chainrule.numpy as cnp
-from chainrule._src.compiler import numba_backend
+from chainrule._src.compiler import numba_backend, numba_scalar
 from chainrule._src.core import primitives
 
 from test_primitives import CASES, INDIRECT
@@ -97,9 +97,18 @@ def test_fallback_lists_name_registered_primitives():
     assert set(INDIRECT) <= FALLBACK
 
 
+@pytest.fixture(params=["scalars", "arrays"])
+def lowering(request, monkeypatch):
+    """Both lowerings: small arrays as scalars (the default for these small cases), and
+    arrays (what larger ones get)."""
+    if request.param == "arrays":
+        monkeypatch.setattr(numba_scalar, "SCALAR_MAX", -1)
+    return request.param
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("name", sorted(set(BY_PRIM) - set(INDIRECT)))
-def test_primitive_under_numba_equals_eager(name):
+def test_primitive_under_numba_equals_eager(name, lowering):
     cases = BY_PRIM[name]
     prim = primitives[name]
     with np.errstate(all="ignore"):
@@ -302,3 +311,36 @@ def test_missing_numba_names_the_extra(monkeypatch):
 def test_unknown_backend_is_an_error():
     with pytest.raises(ValueError, match="backend"):
         cr.jit(lambda x: x, backend="cuda")
+
+
+def _three_body_rk4(y, m, steps):
+    def rhs(y):
+        q = cnp.reshape(y[:6], (3, 2))
+        d = cnp.reshape(q, (1, 3, 2)) - cnp.reshape(q, (3, 1, 2))
+        a = cnp.sum(cnp.reshape(m * (cnp.sum(d * d, 2) + 1e-3) ** -1.5, (3, 3, 1)) * d, 1)
+        return cnp.concatenate([y[6:], cnp.reshape(a, (6,))])
+
+    def step(_, y):
+        k1 = rhs(y)
+        k2 = rhs(y + 0.005 * k1)
+        k3 = rhs(y + 0.005 * k2)
+        k4 = rhs(y + 0.01 * k3)
+        return y + 0.01 / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return lax.fori_loop(0, steps, step, y)
+
+
+def test_small_states_are_scalarized_and_equal_eager():
+    y0 = np.array([1.0, 0.0, -0.5, 0.8, -0.5, -0.8, 0.0, 0.5, -0.45, -0.25, 0.45, -0.25])
+    m = np.ones(3)
+
+    def energy(y0):
+        return cnp.sum(_three_body_rk4(y0, m, 40) ** 2)
+    f = cr.value_and_grad(energy)
+    jf = cr.jit(f, backend="numba")
+    (v, g), (ve, ge) = jf(y0), f(y0)
+    np.testing.assert_allclose(v, ve, rtol=1e-12)
+    np.testing.assert_allclose(g, ge, rtol=1e-10)
+    compiled = _compiled(jf)
+    assert not compiled.fallbacks
+    # one scalar per element: no array operation is left in the generated loops
+    assert "np.concatenate" not in compiled.source and "_k." not in compiled.source

@@ -38,8 +38,10 @@ import numpy as np
 from .. import config
 from ..core import Zero
 from ..ir import Eqn, Literal, Program, Var
-from . import fusion
+from . import fusion, numba_scalar
 from .codegen import compile_program
+from .numba_common import (UFUNCS, Names, NotLowerable, dt_text, float_text, is_weak,
+                           weak_example)
 from .passes import optimize
 
 log = logging.getLogger("chainrule.jit")
@@ -77,53 +79,7 @@ def numba_module(required=True):
     return _numba or None
 
 
-class NotLowerable(Exception):
-    """An equation the Numba backend cannot compile; ``prim`` names its primitive."""
-
-    def __init__(self, prim, reason="no Numba lowering"):
-        super().__init__(f"{prim}: {reason}")
-        self.prim = prim
-        self.reason = reason
-
-
 # --- scalar and constant spelling -----------------------------------------------------------
-def _dt(dtype):
-    """The spelling of ``dtype`` in generated code."""
-    return "np.bool_" if dtype == np.bool_ else f"np.{np.dtype(dtype).name}"
-
-
-def _float_text(v):
-    if v != v:
-        return "np.nan"
-    if v in (math.inf, -math.inf):
-        return "np.inf" if v > 0 else "-np.inf"
-    return repr(float(v))
-
-
-def _is_weak(a):
-    if type(a) is Literal:
-        return type(a.val) in (bool, int, float, complex) or a.aval.weak_type
-    return type(a) is Var and a.aval.weak_type
-
-
-def _example(dtype):
-    """A Python scalar of ``dtype``'s kind: NumPy promotes it weakly, like the value it
-    stands for."""
-    kind = np.dtype(dtype).kind
-    return {"b": False, "i": 0, "u": 0, "f": 0.0, "c": 0j}.get(kind, 0.0)
-
-
-class _Names:
-    """Fresh identifiers for one generated function."""
-
-    def __init__(self):
-        self.n = 0
-
-    def __call__(self, prefix="t"):
-        self.n += 1
-        return f"{prefix}{self.n}"
-
-
 class _Value:
     """A lowered value: its source text, whether that text is a pending expression (not a
     name), the number of operations in it, and whether it is an array owned by the
@@ -141,7 +97,7 @@ class Lowerer:
     def __init__(self):
         self.lines: list = []
         self.depth = 1
-        self.fresh = _Names()
+        self.fresh = Names()
         self.consts: list = []  # (name, value): array constants, passed as arguments
         self._const_ids: dict = {}
 
@@ -167,13 +123,13 @@ class Lowerer:
         if dtype.kind == "b":
             return repr(bool(val))
         if dtype.kind in "iu":
-            return f"{_dt(dtype)}({int(val)})" if dtype != np.int64 else repr(int(val))
+            return f"{dt_text(dtype)}({int(val)})" if dtype != np.int64 else repr(int(val))
         if dtype.kind == "f":
-            text = _float_text(float(val))
-            return text if dtype == np.float64 else f"{_dt(dtype)}({text})"
+            text = float_text(float(val))
+            return text if dtype == np.float64 else f"{dt_text(dtype)}({text})"
         if dtype.kind == "c":
             c = complex(val)
-            return f"{_dt(dtype)}(complex({_float_text(c.real)}, {_float_text(c.imag)}))"
+            return f"{dt_text(dtype)}(complex({float_text(c.real)}, {float_text(c.imag)}))"
         raise NotLowerable("constant", f"a constant of dtype {dtype}")
 
     def atom(self, env, a, dtype=None):
@@ -196,18 +152,18 @@ class Lowerer:
                                else val, target), _Value("")
         text = self.const(val)
         if target != a.aval.dtype:
-            text = f"{text}.astype({_dt(target)})"
+            text = f"{text}.astype({dt_text(target)})"
         return text, _Value(text)
 
     def cast(self, text, aval, dtype):
         if aval.shape == ():
-            return f"{_dt(dtype)}({text})"
-        return f"({text}).astype({_dt(dtype)})"
+            return f"{dt_text(dtype)}({text})"
+        return f"({text}).astype({dt_text(dtype)})"
 
     def zeros(self, shape, dtype):
         if shape == ():
             return self.scalar(0, dtype)
-        return f"np.zeros({tuple(shape)!r}, {_dt(dtype)})"
+        return f"np.zeros({tuple(shape)!r}, {dt_text(dtype)})"
 
     def name(self, value, prefix="t"):
         """``value`` as a plain name (a pending expression is assigned first)."""
@@ -303,8 +259,8 @@ def _operand_dtype(eqn):
     """The dtype the operands of an elementwise equation meet in: NumPy's promotion of
     the strongly typed operands with the weakly typed ones (Python scalars) as Python
     scalars of their kind."""
-    strong = [a.aval.dtype for a in eqn.inputs if not _is_weak(a)]
-    weak = [_example(a.aval.dtype) for a in eqn.inputs if _is_weak(a)]
+    strong = [a.aval.dtype for a in eqn.inputs if not is_weak(a)]
+    weak = [weak_example(a.aval.dtype) for a in eqn.inputs if is_weak(a)]
     return np.result_type(*strong, *weak) if strong else None
 
 
@@ -312,7 +268,7 @@ def _ewise_args(lw, eqn, env):
     target = _operand_dtype(eqn)
     texts, ops = [], 1
     for a in eqn.inputs:
-        cast = target if target is not None and _is_weak(a) and a.aval.dtype != target else None
+        cast = target if target is not None and is_weak(a) and a.aval.dtype != target else None
         if type(a) is Literal and a.aval.shape == () and target is not None:
             cast = target  # a Python scalar literal takes the operation's dtype
         text, v = lw.atom(env, a, cast)
@@ -330,31 +286,6 @@ def _real_dtypes(*kinds):
     return check
 
 
-_UFUNCS = {
-    # primitive: NumPy ufunc that Numba implements (checked against NumPy in
-    # tests/test_numba_backend.py); bitwise_count and heaviside are missing from Numba.
-    "abs": "absolute", "add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide",
-    "neg": "negative", "pow": "power", "maximum": "maximum", "minimum": "minimum",
-    "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "arcsin", "arccos": "arccos",
-    "arctan": "arctan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "arcsinh",
-    "arccosh": "arccosh", "arctanh": "arctanh", "arctan2": "arctan2", "hypot": "hypot",
-    "exp": "exp", "exp2": "exp2", "expm1": "expm1", "log": "log", "log2": "log2",
-    "log10": "log10", "log1p": "log1p", "logaddexp": "logaddexp", "logaddexp2": "logaddexp2",
-    "sqrt": "sqrt", "nonneg_sqrt": "sqrt", "cbrt": "cbrt", "sign": "sign", "floor": "floor",
-    "ceil": "ceil", "trunc": "trunc", "rint": "rint", "copysign": "copysign",
-    "nextafter": "nextafter", "spacing": "spacing", "ldexp": "ldexp", "fmod": "fmod",
-    "remainder": "remainder", "floor_divide": "floor_divide", "eq": "equal",
-    "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
-    "ge": "greater_equal", "logical_and": "logical_and", "logical_or": "logical_or",
-    "logical_xor": "logical_xor", "logical_not": "logical_not", "isnan": "isnan",
-    "isinf": "isinf", "isfinite": "isfinite", "isposinf": "isposinf", "isneginf": "isneginf",
-    "signbit": "signbit", "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or",
-    "bitwise_xor": "bitwise_xor", "invert": "invert", "left_shift": "left_shift",
-    "right_shift": "right_shift", "gcd": "gcd", "lcm": "lcm", "conj": "conjugate",
-    "real": "real", "imag": "imag",
-}
-
-
 def _ufunc_rule(np_name):
     def lower_ufunc(lw, eqn, env):
         texts, ops = _ewise_args(lw, eqn, env)
@@ -364,7 +295,7 @@ def _ufunc_rule(np_name):
     return lower_ufunc
 
 
-for _prim, _np_name in _UFUNCS.items():
+for _prim, _np_name in UFUNCS.items():
     RULES[_prim] = _ufunc_rule(_np_name)
 # NumPy returns views for the real and imaginary parts of arrays.
 for _prim in ("real", "imag"):
@@ -385,7 +316,7 @@ def _select(lw, eqn, env):
     target = _operand_dtype(Eqn(eqn.prim, [a, b], [], {})) or eqn.outputs[0].aval.dtype
     texts, ops = [], 1
     for x in (a, b):
-        text, v = lw.atom(env, x, target if _is_weak(x) or (
+        text, v = lw.atom(env, x, target if is_weak(x) or (
             type(x) is Literal and x.aval.shape == ()) else None)
         texts.append(text)
         ops += v.ops
@@ -429,8 +360,8 @@ def _convert(lw, eqn, env):
     if x.aval.shape == ():
         if dst.kind == "b":
             return _Value(f"({text} != 0)", pending=True, ops=v.ops + 1)
-        return _Value(f"{_dt(dst)}({text})", pending=True, ops=v.ops + 1)
-    return _Value(f"np.asarray({lw.name(v) if v.pending else text}).astype({_dt(dst)})",
+        return _Value(f"{dt_text(dst)}({text})", pending=True, ops=v.ops + 1)
+    return _Value(f"np.asarray({lw.name(v) if v.pending else text}).astype({dt_text(dst)})",
                   fresh=True)
 
 
@@ -691,11 +622,11 @@ def _reduce(lw, eqn, env):
     if x.aval.shape == ():
         return _Value(text)
     if kind == "sum" and len(axes) == x.aval.ndim:
-        return _Value(f"{_dt(out.dtype)}(np.sum({text}))")
+        return _Value(f"{dt_text(out.dtype)}(np.sum({text}))")
     lw.needs_kernels = True
     rows = _rows_of(lw, text, x.aval.shape, axes)
     if x.aval.dtype != out.dtype:
-        rows = f"{rows}.astype({_dt(out.dtype)})"
+        rows = f"{rows}.astype({dt_text(out.dtype)})"
     result = f"_k.{kind}_rows({rows})"
     if out.shape == ():
         return _Value(f"{result}[0]")
@@ -853,7 +784,7 @@ def _scan(lw, eqn, env):
     ys = []
     for o in eqn.outputs[n_carry:]:
         n = lw.fresh("y")
-        lw.emit(f"{n} = np.empty({_shape_text(o.aval.shape)}, {_dt(o.aval.dtype)})")
+        lw.emit(f"{n} = np.empty({_shape_text(o.aval.shape)}, {dt_text(o.aval.dtype)})")
         ys.append(n)
     i = lw.fresh("i")
     steps = f"range({length - 1}, -1, -1)" if p["reverse"] else f"range({length})"
@@ -1003,6 +934,7 @@ class _Segment:
         call = eqn.params["call"]
         key = f"_nb{len(namespace)}"
         namespace[key] = call
+        call.slot = (namespace, key)  # replaced by the compiled function after its first call
         outs = ", ".join(atom(o) for o in eqn.outputs) + ","
         return [f"{outs} = {key}({', '.join(atom(a) for a in eqn.inputs)})"]
 
@@ -1037,6 +969,7 @@ class _SegmentCall:
         self.label, self.owner = label, owner
         self.fn = None
         self.fallback = None
+        self.slot = None
         self.convert = [(_to_scalar(v.aval.dtype) if v.aval.shape == () else _to_array)
                         for v in invars]
         self.out_scalar = [(k, np.dtype(v.aval.dtype).type) for k, v in enumerate(outvars)
@@ -1072,7 +1005,42 @@ class _SegmentCall:
                                 f"where the program has {v.aval}")
                 return self.fallback(*conv)
         self.fn = fn
+        self._install_fast_path()
         return outs
+
+    def _install_fast_path(self):
+        """Put a generated wrapper in the calling code's namespace: one Python call with
+        the conversions spelled out, instead of this object's generic ``__call__``."""
+        if self.slot is None:
+            return
+        namespace, key = self.slot
+        env = {"_fn": self.fn, "_arr": _to_array}
+        args = [f"a{k}" for k in range(len(self.invars))]
+        conv = []
+        for k, v in enumerate(self.invars):
+            if v.aval.shape == ():
+                env[f"_t{k}"] = np.dtype(v.aval.dtype).type
+                conv.append(f"_t{k}(a{k})")
+            else:
+                conv.append(f"_arr(a{k})")
+        for k, c in enumerate(self.consts):
+            env[f"_c{k}"] = c
+        call = f"_fn({', '.join([f'_c{k}' for k in range(len(self.consts))] + conv)})"
+        scalar = dict(self.out_scalar)
+        if scalar:
+            outs = []
+            for k in range(len(self.outvars)):
+                if k in scalar:
+                    env[f"_o{k}"] = scalar[k]
+                    outs.append(f"_o{k}(r[{k}])")
+                else:
+                    outs.append(f"r[{k}]")
+            body = [f"    r = {call}", f"    return ({', '.join(outs)},)"]
+        else:
+            body = [f"    return {call}"]
+        source = "\n".join([f"def segment_call({', '.join(args)}):"] + body) + "\n"
+        exec(compile(source, "<chainrule numba segment call>", "exec"), env)
+        namespace[key] = env["segment_call"]
 
     def _fall_back(self, reason):
         prims = sorted({e.prim.name for e in self.eqns})
@@ -1081,6 +1049,9 @@ class _SegmentCall:
                     self.owner.name, self.label, ", ".join(prims), reason)
         program = Program(list(self.invars), list(self.eqns), list(self.outvars))
         self.fallback, _ = compile_program(program, np, "numba_fallback", fresh_outputs=True)
+        if self.slot is not None:
+            namespace, key = self.slot
+            namespace[key] = self.fallback
 
 
 def _segments(program):
@@ -1143,8 +1114,15 @@ class NumbaCompiled:
             if not outvars:
                 continue
             label = f"equations {lo}-{hi - 1}"
+            source = None
+            if numba_scalar.scalarizable(run, invars):
+                try:
+                    source, consts = numba_scalar.scalar_segment_source(run, invars, outvars)
+                except NotLowerable:  # lowered with arrays instead
+                    source = None
             try:
-                source, consts = _segment_source(run, invars, outvars)
+                if source is None:
+                    source, consts = _segment_source(run, invars, outvars)
             except NotLowerable as e:  # found while writing the code
                 self.fallbacks.append((e.prim, e.reason))
                 new_eqns.extend(run)
