@@ -83,12 +83,24 @@ def numba_module(required=True):
 class _Value:
     """A lowered value: its source text, whether that text is a pending expression (not a
     name), the number of operations in it, and whether it is an array owned by the
-    generated code (not an input, a constant or a view of one)."""
+    generated code (not an input, a constant or a view of one).
 
-    __slots__ = ("text", "pending", "ops", "fresh")
+    A pending elementwise expression is a template of one element (``tmpl``, with a
+    ``{}`` per leaf) over ``leaves`` (``(name or scalar text, shape)``) and has the type
+    ``aval``: it is written as one loop nest over the result when it is named.
+    """
+
+    __slots__ = ("text", "pending", "ops", "fresh", "tmpl", "leaves", "aval")
 
     def __init__(self, text, pending=False, ops=0, fresh=False):
         self.text, self.pending, self.ops, self.fresh = text, pending, ops, fresh
+        self.tmpl = self.leaves = self.aval = None
+
+
+def _elementwise(tmpl, leaves, aval, ops):
+    v = _Value(None, pending=True, ops=ops, fresh=aval.shape != ())
+    v.tmpl, v.leaves, v.aval = tmpl, leaves, aval
+    return v
 
 
 class Lowerer:
@@ -170,9 +182,55 @@ class Lowerer:
         if not value.pending:
             return value.text
         n = self.fresh(prefix)
-        self.emit(f"{n} = {value.text}")
-        value.text, value.pending, value.ops = n, False, 0
+        if value.tmpl is None:
+            self.emit(f"{n} = {value.text}")
+        elif value.aval.shape == ():
+            self.emit(f"{n} = {value.tmpl.format(*[text for text, _ in value.leaves])}")
+        else:
+            self._loop_nest(n, value)
+        value.text, value.pending, value.ops, value.tmpl = n, False, 0, None
         return n
+
+    def _loop_nest(self, n, value):
+        """``n``, a new array, computed element by element from ``value``'s template:
+        one loop without temporaries (Numba compiles explicit loops fast, and better than
+        chains of array expressions)."""
+        shape = tuple(int(s) for s in value.aval.shape)
+        rank = len(shape)
+        self.emit(f"{n} = np.empty({shape!r}, {dt_text(value.aval.dtype)})")
+        idx = [self.fresh("j") for _ in shape]
+        for d, size in enumerate(shape):
+            self.emit("    " * d + f"for {idx[d]} in range({size}):")
+        subs = []
+        for text, lshape in value.leaves:
+            r = len(lshape)
+            if r == 0:
+                subs.append(text)
+                continue
+            ix = [idx[rank - r + d] if lshape[d] == shape[rank - r + d] else "0"
+                  for d in range(r)]
+            subs.append(f"{text}[{', '.join(ix)}]")
+        self.emit("    " * rank + f"{n}[{', '.join(idx)}] = {value.tmpl.format(*subs)}")
+
+    def operand(self, env, a, dtype=None):
+        """``(template, leaves, ops)`` of operand ``a`` of an elementwise equation, cast to
+        ``dtype`` when given and different."""
+        if type(a) is Var:
+            v = env[a]
+            if v.pending:
+                tmpl, leaves, ops = v.tmpl, v.leaves, v.ops
+            else:
+                tmpl, leaves, ops = "{}", [(v.text, a.aval.shape)], 0
+            if dtype is not None and np.dtype(dtype) != a.aval.dtype:
+                tmpl = f"{dt_text(dtype)}({tmpl})"
+            return tmpl, leaves, ops
+        text, _ = self.atom(env, a, dtype if a.aval.shape == () else None)
+        if a.aval.shape == ():
+            return text, [], 0
+        tmpl = "{}"
+        if dtype is not None and np.dtype(dtype) != a.aval.dtype:
+            tmpl = f"{dt_text(dtype)}({tmpl})"
+        return tmpl, [(text, a.aval.shape)], 0
 
     # -- programs -----------------------------------------------------------------------
     def lower(self, program, inputs, out_dtypes=None):
@@ -264,17 +322,21 @@ def _operand_dtype(eqn):
     return np.result_type(*strong, *weak) if strong else None
 
 
-def _ewise_args(lw, eqn, env):
-    target = _operand_dtype(eqn)
-    texts, ops = [], 1
-    for a in eqn.inputs:
+def _ewise_args(lw, eqn, env, inputs=None, target=None):
+    """``(templates, leaves, ops)`` of an elementwise equation's operands, weakly typed ones
+    cast to the dtype the operation computes in."""
+    inputs = eqn.inputs if inputs is None else inputs
+    target = _operand_dtype(eqn) if target is None else target
+    tmpls, leaves, ops = [], [], 1
+    for a in inputs:
         cast = target if target is not None and is_weak(a) and a.aval.dtype != target else None
         if type(a) is Literal and a.aval.shape == () and target is not None:
             cast = target  # a Python scalar literal takes the operation's dtype
-        text, v = lw.atom(env, a, cast)
-        texts.append(text)
-        ops += v.ops
-    return texts, ops
+        t, lv, n = lw.operand(env, a, cast)
+        tmpls.append(t)
+        leaves.extend(lv)
+        ops += n
+    return tmpls, leaves, ops
 
 
 def _real_dtypes(*kinds):
@@ -288,45 +350,52 @@ def _real_dtypes(*kinds):
 
 def _ufunc_rule(np_name):
     def lower_ufunc(lw, eqn, env):
-        texts, ops = _ewise_args(lw, eqn, env)
-        return _Value(f"np.{np_name}({', '.join(texts)})", pending=True, ops=ops,
-                      fresh=eqn.outputs[0].aval.shape != ())
+        tmpls, leaves, ops = _ewise_args(lw, eqn, env)
+        return _elementwise(f"np.{np_name}({', '.join(tmpls)})", leaves,
+                            eqn.outputs[0].aval, ops)
     lower_ufunc.elementwise = True
     return lower_ufunc
 
 
 for _prim, _np_name in UFUNCS.items():
     RULES[_prim] = _ufunc_rule(_np_name)
-# NumPy returns views for the real and imaginary parts of arrays.
-for _prim in ("real", "imag"):
-    RULES[_prim].elementwise = False
+
+
+@rule("pow", elementwise=True)
+def _pow(lw, eqn, env):
+    base, exponent = eqn.inputs
+    if (type(exponent) is Literal and np.ndim(exponent.val) == 0
+            and np.asarray(exponent.val).dtype.kind in "iuf"
+            and float(np.asarray(exponent.val)) == 2.0 and base.aval.dtype.kind == "f"
+            and eqn.outputs[0].aval.dtype == base.aval.dtype
+            and not (type(base) is Var and env[base].pending)):
+        # x ** 2 is x * x exactly (both correctly rounded), and much cheaper than pow
+        t, lv, ops = lw.operand(env, base)
+        return _elementwise(f"({t} * {t})", lv + lv, eqn.outputs[0].aval, ops + 1)
+    return _ufunc_rule("power")(lw, eqn, env)
 
 
 @rule("scaled_sum", elementwise=True)
 def _scaled_sum(lw, eqn, env):
-    texts, ops = _ewise_args(lw, eqn, env)
-    terms = [f"{texts[k]} * {texts[k + 1]}" for k in range(0, len(texts), 2)]
-    return _Value(f"({' + '.join(terms)})", pending=True, ops=ops + len(terms),
-                  fresh=eqn.outputs[0].aval.shape != ())
+    tmpls, leaves, ops = _ewise_args(lw, eqn, env)
+    terms = [f"{tmpls[k]} * {tmpls[k + 1]}" for k in range(0, len(tmpls), 2)]
+    return _elementwise(f"({' + '.join(terms)})", leaves, eqn.outputs[0].aval,
+                        ops + len(terms))
 
 
 @rule("select", elementwise=True)
 def _select(lw, eqn, env):
     pred, a, b = eqn.inputs
     target = _operand_dtype(Eqn(eqn.prim, [a, b], [], {})) or eqn.outputs[0].aval.dtype
-    texts, ops = [], 1
+    pt, pl, pops = lw.operand(env, pred)
+    parts = []
     for x in (a, b):
-        text, v = lw.atom(env, x, target if is_weak(x) or (
-            type(x) is Literal and x.aval.shape == ()) else None)
-        texts.append(text)
-        ops += v.ops
-    p, pv = lw.atom(env, pred)
-    out = eqn.outputs[0].aval
-    if out.shape == ():
-        return _Value(f"({texts[0]} if {p} else {texts[1]})", pending=True, ops=ops + pv.ops)
-    if pred.aval.shape == ():
-        p = f"np.full({_shape_text(out.shape)}, {p})"
-    return _Value(f"np.where({p}, {texts[0]}, {texts[1]})", fresh=True)
+        parts.append(lw.operand(env, x, target if is_weak(x) or (
+            type(x) is Literal and x.aval.shape == ()) else None))
+    (at, al, aops), (bt, bl, bops) = parts
+    # the leaves in the order of the template's placeholders: a, pred, b
+    return _elementwise(f"({at} if {pt} else {bt})", al + pl + bl, eqn.outputs[0].aval,
+                        pops + aops + bops + 1)
 
 
 @rule("stop_gradient")
@@ -350,19 +419,15 @@ def _convert_check(eqn):
     return None
 
 
-@rule("convert_element_type", check=_convert_check)
+@rule("convert_element_type", elementwise=True, check=_convert_check)
 def _convert(lw, eqn, env):
     x = eqn.inputs[0]
     dst = np.dtype(eqn.params["dtype"])
-    text, v = lw.atom(env, x)
     if x.aval.dtype == dst and type(x) is Var:
-        return v
-    if x.aval.shape == ():
-        if dst.kind == "b":
-            return _Value(f"({text} != 0)", pending=True, ops=v.ops + 1)
-        return _Value(f"{dt_text(dst)}({text})", pending=True, ops=v.ops + 1)
-    return _Value(f"np.asarray({lw.name(v) if v.pending else text}).astype({dt_text(dst)})",
-                  fresh=True)
+        return env[x]
+    t, lv, ops = lw.operand(env, x)
+    tmpl = f"({t} != 0)" if dst.kind == "b" else f"{dt_text(dst)}({t})"
+    return _elementwise(tmpl, lv, eqn.outputs[0].aval, ops + 1)
 
 
 def _shape_text(shape):
@@ -852,7 +917,12 @@ def _switch(lw, eqn, env):
 
 
 # --- segments -------------------------------------------------------------------------------------
+_private_dir = None
+
+
 def _cache_dir():
+    """Where generated sources (and Numba's cache beside them) live."""
+    global _private_dir
     base = os.environ.get("CHAINRULE_CACHE_DIR")
     if not base:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -864,7 +934,9 @@ def _cache_dir():
         with open(probe, "w"):
             pass
     except OSError:  # a read-only home: a private directory for this process
-        path = tempfile.mkdtemp(prefix="chainrule-numba-")
+        if _private_dir is None:
+            _private_dir = tempfile.mkdtemp(prefix="chainrule-numba-")
+        path = _private_dir
     return path
 
 
@@ -879,7 +951,12 @@ def _load(source, name):
     module = _modules.get(mod_name)
     if module is None:
         path = os.path.join(_cache_dir(), mod_name + ".py")
-        if not os.path.exists(path) or open(path).read() != source:
+        try:
+            with open(path) as f:
+                current = f.read()
+        except OSError:
+            current = None
+        if current != source:
             tmp = f"{path}.{os.getpid()}.tmp"
             with open(tmp, "w") as f:
                 f.write(source)
