@@ -361,6 +361,24 @@ for _prim, _np_name in UFUNCS.items():
     RULES[_prim] = _ufunc_rule(_np_name)
 
 
+def _operator_rule(op, ufunc_rule):
+    """Python's operator on floating and complex operands (where it is NumPy's ufunc, and
+    Numba compiles it much faster than a ufunc call); the ufunc otherwise (integer
+    division, shifts and overflow differ)."""
+    def lower_operator(lw, eqn, env):
+        if not all(a.aval.dtype.kind in "fc" for a in list(eqn.inputs) + eqn.outputs):
+            return ufunc_rule(lw, eqn, env)
+        tmpls, leaves, ops = _ewise_args(lw, eqn, env)
+        text = f"(-{tmpls[0]})" if op == "neg" else f"({tmpls[0]} {op} {tmpls[1]})"
+        return _elementwise(text, leaves, eqn.outputs[0].aval, ops)
+    lower_operator.elementwise = True
+    return lower_operator
+
+
+for _prim, _op in (("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/"), ("neg", "neg")):
+    RULES[_prim] = _operator_rule(_op, RULES[_prim])
+
+
 @rule("pow", elementwise=True)
 def _pow(lw, eqn, env):
     base, exponent = eqn.inputs

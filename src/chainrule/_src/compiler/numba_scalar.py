@@ -147,10 +147,11 @@ def _broadcast_map(shape, out_shape):
 
 def _ewise(fmt, fallback=None):
     """An elementwise rule: ``fmt(texts)`` gives one element's expression (``fallback``'s
-    when the result is not a floating or complex number: Python's operators on integers
-    and booleans differ from NumPy's ufuncs)."""
+    when an operand or the result is not a floating or complex number: Python's operators
+    on integers and booleans differ from NumPy's ufuncs)."""
     def lower(lw, eqn, env):
-        if fallback is not None and eqn.outputs[0].aval.dtype.kind not in "fc":
+        if fallback is not None and not all(
+                a.aval.dtype.kind in "fc" for a in list(eqn.inputs) + eqn.outputs):
             return fallback(lw, eqn, env)
         strong = [a.aval.dtype for a in eqn.inputs if not is_weak(a)]
         weak = [weak_example(a.aval.dtype) for a in eqn.inputs if is_weak(a)]
@@ -169,7 +170,7 @@ def _ewise(fmt, fallback=None):
 
 for _prim, _np_name in UFUNCS.items():
     SCALAR_RULES[_prim] = _ewise(lambda t, n=_np_name: f"np.{n}({', '.join(t)})")
-for _prim, _op in (("add", "+"), ("sub", "-"), ("mul", "*")):
+for _prim, _op in (("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/")):
     SCALAR_RULES[_prim] = _ewise(lambda t, op=_op: f"{t[0]} {op} {t[1]}", SCALAR_RULES[_prim])
 SCALAR_RULES["neg"] = _ewise(lambda t: f"-{t[0]}", SCALAR_RULES["neg"])
 SCALAR_RULES["scaled_sum"] = _ewise(
