@@ -24,9 +24,9 @@ from .environment import OPENBLAS_OVERRIDES, THREAD_ENV
 
 HERE = Path(__file__).resolve().parent
 WORKLOAD_NAMES = ("physical", "fastpath", "fastpath_sweep", "overhead", "elementwise", "fusion",
-                  "mlp", "nn_train", "nbody", "burgers", "hessian", "jacobian", "jacobian_modes",
-                  "lbfgs", "ode", "random", "spline", "stats", "nuts", "signal", "memory",
-                  "nn_memory",
+                  "mlp", "nn_train", "nbody", "numba_loops", "burgers", "hessian", "jacobian",
+                  "jacobian_modes", "lbfgs", "ode", "random", "spline", "stats", "nuts", "signal",
+                  "memory", "nn_memory",
                   "checkpoint", "cupy")
 
 
@@ -127,8 +127,8 @@ def main(argv=None):
     gc.freeze()
     print(f"bench: {'smoke' if args.smoke else 'full' if not args.only else 'partial'} run, "
           f"{cfg.repeats} repeat(s), output in {out}")
-    for lib in ("chainrule", "chainrule jit", "chainrule jit+fusion", "torch", "jax", "jax jit",
-                "autograd"):
+    for lib in ("chainrule", "chainrule jit", "chainrule jit+fusion", "chainrule jit+numba",
+                "torch", "jax", "jax jit", "autograd"):
         reason = libs.skip_reason(lib)
         if reason:
             print(f"  skipped: {lib}: {reason}")

@@ -239,10 +239,15 @@ def run_case(case, libs, cfg, log=print):
 
     numbers, round_s = {}, 0.0
     for lib, fn in active:
-        best = spent = records[lib]["first_s"]
-        for _ in range(cfg.warmup_calls):
+        # The first call may include a long compilation: at least one warm call sets the
+        # calls per sample (else a fast function slow to compile is timed one call per
+        # sample, which measures the timer and cold caches rather than the function).
+        spent = records[lib]["first_s"]
+        best = _sample(fn, 1)
+        spent = min(spent, cfg.warmup_budget_s) + best
+        for _ in range(cfg.warmup_calls - 1):
             if spent >= cfg.warmup_budget_s:
-                break  # slow calls: the first call already warmed up
+                break  # slow calls: the first calls already warmed up
             t = _sample(fn, 1)
             best, spent = min(best, t), spent + t
         numbers[lib] = max(1, math.ceil(cfg.min_sample_s / max(best, 1e-9)))

@@ -17,8 +17,8 @@ import importlib.metadata
 import numpy as np
 
 #: Library keys, in the order they appear in every table.
-LIBRARIES = ("numpy", "chainrule", "chainrule jit", "chainrule jit+fusion", "torch", "jax",
-             "jax jit", "autograd")
+LIBRARIES = ("numpy", "chainrule", "chainrule jit", "chainrule jit+fusion",
+             "chainrule jit+numba", "torch", "jax", "jax jit", "autograd")
 
 #: Human-readable names used in the report.
 LABELS = {
@@ -26,6 +26,7 @@ LABELS = {
     "chainrule": "chainrule eager",
     "chainrule jit": "chainrule jit",
     "chainrule jit+fusion": "chainrule jit, numexpr fusion",
+    "chainrule jit+numba": "chainrule jit, Numba backend",
     "torch": "PyTorch eager",
     "jax": "JAX eager",
     "jax jit": "JAX jit",
@@ -33,7 +34,7 @@ LABELS = {
 }
 
 #: Rows that appear only in the workloads that implement them (no "skipped" row elsewhere).
-OPT_IN = ("chainrule jit+fusion",)
+OPT_IN = ("chainrule jit+fusion", "chainrule jit+numba")
 
 #: The reference implementation: timed and shown, never ranked.
 REFERENCE = "numpy"
@@ -86,7 +87,7 @@ class Libraries:
         if family in (None, "chainrule"):
             self._load_chainrule()
         if smoke:
-            for lib in ("torch", "jax", "jax jit", "autograd"):
+            for lib in ("torch", "jax", "jax jit", "autograd", "chainrule jit+numba"):
                 self._skip[lib] = SMOKE_SKIP
             return
         loaders = {"torch": self._load_torch, "jax": self._load_jax,
@@ -102,7 +103,12 @@ class Libraries:
             self.cnp = importlib.import_module("chainrule.numpy")
         except Exception as exc:  # a broken chainrule is reported, not hidden
             self._skip["chainrule"] = self._skip["chainrule jit"] = _why(exc)
+            self._skip["chainrule jit+numba"] = _why(exc)
             return
+        try:
+            importlib.import_module("numba")
+        except ImportError as exc:
+            self._skip["chainrule jit+numba"] = _why(exc) + "; pip install 'chainrule[numba]'"
         if not hasattr(self.cr, "jit"):
             self._skip["chainrule jit"] = "jit not implemented yet"
         try:
@@ -162,7 +168,7 @@ class Libraries:
     def xp(self, lib):
         """The NumPy-like namespace of ``lib``."""
         return {"numpy": np, "chainrule": self.cnp, "chainrule jit": self.cnp,
-                "chainrule jit+fusion": self.cnp,
+                "chainrule jit+fusion": self.cnp, "chainrule jit+numba": self.cnp,
                 "torch": self.torch, "jax": self.jnp, "jax jit": self.jnp,
                 "autograd": self.anp}[lib]
 
@@ -182,6 +188,8 @@ class Libraries:
             return self.jax.jit(fun)
         if lib in ("chainrule jit", "chainrule jit+fusion"):
             return self.cr.jit(fun)
+        if lib == "chainrule jit+numba":
+            return self.cr.jit(fun, backend="numba")
         return fun
 
     def value_and_grad(self, lib, fun):
@@ -190,7 +198,7 @@ class Libraries:
         The argument may be an array or a list of arrays (the gradient then has the same
         structure). For PyTorch this is ``torch.autograd.grad`` on a fresh leaf tensor.
         """
-        if lib in ("chainrule", "chainrule jit", "chainrule jit+fusion"):
+        if lib in ("chainrule", "chainrule jit", "chainrule jit+fusion", "chainrule jit+numba"):
             return self.jit(lib, self.cr.value_and_grad(fun))
         if lib in ("jax", "jax jit"):
             return self.jit(lib, self.jax.value_and_grad(fun))

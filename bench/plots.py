@@ -8,6 +8,7 @@ from .libs import LABELS, LIBRARIES
 
 COLORS = {"numpy": "black", "chainrule": "tab:red", "chainrule jit": "tab:pink",
           "chainrule jit+fusion": "tab:purple",
+          "chainrule jit+numba": "tab:brown",
           "torch": "tab:orange", "jax": "tab:blue", "jax jit": "tab:cyan",
           "autograd": "tab:green"}
 

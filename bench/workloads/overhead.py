@@ -17,6 +17,7 @@ def cases(libs, cfg):
     """Forward and value_and_grad of the 100-op chain on a (1,) array."""
     x = rng(1).uniform(0.1, 0.9, size=1)
     builders = chain_builders(N_OPS)
+    builders["chainrule jit+numba"] = builders["chainrule jit"]
     out = []
     for mode in ("forward", "value_and_grad"):
         out.append(Case("overhead", mode, {"n_ops": N_OPS, "shape": [1]},

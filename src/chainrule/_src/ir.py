@@ -101,6 +101,7 @@ class Program:
         lines += [f"    {e.pretty(name)}" for e in self.eqns]
         outs = ", ".join(name(a) if type(a) is Var else repr(a) for a in self.outvars)
         lines.append(f"  in ({outs}) }}")
+        lines += [f"# {note}" for note in getattr(self, "notes", ())]
         return "\n".join(lines)
 
 

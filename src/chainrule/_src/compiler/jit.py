@@ -18,7 +18,7 @@ from collections import Counter, OrderedDict
 import numpy as np
 
 from .. import config
-from . import fusion
+from . import fusion, numba_backend
 from ..core import (Primitive, Zero, current_trace, get_aval, instantiate, is_float_dtype,
                     is_tracer, namespace_of, new_trace)
 from ..interpreters.batching import eval_batched
@@ -529,7 +529,10 @@ def _check_argument_types(fun, name, dynamic, dyn_kwargs, positions):
 class JittedFunction:
     """The callable returned by :func:`jit`."""
 
-    def __init__(self, fun, static_argnums, static_argnames):
+    def __init__(self, fun, static_argnums, static_argnames, backend="numpy"):
+        if backend not in ("numpy", "numba", "auto"):
+            raise ValueError(f"jit: backend must be 'numpy', 'numba' or 'auto', got {backend!r}")
+        self.backend = backend
         functools.update_wrapper(self, fun)
         self.__name__ = _function_name(fun)
         self.fun = fun
@@ -594,7 +597,8 @@ class JittedFunction:
             _check_argument_types(self.fun, self.__name__, dynamic, dyn_kwargs, positions)
             raise
         key = (tree, signature, static, (namespace_of(
-            [x for x in leaves if not is_tracer(x)]).__name__, fusion.cache_token()))
+            [x for x in leaves if not is_tracer(x)]).__name__, fusion.cache_token(),
+            self.backend))
         entry = self.cache.get(key)
         if entry is None:
             entry = self._compile(key, static, tree, leaves)
@@ -652,7 +656,12 @@ class JittedFunction:
         _warn_if_large(program, self.__name__)
         xp = namespace_of([x for x in leaves if not is_tracer(x)])
         program.invars = program.const_vars + program.invars
-        compiled = Compiled(program, xp, self.__name__, fresh_outputs=True)
+        if self.backend == "numba" or (self.backend == "auto"
+                                       and numba_backend.auto_prefers_numba(program)):
+            compiled = numba_backend.NumbaCompiled(program, xp, self.__name__,
+                                                   fresh_outputs=True)
+        else:
+            compiled = Compiled(program, xp, self.__name__, fresh_outputs=True)
         has_tracer_consts = bool(program.const_vals)
         entry = (compiled, out_tree, list(program.const_vals))
         if store:
@@ -668,12 +677,12 @@ class JittedFunction:
         """The optimized program and generated source for these arguments."""
         static, dynamic, dyn_kwargs, _ = self._split(args, kwargs)
         leaves, tree = tree_flatten((dynamic, dyn_kwargs))
-        key = (tree, _signature(leaves), static, ("numpy", fusion.cache_token()))
+        key = (tree, _signature(leaves), static, ("numpy", fusion.cache_token(), self.backend))
         compiled, _, _ = self._compile(key, static, tree, leaves, store=False)
         return compiled
 
 
-def jit(fun=None, *, static_argnums=(), static_argnames=()):
+def jit(fun=None, *, static_argnums=(), static_argnames=(), backend="numpy"):
     """Compile ``fun``: trace it once per input signature into a program, optimize it and
     generate straight-line Python that calls the array library directly.
 
@@ -683,6 +692,12 @@ def jit(fun=None, *, static_argnums=(), static_argnames=()):
     static_argnums, static_argnames : int/str or tuple
         Arguments that are Python values (not arrays): part of the cache key, so Python
         control flow may depend on them.
+    backend : {"numpy", "numba", "auto"}
+        ``"numpy"`` (default): generated Python calling NumPy.  ``"numba"``: the program,
+        loops included, compiled to native code by Numba (``pip install
+        'chainrule[numba]'``); parts Numba cannot compile run on NumPy
+        (``docs/backends.md``).  ``"auto"``: Numba for programs with loops over small
+        arrays (when installed), NumPy otherwise.
 
     Examples
     --------
@@ -694,12 +709,15 @@ def jit(fun=None, *, static_argnums=(), static_argnames=()):
     1.0
     """
     if fun is None:
-        return lambda f: JittedFunction(f, static_argnums, static_argnames)
-    return JittedFunction(fun, static_argnums, static_argnames)
+        return lambda f: JittedFunction(f, static_argnums, static_argnames, backend)
+    return JittedFunction(fun, static_argnums, static_argnames, backend)
 
 
-def make_ir(fun, static_argnums=()):
+def make_ir(fun, static_argnums=(), backend=None):
     """Return a function that traces ``fun`` and returns its (unoptimized) program.
+
+    With ``backend="numba"`` the program also lists (as ``# numba:`` lines) each equation
+    that the Numba backend would run on NumPy, and why.
 
     Examples
     --------
@@ -723,6 +741,8 @@ def make_ir(fun, static_argnums=()):
             full = [static[i] if i in static else next(it) for i in range(len(args))]
             return fun(*full)
         program, _ = trace_to_program(flat_fun, [get_aval(x) for x in leaves], "make_ir")
+        if backend in ("numba", "auto"):
+            program.notes = numba_backend.fallback_notes(program)
         return program
     return traced
 
