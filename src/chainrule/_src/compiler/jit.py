@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import config
 from . import fusion, numba_backend
+from .derived import DerivedPrograms
 from ..core import (Primitive, Zero, current_trace, get_aval, instantiate, is_float_dtype,
                     is_tracer, namespace_of, new_trace)
 from ..interpreters.batching import eval_batched
@@ -93,7 +94,7 @@ def _lift_tracer_constants(program):
     program.const_vals = [val for _, val in lifted.values()]
 
 
-class Compiled:
+class Compiled(DerivedPrograms):
     """An optimized program and the Python function generated from it.
 
     Its outputs never share memory with its constants; with ``fresh_outputs`` (the
@@ -108,15 +109,6 @@ class Compiled:
 
     def __call__(self, *args):
         return self.fn(*args)
-
-    def derived(self, key, build):
-        """The program derived from this one that ``build()`` compiles (a derivative, a
-        transpose, a vectorized version), compiled once per ``key`` and kept here."""
-        cache = self.__dict__.setdefault("_derived", {})
-        entry = cache.get(key)
-        if entry is None:
-            entry = cache[key] = build()
-        return entry
 
     def on(self, xp):
         """This program compiled for the arrays of namespace ``xp`` (``self`` for its own):
@@ -180,7 +172,8 @@ def _derived_compiled(program, compiled, name):
     if program.const_vals:  # a derived program closes over nothing but constants
         raise TypeError(f"jit: the {name} program of {compiled.fn.__name__} captured a "
                         "traced value; this is a bug in chainrule, please report it")
-    return Compiled(program, compiled.xp, name, fresh_outputs=True)
+    # Derived programs are compiled by the backend that compiled the original.
+    return type(compiled)(program, compiled.xp, name, fresh_outputs=True)
 
 
 def _under_jit(trace):

@@ -39,6 +39,7 @@ from .. import config
 from ..core import Zero
 from ..ir import Eqn, Literal, Program, Var
 from . import fusion, numba_scalar
+from .derived import DerivedPrograms
 from .codegen import compile_program
 from .numba_common import (UFUNCS, Names, NotLowerable, dt_text, float_text, is_weak,
                            weak_example)
@@ -1167,7 +1168,7 @@ def _segments(program):
     return runs
 
 
-class NumbaCompiled:
+class NumbaCompiled(DerivedPrograms):
     """A program compiled by Numba where it can be (see the module's docstring); it
     serves ``jit`` as ``jit.Compiled`` does.
 
