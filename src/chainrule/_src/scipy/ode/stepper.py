@@ -164,10 +164,10 @@ class _Stages:
         return self.cache[j]
 
 
-def _dop853_error_norm(K, h, scale, tab, stacked):
+def _dop853_error_norm(K, h, scale, tab, stacked, head):
     """SciPy's (and Hairer's) DOP853 error: the 5th-order estimate, damped by the 3rd."""
-    e5 = stop_gradient(_combine(K, tab.E, stacked)) / scale
-    e3 = stop_gradient(_combine(K, tab.E3, stacked)) / scale
+    e5 = head(stop_gradient(_combine(K, tab.E, stacked))) / scale
+    e3 = head(stop_gradient(_combine(K, tab.E3, stacked))) / scale
     n5, n3 = cnp.sum(e5 * e5), cnp.sum(e3 * e3)
     denom = n5 + 0.01 * n3
     pos = denom > 0
@@ -191,12 +191,17 @@ def _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab):
 
 
 def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, max_steps,
-              segment=None):
+              segment=None, return_step=False, norm_size=None):
     """Integrate ``y' = fun(t, y)`` from ``t0`` to ``t1`` (either direction).
 
     Returns ``(y_eval, t_final, y_final, nfev, nsteps, code)``, with ``y_eval`` of shape
     ``(n, len(t_eval))`` from the method's dense output.  ``segment=k`` groups the step
-    attempts k at a time, each group under ``checkpoint``.
+    attempts k at a time, each group under ``checkpoint``.  ``first_step`` may be a
+    traced value; with ``return_step`` the step size the controller proposes next is
+    returned too (last), so that a solve continued from the end starts where this one
+    stopped instead of choosing its first step again.  ``norm_size=k`` controls the
+    step size with the error of the first ``k`` components only (the others must not
+    feed back into the solution, as the quadratures of an adjoint).
     """
     n = y0.shape[0]
     m = t_eval.shape[0]
@@ -208,6 +213,14 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
     toward = cnp.where(d > 0, np.inf, -np.inf)
     d_t1, d_t_eval = d * stop_gradient(t1), d * stop_gradient(t_eval)
     Pcols = None if P is None else [P[:, j:j + 1] for j in range(P.shape[1])]
+    if norm_size is None or norm_size >= n:
+        def head(v):
+            return v
+    else:
+        def head(v):
+            return v[:norm_size]
+        if cnp.ndim(atol):
+            atol = atol[:norm_size]
 
     f0 = fun(t0, y0)
     nfev0 = 1
@@ -217,7 +230,7 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
                            max_step)
         nfev0 = 2
     else:
-        h0 = cnp.asarray(float(first_step))
+        h0 = cnp.asarray(first_step, dtype=y0.dtype) * 1.0
     # Output times equal to t0 hold y0 from the start (a zero-length span takes no step);
     # otherwise the first step fills them again (its interpolant gives exactly y0 there),
     # as SciPy does, which matters for DOP853's evaluation count.
@@ -243,11 +256,12 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         y_new = y + h * _combine(K, B, stacked)
         f_new = fun(t + h, y_new)
         K.append(f_new)
-        scale = atol + cnp.maximum(cnp.abs(stop_gradient(y)), cnp.abs(stop_gradient(y_new))) * rtol
+        scale = atol + cnp.maximum(cnp.abs(stop_gradient(head(y))),
+                                   cnp.abs(stop_gradient(head(y_new)))) * rtol
         if tab.E3 is None:
-            err_norm = _rms(stop_gradient(h * _combine(K, E, stacked)) / scale)
+            err_norm = _rms(stop_gradient(h * head(_combine(K, E, stacked))) / scale)
         else:
-            err_norm = _dop853_error_norm(K, stop_gradient(h), scale, tab, stacked)
+            err_norm = _dop853_error_norm(K, stop_gradient(h), scale, tab, stacked, head)
         # SciPy's factors: min(MAX_FACTOR, SAFETY err^expo) after an accepted step (at
         # most 1 right after a rejection; MAX_FACTOR for a zero error, which TINY gives),
         # max(MIN_FACTOR, SAFETY err^expo) after a rejected one (MIN_FACTOR for a NaN
@@ -297,5 +311,7 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
                               lambda c: (attempt(c[0]), c[1] + 1), (s, 0))[0]
 
         state = while_loop(lambda s: s[7] == RUNNING, _checkpoint(group), state0)
-    t, y, _, _, _, nfev, nsteps, code, out, _ = state
+    t, y, _, h_next, _, nfev, nsteps, code, out, _ = state
+    if return_step:
+        return out, t, y, nfev, nsteps, code, h_next
     return out, t, y, nfev, nsteps, code
