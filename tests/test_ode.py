@@ -144,11 +144,15 @@ def test_gradient_wrt_time_span_and_t_eval():
         np.testing.assert_allclose([g0, gT], [0.5 * val, -0.5 * val], rtol=1e-7)
 
 
-@pytest.mark.parametrize("method", ["RK45", "DOP853"])
-def test_backsolve_pytree_args_many_outputs_match_direct(method):
+@pytest.mark.parametrize("method,jacobian_max", [("RK45", 1024), ("DOP853", 1024),
+                                                 ("RK45", 0)])
+def test_backsolve_pytree_args_many_outputs_match_direct(method, jacobian_max, monkeypatch):
     # Arguments of several shapes (a vector, a scalar, an integer) in a dict, and 21 output
     # times: the adjoint continues from one output time to the next with the step size it
-    # ended with, and differentiates with respect to each argument as it is.
+    # ended with, and differentiates with respect to each argument as it is, with the
+    # right-hand side's Jacobian by forward mode (small systems) or by a reverse pass.
+    from chainrule._src.scipy.ode import adjoint
+    monkeypatch.setattr(adjoint, "FORWARD_JACOBIAN_MAX", jacobian_max)
     def rhs(t, y, p, n):
         return cnp.stack([p["ab"][0] * y[0] - p["ab"][1] * y[0] * y[1],
                           -p["c"] * y[1] + n * y[0] * y[1]])

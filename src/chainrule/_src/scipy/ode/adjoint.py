@@ -5,7 +5,9 @@ system (state ``y``, adjoint ``a = dL/dy``, parameter gradient ``g``)::
 
     y' = f(t, y, p),   a' = -a^T df/dy,   g' = -a^T df/dp
 
-with the same solver, adding each output's cotangent to ``a`` at its time.  Nothing of
+with the same solver, adding each output's cotangent to ``a`` at its time (each interval
+between output times continues with the step size the previous one ended with; the step
+size is controlled by the error in ``y`` and ``a`` only).  Nothing of
 the forward steps is stored, so memory does not grow with the number of steps; the price
 is a second solve (backwards in time, which is unstable for problems that contract
 strongly forwards) and derivatives accurate only to the solver tolerance.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule._src.numpy import base as cnp
-from chainrule._src.transforms.api import vjp
+from chainrule._src.transforms.api import jvp, vjp
 from chainrule._src.control.scan import scan
 from chainrule._src.core import is_tracer
 from chainrule._src.control.custom import custom_vjp
@@ -24,6 +26,15 @@ from chainrule._src.tree_util import tree_flatten, tree_unflatten
 from chainrule._src.transforms.vmap import vmap
 
 from .stepper import integrate
+
+
+FORWARD_JACOBIAN_MAX = 1024
+"""Largest Jacobian of the right-hand side, (n + number of parameters) x n elements, that
+the adjoint forms by forward mode (all its columns in one batched ``jvp``) rather than by a
+reverse pass.  On small systems every staged operation costs about the same whatever the
+size of its arrays, and the reverse pass costs more operations: it scatters the cotangent
+of each component of ``y`` that the right-hand side indexes (measured on Lotka-Volterra:
+the backward solve 1.5 times faster)."""
 
 
 def _closes_over_tracers(fn):
@@ -39,7 +50,13 @@ def _closes_over_tracers(fn):
 def _flat(leaves):
     if not leaves:
         return cnp.zeros((0,))
-    return cnp.concatenate([cnp.ravel(cnp.asarray(x) * 1.0) for x in leaves])
+    return cnp.concatenate([cnp.ravel(_float(x)) for x in leaves])
+
+
+def _float(x):
+    """``x`` as a floating-point array (integers and booleans converted)."""
+    x = cnp.asarray(x)
+    return x if cnp.issubdtype(x.dtype, cnp.inexact) else x * 1.0
 
 
 def _unflat(vec, like):
@@ -87,7 +104,19 @@ def backsolve(rhs, fun, y0, t0, t1, times, args, opts):
 
         # Differentiated with respect to the arguments themselves: slicing them out of
         # one flat vector would make every use of a parameter a scatter in the adjoint.
-        float_leaves = [cnp.asarray(x) * 1.0 for x in leaves]
+        float_leaves = [_float(x) for x in leaves]
+
+        forward = (n + n_p) * n <= FORWARD_JACOBIAN_MAX and all(
+            np.issubdtype(x.dtype, np.floating) for x in float_leaves)
+        if forward:
+            # The tangents of the identity on (y, p), one column each, as the arguments.
+            k = n + n_p
+            eye, basis, start = np.eye(k), [np.eye(k)[:, :n]], n
+            for x in float_leaves:
+                size = int(np.prod(x.shape))
+                basis.append(eye[:, start:start + size].reshape((k,) + tuple(x.shape))
+                             .astype(x.dtype))
+                start += size
 
         def aug(t, z):
             y, a = z[:n], z[n:2 * n]
@@ -95,9 +124,13 @@ def backsolve(rhs, fun, y0, t0, t1, times, args, opts):
             def f(yy, *ls):
                 return rhs(t, yy, *tree_unflatten(arg_tree, list(ls)))
 
+            if forward:
+                fy, jac = vmap(lambda *ts: jvp(f, (y, *float_leaves), ts),
+                               out_axes=(None, 0))(*basis)
+                return cnp.concatenate([fy, jac @ -a])
             fy, pull = vjp(f, y, *float_leaves)
-            ay, *aps = pull(a)
-            return cnp.concatenate([fy, -ay, -_flat(aps)])
+            ay, *aps = pull(-a)  # the vjp is linear: negate the n values, not its results
+            return cnp.concatenate([fy, ay, _flat(aps)])
 
         atol = cnp.asarray(opts["atol"]) * 1.0
         if atol.ndim:
