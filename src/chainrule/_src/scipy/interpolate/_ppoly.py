@@ -15,6 +15,8 @@ import scipy.interpolate as _si
 
 from chainrule._src.numpy import base as cnp
 
+from ...control.custom import stop_gradient
+from ...control.pure_callback import ShapeDtypeStruct, pure_callback
 from ...core import is_tracer, concrete_value
 from ...tree_util import register_pytree_node
 
@@ -55,7 +57,32 @@ def check_data(x, y, axis=0, complex_ok=True):
         raise ValueError("`y` must contain only finite values.")
     if xv is not None and np.any(np.diff(xv) <= 0):
         raise ValueError("`x` must be strictly increasing sequence.")
+    if xv is None:
+        x = checked_when_run(x, _finite_increasing)
     return x, cnp.moveaxis(y, axis, 0), axis
+
+
+def _finite_increasing(xv):
+    if not np.all(np.isfinite(xv)):
+        return "`x` must contain only finite values."
+    if np.any(np.diff(xv) <= 0):
+        return "`x` must be strictly increasing sequence."
+    return None
+
+
+def checked_when_run(x, problem):
+    """``x`` itself, checked by ``problem(values) -> message or None`` when its values
+    become known: under ``jit`` they are not while tracing, so the compiled function runs
+    the check (a callback on the values, not differentiated) and raises ``ValueError`` with
+    the message instead of returning a silently wrong result."""
+    def check(xv):
+        message = problem(np.asarray(xv))
+        if message is not None:
+            raise ValueError(message)
+        return np.zeros((), xv.dtype)
+
+    flag = pure_callback(check, ShapeDtypeStruct((), x.dtype), stop_gradient(x))
+    return x + stop_gradient(flag)  # a zero that ties the check to the result
 
 
 def column(v, ndim):
@@ -107,9 +134,10 @@ def interval_index(x, t):
     return cnp.where((t >= cnp.take(x, cnp.minimum(i + 1, m))) & (i < m - 1), i + 1, i)
 
 
-def evaluate(c, x, xq, extrapolate):
+def evaluate(c, x, xq, extrapolate, descending=False):
     """Values at ``xq`` (any shape) of the piecewise polynomial ``(c, x)``; result shape
-    ``xq.shape + c.shape[2:]``."""
+    ``xq.shape + c.shape[2:]``.  ``descending``: the breakpoints decrease (SciPy's
+    intervals ``x[i+1] < t <= x[i]``)."""
     xq = cnp.asarray(xq)
     shape = xq.shape
     t = cnp.ravel(cnp.astype(xq, np.float64))
@@ -117,7 +145,8 @@ def evaluate(c, x, xq, extrapolate):
         t = x[0] + cnp.mod(t - x[0], x[-1] - x[0])
         extrapolate = False
     # The interval index carries no derivative; the offset from its left end carries it.
-    i = interval_index(x, t)
+    # Decreasing breakpoints: x[i+1] < t <= x[i] is -x[i] <= -t < -x[i+1].
+    i = interval_index(-x, -t) if descending else interval_index(x, t)
     d = column(t - cnp.take(x, i), c.ndim - 1)
     if c.ndim == 2:
         # One 1-D gather per coefficient: their transposes (the reverse pass) are 1-D
@@ -128,7 +157,8 @@ def evaluate(c, x, xq, extrapolate):
     if c.shape[0] == 1:  # constant pieces never touch the offset: NaN points stay NaN
         out = cnp.where(column(t != t, out.ndim), np.nan, out)
     if not extrapolate:
-        inside = column((t >= x[0]) & (t <= x[-1]), out.ndim)
+        lo, hi = (x[-1], x[0]) if descending else (x[0], x[-1])
+        inside = column((t >= lo) & (t <= hi), out.ndim)
         out = cnp.where(inside, out, np.nan)
     return cnp.reshape(out, shape + tuple(c.shape[2:]))
 
@@ -172,8 +202,11 @@ class PPoly:
     """Piecewise polynomial in the local power basis, as ``scipy.interpolate.PPoly``.
 
     ``c`` has shape ``(k, m, ...)`` (order ``k``, ``m`` intervals) and ``x`` holds the
-    ``m + 1`` increasing breakpoints.  Both may be traced: evaluation is differentiable in
-    ``c``, ``x`` and the query points, under ``jit`` and ``vmap`` too.
+    ``m + 1`` breakpoints, increasing or (as SciPy allows) decreasing.  Both may be traced:
+    evaluation is differentiable in ``c``, ``x`` and the query points, under ``jit`` and
+    ``vmap`` too.  Which way the breakpoints go must be known when the ``PPoly`` is built:
+    breakpoints traced by ``jit`` must increase, which the compiled function checks when it
+    runs (a ``ValueError`` otherwise).
 
     Examples
     --------
@@ -194,8 +227,13 @@ class PPoly:
             if x.ndim != 1 or x.shape[0] != c.shape[1] + 1:
                 raise ValueError("x and c have incompatible shapes")
             xv = known(x)
-            if xv is not None and np.any(np.diff(xv) < 0):
-                raise ValueError("`x` must be strictly increasing or decreasing.")
+            if xv is not None:
+                dx = np.diff(xv)
+                if not (np.all(dx >= 0) or np.all(dx <= 0)):
+                    raise ValueError("`x` must be strictly increasing or decreasing.")
+                self.descending = bool(np.any(dx < 0))
+            else:
+                x = checked_when_run(x, _increasing_under_jit)
             self.axis = axis % (c.ndim - 1)
             if self.axis:  # SciPy's layout: (..., k, m, ...) with k at ``axis``
                 c = cnp.moveaxis(cnp.moveaxis(c, self.axis + 1, 0), self.axis + 1, 0)
@@ -206,6 +244,9 @@ class PPoly:
             self.c, self.x, self.axis = ref.c, ref.x, ref.axis
         self.extrapolate = True if extrapolate is None else extrapolate
 
+    descending = False
+    """Whether the breakpoints decrease (known when the piecewise polynomial is built)."""
+
     @classmethod
     def construct_fast(cls, c, x, extrapolate=None, axis=0):
         """Build without checks from coefficients ``(k, m, ...)`` and breakpoints."""
@@ -213,7 +254,16 @@ class PPoly:
         self.c, self.x = c, x
         self.extrapolate = True if extrapolate is None else extrapolate
         self.axis = axis
+        xv = known(x)
+        if xv is not None and xv.ndim == 1 and xv.shape[0] > 1 and xv[-1] < xv[0]:
+            self.descending = True
         return self
+
+    def _like(self, c, extrapolate):
+        """A piecewise polynomial on the same breakpoints, going the same way."""
+        out = PPoly.construct_fast(c, self.x, extrapolate, self.axis)
+        out.descending = self.descending
+        return out
 
     def _scipy(self):
         return _si.PPoly.construct_fast(np.asarray(self.c), np.asarray(self.x),
@@ -229,15 +279,15 @@ class PPoly:
             return self.antiderivative(-nu)(x, extrapolate=extrapolate)
         c = derivative_coefficients(self.c, nu) if nu else self.c
         xq = cnp.asarray(x)
-        out = evaluate(c, self.x, xq, extrapolate)
+        out = evaluate(c, self.x, xq, extrapolate, self.descending)
         return _move_query_axes(out, xq.ndim, self.axis)
 
     def derivative(self, nu=1):
         """The ``nu``-th derivative, as a piecewise polynomial of the same class family."""
         if nu < 0:
             return self.antiderivative(-nu)
-        return PPoly.construct_fast(derivative_coefficients(self.c, nu) if nu else self.c,
-                                    self.x, self.extrapolate, self.axis)
+        return self._like(derivative_coefficients(self.c, nu) if nu else self.c,
+                          self.extrapolate)
 
     def antiderivative(self, nu=1):
         """The ``nu``-th antiderivative, zero at ``x[0]`` (periodic extrapolation is dropped,
@@ -248,8 +298,7 @@ class PPoly:
         if not traced(self.c, self.x):
             ref = self._scipy().antiderivative(nu)
             return PPoly.construct_fast(ref.c, ref.x, extrapolate, self.axis)
-        return PPoly.construct_fast(antiderivative_coefficients(self.c, self.x, nu), self.x,
-                                    extrapolate, self.axis)
+        return self._like(antiderivative_coefficients(self.c, self.x, nu), extrapolate)
 
     def integrate(self, a, b, extrapolate=None):
         """Definite integral from ``a`` to ``b`` (differentiable in both limits)."""
@@ -260,9 +309,14 @@ class PPoly:
         anti = antiderivative_coefficients(self.c, self.x, 1)
         a, b = cnp.asarray(a, dtype=np.float64), cnp.asarray(b, dtype=np.float64)
         if extrapolate != "periodic":
-            fa = evaluate(anti, self.x, a, extrapolate)
-            fb = evaluate(anti, self.x, b, extrapolate)
+            fa = evaluate(anti, self.x, a, extrapolate, self.descending)
+            fb = evaluate(anti, self.x, b, extrapolate, self.descending)
             out = fb - fa
+        elif self.descending:
+            raise NotImplementedError(
+                "PPoly.integrate: periodic extrapolation with decreasing breakpoints is not "
+                "supported on traced input; reverse the breakpoints (and re-expand the "
+                "coefficients) or integrate plain arrays (SciPy's own)")
         else:
             xs, xe = self.x[0], self.x[-1]
             period = xe - xs
@@ -282,16 +336,26 @@ class PPoly:
         return out
 
 
+def _increasing_under_jit(xv):
+    if np.any(np.diff(xv) < 0):
+        return ("PPoly: breakpoints traced by jit must be increasing (decreasing ones are "
+                "supported where their values are known when the PPoly is built: outside "
+                "jit, or under grad/jvp)")
+    return None
+
+
 def _register(cls):
     """Make ``cls`` a pytree (so interpolators cross ``jit``/``vmap`` boundaries)."""
     def flatten(p):
-        return (p.c, p.x), (type(p), p.extrapolate, p.axis)
+        return (p.c, p.x), (type(p), p.extrapolate, p.axis, p.descending)
 
     def unflatten(aux, children):
-        kind, extrapolate, axis = aux
+        kind, extrapolate, axis, descending = aux
         out = object.__new__(kind)
         out.c, out.x = children
         out.extrapolate, out.axis = extrapolate, axis
+        if descending:
+            out.descending = True
         return out
 
     register_pytree_node(cls, flatten, unflatten)
