@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 WORKLOAD_NAMES = ("physical", "fastpath", "fastpath_sweep", "overhead", "elementwise", "fusion",
                   "mlp", "nbody", "hessian", "jacobian", "jacobian_modes", "lbfgs", "ode",
                   "random", "spline", "stats", "nuts", "signal", "memory",
-                  "checkpoint", "cupy")
+                  "checkpoint", "ode_memory", "cupy")
 
 
 def parse_args(argv):
