@@ -418,3 +418,28 @@ def test_traced_breakpoints_are_checked_when_the_compiled_function_runs():
     close(cr.vmap(spline, in_axes=(0, None))(xs, Y), [si.CubicSpline(x, Y)(XQ) for x in xs])
     g = cr.jit(cr.grad(lambda x: cnp.sum(ci.CubicSpline(x, Y)(XKIN))))(XK)
     close(g, cr.grad(lambda x: cnp.sum(ci.CubicSpline(x, Y)(XKIN)))(XK))
+
+
+def test_interval_index_bucket_table_equals_bisection():
+    # Breakpoints known in advance but not equally spaced are located with a table of
+    # equal buckets and a few comparisons: the same pieces as the binary search, at the
+    # breakpoints, next to them, outside them, for spread and clustered breakpoints.
+    from chainrule._src.scipy.interpolate._ppoly import interval_index
+    rng = np.random.default_rng(3)
+    sets = [np.sort(rng.uniform(-5, 5, 200)), np.cumsum(rng.exponential(1.0, 150) ** 3),
+            np.concatenate([np.linspace(0, 1, 50), 1 + 1e-9 * np.arange(1, 50)]),
+            np.sort(rng.normal(size=100)) * 1e-3]
+    for x in sets:
+        t = np.concatenate([rng.uniform(x[0] - 1, x[-1] + 1, 300), x, np.nextafter(x, -np.inf),
+                            np.nextafter(x, np.inf), [-np.inf, np.inf]])
+        ref = np.clip(np.searchsorted(x, t, side="right") - 1, 0, len(x) - 2)
+        np.testing.assert_array_equal(cr.jit(lambda t: interval_index(x, t))(t), ref)
+        np.testing.assert_array_equal(interval_index(x, t), ref)
+    # Jittered knots: not equally spaced, yet far enough apart for finite differences.
+    xn = np.linspace(0.0, 10.0, 60) + rng.uniform(-0.05, 0.05, 60)
+    yn = np.sin(xn)
+    q = rng.uniform(-6, 6, 1000)
+    close(cr.jit(lambda y, q: ci.CubicSpline(xn, y)(q))(yn, q), si.CubicSpline(xn, yn)(q))
+    mid = 0.5 * (xn[:-1] + xn[1:])[::5]  # away from the knots, for finite differences
+    cr.check_grads(lambda y, q: ci.CubicSpline(xn, y)(q), (yn, mid), order=2,
+                   modes=("fwd", "rev"))

@@ -10,6 +10,8 @@ shape under ``jit`` and ``vmap``.  Outside every transform the work is SciPy's o
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.interpolate as _si
 
@@ -119,19 +121,70 @@ def _uniform_step(x):
     return float(h) if h > 0 and np.all(np.abs(d - h) <= 1e-12 * h) else None
 
 
+MAX_BUCKET_STEPS = 3
+"""Most comparisons that :func:`interval_index` makes after its bucket table's guess;
+breakpoints clustered more tightly than a table resolves are searched by bisection."""
+
+
+def _bucket(v, x0, width):
+    """The bucket of each value: one formula for the breakpoints and the query points (the
+    same floating-point operations, so the same monotone function of the value)."""
+    return cnp.floor((v - x0) / width)
+
+
+@functools.lru_cache(maxsize=64)
+def _bucket_table(key, n):
+    """For breakpoints ``x`` known in advance (``key = x.tobytes()``): ``(lut, width,
+    steps)`` where ``lut[b]`` is the last piece whose left breakpoint lies in a bucket
+    before ``b`` (equal buckets over ``[x[0], x[-1]]``) and ``steps`` the most breakpoints
+    in one bucket; or None where no table of at most 64 buckets per piece keeps ``steps``
+    small.  A point in bucket ``b`` lies in piece ``lut[b]`` or in one of the next
+    ``steps``: the bucket function is monotone, so every breakpoint of an earlier bucket
+    is below the point, and only those of its own bucket can be above it."""
+    x = np.frombuffer(key, dtype=np.float64, count=n)
+    m = n - 1
+    x0, span = float(x[0]), float(x[-1] - x[0])
+    if not (np.isfinite(span) and span > 0):
+        return None
+    for per_piece in (2, 8, 64):
+        width = span / (per_piece * m)
+        bx = _bucket(x, x0, width).astype(np.int64)
+        steps = int(np.max(np.unique(bx, return_counts=True)[1]))
+        if steps <= MAX_BUCKET_STEPS:
+            lut = np.clip(np.searchsorted(bx, np.arange(bx[-1] + 1), side="left") - 1,
+                          0, m - 1)
+            return lut, width, steps
+    return None
+
+
 def interval_index(x, t):
     """``clip(searchsorted(x, t, side="right") - 1, 0, len(x) - 2)``: the piece of each
-    point.  For equally spaced breakpoints known in advance (``linspace`` grids) it is
-    computed by division and corrected by one comparison on each side, which gives the
-    same integers as the binary search in a fraction of its time."""
+    point.  For breakpoints known in advance it is computed by division and corrected by
+    comparisons, which gives the same integers as the binary search (for every point but
+    NaN, whose value is NaN in any piece) in a fraction of its time: equally spaced ones
+    (``linspace`` grids) need one comparison on each side, others a table of equal buckets
+    and a few comparisons upwards."""
     m = x.shape[0] - 1
     h = _uniform_step(x)
-    if h is None:
+    table = None
+    if h is None and not is_tracer(x) and x.shape[0] >= 3 and x.dtype == np.float64:
+        table = _bucket_table(np.ascontiguousarray(x).tobytes(), x.shape[0])
+    if h is None and table is None:
         return cnp.clip(cnp.searchsorted(x, t, side="right") - 1, 0, m - 1)
-    guess = cnp.floor((t - float(x[0])) / h)
-    i = cnp.astype(cnp.clip(cnp.where(guess == guess, guess, m - 1), 0, m - 1), np.int64)
-    i = cnp.where((t < cnp.take(x, i)) & (i > 0), i - 1, i)
-    return cnp.where((t >= cnp.take(x, cnp.minimum(i + 1, m))) & (i < m - 1), i + 1, i)
+    if table is not None:
+        lut, width, steps = table
+        b = _bucket(t, float(x[0]), width)
+        b = cnp.astype(cnp.clip(cnp.where(b == b, b, 0), 0, lut.shape[0] - 1), np.int64)
+        i = cnp.take(lut, b)
+    else:
+        guess = cnp.floor((t - float(x[0])) / h)
+        i = cnp.astype(cnp.clip(cnp.where(guess == guess, guess, m - 1), 0, m - 1), np.int64)
+        # Rounding in the division may put a point one piece too far.
+        i = cnp.where((t < cnp.take(x, i)) & (i > 0), i - 1, i)
+        steps = 1
+    for _ in range(steps):
+        i = cnp.where((t >= cnp.take(x, cnp.minimum(i + 1, m))) & (i < m - 1), i + 1, i)
+    return i
 
 
 def evaluate(c, x, xq, extrapolate, descending=False):
