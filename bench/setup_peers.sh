@@ -25,12 +25,14 @@ PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check -q)
 "${PIP[@]}" -e "$ROOT"
 "${PIP[@]}" "torch==2.13.0"
 "${PIP[@]}" jax jaxlib autograd
+# The ODE and spline packages of those libraries (the ode and spline workloads).
+"${PIP[@]}" diffrax interpax torchdiffeq
 
 "$VENV/bin/python" - <<'PY'
 import importlib
 import importlib.metadata
 for name in ["numpy", "scipy", "chainrule", "numexpr", "torch", "jax", "jaxlib", "autograd",
-             "matplotlib"]:
+             "matplotlib", "diffrax", "interpax", "torchdiffeq"]:
     try:
         importlib.import_module(name)
         print(f"  {name:12s} {importlib.metadata.version(name)}")
