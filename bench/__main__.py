@@ -21,13 +21,9 @@ import time
 from pathlib import Path
 
 from .environment import OPENBLAS_OVERRIDES, THREAD_ENV
+from .workloads import NAMES as WORKLOAD_NAMES
 
 HERE = Path(__file__).resolve().parent
-WORKLOAD_NAMES = ("physical", "fastpath", "fastpath_sweep", "overhead", "elementwise", "fusion",
-                  "mlp", "nn_train", "nbody", "numba_loops", "burgers", "hessian", "jacobian",
-                  "jacobian_modes", "lbfgs", "ode", "random", "spline", "stats", "nuts", "signal",
-                  "memory", "nn_memory",
-                  "checkpoint", "cupy")
 
 
 def parse_args(argv):
@@ -105,7 +101,7 @@ def main(argv=None):
     from .workloads import BY_NAME, WORKLOADS
     from .environment import describe
 
-    assert list(BY_NAME) == list(WORKLOAD_NAMES), "update WORKLOAD_NAMES"
+    assert list(BY_NAME) == list(WORKLOAD_NAMES), "each workload's name is its module's"
     if args.list:
         for w in WORKLOADS:
             print(f"{w.name:12s} {w.title}")

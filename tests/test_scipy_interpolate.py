@@ -377,3 +377,69 @@ def test_equally_spaced_knots_find_the_same_pieces():
                             np.nextafter(x, -np.inf), np.nextafter(x, np.inf), [np.nan]])
         ref = si.CubicSpline(x, y)(q, 3)      # constant on each piece, different between
         close(cr.jit(lambda v, t: ci.CubicSpline(x, v)(t, 3))(y, q), ref, tol=1e-9)
+
+
+def test_ppoly_decreasing_breakpoints_as_scipy_under_transforms():
+    # SciPy's PPoly takes decreasing breakpoints (intervals x[i+1] < t <= x[i]); on traced
+    # coefficients or breakpoints chainrule used to reject them, or (breakpoints traced by
+    # jit) to evaluate them as if they increased.
+    c = np.array([[1.0, 2.0, -1.0], [0.5, 1.0, 3.0], [0.2, -0.3, 0.1]])
+    xd = np.array([3.0, 2.0, 1.0, 0.0])
+    q = np.array([-0.5, 0.0, 0.5, 1.0, 1.5, 2.5, 3.0, 3.5])
+    ref = si.PPoly(c, xd)
+    close(cr.jit(lambda c: ci.PPoly(c, xd)(q))(c), ref(q))
+    close(cr.jit(lambda c: ci.PPoly(c, xd, extrapolate=False)(q))(c), ref(q, extrapolate=False))
+    close(cr.jit(lambda c: ci.PPoly(c, xd).derivative()(q))(c), ref.derivative()(q))
+    close(cr.jit(lambda c: ci.PPoly(c, xd).antiderivative()(q))(c), ref.antiderivative()(q))
+    close(cr.jit(lambda c: ci.PPoly(c, xd).integrate(0.2, 2.7))(c), ref.integrate(0.2, 2.7))
+    qin = np.array([0.3, 1.4, 2.6])  # away from the breakpoints, for finite differences
+    cr.check_grads(lambda c, x: ci.PPoly(c, x)(qin), (c, xd), order=2, modes=("fwd", "rev"))
+
+
+def test_traced_breakpoints_are_checked_when_the_compiled_function_runs():
+    # Under jit the breakpoints' values are unknown while tracing: the compiled function
+    # checks them when it runs instead of returning a silently wrong spline.
+    xd = np.array([3.0, 2.0, 1.0, 0.0])
+    y = np.array([0.0, 1.0, 0.0, 2.0])
+    c = np.ones((2, 3))
+    with pytest.raises(ValueError, match="breakpoints traced by jit must be increasing"):
+        cr.jit(lambda c, x: ci.PPoly(c, x)(0.5))(c, xd)
+    spline = cr.jit(lambda x, y: ci.CubicSpline(x, y)(XQ))
+    with pytest.raises(ValueError, match="`x` must be strictly increasing sequence."):
+        spline(xd, y)
+    with pytest.raises(ValueError, match="`x` must be strictly increasing sequence."):
+        spline(np.array([0.0, 1.0, 1.0, 3.0]), y)
+    with pytest.raises(ValueError, match="`x` must contain only finite values."):
+        spline(np.array([0.0, 1.0, np.nan, 3.0]), y)
+    # Valid breakpoints: SciPy's values, also under vmap and for the gradient.
+    close(spline(xd[::-1], y), si.CubicSpline(xd[::-1], y)(XQ))
+    close(cr.jit(lambda c, x: ci.PPoly(c, x)(XQ))(c, xd[::-1]), si.PPoly(c, xd[::-1])(XQ))
+    xs = np.stack([XK, XK * 1.1])
+    close(cr.vmap(spline, in_axes=(0, None))(xs, Y), [si.CubicSpline(x, Y)(XQ) for x in xs])
+    g = cr.jit(cr.grad(lambda x: cnp.sum(ci.CubicSpline(x, Y)(XKIN))))(XK)
+    close(g, cr.grad(lambda x: cnp.sum(ci.CubicSpline(x, Y)(XKIN)))(XK))
+
+
+def test_interval_index_bucket_table_equals_bisection():
+    # Breakpoints known in advance but not equally spaced are located with a table of
+    # equal buckets and a few comparisons: the same pieces as the binary search, at the
+    # breakpoints, next to them, outside them, for spread and clustered breakpoints.
+    from chainrule._src.scipy.interpolate._ppoly import interval_index
+    rng = np.random.default_rng(3)
+    sets = [np.sort(rng.uniform(-5, 5, 200)), np.cumsum(rng.exponential(1.0, 150) ** 3),
+            np.concatenate([np.linspace(0, 1, 50), 1 + 1e-9 * np.arange(1, 50)]),
+            np.sort(rng.normal(size=100)) * 1e-3]
+    for x in sets:
+        t = np.concatenate([rng.uniform(x[0] - 1, x[-1] + 1, 300), x, np.nextafter(x, -np.inf),
+                            np.nextafter(x, np.inf), [-np.inf, np.inf]])
+        ref = np.clip(np.searchsorted(x, t, side="right") - 1, 0, len(x) - 2)
+        np.testing.assert_array_equal(cr.jit(lambda t: interval_index(x, t))(t), ref)
+        np.testing.assert_array_equal(interval_index(x, t), ref)
+    # Jittered knots: not equally spaced, yet far enough apart for finite differences.
+    xn = np.linspace(0.0, 10.0, 60) + rng.uniform(-0.05, 0.05, 60)
+    yn = np.sin(xn)
+    q = rng.uniform(-6, 6, 1000)
+    close(cr.jit(lambda y, q: ci.CubicSpline(xn, y)(q))(yn, q), si.CubicSpline(xn, yn)(q))
+    mid = 0.5 * (xn[:-1] + xn[1:])[::5]  # away from the knots, for finite differences
+    cr.check_grads(lambda y, q: ci.CubicSpline(xn, y)(q), (yn, mid), order=2,
+                   modes=("fwd", "rev"))

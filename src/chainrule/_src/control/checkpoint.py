@@ -157,6 +157,12 @@ def checkpoint(fun, policy=None):
         trace = current_trace()
         if trace.stages_calls and any(trace.owns(x) for x in tree_flatten(args)[0]):
             # Staged by jit: keep the checkpoint for a transform of the compiled program.
+            # A staged call cannot close over traced values (jit would inline the function,
+            # silently without its checkpoint): those become explicit inputs first.
+            free = _captures_tracers(fun) and _closure_free(fun, args)
+            if free:
+                g, inputs, out_tree = free
+                return tree_unflatten(out_tree, checkpoint(g, policy)(*inputs))
             return staged_call(wrapped, fun, args)
         if not trace.records_reverse():
             return fun(*args)
@@ -200,18 +206,30 @@ def _closure_converted(fun, policy, args):
     """Checkpoint ``fun``, which closes over traced values: staged once into a program,
     those values become explicit inputs of the rematerialized function, so their
     derivatives flow (a custom rule only sees its arguments)."""
+    free = _closure_free(fun, args)
+    if not free:
+        # Non-array arguments or Python control flow on values: run it as written
+        # (differentiated as written, not recomputed).
+        return fun(*args)
+    g, inputs, out_tree = free
+    return tree_unflatten(out_tree, _rematerialized(g, policy)(*inputs))
+
+
+def _closure_free(fun, args):
+    """``(g, inputs, out_tree)`` with ``g(*inputs)`` the flat outputs of ``fun(*args)``
+    and the traced values ``fun`` closes over among ``inputs`` (``fun`` staged once into a
+    program), or None where ``fun`` cannot be staged on ``args``."""
     leaves, tree = tree_flatten(tuple(args))
     if not all(is_array(x) for x in leaves):
-        return fun(*args)  # non-array arguments: differentiated as written, not recomputed
+        return None
     try:
         program, out_tree = trace_to_program(lambda *xs: fun(*tree_unflatten(tree, list(xs))),
                                              [get_aval(x) for x in leaves], name="checkpoint")
-    except Exception:  # noqa: BLE001 - e.g. Python control flow on values: run it as written
-        return fun(*args)
+    except Exception:  # noqa: BLE001 - e.g. Python control flow on values
+        return None
     consts = list(program.const_vals)
     program.invars = list(program.const_vars) + list(program.invars)
-    remat = _rematerialized(lambda *xs: eval_program(program, xs), policy)
-    return tree_unflatten(out_tree, remat(*consts, *leaves))
+    return (lambda *xs: eval_program(program, xs)), consts + leaves, out_tree
 
 
 def _captures_tracers(fun, depth=0, seen=None):

@@ -10,11 +10,15 @@ shape under ``jit`` and ``vmap``.  Outside every transform the work is SciPy's o
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.interpolate as _si
 
 from chainrule._src.numpy import base as cnp
 
+from ...control.custom import stop_gradient
+from ...control.pure_callback import ShapeDtypeStruct, pure_callback
 from ...core import is_tracer, concrete_value
 from ...tree_util import register_pytree_node
 
@@ -55,7 +59,32 @@ def check_data(x, y, axis=0, complex_ok=True):
         raise ValueError("`y` must contain only finite values.")
     if xv is not None and np.any(np.diff(xv) <= 0):
         raise ValueError("`x` must be strictly increasing sequence.")
+    if xv is None:
+        x = checked_when_run(x, _finite_increasing)
     return x, cnp.moveaxis(y, axis, 0), axis
+
+
+def _finite_increasing(xv):
+    if not np.all(np.isfinite(xv)):
+        return "`x` must contain only finite values."
+    if np.any(np.diff(xv) <= 0):
+        return "`x` must be strictly increasing sequence."
+    return None
+
+
+def checked_when_run(x, problem):
+    """``x`` itself, checked by ``problem(values) -> message or None`` when its values
+    become known: under ``jit`` they are not while tracing, so the compiled function runs
+    the check (a callback on the values, not differentiated) and raises ``ValueError`` with
+    the message instead of returning a silently wrong result."""
+    def check(xv):
+        message = problem(np.asarray(xv))
+        if message is not None:
+            raise ValueError(message)
+        return np.zeros((), xv.dtype)
+
+    flag = pure_callback(check, ShapeDtypeStruct((), x.dtype), stop_gradient(x))
+    return x + stop_gradient(flag)  # a zero that ties the check to the result
 
 
 def column(v, ndim):
@@ -92,24 +121,76 @@ def _uniform_step(x):
     return float(h) if h > 0 and np.all(np.abs(d - h) <= 1e-12 * h) else None
 
 
+MAX_BUCKET_STEPS = 3
+"""Most comparisons that :func:`interval_index` makes after its bucket table's guess;
+breakpoints clustered more tightly than a table resolves are searched by bisection."""
+
+
+def _bucket(v, x0, width):
+    """The bucket of each value: one formula for the breakpoints and the query points (the
+    same floating-point operations, so the same monotone function of the value)."""
+    return cnp.floor((v - x0) / width)
+
+
+@functools.lru_cache(maxsize=64)
+def _bucket_table(key, n):
+    """For breakpoints ``x`` known in advance (``key = x.tobytes()``): ``(lut, width,
+    steps)`` where ``lut[b]`` is the last piece whose left breakpoint lies in a bucket
+    before ``b`` (equal buckets over ``[x[0], x[-1]]``) and ``steps`` the most breakpoints
+    in one bucket; or None where no table of at most 64 buckets per piece keeps ``steps``
+    small.  A point in bucket ``b`` lies in piece ``lut[b]`` or in one of the next
+    ``steps``: the bucket function is monotone, so every breakpoint of an earlier bucket
+    is below the point, and only those of its own bucket can be above it."""
+    x = np.frombuffer(key, dtype=np.float64, count=n)
+    m = n - 1
+    x0, span = float(x[0]), float(x[-1] - x[0])
+    if not (np.isfinite(span) and span > 0):
+        return None
+    for per_piece in (2, 8, 64):
+        width = span / (per_piece * m)
+        bx = _bucket(x, x0, width).astype(np.int64)
+        steps = int(np.max(np.unique(bx, return_counts=True)[1]))
+        if steps <= MAX_BUCKET_STEPS:
+            lut = np.clip(np.searchsorted(bx, np.arange(bx[-1] + 1), side="left") - 1,
+                          0, m - 1)
+            return lut, width, steps
+    return None
+
+
 def interval_index(x, t):
     """``clip(searchsorted(x, t, side="right") - 1, 0, len(x) - 2)``: the piece of each
-    point.  For equally spaced breakpoints known in advance (``linspace`` grids) it is
-    computed by division and corrected by one comparison on each side, which gives the
-    same integers as the binary search in a fraction of its time."""
+    point.  For breakpoints known in advance it is computed by division and corrected by
+    comparisons, which gives the same integers as the binary search (for every point but
+    NaN, whose value is NaN in any piece) in a fraction of its time: equally spaced ones
+    (``linspace`` grids) need one comparison on each side, others a table of equal buckets
+    and a few comparisons upwards."""
     m = x.shape[0] - 1
     h = _uniform_step(x)
-    if h is None:
+    table = None
+    if h is None and not is_tracer(x) and x.shape[0] >= 3 and x.dtype == np.float64:
+        table = _bucket_table(np.ascontiguousarray(x).tobytes(), x.shape[0])
+    if h is None and table is None:
         return cnp.clip(cnp.searchsorted(x, t, side="right") - 1, 0, m - 1)
-    guess = cnp.floor((t - float(x[0])) / h)
-    i = cnp.astype(cnp.clip(cnp.where(guess == guess, guess, m - 1), 0, m - 1), np.int64)
-    i = cnp.where((t < cnp.take(x, i)) & (i > 0), i - 1, i)
-    return cnp.where((t >= cnp.take(x, cnp.minimum(i + 1, m))) & (i < m - 1), i + 1, i)
+    if table is not None:
+        lut, width, steps = table
+        b = _bucket(t, float(x[0]), width)
+        b = cnp.astype(cnp.clip(cnp.where(b == b, b, 0), 0, lut.shape[0] - 1), np.int64)
+        i = cnp.take(lut, b)
+    else:
+        guess = cnp.floor((t - float(x[0])) / h)
+        i = cnp.astype(cnp.clip(cnp.where(guess == guess, guess, m - 1), 0, m - 1), np.int64)
+        # Rounding in the division may put a point one piece too far.
+        i = cnp.where((t < cnp.take(x, i)) & (i > 0), i - 1, i)
+        steps = 1
+    for _ in range(steps):
+        i = cnp.where((t >= cnp.take(x, cnp.minimum(i + 1, m))) & (i < m - 1), i + 1, i)
+    return i
 
 
-def evaluate(c, x, xq, extrapolate):
+def evaluate(c, x, xq, extrapolate, descending=False):
     """Values at ``xq`` (any shape) of the piecewise polynomial ``(c, x)``; result shape
-    ``xq.shape + c.shape[2:]``."""
+    ``xq.shape + c.shape[2:]``.  ``descending``: the breakpoints decrease (SciPy's
+    intervals ``x[i+1] < t <= x[i]``)."""
     xq = cnp.asarray(xq)
     shape = xq.shape
     t = cnp.ravel(cnp.astype(xq, np.float64))
@@ -117,7 +198,8 @@ def evaluate(c, x, xq, extrapolate):
         t = x[0] + cnp.mod(t - x[0], x[-1] - x[0])
         extrapolate = False
     # The interval index carries no derivative; the offset from its left end carries it.
-    i = interval_index(x, t)
+    # Decreasing breakpoints: x[i+1] < t <= x[i] is -x[i] <= -t < -x[i+1].
+    i = interval_index(-x, -t) if descending else interval_index(x, t)
     d = column(t - cnp.take(x, i), c.ndim - 1)
     if c.ndim == 2:
         # One 1-D gather per coefficient: their transposes (the reverse pass) are 1-D
@@ -128,7 +210,8 @@ def evaluate(c, x, xq, extrapolate):
     if c.shape[0] == 1:  # constant pieces never touch the offset: NaN points stay NaN
         out = cnp.where(column(t != t, out.ndim), np.nan, out)
     if not extrapolate:
-        inside = column((t >= x[0]) & (t <= x[-1]), out.ndim)
+        lo, hi = (x[-1], x[0]) if descending else (x[0], x[-1])
+        inside = column((t >= lo) & (t <= hi), out.ndim)
         out = cnp.where(inside, out, np.nan)
     return cnp.reshape(out, shape + tuple(c.shape[2:]))
 
@@ -172,8 +255,11 @@ class PPoly:
     """Piecewise polynomial in the local power basis, as ``scipy.interpolate.PPoly``.
 
     ``c`` has shape ``(k, m, ...)`` (order ``k``, ``m`` intervals) and ``x`` holds the
-    ``m + 1`` increasing breakpoints.  Both may be traced: evaluation is differentiable in
-    ``c``, ``x`` and the query points, under ``jit`` and ``vmap`` too.
+    ``m + 1`` breakpoints, increasing or (as SciPy allows) decreasing.  Both may be traced:
+    evaluation is differentiable in ``c``, ``x`` and the query points, under ``jit`` and
+    ``vmap`` too.  Which way the breakpoints go must be known when the ``PPoly`` is built:
+    breakpoints traced by ``jit`` must increase, which the compiled function checks when it
+    runs (a ``ValueError`` otherwise).
 
     Examples
     --------
@@ -194,8 +280,13 @@ class PPoly:
             if x.ndim != 1 or x.shape[0] != c.shape[1] + 1:
                 raise ValueError("x and c have incompatible shapes")
             xv = known(x)
-            if xv is not None and np.any(np.diff(xv) < 0):
-                raise ValueError("`x` must be strictly increasing or decreasing.")
+            if xv is not None:
+                dx = np.diff(xv)
+                if not (np.all(dx >= 0) or np.all(dx <= 0)):
+                    raise ValueError("`x` must be strictly increasing or decreasing.")
+                self.descending = bool(np.any(dx < 0))
+            else:
+                x = checked_when_run(x, _increasing_under_jit)
             self.axis = axis % (c.ndim - 1)
             if self.axis:  # SciPy's layout: (..., k, m, ...) with k at ``axis``
                 c = cnp.moveaxis(cnp.moveaxis(c, self.axis + 1, 0), self.axis + 1, 0)
@@ -206,6 +297,9 @@ class PPoly:
             self.c, self.x, self.axis = ref.c, ref.x, ref.axis
         self.extrapolate = True if extrapolate is None else extrapolate
 
+    descending = False
+    """Whether the breakpoints decrease (known when the piecewise polynomial is built)."""
+
     @classmethod
     def construct_fast(cls, c, x, extrapolate=None, axis=0):
         """Build without checks from coefficients ``(k, m, ...)`` and breakpoints."""
@@ -213,7 +307,16 @@ class PPoly:
         self.c, self.x = c, x
         self.extrapolate = True if extrapolate is None else extrapolate
         self.axis = axis
+        xv = known(x)
+        if xv is not None and xv.ndim == 1 and xv.shape[0] > 1 and xv[-1] < xv[0]:
+            self.descending = True
         return self
+
+    def _like(self, c, extrapolate):
+        """A piecewise polynomial on the same breakpoints, going the same way."""
+        out = PPoly.construct_fast(c, self.x, extrapolate, self.axis)
+        out.descending = self.descending
+        return out
 
     def _scipy(self):
         return _si.PPoly.construct_fast(np.asarray(self.c), np.asarray(self.x),
@@ -229,15 +332,15 @@ class PPoly:
             return self.antiderivative(-nu)(x, extrapolate=extrapolate)
         c = derivative_coefficients(self.c, nu) if nu else self.c
         xq = cnp.asarray(x)
-        out = evaluate(c, self.x, xq, extrapolate)
+        out = evaluate(c, self.x, xq, extrapolate, self.descending)
         return _move_query_axes(out, xq.ndim, self.axis)
 
     def derivative(self, nu=1):
         """The ``nu``-th derivative, as a piecewise polynomial of the same class family."""
         if nu < 0:
             return self.antiderivative(-nu)
-        return PPoly.construct_fast(derivative_coefficients(self.c, nu) if nu else self.c,
-                                    self.x, self.extrapolate, self.axis)
+        return self._like(derivative_coefficients(self.c, nu) if nu else self.c,
+                          self.extrapolate)
 
     def antiderivative(self, nu=1):
         """The ``nu``-th antiderivative, zero at ``x[0]`` (periodic extrapolation is dropped,
@@ -248,8 +351,7 @@ class PPoly:
         if not traced(self.c, self.x):
             ref = self._scipy().antiderivative(nu)
             return PPoly.construct_fast(ref.c, ref.x, extrapolate, self.axis)
-        return PPoly.construct_fast(antiderivative_coefficients(self.c, self.x, nu), self.x,
-                                    extrapolate, self.axis)
+        return self._like(antiderivative_coefficients(self.c, self.x, nu), extrapolate)
 
     def integrate(self, a, b, extrapolate=None):
         """Definite integral from ``a`` to ``b`` (differentiable in both limits)."""
@@ -260,9 +362,14 @@ class PPoly:
         anti = antiderivative_coefficients(self.c, self.x, 1)
         a, b = cnp.asarray(a, dtype=np.float64), cnp.asarray(b, dtype=np.float64)
         if extrapolate != "periodic":
-            fa = evaluate(anti, self.x, a, extrapolate)
-            fb = evaluate(anti, self.x, b, extrapolate)
+            fa = evaluate(anti, self.x, a, extrapolate, self.descending)
+            fb = evaluate(anti, self.x, b, extrapolate, self.descending)
             out = fb - fa
+        elif self.descending:
+            raise NotImplementedError(
+                "PPoly.integrate: periodic extrapolation with decreasing breakpoints is not "
+                "supported on traced input; reverse the breakpoints (and re-expand the "
+                "coefficients) or integrate plain arrays (SciPy's own)")
         else:
             xs, xe = self.x[0], self.x[-1]
             period = xe - xs
@@ -282,16 +389,26 @@ class PPoly:
         return out
 
 
+def _increasing_under_jit(xv):
+    if np.any(np.diff(xv) < 0):
+        return ("PPoly: breakpoints traced by jit must be increasing (decreasing ones are "
+                "supported where their values are known when the PPoly is built: outside "
+                "jit, or under grad/jvp)")
+    return None
+
+
 def _register(cls):
     """Make ``cls`` a pytree (so interpolators cross ``jit``/``vmap`` boundaries)."""
     def flatten(p):
-        return (p.c, p.x), (type(p), p.extrapolate, p.axis)
+        return (p.c, p.x), (type(p), p.extrapolate, p.axis, p.descending)
 
     def unflatten(aux, children):
-        kind, extrapolate, axis = aux
+        kind, extrapolate, axis, descending = aux
         out = object.__new__(kind)
         out.c, out.x = children
         out.extrapolate, out.axis = extrapolate, axis
+        if descending:
+            out.descending = True
         return out
 
     register_pytree_node(cls, flatten, unflatten)

@@ -5,7 +5,9 @@ system (state ``y``, adjoint ``a = dL/dy``, parameter gradient ``g``)::
 
     y' = f(t, y, p),   a' = -a^T df/dy,   g' = -a^T df/dp
 
-with the same solver, adding each output's cotangent to ``a`` at its time.  Nothing of
+with the same solver, adding each output's cotangent to ``a`` at its time (each interval
+between output times continues with the step size the previous one ended with; the step
+size is controlled by the error in ``y`` and ``a`` only).  Nothing of
 the forward steps is stored, so memory does not grow with the number of steps; the price
 is a second solve (backwards in time, which is unstable for problems that contract
 strongly forwards) and derivatives accurate only to the solver tolerance.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule._src.numpy import base as cnp
-from chainrule._src.transforms.api import vjp
+from chainrule._src.transforms.api import jvp, vjp
 from chainrule._src.control.scan import scan
 from chainrule._src.core import is_tracer
 from chainrule._src.control.custom import custom_vjp
@@ -24,6 +26,15 @@ from chainrule._src.tree_util import tree_flatten, tree_unflatten
 from chainrule._src.transforms.vmap import vmap
 
 from .stepper import integrate
+
+
+FORWARD_JACOBIAN_MAX = 1024
+"""Largest Jacobian of the right-hand side, (n + number of parameters) x n elements, that
+the adjoint forms by forward mode (all its columns in one batched ``jvp``) rather than by a
+reverse pass.  On small systems every staged operation costs about the same whatever the
+size of its arrays, and the reverse pass costs more operations: it scatters the cotangent
+of each component of ``y`` that the right-hand side indexes (measured on Lotka-Volterra:
+the backward solve 1.5 times faster)."""
 
 
 def _closes_over_tracers(fn):
@@ -39,7 +50,13 @@ def _closes_over_tracers(fn):
 def _flat(leaves):
     if not leaves:
         return cnp.zeros((0,))
-    return cnp.concatenate([cnp.ravel(cnp.asarray(x) * 1.0) for x in leaves])
+    return cnp.concatenate([cnp.ravel(_float(x)) for x in leaves])
+
+
+def _float(x):
+    """``x`` as a floating-point array (integers and booleans converted)."""
+    x = cnp.asarray(x)
+    return x if cnp.issubdtype(x.dtype, cnp.inexact) else x * 1.0
 
 
 def _unflat(vec, like):
@@ -85,41 +102,73 @@ def backsolve(rhs, fun, y0, t0, t1, times, args, opts):
         p = _flat(leaves)
         n_p = p.shape[0]
 
+        # Differentiated with respect to the arguments themselves: slicing them out of
+        # one flat vector would make every use of a parameter a scatter in the adjoint.
+        float_leaves = [_float(x) for x in leaves]
+
+        forward = (n + n_p) * n <= FORWARD_JACOBIAN_MAX and all(
+            np.issubdtype(x.dtype, np.floating) for x in float_leaves)
+        if forward:
+            # The tangents of the identity on (y, p), one column each, as the arguments.
+            k = n + n_p
+            eye, basis, start = np.eye(k), [np.eye(k)[:, :n]], n
+            for x in float_leaves:
+                size = int(np.prod(x.shape))
+                basis.append(eye[:, start:start + size].reshape((k,) + tuple(x.shape))
+                             .astype(x.dtype))
+                start += size
+
         def aug(t, z):
             y, a = z[:n], z[n:2 * n]
 
-            def f(yy, pp):
-                return rhs(t, yy, *tree_unflatten(arg_tree, _unflat(pp, leaves)))
+            def f(yy, *ls):
+                return rhs(t, yy, *tree_unflatten(arg_tree, list(ls)))
 
-            fy, pull = vjp(f, y, p)
-            ay, ap = pull(a)
-            return cnp.concatenate([fy, -ay, -ap])
+            if forward:
+                fy, jac = vmap(lambda *ts: jvp(f, (y, *float_leaves), ts),
+                               out_axes=(None, 0))(*basis)
+                return cnp.concatenate([fy, jac @ -a])
+            fy, pull = vjp(f, y, *float_leaves)
+            ay, *aps = pull(-a)  # the vjp is linear: negate the n values, not its results
+            return cnp.concatenate([fy, ay, _flat(aps)])
 
         atol = cnp.asarray(opts["atol"]) * 1.0
         if atol.ndim:
             atol = cnp.concatenate([atol, atol, cnp.full((n_p,), cnp.min(atol))])
-        back = dict(opts, atol=atol, first_step=None)
+        # The parameter gradient g does not feed back into y or a: controlling the step
+        # with the error of (y, a) alone (a "seminorm", Kidger, Chen and Lyons, 2021) takes
+        # fewer steps at the same accuracy of g, a quadrature along the accepted steps.
+        back = dict(opts, atol=atol, first_step=None, norm_size=2 * n)
         params = tree_unflatten(arg_tree, list(leaves))
         # dL/dT_i = ct_i . f(T_i, y(T_i)), for every output time at once.
         g_times = vmap(lambda t, y, c: cnp.dot(c, rhs(t, y, *params)))(times, out.T, ct.T)
 
-        def segment(t_hi, t_lo, y_hi, a, g):
+        def segment(t_hi, t_lo, y_hi, a, g, h):
             z = cnp.concatenate([y_hi, a, g])
-            zs = integrate(aug, t_hi, t_lo, z, t_lo[None], **back)[0][:, 0]
-            return zs[n:2 * n], zs[2 * n:]
+            res = integrate(aug, t_hi, t_lo, z, t_lo[None], **dict(back, first_step=h),
+                            return_step=True)
+            zs = res[0][:, 0]
+            return zs[n:2 * n], zs[2 * n:], res[-1]
 
         def between(carry, x):
             # From one output time back to the previous one, where its cotangent joins.
+            # Each interval starts with the step size the previous one ended with: choosing
+            # a first step again at every output time would double the number of steps.
             t_hi, t_lo, y_hi, ct_lo = x
-            a, g = segment(t_hi, t_lo, y_hi, *carry)
-            return (a + ct_lo, g), None
+            a, g, h = segment(t_hi, t_lo, y_hi, *carry)
+            return (a + ct_lo, g, h), None
 
-        carry = (ct[:, m - 1], cnp.zeros((n_p,)))
+        a, g, h = ct[:, m - 1], cnp.zeros((n_p,)), None
         if m > 1:
-            # One loop body for all the intervals (compiled once under jit).
-            carry, _ = scan(between, carry, (times[1:], times[:-1], out[:, 1:].T, ct[:, :-1].T),
-                            reverse=True)
-        a, g = segment(times[0], t0, out[:, 0], *carry)
+            # The last interval chooses the first step; the others continue from it, one
+            # loop body for all of them (compiled once under jit).
+            a, g, h = segment(times[m - 1], times[m - 2], out[:, m - 1], a, g, None)
+            a = a + ct[:, m - 2]
+            if m > 2:
+                (a, g, h), _ = scan(between, (a, g, h),
+                                    (times[1:-1], times[:-2], out[:, 1:-1].T, ct[:, :-2].T),
+                                    reverse=True)
+        a, g, _ = segment(times[0], t0, out[:, 0], a, g, h)
         g_t0 = -cnp.dot(a, rhs(t0, y0, *tree_unflatten(arg_tree, list(leaves))))
         g_leaves = [cnp.reshape(v, np.shape(x)).astype(cnp.asarray(x).dtype)
                     for v, x in zip(_unflat(g, leaves), leaves)]

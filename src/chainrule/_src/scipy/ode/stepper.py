@@ -17,6 +17,7 @@ from chainrule._src.tree_util import register_pytree_node
 RUNNING, DONE, TOO_SMALL, MAX_STEPS = 1, 0, -1, -2
 
 SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
+TINY = 1e-300  # stands for a zero error norm: SAFETY * TINY**expo > MAX_FACTOR
 
 _MESSAGES = {
     DONE: "The solver successfully reached the end of the integration interval.",
@@ -133,20 +134,40 @@ def _initial_step(fun, t0, y0, f0, t1, d, order, rtol, atol, max_step):
     return cnp.minimum(cnp.minimum(cnp.minimum(100 * h0, h1), length), max_step)
 
 
-def _combine(K, w):
-    """sum_j w[j] K[j], skipping zero weights."""
+def _combine(K, w, stacked=None):
+    """sum_j w[j] K[j], skipping zero weights.
+
+    With ``stacked`` (a :class:`_Stages`), seven or more terms are one matrix product
+    with the stacked stages (DOP853's long sums): a staged operation on small arrays
+    costs about the same whatever their size, but stacking and the product take four
+    (measured: shorter sums are faster as a chain of products and sums)."""
+    nz = [j for j, wj in enumerate(w[:len(K)]) if wj != 0]
+    if stacked is not None and len(nz) >= 7:
+        last = nz[-1] + 1
+        return cnp.matmul(np.asarray(w[:last], dtype=float), stacked(last))
     out = None
-    for k, wj in zip(K, w):
-        if wj != 0:
-            out = k * wj if out is None else out + k * wj
+    for j in nz:
+        out = K[j] * w[j] if out is None else out + K[j] * w[j]
     return out
 
 
-def _dop853_error_norm(K, h, scale, tab):
+class _Stages:
+    """The first ``j`` stages of a step as one ``(j, n)`` array, built once per ``j``."""
+
+    def __init__(self, K):
+        self.K, self.cache = K, {}
+
+    def __call__(self, j):
+        if j not in self.cache:
+            n = self.K[0].shape[0]
+            self.cache[j] = cnp.reshape(cnp.concatenate(self.K[:j]), (j, n))
+        return self.cache[j]
+
+
+def _dop853_error_norm(K, h, scale, tab, stacked, head):
     """SciPy's (and Hairer's) DOP853 error: the 5th-order estimate, damped by the 3rd."""
-    K = [stop_gradient(k) for k in K]
-    e5 = _combine(K, tab.E) / scale
-    e3 = _combine(K, tab.E3) / scale
+    e5 = head(stop_gradient(_combine(K, tab.E, stacked))) / scale
+    e3 = head(stop_gradient(_combine(K, tab.E3, stacked))) / scale
     n5, n3 = cnp.sum(e5 * e5), cnp.sum(e3 * e3)
     denom = n5 + 0.01 * n3
     pos = denom > 0
@@ -157,11 +178,12 @@ def _dop853_error_norm(K, h, scale, tab):
 def _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab):
     """DOP853's 7th-order interpolant at the fractions ``x`` of the step, shape (n, m)."""
     K = list(K)
+    stacked = _Stages(K)
     for a, c in zip(tab.A_extra, tab.C_extra):
-        K.append(fun(t + c * h, y + h * _combine(K, a[:len(K)])))
+        K.append(fun(t + c * h, y + h * _combine(K, a[:len(K)], stacked)))
     dy = y_new - y
     F = [dy, h * f - dy, 2 * dy - h * (f_new + f)]
-    F += [h * _combine(K, row) for row in tab.D]
+    F += [h * _combine(K, row, stacked) for row in tab.D]
     out = cnp.zeros((y.shape[0], x.shape[0]), dtype=y.dtype)
     for i, Fi in enumerate(reversed(F)):
         out = (out + Fi[:, None]) * (x if i % 2 == 0 else 1 - x)
@@ -169,12 +191,17 @@ def _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab):
 
 
 def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, max_steps,
-              segment=None):
+              segment=None, return_step=False, norm_size=None):
     """Integrate ``y' = fun(t, y)`` from ``t0`` to ``t1`` (either direction).
 
     Returns ``(y_eval, t_final, y_final, nfev, nsteps, code)``, with ``y_eval`` of shape
     ``(n, len(t_eval))`` from the method's dense output.  ``segment=k`` groups the step
-    attempts k at a time, each group under ``checkpoint``.
+    attempts k at a time, each group under ``checkpoint``.  ``first_step`` may be a
+    traced value; with ``return_step`` the step size the controller proposes next is
+    returned too (last), so that a solve continued from the end starts where this one
+    stopped instead of choosing its first step again.  ``norm_size=k`` controls the
+    step size with the error of the first ``k`` components only (the others must not
+    feed back into the solution, as the quadratures of an adjoint).
     """
     n = y0.shape[0]
     m = t_eval.shape[0]
@@ -182,7 +209,18 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
     A, B, C, E, P = tab.A, tab.B, tab.C, tab.E, tab.P
     expo = -1.0 / (tab.error_estimator_order + 1)
     d = cnp.sign(stop_gradient(t1 - t0))
-    powers = None if P is None else np.arange(1, P.shape[1] + 1)
+    # Loop constants, computed once rather than at every attempt.
+    toward = cnp.where(d > 0, np.inf, -np.inf)
+    d_t1, d_t_eval = d * stop_gradient(t1), d * stop_gradient(t_eval)
+    Pcols = None if P is None else [P[:, j:j + 1] for j in range(P.shape[1])]
+    if norm_size is None or norm_size >= n:
+        def head(v):
+            return v
+    else:
+        def head(v):
+            return v[:norm_size]
+        if cnp.ndim(atol):
+            atol = atol[:norm_size]
 
     f0 = fun(t0, y0)
     nfev0 = 1
@@ -192,7 +230,7 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
                            max_step)
         nfev0 = 2
     else:
-        h0 = cnp.asarray(float(first_step))
+        h0 = cnp.asarray(first_step, dtype=y0.dtype) * 1.0
     # Output times equal to t0 hold y0 from the start (a zero-length span takes no step);
     # otherwise the first step fills them again (its interpolant gives exactly y0 there),
     # as SciPy does, which matters for DOP853's evaluation count.
@@ -205,37 +243,32 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
     def attempt(state):
         t, y, f, h_abs, rejected, nfev, nsteps, code, out, done = state
         ts = stop_gradient(t)
-        min_step = 10 * cnp.abs(cnp.nextafter(ts, ts + d) - ts)
+        min_step = 10 * cnp.abs(cnp.nextafter(ts, toward) - ts)
         h_abs = cnp.where(rejected, h_abs, cnp.clip(h_abs, min_step, max_step))
         too_small = rejected & (h_abs < min_step)
         t_new = t + h_abs * d
-        t_new = cnp.where(d * stop_gradient(t_new - t1) > 0, t1, t_new)
+        t_new = cnp.where(d * stop_gradient(t_new) > d_t1, t1, t_new)
         h = t_new - t
         K = [f]
+        stacked = _Stages(K)
         for s in range(1, S):
-            dy = K[0] * A[s, 0]
-            for j in range(1, s):
-                if A[s, j] != 0:
-                    dy = dy + K[j] * A[s, j]
-            K.append(fun(t + C[s] * h, y + h * dy))
-        inc = K[0] * B[0]
-        for j in range(1, S):
-            if B[j] != 0:
-                inc = inc + K[j] * B[j]
-        y_new = y + h * inc
+            K.append(fun(t + C[s] * h, y + h * _combine(K, A[s, :s], stacked)))
+        y_new = y + h * _combine(K, B, stacked)
         f_new = fun(t + h, y_new)
         K.append(f_new)
-        scale = atol + cnp.maximum(cnp.abs(stop_gradient(y)), cnp.abs(stop_gradient(y_new))) * rtol
+        scale = atol + cnp.maximum(cnp.abs(stop_gradient(head(y))),
+                                   cnp.abs(stop_gradient(head(y_new)))) * rtol
         if tab.E3 is None:
-            err_norm = _rms(stop_gradient(h * _combine(K, E)) / scale)
+            err_norm = _rms(stop_gradient(h * head(_combine(K, E, stacked))) / scale)
         else:
-            err_norm = _dop853_error_norm(K, stop_gradient(h), scale, tab)
-        err_pos = cnp.where(err_norm > 0, err_norm, 1.0)
-        grow = cnp.where(err_norm == 0, MAX_FACTOR,
-                         cnp.minimum(MAX_FACTOR, SAFETY * err_pos ** expo))
-        grow = cnp.where(rejected, cnp.minimum(1.0, grow), grow)
-        # fmax: a NaN error (overflow) shrinks the step like SciPy's max(MIN_FACTOR, nan).
-        shrink = cnp.fmax(MIN_FACTOR, SAFETY * err_pos ** expo)
+            err_norm = _dop853_error_norm(K, stop_gradient(h), scale, tab, stacked, head)
+        # SciPy's factors: min(MAX_FACTOR, SAFETY err^expo) after an accepted step (at
+        # most 1 right after a rejection; MAX_FACTOR for a zero error, which TINY gives),
+        # max(MIN_FACTOR, SAFETY err^expo) after a rejected one (MIN_FACTOR for a NaN
+        # error, as Python's max(MIN_FACTOR, nan)).  Few operations: each costs the same.
+        factor = SAFETY * cnp.where(err_norm == 0, TINY, err_norm) ** expo
+        grow = cnp.minimum(cnp.where(rejected, 1.0, MAX_FACTOR), factor)
+        shrink = cnp.where(factor > MIN_FACTOR, factor, MIN_FACTOR)
         accept = (err_norm < 1) & ~too_small
         h_abs_s = cnp.abs(stop_gradient(h))
         h_next = h_abs_s * cnp.where(accept, grow, shrink)
@@ -243,10 +276,14 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         # Dense output at the requested times inside this step.
         hq = cnp.where(h == 0, 1.0, h)
         x = (t_eval - t) / hq
-        new = accept & ~done & (d * t_eval <= d * stop_gradient(t_new))
+        new = accept & ~done & (d_t_eval <= d * stop_gradient(t_new))
         if P is not None:
-            Q = cnp.stack(K, axis=1) @ P  # (n, k)
-            y_int = y[:, None] + h * (Q @ (x[None, :] ** powers[:, None]))
+            # y + h K^T P [x, x^2, ...]: the polynomials P[i](x) by Horner's rule on
+            # (S + 1, m) arrays (no powers, which cost more than the rest of the step).
+            poly = Pcols[-1] * x
+            for col in Pcols[-2::-1]:
+                poly = (poly + col) * x
+            y_int = y[:, None] + h * cnp.matmul(cnp.transpose(stacked(S + 1)), poly)
         else:
             y_int = _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab)
             # SciPy evaluates the extra stages only for steps with output times in them.
@@ -254,7 +291,7 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         out = cnp.where(new[None, :], y_int, out)
         done = done | new
 
-        finished = accept & (d * stop_gradient(t_new - t1) >= 0)
+        finished = accept & (t_new == t1)  # t_new was clipped to t1
         nsteps = nsteps + 1
         code = cnp.where(too_small, TOO_SMALL,
                          cnp.where(finished, DONE,
@@ -274,5 +311,7 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
                               lambda c: (attempt(c[0]), c[1] + 1), (s, 0))[0]
 
         state = while_loop(lambda s: s[7] == RUNNING, _checkpoint(group), state0)
-    t, y, _, _, _, nfev, nsteps, code, out, _ = state
+    t, y, _, h_next, _, nfev, nsteps, code, out, _ = state
+    if return_step:
+        return out, t, y, nfev, nsteps, code, h_next
     return out, t, y, nfev, nsteps, code
