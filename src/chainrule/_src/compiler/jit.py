@@ -412,8 +412,11 @@ def _fast_key(args):
 
 
 def _signature(leaves):
-    return tuple((type(x).__name__,) + ((get_aval(x).shape, get_aval(x).dtype,
-                                          get_aval(x).weak_type)) for x in leaves)
+    return tuple(_leaf_signature(type(x).__name__, get_aval(x)) for x in leaves)
+
+
+def _leaf_signature(type_name, aval):
+    return type_name, aval.shape, aval.dtype, aval.weak_type
 
 
 def _describe_miss(old, new):
