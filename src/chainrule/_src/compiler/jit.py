@@ -113,10 +113,9 @@ class Compiled:
         """The program derived from this one that ``build()`` compiles (a derivative, a
         transpose, a vectorized version), compiled once per ``key`` and kept here."""
         cache = self.__dict__.setdefault("_derived", {})
-        entry = cache.get(key)
-        if entry is None:
-            entry = cache[key] = build()
-        return entry
+        if key not in cache:  # None is a result too: the program cannot be derived
+            cache[key] = build()
+        return cache[key]
 
     def on(self, xp):
         """This program compiled for the arrays of namespace ``xp`` (``self`` for its own):
@@ -216,18 +215,18 @@ def _nonzero(t):
 
 
 def _staged_or_none(compiled, key, build):
-    """``compiled.derived(key, build)``, or None where the derivative cannot be staged
+    """``compiled.derived(key, build)``, or None where the derived program cannot be staged
     on abstract values (a ``cond`` whose branch index the program computes, for one): the
-    rule then differentiates the program operation by operation, with the values known
+    rule then transforms the program operation by operation, with the values known
     now, as an enclosing jit would not allow."""
     def attempt():
         try:
             return build()
         except Exception as err:  # noqa: BLE001 - any failure to stage: the exact fallback
             if config.log_compiles:
-                log.info("differentiating %s operation by operation: its derivative cannot "
-                         "be compiled (%s: %s)", compiled.fn.__name__, type(err).__name__,
-                         err)
+                log.info("transforming %s operation by operation: its %s program cannot "
+                         "be compiled (%s: %s)", compiled.fn.__name__, key[0],
+                         type(err).__name__, err)
             return None
     return compiled.derived(key, attempt)
 
