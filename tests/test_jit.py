@@ -159,6 +159,26 @@ def test_derivative_of_jit_with_pytrees_integers_and_constant_outputs():
                    modes=("fwd", "rev"))
 
 
+def test_derivative_of_jit_that_cannot_be_compiled_is_taken_op_by_op_once(caplog):
+    # A cond whose index the program computes has no derivative on abstract values: the
+    # values known now give it, operation by operation; the failed staging is not retried.
+    from chainrule import lax
+
+    f = cr.jit(lambda x: lax.cond(cnp.sum(x) > 0, cnp.sin, cnp.cos, x))
+    x = np.array([0.3, 0.4])
+    cr.config.update("log_compiles", True)
+    try:
+        with caplog.at_level(logging.INFO, logger="chainrule.jit"):
+            for _ in range(3):
+                np.testing.assert_allclose(cr.grad(lambda v: cnp.sum(f(v)))(x), np.cos(x),
+                                           rtol=1e-15)
+                np.testing.assert_allclose(cr.grad(lambda v: cnp.sum(f(v)))(-x), np.sin(x),
+                                           rtol=1e-15)
+    finally:
+        cr.config.update("log_compiles", False)
+    assert caplog.text.count("operation by operation") == 1
+
+
 def test_derivative_of_jit_keeps_outputs_apart_from_inputs():
     x = np.array([1.0, 2.0])
     value, pullback = cr.vjp(cr.jit(lambda a: a), x)

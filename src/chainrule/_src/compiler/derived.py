@@ -15,7 +15,6 @@ class DerivedPrograms:
         """The program derived from this one that ``build()`` compiles (a derivative, a
         transpose, a vectorized version), compiled once per ``key`` and kept here."""
         cache = self.__dict__.setdefault("_derived", {})
-        entry = cache.get(key)
-        if entry is None:
-            entry = cache[key] = build()
-        return entry
+        if key not in cache:  # None is a result too: the program cannot be derived
+            cache[key] = build()
+        return cache[key]

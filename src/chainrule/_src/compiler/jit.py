@@ -194,11 +194,15 @@ def _jit_call_expand(*args, compiled):
     # operation.  So it is when its values are traced by another transform (higher
     # derivatives, vmap of a derivative): derivative programs can hold primitives that are
     # not differentiable again (the residuals of a while_loop), while the original program
-    # always is.  A constant output is copied, as the compiled function does: the constant
-    # is the program's own (read-only) array.
-    outs = eval_program(compiled.program, args)
+    # always is.
+    return _copy_constants(compiled.program, eval_program(compiled.program, args))
+
+
+def _copy_constants(program, outs):
+    """``outs`` with the outputs that are constants of ``program`` copied, as the compiled
+    function does: the constant is the program's own (read-only) array."""
     return [o.copy() if type(a) is Literal and type(o) is np.ndarray else o
-            for a, o in zip(compiled.program.outvars, outs)]
+            for a, o in zip(program.outvars, outs)]
 
 
 jit_call_p.expand = _jit_call_expand
@@ -209,18 +213,18 @@ def _nonzero(t):
 
 
 def _staged_or_none(compiled, key, build):
-    """``compiled.derived(key, build)``, or None where the derivative cannot be staged
+    """``compiled.derived(key, build)``, or None where the derived program cannot be staged
     on abstract values (a ``cond`` whose branch index the program computes, for one): the
-    rule then differentiates the program operation by operation, with the values known
+    rule then transforms the program operation by operation, with the values known
     now, as an enclosing jit would not allow."""
     def attempt():
         try:
             return build()
         except Exception as err:  # noqa: BLE001 - any failure to stage: the exact fallback
             if config.log_compiles:
-                log.info("differentiating %s operation by operation: its derivative cannot "
-                         "be compiled (%s: %s)", compiled.fn.__name__, type(err).__name__,
-                         err)
+                log.info("transforming %s operation by operation: its %s program cannot "
+                         "be compiled (%s: %s)", compiled.fn.__name__, key[0],
+                         type(err).__name__, err)
             return None
     return compiled.derived(key, attempt)
 
@@ -235,7 +239,6 @@ def _jit_call_jvp(primals, tangents, compiled):
 
         def f(*xs):
             ps = xs[:n]
-
             outs, t_outs = jvp(lambda *d: eval_program(program, _with(ps, nz, d)),
                                tuple(ps[i] for i in nz), tuple(xs[n:]))
             return [*outs, *t_outs]
@@ -247,7 +250,7 @@ def _jit_call_jvp(primals, tangents, compiled):
     if jvp_fn is None:
         outs, t_outs = jvp(lambda *d: eval_program(program, _with(primals, nz, d)),
                            tuple(primals[i] for i in nz), tuple(tangents[i] for i in nz))
-        return list(outs), list(t_outs)
+        return _copy_constants(program, outs), list(t_outs)
     outs = jit_call_p.bind(*primals, *[tangents[i] for i in nz], compiled=jvp_fn)
     n_out = len(program.outvars)
     return outs[:n_out], outs[n_out:]
@@ -326,7 +329,8 @@ def _jit_call_linearize(primals, tangents, compiled):
         outs, linear, _, _ = linearize_flat(
             lambda *d: eval_program(program, _with(primals, diff, d)),
             [primals[i] for i in diff], "grad(jit)")
-        return outs, lambda: eval_program(linear, [tangents[i] for i in diff])
+        return (_copy_constants(program, outs),
+                lambda: eval_program(linear, [tangents[i] for i in diff]))
     forward, linear, sources, keep = staged
     n_out = len(compiled.program.outvars)
     outs = jit_call_p.bind(*primals, compiled=forward)
@@ -344,11 +348,10 @@ def _jit_call_linearize(primals, tangents, compiled):
 jit_call_p.linearize = _jit_call_linearize
 
 
-def _transposed(compiled, linear_at, nz_cts, ct_avals):
-    """The transpose of the linear program ``compiled`` in its inputs at ``linear_at``
-    (the others are values), compiled: it maps the values and the nonzero output
-    cotangents (positions ``nz_cts``) to the cotangents of the linear inputs."""
-    program = compiled.program
+def _transpose_fn(program, linear_at, nz_cts):
+    """The transpose of the linear ``program`` in its inputs at ``linear_at`` (the others
+    are values): a function of the values and the nonzero output cotangents (positions
+    ``nz_cts``) returning the cotangents of the linear inputs, on the current trace."""
     values_at = [i for i in range(len(program.invars)) if i not in linear_at]
     n = len(values_at)
 
@@ -363,20 +366,27 @@ def _transposed(compiled, linear_at, nz_cts, ct_avals):
         linear_vars = [program.invars[i] for i in linear_at]
         return [instantiate(c) for c in backward_pass(Program(linear_vars, eqns, outvars),
                                                       cts)]
-
-    avals = [program.invars[i].aval for i in values_at] + list(ct_avals)
-    t_program, _ = trace_to_program(transposed, avals, name="transpose(jit)")
-    return _derived_compiled(t_program, compiled, "transposed")
+    return transposed
 
 
 def _jit_call_transpose(cts, *args, compiled):
+    program = compiled.program
     linear_at = tuple(i for i, a in enumerate(args) if is_undefined(a))
     nz_cts = tuple(j for j, c in enumerate(cts) if _nonzero(c))
     ct_avals = tuple(get_aval(cts[j]) for j in nz_cts)
-    fn = compiled.derived(("transpose", linear_at, nz_cts, ct_avals),
-                          lambda: _transposed(compiled, linear_at, nz_cts, ct_avals))
+
+    def build():
+        avals = ([v.aval for i, v in enumerate(program.invars) if i not in linear_at]
+                 + list(ct_avals))
+        t_program, _ = trace_to_program(_transpose_fn(program, linear_at, nz_cts), avals,
+                                        name="transpose(jit)")
+        return _derived_compiled(t_program, compiled, "transposed")
+
+    fn = _staged_or_none(compiled, ("transpose", linear_at, nz_cts, ct_avals), build)
     values = [a for a in args if not is_undefined(a)]
-    cts_in = iter(jit_call_p.bind(*values, *[cts[j] for j in nz_cts], compiled=fn))
+    nz = [cts[j] for j in nz_cts]
+    cts_in = iter(_transpose_fn(program, linear_at, nz_cts)(*values, *nz) if fn is None
+                  else jit_call_p.bind(*values, *nz, compiled=fn))
     return [next(cts_in) if is_undefined(a) else None for a in args]
 
 
@@ -405,8 +415,11 @@ def _fast_key(args):
 
 
 def _signature(leaves):
-    return tuple((type(x).__name__,) + ((get_aval(x).shape, get_aval(x).dtype,
-                                          get_aval(x).weak_type)) for x in leaves)
+    return tuple(_leaf_signature(type(x).__name__, get_aval(x)) for x in leaves)
+
+
+def _leaf_signature(type_name, aval):
+    return type_name, aval.shape, aval.dtype, aval.weak_type
 
 
 def _describe_miss(old, new):
