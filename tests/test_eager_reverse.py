@@ -219,3 +219,21 @@ def test_result_types_match_the_general_path():
     g = cr.grad(lambda v: cnp.sum(cnp.exp2(v) * 3.0))(x32)
     assert g.dtype == np.float32 and g.flags.writeable
     np.testing.assert_allclose(g, 3.0 * np.log(2.0) * np.exp2(x32), rtol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [0, 1, (0, 1), None])
+def test_sums_and_means_take_the_lane(axis):
+    w = np.random.default_rng(5).normal(size=(3, 4))
+    x = np.random.default_rng(6).uniform(0.1, 0.9, size=(3, 4))
+
+    def f(v):
+        return cnp.sum(cnp.sin(v) * w, axis=axis) + cnp.mean(v * v, axis=axis)
+    lane, general, used = _both_ways(f, (x,))
+    assert used
+    _assert_identical(lane[0], general[0])
+    lin = Linearized(f, (x,), False, "vjp", tape=True)
+    assert all(is_tape_record(e) for e in lin.program.eqns)  # nothing staged at all
+    expected = np.cos(x) * w + 2 * x / (x.size // np.size(f(x)))
+    out_ct = np.ones(np.shape(f(x)))
+    np.testing.assert_allclose(lin.backward([out_ct if out_ct.shape else 1.0])[0], expected,
+                               rtol=1e-14)

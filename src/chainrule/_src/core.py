@@ -621,6 +621,8 @@ class Primitive:
       ``"neg"``, ``"mul"``, ``"div"`` and ``coefficient(ans, *primals, **params)`` (for
       ``"mul"``/``"div"``). Set by ``defjvp``/``defjvp_scaled`` (``lax/_rules.py``); eager
       reverse mode records such operations on a flat tape (``docs/design/eager-reverse.md``).
+      ``reduce_sum`` declares ``"sum"`` (its coefficient: the operand's shape with the
+      summed axes of length 1), transposed by broadcasting.
     - ``numexpr``: ``(kind, spelling, operand dtypes)`` of the operation in a numexpr
       expression, and ``fusion_cost``: ``{dtype: (NumPy ns per element, numexpr time /
       NumPy time)}``, measured (elementwise fusion under ``jit``).

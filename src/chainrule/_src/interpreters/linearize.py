@@ -35,7 +35,8 @@ _REAL_SCALARS = frozenset({float, np.float64, np.float32, np.float16})
 # on concrete real NumPy values, the output and the coefficients are computed at once with
 # NumPy and the linear map is appended to the program's equations as one *tape record*, the
 # list ``[out, prim, in_0, op_0, c_0, in_1, op_1, c_1, ...]`` (``out``/``in_i``: ``Var``;
-# ``op_i``: "same", "neg", "mul" or "div"; ``c_i``: the coefficient or None): no rule runs
+# ``op_i``: "same", "neg", "mul", "div" or "sum"; ``c_i``: the coefficient or None; see
+# ``Primitive.scaling``): no rule runs
 # on the tangent recorder and nothing is staged. A plain list because building it is the
 # lane's main cost after NumPy's (an object with ``__init__`` costs several times more);
 # only ``backward_pass`` reads such programs. The output's tangent is its ``Var`` itself,
@@ -283,8 +284,11 @@ def backward_pass(program: Program, cotangents_out):
                     g = ct
                 elif op == "neg":
                     g = -ct if direct else _neg(ct)
-                else:
+                elif op == "div":
                     g = ct / c if direct else _div(ct, c)
+                else:  # "sum": c is the operand's shape with the summed axes of length 1
+                    g = (np.broadcast_to(np.reshape(ct, c), var.aval.shape) if direct else
+                         _broadcast_to(_reshape(ct, c), var.aval.shape))
                 aval = var.aval
                 if (type(g) is not np.ndarray or g.dtype is not aval.dtype
                         or g.shape != aval.shape):
@@ -321,7 +325,8 @@ def backward_pass(program: Program, cotangents_out):
     return [env.get(v, Zero(v.aval)) for v in program.invars]
 
 
-_mul = _div = _neg = _unbroadcast = None  # set by lax (which imports this module)
+# set by lax (which imports this module)
+_mul = _div = _neg = _unbroadcast = _reshape = _broadcast_to = None
 
 
 __all__ = ["LinearizeTrace", "LinearizeTracer", "StagedTracer", "UndefinedPrimal",

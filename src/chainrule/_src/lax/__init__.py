@@ -83,4 +83,5 @@ _rules._elementwise, _rules._reductions, _rules._shape = (
     _sys.modules[f"{__name__}.{m}"] for m in ("elementwise", "reductions", "shape"))
 # The tape lane of reverse mode transposes with these (``interpreters/linearize.py``).
 _linearize._mul, _linearize._div, _linearize._neg = mul, div, neg
-_linearize._unbroadcast = _rules.unbroadcast
+_linearize._unbroadcast, _linearize._reshape = _rules.unbroadcast, reshape
+_linearize._broadcast_to = broadcast_to
