@@ -615,6 +615,14 @@ class Primitive:
       output's tangent needs no recomputation of the product: ``checkpoint``).
     - ``allocates``: ``impl`` returns a new array, never a view of an operand (generated
       code need not copy its outputs).
+    - ``scaling``: for elementwise primitives whose derivative on real floating-point
+      values multiplies each argument's tangent elementwise, one entry per argument:
+      ``None`` (no derivative) or ``(op, coefficient)`` with ``op`` one of ``"same"``,
+      ``"neg"``, ``"mul"``, ``"div"`` and ``coefficient(ans, *primals, **params)`` (for
+      ``"mul"``/``"div"``). Set by ``defjvp``/``defjvp_scaled`` (``lax/_rules.py``); eager
+      reverse mode records such operations on a flat tape (``docs/design/eager-reverse.md``).
+      ``reduce_sum`` declares ``"sum"`` (its coefficient: the operand's shape with the
+      summed axes of length 1), transposed by broadcasting.
     - ``numexpr``: ``(kind, spelling, operand dtypes)`` of the operation in a numexpr
       expression, and ``fusion_cost``: ``{dtype: (NumPy ns per element, numexpr time /
       NumPy time)}``, measured (elementwise fusion under ``jit``).
@@ -647,6 +655,7 @@ class Primitive:
         self.commutative = False
         self.multilinear = False
         self.allocates = False
+        self.scaling: tuple | None = None
         self.numexpr: tuple | None = None
         self.fusion_cost: dict | None = None
         self.higher_order = False
@@ -658,6 +667,14 @@ class Primitive:
         return self.name
 
     def bind(self, *args, **params):
+        for a in args:
+            if type(a) not in _NUMPY_TYPES:
+                break
+        else:
+            # NumPy values are constants to every trace: the value is simply computed
+            # (namespace_of's NumPy case, inline: derivative rules compute their
+            # coefficients this way, so this is the hottest path).
+            return self.impl(np, *args, **params)
         trace = trace_context.get()
         if trace is not EVAL:
             for a in args:

@@ -2,6 +2,8 @@
 
 import sys as _sys
 
+from ..interpreters import linearize as _linearize
+
 # Primitives reached through their module (``lax.linalg.solve``, ``lax.fft.rfft``); adjugate
 # defines det's derivative.
 from . import _rules, adjugate, fft, linalg, scipy_linalg, special  # noqa: F401
@@ -79,3 +81,7 @@ __all__ = [
 # by full name.
 _rules._elementwise, _rules._reductions, _rules._shape = (
     _sys.modules[f"{__name__}.{m}"] for m in ("elementwise", "reductions", "shape"))
+# The tape lane of reverse mode transposes with these (``interpreters/linearize.py``).
+_linearize._mul, _linearize._div, _linearize._neg = mul, div, neg
+_linearize._unbroadcast, _linearize._reshape = _rules.unbroadcast, reshape
+_linearize._broadcast_to = broadcast_to

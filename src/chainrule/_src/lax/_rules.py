@@ -92,12 +92,55 @@ def match_tangent(t, aval):
     return t
 
 
+# Most elementwise derivatives multiply (or divide) each argument's tangent by a coefficient
+# computed from the primal values alone. Declared that way (``SAME``, ``NEGATED``,
+# ``times``, ``over``) rather than as a function of the tangent, one rule serves twice:
+# ``defjvp`` builds the forward rule from it, and eager reverse mode reads it from
+# ``prim.scaling`` to record the operation as (input, coefficient) on a flat tape instead
+# of staging an equation (``interpreters/linearize.py``, ``docs/design/eager-reverse.md``).
+SAME = ("same", None)  # the tangent itself (``add``)
+NEGATED = ("neg", None)  # its negative (``sub``'s second argument)
+
+
+def times(coefficient):
+    """The derivative rule ``t * coefficient(ans, *primals, **params)`` (for ``defjvp``)."""
+    return ("mul", coefficient)
+
+
+def over(divisor):
+    """The derivative rule ``t / divisor(ans, *primals, **params)`` (for ``defjvp``)."""
+    return ("div", divisor)
+
+
+def _tangent_rule(entry):
+    """The rule ``rule(t, ans, *primals, **params)`` that a scaling entry stands for."""
+    op, fn = entry
+    if op == "same":
+        return lambda t, ans, *primals, **params: t
+    if op == "neg":
+        return lambda t, ans, *primals, **params: _elementwise.neg(t)
+    if op == "mul":
+        return lambda t, ans, *primals, **params: _elementwise.mul(t, fn(ans, *primals,
+                                                                         **params))
+    if op == "div":
+        return lambda t, ans, *primals, **params: _elementwise.div(t, fn(ans, *primals,
+                                                                         **params))
+    raise ValueError(f"unknown scaling {op!r}")
+
+
 def defjvp(prim: Primitive, *rules):
     """Set ``prim.jvp`` from one rule per argument: ``rule(t, ans, *primals, **params)``.
 
     A rule of ``None`` marks an argument with no derivative.  Contributions of nonzero
-    tangents are added; each is broadcast to the output's shape.
+    tangents are added; each is broadcast to the output's shape.  A rule may also be a
+    scaling (``SAME``, ``NEGATED``, ``times(c)``, ``over(d)``); when every rule is one (or
+    None), ``prim.scaling`` records them for eager reverse mode.
     """
+    if any(type(r) is tuple for r in rules) and all(r is None or type(r) is tuple
+                                                     for r in rules):
+        prim.scaling = rules
+    rules = tuple(_tangent_rule(r) if type(r) is tuple else r for r in rules)
+
     def jvp(primals, tangents, **params):
         ans = prim.bind(*primals, **params)
         out = None
@@ -140,6 +183,7 @@ def defjvp_scaled(prim: Primitive, *coefficients):
         return ans, match_tangent(out, get_aval(ans))
 
     prim.jvp = jvp
+    prim.scaling = tuple(None if c is None else times(c) for c in coefficients)
     return prim
 
 

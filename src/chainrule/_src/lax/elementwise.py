@@ -7,8 +7,9 @@ import numpy as np
 from ..core import Primitive, ShapedArray, Zero, astype, get_aval, instantiate
 from ..interpreters import jvp as _jvp_interp
 from ..interpreters.linearize import is_undefined
-from ._rules import (defbroadcasting_batch, defjvp, defjvp_scaled, deflinear, defnondiff,
-                     elementwise, match_tangent, transpose_each, unbroadcast)
+from ._rules import (NEGATED, SAME, defbroadcasting_batch, defjvp, defjvp_scaled, deflinear,
+                     defnondiff, elementwise, match_tangent, over, times, transpose_each,
+                     unbroadcast)
 
 # --- arithmetic -------------------------------------------------------------------------
 add_p = elementwise("add")
@@ -18,11 +19,11 @@ div_p = elementwise("div", "true_divide")
 neg_p = elementwise("neg", "negative")
 add, sub, mul, div, neg = add_p.bind, sub_p.bind, mul_p.bind, div_p.bind, neg_p.bind
 
-defjvp(add_p, lambda t, *_: t, lambda t, *_: t)
+defjvp(add_p, SAME, SAME)
 add_p.transpose = transpose_each(lambda ct, *_: ct, lambda ct, *_: ct)
-defjvp(sub_p, lambda t, *_: t, lambda t, *_: neg(t))
+defjvp(sub_p, SAME, NEGATED)
 sub_p.transpose = transpose_each(lambda ct, *_: ct, lambda ct, *_: neg(ct))
-defjvp(neg_p, lambda t, *_: neg(t))
+defjvp(neg_p, NEGATED)
 neg_p.transpose = transpose_each(lambda ct, *_: neg(ct))
 defjvp_scaled(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
 mul_p.transpose = transpose_each(lambda ct, x, y: mul(ct, y), lambda ct, x, y: mul(x, ct))
@@ -90,7 +91,7 @@ def _scaled_sum_emit(eqn, atom, callee, namespace):
 scaled_sum_p.emit = _scaled_sum_emit
 # Rules compute everything that depends on primals first, so the recorded (linear) part
 # is a single operation on the tangent.
-defjvp(div_p, lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: mul(t, neg(div(ans, y))))
+defjvp(div_p, over(lambda ans, x, y: y), times(lambda ans, x, y: neg(div(ans, y))))
 div_p.transpose = transpose_each(lambda ct, x, y: div(ct, y), None)
 
 # --- comparisons and logic: boolean results, no derivative ----------------------------
@@ -146,27 +147,27 @@ def _unary(name, rule, np_name=None):
     return prim, prim.bind
 
 
-exp_p, exp = _unary("exp", lambda t, ans, x: mul(t, ans))
-log_p, log = _unary("log", lambda t, ans, x: div(t, x))
-sin_p, sin = _unary("sin", lambda t, ans, x: mul(t, cos(x)))
-cos_p, cos = _unary("cos", lambda t, ans, x: mul(t, neg(sin(x))))
-tan_p, tan = _unary("tan", lambda t, ans, x: mul(t, add(1.0, mul(ans, ans))))
-arcsin_p, arcsin = _unary("arcsin", lambda t, ans, x: div(t, sqrt(sub(1.0, mul(x, x)))))
-arccos_p, arccos = _unary("arccos", lambda t, ans, x: div(t, neg(sqrt(sub(1.0, mul(x, x))))))
-arctan_p, arctan = _unary("arctan", lambda t, ans, x: div(t, add(1.0, mul(x, x))))
-sinh_p, sinh = _unary("sinh", lambda t, ans, x: mul(t, cosh(x)))
-cosh_p, cosh = _unary("cosh", lambda t, ans, x: mul(t, sinh(x)))
-tanh_p, tanh = _unary("tanh", lambda t, ans, x: mul(t, sub(1.0, mul(ans, ans))))
-arcsinh_p, arcsinh = _unary("arcsinh", lambda t, ans, x: div(t, sqrt(add(mul(x, x), 1.0))))
-arccosh_p, arccosh = _unary("arccosh", lambda t, ans, x: div(t, sqrt(sub(mul(x, x), 1.0))))
-arctanh_p, arctanh = _unary("arctanh", lambda t, ans, x: div(t, sub(1.0, mul(x, x))))
-exp2_p, exp2 = _unary("exp2", lambda t, ans, x: mul(t, mul(ans, np.log(2.0))))
-expm1_p, expm1 = _unary("expm1", lambda t, ans, x: mul(t, add(ans, 1.0)))
-log2_p, log2 = _unary("log2", lambda t, ans, x: div(t, mul(x, np.log(2.0))))
-log10_p, log10 = _unary("log10", lambda t, ans, x: div(t, mul(x, np.log(10.0))))
-log1p_p, log1p = _unary("log1p", lambda t, ans, x: div(t, add(x, 1.0)))
-sqrt_p, sqrt = _unary("sqrt", lambda t, ans, x: div(t, mul(2.0, ans)))
-cbrt_p, cbrt = _unary("cbrt", lambda t, ans, x: div(t, mul(3.0, mul(ans, ans))))
+exp_p, exp = _unary("exp", times(lambda ans, x: ans))
+log_p, log = _unary("log", over(lambda ans, x: x))
+sin_p, sin = _unary("sin", times(lambda ans, x: cos(x)))
+cos_p, cos = _unary("cos", times(lambda ans, x: neg(sin(x))))
+tan_p, tan = _unary("tan", times(lambda ans, x: add(1.0, mul(ans, ans))))
+arcsin_p, arcsin = _unary("arcsin", over(lambda ans, x: sqrt(sub(1.0, mul(x, x)))))
+arccos_p, arccos = _unary("arccos", over(lambda ans, x: neg(sqrt(sub(1.0, mul(x, x))))))
+arctan_p, arctan = _unary("arctan", over(lambda ans, x: add(1.0, mul(x, x))))
+sinh_p, sinh = _unary("sinh", times(lambda ans, x: cosh(x)))
+cosh_p, cosh = _unary("cosh", times(lambda ans, x: sinh(x)))
+tanh_p, tanh = _unary("tanh", times(lambda ans, x: sub(1.0, mul(ans, ans))))
+arcsinh_p, arcsinh = _unary("arcsinh", over(lambda ans, x: sqrt(add(mul(x, x), 1.0))))
+arccosh_p, arccosh = _unary("arccosh", over(lambda ans, x: sqrt(sub(mul(x, x), 1.0))))
+arctanh_p, arctanh = _unary("arctanh", over(lambda ans, x: sub(1.0, mul(x, x))))
+exp2_p, exp2 = _unary("exp2", times(lambda ans, x: mul(ans, np.log(2.0))))
+expm1_p, expm1 = _unary("expm1", times(lambda ans, x: add(ans, 1.0)))
+log2_p, log2 = _unary("log2", over(lambda ans, x: mul(x, np.log(2.0))))
+log10_p, log10 = _unary("log10", over(lambda ans, x: mul(x, np.log(10.0))))
+log1p_p, log1p = _unary("log1p", over(lambda ans, x: add(x, 1.0)))
+sqrt_p, sqrt = _unary("sqrt", over(lambda ans, x: mul(2.0, ans)))
+cbrt_p, cbrt = _unary("cbrt", over(lambda ans, x: mul(3.0, mul(ans, ans))))
 
 
 def _abs_jvp(t, ans, x):
@@ -176,19 +177,20 @@ def _abs_jvp(t, ans, x):
 
 
 abs_p, abs = _unary("abs", _abs_jvp, "absolute")  # noqa: A001
+abs_p.scaling = (times(lambda ans, x: sign(x)),)  # on real values, as _abs_jvp's last line
 
 
-def _nonneg_sqrt_jvp(t, ans, s):
+def _nonneg_sqrt_derivative(ans, s):
     # d sqrt(s) = ds / (2 sqrt(s)), taken as 0 where s == 0; both branches stay finite.
     pos = gt(ans, 0)
-    return mul(t, select(pos, div(0.5, select(pos, ans, 1.0)), 0.0))
+    return select(pos, div(0.5, select(pos, ans, 1.0)), 0.0)
 
 
 # The square root of a value known to be >= 0 (a sum of squares, a variance), with
 # derivative 0 where it is 0: the root in 2-norms and standard deviations. Unlike sqrt, its
 # even powers are evaluated as powers of its argument under differentiation (see
 # ``square_rules`` in interpreters/jvp.py), so norm(x) ** 2 has every derivative at 0.
-nonneg_sqrt_p, nonneg_sqrt = _unary("nonneg_sqrt", _nonneg_sqrt_jvp, "sqrt")
+nonneg_sqrt_p, nonneg_sqrt = _unary("nonneg_sqrt", times(_nonneg_sqrt_derivative), "sqrt")
 
 
 def _abs_square(x):
@@ -211,30 +213,31 @@ def _even_exponent(base, y):
 
 
 
-def _pow_jvp_base(t, ans, x, y):
+def _pow_derivative_base(ans, x, y):
     # y * x**(y-1), defined as 0 where y == 0: x ** 0 is the constant 1, so every derivative
     # of it is 0, at x == 0 too.
     if type(y) in (int, float):
         if y == 0:
-            return mul(t, 0.0)
-        return mul(t, mul(y, pow(x, y - 1)))  # x ** 3.0, s ** -1.5: no case to guard
+            return 0.0
+        return mul(y, pow(x, y - 1))  # x ** 3.0, s ** -1.5: no case to guard
     # Where y == 0 the unused branch sees x = 1, so it stays finite: a NaN there would come
     # back through select's transpose as 0 * NaN in higher reverse-mode derivatives.
     zero = eq(y, 0)
-    return mul(t, select(zero, 0.0, mul(y, pow(select(zero, 1.0, x), sub(y, 1)))))
+    return select(zero, 0.0, mul(y, pow(select(zero, 1.0, x), sub(y, 1))))
 
 
-def _pow_jvp_exponent(t, ans, x, y):
+def _pow_derivative_exponent(ans, x, y):
     # log(x) * x**y. At x == 0 and y > 0 this, and every further derivative in y, is 0
     # (x**y vanishes faster than log(x) grows): x is replaced by 1 there, with x**y == 0.
     # Where x == 0 and y <= 0 the formula is kept: 0 ** y jumps at y == 0 (its derivative
     # from above is -inf) and is infinite for y < 0.
     y_real = real(y) if get_aval(y).dtype.kind == "c" else y
     vanishing = logical_and(eq(x, 0), gt(y_real, 0))
-    return mul(t, mul(ans, log(select(vanishing, 1.0, x))))
+    return mul(ans, log(select(vanishing, 1.0, x)))
 
 
-pow_p = defjvp(elementwise("pow", "power"), _pow_jvp_base, _pow_jvp_exponent)
+pow_p = defjvp(elementwise("pow", "power"), times(_pow_derivative_base),
+               times(_pow_derivative_exponent))
 pow = pow_p.bind  # noqa: A001
 
 _jvp_interp.square_rules[abs_p] = _abs_square
@@ -290,14 +293,13 @@ logaddexp2_p = defjvp_scaled(elementwise("logaddexp2"),
 logaddexp, logaddexp2 = logaddexp_p.bind, logaddexp2_p.bind
 
 # x - y * floor(x / y) and x - y * trunc(x / y): derivative 1 in x, -floor / -trunc in y.
-remainder_p = defjvp(elementwise("remainder"), lambda t, ans, x, y: t,
-                     lambda t, ans, x, y: mul(t, neg(floor(div(x, y)))))
-fmod_p = defjvp(elementwise("fmod"), lambda t, ans, x, y: t,
-                lambda t, ans, x, y: mul(t, neg(trunc(div(x, y)))))
+remainder_p = defjvp(elementwise("remainder"), SAME,
+                     times(lambda ans, x, y: neg(floor(div(x, y)))))
+fmod_p = defjvp(elementwise("fmod"), SAME, times(lambda ans, x, y: neg(trunc(div(x, y)))))
 remainder, fmod = remainder_p.bind, fmod_p.bind
 
 copysign_p = defjvp(elementwise("copysign"),
-                    lambda t, ans, x, y: mul(t, mul(sign(x), select(signbit(y), -1.0, 1.0))),
+                    times(lambda ans, x, y: mul(sign(x), select(signbit(y), -1.0, 1.0))),
                     None)
 copysign = copysign_p.bind
 
@@ -429,13 +431,13 @@ def bessel_i(x, order):
     return bessel_i_p.bind(x, order=int(order))
 
 
-def _bessel_i_jvp(t, ans, x, order):
+def _bessel_i_derivative(ans, x, order):
     if order == 0:
-        return mul(t, bessel_i(x, 1))
-    return mul(t, mul(add(bessel_i(x, order - 1), bessel_i(x, order + 1)), 0.5))
+        return bessel_i(x, 1)
+    return mul(add(bessel_i(x, order - 1), bessel_i(x, order + 1)), 0.5)
 
 
-defjvp(bessel_i_p, _bessel_i_jvp)
+defjvp(bessel_i_p, times(_bessel_i_derivative))
 
 # --- facts for jit's passes (see ``Primitive``) -----------------------------------------
 # Exactly commutative in IEEE arithmetic too: ``x * y`` and ``y * x`` are one value.

@@ -111,6 +111,11 @@ def _expand_reduced(y, shape, axes):
 
 deflinear(reduce_sum_p, transpose=lambda ct, x, axes: [
     _expand_reduced(ct, x.aval.shape, axes)])
+# Eager reverse mode records a sum on its tape (``Primitive.scaling``): the cotangent is
+# reshaped to the operand's shape with the summed axes of length 1, then broadcast, as
+# ``_expand_reduced`` does.
+reduce_sum_p.scaling = (("sum", lambda ans, x, axes: tuple(
+    1 if i in axes else n for i, n in enumerate(np.shape(x)))),)
 
 
 def _chooser_jvp(prim):

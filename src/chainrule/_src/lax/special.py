@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from ..core import Zero, get_aval
-from ._rules import defjvp, defnondiff, elementwise
+from ._rules import defjvp, defnondiff, elementwise, over, times
 from .elementwise import (special_functions, add, div, eq, exp, isinf, le, log, log1p,
                           logical_and, logical_or, lt, maximum, mul, neg, pow, select, sign, sin,
                           sub)
@@ -145,24 +145,24 @@ def integer_argument(x, fn, arg):
 
 
 # --- gamma family --------------------------------------------------------------------------
-gammaln_p, gammaln = _prim("gammaln", lambda t, ans, x: mul(t, digamma(x)))
-gamma_p, gamma = _prim("gamma", lambda t, ans, x: mul(t, mul(ans, digamma(x))))
-rgamma_p, rgamma = _prim("rgamma", lambda t, ans, x: mul(t, neg(mul(ans, digamma(x)))))
+gammaln_p, gammaln = _prim("gammaln", times(lambda ans, x: digamma(x)))
+gamma_p, gamma = _prim("gamma", times(lambda ans, x: mul(ans, digamma(x))))
+rgamma_p, rgamma = _prim("rgamma", times(lambda ans, x: neg(mul(ans, digamma(x)))))
 gammasgn_p, gammasgn = _prim("gammasgn")  # piecewise constant: derivative zero
-digamma_p, digamma = _prim("digamma", lambda t, ans, x: mul(t, polygamma(1, x)))
+digamma_p, digamma = _prim("digamma", times(lambda ans, x: polygamma(1, x)))
 polygamma_p, polygamma = _prim(
     "polygamma", _integer_order("polygamma"),
-    lambda t, ans, n, x: mul(t, polygamma(add(n, 1), x)))
+    times(lambda ans, n, x: polygamma(add(n, 1), x)))
 
 
 def _beta_coefficient(a, b):
     return sub(digamma(a), digamma(add(a, b)))
 
 
-betaln_p, betaln = _prim("betaln", lambda t, ans, a, b: mul(t, _beta_coefficient(a, b)),
-                         lambda t, ans, a, b: mul(t, _beta_coefficient(b, a)))
-beta_p, beta = _prim("beta", lambda t, ans, a, b: mul(t, mul(ans, _beta_coefficient(a, b))),
-                     lambda t, ans, a, b: mul(t, mul(ans, _beta_coefficient(b, a))))
+betaln_p, betaln = _prim("betaln", times(lambda ans, a, b: _beta_coefficient(a, b)),
+                         times(lambda ans, a, b: _beta_coefficient(b, a)))
+beta_p, beta = _prim("beta", times(lambda ans, a, b: mul(ans, _beta_coefficient(a, b))),
+                     times(lambda ans, a, b: mul(ans, _beta_coefficient(b, a))))
 
 
 def _gammainc_density(a, x):
@@ -217,8 +217,8 @@ def _gammainc_da_numpy(a, x, order):
 # it is the k-th a-derivative of the density x**(a-1) exp(-x) / Gamma(a).
 gammainc_da_p = elementwise("gammainc_da", impl=_gammainc_da_impl)
 defjvp(gammainc_da_p,
-       lambda t, ans, a, x, order: mul(t, gammainc_da(a, x, order + 1)),
-       lambda t, ans, a, x, order: mul(t, _density_a_derivative(a, x, order)))
+       times(lambda ans, a, x, order: gammainc_da(a, x, order + 1)),
+       times(lambda ans, a, x, order: _density_a_derivative(a, x, order)))
 
 
 def gammainc_da(a, x, order=1):
@@ -227,11 +227,11 @@ def gammainc_da(a, x, order=1):
 
 
 gammainc_p, gammainc = _prim(
-    "gammainc", lambda t, ans, a, x: mul(t, gammainc_da(a, x, 1)),
-    lambda t, ans, a, x: mul(t, _gammainc_density(a, x)))
+    "gammainc", times(lambda ans, a, x: gammainc_da(a, x, 1)),
+    times(lambda ans, a, x: _gammainc_density(a, x)))
 gammaincc_p, gammaincc = _prim(
-    "gammaincc", lambda t, ans, a, x: mul(t, neg(gammainc_da(a, x, 1))),
-    lambda t, ans, a, x: mul(t, neg(_gammainc_density(a, x))))
+    "gammaincc", times(lambda ans, a, x: neg(gammainc_da(a, x, 1))),
+    times(lambda ans, a, x: neg(_gammainc_density(a, x))))
 
 
 def _betainc_density(a, b, x):
@@ -307,9 +307,9 @@ def _betainc_d_impl(xp, a, b, x, da, db):
 # derivatives in a and b are the next orders; in x, those of the density.
 betainc_d_p = elementwise("betainc_d", impl=_betainc_d_impl)
 defjvp(betainc_d_p,
-       lambda t, ans, a, b, x, da, db: mul(t, betainc_d(a, b, x, da + 1, db)),
-       lambda t, ans, a, b, x, da, db: mul(t, betainc_d(a, b, x, da, db + 1)),
-       lambda t, ans, a, b, x, da, db: mul(t, _betainc_density_derivative(a, b, x, da, db)))
+       times(lambda ans, a, b, x, da, db: betainc_d(a, b, x, da + 1, db)),
+       times(lambda ans, a, b, x, da, db: betainc_d(a, b, x, da, db + 1)),
+       times(lambda ans, a, b, x, da, db: _betainc_density_derivative(a, b, x, da, db)))
 
 
 def betainc_d(a, b, x, da, db):
@@ -318,15 +318,15 @@ def betainc_d(a, b, x, da, db):
 
 
 betainc_p, betainc = _prim(
-    "betainc", lambda t, ans, a, b, x: mul(t, betainc_d(a, b, x, 1, 0)),
-    lambda t, ans, a, b, x: mul(t, betainc_d(a, b, x, 0, 1)),
-    lambda t, ans, a, b, x: mul(t, _betainc_density(a, b, x)))
+    "betainc", times(lambda ans, a, b, x: betainc_d(a, b, x, 1, 0)),
+    times(lambda ans, a, b, x: betainc_d(a, b, x, 0, 1)),
+    times(lambda ans, a, b, x: _betainc_density(a, b, x)))
 
 # 1 - betainc, computed directly (accurate where betainc is close to 1).
 betaincc_p, betaincc = _prim(
-    "betaincc", lambda t, ans, a, b, x: mul(t, neg(betainc_d(a, b, x, 1, 0))),
-    lambda t, ans, a, b, x: mul(t, neg(betainc_d(a, b, x, 0, 1))),
-    lambda t, ans, a, b, x: mul(t, neg(_betainc_density(a, b, x))))
+    "betaincc", times(lambda ans, a, b, x: neg(betainc_d(a, b, x, 1, 0))),
+    times(lambda ans, a, b, x: neg(betainc_d(a, b, x, 0, 1))),
+    times(lambda ans, a, b, x: neg(_betainc_density(a, b, x))))
 
 # --- error function and normal distribution ------------------------------------------------
 
@@ -335,43 +335,43 @@ def _gauss(x):
     return exp(neg(mul(x, x)))
 
 
-erf_p, erf = _prim("erf", lambda t, ans, x: mul(t, mul(2 / _SQRT_PI, _gauss(x))))
-erfc_p, erfc = _prim("erfc", lambda t, ans, x: mul(t, mul(-2 / _SQRT_PI, _gauss(x))))
-erfinv_p, erfinv = _prim("erfinv", lambda t, ans, x: mul(t, mul(_SQRT_PI / 2,
-                                                                exp(mul(ans, ans)))))
-erfcinv_p, erfcinv = _prim("erfcinv", lambda t, ans, x: mul(t, mul(-_SQRT_PI / 2,
-                                                                   exp(mul(ans, ans)))))
-erfcx_p, erfcx = _prim("erfcx", lambda t, ans, x: mul(t, sub(mul(mul(2.0, x), ans),
-                                                             2 / _SQRT_PI)))
-ndtr_p, ndtr = _prim("ndtr", lambda t, ans, x: mul(t, div(exp(mul(-0.5, mul(x, x))),
-                                                          _SQRT_2PI)))
+erf_p, erf = _prim("erf", times(lambda ans, x: mul(2 / _SQRT_PI, _gauss(x))))
+erfc_p, erfc = _prim("erfc", times(lambda ans, x: mul(-2 / _SQRT_PI, _gauss(x))))
+erfinv_p, erfinv = _prim("erfinv", times(lambda ans, x: mul(_SQRT_PI / 2,
+                                                            exp(mul(ans, ans)))))
+erfcinv_p, erfcinv = _prim("erfcinv", times(lambda ans, x: mul(-_SQRT_PI / 2,
+                                                               exp(mul(ans, ans)))))
+erfcx_p, erfcx = _prim("erfcx", times(lambda ans, x: sub(mul(mul(2.0, x), ans),
+                                                         2 / _SQRT_PI)))
+ndtr_p, ndtr = _prim("ndtr", times(lambda ans, x: div(exp(mul(-0.5, mul(x, x))),
+                                                      _SQRT_2PI)))
 # d log ndtr(x) = phi(x) / ndtr(x) = sqrt(2/pi) / erfcx(-x/sqrt 2): no cancellation in the
 # far left tail (x = -40 and below), and 0 (not NaN) where erfcx overflows on the right.
 log_ndtr_p, log_ndtr = _prim(
-    "log_ndtr", lambda t, ans, x: mul(t, div(math.sqrt(2 / math.pi),
-                                             erfcx(mul(-1 / math.sqrt(2), x)))))
-ndtri_p, ndtri = _prim("ndtri", lambda t, ans, x: mul(t, mul(_SQRT_2PI,
-                                                             exp(mul(0.5, mul(ans, ans))))))
+    "log_ndtr", times(lambda ans, x: div(math.sqrt(2 / math.pi),
+                                         erfcx(mul(-1 / math.sqrt(2), x)))))
+ndtri_p, ndtri = _prim("ndtri", times(lambda ans, x: mul(_SQRT_2PI,
+                                                         exp(mul(0.5, mul(ans, ans))))))
 
 # --- logistic function ------------------------------------------------------------------
 # expit' = expit(x) expit(-x): accurate in both tails, where 1 - expit(x) would cancel.
-expit_p, expit = _prim("expit", lambda t, ans, x: mul(t, mul(ans, expit(neg(x)))))
-log_expit_p, log_expit = _prim("log_expit", lambda t, ans, x: mul(t, expit(neg(x))))
-logit_p, logit = _prim("logit", lambda t, ans, x: div(t, mul(x, sub(1.0, x))))
+expit_p, expit = _prim("expit", times(lambda ans, x: mul(ans, expit(neg(x)))))
+log_expit_p, log_expit = _prim("log_expit", times(lambda ans, x: expit(neg(x))))
+logit_p, logit = _prim("logit", over(lambda ans, x: mul(x, sub(1.0, x))))
 
 # --- information theory -----------------------------------------------------------------
-entr_p, entr = _prim("entr", lambda t, ans, x: mul(t, neg(add(log(x), 1.0))))
+entr_p, entr = _prim("entr", times(lambda ans, x: neg(add(log(x), 1.0))))
 rel_entr_p, rel_entr = _prim("rel_entr",
-                             lambda t, ans, x, y: mul(t, add(log(div(x, y)), 1.0)),
-                             lambda t, ans, x, y: mul(t, neg(div(x, y))))
-kl_div_p, kl_div = _prim("kl_div", lambda t, ans, x, y: mul(t, log(div(x, y))),
-                         lambda t, ans, x, y: mul(t, sub(1.0, div(x, y))))
+                             times(lambda ans, x, y: add(log(div(x, y)), 1.0)),
+                             times(lambda ans, x, y: neg(div(x, y))))
+kl_div_p, kl_div = _prim("kl_div", times(lambda ans, x, y: log(div(x, y))),
+                         times(lambda ans, x, y: sub(1.0, div(x, y))))
 
 # --- Bessel functions ---------------------------------------------------------------------
 # Integer orders 0 and 1 have their own (faster, more accurate) routines; order 2 in the
 # derivatives comes from the general-order function.
 iv_p, iv = _prim("iv", _order_not_implemented("iv"),
-                 lambda t, ans, v, x: mul(t, mul(0.5, add(iv(sub(v, 1), x), iv(add(v, 1), x)))))
+                 times(lambda ans, v, x: mul(0.5, add(iv(sub(v, 1), x), iv(add(v, 1), x)))))
 def _ive_rule(t, ans, v, x):
     # ive = iv exp(-|Re z|) is not holomorphic in complex z: no complex derivative.
     if get_aval(x).dtype.kind == "c":
@@ -404,9 +404,9 @@ def _kve_dv_impl(xp, v, x, order):
 # K_v' = -(K_(v-1) + K_(v+1)) / 2, which commutes with d/dv.
 kve_dv_p = elementwise("kve_dv", impl=_kve_dv_impl)
 defjvp(kve_dv_p,
-       lambda t, ans, v, x, order: mul(t, kve_dv(v, x, order + 1)),
-       lambda t, ans, v, x, order: mul(t, sub(ans, mul(0.5, add(
-           kve_dv(sub(v, 1), x, order), kve_dv(add(v, 1), x, order))))))
+       times(lambda ans, v, x, order: kve_dv(v, x, order + 1)),
+       times(lambda ans, v, x, order: sub(ans, mul(0.5, add(
+       kve_dv(sub(v, 1), x, order), kve_dv(add(v, 1), x, order))))))
 
 
 def kve_dv(v, x, order=1):
@@ -426,36 +426,36 @@ def _k_order_rule(scaled):
 
 
 kv_p, kv = _prim("kv", _k_order_rule(False),
-                 lambda t, ans, v, x: mul(t, mul(-0.5, add(kv(sub(v, 1), x),
-                                                           kv(add(v, 1), x)))))
+                 times(lambda ans, v, x: mul(-0.5, add(kv(sub(v, 1), x),
+                                                       kv(add(v, 1), x)))))
 kve_p, kve = _prim("kve", _k_order_rule(True),
-                   lambda t, ans, v, x: mul(t, sub(ans, mul(0.5, add(kve(sub(v, 1), x),
-                                                                     kve(add(v, 1), x))))))
+                   times(lambda ans, v, x: sub(ans, mul(0.5, add(kve(sub(v, 1), x),
+                                                                 kve(add(v, 1), x))))))
 jv_p, jv = _prim("jv", _order_not_implemented("jv"),
-                 lambda t, ans, v, x: mul(t, mul(0.5, sub(jv(sub(v, 1), x), jv(add(v, 1), x)))))
+                 times(lambda ans, v, x: mul(0.5, sub(jv(sub(v, 1), x), jv(add(v, 1), x)))))
 yv_p, yv = _prim("yv", _order_not_implemented("yv"),
-                 lambda t, ans, v, x: mul(t, mul(0.5, sub(yv(sub(v, 1), x), yv(add(v, 1), x)))))
+                 times(lambda ans, v, x: mul(0.5, sub(yv(sub(v, 1), x), yv(add(v, 1), x)))))
 # Integer orders: y_(-n) = (-1)^n y_n and k_(-n) = k_n, which SciPy's yn and kn follow.
 yn_p, yn = _prim("yn", _integer_order("yn"),
-                 lambda t, ans, n, x: mul(t, mul(0.5, sub(yn(sub(n, 1), x), yn(add(n, 1), x)))))
+                 times(lambda ans, n, x: mul(0.5, sub(yn(sub(n, 1), x), yn(add(n, 1), x)))))
 kn_p, kn = _prim("kn", _integer_order("kn"),
-                 lambda t, ans, n, x: mul(t, mul(-0.5, add(kn(sub(n, 1), x),
-                                                           kn(add(n, 1), x)))))
+                 times(lambda ans, n, x: mul(-0.5, add(kn(sub(n, 1), x),
+                                                       kn(add(n, 1), x)))))
 
-i0_p, i0 = _prim("i0", lambda t, ans, x: mul(t, i1(x)))
-i1_p, i1 = _prim("i1", lambda t, ans, x: mul(t, mul(0.5, add(i0(x), iv(2.0, x)))))
-i0e_p, i0e = _prim("i0e", lambda t, ans, x: mul(t, sub(i1e(x), mul(sign(x), ans))))
-i1e_p, i1e = _prim("i1e", lambda t, ans, x: mul(t, sub(mul(0.5, add(i0e(x), ive(2.0, x))),
-                                                       mul(sign(x), ans))))
-k0_p, k0 = _prim("k0", lambda t, ans, x: mul(t, neg(k1(x))))
-k1_p, k1 = _prim("k1", lambda t, ans, x: mul(t, mul(-0.5, add(k0(x), kv(2.0, x)))))
-k0e_p, k0e = _prim("k0e", lambda t, ans, x: mul(t, sub(ans, k1e(x))))
-k1e_p, k1e = _prim("k1e", lambda t, ans, x: mul(t, sub(ans, mul(0.5, add(k0e(x),
-                                                                         kve(2.0, x))))))
-j0_p, j0 = _prim("j0", lambda t, ans, x: mul(t, neg(j1(x))))
-j1_p, j1 = _prim("j1", lambda t, ans, x: mul(t, mul(0.5, sub(j0(x), jv(2.0, x)))))
-y0_p, y0 = _prim("y0", lambda t, ans, x: mul(t, neg(y1(x))))
-y1_p, y1 = _prim("y1", lambda t, ans, x: mul(t, mul(0.5, sub(y0(x), yv(2.0, x)))))
+i0_p, i0 = _prim("i0", times(lambda ans, x: i1(x)))
+i1_p, i1 = _prim("i1", times(lambda ans, x: mul(0.5, add(i0(x), iv(2.0, x)))))
+i0e_p, i0e = _prim("i0e", times(lambda ans, x: sub(i1e(x), mul(sign(x), ans))))
+i1e_p, i1e = _prim("i1e", times(lambda ans, x: sub(mul(0.5, add(i0e(x), ive(2.0, x))),
+                                                   mul(sign(x), ans))))
+k0_p, k0 = _prim("k0", times(lambda ans, x: neg(k1(x))))
+k1_p, k1 = _prim("k1", times(lambda ans, x: mul(-0.5, add(k0(x), kv(2.0, x)))))
+k0e_p, k0e = _prim("k0e", times(lambda ans, x: sub(ans, k1e(x))))
+k1e_p, k1e = _prim("k1e", times(lambda ans, x: sub(ans, mul(0.5, add(k0e(x),
+                                                                     kve(2.0, x))))))
+j0_p, j0 = _prim("j0", times(lambda ans, x: neg(j1(x))))
+j1_p, j1 = _prim("j1", times(lambda ans, x: mul(0.5, sub(j0(x), jv(2.0, x)))))
+y0_p, y0 = _prim("y0", times(lambda ans, x: neg(y1(x))))
+y1_p, y1 = _prim("y1", times(lambda ans, x: mul(0.5, sub(y0(x), yv(2.0, x)))))
 
 
 def _spherical_rule(fn):
@@ -474,7 +474,7 @@ spherical_yn_p, spherical_yn = _prim("spherical_yn", _integer_order("spherical_y
                                      _spherical_rule(lambda n, x: spherical_yn(n, x)))
 
 # --- exponential integrals, zeta, Owen's T, Lambert W ---------------------------------------
-exp1_p, exp1 = _prim("exp1", lambda t, ans, x: mul(t, neg(div(exp(neg(x)), x))))
+exp1_p, exp1 = _prim("exp1", times(lambda ans, x: neg(div(exp(neg(x)), x))))
 
 
 def _expn_rule(t, ans, n, x):
@@ -489,7 +489,7 @@ expn_p, expn = _prim("expn", _integer_order("expn"), _expn_rule)
 zeta_p, zeta = _prim("zeta", _no_derivative(
     "zeta", "x", "the derivative of the Hurwitz zeta function in its exponent has no "
     "closed form in SciPy's functions", NotImplementedError),
-    lambda t, ans, x, q: mul(t, neg(mul(x, zeta(add(x, 1), q)))))
+    times(lambda ans, x, q: neg(mul(x, zeta(add(x, 1), q)))))
 riemann_zeta_p, riemann_zeta = _prim("riemann_zeta", _no_derivative(
     "zeta", "x", "the derivative of the Riemann zeta function has no closed form in "
     "SciPy's functions", NotImplementedError), sp_name="zeta")
@@ -510,24 +510,24 @@ owens_t_p, owens_t = _prim("owens_t", _owens_t_dh, _owens_t_da)
 
 # --- elementary functions in SciPy's accurate forms ------------------------------------------
 _DEG = math.pi / 180
-exp10_p, exp10 = _prim("exp10", lambda t, ans, x: mul(t, mul(math.log(10.0), ans)))
-cosm1_p, cosm1 = _prim("cosm1", lambda t, ans, x: mul(t, neg(sin(x))))
-sindg_p, sindg = _prim("sindg", lambda t, ans, x: mul(t, mul(_DEG, cosdg(x))))
-cosdg_p, cosdg = _prim("cosdg", lambda t, ans, x: mul(t, mul(-_DEG, sindg(x))))
-tandg_p, tandg = _prim("tandg", lambda t, ans, x: mul(t, mul(_DEG, add(1.0, mul(ans, ans)))))
-cotdg_p, cotdg = _prim("cotdg", lambda t, ans, x: mul(t, mul(-_DEG, add(1.0, mul(ans, ans)))))
+exp10_p, exp10 = _prim("exp10", times(lambda ans, x: mul(math.log(10.0), ans)))
+cosm1_p, cosm1 = _prim("cosm1", times(lambda ans, x: neg(sin(x))))
+sindg_p, sindg = _prim("sindg", times(lambda ans, x: mul(_DEG, cosdg(x))))
+cosdg_p, cosdg = _prim("cosdg", times(lambda ans, x: mul(-_DEG, sindg(x))))
+tandg_p, tandg = _prim("tandg", times(lambda ans, x: mul(_DEG, add(1.0, mul(ans, ans)))))
+cotdg_p, cotdg = _prim("cotdg", times(lambda ans, x: mul(-_DEG, add(1.0, mul(ans, ans)))))
 # x**y - 1: d/dx = y x**(y-1), d/dy = x**y log(x).
-powm1_p, powm1 = _prim("powm1", lambda t, ans, x, y: mul(t, mul(y, pow(x, sub(y, 1)))),
-                       lambda t, ans, x, y: mul(t, mul(add(ans, 1.0), log(x))))
-erfi_p, erfi = _prim("erfi", lambda t, ans, x: mul(t, mul(2 / _SQRT_PI, exp(mul(x, x)))))
-dawsn_p, dawsn = _prim("dawsn", lambda t, ans, x: mul(t, sub(1.0, mul(mul(2.0, x), ans))))
+powm1_p, powm1 = _prim("powm1", times(lambda ans, x, y: mul(y, pow(x, sub(y, 1)))),
+                       times(lambda ans, x, y: mul(add(ans, 1.0), log(x))))
+erfi_p, erfi = _prim("erfi", times(lambda ans, x: mul(2 / _SQRT_PI, exp(mul(x, x)))))
+dawsn_p, dawsn = _prim("dawsn", times(lambda ans, x: sub(1.0, mul(mul(2.0, x), ans))))
 # ndtri(exp(y)), accurate for very negative y: d/dy = exp(y) / phi(ans).
 ndtri_exp_p, ndtri_exp = _prim(
-    "ndtri_exp", lambda t, ans, y: mul(t, mul(_SQRT_2PI, exp(add(y, mul(0.5, mul(ans, ans)))))))
-loggamma_p, loggamma = _prim("loggamma", lambda t, ans, x: mul(t, digamma(x)))
+    "ndtri_exp", times(lambda ans, y: mul(_SQRT_2PI, exp(add(y, mul(0.5, mul(ans, ans)))))))
+loggamma_p, loggamma = _prim("loggamma", times(lambda ans, x: digamma(x)))
 poch_p, poch = _prim("poch",
-                     lambda t, ans, z, m: mul(t, mul(ans, sub(digamma(add(z, m)), digamma(z)))),
-                     lambda t, ans, z, m: mul(t, mul(ans, digamma(add(z, m)))))
+                     times(lambda ans, z, m: mul(ans, sub(digamma(add(z, m)), digamma(z)))),
+                     times(lambda ans, z, m: mul(ans, digamma(add(z, m)))))
 
 # --- inverses of the incomplete gamma and beta functions ----------------------------------
 # d x / d y = 1 / (d y / d x), the density at the solution.
@@ -550,41 +550,41 @@ def _inverse_da(t, ans, a, y):
 
 
 gammaincinv_p, gammaincinv = _prim(
-    "gammaincinv", _inverse_da, lambda t, ans, a, y: div(t, _gammainc_density(a, ans)))
+    "gammaincinv", _inverse_da, over(lambda ans, a, y: _gammainc_density(a, ans)))
 gammainccinv_p, gammainccinv = _prim(
     "gammainccinv", _inverse_da,
-    lambda t, ans, a, y: div(t, neg(_gammainc_density(a, ans))))
+    over(lambda ans, a, y: neg(_gammainc_density(a, ans))))
 betaincinv_p, betaincinv = _prim(
     "betaincinv",
-    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 1, 0),
-                                           _betainc_density(a, b, ans)))),
-    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 0, 1),
-                                           _betainc_density(a, b, ans)))),
-    lambda t, ans, a, b, y: div(t, _betainc_density(a, b, ans)))
+    times(lambda ans, a, b, y: neg(div(betainc_d(a, b, ans, 1, 0),
+                                       _betainc_density(a, b, ans)))),
+    times(lambda ans, a, b, y: neg(div(betainc_d(a, b, ans, 0, 1),
+                                       _betainc_density(a, b, ans)))),
+    over(lambda ans, a, b, y: _betainc_density(a, b, ans)))
 # The inverse of betaincc: dx/da = -(d betaincc/da) / (d betaincc/dx), the same in a and b
 # as for betaincinv; dx/dy = -1 / density.
 betainccinv_p, betainccinv = _prim(
     "betainccinv",
-    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 1, 0),
-                                           _betainc_density(a, b, ans)))),
-    lambda t, ans, a, b, y: mul(t, neg(div(betainc_d(a, b, ans, 0, 1),
-                                           _betainc_density(a, b, ans)))),
-    lambda t, ans, a, b, y: div(t, neg(_betainc_density(a, b, ans))))
+    times(lambda ans, a, b, y: neg(div(betainc_d(a, b, ans, 1, 0),
+                                       _betainc_density(a, b, ans)))),
+    times(lambda ans, a, b, y: neg(div(betainc_d(a, b, ans, 0, 1),
+                                       _betainc_density(a, b, ans)))),
+    over(lambda ans, a, b, y: neg(_betainc_density(a, b, ans))))
 
 # --- hypergeometric functions: derivative in the argument ---------------------------------
 hyp1f1_p, hyp1f1 = _prim(
     "hyp1f1", _parameter_not_implemented("hyp1f1", "a"),
     _parameter_not_implemented("hyp1f1", "b"),
-    lambda t, ans, a, b, x: mul(t, mul(div(a, b), hyp1f1(add(a, 1), add(b, 1), x))))
+    times(lambda ans, a, b, x: mul(div(a, b), hyp1f1(add(a, 1), add(b, 1), x))))
 hyp2f1_p, hyp2f1 = _prim(
     "hyp2f1", _parameter_not_implemented("hyp2f1", "a"),
     _parameter_not_implemented("hyp2f1", "b"), _parameter_not_implemented("hyp2f1", "c"),
-    lambda t, ans, a, b, c, z: mul(t, mul(div(mul(a, b), c),
-                                          hyp2f1(add(a, 1), add(b, 1), add(c, 1), z))))
+    times(lambda ans, a, b, c, z: mul(div(mul(a, b), c),
+                                      hyp2f1(add(a, 1), add(b, 1), add(c, 1), z))))
 hyperu_p, hyperu = _prim(
     "hyperu", _parameter_not_implemented("hyperu", "a"),
     _parameter_not_implemented("hyperu", "b"),
-    lambda t, ans, a, b, x: mul(t, mul(neg(a), hyperu(add(a, 1), add(b, 1), x))))
+    times(lambda ans, a, b, x: mul(neg(a), hyperu(add(a, 1), add(b, 1), x))))
 
 
 def _modified_spherical_rule(fn, sign_):
@@ -623,7 +623,7 @@ def _real_branch(xp, w):
 
 # W' = exp(-W) / (1 + W) (from W exp(W) = x), finite at x = 0.
 lambertw_p = elementwise("lambertw", impl=_special_impl("lambertw", post=_real_branch))
-defjvp(lambertw_p, lambda t, ans, x, k, tol: mul(t, div(exp(neg(ans)), add(1.0, ans))))
+defjvp(lambertw_p, times(lambda ans, x, k, tol: div(exp(neg(ans)), add(1.0, ans))))
 
 
 def lambertw(x, k=0, tol=1e-8):

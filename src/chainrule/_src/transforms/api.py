@@ -218,7 +218,7 @@ def jvp(fun, primals, tangents, has_aux=False):
 class Linearized:
     """Result of tracing ``fun`` once: primal outputs and the linear tangent program."""
 
-    def __init__(self, fun, primals, has_aux, name):
+    def __init__(self, fun, primals, has_aux, name, tape=False):
         flat_p, self.in_tree = tree_flatten(tuple(primals))
         self.flat_primals = flat_p
         self.out_tree = None
@@ -232,7 +232,7 @@ class Linearized:
 
         with user_warnings():
             self.primals_out, self.program, self.invars, trace = linearize_flat(
-                flat_fun, flat_p, name)
+                flat_fun, flat_p, name, tape)
         self.name = name
         if has_aux:
             self.aux = _strip_tracers(self.aux, trace)
@@ -293,7 +293,7 @@ def vjp(fun, *primals, has_aux=False):
     >>> f_vjp(1.0)
     (np.float64(6.0),)
     """
-    lin = Linearized(fun, primals, has_aux, "vjp")
+    lin = Linearized(fun, primals, has_aux, "vjp", tape=True)
     vjp_fun = functools.partial(_apply_vjp, lin)
     return (lin.out, vjp_fun, lin.aux) if has_aux else (lin.out, vjp_fun)
 
@@ -422,7 +422,7 @@ def _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs):
     pick, nums = argnums_tuple(argnums, len(args), "grad")
     check_differentiable_inputs(args, nums, "grad", holomorphic)
     f = partial_fun(fun, args, kwargs, nums)
-    lin = Linearized(f, tuple(args[i] for i in nums), has_aux, "grad")
+    lin = Linearized(f, tuple(args[i] for i in nums), has_aux, "grad", tape=True)
     aval = _check_scalar_output(lin.out, "grad", holomorphic)
     g = tree_unflatten(lin.in_tree, lin.backward([np.ones((), aval.dtype)[()]]))
     value = (lin.out, lin.aux) if has_aux else lin.out
@@ -464,7 +464,8 @@ def elementwise_grad(fun, argnums=0):
         pick, nums = argnums_tuple(argnums, len(args), "elementwise_grad")
         check_differentiable_inputs(args, nums, "elementwise_grad", False)
         lin = Linearized(partial_fun(fun, args, kwargs, nums),
-                          tuple(args[i] for i in nums), False, "elementwise_grad")
+                          tuple(args[i] for i in nums), False, "elementwise_grad",
+                          tape=True)
         ones = [np.ones(get_aval(p).shape, get_aval(p).dtype) for p in lin.primals_out]
         return pick(tree_unflatten(lin.in_tree, lin.backward(ones)))
 
