@@ -507,6 +507,9 @@ def test_data_loader_dask_errors_and_fit():
         nn.DataLoader(da.from_array(x, chunks=10), 4, chunks_per_load=0)
     with pytest.raises(ValueError, match="same first dimension"):
         nn.DataLoader((da.from_array(x, chunks=10), y[:5]), 4)
+    xd = da.from_array(x, chunks=(10, 2))
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        nn.DataLoader((xd[xd[:, 0] > 0], y), 4)
     # training on Dask data gives what the same batches in memory give
     dl = nn.DataLoader((da.from_array(x, chunks=(12, 2)), da.from_array(y, chunks=12)), 8)
     ref = [(x[i:i + 8], y[i:i + 8]) for i in range(0, 40, 8)]

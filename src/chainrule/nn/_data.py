@@ -78,14 +78,15 @@ class DataLoader:
             raise ValueError("DataLoader: data has no arrays")
         self._leaves = [x if _is_dask(x) else np.asarray(x) for x in leaves]
         sizes = {x.shape[0] if x.ndim else None for x in self._leaves}
+        if any(isinstance(n, float) and math.isnan(n) for n in sizes):
+            raise ValueError("DataLoader: a Dask array has unknown chunk sizes along axis 0 "
+                             "(after boolean indexing, say); call x.compute_chunk_sizes() "
+                             "first")
         if len(sizes) != 1 or None in sizes:
             raise ValueError(f"DataLoader: every array needs the same first dimension (the "
                              f"number of examples), got shapes "
                              f"{[x.shape for x in self._leaves]}")
         self.n = sizes.pop()
-        if isinstance(self.n, float) and math.isnan(self.n):
-            raise ValueError("DataLoader: a Dask array has unknown chunk sizes along axis 0; "
-                             "call x.compute_chunk_sizes() first")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
                              f"{batch_size!r}")
