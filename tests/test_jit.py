@@ -159,6 +159,25 @@ def test_derivative_of_jit_with_pytrees_integers_and_constant_outputs():
                    modes=("fwd", "rev"))
 
 
+def test_short_dispatch_of_tracers_keys_by_tracer_type_and_abstract_value():
+    calls = []
+
+    @cr.jit
+    def h(x):
+        calls.append(1)
+        return cnp.sum(cnp.sin(x))
+    x = rng.standard_normal(3)
+    for _ in range(2):
+        np.testing.assert_allclose(cr.grad(h)(x), np.cos(x), rtol=1e-15)
+        np.testing.assert_allclose(cr.jvp(h, (x,), (np.ones(3),))[1], np.sum(np.cos(x)),
+                                   rtol=1e-15)
+        np.testing.assert_allclose(cr.grad(h)(x[:2]), np.cos(x[:2]), rtol=1e-15)
+        np.testing.assert_allclose(cr.vmap(cr.grad(h))(np.stack([x, -x])),
+                                   np.cos(np.stack([x, x])), rtol=1e-15)
+    assert any(key[0] for key in h.fast)  # tracers took the short dispatch
+    assert len(calls) == len(h.cache)  # one trace per signature, none on a short hit
+
+
 def test_derivative_of_jit_that_cannot_be_compiled_is_taken_op_by_op_once(caplog):
     # A cond whose index the program computes has no derivative on abstract values: the
     # values known now give it, operation by operation; the failed staging is not retried.

@@ -219,7 +219,7 @@ class ScalarObjective:
         # A jitted objective is traceable by construction, so value-and-gradient and the
         # Hessian-vector product are compiled whole, once, and reused at every evaluation.
         # grad(jit(f)) alone also runs compiled code, but pays the reverse-mode machinery
-        # (about 70 µs) at each call, which dominates the thousands of small evaluations
+        # (about 60 µs) at each call, which dominates the thousands of small evaluations
         # of a solver; and forward over reverse of a jitted function runs operation by
         # operation.  A plain function is never jitted here: it may use Python control
         # flow on values.

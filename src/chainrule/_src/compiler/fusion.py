@@ -196,7 +196,7 @@ def _trees(program):
     producer: dict = {}
     absorbed_by: dict = {}
     size: dict = {}  # index -> (operations, leaves at most, nesting depth) of its tree
-    start: dict = {}  # index -> the first index of its tree (a tree is contiguous)
+    start: dict = {}  # index -> the first index of its tree
     ok = [fusable(e) for e in program.eqns]
     for k, eqn in enumerate(program.eqns):
         if not ok[k]:

@@ -397,11 +397,13 @@ _FAST_SCALARS = frozenset({float, int, bool, complex})
 
 
 def _fast_key(args):
-    """A key equivalent to jit's full cache key when every argument is a NumPy array or a
-    Python number (else None): with no pytree to flatten, the tree is fixed by the number
-    of arguments, and each array's shape and dtype (a number's type) is its signature;
-    the fusion settings complete it (the array library is NumPy)."""
-    key = [fusion.cache_token()]
+    """A key equivalent to jit's full cache key when every argument is a NumPy array, a
+    Python number or a tracer of a transform (else None): with no pytree to flatten, the
+    tree is fixed by the number of arguments, and each array's shape and dtype (a number's
+    type, a tracer's type and abstract value) is its signature; the fusion settings
+    complete it (the array library is NumPy's, as the full key finds it: from the values
+    that are not tracers).  Its first entry says whether a tracer is among the arguments."""
+    key = [False, fusion.cache_token()]
     for a in args:
         t = type(a)
         if t is np.ndarray:
@@ -409,6 +411,10 @@ def _fast_key(args):
             key.append(a.dtype)
         elif t in _FAST_SCALARS:
             key.append(t)
+        elif is_tracer(a):
+            key[0] = True
+            key.append(t)
+            key.append(a.aval)
         else:
             return None
     return tuple(key)
@@ -582,11 +588,13 @@ class JittedFunction:
             fast_key = _fast_key(args)
             hit = self.fast.get(fast_key) if fast_key is not None else None
             if hit is not None:
-                fn, out_tree, key = hit
+                compiled, out_tree, key = hit
                 if self._recent is not key:  # keep the LRU order (hashing a key is slow)
                     self.cache.move_to_end(key)
                     self._recent = key
-                outs = fn(*args)
+                # Tracers of a transform (grad(jit(f))): the primitive's rules apply.
+                outs = (jit_call_p.bind(*args, compiled=compiled) if fast_key[0]
+                        else compiled.fn(*args))
                 return outs[0] if out_tree is None else tree_unflatten(out_tree, outs)
         static, dynamic, dyn_kwargs, positions = self._split(args, kwargs)
         leaves, tree = tree_flatten((dynamic, dyn_kwargs))
@@ -617,7 +625,7 @@ class JittedFunction:
         elif not consts and not kwargs and compiled.xp is np and self._fast_ok:
             fast_key = _fast_key(args)
             if fast_key is not None and key in self.cache:
-                self.fast[fast_key] = (compiled.fn, None if out_tree.kind is None
+                self.fast[fast_key] = (compiled, None if out_tree.kind is None
                                        else out_tree, key)
         outs = jit_call_p.bind(*consts, *leaves, compiled=compiled)
         return tree_unflatten(out_tree, outs)
