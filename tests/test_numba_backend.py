@@ -344,3 +344,14 @@ def test_small_states_are_scalarized_and_equal_eager():
     assert not compiled.fallbacks
     # one scalar per element: no array operation is left in the generated loops
     assert "np.concatenate" not in compiled.source and "_k." not in compiled.source
+
+
+def test_derivatives_of_a_numba_jitted_function_equal_eager():
+    def f(x):
+        return cnp.sum(cnp.sin(x) * x) + lax.fori_loop(0, 5, lambda i, c: c * 0.5 + x[0], 0.0)
+    x = np.array([0.3, -1.2, 2.0])
+    jf = cr.jit(f, backend="numba")
+    np.testing.assert_allclose(cr.grad(jf)(x), cr.grad(f)(x), rtol=1e-13)
+    np.testing.assert_allclose(cr.jvp(jf, (x,), (np.ones(3),))[1],
+                               cr.jvp(f, (x,), (np.ones(3),))[1], rtol=1e-13)
+    cr.check_grads(jf, (x,), order=2, modes=("fwd", "rev"))

@@ -340,15 +340,6 @@ def _ewise_args(lw, eqn, env, inputs=None, target=None):
     return tmpls, leaves, ops
 
 
-def _real_dtypes(*kinds):
-    def check(eqn):
-        for a in list(eqn.inputs) + list(eqn.outputs):
-            if a.aval.dtype.kind not in kinds:
-                return NotLowerable(eqn.prim.name, f"dtype {a.aval.dtype} is not lowered")
-        return None
-    return check
-
-
 def _ufunc_rule(np_name):
     def lower_ufunc(lw, eqn, env):
         tmpls, leaves, ops = _ewise_args(lw, eqn, env)
@@ -1041,11 +1032,6 @@ class _Segment:
 SEGMENT = _Segment()
 
 
-def _to_scalar(dtype):
-    t = np.dtype(dtype).type
-    return t
-
-
 def _to_array(x):
     # Numba gives read-only arrays a type of their own; the generated code never writes
     # into its inputs, but one loop carry must keep one type.
@@ -1066,7 +1052,7 @@ class _SegmentCall:
         self.fn = None
         self.fallback = None
         self.slot = None
-        self.convert = [(_to_scalar(v.aval.dtype) if v.aval.shape == () else _to_array)
+        self.convert = [(np.dtype(v.aval.dtype).type if v.aval.shape == () else _to_array)
                         for v in invars]
         self.out_scalar = [(k, np.dtype(v.aval.dtype).type) for k, v in enumerate(outvars)
                            if v.aval.shape == ()]
