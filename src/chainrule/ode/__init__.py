@@ -1,7 +1,8 @@
 """Differentiable ODE solvers with SciPy's interface: ``solve_ivp`` and ``odeint``.
 
-Explicit adaptive Runge-Kutta methods (``"RK45"``, ``"DOP853"``, ``"Tsit5"``, ``"RK23"``), usable
-under ``grad``/``jvp``, ``jit`` and ``vmap``; see ``docs/ode.md``.
+Explicit adaptive Runge-Kutta methods (``"RK45"``, ``"DOP853"``, ``"Tsit5"``, ``"RK23"``) and
+implicit ones for stiff problems (``"Radau"``, ``"BDF"``; ``"LSODA"`` runs BDF), usable under
+``grad``/``jvp``, ``jit`` and ``vmap``; see ``docs/ode.md``.
 """
 
 from chainrule._src.scipy.ode.odeint import odeint

@@ -23,7 +23,7 @@ from chainrule._src.control.custom import custom_vjp
 from chainrule._src.tree_util import tree_flatten, tree_unflatten
 from chainrule._src.transforms.vmap import vmap
 
-from .stepper import integrate
+from .implicit import integrate_any as integrate
 
 
 def _closes_over_tracers(fn):

@@ -1,4 +1,5 @@
-"""``solve_ivp``: adaptive explicit Runge-Kutta integration, differentiable and traceable.
+"""``solve_ivp``: adaptive Runge-Kutta (explicit) and Radau/BDF (implicit) integration,
+differentiable and traceable (the implicit methods are in ``implicit.py``).
 
 The solver is SciPy's: the same tableaus, error norm, step-size controller and initial
 step selection, so that on the same problem it takes the same steps.  One iteration of a
@@ -19,7 +20,8 @@ import numpy as np
 from chainrule._src.numpy import base as cnp
 
 from .adjoint import backsolve
-from .stepper import DONE, OdeResult, call_rhs, concrete_or_none, integrate
+from .implicit import IMPLICIT_METHODS, integrate_any as integrate
+from .stepper import DONE, OdeResult, call_rhs, concrete_or_none
 from .tableaus import TABLEAUS
 
 
@@ -82,9 +84,12 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         ``(t0, t1)``; ``t1 < t0`` integrates backwards in time.
     y0 : array_like, shape (n,)
         Initial state (real).
-    method : {"RK45", "DOP853", "Tsit5", "RK23"}
-        Dormand-Prince 5(4) (SciPy's default), Dormand-Prince 8(5,3), Tsitouras 5(4),
-        Bogacki-Shampine 3(2).
+    method : {"RK45", "DOP853", "Tsit5", "RK23", "Radau", "BDF", "LSODA"}
+        Explicit: Dormand-Prince 5(4) (SciPy's default), Dormand-Prince 8(5,3),
+        Tsitouras 5(4), Bogacki-Shampine 3(2).  Implicit, for stiff problems: Radau IIA
+        of order 5 and the variable-order (1 to 5) NDF/BDF, SciPy's algorithms, with the
+        Jacobian of ``fun`` by forward-mode AD.  ``"LSODA"`` is not ODEPACK's switching
+        solver: it runs ``"BDF"`` (see ``docs/ode.md``).
     t_eval : array_like, optional
         Times at which to return the solution (sorted in the direction of integration,
         inside ``t_span``), from each method's dense-output interpolant.  Without it the
@@ -111,7 +116,8 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         memory proportional to the number of steps (reduce it with ``checkpoint``);
         forward mode works too.  ``"backsolve"`` solves the continuous adjoint equations
         backwards in time: memory independent of the number of steps, derivatives
-        accurate to the solver tolerance, reverse mode only.  See ``docs/ode.md``.
+        accurate to the solver tolerance, reverse mode only, explicit methods only.
+        See ``docs/ode.md``.
     checkpoint : int or True, optional
         With ``adjoint="direct"``: group the step attempts in blocks of at most this
         many, each recomputed in the backward pass, so that memory grows like
@@ -144,16 +150,23 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     if dense_output:
         raise NotImplementedError("solve_ivp: dense_output is not supported yet; pass the "
                                   "times you need as t_eval")
-    if method not in TABLEAUS:
+    if method not in TABLEAUS and method not in IMPLICIT_METHODS:
         raise ValueError(f"solve_ivp: unknown method {method!r}; chainrule has the explicit "
-                         f"methods {sorted(TABLEAUS)} (stiff methods Radau, BDF and LSODA "
-                         "are not available)")
+                         f"methods {sorted(TABLEAUS)} and the implicit (stiff) methods "
+                         f"{sorted(IMPLICIT_METHODS)}")
     if adjoint not in ("direct", "backsolve"):
         raise ValueError(f"solve_ivp: adjoint must be 'direct' or 'backsolve', got {adjoint!r}")
+    if adjoint == "backsolve" and method in IMPLICIT_METHODS:
+        # The backward solve would retrace y backwards in time: the decaying modes that
+        # make a problem stiff grow without bound that way, and the adjoint fails.
+        raise ValueError(
+            f"solve_ivp(method={method!r}): adjoint='backsolve' integrates the state "
+            "backwards in time, which is unstable for the stiff problems implicit methods "
+            "are for; use adjoint='direct' (with checkpoint=... to bound memory)")
     max_steps = int(max_steps)
     if max_steps < 1:
         raise ValueError("solve_ivp: max_steps must be at least 1")
-    tab = TABLEAUS[method]
+    tab = TABLEAUS[method] if method in TABLEAUS else IMPLICIT_METHODS[method]
     args = _as_args(args)
     t0, t1, y0, t_eval = _check_inputs(t_span, y0, t_eval)
     n = y0.shape[0]

@@ -133,6 +133,9 @@ def _initial_step(fun, t0, y0, f0, t1, d, order, rtol, atol, max_step):
     return cnp.minimum(cnp.minimum(cnp.minimum(100 * h0, h1), length), max_step)
 
 
+initial_step = _initial_step  # shared with the implicit solvers
+
+
 def _combine(K, w):
     """sum_j w[j] K[j], skipping zero weights."""
     out = None
