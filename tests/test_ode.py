@@ -247,3 +247,19 @@ def test_zero_length_span():
     ref = si.solve_ivp(lambda t, y: -y, (1.0, 1.0), [3.0])
     assert sol.status == ref.status == 0
     np.testing.assert_allclose(sol.y, ref.y)
+
+
+def test_backsolve_that_fails_gives_nan_not_zero():
+    # The forward solve fits in max_steps, the backward (augmented) one does not: the
+    # gradient must not come back as a silent zero.
+    def f(y0, lam, max_steps):
+        return solve_ivp(lambda t, y, lam: -lam * (y - cnp.cos(t)), (0.0, 2.0), y0,
+                         args=(lam,), t_eval=[2.0], adjoint="backsolve",
+                         max_steps=max_steps).y[0, 0]
+    y0 = np.array([2.0])
+    assert solve_ivp(lambda t, y: -200.0 * (y - cnp.cos(t)), (0.0, 2.0), y0,
+                     max_steps=150).success
+    g = cr.grad(f, argnums=(0, 1))(y0, 200.0, 150)
+    assert np.all(np.isnan(g[0])) and np.isnan(g[1])
+    g = cr.grad(f, argnums=1)(y0, 200.0, 2000)
+    assert np.isfinite(g) and g != 0

@@ -24,6 +24,7 @@ from chainrule._src.tree_util import tree_flatten, tree_unflatten
 from chainrule._src.transforms.vmap import vmap
 
 from .implicit import integrate_any as integrate
+from .stepper import DONE
 
 
 def _closes_over_tracers(fn):
@@ -105,7 +106,10 @@ def backsolve(rhs, fun, y0, t0, t1, times, args, opts):
 
         def segment(t_hi, t_lo, y_hi, a, g):
             z = cnp.concatenate([y_hi, a, g])
-            zs = integrate(aug, t_hi, t_lo, z, t_lo[None], **back)[0][:, 0]
+            res = integrate(aug, t_hi, t_lo, z, t_lo[None], **back)
+            # A backward solve that failed (max_steps, step too small) has not filled its
+            # output: NaN, never a silently zero gradient.
+            zs = cnp.where(res[5] == DONE, res[0][:, 0], np.nan)
             return zs[n:2 * n], zs[2 * n:]
 
         def between(carry, x):
