@@ -231,8 +231,6 @@ def test_bad_inputs():
         solve_ivp(lambda t, y: -y, (0.0, 1.0), [1.0], t_eval=[2.0])
     with pytest.raises(ValueError, match="unknown method"):
         solve_ivp(lambda t, y: -y, (0.0, 1.0), [1.0], method="Euler")
-    with pytest.raises(NotImplementedError, match="events"):
-        solve_ivp(lambda t, y: -y, (0.0, 1.0), [1.0], events=lambda t, y: y[0])
     k = 2.0
 
     def with_closure(kk):

@@ -175,7 +175,7 @@ def _predict_factor(h_abs, h_abs_old, err, err_old):
     return cnp.minimum(1.0, mult) * _safe_pow(err, -0.25)
 
 
-def _radau(fun, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
+def _radau(fun, fun_nd, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
     n = y0.shape[0]
     f0 = fun(t0, y0)
     nfev0 = 1
@@ -187,13 +187,13 @@ def _radau(fun, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
     tol = _newton_tol(rtol)
     nan = cnp.asarray(np.nan)
     state = dict(t=t0 * 1.0, y=y0, f=f0, H=h0 * 1.0, H_old=nan, E_old=nan,
-                 J=_jac(fun, sg(t0), sg(y0)), cur_jac=cnp.asarray(True),
+                 J=_jac(fun_nd, sg(t0), sg(y0)), cur_jac=cnp.asarray(True),
                  in_step=cnp.asarray(False), hw=h0 * 1.0, hw_old=nan, ew_old=nan,
                  rejected=cnp.asarray(False), Q=cnp.zeros((n, 3)), t_old=t0 * 1.0, y_old=y0,
                  have_sol=cnp.asarray(False), nfev=cnp.asarray(nfev0), njev=cnp.asarray(1),
                  nlu=cnp.asarray(0))
 
-    def attempt(s, t_eval, out, done):
+    def attempt(s):
         t, y = s["t"], s["y"]
         ts, ys, fs = sg(t), sg(y), sg(s["f"])
         min_step = 10 * cnp.abs(cnp.nextafter(ts, ts + d) - ts)
@@ -221,25 +221,25 @@ def _radau(fun, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
               - ys[:, None]).T
         Z0 = cnp.where(s["have_sol"], Z0, 0.0)
         scale = atol + cnp.abs(ys) * rtol
-        J = s["J"]
+        J = sg(s["J"])  # a float carry: a linearized loop gives it a tangent
         # The iterations are not differentiated (``fun`` may depend on traced parameters).
-        conv, n_iter, Z, rate, nf = sg(_radau_newton(fun, ts, ys, hs, Z0, J, scale, tol))
+        conv, n_iter, Z, rate, nf = sg(_radau_newton(fun_nd, ts, ys, hs, Z0, J, scale, tol))
         nfev = s["nfev"] + nf
         need_jac = ~conv & ~s["cur_jac"]
         fail = ~conv & s["cur_jac"]
         # (Computed in every attempt and selected: a ``cond`` here could not be
         # differentiated under ``jit``.)
-        J = cnp.where(need_jac, _jac(fun, ts, ys), J)
+        J = cnp.where(need_jac, _jac(fun_nd, ts, ys), J)
         # Error estimate (SciPy's, with its second evaluation after a rejection).
         y_new_s = ys + Z[-1]
         ZE = Z.T @ RADAU_E / hs
-        m_real = MU_REAL / hs * cnp.eye(n) - s["J"]
+        m_real = MU_REAL / hs * cnp.eye(n) - sg(s["J"])
         error = cla.solve(m_real, fs + ZE)
         scale2 = atol + cnp.maximum(cnp.abs(ys), cnp.abs(y_new_s)) * rtol
         err = _rms(error / scale2)
         safety = 0.9 * (2 * RADAU_NEWTON_MAXITER + 1) / (2 * RADAU_NEWTON_MAXITER + n_iter)
         redo = conv & rejected & (err > 1)
-        err = cnp.where(redo, _rms(cla.solve(m_real, sg(fun(ts, ys + error)) + ZE) / scale2),
+        err = cnp.where(redo, _rms(cla.solve(m_real, fun_nd(ts, ys + error) + ZE) / scale2),
                         err)
         nfev = nfev + cnp.where(redo, 1, 0)
         reject = conv & (err > 1)
@@ -255,13 +255,12 @@ def _radau(fun, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
         Zc = _radau_correct(fun, t, y, h, cnp.where(accept, Z, 0.0))
         y_new = y + Zc[-1]
         f_new = fun(t_new, y_new)
-        J_acc = cnp.where(recompute, _jac(fun, sg(t_new), sg(y_new)), J)
+        J_acc = cnp.where(recompute, _jac(fun_nd, sg(t_new), sg(y_new)), J)
         Q = Zc.T @ RADAU_P
-        xe = (t_eval - t) / cnp.where(h == 0, 1.0, h)
-        y_int = y[:, None] + Q @ cnp.stack([xe, xe * xe, xe * xe * xe])
-        new = accept & ~done & (d * t_eval <= d * sg(t_new))
-        out = cnp.where(new[None, :], y_int, out)
-        done = done | new
+
+        def interp(tq):
+            xq = (tq - t) / cnp.where(h == 0, 1.0, h)
+            return y[:, None] + Q @ cnp.stack([xq, xq * xq, xq * xq * xq])
 
         retry = dict(J=J, cur_jac=s["cur_jac"] | need_jac, in_step=cnp.asarray(True),
                      hw=hw_next, hw_old=hw_old, ew_old=ew_old, rejected=rejected | reject,
@@ -272,7 +271,7 @@ def _radau(fun, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
                    njev=s["njev"] + cnp.where(recompute, 1, 0))
         new_s = _select(accept, acc, _select(~accept, retry, s))
         finished = accept & (d * sg(t_new - t1) >= 0)
-        return new_s, out, done, too_small, finished
+        return new_s, accept, t, t_new, y, y_new, interp, too_small, finished
 
     return state, attempt
 
@@ -342,7 +341,7 @@ def _bdf_dense(D, order, t, h, t_eval):
     return D[0][:, None] + D[1:MAX_ORDER + 1].T @ p
 
 
-def _bdf(fun, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
+def _bdf(fun, fun_nd, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
     n = y0.shape[0]
     f0 = fun(t0, y0)
     nfev0 = 1
@@ -354,11 +353,11 @@ def _bdf(fun, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
     tol = _newton_tol(rtol)
     D = cnp.concatenate([y0[None], (f0 * h0 * d)[None], cnp.zeros((MAX_ORDER + 1, n))])
     state = dict(t=t0 * 1.0, D=D, order=cnp.asarray(1), n_eq=cnp.asarray(0), H=h0 * 1.0,
-                 J=_jac(fun, sg(t0), sg(y0)), cur_jac=cnp.asarray(False),
+                 J=_jac(fun_nd, sg(t0), sg(y0)), cur_jac=cnp.asarray(False),
                  in_step=cnp.asarray(False), hw=h0 * 1.0, nfev=cnp.asarray(nfev0),
                  njev=cnp.asarray(1), nlu=cnp.asarray(0))
 
-    def attempt(s, t_eval, out, done):
+    def attempt(s):
         t, D, order, n_eq = s["t"], s["D"], s["order"], s["n_eq"]
         ts = sg(t)
         min_step = 10 * cnp.abs(cnp.nextafter(ts, ts + d) - ts)
@@ -390,12 +389,12 @@ def _bdf(fun, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
         c = h / _pick(BDF_ALPHA, order)
         ps, yps, cs = sg(psi), sg(y_pred), sg(c)
         scale = atol + rtol * cnp.abs(yps)
-        J = s["J"]
-        conv, n_iter, d_s, nf = sg(_bdf_newton(fun, sg(t_new), yps, cs, ps, J, scale, tol))
+        J = sg(s["J"])  # a float carry: a linearized loop gives it a tangent
+        conv, n_iter, d_s, nf = sg(_bdf_newton(fun_nd, sg(t_new), yps, cs, ps, J, scale, tol))
         nfev = s["nfev"] + nf
         need_jac = ~conv & ~cur_jac
         fail = ~conv & cur_jac
-        J = cnp.where(need_jac, _jac(fun, sg(t_new), yps), J)
+        J = cnp.where(need_jac, _jac(fun_nd, sg(t_new), yps), J)
         safety = 0.9 * (2 * BDF_NEWTON_MAXITER + 1) / (2 * BDF_NEWTON_MAXITER + n_iter)
         y_new_s = yps + d_s
         scale2 = atol + rtol * cnp.abs(y_new_s)
@@ -432,10 +431,9 @@ def _bdf(fun, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
         factor = cnp.where(change, cnp.minimum(MAX_FACTOR, safety * cnp.max(facs)), 1.0)
         D_acc = cnp.where(change, _change_D(D_acc, order_new, factor), D_acc)
         H_acc = hw * factor
-        y_int = _bdf_dense(D_acc, order_new, t_new, H_acc * d, t_eval)
-        new = accept & ~done & (d * t_eval <= d * sg(t_new))
-        out = cnp.where(new[None, :], y_int, out)
-        done = done | new
+
+        def interp(tq):
+            return _bdf_dense(D_acc, order_new, t_new, H_acc * d, tq)
 
         retry = dict(D=D_retry, n_eq=cnp.where(fail | reject, 0, n_eq), J=J,
                      cur_jac=cur_jac | need_jac, in_step=cnp.asarray(True),
@@ -445,7 +443,7 @@ def _bdf(fun, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
                    H=H_acc, J=J, cur_jac=cur_jac, in_step=cnp.asarray(False), nfev=nfev)
         new_s = _select(accept, acc, _select(~accept, retry, s))
         finished = accept & (d * sg(t_new - t1) >= 0)
-        return new_s, out, done, too_small, finished
+        return new_s, accept, t, t_new, D[0], y_pred + dd, interp, too_small, finished
 
     return state, attempt
 
@@ -454,42 +452,65 @@ _SOLVERS = {"Radau": _radau, "BDF": _bdf}
 
 
 def integrate_implicit(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step,
-                       max_steps, segment=None):
+                       max_steps, segment=None, monitor=None, fun_nd=None):
     """The implicit counterpart of ``stepper.integrate`` (same arguments; ``tab`` is the
-    method's name): returns ``(y_eval, t_final, y_final, nfev, nsteps, code, njev)``."""
+    method's name): returns ``(y_eval, t_final, y_final, nfev, nsteps, code, njev)``, and
+    the monitor's final state after them when there is one.
+
+    ``fun_nd`` is ``fun`` with its parameters under ``stop_gradient``, for the Newton
+    iterations and Jacobians, which are not differentiated: their loops then carry no
+    derivative (nested loops that would need one are not supported under jit, vmap and
+    reverse mode together)."""
+    fun_nd = (lambda t, y: sg(fun(t, y))) if fun_nd is None else fun_nd
     n = y0.shape[0]
     m = t_eval.shape[0]
     d = cnp.sign(sg(t1 - t0))
-    state, attempt = _SOLVERS[tab](fun, t0, t1, y0, t_eval, d, rtol, atol, max_step,
+    state, attempt = _SOLVERS[tab](fun, fun_nd, t0, t1, y0, t_eval, d, rtol, atol, max_step,
                                    first_step)
     at_start = t_eval == t0
     out0 = cnp.where(at_start[None, :], y0[:, None], cnp.zeros((n, m), dtype=y0.dtype))
-    loop0 = (state, cnp.asarray(0), cnp.where(d == 0, DONE, RUNNING), out0, at_start & (d == 0))
+    mon0 = () if monitor is None else monitor.init(t0, y0)
+    loop0 = (state, cnp.asarray(0), cnp.where(d == 0, DONE, RUNNING), out0, at_start & (d == 0),
+             t0 * 1.0, y0, mon0)
 
     def body(c):
-        s, nsteps, code, out, done = c
-        s, out, done, too_small, finished = attempt(s, t_eval, out, done)
+        s, nsteps, code, out, done, t_fin, y_fin, mon = c
+        s, accept, t, t_new, y, y_new, interp, too_small, finished = attempt(s)
+        stop, t_end, y_end = RUNNING, t_new, y_new
+        if monitor is not None:
+            mon, stop, t_end, y_end = monitor.step(mon, t, t_new, y, y_new, interp, accept)
+        new = accept & ~done & (d * t_eval <= d * sg(t_end))
+        out = cnp.where(new[None, :], interp(t_eval), out)
+        done = done | new
         nsteps = nsteps + 1
         code = cnp.where(too_small, TOO_SMALL, cnp.where(
-            finished, DONE, cnp.where(nsteps >= max_steps, MAX_STEPS, RUNNING)))
-        return s, nsteps, code, out, done
+            accept & (stop != RUNNING), stop, cnp.where(
+                finished, DONE, cnp.where(nsteps >= max_steps, MAX_STEPS, RUNNING))))
+        return (s, nsteps, code, out, done, cnp.where(accept, t_end, t_fin),
+                cnp.where(accept, y_end, y_fin), mon)
 
     if segment is None:
-        s, nsteps, code, out, _ = while_loop(lambda c: c[2] == RUNNING, body, loop0)
+        c = while_loop(lambda c: c[2] == RUNNING, body, loop0)
     else:
         def group(c):
             return while_loop(lambda g: (g[0][2] == RUNNING) & (g[1] < segment),
                               lambda g: (body(g[0]), g[1] + 1), (c, 0))[0]
 
-        s, nsteps, code, out, _ = while_loop(lambda c: c[2] == RUNNING, _checkpoint(group),
-                                             loop0)
-    y_fin = s["y"] if "y" in s else s["D"][0]
-    return out, s["t"], y_fin, s["nfev"], nsteps, code, s["njev"]
+        c = while_loop(lambda c: c[2] == RUNNING, _checkpoint(group), loop0)
+    s, nsteps, code, out, _, t_fin, y_fin, mon = c
+    res = (out, t_fin, y_fin, s["nfev"], nsteps, code, s["njev"])
+    return res if monitor is None else res + (mon,)
 
 
-def integrate_any(fun, t0, t1, y0, t_eval, tab, *args, **kwargs):
+def integrate_any(fun, t0, t1, y0, t_eval, tab, *args, monitor=None, stats=None, **kwargs):
     """``stepper.integrate`` for a Runge-Kutta tableau, ``integrate_implicit`` for the name
-    of an implicit method; the first six results of both."""
+    of an implicit method: ``(y_eval, t_final, y_final, nfev, nsteps, code)``, and the
+    monitor's final state when there is one; the number of Jacobians goes into the dict
+    ``stats`` (``"njev"``) when one is given."""
     if isinstance(tab, str):
-        return integrate_implicit(fun, t0, t1, y0, t_eval, tab, *args, **kwargs)[:6]
-    return integrate_explicit(fun, t0, t1, y0, t_eval, tab, *args, **kwargs)
+        res = integrate_implicit(fun, t0, t1, y0, t_eval, tab, *args, monitor=monitor,
+                                 **kwargs)
+        if stats is not None:
+            stats["njev"] = res[6]
+        return res[:6] if monitor is None else res[:6] + res[7:]
+    return integrate_explicit(fun, t0, t1, y0, t_eval, tab, *args, monitor=monitor, **kwargs)

@@ -18,10 +18,12 @@ import math
 import numpy as np
 
 from chainrule._src.numpy import base as cnp
+from chainrule._src.control.custom import stop_gradient
 
 from .adjoint import backsolve
 from .implicit import IMPLICIT_METHODS, integrate_any as integrate
-from .stepper import DONE, OdeResult, call_rhs, concrete_or_none
+from .events import EventMonitor
+from .stepper import DONE, EVENT, OdeResult, call_rhs, concrete_or_none
 from .tableaus import TABLEAUS
 
 
@@ -68,7 +70,8 @@ def _check_inputs(t_span, y0, t_eval):
 
 def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, events=None,
               vectorized=False, args=None, *, rtol=1e-3, atol=1e-6, max_step=np.inf,
-              first_step=None, max_steps=100_000, adjoint="direct", checkpoint=None):
+              first_step=None, max_steps=100_000, adjoint="direct", checkpoint=None,
+              max_events=100):
     """Solve an initial value problem ``dy/dt = fun(t, y, *args)``, ``y(t0) = y0``.
 
     SciPy's ``scipy.integrate.solve_ivp`` for the explicit Runge-Kutta methods, with the
@@ -95,8 +98,13 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         inside ``t_span``), from each method's dense-output interpolant.  Without it the
         result holds only ``t0`` and the final time (SciPy returns every step; their
         number is not known before the solve, which ``jit`` and ``vmap`` need).
-    dense_output, events : not supported
-        Passing ``dense_output=True`` or ``events`` raises ``NotImplementedError``.
+    dense_output : bool
+        Not supported: ``True`` raises ``NotImplementedError``.
+    events : callable or list of callables, optional
+        ``event(t, y, *args) -> float``, with SciPy's optional attributes ``terminal``
+        (bool, or a count of occurrences after which to stop) and ``direction``.  Zeros
+        are located on the dense interpolant and recorded in ``t_events`` and
+        ``y_events``; their times are differentiable (implicit function theorem).
     vectorized : bool
         Accepted for compatibility; ``fun`` is always called with a 1-D ``y``.
     args : tuple, optional
@@ -124,12 +132,18 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         ``steps / checkpoint + checkpoint`` instead of ``steps`` (about ``sqrt(steps)``
         for ``checkpoint`` near ``sqrt(steps)``); ``True`` picks
         ``ceil(sqrt(max_steps))``, so set ``max_steps`` near the expected count.
+    max_events : int
+        With ``events``: the most occurrences kept per event (a static size, so that
+        the solve works under ``jit`` and ``vmap``, where ``t_events`` and ``y_events``
+        are padded with NaN to this length).  More end the solve with ``status=-1``.
 
     Returns
     -------
     OdeResult
-        ``t``, ``y`` (shape ``(n, len(t))``), ``nfev``, ``status``, ``message``,
-        ``success`` as in SciPy.
+        ``t``, ``y`` (shape ``(n, len(t))``), ``nfev``, ``njev``, ``status``,
+        ``message``, ``success``, ``t_events``, ``y_events`` as in SciPy.  Output times
+        that the solve did not reach (a terminal event, a failure) are left out, as in
+        SciPy; under ``jit`` they hold NaN.
 
     Examples
     --------
@@ -144,9 +158,6 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     >>> round(float(g), 7)  # d/dk exp(-k) = -exp(-k)
     -0.1353353
     """
-    if events is not None:
-        raise NotImplementedError("solve_ivp: events are not supported yet; integrate to "
-                                  "a fixed time and locate the event with t_eval")
     if dense_output:
         raise NotImplementedError("solve_ivp: dense_output is not supported yet; pass the "
                                   "times you need as t_eval")
@@ -163,6 +174,9 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
             f"solve_ivp(method={method!r}): adjoint='backsolve' integrates the state "
             "backwards in time, which is unstable for the stiff problems implicit methods "
             "are for; use adjoint='direct' (with checkpoint=... to bound memory)")
+    if events is not None and adjoint != "direct":
+        raise ValueError("solve_ivp: events need adjoint='direct' (the event times are "
+                         "differentiated through the steps that locate them)")
     max_steps = int(max_steps)
     if max_steps < 1:
         raise ValueError("solve_ivp: max_steps must be at least 1")
@@ -185,21 +199,45 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     def rhs(t, y, *a):
         return call_rhs(fun, t, y, a, n)
 
+    monitor = None
+    if events is not None:
+        monitor = EventMonitor(events, args, n, cnp.sign(stop_gradient(t1 - t0)), max_events)
+    stats = {"njev": 0}
     if adjoint == "direct":
-        out, t_fin, y_fin, nfev, nsteps, code = integrate(
-            lambda t, y: rhs(t, y, *args), t0, t1, y0,
-            times if t_eval is not None else t0[None], segment=segment, **opts)
+        extra = {}
+        if method in IMPLICIT_METHODS:
+            args_nd = stop_gradient(args)
+            extra["fun_nd"] = lambda t, y: rhs(t, y, *args_nd)
+        res = integrate(lambda t, y: rhs(t, y, *args), t0, t1, y0,
+                        times if t_eval is not None else t0[None], segment=segment,
+                        monitor=monitor, stats=stats, **opts, **extra)
+        out, t_fin, y_fin, nfev, nsteps, code = res[:6]
         if t_eval is None:
             out = cnp.stack([y0, y_fin], axis=1)
             times = cnp.stack([t0, t_fin])
+        else:
+            # Output times past the end of a solve that stopped early (a terminal event,
+            # a failure) were not reached: SciPy leaves them out; under jit, NaN.
+            d = cnp.sign(stop_gradient(t1 - t0))
+            reached = d * stop_gradient(times) <= d * stop_gradient(t_fin)
+            known = concrete_or_none(reached)
+            if known is not None:
+                if not np.all(known):
+                    times, out = times[known], out[:, known]
+            else:
+                out = cnp.where(reached[None, :], out, np.nan)
     else:
-
         out, nfev, nsteps, code = backsolve(rhs, fun, y0, t0, t1, times, args, opts)
         if t_eval is None:
             # The solution at t0 is y0 itself (a path the adjoint need not know).
             out = cnp.stack([y0, out[:, 1]], axis=1)
-    status = cnp.where(code == DONE, 0, -1)
-    return OdeResult(times, out, _int(nfev), _int(nsteps), _int(status), _int(code), max_steps)
+    status = cnp.where(code == DONE, 0, cnp.where(code == EVENT, 1, -1))
+    t_events = y_events = None
+    if monitor is not None:
+        counts = concrete_or_none(res[6]["count"])
+        t_events, y_events = monitor.results(res[6], None if counts is None else counts)
+    return OdeResult(times, out, _int(nfev), _int(nsteps), _int(status), _int(code), max_steps,
+                     njev=_int(stats["njev"]), t_events=t_events, y_events=y_events)
 
 
 def _int(v):

@@ -15,6 +15,7 @@ from chainrule._src.tree_util import register_pytree_node
 
 # Internal status codes of the loop.
 RUNNING, DONE, TOO_SMALL, MAX_STEPS = 1, 0, -1, -2
+EVENT, TOO_MANY_EVENTS = 2, -3  # a terminal event; more events than max_events
 
 SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
 
@@ -23,6 +24,8 @@ _MESSAGES = {
     TOO_SMALL: "Required step size is less than spacing between numbers.",
     MAX_STEPS: "The solver did not reach the end of the integration interval within "
                "max_steps={} step attempts; raise max_steps or loosen rtol/atol.",
+    EVENT: "A termination event occurred.",
+    TOO_MANY_EVENTS: "An event occurred more than max_events times; raise max_events.",
 }
 
 
@@ -48,32 +51,40 @@ class OdeResult:
         Values of the solution at ``t`` (SciPy's layout: one column per time).
     nfev : int
         Number of evaluations of the right-hand side.
-    njev, nlu : int
-        Always 0 (explicit methods).
+    njev : int
+        Number of Jacobians of ``fun`` (by AD) the implicit methods took; 0 otherwise.
+    nlu : int
+        Always 0 (linear systems are solved without keeping factorizations).
     nsteps : int
         Number of step attempts (accepted and rejected).
     status : int
-        0: the end of the interval was reached; -1: integration failed (step size too
-        small, or ``max_steps`` attempts exhausted).
+        0: the end of the interval was reached; 1: a terminal event occurred; -1:
+        integration failed (step size too small, ``max_steps`` attempts exhausted, or
+        more events than ``max_events``).
     message : str
         Why the solver stopped.
     success : bool
-        ``status == 0``.
-    sol, t_events, y_events : None
-        Dense output and events are not supported.
+        ``status >= 0``.
+    t_events, y_events : list of arrays or None
+        With ``events``: for each event function, the times at which it occurred and the
+        states there (shape ``(count, n)``); see ``solve_ivp``.
+    sol : OdeSolution or None
+        With ``dense_output=True``: the solution as a callable of ``t``.
     """
 
     _fields = ("t", "y", "nfev", "nsteps", "status", "_code")
+    _optional = ("njev", "t_events", "y_events", "sol")
 
-    def __init__(self, t, y, nfev, nsteps, status, code, max_steps):
+    def __init__(self, t, y, nfev, nsteps, status, code, max_steps, njev=0, t_events=None,
+                 y_events=None, sol=None):
         self.t, self.y, self.nfev, self.nsteps, self.status = t, y, nfev, nsteps, status
         self._code, self._max_steps = code, max_steps
-        self.njev = self.nlu = 0
-        self.sol = self.t_events = self.y_events = None
+        self.njev, self.nlu = njev, 0
+        self.t_events, self.y_events, self.sol = t_events, y_events, sol
 
     @property
     def success(self):
-        return self.status == 0
+        return self.status >= 0
 
     @property
     def message(self):
@@ -95,8 +106,9 @@ class OdeResult:
 
 register_pytree_node(
     OdeResult,
-    lambda r: ([getattr(r, f) for f in OdeResult._fields], r._max_steps),
-    lambda aux, ch: OdeResult(*ch, aux))
+    lambda r: ([getattr(r, f) for f in OdeResult._fields + OdeResult._optional],
+               r._max_steps),
+    lambda aux, ch: OdeResult(*ch[:6], aux, *ch[6:]))
 
 
 def _rms(x):
@@ -172,12 +184,14 @@ def _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab):
 
 
 def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, max_steps,
-              segment=None):
+              segment=None, monitor=None):
     """Integrate ``y' = fun(t, y)`` from ``t0`` to ``t1`` (either direction).
 
     Returns ``(y_eval, t_final, y_final, nfev, nsteps, code)``, with ``y_eval`` of shape
     ``(n, len(t_eval))`` from the method's dense output.  ``segment=k`` groups the step
-    attempts k at a time, each group under ``checkpoint``.
+    attempts k at a time, each group under ``checkpoint``.  ``monitor`` (events, see
+    ``events.py``) sees every step with its interpolant and may end the solve inside it;
+    its final state is then returned as a seventh result.
     """
     n = y0.shape[0]
     m = t_eval.shape[0]
@@ -203,10 +217,10 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
     out0 = cnp.where(at_start[None, :], y0[:, None], cnp.zeros((n, m), dtype=y0.dtype))
     code0 = cnp.where(d == 0, DONE, RUNNING)
     state0 = (t0 * 1.0, y0, f0, h0, cnp.asarray(False), cnp.asarray(nfev0), cnp.asarray(0),
-              code0, out0, at_start & (d == 0))
+              code0, out0, at_start & (d == 0), () if monitor is None else monitor.init(t0, y0))
 
     def attempt(state):
-        t, y, f, h_abs, rejected, nfev, nsteps, code, out, done = state
+        t, y, f, h_abs, rejected, nfev, nsteps, code, out, done, mon = state
         ts = stop_gradient(t)
         min_step = 10 * cnp.abs(cnp.nextafter(ts, ts + d) - ts)
         h_abs = cnp.where(rejected, h_abs, cnp.clip(h_abs, min_step, max_step))
@@ -245,13 +259,21 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
 
         # Dense output at the requested times inside this step.
         hq = cnp.where(h == 0, 1.0, h)
-        x = (t_eval - t) / hq
-        new = accept & ~done & (d * t_eval <= d * stop_gradient(t_new))
         if P is not None:
             Q = cnp.stack(K, axis=1) @ P  # (n, k)
-            y_int = y[:, None] + h * (Q @ (x[None, :] ** powers[:, None]))
+
+            def interp(tq):
+                xq = (tq - t) / hq
+                return y[:, None] + h * (Q @ (xq[None, :] ** powers[:, None]))
         else:
-            y_int = _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab)
+            def interp(tq):
+                return _dop853_dense(fun, t, y, y_new, f, f_new, h, K, (tq - t) / hq, tab)
+        stop, t_end, y_end = RUNNING, t_new, y_new
+        if monitor is not None:
+            mon, stop, t_end, y_end = monitor.step(mon, t, t_new, y, y_new, interp, accept)
+        new = accept & ~done & (d * t_eval <= d * stop_gradient(t_end))
+        y_int = interp(t_eval)
+        if P is None:
             # SciPy evaluates the extra stages only for steps with output times in them.
             nfev = nfev + cnp.where(cnp.any(new), 3, 0)
         out = cnp.where(new[None, :], y_int, out)
@@ -260,11 +282,13 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         finished = accept & (d * stop_gradient(t_new - t1) >= 0)
         nsteps = nsteps + 1
         code = cnp.where(too_small, TOO_SMALL,
-                         cnp.where(finished, DONE,
-                                   cnp.where(nsteps >= max_steps, MAX_STEPS, RUNNING)))
-        return (cnp.where(accept, t_new, t), cnp.where(accept, y_new, y),
+                         cnp.where(accept & (stop != RUNNING), stop,
+                                   cnp.where(finished, DONE,
+                                             cnp.where(nsteps >= max_steps, MAX_STEPS,
+                                                       RUNNING))))
+        return (cnp.where(accept, t_end, t), cnp.where(accept, y_end, y),
                 cnp.where(accept, f_new, f), h_next, ~accept, nfev + S, nsteps, code, out,
-                done)
+                done, mon)
 
     if segment is None:
         state = while_loop(lambda s: s[7] == RUNNING, attempt, state0)
@@ -277,5 +301,7 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
                               lambda c: (attempt(c[0]), c[1] + 1), (s, 0))[0]
 
         state = while_loop(lambda s: s[7] == RUNNING, _checkpoint(group), state0)
-    t, y, _, _, _, nfev, nsteps, code, out, _ = state
+    t, y, _, _, _, nfev, nsteps, code, out, _, mon = state
+    if monitor is not None:
+        return out, t, y, nfev, nsteps, code, mon
     return out, t, y, nfev, nsteps, code
