@@ -261,3 +261,18 @@ def test_backsolve_that_fails_gives_nan_not_zero():
     assert np.all(np.isnan(g[0])) and np.isnan(g[1])
     g = cr.grad(f, argnums=1)(y0, 200.0, 2000)
     assert np.isfinite(g) and g != 0
+
+
+def test_output_times_not_reached_are_left_out():
+    # y' = y^2 blows up at t = 1: SciPy returns only the output times before the failure
+    # (they used to come back as zeros).
+    te = [0.5, 0.9, 1.5, 2.0]
+    sol = solve_ivp(lambda t, y: y * y, (0.0, 2.0), [1.0], t_eval=te)
+    ref = si.solve_ivp(lambda t, y: y * y, (0.0, 2.0), [1.0], t_eval=te)
+    assert sol.status == ref.status == -1
+    np.testing.assert_allclose(sol.t, ref.t)
+    np.testing.assert_allclose(sol.y, ref.y, rtol=1e-6)
+    traced = cr.jit(lambda y0: solve_ivp(lambda t, y: y * y, (0.0, 2.0), y0, t_eval=te).y)(
+        np.array([1.0]))
+    np.testing.assert_allclose(traced[:, :2], ref.y, rtol=1e-6)
+    assert np.all(np.isnan(traced[:, 2:]))
