@@ -5,7 +5,8 @@ implicit ones for stiff problems (``"Radau"``, ``"BDF"``; ``"LSODA"`` runs BDF),
 ``grad``/``jvp``, ``jit`` and ``vmap``; see ``docs/ode.md``.
 """
 
+from chainrule._src.scipy.ode.dense import OdeSolution
 from chainrule._src.scipy.ode.odeint import odeint
 from chainrule._src.scipy.ode.solve_ivp import OdeResult, solve_ivp
 
-__all__ = ["OdeResult", "odeint", "solve_ivp"]
+__all__ = ["OdeResult", "OdeSolution", "odeint", "solve_ivp"]

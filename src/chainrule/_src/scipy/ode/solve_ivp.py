@@ -22,6 +22,7 @@ from chainrule._src.control.custom import stop_gradient
 
 from .adjoint import backsolve
 from .implicit import IMPLICIT_METHODS, integrate_any as integrate
+from .dense import OdeSolution
 from .events import EventMonitor
 from .stepper import DONE, EVENT, OdeResult, call_rhs, concrete_or_none
 from .tableaus import TABLEAUS
@@ -99,7 +100,9 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         result holds only ``t0`` and the final time (SciPy returns every step; their
         number is not known before the solve, which ``jit`` and ``vmap`` need).
     dense_output : bool
-        Not supported: ``True`` raises ``NotImplementedError``.
+        Also return the continuous solution as ``sol.sol``, an :class:`OdeSolution`
+        (callable of ``t``; each call solves again with ``t`` as output times, giving
+        the values of the same interpolants).
     events : callable or list of callables, optional
         ``event(t, y, *args) -> float``, with SciPy's optional attributes ``terminal``
         (bool, or a count of occurrences after which to stop) and ``direction``.  Zeros
@@ -158,9 +161,6 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     >>> round(float(g), 7)  # d/dk exp(-k) = -exp(-k)
     -0.1353353
     """
-    if dense_output:
-        raise NotImplementedError("solve_ivp: dense_output is not supported yet; pass the "
-                                  "times you need as t_eval")
     if method not in TABLEAUS and method not in IMPLICIT_METHODS:
         raise ValueError(f"solve_ivp: unknown method {method!r}; chainrule has the explicit "
                          f"methods {sorted(TABLEAUS)} and the implicit (stiff) methods "
@@ -227,6 +227,7 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
             else:
                 out = cnp.where(reached[None, :], out, np.nan)
     else:
+        t_fin = t1
         out, nfev, nsteps, code = backsolve(rhs, fun, y0, t0, t1, times, args, opts)
         if t_eval is None:
             # The solution at t0 is y0 itself (a path the adjoint need not know).
@@ -236,8 +237,16 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     if monitor is not None:
         counts = concrete_or_none(res[6]["count"])
         t_events, y_events = monitor.results(res[6], None if counts is None else counts)
+    sol = None
+    if dense_output:
+        def resolve(span, y_start, a, te):
+            return solve_ivp(fun, span, y_start, method=method, t_eval=te, events=events,
+                             args=a, rtol=rtol, atol=atol, max_step=max_step,
+                             first_step=first_step, max_steps=max_steps, adjoint=adjoint,
+                             checkpoint=checkpoint, max_events=max_events).y
+        sol = OdeSolution(resolve, (t0, t1), t_fin, y0, args, None)
     return OdeResult(times, out, _int(nfev), _int(nsteps), _int(status), _int(code), max_steps,
-                     njev=_int(stats["njev"]), t_events=t_events, y_events=y_events)
+                     njev=_int(stats["njev"]), t_events=t_events, y_events=y_events, sol=sol)
 
 
 def _int(v):
