@@ -276,3 +276,21 @@ def test_output_times_not_reached_are_left_out():
         np.array([1.0]))
     np.testing.assert_allclose(traced[:, :2], ref.y, rtol=1e-6)
     assert np.all(np.isnan(traced[:, 2:]))
+
+
+def test_dop853_tableau_is_our_own_and_equals_the_published_one():
+    import pathlib
+
+    from scipy.integrate._ivp import dop853_coefficients as ref
+
+    from chainrule._src.scipy.ode.tableaus import TABLEAUS
+
+    tab, s = TABLEAUS["DOP853"], ref.N_STAGES
+    for got, want in [(tab.C, ref.C[:s]), (tab.A, ref.A[:s, :s]), (tab.B, ref.B),
+                      (tab.E, ref.E5), (tab.E3, ref.E3), (tab.A_extra, ref.A[s + 1:]),
+                      (tab.C_extra, ref.C[s + 1:]), (tab.D, ref.D)]:
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-15, atol=1e-15)
+    # The library does not read SciPy's private module (only this test does).
+    src = pathlib.Path(cr.__file__).parent
+    assert not [p for p in src.rglob("*.py") if "dop853_coefficients" in p.read_text()]
