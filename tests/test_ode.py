@@ -294,3 +294,32 @@ def test_dop853_tableau_is_our_own_and_equals_the_published_one():
     # The library does not read SciPy's private module (only this test does).
     src = pathlib.Path(cr.__file__).parent
     assert not [p for p in src.rglob("*.py") if "dop853_coefficients" in p.read_text()]
+
+
+@pytest.mark.parametrize("method", ["RK45", "Radau", "BDF"])
+def test_bad_input_every_method(method):
+    with pytest.raises(ValueError, match="t_span must be a pair"):
+        solve_ivp(lambda t, y: -y, (), [1.0], method=method)
+    with pytest.raises(ValueError, match="returned an array of shape"):
+        solve_ivp(lambda t, y: cnp.stack([y[0], y[0]]), (0.0, 1.0), [1.0], method=method)
+    with pytest.raises(ValueError, match="must be finite"):
+        solve_ivp(lambda t, y: -y, (0.0, 1.0), [np.nan], method=method)
+    # Under jit the value of y0 is not known when the solve is traced: a failed solve with
+    # SciPy's message, at once (not max_steps attempts on NaN).
+    sol = cr.jit(lambda y0: solve_ivp(lambda t, y: -y, (0.0, 1.0), y0, method=method,
+                                      t_eval=[0.5, 1.0]))(np.array([np.nan]))
+    assert int(sol.status) == -1 and int(sol.nsteps) == 0
+    assert sol.message == "All components of the initial state `y0` must be finite."
+    assert np.all(np.isnan(sol.y))
+    # A zero-length span: SciPy's success, no step, y0 everywhere (with events and dense
+    # output too), and the derivative of the identity.
+    ref = si.solve_ivp(lambda t, y: -y, (1.0, 1.0), [3.0], method=method)
+    sol = solve_ivp(lambda t, y: -y, (1.0, 1.0), [3.0], method=method,
+                    events=lambda t, y: y[0], dense_output=True)
+    assert sol.status == ref.status == 0 and sol.message == ref.message
+    np.testing.assert_array_equal(sol.y, ref.y)
+    np.testing.assert_array_equal(sol.sol(1.0), [3.0])
+    assert sol.t_events[0].shape == (0,)
+    g = cr.grad(lambda y0: solve_ivp(lambda t, y: -y, (1.0, 1.0), cnp.stack([y0]),
+                                     method=method, t_eval=[1.0]).y[0, 0])(3.0)
+    assert g == 1.0

@@ -24,7 +24,7 @@ from .adjoint import backsolve
 from .implicit import IMPLICIT_METHODS, integrate_any as integrate
 from .dense import OdeSolution
 from .events import EventMonitor
-from .stepper import DONE, EVENT, OdeResult, call_rhs, concrete_or_none
+from .stepper import BAD_Y0, DONE, EVENT, OdeResult, call_rhs, concrete_or_none
 from .tableaus import TABLEAUS
 
 
@@ -184,6 +184,12 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     args = _as_args(args)
     t0, t1, y0, t_eval = _check_inputs(t_span, y0, t_eval)
     n = y0.shape[0]
+    bad_y0 = None
+    if concrete_or_none(y0) is None:
+        # A non-finite y0 only known at run time (jit): a solve of zero length, then
+        # SciPy's message, rather than max_steps attempts on NaN.
+        bad_y0 = ~cnp.all(cnp.isfinite(stop_gradient(y0)))
+        t1 = cnp.where(bad_y0, t0, t1)
     rtol_c = concrete_or_none(rtol)
     if rtol_c is not None and np.any(rtol_c < 100 * np.finfo(float).eps):
         rtol = cnp.maximum(rtol, 100 * np.finfo(float).eps)
@@ -232,6 +238,9 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         if t_eval is None:
             # The solution at t0 is y0 itself (a path the adjoint need not know).
             out = cnp.stack([y0, out[:, 1]], axis=1)
+    if bad_y0 is not None:
+        code = cnp.where(bad_y0, BAD_Y0, code)
+        out = cnp.where(bad_y0, np.nan, out)
     status = cnp.where(code == DONE, 0, cnp.where(code == EVENT, 1, -1))
     t_events = y_events = None
     if monitor is not None:

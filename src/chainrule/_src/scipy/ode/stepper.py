@@ -16,6 +16,7 @@ from chainrule._src.tree_util import register_pytree_node
 # Internal status codes of the loop.
 RUNNING, DONE, TOO_SMALL, MAX_STEPS = 1, 0, -1, -2
 EVENT, TOO_MANY_EVENTS = 2, -3  # a terminal event; more events than max_events
+BAD_Y0 = -4  # a non-finite y0 found under jit (eagerly it is an error)
 
 SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
 
@@ -26,6 +27,7 @@ _MESSAGES = {
                "max_steps={} step attempts; raise max_steps or loosen rtol/atol.",
     EVENT: "A termination event occurred.",
     TOO_MANY_EVENTS: "An event occurred more than max_events times; raise max_events.",
+    BAD_Y0: "All components of the initial state `y0` must be finite.",
 }
 
 
