@@ -78,9 +78,10 @@ class OdeSolution:
             ys = self._solve(self._t_span, self._y0, self._args, tq[first])
             out = ys[:, np.reshape(inverse, (-1,))]
         else:
+            # (``take``: ``tq`` may be a plain array and ``order`` traced.)
             order = cnp.argsort(cnp.where(d == 0, 1.0, d) * tq)
-            ys = self._solve(self._t_span, self._y0, self._args, tq[order])
-            out = ys[:, cnp.argsort(order)]
+            ys = self._solve(self._t_span, self._y0, self._args, cnp.take(tq, order))
+            out = cnp.take(ys, cnp.argsort(order), axis=1)
         return out[:, 0] if t.ndim == 0 else out
 
     def __repr__(self):
