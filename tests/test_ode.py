@@ -269,9 +269,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="not within `t_span`"):
         solve_ivp(lambda t, y: -y, (0.0, 1.0), [1.0], t_eval=[2.0])
     with pytest.raises(ValueError, match="unknown method"):
-        solve_ivp(lambda t, y: -y, (0.0, 1.0), [1.0], method="BDF")
-    with pytest.raises(NotImplementedError, match="events"):
-        solve_ivp(lambda t, y: -y, (0.0, 1.0), [1.0], events=lambda t, y: y[0])
+        solve_ivp(lambda t, y: -y, (0.0, 1.0), [1.0], method="Euler")
     k = 2.0
 
     def with_closure(kk):
@@ -286,3 +284,81 @@ def test_zero_length_span():
     ref = si.solve_ivp(lambda t, y: -y, (1.0, 1.0), [3.0])
     assert sol.status == ref.status == 0
     np.testing.assert_allclose(sol.y, ref.y)
+
+
+def test_backsolve_that_fails_gives_nan_not_zero():
+    # The forward solve fits in max_steps, the backward (augmented) one does not: the
+    # gradient must not come back as a silent zero.
+    def f(y0, lam, max_steps):
+        return solve_ivp(lambda t, y, lam: -lam * (y - cnp.cos(t)), (0.0, 2.0), y0,
+                         args=(lam,), t_eval=[2.0], adjoint="backsolve",
+                         max_steps=max_steps).y[0, 0]
+    y0 = np.array([2.0])
+    assert solve_ivp(lambda t, y: -200.0 * (y - cnp.cos(t)), (0.0, 2.0), y0,
+                     max_steps=150).success
+    g = cr.grad(f, argnums=(0, 1))(y0, 200.0, 150)
+    assert np.all(np.isnan(g[0])) and np.isnan(g[1])
+    g = cr.grad(f, argnums=1)(y0, 200.0, 2000)
+    assert np.isfinite(g) and g != 0
+
+
+def test_output_times_not_reached_are_left_out():
+    # y' = y^2 blows up at t = 1: SciPy returns only the output times before the failure
+    # (they used to come back as zeros).
+    te = [0.5, 0.9, 1.5, 2.0]
+    sol = solve_ivp(lambda t, y: y * y, (0.0, 2.0), [1.0], t_eval=te)
+    ref = si.solve_ivp(lambda t, y: y * y, (0.0, 2.0), [1.0], t_eval=te)
+    assert sol.status == ref.status == -1
+    np.testing.assert_allclose(sol.t, ref.t)
+    np.testing.assert_allclose(sol.y, ref.y, rtol=1e-6)
+    traced = cr.jit(lambda y0: solve_ivp(lambda t, y: y * y, (0.0, 2.0), y0, t_eval=te).y)(
+        np.array([1.0]))
+    np.testing.assert_allclose(traced[:, :2], ref.y, rtol=1e-6)
+    assert np.all(np.isnan(traced[:, 2:]))
+
+
+def test_dop853_tableau_is_our_own_and_equals_the_published_one():
+    import pathlib
+
+    from scipy.integrate._ivp import dop853_coefficients as ref
+
+    from chainrule._src.scipy.ode.tableaus import TABLEAUS
+
+    tab, s = TABLEAUS["DOP853"], ref.N_STAGES
+    for got, want in [(tab.C, ref.C[:s]), (tab.A, ref.A[:s, :s]), (tab.B, ref.B),
+                      (tab.E, ref.E5), (tab.E3, ref.E3), (tab.A_extra, ref.A[s + 1:]),
+                      (tab.C_extra, ref.C[s + 1:]), (tab.D, ref.D)]:
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-15, atol=1e-15)
+    # The library does not read SciPy's private module (only this test does).
+    src = pathlib.Path(cr.__file__).parent
+    assert not [p for p in src.rglob("*.py") if "dop853_coefficients" in p.read_text()]
+
+
+@pytest.mark.parametrize("method", ["RK45", "Radau", "BDF"])
+def test_bad_input_every_method(method):
+    with pytest.raises(ValueError, match="t_span must be a pair"):
+        solve_ivp(lambda t, y: -y, (), [1.0], method=method)
+    with pytest.raises(ValueError, match="returned an array of shape"):
+        solve_ivp(lambda t, y: cnp.stack([y[0], y[0]]), (0.0, 1.0), [1.0], method=method)
+    with pytest.raises(ValueError, match="must be finite"):
+        solve_ivp(lambda t, y: -y, (0.0, 1.0), [np.nan], method=method)
+    # Under jit the value of y0 is not known when the solve is traced: a failed solve with
+    # SciPy's message, at once (not max_steps attempts on NaN).
+    sol = cr.jit(lambda y0: solve_ivp(lambda t, y: -y, (0.0, 1.0), y0, method=method,
+                                      t_eval=[0.5, 1.0]))(np.array([np.nan]))
+    assert int(sol.status) == -1 and int(sol.nsteps) == 0
+    assert sol.message == "All components of the initial state `y0` must be finite."
+    assert np.all(np.isnan(sol.y))
+    # A zero-length span: SciPy's success, no step, y0 everywhere (with events and dense
+    # output too), and the derivative of the identity.
+    ref = si.solve_ivp(lambda t, y: -y, (1.0, 1.0), [3.0], method=method)
+    sol = solve_ivp(lambda t, y: -y, (1.0, 1.0), [3.0], method=method,
+                    events=lambda t, y: y[0], dense_output=True)
+    assert sol.status == ref.status == 0 and sol.message == ref.message
+    np.testing.assert_array_equal(sol.y, ref.y)
+    np.testing.assert_array_equal(sol.sol(1.0), [3.0])
+    assert sol.t_events[0].shape == (0,)
+    g = cr.grad(lambda y0: solve_ivp(lambda t, y: -y, (1.0, 1.0), cnp.stack([y0]),
+                                     method=method, t_eval=[1.0]).y[0, 0])(3.0)
+    assert g == 1.0

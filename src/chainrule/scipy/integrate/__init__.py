@@ -8,8 +8,9 @@ from chainrule._src.scipy.integrate import (  # noqa: F401
     cumulative_simpson, cumulative_trapezoid, dblquad, fixed_quad, quad, romb, simpson,
     trapezoid,
 )
+from chainrule._src.scipy.ode.dense import OdeSolution  # noqa: F401
 from chainrule._src.scipy.ode.odeint import odeint  # noqa: F401
 from chainrule._src.scipy.ode.solve_ivp import OdeResult, solve_ivp  # noqa: F401
 
-__all__ = ["OdeResult", "cumulative_simpson", "cumulative_trapezoid", "dblquad", "fixed_quad",
-           "odeint", "quad", "romb", "simpson", "solve_ivp", "trapezoid"]
+__all__ = ["OdeResult", "OdeSolution", "cumulative_simpson", "cumulative_trapezoid", "dblquad",
+           "fixed_quad", "odeint", "quad", "romb", "simpson", "solve_ivp", "trapezoid"]

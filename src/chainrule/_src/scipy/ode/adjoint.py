@@ -25,7 +25,8 @@ from chainrule._src.control.custom import custom_vjp
 from chainrule._src.tree_util import tree_flatten, tree_unflatten
 from chainrule._src.transforms.vmap import vmap
 
-from .stepper import integrate
+from .implicit import integrate_any as integrate
+from .stepper import DONE
 
 
 FORWARD_JACOBIAN_MAX = 1024
@@ -147,7 +148,9 @@ def backsolve(rhs, fun, y0, t0, t1, times, args, opts):
             z = cnp.concatenate([y_hi, a, g])
             res = integrate(aug, t_hi, t_lo, z, t_lo[None], **dict(back, first_step=h),
                             return_step=True)
-            zs = res[0][:, 0]
+            # A backward solve that failed (max_steps, step too small) has not filled its
+            # output: NaN, never a silently zero gradient.
+            zs = cnp.where(res[5] == DONE, res[0][:, 0], np.nan)
             return zs[n:2 * n], zs[2 * n:], res[-1]
 
         def between(carry, x):

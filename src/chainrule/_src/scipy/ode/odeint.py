@@ -16,10 +16,11 @@ def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None,
     """Integrate ``dy/dt = func(y, t, *args)`` and return ``y`` at the times ``t``.
 
     SciPy's ``scipy.integrate.odeint`` signature (note the argument order ``func(y, t)``,
-    or ``func(t, y)`` with ``tfirst=True``), solved with an explicit adaptive
-    Runge-Kutta method (Dormand-Prince by default) instead of LSODA, so it suits non-stiff
-    problems.  Differentiable with respect to ``y0``, ``t`` and ``args``, in both modes,
-    and usable under ``jit`` and ``vmap``.
+    or ``func(t, y)`` with ``tfirst=True``), solved by :func:`solve_ivp` with
+    Dormand-Prince (``method="RK45"``) by default instead of LSODA, which suits non-stiff
+    problems; pass ``method="BDF"`` or ``"Radau"`` for a stiff one.  Differentiable with
+    respect to ``y0``, ``t`` and ``args``, in both modes, and usable under ``jit`` and
+    ``vmap``.
 
     Parameters
     ----------

@@ -1,4 +1,5 @@
-"""``solve_ivp``: adaptive explicit Runge-Kutta integration, differentiable and traceable.
+"""``solve_ivp``: adaptive Runge-Kutta (explicit) and Radau/BDF (implicit) integration,
+differentiable and traceable (the implicit methods are in ``implicit.py``).
 
 The solver is SciPy's: the same tableaus, error norm, step-size controller and initial
 step selection, so that on the same problem it takes the same steps.  One iteration of a
@@ -17,9 +18,13 @@ import math
 import numpy as np
 
 from chainrule._src.numpy import base as cnp
+from chainrule._src.control.custom import stop_gradient
 
 from .adjoint import backsolve
-from .stepper import DONE, OdeResult, call_rhs, concrete_or_none, integrate
+from .implicit import IMPLICIT_METHODS, integrate_any as integrate
+from .dense import OdeSolution
+from .events import EventMonitor
+from .stepper import BAD_Y0, DONE, EVENT, OdeResult, call_rhs, concrete_or_none
 from .tableaus import TABLEAUS
 
 
@@ -66,7 +71,8 @@ def _check_inputs(t_span, y0, t_eval):
 
 def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, events=None,
               vectorized=False, args=None, *, rtol=1e-3, atol=1e-6, max_step=np.inf,
-              first_step=None, max_steps=100_000, adjoint="direct", checkpoint=None):
+              first_step=None, max_steps=100_000, adjoint="direct", checkpoint=None,
+              max_events=100):
     """Solve an initial value problem ``dy/dt = fun(t, y, *args)``, ``y(t0) = y0``.
 
     SciPy's ``scipy.integrate.solve_ivp`` for the explicit Runge-Kutta methods, with the
@@ -82,16 +88,26 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         ``(t0, t1)``; ``t1 < t0`` integrates backwards in time.
     y0 : array_like, shape (n,)
         Initial state (real).
-    method : {"RK45", "DOP853", "Tsit5", "RK23"}
-        Dormand-Prince 5(4) (SciPy's default), Dormand-Prince 8(5,3), Tsitouras 5(4),
-        Bogacki-Shampine 3(2).
+    method : {"RK45", "DOP853", "Tsit5", "RK23", "Radau", "BDF", "LSODA"}
+        Explicit: Dormand-Prince 5(4) (SciPy's default), Dormand-Prince 8(5,3),
+        Tsitouras 5(4), Bogacki-Shampine 3(2).  Implicit, for stiff problems: Radau IIA
+        of order 5 and the variable-order (1 to 5) NDF/BDF, SciPy's algorithms, with the
+        Jacobian of ``fun`` by forward-mode AD.  ``"LSODA"`` is not ODEPACK's switching
+        solver: it runs ``"BDF"`` (see ``docs/ode.md``).
     t_eval : array_like, optional
         Times at which to return the solution (sorted in the direction of integration,
         inside ``t_span``), from each method's dense-output interpolant.  Without it the
         result holds only ``t0`` and the final time (SciPy returns every step; their
         number is not known before the solve, which ``jit`` and ``vmap`` need).
-    dense_output, events : not supported
-        Passing ``dense_output=True`` or ``events`` raises ``NotImplementedError``.
+    dense_output : bool
+        Also return the continuous solution as ``sol.sol``, an :class:`OdeSolution`
+        (callable of ``t``; each call solves again with ``t`` as output times, giving
+        the values of the same interpolants).
+    events : callable or list of callables, optional
+        ``event(t, y, *args) -> float``, with SciPy's optional attributes ``terminal``
+        (bool, or a count of occurrences after which to stop) and ``direction``.  Zeros
+        are located on the dense interpolant and recorded in ``t_events`` and
+        ``y_events``; their times are differentiable (implicit function theorem).
     vectorized : bool
         Accepted for compatibility; ``fun`` is always called with a 1-D ``y``.
     args : tuple, optional
@@ -111,19 +127,26 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         memory proportional to the number of steps (reduce it with ``checkpoint``);
         forward mode works too.  ``"backsolve"`` solves the continuous adjoint equations
         backwards in time: memory independent of the number of steps, derivatives
-        accurate to the solver tolerance, reverse mode only.  See ``docs/ode.md``.
+        accurate to the solver tolerance, reverse mode only, explicit methods only.
+        See ``docs/ode.md``.
     checkpoint : int or True, optional
         With ``adjoint="direct"``: group the step attempts in blocks of at most this
         many, each recomputed in the backward pass, so that memory grows like
         ``steps / checkpoint + checkpoint`` instead of ``steps`` (about ``sqrt(steps)``
         for ``checkpoint`` near ``sqrt(steps)``); ``True`` picks
         ``ceil(sqrt(max_steps))``, so set ``max_steps`` near the expected count.
+    max_events : int
+        With ``events``: the most occurrences kept per event (a static size, so that
+        the solve works under ``jit`` and ``vmap``, where ``t_events`` and ``y_events``
+        are padded with NaN to this length).  More end the solve with ``status=-1``.
 
     Returns
     -------
     OdeResult
-        ``t``, ``y`` (shape ``(n, len(t))``), ``nfev``, ``status``, ``message``,
-        ``success`` as in SciPy.
+        ``t``, ``y`` (shape ``(n, len(t))``), ``nfev``, ``njev``, ``status``,
+        ``message``, ``success``, ``t_events``, ``y_events`` as in SciPy.  Output times
+        that the solve did not reach (a terminal event, a failure) are left out, as in
+        SciPy; under ``jit`` they hold NaN.
 
     Examples
     --------
@@ -138,25 +161,35 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     >>> round(float(g), 7)  # d/dk exp(-k) = -exp(-k)
     -0.1353353
     """
-    if events is not None:
-        raise NotImplementedError("solve_ivp: events are not supported yet; integrate to "
-                                  "a fixed time and locate the event with t_eval")
-    if dense_output:
-        raise NotImplementedError("solve_ivp: dense_output is not supported yet; pass the "
-                                  "times you need as t_eval")
-    if method not in TABLEAUS:
+    if method not in TABLEAUS and method not in IMPLICIT_METHODS:
         raise ValueError(f"solve_ivp: unknown method {method!r}; chainrule has the explicit "
-                         f"methods {sorted(TABLEAUS)} (stiff methods Radau, BDF and LSODA "
-                         "are not available)")
+                         f"methods {sorted(TABLEAUS)} and the implicit (stiff) methods "
+                         f"{sorted(IMPLICIT_METHODS)}")
     if adjoint not in ("direct", "backsolve"):
         raise ValueError(f"solve_ivp: adjoint must be 'direct' or 'backsolve', got {adjoint!r}")
+    if adjoint == "backsolve" and method in IMPLICIT_METHODS:
+        # The backward solve would retrace y backwards in time: the decaying modes that
+        # make a problem stiff grow without bound that way, and the adjoint fails.
+        raise ValueError(
+            f"solve_ivp(method={method!r}): adjoint='backsolve' integrates the state "
+            "backwards in time, which is unstable for the stiff problems implicit methods "
+            "are for; use adjoint='direct' (with checkpoint=... to bound memory)")
+    if events is not None and adjoint != "direct":
+        raise ValueError("solve_ivp: events need adjoint='direct' (the event times are "
+                         "differentiated through the steps that locate them)")
     max_steps = int(max_steps)
     if max_steps < 1:
         raise ValueError("solve_ivp: max_steps must be at least 1")
-    tab = TABLEAUS[method]
+    tab = TABLEAUS[method] if method in TABLEAUS else IMPLICIT_METHODS[method]
     args = _as_args(args)
     t0, t1, y0, t_eval = _check_inputs(t_span, y0, t_eval)
     n = y0.shape[0]
+    bad_y0 = None
+    if concrete_or_none(y0) is None:
+        # A non-finite y0 only known at run time (jit): a solve of zero length, then
+        # SciPy's message, rather than max_steps attempts on NaN.
+        bad_y0 = ~cnp.all(cnp.isfinite(stop_gradient(y0)))
+        t1 = cnp.where(bad_y0, t0, t1)
     rtol_c = concrete_or_none(rtol)
     if rtol_c is not None and np.any(rtol_c < 100 * np.finfo(float).eps):
         rtol = cnp.maximum(rtol, 100 * np.finfo(float).eps)
@@ -172,21 +205,57 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     def rhs(t, y, *a):
         return call_rhs(fun, t, y, a, n)
 
+    monitor = None
+    if events is not None:
+        monitor = EventMonitor(events, args, n, cnp.sign(stop_gradient(t1 - t0)), max_events)
+    stats = {"njev": 0}
     if adjoint == "direct":
-        out, t_fin, y_fin, nfev, nsteps, code = integrate(
-            lambda t, y: rhs(t, y, *args), t0, t1, y0,
-            times if t_eval is not None else t0[None], segment=segment, **opts)
+        extra = {}
+        if method in IMPLICIT_METHODS:
+            args_nd = stop_gradient(args)
+            extra["fun_nd"] = lambda t, y: rhs(t, y, *args_nd)
+        res = integrate(lambda t, y: rhs(t, y, *args), t0, t1, y0,
+                        times if t_eval is not None else t0[None], segment=segment,
+                        monitor=monitor, stats=stats, **opts, **extra)
+        out, t_fin, y_fin, nfev, nsteps, code = res[:6]
         if t_eval is None:
             out = cnp.stack([y0, y_fin], axis=1)
             times = cnp.stack([t0, t_fin])
+        else:
+            # Output times past the end of a solve that stopped early (a terminal event,
+            # a failure) were not reached: SciPy leaves them out; under jit, NaN.
+            d = cnp.sign(stop_gradient(t1 - t0))
+            reached = d * stop_gradient(times) <= d * stop_gradient(t_fin)
+            known = concrete_or_none(reached)
+            if known is not None:
+                if not np.all(known):
+                    times, out = times[known], out[:, known]
+            else:
+                out = cnp.where(reached[None, :], out, np.nan)
     else:
-
+        t_fin = t1
         out, nfev, nsteps, code = backsolve(rhs, fun, y0, t0, t1, times, args, opts)
         if t_eval is None:
             # The solution at t0 is y0 itself (a path the adjoint need not know).
             out = cnp.stack([y0, out[:, 1]], axis=1)
-    status = cnp.where(code == DONE, 0, -1)
-    return OdeResult(times, out, _int(nfev), _int(nsteps), _int(status), _int(code), max_steps)
+    if bad_y0 is not None:
+        code = cnp.where(bad_y0, BAD_Y0, code)
+        out = cnp.where(bad_y0, np.nan, out)
+    status = cnp.where(code == DONE, 0, cnp.where(code == EVENT, 1, -1))
+    t_events = y_events = None
+    if monitor is not None:
+        counts = concrete_or_none(res[6]["count"])
+        t_events, y_events = monitor.results(res[6], None if counts is None else counts)
+    sol = None
+    if dense_output:
+        def resolve(span, y_start, a, te):
+            return solve_ivp(fun, span, y_start, method=method, t_eval=te, events=events,
+                             args=a, rtol=rtol, atol=atol, max_step=max_step,
+                             first_step=first_step, max_steps=max_steps, adjoint=adjoint,
+                             checkpoint=checkpoint, max_events=max_events).y
+        sol = OdeSolution(resolve, (t0, t1), t_fin, y0, args, None)
+    return OdeResult(times, out, _int(nfev), _int(nsteps), _int(status), _int(code), max_steps,
+                     njev=_int(stats["njev"]), t_events=t_events, y_events=y_events, sol=sol)
 
 
 def _int(v):

@@ -15,6 +15,8 @@ from chainrule._src.tree_util import register_pytree_node
 
 # Internal status codes of the loop.
 RUNNING, DONE, TOO_SMALL, MAX_STEPS = 1, 0, -1, -2
+EVENT, TOO_MANY_EVENTS = 2, -3  # a terminal event; more events than max_events
+BAD_Y0 = -4  # a non-finite y0 found under jit (eagerly it is an error)
 
 SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
 TINY = 1e-300  # stands for a zero error norm: SAFETY * TINY**expo > MAX_FACTOR
@@ -24,6 +26,9 @@ _MESSAGES = {
     TOO_SMALL: "Required step size is less than spacing between numbers.",
     MAX_STEPS: "The solver did not reach the end of the integration interval within "
                "max_steps={} step attempts; raise max_steps or loosen rtol/atol.",
+    EVENT: "A termination event occurred.",
+    TOO_MANY_EVENTS: "An event occurred more than max_events times; raise max_events.",
+    BAD_Y0: "All components of the initial state `y0` must be finite.",
 }
 
 
@@ -49,32 +54,40 @@ class OdeResult:
         Values of the solution at ``t`` (SciPy's layout: one column per time).
     nfev : int
         Number of evaluations of the right-hand side.
-    njev, nlu : int
-        Always 0 (explicit methods).
+    njev : int
+        Number of Jacobians of ``fun`` (by AD) the implicit methods took; 0 otherwise.
+    nlu : int
+        Always 0 (linear systems are solved without keeping factorizations).
     nsteps : int
         Number of step attempts (accepted and rejected).
     status : int
-        0: the end of the interval was reached; -1: integration failed (step size too
-        small, or ``max_steps`` attempts exhausted).
+        0: the end of the interval was reached; 1: a terminal event occurred; -1:
+        integration failed (step size too small, ``max_steps`` attempts exhausted, or
+        more events than ``max_events``).
     message : str
         Why the solver stopped.
     success : bool
-        ``status == 0``.
-    sol, t_events, y_events : None
-        Dense output and events are not supported.
+        ``status >= 0``.
+    t_events, y_events : list of arrays or None
+        With ``events``: for each event function, the times at which it occurred and the
+        states there (shape ``(count, n)``); see ``solve_ivp``.
+    sol : OdeSolution or None
+        With ``dense_output=True``: the solution as a callable of ``t``.
     """
 
     _fields = ("t", "y", "nfev", "nsteps", "status", "_code")
+    _optional = ("njev", "t_events", "y_events", "sol")
 
-    def __init__(self, t, y, nfev, nsteps, status, code, max_steps):
+    def __init__(self, t, y, nfev, nsteps, status, code, max_steps, njev=0, t_events=None,
+                 y_events=None, sol=None):
         self.t, self.y, self.nfev, self.nsteps, self.status = t, y, nfev, nsteps, status
         self._code, self._max_steps = code, max_steps
-        self.njev = self.nlu = 0
-        self.sol = self.t_events = self.y_events = None
+        self.njev, self.nlu = njev, 0
+        self.t_events, self.y_events, self.sol = t_events, y_events, sol
 
     @property
     def success(self):
-        return self.status == 0
+        return self.status >= 0
 
     @property
     def message(self):
@@ -96,8 +109,9 @@ class OdeResult:
 
 register_pytree_node(
     OdeResult,
-    lambda r: ([getattr(r, f) for f in OdeResult._fields], r._max_steps),
-    lambda aux, ch: OdeResult(*ch, aux))
+    lambda r: ([getattr(r, f) for f in OdeResult._fields + OdeResult._optional],
+               r._max_steps),
+    lambda aux, ch: OdeResult(*ch[:6], aux, *ch[6:]))
 
 
 def _rms(x):
@@ -132,6 +146,9 @@ def _initial_step(fun, t0, y0, f0, t1, d, order, rtol, atol, max_step):
     h1 = cnp.where(flat, cnp.maximum(1e-6, h0 * 1e-3),
                    (0.01 / cnp.where(flat, 1.0, dmax)) ** (1.0 / (order + 1)))
     return cnp.minimum(cnp.minimum(cnp.minimum(100 * h0, h1), length), max_step)
+
+
+initial_step = _initial_step  # shared with the implicit solvers
 
 
 def _combine(K, w, stacked=None):
@@ -191,7 +208,7 @@ def _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab):
 
 
 def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, max_steps,
-              segment=None, return_step=False, norm_size=None):
+              segment=None, return_step=False, norm_size=None, monitor=None):
     """Integrate ``y' = fun(t, y)`` from ``t0`` to ``t1`` (either direction).
 
     Returns ``(y_eval, t_final, y_final, nfev, nsteps, code)``, with ``y_eval`` of shape
@@ -201,7 +218,9 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
     returned too (last), so that a solve continued from the end starts where this one
     stopped instead of choosing its first step again.  ``norm_size=k`` controls the
     step size with the error of the first ``k`` components only (the others must not
-    feed back into the solution, as the quadratures of an adjoint).
+    feed back into the solution, as the quadratures of an adjoint).  ``monitor`` (events,
+    see ``events.py``) sees every step with its interpolant and may end the solve inside
+    it; its final state is then returned after ``code`` (before the step size).
     """
     n = y0.shape[0]
     m = t_eval.shape[0]
@@ -238,10 +257,10 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
     out0 = cnp.where(at_start[None, :], y0[:, None], cnp.zeros((n, m), dtype=y0.dtype))
     code0 = cnp.where(d == 0, DONE, RUNNING)
     state0 = (t0 * 1.0, y0, f0, h0, cnp.asarray(False), cnp.asarray(nfev0), cnp.asarray(0),
-              code0, out0, at_start & (d == 0))
+              code0, out0, at_start & (d == 0), () if monitor is None else monitor.init(t0, y0))
 
     def attempt(state):
-        t, y, f, h_abs, rejected, nfev, nsteps, code, out, done = state
+        t, y, f, h_abs, rejected, nfev, nsteps, code, out, done, mon = state
         ts = stop_gradient(t)
         min_step = 10 * cnp.abs(cnp.nextafter(ts, toward) - ts)
         h_abs = cnp.where(rejected, h_abs, cnp.clip(h_abs, min_step, max_step))
@@ -275,17 +294,24 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
 
         # Dense output at the requested times inside this step.
         hq = cnp.where(h == 0, 1.0, h)
-        x = (t_eval - t) / hq
-        new = accept & ~done & (d_t_eval <= d * stop_gradient(t_new))
         if P is not None:
-            # y + h K^T P [x, x^2, ...]: the polynomials P[i](x) by Horner's rule on
-            # (S + 1, m) arrays (no powers, which cost more than the rest of the step).
-            poly = Pcols[-1] * x
-            for col in Pcols[-2::-1]:
-                poly = (poly + col) * x
-            y_int = y[:, None] + h * cnp.matmul(cnp.transpose(stacked(S + 1)), poly)
+            def interp(tq):
+                # y + h K^T P [x, x^2, ...]: the polynomials P[i](x) by Horner's rule on
+                # (S + 1, m) arrays (no powers, which cost more than the rest of the step).
+                x = (tq - t) / hq
+                poly = Pcols[-1] * x
+                for col in Pcols[-2::-1]:
+                    poly = (poly + col) * x
+                return y[:, None] + h * cnp.matmul(cnp.transpose(stacked(S + 1)), poly)
         else:
-            y_int = _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab)
+            def interp(tq):
+                return _dop853_dense(fun, t, y, y_new, f, f_new, h, K, (tq - t) / hq, tab)
+        stop, t_end, y_end = RUNNING, t_new, y_new
+        if monitor is not None:
+            mon, stop, t_end, y_end = monitor.step(mon, t, t_new, y, y_new, interp, accept)
+        new = accept & ~done & (d_t_eval <= d * stop_gradient(t_end))
+        y_int = interp(t_eval)
+        if P is None:
             # SciPy evaluates the extra stages only for steps with output times in them.
             nfev = nfev + cnp.where(cnp.any(new), 3, 0)
         out = cnp.where(new[None, :], y_int, out)
@@ -294,11 +320,13 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         finished = accept & (t_new == t1)  # t_new was clipped to t1
         nsteps = nsteps + 1
         code = cnp.where(too_small, TOO_SMALL,
-                         cnp.where(finished, DONE,
-                                   cnp.where(nsteps >= max_steps, MAX_STEPS, RUNNING)))
-        return (cnp.where(accept, t_new, t), cnp.where(accept, y_new, y),
+                         cnp.where(accept & (stop != RUNNING), stop,
+                                   cnp.where(finished, DONE,
+                                             cnp.where(nsteps >= max_steps, MAX_STEPS,
+                                                       RUNNING))))
+        return (cnp.where(accept, t_end, t), cnp.where(accept, y_end, y),
                 cnp.where(accept, f_new, f), h_next, ~accept, nfev + S, nsteps, code, out,
-                done)
+                done, mon)
 
     if segment is None:
         state = while_loop(lambda s: s[7] == RUNNING, attempt, state0)
@@ -311,7 +339,11 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
                               lambda c: (attempt(c[0]), c[1] + 1), (s, 0))[0]
 
         state = while_loop(lambda s: s[7] == RUNNING, _checkpoint(group), state0)
-    t, y, _, h_next, _, nfev, nsteps, code, out, _ = state
+    t, y, _, h_next, _, nfev, nsteps, code, out, _, mon = state
+    res = (out, t, y, nfev, nsteps, code)
+    if monitor is not None:
+        res += (mon,)
     if return_step:
-        return out, t, y, nfev, nsteps, code, h_next
+        res += (h_next,)
+    return res
     return out, t, y, nfev, nsteps, code
