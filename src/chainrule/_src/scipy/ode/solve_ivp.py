@@ -175,7 +175,9 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
     if adjoint == "direct":
         out, t_fin, y_fin, nfev, nsteps, code = integrate(
             lambda t, y: rhs(t, y, *args), t0, t1, y0,
-            times if t_eval is not None else t0[None], segment=segment, **opts)
+            # Without t_eval no output time: no dense output (as SciPy, no extra DOP853 stages).
+            times if t_eval is not None else cnp.zeros((0,), dtype=y0.dtype), segment=segment,
+            **opts)
         if t_eval is None:
             out = cnp.stack([y0, y_fin], axis=1)
             times = cnp.stack([t0, t_fin])

@@ -273,23 +273,28 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         h_abs_s = cnp.abs(stop_gradient(h))
         h_next = h_abs_s * cnp.where(accept, grow, shrink)
 
-        # Dense output at the requested times inside this step.
-        hq = cnp.where(h == 0, 1.0, h)
-        x = (t_eval - t) / hq
-        new = accept & ~done & (d_t_eval <= d * stop_gradient(t_new))
-        if P is not None:
+        # Dense output at the requested times inside this step (none: no work at all).
+        if m:
+            hq = cnp.where(h == 0, 1.0, h)
+            x = (t_eval - t) / hq
+            new = accept & ~done & (d_t_eval <= d * stop_gradient(t_new))
+        if m == 0:
+            pass
+        elif P is not None:
             # y + h K^T P [x, x^2, ...]: the polynomials P[i](x) by Horner's rule on
             # (S + 1, m) arrays (no powers, which cost more than the rest of the step).
             poly = Pcols[-1] * x
             for col in Pcols[-2::-1]:
                 poly = (poly + col) * x
             y_int = y[:, None] + h * cnp.matmul(cnp.transpose(stacked(S + 1)), poly)
+            out = cnp.where(new[None, :], y_int, out)
+            done = done | new
         else:
             y_int = _dop853_dense(fun, t, y, y_new, f, f_new, h, K, x, tab)
             # SciPy evaluates the extra stages only for steps with output times in them.
             nfev = nfev + cnp.where(cnp.any(new), 3, 0)
-        out = cnp.where(new[None, :], y_int, out)
-        done = done | new
+            out = cnp.where(new[None, :], y_int, out)
+            done = done | new
 
         finished = accept & (t_new == t1)  # t_new was clipped to t1
         nsteps = nsteps + 1
