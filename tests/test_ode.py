@@ -70,6 +70,17 @@ def test_without_t_eval_gives_endpoints():
     np.testing.assert_allclose(sol.y[0], [2.0, 2.0 * np.exp(-1.0)], rtol=1e-9)
 
 
+@pytest.mark.parametrize("method", ["RK45", "RK23", "DOP853"])
+def test_without_t_eval_same_evaluations_as_scipy(method):
+    # No output times, no dense output: DOP853 used to evaluate its three extra
+    # interpolation stages on the first step (3 evaluations more than SciPy).
+    kw = dict(args=tuple(P_LV), method=method, rtol=1e-8, atol=1e-8)
+    got = solve_ivp(lv, (0.0, 5.0), [1.0, 1.0], **kw)
+    ref = si.solve_ivp(lv_np, (0.0, 5.0), [1.0, 1.0], **kw)
+    assert got.nfev == ref.nfev
+    np.testing.assert_allclose(got.y[:, -1], ref.y[:, -1], rtol=1e-12)
+
+
 def _kepler_final(v0, adjoint="direct"):
     s0 = cnp.concatenate([cnp.asarray([1.0, 0.0]), v0])
     sol = solve_ivp(kepler, (0.0, 3.0), s0, t_eval=[3.0], adjoint=adjoint, **TOL)

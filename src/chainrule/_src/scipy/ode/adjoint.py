@@ -146,11 +146,12 @@ def backsolve(rhs, fun, y0, t0, t1, times, args, opts):
 
         def segment(t_hi, t_lo, y_hi, a, g, h):
             z = cnp.concatenate([y_hi, a, g])
-            res = integrate(aug, t_hi, t_lo, z, t_lo[None], **dict(back, first_step=h),
-                            return_step=True)
-            # A backward solve that failed (max_steps, step too small) has not filled its
-            # output: NaN, never a silently zero gradient.
-            zs = cnp.where(res[5] == DONE, res[0][:, 0], np.nan)
+            # No output times: the state at the end of the interval is the solve's final
+            # state, and the steps compute no dense output.  A backward solve that failed
+            # (max_steps, step too small) gives NaN, never a silently zero gradient.
+            res = integrate(aug, t_hi, t_lo, z, cnp.zeros((0,), dtype=z.dtype),
+                            **dict(back, first_step=h), return_step=True)
+            zs = cnp.where(res[5] == DONE, res[2], np.nan)
             return zs[n:2 * n], zs[2 * n:], res[-1]
 
         def between(carry, x):

@@ -214,8 +214,11 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         if method in IMPLICIT_METHODS:
             args_nd = stop_gradient(args)
             extra["fun_nd"] = lambda t, y: rhs(t, y, *args_nd)
+        # Without t_eval no output time: no dense output (as SciPy, no extra DOP853 stages).
+        no_times = (t0[None] if method in IMPLICIT_METHODS
+                    else cnp.zeros((0,), dtype=y0.dtype))
         res = integrate(lambda t, y: rhs(t, y, *args), t0, t1, y0,
-                        times if t_eval is not None else t0[None], segment=segment,
+                        times if t_eval is not None else no_times, segment=segment,
                         monitor=monitor, stats=stats, **opts, **extra)
         out, t_fin, y_fin, nfev, nsteps, code = res[:6]
         if t_eval is None:

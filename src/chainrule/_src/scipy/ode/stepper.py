@@ -292,7 +292,7 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         h_abs_s = cnp.abs(stop_gradient(h))
         h_next = h_abs_s * cnp.where(accept, grow, shrink)
 
-        # Dense output at the requested times inside this step.
+        # Dense output at the requested times inside this step (none: no work at all).
         hq = cnp.where(h == 0, 1.0, h)
         if P is not None:
             def interp(tq):
@@ -309,13 +309,14 @@ def integrate(fun, t0, t1, y0, t_eval, tab, rtol, atol, max_step, first_step, ma
         stop, t_end, y_end = RUNNING, t_new, y_new
         if monitor is not None:
             mon, stop, t_end, y_end = monitor.step(mon, t, t_new, y, y_new, interp, accept)
-        new = accept & ~done & (d_t_eval <= d * stop_gradient(t_end))
-        y_int = interp(t_eval)
-        if P is None:
-            # SciPy evaluates the extra stages only for steps with output times in them.
-            nfev = nfev + cnp.where(cnp.any(new), 3, 0)
-        out = cnp.where(new[None, :], y_int, out)
-        done = done | new
+        if m:
+            new = accept & ~done & (d_t_eval <= d * stop_gradient(t_end))
+            y_int = interp(t_eval)
+            if P is None:
+                # SciPy evaluates the extra stages only for steps with output times in them.
+                nfev = nfev + cnp.where(cnp.any(new), 3, 0)
+            out = cnp.where(new[None, :], y_int, out)
+            done = done | new
 
         finished = accept & (t_new == t1)  # t_new was clipped to t1
         nsteps = nsteps + 1
