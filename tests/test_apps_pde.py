@@ -301,3 +301,21 @@ def test_advection_diffusion_check_grads(scheme):
                                                              scheme=scheme,
                                                              checkpoint_every=2),
                    (c0, u, v, 0.1), order=2, modes=("fwd", "rev"), eps=1e-6)
+
+
+def test_advection_diffusion_jit_equals_eager_and_traces_once():
+    rng = np.random.default_rng(1)
+    c0, u, v = rng.uniform(size=(8, 8)), rng.normal(size=(8, 8)), rng.normal(size=(8, 8))
+    f = cr.jit(lambda c, u, v, k: pde.advection_diffusion(c, (u, v), k, 0.02, 9))
+    np.testing.assert_allclose(f(c0, u, v, 0.1), pde.advection_diffusion(c0, (u, v), 0.1,
+                                                                          0.02, 9), atol=1e-14)
+    sizes = {s: len(cr.make_ir(lambda c: pde.advection_diffusion(c, (u, v), 0.1, 0.02, s))(
+        c0).eqns) for s in (2, 40)}
+    assert sizes[2] == sizes[40]
+
+
+def test_navier_stokes_vmaps_over_initial_fields():
+    fields = np.stack([_field(8), _field(8).T])
+    batched = cr.vmap(lambda w: pde.navier_stokes(w, 0.05, 0.1, 4))(fields)
+    np.testing.assert_allclose(batched, [pde.navier_stokes(w, 0.05, 0.1, 4) for w in fields],
+                               atol=1e-14)

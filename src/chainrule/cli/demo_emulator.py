@@ -28,7 +28,7 @@ HC_K = 14.388
 LAM, TEMP = (0.35, 2.5), (4.5, 7.5)
 SIZES = {"quick": dict(n_train=512, epochs=1500, width=32),
          "default": dict(n_train=1024, epochs=3000, width=32),
-         "full": dict(n_train=4096, epochs=10000, width=48)}
+         "full": dict(n_train=2048, epochs=6000, width=48)}
 
 
 def log_planck(lam, temp):
