@@ -291,3 +291,67 @@ def test_progress_bar_needs_tqdm_only_when_asked(monkeypatch):
     assert _hmc.progress_bar(False, 10, "nuts") is None
     with pytest.raises(ImportError, match="progress=False"):
         _hmc.progress_bar(True, 10, "nuts")
+
+
+@pytest.mark.parametrize("sampler", ["nuts", "hmc", "metropolis", "ensemble"])
+def test_progress_bar_counts_warmup_and_draws(monkeypatch, sampler):
+    import sys
+    import types
+
+    bars = []
+
+    class FakeBar:
+        def __init__(self, total, desc, **kw):
+            self.total, self.desc, self.n, self.closed = total, desc, 0, False
+            bars.append(self)
+
+        def update(self, k):
+            self.n += k
+
+        def close(self):
+            self.closed = True
+
+    fake = types.ModuleType("tqdm.auto")
+    fake.tqdm = FakeBar
+    monkeypatch.setitem(sys.modules, "tqdm", types.ModuleType("tqdm"))
+    monkeypatch.setitem(sys.modules, "tqdm.auto", fake)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    logdensity, _, _ = _conjugate()
+    run = lambda **kw: getattr(infer, sampler)(logdensity, {"mu": 0.0}, num_warmup=7,
+                                               num_samples=5, rng=0, **kw)
+    run(progress=True)
+    assert [(b.desc, b.total, b.n, b.closed) for b in bars] == [(sampler, 12, 12, True)]
+    run()                                                   # "auto": a bar on a terminal
+    assert len(bars) == 2 and bars[1].n == 12
+    run(progress=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    run(progress=True)                                      # off a terminal: never a bar
+    assert len(bars) == 2
+
+
+def test_diagonal_mass_adaptation_finds_the_variances():
+    sd = np.geomspace(0.2, 5.0, 5)
+
+    def logdensity(x):
+        return -0.5 * cnp.sum((x / sd) ** 2)
+
+    res = infer.nuts(logdensity, np.ones(5), num_warmup=300, num_samples=50, num_chains=2,
+                     rng=2)
+    assert res.inverse_mass_matrix.shape == (2, 5)
+    # estimated from a window of ~200 autocorrelated warm-up draws: within a factor 2
+    ratio = res.inverse_mass_matrix / sd ** 2
+    assert np.all((ratio > 0.5) & (ratio < 2.0)), ratio
+    # short trajectories after adaptation (a unit mass matrix takes ~25 steps per draw)
+    assert res.stats["num_steps"].mean() < 10
+
+
+def test_documented_signatures():
+    import inspect
+
+    defaults = {k: p.default for k, p in inspect.signature(infer.nuts).parameters.items()}
+    assert {k: defaults[k] for k in ("num_warmup", "num_samples", "num_chains", "rng")} == \
+        {"num_warmup": 1000, "num_samples": 1000, "num_chains": 1, "rng": None}
+    assert "progress" in defaults and "dense_mass" in defaults
+    assert "num_steps" in inspect.signature(infer.hmc).parameters
+    assert list(inspect.signature(infer.fisher_information).parameters)[:3] == \
+        ["model_fn", "params", "sigma"]
