@@ -355,3 +355,16 @@ def test_documented_signatures():
     assert "num_steps" in inspect.signature(infer.hmc).parameters
     assert list(inspect.signature(infer.fisher_information).parameters)[:3] == \
         ["model_fn", "params", "sigma"]
+
+
+@pytest.mark.parametrize("sampler", ["metropolis", "ensemble"])
+def test_gradient_free_samplers_are_reproducible(sampler):
+    from chainrule import random as crandom
+
+    logdensity, _, _ = _conjugate()
+    run = lambda rng: getattr(infer, sampler)(logdensity, {"mu": 0.0}, num_warmup=10,
+                                              num_samples=10, rng=rng).samples["mu"]
+    a = run(3)
+    np.testing.assert_array_equal(a, run(crandom.key(3)))
+    np.testing.assert_array_equal(run(np.random.default_rng(5)), run(np.random.default_rng(5)))
+    assert not np.array_equal(a, run(4))
