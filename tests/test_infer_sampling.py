@@ -368,3 +368,22 @@ def test_gradient_free_samplers_are_reproducible(sampler):
     np.testing.assert_array_equal(a, run(crandom.key(3)))
     np.testing.assert_array_equal(run(np.random.default_rng(5)), run(np.random.default_rng(5)))
     assert not np.array_equal(a, run(4))
+
+
+def test_nuts_on_a_constrained_model_recovers_the_constrained_posterior():
+    # Gamma(4, rate 2) x Dirichlet(2, 2, 2) x Beta(3, 2), sampled in unconstrained space
+    model = infer.constrain(
+        lambda p: (3 * cnp.log(p["sigma"]) - 2 * p["sigma"] + cnp.sum(cnp.log(p["w"]))
+                   + 2 * cnp.log(p["q"]) + cnp.log1p(-p["q"])),
+        {"sigma": "positive", "w": "simplex", "q": "unit_interval"})
+    init = model.init({"sigma": 1.0, "w": np.array([0.2, 0.3, 0.5]), "q": 0.5})
+    res = infer.nuts(model, init, num_warmup=200, num_samples=300, num_chains=2, rng=0)
+    assert res.num_divergences == 0
+    draws = model.to_constrained(res.samples)
+    assert draws["w"].shape == (2, 300, 3)
+    _within_mc_error(draws["sigma"][..., None], [2.0])
+    _within_mc_error(draws["w"], np.full(3, 1 / 3))
+    _within_mc_error(draws["q"][..., None], [0.6])
+    # variances too: Gamma 4/2² = 1, Beta 3·2/(5²·6) = 0.04
+    _cov_within_mc_error(draws["sigma"][..., None], 2.0, [[1.0]])
+    _cov_within_mc_error(draws["q"][..., None], 0.6, [[0.04]])
