@@ -387,3 +387,25 @@ def test_nuts_on_a_constrained_model_recovers_the_constrained_posterior():
     # variances too: Gamma 4/2² = 1, Beta 3·2/(5²·6) = 0.04
     _cov_within_mc_error(draws["sigma"][..., None], 2.0, [[1.0]])
     _cov_within_mc_error(draws["q"][..., None], 0.6, [[0.04]])
+
+
+def test_nuts_conjugate_linear_regression_mean_and_covariance():
+    # Normal prior N(0, 2² I) on three coefficients, Gaussian noise of known sd 0.4: the
+    # posterior is Gaussian with correlated coefficients, known in closed form.
+    rng = np.random.default_rng(21)
+    t = np.linspace(-1.0, 1.0, 30)
+    design = np.stack([np.ones_like(t), t, t ** 2], axis=1)
+    y = design @ np.array([0.5, -1.0, 2.0]) + 0.4 * rng.standard_normal(t.size)
+    precision = design.T @ design / 0.4 ** 2 + np.eye(3) / 2.0 ** 2
+    cov = np.linalg.inv(precision)
+    mean = cov @ design.T @ y / 0.4 ** 2
+
+    def logdensity(beta):
+        return (-0.5 * cnp.sum((y - cnp.matmul(design, beta)) ** 2) / 0.4 ** 2
+                - 0.5 * cnp.sum(beta ** 2) / 2.0 ** 2)
+
+    res = infer.nuts(logdensity, np.zeros(3), num_warmup=200, num_samples=250, num_chains=2,
+                     rng=22)
+    assert res.num_divergences == 0
+    _within_mc_error(res.samples, mean)
+    _cov_within_mc_error(res.samples, mean, cov)
