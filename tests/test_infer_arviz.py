@@ -70,6 +70,30 @@ def test_summary_equals_arviz_summary(case):
         assert row[mine] == pytest.approx(float(ref[theirs]), rel=1e-8, abs=1e-12), theirs
 
 
+def test_a_nan_draw_makes_the_diagnostics_nan_as_in_arviz():
+    # Ranks would place a NaN after every number and give a plausible R-hat and bulk ESS.
+    x = _draws()["ar"].copy()
+    x[1, 17] = np.nan
+    ds = az.convert_to_dataset({"x": x})
+    assert np.isnan(_value(az.rhat(ds))) and np.isnan(_value(az.ess(ds, method="bulk")))
+    for method in ("rank", "split", "folded"):
+        assert np.isnan(infer.rhat(x, method=method)), method
+    for method in ("bulk", "tail", "mean", "sd"):
+        assert np.isnan(infer.ess(x, method=method)), method
+    assert np.isnan(infer.mcse(x))
+    row = infer.summary({"x": x}).row("x")
+    assert all(np.isnan(row[k]) for k in ("mean", "ess_bulk", "ess_tail", "r_hat"))
+    # a NaN in one coordinate leaves the others alone
+    y = np.stack([x, _draws()["ar"]], axis=-1)
+    assert np.isnan(infer.rhat(y)[0]) and infer.rhat(y)[1] == infer.rhat(_draws()["ar"])
+    # infinite draws are ranked, as ArviZ does
+    z = _draws()["ar"].copy()
+    z[0, 3] = np.inf
+    dz = az.convert_to_dataset({"x": z})
+    assert infer.rhat(z) == pytest.approx(_value(az.rhat(dz)), rel=1e-8)
+    assert infer.ess(z) == pytest.approx(_value(az.ess(dz, method="bulk")), rel=1e-8)
+
+
 def test_bfmi_equals_arviz():
     rng = np.random.default_rng(5)
     e = rng.normal(size=(3, 300))

@@ -106,6 +106,39 @@ def test_dependent_noise_with_two_parameters():
     np.testing.assert_allclose(F, expected, rtol=1e-12, atol=1e-12)
 
 
+def test_dependent_noise_is_the_curvature_of_the_expected_log_likelihood():
+    """Mean and covariance sharing parameters (shot noise that follows the signal, a
+    correlated background of length ell): the Fisher matrix is minus the Hessian in θ of
+    E_y[log N(y; m(θ), Σ(θ))] with y ~ N(m(θ₀), Σ(θ₀)), which is in closed form
+    -½ log det Σ - ½ tr(Σ⁻¹Σ₀) - ½ (m - m₀)ᵀ Σ⁻¹ (m - m₀): an independent route to the trace
+    term and to the mean-covariance cross terms."""
+    import chainrule as cr
+
+    x = np.linspace(-2.0, 2.0, 15)
+
+    def mean(p):
+        return p["amp"] * cnp.exp(-0.5 * (x / p["width"]) ** 2)
+
+    def cov(p):
+        return (cnp.diag(0.01 + 0.1 * mean(p))
+                + 0.02 * cnp.exp(-cnp.abs(x[:, None] - x[None, :]) / p["ell"]))
+
+    p0 = {"amp": 1.3, "ell": 0.7, "width": 0.6}
+    flat0, unravel = infer.ravel_params(p0)
+    m0, cov0 = np.asarray(mean(p0)), np.asarray(cov(p0))
+
+    def expected_loglike(theta):
+        p = unravel(theta)
+        S, d = cov(p), mean(p) - m0
+        return (-0.5 * cnp.linalg.slogdet(S)[1] - 0.5 * cnp.trace(cnp.linalg.solve(S, cov0))
+                - 0.5 * cnp.sum(d * cnp.linalg.solve(S, d)))
+
+    expected = -np.asarray(cr.hessian(expected_loglike)(flat0))
+    F = infer.fisher_information(mean, p0, cov)
+    np.testing.assert_allclose(F, expected, rtol=1e-10, atol=1e-12 * np.abs(expected).max())
+    assert abs(F[0, 2]) > 1.0          # the cross terms are there
+
+
 def test_observed_information_is_the_negative_hessian():
     """A Poisson log-likelihood in log-rates η with a penalty ½ b² |η|², Hessian by hand."""
     counts = np.array([3.0, 7.0, 1.0])

@@ -90,5 +90,15 @@ def test_bad_input_is_rejected():
         infer.laplace(lambda p: -(p[0] + p[1]) ** 2, np.zeros(2))
     with pytest.raises(ValueError, match="scalar"):
         infer.laplace(lambda p: -p ** 2, np.zeros(2))
-    with pytest.raises(ValueError, match="not finite at init"):
+    with pytest.raises(ValueError, match=r"NaN at init \(θ=-1\.0\)"):
         infer.laplace(lambda p: cnp.log(p) - p, -1.0)
+
+
+@pytest.mark.parametrize("bad, kind", [(np.nan, "NaN"), (np.inf, r"\+inf")])
+def test_nonfinite_init_names_the_parameters(bad, kind):
+    def logdensity(p):
+        return cnp.where(p["scale"] > 0, -p["scale"] ** 2, bad) - p["loc"] ** 2
+
+    with pytest.raises(ValueError, match=f"logdensity is {kind} at init "
+                                         r"\(loc=0\.5, scale=-1\.0\)"):
+        infer.laplace(logdensity, {"loc": 0.5, "scale": -1.0})

@@ -148,6 +148,34 @@ def test_constrain_leaves_other_entries_alone_and_round_trips():
     cr.check_grads(lambda s, q: model({"mu": 0.3, "s": s, "q": q}), (0.2, -0.4), order=2)
 
 
+def test_to_constrained_maps_draws_with_leading_axes():
+    """Draws shaped (chains, draws, ...) or (n, ...) map row by row; with as many draws as
+    simplex coordinates a whole-array transform would go wrong without any error."""
+    model = infer.constrain(lambda p: 0.0, {"s": "positive", "w": "simplex",
+                                            "L": "corr_cholesky"})
+    u = {"s": RNG.standard_normal((2, 3)), "w": RNG.standard_normal((2, 3, 3)),
+         "L": RNG.standard_normal((2, 3, 3)), "mu": RNG.standard_normal((2, 3))}
+    got = model.to_constrained(u)
+    assert got["w"].shape == (2, 3, 4) and got["L"].shape == (2, 3, 3, 3)
+    for c in range(2):
+        for d in range(3):
+            one = model.to_constrained({k: v[c, d] for k, v in u.items()})
+            for k in u:
+                np.testing.assert_allclose(got[k][c, d], one[k], rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(got["w"].sum(axis=-1), 1.0, rtol=1e-14)
+    # n = 2 draws of a 3-simplex: the leading axis has the length of the event axis
+    w = model.to_constrained({"s": np.zeros(2), "w": u["w"][0, :2, :2],
+                              "L": u["L"][0, :2]})["w"]
+    np.testing.assert_allclose(w, [infer.StickBreaking().forward(r) for r in u["w"][0, :2, :2]],
+                               rtol=1e-14)
+    # Laplace draws in unconstrained space, mapped back
+    post = infer.laplace(infer.constrain(
+        lambda p: cnp.sum(cnp.log(p["w"])), {"w": "simplex"}), {"w": np.zeros(2)})
+    draws = infer.constrain(lambda p: 0.0, {"w": "simplex"}).to_constrained(post.sample(5, rng=0))
+    assert draws["w"].shape == (5, 3)
+    np.testing.assert_allclose(draws["w"].sum(axis=-1), 1.0, rtol=1e-14)
+
+
 def test_init_from_prior_and_by_optimization():
     a, b = 5.0, 2.0
     model = infer.constrain(lambda p: (a - 1) * cnp.log(p["rate"]) - b * p["rate"],

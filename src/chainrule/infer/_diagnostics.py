@@ -25,10 +25,15 @@ def as_chains(x, name):
 
 
 def _per_scalar(fn, x):
-    """Apply ``fn`` (a function of a (chains, draws) array) to every trailing coordinate."""
+    """Apply ``fn`` (a function of a (chains, draws) array) to every trailing coordinate.
+
+    A coordinate with a NaN draw gets NaN, as in ArviZ: rank normalization would otherwise
+    rank the NaN after every number and return a plausible but meaningless R-hat or ESS.
+    """
     rest = x.shape[2:]
     flat = x.reshape(x.shape[0], x.shape[1], -1)
-    out = np.array([fn(flat[:, :, i]) for i in range(flat.shape[2])], dtype=float)
+    out = np.array([np.nan if np.isnan(flat[:, :, i]).any() else fn(flat[:, :, i])
+                    for i in range(flat.shape[2])], dtype=float)
     return out.reshape(rest) if rest else out.reshape(())[()]
 
 

@@ -121,7 +121,11 @@ def laplace(logdensity, init, *, method="BFGS", options=None, newton_steps=8):
     if value0.shape != ():
         raise ValueError(f"laplace: logdensity must return a scalar, got shape {value0.shape}")
     if not np.isfinite(value0):
-        raise ValueError("laplace: logdensity is not finite at init; start inside the support")
+        kind = "NaN" if np.isnan(value0) else ("+inf" if value0 > 0 else "-inf")
+        where = ", ".join(f"{label}={float(v)!r}" for label, v in zip(param_labels(init), flat0))
+        raise ValueError(f"laplace: logdensity is {kind} at init ({where}); the search for "
+                         "the mode needs a finite log density to start from. Pass an init "
+                         "inside the support of the model.")
 
     result = minimize(lambda t: -f(t), flat0, method=method, options=options)
     theta = np.asarray(result.x, dtype=float)

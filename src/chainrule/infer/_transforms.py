@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule.optimize import minimize
 from chainrule.scipy.special import expit, logit
@@ -28,10 +29,12 @@ class Bijector:
     Subclasses define ``forward(x)``, ``inverse(y)``, ``log_det_jacobian(x)`` (the log of
     the absolute Jacobian determinant of ``forward``, summed over the whole array: the
     amount added to a log-density when changing variables), ``in_support(y)`` and
-    ``unconstrained_shape(shape)``.
+    ``unconstrained_shape(shape)``.  ``event_ndim`` is the number of trailing unconstrained
+    axes that ``forward`` maps as one (0: elementwise; 1: a vector, as the simplex).
     """
 
     support = "the real line"
+    event_ndim = 0
 
     def unconstrained_shape(self, shape):
         return tuple(shape)
@@ -158,6 +161,7 @@ class StickBreaking(Bijector):
     """
 
     support = "the simplex (positive entries summing to 1, along a 1-D vector)"
+    event_ndim = 1
 
     def unconstrained_shape(self, shape):
         if len(shape) != 1 or shape[0] < 2:
@@ -208,6 +212,7 @@ class CorrCholesky(Bijector):
 
     support = ("Cholesky factors of correlation matrices (lower triangular, positive "
                "diagonal, rows of unit length)")
+    event_ndim = 1
 
     def unconstrained_shape(self, shape):
         if len(shape) != 2 or shape[0] != shape[1] or shape[0] < 1:
@@ -289,6 +294,16 @@ def _bijector(spec, key):
                      f"{sorted(transforms)}, ('interval', low, high) or a Bijector")
 
 
+def _forward_batched(bijector, x):
+    """``bijector.forward`` over the trailing ``event_ndim`` axes of ``x``, mapped over any
+    leading axes (draws shaped ``(chains, draws, ...)``): a vector bijector applied to a
+    whole stack of vectors would mix them."""
+    f = bijector.forward
+    for _ in range(cnp.ndim(x) - bijector.event_ndim if bijector.event_ndim else 0):
+        f = cr.vmap(f)
+    return f(x)
+
+
 class ConstrainedLogDensity:
     """A log-density over unconstrained parameters, made by :func:`constrain`.
 
@@ -312,9 +327,12 @@ class ConstrainedLogDensity:
             raise ValueError(f"{name}: constraints name parameters the dict lacks: {missing}")
 
     def to_constrained(self, u):
-        """Map unconstrained parameters to the constrained ones ``logdensity`` takes."""
+        """Map unconstrained parameters to the constrained ones ``logdensity`` takes.
+
+        Leaves may carry leading axes, as the draws of a sampler ``(chains, draws, ...)`` or
+        of :meth:`LaplaceResult.sample` ``(n, ...)``: each draw is mapped on its own."""
         self._keys(u, "to_constrained")
-        return {k: (self.bijectors[k].forward(v) if k in self.bijectors else v)
+        return {k: (_forward_batched(self.bijectors[k], v) if k in self.bijectors else v)
                 for k, v in u.items()}
 
     def to_unconstrained(self, params):
