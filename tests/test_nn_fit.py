@@ -516,3 +516,33 @@ def test_data_loader_dask_errors_and_fit():
     r1 = nn.fit(nn.Linear(2, 1, key=0), batch_loss, dl, optim.adam(0.05), epochs=3)
     r2 = nn.fit(nn.Linear(2, 1, key=0), batch_loss, ref, optim.adam(0.05), epochs=3)
     np.testing.assert_array_equal(r1.history, r2.history)
+
+
+def test_train_val_split_partitions_examples_and_keeps_pairs():
+    x = np.arange(20.0)
+    y = 3 * np.arange(20)
+    (xt, yt), (xv, yv) = nn.train_val_split((x, y), val_size=0.25, rng=1)
+    assert len(xv) == 5 and len(xt) == 15
+    np.testing.assert_array_equal(np.sort(np.concatenate([xt, xv])), x)
+    np.testing.assert_array_equal(yt, 3 * xt.astype(int))
+    np.testing.assert_array_equal(yv, 3 * xv.astype(int))
+    assert not np.array_equal(xv, x[-5:])  # drawn at random, not the tail
+    (xt2, _), (xv2, _) = nn.train_val_split((x, y), val_size=0.25, rng=1)
+    np.testing.assert_array_equal(xv2, xv)  # same seed, same split
+    (xt3, _), (xv3, _) = nn.train_val_split((x, y), val_size=5, shuffle=False)
+    np.testing.assert_array_equal(xv3, x[15:])
+
+
+def test_train_val_split_dask_stays_lazy_and_errors():
+    da = pytest.importorskip("dask.array")
+    xd = da.arange(12.0, chunks=4)
+    train, val = nn.train_val_split({"x": xd}, val_size=4, rng=0)
+    assert type(train["x"]).__module__.startswith("dask")
+    np.testing.assert_array_equal(np.sort(np.concatenate([train["x"].compute(),
+                                                          val["x"].compute()])), np.arange(12.0))
+    with pytest.raises(ValueError, match="both parts"):
+        nn.train_val_split(np.arange(3.0), val_size=3)
+    with pytest.raises(ValueError, match=r"in \(0, 1\)"):
+        nn.train_val_split(np.arange(3.0), val_size=1.5)
+    with pytest.raises(ValueError, match="same first dimension"):
+        nn.train_val_split((np.arange(3.0), np.arange(4.0)))

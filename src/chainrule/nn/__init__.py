@@ -40,7 +40,7 @@ from ._losses import (accuracy, binary_cross_entropy_with_logits, cross_entropy,
                       gaussian_nll, huber, kl_divergence, mae, mse, poisson_nll)
 from ._batchnorm import BatchNorm, BatchNormState
 from ._callbacks import BestModel, Callback, EarlyStopping
-from ._data import DataLoader
+from ._data import DataLoader, train_val_split
 from ._fit import FitResult, fit
 from ._mlp import MLP
 from ._multihead_attention import MultiheadAttention
@@ -63,4 +63,5 @@ __all__ = ["AvgPool", "AvgPool1d", "AvgPool2d", "BatchNorm", "BatchNormState", "
            "huber", "identity", "init", "is_array", "is_inexact_array", "kl_divergence",
            "leaky_relu", "load", "load_metadata", "load_state_dict", "log_softmax", "mae", "mse",
            "named_leaves", "partition", "poisson_nll", "relu", "save", "sigmoid", "silu",
-           "softmax", "softplus", "state_dict", "summary", "swish", "tanh", "tree_at"]
+           "softmax", "softplus", "state_dict", "summary", "swish", "tanh", "train_val_split",
+           "tree_at"]

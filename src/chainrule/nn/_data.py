@@ -8,7 +8,7 @@ import numpy as np
 
 from chainrule.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["DataLoader"]
+__all__ = ["DataLoader", "train_val_split"]
 
 
 def _is_dask(x):
@@ -159,3 +159,67 @@ class DataLoader:
             carry = [r[full * bs:].copy() for r in rows] if full * bs < m else None
         if carry is not None and not self.drop_last:
             yield tree_unflatten(self._treedef, carry)
+
+
+def train_val_split(data, val_size=0.2, *, shuffle=True, rng=None):
+    """Split a pytree of arrays (sharing their first dimension) into training and
+    validation parts.
+
+    Parameters
+    ----------
+    data : pytree of arrays
+        NumPy or Dask arrays, e.g. ``(x, y)``; Dask arrays stay lazy (indexed, not loaded).
+    val_size : float or int
+        The fraction of examples for validation, in (0, 1), or their number.
+    shuffle : bool
+        Draw the validation examples at random (from ``rng``, an int seed or a
+        ``numpy.random.Generator``); otherwise the last ``val_size`` examples.  Either way
+        each part keeps the examples in their original order.
+    rng : int or numpy.random.Generator, optional
+
+    Returns
+    -------
+    train, val : pytrees like ``data``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chainrule import nn
+    >>> x, y = np.arange(10.0), np.arange(10) % 2
+    >>> (xt, yt), (xv, yv) = nn.train_val_split((x, y), val_size=0.3, shuffle=False)
+    >>> xt.tolist(), xv.tolist()
+    ([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [7.0, 8.0, 9.0])
+    >>> train, val = nn.train_val_split((x, y), val_size=3, rng=0)
+    >>> len(train[0]), len(val[0])
+    (7, 3)
+    """
+    leaves, treedef = tree_flatten(data)
+    if not leaves:
+        raise ValueError("train_val_split: data has no arrays")
+    leaves = [x if _is_dask(x) else np.asarray(x) for x in leaves]
+    sizes = {x.shape[0] if x.ndim else None for x in leaves}
+    if len(sizes) != 1 or None in sizes:
+        raise ValueError(f"train_val_split: every array needs the same first dimension (the "
+                         f"number of examples), got shapes {[x.shape for x in leaves]}")
+    n = sizes.pop()
+    if isinstance(val_size, (float, np.floating)) and not isinstance(val_size, bool):
+        if not 0.0 < val_size < 1.0:
+            raise ValueError(f"train_val_split: a fractional val_size must lie in (0, 1), "
+                             f"got {val_size}")
+        n_val = int(round(val_size * n))
+    elif isinstance(val_size, (int, np.integer)) and not isinstance(val_size, bool):
+        n_val = int(val_size)
+    else:
+        raise TypeError(f"train_val_split: val_size must be a fraction or a count, got "
+                        f"{type(val_size).__name__}")
+    if not 0 < n_val < n:
+        raise ValueError(f"train_val_split: val_size={val_size!r} leaves {n_val} of {n} "
+                         "examples for validation; both parts need at least one")
+    if shuffle:
+        is_val = np.zeros(n, dtype=bool)
+        is_val[np.random.default_rng(rng).choice(n, n_val, replace=False)] = True
+        train_idx, val_idx = np.flatnonzero(~is_val), np.flatnonzero(is_val)
+        parts = ([x[train_idx] for x in leaves], [x[val_idx] for x in leaves])
+    else:
+        parts = ([x[:n - n_val] for x in leaves], [x[n - n_val:] for x in leaves])
+    return tuple(tree_unflatten(treedef, p) for p in parts)
