@@ -212,3 +212,68 @@ def test_vmap(name):
 def test_derivatives_under_vmap(name):
     f, _, args, _ = CASES[name]
     cr.check_grads(cr.vmap(f), _batched(args), order=1, modes=("fwd", "rev"))
+
+
+# Bad data traced by jit: its values are unknown while tracing, so the compiled function
+# checks them when it runs and raises SciPy's error (never a silently NaN or wrong result).
+NAN_Y = np.where(np.arange(8) == 3, np.nan, Y)
+DEC_X, DUP_X = X[::-1].copy(), np.r_[X[:3], X[2:7]]
+BAD = {
+    "CubicSpline nan y": (lambda x, y: si.CubicSpline(x, y)(1.0),
+                          lambda x, y: ci.CubicSpline(x, y)(1.0), (X, NAN_Y)),
+    "PchipInterpolator nan y": (lambda x, y: si.PchipInterpolator(x, y)(1.0),
+                                lambda x, y: ci.PchipInterpolator(x, y)(1.0), (X, NAN_Y)),
+    "Akima1DInterpolator nan y": (lambda x, y: si.Akima1DInterpolator(x, y)(1.0),
+                                  lambda x, y: ci.Akima1DInterpolator(x, y)(1.0), (X, NAN_Y)),
+    "CubicHermiteSpline nan y": (lambda x, y: si.CubicHermiteSpline(x, y, y)(1.0),
+                                 lambda x, y: ci.CubicHermiteSpline(x, y, y)(1.0), (X, NAN_Y)),
+    **{f"make_interp_spline {lab}": (lambda x, y: si.make_interp_spline(x, y)(1.0),
+                                     lambda x, y: ci.make_interp_spline(x, y)(1.0), args)
+       for lab, args in [("nan y", (X, NAN_Y)), ("nan x", (NAN_Y, Y)),
+                         ("decreasing x", (DEC_X, Y)), ("duplicate x", (DUP_X, Y))]},
+    **{f"RectBivariateSpline {lab}": (
+        lambda x, z: si.RectBivariateSpline(x, BY, z)(0.5, 0.5),
+        lambda x, z: ci.RectBivariateSpline(x, BY, z)(0.5, 0.5), (x, np.ones((8, 7))))
+       for lab, x in [("decreasing x", DEC_X), ("duplicate x", DUP_X)]},
+    "BSpline decreasing knots": (
+        lambda t, c: si.BSpline(t, c, 3)(1.0), lambda t, c: ci.BSpline(t, c, 3)(1.0),
+        (np.r_[[0.0] * 4, 2.7, 1.0, 3.2, [5.0] * 4], np.ones(7))),
+    "RegularGridInterpolator duplicate points": (
+        lambda x, v: si.RegularGridInterpolator((x,), v)([[1.0]]),
+        lambda x, v: ci.RegularGridInterpolator((x,), v)(np.array([[1.0]])), (DUP_X, Y)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_data_traced_by_jit_gives_scipys_error(name):
+    ref, f, args = BAD[name]
+    with pytest.raises(ValueError) as plain:
+        ref(*args)
+    with pytest.raises(ValueError) as traced:
+        cr.jit(f)(*args)
+    assert str(traced.value) == str(plain.value)
+    with pytest.raises(ValueError) as differentiated:   # values known: checked at once
+        cr.jacfwd(f, argnums=(0, 1))(*args)
+    assert str(differentiated.value) == str(plain.value)
+
+
+def test_regular_grid_descending_points_as_scipy_under_transforms():
+    # SciPy accepts a strictly descending grid; so does the traced path where the points are
+    # known (values differentiated, or the grid closed over).
+    g = (GRID[0][::-1].copy(), GRID[1])
+    v = _r(4, 4)
+    for method in ["linear", "nearest", "slinear", "cubic"]:
+        kw = {"solver": ssl.spsolve} if method == "cubic" else {}
+        gg = (np.linspace(3.0, 0.0, 5), GRID5[1]) if method == "cubic" else g
+        vv = _r(5, 5) if method == "cubic" else v
+        want = si.RegularGridInterpolator(gg, vv, method=method, **kw)(XI)
+        _assert_close(cr.jit(lambda w, q: ci.RegularGridInterpolator(
+            gg, w, method=method)(q))(vv, XI), want)
+    cr.check_grads(lambda w, q: ci.RegularGridInterpolator(g, w)(q), (v, XI), order=2,
+                   modes=("fwd", "rev"))
+    _assert_close(cr.jacfwd(lambda p: ci.RegularGridInterpolator((p, g[1]), v)(XI))(g[0]),
+                  cr.jacfwd(lambda p: ci.RegularGridInterpolator((p, g[1]), v[::-1])(XI))(
+                      GRID[0])[:, ::-1])
+    # traced by jit, a descending grid is reported when the compiled function runs
+    with pytest.raises(ValueError, match="dimension 0 must be strictly ascending"):
+        cr.jit(lambda p: ci.RegularGridInterpolator((p, g[1]), v)(XI))(g[0])

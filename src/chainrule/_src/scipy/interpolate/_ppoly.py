@@ -61,7 +61,13 @@ def check_data(x, y, axis=0, complex_ok=True):
         raise ValueError("`x` must be strictly increasing sequence.")
     if xv is None:
         x = checked_when_run(x, _finite_increasing)
+    if yv is None:
+        y = checked_when_run(y, _finite_y)
     return x, cnp.moveaxis(y, axis, 0), axis
+
+
+def _finite_y(yv):
+    return None if np.all(np.isfinite(yv)) else "`y` must contain only finite values."
 
 
 def _finite_increasing(xv):

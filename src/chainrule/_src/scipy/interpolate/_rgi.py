@@ -4,6 +4,7 @@ coordinates and the query points."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -13,10 +14,20 @@ from chainrule._src.numpy import base as cnp
 from chainrule._src.numpy import linalg as _np_linalg
 
 from ._bspline import bspline_basis, collocation_matrix, not_a_knot
-from ._ppoly import known, traced
+from ._ppoly import checked_when_run, known, traced
 
 _METHODS = ("linear", "nearest", "slinear", "cubic", "quintic")
 _SPLINE_DEGREE = {"cubic": 3, "quintic": 5}
+
+
+def _ascending(i, pv):
+    if np.all(np.diff(pv) > 0):
+        return None
+    if pv.size > 1 and np.all(np.diff(pv) < 0):
+        return (f"The points in dimension {i} must be strictly ascending when traced by jit "
+                "(descending ones are flipped, as SciPy does, where their values are known: "
+                "outside jit or under grad/jvp)")
+    return f"The points in dimension {i} must be strictly ascending or descending"
 
 
 def _tensor_spline(grid, values, xi, k):
@@ -95,9 +106,14 @@ class RegularGridInterpolator:
                 raise ValueError(f"There are {p.shape[0]} points and {values.shape[i]} "
                                  f"values in dimension {i}")
             pv = known(p)
+            if pv is not None and pv.size > 1 and np.all(np.diff(pv) < 0):
+                # SciPy's way with a descending grid: the same interpolant on the flipped axis
+                p, values, pv = cnp.flip(p), cnp.flip(values, axis=i), pv[::-1]
             if pv is not None and not np.all(np.diff(pv) > 0):
                 raise ValueError(f"The points in dimension {i} must be strictly ascending "
-                                 "(descending grids work on plain arrays only)")
+                                 "or descending")
+            if pv is None:   # under jit: checked when the compiled function runs
+                p = checked_when_run(p, functools.partial(_ascending, i))
             grid.append(p)
         vv = known(values)
         if fill_value is not None and not traced(fill_value) and \
