@@ -180,6 +180,43 @@ CASES = {
     "hilbert N axis 0": (lambda x: _split(signal.hilbert(x, 8, 0)),
                          lambda x: _split(ss.hilbert(x, 8, 0)), (_r(6, 2),), 1),
 }
+
+
+def _lfilter_zi_axis0(b, a, x, zi):
+    y, zf = signal.lfilter(b, a, x, axis=0, zi=zi)
+    return cnp.concatenate([cnp.ravel(y), cnp.ravel(zf)])
+
+
+def _ss_lfilter_zi_axis0(b, a, x, zi):
+    y, zf = ss.lfilter(b, a, x, axis=0, zi=zi)
+    return np.concatenate([np.ravel(y), np.ravel(zf)])
+
+
+# methods, modes, dimensions and normalisations the cases above leave out
+CASES.update({
+    "correlate valid direct": (lambda a, b: signal.correlate(a, b, "valid", "direct"),
+                               lambda a, b: ss.correlate(a, b, "valid", "direct"),
+                               (_r(9), _r(4)), 2),
+    "convolve 3-D full fft": (lambda a, b: signal.convolve(a, b, "full", "fft"),
+                              lambda a, b: ss.convolve(a, b, "full", "fft"),
+                              (_r(3, 4, 2), _r(2, 2, 2)), 2),
+    "oaconvolve full": (lambda a, b: signal.oaconvolve(a, b), lambda a, b: ss.oaconvolve(a, b),
+                        (_r(30), _r(5)), 2),
+    "fftconvolve valid 2-D": (lambda a, b: signal.fftconvolve(a, b, "valid"),
+                              lambda a, b: ss.fftconvolve(a, b, "valid"),
+                              (_r(6, 7), _r(2, 3)), 2),
+    "lfilter zi axis 0": (_lfilter_zi_axis0, _ss_lfilter_zi_axis0,
+                          (B, A, _r(8, 2), _r(3, 2)), 2),
+    "lfilter unnormalized a": (lambda b, a, x: signal.lfilter(b, a, x), ss.lfilter,
+                               (B, 2.0 * A, _r(8)), 2),
+    "lombscargle floating mean power": (
+        lambda t, y, w: signal.lombscargle(t, y, w, floating_mean=True),
+        lambda t, y, w: ss.lombscargle(t, y, w, floating_mean=True), (T, _r(15) + 1.0, W), 2),
+    "welch spectrum overlap axis 0": (
+        lambda x: signal.welch(x, 4.0, "hamming", 8, 6, scaling="spectrum", axis=0)[1],
+        lambda x: ss.welch(x, 4.0, "hamming", 8, 6, scaling="spectrum", axis=0)[1],
+        (_r(20, 2),), 2),
+})
 NAMES = sorted(CASES)
 
 
@@ -210,7 +247,8 @@ def test_derivatives_under_jit(name):
 
 
 def _batched(name, args):
-    batched = [np.stack([a, a + 0.1 * _r(*np.shape(a))]) for a in args]
+    rng = np.random.default_rng(1)   # the same batch whatever order the tests run in
+    batched = [np.stack([a, a + 0.1 * rng.normal(size=np.shape(a))]) for a in args]
     if name == "lombscargle weights":
         batched[1] = np.abs(batched[1])
     return batched
