@@ -279,3 +279,23 @@ def test_regular_grid_descending_points_as_scipy_under_transforms():
     # traced by jit, a descending grid is reported when the compiled function runs
     with pytest.raises(ValueError, match="dimension 0 must be strictly ascending"):
         cr.jit(lambda p: ci.RegularGridInterpolator((p, g[1]), v)(XI))(g[0])
+
+
+def test_interp1d_bounds_error_under_jit_is_scipys_error():
+    # query points (or knots) traced by jit: the range is checked when the compiled function
+    # runs, as SciPy checks it, instead of returning NaN
+    with pytest.raises(ValueError) as plain:
+        si.interp1d(X, Y)(np.array([1.0, 7.5]))
+    with pytest.raises(ValueError) as traced:
+        cr.jit(lambda q: ci.interp1d(X, Y)(q))(np.array([1.0, 7.5]))
+    assert str(traced.value) == str(plain.value)
+    with pytest.raises(ValueError) as traced:   # the knots traced, the query point not
+        cr.jit(lambda x: ci.interp1d(x, Y, assume_sorted=True)(7.5))(X)
+    assert str(traced.value) == str(plain.value)
+    with pytest.raises(ValueError, match="below the interpolation range"):
+        cr.jit(cr.vmap(lambda q: ci.interp1d(X, Y, kind="cubic")(q)))(np.array([-1.0, 2.0]))
+    # inside the range: SciPy's values and derivatives
+    q = np.array([0.3, 2.2, 4.9])
+    _assert_close(cr.jit(lambda q: ci.interp1d(X, Y)(q))(q), si.interp1d(X, Y)(q))
+    cr.check_grads(cr.jit(lambda v, q: ci.interp1d(X, v, kind="quadratic")(q)), (Y, q),
+                   order=1, modes=("fwd", "rev"))
