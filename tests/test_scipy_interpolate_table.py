@@ -299,3 +299,32 @@ def test_interp1d_bounds_error_under_jit_is_scipys_error():
     _assert_close(cr.jit(lambda q: ci.interp1d(X, Y)(q))(q), si.interp1d(X, Y)(q))
     cr.check_grads(cr.jit(lambda v, q: ci.interp1d(X, v, kind="quadratic")(q)), (Y, q),
                    order=1, modes=("fwd", "rev"))
+
+
+VALS2 = RNG.normal(size=(4, 4))
+
+
+def test_out_of_domain_queries_under_jit_are_scipys_error():
+    # RegularGridInterpolator/interpn (bounds_error=True) and splev(ext=2) on query points
+    # traced by jit: checked when the compiled function runs (was NaN, and for splev a
+    # silently extrapolated value)
+    q = np.array([[1.0, 2.0], [1.5, 9.0]])
+    for f in [lambda q: ci.RegularGridInterpolator(GRID, VALS2)(q),
+              lambda q: ci.interpn(GRID, VALS2, q, method="cubic")]:
+        with pytest.raises(ValueError, match="out of bounds in dimension 1"):
+            cr.jit(f)(q)
+        with pytest.raises(ValueError, match="out of bounds in dimension 1"):
+            cr.jit(lambda g: ci.RegularGridInterpolator((GRID[0], g), VALS2)(q))(GRID[1])
+    tck = si.splrep(X, Y, s=0)
+    with pytest.raises(ValueError) as plain:
+        si.splev(np.array([1.0, 7.5]), tck, ext=2)
+    with pytest.raises(ValueError) as traced:
+        cr.jit(lambda x: ci.splev(x, tck, ext=2))(np.array([1.0, 7.5]))
+    assert str(traced.value) == str(plain.value)
+    with pytest.raises(ValueError) as traced:   # the knots traced, the points not
+        cr.jit(lambda t: ci.splev(np.array([1.0, 7.5]), (t, tck[1], 3), ext=2))(tck[0])
+    assert str(traced.value) == str(plain.value)
+    inside = np.array([0.3, 4.2])
+    _assert_close(cr.jit(lambda x: ci.splev(x, tck, ext=2))(inside), si.splev(inside, tck, ext=2))
+    _assert_close(cr.jit(lambda q: ci.interpn(GRID, VALS2, q))(XI), si.interpn(GRID, VALS2, XI))
+

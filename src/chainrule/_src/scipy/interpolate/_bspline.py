@@ -181,6 +181,12 @@ def _interpolation_sites(check_finite, xv):
     return None
 
 
+def _outside_domain(ends, xv):
+    if np.any(xv < ends[0]) or np.any(xv > ends[1]):
+        return "Found x value not in the domain"
+    return None
+
+
 def not_a_knot(x, k):
     if k % 2 == 1:
         inner = x[(k + 1) // 2:-((k + 1) // 2)]
@@ -311,9 +317,17 @@ def splev(x, tck, der=0, ext=0):
     x = cnp.asarray(x)
     lo, hi = t[k], t[n]
     if ext == 2:
-        xv = known(x)
-        if xv is not None and (np.any(xv < known(lo)) or np.any(xv > known(hi))):
-            raise ValueError("Found x value not in the domain")
+        xv, lov, hiv = known(x), known(lo), known(hi)
+        if xv is not None and lov is not None and hiv is not None:
+            message = _outside_domain(np.stack([lov, hiv]), xv)
+            if message is not None:
+                raise ValueError(message)
+        else:
+            # under jit: the domain is checked when the compiled function runs
+            both = checked_when_run(
+                cnp.concatenate([cnp.stack([lo, hi]), cnp.ravel(cnp.astype(x, lo.dtype))]),
+                lambda v: _outside_domain(v[:2], v[2:]))
+            x = cnp.reshape(both[2:], x.shape)
     if ext == 3:
         x = cnp.clip(x, lo, hi)
     out = spline(x, der)

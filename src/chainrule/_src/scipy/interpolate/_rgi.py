@@ -30,6 +30,14 @@ def _ascending(i, pv):
     return f"The points in dimension {i} must be strictly ascending or descending"
 
 
+def _out_of_bounds(ends, xv):
+    """SciPy's message for points ``xv`` (P, d) outside the grid's ``ends``, or None."""
+    for i, (lo, hi) in enumerate(ends):
+        if not np.logical_and(np.all(lo <= xv[:, i]), np.all(xv[:, i] <= hi)):
+            return f"One of the requested xi is out of bounds in dimension {i}"
+    return None
+
+
 def _tensor_spline(grid, values, xi, k):
     """Values at the points ``xi`` (P, d) of the tensor-product not-a-knot spline of degree
     ``k`` through ``values`` on ``grid``: one 1-D interpolation per dimension, as SciPy's
@@ -152,14 +160,20 @@ class RegularGridInterpolator:
                              f"dimension {ndim}")
         shape = xi.shape[:-1]
         xi = cnp.reshape(xi, (-1, ndim))
-        xv = known(xi)
-        if self.bounds_error and xv is not None:
-            for i, g in enumerate(self.grid):
-                gv = known(g)
-                if gv is not None and not np.logical_and(np.all(gv[0] <= xv[:, i]),
-                                                         np.all(xv[:, i] <= gv[-1])):
-                    raise ValueError(f"One of the requested xi is out of bounds in "
-                                     f"dimension {i}")
+        if self.bounds_error:
+            xv, gvs = known(xi), [known(g) for g in self.grid]
+            if xv is not None and all(gv is not None for gv in gvs):
+                message = _out_of_bounds([(gv[0], gv[-1]) for gv in gvs], xv)
+                if message is not None:
+                    raise ValueError(message)
+            else:
+                # under jit: the bounds are checked when the compiled function runs
+                ends = cnp.stack([cnp.stack([g[0], g[-1]]) for g in self.grid])
+                m = 2 * ndim
+                both = checked_when_run(
+                    cnp.concatenate([cnp.ravel(ends), cnp.ravel(xi)]),
+                    lambda v: _out_of_bounds(v[:m].reshape(ndim, 2), v[m:].reshape(-1, ndim)))
+                xi = cnp.reshape(both[m:], xi.shape)
         idx, wts, outside = [], [], None
         for i, g in enumerate(self.grid):
             t = xi[:, i]
