@@ -216,6 +216,15 @@ CASES.update({
         lambda x: signal.welch(x, 4.0, "hamming", 8, 6, scaling="spectrum", axis=0)[1],
         lambda x: ss.welch(x, 4.0, "hamming", 8, 6, scaling="spectrum", axis=0)[1],
         (_r(20, 2),), 2),
+    # the median of the segments' periodograms (locally linear in them)
+    "welch median": (lambda x: signal.welch(x, nperseg=8, average="median")[1],
+                     lambda x: ss.welch(x, nperseg=8, average="median")[1], (_r(32),), 2),
+    "welch median even segments": (
+        lambda x: signal.welch(x, nperseg=8, noverlap=0, average="median")[1],
+        lambda x: ss.welch(x, nperseg=8, noverlap=0, average="median")[1], (_r(2, 32),), 2),
+    "csd median": (lambda x, y: _split(signal.csd(x, y, nperseg=8, average="median")[1]),
+                   lambda x, y: _split(ss.csd(x, y, nperseg=8, average="median")[1]),
+                   (_r(32), _r(32)), 2),
 })
 NAMES = sorted(CASES)
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from chainrule._src.numpy import base as cnp
 from chainrule._src.numpy import fft as cfft
+from chainrule._src.numpy import statistics as _stats
 from chainrule._src.numpy.conversion import shape_of
 
 from .common import any_traced, as_float, float_dtype, scipy_signal as _ss
@@ -194,9 +195,12 @@ def _segments(xm, step, nperseg, nseg, detrend_type, win, nfft):
     return cfft.rfft(segs * win, nfft, axis=-1)
 
 
-def _psd(x, fs, window, nperseg, noverlap, nfft, detrend_type, scaling, axis, y=None):
-    """Welch's average of modified (cross) periodograms of real ``x`` (and ``y``),
-    one-sided; real for ``y=None``."""
+def _psd(x, fs, window, nperseg, noverlap, nfft, detrend_type, scaling, axis, y=None,
+         average="mean"):
+    """Welch's average (``average`` ``"mean"`` or ``"median"``) of modified (cross)
+    periodograms of real ``x`` (and ``y``), one-sided; real for ``y=None``."""
+    if average not in ("mean", "median"):
+        raise ValueError(f"Parameter {average=} must be 'median' or 'mean'!")
     dt = float_dtype(x, y)
     if np.dtype(dt).kind == "c":
         raise NotImplementedError("spectral estimates of traced complex data are not "
@@ -238,7 +242,19 @@ def _psd(x, fs, window, nperseg, noverlap, nfft, detrend_type, scaling, axis, y=
     double[0] = 1.0
     if nfft % 2 == 0:
         double[-1] = 1.0
-    p = cnp.mean(p * double, axis=-2)
+    p = p * double
+    if average == "median" and nseg > 1:
+        # SciPy's: the median of the real and imaginary parts, over the median's bias
+        # relative to the mean for nseg periodograms
+        even = 2.0 * np.arange(1.0, (nseg - 1) // 2 + 1)
+        bias = 1.0 + float(np.sum(1.0 / (even + 1) - 1.0 / even))
+        if y is None:
+            p = _stats.median(p, axis=-2)
+        else:
+            p = _stats.median(cnp.real(p), axis=-2) + 1j * _stats.median(cnp.imag(p), axis=-2)
+        p = p / bias
+    else:
+        p = cnp.mean(p, axis=-2)
     return np.fft.rfftfreq(nfft, 1.0 / fs), cnp.moveaxis(p, -1, axis)
 
 
@@ -246,7 +262,7 @@ def welch(x, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
           detrend="constant", return_onesided=True, scaling="density", axis=-1,
           average="mean"):
     """Welch's power spectral density estimate, like ``scipy.signal.welch``; returns
-    ``(f, Pxx)``, differentiable in real ``x`` (traced: one-sided, ``average="mean"``).
+    ``(f, Pxx)``, differentiable in real ``x`` (traced: one-sided).
 
     Examples
     --------
@@ -259,10 +275,11 @@ def welch(x, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
     if not any_traced(x):
         return _ss.welch(x, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
                          scaling, axis, average)
-    if not return_onesided or average != "mean":
+    if not return_onesided:
         raise NotImplementedError("welch on traced values supports return_onesided=True "
-                                  "and average='mean' only")
-    return _psd(x, fs, window, nperseg, noverlap, nfft, detrend, scaling, axis)
+                                  "only")
+    return _psd(x, fs, window, nperseg, noverlap, nfft, detrend, scaling, axis,
+                average=average)
 
 
 def csd(x, y, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
@@ -270,7 +287,7 @@ def csd(x, y, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
         average="mean"):
     """The cross power spectral density by Welch's method, like ``scipy.signal.csd``;
     returns ``(f, Pxy)`` (complex), differentiable in real ``x`` and ``y`` (traced:
-    one-sided, ``average="mean"``, ``x`` and ``y`` of one shape).
+    one-sided, ``x`` and ``y`` of one shape).
 
     Examples
     --------
@@ -284,10 +301,11 @@ def csd(x, y, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
     if not any_traced(x, y):
         return _ss.csd(x, y, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
                        scaling, axis, average)
-    if not return_onesided or average != "mean":
+    if not return_onesided:
         raise NotImplementedError("csd on traced values supports return_onesided=True "
-                                  "and average='mean' only")
-    return _psd(x, fs, window, nperseg, noverlap, nfft, detrend, scaling, axis, y)
+                                  "only")
+    return _psd(x, fs, window, nperseg, noverlap, nfft, detrend, scaling, axis, y,
+                average=average)
 
 
 def periodogram(x, fs=1.0, window="boxcar", nfft=None, detrend="constant",
