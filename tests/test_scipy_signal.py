@@ -225,6 +225,18 @@ CASES.update({
     "csd median": (lambda x, y: _split(signal.csd(x, y, nperseg=8, average="median")[1]),
                    lambda x, y: _split(ss.csd(x, y, nperseg=8, average="median")[1]),
                    (_r(32), _r(32)), 2),
+    # two-sided spectra (frequencies in FFT order, nothing doubled)
+    "periodogram two-sided": (lambda x: signal.periodogram(x, return_onesided=False)[1],
+                              lambda x: ss.periodogram(x, return_onesided=False)[1],
+                              (_r(10),), 2),
+    "welch two-sided median": (
+        lambda x: signal.welch(x, nperseg=7, return_onesided=False, average="median")[1],
+        lambda x: ss.welch(x, nperseg=7, return_onesided=False, average="median")[1],
+        (_r(2, 25),), 2),
+    "csd two-sided": (lambda x, y: _split(signal.csd(x, y, nperseg=8,
+                                                     return_onesided=False)[1]),
+                      lambda x, y: _split(ss.csd(x, y, nperseg=8, return_onesided=False)[1]),
+                      (_r(24), _r(24)), 2),
 })
 NAMES = sorted(CASES)
 
@@ -334,3 +346,12 @@ def test_import_does_not_load_scipy_signal():
             "assert 'scipy.signal' in sys.modules")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_two_sided_frequencies_are_scipys():
+    x = _r(2, 20)
+    for f, ref in [(lambda v: signal.welch(v, 3.0, nperseg=8, return_onesided=False),
+                    lambda v: ss.welch(v, 3.0, nperseg=8, return_onesided=False)),
+                   (lambda v: signal.periodogram(v, 3.0, return_onesided=False),
+                    lambda v: ss.periodogram(v, 3.0, return_onesided=False))]:
+        np.testing.assert_array_equal(cr.jit(f)(x)[0], ref(x)[0])
