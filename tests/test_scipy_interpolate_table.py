@@ -328,3 +328,27 @@ def test_out_of_domain_queries_under_jit_are_scipys_error():
     _assert_close(cr.jit(lambda x: ci.splev(x, tck, ext=2))(inside), si.splev(inside, tck, ext=2))
     _assert_close(cr.jit(lambda q: ci.interpn(GRID, VALS2, q))(XI), si.interpn(GRID, VALS2, XI))
 
+
+
+# Differentiable in the knots where the interpolant is a smooth function of them: the
+# queries (QIN) stay inside one piece for small moves of the knots.
+KNOTS = {
+    "interp1d linear": lambda x: ci.interp1d(x, Y, assume_sorted=True)(QIN),
+    "interp1d cubic": lambda x: ci.interp1d(x, Y, kind="cubic", assume_sorted=True)(QIN),
+    "CubicSpline clamped": lambda x: ci.CubicSpline(x, Y, bc_type="clamped")(QIN),
+    "CubicHermiteSpline": lambda x: ci.CubicHermiteSpline(x, Y, np.cos(X))(QIN),
+    "PchipInterpolator": lambda x: ci.PchipInterpolator(x, Y)(QIN),
+    "splrep/splev": lambda x: ci.splev(QIN, ci.splrep(x, Y, s=0)),
+    "RectBivariateSpline x": lambda x: ci.RectBivariateSpline(
+        x, BY, np.outer(Y, BY)).ev(QIN[:4], np.array([0.3, 1.1, 2.5, 2.0])),
+    "RegularGridInterpolator linear": lambda g: ci.RegularGridInterpolator(
+        (g, GRID[1]), np.outer(Y[:4], Y[4:]))(XI),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KNOTS))
+def test_derivatives_in_the_knots(name):
+    f = KNOTS[name]
+    x = GRID[0] if name.startswith("RegularGrid") else X
+    cr.check_grads(f, (x,), order=1, modes=("fwd", "rev"))
+    cr.check_grads(cr.jit(f), (x,), order=1, modes=("fwd", "rev"))
