@@ -237,6 +237,15 @@ CASES.update({
                                                      return_onesided=False)[1]),
                       lambda x, y: _split(ss.csd(x, y, nperseg=8, return_onesided=False)[1]),
                       (_r(24), _r(24)), 2),
+    # the FIR anti-aliasing filter: SciPy's resample_poly (zero phase) or upfirdn
+    "decimate fir": (lambda x: signal.decimate(x, 3, ftype="fir"),
+                     lambda x: ss.decimate(x, 3, ftype="fir"), (_r(40),), 2),
+    "decimate fir n causal axis 0": (
+        lambda x: signal.decimate(x, 4, 9, ftype="fir", axis=0, zero_phase=False),
+        lambda x: ss.decimate(x, 4, 9, ftype="fir", axis=0, zero_phase=False),
+        (_r(23, 2),), 2),
+    "decimate fir odd n": (lambda x: signal.decimate(x, 2, 7, ftype="fir"),
+                           lambda x: ss.decimate(x, 2, 7, ftype="fir"), (_r(2, 15),), 2),
 })
 NAMES = sorted(CASES)
 
