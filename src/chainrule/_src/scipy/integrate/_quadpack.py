@@ -28,7 +28,7 @@ from ...core import is_tracer, concrete_value
 from ...control.custom import stop_gradient
 from ...control.while_loop import while_loop
 from ...transforms.vmap import vmap
-from ..interpolate._ppoly import checked_when_run
+from .._checks import checked_when_run
 
 _XGK = np.array([0.995657163025808080735527280689003, 0.973906528517171720077964012084452,
                  0.930157491355708226001207180059508, 0.865063366688984510732096688423493,
