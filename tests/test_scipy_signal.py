@@ -364,3 +364,16 @@ def test_two_sided_frequencies_are_scipys():
                    (lambda v: signal.periodogram(v, 3.0, return_onesided=False),
                     lambda v: ss.periodogram(v, 3.0, return_onesided=False))]:
         np.testing.assert_array_equal(cr.jit(f)(x)[0], ref(x)[0])
+
+
+def test_lfilter_zero_leading_denominator_is_scipys_error():
+    # a[0] == 0: SciPy refuses; the traced filter divided by it (NaN values and gradients)
+    b, a, x = np.array([1.0, 0.5]), np.array([0.0, 1.0]), _r(8)
+    with pytest.raises(ValueError) as plain:
+        ss.lfilter(b, a, x)
+    for run in [lambda: cr.grad(lambda a: cnp.sum(signal.lfilter(b, a, x)))(a),
+                lambda: cr.jit(lambda a: signal.lfilter(b, a, x))(a),
+                lambda: cr.vmap(lambda a: signal.lfilter(b, a, x))(np.stack([A[:2], a]))]:
+        with pytest.raises(ValueError) as traced:
+            run()
+        assert str(traced.value) == str(plain.value)
