@@ -237,6 +237,15 @@ CASES.update({
                                                      return_onesided=False)[1]),
                       lambda x, y: _split(ss.csd(x, y, nperseg=8, return_onesided=False)[1]),
                       (_r(24), _r(24)), 2),
+    # even windows (SciPy fits the polynomial about the window's middle, between samples)
+    "savgol_filter even window": (lambda x: signal.savgol_filter(x, 6, 2),
+                                  lambda x: ss.savgol_filter(x, 6, 2), (_r(2, 11),), 2),
+    "savgol_filter even window mirror deriv": (
+        lambda x: signal.savgol_filter(x, 4, 2, deriv=1, mode="mirror"),
+        lambda x: ss.savgol_filter(x, 4, 2, deriv=1, mode="mirror"), (_r(9),), 2),
+    "savgol_filter even window constant": (
+        lambda x, c: signal.savgol_filter(x, 8, 3, mode="constant", cval=c),
+        lambda x, c: ss.savgol_filter(x, 8, 3, mode="constant", cval=c), (_r(12), 0.4), 2),
     # the FIR anti-aliasing filter: SciPy's resample_poly (zero phase) or upfirdn
     "decimate fir": (lambda x: signal.decimate(x, 3, ftype="fir"),
                      lambda x: ss.decimate(x, 3, ftype="fir"), (_r(40),), 2),
