@@ -386,3 +386,20 @@ def test_lfilter_zero_leading_denominator_is_scipys_error():
         with pytest.raises(ValueError) as traced:
             run()
         assert str(traced.value) == str(plain.value)
+
+
+def test_sos_leading_denominators_must_be_one_as_in_scipy():
+    # SciPy refuses sections whose a0 is not 1; the traced path normalised them silently
+    bad = SOS.copy()
+    bad[0, 3] = 2.0
+    x = _r(20)
+    for f, ref in [(lambda s: signal.sosfilt(s, x), lambda s: ss.sosfilt(s, x)),
+                   (lambda s: signal.sosfiltfilt(s, x, padlen=6),
+                    lambda s: ss.sosfiltfilt(s, x, padlen=6))]:
+        with pytest.raises(ValueError) as plain:
+            ref(bad)
+        for run in [lambda: cr.grad(lambda s: cnp.sum(f(s)))(bad), lambda: cr.jit(f)(bad),
+                    lambda: cr.vmap(f)(np.stack([SOS, bad]))]:
+            with pytest.raises(ValueError) as traced:
+                run()
+            assert str(traced.value) == str(plain.value)

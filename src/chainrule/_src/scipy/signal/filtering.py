@@ -178,6 +178,23 @@ def filtfilt(b, a, x, axis=-1, padtype="odd", padlen=None, method="pad", irlen=N
     return cnp.moveaxis(y, 0, axis)
 
 
+def _non_unit_a0(sv):
+    # sv may hold a batch of sections (under vmap): every a0 counts
+    return None if np.all(np.take(sv, 3, axis=-1) == 1) else "sos[:, 3] should be all ones"
+
+
+def _unit_leading_denominators(sos):
+    """``sos``, with SciPy's error where a section's ``a0`` is not 1: at once where the
+    values are known, under ``jit`` when the compiled function runs."""
+    sv = concrete_value(sos) if is_tracer(sos) else np.asarray(sos)
+    if sv is None:
+        return checked_when_run(sos, _non_unit_a0)
+    message = _non_unit_a0(np.asarray(sv))
+    if message is not None:
+        raise ValueError(message)
+    return sos
+
+
 def sosfilt(sos, x, axis=-1, zi=None):
     """Filter ``x`` with cascaded second-order sections, like ``scipy.signal.sosfilt``
     (``sos`` has shape ``(n_sections, 6)``; ``zi`` shape ``(n_sections, ..., 2, ...)``).
@@ -197,6 +214,7 @@ def sosfilt(sos, x, axis=-1, zi=None):
     sos, y = as_float(sos, dt), as_float(x, dt)
     if len(shape_of(sos)) != 2 or shape_of(sos)[1] != 6:
         raise ValueError("sos array must be shape (n_sections, 6)")
+    sos = _unit_leading_denominators(sos)
     zf = []
     for i in range(shape_of(sos)[0]):
         if zi is None:
