@@ -88,11 +88,11 @@ CASES = {
         lambda b: ci.quad(lambda x: cnp.exp(x) / (1 + x * x), -np.inf, b)[0],
         lambda b: sint.quad(lambda x: np.exp(x) / (1 + x * x), -np.inf, b)[0],
         (np.array(0.4),), 2),
-    "dblquad": (lambda p, c, b: ci.dblquad(lambda y, x: cnp.exp(-p * x * y), 0.0, b,
-                                           lambda x: 0.1 * x, lambda x: 1 + c * x)[0],
-                lambda p, c, b: sint.dblquad(lambda y, x: np.exp(-p * x * y), 0.0, b,
-                                             lambda x: 0.1 * x, lambda x: 1 + c * x)[0],
-                (np.array(0.8), np.array(0.5), np.array(1.2)), 1),
+    "dblquad": (lambda p, c, a, b: ci.dblquad(lambda y, x: cnp.exp(-p * x * y), a, b,
+                                              lambda x: 0.1 * x, lambda x: 1 + c * x)[0],
+                lambda p, c, a, b: sint.dblquad(lambda y, x: np.exp(-p * x * y), a, b,
+                                                lambda x: 0.1 * x, lambda x: 1 + c * x)[0],
+                (np.array(0.8), np.array(0.5), np.array(0.1), np.array(1.2)), 1),
 }
 NAMES = sorted(CASES)
 
