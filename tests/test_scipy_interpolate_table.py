@@ -229,6 +229,9 @@ BAD = {
                                   lambda x, y: ci.Akima1DInterpolator(x, y)(1.0), (X, NAN_Y)),
     "CubicHermiteSpline nan y": (lambda x, y: si.CubicHermiteSpline(x, y, y)(1.0),
                                  lambda x, y: ci.CubicHermiteSpline(x, y, y)(1.0), (X, NAN_Y)),
+    "CubicHermiteSpline nan dydx": (lambda y, d: si.CubicHermiteSpline(X, y, d)(1.0),
+                                    lambda y, d: ci.CubicHermiteSpline(X, y, d)(1.0),
+                                    (Y, NAN_Y)),
     **{f"make_interp_spline {lab}": (lambda x, y: si.make_interp_spline(x, y)(1.0),
                                      lambda x, y: ci.make_interp_spline(x, y)(1.0), args)
        for lab, args in [("nan y", (X, NAN_Y)), ("nan x", (NAN_Y, Y)),
