@@ -180,6 +180,82 @@ CASES = {
     "hilbert N axis 0": (lambda x: _split(signal.hilbert(x, 8, 0)),
                          lambda x: _split(ss.hilbert(x, 8, 0)), (_r(6, 2),), 1),
 }
+
+
+def _lfilter_zi_axis0(b, a, x, zi):
+    y, zf = signal.lfilter(b, a, x, axis=0, zi=zi)
+    return cnp.concatenate([cnp.ravel(y), cnp.ravel(zf)])
+
+
+def _ss_lfilter_zi_axis0(b, a, x, zi):
+    y, zf = ss.lfilter(b, a, x, axis=0, zi=zi)
+    return np.concatenate([np.ravel(y), np.ravel(zf)])
+
+
+# methods, modes, dimensions and normalisations the cases above leave out
+CASES.update({
+    "correlate valid direct": (lambda a, b: signal.correlate(a, b, "valid", "direct"),
+                               lambda a, b: ss.correlate(a, b, "valid", "direct"),
+                               (_r(9), _r(4)), 2),
+    "convolve 3-D full fft": (lambda a, b: signal.convolve(a, b, "full", "fft"),
+                              lambda a, b: ss.convolve(a, b, "full", "fft"),
+                              (_r(3, 4, 2), _r(2, 2, 2)), 2),
+    "oaconvolve full": (lambda a, b: signal.oaconvolve(a, b), lambda a, b: ss.oaconvolve(a, b),
+                        (_r(30), _r(5)), 2),
+    "fftconvolve valid 2-D": (lambda a, b: signal.fftconvolve(a, b, "valid"),
+                              lambda a, b: ss.fftconvolve(a, b, "valid"),
+                              (_r(6, 7), _r(2, 3)), 2),
+    "lfilter zi axis 0": (_lfilter_zi_axis0, _ss_lfilter_zi_axis0,
+                          (B, A, _r(8, 2), _r(3, 2)), 2),
+    "lfilter unnormalized a": (lambda b, a, x: signal.lfilter(b, a, x), ss.lfilter,
+                               (B, 2.0 * A, _r(8)), 2),
+    "lombscargle floating mean power": (
+        lambda t, y, w: signal.lombscargle(t, y, w, floating_mean=True),
+        lambda t, y, w: ss.lombscargle(t, y, w, floating_mean=True), (T, _r(15) + 1.0, W), 2),
+    "welch spectrum overlap axis 0": (
+        lambda x: signal.welch(x, 4.0, "hamming", 8, 6, scaling="spectrum", axis=0)[1],
+        lambda x: ss.welch(x, 4.0, "hamming", 8, 6, scaling="spectrum", axis=0)[1],
+        (_r(20, 2),), 2),
+    # the median of the segments' periodograms (locally linear in them)
+    "welch median": (lambda x: signal.welch(x, nperseg=8, average="median")[1],
+                     lambda x: ss.welch(x, nperseg=8, average="median")[1], (_r(32),), 2),
+    "welch median even segments": (
+        lambda x: signal.welch(x, nperseg=8, noverlap=0, average="median")[1],
+        lambda x: ss.welch(x, nperseg=8, noverlap=0, average="median")[1], (_r(2, 32),), 2),
+    "csd median": (lambda x, y: _split(signal.csd(x, y, nperseg=8, average="median")[1]),
+                   lambda x, y: _split(ss.csd(x, y, nperseg=8, average="median")[1]),
+                   (_r(32), _r(32)), 2),
+    # two-sided spectra (frequencies in FFT order, nothing doubled)
+    "periodogram two-sided": (lambda x: signal.periodogram(x, return_onesided=False)[1],
+                              lambda x: ss.periodogram(x, return_onesided=False)[1],
+                              (_r(10),), 2),
+    "welch two-sided median": (
+        lambda x: signal.welch(x, nperseg=7, return_onesided=False, average="median")[1],
+        lambda x: ss.welch(x, nperseg=7, return_onesided=False, average="median")[1],
+        (_r(2, 25),), 2),
+    "csd two-sided": (lambda x, y: _split(signal.csd(x, y, nperseg=8,
+                                                     return_onesided=False)[1]),
+                      lambda x, y: _split(ss.csd(x, y, nperseg=8, return_onesided=False)[1]),
+                      (_r(24), _r(24)), 2),
+    # even windows (SciPy fits the polynomial about the window's middle, between samples)
+    "savgol_filter even window": (lambda x: signal.savgol_filter(x, 6, 2),
+                                  lambda x: ss.savgol_filter(x, 6, 2), (_r(2, 11),), 2),
+    "savgol_filter even window mirror deriv": (
+        lambda x: signal.savgol_filter(x, 4, 2, deriv=1, mode="mirror"),
+        lambda x: ss.savgol_filter(x, 4, 2, deriv=1, mode="mirror"), (_r(9),), 2),
+    "savgol_filter even window constant": (
+        lambda x, c: signal.savgol_filter(x, 8, 3, mode="constant", cval=c),
+        lambda x, c: ss.savgol_filter(x, 8, 3, mode="constant", cval=c), (_r(12), 0.4), 2),
+    # the FIR anti-aliasing filter: SciPy's resample_poly (zero phase) or upfirdn
+    "decimate fir": (lambda x: signal.decimate(x, 3, ftype="fir"),
+                     lambda x: ss.decimate(x, 3, ftype="fir"), (_r(40),), 2),
+    "decimate fir n causal axis 0": (
+        lambda x: signal.decimate(x, 4, 9, ftype="fir", axis=0, zero_phase=False),
+        lambda x: ss.decimate(x, 4, 9, ftype="fir", axis=0, zero_phase=False),
+        (_r(23, 2),), 2),
+    "decimate fir odd n": (lambda x: signal.decimate(x, 2, 7, ftype="fir"),
+                           lambda x: ss.decimate(x, 2, 7, ftype="fir"), (_r(2, 15),), 2),
+})
 NAMES = sorted(CASES)
 
 
@@ -210,7 +286,8 @@ def test_derivatives_under_jit(name):
 
 
 def _batched(name, args):
-    batched = [np.stack([a, a + 0.1 * _r(*np.shape(a))]) for a in args]
+    rng = np.random.default_rng(1)   # the same batch whatever order the tests run in
+    batched = [np.stack([a, a + 0.1 * rng.normal(size=np.shape(a))]) for a in args]
     if name == "lombscargle weights":
         batched[1] = np.abs(batched[1])
     return batched
@@ -287,3 +364,42 @@ def test_import_does_not_load_scipy_signal():
             "assert 'scipy.signal' in sys.modules")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_two_sided_frequencies_are_scipys():
+    x = _r(2, 20)
+    for f, ref in [(lambda v: signal.welch(v, 3.0, nperseg=8, return_onesided=False),
+                    lambda v: ss.welch(v, 3.0, nperseg=8, return_onesided=False)),
+                   (lambda v: signal.periodogram(v, 3.0, return_onesided=False),
+                    lambda v: ss.periodogram(v, 3.0, return_onesided=False))]:
+        np.testing.assert_array_equal(cr.jit(f)(x)[0], ref(x)[0])
+
+
+def test_lfilter_zero_leading_denominator_is_scipys_error():
+    # a[0] == 0: SciPy refuses; the traced filter divided by it (NaN values and gradients)
+    b, a, x = np.array([1.0, 0.5]), np.array([0.0, 1.0]), _r(8)
+    with pytest.raises(ValueError) as plain:
+        ss.lfilter(b, a, x)
+    for run in [lambda: cr.grad(lambda a: cnp.sum(signal.lfilter(b, a, x)))(a),
+                lambda: cr.jit(lambda a: signal.lfilter(b, a, x))(a),
+                lambda: cr.vmap(lambda a: signal.lfilter(b, a, x))(np.stack([A[:2], a]))]:
+        with pytest.raises(ValueError) as traced:
+            run()
+        assert str(traced.value) == str(plain.value)
+
+
+def test_sos_leading_denominators_must_be_one_as_in_scipy():
+    # SciPy refuses sections whose a0 is not 1; the traced path normalised them silently
+    bad = SOS.copy()
+    bad[0, 3] = 2.0
+    x = _r(20)
+    for f, ref in [(lambda s: signal.sosfilt(s, x), lambda s: ss.sosfilt(s, x)),
+                   (lambda s: signal.sosfiltfilt(s, x, padlen=6),
+                    lambda s: ss.sosfiltfilt(s, x, padlen=6))]:
+        with pytest.raises(ValueError) as plain:
+            ref(bad)
+        for run in [lambda: cr.grad(lambda s: cnp.sum(f(s)))(bad), lambda: cr.jit(f)(bad),
+                    lambda: cr.vmap(f)(np.stack([SOS, bad]))]:
+            with pytest.raises(ValueError) as traced:
+                run()
+            assert str(traced.value) == str(plain.value)

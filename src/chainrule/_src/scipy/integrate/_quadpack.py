@@ -28,6 +28,7 @@ from ...core import is_tracer, concrete_value
 from ...control.custom import stop_gradient
 from ...control.while_loop import while_loop
 from ...transforms.vmap import vmap
+from .._checks import checked_when_run
 
 _XGK = np.array([0.995657163025808080735527280689003, 0.973906528517171720077964012084452,
                  0.930157491355708226001207180059508, 0.865063366688984510732096688423493,
@@ -56,6 +57,30 @@ _UFLOW = np.finfo(float).tiny
 def _is_inf(v):
     value = concrete_value(v) if is_tracer(v) else v
     return value is not None and np.ndim(value) == 0 and bool(np.isinf(value))
+
+
+_INFINITE_TRACED = (
+    "quad: an infinite limit traced by jit or batched by vmap cannot be integrated (the "
+    "substitution for an infinite range is chosen while tracing, from the limit's value); "
+    "pass np.inf as a constant instead (closed over by the function, or a static argument)")
+
+
+def _finite_limit(value):
+    return _INFINITE_TRACED if np.any(np.isinf(value)) else None
+
+
+def _checked_limit(v):
+    """``v``, or an error if it is infinite but was not seen to be while tracing (it would
+    be integrated as a finite limit: NaN).  Under ``jit`` the check runs with the compiled
+    function."""
+    if not is_tracer(v) or _is_inf(v):
+        return v
+    value = concrete_value(v)
+    if value is None:
+        return checked_when_run(v, _finite_limit)
+    if _finite_limit(value) is not None:
+        raise ValueError(_INFINITE_TRACED)
+    return v
 
 
 def _mapped(func, args, a, b):
@@ -206,6 +231,7 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
         return value, err
     if limit < 1:
         raise ValueError("limit must be at least 1")
+    a, b = _checked_limit(a), _checked_limit(b)
     g, sign = _mapped(func, args, a, b)
     lo, hi, n, abserr = _subdivide(g, int(limit), epsabs, epsrel)
     used = cnp.arange(int(limit)) < n

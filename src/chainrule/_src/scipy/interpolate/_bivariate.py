@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.interpolate as _si
 
@@ -10,7 +12,11 @@ from chainrule._src.numpy import base as cnp
 from chainrule._src.numpy import linalg as _np_linalg
 
 from ._bspline import bspline_basis, collocation_matrix, bspline_derivative, evaluate, not_a_knot
-from ._ppoly import known, traced
+from ._ppoly import checked_when_run, known, traced
+
+
+def _increasing(name, v):
+    return None if np.all(np.diff(v) > 0) else f"{name} must be strictly increasing"
 
 
 class RectBivariateSpline:
@@ -49,6 +55,11 @@ class RectBivariateSpline:
             vv = known(v)
             if vv is not None and not np.all(np.diff(vv) > 0):
                 raise ValueError(f"{name} must be strictly increasing")
+        # under jit the values are checked when the compiled function runs
+        if known(x) is None:
+            x = checked_when_run(x, functools.partial(_increasing, "x"))
+        if known(y) is None:
+            y = checked_when_run(y, functools.partial(_increasing, "y"))
         if z.shape != (x.shape[0], y.shape[0]):
             raise ValueError("x dimension of z must have same number of elements as x"
                              if z.shape[0] != x.shape[0] else

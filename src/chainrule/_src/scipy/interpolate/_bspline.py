@@ -10,6 +10,8 @@ long cubic data.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.interpolate as _si
 
@@ -17,7 +19,7 @@ from chainrule._src.numpy import base as cnp
 from chainrule._src.numpy import linalg as _np_linalg
 
 from ...tree_util import register_pytree_node
-from ._ppoly import known, traced
+from ._ppoly import checked_when_run, known, traced
 
 
 def bspline_basis(t, k, x, extrapolate):
@@ -109,6 +111,8 @@ class BSpline:
         tv = known(t)
         if tv is not None and np.any(np.diff(tv) < 0):
             raise ValueError("Knots must be in a non-decreasing order.")
+        if tv is None:   # under jit: checked when the compiled function runs
+            t = checked_when_run(t, _non_decreasing)
         self.axis = axis % c.ndim
         self.t, self.c, self.k = t, cnp.moveaxis(c, self.axis, 0), k
         self.extrapolate = extrapolate
@@ -156,6 +160,31 @@ class BSpline:
 register_pytree_node(
     BSpline, lambda b: ((b.t, b.c), (b.k, b.extrapolate, b.axis)),
     lambda aux, ch: BSpline.construct_fast(ch[0], ch[1], *aux))
+
+
+def _non_decreasing(tv):
+    return "Knots must be in a non-decreasing order." if np.any(np.diff(tv) < 0) else None
+
+
+def _finite_data(v):
+    return None if np.all(np.isfinite(v)) else "Array must not contain infs or nans."
+
+
+def _interpolation_sites(check_finite, xv):
+    """SciPy's checks (in its order) of ``make_interp_spline``'s ``x``."""
+    if check_finite and not np.all(np.isfinite(xv)):
+        return "Array must not contain infs or nans."
+    if np.any(xv[1:] == xv[:-1]):
+        return "Expect x to not have duplicates"
+    if np.any(xv[1:] < xv[:-1]):
+        return "Expect x to be a 1D strictly increasing sequence."
+    return None
+
+
+def _outside_domain(ends, xv):
+    if np.any(xv < ends[0]) or np.any(xv > ends[1]):
+        return "Found x value not in the domain"
+    return None
 
 
 def not_a_knot(x, k):
@@ -217,6 +246,11 @@ def make_interp_spline(x, y, k=3, t=None, bc_type=None, axis=0, check_finite=Tru
         raise ValueError("Expect x to not have duplicates")
     if xv is not None and np.any(xv[1:] < xv[:-1]):
         raise ValueError("Expect x to be a 1D strictly increasing sequence.")
+    # under jit the values are checked when the compiled function runs
+    if check_finite and yv is None:
+        y = checked_when_run(y, _finite_data)
+    if xv is None:
+        x = checked_when_run(x, functools.partial(_interpolation_sites, check_finite))
     k = int(k)
     if k == 0:
         t = cnp.concatenate([x, x[-1:]])
@@ -283,9 +317,17 @@ def splev(x, tck, der=0, ext=0):
     x = cnp.asarray(x)
     lo, hi = t[k], t[n]
     if ext == 2:
-        xv = known(x)
-        if xv is not None and (np.any(xv < known(lo)) or np.any(xv > known(hi))):
-            raise ValueError("Found x value not in the domain")
+        xv, lov, hiv = known(x), known(lo), known(hi)
+        if xv is not None and lov is not None and hiv is not None:
+            message = _outside_domain(np.stack([lov, hiv]), xv)
+            if message is not None:
+                raise ValueError(message)
+        else:
+            # under jit: the domain is checked when the compiled function runs
+            both = checked_when_run(
+                cnp.concatenate([cnp.stack([lo, hi]), cnp.ravel(cnp.astype(x, lo.dtype))]),
+                lambda v: _outside_domain(v[:2], v[2:]))
+            x = cnp.reshape(both[2:], x.shape)
     if ext == 3:
         x = cnp.clip(x, lo, hi)
     out = spline(x, der)

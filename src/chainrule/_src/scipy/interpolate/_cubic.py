@@ -16,8 +16,8 @@ from chainrule._src.numpy import base as cnp
 from chainrule._src.numpy import linalg as _np_linalg
 
 from ...lax.linalg import tridiagonal_solve as _tridiag
-from ._ppoly import (PPoly, check_data, column, hermite_coefficients, known, register_ppoly,
-                     traced)
+from ._ppoly import (PPoly, check_data, checked_when_run, column, hermite_coefficients, known,
+                     register_ppoly, traced)
 
 
 def _from_scipy(cls, ref, extrapolate):
@@ -55,6 +55,7 @@ class CubicHermiteSpline(PPoly):
         dydx = cnp.moveaxis(cnp.asarray(dydx), axis, 0)
         if dydx.shape != y.shape:
             raise ValueError("The shapes of `y` and `dydx` must be identical.")
+        dydx = _finite_slopes(dydx)
         self.__dict__.update(_build(type(self), x, y, dydx, axis,
                                     True if extrapolate is None else extrapolate).__dict__)
 
@@ -342,3 +343,19 @@ def pchip_interpolate(xi, yi, x, der=0, axis=0):
 
 for _cls in (CubicHermiteSpline, CubicSpline, PchipInterpolator, Akima1DInterpolator):
     register_ppoly(_cls)
+
+
+def _nonfinite_slopes(v):
+    return None if np.all(np.isfinite(v)) else "`dydx` must contain only finite values."
+
+
+def _finite_slopes(dydx):
+    """``dydx``, with SciPy's error for NaN or infinity: at once where the values are
+    known, under ``jit`` when the compiled function runs."""
+    dv = known(dydx)
+    if dv is None:
+        return checked_when_run(dydx, _nonfinite_slopes)
+    message = _nonfinite_slopes(dv)
+    if message is not None:
+        raise ValueError(message)
+    return dydx

@@ -10,7 +10,7 @@ import scipy.interpolate as _si
 from chainrule._src.numpy import base as cnp
 
 from ._bspline import make_interp_spline
-from ._ppoly import known, traced
+from ._ppoly import checked_when_run, known, traced
 
 
 class interp1d:
@@ -125,24 +125,37 @@ class interp1d:
             raise NotImplementedError(f"interp1d(kind={self.kind!r}) at traced points is not "
                                       "available; use make_interp_spline or CubicSpline")
         t = cnp.asarray(x_new, dtype=np.float64)
+        if self.bounds_error:
+            tv, xv = known(t), known(self.x)
+            if tv is not None and xv is not None:
+                message = _out_of_range(xv, np.ravel(tv))
+                if message is not None:
+                    raise ValueError(message)
+            else:
+                # under jit: the range is checked when the compiled function runs
+                n = self.x.shape[0]
+                both = checked_when_run(cnp.concatenate([self.x, cnp.ravel(t)]),
+                                        lambda v: _out_of_range(v[:n], v[n:]))
+                t = cnp.reshape(both[n:], t.shape)
         out = self._values(t)
         tail = (1,) * (self.y.ndim - 1)
         lo, hi = self.x[0], self.x[-1]
         below, above = t < lo, t > hi
-        tv = known(t)
-        tv = None if tv is None else np.ravel(tv)
-        if self.bounds_error and tv is not None:
-            xv = known(self.x)
-            if np.any(tv < xv[0]):
-                bad = tv[np.argmax(tv < xv[0])]
-                raise ValueError(f"A value ({bad}) in x_new is below the interpolation range's "
-                                 f"minimum value ({xv[0]}).")
-            if np.any(tv > xv[-1]):
-                bad = tv[np.argmax(tv > xv[-1])]
-                raise ValueError(f"A value ({bad}) in x_new is above the interpolation range's "
-                                 f"maximum value ({xv[-1]}).")
         if self._fill is not None:
             out = cnp.where(cnp.reshape(below, t.shape + tail), self._fill[0], out)
             out = cnp.where(cnp.reshape(above, t.shape + tail), self._fill[1], out)
         return cnp.moveaxis(out, tuple(range(t.ndim)),
                             tuple(range(self.axis, self.axis + t.ndim))) if t.ndim else out
+
+
+def _out_of_range(xv, tv):
+    """SciPy's message for query points ``tv`` outside the knots ``xv``, or None."""
+    if np.any(tv < xv[0]):
+        bad = tv[np.argmax(tv < xv[0])]
+        return (f"A value ({bad}) in x_new is below the interpolation range's minimum value "
+                f"({xv[0]}).")
+    if np.any(tv > xv[-1]):
+        bad = tv[np.argmax(tv > xv[-1])]
+        return (f"A value ({bad}) in x_new is above the interpolation range's maximum value "
+                f"({xv[-1]}).")
+    return None

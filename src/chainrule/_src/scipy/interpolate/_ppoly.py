@@ -17,10 +17,9 @@ import scipy.interpolate as _si
 
 from chainrule._src.numpy import base as cnp
 
-from ...control.custom import stop_gradient
-from ...control.pure_callback import ShapeDtypeStruct, pure_callback
 from ...core import is_tracer, concrete_value
 from ...tree_util import register_pytree_node
+from .._checks import checked_when_run
 
 
 def traced(*xs) -> bool:
@@ -61,7 +60,13 @@ def check_data(x, y, axis=0, complex_ok=True):
         raise ValueError("`x` must be strictly increasing sequence.")
     if xv is None:
         x = checked_when_run(x, _finite_increasing)
+    if yv is None:
+        y = checked_when_run(y, _finite_y)
     return x, cnp.moveaxis(y, axis, 0), axis
+
+
+def _finite_y(yv):
+    return None if np.all(np.isfinite(yv)) else "`y` must contain only finite values."
 
 
 def _finite_increasing(xv):
@@ -70,21 +75,6 @@ def _finite_increasing(xv):
     if np.any(np.diff(xv) <= 0):
         return "`x` must be strictly increasing sequence."
     return None
-
-
-def checked_when_run(x, problem):
-    """``x`` itself, checked by ``problem(values) -> message or None`` when its values
-    become known: under ``jit`` they are not while tracing, so the compiled function runs
-    the check (a callback on the values, not differentiated) and raises ``ValueError`` with
-    the message instead of returning a silently wrong result."""
-    def check(xv):
-        message = problem(np.asarray(xv))
-        if message is not None:
-            raise ValueError(message)
-        return np.zeros((), xv.dtype)
-
-    flag = pure_callback(check, ShapeDtypeStruct((), x.dtype), stop_gradient(x))
-    return x + stop_gradient(flag)  # a zero that ties the check to the result
 
 
 def column(v, ndim):

@@ -4,6 +4,7 @@ coordinates and the query points."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -13,10 +14,28 @@ from chainrule._src.numpy import base as cnp
 from chainrule._src.numpy import linalg as _np_linalg
 
 from ._bspline import bspline_basis, collocation_matrix, not_a_knot
-from ._ppoly import known, traced
+from ._ppoly import checked_when_run, known, traced
 
 _METHODS = ("linear", "nearest", "slinear", "cubic", "quintic")
 _SPLINE_DEGREE = {"cubic": 3, "quintic": 5}
+
+
+def _ascending(i, pv):
+    if np.all(np.diff(pv) > 0):
+        return None
+    if pv.size > 1 and np.all(np.diff(pv) < 0):
+        return (f"The points in dimension {i} must be strictly ascending when traced by jit "
+                "(descending ones are flipped, as SciPy does, where their values are known: "
+                "outside jit or under grad/jvp)")
+    return f"The points in dimension {i} must be strictly ascending or descending"
+
+
+def _out_of_bounds(ends, xv):
+    """SciPy's message for points ``xv`` (P, d) outside the grid's ``ends``, or None."""
+    for i, (lo, hi) in enumerate(ends):
+        if not np.logical_and(np.all(lo <= xv[:, i]), np.all(xv[:, i] <= hi)):
+            return f"One of the requested xi is out of bounds in dimension {i}"
+    return None
 
 
 def _tensor_spline(grid, values, xi, k):
@@ -95,9 +114,14 @@ class RegularGridInterpolator:
                 raise ValueError(f"There are {p.shape[0]} points and {values.shape[i]} "
                                  f"values in dimension {i}")
             pv = known(p)
+            if pv is not None and pv.size > 1 and np.all(np.diff(pv) < 0):
+                # SciPy's way with a descending grid: the same interpolant on the flipped axis
+                p, values, pv = cnp.flip(p), cnp.flip(values, axis=i), pv[::-1]
             if pv is not None and not np.all(np.diff(pv) > 0):
                 raise ValueError(f"The points in dimension {i} must be strictly ascending "
-                                 "(descending grids work on plain arrays only)")
+                                 "or descending")
+            if pv is None:   # under jit: checked when the compiled function runs
+                p = checked_when_run(p, functools.partial(_ascending, i))
             grid.append(p)
         vv = known(values)
         if fill_value is not None and not traced(fill_value) and \
@@ -136,14 +160,20 @@ class RegularGridInterpolator:
                              f"dimension {ndim}")
         shape = xi.shape[:-1]
         xi = cnp.reshape(xi, (-1, ndim))
-        xv = known(xi)
-        if self.bounds_error and xv is not None:
-            for i, g in enumerate(self.grid):
-                gv = known(g)
-                if gv is not None and not np.logical_and(np.all(gv[0] <= xv[:, i]),
-                                                         np.all(xv[:, i] <= gv[-1])):
-                    raise ValueError(f"One of the requested xi is out of bounds in "
-                                     f"dimension {i}")
+        if self.bounds_error:
+            xv, gvs = known(xi), [known(g) for g in self.grid]
+            if xv is not None and all(gv is not None for gv in gvs):
+                message = _out_of_bounds([(gv[0], gv[-1]) for gv in gvs], xv)
+                if message is not None:
+                    raise ValueError(message)
+            else:
+                # under jit: the bounds are checked when the compiled function runs
+                ends = cnp.stack([cnp.stack([g[0], g[-1]]) for g in self.grid])
+                m = 2 * ndim
+                both = checked_when_run(
+                    cnp.concatenate([cnp.ravel(ends), cnp.ravel(xi)]),
+                    lambda v: _out_of_bounds(v[:m].reshape(ndim, 2), v[m:].reshape(-1, ndim)))
+                xi = cnp.reshape(both[m:], xi.shape)
         idx, wts, outside = [], [], None
         for i, g in enumerate(self.grid):
             t = xi[:, i]

@@ -15,12 +15,32 @@ from chainrule._src.numpy.conversion import shape_of
 
 from ...control.scan import scan
 from ...core import concrete_value, is_tracer
+from .._checks import checked_when_run
 from .common import any_traced, as_float, float_dtype, scipy_signal as _ss
 
 
 def _pad_to(v, n):
     k = shape_of(v)[0]
     return v if k == n else cnp.concatenate([v, cnp.zeros(n - k, v.dtype)])
+
+
+def _zero_leading(av):
+    # av may hold a batch of denominators (under vmap): every leading coefficient counts
+    if np.any(np.take(av, 0, axis=-1) == 0):
+        return "BUG: filter coefficient a[0] == 0 not supported yet"
+    return None
+
+
+def _leading_nonzero(a):
+    """``a``, with SciPy's error for ``a[0] == 0`` (dividing by it would give NaN): at once
+    where its values are known, under ``jit`` when the compiled function runs."""
+    av = concrete_value(a) if is_tracer(a) else np.asarray(a)
+    if av is None:
+        return checked_when_run(a, _zero_leading)
+    message = _zero_leading(np.asarray(av))
+    if message is not None:
+        raise ValueError(message)
+    return a
 
 
 def lfilter(b, a, x, axis=-1, zi=None):
@@ -48,6 +68,7 @@ def lfilter(b, a, x, axis=-1, zi=None):
     if len(shape_of(b)) != 1 or len(shape_of(a)) != 1:
         raise ValueError("b and a must be 1-D coefficient vectors")
     order = max(shape_of(a)[0], shape_of(b)[0]) - 1
+    a = _leading_nonzero(a)
     b = _pad_to(b / a[0], order + 1)
     a = _pad_to(a / a[0], order + 1)
     xm = cnp.moveaxis(x, axis, 0)
@@ -157,6 +178,23 @@ def filtfilt(b, a, x, axis=-1, padtype="odd", padlen=None, method="pad", irlen=N
     return cnp.moveaxis(y, 0, axis)
 
 
+def _non_unit_a0(sv):
+    # sv may hold a batch of sections (under vmap): every a0 counts
+    return None if np.all(np.take(sv, 3, axis=-1) == 1) else "sos[:, 3] should be all ones"
+
+
+def _unit_leading_denominators(sos):
+    """``sos``, with SciPy's error where a section's ``a0`` is not 1: at once where the
+    values are known, under ``jit`` when the compiled function runs."""
+    sv = concrete_value(sos) if is_tracer(sos) else np.asarray(sos)
+    if sv is None:
+        return checked_when_run(sos, _non_unit_a0)
+    message = _non_unit_a0(np.asarray(sv))
+    if message is not None:
+        raise ValueError(message)
+    return sos
+
+
 def sosfilt(sos, x, axis=-1, zi=None):
     """Filter ``x`` with cascaded second-order sections, like ``scipy.signal.sosfilt``
     (``sos`` has shape ``(n_sections, 6)``; ``zi`` shape ``(n_sections, ..., 2, ...)``).
@@ -176,6 +214,7 @@ def sosfilt(sos, x, axis=-1, zi=None):
     sos, y = as_float(sos, dt), as_float(x, dt)
     if len(shape_of(sos)) != 2 or shape_of(sos)[1] != 6:
         raise ValueError("sos array must be shape (n_sections, 6)")
+    sos = _unit_leading_denominators(sos)
     zf = []
     for i in range(shape_of(sos)[0]):
         if zi is None:

@@ -1,4 +1,4 @@
-"""Changing the sampling rate: ``resample`` (Fourier method) and ``decimate`` (IIR
+"""Changing the sampling rate: ``resample`` (Fourier method) and ``decimate`` (IIR or FIR
 anti-aliasing filter, then every ``q``-th sample). Both are linear in the signal."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from chainrule._src.numpy import fft as cfft
 from chainrule._src.numpy.conversion import shape_of
 
 from .common import any_traced, as_float, float_dtype, scipy_signal as _ss
+from .convolution import convolve
 from .filtering import sosfilt, sosfiltfilt
 
 
@@ -74,7 +75,8 @@ def resample(x, num, t=None, axis=0, window=None, domain="time"):
 
 def decimate(x, q, n=None, ftype="iir", axis=-1, zero_phase=True):
     """Low-pass filter then keep every ``q``-th sample, like ``scipy.signal.decimate``;
-    differentiable in ``x`` (traced: ``ftype="iir"``, SciPy's Chebyshev type I filter).
+    differentiable in ``x`` (traced: ``ftype="iir"``, SciPy's Chebyshev type I filter, or
+    ``"fir"``, its Hamming-windowed FIR filter).
 
     Examples
     --------
@@ -85,12 +87,47 @@ def decimate(x, q, n=None, ftype="iir", axis=-1, zero_phase=True):
     """
     if not any_traced(x):
         return _ss.decimate(x, q, n=n, ftype=ftype, axis=axis, zero_phase=zero_phase)
-    if not (isinstance(ftype, str) and ftype == "iir"):
-        raise NotImplementedError("decimate on traced values supports ftype='iir' only")
+    if not (isinstance(ftype, str) and ftype in ("iir", "fir")):
+        raise NotImplementedError("decimate on traced values supports ftype 'iir' and 'fir' "
+                                  "(not a dlti filter)")
     q = operator.index(q)
+    if ftype == "fir":
+        return _decimate_fir(as_float(x, float_dtype(x)), q, n, axis, zero_phase)
     sos = _ss.cheby1(8 if n is None else operator.index(n), 0.05, 0.8 / q, output="sos")
     x = as_float(x, float_dtype(x))
     y = sosfiltfilt(sos, x, axis=axis) if zero_phase else sosfilt(sos, x, axis=axis)
     index = [slice(None)] * len(shape_of(y))
     index[axis] = slice(None, None, q)
     return y[tuple(index)]
+
+
+def _upfirdn_down(h, x, q, axis):
+    """SciPy's ``upfirdn(h, x, 1, q, axis)`` (zero padding): the full convolution along
+    ``axis``, every ``q``-th sample."""
+    xm = cnp.moveaxis(x, axis, -1)
+    kernel = np.reshape(h, (1,) * (len(shape_of(xm)) - 1) + (-1,))
+    y = convolve(xm, kernel, "full", "direct")
+    return cnp.moveaxis(y[..., ::q], -1, axis)
+
+
+def _decimate_fir(x, q, n, axis, zero_phase):
+    """``decimate(..., ftype="fir")``: SciPy's filter, then its ``resample_poly`` (zero
+    phase: the filter's delay removed) or ``upfirdn`` (causal)."""
+    n = 20 * q if n is None else operator.index(n)
+    b = _ss.firwin(n + 1, 1.0 / q, window="hamming")
+    n_in = shape_of(x)[axis]
+    n_out = n_in // q + bool(n_in % q)
+    keep = [slice(None)] * len(shape_of(x))
+    if not zero_phase:
+        keep[axis] = slice(None, n_out)
+        return _upfirdn_down(b, x, q, axis)[tuple(keep)]
+    # resample_poly(x, 1, q, window=b): pad the filter so that the kept outputs are centred
+    half_len = (b.shape[0] - 1) // 2
+    n_pre_pad = q - half_len % q
+    n_pre_remove = (half_len + n_pre_pad) // q
+    n_post_pad = 0
+    while (n_in - 1 + b.shape[0] + n_pre_pad + n_post_pad - 1) // q + 1 < n_out + n_pre_remove:
+        n_post_pad += 1
+    h = np.concatenate([np.zeros(n_pre_pad), b, np.zeros(n_post_pad)])
+    keep[axis] = slice(n_pre_remove, n_pre_remove + n_out)
+    return _upfirdn_down(h, x, q, axis)[tuple(keep)]

@@ -39,8 +39,7 @@ def savgol_filter(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode
     """Savitzky-Golay smoothing (or derivative) along ``axis``, like
     ``scipy.signal.savgol_filter``; differentiable in ``x`` (and ``cval``).
 
-    Traced: odd ``window_length``, modes ``interp``, ``mirror``, ``nearest``, ``wrap``,
-    ``constant``.
+    Traced: modes ``interp``, ``mirror``, ``nearest``, ``wrap``, ``constant``.
 
     Examples
     --------
@@ -54,9 +53,6 @@ def savgol_filter(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode
                                  axis=axis, mode=mode, cval=cval)
     if mode not in ("interp",) + tuple(_NDIMAGE_PAD):
         raise ValueError("mode must be 'mirror', 'constant', 'nearest' 'wrap' or 'interp'.")
-    if window_length % 2 == 0:
-        raise NotImplementedError("savgol_filter on traced values needs an odd "
-                                  "window_length")
     coeffs = _ss.savgol_coeffs(window_length, polyorder, deriv=deriv, delta=delta)
     xm = cnp.moveaxis(as_float(x, float_dtype(x, cval)), axis, -1)
     n = shape_of(xm)[-1]
@@ -72,7 +68,8 @@ def savgol_filter(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode
     else:
         padded = cnp.pad(xm, pad, mode=_NDIMAGE_PAD[mode])
     # ndimage's centred convolution: y[i] = sum_j c[j] x[i + half - j], a weighted sum of
-    # shifted copies (the window is short).
+    # shifted copies (the window is short); for an even window too, whose centre ndimage
+    # puts at `half` (the left padding then has one sample more than it needs).
     y = sum(float(c) * padded[..., 2 * half - j:2 * half - j + n]
             for j, c in enumerate(coeffs))
     if mode == "interp" and half > 0:

@@ -10,6 +10,7 @@ import numpy as np
 
 from chainrule._src.numpy import base as cnp
 from chainrule._src.numpy import fft as cfft
+from chainrule._src.numpy import statistics as _stats
 from chainrule._src.numpy.conversion import shape_of
 
 from .common import any_traced, as_float, float_dtype, scipy_signal as _ss
@@ -184,19 +185,23 @@ def find_peaks(x, **kwargs):
     return _ss.find_peaks(x, **kwargs)
 
 
-def _segments(xm, step, nperseg, nseg, detrend_type, win, nfft):
+def _segments(xm, step, nperseg, nseg, detrend_type, win, nfft, onesided=True):
     segs = cnp.stack([xm[..., i * step:i * step + nperseg] for i in range(nseg)], axis=-2)
     if detrend_type in ("constant", "linear"):
         segs = detrend(segs, axis=-1, type=detrend_type)
     elif detrend_type is not False:
         raise NotImplementedError("traced spectral estimates support detrend 'constant', "
                                   "'linear' or False")
-    return cfft.rfft(segs * win, nfft, axis=-1)
+    return (cfft.rfft if onesided else cfft.fft)(segs * win, nfft, axis=-1)
 
 
-def _psd(x, fs, window, nperseg, noverlap, nfft, detrend_type, scaling, axis, y=None):
-    """Welch's average of modified (cross) periodograms of real ``x`` (and ``y``),
-    one-sided; real for ``y=None``."""
+def _psd(x, fs, window, nperseg, noverlap, nfft, detrend_type, scaling, axis, y=None,
+         average="mean", onesided=True):
+    """Welch's average (``average`` ``"mean"`` or ``"median"``) of modified (cross)
+    periodograms of real ``x`` (and ``y``), one-sided (the positive frequencies, doubled)
+    or two-sided (every frequency, in FFT order); real for ``y=None``."""
+    if average not in ("mean", "median"):
+        raise ValueError(f"Parameter {average=} must be 'median' or 'mean'!")
     dt = float_dtype(x, y)
     if np.dtype(dt).kind == "c":
         raise NotImplementedError("spectral estimates of traced complex data are not "
@@ -222,7 +227,7 @@ def _psd(x, fs, window, nperseg, noverlap, nfft, detrend_type, scaling, axis, y=
     nfft = nperseg if nfft is None else int(nfft)
     step = nperseg - noverlap
     nseg = (n - nperseg) // step + 1
-    spec = _segments(xm, step, nperseg, nseg, detrend_type, win, nfft)
+    spec = _segments(xm, step, nperseg, nseg, detrend_type, win, nfft, onesided)
     if scaling == "density":
         scale = 1.0 / (fs * float(np.sum(win * win)))
     elif scaling == "spectrum":
@@ -232,21 +237,36 @@ def _psd(x, fs, window, nperseg, noverlap, nfft, detrend_type, scaling, axis, y=
     if y is None:
         p = (cnp.real(spec) ** 2 + cnp.imag(spec) ** 2) * scale
     else:
-        p = cnp.conj(spec) * _segments(ym, step, nperseg, nseg, detrend_type, win, nfft)
+        p = cnp.conj(spec) * _segments(ym, step, nperseg, nseg, detrend_type, win, nfft,
+                                       onesided)
         p = p * scale
-    double = np.full(nfft // 2 + 1, 2.0)
-    double[0] = 1.0
-    if nfft % 2 == 0:
-        double[-1] = 1.0
-    p = cnp.mean(p * double, axis=-2)
-    return np.fft.rfftfreq(nfft, 1.0 / fs), cnp.moveaxis(p, -1, axis)
+    if onesided:
+        double = np.full(nfft // 2 + 1, 2.0)
+        double[0] = 1.0
+        if nfft % 2 == 0:
+            double[-1] = 1.0
+        p = p * double
+    if average == "median" and nseg > 1:
+        # SciPy's: the median of the real and imaginary parts, over the median's bias
+        # relative to the mean for nseg periodograms
+        even = 2.0 * np.arange(1.0, (nseg - 1) // 2 + 1)
+        bias = 1.0 + float(np.sum(1.0 / (even + 1) - 1.0 / even))
+        if y is None:
+            p = _stats.median(p, axis=-2)
+        else:
+            p = _stats.median(cnp.real(p), axis=-2) + 1j * _stats.median(cnp.imag(p), axis=-2)
+        p = p / bias
+    else:
+        p = cnp.mean(p, axis=-2)
+    freqs = np.fft.rfftfreq(nfft, 1.0 / fs) if onesided else np.fft.fftfreq(nfft, 1.0 / fs)
+    return freqs, cnp.moveaxis(p, -1, axis)
 
 
 def welch(x, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
           detrend="constant", return_onesided=True, scaling="density", axis=-1,
           average="mean"):
     """Welch's power spectral density estimate, like ``scipy.signal.welch``; returns
-    ``(f, Pxx)``, differentiable in real ``x`` (traced: one-sided, ``average="mean"``).
+    ``(f, Pxx)``, differentiable in real ``x``.
 
     Examples
     --------
@@ -259,18 +279,16 @@ def welch(x, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
     if not any_traced(x):
         return _ss.welch(x, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
                          scaling, axis, average)
-    if not return_onesided or average != "mean":
-        raise NotImplementedError("welch on traced values supports return_onesided=True "
-                                  "and average='mean' only")
-    return _psd(x, fs, window, nperseg, noverlap, nfft, detrend, scaling, axis)
+    return _psd(x, fs, window, nperseg, noverlap, nfft, detrend, scaling, axis,
+                average=average, onesided=return_onesided)
 
 
 def csd(x, y, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
         detrend="constant", return_onesided=True, scaling="density", axis=-1,
         average="mean"):
     """The cross power spectral density by Welch's method, like ``scipy.signal.csd``;
-    returns ``(f, Pxy)`` (complex), differentiable in real ``x`` and ``y`` (traced:
-    one-sided, ``average="mean"``, ``x`` and ``y`` of one shape).
+    returns ``(f, Pxy)`` (complex), differentiable in real ``x`` and ``y`` (traced: ``x``
+    and ``y`` of one shape).
 
     Examples
     --------
@@ -284,16 +302,14 @@ def csd(x, y, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None,
     if not any_traced(x, y):
         return _ss.csd(x, y, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
                        scaling, axis, average)
-    if not return_onesided or average != "mean":
-        raise NotImplementedError("csd on traced values supports return_onesided=True "
-                                  "and average='mean' only")
-    return _psd(x, fs, window, nperseg, noverlap, nfft, detrend, scaling, axis, y)
+    return _psd(x, fs, window, nperseg, noverlap, nfft, detrend, scaling, axis, y,
+                average=average, onesided=return_onesided)
 
 
 def periodogram(x, fs=1.0, window="boxcar", nfft=None, detrend="constant",
                 return_onesided=True, scaling="density", axis=-1):
     """The periodogram power spectral density estimate, like ``scipy.signal.periodogram``;
-    returns ``(f, Pxx)``, differentiable in real ``x`` (traced: one-sided only).
+    returns ``(f, Pxx)``, differentiable in real ``x``.
 
     Examples
     --------
@@ -305,11 +321,8 @@ def periodogram(x, fs=1.0, window="boxcar", nfft=None, detrend="constant",
     """
     if not any_traced(x):
         return _ss.periodogram(x, fs, window, nfft, detrend, return_onesided, scaling, axis)
-    if not return_onesided:
-        raise NotImplementedError("periodogram on traced values supports "
-                                  "return_onesided=True only")
     n = shape_of(x)[axis]
     if nfft is not None and nfft < n:
         x = cnp.moveaxis(cnp.moveaxis(x, axis, -1)[..., :nfft], -1, axis)
         n = nfft
-    return _psd(x, fs, window, n, 0, nfft, detrend, scaling, axis)
+    return _psd(x, fs, window, n, 0, nfft, detrend, scaling, axis, onesided=return_onesided)
