@@ -12,6 +12,9 @@ differences (13 solves).  The peers are the ODE packages built on them: diffrax
 torchdiffeq (``dopri5``; ``odeint`` through the steps, ``odeint_adjoint``) in the
 "PyTorch" row, each skipped with the reason when the package is not installed.  diffrax
 compiles ``diffeqsolve`` itself, so it has no eager row; autograd has no ODE solver.
+The "chainrule jit+numba" row compiles the whole solve, loop included, with Numba
+(``jit(backend="numba")``); through the steps its reverse pass runs on NumPy (the tape of a
+``while_loop`` is not compiled), the backsolve adjoint is compiled whole.
 """
 
 from __future__ import annotations
@@ -77,10 +80,8 @@ def _chainrule_fns(t1):
 
 
 def _forward(libs, lib, t1):
-    import chainrule as cr
-
     solve, _ = _chainrule_fns(t1)
-    fn = cr.jit(solve) if lib == "chainrule jit" else solve
+    fn = libs.jit(lib, solve)
     return lambda: np.asarray(fn(Y0, PARAMS))
 
 
@@ -93,9 +94,7 @@ def _gradient(adjoint):
         def loss(y0, p):
             return cnp.sum(solve(y0, p, adjoint) ** 2)
 
-        vg = cr.value_and_grad(loss, argnums=(0, 1))
-        if lib == "chainrule jit":
-            vg = cr.jit(vg)
+        vg = libs.jit(lib, cr.value_and_grad(loss, argnums=(0, 1)))
 
         def run():
             value, (gy, gp) = vg(Y0, PARAMS)
@@ -206,7 +205,7 @@ def _peers(libs, fwd, grad_builder=None):
 def cases(libs, cfg):
     t1 = 1.0 if cfg.smoke else T1
     fwd = {"numpy": lambda libs, lib, t1: (lambda: _scipy_solve(Y0, PARAMS, t1)),
-           "chainrule": _forward, "chainrule jit": _forward}
+           "chainrule": _forward, "chainrule jit": _forward, "chainrule jit+numba": _forward}
     fwd.update(_peers(libs, (_diffrax_forward, _torchdiffeq_forward)))
     out = [Case("ode", f"forward RK45 t1={t1:g}", {"t1": t1},
                 lambda: _scipy_solve(Y0, PARAMS, t1),
@@ -214,7 +213,8 @@ def cases(libs, cfg):
                           notes={"numpy": "scipy.integrate.solve_ivp", **NOTES}),
                 rtol=1e-6, atol=1e-8)]
     for adjoint in ("direct", "backsolve"):
-        builders = {"chainrule": _gradient(adjoint), "chainrule jit": _gradient(adjoint)}
+        builders = {lib: _gradient(adjoint)
+                    for lib in ("chainrule", "chainrule jit", "chainrule jit+numba")}
         builders.update(_peers(libs, None, (_diffrax_gradient(adjoint),
                                             _torchdiffeq_gradient(adjoint))))
         notes = {"jax jit": "diffrax " + ("BacksolveAdjoint" if adjoint == "backsolve"
