@@ -263,3 +263,69 @@ def test_dask_arrays_stay_lazy():
     np.testing.assert_allclose(y.compute(), f(x), atol=1e-12)
     np.testing.assert_allclose(g.compute(), cr.grad(lambda x: cnp.sum(f(x) ** 2))(x),
                                atol=1e-12)
+
+
+# --- real-transform transposes against the explicit adjoint matrix -----------------------
+
+# (shape, keyword arguments): even and odd lengths, n/s that pad and that truncate, the
+# transformed axes in several positions and orders.
+RFFT_ADJOINT_CASES = [
+    ((6,), {}), ((7,), {}), ((6,), {"n": 9}), ((7,), {"n": 4}), ((7,), {"n": 10}),
+    ((5, 3), {"axis": 0}), ((3, 4), {"axis": -1, "n": 3}),
+    ((4, 5), {"axes": (0, 1)}), ((4, 5), {"axes": (1, 0)}),
+    ((3, 2, 4), {"axes": (2, 0), "s": (5, 2)}), ((2, 3, 5), {"axes": (0, 2), "s": (3, 4)}),
+]
+
+
+def _unit_vectors(shape, dtype):
+    size = int(np.prod(shape))
+    return np.eye(size, dtype=dtype).reshape((size,) + tuple(shape))
+
+
+def _adjoint_matrix_check(f_cr, f_np, x):
+    """The VJP of every unit cotangent against the adjoint of the matrix of ``f_np``
+    (built column by column from unit inputs), for the pairing ``Re sum(a * b)``:
+    complex-to-real maps ``Re z -> A``, ``Im z -> B`` have adjoint ``A^T c - i B^T c``,
+    real-to-complex maps with complex matrix ``J`` have adjoint ``Re(J^T c)``."""
+    cols = [np.ravel(f_np(e)) for e in _unit_vectors(x.shape, x.real.dtype)]
+    J = np.stack(cols, axis=1)  # output size x input size, from real unit inputs
+    y, f_vjp = cr.vjp(f_cr, x)
+    y = np.asarray(y)
+    if np.iscomplexobj(x):  # complex to real: also the response to imaginary units
+        B = np.stack([np.ravel(f_np(1j * e)) for e in _unit_vectors(x.shape, x.real.dtype)],
+                     axis=1)
+        expected = J.T - 1j * B.T
+    else:
+        expected = J.T
+    for k, c in enumerate(_unit_vectors(y.shape, y.dtype)):
+        (got,) = f_vjp(c)
+        want = expected[:, k] if np.iscomplexobj(x) else np.real(expected[:, k])
+        np.testing.assert_allclose(np.ravel(got), want, rtol=1e-12, atol=1e-12)
+        if np.iscomplexobj(y):  # the imaginary unit cotangent: Re(J^T (i e_k))
+            (got,) = f_vjp(1j * c)
+            np.testing.assert_allclose(np.ravel(got), np.real(1j * expected[:, k]),
+                                       rtol=1e-12, atol=1e-12)
+
+
+def _real_transform_pair(kw, norm):
+    if "axes" in kw:
+        fwd = lambda m, x: m.rfftn(x, s=kw.get("s"), axes=kw["axes"], norm=norm)
+        inv = lambda m, x: m.irfftn(x, s=kw.get("s"), axes=kw["axes"], norm=norm)
+    else:
+        fwd = lambda m, x: m.rfft(x, n=kw.get("n"), axis=kw.get("axis", -1), norm=norm)
+        inv = lambda m, x: m.irfft(x, n=kw.get("n"), axis=kw.get("axis", -1), norm=norm)
+    return fwd, inv
+
+
+@pytest.mark.parametrize("norm", NORMS)
+@pytest.mark.parametrize("shape,kw", RFFT_ADJOINT_CASES, ids=str)
+def test_rfft_irfft_transposes_match_explicit_adjoint(shape, kw, norm):
+    fwd, inv = _real_transform_pair(kw, norm)
+    x = rand(shape, seed=3)
+    _adjoint_matrix_check(lambda v: fwd(fft, v), lambda v: fwd(np.fft, v), x)
+    check_derivatives(lambda v: fwd(fft, v), x)
+    # irfft's input: the half spectrum (any complex values, including the parts that
+    # irfft ignores) with the shape the forward transform gives.
+    z = cplx(np.fft.rfftn(x, axes=kw.get("axes", (kw.get("axis", -1),))).shape, seed=4)
+    _adjoint_matrix_check(lambda v: inv(fft, v), lambda v: inv(np.fft, v), z)
+    check_derivatives(lambda v: inv(fft, v), z)

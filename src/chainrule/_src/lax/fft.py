@@ -17,18 +17,37 @@ and reverse mode needs only transposes, taken with respect to the pairing
 - ``irfft`` is ``Re ifft(pad(w * x))`` where ``w`` is 1 for the zero (and, for even
   ``n``, the Nyquist) frequency and 2 for the others (their mirror images are implied);
   its transpose is ``w * slice(ifft(ct))``.
+
+Both transposes are evaluated with the real transforms rather than full complex FFTs of
+padded arrays (about half the work and no padding or slicing).  Write ``F`` for the
+forward DFT with the scale of ``norm`` and ``G`` for the inverse DFT with the scale of the
+*swapped* norm (``"backward"`` <-> ``"forward"``, ``"ortho"`` unchanged): then
+``conj(F) = G`` entrywise, since both carry the same scale, and
+
+- ``Re fft(pad(ct)) = Re conj(F pad(ct)) = Re G pad(conj(ct))
+  = irfft(conj(ct) / w, swapped norm)``;
+- ``slice(ifft(ct))`` for real ``ct`` is ``conj(slice(F' ct)) = conj(rfft(ct, swapped
+  norm))``, where ``F'`` is the forward DFT with the swapped norm's scale.
+
+Over several axes the same identities hold with n-d transforms (``Re`` is taken once,
+after the sum over every axis, exactly as ``irfftn`` does).  Dividing by ``w`` and
+multiplying back are exact (powers of two), so the results agree with the explicit
+transposes to rounding.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray, astype, dtype_of, get_aval, real_dtype
+from ..core import Primitive, ShapedArray, astype, dtype_of, real_dtype
 from ._rules import deflinear, unbroadcast
-from .elementwise import mul, real
-from .shape import pad_zeros, slice_axis
+from .elementwise import conj, mul
 
 NORMS = ("backward", "ortho", "forward")
+
+# The norm whose scale the conjugate (inverse) transform must carry to match ``norm``'s
+# forward transform, and vice versa (see the module docstring).
+_SWAPPED = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
 
 
 def _complex_dtype(dtype):
@@ -103,13 +122,14 @@ def _rfft_abstract_eval(a, axes, norm):
 
 
 def _rfft_transpose(ct, x, axes, norm):
+    # Re fft(pad(ct)) = irfft(conj(ct) / w) with the swapped norm: irfft doubles the
+    # frequencies that stand for a conjugate pair, which the padded FFT counts once.
     last = axes[-1]
     n = x.aval.shape[last]
-    m = get_aval(ct).shape[last]
-    widths = [(0, 0)] * x.aval.ndim
-    widths[last] = (0, n - m)
-    full = fft_p.bind(pad_zeros(ct, widths), axes=axes, inverse=False, norm=norm)
-    return [unbroadcast(real(full), x.aval)]
+    inv_w = 1.0 / _hermitian_weights(n, x.aval.ndim, last, x.aval.dtype)
+    half = mul(conj(ct), inv_w)
+    out = irfft_p.bind(half, axes=axes, n=n, norm=_SWAPPED[norm])
+    return [unbroadcast(out, x.aval)]
 
 
 rfft_p = Primitive("rfft")
@@ -159,9 +179,9 @@ def _hermitian_weights(n, ndim, axis, dtype):
 
 
 def _irfft_transpose(ct, x, axes, n, norm):
+    # w * slice(ifft(ct)) = w * conj(rfft(ct)) with the swapped norm, ct being real.
     last = axes[-1]
-    full = fft_p.bind(ct, axes=axes, inverse=True, norm=norm)
-    half = slice_axis(full, last, 0, n // 2 + 1)
+    half = conj(rfft_p.bind(ct, axes=axes, norm=_SWAPPED[norm]))
     w = _hermitian_weights(n, x.aval.ndim, last, x.aval.dtype)
     return [unbroadcast(mul(half, w), x.aval)]
 
