@@ -355,3 +355,19 @@ def test_derivatives_of_a_numba_jitted_function_equal_eager():
     np.testing.assert_allclose(cr.jvp(jf, (x,), (np.ones(3),))[1],
                                cr.jvp(f, (x,), (np.ones(3),))[1], rtol=1e-13)
     cr.check_grads(jf, (x,), order=2, modes=("fwd", "rev"))
+
+
+def test_new_axis_on_a_scalar_compiles_and_equals_eager():
+    # A 0-d value is a Numba scalar: ``s[None]`` must build an array, not index it.  The
+    # 100-element input keeps the program on the array lowering, as a NUTS transition is.
+    def f(x):
+        s = lax.fori_loop(0, 3, lambda i, c: c * 0.5 + cnp.sum(x), 0.0)
+        flag = cnp.any(x > 0.5)
+        return s[None] * x, s[None, None], flag[None]
+    x = np.linspace(0.0, 1.0, 100)
+    jf = cr.jit(f, backend="numba")
+    got, want = jf(x), f(x)
+    for g, w in zip(got, want):
+        assert np.shape(g) == np.shape(w) and np.asarray(g).dtype == np.asarray(w).dtype
+        np.testing.assert_allclose(g, w, rtol=1e-13)
+    assert not _compiled(jf).fallbacks

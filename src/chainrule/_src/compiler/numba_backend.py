@@ -587,6 +587,10 @@ def _getitem(lw, eqn, env):
     if basic is not None:
         if not spec or basic == "":
             return v
+        if x.aval.shape == ():
+            # A 0-d value is a plain scalar inside Numba, which cannot be indexed: the
+            # only basic indices of a scalar add axes (None, ...), i.e. a new array.
+            return _Value(f"np.full({_shape_text(out.shape)}, {text})", fresh=True)
         return _Value(f"{text}[{basic}]")
     lw.needs_kernels = True
     idx, iv = lw.atom(env, arrays[0])
