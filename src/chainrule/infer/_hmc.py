@@ -296,8 +296,14 @@ def _mass_chol(inv_mass):
 
 def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num_samples,
                          num_chains, rng, progress, step_size, dense_mass, target_accept,
-                         adapt_step_size, adapt_mass_matrix, init_per_chain, extra_stats):
-    """Warm-up then sampling with a jitted, vmapped transition; returns a SampleResult."""
+                         adapt_step_size, adapt_mass_matrix, init_per_chain, extra_stats,
+                         backend="numpy"):
+    """Warm-up then sampling with a jitted, vmapped transition; returns a SampleResult.
+
+    ``backend`` is the ``jit`` backend of the transition (warm-up and sampling share it);
+    the few calls outside it (initial checks, step-size search) stay on NumPy, where they
+    compile instantly.
+    """
     if num_chains < 1 or num_samples < 0 or num_warmup < 0:
         raise ValueError(f"{name}: num_chains must be >= 1, num_samples and num_warmup >= 0.")
     first = tree_map(lambda x: np.asarray(x)[0], init) if init_per_chain else init
@@ -319,7 +325,8 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
         inv_mass = np.ones((num_chains, dim))
     mass_chol = _mass_chol(inv_mass)
     kernel = make_kernel(value_and_grad, dim)
-    transition = cr.jit(cr.vmap(kernel) if num_chains > 1 else _one_chain(kernel))
+    transition = cr.jit(cr.vmap(kernel) if num_chains > 1 else _one_chain(kernel),
+                        backend=backend)
 
     key = make_key(rng)
     key_init, key_warm, key_draw = crandom.split(key, 3)
@@ -381,7 +388,7 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
 
 def hmc(logdensity, init, *, num_steps=10, num_warmup=1000, num_samples=1000, num_chains=1,
         rng=None, progress="auto", step_size=None, dense_mass=False, target_accept=0.8,
-        adapt_step_size=True, adapt_mass_matrix=True, init_per_chain=False):
+        adapt_step_size=True, adapt_mass_matrix=True, init_per_chain=False, backend="numpy"):
     """Hamiltonian Monte Carlo with a fixed number of leapfrog steps per transition.
 
     Parameters
@@ -410,6 +417,9 @@ def hmc(logdensity, init, *, num_steps=10, num_warmup=1000, num_samples=1000, nu
         The acceptance statistic dual averaging aims at (0.8, as Stan).
     adapt_step_size, adapt_mass_matrix : bool
         Turn either adaptation off.
+    backend : {"numpy", "numba", "auto"}
+        The ``jit`` backend of the transition (see ``backend`` of :func:`nuts`
+        and ``docs/backends.md``).
 
     Returns
     -------
@@ -435,4 +445,5 @@ def hmc(logdensity, init, *, num_steps=10, num_warmup=1000, num_samples=1000, nu
         num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains, rng=rng,
         progress=progress, step_size=step_size, dense_mass=dense_mass,
         target_accept=target_accept, adapt_step_size=adapt_step_size,
-        adapt_mass_matrix=adapt_mass_matrix, init_per_chain=init_per_chain, extra_stats=())
+        adapt_mass_matrix=adapt_mass_matrix, init_per_chain=init_per_chain, extra_stats=(),
+        backend=backend)
