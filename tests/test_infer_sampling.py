@@ -312,3 +312,15 @@ def test_unknown_sampler_backend_is_an_error():
     with pytest.raises(ValueError, match="backend"):
         infer.nuts(lambda x: -0.5 * cnp.sum(x ** 2), np.zeros(2), num_warmup=5,
                    num_samples=5, rng=0, progress=False, backend="cuda")
+
+
+def test_iteration_keys_are_the_per_iteration_split_of_fold_in():
+    from chainrule import random as crandom
+    from chainrule.infer import _hmc
+
+    key = crandom.key(5)
+    keys = _hmc.iteration_keys(key, 4, 3)
+    assert keys.shape == (4, 3) + np.shape(key)
+    for i in range(4):
+        np.testing.assert_array_equal(keys[i], crandom.split(crandom.fold_in(key, i), 3))
+    assert _hmc.iteration_keys(key, 0, 3).shape == (0, 3) + np.shape(key)

@@ -269,6 +269,16 @@ def _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass, mass_chol, ke
     return step
 
 
+def iteration_keys(key, n, num_chains):
+    """``keys[i] = split(fold_in(key, i), num_chains)`` for ``i < n``, derived at once
+    (one batched hash instead of two small ones per iteration, which cost as much as a
+    whole transition on a compiled backend)."""
+    if n == 0:
+        return np.empty((0, num_chains) + np.shape(key), dtype=np.asarray(key).dtype)
+    return np.asarray(cr.vmap(lambda i: crandom.split(crandom.fold_in(key, i), num_chains))(
+        np.arange(n)))
+
+
 def call(transition, *args):
     # A model that is NaN or infinite somewhere makes NumPy warn inside the compiled
     # transition; those points are divergences, counted in the statistics instead.
@@ -342,8 +352,9 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
     da = DualAveraging(eps, target=target_accept)
     welford = Welford(num_chains, dim, dense_mass)
     warm_divergences = 0
+    warm_keys = iteration_keys(key_warm, num_warmup, num_chains)
     for i in range(num_warmup):
-        keys = crandom.split(crandom.fold_in(key_warm, i), num_chains)
+        keys = warm_keys[i]
         z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol)
         warm_divergences += int(np.sum(np.asarray(stats["diverging"])))
         if adapt_step_size:
@@ -367,8 +378,9 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
     draws = np.empty((num_chains, num_samples, dim))
     names = ["accept_prob", "diverging", "energy", "num_steps"] + list(extra_stats)
     recorded = {k: [] for k in names}
+    draw_keys = iteration_keys(key_draw, num_samples, num_chains)
     for i in range(num_samples):
-        keys = crandom.split(crandom.fold_in(key_draw, i), num_chains)
+        keys = draw_keys[i]
         z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol)
         draws[:, i] = z
         for k in names:
