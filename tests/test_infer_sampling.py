@@ -409,3 +409,50 @@ def test_nuts_conjugate_linear_regression_mean_and_covariance():
     assert res.num_divergences == 0
     _within_mc_error(res.samples, mean)
     _cov_within_mc_error(res.samples, mean, cov)
+
+
+@pytest.mark.parametrize("sampler,chains", [("nuts", 1), ("nuts", 2), ("hmc", 2)])
+def test_numba_backend_gives_the_numpy_backends_draws(sampler, chains):
+    pytest.importorskip("numba", reason="the numba extra is not installed")
+    y = np.array([1.2, 0.4, 2.1, 1.7, 0.9, 1.5])
+
+    def logdensity(p):
+        mu, log_sigma = p["mu"], p["log_sigma"]
+        return (-0.5 * (mu / 10.0) ** 2 - len(y) * log_sigma
+                - 0.5 * cnp.sum(((y - mu) / cnp.exp(log_sigma)) ** 2))
+
+    # HMC's fixed-length trajectories amplify rounding: with adaptation, a start moved by
+    # 1e-15 changes its adapted step size by 1e-5 on either backend; a fixed step keeps
+    # the comparison at rounding level.
+    fixed = {"step_size": 0.1, "adapt_step_size": False} if sampler == "hmc" else {}
+
+    def run(backend):
+        return getattr(infer, sampler)(logdensity, {"mu": 0.0, "log_sigma": 0.0},
+                                       num_warmup=60, num_samples=40, num_chains=chains,
+                                       rng=3, progress=False, backend=backend, **fixed)
+
+    a, b = run("numpy"), run("numba")
+    for k in ("mu", "log_sigma"):
+        np.testing.assert_allclose(b.samples[k], a.samples[k], rtol=1e-9, atol=1e-12)
+    for k in ("num_steps", "diverging"):
+        np.testing.assert_array_equal(b.stats[k], a.stats[k])
+    np.testing.assert_allclose(b.stats["accept_prob"], a.stats["accept_prob"], rtol=1e-9)
+    np.testing.assert_allclose(b.step_size, a.step_size, rtol=1e-9)
+
+
+def test_unknown_sampler_backend_is_an_error():
+    with pytest.raises(ValueError, match="backend"):
+        infer.nuts(lambda x: -0.5 * cnp.sum(x ** 2), np.zeros(2), num_warmup=5,
+                   num_samples=5, rng=0, progress=False, backend="cuda")
+
+
+def test_iteration_keys_are_the_per_iteration_split_of_fold_in():
+    from chainrule import random as crandom
+    from chainrule.infer import _hmc
+
+    key = crandom.key(5)
+    keys = _hmc.iteration_keys(key, 4, 3)
+    assert keys.shape == (4, 3) + np.shape(key)
+    for i in range(4):
+        np.testing.assert_array_equal(keys[i], crandom.split(crandom.fold_in(key, i), 3))
+    assert _hmc.iteration_keys(key, 0, 3).shape == (0, 3) + np.shape(key)

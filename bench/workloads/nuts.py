@@ -37,8 +37,10 @@ SIGMA8 = np.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])
 # chains of 100,000 draws after 2000 warm-up iterations each (MCSE below 0.006 everywhere).
 EIGHT_MEAN = np.array([4.388, 0.805, 0.316, 0.096, -0.086, 0.063, -0.162, -0.075, 0.356,
                        0.074])
-LIBS = ("chainrule", "numpyro", "numpyro MCMC.run", "blackjax", "emcee")
-LABEL = {"chainrule": "chainrule `infer.nuts`", "numpyro": "NumPyro NUTS (jitted scan)",
+LIBS = ("chainrule", "chainrule numba", "numpyro", "numpyro MCMC.run", "blackjax", "emcee")
+LABEL = {"chainrule": "chainrule `infer.nuts`",
+         "chainrule numba": "chainrule `infer.nuts(backend=\"numba\")`",
+         "numpyro": "NumPyro NUTS (jitted scan)",
          "numpyro MCMC.run": "NumPyro NUTS (`MCMC.run`, a model)",
          "blackjax": "BlackJAX NUTS", "emcee": "emcee (stretch move)"}
 
@@ -80,7 +82,7 @@ def _reference(target):
 
 # --- the samplers: run(seed) -> (draws (chains, draws, dim), gradient evaluations) ---------
 
-def _chainrule(target, warmup, draws):
+def _chainrule(target, warmup, draws, backend="numpy"):
     import chainrule.numpy as cnp
     from chainrule import infer
 
@@ -89,9 +91,15 @@ def _chainrule(target, warmup, draws):
 
     def run(seed):
         res = infer.nuts(logp, x0, num_warmup=warmup, num_samples=draws, rng=seed,
-                         progress=False)
+                         progress=False, backend=backend)
         return res.samples, int(res.stats["num_steps"].sum())
     return run
+
+
+def _chainrule_numba(target, warmup, draws):
+    import numba  # noqa: F401  (skipped, with the reason, when the extra is missing)
+
+    return _chainrule(target, warmup, draws, backend="numba")
 
 
 def _numpyro(target, warmup, draws):
@@ -204,7 +212,8 @@ def _emcee(target, warmup, draws):
     return run
 
 
-BUILDERS = {"chainrule": _chainrule, "numpyro": _numpyro, "numpyro MCMC.run": _numpyro_mcmc,
+BUILDERS = {"chainrule": _chainrule, "chainrule numba": _chainrule_numba, "numpyro": _numpyro,
+            "numpyro MCMC.run": _numpyro_mcmc,
             "blackjax": _blackjax, "emcee": _emcee}
 
 
@@ -245,7 +254,7 @@ def run(libs, cfg, log=print):
     records = []
     for target in ("gaussian", "eight_schools"):
         for lib in LIBS:
-            if cfg.smoke and lib != "chainrule":
+            if cfg.smoke and not lib.startswith("chainrule"):
                 rec = {"workload": "nuts", "case": target, "library": lib, "note": "",
                        "params": {}, "status": "skipped", "reason": "not run in --smoke mode"}
             else:
@@ -295,6 +304,12 @@ def summary(records):
             if run and run["status"] == "ok":
                 lines.append(f"chainrule ÷ NumPyro `MCMC.run`, one-shot ESS/s: "
                              f"{_ratio(cr['ess_per_s_one_shot'], run['ess_per_s_one_shot']):.2f}.")
+            crn = recs.get("chainrule numba")
+            if crn and crn["status"] == "ok":
+                steady = _ratio(crn["ess_per_s"], npy["ess_per_s"])
+                once = _ratio(crn["ess_per_s_one_shot"], npy["ess_per_s_one_shot"])
+                lines.append(f"chainrule (Numba backend) ÷ NumPyro: steady ESS/s "
+                             f"{steady:.3f}, one-shot ESS/s {once:.2f}.")
             if em and em["status"] == "ok":
                 lines.append(
                     f"ESS per evaluation ÷ emcee's: chainrule "
@@ -307,8 +322,9 @@ def summary(records):
 def headline(records):
     out = []
     for r in records:
-        if r["library"] == "chainrule" and r["status"] == "ok":
-            out.append(f"NUTS ({r['case']}): {r['ess_per_s']:.0f} ESS/s steady, "
+        if r["library"].startswith("chainrule") and r["status"] == "ok":
+            backend = " (Numba backend)" if r["library"] == "chainrule numba" else ""
+            out.append(f"NUTS{backend} ({r['case']}): {r['ess_per_s']:.0f} ESS/s steady, "
                        f"{r['ess_per_s_one_shot']:.0f} one-shot, {r['evals_per_ess']:.1f} "
                        "gradient evaluations per effective sample.")
     return out

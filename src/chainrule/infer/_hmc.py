@@ -269,6 +269,16 @@ def _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass, mass_chol, ke
     return step
 
 
+def iteration_keys(key, n, num_chains):
+    """``keys[i] = split(fold_in(key, i), num_chains)`` for ``i < n``, derived at once
+    (one batched hash instead of two small ones per iteration, which cost as much as a
+    whole transition on a compiled backend)."""
+    if n == 0:
+        return np.empty((0, num_chains) + np.shape(key), dtype=np.asarray(key).dtype)
+    return np.asarray(cr.vmap(lambda i: crandom.split(crandom.fold_in(key, i), num_chains))(
+        np.arange(n)))
+
+
 def call(transition, *args):
     # A model that is NaN or infinite somewhere makes NumPy warn inside the compiled
     # transition; those points are divergences, counted in the statistics instead.
@@ -296,8 +306,14 @@ def _mass_chol(inv_mass):
 
 def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num_samples,
                          num_chains, rng, progress, step_size, dense_mass, target_accept,
-                         adapt_step_size, adapt_mass_matrix, init_per_chain, extra_stats):
-    """Warm-up then sampling with a jitted, vmapped transition; returns a SampleResult."""
+                         adapt_step_size, adapt_mass_matrix, init_per_chain, extra_stats,
+                         backend="numpy"):
+    """Warm-up then sampling with a jitted, vmapped transition; returns a SampleResult.
+
+    ``backend`` is the ``jit`` backend of the transition (warm-up and sampling share it);
+    the few calls outside it (initial checks, step-size search) stay on NumPy, where they
+    compile instantly.
+    """
     if num_chains < 1 or num_samples < 0 or num_warmup < 0:
         raise ValueError(f"{name}: num_chains must be >= 1, num_samples and num_warmup >= 0.")
     first = tree_map(lambda x: np.asarray(x)[0], init) if init_per_chain else init
@@ -319,7 +335,8 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
         inv_mass = np.ones((num_chains, dim))
     mass_chol = _mass_chol(inv_mass)
     kernel = make_kernel(value_and_grad, dim)
-    transition = cr.jit(cr.vmap(kernel) if num_chains > 1 else _one_chain(kernel))
+    transition = cr.jit(cr.vmap(kernel) if num_chains > 1 else _one_chain(kernel),
+                        backend=backend)
 
     key = make_key(rng)
     key_init, key_warm, key_draw = crandom.split(key, 3)
@@ -335,8 +352,9 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
     da = DualAveraging(eps, target=target_accept)
     welford = Welford(num_chains, dim, dense_mass)
     warm_divergences = 0
+    warm_keys = iteration_keys(key_warm, num_warmup, num_chains)
     for i in range(num_warmup):
-        keys = crandom.split(crandom.fold_in(key_warm, i), num_chains)
+        keys = warm_keys[i]
         z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol)
         warm_divergences += int(np.sum(np.asarray(stats["diverging"])))
         if adapt_step_size:
@@ -360,8 +378,9 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
     draws = np.empty((num_chains, num_samples, dim))
     names = ["accept_prob", "diverging", "energy", "num_steps"] + list(extra_stats)
     recorded = {k: [] for k in names}
+    draw_keys = iteration_keys(key_draw, num_samples, num_chains)
     for i in range(num_samples):
-        keys = crandom.split(crandom.fold_in(key_draw, i), num_chains)
+        keys = draw_keys[i]
         z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol)
         draws[:, i] = z
         for k in names:
@@ -381,7 +400,7 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
 
 def hmc(logdensity, init, *, num_steps=10, num_warmup=1000, num_samples=1000, num_chains=1,
         rng=None, progress="auto", step_size=None, dense_mass=False, target_accept=0.8,
-        adapt_step_size=True, adapt_mass_matrix=True, init_per_chain=False):
+        adapt_step_size=True, adapt_mass_matrix=True, init_per_chain=False, backend="numpy"):
     """Hamiltonian Monte Carlo with a fixed number of leapfrog steps per transition.
 
     Parameters
@@ -410,6 +429,9 @@ def hmc(logdensity, init, *, num_steps=10, num_warmup=1000, num_samples=1000, nu
         The acceptance statistic dual averaging aims at (0.8, as Stan).
     adapt_step_size, adapt_mass_matrix : bool
         Turn either adaptation off.
+    backend : {"numpy", "numba", "auto"}
+        The ``jit`` backend of the transition (see ``backend`` of :func:`nuts`
+        and ``docs/backends.md``).
 
     Returns
     -------
@@ -435,4 +457,5 @@ def hmc(logdensity, init, *, num_steps=10, num_warmup=1000, num_samples=1000, nu
         num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains, rng=rng,
         progress=progress, step_size=step_size, dense_mass=dense_mass,
         target_accept=target_accept, adapt_step_size=adapt_step_size,
-        adapt_mass_matrix=adapt_mass_matrix, init_per_chain=init_per_chain, extra_stats=())
+        adapt_mass_matrix=adapt_mass_matrix, init_per_chain=init_per_chain, extra_stats=(),
+        backend=backend)

@@ -9,7 +9,8 @@ import chainrule.numpy as cnp
 from chainrule import random as crandom
 
 from ._adapt import DualAveraging, Welford, warmup_windows
-from ._hmc import SampleResult, call, check_initial, Flat, make_key, progress_bar, select
+from ._hmc import (SampleResult, call, check_initial, Flat, iteration_keys, make_key,
+                   progress_bar, select)
 
 __all__ = ["metropolis"]
 
@@ -98,8 +99,9 @@ def metropolis(logdensity, init, *, num_warmup=1000, num_samples=1000, num_chain
     key_warm, key_draw = crandom.split(make_key(rng), 2)
     bar = progress_bar(progress, num_warmup + num_samples, "metropolis")
     unused = np.zeros(num_chains)
+    warm_keys = iteration_keys(key_warm, num_warmup, num_chains)
     for i in range(num_warmup):
-        keys = crandom.split(crandom.fold_in(key_warm, i), num_chains)
+        keys = warm_keys[i]
         z, logp, g, stats = call(transition, z, logp, g, keys, s, prop_sd, unused)
         s = da.update(np.asarray(stats["accept_prob"]))
         if any(a <= i < b for a, b in windows):
@@ -114,8 +116,9 @@ def metropolis(logdensity, init, *, num_warmup=1000, num_samples=1000, num_chain
         s = da.final()
     draws = np.empty((num_chains, num_samples, dim))
     accept = np.empty((num_chains, num_samples))
+    draw_keys = iteration_keys(key_draw, num_samples, num_chains)
     for i in range(num_samples):
-        keys = crandom.split(crandom.fold_in(key_draw, i), num_chains)
+        keys = draw_keys[i]
         z, logp, g, stats = call(transition, z, logp, g, keys, s, prop_sd, unused)
         draws[:, i] = z
         accept[:, i] = np.asarray(stats["accept_prob"])

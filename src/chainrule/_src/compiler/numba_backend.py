@@ -587,6 +587,10 @@ def _getitem(lw, eqn, env):
     if basic is not None:
         if not spec or basic == "":
             return v
+        if x.aval.shape == ():
+            # A 0-d value is a plain scalar inside Numba, which cannot be indexed: the
+            # only basic indices of a scalar add axes (None, ...), i.e. a new array.
+            return _Value(f"np.full({_shape_text(out.shape)}, {text})", fresh=True)
         return _Value(f"{text}[{basic}]")
     lw.needs_kernels = True
     idx, iv = lw.atom(env, arrays[0])
@@ -779,6 +783,49 @@ def _cumulative(lw, eqn, env):
 for _name in ("cumsum", "cumprod"):
     RULES[_name] = _cumulative
     RULES[_name].check = _cum_check
+
+
+def _flat_words(lw, env, a, shape):
+    """Operand ``a`` of a random-bits primitive as a C-contiguous 1-D array of the words
+    of ``shape`` (broadcast; a 0-d value is a Numba scalar, so it is filled in)."""
+    text, v = lw.atom(env, a)
+    if v.pending:
+        text = lw.name(v)
+    n = math.prod(shape)
+    if a.aval.shape == ():
+        return f"np.full({n}, {text})"
+    if tuple(a.aval.shape) != tuple(shape):
+        text = f"np.broadcast_to({text}, {_shape_text(shape)})"
+    return f"np.ascontiguousarray({text}).reshape({n})"
+
+
+def _words_check(eqn):
+    if any(a.aval.dtype.kind not in "iu" for a in eqn.inputs):
+        return NotLowerable(eqn.prim.name, "non-integer key or counter words")
+    return None
+
+
+@rule("threefry2x32", check=_words_check)
+def _threefry(lw, eqn, env):
+    # The words are cast to uint32 as the NumPy implementation does.
+    shape = tuple(eqn.outputs[0].aval.shape)
+    lw.needs_kernels = True
+    words = [f"({_flat_words(lw, env, a, shape)}).astype(np.uint32)" for a in eqn.inputs]
+    y0, y1 = lw.fresh("r"), lw.fresh("r")
+    lw.emit(f"{y0}, {y1} = _k.threefry2x32({', '.join(words)})")
+    if shape == ():
+        return [_Value(f"{y0}[0]"), _Value(f"{y1}[0]")]
+    return [_Value(f"{y}.reshape({_shape_text(shape)})", fresh=True) for y in (y0, y1)]
+
+
+@rule("philox_bits", check=_words_check)
+def _philox(lw, eqn, env):
+    out = tuple(eqn.outputs[0].aval.shape)
+    n = int(eqn.params["n"])
+    lw.needs_kernels = True
+    keys = [_flat_words(lw, env, a, out[:-1]) for a in eqn.inputs]
+    return _Value(f"_k.philox_bits({keys[0]}, {keys[1]}, {n}).reshape({_shape_text(out)})",
+                  fresh=True)
 
 
 def _matmul_check(eqn):

@@ -180,3 +180,86 @@ def set_rows(base, vals, idx):
         for j in range(base.shape[1]):
             out[i, j] = vals[k, j]
     return out
+
+
+# The random bit generators of chainrule.random (_src/random/_prims.py), word for word the
+# same streams.  Numba widens uint32 arithmetic to uint64, so the 32-bit words are kept in
+# uint64 and masked; every constant is a uint64, as an int64 literal would promote the
+# arithmetic to float64.
+_M32 = np.uint64(0xFFFFFFFF)
+_THREEFRY_ROT = np.array([[13, 15, 26, 6], [17, 29, 16, 24]], dtype=np.uint64)
+_THREEFRY_PARITY = np.uint64(0x1BD11BDA)
+
+
+@_jit
+def threefry2x32(k0, k1, x0, x1):
+    """Threefry-2x32-20 of 1-D uint32 arrays of one length: ``(y0, y1)``."""
+    n = k0.shape[0]
+    y0 = np.empty(n, np.uint32)
+    y1 = np.empty(n, np.uint32)
+    for i in range(n):
+        a = np.uint64(k0[i])
+        b = np.uint64(k1[i])
+        ks = (a, b, a ^ b ^ _THREEFRY_PARITY)
+        u = (np.uint64(x0[i]) + a) & _M32
+        v = (np.uint64(x1[i]) + b) & _M32
+        for group in range(5):
+            for j in range(4):
+                r = _THREEFRY_ROT[group % 2, j]
+                u = (u + v) & _M32
+                v = (((v << r) & _M32) | (v >> (np.uint64(32) - r))) ^ u
+            u = (u + ks[(group + 1) % 3]) & _M32
+            v = (v + ks[(group + 2) % 3] + np.uint64(group + 1)) & _M32
+        y0[i] = np.uint32(u)
+        y1[i] = np.uint32(v)
+    return y0, y1
+
+
+_PHILOX_M0 = np.uint64(0xD2E7470EE14C6C93)
+_PHILOX_M1 = np.uint64(0xCA5A826395121157)
+_PHILOX_W0 = np.uint64(0x9E3779B97F4A7C15)
+_PHILOX_W1 = np.uint64(0xBB67AE8584CAA73B)
+_S32 = np.uint64(32)
+
+
+@_jit
+def _mulhi64(a, b):
+    """The high 64-bit word of ``a * b`` from 32-bit halves (the low word wraps)."""
+    a_lo, a_hi = a & _M32, a >> _S32
+    b_lo, b_hi = b & _M32, b >> _S32
+    lolo, lohi, hilo = a_lo * b_lo, a_lo * b_hi, a_hi * b_lo
+    carry = ((lolo >> _S32) + (lohi & _M32) + (hilo & _M32)) >> _S32
+    return a_hi * b_hi + (lohi >> _S32) + (hilo >> _S32) + carry
+
+
+@_jit
+def philox_bits(k0, k1, n):
+    """The first ``n`` words of the Philox-4x64-10 stream of each key ``(k0[i], k1[i])``
+    (1-D uint32 arrays; the 128-bit key is ``(k0 * 2**32 + k1, 0)``, the counter starts at
+    block 1, as NumPy's ``Philox``): shape ``(len(k0), n)``, uint64."""
+    m = k0.shape[0]
+    out = np.empty((m, n), np.uint64)
+    blocks = (n + 3) // 4
+    for i in range(m):
+        key = (np.uint64(k0[i]) << _S32) | np.uint64(k1[i])
+        for blk in range(blocks):
+            c0 = np.uint64(blk + 1)
+            c1 = np.uint64(0)
+            c2 = np.uint64(0)
+            c3 = np.uint64(0)
+            w0 = key
+            w1 = np.uint64(0)
+            for r in range(10):
+                if r > 0:
+                    w0 = w0 + _PHILOX_W0
+                    w1 = w1 + _PHILOX_W1
+                hi0 = _mulhi64(c0, _PHILOX_M0)
+                lo0 = c0 * _PHILOX_M0
+                hi1 = _mulhi64(c2, _PHILOX_M1)
+                lo1 = c2 * _PHILOX_M1
+                c0, c1, c2, c3 = hi1 ^ c1 ^ w0, lo1, hi0 ^ c3 ^ w1, lo0
+            for j in range(4):
+                col = 4 * blk + j
+                if col < n:
+                    out[i, col] = (c0, c1, c2, c3)[j]
+    return out
