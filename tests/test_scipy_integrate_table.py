@@ -12,6 +12,7 @@ import scipy.integrate as sint
 import chainrule as cr
 import chainrule.numpy as cnp
 import chainrule.scipy.integrate as ci
+from scipy_table import assert_close, table_tests
 
 RNG = np.random.default_rng(2)
 Y = RNG.normal(size=(2, 7))
@@ -94,54 +95,8 @@ CASES = {
                                                 lambda x: 0.1 * x, lambda x: 1 + c * x)[0],
                 (np.array(0.8), np.array(0.5), np.array(0.1), np.array(1.2)), 1),
 }
-NAMES = sorted(CASES)
-
-
-def _assert_close(got, want):
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.shape == want.shape
-    scale = max(1.0, float(np.max(np.abs(want))))
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * scale)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_values_plain_and_traced(name):
-    f, ref, args, _ = CASES[name]
-    want = ref(*args)
-    _assert_close(f(*args), want)
-    _assert_close(cr.jit(f)(*args), want)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_derivatives(name):
-    f, _, args, order = CASES[name]
-    cr.check_grads(f, args, order=order, modes=("fwd", "rev"))
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_derivatives_under_jit(name):
-    f, _, args, _ = CASES[name]
-    cr.check_grads(cr.jit(f), args, order=1, modes=("fwd", "rev"))
-
-
-def _batched(args):
-    rng = np.random.default_rng(3)   # the same batch whatever order the tests run in
-    return [np.stack([a, a + 0.05 * rng.normal(size=np.shape(a))]) for a in args]
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_vmap(name):
-    f, ref, args, _ = CASES[name]
-    batched = _batched(args)
-    got = cr.vmap(f)(*batched)
-    for i in range(2):
-        _assert_close(got[i], ref(*(b[i] for b in batched)))
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_derivatives_under_vmap(name):
-    f, _, args, _ = CASES[name]
-    cr.check_grads(cr.vmap(f), _batched(args), order=1, modes=("fwd", "rev"))
+(test_values_plain_and_traced, test_derivatives, test_derivatives_under_jit, test_vmap,
+ test_derivatives_under_vmap) = table_tests(CASES, perturb=0.05, seed=3)
 
 
 def test_quad_infinite_limit_known_only_when_run_is_an_error_not_nan():
@@ -155,6 +110,6 @@ def test_quad_infinite_limit_known_only_when_run_is_an_error_not_nan():
     with pytest.raises(ValueError, match="infinite limit"):
         cr.vmap(lambda b: ci.quad(f, 0.0, b)[0])(np.array([np.inf, 1.0]))
     # closed over, the same limit is SciPy's integral, under jit and vmap
-    _assert_close(cr.jit(lambda a: ci.quad(f, a, np.inf)[0])(0.0), 1.0)
-    _assert_close(cr.vmap(lambda a: ci.quad(f, a, np.inf)[0])(np.array([0.0, 1.0])),
+    assert_close(cr.jit(lambda a: ci.quad(f, a, np.inf)[0])(0.0), 1.0)
+    assert_close(cr.vmap(lambda a: ci.quad(f, a, np.inf)[0])(np.array([0.0, 1.0])),
                   [sint.quad(np.exp, -np.inf, -a)[0] for a in (0.0, 1.0)])

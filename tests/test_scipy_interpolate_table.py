@@ -12,6 +12,7 @@ import scipy.sparse.linalg as ssl
 import chainrule as cr
 import chainrule.numpy as cnp
 import chainrule.scipy.interpolate as ci
+from scipy_table import assert_close, table_tests
 
 RNG = np.random.default_rng(11)
 
@@ -164,56 +165,9 @@ CASES = {
     "RBFInterpolator gaussian": (*_rbf("gaussian", 3.0), (_r(10), RBFQ), 2),
     "RBFInterpolator gaussian in the sites": (*_sites_rbf("gaussian", 3.0), (SITES,), 1),
 }
-NAMES = sorted(CASES)
-
-
-def _assert_close(got, want):
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.shape == want.shape
-    scale = max(1.0, float(np.max(np.abs(want))))
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * scale)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_values_plain_and_traced(name):
-    f, ref, args, _ = CASES[name]
-    want = ref(*args)
-    _assert_close(f(*args), want)
-    _assert_close(cr.jit(f)(*args), want)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_derivatives(name):
-    f, _, args, order = CASES[name]
-    cr.check_grads(f, args, order=order, modes=("fwd", "rev"))
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_derivatives_under_jit(name):
-    f, _, args, _ = CASES[name]
-    cr.check_grads(cr.jit(f), args, order=1, modes=("fwd", "rev"))
-
-
-def _batched(args):
-    # small perturbations keep every query on its piece; the same batch whatever order the
-    # tests run in
-    rng = np.random.default_rng(3)
-    return [np.stack([a, a + 0.01 * rng.normal(size=np.shape(a))]) for a in args]
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_vmap(name):
-    f, ref, args, _ = CASES[name]
-    batched = _batched(args)
-    got = cr.vmap(f)(*batched)
-    for i in range(2):
-        _assert_close(got[i], ref(*(b[i] for b in batched)))
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_derivatives_under_vmap(name):
-    f, _, args, _ = CASES[name]
-    cr.check_grads(cr.vmap(f), _batched(args), order=1, modes=("fwd", "rev"))
+# small perturbations keep every query on its piece
+(test_values_plain_and_traced, test_derivatives, test_derivatives_under_jit, test_vmap,
+ test_derivatives_under_vmap) = table_tests(CASES, perturb=0.01, seed=3)
 
 
 # Bad data traced by jit: its values are unknown while tracing, so the compiled function
@@ -272,11 +226,11 @@ def test_regular_grid_descending_points_as_scipy_under_transforms():
         gg = (np.linspace(3.0, 0.0, 5), GRID5[1]) if method == "cubic" else g
         vv = _r(5, 5) if method == "cubic" else v
         want = si.RegularGridInterpolator(gg, vv, method=method, **kw)(XI)
-        _assert_close(cr.jit(lambda w, q: ci.RegularGridInterpolator(
+        assert_close(cr.jit(lambda w, q: ci.RegularGridInterpolator(
             gg, w, method=method)(q))(vv, XI), want)
     cr.check_grads(lambda w, q: ci.RegularGridInterpolator(g, w)(q), (v, XI), order=2,
                    modes=("fwd", "rev"))
-    _assert_close(cr.jacfwd(lambda p: ci.RegularGridInterpolator((p, g[1]), v)(XI))(g[0]),
+    assert_close(cr.jacfwd(lambda p: ci.RegularGridInterpolator((p, g[1]), v)(XI))(g[0]),
                   cr.jacfwd(lambda p: ci.RegularGridInterpolator((p, g[1]), v[::-1])(XI))(
                       GRID[0])[:, ::-1])
     # traced by jit, a descending grid is reported when the compiled function runs
@@ -299,7 +253,7 @@ def test_interp1d_bounds_error_under_jit_is_scipys_error():
         cr.jit(cr.vmap(lambda q: ci.interp1d(X, Y, kind="cubic")(q)))(np.array([-1.0, 2.0]))
     # inside the range: SciPy's values and derivatives
     q = np.array([0.3, 2.2, 4.9])
-    _assert_close(cr.jit(lambda q: ci.interp1d(X, Y)(q))(q), si.interp1d(X, Y)(q))
+    assert_close(cr.jit(lambda q: ci.interp1d(X, Y)(q))(q), si.interp1d(X, Y)(q))
     cr.check_grads(cr.jit(lambda v, q: ci.interp1d(X, v, kind="quadratic")(q)), (Y, q),
                    order=1, modes=("fwd", "rev"))
 
@@ -328,8 +282,8 @@ def test_out_of_domain_queries_under_jit_are_scipys_error():
         cr.jit(lambda t: ci.splev(np.array([1.0, 7.5]), (t, tck[1], 3), ext=2))(tck[0])
     assert str(traced.value) == str(plain.value)
     inside = np.array([0.3, 4.2])
-    _assert_close(cr.jit(lambda x: ci.splev(x, tck, ext=2))(inside), si.splev(inside, tck, ext=2))
-    _assert_close(cr.jit(lambda q: ci.interpn(GRID, VALS2, q))(XI), si.interpn(GRID, VALS2, XI))
+    assert_close(cr.jit(lambda x: ci.splev(x, tck, ext=2))(inside), si.splev(inside, tck, ext=2))
+    assert_close(cr.jit(lambda q: ci.interpn(GRID, VALS2, q))(XI), si.interpn(GRID, VALS2, XI))
 
 
 

@@ -10,6 +10,7 @@ import scipy.signal as ss
 import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule.scipy import signal
+from scipy_table import table_tests
 
 RNG = np.random.default_rng(0)
 
@@ -256,56 +257,15 @@ CASES.update({
     "decimate fir odd n": (lambda x: signal.decimate(x, 2, 7, ftype="fir"),
                            lambda x: ss.decimate(x, 2, 7, ftype="fir"), (_r(2, 15),), 2),
 })
-NAMES = sorted(CASES)
-
-
-def _assert_close(got, want):
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.shape == want.shape
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_values_plain_and_traced(name):
-    f, ref, args, _ = CASES[name]
-    want = ref(*args)
-    _assert_close(f(*args), want)
-    _assert_close(cr.jit(f)(*args), want)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_derivatives(name):
-    f, _, args, order = CASES[name]
-    cr.check_grads(f, args, order=order, modes=("fwd", "rev"))
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_derivatives_under_jit(name):
-    f, _, args, _ = CASES[name]
-    cr.check_grads(cr.jit(f), args, order=1, modes=("fwd", "rev"))
-
-
-def _batched(name, args):
-    rng = np.random.default_rng(1)   # the same batch whatever order the tests run in
-    batched = [np.stack([a, a + 0.1 * rng.normal(size=np.shape(a))]) for a in args]
+def _positive_weights(name, batched):
     if name == "lombscargle weights":
         batched[1] = np.abs(batched[1])
     return batched
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_vmap(name):
-    f, ref, args, _ = CASES[name]
-    batched = _batched(name, args)
-    got = cr.vmap(f)(*batched)
-    for i in range(2):
-        _assert_close(got[i], ref(*(b[i] for b in batched)))
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_derivatives_under_vmap(name):
-    f, _, args, _ = CASES[name]
-    cr.check_grads(cr.vmap(f), _batched(name, args), order=1, modes=("fwd", "rev"))
+(test_values_plain_and_traced, test_derivatives, test_derivatives_under_jit, test_vmap,
+ test_derivatives_under_vmap) = table_tests(CASES, perturb=0.1, seed=1, scale_atol=False,
+                                            adjust=_positive_weights)
 
 
 def test_lfilter_gradient_in_pole_matches_analytic():
