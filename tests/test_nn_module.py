@@ -206,3 +206,72 @@ def test_is_array():
     assert not nn.is_array(nn.Linear(1, 1, key=0))
     assert nn.is_inexact_array(np.ones(1, np.complex128))
     assert not nn.is_inexact_array(np.ones(1, bool))
+
+
+# --- the structure kept by frozen Modules (``_flatten_module``) ----------------------------
+def _fresh_structure(m):
+    """The structure a Module's fields give when classified afresh (no kept structure)."""
+    from chainrule.nn import _module
+    d = m.__dict__
+    kept = d.pop(_module._FLAT, None)
+    frozen = d.pop(_module._FROZEN)  # unfrozen: nothing is kept
+    try:
+        return tree_structure(m)
+    finally:
+        d[_module._FROZEN] = frozen
+        if kept is not None:
+            d[_module._FLAT] = kept
+
+
+class Holder(nn.Module):
+    items: list
+    pair: tuple
+    label: object = "x"
+
+
+def test_kept_structure_matches_a_fresh_classification():
+    mlp = nn.MLP(2, 1, width_size=4, depth=1, activation=nn.tanh, key=0)
+    no_bias = nn.Linear(3, 2, bias=False, key=1)
+    trees = [mlp, no_bias, _affine(), Holder([np.ones(2)], (np.zeros(1), 3), "y")]
+    for m in trees:
+        for t in [m, tree_map(lambda x: x * 2.0, m), tree_map(np.shape, m),
+                  tree_map(lambda x: None, m), tree_map(lambda x: "s", m),
+                  nn.partition(m, nn.is_inexact_array)[0]]:
+            for _ in range(2):  # the second flatten reads what the first kept
+                assert tree_structure(t) == _fresh_structure(t)
+
+
+def test_mutable_containers_are_classified_afresh():
+    # A list field can change its contents after construction: its Module keeps no
+    # structure, and an array added later is a leaf (its gradient is not dropped).
+    h = Holder([], (1, 2))
+    assert tree_leaves(h) == []
+    h.items.append(np.array([3.0]))
+    assert len(tree_leaves(h)) == 1
+    g = cr.grad(lambda m: cnp.sum(m.items[0] ** 2))(h)
+    np.testing.assert_array_equal(g.items[0], [6.0])
+    # A tuple of plain values is static, and stays so.
+    assert tree_structure(Holder([np.ones(1)], (1, 2))).num_leaves == 1
+
+
+def test_adam_steps_unchanged_by_kept_structure():
+    # Optimizer steps over Modules (flattened and rebuilt at every step) against the same
+    # steps over the flat list of their arrays.
+    mlp = nn.MLP(2, 1, width_size=4, depth=1, activation=nn.tanh, key=0)
+    x = np.random.default_rng(2).normal(size=(8, 2))
+
+    def loss(m):
+        return cnp.mean(cr.vmap(m)(x) ** 2)
+    opt = optim.adam(1e-2)
+    m, s = mlp, opt.init(mlp)
+    leaves = tree_leaves(mlp)
+    ls, treedef = opt.init(leaves), tree_structure(mlp)
+    for _ in range(3):
+        g = cr.grad(loss)(m)
+        u, s = opt.update(g, s, m)
+        m = optim.apply_updates(m, u)
+        gl = cr.grad(lambda ps: loss(treedef.unflatten(ps)))(leaves)
+        ul, ls = opt.update(gl, ls, leaves)
+        leaves = optim.apply_updates(leaves, ul)
+    for a, b in zip(tree_leaves(m), leaves):
+        np.testing.assert_array_equal(a, b)

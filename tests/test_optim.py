@@ -406,3 +406,30 @@ def test_fit_jit_false_runs_python_control_flow_and_jit_says_so():
     np.testing.assert_allclose(w, 1.0, atol=1e-4)
     with pytest.raises(TypeError, match="jit=False"):
         optim.fit(loss, np.zeros(2), optim.sgd(0.1), 5)
+
+
+@pytest.mark.parametrize("eps_root", [0.0, 1e-10])
+def test_scale_by_adam_one_pass_matches_leafwise_formulas(eps_root):
+    # scale_by_adam updates every leaf in one pass; the same formulas with one tree_map
+    # each (Optax's way of writing it) give the same bits, on a Module and on a dict.
+    from chainrule import nn
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    rng = np.random.default_rng(8)
+    for params in (nn.MLP(2, 1, width_size=3, depth=1, key=0),
+                   {"a": rng.normal(size=3), "b": (rng.normal(size=(2, 2)), 1.5)}):
+        opt = optim.scale_by_adam(b1, b2, eps, eps_root)
+        state = opt.init(params)
+        mu, nu = state.mu, state.nu
+        for step in range(1, 4):
+            grads = tree_map(lambda p: rng.normal(size=np.shape(p)), params)
+            out, state = opt.update(grads, state)
+            mu = tree_map(lambda g, m: b1 * m + (1 - b1) * g, grads, mu)
+            nu = tree_map(lambda g, v: b2 * v + (1 - b2) * g * g, grads, nu)
+            c1, c2 = 1 - b1 ** float(step), 1 - b2 ** float(step)
+            ref = tree_map(lambda m, v: (m / c1) / (np.sqrt(v / c2 + eps_root) + eps), mu, nu)
+            for a, b in zip(tree_leaves(out) + tree_leaves(state.mu) + tree_leaves(state.nu),
+                            tree_leaves(ref) + tree_leaves(mu) + tree_leaves(nu)):
+                np.testing.assert_array_equal(a, b)
+            assert int(state.count) == step
+        with pytest.raises(ValueError, match="structures differ"):
+            opt.update({"other": np.ones(2)}, state)

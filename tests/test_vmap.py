@@ -209,3 +209,29 @@ def test_vmap_of_a_product_with_a_shared_matrix_is_one_matrix_product():
                    modes=("fwd", "rev"))
     cr.check_grads(lambda A, S: cr.vmap(lambda a: a @ S)(A), (A, S), order=2,
                    modes=("fwd", "rev"))
+
+
+def test_matrix_times_batched_vector_is_one_product():
+    # ``W @ x`` for a batched vector ``x`` (a layer under vmap): one matrix product of the
+    # stacked vectors, no transposes of the batch, and the same values and derivatives.
+    from chainrule._src.core import primitives
+    rng = np.random.default_rng(7)
+    w, xs = rng.normal(size=(3, 4)), rng.normal(size=(5, 4))
+    seen = []
+    prim = primitives["transpose"]
+
+    def spy(x, perm):
+        seen.append(np.shape(x))
+        return type(prim).bind(prim, x, perm=perm)
+    prim.bind = spy
+    try:
+        out = cr.vmap(lambda v: w @ v)(xs)
+    finally:
+        del prim.bind
+    assert seen == [w.shape]  # only the matrix's transpose
+    np.testing.assert_array_equal(out, xs @ w.T)
+    stacked = rng.normal(size=(5, 2, 4, 1))  # stacks of column vectors too
+    np.testing.assert_allclose(cr.vmap(lambda v: cnp.matmul(w, v))(stacked),
+                               np.matmul(w, stacked), rtol=1e-14, atol=1e-14)
+    cr.check_grads(lambda a, v: cr.vmap(lambda u: a @ u)(v), (w, xs), order=2,
+                   modes=("fwd", "rev"))

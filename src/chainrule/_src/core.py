@@ -623,6 +623,12 @@ class Primitive:
       reverse mode records such operations on a flat tape (``docs/design/eager-reverse.md``).
       ``reduce_sum`` declares ``"sum"`` (its coefficient: the operand's shape with the
       summed axes of length 1), transposed by broadcasting.
+    - ``tape_linear(primals, **params) -> (ans, ops)`` or None: for primitives linear in
+      each argument that are not elementwise (reshape, transpose, matrix product), their
+      value on real float NumPy arrays and one ``(op, c)`` per argument, transposed by
+      ``backward_pass`` (``op``: ``"reshape"``, ``"transpose"``, ``"matmul_r"`` or
+      ``"matmul_l"``); None where the lane does not apply. Eager reverse mode records them
+      on the tape too.
     - ``numexpr``: ``(kind, spelling, operand dtypes)`` of the operation in a numexpr
       expression, and ``fusion_cost``: ``{dtype: (NumPy ns per element, numexpr time /
       NumPy time)}``, measured (elementwise fusion under ``jit``).
@@ -656,6 +662,7 @@ class Primitive:
         self.multilinear = False
         self.allocates = False
         self.scaling: tuple | None = None
+        self.tape_linear: Callable | None = None
         self.numexpr: tuple | None = None
         self.fusion_cost: dict | None = None
         self.higher_order = False

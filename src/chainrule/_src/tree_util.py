@@ -108,7 +108,13 @@ class PyTreeDef:
         self.kind = kind
         self.aux = aux
         self.children = children
-        self.num_leaves = 1 if kind is None else sum(c.num_leaves for c in children)
+        if kind is None:
+            self.num_leaves = 1
+        else:  # a loop: flattening builds one of these per node, in every transform call
+            n = 0
+            for c in children:
+                n += c.num_leaves
+            self.num_leaves = n
 
     def __eq__(self, other):
         return (isinstance(other, PyTreeDef) and self.kind == other.kind
@@ -161,17 +167,19 @@ def _flatten(x, leaves, is_leaf):
     if kind is None:
         leaves.append(x)
         return _LEAF
+    # (List comprehensions: they build the children's tuple faster than a generator.)
     if kind is tuple or kind is list:
-        return PyTreeDef(kind, None, tuple(_flatten(c, leaves, is_leaf) for c in x))
+        return PyTreeDef(kind, None, tuple([_flatten(c, leaves, is_leaf) for c in x]))
     if kind is dict:
         keys = sorted(x)
-        return PyTreeDef(dict, tuple(keys), tuple(_flatten(x[k], leaves, is_leaf) for k in keys))
+        return PyTreeDef(dict, tuple(keys),
+                         tuple([_flatten(x[k], leaves, is_leaf) for k in keys]))
     if kind is type(None):
         return PyTreeDef(kind, None, ())
     if kind == "namedtuple":
-        return PyTreeDef(kind, type(x), tuple(_flatten(c, leaves, is_leaf) for c in x))
+        return PyTreeDef(kind, type(x), tuple([_flatten(c, leaves, is_leaf) for c in x]))
     children, aux = kind.flatten(x)
-    return PyTreeDef(kind, aux, tuple(_flatten(c, leaves, is_leaf) for c in children))
+    return PyTreeDef(kind, aux, tuple([_flatten(c, leaves, is_leaf) for c in children]))
 
 
 def tree_flatten(tree, is_leaf: Callable[[Any], bool] | None = None):

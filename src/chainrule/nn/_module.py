@@ -22,6 +22,9 @@ __all__ = ["Module", "field", "is_array", "is_inexact_array", "partition", "comb
            "tree_at", "named_leaves", "count_parameters", "summary", "FrozenModuleError"]
 
 _FROZEN = "_Module__frozen"
+# A frozen Module's structure (``_flatten_module``'s aux), kept once no change of its fields'
+# contents can change which of them are children (see ``_fixed_child``).
+_FLAT = "_Module__flat"
 
 
 class FrozenModuleError(AttributeError):
@@ -127,17 +130,54 @@ class _Static:
         return repr(self.value)
 
 
+def _fixed_child(v) -> bool:
+    """Whether ``_holds_arrays(v)`` is True and stays so whatever happens to the contents
+    of containers: an array, None, a Module, or a tuple with one of them."""
+    if type(v) is np.ndarray or v is None or isinstance(v, (Module, _Marker)):
+        return True
+    if type(v) is tuple:
+        return any(type(c) is np.ndarray or c is None or isinstance(c, Module) for c in v)
+    return is_array(v)
+
+
+def _fixed_static(v) -> bool:
+    """Whether ``_holds_arrays(v)`` is False and stays so: strings, numbers, callables."""
+    return isinstance(v, (str, bytes, int, float, complex)) or callable(v)
+
+
+def _structure_is_fixed(cls, children, static) -> bool:
+    for c in children:
+        if type(c) is not np.ndarray and not _fixed_child(c):
+            return False
+    classified = cls._cr_classified
+    if classified:
+        for n, s in static:
+            if n in classified and not _fixed_static(s.value):
+                return False
+    return True
+
+
 def _flatten_module(m):
-    children, names, static = [], [], []
+    # Flattening is the inner loop of every optimizer step and transform call, so a frozen
+    # Module keeps its structure once it cannot change: the fields that are children then
+    # stay children (a list field, whose contents may change, is classified afresh).
     d = m.__dict__
-    for name, always_static in type(m)._cr_fields:
+    aux = d.get(_FLAT)
+    if aux is not None:
+        return [d[n] for n in aux[0]], aux
+    children, names, static = [], [], []
+    cls = type(m)
+    for name, always_static in cls._cr_fields:
         v = d[name]
         if not always_static and _holds_arrays(v):
             names.append(name)
             children.append(v)
         else:
             static.append((name, _Static(v)))
-    return children, (tuple(names), tuple(static))
+    aux = (tuple(names), tuple(static))
+    if d.get(_FROZEN, False) and _structure_is_fixed(cls, children, static):
+        d[_FLAT] = aux
+    return children, aux
 
 
 def _unflatten_module(cls, aux, children):
@@ -149,6 +189,8 @@ def _unflatten_module(cls, aux, children):
     for n, s in static:
         d[n] = s.value
     d[_FROZEN] = True
+    if _structure_is_fixed(cls, children, static):
+        d[_FLAT] = aux
     return obj
 
 
@@ -186,6 +228,7 @@ class Module:
     """
 
     _cr_fields: tuple = ()
+    _cr_classified: frozenset = frozenset()
     _cr_custom_init: bool = False
 
     def __init_subclass__(cls, **kwargs):
@@ -196,6 +239,8 @@ class Module:
         dataclasses.dataclass(cls, init=not custom, repr=False, eq=False)
         cls._cr_fields = tuple((f.name, bool(f.metadata.get("static", False)))
                                for f in dataclasses.fields(cls))
+        # The fields whose values decide whether they are children or static.
+        cls._cr_classified = frozenset(n for n, always in cls._cr_fields if not always)
         if own_init or not custom:
             inner = cls.__dict__["__init__"]
 

@@ -12,7 +12,7 @@ import numpy as np
 
 import chainrule.numpy as cnp
 from chainrule.core import is_tracer
-from chainrule.tree_util import tree_map
+from chainrule.tree_util import tree_flatten, tree_map, tree_unflatten
 
 from ._base import EmptyState, GradientTransformation, global_norm, tree_zeros_like
 
@@ -94,6 +94,14 @@ def trace(decay, nesterov=False):
 
 
 # --- adaptive scalings ---------------------------------------------------------------------
+def _leaves_as(treedef, tree):
+    """The leaves of ``tree``, which must have the structure ``treedef`` (as in tree_map)."""
+    leaves, got = tree_flatten(tree)
+    if got != treedef:
+        raise ValueError(f"tree_map: structures differ: {treedef} and {got}")
+    return leaves
+
+
 class ScaleByAdamState(NamedTuple):
     count: Any
     mu: Any
@@ -110,16 +118,26 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
         return ScaleByAdamState(_count0(), tree_zeros_like(params), tree_zeros_like(params))
 
     def update(grads, state, params=None):
-        mu = tree_map(lambda g, m: b1 * m + (1 - b1) * g, grads, state.mu)
-        nu = tree_map(lambda g, v: b2 * v + (1 - b2) * g * g, grads, state.nu)
+        # One pass over the leaves: the trees are flattened once each, not once per
+        # formula (flattening a Module costs about as much as a leaf's arithmetic).
+        g_leaves, treedef = tree_flatten(grads)
+        m_leaves, v_leaves = (_leaves_as(treedef, tree) for tree in (state.mu, state.nu))
         count = state.count + 1
         t = cnp.asarray(count, dtype=float)  # an array op, not float(): jit and vmap trace it
         c1, c2 = 1 - b1 ** t, 1 - b2 ** t
-        if eps_root:
-            out = tree_map(lambda m, v: (m / c1) / (cnp.sqrt(v / c2 + eps_root) + eps), mu, nu)
-        else:  # one operation less per parameter, in every step
-            out = tree_map(lambda m, v: (m / c1) / (cnp.sqrt(v / c2) + eps), mu, nu)
-        return out, ScaleByAdamState(count, mu, nu)
+        mu, nu, out = [], [], []
+        for g, m, v in zip(g_leaves, m_leaves, v_leaves):
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            mu.append(m)
+            nu.append(v)
+            if eps_root:
+                out.append((m / c1) / (cnp.sqrt(v / c2 + eps_root) + eps))
+            else:  # one operation less per parameter, in every step
+                out.append((m / c1) / (cnp.sqrt(v / c2) + eps))
+        return (tree_unflatten(treedef, out),
+                ScaleByAdamState(count, tree_unflatten(treedef, mu),
+                                 tree_unflatten(treedef, nu)))
     return GradientTransformation(init, update)
 
 

@@ -118,6 +118,10 @@ class LinearizeTrace(DifferentiationTrace):
         scaling = prim.scaling
         if scaling is None or not self.tape:
             if self.tape:
+                if prim.tape_linear is not None:
+                    out = self._tape_linear(prim, args, params)
+                    if out is not None:
+                        return out
                 self._staged_tangents(args)
             return DifferentiationTrace.process(self, prim, args, params)
         # The tape lane (see above). Anything else takes the general path (``_general``):
@@ -182,6 +186,43 @@ class LinearizeTrace(DifferentiationTrace):
         if prim in square_rules:
             out.root = (prim, args, params)
         return out
+
+    def _tape_linear(self, prim, args, params):
+        """The tape lane of the structural linear primitives (``Primitive.tape_linear``:
+        reshape, transpose, matrix product) on real float NumPy arrays; None where it does
+        not apply (the general path then runs)."""
+        primals, tangents = [], []
+        for x in args:
+            if type(x) is LinearizeTracer:
+                if x._trace is not self:
+                    return None
+                p, tangent = x.primal, x.tangent
+                if type(tangent) is not Var:
+                    if (type(tangent) is not StagedTracer
+                            or tangent._trace is not self.tangent_trace):
+                        return None
+                    tangent = tangent.var
+            elif type(x) is np.ndarray:
+                p, tangent = x, None
+            else:
+                return None
+            if type(p) is not np.ndarray or p.dtype.kind != "f":
+                return None
+            primals.append(p)
+            tangents.append(tangent)
+        got = prim.tape_linear(primals, **params)
+        if got is None:
+            return None
+        ans, ops = got
+        record = [None, prim]
+        for tangent, (op, c) in zip(tangents, ops):
+            if tangent is not None:
+                record += (tangent, op, c)
+        if len(record) == 2 or type(ans) is not np.ndarray:
+            return None
+        record[0] = var = Var(get_aval(ans))
+        self.tangent_trace.eqns.append(record)
+        return LinearizeTracer(self, ans, var)
 
     def _general(self, prim, args, params):
         self._staged_tangents(args)
@@ -286,9 +327,19 @@ def backward_pass(program: Program, cotangents_out):
                     g = -ct if direct else _neg(ct)
                 elif op == "div":
                     g = ct / c if direct else _div(ct, c)
-                else:  # "sum": c is the operand's shape with the summed axes of length 1
+                elif op == "sum":  # c: the operand's shape with the summed axes of length 1
                     g = (np.broadcast_to(np.reshape(ct, c), var.aval.shape) if direct else
                          _broadcast_to(_reshape(ct, c), var.aval.shape))
+                # The structural linear primitives (``Primitive.tape_linear``), transposed
+                # as their transpose rules do.
+                elif op == "reshape":  # c: the operand's shape
+                    g = np.reshape(ct, c) if direct else _reshape(ct, c)
+                elif op == "transpose":  # c: the inverse permutation
+                    g = np.transpose(ct, c) if direct else _transpose(ct, c)
+                elif op == "matmul_r":  # the left operand of a @ b; c: b (2-D)
+                    g = np.matmul(ct, c.T) if direct else _matmul(ct, c.T)
+                else:  # "matmul_l": the right operand of a @ b; c: a (2-D)
+                    g = np.matmul(c.T, ct) if direct else _matmul(c.T, ct)
                 aval = var.aval
                 if (type(g) is not np.ndarray or g.dtype is not aval.dtype
                         or g.shape != aval.shape):
@@ -326,7 +377,7 @@ def backward_pass(program: Program, cotangents_out):
 
 
 # set by lax (which imports this module)
-_mul = _div = _neg = _unbroadcast = _reshape = _broadcast_to = None
+_mul = _div = _neg = _unbroadcast = _reshape = _broadcast_to = _transpose = _matmul = None
 
 
 __all__ = ["LinearizeTrace", "LinearizeTracer", "StagedTracer", "UndefinedPrimal",

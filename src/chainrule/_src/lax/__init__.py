@@ -85,3 +85,4 @@ _rules._elementwise, _rules._reductions, _rules._shape = (
 _linearize._mul, _linearize._div, _linearize._neg = mul, div, neg
 _linearize._unbroadcast, _linearize._reshape = _rules.unbroadcast, reshape
 _linearize._broadcast_to = broadcast_to
+_linearize._transpose, _linearize._matmul = transpose, matmul

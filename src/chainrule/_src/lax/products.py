@@ -51,6 +51,12 @@ def _matmul_batch(size, vals, dims):
         return reshape(matmul(rows, b), shape[:-1] + (get_aval(b).shape[1],)), 0
     if da is None and db is not None and get_aval(a).ndim == 2:
         shape = get_aval(b).shape  # (B, ..., k, n)
+        if shape[-1] == 1:
+            # A stack of column vectors (``W @ x`` for a batched vector ``x``): its rows
+            # are a plain reshape, with no transpose before and after the product.
+            rows = reshape(b, (math.prod(shape[:-2]), shape[-2]))
+            out = matmul(rows, swap_last(a))
+            return reshape(out, shape[:-2] + (get_aval(a).shape[0], 1)), 0
         cols = swap_last(b)        # (B, ..., n, k): the columns of b as rows
         rows = reshape(cols, (math.prod(shape[:-2]) * shape[-1], shape[-2]))
         out = reshape(matmul(rows, swap_last(a)), shape[:-2] + (shape[-1], get_aval(a).shape[0]))
@@ -59,6 +65,18 @@ def _matmul_batch(size, vals, dims):
 
 
 matmul_p.batch = _matmul_batch
+
+
+def _matmul_tape(primals):
+    """Eager reverse mode's tape lane (``Primitive.tape_linear``) for matrices: the
+    cotangents ``ct @ b.T`` and ``a.T @ ct``, as the transpose rule gives them."""
+    a, b = primals
+    if a.ndim != 2 or b.ndim != 2:
+        return None
+    return np.matmul(a, b), (("matmul_r", b), ("matmul_l", a))
+
+
+matmul_p.tape_linear = _matmul_tape
 # Linear in each operand separately: a saved product's tangent is a sum of products with
 # one operand replaced by its tangent (``checkpoint``).
 matmul_p.multilinear = True

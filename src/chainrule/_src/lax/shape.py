@@ -42,6 +42,12 @@ reshape_p.batch = lambda size, vals, dims, shape: (
     reshape_p.bind(vals[0], shape=(size,) + shape), 0)
 
 
+# Eager reverse mode's tape lane (``Primitive.tape_linear``): the value as ``impl`` gives it
+# on NumPy arrays, transposed by reshaping back.
+reshape_p.tape_linear = lambda primals, shape: (
+    _reshape_impl(np, primals[0], shape), (("reshape", primals[0].shape),))
+
+
 def reshape(x, shape):
     shape = tuple(int(n) for n in shape)
     if -1 in shape:
@@ -64,6 +70,10 @@ transpose_p = _linear(
     lambda ct, x, perm: [transpose(ct, tuple(np.argsort(perm)))])
 transpose_p.batch = lambda size, vals, dims, perm: (
     transpose_p.bind(vals[0], perm=(0,) + tuple(p + 1 for p in perm)), 0)
+
+
+transpose_p.tape_linear = lambda primals, perm: (
+    np.transpose(primals[0], perm), (("transpose", tuple(np.argsort(perm).tolist())),))
 
 
 def transpose(x, perm):
