@@ -173,21 +173,9 @@ def kinetic_energy(inv_mass, p):
     return 0.5 * cnp.sum(p * velocity(inv_mass, p))
 
 
-def split_transition_key(key):
-    """The key of a transition as ``(momentum key, key of the rest)``, shared by the
-    kernels so that the sampling chunks can draw the momenta of many transitions ahead."""
-    return crandom.split(key, 2)
-
-
-def momentum_noise(key, dim):
-    """The standard normal draws behind a momentum (``key``: the momentum key)."""
-    return crandom.normal(key, (dim,))
-
-
-def draw_momentum(key, inv_mass, mass_chol, dim, noise=None):
-    """A draw from N(0, M), where M is the mass matrix (inverse of ``inv_mass``); ``noise``,
-    when given, is ``momentum_noise(key, dim)`` computed beforehand."""
-    eps = momentum_noise(key, dim) if noise is None else noise
+def draw_momentum(key, inv_mass, mass_chol, dim):
+    """A draw from N(0, M), where M is the mass matrix (inverse of ``inv_mass``)."""
+    eps = crandom.normal(key, (dim,))
     if inv_mass.ndim == 2:
         return cnp.matmul(mass_chol, eps)
     return eps / cnp.sqrt(inv_mass)
@@ -213,9 +201,9 @@ def select(pred, a, b):
 
 
 def _hmc_kernel(value_and_grad, dim, num_steps):
-    def step(z, logp, g, key, step_size, inv_mass, mass_chol, noise=None):
-        k_mom, k_acc = split_transition_key(key)
-        p0 = draw_momentum(k_mom, inv_mass, mass_chol, dim, noise)
+    def step(z, logp, g, key, step_size, inv_mass, mass_chol):
+        k_mom, k_acc = crandom.split(key, 2)
+        p0 = draw_momentum(k_mom, inv_mass, mass_chol, dim)
         h0 = -logp + kinetic_energy(inv_mass, p0)
 
         def body(i, carry):
@@ -303,40 +291,11 @@ def _one_chain(kernel):
     """The transition of a single chain with the chain axis of the batched one: without
     ``vmap`` its loops need no masking of finished chains (a fifth fewer operations per
     leapfrog step)."""
-    def step(z, logp, g, keys, eps, inv_mass, mass_chol, noise=None):
+    def step(z, logp, g, keys, eps, inv_mass, mass_chol):
         zn, lpn, gn, stats = kernel(z[0], logp[0], g[0], keys[0], eps[0], inv_mass[0],
-                                    mass_chol[0], None if noise is None else noise[0])
+                                    mass_chol[0])
         return zn[None], lpn[None], gn[None], tree_map(lambda s: cnp.expand_dims(s, 0), stats)
     return step
-
-
-# Draws per compiled call of the sampling phase: large enough that the call and the
-# conversion of its arguments are negligible next to the transitions, small enough that the
-# progress bar moves.
-SAMPLE_CHUNK = 100
-
-
-def _sample_chunk(step, names, dim):
-    """``SAMPLE_CHUNK`` transitions of ``step`` (the batched transition) as one function:
-    a ``scan`` over the keys of the iterations, which stacks the positions and the
-    statistics ``names`` along a leading draw axis."""
-    def noise_of(key):
-        return momentum_noise(split_transition_key(key)[0], dim)
-
-    def chunk(z, logp, g, keys, eps, inv_mass, mass_chol):
-        # The momenta's normal draws of the whole chunk, before the loop: the inverse
-        # normal CDF behind them has no native lowering, and inside the loop it would send
-        # the whole loop back to NumPy.  They are the numbers each transition would draw.
-        noise = cr.vmap(cr.vmap(noise_of))(keys)
-
-        def body(carry, xs):
-            key, nz = xs
-            zn, lpn, gn, stats = step(*carry, key, eps, inv_mass, mass_chol, nz)
-            return (zn, lpn, gn), (zn, {k: stats[k] for k in names})
-
-        (z, logp, g), (zs, stats) = lax.scan(body, (z, logp, g), (keys, noise))
-        return z, logp, g, zs, stats
-    return chunk
 
 
 def _mass_chol(inv_mass):
@@ -376,8 +335,8 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
         inv_mass = np.ones((num_chains, dim))
     mass_chol = _mass_chol(inv_mass)
     kernel = make_kernel(value_and_grad, dim)
-    step = cr.vmap(kernel) if num_chains > 1 else _one_chain(kernel)
-    transition = cr.jit(step, backend=backend)
+    transition = cr.jit(cr.vmap(kernel) if num_chains > 1 else _one_chain(kernel),
+                        backend=backend)
 
     key = make_key(rng)
     key_init, key_warm, key_draw = crandom.split(key, 3)
@@ -420,37 +379,17 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
     names = ["accept_prob", "diverging", "energy", "num_steps"] + list(extra_stats)
     recorded = {k: [] for k in names}
     draw_keys = iteration_keys(key_draw, num_samples, num_chains)
-    # Nothing adapts after warm-up, so whole chunks of draws run as one compiled call (a
-    # scan over the per-iteration keys); the draws that do not fill a chunk go one by one
-    # through the warm-up's transition, so the chunk has one length whatever num_samples
-    # is, and compiles (or loads from the disk cache) once per model.
-    full = num_samples - num_samples % SAMPLE_CHUNK if num_samples >= SAMPLE_CHUNK else 0
-    if full:
-        chunk = cr.jit(_sample_chunk(step, names, dim), backend=backend)
-    i = 0
-    while i < num_samples:
-        if i < full:
-            n = SAMPLE_CHUNK
-            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-                z, logp, g, zs, stats = chunk(z, logp, g, draw_keys[i:i + n], eps,
-                                               inv_mass, mass_chol)
-            z, logp, g = np.asarray(z), np.asarray(logp), np.asarray(g)
-            draws[:, i:i + n] = np.swapaxes(np.asarray(zs), 0, 1)
-            for k in names:
-                recorded[k].append(np.swapaxes(np.asarray(stats[k]), 0, 1))
-        else:
-            n = 1
-            z, logp, g, stats = call(transition, z, logp, g, draw_keys[i], eps, inv_mass,
-                                     mass_chol)
-            draws[:, i] = z
-            for k in names:
-                recorded[k].append(np.asarray(stats[k])[:, None])
-        i += n
+    for i in range(num_samples):
+        keys = draw_keys[i]
+        z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol)
+        draws[:, i] = z
+        for k in names:
+            recorded[k].append(np.asarray(stats[k]))
         if bar is not None:
-            bar.update(n)
+            bar.update(1)
     if bar is not None:
         bar.close()
-    out = {k: (np.concatenate(v, axis=1) if v else np.empty((num_chains, 0)))
+    out = {k: (np.stack(v, axis=1) if v else np.empty((num_chains, 0)))
            for k, v in recorded.items()}
     out["diverging"] = out["diverging"].astype(bool)
     out["step_size"] = np.repeat(np.asarray(eps, float)[:, None], num_samples, axis=1)
