@@ -456,3 +456,22 @@ def test_iteration_keys_are_the_per_iteration_split_of_fold_in():
     for i in range(4):
         np.testing.assert_array_equal(keys[i], crandom.split(crandom.fold_in(key, i), 3))
     assert _hmc.iteration_keys(key, 0, 3).shape == (0, 3) + np.shape(key)
+
+
+def test_warmup_traces_the_step_size_probe_once(monkeypatch, caplog):
+    # The step-size search restarts after every mass-matrix window; it reuses one compiled
+    # probe per run instead of tracing (and compiling) a new one at each restart.
+    import logging
+
+    from chainrule._src import config
+    from chainrule.infer import _hmc
+
+    monkeypatch.setattr(config, "log_compiles", True)
+    logdensity, _, _ = _conjugate()
+    with caplog.at_level(logging.INFO, logger="chainrule.jit"):
+        res = infer.nuts(logdensity, {"mu": 0.0}, num_warmup=300, num_samples=20, rng=0,
+                         progress=False)
+    assert len(_hmc.warmup_windows(300)) > 1          # several restarts of the search
+    probes = [r for r in caplog.records if "compiling step_size_probe" in r.getMessage()]
+    assert len(probes) == 1
+    assert res.samples["mu"].shape == (1, 20)

@@ -238,17 +238,23 @@ def make_key(rng):
     return np.asarray(rng)
 
 
-def _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass, mass_chol, keys):
-    """Stan's heuristic: double or halve the step until one leapfrog step's acceptance
-    crosses 0.8, per chain."""
+def _step_size_probe(flat, value_and_grad):
+    """The log acceptance of one leapfrog step per chain, compiled once per run: the
+    step-size search restarts after every mass-matrix window, and tracing a new probe
+    each time cost as much as hundreds of transitions on a compiled backend."""
 
-    def one(z, logp, g, key, step, inv_mass, mass_chol):
+    def step_size_probe(z, logp, g, key, step, inv_mass, mass_chol):
         p = draw_momentum(key, inv_mass, mass_chol, flat.dim)
         h0 = -logp + kinetic_energy(inv_mass, p)
         _, p1, lp1, _ = leapfrog_step(value_and_grad, z, p, g, step, inv_mass)
         return -energy_error(-lp1 + kinetic_energy(inv_mass, p1), h0)
 
-    probe = cr.jit(cr.vmap(one))
+    return cr.jit(cr.vmap(step_size_probe))
+
+
+def _initial_step_size(probe, z, logp, g, inv_mass, mass_chol, keys):
+    """Stan's heuristic: double or halve the step until one leapfrog step's acceptance
+    crosses 0.8, per chain (``probe``: :func:`_step_size_probe`)."""
     chains = z.shape[0]
     step = np.ones(chains)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
@@ -340,9 +346,10 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
 
     key = make_key(rng)
     key_init, key_warm, key_draw = crandom.split(key, 3)
+    probe = _step_size_probe(flat, value_and_grad)
     if step_size is None:
         keys = crandom.split(key_init, num_chains)
-        eps = _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass, mass_chol, keys)
+        eps = _initial_step_size(probe, z, logp, g, inv_mass, mass_chol, keys)
     else:
         eps = np.full(num_chains, float(step_size))
 
@@ -367,8 +374,7 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
             welford = Welford(num_chains, dim, dense_mass)
             if adapt_step_size:
                 keys = crandom.split(crandom.fold_in(key_init, i + 1), num_chains)
-                eps = _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass,
-                                         mass_chol, keys)
+                eps = _initial_step_size(probe, z, logp, g, inv_mass, mass_chol, keys)
                 da.restart(eps)
         if bar is not None:
             bar.update(1)
