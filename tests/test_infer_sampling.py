@@ -456,3 +456,53 @@ def test_iteration_keys_are_the_per_iteration_split_of_fold_in():
     for i in range(4):
         np.testing.assert_array_equal(keys[i], crandom.split(crandom.fold_in(key, i), 3))
     assert _hmc.iteration_keys(key, 0, 3).shape == (0, 3) + np.shape(key)
+
+
+def test_warmup_traces_the_step_size_probe_once(monkeypatch, caplog):
+    # The step-size search restarts after every mass-matrix window; it reuses one compiled
+    # probe per run instead of tracing (and compiling) a new one at each restart.
+    import logging
+
+    from chainrule._src import config
+    from chainrule.infer import _hmc
+
+    monkeypatch.setattr(config, "log_compiles", True)
+    logdensity, _, _ = _conjugate()
+    with caplog.at_level(logging.INFO, logger="chainrule.jit"):
+        res = infer.nuts(logdensity, {"mu": 0.0}, num_warmup=300, num_samples=20, rng=0,
+                         progress=False)
+    assert len(_hmc.warmup_windows(300)) > 1          # several restarts of the search
+    probes = [r for r in caplog.records if "compiling step_size_probe" in r.getMessage()]
+    assert len(probes) == 1
+    assert res.samples["mu"].shape == (1, 20)
+
+
+@pytest.mark.parametrize("sampler,chains", [("nuts", 1), ("hmc", 2)])
+def test_numba_transition_runs_natively_with_the_momenta_drawn_ahead(monkeypatch, caplog,
+                                                                     sampler, chains):
+    # The momenta's normal draws (an inverse normal CDF, which Numba cannot lower) are
+    # drawn for all iterations at once, so the compiled transition has no NumPy part.
+    pytest.importorskip("numba", reason="the numba extra is not installed")
+    import logging
+
+    from chainrule import random as crandom
+    from chainrule._src import config
+    from chainrule.infer import _hmc
+
+    keys = _hmc.iteration_keys(crandom.key(2), 3, chains)
+    noise = _hmc.iteration_noise(keys, 4)
+    for i in range(3):
+        for c in range(chains):
+            k_mom, _ = crandom.split(keys[i, c], 2)
+            np.testing.assert_array_equal(noise[i, c], crandom.normal(k_mom, (4,)))
+    assert _hmc.iteration_noise(keys[:0], 4).shape == (0, chains, 4)
+
+    monkeypatch.setattr(config, "log_compiles", True)
+    logdensity, _, _ = _conjugate()
+    with caplog.at_level(logging.INFO, logger="chainrule.jit"):
+        res = getattr(infer, sampler)(logdensity, {"mu": 0.0}, num_warmup=20, num_samples=10,
+                                      num_chains=chains, rng=1, progress=False,
+                                      backend="numba")
+    on_numpy = [r.getMessage() for r in caplog.records if "runs on NumPy" in r.getMessage()]
+    assert on_numpy == []
+    assert res.samples["mu"].shape == (chains, 10)

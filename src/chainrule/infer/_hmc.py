@@ -173,9 +173,21 @@ def kinetic_energy(inv_mass, p):
     return 0.5 * cnp.sum(p * velocity(inv_mass, p))
 
 
-def draw_momentum(key, inv_mass, mass_chol, dim):
-    """A draw from N(0, M), where M is the mass matrix (inverse of ``inv_mass``)."""
-    eps = crandom.normal(key, (dim,))
+def split_transition_key(key):
+    """The key of a transition as ``(momentum key, key of the rest)``, shared by the
+    kernels so that the momenta of all iterations can be drawn ahead."""
+    return crandom.split(key, 2)
+
+
+def momentum_noise(key, dim):
+    """The standard normal draws behind a momentum (``key``: the momentum key)."""
+    return crandom.normal(key, (dim,))
+
+
+def draw_momentum(key, inv_mass, mass_chol, dim, noise=None):
+    """A draw from N(0, M), where M is the mass matrix (inverse of ``inv_mass``); ``noise``,
+    when given, is ``momentum_noise(key, dim)`` computed beforehand."""
+    eps = momentum_noise(key, dim) if noise is None else noise
     if inv_mass.ndim == 2:
         return cnp.matmul(mass_chol, eps)
     return eps / cnp.sqrt(inv_mass)
@@ -201,9 +213,9 @@ def select(pred, a, b):
 
 
 def _hmc_kernel(value_and_grad, dim, num_steps):
-    def step(z, logp, g, key, step_size, inv_mass, mass_chol):
-        k_mom, k_acc = crandom.split(key, 2)
-        p0 = draw_momentum(k_mom, inv_mass, mass_chol, dim)
+    def step(z, logp, g, key, step_size, inv_mass, mass_chol, noise=None):
+        k_mom, k_acc = split_transition_key(key)
+        p0 = draw_momentum(k_mom, inv_mass, mass_chol, dim, noise)
         h0 = -logp + kinetic_energy(inv_mass, p0)
 
         def body(i, carry):
@@ -238,17 +250,23 @@ def make_key(rng):
     return np.asarray(rng)
 
 
-def _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass, mass_chol, keys):
-    """Stan's heuristic: double or halve the step until one leapfrog step's acceptance
-    crosses 0.8, per chain."""
+def _step_size_probe(flat, value_and_grad):
+    """The log acceptance of one leapfrog step per chain, compiled once per run: the
+    step-size search restarts after every mass-matrix window, and tracing a new probe
+    each time cost as much as hundreds of transitions on a compiled backend."""
 
-    def one(z, logp, g, key, step, inv_mass, mass_chol):
+    def step_size_probe(z, logp, g, key, step, inv_mass, mass_chol):
         p = draw_momentum(key, inv_mass, mass_chol, flat.dim)
         h0 = -logp + kinetic_energy(inv_mass, p)
         _, p1, lp1, _ = leapfrog_step(value_and_grad, z, p, g, step, inv_mass)
         return -energy_error(-lp1 + kinetic_energy(inv_mass, p1), h0)
 
-    probe = cr.jit(cr.vmap(one))
+    return cr.jit(cr.vmap(step_size_probe))
+
+
+def _initial_step_size(probe, z, logp, g, inv_mass, mass_chol, keys):
+    """Stan's heuristic: double or halve the step until one leapfrog step's acceptance
+    crosses 0.8, per chain (``probe``: :func:`_step_size_probe`)."""
     chains = z.shape[0]
     step = np.ones(chains)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
@@ -279,6 +297,18 @@ def iteration_keys(key, n, num_chains):
         np.arange(n)))
 
 
+def iteration_noise(keys, dim):
+    """The momenta's standard normal draws of the transitions with ``keys`` (iterations,
+    chains, key), drawn at once: the inverse normal CDF behind them has no Numba lowering,
+    so inside the transition it would cut the native code in two, with a NumPy call in
+    between, at every iteration.  They are the numbers each transition would draw from
+    its own key."""
+    if keys.shape[0] == 0:
+        return np.empty(keys.shape[:2] + (dim,))
+    return np.asarray(cr.jit(cr.vmap(cr.vmap(
+        lambda k: momentum_noise(split_transition_key(k)[0], dim))))(keys))
+
+
 def call(transition, *args):
     # A model that is NaN or infinite somewhere makes NumPy warn inside the compiled
     # transition; those points are divergences, counted in the statistics instead.
@@ -291,9 +321,9 @@ def _one_chain(kernel):
     """The transition of a single chain with the chain axis of the batched one: without
     ``vmap`` its loops need no masking of finished chains (a fifth fewer operations per
     leapfrog step)."""
-    def step(z, logp, g, keys, eps, inv_mass, mass_chol):
+    def step(z, logp, g, keys, eps, inv_mass, mass_chol, noise=None):
         zn, lpn, gn, stats = kernel(z[0], logp[0], g[0], keys[0], eps[0], inv_mass[0],
-                                    mass_chol[0])
+                                    mass_chol[0], None if noise is None else noise[0])
         return zn[None], lpn[None], gn[None], tree_map(lambda s: cnp.expand_dims(s, 0), stats)
     return step
 
@@ -340,9 +370,10 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
 
     key = make_key(rng)
     key_init, key_warm, key_draw = crandom.split(key, 3)
+    probe = _step_size_probe(flat, value_and_grad)
     if step_size is None:
         keys = crandom.split(key_init, num_chains)
-        eps = _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass, mass_chol, keys)
+        eps = _initial_step_size(probe, z, logp, g, inv_mass, mass_chol, keys)
     else:
         eps = np.full(num_chains, float(step_size))
 
@@ -353,9 +384,11 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
     welford = Welford(num_chains, dim, dense_mass)
     warm_divergences = 0
     warm_keys = iteration_keys(key_warm, num_warmup, num_chains)
+    warm_noise = iteration_noise(warm_keys, dim)
     for i in range(num_warmup):
         keys = warm_keys[i]
-        z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol)
+        z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol,
+                                 warm_noise[i])
         warm_divergences += int(np.sum(np.asarray(stats["diverging"])))
         if adapt_step_size:
             eps = da.update(np.asarray(stats["accept_prob"]))
@@ -367,8 +400,7 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
             welford = Welford(num_chains, dim, dense_mass)
             if adapt_step_size:
                 keys = crandom.split(crandom.fold_in(key_init, i + 1), num_chains)
-                eps = _initial_step_size(flat, value_and_grad, z, logp, g, inv_mass,
-                                         mass_chol, keys)
+                eps = _initial_step_size(probe, z, logp, g, inv_mass, mass_chol, keys)
                 da.restart(eps)
         if bar is not None:
             bar.update(1)
@@ -379,9 +411,11 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
     names = ["accept_prob", "diverging", "energy", "num_steps"] + list(extra_stats)
     recorded = {k: [] for k in names}
     draw_keys = iteration_keys(key_draw, num_samples, num_chains)
+    draw_noise = iteration_noise(draw_keys, dim)
     for i in range(num_samples):
         keys = draw_keys[i]
-        z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol)
+        z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol,
+                                 draw_noise[i])
         draws[:, i] = z
         for k in names:
             recorded[k].append(np.asarray(stats[k]))

@@ -23,7 +23,8 @@ from chainrule import lax
 from chainrule import random as crandom
 
 from ._hmc import (MAX_ENERGY_ERROR, draw_momentum, energy_error, kinetic_energy,
-                   leapfrog_step, run_gradient_sampler, select, velocity)
+                   leapfrog_step, run_gradient_sampler, select, split_transition_key,
+                   velocity)
 
 __all__ = ["nuts"]
 
@@ -137,9 +138,9 @@ def _nuts_kernel(value_and_grad, dim, max_depth):
             return cnp.matmul(ps, inv_mass.T)
         return ps * inv_mass[None, :]
 
-    def step(z, logp, g, key, step_size, inv_mass, mass_chol):
-        k_mom, k_u = crandom.split(key, 2)
-        p0 = draw_momentum(k_mom, inv_mass, mass_chol, dim)
+    def step(z, logp, g, key, step_size, inv_mass, mass_chol, noise=None):
+        k_mom, k_u = split_transition_key(key)
+        p0 = draw_momentum(k_mom, inv_mass, mass_chol, dim, noise)
         # Every uniform the transition may need, drawn at once (one random-bits call per
         # chain rather than one per leapfrog step), as logarithms: leaf j of the trajectory
         # uses entry j, doubling d uses entries n_leaves + d (direction) and
