@@ -41,7 +41,7 @@ from ..ir import Eqn, Literal, Program, Var
 from . import fusion, numba_scalar
 from .derived import DerivedPrograms
 from .codegen import compile_program
-from .numba_common import (UFUNCS, Names, NotLowerable, dt_text, float_text, is_weak,
+from .numba_common import (UFUNCS, Names, NotLowerable, dt_text, is_weak, scalar_text,
                            weak_example)
 from .passes import optimize
 
@@ -131,19 +131,7 @@ class Lowerer:
         return self._const_ids[key]
 
     def scalar(self, val, dtype):
-        """Source text of the scalar ``val`` as a value of ``dtype``."""
-        dtype = np.dtype(dtype)
-        if dtype.kind == "b":
-            return repr(bool(val))
-        if dtype.kind in "iu":
-            return f"{dt_text(dtype)}({int(val)})" if dtype != np.int64 else repr(int(val))
-        if dtype.kind == "f":
-            text = float_text(float(val))
-            return text if dtype == np.float64 else f"{dt_text(dtype)}({text})"
-        if dtype.kind == "c":
-            c = complex(val)
-            return f"{dt_text(dtype)}(complex({float_text(c.real)}, {float_text(c.imag)}))"
-        raise NotLowerable("constant", f"a constant of dtype {dtype}")
+        return scalar_text(val, dtype)
 
     def atom(self, env, a, dtype=None):
         """``(text, value)`` of operand ``a``; cast to ``dtype`` when given and different."""

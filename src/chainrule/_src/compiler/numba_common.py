@@ -33,6 +33,22 @@ def float_text(v):
     return repr(float(v))
 
 
+def scalar_text(val, dtype):
+    """Source text of the scalar ``val`` as a value of ``dtype``."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return repr(bool(val))
+    if dtype.kind in "iu":
+        return f"{dt_text(dtype)}({int(val)})" if dtype != np.int64 else repr(int(val))
+    if dtype.kind == "f":
+        text = float_text(float(val))
+        return text if dtype == np.float64 else f"{dt_text(dtype)}({text})"
+    if dtype.kind == "c":
+        c = complex(val)
+        return f"{dt_text(dtype)}(complex({float_text(c.real)}, {float_text(c.imag)}))"
+    raise NotLowerable("constant", f"a constant of dtype {dtype}")
+
+
 def is_weak(a):
     if type(a) is Literal:
         return type(a.val) in (bool, int, float, complex) or a.aval.weak_type

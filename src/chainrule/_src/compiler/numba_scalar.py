@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core import Zero
 from ..ir import Literal, Program, Var
-from .numba_common import (UFUNCS, Names, NotLowerable, dt_text, float_text, is_weak,
+from .numba_common import (UFUNCS, Names, NotLowerable, dt_text, is_weak, scalar_text,
                            weak_example)
 
 SCALAR_MAX = 64
@@ -69,18 +69,7 @@ class ScalarLowerer:
             raise NotLowerable("scalarize", f"more than {MAX_LINES} lines of scalar code")
 
     def scalar(self, val, dtype):
-        dtype = np.dtype(dtype)
-        if dtype.kind == "b":
-            return repr(bool(val))
-        if dtype.kind in "iu":
-            return f"{dt_text(dtype)}({int(val)})" if dtype != np.int64 else repr(int(val))
-        if dtype.kind == "f":
-            text = float_text(float(val))
-            return text if dtype == np.float64 else f"{dt_text(dtype)}({text})"
-        if dtype.kind == "c":
-            c = complex(val)
-            return f"{dt_text(dtype)}(complex({float_text(c.real)}, {float_text(c.imag)}))"
-        raise NotLowerable("constant", f"dtype {dtype}")
+        return scalar_text(val, dtype)
 
     def assign(self, text, prefix="t"):
         n = self.fresh(prefix)
