@@ -433,3 +433,12 @@ def test_scale_by_adam_one_pass_matches_leafwise_formulas(eps_root):
             assert int(state.count) == step
         with pytest.raises(ValueError, match="structures differ"):
             opt.update({"other": np.ones(2)}, state)
+
+
+def test_fit_result_indexes_like_the_pair_it_unpacks_to():
+    res = optim.fit(lambda w: cnp.sum((w - 3.0) ** 2), np.zeros(2), optim.sgd(0.1), steps=5)
+    params, history = res
+    assert len(res) == 2
+    assert res[0] is params and res[1] is history and res[-1] is history
+    with pytest.raises(IndexError):
+        res[2]

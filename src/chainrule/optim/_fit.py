@@ -35,6 +35,13 @@ class FitResult:
     def __iter__(self):
         return iter((self.params, self.history))
 
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        # indexes like the pair it unpacks to: result[0] is params, result[-1] history
+        return (self.params, self.history)[i]
+
     def __repr__(self):
         last = f"{self.history[-1]:.6g}" if len(self.history) else "n/a"
         return f"FitResult(steps={len(self.history)}, final_loss={last})"
