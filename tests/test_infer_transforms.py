@@ -197,7 +197,6 @@ def test_values_outside_the_support_are_rejected():
     for key, bad, where in [("sigma", -1.0, r"\(0, inf\)"), ("sigma", np.nan, r"\(0, inf\)"),
                             ("p", 1.0, r"\(0, 1\)"),
                             ("w", np.array([0.5, 0.6]), "simplex"),
-                            ("w", np.array([[0.5, 0.5]]), "simplex"),
                             ("L", np.array([[1.0, 0.0], [0.5, 0.5]]), "unit length"),
                             ("L", np.array([[1.0, 0.1], [0.0, 1.0]]), "lower triangular")]:
         with pytest.raises(ValueError, match=f"parameter '{key}' .* outside its declared "
@@ -205,6 +204,11 @@ def test_values_outside_the_support_are_rejected():
             model.to_unconstrained({**good, key: bad})
         with pytest.raises(ValueError, match="outside its declared support"):
             model.constrained_logdensity({**good, key: bad})
+    two_d = {**good, "w": np.array([[0.5, 0.5]])}   # a stack, not one value
+    with pytest.raises(ValueError, match="parameter 'w'.*one value of each parameter"):
+        model.to_unconstrained(two_d)
+    with pytest.raises(ValueError, match="outside its declared support"):
+        model.constrained_logdensity(two_d)
     with pytest.raises(ValueError, match="unknown constraint 'postive'"):
         infer.constrain(lambda p: 0.0, {"s": "postive"})
     with pytest.raises(ValueError, match="lacks"):
@@ -213,3 +217,16 @@ def test_values_outside_the_support_are_rejected():
         model(np.zeros(3))
     with pytest.raises(ValueError, match="low < high"):
         infer.Interval(1.0, 1.0)
+
+
+def test_to_unconstrained_of_a_stack_says_one_value_at_a_time():
+    model = infer.constrain(lambda p: 0.0, {"p": "simplex", "L": "corr_cholesky"})
+    stack = np.full((4, 3), 1 / 3)
+    with pytest.raises(ValueError, match="one value of each parameter"):
+        model.to_unconstrained({"p": stack, "L": np.eye(2)})
+    with pytest.raises(ValueError, match="one value of each parameter"):
+        model.to_unconstrained({"p": stack[0], "L": np.stack([np.eye(2)] * 3)})
+    with pytest.raises(ValueError, match="outside its declared support"):
+        model.to_unconstrained({"p": np.array([0.5, 0.6, -0.1]), "L": np.eye(2)})
+    u = model.to_unconstrained({"p": stack[0], "L": np.eye(2)})
+    assert u["p"].shape == (2,) and u["L"].shape == (1,)

@@ -343,8 +343,13 @@ class ConstrainedLogDensity:
         for k, v in params.items():
             if k in self.bijectors:
                 b = self.bijectors[k]
+                try:  # the shape first: a stack of draws is not "outside the support"
+                    b.unconstrained_shape(np.shape(v))
+                except ValueError as err:
+                    raise ValueError(f"parameter {k!r}: {err}; to_unconstrained takes one "
+                                     "value of each parameter (map draws one at a time)"
+                                     ) from None
                 y = b.check(v, name=f"parameter {k!r}")
-                b.unconstrained_shape(y.shape)
                 out[k] = np.asarray(b.inverse(y), dtype=float)
             else:
                 out[k] = v
