@@ -13,13 +13,13 @@ from chainrule import optim
 from chainrule import random as crandom
 
 from ._hmc import make_key
-from ._ravel import param_labels, ravel_params
+from ._ravel import FlatGaussian, param_labels, ravel_params
 from ._transforms import ConstrainedLogDensity
 
 __all__ = ["ADVIResult", "advi"]
 
 
-class ADVIResult:
+class ADVIResult(FlatGaussian):
     """The Gaussian ``Normal(mean, cov)`` that :func:`advi` fits.
 
     Attributes
@@ -46,15 +46,6 @@ class ADVIResult:
         self.elbo, self.family = elbo, family
         self.unravel, self.labels = unravel, labels
         self._logdensity = logdensity
-
-    @property
-    def mean(self):
-        return self.unravel(self.mean_flat)
-
-    @property
-    def std(self):
-        """Standard deviations, with the structure of the parameters."""
-        return self.unravel(np.sqrt(np.diag(self.cov)))
 
     def sample(self, n, rng=None, *, constrained=False):
         """``n`` draws from the approximation, as a pytree whose leaves have a leading axis

@@ -9,12 +9,12 @@ import numpy as np
 import chainrule as cr
 from chainrule.optimize import minimize
 
-from ._ravel import param_labels, ravel_params
+from ._ravel import FlatGaussian, param_labels, ravel_params
 
 __all__ = ["LaplaceResult", "laplace"]
 
 
-class LaplaceResult:
+class LaplaceResult(FlatGaussian):
     """The Gaussian ``Normal(mean, cov)`` that :func:`laplace` fits.
 
     Attributes
@@ -47,15 +47,6 @@ class LaplaceResult:
         self.log_evidence = float(logdensity_at_mode + 0.5 * n * math.log(2 * math.pi)
                                   - 0.5 * np.linalg.slogdet(-hessian)[1])
         self._chol = np.linalg.cholesky(cov)
-
-    @property
-    def mean(self):
-        return self.unravel(self.mean_flat)
-
-    @property
-    def std(self):
-        """Standard deviations, with the structure of the parameters."""
-        return self.unravel(np.sqrt(np.diag(self.cov)))
 
     def sample(self, n, rng=None):
         """``n`` draws from the Gaussian, as a pytree whose leaves have a leading axis ``n``.

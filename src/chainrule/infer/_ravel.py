@@ -7,7 +7,7 @@ import numpy as np
 import chainrule.numpy as cnp
 from chainrule.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["param_labels", "ravel_params"]
+__all__ = ["FlatGaussian", "param_labels", "ravel_params"]
 
 
 def ravel_params(params):
@@ -102,3 +102,17 @@ def param_labels(params):
     if len(out) != n:
         out = [f"θ[{i}]" for i in range(n)]
     return out
+
+
+class FlatGaussian:
+    """Mixin of a Gaussian approximation kept as ``mean_flat`` and ``cov`` in the flat
+    order, with ``unravel`` back to the parameters' structure."""
+
+    @property
+    def mean(self):
+        return self.unravel(self.mean_flat)
+
+    @property
+    def std(self):
+        """Standard deviations, with the structure of the parameters."""
+        return self.unravel(np.sqrt(np.diag(self.cov)))

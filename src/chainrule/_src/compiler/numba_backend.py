@@ -156,6 +156,12 @@ class Lowerer:
             text = f"{text}.astype({dt_text(target)})"
         return text, _Value(text)
 
+    def materialized(self, env, a):
+        """Text of operand ``a`` as an array value: a pending elementwise expression is
+        first assigned to a name (NumPy functions need an array, not a loop body)."""
+        text, v = self.atom(env, a)
+        return self.name(v) if v.pending else text
+
     def cast(self, text, aval, dtype):
         if aval.shape == ():
             return f"{dt_text(dtype)}({text})"
@@ -449,11 +455,11 @@ def _reshape(lw, eqn, env):
 @rule("transpose")
 def _transpose(lw, eqn, env):
     x = eqn.inputs[0]
-    text, v = lw.atom(env, x)
     perm = tuple(eqn.params["perm"])
     if x.aval.ndim < 2 or perm == tuple(range(len(perm))):
+        text, v = lw.atom(env, x)
         return v if type(x) is Var else _Value(text)
-    return _Value(f"np.transpose({lw.name(v) if v.pending else text}, {perm!r})")
+    return _Value(f"np.transpose({lw.materialized(env, x)}, {perm!r})")
 
 
 @rule("broadcast_to")
@@ -524,10 +530,7 @@ def _concat_check(eqn):
 
 @rule("concatenate", check=_concat_check)
 def _concatenate(lw, eqn, env):
-    texts = []
-    for a in eqn.inputs:
-        text, v = lw.atom(env, a)
-        texts.append(lw.name(v) if v.pending else text)
+    texts = [lw.materialized(env, a) for a in eqn.inputs]
     return _Value(f"np.concatenate(({', '.join(texts)},), axis={int(eqn.params['axis'])})",
                   fresh=True)
 
@@ -831,10 +834,7 @@ def _matmul_check(eqn):
 
 @rule("matmul", check=_matmul_check)
 def _matmul(lw, eqn, env):
-    texts = []
-    for a in eqn.inputs:
-        text, v = lw.atom(env, a)
-        texts.append(lw.name(v) if v.pending else text)
+    texts = [lw.materialized(env, a) for a in eqn.inputs]
     return _Value(f"np.dot(np.ascontiguousarray({texts[0]}), "
                   f"np.ascontiguousarray({texts[1]}))", fresh=eqn.outputs[0].aval.shape != ())
 

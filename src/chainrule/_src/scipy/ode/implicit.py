@@ -175,15 +175,18 @@ def _predict_factor(h_abs, h_abs_old, err, err_old):
     return cnp.minimum(1.0, mult) * _safe_pow(err, -0.25)
 
 
+def _start(fun, t0, t1, y0, d, order, rtol, atol, max_step, first_step):
+    """``f(t0, y0)``, the first step (SciPy's choice for a method of ``order`` unless
+    given) and the evaluations that took."""
+    f0 = fun(t0, y0)
+    if first_step is not None:
+        return f0, cnp.asarray(float(first_step)), 1
+    return f0, initial_step(fun, t0, y0, f0, t1, d, order, rtol, atol, max_step), 2
+
+
 def _radau(fun, fun_nd, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
     n = y0.shape[0]
-    f0 = fun(t0, y0)
-    nfev0 = 1
-    if first_step is None:
-        h0 = initial_step(fun, t0, y0, f0, t1, d, 3, rtol, atol, max_step)
-        nfev0 = 2
-    else:
-        h0 = cnp.asarray(float(first_step))
+    f0, h0, nfev0 = _start(fun, t0, t1, y0, d, 3, rtol, atol, max_step, first_step)
     tol = _newton_tol(rtol)
     nan = cnp.asarray(np.nan)
     state = dict(t=t0 * 1.0, y=y0, f=f0, H=h0 * 1.0, H_old=nan, E_old=nan,
@@ -343,13 +346,7 @@ def _bdf_dense(D, order, t, h, t_eval):
 
 def _bdf(fun, fun_nd, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
     n = y0.shape[0]
-    f0 = fun(t0, y0)
-    nfev0 = 1
-    if first_step is None:
-        h0 = initial_step(fun, t0, y0, f0, t1, d, 1, rtol, atol, max_step)
-        nfev0 = 2
-    else:
-        h0 = cnp.asarray(float(first_step))
+    f0, h0, nfev0 = _start(fun, t0, t1, y0, d, 1, rtol, atol, max_step, first_step)
     tol = _newton_tol(rtol)
     D = cnp.concatenate([y0[None], (f0 * h0 * d)[None], cnp.zeros((MAX_ORDER + 1, n))])
     state = dict(t=t0 * 1.0, D=D, order=cnp.asarray(1), n_eq=cnp.asarray(0), H=h0 * 1.0,
