@@ -264,26 +264,34 @@ def _step_size_probe(flat, value_and_grad):
     return cr.jit(cr.vmap(step_size_probe))
 
 
-def _initial_step_size(probe, z, logp, g, inv_mass, mass_chol, keys):
-    """Stan's heuristic: double or halve the step until one leapfrog step's acceptance
-    crosses 0.8, per chain (``probe``: :func:`_step_size_probe`)."""
+def _initial_step_size(probe, z, logp, g, inv_mass, mass_chol, key, step):
+    """Stan's and NumPyro's heuristic, per chain (``probe``: :func:`_step_size_probe`):
+    from ``step``, double (or halve) the step size until one leapfrog step's acceptance
+    crosses 0.8, and return the first step size past the crossing.
+
+    Each trial draws a new momentum (trial ``t`` uses ``split(fold_in(key, t), chains)``).
+    After a mass-matrix window the search starts from the current step size, so it moves
+    by factors of two from where dual averaging left it rather than from 1.
+    """
     chains = z.shape[0]
-    step = np.ones(chains)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        log_accept = np.asarray(probe(z, logp, g, keys, step, inv_mass, mass_chol))
-    direction = np.where(log_accept > np.log(0.8), 1.0, -1.0)
-    active = np.ones(chains, bool)
-    for _ in range(100):
-        trial = np.where(active, step * 2.0 ** direction, step)
+    step = np.asarray(step, dtype=float).copy()
+    target = np.log(0.8)
+
+    def log_accept(t, trial):
+        keys = crandom.split(crandom.fold_in(key, t), chains)
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            log_accept = np.asarray(probe(z, logp, g, keys, trial, inv_mass, mass_chol))
-        crossed = np.where(direction > 0, ~(log_accept > np.log(0.8)),
-                           ~(log_accept < np.log(0.8)))
-        # stop before crossing when growing, after crossing when shrinking
-        step = np.where(active & ~(crossed & (direction > 0)), trial, step)
-        active &= ~crossed & (trial > 1e-7) & (trial < 1e7)
+            return np.asarray(probe(z, logp, g, keys, trial, inv_mass, mass_chol))
+
+    # NaN (a divergent step) reads as too large: shrink
+    direction = np.where(log_accept(0, step) > target, 1.0, -1.0)
+    active = (step > 1e-7) | (direction > 0)
+    active &= (step < 1e7) | (direction < 0)
+    for t in range(1, 100):
         if not active.any():
             break
+        step = np.where(active, step * 2.0 ** direction, step)
+        now = np.where(log_accept(t, step) > target, 1.0, -1.0)
+        active &= (now == direction) & (step > 1e-7) & (step < 1e7)
     return step
 
 
@@ -372,8 +380,8 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
     key_init, key_warm, key_draw = crandom.split(key, 3)
     probe = _step_size_probe(flat, value_and_grad)
     if step_size is None:
-        keys = crandom.split(key_init, num_chains)
-        eps = _initial_step_size(probe, z, logp, g, inv_mass, mass_chol, keys)
+        eps = _initial_step_size(probe, z, logp, g, inv_mass, mass_chol, key_init,
+                                 np.ones(num_chains))
     else:
         eps = np.full(num_chains, float(step_size))
 
@@ -399,8 +407,10 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
             mass_chol = _mass_chol(inv_mass)
             welford = Welford(num_chains, dim, dense_mass)
             if adapt_step_size:
-                keys = crandom.split(crandom.fold_in(key_init, i + 1), num_chains)
-                eps = _initial_step_size(probe, z, logp, g, inv_mass, mass_chol, keys)
+                # NumPyro's and Stan's restart: search from the current step size,
+                # then shrink towards ten times the step found
+                eps = _initial_step_size(probe, z, logp, g, inv_mass, mass_chol,
+                                         crandom.fold_in(key_init, i + 1), eps)
                 da.restart(eps)
         if bar is not None:
             bar.update(1)
