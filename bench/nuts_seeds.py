@@ -2,7 +2,7 @@
 
 Run from the repository root in the peers' environment::
 
-    PYTHONPATH=src:. bench/.venv-peers/bin/python -m bench.nuts_seeds --seeds 16
+    PYTHONPATH=src:. bench/.venv-peers/bin/python -m bench.nuts_seeds --seeds 64
 
 Both samplers run the ``nuts`` workload's setting (one chain, 500 warm-up iterations, 1000
 draws, diagonal mass matrix) on its two log densities (``bench/workloads/nuts.py``), NumPyro
@@ -14,7 +14,10 @@ pooled ratio (all gradient evaluations over all ESS), and the means of the rest;
 spread is the standard error of the mean over seeds.  The step size tells whether a gap
 comes from the warm-up, the steps per draw at a given step size from the U-turn
 criterion, and the ESS per draw at a given trajectory length from the sampling within
-trajectories.  Nothing here is timed.
+trajectories.  ``--libs`` adds emcee (the workload's 32 walkers; likelihood evaluations
+instead of gradients), the baseline of the ESS-per-evaluation ratios.  chainrule runs on
+its Numba backend (``chainrule-numpy``: the NumPy one, the same algorithm, about 20 times
+slower).  Nothing here is timed.
 """
 
 from __future__ import annotations
@@ -74,6 +77,18 @@ def _numpyro(target, warmup, draws):
     return run
 
 
+def _emcee(target, warmup, draws):
+    from .workloads.nuts import _emcee as build
+
+    run = build(target, warmup, draws)
+
+    def run_with_stats(seed):
+        chain, evals = run(seed)
+        # likelihood evaluations per kept step: one per walker; no step size, no depth
+        return chain, np.full(draws, evals // draws), float("nan"), 0
+    return run_with_stats
+
+
 def measure(run, seeds):
     """Per seed: (evals per ESS, ESS, evals, step size, steps/draw, depth, divergences)."""
     from chainrule import infer
@@ -98,6 +113,11 @@ def report(name, rows, draws):
         return f"{v.mean():8.3f} ± {v.std(ddof=1) / np.sqrt(n):6.3f}"
 
     pooled = rows[:, 2].sum() / rows[:, 1].sum()
+    if np.isnan(rows[:, 3]).all():      # a gradient-free sampler: no step size or tree
+        print(f"  {name:18s} evals/ESS mean {ms(0)}  median {np.median(rows[:, 0]):7.2f}  "
+              f"pooled {pooled:6.2f} | ESS/draw {rows[:, 1].mean() / draws:5.3f}",
+              flush=True)
+        return
     print(f"  {name:18s} evals/ESS mean {ms(0)}  median {np.median(rows[:, 0]):7.2f}  "
           f"pooled {pooled:6.2f} | step {ms(3)} | steps/draw {ms(4)} | depth {ms(5)} | "
           f"ESS/draw {rows[:, 1].mean() / draws:5.3f} | divergences {rows[:, 6].sum():.0f}",
@@ -109,14 +129,18 @@ def main(argv=None):
     p.add_argument("--seeds", type=int, default=16)
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--libs", default="chainrule,numpyro",
-                   help="comma-separated: chainrule, chainrule-numpy, numpyro")
+                   help="comma-separated: chainrule, chainrule-numpy, numpyro, emcee "
+                        "(its ESS per draw counts walkers as chains)")
     p.add_argument("--targets", default="gaussian,eight_schools")
     args = p.parse_args(argv)
+    if args.seeds < 2:
+        p.error("--seeds must be at least 2 (the spread needs two)")
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     builders = {
         "chainrule": lambda t: _chainrule(t, WARMUP, DRAWS, "numba"),
         "chainrule-numpy": lambda t: _chainrule(t, WARMUP, DRAWS, "numpy"),
         "numpyro": lambda t: _numpyro(t, WARMUP, DRAWS),
+        "emcee": lambda t: _emcee(t, WARMUP, DRAWS),
     }
     for target in args.targets.split(","):
         print(f"{target}: {len(seeds)} seeds from {args.first_seed}, "
