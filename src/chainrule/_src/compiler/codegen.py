@@ -306,7 +306,8 @@ def _callee(eqn, xp, namespace):
         return key
     key = f"_p{len(namespace)}_{_identifier(prim.name)}"
     if xp is np:
-        namespace[key] = functools.partial(prim.impl, xp, **eqn.params)
+        kernel = prim.numpy_kernel(eqn) if prim.numpy_kernel is not None else None
+        namespace[key] = kernel or functools.partial(prim.impl, xp, **eqn.params)
     else:  # errors name the primitive and the library
         params = eqn.params
         namespace[key] = lambda *args: apply_impl(prim, xp, args, params)

@@ -118,6 +118,25 @@ def _fast_c2c(pfu, a, axes, inverse, norm):
     return a
 
 
+def _kernel(eqn, table, make):
+    """For code generation (``Primitive.numpy_kernel``): ``make(pfu, n, axis, dtype)``, the
+    gufunc call for a one-axis transform of an operand of the equation's aval, with its
+    scale, axes and output allocation bound; None where the impl's checks are needed."""
+    aval = eqn.inputs[0].aval
+    axes = eqn.params["axes"]
+    pfu = _kernels()
+    if pfu is None or aval.dtype not in table or len(axes) != 1 or aval.shape[axes[0]] < 1:
+        return None
+    shape, dtype = eqn.outputs[0].aval.shape, eqn.outputs[0].aval.dtype
+    ufunc, fct = make(pfu, eqn.params, aval)
+    where = [(axes[0],), (), (axes[0],)]
+    empty = np.empty
+
+    def transform(x):
+        return ufunc(x, fct, axes=where, out=empty(shape, dtype))
+    return transform
+
+
 def _fast(x, table):
     """The pocketfft module if ``x`` is a NumPy array it handles (dtype in ``table``)."""
     if type(x) is not np.ndarray or x.dtype not in table:
@@ -173,6 +192,10 @@ def _shifted_batch(prim):
 
 fft_p = Primitive("fft")
 fft_p.impl = _fft_impl
+fft_p.allocates = True  # a transform always returns a new array
+fft_p.numpy_kernel = lambda eqn: _kernel(eqn, _FAST_COMPLEX, lambda pfu, p, a: (
+    pfu.ifft if p["inverse"] else pfu.fft,
+    _scale(p["norm"], a.shape[p["axes"][0]], _FAST_COMPLEX[a.dtype], not p["inverse"])))
 fft_p.abstract_eval = _fft_abstract_eval
 _shifted_batch(fft_p)
 deflinear(fft_p, transpose=_fft_transpose)
@@ -230,6 +253,16 @@ def _rfft_transpose(ct, x, axes, norm):
 
 rfft_p = Primitive("rfft")
 rfft_p.impl = _rfft_impl
+rfft_p.allocates = True  # a transform always returns a new array
+
+
+def _rfft_ufunc(pfu, params, aval):
+    n = aval.shape[params["axes"][0]]
+    return (pfu.rfft_n_odd if n % 2 else pfu.rfft_n_even,
+            _scale(params["norm"], n, aval.dtype, True))
+
+
+rfft_p.numpy_kernel = lambda eqn: _kernel(eqn, _FAST_REAL, _rfft_ufunc)
 rfft_p.abstract_eval = _rfft_abstract_eval
 _shifted_batch(rfft_p)
 deflinear(rfft_p, transpose=_rfft_transpose)
@@ -291,6 +324,9 @@ def _irfft_transpose(ct, x, axes, n, norm):
 
 irfft_p = Primitive("irfft")
 irfft_p.impl = _irfft_impl
+irfft_p.allocates = True  # a transform always returns a new array
+irfft_p.numpy_kernel = lambda eqn: _kernel(eqn, _FAST_COMPLEX, lambda pfu, p, a: (
+    pfu.irfft, _scale(p["norm"], p["n"], _FAST_COMPLEX[a.dtype], False)))
 irfft_p.abstract_eval = _irfft_abstract_eval
 _shifted_batch(irfft_p)
 deflinear(irfft_p, transpose=_irfft_transpose)
