@@ -687,3 +687,37 @@ def test_folding_under_jit_matches_eager_with_derivatives():
                    modes=("fwd", "rev"))
     np.testing.assert_allclose(cr.grad(lambda s: cr.jit(g)(z, s))(1.5),
                                cr.grad(lambda s: g(z, s))(1.5), rtol=1e-14)
+
+
+def test_constants_of_numpy_calls_take_the_loop_dtype_bit_for_bit():
+    # NumPy converts a Python scalar, or a real constant meeting a complex array, on every
+    # call; generated code converts them once.  The values stay NumPy's, bit for bit.
+    x = np.array([0.3, -1.7, 2.5, 1e-300, -0.0])
+    z = x * (1 - 2j)
+    x32 = x.astype(np.float32)
+    real = np.array([1.5, -2.0, 0.25, 3.0, 7.0])
+    ops = [lambda a: a * 0.1, lambda a: 0.1 - a, lambda a: a / 3, lambda a: a + 2,
+           lambda a: a * real, lambda a: real / a, lambda a: cnp.power(a, 2),
+           lambda a: cnp.power(a, 0.5), lambda a: cnp.maximum(a, 0.2) if a.dtype.kind == "f"
+           else a - real, lambda a: cnp.arctan2(a, 2.0) if a.dtype.kind == "f" else a + 1j]
+    for a in (x, z, x32):
+        for op in ops:
+            with np.errstate(all="ignore"):
+                want = op(a)
+                got = cr.jit(op)(a)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want, strict=True)
+    compiled = cr.jit(lambda a: a * real * 0.5).lower(z)
+    consts = [v for k, v in compiled.fn.__globals__.items() if k.startswith("_c")]
+    assert consts and all(c.dtype == np.complex128 for c in consts)
+    # A large constant stays as it is (NumPy converts it in chunks; no second copy).
+    from chainrule._src.compiler.codegen import CAST_MAX_BYTES
+    big = np.linspace(0.0, 1.0, CAST_MAX_BYTES // 8)
+    compiled = cr.jit(lambda a: a * big).lower(big * 1j)
+    assert [v.dtype for k, v in compiled.fn.__globals__.items() if k.startswith("_c")] == [
+        np.float64]
+    np.testing.assert_array_equal(compiled.fn(big * 1j)[0], big * 1j * big, strict=True)
+    # A weakly typed input (a Python float) meets a float32 constant: float32, as NumPy.
+    c32 = np.array([1.0, 2.0], np.float32)
+    assert cr.jit(lambda s: s * c32)(0.1).dtype == np.float32
+    np.testing.assert_array_equal(cr.jit(lambda s: s * c32)(0.1), 0.1 * c32, strict=True)
