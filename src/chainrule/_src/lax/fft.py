@@ -119,9 +119,10 @@ def _fast_c2c(pfu, a, axes, inverse, norm):
 
 
 def _kernel(eqn, table, make):
-    """For code generation (``Primitive.numpy_kernel``): ``make(pfu, n, axis, dtype)``, the
-    gufunc call for a one-axis transform of an operand of the equation's aval, with its
-    scale, axes and output allocation bound; None where the impl's checks are needed."""
+    """For code generation (``Primitive.numpy_kernel``): the gufunc call of a one-axis
+    transform of an operand of the equation's aval (in ``table``), with the gufunc and
+    scale of ``make(pfu, params, aval)``, its axes and its output allocation bound; None
+    where the impl's checks are needed."""
     aval = eqn.inputs[0].aval
     axes = eqn.params["axes"]
     pfu = _kernels()
@@ -142,6 +143,7 @@ def _fast(x, table):
     if type(x) is not np.ndarray or x.dtype not in table:
         return None
     return _kernels()
+
 
 # The norm whose scale the conjugate (inverse) transform must carry to match ``norm``'s
 # forward transform, and vice versa (see the module docstring).
