@@ -666,6 +666,9 @@ def test_constant_factors_fold_only_where_dtype_and_shape_are_kept():
         (lambda x: (x * np.ones((2, 1))) * c64, c64, ["mul"]),
         # integers are left alone
         (lambda x: (x * 3) * 5, np.arange(3), ["mul", "mul"]),
+        # and so are array subclasses (a masked constant keeps NumPy's own rules)
+        (lambda x: (x * np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0])) * 2.0, c64,
+         ["mul", "mul"]),
     ]
     for fun, x, names in cases:
         _, after, (want,), (got,) = _folded(fun, x)
@@ -710,6 +713,10 @@ def test_constants_of_numpy_calls_take_the_loop_dtype_bit_for_bit():
     compiled = cr.jit(lambda a: a * real * 0.5).lower(z)
     consts = [v for k, v in compiled.fn.__globals__.items() if k.startswith("_c")]
     assert consts and all(c.dtype == np.complex128 for c in consts)
+    # An array subclass stays as it is: a masked constant keeps its mask.
+    masked = np.ma.array([1.0, 2.0, 3.0, 4.0, 5.0], mask=[0, 1, 0, 0, 0])
+    got = cr.jit(lambda a: a * masked)(z)
+    assert isinstance(got, np.ma.MaskedArray) and got.mask.tolist() == masked.mask.tolist()
     # A large constant stays as it is (NumPy converts it in chunks; no second copy).
     from chainrule._src.compiler.codegen import CAST_MAX_BYTES
     big = np.linspace(0.0, 1.0, CAST_MAX_BYTES // 8)

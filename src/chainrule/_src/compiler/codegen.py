@@ -113,7 +113,7 @@ def _operand_type(a):
     val = a.val
     if type(val) in (int, float, complex):
         return type(val)
-    return val.dtype if isinstance(val, (np.ndarray, np.generic)) else None
+    return val.dtype if type(val) is np.ndarray or isinstance(val, np.generic) else None
 
 
 def _loop_constants(eqn):

@@ -74,12 +74,14 @@ def eliminate_dead_code(program: Program) -> Program:
 # it is only done where no intermediate rounding to a narrower dtype is skipped and the
 # folded product has the result's shape and dtype exactly.
 
-_NUMBERS = (int, float, complex, np.ndarray, np.generic)
+_NUMBERS = (int, float, complex, np.ndarray)
 
 
 def _constant(a):
-    """The value of ``a`` if it is a concrete number or NumPy array of an inexact dtype."""
-    if type(a) is not Literal or not isinstance(a.val, _NUMBERS) or type(a.val) is bool:
+    """The value of ``a`` if it is a concrete number or NumPy array (not a subclass) of an
+    inexact dtype."""
+    if type(a) is not Literal or not (type(a.val) in _NUMBERS
+                                      or isinstance(a.val, np.generic)):
         return None
     return a.val if np.result_type(a.val).kind in "fc" else None
 
