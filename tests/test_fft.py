@@ -329,3 +329,100 @@ def test_rfft_irfft_transposes_match_explicit_adjoint(shape, kw, norm):
     z = cplx(np.fft.rfftn(x, axes=kw.get("axes", (kw.get("axis", -1),))).shape, seed=4)
     _adjoint_matrix_check(lambda v: inv(fft, v), lambda v: inv(np.fft, v), z)
     check_derivatives(lambda v: inv(fft, v), z)
+
+
+# --- NumPy arrays: pocketfft's gufuncs called directly -----------------------------------
+
+from chainrule._src.lax import fft as lax_fft  # noqa: E402
+
+FAST_CASES = [((8,), (0,)), ((7,), (0,)), ((1,), (0,)), ((3, 5), (1,)), ((6, 5), (0,)),
+              ((4, 6, 5), (0, 2)), ((4, 6, 7), (2, 1)), ((2, 3, 4, 5), (1, 2, 3)),
+              ((2, 0, 4), (2,))]
+
+
+@pytest.fixture(params=["pocketfft", "numpy.fft"])
+def fft_path(request, monkeypatch):
+    """Run a test with the direct gufunc calls, and again with ``numpy.fft`` only."""
+    if request.param == "numpy.fft":
+        monkeypatch.setattr(lax_fft, "_kernels_state", [None])
+    elif np.lib.NumpyVersion(np.__version__) >= "2.0.0":
+        assert lax_fft._kernels() is not None  # NumPy 2 has them: the direct path runs
+    return request.param
+
+
+def _bitwise(got, expected):
+    expected = np.asarray(expected)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected, strict=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape,axes", FAST_CASES, ids=str)
+def test_transforms_are_bitwise_numpys(fft_path, shape, axes, dtype):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape).astype(dtype)
+    z = (x + 1j * rng.standard_normal(shape)).astype(np.result_type(dtype, np.complex64))
+    xs = rng.standard_normal(shape + (2,)).astype(dtype)[..., 1]  # strided
+    n = shape[axes[-1]]
+    for norm in lax_fft.NORMS:
+        for a in (x, xs):
+            spectrum = (np.fft.rfft(a, axis=axes[0], norm=norm) if len(axes) == 1
+                        else np.fft.rfftn(a, axes=axes, norm=norm))
+            _bitwise(lax_fft.rfft(a, axes, norm), spectrum)
+        s = [z.shape[ax] for ax in axes[:-1]] + [n]
+        half = spectrum if n else np.zeros(spectrum.shape[:-1] + (1,), spectrum.dtype)
+        if n:
+            _bitwise(lax_fft.irfft(half, axes, n, norm),
+                     np.fft.irfftn(half, s=s, axes=axes, norm=norm) if len(axes) > 1
+                     else np.fft.irfft(half, n, axis=axes[0], norm=norm))
+        for inverse, ref in ((False, np.fft.fftn), (True, np.fft.ifftn)):
+            _bitwise(lax_fft.fft(z, axes, inverse, norm), ref(z, axes=axes, norm=norm))
+    assert lax_fft.rfft(x, axes).dtype == np.result_type(dtype, np.complex64)
+    # Compiled code calls the gufuncs bound once (one axis) or the impls (several).
+    for norm in lax_fft.NORMS:
+        jitted = cr.jit(lambda x, z: (lax_fft.rfft(x, axes, norm),
+                                      lax_fft.fft(z, axes, True, norm)))
+        spectrum, inverse = jitted(x, z)
+        _bitwise(spectrum, np.fft.rfftn(x, axes=axes, norm=norm))
+        _bitwise(inverse, np.fft.ifftn(z, axes=axes, norm=norm))
+        if n:
+            real = cr.jit(lambda h: lax_fft.irfft(h, axes, n, norm))(spectrum)
+            _bitwise(real, np.fft.irfftn(spectrum, s=[z.shape[ax] for ax in axes[:-1]] + [n],
+                                         axes=axes, norm=norm))
+
+
+def test_numpy_fft_is_used_where_the_gufuncs_are_missing_or_differ(monkeypatch):
+    import sys
+    import types
+
+    x = rand((3, 8))
+    # A module that computes something else (wrong scale) is refused by the check.
+    lying = types.SimpleNamespace(**{
+        name: (lambda ufunc: lambda a, fct, axes, out: ufunc(a, 1.0, axes=axes, out=out)
+               * 2)(getattr(np.fft._pocketfft_umath, name))
+        for name in ("rfft_n_even", "rfft_n_odd", "irfft", "fft", "ifft")})
+    for fake in (lying, types.SimpleNamespace(), None):
+        if fake is None:  # missing altogether
+            monkeypatch.delattr(np.fft, "_pocketfft_umath")
+            monkeypatch.setitem(sys.modules, "numpy.fft._pocketfft_umath", None)
+        else:
+            monkeypatch.setattr(np.fft, "_pocketfft_umath", fake)
+        assert lax_fft._load_kernels() is None
+        monkeypatch.setattr(lax_fft, "_kernels_state", [])
+        _bitwise(lax_fft.rfft(x, (1,), "ortho"), np.fft.rfft(x, norm="ortho"))
+        _bitwise(lax_fft.irfft(np.fft.rfft(x), (1,), 8, "backward"),
+                 np.fft.irfft(np.fft.rfft(x)))
+        assert lax_fft._kernels_state == [None]
+
+
+def test_fft_chain_gradients_under_jit(fft_path):
+    # The chain that the transposes of rfft/irfft produce, differentiated under jit.
+    w = np.linspace(0.5, 1.5, 9)
+    f = cr.jit(lambda x: cnp.sum(fft.irfft(fft.rfft(x * x) * w, 16) ** 2))
+    x = rand((16,))
+    cr.check_grads(f, (x,), order=2, modes=("fwd", "rev"))
+    # The conjugates of the two transposes cancel in the compiled gradient.
+    program = cr.jit(cr.grad(f)).lower(x).program
+    assert "conj" not in [e.prim.name for e in program.eqns]
+    g = cr.grad(lambda x: cnp.sum(fft.irfft(fft.rfft(x * x) * w, 16) ** 2))
+    np.testing.assert_allclose(cr.jit(g)(x), g(x), rtol=1e-13)

@@ -587,3 +587,144 @@ def test_buffer_reuse_spares_inputs_constants_outputs_and_viewed_values():
     np.testing.assert_array_equal(c, c0)
     np.testing.assert_allclose(r, (np.sin(x) * c).reshape(100, 100), rtol=1e-15)
     np.testing.assert_allclose(e, np.cos(np.exp(np.sin(x) * c)) + 1.0, rtol=1e-15)
+
+
+# --- folding conjugates and constant factors ----------------------------------------------
+from chainrule._src.compiler.passes import fold_conjugates_and_constant_factors  # noqa: E402
+from chainrule._src.ir import eval_program  # noqa: E402
+
+
+def _folded(fun, *args):
+    """The traced program of ``fun``, the program after the pass and dead-code removal, and
+    both evaluated on ``args``."""
+    from chainrule._src.compiler.passes import eliminate_dead_code
+    before = cr.make_ir(fun)(*args)
+    after = eliminate_dead_code(fold_conjugates_and_constant_factors(before))
+    return before, after, eval_program(before, list(args)), eval_program(after, list(args))
+
+
+def _names(program):
+    return [e.prim.name for e in program.eqns]
+
+
+def test_conjugate_pairs_cancel_and_constant_factors_fold():
+    c = np.array([1.0, -2.0, 0.5])
+    z = np.array([1 + 2j, -0.5j, 3.0])
+
+    def g(z):
+        a = cnp.conj(cnp.conj(z))                          # -> z
+        b = cnp.conj(cnp.conj(cnp.sin(z) * c) * 2.0)       # -> sin(z) * (c * 2)
+        d = cnp.conj(cnp.conj(z * (1 + 1j)) * (2 - 1j))    # -> z * ((1+1j) * (2+1j))
+        return a, b, d, (z * c) * c * 3.0                  # -> z * (c * c * 3)
+    before, after, want, got = _folded(g, z)
+    assert _names(before).count("conj") == 6 and _names(before).count("mul") == 7
+    assert _names(after) == ["sin", "mul", "mul", "mul"]
+    assert after.outvars[0] is after.invars[0]
+    for w, v in zip(want, got):
+        assert v.dtype == w.dtype and v.shape == w.shape
+        np.testing.assert_allclose(v, w, rtol=1e-15)
+
+
+def test_conjugates_of_sums_cancel_into_the_terms():
+    # The shape of the transposes of rfft/irfft: conj(conj(x) * c1 + conj(y) * c2).
+    c1, c2 = np.array([0.5, 1.0, 2.0]), np.array([1j, -1.0, 1.0 + 1j])
+
+    def g(x, y):
+        return cnp.conj(cnp.conj(cnp.exp(x)) * c1 - cnp.conj(cnp.exp(y)) * c2) * 4.0
+    x, y = np.array([0.1 + 1j, 0.2, -0.3j]), np.array([1.0, 2j, -1.0])
+    before, after, (want,), (got,) = _folded(g, x, y)
+    assert "conj" in _names(before)
+    assert _names(after) == ["exp", "exp", "mul", "mul", "sub"]  # * 4.0 in both terms
+    np.testing.assert_allclose(got, want, rtol=1e-15)
+    # A constant factor of a sum of products goes into the products only.
+    k = lambda x, y: (cnp.exp(x) * c1 + cnp.exp(y)) * 2.0
+    _, after, (want,), (got,) = _folded(k, x, y)
+    assert _names(after) == ["exp", "mul", "exp", "add", "mul"]
+    k = lambda x, y: (cnp.exp(x) * c1 + cnp.exp(y) * 3.0) * c2
+    _, after, (want,), (got,) = _folded(k, x, y)
+    assert _names(after) == ["exp", "exp", "mul", "mul", "add"]
+    np.testing.assert_allclose(got, want, rtol=1e-15)
+    # A term also read elsewhere keeps its conjugate: nothing is duplicated.
+    def h(x, y):
+        a = cnp.conj(cnp.exp(x)) * c1
+        return cnp.conj(a - cnp.conj(cnp.exp(y)) * c2) * 4.0, a
+    before, after, want, got = _folded(h, x, y)
+    assert _names(after) == _names(before)
+    for w, v in zip(want, got):
+        np.testing.assert_allclose(v, w, rtol=1e-15)
+
+
+def test_constant_factors_fold_only_where_dtype_and_shape_are_kept():
+    x32 = np.array([1.0, 2.0, 3.0], np.float32)
+    c64 = np.array([0.1, 0.2, 0.3])
+    cases = [
+        # float32 * weak scalars stays float32: folded
+        (lambda x: (x * 0.1) * 3.0, x32, ["mul"]),
+        # rounding to float32 before a float64 factor is kept: not folded
+        (lambda x: (x * np.float32(0.1)) * c64, x32, ["mul", "mul"]),
+        # a factor that broadcasts the result: folded into one of the result's shape
+        (lambda x: (x * np.ones((2, 1))) * c64, c64, ["mul"]),
+        # integers are left alone
+        (lambda x: (x * 3) * 5, np.arange(3), ["mul", "mul"]),
+        # and so are array subclasses (a masked constant keeps NumPy's own rules)
+        (lambda x: (x * np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0])) * 2.0, c64,
+         ["mul", "mul"]),
+    ]
+    for fun, x, names in cases:
+        _, after, (want,), (got,) = _folded(fun, x)
+        assert _names(after) == names
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-6 if x.dtype == np.float32 else 1e-15)
+
+
+def test_folding_under_jit_matches_eager_with_derivatives():
+    c = np.linspace(0.5, 2.0, 5)
+
+    def g(z, s):
+        w = cnp.conj(cnp.conj(z * s) * c) * 2.0
+        return cnp.sum(cnp.abs(w) ** 2) + cnp.sum(cnp.real(cnp.conj(cnp.conj(z) * c)))
+    z = np.array([1 + 1j, 2.0, -1j, 0.5, 1 - 2j])
+    # The transposes differentiate through the folded programs too.
+    np.testing.assert_allclose(cr.jit(g)(z, 1.5), g(z, 1.5), rtol=1e-14)
+    cr.check_grads(cr.jit(lambda re, s: g(re + 0.5j, s)), (z.real.copy(), 1.5), order=2,
+                   modes=("fwd", "rev"))
+    np.testing.assert_allclose(cr.grad(lambda s: cr.jit(g)(z, s))(1.5),
+                               cr.grad(lambda s: g(z, s))(1.5), rtol=1e-14)
+
+
+def test_constants_of_numpy_calls_take_the_loop_dtype_bit_for_bit():
+    # NumPy converts a Python scalar, or a real constant meeting a complex array, on every
+    # call; generated code converts them once.  The values stay NumPy's, bit for bit.
+    x = np.array([0.3, -1.7, 2.5, 1e-300, -0.0])
+    z = x * (1 - 2j)
+    x32 = x.astype(np.float32)
+    real = np.array([1.5, -2.0, 0.25, 3.0, 7.0])
+    ops = [lambda a: a * 0.1, lambda a: 0.1 - a, lambda a: a / 3, lambda a: a + 2,
+           lambda a: a * real, lambda a: real / a, lambda a: cnp.power(a, 2),
+           lambda a: cnp.power(a, 0.5), lambda a: cnp.maximum(a, 0.2) if a.dtype.kind == "f"
+           else a - real, lambda a: cnp.arctan2(a, 2.0) if a.dtype.kind == "f" else a + 1j]
+    for a in (x, z, x32):
+        for op in ops:
+            with np.errstate(all="ignore"):
+                want = op(a)
+                got = cr.jit(op)(a)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want, strict=True)
+    compiled = cr.jit(lambda a: a * real * 0.5).lower(z)
+    consts = [v for k, v in compiled.fn.__globals__.items() if k.startswith("_c")]
+    assert consts and all(c.dtype == np.complex128 for c in consts)
+    # An array subclass stays as it is: a masked constant keeps its mask.
+    masked = np.ma.array([1.0, 2.0, 3.0, 4.0, 5.0], mask=[0, 1, 0, 0, 0])
+    got = cr.jit(lambda a: a * masked)(z)
+    assert isinstance(got, np.ma.MaskedArray) and got.mask.tolist() == masked.mask.tolist()
+    # A large constant stays as it is (NumPy converts it in chunks; no second copy).
+    from chainrule._src.compiler.codegen import CAST_MAX_BYTES
+    big = np.linspace(0.0, 1.0, CAST_MAX_BYTES // 8)
+    compiled = cr.jit(lambda a: a * big).lower(big * 1j)
+    assert [v.dtype for k, v in compiled.fn.__globals__.items() if k.startswith("_c")] == [
+        np.float64]
+    np.testing.assert_array_equal(compiled.fn(big * 1j)[0], big * 1j * big, strict=True)
+    # A weakly typed input (a Python float) meets a float32 constant: float32, as NumPy.
+    c32 = np.array([1.0, 2.0], np.float32)
+    assert cr.jit(lambda s: s * c32)(0.1).dtype == np.float32
+    np.testing.assert_array_equal(cr.jit(lambda s: s * c32)(0.1), 0.1 * c32, strict=True)

@@ -629,6 +629,10 @@ class Primitive:
       ``backward_pass`` (``op``: ``"reshape"``, ``"transpose"``, ``"matmul_r"`` or
       ``"matmul_l"``); None where the lane does not apply. Eager reverse mode records them
       on the tape too.
+    - ``numpy_kernel(eqn)``: a function of the equation's operands computing it on NumPy
+      arrays of their avals, specialized once when the code is generated (say the FFT
+      gufunc with its scale and output allocation bound), or None where the generic call of
+      ``impl`` with the params applies.
     - ``numexpr``: ``(kind, spelling, operand dtypes)`` of the operation in a numexpr
       expression, and ``fusion_cost``: ``{dtype: (NumPy ns per element, numexpr time /
       NumPy time)}``, measured (elementwise fusion under ``jit``).
@@ -658,6 +662,7 @@ class Primitive:
         self.batch: Callable | None = None
         self.np_name: str | None = None
         self.emit: Callable | None = None
+        self.numpy_kernel: Callable | None = None
         self.commutative = False
         self.multilinear = False
         self.allocates = False

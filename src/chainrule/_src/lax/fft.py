@@ -37,6 +37,8 @@ transposes to rounding.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..core import Primitive, ShapedArray, astype, dtype_of, real_dtype
@@ -44,6 +46,104 @@ from ._rules import deflinear, unbroadcast
 from .elementwise import conj, mul
 
 NORMS = ("backward", "ortho", "forward")
+
+
+# --- NumPy arrays: pocketfft's gufuncs, without NumPy's wrapper --------------------------
+#
+# ``numpy.fft.rfft`` of a small array spends about half its time in argument handling
+# (``asarray``, axis normalization, the norm's scale, the output allocation) around the
+# gufunc that transforms.  On NumPy arrays of the dtypes pocketfft computes in, the impls
+# call those gufuncs directly with the scale and output ``numpy.fft`` would pass, so the
+# values are bitwise those of ``numpy.fft``.  The gufuncs live in a private module of
+# NumPy 2: where it is missing, or does not compute what ``numpy.fft`` does (checked once,
+# on first use), every transform goes through ``numpy.fft``.
+
+_FAST_REAL = {np.dtype(np.float64): np.dtype(np.complex128),
+              np.dtype(np.float32): np.dtype(np.complex64)}
+_FAST_COMPLEX = {c: r for r, c in _FAST_REAL.items()}
+_kernels_state: list = []  # [module or None], filled on first use
+
+
+def _load_kernels():
+    """NumPy's pocketfft gufunc module if it exists and agrees with ``numpy.fft``."""
+    try:
+        from numpy.fft import _pocketfft_umath as pfu
+        x = np.linspace(-1.0, 2.0, 6).reshape(2, 3)
+        z = np.fft.fft(x, axis=1)
+        fct = np.reciprocal(3, dtype=np.float64)
+        checks = [
+            (pfu.rfft_n_odd, x, 1, np.fft.rfft(x, axis=1)),
+            (pfu.rfft_n_even, x.T, 1, np.fft.rfft(x.T, axis=1)),
+            (pfu.irfft, z[:, :2], fct, np.fft.irfft(z[:, :2], 3, axis=1)),
+            (pfu.fft, z, 1, np.fft.fft(z, axis=1)),
+            (pfu.ifft, z, fct, np.fft.ifft(z, axis=1)),
+        ]
+        for ufunc, a, f, expected in checks:
+            out = ufunc(a, f, axes=[(1,), (), (1,)], out=np.empty_like(expected))
+            if not np.array_equal(out, expected):
+                return None
+        return pfu
+    except Exception:  # missing, renamed or with another signature: numpy.fft it is
+        return None
+
+
+def _kernels():
+    if not _kernels_state:
+        _kernels_state.append(_load_kernels())
+    return _kernels_state[0]
+
+
+@functools.lru_cache(maxsize=None)
+def _scale(norm, n, dtype, forward):
+    """The factor pocketfft multiplies by: ``numpy.fft``'s, computed as it does."""
+    if not forward:
+        norm = _SWAPPED[norm]
+    if norm == "backward":
+        return 1
+    if norm == "ortho":
+        return np.reciprocal(np.sqrt(n, dtype=dtype))
+    return np.reciprocal(n, dtype=dtype)
+
+
+def _fast_c2c(pfu, a, axes, inverse, norm):
+    """``fftn``/``ifftn`` of complex ``a`` (transforms in the order NumPy takes them)."""
+    ufunc = pfu.ifft if inverse else pfu.fft
+    real = _FAST_COMPLEX[a.dtype]
+    for ax in axes:
+        n = a.shape[ax]
+        if n < 1:
+            return None
+        a = ufunc(a, _scale(norm, n, real, not inverse), axes=[(ax,), (), (ax,)],
+                  out=np.empty(a.shape, a.dtype))
+    return a
+
+
+def _kernel(eqn, table, make):
+    """For code generation (``Primitive.numpy_kernel``): the gufunc call of a one-axis
+    transform of an operand of the equation's aval (in ``table``), with the gufunc and
+    scale of ``make(pfu, params, aval)``, its axes and its output allocation bound; None
+    where the impl's checks are needed."""
+    aval = eqn.inputs[0].aval
+    axes = eqn.params["axes"]
+    pfu = _kernels()
+    if pfu is None or aval.dtype not in table or len(axes) != 1 or aval.shape[axes[0]] < 1:
+        return None
+    shape, dtype = eqn.outputs[0].aval.shape, eqn.outputs[0].aval.dtype
+    ufunc, fct = make(pfu, eqn.params, aval)
+    where = [(axes[0],), (), (axes[0],)]
+    empty = np.empty
+
+    def transform(x):
+        return ufunc(x, fct, axes=where, out=empty(shape, dtype))
+    return transform
+
+
+def _fast(x, table):
+    """The pocketfft module if ``x`` is a NumPy array it handles (dtype in ``table``)."""
+    if type(x) is not np.ndarray or x.dtype not in table:
+        return None
+    return _kernels()
+
 
 # The norm whose scale the conjugate (inverse) transform must carry to match ``norm``'s
 # forward transform, and vice versa (see the module docstring).
@@ -66,6 +166,11 @@ def _check(aval, axes, norm, name):
 
 
 def _fft_impl(xp, x, axes, inverse, norm):
+    pfu = _fast(x, _FAST_COMPLEX)
+    if pfu is not None:
+        out = _fast_c2c(pfu, x, axes[::-1], inverse, norm)
+        if out is not None:
+            return out
     fn = xp.fft.ifftn if inverse else xp.fft.fftn
     out = fn(x, axes=axes, norm=norm)
     return astype(xp, out, _complex_dtype(dtype_of(x)), copy=False)
@@ -89,6 +194,10 @@ def _shifted_batch(prim):
 
 fft_p = Primitive("fft")
 fft_p.impl = _fft_impl
+fft_p.allocates = True  # a transform always returns a new array
+fft_p.numpy_kernel = lambda eqn: _kernel(eqn, _FAST_COMPLEX, lambda pfu, p, a: (
+    pfu.ifft if p["inverse"] else pfu.fft,
+    _scale(p["norm"], a.shape[p["axes"][0]], _FAST_COMPLEX[a.dtype], not p["inverse"])))
 fft_p.abstract_eval = _fft_abstract_eval
 _shifted_batch(fft_p)
 deflinear(fft_p, transpose=_fft_transpose)
@@ -103,6 +212,18 @@ def fft(x, axes, inverse=False, norm="backward"):
 
 
 def _rfft_impl(xp, x, axes, norm):
+    pfu = _fast(x, _FAST_REAL)
+    if pfu is not None and x.shape[axes[-1]] > 0:
+        last, n = axes[-1], x.shape[axes[-1]]
+        shape = x.shape[:last] + (n // 2 + 1,) + x.shape[last + 1:]
+        out = (pfu.rfft_n_odd if n % 2 else pfu.rfft_n_even)(
+            x, _scale(norm, n, x.dtype, True), axes=[(last,), (), (last,)],
+            out=np.empty(shape, _FAST_REAL[x.dtype]))
+        if len(axes) == 1:
+            return out
+        out = _fast_c2c(pfu, out, axes[-2::-1], False, norm)  # as rfftn: then fft, last first
+        if out is not None:
+            return out
     # One axis: the 1-D function, which skips the n-d argument handling (about half the
     # cost of a small transform).
     if len(axes) == 1:
@@ -134,6 +255,16 @@ def _rfft_transpose(ct, x, axes, norm):
 
 rfft_p = Primitive("rfft")
 rfft_p.impl = _rfft_impl
+rfft_p.allocates = True  # a transform always returns a new array
+
+
+def _rfft_ufunc(pfu, params, aval):
+    n = aval.shape[params["axes"][0]]
+    return (pfu.rfft_n_odd if n % 2 else pfu.rfft_n_even,
+            _scale(params["norm"], n, aval.dtype, True))
+
+
+rfft_p.numpy_kernel = lambda eqn: _kernel(eqn, _FAST_REAL, _rfft_ufunc)
 rfft_p.abstract_eval = _rfft_abstract_eval
 _shifted_batch(rfft_p)
 deflinear(rfft_p, transpose=_rfft_transpose)
@@ -148,6 +279,13 @@ def rfft(x, axes, norm="backward"):
 
 
 def _irfft_impl(xp, x, axes, n, norm):
+    pfu = _fast(x, _FAST_COMPLEX)
+    if pfu is not None:
+        a = x if len(axes) == 1 else _fast_c2c(pfu, x, axes[:-1], True, norm)  # as irfftn
+        if a is not None:
+            last, real = axes[-1], _FAST_COMPLEX[x.dtype]
+            return pfu.irfft(a, _scale(norm, n, real, False), axes=[(last,), (), (last,)],
+                             out=np.empty(a.shape[:last] + (n,) + a.shape[last + 1:], real))
     if len(axes) == 1:
         out = xp.fft.irfft(x, n=n, axis=axes[0], norm=norm)
     else:
@@ -188,6 +326,9 @@ def _irfft_transpose(ct, x, axes, n, norm):
 
 irfft_p = Primitive("irfft")
 irfft_p.impl = _irfft_impl
+irfft_p.allocates = True  # a transform always returns a new array
+irfft_p.numpy_kernel = lambda eqn: _kernel(eqn, _FAST_COMPLEX, lambda pfu, p, a: (
+    pfu.irfft, _scale(p["norm"], p["n"], _FAST_COMPLEX[a.dtype], False)))
 irfft_p.abstract_eval = _irfft_abstract_eval
 _shifted_batch(irfft_p)
 deflinear(irfft_p, transpose=_irfft_transpose)
