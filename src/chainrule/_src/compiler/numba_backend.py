@@ -25,6 +25,7 @@ different result type.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import logging
@@ -41,8 +42,8 @@ from ..ir import Eqn, Literal, Program, Var
 from . import fusion, numba_scalar
 from .derived import DerivedPrograms
 from .codegen import compile_program
-from .numba_common import (UFUNCS, Names, NotLowerable, dt_text, is_weak, scalar_text,
-                           weak_example)
+from .numba_common import (UFUNCS, Names, NotLowerable, dt_text, float_text, is_weak,
+                           scalar_text, weak_example)
 from .passes import optimize
 
 log = logging.getLogger("chainrule.jit")
@@ -837,6 +838,124 @@ def _matmul(lw, eqn, env):
     texts = [lw.materialized(env, a) for a in eqn.inputs]
     return _Value(f"np.dot(np.ascontiguousarray({texts[0]}), "
                   f"np.ascontiguousarray({texts[1]}))", fresh=eqn.outputs[0].aval.shape != ())
+
+
+# --- FFT -----------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=128)
+def fft_plan(n):
+    """Constants of a length-``n`` forward DFT for the FFT kernels of ``numba_kernels``:
+    ``(tw, rev, chirp, bhat)``, read-only (each compiled function gets its own copy, once).
+
+    A power of two ``n`` is transformed by iterative radix 2: ``tw[k] = exp(-2 pi i k /
+    n)`` for ``k < n / 2``, ``rev`` the bit-reversal permutation, ``chirp`` and ``bhat``
+    empty.  Any other ``n`` uses Bluestein's algorithm: the DFT as a circular convolution
+    of length ``m``, the smallest power of two ``>= 2n - 1``, with the chirp ``w_j =
+    exp(-pi i j^2 / n)`` (``j^2`` reduced modulo ``2n`` first, so that the angle stays
+    small and exact); ``tw`` and ``rev`` are then those of length ``m`` and ``bhat`` is
+    the DFT of the zero-padded symmetric ``conj(w)``, divided by ``m``.  Its error grows
+    like that of the power-of-two FFT of length ``m`` (a few times ``eps log m``).
+    """
+    pow2 = n & (n - 1) == 0
+    m = n if pow2 else 1 << (2 * n - 2).bit_length()
+    bits = m.bit_length() - 1
+    k = np.arange(m, dtype=np.int64)
+    rev = np.zeros(m, np.int64)
+    for b in range(bits):
+        rev |= ((k >> b) & 1) << (bits - 1 - b)
+    tw = np.exp(-2j * np.pi * np.arange(m // 2) / m)
+    if pow2:
+        chirp = bhat = np.zeros(0, np.complex128)
+    else:
+        j = np.arange(n, dtype=np.int64)
+        chirp = np.exp(-1j * np.pi * ((j * j) % (2 * n)) / n)
+        b = np.zeros(m, np.complex128)
+        b[:n] = chirp.conj()
+        b[m - n + 1:] = chirp[1:].conj()[::-1]
+        bhat = np.fft.fft(b) / m
+    plan = (tw, rev, chirp, bhat)
+    for a in plan:
+        a.flags.writeable = False
+    return plan
+
+
+def _fft_lengths(eqn):
+    x = eqn.inputs[0].aval
+    axes = tuple(eqn.params["axes"])
+    if eqn.prim.name == "irfft":
+        return [x.shape[a] for a in axes[:-1]] + [eqn.params["n"]]
+    return [x.shape[a] for a in axes]
+
+
+def _fft_check(eqn):
+    x = eqn.inputs[0].aval
+    if x.dtype.kind not in "biufc":
+        return NotLowerable(eqn.prim.name, f"dtype {x.dtype} is not lowered")
+    if 0 in _fft_lengths(eqn):
+        return NotLowerable(eqn.prim.name, "a transform of length 0 (an error in NumPy)")
+    return None
+
+
+def _fft_scale(norm, n, inverse):
+    """The factor NumPy's ``norm`` puts on a transform of length ``n``."""
+    if norm == "ortho":
+        return 1.0 / math.sqrt(n)
+    return 1.0 / n if (norm == "backward") == inverse else 1.0
+
+
+def _fft_pass(lw, text, shape, axis, kernel, extra, length):
+    """Emit ``kernel`` applied along ``axis`` of array ``text`` of ``shape``: ``(name,
+    shape)`` of the result.  The array is seen as ``(outer, shape[axis], inner)``."""
+    shape = tuple(int(s) for s in shape)
+    outer, inner = math.prod(shape[:axis]), math.prod(shape[axis + 1:])
+    plan = ", ".join(lw.const(c) for c in fft_plan(length))
+    x3 = f"np.ascontiguousarray({text}).reshape(({outer}, {shape[axis]}, {inner}))"
+    out_len = length if kernel != "rfft" else length // 2 + 1
+    out_shape = shape[:axis] + (out_len,) + shape[axis + 1:]
+    n = lw.fresh("f")
+    lw.emit(f"{n} = _k.{kernel}_axis({x3}, {', '.join(extra)}, {plan})"
+            f".reshape({_shape_text(out_shape)})")
+    return n, out_shape
+
+
+@rule("fft", "rfft", "irfft", check=_fft_check)
+def _fft(lw, eqn, env):
+    x = eqn.inputs[0]
+    p = eqn.params
+    axes, norm, name = tuple(p["axes"]), p["norm"], eqn.prim.name
+    out = eqn.outputs[0].aval
+    lw.needs_kernels = True
+    text = lw.materialized(env, x)
+    # The kernels compute in double precision (complex64 and float32 results are rounded
+    # once at the end); the input takes the dtype the first kernel reads.
+    first = np.float64 if name == "rfft" else np.complex128
+    if x.aval.dtype != first:
+        text = f"{text}.astype({dt_text(first)})"
+    shape = x.aval.shape
+    if name == "fft":
+        for a in axes:
+            n = shape[a]
+            scale = float_text(_fft_scale(norm, n, p["inverse"]))
+            text, shape = _fft_pass(lw, text, shape, a, "fft",
+                                    [repr(bool(p["inverse"])), scale], n)
+    elif name == "rfft":
+        n = shape[axes[-1]]
+        text, shape = _fft_pass(lw, text, shape, axes[-1], "rfft",
+                                [float_text(_fft_scale(norm, n, False))], n)
+        for a in axes[:-1]:
+            text, shape = _fft_pass(lw, text, shape, a, "fft",
+                                    ["False", float_text(_fft_scale(norm, shape[a], False))],
+                                    shape[a])
+    else:
+        for a in axes[:-1]:
+            text, shape = _fft_pass(lw, text, shape, a, "fft",
+                                    ["True", float_text(_fft_scale(norm, shape[a], True))],
+                                    shape[a])
+        n = int(p["n"])
+        text, shape = _fft_pass(lw, text, shape, axes[-1], "irfft",
+                                [repr(n), float_text(_fft_scale(norm, n, True))], n)
+    if out.dtype not in (np.complex128, np.float64):
+        text = f"{text}.astype({dt_text(out.dtype)})"
+    return _Value(text, fresh=True)
 
 
 # --- control flow --------------------------------------------------------------------------------

@@ -263,3 +263,131 @@ def philox_bits(k0, k1, n):
                 if col < n:
                     out[i, col] = (c0, c1, c2, c3)[j]
     return out
+
+
+# Fast Fourier transforms along the middle axis of a C-contiguous 3-D array
+# ``(outer, n, inner)``: the code generator reshapes (a free view) so that one kernel serves
+# every rank and every axis, with no transposes.  Each length ``n`` has a *plan*, built
+# once per compiled function by ``numba_backend.fft_plan`` and passed in as constants:
+# ``tw``, ``rev`` (twiddles and bit reversal of a power-of-two FFT of length m), and for
+# other lengths ``chirp`` and ``bhat`` (Bluestein's algorithm: the length-n DFT as a
+# circular convolution of length m >= 2n - 1, done with two length-m FFTs).  For a power
+# of two, m = n and ``chirp`` is empty.  Only forward transforms are written out: the
+# inverse is conj(DFT(conj(x))), scaled by the caller's factor.
+
+
+@_jit
+def _fft_pow2(a, tw, rev):
+    """In place: the forward DFT of the power-of-two length ``a`` (iterative radix 2,
+    decimation in time; ``tw[k] = exp(-2 pi i k / m)`` for k < m / 2)."""
+    m = a.shape[0]
+    for i in range(m):
+        j = rev[i]
+        if i < j:
+            t = a[i]
+            a[i] = a[j]
+            a[j] = t
+    half = 1
+    while half < m:
+        stride = m // (2 * half)
+        for start in range(0, m, 2 * half):
+            for k in range(half):
+                u = a[start + k]
+                v = a[start + k + half] * tw[k * stride]
+                a[start + k] = u + v
+                a[start + k + half] = u - v
+        half *= 2
+
+
+@_jit
+def _dft(buf, n, work, tw, rev, chirp, bhat):
+    """In place: the forward DFT of ``buf[:n]`` (``work``: scratch of length m)."""
+    if chirp.shape[0] == 0:
+        _fft_pow2(buf, tw, rev)
+        return
+    m = work.shape[0]
+    # X_k = w_k sum_j (x_j w_j) conj(w_{k-j}) with w_j = exp(-pi i j^2 / n): a circular
+    # convolution of length m with the chirp, whose transform is ``bhat`` (already
+    # divided by m, the inverse FFT's scale).
+    for j in range(n):
+        work[j] = buf[j] * chirp[j]
+    for j in range(n, m):
+        work[j] = 0.0
+    _fft_pow2(work, tw, rev)
+    for j in range(m):
+        work[j] = (work[j] * bhat[j]).conjugate()
+    _fft_pow2(work, tw, rev)
+    for k in range(n):
+        buf[k] = chirp[k] * work[k].conjugate()
+
+
+@_jit
+def fft_axis(x, inverse, scale, tw, rev, chirp, bhat):
+    """The DFT (``inverse``: the inverse DFT, unscaled) of complex ``x`` along axis 1,
+    times ``scale``."""
+    outer, n, inner = x.shape
+    out = np.empty((outer, n, inner), np.complex128)
+    buf = np.empty(n, np.complex128)
+    work = np.empty(rev.shape[0], np.complex128)
+    for o in range(outer):
+        for i in range(inner):
+            if inverse:
+                for k in range(n):
+                    buf[k] = x[o, k, i].conjugate()
+            else:
+                for k in range(n):
+                    buf[k] = x[o, k, i]
+            _dft(buf, n, work, tw, rev, chirp, bhat)
+            if inverse:
+                for k in range(n):
+                    out[o, k, i] = buf[k].conjugate() * scale
+            else:
+                for k in range(n):
+                    out[o, k, i] = buf[k] * scale
+    return out
+
+
+@_jit
+def rfft_axis(x, scale, tw, rev, chirp, bhat):
+    """The first ``n // 2 + 1`` frequencies of the DFT of real ``x`` along axis 1, times
+    ``scale``."""
+    outer, n, inner = x.shape
+    h = n // 2 + 1
+    out = np.empty((outer, h, inner), np.complex128)
+    buf = np.empty(n, np.complex128)
+    work = np.empty(rev.shape[0], np.complex128)
+    for o in range(outer):
+        for i in range(inner):
+            for k in range(n):
+                buf[k] = x[o, k, i]
+            _dft(buf, n, work, tw, rev, chirp, bhat)
+            for k in range(h):
+                out[o, k, i] = buf[k] * scale
+    return out
+
+
+@_jit
+def irfft_axis(x, n, scale, tw, rev, chirp, bhat):
+    """The ``n`` real points whose DFT has the ``n // 2 + 1`` frequencies ``x`` along axis
+    1 (the inverse DFT, unscaled, of their Hermitian extension), times ``scale``.  As
+    NumPy does, the imaginary parts of the zero and (even ``n``) Nyquist frequencies are
+    ignored."""
+    outer, h, inner = x.shape
+    out = np.empty((outer, n, inner), np.float64)
+    buf = np.empty(n, np.complex128)
+    work = np.empty(rev.shape[0], np.complex128)
+    for o in range(outer):
+        for i in range(inner):
+            # conj of the Hermitian extension: the inverse DFT is conj(DFT(conj(.))),
+            # whose real part is the real part of DFT(conj(.)).
+            buf[0] = x[o, 0, i].real
+            for k in range(1, h):
+                buf[k] = x[o, k, i].conjugate()
+            if n % 2 == 0:
+                buf[n // 2] = x[o, n // 2, i].real
+            for k in range(1, (n + 1) // 2):
+                buf[n - k] = x[o, k, i]
+            _dft(buf, n, work, tw, rev, chirp, bhat)
+            for k in range(n):
+                out[o, k, i] = buf[k].real * scale
+    return out
