@@ -390,3 +390,31 @@ def test_random_bits_under_numba_equal_eager():
         assert np.asarray(g).dtype == np.asarray(w).dtype
         np.testing.assert_array_equal(g, w)
     assert not _compiled(jf).fallbacks
+
+
+def test_identical_programs_share_one_compiled_function(monkeypatch):
+    # Each jit below traces and compiles afresh (as every infer.nuts call does); the
+    # second compilation of an identical program takes the function compiled by the
+    # first instead of reloading it from Numba's disk cache.
+    def f(x):
+        return cnp.sin(x) * 2.0 + x[::-1]
+
+    def g(x):
+        return cnp.cos(x) * 2.0 + x[::-1]
+
+    x = np.linspace(0.0, 1.0, 100)
+    first, second, other = (cr.jit(h, backend="numba") for h in (f, f, g))
+    for jf, h in ((first, f), (second, f), (other, g)):
+        np.testing.assert_allclose(jf(x), h(x), rtol=1e-15)
+    (a,), (b,), (c,) = (_compiled(jf).segments for jf in (first, second, other))
+    assert a is not b and a.fn is not None
+    assert b.fn is a.fn
+    assert c.fn is not a.fn
+    # bounded: with room for one function, compiling g dropped f's
+    monkeypatch.setattr(numba_backend, "COMPILED_CACHE_SIZE", 1)
+    monkeypatch.setattr(numba_backend, "_compiled", type(numba_backend._compiled)())
+    for h in (f, g, f):
+        jf = cr.jit(h, backend="numba")
+        np.testing.assert_allclose(jf(x), h(x), rtol=1e-15)
+    (d,) = _compiled(jf).segments
+    assert d.fn is not a.fn and len(numba_backend._compiled) == 1

@@ -33,6 +33,7 @@ import math
 import os
 import sys
 import tempfile
+from collections import OrderedDict
 
 import numpy as np
 
@@ -1104,33 +1105,57 @@ def _cache_dir():
     return path
 
 
-_modules: dict = {}
-
-
-def _load(source, name):
-    """The function ``name`` defined by ``source``, from a module file named by the
-    source's hash (Numba's on-disk cache needs a real file to key its entries)."""
-    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+def _load(source, digest):
+    """The function ``segment`` defined by ``source``, from a module file named by the
+    source's hash ``digest`` (Numba's on-disk cache needs a real file to key its
+    entries)."""
     mod_name = f"_chainrule_numba_{digest}"
-    module = _modules.get(mod_name)
-    if module is None:
-        path = os.path.join(_cache_dir(), mod_name + ".py")
-        try:
-            with open(path) as f:
-                current = f.read()
-        except OSError:
-            current = None
-        if current != source:
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "w") as f:
-                f.write(source)
-            os.replace(tmp, path)
-        spec = importlib.util.spec_from_file_location(mod_name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[mod_name] = module
-        spec.loader.exec_module(module)
-        _modules[mod_name] = module
-    return getattr(module, name)
+    path = os.path.join(_cache_dir(), mod_name + ".py")
+    try:
+        with open(path) as f:
+            current = f.read()
+    except OSError:
+        current = None
+    if current != source:
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            f.write(source)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    spec.loader.exec_module(module)
+    return module.segment
+
+
+COMPILED_CACHE_SIZE = 256
+"""Most Numba functions kept in this process (least recently used dropped first)."""
+
+_compiled: OrderedDict = OrderedDict()  # source hash -> Numba dispatcher
+
+
+def compiled_segment(source):
+    """The Numba function of segment ``source``, shared by every program of this process
+    that has the same source.
+
+    A fresh trace of an identical program (each ``infer.nuts`` call traces its model
+    again) gets the function compiled before, with its machine code, instead of a new
+    Numba dispatcher that would load that code from the disk cache again (about 15 ms a
+    segment).  Constants are arguments of the generated function, so the source, and the
+    key, do not depend on their values.  At most ``COMPILED_CACHE_SIZE`` functions are
+    kept.
+    """
+    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    fn = _compiled.get(digest)
+    if fn is not None:
+        _compiled.move_to_end(digest)
+        return fn
+    fn = numba_module().njit(cache=True, error_model="numpy")(_load(source, digest))
+    _compiled[digest] = fn
+    while len(_compiled) > COMPILED_CACHE_SIZE:
+        old, _ = _compiled.popitem(last=False)
+        sys.modules.pop(f"_chainrule_numba_{old}", None)
+    return fn
 
 
 def _segment_source(eqns, invars, outvars):
@@ -1227,7 +1252,7 @@ class _SegmentCall:
     def _first_call(self, conv):
         numba = numba_module()
         try:
-            fn = numba.njit(cache=True, error_model="numpy")(_load(self.source, "segment"))
+            fn = compiled_segment(self.source)
             outs = list(fn(*self.consts, *conv))
         except (numba.core.errors.NumbaError, NotImplementedError) as e:
             first = str(e).strip().splitlines()
@@ -1312,7 +1337,9 @@ class NumbaCompiled(DerivedPrograms):
     """A program compiled by Numba where it can be (see the module's docstring); it
     serves ``jit`` as ``jit.Compiled`` does.
 
-    ``fallbacks`` lists ``(what, reason)`` for every part that runs on NumPy instead.
+    ``fallbacks`` lists ``(what, reason)`` for every part that runs on NumPy instead;
+    ``segments`` the calls of the compiled segments (``fn``: the Numba function, after
+    the first call).
     """
 
     def __init__(self, program, xp, name, fresh_outputs=False):
@@ -1320,6 +1347,7 @@ class NumbaCompiled(DerivedPrograms):
         self.xp = xp
         self.name = name
         self.fallbacks: list = []
+        self.segments: list = []  # the _SegmentCall of each compiled segment
         if xp is not np:
             self.fn, self.source = compile_program(fusion.fuse(self.program, xp), xp, name,
                                                    fresh_outputs)
@@ -1364,6 +1392,7 @@ class NumbaCompiled(DerivedPrograms):
                 new_eqns.extend(run)
                 continue
             call = _SegmentCall(source, consts, invars, outvars, run, label, self)
+            self.segments.append(call)
             new_eqns.append(Eqn(SEGMENT, invars, outvars, {"call": call}))
             sources.append(f"# {label}\n{source}")
         segmented = Program(self.program.invars, new_eqns, self.program.outvars)
