@@ -126,10 +126,10 @@ def test_fft_is_compiled_and_twiddles_are_constants_shared_per_length():
     compiled = _compiled(jf)
     assert not compiled.fallbacks
     assert "_k.rfft_axis" in compiled.source and "_k.irfft_axis" in compiled.source
-    # one plan (tw, rev, chirp, bhat; the last two empty for a power of two) for the
-    # length 16, passed in once as constants, not rebuilt per call
+    # one plan (tw, rev, chirp, bhat, half; chirp and bhat are one empty array for a
+    # power of two) for the length 16, passed in once as constants, not rebuilt per call
     (head,) = re.findall(r"def segment\((.*)\)", compiled.source)
-    assert head == "k0, k1, k2, a0"
+    assert head == "k0, k1, k2, k3, a0"
     assert all(c.flags.writeable is False for c in numba_backend.fft_plan(16))
 
 

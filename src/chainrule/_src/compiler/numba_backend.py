@@ -879,6 +879,21 @@ def fft_plan(n):
     return plan
 
 
+@functools.lru_cache(maxsize=128)
+def real_fft_plan(n):
+    """Constants of the real transforms (``rfft``, ``irfft``) of length ``n``: for even
+    ``n`` the plan of the complex transform of length ``n / 2`` and ``half[k] = exp(-2 pi
+    i k / n)`` (``k < n / 2``), which pack the even and odd samples into one complex
+    sequence (see ``numba_kernels.rfft_axis``); for odd ``n`` that of length ``n`` and an
+    empty ``half``."""
+    if n % 2:
+        half = np.zeros(0, np.complex128)
+    else:
+        half = np.exp(-2j * np.pi * np.arange(n // 2) / n)
+    half.flags.writeable = False
+    return fft_plan(n // 2 if n % 2 == 0 else n) + (half,)
+
+
 def _fft_lengths(eqn):
     x = eqn.inputs[0].aval
     axes = tuple(eqn.params["axes"])
@@ -908,7 +923,7 @@ def _fft_pass(lw, text, shape, axis, kernel, extra, length):
     shape)`` of the result.  The array is seen as ``(outer, shape[axis], inner)``."""
     shape = tuple(int(s) for s in shape)
     outer, inner = math.prod(shape[:axis]), math.prod(shape[axis + 1:])
-    plan = ", ".join(lw.const(c) for c in fft_plan(length))
+    plan = ", ".join(lw.const(c) for c in (fft_plan if kernel == "fft" else real_fft_plan)(length))
     x3 = f"np.ascontiguousarray({text}).reshape(({outer}, {shape[axis]}, {inner}))"
     out_len = length if kernel != "rfft" else length // 2 + 1
     out_shape = shape[:axis] + (out_len,) + shape[axis + 1:]

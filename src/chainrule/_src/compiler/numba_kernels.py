@@ -287,7 +287,17 @@ def _fft_pow2(a, tw, rev):
             t = a[i]
             a[i] = a[j]
             a[j] = t
-    half = 1
+    # The first two stages together (their twiddles are 1 and -i: no multiplications).
+    if m >= 4:
+        for s in range(0, m, 4):
+            a0, a1, a2, a3 = a[s], a[s + 1], a[s + 2], a[s + 3]
+            b0, b1, b2, b3 = a0 + a1, a0 - a1, a2 + a3, a2 - a3
+            b3 = complex(b3.imag, -b3.real)  # -i b3
+            a[s], a[s + 2] = b0 + b2, b0 - b2
+            a[s + 1], a[s + 3] = b1 + b3, b1 - b3
+        half = 4
+    else:
+        half = 1
     while half < m:
         stride = m // (2 * half)
         for start in range(0, m, 2 * half):
@@ -328,7 +338,7 @@ def fft_axis(x, inverse, scale, tw, rev, chirp, bhat):
     outer, n, inner = x.shape
     out = np.empty((outer, n, inner), np.complex128)
     buf = np.empty(n, np.complex128)
-    work = np.empty(rev.shape[0], np.complex128)
+    work = np.empty(rev.shape[0] if chirp.shape[0] else 0, np.complex128)
     for o in range(outer):
         for i in range(inner):
             if inverse:
@@ -348,46 +358,91 @@ def fft_axis(x, inverse, scale, tw, rev, chirp, bhat):
 
 
 @_jit
-def rfft_axis(x, scale, tw, rev, chirp, bhat):
+def rfft_axis(x, scale, tw, rev, chirp, bhat, half):
     """The first ``n // 2 + 1`` frequencies of the DFT of real ``x`` along axis 1, times
-    ``scale``."""
+    ``scale``.
+
+    For even ``n`` the plan is that of length ``m = n / 2`` and ``half[k] = exp(-2 pi i k
+    / n)`` (``k < m``): the even and odd samples are packed into one complex sequence
+    ``z = x[0::2] + i x[1::2]``, whose length-m DFT ``Z`` gives both halves' DFTs,
+    ``E_k = (Z_k + conj(Z_{m-k})) / 2`` and ``O_k = (Z_k - conj(Z_{m-k})) / 2i``, and
+    ``X_k = E_k + half[k] O_k`` (half the work of a complex transform of length n).  For
+    odd ``n`` (``half`` empty) the plan is that of length ``n``, on the real values."""
     outer, n, inner = x.shape
     h = n // 2 + 1
     out = np.empty((outer, h, inner), np.complex128)
-    buf = np.empty(n, np.complex128)
-    work = np.empty(rev.shape[0], np.complex128)
+    m = n // 2 if half.shape[0] > 0 else n
+    buf = np.empty(m, np.complex128)
+    work = np.empty(rev.shape[0] if chirp.shape[0] else 0, np.complex128)
     for o in range(outer):
         for i in range(inner):
-            for k in range(n):
-                buf[k] = x[o, k, i]
-            _dft(buf, n, work, tw, rev, chirp, bhat)
-            for k in range(h):
-                out[o, k, i] = buf[k] * scale
+            if half.shape[0] == 0:
+                for k in range(n):
+                    buf[k] = x[o, k, i]
+                _dft(buf, n, work, tw, rev, chirp, bhat)
+                for k in range(h):
+                    out[o, k, i] = buf[k] * scale
+                continue
+            for j in range(m):
+                buf[j] = complex(x[o, 2 * j, i], x[o, 2 * j + 1, i])
+            _dft(buf, m, work, tw, rev, chirp, bhat)
+            z0 = buf[0]
+            out[o, 0, i] = (z0.real + z0.imag) * scale
+            out[o, m, i] = (z0.real - z0.imag) * scale
+            s2 = 0.5 * scale
+            for k in range(1, m):
+                a = buf[k]
+                b = buf[m - k].conjugate()
+                e = a + b
+                d = a - b  # 2i O_k
+                od = complex(d.imag, -d.real)  # d / i
+                out[o, k, i] = (e + half[k] * od) * s2
     return out
 
 
 @_jit
-def irfft_axis(x, n, scale, tw, rev, chirp, bhat):
+def irfft_axis(x, n, scale, tw, rev, chirp, bhat, half):
     """The ``n`` real points whose DFT has the ``n // 2 + 1`` frequencies ``x`` along axis
     1 (the inverse DFT, unscaled, of their Hermitian extension), times ``scale``.  As
     NumPy does, the imaginary parts of the zero and (even ``n``) Nyquist frequencies are
-    ignored."""
+    ignored.  For even ``n``, the reverse of ``rfft_axis``'s packing: ``Z_k = E_k + i
+    O_k`` from ``E_k = X_k + conj(X_{m-k})`` and ``O_k = (X_k - conj(X_{m-k}))
+    conj(half[k])``, whose length-m inverse DFT holds the even samples in its real part
+    and the odd ones in its imaginary part."""
     outer, h, inner = x.shape
     out = np.empty((outer, n, inner), np.float64)
-    buf = np.empty(n, np.complex128)
-    work = np.empty(rev.shape[0], np.complex128)
+    m = n // 2 if half.shape[0] > 0 else n
+    buf = np.empty(m, np.complex128)
+    work = np.empty(rev.shape[0] if chirp.shape[0] else 0, np.complex128)
     for o in range(outer):
         for i in range(inner):
-            # conj of the Hermitian extension: the inverse DFT is conj(DFT(conj(.))),
-            # whose real part is the real part of DFT(conj(.)).
-            buf[0] = x[o, 0, i].real
-            for k in range(1, h):
-                buf[k] = x[o, k, i].conjugate()
-            if n % 2 == 0:
-                buf[n // 2] = x[o, n // 2, i].real
-            for k in range(1, (n + 1) // 2):
-                buf[n - k] = x[o, k, i]
-            _dft(buf, n, work, tw, rev, chirp, bhat)
-            for k in range(n):
-                out[o, k, i] = buf[k].real * scale
+            if half.shape[0] == 0:
+                # conj of the Hermitian extension: the inverse DFT is conj(DFT(conj(.))),
+                # whose real part is the real part of DFT(conj(.)).
+                buf[0] = x[o, 0, i].real
+                for k in range(1, h):
+                    buf[k] = x[o, k, i].conjugate()
+                if n % 2 == 0:
+                    buf[n // 2] = x[o, n // 2, i].real
+                for k in range(1, (n + 1) // 2):
+                    buf[n - k] = x[o, k, i]
+                _dft(buf, n, work, tw, rev, chirp, bhat)
+                for k in range(n):
+                    out[o, k, i] = buf[k].real * scale
+                continue
+            x0 = x[o, 0, i].real
+            xm = x[o, m, i].real
+            # k = 0 (X_0 and X_m real); conj taken for the forward DFT below
+            buf[0] = complex(x0 + xm, -(x0 - xm))
+            for k in range(1, m):
+                a = x[o, k, i]
+                b = x[o, m - k, i].conjugate()
+                e = a + b
+                d = (a - b) * half[k].conjugate()
+                buf[k] = (e + complex(-d.imag, d.real)).conjugate()
+            _dft(buf, m, work, tw, rev, chirp, bhat)
+            for j in range(m):
+                y = buf[j]  # conj of the inverse DFT
+                out[o, 2 * j, i] = y.real * scale
+                out[o, 2 * j + 1, i] = -y.imag * scale
     return out
