@@ -418,3 +418,19 @@ def test_identical_programs_share_one_compiled_function(monkeypatch):
         np.testing.assert_allclose(jf(x), h(x), rtol=1e-15)
     (d,) = _compiled(jf).segments
     assert d.fn is not a.fn and len(numba_backend._compiled) == 1
+
+
+def test_sources_calling_kernels_name_the_kernels_version():
+    # Numba's disk cache is keyed by the caller's file only: a segment compiled against
+    # older kernels must get a new source (a new hash) when numba_kernels.py changes.
+    import hashlib
+    import inspect
+
+    from chainrule._src.compiler import numba_kernels
+
+    digest = hashlib.sha256(open(inspect.getfile(numba_kernels), "rb").read()).hexdigest()
+    jf = cr.jit(lambda x: cnp.sum(x, axis=1), backend="numba")
+    x = np.arange(200.0).reshape(20, 10)
+    np.testing.assert_allclose(jf(x), x.sum(axis=1), rtol=1e-15)
+    source = _compiled(jf).source
+    assert "numba_kernels as _k" in source and digest[:16] in source

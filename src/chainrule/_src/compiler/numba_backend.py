@@ -1173,6 +1173,16 @@ def compiled_segment(source):
     return fn
 
 
+@functools.lru_cache(maxsize=1)
+def _kernels_version():
+    """Hash of ``numba_kernels.py``, written into the sources that call it: Numba's disk
+    cache checks only the caller's own file, so a segment compiled against older kernels
+    would otherwise keep their machine code after an upgrade."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numba_kernels.py")
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
 def _segment_source(eqns, invars, outvars):
     """Source of a function computing ``outvars`` from ``invars`` by ``eqns``."""
     lw = Lowerer()
@@ -1193,7 +1203,8 @@ def _segment_source(eqns, invars, outvars):
         texts.append(text)
     head = ["import numpy as np"]
     if lw.needs_kernels:
-        head.append("from chainrule._src.compiler import numba_kernels as _k")
+        head.append("from chainrule._src.compiler import numba_kernels as _k  # "
+                    + _kernels_version())
     consts = [c[0] for c in lw.consts]
     lines = head + ["", "", f"def segment({', '.join(consts + params)}):"] + lw.lines
     ret = ", ".join(texts) + ("," if len(texts) == 1 else "")

@@ -298,6 +298,24 @@ def _fft_pow2(a, tw, rev):
         half = 4
     else:
         half = 1
+    # Then two stages per pass (radix 4): stages ``half`` and ``2 half`` on the four
+    # points ``lo + {0, 1, 2, 3} half``; the second stage's twiddle for the odd pair is
+    # -i times that of the even pair.
+    while 4 * half <= m:
+        s1 = m // (2 * half)
+        s2 = s1 // 2
+        for start in range(0, m, 4 * half):
+            for k in range(half):
+                i0 = start + k
+                w1 = tw[k * s1]
+                w2 = tw[k * s2]
+                a0, a1 = a[i0], a[i0 + half] * w1
+                a2, a3 = a[i0 + 2 * half], a[i0 + 3 * half] * w1
+                b0, b1, b2, b3 = a0 + a1, a0 - a1, (a2 + a3) * w2, (a2 - a3) * w2
+                b3 = complex(b3.imag, -b3.real)
+                a[i0], a[i0 + 2 * half] = b0 + b2, b0 - b2
+                a[i0 + half], a[i0 + 3 * half] = b1 + b3, b1 - b3
+        half *= 4
     while half < m:
         stride = m // (2 * half)
         for start in range(0, m, 2 * half):
