@@ -71,16 +71,22 @@ def test_several_axes_match_numpy():
     z = rng.normal(size=(6, 5, 12)) + 1j * rng.normal(size=(6, 5, 12))
     r = rng.normal(size=(6, 5, 12))
     h = np.fft.rfftn(r, axes=(0, 2))
+    # powers of two along the leading axes: all the columns of a block transformed at once
+    p = rng.normal(size=(16, 4, 8)) + 1j * rng.normal(size=(16, 4, 8))
 
-    def f(z, r, h):
+    def f(z, r, h, p):
         return (F.fft(z, (0, 2), False, "ortho"), F.fft(z, (2, 1, 0), True, "backward"),
                 F.rfft(r, (2, 0), "forward"), F.rfft(r, (0, 2), "backward"),
-                F.irfft(h, (0, 2), 12, "backward"), F.irfft(h[:, :, :6], (0, 2), 11, "ortho"))
+                F.irfft(h, (0, 2), 12, "backward"), F.irfft(h[:, :, :6], (0, 2), 11, "ortho"),
+                F.fft(p, (0, 1, 2), False, "backward"), F.fft(p, (1, 0), True, "ortho"),
+                F.rfft(cnp.real(p), (0, 2), "backward"))
 
-    got = _numba(f, z, r, h)
+    got = _numba(f, z, r, h, p)
     refs = (np.fft.fftn(z, axes=(0, 2), norm="ortho"), np.fft.ifftn(z, axes=(2, 1, 0)),
             np.fft.rfftn(r, axes=(2, 0), norm="forward"), h, r,
-            np.fft.irfftn(h[:, :, :6], s=(6, 11), axes=(0, 2), norm="ortho"))
+            np.fft.irfftn(h[:, :, :6], s=(6, 11), axes=(0, 2), norm="ortho"),
+            np.fft.fftn(p), np.fft.ifftn(p, axes=(1, 0), norm="ortho"),
+            np.fft.rfftn(p.real, axes=(0, 2)))
     for g, ref in zip(got, refs):
         assert g.shape == ref.shape
         assert _rel(g, ref) <= 1e-13

@@ -847,13 +847,14 @@ def fft_plan(n):
     """Constants of a length-``n`` forward DFT for the FFT kernels of ``numba_kernels``:
     ``(tw, rev, chirp, bhat)``, read-only (each compiled function gets its own copy, once).
 
-    A power of two ``n`` is transformed by iterative radix 2: ``tw[k] = exp(-2 pi i k /
-    n)`` for ``k < n / 2``, ``rev`` the bit-reversal permutation, ``chirp`` and ``bhat``
-    empty.  Any other ``n`` uses Bluestein's algorithm: the DFT as a circular convolution
-    of length ``m``, the smallest power of two ``>= 2n - 1``, with the chirp ``w_j =
-    exp(-pi i j^2 / n)`` (``j^2`` reduced modulo ``2n`` first, so that the angle stays
-    small and exact); ``tw`` and ``rev`` are then those of length ``m`` and ``bhat`` is
-    the DFT of the zero-padded symmetric ``conj(w)``, divided by ``m``.  Its error grows
+    A power of two ``n`` is transformed in place after a bit-reversal permutation
+    (``rev``), by radix-4 passes (and one radix-2 pass for odd powers) with the twiddles
+    ``tw[k] = exp(-2 pi i k / n)``, ``k < n / 2``; ``chirp`` and ``bhat`` are empty.
+    Any other ``n`` uses Bluestein's algorithm: the DFT as a circular convolution of
+    length ``m``, the smallest power of two ``>= 2n - 1``, with the chirp ``w_j = exp(-pi
+    i j^2 / n)`` (``j^2`` reduced modulo ``2n`` first, so that the angle stays small and
+    exact); ``tw`` and ``rev`` are then those of length ``m`` and ``bhat`` is the DFT of
+    the zero-padded symmetric ``conj(w)``, divided by ``m``.  Its error grows
     like that of the power-of-two FFT of length ``m`` (a few times ``eps log m``).
     """
     pow2 = n & (n - 1) == 0
@@ -923,7 +924,8 @@ def _fft_pass(lw, text, shape, axis, kernel, extra, length):
     shape)`` of the result.  The array is seen as ``(outer, shape[axis], inner)``."""
     shape = tuple(int(s) for s in shape)
     outer, inner = math.prod(shape[:axis]), math.prod(shape[axis + 1:])
-    plan = ", ".join(lw.const(c) for c in (fft_plan if kernel == "fft" else real_fft_plan)(length))
+    plan_of = fft_plan if kernel == "fft" else real_fft_plan
+    plan = ", ".join(lw.const(c) for c in plan_of(length))
     x3 = f"np.ascontiguousarray({text}).reshape(({outer}, {shape[axis]}, {inner}))"
     out_len = length if kernel != "rfft" else length // 2 + 1
     out_shape = shape[:axis] + (out_len,) + shape[axis + 1:]

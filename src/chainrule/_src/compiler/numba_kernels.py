@@ -278,8 +278,8 @@ def philox_bits(k0, k1, n):
 
 @_jit
 def _fft_pow2(a, tw, rev):
-    """In place: the forward DFT of the power-of-two length ``a`` (iterative radix 2,
-    decimation in time; ``tw[k] = exp(-2 pi i k / m)`` for k < m / 2)."""
+    """In place: the forward DFT of the power-of-two length ``a`` (iterative, decimation
+    in time, two radix-2 stages per pass; ``tw[k] = exp(-2 pi i k / m)`` for k < m / 2)."""
     m = a.shape[0]
     for i in range(m):
         j = rev[i]
@@ -350,11 +350,66 @@ def _dft(buf, n, work, tw, rev, chirp, bhat):
 
 
 @_jit
+def _fft_pow2_cols(a, tw, rev):
+    """``_fft_pow2`` of every column of the 2-D ``a`` at once: the innermost loops run
+    along the contiguous rows (no strided gathers, and loops the compiler vectorizes)."""
+    m, c = a.shape
+    for i in range(m):
+        j = rev[i]
+        if i < j:
+            for q in range(c):
+                t = a[i, q]
+                a[i, q] = a[j, q]
+                a[j, q] = t
+    half = 1
+    while 4 * half <= m:
+        s1 = m // (2 * half)
+        s2 = s1 // 2
+        for start in range(0, m, 4 * half):
+            for k in range(half):
+                i0 = start + k
+                w1 = tw[k * s1]
+                w2 = tw[k * s2]
+                for q in range(c):
+                    a0, a1 = a[i0, q], a[i0 + half, q] * w1
+                    a2, a3 = a[i0 + 2 * half, q], a[i0 + 3 * half, q] * w1
+                    b0, b1, b2, b3 = a0 + a1, a0 - a1, (a2 + a3) * w2, (a2 - a3) * w2
+                    b3 = complex(b3.imag, -b3.real)
+                    a[i0, q], a[i0 + 2 * half, q] = b0 + b2, b0 - b2
+                    a[i0 + half, q], a[i0 + 3 * half, q] = b1 + b3, b1 - b3
+        half *= 4
+    while half < m:
+        stride = m // (2 * half)
+        for start in range(0, m, 2 * half):
+            for k in range(half):
+                w = tw[k * stride]
+                for q in range(c):
+                    u = a[start + k, q]
+                    v = a[start + k + half, q] * w
+                    a[start + k, q] = u + v
+                    a[start + k + half, q] = u - v
+        half *= 2
+
+
+@_jit
 def fft_axis(x, inverse, scale, tw, rev, chirp, bhat):
     """The DFT (``inverse``: the inverse DFT, unscaled) of complex ``x`` along axis 1,
     times ``scale``."""
     outer, n, inner = x.shape
     out = np.empty((outer, n, inner), np.complex128)
+    if inner > 1 and chirp.shape[0] == 0:
+        # a power of two along a strided axis: all the columns of one block together
+        block = np.empty((n, inner), np.complex128)
+        for o in range(outer):
+            for k in range(n):
+                for i in range(inner):
+                    block[k, i] = x[o, k, i].conjugate() if inverse else x[o, k, i]
+            _fft_pow2_cols(block, tw, rev)
+            for k in range(n):
+                for i in range(inner):
+                    v = block[k, i]
+                    out[o, k, i] = (v.conjugate() if inverse else v) * scale
+        return out
     buf = np.empty(n, np.complex128)
     work = np.empty(rev.shape[0] if chirp.shape[0] else 0, np.complex128)
     for o in range(outer):
