@@ -33,6 +33,7 @@ import math
 import os
 import sys
 import tempfile
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -1149,6 +1150,7 @@ COMPILED_CACHE_SIZE = 256
 """Most Numba functions kept in this process (least recently used dropped first)."""
 
 _compiled: OrderedDict = OrderedDict()  # source hash -> Numba dispatcher
+_compiled_lock = threading.Lock()
 
 
 def compiled_segment(source):
@@ -1163,16 +1165,17 @@ def compiled_segment(source):
     kept.
     """
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
-    fn = _compiled.get(digest)
-    if fn is not None:
-        _compiled.move_to_end(digest)
+    with _compiled_lock:  # programs may be compiled from several threads
+        fn = _compiled.get(digest)
+        if fn is not None:
+            _compiled.move_to_end(digest)
+            return fn
+        fn = numba_module().njit(cache=True, error_model="numpy")(_load(source, digest))
+        _compiled[digest] = fn
+        while len(_compiled) > COMPILED_CACHE_SIZE:
+            old, _ = _compiled.popitem(last=False)
+            sys.modules.pop(f"_chainrule_numba_{old}", None)
         return fn
-    fn = numba_module().njit(cache=True, error_model="numpy")(_load(source, digest))
-    _compiled[digest] = fn
-    while len(_compiled) > COMPILED_CACHE_SIZE:
-        old, _ = _compiled.popitem(last=False)
-        sys.modules.pop(f"_chainrule_numba_{old}", None)
-    return fn
 
 
 @functools.lru_cache(maxsize=1)
