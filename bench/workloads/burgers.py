@@ -4,6 +4,7 @@ The viscous Burgers equation ``u_t + u u_x = nu u_xx`` on a 256-point periodic g
 pseudo-spectral (``rfft``/``irfft``, 2/3 dealiasing) with 200 classical Runge-Kutta steps:
 ``value_and_grad`` of ``0.5 sum(u(T)^2)`` with respect to ``u(0)``.  chainrule runs the
 solver of ``chainrule.apps.pde.burgers`` (a ``fori_loop``, traced once under ``jit``);
+the same under ``jit(backend="numba")``, compiled whole (loop and FFTs) to native code;
 JAX under ``jit`` the same scheme in ``jax.lax.fori_loop``; PyTorch and autograd a Python
 loop (eager JAX is left out: about 18 s per gradient).  The NumPy reference is a
 hand-written discrete adjoint.
@@ -134,9 +135,12 @@ def cases(libs, cfg):
     n, steps = (SMOKE_N, SMOKE_STEPS) if cfg.smoke else (N, STEPS)
     u0 = make_problem(n)
     builders = {lib: _generic for lib in ("torch", "jax jit", "autograd")}
-    builders.update({"numpy": _numpy, "chainrule": _chainrule, "chainrule jit": _chainrule})
+    builders.update({"numpy": _numpy, "chainrule": _chainrule, "chainrule jit": _chainrule,
+                     "chainrule jit+numba": _chainrule})
     notes = {"jax jit": "lax.fori_loop, compiled once",
              "chainrule jit": "apps.pde.burgers (fori_loop), compiled once",
+             "chainrule jit+numba": "apps.pde.burgers, the whole loop and its FFTs compiled "
+                                    "by Numba",
              "chainrule": "apps.pde.burgers (fori_loop)",
              "torch": "Python loop", "autograd": "Python loop"}
     missing = {"jax": "not run: eager JAX dispatches every operation (about 18 s per "

@@ -25,6 +25,7 @@ different result type.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import logging
@@ -32,6 +33,8 @@ import math
 import os
 import sys
 import tempfile
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -41,8 +44,8 @@ from ..ir import Eqn, Literal, Program, Var
 from . import fusion, numba_scalar
 from .derived import DerivedPrograms
 from .codegen import compile_program
-from .numba_common import (UFUNCS, Names, NotLowerable, dt_text, is_weak, scalar_text,
-                           weak_example)
+from .numba_common import (UFUNCS, Names, NotLowerable, dt_text, float_text, is_weak,
+                           scalar_text, weak_example)
 from .passes import optimize
 
 log = logging.getLogger("chainrule.jit")
@@ -839,6 +842,141 @@ def _matmul(lw, eqn, env):
                   f"np.ascontiguousarray({texts[1]}))", fresh=eqn.outputs[0].aval.shape != ())
 
 
+# --- FFT -----------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=128)
+def fft_plan(n):
+    """Constants of a length-``n`` forward DFT for the FFT kernels of ``numba_kernels``:
+    ``(tw, rev, chirp, bhat)``, read-only (each compiled function gets its own copy, once).
+
+    A power of two ``n`` is transformed in place after a bit-reversal permutation
+    (``rev``), by radix-4 passes (and one radix-2 pass for odd powers) with the twiddles
+    ``tw[k] = exp(-2 pi i k / n)``, ``k < n / 2``; ``chirp`` and ``bhat`` are empty.
+    Any other ``n`` uses Bluestein's algorithm: the DFT as a circular convolution of
+    length ``m``, the smallest power of two ``>= 2n - 1``, with the chirp ``w_j = exp(-pi
+    i j^2 / n)`` (``j^2`` reduced modulo ``2n`` first, so that the angle stays small and
+    exact); ``tw`` and ``rev`` are then those of length ``m`` and ``bhat`` is the DFT of
+    the zero-padded symmetric ``conj(w)``, divided by ``m``.  Its error grows
+    like that of the power-of-two FFT of length ``m`` (a few times ``eps log m``).
+    """
+    pow2 = n & (n - 1) == 0
+    m = n if pow2 else 1 << (2 * n - 2).bit_length()
+    bits = m.bit_length() - 1
+    k = np.arange(m, dtype=np.int64)
+    rev = np.zeros(m, np.int64)
+    for b in range(bits):
+        rev |= ((k >> b) & 1) << (bits - 1 - b)
+    tw = np.exp(-2j * np.pi * np.arange(m // 2) / m)
+    if pow2:
+        chirp = bhat = np.zeros(0, np.complex128)
+    else:
+        j = np.arange(n, dtype=np.int64)
+        chirp = np.exp(-1j * np.pi * ((j * j) % (2 * n)) / n)
+        b = np.zeros(m, np.complex128)
+        b[:n] = chirp.conj()
+        b[m - n + 1:] = chirp[1:].conj()[::-1]
+        bhat = np.fft.fft(b) / m
+    plan = (tw, rev, chirp, bhat)
+    for a in plan:
+        a.flags.writeable = False
+    return plan
+
+
+@functools.lru_cache(maxsize=128)
+def real_fft_plan(n):
+    """Constants of the real transforms (``rfft``, ``irfft``) of length ``n``: for even
+    ``n`` the plan of the complex transform of length ``n / 2`` and ``half[k] = exp(-2 pi
+    i k / n)`` (``k < n / 2``), which pack the even and odd samples into one complex
+    sequence (see ``numba_kernels.rfft_axis``); for odd ``n`` that of length ``n`` and an
+    empty ``half``."""
+    if n % 2:
+        half = np.zeros(0, np.complex128)
+    else:
+        half = np.exp(-2j * np.pi * np.arange(n // 2) / n)
+    half.flags.writeable = False
+    return fft_plan(n // 2 if n % 2 == 0 else n) + (half,)
+
+
+def _fft_lengths(eqn):
+    x = eqn.inputs[0].aval
+    axes = tuple(eqn.params["axes"])
+    if eqn.prim.name == "irfft":
+        return [x.shape[a] for a in axes[:-1]] + [eqn.params["n"]]
+    return [x.shape[a] for a in axes]
+
+
+def _fft_check(eqn):
+    x = eqn.inputs[0].aval
+    if x.dtype.kind not in "biufc":
+        return NotLowerable(eqn.prim.name, f"dtype {x.dtype} is not lowered")
+    if 0 in _fft_lengths(eqn):
+        return NotLowerable(eqn.prim.name, "a transform of length 0 (an error in NumPy)")
+    return None
+
+
+def _fft_scale(norm, n, inverse):
+    """The factor NumPy's ``norm`` puts on a transform of length ``n``."""
+    if norm == "ortho":
+        return 1.0 / math.sqrt(n)
+    return 1.0 / n if (norm == "backward") == inverse else 1.0
+
+
+def _fft_pass(lw, text, shape, axis, kernel, extra, length):
+    """Emit ``kernel`` applied along ``axis`` of array ``text`` of ``shape``: ``(name,
+    shape)`` of the result.  The array is seen as ``(outer, shape[axis], inner)``."""
+    shape = tuple(int(s) for s in shape)
+    outer, inner = math.prod(shape[:axis]), math.prod(shape[axis + 1:])
+    plan_of = fft_plan if kernel == "fft" else real_fft_plan
+    plan = ", ".join(lw.const(c) for c in plan_of(length))
+    x3 = f"np.ascontiguousarray({text}).reshape(({outer}, {shape[axis]}, {inner}))"
+    out_len = length if kernel != "rfft" else length // 2 + 1
+    out_shape = shape[:axis] + (out_len,) + shape[axis + 1:]
+    n = lw.fresh("f")
+    lw.emit(f"{n} = _k.{kernel}_axis({x3}, {', '.join(extra)}, {plan})"
+            f".reshape({_shape_text(out_shape)})")
+    return n, out_shape
+
+
+@rule("fft", "rfft", "irfft", check=_fft_check)
+def _fft(lw, eqn, env):
+    x = eqn.inputs[0]
+    p = eqn.params
+    axes, norm, name = tuple(p["axes"]), p["norm"], eqn.prim.name
+    out = eqn.outputs[0].aval
+    lw.needs_kernels = True
+    text = lw.materialized(env, x)
+    # The kernels compute in double precision (complex64 and float32 results are rounded
+    # once at the end); the input takes the dtype the first kernel reads.
+    first = np.float64 if name == "rfft" else np.complex128
+    if x.aval.dtype != first:
+        text = f"{text}.astype({dt_text(first)})"
+    shape = x.aval.shape
+    if name == "fft":
+        for a in axes:
+            n = shape[a]
+            scale = float_text(_fft_scale(norm, n, p["inverse"]))
+            text, shape = _fft_pass(lw, text, shape, a, "fft",
+                                    [repr(bool(p["inverse"])), scale], n)
+    elif name == "rfft":
+        n = shape[axes[-1]]
+        text, shape = _fft_pass(lw, text, shape, axes[-1], "rfft",
+                                [float_text(_fft_scale(norm, n, False))], n)
+        for a in axes[:-1]:
+            text, shape = _fft_pass(lw, text, shape, a, "fft",
+                                    ["False", float_text(_fft_scale(norm, shape[a], False))],
+                                    shape[a])
+    else:
+        for a in axes[:-1]:
+            text, shape = _fft_pass(lw, text, shape, a, "fft",
+                                    ["True", float_text(_fft_scale(norm, shape[a], True))],
+                                    shape[a])
+        n = int(p["n"])
+        text, shape = _fft_pass(lw, text, shape, axes[-1], "irfft",
+                                [repr(n), float_text(_fft_scale(norm, n, True))], n)
+    if out.dtype not in (np.complex128, np.float64):
+        text = f"{text}.astype({dt_text(out.dtype)})"
+    return _Value(text, fresh=True)
+
+
 # --- control flow --------------------------------------------------------------------------------
 def _body_check(programs):
     def check(eqn):
@@ -985,33 +1123,69 @@ def _cache_dir():
     return path
 
 
-_modules: dict = {}
-
-
-def _load(source, name):
-    """The function ``name`` defined by ``source``, from a module file named by the
-    source's hash (Numba's on-disk cache needs a real file to key its entries)."""
-    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+def _load(source, digest):
+    """The function ``segment`` defined by ``source``, from a module file named by the
+    source's hash ``digest`` (Numba's on-disk cache needs a real file to key its
+    entries)."""
     mod_name = f"_chainrule_numba_{digest}"
-    module = _modules.get(mod_name)
-    if module is None:
-        path = os.path.join(_cache_dir(), mod_name + ".py")
-        try:
-            with open(path) as f:
-                current = f.read()
-        except OSError:
-            current = None
-        if current != source:
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "w") as f:
-                f.write(source)
-            os.replace(tmp, path)
-        spec = importlib.util.spec_from_file_location(mod_name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[mod_name] = module
-        spec.loader.exec_module(module)
-        _modules[mod_name] = module
-    return getattr(module, name)
+    path = os.path.join(_cache_dir(), mod_name + ".py")
+    try:
+        with open(path) as f:
+            current = f.read()
+    except OSError:
+        current = None
+    if current != source:
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            f.write(source)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    spec.loader.exec_module(module)
+    return module.segment
+
+
+COMPILED_CACHE_SIZE = 256
+"""Most Numba functions kept in this process (least recently used dropped first)."""
+
+_compiled: OrderedDict = OrderedDict()  # source hash -> Numba dispatcher
+_compiled_lock = threading.Lock()
+
+
+def compiled_segment(source):
+    """The Numba function of segment ``source``, shared by every program of this process
+    that has the same source.
+
+    A fresh trace of an identical program (each ``infer.nuts`` call traces its model
+    again) gets the function compiled before, with its machine code, instead of a new
+    Numba dispatcher that would load that code from the disk cache again (about 15 ms a
+    segment).  Constants are arguments of the generated function, so the source, and the
+    key, do not depend on their values.  At most ``COMPILED_CACHE_SIZE`` functions are
+    kept.
+    """
+    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    with _compiled_lock:  # programs may be compiled from several threads
+        fn = _compiled.get(digest)
+        if fn is not None:
+            _compiled.move_to_end(digest)
+            return fn
+        fn = numba_module().njit(cache=True, error_model="numpy")(_load(source, digest))
+        _compiled[digest] = fn
+        while len(_compiled) > COMPILED_CACHE_SIZE:
+            old, _ = _compiled.popitem(last=False)
+            sys.modules.pop(f"_chainrule_numba_{old}", None)
+        return fn
+
+
+@functools.lru_cache(maxsize=1)
+def _kernels_version():
+    """Hash of ``numba_kernels.py``, written into the sources that call it: Numba's disk
+    cache checks only the caller's own file, so a segment compiled against older kernels
+    would otherwise keep their machine code after an upgrade."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numba_kernels.py")
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
 
 
 def _segment_source(eqns, invars, outvars):
@@ -1034,7 +1208,8 @@ def _segment_source(eqns, invars, outvars):
         texts.append(text)
     head = ["import numpy as np"]
     if lw.needs_kernels:
-        head.append("from chainrule._src.compiler import numba_kernels as _k")
+        head.append("from chainrule._src.compiler import numba_kernels as _k  # "
+                    + _kernels_version())
     consts = [c[0] for c in lw.consts]
     lines = head + ["", "", f"def segment({', '.join(consts + params)}):"] + lw.lines
     ret = ", ".join(texts) + ("," if len(texts) == 1 else "")
@@ -1108,7 +1283,7 @@ class _SegmentCall:
     def _first_call(self, conv):
         numba = numba_module()
         try:
-            fn = numba.njit(cache=True, error_model="numpy")(_load(self.source, "segment"))
+            fn = compiled_segment(self.source)
             outs = list(fn(*self.consts, *conv))
         except (numba.core.errors.NumbaError, NotImplementedError) as e:
             first = str(e).strip().splitlines()
@@ -1193,7 +1368,9 @@ class NumbaCompiled(DerivedPrograms):
     """A program compiled by Numba where it can be (see the module's docstring); it
     serves ``jit`` as ``jit.Compiled`` does.
 
-    ``fallbacks`` lists ``(what, reason)`` for every part that runs on NumPy instead.
+    ``fallbacks`` lists ``(what, reason)`` for every part that runs on NumPy instead;
+    ``segments`` the calls of the compiled segments (``fn``: the Numba function, after
+    the first call).
     """
 
     def __init__(self, program, xp, name, fresh_outputs=False):
@@ -1201,6 +1378,7 @@ class NumbaCompiled(DerivedPrograms):
         self.xp = xp
         self.name = name
         self.fallbacks: list = []
+        self.segments: list = []  # the _SegmentCall of each compiled segment
         if xp is not np:
             self.fn, self.source = compile_program(fusion.fuse(self.program, xp), xp, name,
                                                    fresh_outputs)
@@ -1245,6 +1423,7 @@ class NumbaCompiled(DerivedPrograms):
                 new_eqns.extend(run)
                 continue
             call = _SegmentCall(source, consts, invars, outvars, run, label, self)
+            self.segments.append(call)
             new_eqns.append(Eqn(SEGMENT, invars, outvars, {"call": call}))
             sources.append(f"# {label}\n{source}")
         segmented = Program(self.program.invars, new_eqns, self.program.outvars)

@@ -263,3 +263,259 @@ def philox_bits(k0, k1, n):
                 if col < n:
                     out[i, col] = (c0, c1, c2, c3)[j]
     return out
+
+
+# Fast Fourier transforms along the middle axis of a C-contiguous 3-D array
+# ``(outer, n, inner)``: the code generator reshapes (a free view) so that one kernel serves
+# every rank and every axis, with no transposes.  Each length ``n`` has a *plan*, built
+# once per compiled function by ``numba_backend.fft_plan`` and passed in as constants:
+# ``tw``, ``rev`` (twiddles and bit reversal of a power-of-two FFT of length m), and for
+# other lengths ``chirp`` and ``bhat`` (Bluestein's algorithm: the length-n DFT as a
+# circular convolution of length m >= 2n - 1, done with two length-m FFTs).  For a power
+# of two, m = n and ``chirp`` is empty.  Only forward transforms are written out: the
+# inverse is conj(DFT(conj(x))), scaled by the caller's factor.
+
+
+@_jit
+def _fft_pow2(a, tw, rev):
+    """In place: the forward DFT of the power-of-two length ``a`` (iterative, decimation
+    in time, two radix-2 stages per pass; ``tw[k] = exp(-2 pi i k / m)`` for k < m / 2)."""
+    m = a.shape[0]
+    for i in range(m):
+        j = rev[i]
+        if i < j:
+            t = a[i]
+            a[i] = a[j]
+            a[j] = t
+    # The first two stages together (their twiddles are 1 and -i: no multiplications).
+    if m >= 4:
+        for s in range(0, m, 4):
+            a0, a1, a2, a3 = a[s], a[s + 1], a[s + 2], a[s + 3]
+            b0, b1, b2, b3 = a0 + a1, a0 - a1, a2 + a3, a2 - a3
+            b3 = complex(b3.imag, -b3.real)  # -i b3
+            a[s], a[s + 2] = b0 + b2, b0 - b2
+            a[s + 1], a[s + 3] = b1 + b3, b1 - b3
+        half = 4
+    else:
+        half = 1
+    # Then two stages per pass (radix 4): stages ``half`` and ``2 half`` on the four
+    # points ``lo + {0, 1, 2, 3} half``; the second stage's twiddle for the odd pair is
+    # -i times that of the even pair.
+    while 4 * half <= m:
+        s1 = m // (2 * half)
+        s2 = s1 // 2
+        for start in range(0, m, 4 * half):
+            for k in range(half):
+                i0 = start + k
+                w1 = tw[k * s1]
+                w2 = tw[k * s2]
+                a0, a1 = a[i0], a[i0 + half] * w1
+                a2, a3 = a[i0 + 2 * half], a[i0 + 3 * half] * w1
+                b0, b1, b2, b3 = a0 + a1, a0 - a1, (a2 + a3) * w2, (a2 - a3) * w2
+                b3 = complex(b3.imag, -b3.real)
+                a[i0], a[i0 + 2 * half] = b0 + b2, b0 - b2
+                a[i0 + half], a[i0 + 3 * half] = b1 + b3, b1 - b3
+        half *= 4
+    while half < m:
+        stride = m // (2 * half)
+        for start in range(0, m, 2 * half):
+            for k in range(half):
+                u = a[start + k]
+                v = a[start + k + half] * tw[k * stride]
+                a[start + k] = u + v
+                a[start + k + half] = u - v
+        half *= 2
+
+
+@_jit
+def _dft(buf, n, work, tw, rev, chirp, bhat):
+    """In place: the forward DFT of ``buf[:n]`` (``work``: scratch of length m)."""
+    if chirp.shape[0] == 0:
+        _fft_pow2(buf, tw, rev)
+        return
+    m = work.shape[0]
+    # X_k = w_k sum_j (x_j w_j) conj(w_{k-j}) with w_j = exp(-pi i j^2 / n): a circular
+    # convolution of length m with the chirp, whose transform is ``bhat`` (already
+    # divided by m, the inverse FFT's scale).
+    for j in range(n):
+        work[j] = buf[j] * chirp[j]
+    for j in range(n, m):
+        work[j] = 0.0
+    _fft_pow2(work, tw, rev)
+    for j in range(m):
+        work[j] = (work[j] * bhat[j]).conjugate()
+    _fft_pow2(work, tw, rev)
+    for k in range(n):
+        buf[k] = chirp[k] * work[k].conjugate()
+
+
+@_jit
+def _fft_pow2_cols(a, tw, rev):
+    """``_fft_pow2`` of every column of the 2-D ``a`` at once: the innermost loops run
+    along the contiguous rows (no strided gathers, and loops the compiler vectorizes)."""
+    m, c = a.shape
+    for i in range(m):
+        j = rev[i]
+        if i < j:
+            for q in range(c):
+                t = a[i, q]
+                a[i, q] = a[j, q]
+                a[j, q] = t
+    half = 1
+    while 4 * half <= m:
+        s1 = m // (2 * half)
+        s2 = s1 // 2
+        for start in range(0, m, 4 * half):
+            for k in range(half):
+                i0 = start + k
+                w1 = tw[k * s1]
+                w2 = tw[k * s2]
+                for q in range(c):
+                    a0, a1 = a[i0, q], a[i0 + half, q] * w1
+                    a2, a3 = a[i0 + 2 * half, q], a[i0 + 3 * half, q] * w1
+                    b0, b1, b2, b3 = a0 + a1, a0 - a1, (a2 + a3) * w2, (a2 - a3) * w2
+                    b3 = complex(b3.imag, -b3.real)
+                    a[i0, q], a[i0 + 2 * half, q] = b0 + b2, b0 - b2
+                    a[i0 + half, q], a[i0 + 3 * half, q] = b1 + b3, b1 - b3
+        half *= 4
+    while half < m:
+        stride = m // (2 * half)
+        for start in range(0, m, 2 * half):
+            for k in range(half):
+                w = tw[k * stride]
+                for q in range(c):
+                    u = a[start + k, q]
+                    v = a[start + k + half, q] * w
+                    a[start + k, q] = u + v
+                    a[start + k + half, q] = u - v
+        half *= 2
+
+
+@_jit
+def fft_axis(x, inverse, scale, tw, rev, chirp, bhat):
+    """The DFT (``inverse``: the inverse DFT, unscaled) of complex ``x`` along axis 1,
+    times ``scale``."""
+    outer, n, inner = x.shape
+    out = np.empty((outer, n, inner), np.complex128)
+    if inner > 1 and chirp.shape[0] == 0:
+        # a power of two along a strided axis: all the columns of one block together
+        block = np.empty((n, inner), np.complex128)
+        for o in range(outer):
+            for k in range(n):
+                for i in range(inner):
+                    block[k, i] = x[o, k, i].conjugate() if inverse else x[o, k, i]
+            _fft_pow2_cols(block, tw, rev)
+            for k in range(n):
+                for i in range(inner):
+                    v = block[k, i]
+                    out[o, k, i] = (v.conjugate() if inverse else v) * scale
+        return out
+    buf = np.empty(n, np.complex128)
+    work = np.empty(rev.shape[0] if chirp.shape[0] else 0, np.complex128)
+    for o in range(outer):
+        for i in range(inner):
+            if inverse:
+                for k in range(n):
+                    buf[k] = x[o, k, i].conjugate()
+            else:
+                for k in range(n):
+                    buf[k] = x[o, k, i]
+            _dft(buf, n, work, tw, rev, chirp, bhat)
+            if inverse:
+                for k in range(n):
+                    out[o, k, i] = buf[k].conjugate() * scale
+            else:
+                for k in range(n):
+                    out[o, k, i] = buf[k] * scale
+    return out
+
+
+@_jit
+def rfft_axis(x, scale, tw, rev, chirp, bhat, half):
+    """The first ``n // 2 + 1`` frequencies of the DFT of real ``x`` along axis 1, times
+    ``scale``.
+
+    For even ``n`` the plan is that of length ``m = n / 2`` and ``half[k] = exp(-2 pi i k
+    / n)`` (``k < m``): the even and odd samples are packed into one complex sequence
+    ``z = x[0::2] + i x[1::2]``, whose length-m DFT ``Z`` gives both halves' DFTs,
+    ``E_k = (Z_k + conj(Z_{m-k})) / 2`` and ``O_k = (Z_k - conj(Z_{m-k})) / 2i``, and
+    ``X_k = E_k + half[k] O_k`` (half the work of a complex transform of length n).  For
+    odd ``n`` (``half`` empty) the plan is that of length ``n``, on the real values."""
+    outer, n, inner = x.shape
+    h = n // 2 + 1
+    out = np.empty((outer, h, inner), np.complex128)
+    m = n // 2 if half.shape[0] > 0 else n
+    buf = np.empty(m, np.complex128)
+    work = np.empty(rev.shape[0] if chirp.shape[0] else 0, np.complex128)
+    for o in range(outer):
+        for i in range(inner):
+            if half.shape[0] == 0:
+                for k in range(n):
+                    buf[k] = x[o, k, i]
+                _dft(buf, n, work, tw, rev, chirp, bhat)
+                for k in range(h):
+                    out[o, k, i] = buf[k] * scale
+                continue
+            for j in range(m):
+                buf[j] = complex(x[o, 2 * j, i], x[o, 2 * j + 1, i])
+            _dft(buf, m, work, tw, rev, chirp, bhat)
+            z0 = buf[0]
+            out[o, 0, i] = (z0.real + z0.imag) * scale
+            out[o, m, i] = (z0.real - z0.imag) * scale
+            s2 = 0.5 * scale
+            for k in range(1, m):
+                a = buf[k]
+                b = buf[m - k].conjugate()
+                e = a + b
+                d = a - b  # 2i O_k
+                od = complex(d.imag, -d.real)  # d / i
+                out[o, k, i] = (e + half[k] * od) * s2
+    return out
+
+
+@_jit
+def irfft_axis(x, n, scale, tw, rev, chirp, bhat, half):
+    """The ``n`` real points whose DFT has the ``n // 2 + 1`` frequencies ``x`` along axis
+    1 (the inverse DFT, unscaled, of their Hermitian extension), times ``scale``.  As
+    NumPy does, the imaginary parts of the zero and (even ``n``) Nyquist frequencies are
+    ignored.  For even ``n``, the reverse of ``rfft_axis``'s packing: ``Z_k = E_k + i
+    O_k`` from ``E_k = X_k + conj(X_{m-k})`` and ``O_k = (X_k - conj(X_{m-k}))
+    conj(half[k])``, whose length-m inverse DFT holds the even samples in its real part
+    and the odd ones in its imaginary part."""
+    outer, h, inner = x.shape
+    out = np.empty((outer, n, inner), np.float64)
+    m = n // 2 if half.shape[0] > 0 else n
+    buf = np.empty(m, np.complex128)
+    work = np.empty(rev.shape[0] if chirp.shape[0] else 0, np.complex128)
+    for o in range(outer):
+        for i in range(inner):
+            if half.shape[0] == 0:
+                # conj of the Hermitian extension: the inverse DFT is conj(DFT(conj(.))),
+                # whose real part is the real part of DFT(conj(.)).
+                buf[0] = x[o, 0, i].real
+                for k in range(1, h):
+                    buf[k] = x[o, k, i].conjugate()
+                if n % 2 == 0:
+                    buf[n // 2] = x[o, n // 2, i].real
+                for k in range(1, (n + 1) // 2):
+                    buf[n - k] = x[o, k, i]
+                _dft(buf, n, work, tw, rev, chirp, bhat)
+                for k in range(n):
+                    out[o, k, i] = buf[k].real * scale
+                continue
+            x0 = x[o, 0, i].real
+            xm = x[o, m, i].real
+            # k = 0 (X_0 and X_m real); conj taken for the forward DFT below
+            buf[0] = complex(x0 + xm, -(x0 - xm))
+            for k in range(1, m):
+                a = x[o, k, i]
+                b = x[o, m - k, i].conjugate()
+                e = a + b
+                d = (a - b) * half[k].conjugate()
+                buf[k] = (e + complex(-d.imag, d.real)).conjugate()
+            _dft(buf, m, work, tw, rev, chirp, bhat)
+            for j in range(m):
+                y = buf[j]  # conj of the inverse DFT
+                out[o, 2 * j, i] = y.real * scale
+                out[o, 2 * j + 1, i] = -y.imag * scale
+    return out
