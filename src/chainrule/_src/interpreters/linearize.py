@@ -338,6 +338,11 @@ def backward_pass(program: Program, cotangents_out):
                     g = np.transpose(ct, c) if direct else _transpose(ct, c)
                 elif op == "matmul_r":  # the left operand of a @ b; c: b (2-D)
                     g = np.matmul(ct, c.T) if direct else _matmul(ct, c.T)
+                elif op == "outer_r":  # the matrix of a @ v; c: the vector v
+                    g = (np.multiply.outer(ct, c) if direct else
+                         _mul(_reshape(ct, var.aval.shape[:1] + (1,)), c))
+                elif op == "outer_l":  # the matrix of v @ b; c: the vector v
+                    g = np.multiply.outer(c, ct) if direct else _mul(c[:, None], ct)
                 else:  # "matmul_l": the right operand of a @ b; c: a (2-D)
                     g = np.matmul(c.T, ct) if direct else _matmul(c.T, ct)
                 aval = var.aval
