@@ -194,6 +194,13 @@ def _unflatten_module(cls, aux, children):
     return obj
 
 
+def _flat_cache(m):
+    # Where tree_util may keep a Module's flattened form: once its own structure is final
+    # (``_FLAT``), a frozen Module's fields never change.
+    d = m.__dict__
+    return d if _FLAT in d else None
+
+
 class Module:
     """Base class of models and layers: a dataclass that is a pytree.
 
@@ -258,7 +265,8 @@ class Module:
                     self.__dict__[_FROZEN] = True
 
             cls.__init__ = __init__
-        register_pytree_node(cls, _flatten_module, functools.partial(_unflatten_module, cls))
+        register_pytree_node(cls, _flatten_module, functools.partial(_unflatten_module, cls),
+                             cache=_flat_cache)
 
     def __setattr__(self, name, value):
         if self.__dict__.get(_FROZEN, False):
