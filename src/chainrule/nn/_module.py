@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from chainrule.core import is_tracer
 from chainrule.tree_util import (register_pytree_node, tree_flatten, tree_leaves,
                                  tree_unflatten)
 
@@ -133,7 +134,7 @@ class _Static:
 def _fixed_child(v) -> bool:
     """Whether ``_holds_arrays(v)`` is True and stays so whatever happens to the contents
     of containers: an array, None, a Module, or a tuple with one of them."""
-    if type(v) is np.ndarray or v is None or isinstance(v, (Module, _Marker)):
+    if type(v) is np.ndarray or v is None or isinstance(v, (Module, _Marker)) or is_tracer(v):
         return True
     if type(v) is tuple:
         return any(type(c) is np.ndarray or c is None or isinstance(c, Module) for c in v)

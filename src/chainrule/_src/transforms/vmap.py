@@ -100,7 +100,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None, chunk_size=None):
 
 def _vmap_call(fun, leaves, in_tree, axes, size, out_axes):
     trace = BatchTrace(current_trace(), size)
-    ins = [x if a is None else BatchTracer(trace, lax.moveaxis(x, [a], [0]), 0)
+    ins = [x if a is None else BatchTracer(trace, x if a == 0 else lax.moveaxis(x, [a], [0]), 0)
            for x, a in zip(leaves, axes)]
     with new_trace(trace):
         args, kwargs = tree_unflatten(in_tree, ins)
@@ -116,6 +116,8 @@ def _place_output(x, axis, trace, size):
         if axis is None:
             raise ValueError("vmap: an output varies over the batch but its out_axes is None")
         val = trace.unpack(x)[0]
+        if axis == 0:  # where the batch axis already is
+            return val
         return lax.moveaxis(val, [0], [_normalize_axis(axis, get_aval(val).ndim,
                                                          "out_axes")])
     if is_tracer(x):
