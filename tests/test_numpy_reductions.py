@@ -128,6 +128,11 @@ def test_ties_share_the_derivative(name, expected):
     np.testing.assert_array_equal(cr.grad(getattr(cnp, name))(x), expected)
     _, t = cr.jvp(getattr(cnp, name), (x,), (np.array([1.0, 2.0, 4.0]),))
     assert t == {"max": 3.0, "amax": 3.0, "min": 1.0}[name]
+    # In single precision too, compiled and under vmap, with the dtype kept.
+    x32 = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], np.float32)
+    g = cr.jit(cr.vmap(cr.grad(getattr(cnp, name))))(x32)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, np.array([expected, [1 / 3] * 3], np.float32))
 
 
 @pytest.mark.parametrize("x", [np.array([0.0, 2.0, 3.0]), np.array([0.0, 2.0, 0.0]),
