@@ -288,6 +288,24 @@ def test_flattened_form_is_kept():
     assert len(tree_leaves(rebuilt)) == 4
 
 
+def test_copies_of_a_flattened_module_keep_its_structure():
+    # The flattened form a Module keeps travels with copy, deepcopy and pickle: a copy's
+    # structure is the original's (registered node types, not copies of them) and its
+    # leaves are its own arrays.
+    import copy
+    import pickle
+    mlp = nn.MLP(2, 1, width_size=3, depth=1, activation=nn.tanh, key=0)
+    leaves, td = tree_flatten(mlp)
+    for c in (copy.copy(mlp), copy.deepcopy(mlp), pickle.loads(pickle.dumps(mlp))):
+        got, td_c = tree_flatten(c)
+        assert td_c == td and hash(td_c) == hash(td)
+        assert all(a is b for a, b in zip(got, [x for layer in c.layers
+                                                for x in (layer.weight, layer.bias)]))
+        for a, b in zip(tree_leaves(tree_map(lambda a, b: a - b, c, mlp)), leaves):
+            np.testing.assert_array_equal(a, np.zeros_like(b))
+        assert repr(td_c) == repr(td) == "MLP((Linear(*, *), Linear(*, *)))"
+
+
 def test_mutable_containers_are_classified_afresh():
     # A list field can change its contents after construction: its Module keeps no
     # structure, and an array added later is a leaf (its gradient is not dropped).

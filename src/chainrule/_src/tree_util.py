@@ -17,6 +17,16 @@ class _NodeType(NamedTuple):
     flatten: Callable  # node -> (children, aux_data)
     unflatten: Callable  # (aux_data, children) -> node
     cache: Callable | None = None  # node -> dict or None (see register_pytree_node)
+    nodetype: type | None = None
+
+    def __reduce__(self):
+        # Copied or unpickled (a structure kept in a node's cache travels with the node),
+        # it is the registered entry itself: structures compare by their node types.
+        return _registered, (self.nodetype,)
+
+
+def _registered(nodetype):
+    return _registry[nodetype]
 
 
 _registry: dict[type, _NodeType] = {}
@@ -53,7 +63,7 @@ def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func:
     """
     if nodetype in _registry:
         raise ValueError(f"{nodetype.__name__} is already registered as a pytree node")
-    _registry[nodetype] = _NodeType(flatten_func, unflatten_func, cache)
+    _registry[nodetype] = _NodeType(flatten_func, unflatten_func, cache, nodetype)
 
 
 def register_pytree_node_class(cls):
