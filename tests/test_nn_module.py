@@ -304,6 +304,17 @@ def test_copies_of_a_flattened_module_keep_its_structure():
         for a, b in zip(tree_leaves(tree_map(lambda a, b: a - b, c, mlp)), leaves):
             np.testing.assert_array_equal(a, np.zeros_like(b))
         assert repr(td_c) == repr(td) == "MLP((Linear(*, *), Linear(*, *)))"
+    # A structure pickled with its hash kept gets it computed afresh where it is loaded.
+    import subprocess
+    import sys
+    code = ("import pickle, sys; from chainrule import nn; from chainrule.tree_util import "
+            "tree_structure; m = pickle.loads(sys.stdin.buffer.read()); "
+            "print(hash(tree_structure(m)) == hash(tree_structure(nn.MLP(2, 1, width_size=3, "
+            "depth=1, activation=nn.tanh, key=0))))")
+    hash(td)
+    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(mlp),
+                         capture_output=True, check=True)
+    assert out.stdout.strip() == b"True"
 
 
 def test_mutable_containers_are_classified_afresh():

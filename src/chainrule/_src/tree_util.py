@@ -127,12 +127,13 @@ class PyTreeDef:
 
     # ``fixed``: no node of the structure can change once built (no list, dict or node
     # type without ``cache``), so a cached flattened form stays right.
-    __slots__ = ("kind", "aux", "children", "num_leaves", "fixed")
+    __slots__ = ("kind", "aux", "children", "num_leaves", "fixed", "_hash")
 
     def __init__(self, kind, aux, children):
         self.kind = kind
         self.aux = aux
         self.children = children
+        self._hash = None
         if kind is None:
             self.num_leaves = 1
             self.fixed = True
@@ -152,8 +153,18 @@ class PyTreeDef:
         return (isinstance(other, PyTreeDef) and self.kind == other.kind
                 and self.aux == other.aux and self.children == other.children)
 
+    def __reduce__(self):
+        # Copies and pickles rebuild the hash: a node type's hash is not the same in
+        # another process.
+        return _treedef, (self.kind, self.aux, self.children, self.fixed)
+
     def __hash__(self):
-        return hash((self.kind, _hashable(self.aux), tuple(self.children)))
+        # Kept: jit hashes the structure of its arguments at every call, and a cached
+        # structure (see ``register_pytree_node``) is the same object every time.
+        h = self._hash
+        if h is None:
+            h = self._hash = hash((self.kind, _hashable(self.aux), tuple(self.children)))
+        return h
 
     def __repr__(self):
         if self.kind is None:
@@ -178,6 +189,12 @@ class PyTreeDef:
 
     def unflatten(self, leaves):
         return tree_unflatten(self, leaves)
+
+
+def _treedef(kind, aux, children, fixed):
+    td = PyTreeDef(kind, aux, children)
+    td.fixed = fixed
+    return td
 
 
 def _hashable(aux):
