@@ -290,9 +290,15 @@ def _build(td, leaves, i):
     children = []
     keep = True
     for c in td.children:
-        x, i, ok = _build(c, leaves, i)
+        if c.kind is None:  # a leaf, without a call (this runs at every optimizer step)
+            x = leaves[i]
+            i += 1
+            if keep and type(x) is not ndarray and _node_type(x) is not None:
+                keep = False
+        else:
+            x, i, ok = _build(c, leaves, i)
+            keep = keep and ok
         children.append(x)
-        keep = keep and ok
     if kind is tuple:
         return tuple(children), i, keep
     if kind is type(None):
