@@ -248,8 +248,11 @@ def linearize_flat(fun, primals, name="linearize", tape=False):
     (``LinearizeTrace.process``) when every input is a concrete real NumPy value:
     the program may then hold tape records, which only ``backward_pass`` reads.
     """
-    tape = tape and all(type(p) in PLAIN_TYPES and get_aval(p).dtype.kind != "c"
-                        for p in primals)
+    if tape:
+        for p in primals:
+            if type(p) not in PLAIN_TYPES or get_aval(p).dtype.kind == "c":
+                tape = False
+                break
     trace = LinearizeTrace(current_trace(), name, tape)
     staging = trace.tangent_trace
     invars = []
@@ -257,9 +260,14 @@ def linearize_flat(fun, primals, name="linearize", tape=False):
     for p in primals:
         aval = get_aval(p)
         if is_float_dtype(aval.dtype):
-            tangent = staging.new_input(tangent_aval(aval))
-            invars.append(tangent.var)
-            in_tracers.append(LinearizeTracer(trace, p, tangent))
+            if tape:  # the lane's tangents are bare variables, staged only when needed
+                var = Var(tangent_aval(aval))
+                invars.append(var)
+                in_tracers.append(LinearizeTracer(trace, p, var))
+            else:
+                tangent = staging.new_input(tangent_aval(aval))
+                invars.append(tangent.var)
+                in_tracers.append(LinearizeTracer(trace, p, tangent))
         else:
             invars.append(None)
             in_tracers.append(p)
