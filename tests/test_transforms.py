@@ -60,6 +60,23 @@ def test_value_and_grad_argnums_and_aux():
     assert type(aux["sq"]) is np.ndarray
 
 
+def test_value_and_grad_argnums_for_each_number_of_arguments():
+    # The positions to differentiate are worked out once per number of arguments: every
+    # call with too few arguments still says so, and calls with other numbers still work.
+    vg = cr.value_and_grad(lambda *xs: cnp.sum(xs[-1] * xs[0]), argnums=(0, -1))
+    a, b, c = np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.array([5.0, 6.0])
+    for _ in range(2):
+        assert vg(a, b)[1][1] is not None
+        np.testing.assert_array_equal(vg(a, b)[1][0], b)
+        np.testing.assert_array_equal(vg(a, b, c)[1][0], c)
+        np.testing.assert_array_equal(vg(a, b, c)[1][1], a)
+        np.testing.assert_array_equal(vg(a)[1][0], 2 * a)  # argnums (0, -1): one argument
+        with pytest.raises(ValueError, match="out of range"):
+            vg()
+    with pytest.raises(TypeError, match="floating-point"):
+        vg(np.array([1, 2]), b)
+
+
 def test_grad_of_pytree_input():
     Params = collections.namedtuple("Params", "w b")
 

@@ -63,6 +63,8 @@ class FitResult(optim.FitResult):
 def _n_examples(batch):
     """The number of examples of a batch: its first array's leading dimension (1 for a
     batch with no arrays or a scalar first leaf)."""
+    if type(batch) is tuple and batch and type(batch[0]) is np.ndarray:  # (x, y): at once
+        return int(batch[0].shape[0]) if batch[0].ndim else 1
     for leaf in tree_leaves(batch):
         shape = getattr(leaf, "shape", None)
         if shape is not None:
@@ -263,6 +265,8 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     def checked_step(p, s, r, batch, m, *extra):
         value, new_params, new_state = step_fn(p, s, r, batch, m, *extra)
         loss, new_m = value if stateful else (value, None)
+        if checked and not jit:  # eagerly the trees go on as they are
+            return loss, new_params, new_state, new_m
         out = []
         for tree, treedef, what in ((new_params, p_def, "the parameters"),
                                     (new_state, s_def, "the optimizer state"),

@@ -346,6 +346,8 @@ def argnums_tuple(argnums, nargs, name):
 def check_differentiable_inputs(args, argnums, name, holomorphic):
     for i in argnums:
         for leaf in tree_flatten(args[i])[0]:
+            if type(leaf) is np.ndarray and leaf.dtype.kind == "f" and not holomorphic:
+                continue  # the common case, at once (a training step checks every leaf)
             dtype = get_aval(leaf).dtype
             if not is_float_dtype(dtype):
                 raise TypeError(
@@ -410,16 +412,23 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     >>> cr.value_and_grad(lambda x: cnp.sum(x ** 2))(cnp.array([1.0, 2.0]))
     (np.float64(5.0), array([2., 4.]))
     """
+    picks = {}  # argnums_tuple's answer for each number of positional arguments
+
     @functools.wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
         with user_warnings():
-            return _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs)
+            return _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs, picks)
 
     return value_and_grad_fun
 
 
-def _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs):
-    pick, nums = argnums_tuple(argnums, len(args), "grad")
+def _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs, picks=None):
+    got = None if picks is None else picks.get(len(args))
+    if got is None:
+        got = argnums_tuple(argnums, len(args), "grad")
+        if picks is not None:
+            picks[len(args)] = got
+    pick, nums = got
     check_differentiable_inputs(args, nums, "grad", holomorphic)
     f = partial_fun(fun, args, kwargs, nums)
     lin = Linearized(f, tuple(args[i] for i in nums), has_aux, "grad", tape=True)
