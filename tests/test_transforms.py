@@ -101,6 +101,35 @@ def test_registered_dataclass_pytree():
     np.testing.assert_allclose(g.a, [3.0, 12.0])
 
 
+class _Frozen:
+    """An immutable pair, registered with a cache for its flattened form."""
+
+    def __init__(self, a, b):
+        self.__dict__.update(a=a, b=b)
+
+
+cr.tree_util.register_pytree_node(_Frozen, lambda p: ((p.a, p.b), None),
+                                  lambda _, c: _Frozen(*c), cache=lambda p: p.__dict__)
+
+
+def test_registered_node_with_a_cache():
+    # The flattened form is kept after the first flatten (or unflatten) and reused; a list
+    # below the node keeps it from being kept (its contents may change).
+    p = _Frozen(np.array([1.0, 2.0]), (np.array(3.0), None))
+    leaves, td = cr.tree_util.tree_flatten(p)
+    again, td2 = cr.tree_util.tree_flatten(p)
+    assert td2 is td and [x is y for x, y in zip(leaves, again)] == [True, True]
+    g = cr.grad(lambda p: cnp.sum(p.a ** 2) * p.b[0])(p)
+    assert isinstance(g, _Frozen) and g.b[1] is None
+    np.testing.assert_allclose(g.a, [6.0, 12.0])
+    np.testing.assert_allclose(g.b[0], 5.0)
+    assert cr.tree_util.tree_structure(g) is td  # rebuilt: its structure kept as well
+    q = _Frozen(np.ones(1), [np.ones(1)])
+    assert len(cr.tree_util.tree_leaves(q)) == 2
+    q.b.append(np.ones(1))
+    assert len(cr.tree_util.tree_leaves(q)) == 3
+
+
 def test_hessian_of_dict_function():
     def f(p):
         return p["x"] ** 2 * p["y"] + cnp.sum(p["v"] ** 3)
