@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from .. import lax
-from .api import _writable, writable_outputs
+from .api import writable, writable_outputs
 from ..core import current_trace, get_aval, is_tracer, new_trace
 from ..interpreters.batching import BatchTrace, BatchTracer
 from ..tree_util import tree_flatten, tree_leaves, tree_unflatten
@@ -94,12 +94,12 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None, chunk_size=None):
         if chunk_size is not None and size > chunk_size:
             return writable_outputs(
                 _chunked(fun, leaves, in_tree, axes, size, chunk_size, out_axes))
-        return _vmap_call(fun, leaves, in_tree, axes, size, out_axes, writable=True)
+        return _vmap_call(fun, leaves, in_tree, axes, size, out_axes, for_user=True)
 
     return vmapped
 
 
-def _vmap_call(fun, leaves, in_tree, axes, size, out_axes, writable=False):
+def _vmap_call(fun, leaves, in_tree, axes, size, out_axes, for_user=False):
     trace = BatchTrace(current_trace(), size)
     ins = [x if a is None else BatchTracer(trace, x if a == 0 else lax.moveaxis(x, [a], [0]), 0)
            for x, a in zip(leaves, axes)]
@@ -110,8 +110,8 @@ def _vmap_call(fun, leaves, in_tree, axes, size, out_axes, writable=False):
         oaxes = ([out_axes] * len(flat_out) if out_axes is None or isinstance(out_axes, int)
                  else _prefix_leaves(out_axes, out, "out_axes"))
         results = [_place_output(x, a, trace, size) for x, a in zip(flat_out, oaxes)]
-    if writable:  # what writable_outputs does, on the leaves at hand
-        results = [_writable(x) for x in results]
+    if for_user:  # what writable_outputs does, on the leaves at hand
+        results = [writable(x) for x in results]
     return tree_unflatten(out_tree, results)
 
 
