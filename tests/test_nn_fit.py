@@ -46,6 +46,41 @@ def test_jit_and_eager_steps_agree():
                                rtol=1e-10)
 
 
+def test_eager_fit_is_the_plain_training_loop():
+    # nn.fit(jit=False) passes the model and the optimizer state from step to step as
+    # trees and applies Adam's learning rate in its pass over the leaves: the very bits
+    # of the loop a user writes with value_and_grad and the chain adam stands for, and
+    # the compiled step's result to rounding.  With a frozen part too (combine each step).
+    x, y = data()
+    loader = nn.DataLoader((x, y), 20)
+    mlp = nn.MLP(2, 1, width_size=8, depth=2, activation=nn.tanh, key=0)
+    for spec in (nn.is_inexact_array, lambda a: nn.is_inexact_array(a) and a.ndim == 2):
+        eager = nn.fit(mlp, batch_loss, loader, optim.adam(1e-2), epochs=3, jit=False,
+                       filter_spec=spec)
+        compiled = nn.fit(mlp, batch_loss, loader, optim.adam(1e-2), epochs=3,
+                          filter_spec=spec)
+        params, rest = nn.partition(mlp, spec)
+        opt = optim.chain(optim.scale_by_adam(), optim.scale_by_learning_rate(1e-2))
+        state = opt.init(params)
+        vg = cr.value_and_grad(lambda p, b: batch_loss(nn.combine(p, rest), b))
+        history = []
+        for _ in range(3):
+            for batch in loader:
+                loss, grads = vg(params, batch)
+                updates, state = opt.update(grads, state, params)
+                params = optim.apply_updates(params, updates)
+                history.append(float(loss))
+        np.testing.assert_array_equal(eager.history, history)
+        model = nn.combine(params, rest)
+        for a, b, c in zip(eager.params.parameters(), model.parameters(),
+                           compiled.params.parameters()):
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_allclose(a, c, rtol=1e-9, atol=1e-12)
+        assert cr.tree_util.tree_structure(eager.state) == cr.tree_util.tree_structure(state)
+        for a, b in zip(cr.tree_util.tree_leaves(eager.state), cr.tree_util.tree_leaves(state)):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_frozen_parts_and_integer_arrays_are_left_alone():
     class Scaled(nn.Module):
         lin: nn.Linear

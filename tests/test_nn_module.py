@@ -8,7 +8,8 @@ import pytest
 import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule import nn, optim
-from chainrule.tree_util import tree_leaves, tree_map, tree_structure
+from chainrule.tree_util import (tree_flatten, tree_leaves, tree_map, tree_structure,
+                                 tree_unflatten)
 
 
 class Affine(nn.Module):
@@ -210,17 +211,28 @@ def test_is_array():
 
 # --- the structure kept by frozen Modules (``_flatten_module``) ----------------------------
 def _fresh_structure(m):
-    """The structure a Module's fields give when classified afresh (no kept structure)."""
+    """The structure a Module's fields give when classified afresh (no kept structure, no
+    kept flattened form, in it or in the Modules it holds)."""
+    from chainrule._src.tree_util import _CACHED
     from chainrule.nn import _module
-    d = m.__dict__
-    kept = d.pop(_module._FLAT, None)
-    frozen = d.pop(_module._FROZEN)  # unfrozen: nothing is kept
+    saved = []
+
+    def clear(x):
+        if isinstance(x, nn.Module):
+            d = x.__dict__
+            saved.append((d, {k: d.pop(k) for k in (_module._FLAT, _module._FROZEN, _CACHED)
+                              if k in d}))  # unfrozen: nothing is kept
+            for n, _ in type(x)._cr_fields:
+                clear(d[n])
+        elif isinstance(x, (tuple, list)):
+            for c in x:
+                clear(c)
+    clear(m)
     try:
         return tree_structure(m)
     finally:
-        d[_module._FROZEN] = frozen
-        if kept is not None:
-            d[_module._FLAT] = kept
+        for d, kept in saved:
+            d.update(kept)
 
 
 class Holder(nn.Module):
@@ -239,6 +251,70 @@ def test_kept_structure_matches_a_fresh_classification():
                   nn.partition(m, nn.is_inexact_array)[0]]:
             for _ in range(2):  # the second flatten reads what the first kept
                 assert tree_structure(t) == _fresh_structure(t)
+
+
+class Outer(nn.Module):
+    pair: tuple
+    w: np.ndarray
+
+
+def test_flattened_form_is_kept():
+    # A frozen Module flattened once, or rebuilt by unflattening, keeps its structure and
+    # leaves: the next flatten returns the same structure object and the same leaves.
+    mlp = nn.MLP(2, 1, width_size=4, depth=1, activation=nn.tanh, key=0)
+    leaves, td = tree_flatten(mlp)
+    again, td2 = tree_flatten(mlp)
+    assert td2 is td and all(a is b for a, b in zip(again, leaves))
+    new = [2.0 * x for x in leaves]
+    rebuilt = tree_unflatten(td, new)
+    got, td3 = tree_flatten(rebuilt)
+    assert td3 is td and all(a is b for a, b in zip(got, new))
+    assert tree_structure(rebuilt) == _fresh_structure(rebuilt)
+    # Inside a list, a dict or under is_leaf too.
+    for tree in ([mlp, np.ones(1)], {"m": mlp}):
+        got, _ = tree_flatten(tree)
+        assert len(got) == len(leaves) + isinstance(tree, list)
+        rebuilt = tree_unflatten(tree_structure(tree), got)
+        assert tree_structure(rebuilt) == _fresh_structure(rebuilt)
+    assert tree_leaves(mlp, is_leaf=lambda x: isinstance(x, nn.Linear)) == list(mlp.layers)
+    # Not where something below can still change: a list in a Module held in a tuple.
+    h = Holder([], (np.ones(1),))
+    outer = Outer((h,), np.zeros(2))
+    assert len(tree_leaves(outer)) == 2
+    h.items.append(np.array([3.0]))
+    assert len(tree_leaves(outer)) == 3
+    rebuilt = tree_unflatten(tree_structure(outer), tree_leaves(outer))
+    rebuilt.pair[0].items.append(np.array([4.0]))
+    assert len(tree_leaves(rebuilt)) == 4
+
+
+def test_copies_of_a_flattened_module_keep_its_structure():
+    # The flattened form a Module keeps travels with copy, deepcopy and pickle: a copy's
+    # structure is the original's (registered node types, not copies of them) and its
+    # leaves are its own arrays.
+    import copy
+    import pickle
+    mlp = nn.MLP(2, 1, width_size=3, depth=1, activation=nn.tanh, key=0)
+    leaves, td = tree_flatten(mlp)
+    for c in (copy.copy(mlp), copy.deepcopy(mlp), pickle.loads(pickle.dumps(mlp))):
+        got, td_c = tree_flatten(c)
+        assert td_c == td and hash(td_c) == hash(td)
+        assert all(a is b for a, b in zip(got, [x for layer in c.layers
+                                                for x in (layer.weight, layer.bias)]))
+        for a, b in zip(tree_leaves(tree_map(lambda a, b: a - b, c, mlp)), leaves):
+            np.testing.assert_array_equal(a, np.zeros_like(b))
+        assert repr(td_c) == repr(td) == "MLP((Linear(*, *), Linear(*, *)))"
+    # A structure pickled with its hash kept gets it computed afresh where it is loaded.
+    import subprocess
+    import sys
+    code = ("import pickle, sys; from chainrule import nn; from chainrule.tree_util import "
+            "tree_structure; m = pickle.loads(sys.stdin.buffer.read()); "
+            "print(hash(tree_structure(m)) == hash(tree_structure(nn.MLP(2, 1, width_size=3, "
+            "depth=1, activation=nn.tanh, key=0))))")
+    hash(td)
+    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(mlp),
+                         capture_output=True, check=True)
+    assert out.stdout.strip() == b"True"
 
 
 def test_mutable_containers_are_classified_afresh():

@@ -56,6 +56,37 @@ def test_max_pool(shape, k, s, p, d):
                                   np.stack([ref_pool(xi, k, s, p, d, "max") for xi in xs]))
 
 
+@pytest.mark.parametrize("shape,k,p", [((8,), (2,), (0,)), ((9,), (3,), (1,)),
+                                       ((6, 6), (2, 2), (0, 0)), ((7, 5), (2, 2), (1, 1)),
+                                       ((4, 6, 5), (2, 3, 2), (0, 1, 1))])
+def test_max_pool_of_tiling_windows(shape, k, p):
+    # stride = kernel size: the windows are a reshape and transpose of the input, whose
+    # gradient is a transpose and reshape (no scatter of each window offset).  The same
+    # values and gradients, bit for bit, as the strided views of the general path, ties
+    # (integer inputs) sharing the gradient equally in both.
+    layer = nn.MaxPool(len(shape), k, padding=p)
+    x = rng.integers(-2, 3, (3,) + shape).astype(float)
+
+    def general(x):
+        return cnp.max(layer._windows(x, -np.inf)[0], axis=1)
+    np.testing.assert_array_equal(layer(x), general(x))
+    np.testing.assert_array_equal(layer(x), ref_pool(x, k, k, p, (1,) * len(k), "max"))
+    for f in (layer, general):
+        cr.check_grads(lambda x: cnp.sum(cnp.sin(f(x))), (x + 0.1 * rng.standard_normal(
+            x.shape),), order=2, modes=("fwd", "rev"))
+    ct = rng.standard_normal(layer(x).shape)
+    g1 = cr.grad(lambda x: cnp.sum(layer(x) * ct))(x)
+    g2 = cr.grad(lambda x: cnp.sum(general(x) * ct))(x)
+    np.testing.assert_array_equal(g1, g2)
+    avg = nn.AvgPool(len(shape), k, padding=p)  # the same windows, summed
+    np.testing.assert_array_equal(avg(x), cnp.sum(avg._windows(x, 0.0)[0], axis=1) /
+                                  np.prod(k))
+    xs = np.stack([x, -x])
+    f = cr.jit(cr.grad(lambda xs: cnp.sum(cr.vmap(layer)(xs) ** 2)))
+    np.testing.assert_array_equal(f(xs), np.stack([cr.grad(lambda x: cnp.sum(general(x) ** 2))(xi)
+                                                   for xi in xs]))
+
+
 @pytest.mark.parametrize("shape,k,s,p,d", [c for c in CASES if set(c[4]) == {1}])
 @pytest.mark.parametrize("include", [True, False])
 def test_avg_pool(shape, k, s, p, d, include):

@@ -138,3 +138,48 @@ def test_complex_products():
     for name in ("vdot", "dot", "inner", "vecdot", "outer", "kron"):
         check(getattr(cnp, name), getattr(np, name), (z1, z2), grads=False)
     cr.check_grads(lambda a, b: cnp.real(cnp.vdot(a, b)), (z1, z2), order=2, modes=("fwd",))
+
+
+# A vector, a matrix and a stack for each side of ``a @ b`` (contracted length 3).
+_LEFT = {"v": (3,), "M": (2, 3), "S": (4, 2, 3)}
+_RIGHT = {"v": (3,), "M": (3, 2), "S": (4, 3, 2)}
+
+
+@pytest.mark.parametrize("in_axes", [(0, None), (None, 0), (0, 0)])
+@pytest.mark.parametrize("left,right", [(a, b) for a in _LEFT for b in _RIGHT
+                                        if "v" in (a, b)])
+def test_matmul_of_vectors_under_vmap(left, right, in_axes):
+    # matmul takes vector operands itself; its batch rule turns a batch of vectors into
+    # the rows of one matrix (W @ x on a batch: xs @ W.T) or promotes it as NumPy does.
+    # Every combination against a loop of NumPy products, and its derivatives.
+    rng = np.random.default_rng(7)
+    shapes = [_LEFT[left], _RIGHT[right]]
+    args = [rng.normal(size=((5,) + s) if ax == 0 else s) for s, ax in zip(shapes, in_axes)]
+    expected = np.stack([np.matmul(*[a[i] if ax == 0 else a for a, ax in zip(args, in_axes)])
+                         for i in range(5)])
+    f = cr.vmap(cnp.matmul, in_axes=in_axes)
+    np.testing.assert_allclose(f(*args), expected, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(cr.jit(f)(*args), expected, rtol=1e-13, atol=1e-14)
+    cr.check_grads(lambda *xs: cnp.sum(cnp.sin(f(*xs))), tuple(args), order=2,
+                   modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("left,right", [("v", "v"), ("v", "M"), ("M", "v"), ("v", "S"),
+                                        ("S", "v")])
+def test_matmul_of_vectors_derivatives(left, right):
+    rng = np.random.default_rng(8)
+    a, b = rng.normal(size=_LEFT[left]), rng.normal(size=_RIGHT[right])
+    cr.check_grads(lambda x, y: cnp.sum(cnp.sin(cnp.matmul(x, y))), (a, b), order=2,
+                   modes=("fwd", "rev"))
+    ga, gb = cr.grad(lambda x, y: cnp.sum(cnp.matmul(x, y)), argnums=(0, 1))(a, b)
+    # d/da sum(a @ b) and d/db, written out with NumPy.
+    ones = np.ones(np.matmul(a, b).shape)
+    a2 = a[None] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    o2 = ones.reshape(np.matmul(a2, b2).shape)
+    np.testing.assert_allclose(ga, np.sum(o2 @ np.swapaxes(b2, -1, -2),
+                                          axis=tuple(range(o2.ndim - a2.ndim))
+                                          ).reshape(a.shape), rtol=1e-14)
+    np.testing.assert_allclose(gb, np.sum(np.swapaxes(a2, -1, -2) @ o2,
+                                          axis=tuple(range(o2.ndim - b2.ndim))
+                                          ).reshape(b.shape), rtol=1e-14)

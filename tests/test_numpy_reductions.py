@@ -128,6 +128,15 @@ def test_ties_share_the_derivative(name, expected):
     np.testing.assert_array_equal(cr.grad(getattr(cnp, name))(x), expected)
     _, t = cr.jvp(getattr(cnp, name), (x,), (np.array([1.0, 2.0, 4.0]),))
     assert t == {"max": 3.0, "amax": 3.0, "min": 1.0}[name]
+    # In single precision too, compiled and under vmap, with the dtype kept.
+    x32 = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], np.float32)
+    g = cr.jit(cr.vmap(cr.grad(getattr(cnp, name))))(x32)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, np.array([expected, [1 / 3] * 3], np.float32))
+    # In half precision past 2048 ties (a count half precision cannot hold exactly).
+    g16 = cr.grad(lambda x: getattr(cnp, name)(x).astype(np.float32))(np.ones(2049, np.float16))
+    assert g16.dtype == np.float16
+    np.testing.assert_array_equal(g16, np.float16(1 / 2049))
 
 
 @pytest.mark.parametrize("x", [np.array([0.0, 2.0, 3.0]), np.array([0.0, 2.0, 0.0]),

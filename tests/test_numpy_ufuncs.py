@@ -231,6 +231,44 @@ def test_where(shapes):
     check(cnp.where, np.where, (cond, 2, y))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_select_primitive_on_large_arrays_gives_numpy_where_bits(dtype):
+    # Large selections take the bits of one operand or the other through integer masks
+    # (NumPy's where branches on every element): the same bits as numpy.where, NaN
+    # payloads, infinities and signed zeros included, for every operand form, eagerly,
+    # compiled and in the gradient of a ReLU.
+    from chainrule._src import lax
+    rng = np.random.default_rng(14)
+    shape = (64, 128)
+    cond = rng.random(shape) > 0.5
+    x = rng.standard_normal(shape).astype(dtype)
+    y = rng.standard_normal(shape).astype(dtype)
+    special = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0], dtype)
+    special[1] = np.frombuffer(special[0].tobytes(), special.dtype)[0]
+    x.flat[:6], y.flat[6:12] = special, special
+    x.flat[12] = np.frombuffer((np.frombuffer(special[0].tobytes(), np.uint8) | 1)
+                               .tobytes(), dtype)[0]  # a NaN with a payload
+    half = dtype(0.5)
+    cases = [(x, y), (x, 0.0), (0.0, y), (x, -0.0), (x, half), (2, y), (x, np.float64(1.5)),
+             (x, x[::-1]), (x.T.copy().T, y), (x[:, ::2].repeat(2, 1), y)]
+    from chainrule._src.lax.elementwise import _select_bits
+    assert all(_select_bits(cond, a, b) is not None for a, b in cases)
+    for a, b in cases:
+        expected = np.where(cond, a, b)
+        for got in (lax.select(cond, a, b), cr.jit(lax.select)(cond, a, b)):
+            assert got.dtype == expected.dtype and got.shape == expected.shape
+            assert np.array_equal(got.view(np.uint8), expected.view(np.uint8))
+    # Mixed dtypes promote as where does; small or broadcast operands keep where itself.
+    for a, b, c in [(x, y.astype(np.float64), cond), (x[:4, :4], 1.0, cond[:4, :4]),
+                    (x, y[0], cond), (x, y, cond[0])]:
+        np.testing.assert_array_equal(lax.select(c, a, b), np.where(c, a, b))
+        assert a is x or _select_bits(c, a, b) is None
+    relu = lambda v: cnp.sum(cnp.where(v > 0, v, 0.0) * y[6:])  # noqa: E731
+    g = cr.grad(relu)(x[6:].astype(np.float64))
+    np.testing.assert_array_equal(g, np.where(x[6:] > 0, y[6:], 0.0))
+    np.testing.assert_array_equal(cr.jit(cr.grad(relu))(x[6:].astype(np.float64)), g)
+
+
 def test_where_single_argument_and_errors():
     c = np.array([[True, False], [False, True]])
     assert_like_numpy(cnp.where(c), np.where(c))

@@ -60,6 +60,23 @@ def test_value_and_grad_argnums_and_aux():
     assert type(aux["sq"]) is np.ndarray
 
 
+def test_value_and_grad_argnums_for_each_number_of_arguments():
+    # The positions to differentiate are worked out once per number of arguments: every
+    # call with too few arguments still says so, and calls with other numbers still work.
+    vg = cr.value_and_grad(lambda *xs: cnp.sum(xs[-1] * xs[0]), argnums=(0, -1))
+    a, b, c = np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.array([5.0, 6.0])
+    for _ in range(2):
+        assert vg(a, b)[1][1] is not None
+        np.testing.assert_array_equal(vg(a, b)[1][0], b)
+        np.testing.assert_array_equal(vg(a, b, c)[1][0], c)
+        np.testing.assert_array_equal(vg(a, b, c)[1][1], a)
+        np.testing.assert_array_equal(vg(a)[1][0], 2 * a)  # argnums (0, -1): one argument
+        with pytest.raises(ValueError, match="out of range"):
+            vg()
+    with pytest.raises(TypeError, match="floating-point"):
+        vg(np.array([1, 2]), b)
+
+
 def test_grad_of_pytree_input():
     Params = collections.namedtuple("Params", "w b")
 
@@ -82,6 +99,35 @@ def test_registered_dataclass_pytree():
     g = cr.grad(lambda m: cnp.sum(m.a ** 3))(Model(np.array([1.0, 2.0])))
     assert isinstance(g, Model) and g.name == "m"
     np.testing.assert_allclose(g.a, [3.0, 12.0])
+
+
+class _Frozen:
+    """An immutable pair, registered with a cache for its flattened form."""
+
+    def __init__(self, a, b):
+        self.__dict__.update(a=a, b=b)
+
+
+cr.tree_util.register_pytree_node(_Frozen, lambda p: ((p.a, p.b), None),
+                                  lambda _, c: _Frozen(*c), cache=lambda p: p.__dict__)
+
+
+def test_registered_node_with_a_cache():
+    # The flattened form is kept after the first flatten (or unflatten) and reused; a list
+    # below the node keeps it from being kept (its contents may change).
+    p = _Frozen(np.array([1.0, 2.0]), (np.array(3.0), None))
+    leaves, td = cr.tree_util.tree_flatten(p)
+    again, td2 = cr.tree_util.tree_flatten(p)
+    assert td2 is td and [x is y for x, y in zip(leaves, again)] == [True, True]
+    g = cr.grad(lambda p: cnp.sum(p.a ** 2) * p.b[0])(p)
+    assert isinstance(g, _Frozen) and g.b[1] is None
+    np.testing.assert_allclose(g.a, [6.0, 12.0])
+    np.testing.assert_allclose(g.b[0], 5.0)
+    assert cr.tree_util.tree_structure(g) is td  # rebuilt: its structure kept as well
+    q = _Frozen(np.ones(1), [np.ones(1)])
+    assert len(cr.tree_util.tree_leaves(q)) == 2
+    q.b.append(np.ones(1))
+    assert len(cr.tree_util.tree_leaves(q)) == 3
 
 
 def test_hessian_of_dict_function():

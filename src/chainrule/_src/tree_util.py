@@ -10,16 +10,32 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, NamedTuple
 
+from numpy import ndarray
+
 
 class _NodeType(NamedTuple):
     flatten: Callable  # node -> (children, aux_data)
     unflatten: Callable  # (aux_data, children) -> node
+    cache: Callable | None = None  # node -> dict or None (see register_pytree_node)
+    nodetype: type | None = None
+
+    def __reduce__(self):
+        # Copied or unpickled (a structure kept in a node's cache travels with the node),
+        # it is the registered entry itself: structures compare by their node types.
+        return _registered, (self.nodetype,)
+
+
+def _registered(nodetype):
+    return _registry[nodetype]
 
 
 _registry: dict[type, _NodeType] = {}
+# The key of a node's flattened form (structure and leaves) in its ``cache`` dict.
+_CACHED = "_tree_util__flat"
 
 
-def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable):
+def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable,
+                         *, cache: Callable | None = None):
     """Register ``nodetype`` as a container.
 
     Parameters
@@ -29,6 +45,13 @@ def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func:
         ``node -> (children, aux_data)``; ``aux_data`` must be hashable and comparable.
     unflatten_func : callable
         ``(aux_data, children) -> node``.
+    cache : callable, optional
+        For immutable nodes: ``cache(node)`` returns a dict private to ``node`` (say its
+        ``__dict__``) in which the flattened form of the node may be kept and reused, or
+        None when the node can still change.  It is kept only when nothing below the node
+        can change either (tuples, immutable nodes and leaves; no lists or dicts), so a
+        node flattened or rebuilt once is then flattened in constant time.  Only for
+        objects whose children never change after ``cache`` first returns a dict.
 
     Examples
     --------
@@ -40,7 +63,7 @@ def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func:
     """
     if nodetype in _registry:
         raise ValueError(f"{nodetype.__name__} is already registered as a pytree node")
-    _registry[nodetype] = _NodeType(flatten_func, unflatten_func)
+    _registry[nodetype] = _NodeType(flatten_func, unflatten_func, cache, nodetype)
 
 
 def register_pytree_node_class(cls):
@@ -102,26 +125,46 @@ def _node_type(x):
 class PyTreeDef:
     """The structure of a pytree: everything but its leaves."""
 
-    __slots__ = ("kind", "aux", "children", "num_leaves")
+    # ``fixed``: no node of the structure can change once built (no list, dict or node
+    # type without ``cache``), so a cached flattened form stays right.
+    __slots__ = ("kind", "aux", "children", "num_leaves", "fixed", "_hash")
 
     def __init__(self, kind, aux, children):
         self.kind = kind
         self.aux = aux
         self.children = children
+        self._hash = None
         if kind is None:
             self.num_leaves = 1
+            self.fixed = True
         else:  # a loop: flattening builds one of these per node, in every transform call
             n = 0
+            fixed = kind is tuple or kind == "namedtuple" or kind is type(None) or (
+                type(kind) is _NodeType and kind.cache is not None)
             for c in children:
                 n += c.num_leaves
+                fixed = fixed and c.fixed
             self.num_leaves = n
+            self.fixed = fixed
 
     def __eq__(self, other):
+        if self is other:  # a cached structure is the same object every time
+            return True
         return (isinstance(other, PyTreeDef) and self.kind == other.kind
                 and self.aux == other.aux and self.children == other.children)
 
+    def __reduce__(self):
+        # Copies and pickles rebuild the hash: a node type's hash is not the same in
+        # another process.
+        return _treedef, (self.kind, self.aux, self.children, self.fixed)
+
     def __hash__(self):
-        return hash((self.kind, _hashable(self.aux), tuple(self.children)))
+        # Kept: jit hashes the structure of its arguments at every call, and a cached
+        # structure (see ``register_pytree_node``) is the same object every time.
+        h = self._hash
+        if h is None:
+            h = self._hash = hash((self.kind, _hashable(self.aux), tuple(self.children)))
+        return h
 
     def __repr__(self):
         if self.kind is None:
@@ -146,6 +189,12 @@ class PyTreeDef:
 
     def unflatten(self, leaves):
         return tree_unflatten(self, leaves)
+
+
+def _treedef(kind, aux, children, fixed):
+    td = PyTreeDef(kind, aux, children)
+    td.fixed = fixed
+    return td
 
 
 def _hashable(aux):
@@ -178,8 +227,25 @@ def _flatten(x, leaves, is_leaf):
         return PyTreeDef(kind, None, ())
     if kind == "namedtuple":
         return PyTreeDef(kind, type(x), tuple([_flatten(c, leaves, is_leaf) for c in x]))
+    cache = kind.cache
+    if cache is None or is_leaf is not None:
+        children, aux = kind.flatten(x)
+        return PyTreeDef(kind, aux, tuple([_flatten(c, leaves, is_leaf) for c in children]))
+    d = cache(x)
+    if d is not None:
+        hit = d.get(_CACHED)
+        if hit is not None:
+            leaves += hit[1]
+            return hit[0]
+    start = len(leaves)
     children, aux = kind.flatten(x)
-    return PyTreeDef(kind, aux, tuple([_flatten(c, leaves, is_leaf) for c in children]))
+    td = PyTreeDef(kind, aux, tuple([_flatten(c, leaves, None) for c in children]))
+    d = cache(x)  # asked again: flattening may have found the node's structure final
+    if d is None:
+        td.fixed = False  # nor can a node above keep its flattened form
+    elif td.fixed:
+        d[_CACHED] = (td, leaves[start:])
+    return td
 
 
 def tree_flatten(tree, is_leaf: Callable[[Any], bool] | None = None):
@@ -204,14 +270,56 @@ def tree_unflatten(treedef: PyTreeDef, leaves):
     if len(leaves) != treedef.num_leaves:
         raise ValueError(f"tree structure {treedef} has {treedef.num_leaves} leaves, "
                          f"but {len(leaves)} were given")
+    if treedef.fixed and treedef.kind is not None:
+        return _build(treedef, leaves, 0)[0]
     it = iter(leaves)
     return _unflatten(treedef, it)
+
+
+def _build(td, leaves, i):
+    """Rebuild the fixed structure ``td`` from ``leaves[i:]``.  Returns the tree, the index
+    after its leaves and whether the tree flattens back to ``td`` and these leaves: then
+    each node whose type has a ``cache`` keeps its flattened form (see
+    ``register_pytree_node``).  Not when a leaf would flatten otherwise (None, a list...)
+    or a node below did not keep its own (a Module whose new leaves are static values)."""
+    kind = td.kind
+    if kind is None:
+        x = leaves[i]
+        return x, i + 1, type(x) is ndarray or _node_type(x) is None
+    start = i
+    children = []
+    keep = True
+    for c in td.children:
+        if c.kind is None:  # a leaf, without a call (this runs at every optimizer step)
+            x = leaves[i]
+            i += 1
+            if keep and type(x) is not ndarray and _node_type(x) is not None:
+                keep = False
+        else:
+            x, i, ok = _build(c, leaves, i)
+            keep = keep and ok
+        children.append(x)
+    if kind is tuple:
+        return tuple(children), i, keep
+    if kind is type(None):
+        return None, i, keep
+    if kind == "namedtuple":
+        return td.aux(*children), i, keep
+    node = kind.unflatten(td.aux, children)
+    if keep:
+        d = kind.cache(node)
+        if d is None:
+            return node, i, False
+        d[_CACHED] = (td, leaves[start:i])
+    return node, i, keep
 
 
 def _unflatten(td, it):
     kind = td.kind
     if kind is None:
         return next(it)
+    if td.fixed and type(kind) is _NodeType:  # a node with a cache, in a list or dict
+        return _build(td, [next(it) for _ in range(td.num_leaves)], 0)[0]
     children = [_unflatten(c, it) for c in td.children]
     if kind is tuple:
         return tuple(children)

@@ -32,7 +32,8 @@ def relu(x):
     >>> nn.relu(np.array([-1.0, 0.0, 2.0]))
     array([0., 0., 2.])
     """
-    return cnp.where(x > 0, x, cnp.zeros_like(x))
+    # A 0-d zero of x's dtype: no array of zeros the size of x (a conv layer's output).
+    return cnp.where(x > 0, x, cnp.zeros((), cnp.result_type(x)))
 
 
 def leaky_relu(x, negative_slope=0.01):

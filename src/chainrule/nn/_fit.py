@@ -63,6 +63,8 @@ class FitResult(optim.FitResult):
 def _n_examples(batch):
     """The number of examples of a batch: its first array's leading dimension (1 for a
     batch with no arrays or a scalar first leaf)."""
+    if type(batch) is tuple and batch and type(batch[0]) is np.ndarray:  # (x, y): at once
+        return int(batch[0].shape[0]) if batch[0].ndim else 1
     for leaf in tree_leaves(batch):
         shape = getattr(leaf, "shape", None)
         if shape is not None:
@@ -220,8 +222,12 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                         "it one (False by default) and pass it to the layers "
                         "(bn(x, state, inference=inference))")
 
+    # With every array trained (the usual case), ``rest`` holds no leaf and the trained
+    # tree is the model itself: no combine at every step.
+    merge = combine if tree_leaves(rest) else (lambda params, rest: params)
+
     def call_loss(params, rest, batch, mstate, step_key, **kw):
-        model = combine(params, rest)
+        model = merge(params, rest)
         if key is not None:
             kw["key"] = step_key
         if stateful:
@@ -243,9 +249,12 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     if jit:
         params, state = as_scalars(params), as_scalars(state)
         model_state = as_scalars(model_state)
-    # Between steps the parameters, optimizer state and model state are kept as flat lists
-    # of arrays: the compiled step then takes and returns lists, which jit's cache looks up
-    # at a fraction of the cost of flattening and hashing a Module at every step.
+    # Compiled, the parameters, optimizer state and model state are kept as flat lists of
+    # arrays between steps: the compiled step then takes and returns lists, which jit's
+    # cache looks up at a fraction of the cost of flattening and hashing a Module at every
+    # step.  Eagerly the trees themselves go from step to step (``tree_of`` is then the
+    # identity): a Module a step rebuilt keeps its flattened form, and rebuilding it from
+    # lists would cost more than the lists save.
     p_leaves, p_def = tree_flatten(params)
     s_leaves, s_def = tree_flatten(state)
     m_leaves, m_def = tree_flatten(model_state)
@@ -253,11 +262,11 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     step_fn = step_function(batch_loss, optimizer, has_aux=stateful)
     checked = []
 
-    def flat_step(p, s, r, batch, m, *extra):
-        value, new_params, new_state = step_fn(
-            tree_unflatten(p_def, p), tree_unflatten(s_def, s), tree_unflatten(r_def, r),
-            batch, tree_unflatten(m_def, m), *extra)
+    def checked_step(p, s, r, batch, m, *extra):
+        value, new_params, new_state = step_fn(p, s, r, batch, m, *extra)
         loss, new_m = value if stateful else (value, None)
+        if checked and not jit:  # eagerly the trees go on as they are
+            return loss, new_params, new_state, new_m
         out = []
         for tree, treedef, what in ((new_params, p_def, "the parameters"),
                                     (new_state, s_def, "the optimizer state"),
@@ -267,19 +276,31 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                 raise TypeError(f"nn.fit: a training step changed the structure of {what}, "
                                 f"from {treedef} to {got}; the step must return it as it "
                                 "received it")
-            out.append(leaves)
+            out.append(leaves if jit else tree)
         checked.append(True)
         return (loss, *out)
 
-    def flat_val(p, r, batch, m):
-        return val_loss_fn(tree_unflatten(p_def, p), tree_unflatten(r_def, r), batch,
-                           tree_unflatten(m_def, m))
+    if jit:
+        def flat_step(p, s, r, batch, m, *extra):
+            return checked_step(tree_unflatten(p_def, p), tree_unflatten(s_def, s),
+                                tree_unflatten(r_def, r), batch, tree_unflatten(m_def, m),
+                                *extra)
 
-    step_call, val_call = (cr.jit(flat_step), cr.jit(flat_val)) if jit else \
-        (flat_step, flat_val)
+        def flat_val(p, r, batch, m):
+            return val_loss_fn(tree_unflatten(p_def, p), tree_unflatten(r_def, r), batch,
+                               tree_unflatten(m_def, m))
+
+        step_call, val_call = cr.jit(flat_step), cr.jit(flat_val)
+        tree_of = tree_unflatten
+    else:
+        p_leaves, s_leaves, m_leaves, r_leaves = params, state, model_state, rest
+        step_call, val_call = checked_step, val_loss_fn
+
+        def tree_of(treedef, tree):
+            return tree
 
     def model_now():
-        return combine(tree_unflatten(p_def, p_leaves), rest)
+        return merge(tree_of(p_def, p_leaves), rest)
 
     # The state that goes with each model the callbacks saw: a callback that keeps a
     # model (BestModel) hands it back at the end, and its state must come with it.  Weak
@@ -344,7 +365,7 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
                 bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
             current = model_now() if callbacks else None
             if stateful and callbacks:
-                states_seen[id(current)] = (_weak(current), tree_unflatten(m_def, m_leaves))
+                states_seen[id(current)] = (_weak(current), tree_of(m_def, m_leaves))
             for cb in callbacks:
                 stop = cb.on_epoch_end(epoch, logs, current)
                 if stop:
@@ -357,7 +378,7 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
         if bar is not None:
             bar.close()
     last = final = model_now()
-    state, model_state = tree_unflatten(s_def, s_leaves), tree_unflatten(m_def, m_leaves)
+    state, model_state = tree_of(s_def, s_leaves), tree_of(m_def, m_leaves)
     for cb in callbacks:
         replaced = cb.on_fit_end(final)
         if replaced is not None:

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from chainrule.core import is_tracer
 from chainrule.tree_util import (register_pytree_node, tree_flatten, tree_leaves,
                                  tree_unflatten)
 
@@ -133,7 +134,7 @@ class _Static:
 def _fixed_child(v) -> bool:
     """Whether ``_holds_arrays(v)`` is True and stays so whatever happens to the contents
     of containers: an array, None, a Module, or a tuple with one of them."""
-    if type(v) is np.ndarray or v is None or isinstance(v, (Module, _Marker)):
+    if type(v) is np.ndarray or v is None or isinstance(v, (Module, _Marker)) or is_tracer(v):
         return True
     if type(v) is tuple:
         return any(type(c) is np.ndarray or c is None or isinstance(c, Module) for c in v)
@@ -192,6 +193,13 @@ def _unflatten_module(cls, aux, children):
     if _structure_is_fixed(cls, children, static):
         d[_FLAT] = aux
     return obj
+
+
+def _flat_cache(m):
+    # Where tree_util may keep a Module's flattened form: once its own structure is final
+    # (``_FLAT``), a frozen Module's fields never change.
+    d = m.__dict__
+    return d if _FLAT in d else None
 
 
 class Module:
@@ -258,7 +266,8 @@ class Module:
                     self.__dict__[_FROZEN] = True
 
             cls.__init__ = __init__
-        register_pytree_node(cls, _flatten_module, functools.partial(_unflatten_module, cls))
+        register_pytree_node(cls, _flatten_module, functools.partial(_unflatten_module, cls),
+                             cache=_flat_cache)
 
     def __setattr__(self, name, value):
         if self.__dict__.get(_FROZEN, False):

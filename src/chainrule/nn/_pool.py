@@ -70,6 +70,40 @@ class _Pool(Module):
         return cnp.stack(views, axis=1), out
 
 
+    def _windows_of(self, x, pad_value):
+        tiles = self.stride == self.kernel_size and all(d == 1 for d in self.dilation)
+        return (self._tiles if tiles else self._windows)(x, pad_value)
+
+    def _tiles(self, x, pad_value):
+        """``_windows`` for windows that tile the input (stride = kernel size, no
+        dilation): the same ``(C, K, *out)`` array, built by a reshape and a transpose
+        instead of one strided view per offset.  Its transpose is a transpose and a
+        reshape: the gradient needs no scatter of each view back into a zero input."""
+        n = self.num_spatial_dims
+        if x.ndim != n + 1:
+            raise shape_error(self, "(channels, " + ", ".join(["..."] * n) + ")", x.shape)
+        if any(self.padding):
+            x = cnp.pad(x, ((0, 0),) + tuple((p, p) for p in self.padding),
+                        constant_values=pad_value)
+        spatial = tuple(x.shape[1:])
+        out = tuple(size // k for size, k in zip(spatial, self.kernel_size))
+        if any(o < 1 for o in out):
+            raise shape_error(self, "a larger spatial size", x.shape,
+                              f"After padding the input is {spatial}, smaller than the "
+                              f"dilated window.")
+        crop = tuple(o * k for o, k in zip(out, self.kernel_size))
+        if crop != spatial:  # the rows and columns no window covers
+            x = x[(slice(None),) + tuple(slice(0, c) for c in crop)]
+        c = x.shape[0]
+        # (C, o_1, k_1, o_2, k_2, ...) -> (C, k_1, k_2, ..., o_1, o_2, ...): the window
+        # offsets in the order of itertools.product, as in ``_windows``
+        x = cnp.reshape(x, (c,) + tuple(d for o, k in zip(out, self.kernel_size)
+                                        for d in (o, k)))
+        x = cnp.transpose(x, (0,) + tuple(range(2, 2 * n + 1, 2)) +
+                          tuple(range(1, 2 * n, 2)))
+        return cnp.reshape(x, (c, math.prod(self.kernel_size)) + out), out
+
+
 class MaxPool(_Pool):
     """N-dimensional max pooling (``torch.nn.MaxPoolNd``):
     ``y[c, i...] = max_{k...} xpad[c, i*s + k*d]`` with ``xpad`` padded by ``-inf``.
@@ -92,7 +126,7 @@ class MaxPool(_Pool):
         self._setup(num_spatial_dims, kernel_size, stride, padding, dilation)
 
     def __call__(self, x):
-        windows, _ = self._windows(x, -np.inf)
+        windows, _ = self._windows_of(x, -np.inf)
         return cnp.max(windows, axis=1)
 
 
@@ -122,7 +156,7 @@ class AvgPool(_Pool):
         self.count_include_pad = bool(count_include_pad)
 
     def __call__(self, x):
-        windows, out = self._windows(x, 0.0)
+        windows, out = self._windows_of(x, 0.0)
         total = cnp.sum(windows, axis=1)
         if self.count_include_pad or not any(self.padding):
             return total / math.prod(self.kernel_size)

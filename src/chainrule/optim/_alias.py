@@ -7,11 +7,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import chainrule.numpy as cnp
+from chainrule.core import is_tracer
 
 from ._base import GradientTransformation, chain, identity, ravel_tree
-from ._transforms import (add_decayed_weights, check_rate, clip_by_global_norm, scale_by_adam,
-                          scale_by_learning_rate, scale_by_lion, scale_by_rms, scale_by_rss,
-                          trace)
+from ._transforms import (adam_update, add_decayed_weights, check_rate, clip_by_global_norm,
+                          scale_by_adam, scale_by_learning_rate, scale_by_lion, scale_by_rms,
+                          scale_by_rss, trace)
 
 __all__ = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "lion", "lbfgs", "scale_by_lbfgs",
            "LbfgsState"]
@@ -66,7 +67,19 @@ def adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
     array([-0.1,  0.1])
     """
     check_rate(learning_rate, "adam")
-    return chain(scale_by_adam(b1, b2, eps, eps_root), scale_by_learning_rate(learning_rate))
+    opt = chain(scale_by_adam(b1, b2, eps, eps_root), scale_by_learning_rate(learning_rate))
+    if callable(learning_rate) or is_tracer(learning_rate):
+        return opt
+    # The chain's state, and its updates: Adam's rescaling and the learning rate in one
+    # pass over the leaves (a constant rate: ``scale`` multiplies by it).
+    fused = adam_update(b1, b2, eps, eps_root, step_size=-1.0 * learning_rate)
+
+    def update(grads, state, params=None):
+        if len(state) != 2:
+            return opt.update(grads, state, params)  # the chain's error
+        updates, adam_state = fused(grads, state[0])
+        return updates, (adam_state, state[1])
+    return GradientTransformation(opt.init, update)
 
 
 def adamw(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, weight_decay=1e-4,

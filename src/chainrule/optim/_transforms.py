@@ -117,6 +117,16 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
     def init(params):
         return ScaleByAdamState(_count0(), tree_zeros_like(params), tree_zeros_like(params))
 
+    return GradientTransformation(init, adam_update(b1, b2, eps, eps_root))
+
+
+_F64 = np.dtype(np.float64)
+
+
+def adam_update(b1, b2, eps, eps_root, step_size=None):
+    """``update(grads, state, params=None)`` of :func:`scale_by_adam`, the result
+    multiplied by ``step_size`` when given (``optim.adam``: Adam and its learning rate in
+    one pass over the leaves)."""
     def update(grads, state, params=None):
         # One pass over the leaves: the trees are flattened once each, not once per
         # formula (flattening a Module costs about as much as a leaf's arithmetic).
@@ -126,19 +136,42 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
         t = cnp.asarray(count, dtype=float)  # an array op, not float(): jit and vmap trace it
         c1, c2 = 1 - b1 ** t, 1 - b2 ** t
         mu, nu, out = [], [], []
+        plain = all(type(x) is np.ndarray and x.dtype == _F64 and x.ndim
+                    for leaves in (g_leaves, m_leaves, v_leaves) for x in leaves)
         for g, m, v in zip(g_leaves, m_leaves, v_leaves):
-            m = b1 * m + (1 - b1) * g
-            v = b2 * v + (1 - b2) * g * g
+            if plain:
+                # Float64 NumPy arrays (eager training): the same operations in the same
+                # order, hence the same bits, computed in place in the new arrays.
+                m = m * b1
+                m += (1 - b1) * g
+                w = (1 - b2) * g
+                w *= g
+                w += b2 * v
+                v, d = w, w / c2
+                if eps_root:
+                    d += eps_root
+                np.sqrt(d, out=d)
+                d += eps
+                u = m / c1
+                u /= d
+                if step_size is not None:
+                    u *= step_size
+            else:
+                m = b1 * m + (1 - b1) * g
+                v = b2 * v + (1 - b2) * g * g
+                if eps_root:
+                    u = (m / c1) / (cnp.sqrt(v / c2 + eps_root) + eps)
+                else:  # one operation less per parameter, in every step
+                    u = (m / c1) / (cnp.sqrt(v / c2) + eps)
+                if step_size is not None:
+                    u = step_size * u
             mu.append(m)
             nu.append(v)
-            if eps_root:
-                out.append((m / c1) / (cnp.sqrt(v / c2 + eps_root) + eps))
-            else:  # one operation less per parameter, in every step
-                out.append((m / c1) / (cnp.sqrt(v / c2) + eps))
+            out.append(u)
         return (tree_unflatten(treedef, out),
                 ScaleByAdamState(count, tree_unflatten(treedef, mu),
                                  tree_unflatten(treedef, nu)))
-    return GradientTransformation(init, update)
+    return update
 
 
 class ScaleByRmsState(NamedTuple):

@@ -14,19 +14,24 @@ from ..tree_util import tree_flatten, tree_map
 
 
 class BatchTracer(Tracer):
-    __slots__ = ("val", "bdim")
+    __slots__ = ("val", "bdim", "_aval")
 
     def __init__(self, trace, val, bdim):
         self._trace = trace
         self.val = val
         self.bdim = bdim  # 0, or None for a value that does not vary over the batch
+        self._aval = None
 
     @property
     def aval(self) -> ShapedArray:
-        a = get_aval(self.val)
-        if self.bdim is None:
-            return a
-        return ShapedArray(a.shape[1:], a.dtype, a.weak_type)
+        # Kept once built: a layer's shape check and every batch rule ask for it.
+        a = self._aval
+        if a is None:
+            a = get_aval(self.val)
+            if self.bdim is not None:
+                a = ShapedArray(a.shape[1:], a.dtype, a.weak_type)
+            self._aval = a
+        return a
 
 
 class BatchTrace(Trace):

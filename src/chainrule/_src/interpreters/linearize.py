@@ -248,8 +248,11 @@ def linearize_flat(fun, primals, name="linearize", tape=False):
     (``LinearizeTrace.process``) when every input is a concrete real NumPy value:
     the program may then hold tape records, which only ``backward_pass`` reads.
     """
-    tape = tape and all(type(p) in PLAIN_TYPES and get_aval(p).dtype.kind != "c"
-                        for p in primals)
+    if tape:
+        for p in primals:
+            if type(p) not in PLAIN_TYPES or get_aval(p).dtype.kind == "c":
+                tape = False
+                break
     trace = LinearizeTrace(current_trace(), name, tape)
     staging = trace.tangent_trace
     invars = []
@@ -257,9 +260,14 @@ def linearize_flat(fun, primals, name="linearize", tape=False):
     for p in primals:
         aval = get_aval(p)
         if is_float_dtype(aval.dtype):
-            tangent = staging.new_input(tangent_aval(aval))
-            invars.append(tangent.var)
-            in_tracers.append(LinearizeTracer(trace, p, tangent))
+            if tape:  # the lane's tangents are bare variables, staged only when needed
+                var = Var(tangent_aval(aval))
+                invars.append(var)
+                in_tracers.append(LinearizeTracer(trace, p, var))
+            else:
+                tangent = staging.new_input(tangent_aval(aval))
+                invars.append(tangent.var)
+                in_tracers.append(LinearizeTracer(trace, p, tangent))
         else:
             invars.append(None)
             in_tracers.append(p)
@@ -338,6 +346,11 @@ def backward_pass(program: Program, cotangents_out):
                     g = np.transpose(ct, c) if direct else _transpose(ct, c)
                 elif op == "matmul_r":  # the left operand of a @ b; c: b (2-D)
                     g = np.matmul(ct, c.T) if direct else _matmul(ct, c.T)
+                elif op == "outer_r":  # the matrix of a @ v; c: the vector v
+                    g = (np.multiply.outer(ct, c) if direct else
+                         _mul(_reshape(ct, var.aval.shape[:1] + (1,)), c))
+                elif op == "outer_l":  # the matrix of v @ b; c: the vector v
+                    g = np.multiply.outer(c, ct) if direct else _mul(c[:, None], ct)
                 else:  # "matmul_l": the right operand of a @ b; c: a (2-D)
                     g = np.matmul(c.T, ct) if direct else _matmul(c.T, ct)
                 aval = var.aval

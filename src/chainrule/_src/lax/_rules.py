@@ -316,9 +316,21 @@ def move_to_front(x, d, size):
 def defbroadcasting_batch(prim):
     """Batch rule for elementwise (broadcasting) primitives."""
     def batch(size, vals, dims, **params):
-        rank = max(logical_ndim(v, d) for v, d in zip(vals, dims))
-        return prim.bind(*[align_batched(v, d, rank) for v, d in zip(vals, dims)],
-                         **params), 0
+        if len(vals) == 1:  # one operand, batched: nothing to line up
+            return prim.bind(*vals, **params), 0
+        # A plain loop: this rule runs for every elementwise operation under vmap.
+        shapes = [shape_of(v) for v in vals]
+        rank = 0
+        for shape, d in zip(shapes, dims):
+            n = len(shape) - (d is not None)
+            if n > rank:
+                rank = n
+        args = []
+        for v, shape, d in zip(vals, shapes, dims):
+            if d is not None and len(shape) - 1 < rank:
+                v = _shape.reshape(v, shape[:1] + (1,) * (rank - len(shape) + 1) + shape[1:])
+            args.append(v)
+        return prim.bind(*args, **params), 0
     prim.batch = batch
     return prim
 

@@ -14,16 +14,48 @@ from ._rules import (defbroadcasting_batch, defjvp, match_tangent, multilinear_t
 from .shape import reshape, swap_last
 
 
+def _matrix_shapes(a_shape, b_shape):
+    """NumPy's promotion of vector operands of ``matmul``: a 1-D left operand is a row
+    ``(1, k)``, a 1-D right operand a column ``(k, 1)``; the product's added axis is then
+    dropped.  Returns the operands' matrix shapes and the product's shape."""
+    a2 = (1,) + a_shape if len(a_shape) == 1 else a_shape
+    b2 = b_shape + (1,) if len(b_shape) == 1 else b_shape
+    out = broadcast_shapes(a2[:-2], b2[:-2])
+    if len(a_shape) > 1:
+        out += (a2[-2],)
+    if len(b_shape) > 1:
+        out += (b2[-1],)
+    return a2, b2, out
+
+
 def _matmul_abstract_eval(a, b):
-    if a.ndim < 2 or b.ndim < 2:
-        raise ValueError("matmul primitive needs operands with at least 2 dimensions")
-    if a.shape[-1] != b.shape[-2]:
+    if a.ndim < 1 or b.ndim < 1:
+        raise ValueError("matmul primitive needs operands with at least 1 dimension")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
-                         f"{a.shape[-1]} (last axis of the first) != {b.shape[-2]} "
-                         "(second-to-last axis of the second)")
-    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+                         f"{a.shape[-1]} (last axis of the first) != "
+                         f"{b.shape[-2 if b.ndim > 1 else 0]} (second-to-last axis of the "
+                         "second, or its only axis)")
     dtype = np.result_type(a.dummy(), b.dummy())
-    return ShapedArray(batch + (a.shape[-2], b.shape[-1]), dtype)
+    return ShapedArray(_matrix_shapes(a.shape, b.shape)[2], dtype)
+
+
+def _matmul_ct(ct, a, b, left):
+    """The cotangent of ``a`` (``left``) or ``b`` in ``a @ b``: ``ct @ b.T`` or ``a.T @ ct``
+    on the operands as matrices (vectors promoted as NumPy promotes them), summed over
+    broadcast stack axes and shaped like the operand."""
+    a_shape, b_shape = (x.aval.shape if is_undefined(x) else get_aval(x).shape for x in (a, b))
+    if len(a_shape) > 1 and len(b_shape) > 1:
+        return matmul(ct, swap_last(b)) if left else matmul(swap_last(a), ct)
+    a2, b2, out = _matrix_shapes(a_shape, b_shape)
+    ct2 = reshape(ct, out[:len(out) - (len(a_shape) > 1) - (len(b_shape) > 1)]
+                  + a2[-2:-1] + b2[-1:])
+    if left:
+        g, shape = matmul(ct2, swap_last(reshape(b, b2))), a2
+    else:
+        g, shape = matmul(swap_last(reshape(a, a2)), ct2), b2
+    g = unbroadcast(g, ShapedArray(shape, get_aval(g).dtype))
+    return reshape(g, a_shape if left else b_shape)
 
 
 matmul_p = Primitive("matmul")
@@ -31,8 +63,8 @@ matmul_p.impl = lambda xp, a, b: xp.matmul(a, b)
 matmul_p.abstract_eval = _matmul_abstract_eval
 matmul = matmul_p.bind
 defjvp(matmul_p, lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
-matmul_p.transpose = transpose_each(lambda ct, a, b: matmul(ct, swap_last(b)),
-                                    lambda ct, a, b: matmul(swap_last(a), ct))
+matmul_p.transpose = transpose_each(lambda ct, a, b: _matmul_ct(ct, a, b, True),
+                                    lambda ct, a, b: _matmul_ct(ct, a, b, False))
 defbroadcasting_batch(matmul_p)
 _broadcasting_matmul_batch = matmul_p.batch
 
@@ -43,8 +75,39 @@ def _matmul_batch(size, vals, dims):
     operand, ``(B*n, k) @ (k, m)`` on the transposes.  Broadcasting the unbatched operand
     instead runs B small products, and the transpose of that (the gradient of the shared
     matrix, e.g. a layer's weight under ``vmap``) builds a ``(B, m, k)`` stack of outer
-    products before summing it: B times the memory and no BLAS matrix product."""
+    products before summing it: B times the memory and no BLAS matrix product.
+
+    A batch of vectors is a matrix whose rows are the examples: a layer's ``W @ x`` on a
+    batch is ``xs @ W.T`` and ``x @ W`` is ``xs @ W``, one product and no reshape."""
     (a, b), (da, db) = vals, dims
+    na = get_aval(a).ndim - (da is not None)
+    nb = get_aval(b).ndim - (db is not None)
+    if na == 1 or nb == 1:
+        if da is None:  # b batched
+            if na == 2 and nb == 1:
+                return matmul(b, swap_last(a)), 0  # W @ x: xs @ W.T
+            if na == 1 and nb == 1:
+                return matmul(b, a), 0  # v @ x: xs @ v
+            if na == 1:
+                return matmul(a, b), 0  # v @ X: NumPy broadcasts v over the stack
+        elif db is None:  # a batched
+            if na == 1 and nb <= 2:
+                return matmul(a, b), 0  # x @ W, x @ v: xs @ W, xs @ v
+            if nb == 1:
+                return matmul(a, b), 0  # X @ v: NumPy broadcasts v over the stack
+        # Otherwise a batched vector becomes a batched matrix (with length-1 stack axes so
+        # that it lines up with the other operand's stack), and the axis goes after.
+        rank = max(na, nb, 2)
+        if na == 1:
+            shape = get_aval(a).shape
+            a = reshape(a, shape[:-1] + (1,) * (rank - 1) + shape[-1:])
+        if nb == 1:
+            shape = get_aval(b).shape
+            b = reshape(b, shape[:-1] + (1,) * (rank - 2) + shape[-1:] + (1,))
+        out, d = _matmul_batch(size, [a, b], [da, db])
+        shape = get_aval(out).shape  # (B, ..., m, n): drop the promoted axes
+        shape = shape[:-2] + (() if na == 1 else shape[-2:-1]) + (() if nb == 1 else shape[-1:])
+        return reshape(out, shape), d
     if da is not None and db is None and get_aval(b).ndim == 2:
         shape = get_aval(a).shape
         rows = reshape(a, (math.prod(shape[:-1]), shape[-1]))
@@ -68,12 +131,20 @@ matmul_p.batch = _matmul_batch
 
 
 def _matmul_tape(primals):
-    """Eager reverse mode's tape lane (``Primitive.tape_linear``) for matrices: the
-    cotangents ``ct @ b.T`` and ``a.T @ ct``, as the transpose rule gives them."""
+    """Eager reverse mode's tape lane (``Primitive.tape_linear``) for matrices and vectors:
+    the cotangents ``ct @ b.T`` and ``a.T @ ct`` as the transpose rule gives them, an
+    outer product where a vector operand meets a matrix, a product with the other vector
+    for two vectors."""
     a, b = primals
-    if a.ndim != 2 or b.ndim != 2:
+    na, nb = a.ndim, b.ndim
+    if na > 2 or nb > 2:
         return None
-    return np.matmul(a, b), (("matmul_r", b), ("matmul_l", a))
+    ans = np.matmul(a, b)
+    if na == 2:
+        return ans, (("matmul_r", b) if nb == 2 else ("outer_r", b), ("matmul_l", a))
+    if nb == 2:
+        return ans, (("matmul_r", b), ("outer_l", a))
+    return ans, (("mul", b), ("mul", a))
 
 
 matmul_p.tape_linear = _matmul_tape

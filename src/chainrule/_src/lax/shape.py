@@ -73,11 +73,12 @@ transpose_p.batch = lambda size, vals, dims, perm: (
 
 
 transpose_p.tape_linear = lambda primals, perm: (
-    np.transpose(primals[0], perm), (("transpose", tuple(np.argsort(perm).tolist())),))
+    np.transpose(primals[0], perm),
+    (("transpose", tuple(sorted(range(len(perm)), key=perm.__getitem__))),))
 
 
 def transpose(x, perm):
-    perm = tuple(int(p) for p in perm)
+    perm = tuple(map(int, perm))
     if perm == tuple(range(len(perm))):
         return x
     return transpose_p.bind(x, perm=perm)

@@ -37,17 +37,9 @@ def matmul(x1, x2, /):
     if n1 == 0 or n2 == 0:
         raise ValueError("matmul: Input operand does not have enough dimensions (scalars are "
                          "not allowed; use multiply or *)")
-    a = lax.reshape(x1, (1,) + shape_of(x1)) if n1 == 1 else x1
-    b = lax.reshape(x2, shape_of(x2) + (1,)) if n2 == 1 else x2
-    out = lax.matmul(a, b)
-    shape = shape_of(out)
-    if n1 == 1 and n2 == 1:
-        return scalar_if_0d(lax.reshape(out, ()))
-    if n1 == 1:
-        return lax.reshape(out, shape[:-2] + shape[-1:])
-    if n2 == 1:
-        return lax.reshape(out, shape[:-1])
-    return out
+    # The primitive takes NumPy's vector operands itself: under vmap a layer's ``W @ x``
+    # is then one product of the batch (``xs @ W.T``), with no reshape before or after.
+    return scalar_if_0d(lax.matmul(x1, x2))
 
 
 @numpy_fast_path(np.dot, 2)

@@ -126,7 +126,7 @@ class user_warnings:
             self.state.__exit__(*exc)
 
 
-def _writable(x):
+def writable(x):
     # Cotangents of sums and unbatched vmap outputs are broadcast views, which NumPy makes
     # read-only; results handed to users are ordinary arrays they may update in place.
     if type(x) is np.ndarray and not x.flags.writeable:
@@ -136,7 +136,7 @@ def _writable(x):
 
 def writable_outputs(tree):
     """``tree`` with each read-only NumPy array (a broadcast view) replaced by a copy."""
-    return tree_map(_writable, tree)
+    return tree_map(writable, tree)
 
 
 def _strip_tracers(tree, trace):
@@ -210,7 +210,7 @@ def jvp(fun, primals, tangents, has_aux=False):
                 tangents_out.append(_zeros_for(x))
         aux = _strip_tracers(aux, trace)
     res = (tree_unflatten(out_tree, primals_out),
-           tree_unflatten(out_tree, [_writable(t) for t in tangents_out]))
+           tree_unflatten(out_tree, [writable(t) for t in tangents_out]))
     return res + (aux,) if has_aux else res
 
 
@@ -245,7 +245,7 @@ class Linearized:
         """Apply the linear map to flat input tangents (float inputs only)."""
         with user_warnings():
             outs = eval_program(self.program, tangents)
-        return [_to_output(t) if type(t) is Zero else _writable(t) for t in outs]
+        return [_to_output(t) if type(t) is Zero else writable(t) for t in outs]
 
     def backward(self, cotangents):
         """Apply the transposed map to flat output cotangents; one result per input."""
@@ -255,7 +255,7 @@ class Linearized:
         for p, v in zip(self.flat_primals, self.invars):
             ct = None if v is None else next(cts)
             out.append(_zeros_for(p) if ct is None else
-                       _zeros_for(p, ct.aval) if type(ct) is Zero else _writable(ct))
+                       _zeros_for(p, ct.aval) if type(ct) is Zero else writable(ct))
         return out
 
 
@@ -346,6 +346,8 @@ def argnums_tuple(argnums, nargs, name):
 def check_differentiable_inputs(args, argnums, name, holomorphic):
     for i in argnums:
         for leaf in tree_flatten(args[i])[0]:
+            if type(leaf) is np.ndarray and leaf.dtype.kind == "f" and not holomorphic:
+                continue  # the common case, at once (a training step checks every leaf)
             dtype = get_aval(leaf).dtype
             if not is_float_dtype(dtype):
                 raise TypeError(
@@ -410,16 +412,23 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     >>> cr.value_and_grad(lambda x: cnp.sum(x ** 2))(cnp.array([1.0, 2.0]))
     (np.float64(5.0), array([2., 4.]))
     """
+    picks = {}  # argnums_tuple's answer for each number of positional arguments
+
     @functools.wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
         with user_warnings():
-            return _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs)
+            return _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs, picks)
 
     return value_and_grad_fun
 
 
-def _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs):
-    pick, nums = argnums_tuple(argnums, len(args), "grad")
+def _value_and_grad(fun, argnums, has_aux, holomorphic, args, kwargs, picks=None):
+    got = None if picks is None else picks.get(len(args))
+    if got is None:
+        got = argnums_tuple(argnums, len(args), "grad")
+        if picks is not None:
+            picks[len(args)] = got
+    pick, nums = got
     check_differentiable_inputs(args, nums, "grad", holomorphic)
     f = partial_fun(fun, args, kwargs, nums)
     lin = Linearized(f, tuple(args[i] for i in nums), has_aux, "grad", tape=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from .. import lax
-from .api import writable_outputs
+from .api import writable, writable_outputs
 from ..core import current_trace, get_aval, is_tracer, new_trace
 from ..interpreters.batching import BatchTrace, BatchTracer
 from ..tree_util import tree_flatten, tree_leaves, tree_unflatten
@@ -72,14 +72,15 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None, chunk_size=None):
         # Keyword arguments are batched along their leading axis (as in JAX): ``in_axes``
         # describes the positional arguments only.
         leaves, in_tree = tree_flatten((args, kwargs))
-        n_args = len(tree_leaves(args))
+        n_args = len(tree_leaves(args)) if kwargs else len(leaves)
         for name, value in kwargs.items():
             if any(get_aval(x).ndim == 0 for x in tree_leaves(value)):
                 raise ValueError(
                     f"vmap: keyword arguments are batched along their leading axis, but "
                     f"{name}= holds a 0-d value. Pass it positionally with in_axes=None "
                     "(or close over it) if it is the same for every example.")
-        axes = _prefix_leaves(in_axes, args, "in_axes") + [0] * (len(leaves) - n_args)
+        axes = ([in_axes] * n_args if in_axes is None or isinstance(in_axes, int) else
+                _prefix_leaves(in_axes, args, "in_axes")) + [0] * (len(leaves) - n_args)
         axes = [_normalize_axis(a, get_aval(x).ndim, "in_axes") for a, x in zip(axes, leaves)]
         sizes = {get_aval(x).shape[a] for a, x in zip(axes, leaves) if a is not None}
         if len(sizes) > 1:
@@ -93,21 +94,24 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None, chunk_size=None):
         if chunk_size is not None and size > chunk_size:
             return writable_outputs(
                 _chunked(fun, leaves, in_tree, axes, size, chunk_size, out_axes))
-        return writable_outputs(_vmap_call(fun, leaves, in_tree, axes, size, out_axes))
+        return _vmap_call(fun, leaves, in_tree, axes, size, out_axes, for_user=True)
 
     return vmapped
 
 
-def _vmap_call(fun, leaves, in_tree, axes, size, out_axes):
+def _vmap_call(fun, leaves, in_tree, axes, size, out_axes, for_user=False):
     trace = BatchTrace(current_trace(), size)
-    ins = [x if a is None else BatchTracer(trace, lax.moveaxis(x, [a], [0]), 0)
+    ins = [x if a is None else BatchTracer(trace, x if a == 0 else lax.moveaxis(x, [a], [0]), 0)
            for x, a in zip(leaves, axes)]
     with new_trace(trace):
         args, kwargs = tree_unflatten(in_tree, ins)
         out = fun(*args, **kwargs)
         flat_out, out_tree = tree_flatten(out)
-        oaxes = _prefix_leaves(out_axes, out, "out_axes")
+        oaxes = ([out_axes] * len(flat_out) if out_axes is None or isinstance(out_axes, int)
+                 else _prefix_leaves(out_axes, out, "out_axes"))
         results = [_place_output(x, a, trace, size) for x, a in zip(flat_out, oaxes)]
+    if for_user:  # what writable_outputs does, on the leaves at hand
+        results = [writable(x) for x in results]
     return tree_unflatten(out_tree, results)
 
 
@@ -116,6 +120,8 @@ def _place_output(x, axis, trace, size):
         if axis is None:
             raise ValueError("vmap: an output varies over the batch but its out_axes is None")
         val = trace.unpack(x)[0]
+        if axis == 0:  # where the batch axis already is
+            return val
         return lax.moveaxis(val, [0], [_normalize_axis(axis, get_aval(val).ndim,
                                                          "out_axes")])
     if is_tracer(x):
