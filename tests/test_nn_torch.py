@@ -268,6 +268,17 @@ def test_activation(ours, theirs):
     _close(cr.grad(lambda x: cr.numpy.sum(ours(x) * r))(x), xt.grad, "d/dx")
 
 
+@pytest.mark.parametrize("ours,theirs", ACTIVATIONS[:9])
+def test_elementwise_activations_propagate_nan_as_torch(ours, theirs):
+    # A NaN activation must stay NaN (a diverged layer shows), never turn into 0; large
+    # inputs (4096 values) take the branch-free select of big arrays.
+    for x in (np.array([np.nan, -1.0, 0.0, 2.0]),
+              np.where(np.arange(4096) % 3 == 0, np.nan, randn(4096))):
+        out, ref = np.asarray(ours(x)), theirs(_t(x)).numpy()
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
+        np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
+
+
 # ----------------------------------------------------------------------------- losses
 
 

@@ -23,7 +23,7 @@ def identity(x):
 
 
 def relu(x):
-    """``max(x, 0)``; derivative 0 at 0.
+    """``max(x, 0)``; derivative 0 at 0, and NaN stays NaN (as in PyTorch and JAX).
 
     Examples
     --------
@@ -33,7 +33,8 @@ def relu(x):
     array([0., 0., 2.])
     """
     # A 0-d zero of x's dtype: no array of zeros the size of x (a conv layer's output).
-    return cnp.where(x > 0, x, cnp.zeros((), cnp.result_type(x)))
+    # The test is ``x <= 0`` so that a NaN, for which every comparison is false, passes.
+    return cnp.where(x <= 0, cnp.zeros((), cnp.result_type(x)), x)
 
 
 def leaky_relu(x, negative_slope=0.01):
