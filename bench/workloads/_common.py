@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+
 import numpy as np
 
 #: The repeating pattern of the elementwise chain (one entry per op).
@@ -134,3 +137,15 @@ def chain_reference(x, n_ops, mode):
     if mode == "forward":
         return lambda: chain_sum(np, n_ops)(x)
     return lambda: chain_value_and_grad_numpy(x, n_ops)
+
+
+def traced_peak(fn, *args):
+    """``(peak bytes, fn(*args))``: the ``tracemalloc`` peak of one call above what was
+    allocated before it (NumPy reports its buffers to ``tracemalloc``)."""
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    out = fn(*args)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    return peak, out

@@ -12,12 +12,10 @@ plain gradient and ``everything_saveable`` everything a linearization keeps.
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-
 import numpy as np
 
 from ..harness import Workload
+from ._common import traced_peak
 
 M, K, STEPS, SMOKE_STEPS = 2500, 8, 100, 10
 POLICIES = ("plain", "nothing_saveable", "dots_saveable", "everything_saveable")
@@ -41,14 +39,6 @@ def _gradient(policy, steps, jit):
     return cr.jit(g) if jit else g
 
 
-def _peak(fn, x):
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    out = fn(x)
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    return peak, out
 
 
 def run(libs, cfg, log=print):
@@ -65,7 +55,7 @@ def run(libs, cfg, log=print):
             try:
                 fn = _gradient(policy, steps, jit)
                 fn(x)  # warm-up: caches, compilation
-                peak, out = _peak(fn, x)
+                peak, out = traced_peak(fn, x)
             except Exception as exc:  # reported, the other policies still run
                 rec.update(status="error", reason=f"{type(exc).__name__}: {exc}"[:300])
                 records.append(rec)

@@ -14,12 +14,10 @@ attempts and by the bytes of one state vector: what the gradient keeps per step.
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-
 import numpy as np
 
 from ..harness import Workload
+from ._common import traced_peak
 
 K = 250
 T1S, SMOKE_T1S = (5.0, 10.0, 20.0, 40.0), (1.0, 2.0)
@@ -66,14 +64,6 @@ def _attempts(k, t1):
     return int(sol)
 
 
-def _peak(fn, *args):
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    out = fn(*args)
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    return peak, out
 
 
 def run(libs, cfg, log=print):
@@ -91,7 +81,7 @@ def run(libs, cfg, log=print):
             try:
                 fn, y0, p = _gradient(k, t1, options)
                 fn(y0, p)  # warm-up: compilation
-                peak, out = _peak(fn, y0, p)
+                peak, out = traced_peak(fn, y0, p)
             except Exception as exc:  # reported, the other variants still run
                 rec.update(status="error", reason=f"{type(exc).__name__}: {exc}"[:300])
                 records.append(rec)
