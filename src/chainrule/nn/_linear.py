@@ -9,7 +9,7 @@ import numpy as np
 from . import init
 from ._module import Module, field
 from ._rng import split_key
-from ._util import float_dtype, shape_error
+from ._util import as_input, float_dtype, shape_error
 
 __all__ = ["Linear"]
 
@@ -66,6 +66,7 @@ class Linear(Module):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
 
     def __call__(self, x):
+        x = as_input(x)
         if tuple(x.shape) != (self.in_features,):
             raise shape_error(self, (self.in_features,), x.shape)
         y = self.weight @ x

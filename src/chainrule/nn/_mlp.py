@@ -10,7 +10,7 @@ from ._activations import identity, relu
 from ._linear import Linear
 from ._module import Module, field
 from ._rng import split_key
-from ._util import shape_error
+from ._util import as_input, shape_error
 
 __all__ = ["MLP"]
 
@@ -74,6 +74,7 @@ class MLP(Module):
                 f"width_size={self.width_size}, depth={self.depth})")
 
     def __call__(self, x):
+        x = as_input(x)
         if tuple(x.shape) != (self.in_size,):
             raise shape_error(self, (self.in_size,), x.shape)
         for layer in self.layers[:-1]:
