@@ -5,7 +5,10 @@ instead of failing deep inside NumPy."""
 import numpy as np
 import pytest
 
-from chainrule import nn
+from chainrule import infer, nn
+
+Y = np.array([1.2, 0.4, 2.1, 1.7, 0.9, 1.5])
+QUICK = dict(num_warmup=20, num_samples=10, rng=0, progress=False)
 
 
 # --- nn ------------------------------------------------------------------------------------
@@ -20,6 +23,7 @@ def test_layers_take_a_list_as_numpy_does():
     norm = nn.LayerNorm(3)
     np.testing.assert_allclose(norm([1.0, 2.0, 3.0]), norm(np.array([1.0, 2.0, 3.0])))
 
+
 def test_losses_take_lists_as_numpy_does():
     assert float(nn.mse([1.0, 2.0], [1.0, 4.0])) == 2.0
     assert float(nn.mae([1.0, 2.0], [1.0, 4.0], reduction="sum")) == 2.0
@@ -28,7 +32,24 @@ def test_losses_take_lists_as_numpy_does():
     np.testing.assert_allclose(nn.cross_entropy(logits, [[1.0, 0.0], [0.0, 1.0]]), expected)
     np.testing.assert_allclose(nn.cross_entropy(logits, np.array([0, 1])), expected)
 
+
 def test_cross_entropy_float_class_indices_say_to_cast():
     logits = np.zeros((5, 3))
     with pytest.raises(ValueError, match=r"class indices must be integers.*astype\(int\)"):
         nn.cross_entropy(logits, np.array([0.0, 1.0, 2.0, 0.0, 1.0]))
+
+
+# --- infer ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sampler", [infer.metropolis, infer.ensemble])
+def test_gradient_free_samplers_reject_a_vector_log_density(sampler):
+    with pytest.raises(ValueError, match=r"logdensity must return a scalar.*shape \(6,\)"):
+        sampler(lambda p: -0.5 * (Y - p["mu"]) ** 2, {"mu": 0.0}, **QUICK)
+
+
+def test_hdi_checks_prob_and_takes_prob_one():
+    x = np.arange(100.0)[None]
+    with pytest.raises(ValueError, match=r"prob must be a probability in \(0, 1\].*0\.94"):
+        infer.hdi(x, prob=94)
+    np.testing.assert_array_equal(infer.hdi(x, prob=1.0), [0.0, 99.0])
+    np.testing.assert_array_equal(infer.hdi(x, prob=0.5), [0.0, 50.0])

@@ -10,7 +10,7 @@ from chainrule import random as crandom
 from chainrule.tree_util import tree_map
 
 from ._hmc import SampleResult, check_initial, Flat, make_key, progress_bar
-from ._metropolis import logdensity_fn
+from ._metropolis import check_scalar, logdensity_fn
 
 __all__ = ["ensemble"]
 
@@ -105,6 +105,7 @@ def ensemble(logdensity, init, *, num_warmup=1000, num_samples=1000, num_walkers
     else:
         x = flat.ravel(init) + init_scale * np.asarray(
             crandom.normal(key_init, (num_walkers, dim)))
+    check_scalar(logdensity, flat, x, "ensemble")
     logp_fn = logdensity_fn(logdensity, flat)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         lp = np.asarray(cr.jit(cr.vmap(logp_fn))(x))

@@ -22,6 +22,18 @@ def logdensity_fn(logdensity, flat):
     return logp
 
 
+def check_scalar(logdensity, flat, z, name):
+    """Raise a ValueError when ``logdensity`` does not return one number per point: the
+    batched samplers would otherwise fail deep inside with a broadcasting error."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        value = logdensity(flat.unravel(np.asarray(z)[0]))
+    shape = np.shape(value)
+    if shape != ():
+        raise ValueError(f"{name}: logdensity must return a scalar (the log density of one "
+                        f"point), but it returned shape {shape}. Sum the terms of the "
+                        "log-likelihood, e.g. cnp.sum(...).")
+
+
 def _rw_kernel(logp_fn, dim):
     def step(z, logp, g, key, scale, prop_sd, unused):
         k_prop, k_acc = crandom.split(key, 2)
@@ -83,6 +95,7 @@ def metropolis(logdensity, init, *, num_warmup=1000, num_samples=1000, num_chain
                       for i in range(num_chains)])
     else:
         z = np.tile(flat.ravel(init), (num_chains, 1))
+    check_scalar(logdensity, flat, z, "metropolis")
     check_initial(logdensity, flat, z, gradient=False)
     logp_fn = logdensity_fn(logdensity, flat)
     logp = np.asarray(cr.jit(cr.vmap(logp_fn))(z))
