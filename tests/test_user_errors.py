@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from chainrule import infer, nn
+from chainrule.scipy.integrate import solve_ivp
 
 Y = np.array([1.2, 0.4, 2.1, 1.7, 0.9, 1.5])
 QUICK = dict(num_warmup=20, num_samples=10, rng=0, progress=False)
@@ -53,3 +54,11 @@ def test_hdi_checks_prob_and_takes_prob_one():
         infer.hdi(x, prob=94)
     np.testing.assert_array_equal(infer.hdi(x, prob=1.0), [0.0, 99.0])
     np.testing.assert_array_equal(infer.hdi(x, prob=0.5), [0.0, 50.0])
+
+
+# --- solve_ivp -----------------------------------------------------------------------------
+
+def test_solve_ivp_complex_right_hand_side_for_a_real_state():
+    with pytest.raises(TypeError, match=r"fun\(t, y\) returned complex values.*real and "
+                                        r"imaginary parts"):
+        solve_ivp(lambda t, y: -1j * y, (0.0, 1.0), [1.0])
