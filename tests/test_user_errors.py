@@ -5,7 +5,7 @@ instead of failing deep inside NumPy."""
 import numpy as np
 import pytest
 
-from chainrule import infer, nn
+from chainrule import infer, nn, optim
 from chainrule.scipy.integrate import solve_ivp
 
 Y = np.array([1.2, 0.4, 2.1, 1.7, 0.9, 1.5])
@@ -62,3 +62,10 @@ def test_solve_ivp_complex_right_hand_side_for_a_real_state():
     with pytest.raises(TypeError, match=r"fun\(t, y\) returned complex values.*real and "
                                         r"imaginary parts"):
         solve_ivp(lambda t, y: -1j * y, (0.0, 1.0), [1.0])
+
+
+# --- optim ---------------------------------------------------------------------------------
+
+def test_learning_rate_given_as_a_string():
+    with pytest.raises(TypeError, match=r"learning rate must be a number.*string '1e-3'"):
+        optim.adam("1e-3")
