@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from chainrule import infer, nn, optim
+from chainrule.apps import nbody, orbits, pde
 from chainrule.scipy.integrate import solve_ivp
 
 Y = np.array([1.2, 0.4, 2.1, 1.7, 0.9, 1.5])
@@ -69,3 +70,44 @@ def test_solve_ivp_complex_right_hand_side_for_a_real_state():
 def test_learning_rate_given_as_a_string():
     with pytest.raises(TypeError, match=r"learning rate must be a number.*string '1e-3'"):
         optim.adam("1e-3")
+
+
+# --- apps ----------------------------------------------------------------------------------
+
+def test_nbody_shapes_are_checked_before_the_arithmetic():
+    x = np.random.default_rng(0).normal(size=(3, 3))
+    with pytest.raises(ValueError, match=r"accelerations: masses must have shape \(3,\).*"
+                                         r"got shape \(2,\)"):
+        nbody.accelerations(x, np.ones(2))
+    with pytest.raises(ValueError, match=r"energy: velocities must have the shape of "
+                                         r"positions \(3, 3\), got shape \(2, 3\)"):
+        nbody.energy(x, x[:2], np.ones(3))
+    with pytest.raises(ValueError, match=r"simulate: positions must have shape \(N, d\)"):
+        nbody.simulate(x[0], x[0], np.ones(3), 0.01, 2)
+    # A scalar mass still broadcasts, as before.
+    np.testing.assert_allclose(nbody.accelerations(x, 2.0),
+                               nbody.accelerations(x, 2.0 * np.ones(3)))
+
+
+def test_radial_velocity_fit_and_forecast_check_their_inputs():
+    truth = (3.0, 5.0, 0.3, 1.0, 0.4, 0.2)
+    t = np.linspace(0.0, 9.0, 20)
+    rv = orbits.radial_velocity(t, *truth)
+    with pytest.raises(ValueError, match=r"rv must have one velocity per time, shape \(20,\)"):
+        orbits.fit_radial_velocity(t, rv[:15], 0.1, truth)
+    with pytest.raises(ValueError, match=r"sigma must be a number or one standard deviation"):
+        orbits.fit_radial_velocity(t, rv, np.full(5, 0.1), truth)
+    with pytest.raises(TypeError, match=r"p0 must be a sequence of six numbers in the order "
+                                        r"\(P, K, e, omega, tp, gamma\), got a dict"):
+        orbits.fit_radial_velocity(t, rv, 0.1, dict(zip("PKewtg", truth)))
+    with pytest.raises(ValueError, match=r"params must hold six numbers"):
+        orbits.forecast_radial_velocity(t, truth[:5], 0.1)
+    with pytest.raises(ValueError, match=r"sigma must be a number or one standard deviation"):
+        orbits.forecast_radial_velocity(t, truth, np.ones(4))
+
+
+def test_fit_viscosity_snapshot_on_another_grid():
+    u0 = np.sin(pde.grid(16))
+    with pytest.raises(ValueError, match=r"snapshot must be the state on u0's grid, shape "
+                                         r"\(16,\), got shape \(8,\)"):
+        pde.fit_viscosity(u0, u0[:8], 0.02, 5, 0.5)

@@ -187,6 +187,9 @@ def fit_viscosity(u0, snapshot, dt, steps, nu0, *, length=2 * np.pi):
     """
     u0 = np.asarray(u0, dtype=float)
     snapshot = np.asarray(snapshot, dtype=float)
+    if snapshot.shape != u0.shape:
+        raise ValueError(f"fit_viscosity: snapshot must be the state on u0's grid, shape "
+                         f"{u0.shape}, got shape {snapshot.shape}")
 
     def misfit(p):
         r = burgers(u0, p[0], dt, steps, length=length) - snapshot
