@@ -65,6 +65,20 @@ def test_solve_ivp_complex_right_hand_side_for_a_real_state():
         solve_ivp(lambda t, y: -1j * y, (0.0, 1.0), [1.0])
 
 
+def test_solve_ivp_checks_tolerances_and_first_step_as_scipy_does():
+    f = lambda t, y: -0.5 * y  # noqa: E731
+    with pytest.raises(ValueError, match=r"`atol` must be a number or one value per "
+                                         r"component of y0, shape \(2,\), got shape \(3,\)"):
+        solve_ivp(f, (0.0, 1.0), [1.0, 2.0], atol=[1e-6, 1e-6, 1e-6])
+    with pytest.raises(ValueError, match=r"`atol` must be positive"):
+        solve_ivp(f, (0.0, 1.0), [1.0], atol=-1e-6)
+    with pytest.raises(ValueError, match=r"`first_step` must be positive"):
+        solve_ivp(f, (0.0, 1.0), [1.0], first_step=-0.1)
+    # Per-component tolerances of the right shape are accepted, as in SciPy.
+    sol = solve_ivp(f, (0.0, 1.0), [1.0, 2.0], rtol=1e-10, atol=[1e-12, 1e-12])
+    np.testing.assert_allclose(sol.y[:, -1], np.exp(-0.5) * np.array([1.0, 2.0]), rtol=1e-8)
+
+
 # --- optim ---------------------------------------------------------------------------------
 
 def test_learning_rate_given_as_a_string():
