@@ -8,6 +8,7 @@ import pytest
 from chainrule import infer, nn, optim
 from chainrule.apps import nbody, orbits, pde
 from chainrule.scipy.integrate import solve_ivp
+from chainrule.scipy.interpolate import RegularGridInterpolator
 
 Y = np.array([1.2, 0.4, 2.1, 1.7, 0.9, 1.5])
 QUICK = dict(num_warmup=20, num_samples=10, rng=0, progress=False)
@@ -77,6 +78,19 @@ def test_solve_ivp_checks_tolerances_and_first_step_as_scipy_does():
     # Per-component tolerances of the right shape are accepted, as in SciPy.
     sol = solve_ivp(f, (0.0, 1.0), [1.0, 2.0], rtol=1e-10, atol=[1e-12, 1e-12])
     np.testing.assert_allclose(sol.y[:, -1], np.exp(-0.5) * np.array([1.0, 2.0]), rtol=1e-8)
+
+
+# --- interpolate ---------------------------------------------------------------------------
+
+def test_regular_grid_interpolator_point_of_the_wrong_dimension():
+    grid = (np.arange(3.0), np.arange(4.0))
+    values = np.add.outer(grid[0], 10 * grid[1])
+    rgi = RegularGridInterpolator(grid, values)
+    with pytest.raises(ValueError, match=r"xi has 3 coordinates but this "
+                                         r"RegularGridInterpolator has dimension 2"):
+        rgi([1.0, 1.0, 1.0])
+    np.testing.assert_allclose(rgi([1.5, 2.0]), [21.5])
+    np.testing.assert_allclose(rgi((np.array([1.0, 2.0]), np.array([0.5, 3.0]))), [6.0, 32.0])
 
 
 # --- optim ---------------------------------------------------------------------------------
