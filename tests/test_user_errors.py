@@ -5,6 +5,7 @@ instead of failing deep inside NumPy."""
 import numpy as np
 import pytest
 
+import chainrule as cr
 from chainrule import infer, nn, optim
 from chainrule.apps import nbody, orbits, pde
 from chainrule.scipy.integrate import solve_ivp
@@ -139,3 +140,44 @@ def test_fit_viscosity_snapshot_on_another_grid():
     with pytest.raises(ValueError, match=r"snapshot must be the state on u0's grid, shape "
                                          r"\(16,\), got shape \(8,\)"):
         pde.fit_viscosity(u0, u0[:8], 0.02, 5, 0.5)
+
+
+# --- nn: construction, recurrent state and fit's arguments ---------------------------------
+
+def test_linear_sizes_are_checked_and_zero_inputs_build():
+    with pytest.raises(ValueError, match=r"Linear: out_features must be a non-negative "
+                                         r"integer, got -4"):
+        nn.MLP(2, 1, width_size=-4, depth=1, key=0)
+    empty = nn.Linear(0, 2, key=0)  # PyTorch allows it: the output is the bias
+    assert empty.weight.shape == (2, 0)
+    np.testing.assert_array_equal(empty(np.ones(0)), empty.bias)
+
+
+def test_lstm_cell_state_must_be_a_pair():
+    cell = nn.LSTMCell(3, 4, key=0)
+    h, c = cell(np.ones(3))
+    with pytest.raises(TypeError, match=r"hx must be the pair \(h, c\) of shape \(4,\) each.*"
+                                        r"got an array of shape \(4,\)"):
+        cell(np.ones(3), h)
+    h2, c2 = cell(np.ones(3), [h, c])
+    np.testing.assert_array_equal(h2, cell(np.ones(3), (h, c))[0])
+
+
+def test_fit_data_given_as_x_y_tuple_and_a_single_callback():
+    x = np.linspace(0.0, 1.0, 10)[:, None]
+    y = 2.0 * x
+    model = nn.Linear(1, 1, key=0)
+
+    def loss(m, batch):
+        return nn.mse(cr.vmap(m)(batch[0]), batch[1])
+
+    with pytest.raises(TypeError, match=r"data is a tuple of arrays \(\(10, 1\), \(10, 1\)\).*"
+                                        r"data=\[\(x, y\)\]"):
+        nn.fit(model, loss, (x, y), optim.sgd(0.1), epochs=1, progress=False)
+    with pytest.raises(TypeError, match=r"val_data is a tuple of arrays"):
+        nn.fit(model, loss, [(x, y)], optim.sgd(0.1), epochs=1, val_data=(x, y),
+               progress=False)
+    seen = []
+    res = nn.fit(model, loss, [(x, y)], optim.sgd(0.1), epochs=3, progress=False,
+                 callbacks=lambda epoch, logs, m: seen.append(epoch))
+    assert seen == [0, 1, 2] and len(res.history) == 3

@@ -65,6 +65,12 @@ class LSTMCell(Module):
             zeros = cnp.zeros(self.hidden_size, dtype=self.weight_ih.dtype)
             h, c = zeros, zeros
         else:
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                got = (f"an array of shape {tuple(np.shape(hx))}" if hasattr(hx, "shape")
+                       else type(hx).__name__)
+                raise TypeError(f"{self._describe()}: hx must be the pair (h, c) of shape "
+                                f"({self.hidden_size},) each, as the previous step returns "
+                                f"it, or None for zeros; got {got}")
             h, c = hx
             for what, v in (("h", h), ("c", c)):
                 if tuple(v.shape) != (self.hidden_size,):
