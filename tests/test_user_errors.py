@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import infer, nn, optim
+import chainrule.numpy as cnp
+from chainrule import infer, nn, optim, optimize
 from chainrule.apps import nbody, orbits, pde
 from chainrule.scipy.integrate import solve_ivp
 from chainrule.scipy.interpolate import RegularGridInterpolator
@@ -181,3 +182,24 @@ def test_fit_data_given_as_x_y_tuple_and_a_single_callback():
     res = nn.fit(model, loss, [(x, y)], optim.sgd(0.1), epochs=3, progress=False,
                  callbacks=lambda epoch, logs, m: seen.append(epoch))
     assert seen == [0, 1, 2] and len(res.history) == 3
+
+
+# --- optimize ------------------------------------------------------------------------------
+
+def test_minimize_jac_true_with_a_scalar_objective():
+    with pytest.raises(TypeError, match=r"jac=True means fun returns the pair \(value, "
+                                        r"gradient\).*leave jac out"):
+        optimize.minimize(lambda x: cnp.sum((x - 0.3) ** 2), np.ones(2), jac=True)
+
+
+def test_curve_fit_model_with_another_number_of_values_than_ydata():
+    x = np.arange(5.0)
+    with pytest.raises(ValueError, match=r"curve_fit: f\(xdata, \*params\) returned shape "
+                                         r"\(5,\), but ydata has shape \(4,\)"):
+        optimize.curve_fit(lambda x, a, b: a * x + b, x, np.arange(4.0))
+    # A column (5, 1) against ydata (5,) would broadcast to a 5 x 5 residual.
+    with pytest.raises(ValueError, match=r"returned shape \(5, 1\), but ydata has shape"):
+        optimize.curve_fit(lambda x, a, b: a * x[:, None] + b, x, 2 * x + 1)
+    # Without p0 the parameters are still counted from the model's signature.
+    np.testing.assert_allclose(optimize.curve_fit(lambda x, a, b: a * x + b, x, 2 * x + 1)[0],
+                               [2.0, 1.0])

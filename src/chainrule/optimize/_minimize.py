@@ -156,7 +156,13 @@ def prepare_constraints(constraints, flat, name):
 def _wrap_user_jac(jac, flat, args, fun):
     if jac is True:
         def fun_and_grad(x):
-            f, g = fun(flat.unravel(np.asarray(x, float)), *args)
+            out = fun(flat.unravel(np.asarray(x, float)), *args)
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                raise TypeError("minimize: jac=True means fun returns the pair (value, "
+                                "gradient), but it returned "
+                                f"{type(out).__name__} {np.shape(out)}; leave jac out to "
+                                "get the gradient by automatic differentiation")
+            f, g = out
             return scalar_value(f, "minimize"), flat.ravel(g, "the gradient")
         return fun_and_grad, True
     if callable(jac):
