@@ -203,3 +203,38 @@ def test_curve_fit_model_with_another_number_of_values_than_ydata():
     # Without p0 the parameters are still counted from the model's signature.
     np.testing.assert_allclose(optimize.curve_fit(lambda x, a, b: a * x + b, x, 2 * x + 1)[0],
                                [2.0, 1.0])
+
+
+# --- infer: per-chain starts, target acceptance; apps: loop counts -------------------------
+
+def test_per_chain_starts_without_a_chain_axis():
+    logp = lambda p: -0.5 * cnp.sum(p["a"] ** 2)  # noqa: E731
+    with pytest.raises(ValueError, match=r"init_per_chain=True every leaf of init needs a "
+                                         r"leading axis of size 2.*shape \(\)"):
+        infer.metropolis(logp, {"a": 1.0}, num_chains=2, init_per_chain=True, **QUICK)
+    with pytest.raises(ValueError, match=r"init_per_walker=True every leaf of init needs a "
+                                         r"leading axis of size 8.*shape \(3,\)"):
+        infer.ensemble(logp, {"a": np.zeros(3)}, num_walkers=8, init_per_walker=True, **QUICK)
+    # Without num_walkers, there is one walker per start given.
+    starts = np.random.default_rng(0).normal(size=(6, 2))
+    res = infer.ensemble(logp, {"a": starts}, init_per_walker=True, **QUICK)
+    assert res.samples["a"].shape == (6, 10, 2)
+
+
+def test_metropolis_target_accept_is_a_probability():
+    with pytest.raises(ValueError, match=r"target_accept must be a probability in \(0, 1\), "
+                                         r"got 23.4"):
+        infer.metropolis(lambda p: -p["a"] ** 2, {"a": 1.0}, target_accept=23.4, **QUICK)
+
+
+def test_negative_or_fractional_step_counts_are_refused():
+    u0 = np.sin(pde.grid(16))
+    with pytest.raises(ValueError, match=r"burgers: steps must be a non-negative integer, "
+                                         r"got -3"):
+        pde.burgers(u0, 0.1, 0.01, -3)
+    with pytest.raises(ValueError, match=r"navier_stokes: steps must be a non-negative"):
+        pde.navier_stokes(np.zeros((8, 8)), 0.1, 0.01, 2.5)
+    x = np.array([[-0.5, 0, 0], [0.5, 0, 0]])
+    with pytest.raises(ValueError, match=r"simulate: n_steps must be a non-negative integer"):
+        nbody.simulate(x, np.zeros_like(x), np.ones(2), 0.01, -1)
+    np.testing.assert_allclose(pde.burgers(u0, 0.1, 0.01, 0), pde.burgers(u0, 0.1, 0.01, 0.0))

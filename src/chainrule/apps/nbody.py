@@ -40,6 +40,14 @@ def _array(a):
     return a if hasattr(a, "shape") else cnp.asarray(a, dtype=float)
 
 
+def _check_steps(who, name, steps):
+    """A loop count known now must be a whole number >= 0: a negative one would run no
+    step and return the initial state as if it were the result."""
+    if isinstance(steps, (int, float, np.integer, np.floating)) and (
+            steps < 0 or int(steps) != steps):
+        raise ValueError(f"{who}: {name} must be a non-negative integer, got {steps!r}")
+
+
 def _check_bodies(who, positions, masses, velocities=None):
     """Shapes of the state, checked before any arithmetic so that a mismatch names the
     arguments instead of failing as a broadcast deep inside."""
@@ -187,6 +195,7 @@ def simulate(positions, velocities, masses, dt, n_steps, method="leapfrog", soft
     """
     step = _step(method)
     _check_bodies("simulate", positions, masses, velocities)
+    _check_steps("simulate", "n_steps", n_steps)
     x0, v0 = _array(positions), _array(velocities)
 
     if trajectory:

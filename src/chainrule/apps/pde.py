@@ -49,6 +49,14 @@ __all__ = ["advection_diffusion", "burgers", "cole_hopf_solution", "fit_initial_
            "velocity", "vorticity_rhs"]
 
 
+def _check_steps(who, name, steps):
+    """A loop count known now must be a whole number >= 0: a negative one would run no
+    step and return the initial state as if it were the result."""
+    if isinstance(steps, (int, float, np.integer, np.floating)) and (
+            steps < 0 or int(steps) != steps):
+        raise ValueError(f"{who}: {name} must be a non-negative integer, got {steps!r}")
+
+
 def grid(n, length=2 * np.pi):
     """The ``n`` points ``x_j = j length / n``, ``j = 0, ..., n - 1``, of the periodic grid.
 
@@ -131,6 +139,7 @@ def burgers(u0, nu, dt, steps, *, length=2 * np.pi):
         k4 = rhs(u + dt * k3)
         return u + (dt / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
 
+    _check_steps("burgers", "steps", steps)
     u0 = cnp.asarray(u0) + 0.0 * nu       # float, and the dtype of a traced nu
     # Project once: the masked right-hand side never touches the modes |m| >= n / 3,
     # which would otherwise stay frozen at their initial values.
@@ -398,6 +407,7 @@ def navier_stokes(omega0, nu, dt, steps, *, length=2 * np.pi, checkpoint_every=N
     step = _rk4(_ns_rhs_fn(n, nu, length), dt)
     w0 = cnp.asarray(omega0) + 0.0 * nu
     w0 = cnp.fft.irfft2(cnp.fft.rfft2(w0) * mask, s=(n, n))
+    _check_steps("navier_stokes", "steps", steps)
     return _time_loop(step, w0, steps, checkpoint_every)
 
 
@@ -572,4 +582,5 @@ def advection_diffusion(c0, velocity, kappa, dt, steps, *, length=2 * np.pi,
         return 0.5 * (c + c1 + dt * rhs(c1))
 
     c0 = cnp.asarray(c0) + 0.0 * kappa + 0.0 * (cnp.sum(u) + cnp.sum(v))
+    _check_steps("advection_diffusion", "steps", steps)
     return _time_loop(step, c0, steps, checkpoint_every)

@@ -34,6 +34,22 @@ def check_scalar(logdensity, flat, z, name):
                         "log-likelihood, e.g. cnp.sum(...).")
 
 
+def check_per_chain(init, n, name, flag):
+    """With ``init_per_chain=True`` (``init_per_walker``) every leaf of ``init`` needs a
+    leading axis of size ``n`` (of one common size if ``n`` is None); say so rather than
+    fail on an index.  Returns that size."""
+    leaves = cr.tree_util.tree_leaves(init)
+    if n is None and leaves and np.ndim(leaves[0]):
+        n = np.shape(leaves[0])[0]
+    bad = [np.shape(leaf) for leaf in leaves if np.ndim(leaf) == 0 or np.shape(leaf)[0] != n]
+    if bad:
+        size = "one common size" if n is None else f"size {n}"
+        raise ValueError(f"{name}: with {flag}=True every leaf of init needs a leading axis "
+                         f"of {size} (one starting point per chain), got a leaf of shape "
+                         f"{bad[0]}; pass {flag}=False to start all from one point")
+    return n
+
+
 def _rw_kernel(logp_fn, dim):
     def step(z, logp, g, key, scale, prop_sd, unused):
         k_prop, k_acc = crandom.split(key, 2)
@@ -86,6 +102,11 @@ def metropolis(logdensity, init, *, num_warmup=1000, num_samples=1000, num_chain
     >>> bool(abs(res.samples.mean()) < 0.3 and abs(res.samples.var() - 1) < 0.3)
     True
     """
+    if target_accept is not None and not 0 < target_accept < 1:
+        raise ValueError(f"metropolis: target_accept must be a probability in (0, 1), got "
+                         f"{target_accept!r}")
+    if init_per_chain:
+        check_per_chain(init, num_chains, "metropolis", "init_per_chain")
     first = (cr.tree_util.tree_map(lambda x: np.asarray(x)[0], init) if init_per_chain
              else init)
     flat = Flat(first)
