@@ -9,6 +9,7 @@ import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule import infer, nn, optim, optimize
 from chainrule.apps import nbody, orbits, pde
+from chainrule.ode import odeint
 from chainrule.scipy.integrate import solve_ivp
 from chainrule.scipy.interpolate import RegularGridInterpolator
 
@@ -80,6 +81,15 @@ def test_solve_ivp_checks_tolerances_and_first_step_as_scipy_does():
     # Per-component tolerances of the right shape are accepted, as in SciPy.
     sol = solve_ivp(f, (0.0, 1.0), [1.0, 2.0], rtol=1e-10, atol=[1e-12, 1e-12])
     np.testing.assert_allclose(sol.y[:, -1], np.exp(-0.5) * np.array([1.0, 2.0]), rtol=1e-8)
+
+
+
+def test_odeint_times_out_of_order_are_named_as_odeint_sees_them():
+    with pytest.raises(ValueError, match=r"odeint: t must be monotonically increasing or "
+                                         r"decreasing"):
+        odeint(lambda y, t: -0.5 * y, [1.0], [1.0, 0.0, 2.0])
+    np.testing.assert_allclose(odeint(lambda y, t: -0.5 * y, [1.0], [1.0, 0.0])[-1],
+                               [np.exp(0.5)], rtol=1e-7)
 
 
 # --- interpolate ---------------------------------------------------------------------------
