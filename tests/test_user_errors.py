@@ -248,3 +248,37 @@ def test_negative_or_fractional_step_counts_are_refused():
     with pytest.raises(ValueError, match=r"simulate: n_steps must be a non-negative integer"):
         nbody.simulate(x, np.zeros_like(x), np.ones(2), 0.01, -1)
     np.testing.assert_allclose(pde.burgers(u0, 0.1, 0.01, 0), pde.burgers(u0, 0.1, 0.01, 0.0))
+
+
+# --- apps: lists, velocity fields, guesses, dimensions -------------------------------------
+
+def test_orbits_take_lists_as_numpy_does():
+    E = orbits.solve_kepler([0.1, 2.0], 0.3)
+    np.testing.assert_allclose(E - 0.3 * np.sin(E), [0.1, 2.0], rtol=1e-14)
+    t = [0.0, 0.7, 1.9]
+    np.testing.assert_array_equal(orbits.radial_velocity(t, 3.0, 5.0, 0.3, 1.0, 0.4),
+                                  orbits.radial_velocity(np.array(t), 3.0, 5.0, 0.3, 1.0, 0.4))
+
+
+def test_advection_diffusion_velocity_and_the_field_names():
+    X, Y = pde.grid2d(16)
+    c0 = np.exp(-((X - 3) ** 2 + (Y - 3) ** 2))
+    with pytest.raises(ValueError, match=r"velocity component u must be a number or an "
+                                         r"\(16, 16\) array like c0, got shape \(8, 8\)"):
+        pde.advection_diffusion(c0, (np.ones((8, 8)), np.ones((8, 8))), 0.01, 0.01, 3)
+    with pytest.raises(ValueError, match=r"velocity must be the pair \(u, v\).*got an array "
+                                         r"of shape \(16, 16\)"):
+        pde.advection_diffusion(c0, np.ones((16, 16)), 0.01, 0.01, 3)
+    with pytest.raises(ValueError, match=r"the concentration c0 must be a square"):
+        pde.advection_diffusion(c0[0], (1.0, 0.5), 0.01, 0.01, 3)
+    with pytest.raises(ValueError, match=r"omega_guess must have the observation's shape "
+                                         r"\(8, 8\), got shape \(4, 4\)"):
+        pde.fit_initial_vorticity(np.zeros((8, 8)), 0.1, 0.01, 2, omega_guess=np.zeros((4, 4)))
+    with pytest.raises(ValueError, match=r"grid: n must be a positive number of points"):
+        pde.grid(0)
+
+
+def test_angular_momentum_needs_three_dimensions():
+    x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match=r"needs 3 space dimensions.*got shape \(2, 2\)"):
+        nbody.angular_momentum(x, x, np.ones(2))

@@ -124,6 +124,9 @@ def angular_momentum(positions, velocities, masses):
     array([0., 0., 6.])
     """
     _check_bodies("angular_momentum", positions, masses, velocities)
+    if np.shape(positions)[1] != 3:
+        raise ValueError(f"angular_momentum: needs 3 space dimensions, positions of shape "
+                         f"(N, 3); got shape {np.shape(positions)}")
     x, v = _array(positions), _array(velocities)
     m = cnp.expand_dims(_array(masses), -1)
     return cnp.sum(m * cnp.cross(x, v), axis=0)

@@ -70,6 +70,7 @@ def solve_kepler(M, e):
     >>> round(float(cr.grad(solve_kepler)(1.0, 0.5)), 10)     # 1 / (1 - e cos E)
     1.0373620219
     """
+    M, e = _array(M), _array(e)
     # Broadcast by arithmetic, which keeps CuPy and Dask arrays in their library.
     M, e = M + 0.0 * e, e + 0.0 * M
     # Solve on [-pi, pi] and add the whole turns back: E - M has period 2 pi.
@@ -108,7 +109,14 @@ def true_anomaly(E, e):
     return 2 * cnp.arctan2(cnp.sqrt(1 + e) * cnp.sin(half), cnp.sqrt(1 - e) * cnp.cos(half))
 
 
+def _array(a):
+    """Lists and tuples to NumPy arrays, as NumPy functions accept them; arrays of every
+    library, traced values and Python numbers as they are."""
+    return cnp.asarray(a, dtype=float) if isinstance(a, (list, tuple)) else a
+
+
 def _anomalies(t, P, e, tp):
+    t, e = _array(t), _array(e)
     M = 2 * np.pi * (t - tp) / P
     return solve_kepler(M, e)
 

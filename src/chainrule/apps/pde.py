@@ -66,6 +66,8 @@ def grid(n, length=2 * np.pi):
     >>> grid(4, length=1.0)
     array([0.  , 0.25, 0.5 , 0.75])
     """
+    if n < 1:
+        raise ValueError(f"grid: n must be a positive number of points, got {n!r}")
     return np.arange(n) * (length / n)
 
 
@@ -243,10 +245,10 @@ def _spectral_operators_2d(n, length):
     return kx, ky, k2, inv_k2, mask
 
 
-def _check_square(omega, name):
+def _check_square(omega, name, what="the vorticity"):
     shape = np.shape(omega)
     if len(shape) != 2 or shape[0] != shape[1]:
-        raise ValueError(f"{name}: the vorticity must be a square (n, n) array on "
+        raise ValueError(f"{name}: {what} must be a square (n, n) array on "
                          f"grid2d(n), got shape {shape}")
     return shape[0]
 
@@ -468,6 +470,9 @@ def fit_initial_vorticity(observation, nu, dt, steps, *, omega_guess=None, lengt
     observation = np.asarray(observation, dtype=float)
     n = _check_square(observation, "fit_initial_vorticity")
     guess = np.zeros((n, n)) if omega_guess is None else np.asarray(omega_guess, dtype=float)
+    if guess.shape != (n, n):
+        raise ValueError(f"fit_initial_vorticity: omega_guess must have the observation's "
+                         f"shape {(n, n)}, got shape {guess.shape}")
 
     def misfit(w0):
         r = navier_stokes(w0, nu, dt, steps, length=length,
@@ -567,9 +572,19 @@ def advection_diffusion(c0, velocity, kappa, dt, steps, *, length=2 * np.pi,
     if scheme not in ("minmod", "upwind"):
         raise ValueError(f"advection_diffusion: scheme must be 'minmod' or 'upwind', "
                          f"got {scheme!r}")
-    n = _check_square(c0, "advection_diffusion")
+    n = _check_square(c0, "advection_diffusion", "the concentration c0")
     h = length / n
+    if not isinstance(velocity, (tuple, list)) or len(velocity) != 2:
+        got = (f"an array of shape {np.shape(velocity)}" if hasattr(velocity, "shape")
+               else type(velocity).__name__)
+        raise ValueError(f"advection_diffusion: velocity must be the pair (u, v), each a "
+                         f"number or an ({n}, {n}) array on the cells of c0; got {got}")
     u, v = velocity
+    for name, comp in (("u", u), ("v", v)):
+        if np.shape(comp) not in ((), (n, n)):
+            raise ValueError(f"advection_diffusion: velocity component {name} must be a "
+                             f"number or an ({n}, {n}) array like c0, got shape "
+                             f"{np.shape(comp)}")
     limited = scheme == "minmod"
 
     def rhs(c):
