@@ -282,3 +282,13 @@ def test_angular_momentum_needs_three_dimensions():
     x = np.array([[1.0, 0.0], [0.0, 1.0]])
     with pytest.raises(ValueError, match=r"needs 3 space dimensions.*got shape \(2, 2\)"):
         nbody.angular_momentum(x, x, np.ones(2))
+
+
+def test_optim_fit_batches_given_in_place_of_the_step_count():
+    loss = lambda p, b: cnp.sum((p["w"] - b) ** 2)  # noqa: E731
+    with pytest.raises(TypeError, match=r"steps \(the 4th argument\) must be a non-negative "
+                                        r"integer, got a list; pass the batches as data="):
+        optim.fit(loss, {"w": np.zeros(2)}, optim.adam(0.1), [np.ones(2)] * 3)
+    params, history = optim.fit(loss, {"w": np.zeros(2)}, optim.sgd(0.25), 2,
+                                data=[np.ones(2)] * 3)
+    np.testing.assert_allclose(params["w"], [0.75, 0.75])  # two steps, each halving the gap
