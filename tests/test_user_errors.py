@@ -292,3 +292,18 @@ def test_optim_fit_batches_given_in_place_of_the_step_count():
     params, history = optim.fit(loss, {"w": np.zeros(2)}, optim.sgd(0.25), 2,
                                 data=[np.ones(2)] * 3)
     np.testing.assert_allclose(params["w"], [0.75, 0.75])  # two steps, each halving the gap
+
+
+def test_nn_fit_loss_returning_one_value_per_example():
+    x = np.linspace(0.0, 1.0, 10)[:, None]
+    model = nn.Linear(1, 1, key=0)
+
+    def loss(m, batch):
+        return nn.mse(cr.vmap(m)(batch[0]), batch[1], reduction="none")
+
+    with pytest.raises(TypeError, match=r"nn.fit: loss_fn must return a scalar.*returned "
+                                        r"shape \(10, 1\)"):
+        nn.fit(model, loss, [(x, 2 * x)], optim.sgd(0.1), epochs=1, progress=False)
+    with pytest.raises(TypeError, match=r"nn.fit: loss_fn must return a scalar"):
+        nn.fit(model, loss, [(x, 2 * x)], optim.sgd(0.1), epochs=1, progress=False,
+               jit=False)

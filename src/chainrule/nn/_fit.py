@@ -72,6 +72,17 @@ def _n_examples(batch):
     return 1
 
 
+def _check_scalar_loss(loss):
+    """The loss of a batch is one number: a vector (a loss with reduction="none", or
+    squared errors not yet averaged) would otherwise reach grad's general message."""
+    shape = tuple(np.shape(loss))
+    if shape != ():
+        raise TypeError(f"nn.fit: loss_fn must return a scalar (the loss of the batch), but "
+                        f"it returned shape {shape}; average it, e.g. nn.mse(pred, y) or "
+                        "cnp.mean(...) (a loss with reduction='none' gives one per example)")
+    return loss
+
+
 def _check_batches(data, name):
     """``nn.fit(..., (x, y))`` is a natural guess from other libraries' ``fit(x, y)``; but
     fit iterates over ``data``, so x and then y would each be taken as a batch."""
@@ -253,8 +264,9 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
             if not (isinstance(out, tuple) and len(out) == 2):
                 raise TypeError(f"nn.fit(model_state=...): loss_fn must return (loss, "
                                 f"new_model_state), got {type(out).__name__}")
+            _check_scalar_loss(out[0])
             return out
-        return loss_fn(model, batch, **kw)
+        return _check_scalar_loss(loss_fn(model, batch, **kw))
 
     def batch_loss(params, rest, batch, mstate, *step_key):
         return call_loss(params, rest, batch, mstate, step_key[0] if step_key else None)
