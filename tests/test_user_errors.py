@@ -307,3 +307,27 @@ def test_nn_fit_loss_returning_one_value_per_example():
     with pytest.raises(TypeError, match=r"nn.fit: loss_fn must return a scalar"):
         nn.fit(model, loss, [(x, 2 * x)], optim.sgd(0.1), epochs=1, progress=False,
                jit=False)
+
+
+def test_dataloader_list_of_records_and_list_of_numbers():
+    x = np.arange(10.0)[:, None]
+    with pytest.raises(TypeError, match=r"data is a list of 10 examples.*np.stack"):
+        nn.DataLoader([(x[i], 2 * x[i]) for i in range(10)], batch_size=4)
+    with pytest.raises(ValueError, match=r"pass np.asarray\(data\)"):
+        nn.DataLoader([1.0, 2.0, 3.0], batch_size=2)
+    # A list of whole arrays is still a container, as before.
+    batches = list(nn.DataLoader([x, 2 * x], batch_size=4))
+    np.testing.assert_array_equal(batches[-1][1], [[16.0], [18.0]])
+
+
+def test_huber_delta_and_gaussian_nll_var_shapes_as_pytorch_checks_them():
+    with pytest.raises(ValueError, match=r"huber: delta must be positive"):
+        nn.huber(np.ones(2), np.zeros(2), delta=-1.0)
+    with pytest.raises(ValueError, match=r"gaussian_nll: var has shape \(3,\); for input of "
+                                         r"shape \(4,\)"):
+        nn.gaussian_nll(np.ones(4), np.zeros(4), np.ones(3))
+    x, t = np.ones((2, 3)), np.zeros((2, 3))
+    full = nn.gaussian_nll(x, t, np.full((2, 3), 2.0))
+    for var in (np.full((2, 1), 2.0), np.full(2, 2.0), 2.0):  # PyTorch's shapes, and a number
+        np.testing.assert_allclose(nn.gaussian_nll(x, t, var), full)
+    np.testing.assert_allclose(full, 0.5 * (np.log(2.0) + 0.5))

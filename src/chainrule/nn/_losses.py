@@ -81,6 +81,8 @@ def huber(input, target, delta=1.0, reduction="mean"):
     array([0.125, 2.5  ])
     """
     input, target = _same_shape(input, target, "huber")
+    if isinstance(delta, (int, float, np.number)) and not delta > 0:
+        raise ValueError(f"huber: delta must be positive (as in PyTorch), got {delta!r}")
     d = input - target
     a = cnp.abs(d)
     # The quadratic branch sees |d| clipped to delta, so neither branch can overflow.
@@ -227,6 +229,11 @@ def gaussian_nll(input, target, var, full=False, eps=1e-6, reduction="mean"):
     input, target = _same_shape(input, target, "gaussian_nll")
     if isinstance(var, np.ndarray) and (var < 0).any():
         raise ValueError("gaussian_nll: var has negative entries")
+    s, vs = tuple(np.shape(input)), tuple(np.shape(var))
+    if not (vs in ((), s, s[:-1]) or (vs[:-1] == s[:-1] and vs[-1:] == (1,))):
+        raise ValueError(f"gaussian_nll: var has shape {vs}; for input of shape {s} it "
+                         f"must have shape {s}, {s[:-1] + (1,)} or {s[:-1]} (one variance "
+                         "per example), as in PyTorch, or be a number")
     if np.ndim(var) == np.ndim(input) - 1 and np.ndim(input) > 0:
         var = cnp.expand_dims(var, -1)  # one variance per example (PyTorch's convention)
     var = var + cr.stop_gradient(cnp.maximum(var, eps) - var)
