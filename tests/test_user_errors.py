@@ -331,3 +331,27 @@ def test_huber_delta_and_gaussian_nll_var_shapes_as_pytorch_checks_them():
     for var in (np.full((2, 1), 2.0), np.full(2, 2.0), 2.0):  # PyTorch's shapes, and a number
         np.testing.assert_allclose(nn.gaussian_nll(x, t, var), full)
     np.testing.assert_allclose(full, 0.5 * (np.log(2.0) + 0.5))
+
+
+def test_corner_truths_as_a_dict_summary_row_and_laplace_sample_count():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rng = np.random.default_rng(0)
+    draws = {"a": rng.normal(size=(2, 50)), "b": rng.normal(size=(2, 50, 2))}
+    fig = infer.plot_corner(draws, truths={"a": 0.5, "b": np.array([1.0, -1.0])},
+                            use_corner=False)
+    ref = infer.plot_corner(draws, truths=[0.5, 1.0, -1.0], use_corner=False)
+    # The same marks: the vertical line of each diagonal panel sits at the true value.
+    for ax, ax_ref in zip(fig.axes, ref.axes):
+        assert [ln.get_xdata() for ln in ax.lines] == [ln.get_xdata() for ln in ax_ref.lines]
+    assert fig.axes[0].lines[0].get_xdata()[0] == 0.5
+    plt.close("all")
+    with pytest.raises(ValueError, match=r"truths given as a dict must name every parameter"):
+        infer.plot_corner(draws, truths={"a": 0.5}, use_corner=False)
+    with pytest.raises(ValueError, match=r"no parameter 'c'; the rows are \['a', 'b\[0\]', "
+                                         r"'b\[1\]'\]"):
+        infer.summary(draws).row("c")
+    post = infer.laplace(lambda p: -0.5 * p["a"] ** 2, {"a": 1.0})
+    with pytest.raises(ValueError, match=r"n must be a non-negative integer"):
+        post.sample(-1, rng=0)
