@@ -355,3 +355,13 @@ def test_corner_truths_as_a_dict_summary_row_and_laplace_sample_count():
     post = infer.laplace(lambda p: -0.5 * p["a"] ** 2, {"a": 1.0})
     with pytest.raises(ValueError, match=r"n must be a non-negative integer"):
         post.sample(-1, rng=0)
+
+
+def test_conv_channels_last_and_mlp_activation_by_name():
+    conv = nn.Conv1d(1, 2, 3, key=0)
+    with pytest.raises(ValueError, match=r"got shape \(10, 1\).*Channels come first.*"
+                                         r"moveaxis\(x, -1, 0\)"):
+        conv(np.ones((10, 1)))
+    np.testing.assert_array_equal(conv(np.ones((1, 10))).shape, (2, 8))
+    with pytest.raises(TypeError, match=r"MLP: activation must be a function such as nn.relu"):
+        nn.MLP(2, 1, width_size=4, depth=1, key=0, activation="relu")

@@ -59,6 +59,10 @@ class MLP(Module):
         if depth < 0:
             raise ValueError(f"MLP: depth (the number of hidden layers) must be >= 0, "
                              f"got {depth}")
+        for name, fn in (("activation", activation), ("final_activation", final_activation)):
+            if not callable(fn):
+                raise TypeError(f"MLP: {name} must be a function such as nn.relu or nn.tanh, "
+                                f"got {fn!r}")
         keys = split_key(key, depth + 1, "MLP: key")
         sizes = [in_size] + [width_size] * depth + [out_size]
         self.layers = tuple(
