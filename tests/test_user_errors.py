@@ -365,3 +365,12 @@ def test_conv_channels_last_and_mlp_activation_by_name():
     np.testing.assert_array_equal(conv(np.ones((1, 10))).shape, (2, 8))
     with pytest.raises(TypeError, match=r"MLP: activation must be a function such as nn.relu"):
         nn.MLP(2, 1, width_size=4, depth=1, key=0, activation="relu")
+
+
+def test_minimize_user_hessian_of_the_wrong_size():
+    f = lambda x: cnp.sum((x - 0.3) ** 2)  # noqa: E731
+    with pytest.raises(ValueError, match=r"minimize: hess returned an array of shape \(3, 3\), "
+                                         r"but x0 has 2 element\(s\)"):
+        optimize.minimize(f, np.ones(2), method="Newton-CG", hess=lambda x: np.eye(3))
+    res = optimize.minimize(f, np.ones(2), method="Newton-CG", hess=lambda x: 2 * np.eye(2))
+    np.testing.assert_allclose(res.x, [0.3, 0.3])

@@ -206,9 +206,14 @@ def _minimize_flat_scipy(fun, flat, x0_vec, args, method, jac, hess, hessp, boun
         kw["hess"] = obj.hess
     else:
         if callable(hess):
-            kw["hess"] = lambda x, *a: np.asarray(hess(flat.unravel(np.asarray(x, float)),
-                                                       *args), float).reshape(flat.size,
-                                                                               flat.size)
+            def user_hess(x, *a):
+                h = np.asarray(hess(flat.unravel(np.asarray(x, float)), *args), float)
+                if h.size != flat.size ** 2:
+                    raise ValueError(f"{name}: hess returned an array of shape {h.shape}, "
+                                     f"but x0 has {flat.size} element(s): the Hessian must "
+                                     f"be ({flat.size}, {flat.size})")
+                return h.reshape(flat.size, flat.size)
+            kw["hess"] = user_hess
         elif hess is not None:
             kw["hess"] = hess
         if callable(hessp):
