@@ -40,6 +40,29 @@ def _array(a):
     return a if hasattr(a, "shape") else cnp.asarray(a, dtype=float)
 
 
+def _check_steps(who, name, steps):
+    """A loop count known now must be a whole number >= 0: a negative one would run no
+    step and return the initial state as if it were the result."""
+    if isinstance(steps, (int, float, np.integer, np.floating)) and (
+            steps < 0 or int(steps) != steps):
+        raise ValueError(f"{who}: {name} must be a non-negative integer, got {steps!r}")
+
+
+def _check_bodies(who, positions, masses, velocities=None):
+    """Shapes of the state, checked before any arithmetic so that a mismatch names the
+    arguments instead of failing as a broadcast deep inside."""
+    x, m = np.shape(positions), np.shape(masses)
+    if len(x) != 2:
+        raise ValueError(f"{who}: positions must have shape (N, d), one row per body, got "
+                         f"shape {x}")
+    if m not in ((), (x[0],)):
+        raise ValueError(f"{who}: masses must have shape ({x[0]},), one per body (row of "
+                         f"positions, shape {x}), got shape {m}")
+    if velocities is not None and np.shape(velocities) != x:
+        raise ValueError(f"{who}: velocities must have the shape of positions {x}, got "
+                         f"shape {np.shape(velocities)}")
+
+
 def _separations(positions, softening):
     """``d[i, j] = x_j - x_i`` and ``r2[i, j] = |d|^2 + softening^2``, with 1 on the
     diagonal so that the self-interaction is a finite 0 / 1 (a NaN there would poison
@@ -62,6 +85,7 @@ def accelerations(positions, masses, softening=0.0, G=1.0):
     array([[ 1.  ,  0.  ,  0.  ],
            [-0.25,  0.  ,  0.  ]])
     """
+    _check_bodies("accelerations", positions, masses)
     d, r2 = _separations(positions, softening)
     w = G * cnp.expand_dims(_array(masses), 0) / (r2 * cnp.sqrt(r2))
     return cnp.sum(cnp.expand_dims(w, -1) * d, axis=1)
@@ -79,6 +103,7 @@ def energy(positions, velocities, masses, softening=0.0, G=1.0):
     >>> float(energy(x, v, np.array([1.0, 4.0])))       # 1/2 - 4/2
     -1.5
     """
+    _check_bodies("energy", positions, masses, velocities)
     m = _array(masses)
     v = _array(velocities)
     kinetic = 0.5 * cnp.sum(m * cnp.sum(v * v, axis=-1))
@@ -98,6 +123,10 @@ def angular_momentum(positions, velocities, masses):
     >>> angular_momentum(np.array([[1.0, 0, 0]]), np.array([[0.0, 2, 0]]), np.array([3.0]))
     array([0., 0., 6.])
     """
+    _check_bodies("angular_momentum", positions, masses, velocities)
+    if np.shape(positions)[1] != 3:
+        raise ValueError(f"angular_momentum: needs 3 space dimensions, positions of shape "
+                         f"(N, 3); got shape {np.shape(positions)}")
     x, v = _array(positions), _array(velocities)
     m = cnp.expand_dims(_array(masses), -1)
     return cnp.sum(m * cnp.cross(x, v), axis=0)
@@ -168,6 +197,8 @@ def simulate(positions, velocities, masses, dt, n_steps, method="leapfrog", soft
     True
     """
     step = _step(method)
+    _check_bodies("simulate", positions, masses, velocities)
+    _check_steps("simulate", "n_steps", n_steps)
     x0, v0 = _array(positions), _array(velocities)
 
     if trajectory:

@@ -70,6 +70,7 @@ def solve_kepler(M, e):
     >>> round(float(cr.grad(solve_kepler)(1.0, 0.5)), 10)     # 1 / (1 - e cos E)
     1.0373620219
     """
+    M, e = _array(M), _array(e)
     # Broadcast by arithmetic, which keeps CuPy and Dask arrays in their library.
     M, e = M + 0.0 * e, e + 0.0 * M
     # Solve on [-pi, pi] and add the whole turns back: E - M has period 2 pi.
@@ -108,7 +109,14 @@ def true_anomaly(E, e):
     return 2 * cnp.arctan2(cnp.sqrt(1 + e) * cnp.sin(half), cnp.sqrt(1 - e) * cnp.cos(half))
 
 
+def _array(a):
+    """Lists and tuples to NumPy arrays, as NumPy functions accept them; arrays of every
+    library, traced values and Python numbers as they are."""
+    return cnp.asarray(a, dtype=float) if isinstance(a, (list, tuple)) else a
+
+
 def _anomalies(t, P, e, tp):
+    t, e = _array(t), _array(e)
     M = 2 * np.pi * (t - tp) / P
     return solve_kepler(M, e)
 
@@ -158,6 +166,38 @@ def astrometric_position(t, P, a, e, omega, Omega, inc, tp):
     return B * X + G * Y, A * X + F * Y
 
 
+_RV_PARAMS = "(P, K, e, omega, tp, gamma)"
+
+
+def _rv_params(who, name, p):
+    """The six orbital parameters as a float vector, or an error naming the order."""
+    if isinstance(p, dict):
+        raise TypeError(f"{who}: {name} must be a sequence of six numbers in the order "
+                        f"{_RV_PARAMS}, got a dict; pass e.g. "
+                        "tuple(p[k] for k in ('P', 'K', 'e', 'omega', 'tp', 'gamma'))")
+    v = np.asarray(p, dtype=float)
+    if v.shape != (6,):
+        raise ValueError(f"{who}: {name} must hold six numbers {_RV_PARAMS}, got shape "
+                         f"{v.shape}")
+    return v
+
+
+def _rv_data(who, t, rv=None, sigma=None):
+    """Times, velocities and their standard deviations, checked against each other."""
+    t = np.asarray(t, dtype=float)
+    if t.ndim != 1:
+        raise ValueError(f"{who}: t must be a 1-D array of times, got shape {t.shape}")
+    if rv is not None:
+        rv = np.asarray(rv, dtype=float)
+        if rv.shape != t.shape:
+            raise ValueError(f"{who}: rv must have one velocity per time, shape {t.shape}, "
+                             f"got shape {rv.shape}")
+    if sigma is not None and np.shape(sigma) not in ((), t.shape):
+        raise ValueError(f"{who}: sigma must be a number or one standard deviation per "
+                         f"time, shape {t.shape}, got shape {np.shape(sigma)}")
+    return t, rv
+
+
 def fit_radial_velocity(t, rv, sigma, p0):
     """Fit ``radial_velocity`` to data; returns ``(popt, pcov)`` in the order
     ``(P, K, e, omega, tp, gamma)``.
@@ -176,9 +216,10 @@ def fit_radial_velocity(t, rv, sigma, p0):
     >>> np.allclose(popt, truth)
     True
     """
+    t, rv = _rv_data("fit_radial_velocity", t, rv, sigma)
+    p0 = _rv_params("fit_radial_velocity", "p0", p0)
     sigma = np.broadcast_to(np.asarray(sigma, dtype=float), np.shape(rv))
-    return curve_fit(radial_velocity, np.asarray(t, dtype=float), np.asarray(rv, dtype=float),
-                     p0=np.asarray(p0, dtype=float), sigma=sigma, absolute_sigma=True)
+    return curve_fit(radial_velocity, t, rv, p0=p0, sigma=sigma, absolute_sigma=True)
 
 
 def forecast_radial_velocity(t, params, sigma):
@@ -196,6 +237,6 @@ def forecast_radial_velocity(t, params, sigma):
     >>> F.shape, bool(np.all(np.linalg.eigvalsh(F) > 0))
     ((6, 6), True)
     """
-    t = np.asarray(t, dtype=float)
-    return fisher_information(lambda p: radial_velocity(t, *p), np.asarray(params, dtype=float),
-                              sigma)
+    t, _ = _rv_data("forecast_radial_velocity", t, sigma=sigma)
+    params = _rv_params("forecast_radial_velocity", "params", params)
+    return fisher_information(lambda p: radial_velocity(t, *p), params, sigma)

@@ -49,6 +49,14 @@ __all__ = ["advection_diffusion", "burgers", "cole_hopf_solution", "fit_initial_
            "velocity", "vorticity_rhs"]
 
 
+def _check_steps(who, name, steps):
+    """A loop count known now must be a whole number >= 0: a negative one would run no
+    step and return the initial state as if it were the result."""
+    if isinstance(steps, (int, float, np.integer, np.floating)) and (
+            steps < 0 or int(steps) != steps):
+        raise ValueError(f"{who}: {name} must be a non-negative integer, got {steps!r}")
+
+
 def grid(n, length=2 * np.pi):
     """The ``n`` points ``x_j = j length / n``, ``j = 0, ..., n - 1``, of the periodic grid.
 
@@ -58,6 +66,8 @@ def grid(n, length=2 * np.pi):
     >>> grid(4, length=1.0)
     array([0.  , 0.25, 0.5 , 0.75])
     """
+    if n < 1:
+        raise ValueError(f"grid: n must be a positive number of points, got {n!r}")
     return np.arange(n) * (length / n)
 
 
@@ -131,6 +141,7 @@ def burgers(u0, nu, dt, steps, *, length=2 * np.pi):
         k4 = rhs(u + dt * k3)
         return u + (dt / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
 
+    _check_steps("burgers", "steps", steps)
     u0 = cnp.asarray(u0) + 0.0 * nu       # float, and the dtype of a traced nu
     # Project once: the masked right-hand side never touches the modes |m| >= n / 3,
     # which would otherwise stay frozen at their initial values.
@@ -187,6 +198,9 @@ def fit_viscosity(u0, snapshot, dt, steps, nu0, *, length=2 * np.pi):
     """
     u0 = np.asarray(u0, dtype=float)
     snapshot = np.asarray(snapshot, dtype=float)
+    if snapshot.shape != u0.shape:
+        raise ValueError(f"fit_viscosity: snapshot must be the state on u0's grid, shape "
+                         f"{u0.shape}, got shape {snapshot.shape}")
 
     def misfit(p):
         r = burgers(u0, p[0], dt, steps, length=length) - snapshot
@@ -231,10 +245,10 @@ def _spectral_operators_2d(n, length):
     return kx, ky, k2, inv_k2, mask
 
 
-def _check_square(omega, name):
+def _check_square(omega, name, what="the vorticity"):
     shape = np.shape(omega)
     if len(shape) != 2 or shape[0] != shape[1]:
-        raise ValueError(f"{name}: the vorticity must be a square (n, n) array on "
+        raise ValueError(f"{name}: {what} must be a square (n, n) array on "
                          f"grid2d(n), got shape {shape}")
     return shape[0]
 
@@ -395,6 +409,7 @@ def navier_stokes(omega0, nu, dt, steps, *, length=2 * np.pi, checkpoint_every=N
     step = _rk4(_ns_rhs_fn(n, nu, length), dt)
     w0 = cnp.asarray(omega0) + 0.0 * nu
     w0 = cnp.fft.irfft2(cnp.fft.rfft2(w0) * mask, s=(n, n))
+    _check_steps("navier_stokes", "steps", steps)
     return _time_loop(step, w0, steps, checkpoint_every)
 
 
@@ -455,6 +470,9 @@ def fit_initial_vorticity(observation, nu, dt, steps, *, omega_guess=None, lengt
     observation = np.asarray(observation, dtype=float)
     n = _check_square(observation, "fit_initial_vorticity")
     guess = np.zeros((n, n)) if omega_guess is None else np.asarray(omega_guess, dtype=float)
+    if guess.shape != (n, n):
+        raise ValueError(f"fit_initial_vorticity: omega_guess must have the observation's "
+                         f"shape {(n, n)}, got shape {guess.shape}")
 
     def misfit(w0):
         r = navier_stokes(w0, nu, dt, steps, length=length,
@@ -554,9 +572,19 @@ def advection_diffusion(c0, velocity, kappa, dt, steps, *, length=2 * np.pi,
     if scheme not in ("minmod", "upwind"):
         raise ValueError(f"advection_diffusion: scheme must be 'minmod' or 'upwind', "
                          f"got {scheme!r}")
-    n = _check_square(c0, "advection_diffusion")
+    n = _check_square(c0, "advection_diffusion", "the concentration c0")
     h = length / n
+    if not isinstance(velocity, (tuple, list)) or len(velocity) != 2:
+        got = (f"an array of shape {np.shape(velocity)}" if hasattr(velocity, "shape")
+               else type(velocity).__name__)
+        raise ValueError(f"advection_diffusion: velocity must be the pair (u, v), each a "
+                         f"number or an ({n}, {n}) array on the cells of c0; got {got}")
     u, v = velocity
+    for name, comp in (("u", u), ("v", v)):
+        if np.shape(comp) not in ((), (n, n)):
+            raise ValueError(f"advection_diffusion: velocity component {name} must be a "
+                             f"number or an ({n}, {n}) array like c0, got shape "
+                             f"{np.shape(comp)}")
     limited = scheme == "minmod"
 
     def rhs(c):
@@ -569,4 +597,5 @@ def advection_diffusion(c0, velocity, kappa, dt, steps, *, length=2 * np.pi,
         return 0.5 * (c + c1 + dt * rhs(c1))
 
     c0 = cnp.asarray(c0) + 0.0 * kappa + 0.0 * (cnp.sum(u) + cnp.sum(v))
+    _check_steps("advection_diffusion", "steps", steps)
     return _time_loop(step, c0, steps, checkpoint_every)

@@ -276,12 +276,18 @@ def hdi(x, prob=0.94):
     >>> bool(abs(lo + 1.88) < 0.1 and abs(hi - 1.88) < 0.1)
     True
     """
+    if not 0 < prob <= 1:
+        raise ValueError(f"hdi: prob must be a probability in (0, 1], got {prob!r} "
+                         "(for a 94% interval pass prob=0.94)")
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
         x = x[None]
     flat = x.reshape(x.shape[0] * x.shape[1], -1)
     n = flat.shape[0]
-    inside = int(np.floor(prob * n))
+    if n < 2:
+        raise ValueError(f"hdi: needs at least 2 draws, got {n}")
+    # prob=1 (or prob * n rounding up to n) is the whole range: the widest gap is n - 1.
+    inside = min(int(np.floor(prob * n)), n - 1)
     out = []
     for col in flat.T:
         s = np.sort(col)

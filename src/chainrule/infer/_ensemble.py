@@ -10,7 +10,7 @@ from chainrule import random as crandom
 from chainrule.tree_util import tree_map
 
 from ._hmc import SampleResult, check_initial, Flat, make_key, progress_bar
-from ._metropolis import logdensity_fn
+from ._metropolis import check_per_chain, check_scalar, logdensity_fn
 
 __all__ = ["ensemble"]
 
@@ -89,6 +89,9 @@ def ensemble(logdensity, init, *, num_warmup=1000, num_samples=1000, num_walkers
     >>> bool(abs(res.samples.var() - 1) < 0.3)
     True
     """
+    if init_per_walker:
+        # Without num_walkers, one walker per start given.
+        num_walkers = check_per_chain(init, num_walkers, "ensemble", "init_per_walker")
     first = tree_map(lambda x: np.asarray(x)[0], init) if init_per_walker else init
     flat = Flat(first)
     dim = flat.dim
@@ -105,6 +108,7 @@ def ensemble(logdensity, init, *, num_warmup=1000, num_samples=1000, num_walkers
     else:
         x = flat.ravel(init) + init_scale * np.asarray(
             crandom.normal(key_init, (num_walkers, dim)))
+    check_scalar(logdensity, flat, x, "ensemble")
     logp_fn = logdensity_fn(logdensity, flat)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         lp = np.asarray(cr.jit(cr.vmap(logp_fn))(x))

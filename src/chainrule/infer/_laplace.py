@@ -53,6 +53,9 @@ class LaplaceResult(FlatGaussian):
 
         ``rng`` is a seed or a ``numpy.random.Generator``.
         """
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"sample: n must be a non-negative integer (the number of "
+                             f"draws), got {n!r}")
         z = np.random.default_rng(rng).standard_normal((int(n), self.mean_flat.size))
         return self.unravel(self.mean_flat + z @ self._chol.T)
 

@@ -22,6 +22,34 @@ def logdensity_fn(logdensity, flat):
     return logp
 
 
+def check_scalar(logdensity, flat, z, name):
+    """Raise a ValueError when ``logdensity`` does not return one number per point: the
+    batched samplers would otherwise fail deep inside with a broadcasting error."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        value = logdensity(flat.unravel(np.asarray(z)[0]))
+    shape = np.shape(value)
+    if shape != ():
+        raise ValueError(f"{name}: logdensity must return a scalar (the log density of one "
+                        f"point), but it returned shape {shape}. Sum the terms of the "
+                        "log-likelihood, e.g. cnp.sum(...).")
+
+
+def check_per_chain(init, n, name, flag):
+    """With ``init_per_chain=True`` (``init_per_walker``) every leaf of ``init`` needs a
+    leading axis of size ``n`` (of one common size if ``n`` is None); say so rather than
+    fail on an index.  Returns that size."""
+    leaves = cr.tree_util.tree_leaves(init)
+    if n is None and leaves and np.ndim(leaves[0]):
+        n = np.shape(leaves[0])[0]
+    bad = [np.shape(leaf) for leaf in leaves if np.ndim(leaf) == 0 or np.shape(leaf)[0] != n]
+    if bad:
+        size = "one common size" if n is None else f"size {n}"
+        raise ValueError(f"{name}: with {flag}=True every leaf of init needs a leading axis "
+                         f"of {size} (one starting point per chain), got a leaf of shape "
+                         f"{bad[0]}; pass {flag}=False to start all from one point")
+    return n
+
+
 def _rw_kernel(logp_fn, dim):
     def step(z, logp, g, key, scale, prop_sd, unused):
         k_prop, k_acc = crandom.split(key, 2)
@@ -74,6 +102,11 @@ def metropolis(logdensity, init, *, num_warmup=1000, num_samples=1000, num_chain
     >>> bool(abs(res.samples.mean()) < 0.3 and abs(res.samples.var() - 1) < 0.3)
     True
     """
+    if target_accept is not None and not 0 < target_accept < 1:
+        raise ValueError(f"metropolis: target_accept must be a probability in (0, 1), got "
+                         f"{target_accept!r}")
+    if init_per_chain:
+        check_per_chain(init, num_chains, "metropolis", "init_per_chain")
     first = (cr.tree_util.tree_map(lambda x: np.asarray(x)[0], init) if init_per_chain
              else init)
     flat = Flat(first)
@@ -83,6 +116,7 @@ def metropolis(logdensity, init, *, num_warmup=1000, num_samples=1000, num_chain
                       for i in range(num_chains)])
     else:
         z = np.tile(flat.ravel(init), (num_chains, 1))
+    check_scalar(logdensity, flat, z, "metropolis")
     check_initial(logdensity, flat, z, gradient=False)
     logp_fn = logdensity_fn(logdensity, flat)
     logp = np.asarray(cr.jit(cr.vmap(logp_fn))(z))

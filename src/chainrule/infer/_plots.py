@@ -10,7 +10,7 @@ import numpy as np
 
 from chainrule.tree_util import tree_flatten, tree_map
 
-from ._ravel import param_labels
+from ._ravel import param_labels, ravel_params
 
 __all__ = ["corner_plot", "fisher_ellipse", "plot_corner", "plot_trace"]
 
@@ -247,8 +247,9 @@ def plot_corner(samples, *, truths=None, fisher=None, labels=None, bins=20, nsig
     samples : pytree of arrays or SampleResult
         Each leaf shaped ``(chains, draws, ...)``; the chains are pooled.  Draws without a
         chain axis (``laplace(...).sample(n)``) take one: ``tree_map(lambda x: x[None], s)``.
-    truths : array_like, shape (n,), optional
-        Values to mark (the fiducial parameters), in :func:`ravel_params` order.
+    truths : array_like, shape (n,), or dict, optional
+        Values to mark (the fiducial parameters), in :func:`ravel_params` order, or a
+        dict of the parameters' structure (``{"mu": 0.0, ...}``, as ``init``).
     fisher : array_like, shape (n, n), optional
         A Fisher matrix of the same parameters (:func:`fisher_information`, in
         :func:`ravel_params` order): its 1σ/2σ ellipses are drawn centred on ``truths``
@@ -279,12 +280,19 @@ def plot_corner(samples, *, truths=None, fisher=None, labels=None, bins=20, nsig
     4
     """
     plt = _pyplot()
-    flat, names = _draws(samples, "plot_corner")
+    flat, draw_names = _draws(samples, "plot_corner")
     x = flat.reshape(-1, flat.shape[2])
     total, n = x.shape
-    names = names if labels is None else list(labels)
+    names = draw_names if labels is None else list(labels)
     if len(names) != n:
         raise ValueError(f"plot_corner: {len(names)} labels for {n} parameters")
+    if isinstance(truths, dict):
+        # The true values in the structure of the parameters, as init was given.
+        if param_labels(truths) != draw_names:
+            raise ValueError(f"plot_corner: truths given as a dict must name every "
+                             f"parameter of the draws, {draw_names}; got "
+                             f"{param_labels(truths)}")
+        truths = ravel_params(truths)[0]
     if truths is not None:
         truths = np.asarray(truths, dtype=float).reshape(-1)
         if truths.size != n:

@@ -34,6 +34,8 @@ class Summary:
 
     def row(self, name):
         """The row of parameter ``name`` as a dict."""
+        if name not in self.names:
+            raise ValueError(f"Summary.row: no parameter {name!r}; the rows are {self.names}")
         i = self.names.index(name)
         return {c: float(v[i]) for c, v in self.columns.items()}
 

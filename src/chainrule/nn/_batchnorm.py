@@ -10,7 +10,7 @@ import chainrule as cr
 import chainrule.numpy as cnp
 
 from ._module import Module, field
-from ._util import float_dtype
+from ._util import as_input, float_dtype
 
 __all__ = ["BatchNorm", "BatchNormState"]
 
@@ -83,6 +83,7 @@ class BatchNorm(Module):
                               np.ones(self.num_features, dtype), np.asarray(0, np.int64))
 
     def __call__(self, x, state, *, inference=False):
+        x = as_input(x)
         if x.ndim < 2 or x.shape[1] != self.num_features:
             raise ValueError(
                 f"{self._describe()} expects a BATCH of shape (N, {self.num_features}, ...), "

@@ -11,7 +11,7 @@ import chainrule.numpy as cnp
 
 from . import init
 from ._module import Module, field
-from ._util import float_dtype, shape_error
+from ._util import as_input, float_dtype, shape_error
 
 __all__ = ["Conv"]
 
@@ -139,10 +139,16 @@ class Conv(Module):
                 f"kernel_size={self.kernel_size})")
 
     def __call__(self, x):
+        x = as_input(x)
         n = self.num_spatial_dims
         if x.ndim != n + 1 or x.shape[0] != self.in_channels:
+            # An image or series stored channels-last (numpy, matplotlib, FITS cubes read
+            # as (H, W, C)) has the right size on the wrong axis.
+            last = (x.ndim == n + 1 and x.shape[-1] == self.in_channels)
             raise shape_error(self, f"({self.in_channels}, " + ", ".join(["..."] * n) + ")",
-                              x.shape)
+                              x.shape, "Channels come first, as in PyTorch: for channels-"
+                              "last data pass chainrule.numpy.moveaxis(x, -1, 0)."
+                              if last else "")
         if any(p != (0, 0) for p in self.padding):
             x = cnp.pad(x, ((0, 0),) + self.padding)
         spatial = tuple(x.shape[1:])

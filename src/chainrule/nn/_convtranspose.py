@@ -11,7 +11,7 @@ import chainrule.numpy as cnp
 from . import init
 from ._conv import correlate, ntuple
 from ._module import Module, field
-from ._util import float_dtype, shape_error
+from ._util import as_input, float_dtype, shape_error
 
 __all__ = ["ConvTranspose"]
 
@@ -104,6 +104,7 @@ class ConvTranspose(Module):
                 f"kernel_size={self.kernel_size})")
 
     def __call__(self, x):
+        x = as_input(x)
         n = self.num_spatial_dims
         if x.ndim != n + 1 or x.shape[0] != self.in_channels:
             raise shape_error(self, f"({self.in_channels}, " + ", ".join(["..."] * n) + ")",

@@ -73,6 +73,14 @@ class DataLoader:
 
     def __init__(self, data, batch_size, *, shuffle=False, rng=None, drop_last=False,
                  chunks_per_load=1):
+        if (isinstance(data, list) and data
+                and all(isinstance(d, (tuple, list, dict)) for d in data)):
+            # A PyTorch Dataset's layout: read as a pytree, it would be one example whose
+            # arrays all have the first dimension of a single record.
+            raise TypeError(f"DataLoader: data is a list of {len(data)} examples (records "
+                            f"such as (x_i, y_i)); it takes whole arrays with the examples "
+                            "on the first axis. Stack them first: (np.stack([r[0] for r in "
+                            "data]), np.stack([r[1] for r in data])).")
         leaves, self._treedef = tree_flatten(data)
         if not leaves:
             raise ValueError("DataLoader: data has no arrays")
@@ -83,9 +91,12 @@ class DataLoader:
                              "(after boolean indexing, say); call x.compute_chunk_sizes() "
                              "first")
         if len(sizes) != 1 or None in sizes:
+            hint = (" (a list is read as a container of arrays: for one array of examples "
+                    "pass np.asarray(data))" if isinstance(data, list) and sizes == {None}
+                    else "")
             raise ValueError(f"DataLoader: every array needs the same first dimension (the "
                              f"number of examples), got shapes "
-                             f"{[x.shape for x in self._leaves]}")
+                             f"{[x.shape for x in self._leaves]}{hint}")
         self.n = sizes.pop()
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got "

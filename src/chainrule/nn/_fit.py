@@ -72,6 +72,30 @@ def _n_examples(batch):
     return 1
 
 
+def _check_scalar_loss(loss):
+    """The loss of a batch is one number: a vector (a loss with reduction="none", or
+    squared errors not yet averaged) would otherwise reach grad's general message."""
+    shape = tuple(np.shape(loss))
+    if shape != ():
+        raise TypeError(f"nn.fit: loss_fn must return a scalar (the loss of the batch), but "
+                        f"it returned shape {shape}; average it, e.g. nn.mse(pred, y) or "
+                        "cnp.mean(...) (a loss with reduction='none' gives one per example)")
+    return loss
+
+
+def _check_batches(data, name):
+    """``nn.fit(..., (x, y))`` is a natural guess from other libraries' ``fit(x, y)``; but
+    fit iterates over ``data``, so x and then y would each be taken as a batch."""
+    if (isinstance(data, tuple) and len(data) >= 2
+            and all(hasattr(a, "shape") and len(a.shape) >= 1 for a in data)):
+        shapes = ", ".join(str(tuple(a.shape)) for a in data)
+        raise TypeError(f"nn.fit: {name} is a tuple of arrays ({shapes}); nn.fit takes one "
+                        f"batch per item of {name}, so each array would be a batch of its "
+                        f"own. For one batch of all the data pass {name}=[(x, y)]; for "
+                        f"minibatches nn.DataLoader((x, y), batch_size=32); to give several "
+                        "single-array batches, put them in a list.")
+
+
 def _as_callback(cb):
     if isinstance(cb, Callback):
         return cb
@@ -204,7 +228,12 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
         raise ValueError(f"nn.fit: epochs must be a non-negative integer, got {epochs!r}")
     if on_nan not in ("raise", "stop"):
         raise ValueError(f"nn.fit: on_nan must be 'raise' or 'stop', got {on_nan!r}")
+    if isinstance(callbacks, Callback) or callable(callbacks):
+        callbacks = [callbacks]  # one callback given without a list
     callbacks = [_as_callback(cb) for cb in callbacks]
+    _check_batches(data, "data")
+    if val_data is not None:
+        _check_batches(val_data, "val_data")
     logs_keys = {"loss"} | ({"val_loss"} if val_data is not None else set())
     for cb in callbacks:
         cb.on_fit_begin(logs_keys)
@@ -235,8 +264,9 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
             if not (isinstance(out, tuple) and len(out) == 2):
                 raise TypeError(f"nn.fit(model_state=...): loss_fn must return (loss, "
                                 f"new_model_state), got {type(out).__name__}")
+            _check_scalar_loss(out[0])
             return out
-        return loss_fn(model, batch, **kw)
+        return _check_scalar_loss(loss_fn(model, batch, **kw))
 
     def batch_loss(params, rest, batch, mstate, *step_key):
         return call_loss(params, rest, batch, mstate, step_key[0] if step_key else None)

@@ -7,7 +7,7 @@ import numpy as np
 import chainrule.numpy as cnp
 
 from ._module import Module, field
-from ._util import float_dtype, shape_error
+from ._util import as_input, float_dtype, shape_error
 
 __all__ = ["GroupNorm"]
 
@@ -52,6 +52,7 @@ class GroupNorm(Module):
         return f"GroupNorm(num_groups={self.num_groups}, num_channels={self.num_channels})"
 
     def __call__(self, x):
+        x = as_input(x)
         if x.ndim < 1 or x.shape[0] != self.num_channels:
             raise shape_error(self, f"({self.num_channels}, ...)", x.shape)
         spatial = tuple(x.shape[1:])

@@ -9,7 +9,7 @@ import chainrule.numpy as cnp
 from ._activations import sigmoid
 from ._module import Module, field
 from ._rnn_util import affine, cell_parameters
-from ._util import shape_error
+from ._util import as_input, shape_error
 
 __all__ = ["GRUCell"]
 
@@ -60,6 +60,7 @@ class GRUCell(Module):
         return f"GRUCell(input_size={self.input_size}, hidden_size={self.hidden_size})"
 
     def __call__(self, x, h=None):
+        x = as_input(x)
         if tuple(x.shape) != (self.input_size,):
             raise shape_error(self, (self.input_size,), x.shape)
         if h is None:

@@ -7,7 +7,7 @@ import numpy as np
 import chainrule.numpy as cnp
 
 from ._module import Module, field
-from ._util import float_dtype, shape_error
+from ._util import as_input, float_dtype, shape_error
 
 __all__ = ["LayerNorm"]
 
@@ -53,6 +53,7 @@ class LayerNorm(Module):
         return f"LayerNorm(normalized_shape={self.normalized_shape})"
 
     def __call__(self, x):
+        x = as_input(x)
         k = len(self.normalized_shape)
         if tuple(x.shape[x.ndim - k:]) != self.normalized_shape or x.ndim < k:
             raise shape_error(self, f"(..., {', '.join(map(str, self.normalized_shape))})",

@@ -9,7 +9,7 @@ import numpy as np
 from . import init
 from ._module import Module, field
 from ._rng import split_key
-from ._util import float_dtype, shape_error
+from ._util import as_input, float_dtype, shape_error
 
 __all__ = ["Linear"]
 
@@ -52,6 +52,9 @@ class Linear(Module):
     out_features: int = field(static=True)
 
     def __init__(self, in_features, out_features, *, bias=True, key, dtype=np.float64):
+        for name, v in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(v, (int, np.integer, float)) or v < 0 or int(v) != v:
+                raise ValueError(f"Linear: {name} must be a non-negative integer, got {v!r}")
         dtype = float_dtype(dtype)
         kw, kb = split_key(key, 2, "Linear: key")
         bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
@@ -66,6 +69,7 @@ class Linear(Module):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
 
     def __call__(self, x):
+        x = as_input(x)
         if tuple(x.shape) != (self.in_features,):
             raise shape_error(self, (self.in_features,), x.shape)
         y = self.weight @ x

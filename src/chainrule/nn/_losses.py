@@ -32,9 +32,12 @@ def _reduce(loss, reduction, who):
 
 
 def _same_shape(a, b, who, names=("input", "target")):
+    """Check that two loss arguments have one shape; return them as arrays (a list or a
+    Python number becomes a NumPy array, as NumPy functions accept them)."""
     if tuple(np.shape(a)) != tuple(np.shape(b)):
         raise ValueError(f"{who}: {names[0]} has shape {tuple(np.shape(a))} but {names[1]} "
                          f"has shape {tuple(np.shape(b))}; they must match")
+    return tuple(x if hasattr(x, "shape") else np.asarray(x) for x in (a, b))
 
 
 def mse(input, target, reduction="mean"):
@@ -47,7 +50,7 @@ def mse(input, target, reduction="mean"):
     >>> float(nn.mse(np.array([1.0, 2.0]), np.array([1.0, 4.0])))
     2.0
     """
-    _same_shape(input, target, "mse")
+    input, target = _same_shape(input, target, "mse")
     d = input - target
     return _reduce(d * d, reduction, "mse")
 
@@ -62,7 +65,7 @@ def mae(input, target, reduction="mean"):
     >>> float(nn.mae(np.array([1.0, 2.0]), np.array([1.0, 4.0])))
     1.0
     """
-    _same_shape(input, target, "mae")
+    input, target = _same_shape(input, target, "mae")
     return _reduce(cnp.abs(input - target), reduction, "mae")
 
 
@@ -77,7 +80,9 @@ def huber(input, target, delta=1.0, reduction="mean"):
     >>> nn.huber(np.array([0.5, 3.0]), np.zeros(2), reduction="none")
     array([0.125, 2.5  ])
     """
-    _same_shape(input, target, "huber")
+    input, target = _same_shape(input, target, "huber")
+    if isinstance(delta, (int, float, np.number)) and not delta > 0:
+        raise ValueError(f"huber: delta must be positive (as in PyTorch), got {delta!r}")
     d = input - target
     a = cnp.abs(d)
     # The quadratic branch sees |d| clipped to delta, so neither branch can overflow.
@@ -140,7 +145,13 @@ def cross_entropy(logits, labels, reduction="mean", label_smoothing=0.0, weight=
     wlogp = logp if weight is None else logp * weight
     ldtype = np.dtype(labels.dtype if hasattr(labels, "dtype") else np.asarray(labels).dtype)
     if ldtype.kind not in "iub":
-        _same_shape(logits, labels, "cross_entropy", ("logits", "probability targets"))
+        if tuple(np.shape(labels)) == shape[:-1]:
+            raise ValueError(f"cross_entropy: labels have shape {shape[:-1]} (one per "
+                             f"example) but dtype {ldtype}: class indices must be integers "
+                             "(pass labels.astype(int)); probability or one-hot targets "
+                             f"have the logits' shape {shape}.")
+        _, labels = _same_shape(logits, labels, "cross_entropy",
+                                ("logits", "probability targets"))
         target = labels
         if label_smoothing:
             target = (1.0 - label_smoothing) * target + label_smoothing / n_classes
@@ -190,7 +201,8 @@ def binary_cross_entropy_with_logits(logits, targets, reduction="mean", pos_weig
     >>> float(nn.binary_cross_entropy_with_logits(np.array([0.0]), np.array([1.0])))
     0.6931471805599453
     """
-    _same_shape(logits, targets, "binary_cross_entropy_with_logits", ("logits", "targets"))
+    logits, targets = _same_shape(logits, targets, "binary_cross_entropy_with_logits",
+                                  ("logits", "targets"))
     # log(sigmoid(x)) = -softplus(-x); log(1 - sigmoid(x)) = -softplus(x)
     pos = cnp.logaddexp(0.0, -logits)
     neg = cnp.logaddexp(0.0, logits)
@@ -214,9 +226,14 @@ def gaussian_nll(input, target, var, full=False, eps=1e-6, reduction="mean"):
     >>> float(nn.gaussian_nll(np.array([1.0]), np.array([3.0]), np.array([4.0])))
     1.1931471805599454
     """
-    _same_shape(input, target, "gaussian_nll")
+    input, target = _same_shape(input, target, "gaussian_nll")
     if isinstance(var, np.ndarray) and (var < 0).any():
         raise ValueError("gaussian_nll: var has negative entries")
+    s, vs = tuple(np.shape(input)), tuple(np.shape(var))
+    if not (vs in ((), s, s[:-1]) or (vs[:-1] == s[:-1] and vs[-1:] == (1,))):
+        raise ValueError(f"gaussian_nll: var has shape {vs}; for input of shape {s} it "
+                         f"must have shape {s}, {s[:-1] + (1,)} or {s[:-1]} (one variance "
+                         "per example), as in PyTorch, or be a number")
     if np.ndim(var) == np.ndim(input) - 1 and np.ndim(input) > 0:
         var = cnp.expand_dims(var, -1)  # one variance per example (PyTorch's convention)
     var = var + cr.stop_gradient(cnp.maximum(var, eps) - var)
@@ -240,7 +257,7 @@ def poisson_nll(input, target, log_input=True, full=False, eps=1e-8, reduction="
     >>> float(nn.poisson_nll(np.array([0.0]), np.array([2.0])))
     1.0
     """
-    _same_shape(input, target, "poisson_nll")
+    input, target = _same_shape(input, target, "poisson_nll")
     if log_input:
         loss = cnp.exp(input) - target * input
     else:
@@ -271,7 +288,7 @@ def kl_divergence(input, target, reduction="mean", log_target=False):
     >>> bool(np.isclose(kl, np.sum(p * np.log(p / q))))
     True
     """
-    _same_shape(input, target, "kl_divergence")
+    input, target = _same_shape(input, target, "kl_divergence")
     if log_target:
         loss = cnp.exp(target) * (target - input)
     else:

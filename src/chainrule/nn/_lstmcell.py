@@ -9,7 +9,7 @@ import chainrule.numpy as cnp
 from ._activations import sigmoid
 from ._module import Module, field
 from ._rnn_util import affine, cell_parameters
-from ._util import shape_error
+from ._util import as_input, shape_error
 
 __all__ = ["LSTMCell"]
 
@@ -58,12 +58,19 @@ class LSTMCell(Module):
         return f"LSTMCell(input_size={self.input_size}, hidden_size={self.hidden_size})"
 
     def __call__(self, x, hx=None):
+        x = as_input(x)
         if tuple(x.shape) != (self.input_size,):
             raise shape_error(self, (self.input_size,), x.shape)
         if hx is None:
             zeros = cnp.zeros(self.hidden_size, dtype=self.weight_ih.dtype)
             h, c = zeros, zeros
         else:
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                got = (f"an array of shape {tuple(np.shape(hx))}" if hasattr(hx, "shape")
+                       else type(hx).__name__)
+                raise TypeError(f"{self._describe()}: hx must be the pair (h, c) of shape "
+                                f"({self.hidden_size},) each, as the previous step returns "
+                                f"it, or None for zeros; got {got}")
             h, c = hx
             for what, v in (("h", h), ("c", c)):
                 if tuple(v.shape) != (self.hidden_size,):

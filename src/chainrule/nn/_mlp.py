@@ -10,7 +10,7 @@ from ._activations import identity, relu
 from ._linear import Linear
 from ._module import Module, field
 from ._rng import split_key
-from ._util import shape_error
+from ._util import as_input, shape_error
 
 __all__ = ["MLP"]
 
@@ -59,6 +59,10 @@ class MLP(Module):
         if depth < 0:
             raise ValueError(f"MLP: depth (the number of hidden layers) must be >= 0, "
                              f"got {depth}")
+        for name, fn in (("activation", activation), ("final_activation", final_activation)):
+            if not callable(fn):
+                raise TypeError(f"MLP: {name} must be a function such as nn.relu or nn.tanh, "
+                                f"got {fn!r}")
         keys = split_key(key, depth + 1, "MLP: key")
         sizes = [in_size] + [width_size] * depth + [out_size]
         self.layers = tuple(
@@ -74,6 +78,7 @@ class MLP(Module):
                 f"width_size={self.width_size}, depth={self.depth})")
 
     def __call__(self, x):
+        x = as_input(x)
         if tuple(x.shape) != (self.in_size,):
             raise shape_error(self, (self.in_size,), x.shape)
         for layer in self.layers[:-1]:

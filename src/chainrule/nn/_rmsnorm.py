@@ -8,7 +8,7 @@ import chainrule.numpy as cnp
 
 from ._layernorm import as_shape
 from ._module import Module, field
-from ._util import float_dtype, shape_error
+from ._util import as_input, float_dtype, shape_error
 
 __all__ = ["RMSNorm"]
 
@@ -46,6 +46,7 @@ class RMSNorm(Module):
         return f"RMSNorm(normalized_shape={self.normalized_shape})"
 
     def __call__(self, x):
+        x = as_input(x)
         k = len(self.normalized_shape)
         if x.ndim < k or tuple(x.shape[x.ndim - k:]) != self.normalized_shape:
             raise shape_error(self, f"(..., {', '.join(map(str, self.normalized_shape))})",

@@ -10,6 +10,12 @@ def layer_name(layer):
     return getattr(layer, "_describe", lambda: type(layer).__name__)()
 
 
+def as_input(x):
+    """A layer's input as an array: a list or a Python number (as NumPy accepts them)
+    becomes a NumPy array, so that the shape check below can read its shape."""
+    return x if hasattr(x, "shape") else np.asarray(x)
+
+
 def shape_error(layer, expected, got, extra=""):
     return ValueError(
         f"{layer_name(layer)} expects an input of shape {expected}, got shape {tuple(got)}. "

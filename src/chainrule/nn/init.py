@@ -118,6 +118,8 @@ def _kaiming_std(shape, a, mode, nonlinearity):
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan = fan_in if mode == "fan_in" else fan_out
+    if fan == 0:
+        return 0.0  # a zero-size weight: nothing to draw (PyTorch leaves it as is)
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 

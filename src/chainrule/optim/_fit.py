@@ -126,6 +126,11 @@ def fit(loss_fn, params, optimizer, steps, data=None, progress=None, *, state=No
         raise TypeError(f"fit: optimizer must be a GradientTransformation (e.g. "
                         f"optim.adam(1e-3)), got {type(optimizer).__name__}")
     if not isinstance(steps, (int, np.integer)) or steps < 0:
+        if isinstance(steps, (list, tuple)) or hasattr(steps, "__next__"):
+            # fit(loss, params, opt, batches): the batches went where the count goes.
+            raise TypeError(f"fit: steps (the 4th argument) must be a non-negative integer, "
+                            f"got a {type(steps).__name__}; pass the batches as data=, e.g. "
+                            "optim.fit(loss, params, opt, 100, data=batches)")
         raise ValueError(f"fit: steps must be a non-negative integer, got {steps!r}")
     step_fn = step_function(loss_fn, optimizer)
     if jit:

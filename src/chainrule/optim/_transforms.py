@@ -29,6 +29,10 @@ def _count0():
 def check_rate(x, name):
     if callable(x) or is_tracer(x):
         return  # a schedule, or a rate being differentiated (meta-learning)
+    if isinstance(x, (str, bytes)):
+        # float("1e-3") would pass, and the string would fail later inside the update.
+        raise TypeError(f"{name}: the learning rate must be a number or a schedule, got the "
+                        f"string {x!r}; pass a number such as 1e-3")
     try:
         v = float(x)
     except (TypeError, ValueError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.optimize as sopt
 
@@ -242,6 +244,26 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False, check_
     >>> popt.round(6)
     array([2.5, 1.3, 0.5])
     """
+    model = f
+
+    @functools.wraps(model)  # SciPy counts the parameters from the signature without p0
+    def f(x, *params):
+        # A model giving another number of values than ydata would fail inside SciPy as
+        # a broadcast of the residual (or broadcast to a wrong residual, as (n, 1) - (n,)).
+        out = model(x, *params)
+        if nan_policy == "omit":  # SciPy drops the NaN points of ydata before the fit
+            return out
+        shape, yshape = np.shape(out), np.shape(ydata)
+        try:
+            ok = np.broadcast_shapes(shape, yshape) == yshape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"curve_fit: f(xdata, *params) returned shape {shape}, but "
+                             f"ydata has shape {yshape}: the model needs one value per data "
+                             f"point (xdata has shape {np.shape(x)})")
+        return out
+
     if jac is None:
         def jac(x, *params):
             n = len(params)

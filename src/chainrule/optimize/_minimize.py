@@ -156,7 +156,13 @@ def prepare_constraints(constraints, flat, name):
 def _wrap_user_jac(jac, flat, args, fun):
     if jac is True:
         def fun_and_grad(x):
-            f, g = fun(flat.unravel(np.asarray(x, float)), *args)
+            out = fun(flat.unravel(np.asarray(x, float)), *args)
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                raise TypeError("minimize: jac=True means fun returns the pair (value, "
+                                "gradient), but it returned "
+                                f"{type(out).__name__} {np.shape(out)}; leave jac out to "
+                                "get the gradient by automatic differentiation")
+            f, g = out
             return scalar_value(f, "minimize"), flat.ravel(g, "the gradient")
         return fun_and_grad, True
     if callable(jac):
@@ -200,9 +206,14 @@ def _minimize_flat_scipy(fun, flat, x0_vec, args, method, jac, hess, hessp, boun
         kw["hess"] = obj.hess
     else:
         if callable(hess):
-            kw["hess"] = lambda x, *a: np.asarray(hess(flat.unravel(np.asarray(x, float)),
-                                                       *args), float).reshape(flat.size,
-                                                                               flat.size)
+            def user_hess(x, *a):
+                h = np.asarray(hess(flat.unravel(np.asarray(x, float)), *args), float)
+                if h.size != flat.size ** 2:
+                    raise ValueError(f"{name}: hess returned an array of shape {h.shape}, "
+                                     f"but x0 has {flat.size} element(s): the Hessian must "
+                                     f"be ({flat.size}, {flat.size})")
+                return h.reshape(flat.size, flat.size)
+            kw["hess"] = user_hess
         elif hess is not None:
             kw["hess"] = hess
         if callable(hessp):

@@ -134,6 +134,13 @@ class RegularGridInterpolator:
     def __call__(self, xi, method=None, *, nu=None):
         """Values at ``xi`` of shape ``(..., ndim)``."""
         method = self.method if method is None else method
+        shape_xi = None if isinstance(xi, tuple) else np.shape(xi)
+        if shape_xi is not None and len(shape_xi) == 1 and shape_xi[0] % len(self.grid):
+            # SciPy reads a flat xi as points of ndim coordinates; a length that is not a
+            # multiple of ndim fails inside its Cython reshape.
+            raise ValueError(f"The requested sample point xi has {shape_xi[0]} coordinates "
+                             f"but this RegularGridInterpolator has dimension "
+                             f"{len(self.grid)}; pass points of shape (..., {len(self.grid)})")
         if self._ref is not None and not traced(xi):
             return self._ref(xi, method=method, nu=nu)
         if method not in _METHODS:

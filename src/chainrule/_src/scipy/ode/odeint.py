@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from chainrule._src.numpy import base as cnp
 
 from .solve_ivp import solve_ivp
+from .stepper import concrete_or_none
 
 
 def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None, mu=None,
@@ -65,6 +68,15 @@ def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None,
     t = cnp.asarray(t)
     if t.ndim != 1 or t.shape[0] < 1:
         raise ValueError("odeint: t must be a 1-D array with at least one time")
+    tv = concrete_or_none(t)
+    if tv is not None and tv.shape[0] > 1:
+        # Otherwise solve_ivp reports it in terms of t_eval and t_span, which odeint's
+        # caller never passed.
+        dt = np.diff(tv)
+        if not (np.all(dt >= 0) or np.all(dt <= 0)):
+            raise ValueError("odeint: t must be monotonically increasing or decreasing (the "
+                             "first element is the time of y0), as in SciPy; got "
+                             f"{np.array2string(tv, threshold=8)}")
     if not isinstance(args, tuple):
         args = (args,)
     fun = func if tfirst else (lambda tt, y, *a: func(y, tt, *a))

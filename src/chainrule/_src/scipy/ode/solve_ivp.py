@@ -190,6 +190,16 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False, e
         # SciPy's message, rather than max_steps attempts on NaN.
         bad_y0 = ~cnp.all(cnp.isfinite(stop_gradient(y0)))
         t1 = cnp.where(bad_y0, t0, t1)
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if np.shape(tol) not in ((), (n,)):
+            raise ValueError(f"solve_ivp: `{name}` must be a number or one value per component "
+                             f"of y0, shape ({n},), got shape {np.shape(tol)}")
+    atol_c = concrete_or_none(atol)
+    if atol_c is not None and np.any(atol_c < 0):
+        raise ValueError("solve_ivp: `atol` must be positive.")
+    step_c = None if first_step is None else concrete_or_none(first_step)
+    if step_c is not None and np.any(step_c <= 0):
+        raise ValueError("solve_ivp: `first_step` must be positive.")
     rtol_c = concrete_or_none(rtol)
     if rtol_c is not None and np.any(rtol_c < 100 * np.finfo(float).eps):
         rtol = cnp.maximum(rtol, 100 * np.finfo(float).eps)

@@ -125,6 +125,11 @@ def call_rhs(fun, t, y, args, n):
         raise ValueError(
             f"solve_ivp: fun(t, y) returned an array of shape {out.shape}, but y has shape "
             f"({n},): the right-hand side must return one derivative per component of y")
+    if np.issubdtype(out.dtype, np.complexfloating):
+        raise TypeError(
+            f"solve_ivp: fun(t, y) returned complex values ({out.dtype}) for a real y; "
+            "complex states are not supported: split the state into real and imaginary "
+            "parts (a real y of twice the length)")
     return out
 
 
