@@ -237,6 +237,39 @@ def test_metropolis_target_accept_is_a_probability():
         infer.metropolis(lambda p: -p["a"] ** 2, {"a": 1.0}, target_accept=23.4, **QUICK)
 
 
+GRADIENT_SAMPLERS = [infer.nuts, lambda *a, **k: infer.hmc(*a, num_steps=3, **k)]
+ALL_SAMPLERS = GRADIENT_SAMPLERS + [infer.metropolis, infer.ensemble]
+
+
+@pytest.mark.parametrize("sampler", ALL_SAMPLERS)
+def test_samplers_refuse_integer_parameters(sampler):
+    # An integer in init was sampled as a continuous parameter (it drifted to -12 with no
+    # word): data kept in init by mistake, or a count meant to stay fixed.
+    logp = lambda p: -0.5 * p["mu"] ** 2 - 0.1 * p["n"] ** 2  # noqa: E731
+    with pytest.raises(TypeError, match=r"init\['n'\] is an integer.*3\.0.*close over it"):
+        sampler(logp, {"mu": 0.0, "n": 3}, **QUICK)
+    with pytest.raises(TypeError, match=r"init\['n'\] is a boolean"):
+        sampler(logp, {"mu": 0.0, "n": np.array([True, False])}, **QUICK)
+
+
+@pytest.mark.parametrize("sampler", GRADIENT_SAMPLERS)
+def test_gradient_samplers_reject_a_vector_log_density(sampler):
+    with pytest.raises(ValueError, match=r"logdensity must return a scalar.*shape \(6,\)"):
+        sampler(lambda p: -0.5 * (Y - p["mu"]) ** 2, {"mu": 0.0}, **QUICK)
+
+
+@pytest.mark.parametrize("sampler", GRADIENT_SAMPLERS)
+def test_gradient_samplers_check_per_chain_starts_and_target_accept(sampler):
+    logp = lambda p: -0.5 * cnp.sum(p["a"] ** 2)  # noqa: E731
+    with pytest.raises(ValueError, match=r"init_per_chain=True every leaf of init needs a "
+                                         r"leading axis of size 2.*shape \(\)"):
+        sampler(logp, {"a": 1.0}, num_chains=2, init_per_chain=True, **QUICK)
+    for bad in (80, 0.0, 1.0):
+        with pytest.raises(ValueError, match=r"target_accept must be a probability in "
+                                             r"\(0, 1\)"):
+            sampler(logp, {"a": 1.0}, target_accept=bad, **QUICK)
+
+
 def test_negative_or_fractional_step_counts_are_refused():
     u0 = np.sin(pde.grid(16))
     with pytest.raises(ValueError, match=r"burgers: steps must be a non-negative integer, "

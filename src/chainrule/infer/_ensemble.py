@@ -9,8 +9,9 @@ import chainrule.numpy as cnp
 from chainrule import random as crandom
 from chainrule.tree_util import tree_map
 
-from ._hmc import SampleResult, check_initial, Flat, make_key, progress_bar
-from ._metropolis import check_per_chain, check_scalar, logdensity_fn
+from ._hmc import (SampleResult, check_initial, check_per_chain, check_scalar, Flat, make_key,
+                   progress_bar)
+from ._metropolis import logdensity_fn
 
 __all__ = ["ensemble"]
 

@@ -76,6 +76,21 @@ class SampleResult:
 
 # --- parameters as one vector -------------------------------------------------------------
 
+def _check_continuous(name, leaf, named):
+    """Refuse an integer or boolean leaf of ``init``: the samplers move every leaf
+    continuously, so a count or a flag kept in ``init`` by mistake would drift silently."""
+    kind = np.asarray(leaf).dtype.kind
+    if kind not in "biu":
+        return
+    where = f"init[{name!r}]" if named else f"init ({name})"
+    what = "a boolean" if kind == "b" else "an integer"
+    value = np.asarray(leaf)
+    example = repr(float(value)) if value.ndim == 0 else "an array of floats"
+    raise TypeError(f"{where} is {what} ({leaf!r}): the samplers move continuous parameters "
+                    f"only. If it is a parameter, give it as a float ({example}); if it is "
+                    "data, keep it out of init and close over it in logdensity.")
+
+
 class Flat:
     """Flattening of a parameter pytree to a 1-D float vector and back."""
 
@@ -83,11 +98,13 @@ class Flat:
         leaves, self.treedef = tree_flatten(tree)
         if not leaves:
             raise ValueError("init is an empty pytree: there are no parameters to sample.")
+        self.names = self._names(tree, len(leaves))
+        for name, leaf in zip(self.names, leaves):
+            _check_continuous(name, leaf, isinstance(tree, dict))
         self.shapes = [np.shape(leaf) for leaf in leaves]
         self.sizes = [int(np.prod(s, dtype=int)) for s in self.shapes]
         self.offsets = np.cumsum([0] + self.sizes)
         self.dim = int(self.offsets[-1])
-        self.names = self._names(tree, len(leaves))
 
     @staticmethod
     def _names(tree, n):
@@ -132,6 +149,34 @@ def _potential(logdensity, flat):
         return cnp.where(cnp.isnan(v) | (v == np.inf), -np.inf, v)
 
     return cr.value_and_grad(logp)
+
+
+def check_scalar(logdensity, flat, z, name):
+    """Raise a ValueError when ``logdensity`` does not return one number per point: the
+    batched samplers would otherwise fail deep inside with a broadcasting error."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        value = logdensity(flat.unravel(np.asarray(z)[0]))
+    shape = np.shape(value)
+    if shape != ():
+        raise ValueError(f"{name}: logdensity must return a scalar (the log density of one "
+                        f"point), but it returned shape {shape}. Sum the terms of the "
+                        "log-likelihood, e.g. cnp.sum(...).")
+
+
+def check_per_chain(init, n, name, flag):
+    """With ``init_per_chain=True`` (``init_per_walker``) every leaf of ``init`` needs a
+    leading axis of size ``n`` (of one common size if ``n`` is None); say so rather than
+    fail on an index.  Returns that size."""
+    leaves = cr.tree_util.tree_leaves(init)
+    if n is None and leaves and np.ndim(leaves[0]):
+        n = np.shape(leaves[0])[0]
+    bad = [np.shape(leaf) for leaf in leaves if np.ndim(leaf) == 0 or np.shape(leaf)[0] != n]
+    if bad:
+        size = "one common size" if n is None else f"size {n}"
+        raise ValueError(f"{name}: with {flag}=True every leaf of init needs a leading axis "
+                         f"of {size} (one starting point per chain), got a leaf of shape "
+                         f"{bad[0]}; pass {flag}=False to start all from one point")
+    return n
 
 
 def check_initial(logdensity, flat, z, gradient=True):
@@ -354,6 +399,11 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
     """
     if num_chains < 1 or num_samples < 0 or num_warmup < 0:
         raise ValueError(f"{name}: num_chains must be >= 1, num_samples and num_warmup >= 0.")
+    if not 0 < target_accept < 1:
+        raise ValueError(f"{name}: target_accept must be a probability in (0, 1), got "
+                         f"{target_accept!r}")
+    if init_per_chain:
+        check_per_chain(init, num_chains, name, "init_per_chain")
     first = tree_map(lambda x: np.asarray(x)[0], init) if init_per_chain else init
     flat = Flat(first)
     if init_per_chain:
@@ -361,6 +411,7 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
                       for i in range(num_chains)])
     else:
         z = np.tile(flat.ravel(init), (num_chains, 1))
+    check_scalar(logdensity, flat, z, name)
     check_initial(logdensity, flat, z)
     value_and_grad = _potential(logdensity, flat)
     potential = cr.jit(cr.vmap(value_and_grad))

@@ -9,8 +9,8 @@ import chainrule.numpy as cnp
 from chainrule import random as crandom
 
 from ._adapt import DualAveraging, Welford, warmup_windows
-from ._hmc import (SampleResult, call, check_initial, Flat, iteration_keys, make_key,
-                   progress_bar, select)
+from ._hmc import (SampleResult, call, check_initial, check_per_chain, check_scalar, Flat,
+                   iteration_keys, make_key, progress_bar, select)
 
 __all__ = ["metropolis"]
 
@@ -20,34 +20,6 @@ def logdensity_fn(logdensity, flat):
         v = logdensity(flat.unravel(z))
         return cnp.where(cnp.isnan(v) | (v == np.inf), -np.inf, v)
     return logp
-
-
-def check_scalar(logdensity, flat, z, name):
-    """Raise a ValueError when ``logdensity`` does not return one number per point: the
-    batched samplers would otherwise fail deep inside with a broadcasting error."""
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        value = logdensity(flat.unravel(np.asarray(z)[0]))
-    shape = np.shape(value)
-    if shape != ():
-        raise ValueError(f"{name}: logdensity must return a scalar (the log density of one "
-                        f"point), but it returned shape {shape}. Sum the terms of the "
-                        "log-likelihood, e.g. cnp.sum(...).")
-
-
-def check_per_chain(init, n, name, flag):
-    """With ``init_per_chain=True`` (``init_per_walker``) every leaf of ``init`` needs a
-    leading axis of size ``n`` (of one common size if ``n`` is None); say so rather than
-    fail on an index.  Returns that size."""
-    leaves = cr.tree_util.tree_leaves(init)
-    if n is None and leaves and np.ndim(leaves[0]):
-        n = np.shape(leaves[0])[0]
-    bad = [np.shape(leaf) for leaf in leaves if np.ndim(leaf) == 0 or np.shape(leaf)[0] != n]
-    if bad:
-        size = "one common size" if n is None else f"size {n}"
-        raise ValueError(f"{name}: with {flag}=True every leaf of init needs a leading axis "
-                         f"of {size} (one starting point per chain), got a leaf of shape "
-                         f"{bad[0]}; pass {flag}=False to start all from one point")
-    return n
 
 
 def _rw_kernel(logp_fn, dim):
