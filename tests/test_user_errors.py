@@ -252,6 +252,19 @@ def test_samplers_refuse_integer_parameters(sampler):
         sampler(logp, {"mu": 0.0, "n": np.array([True, False])}, **QUICK)
 
 
+@pytest.mark.parametrize("fit", [infer.laplace, lambda f, p: infer.advi(f, p, num_steps=5)])
+def test_laplace_and_advi_refuse_integer_parameters(fit):
+    with pytest.raises(TypeError, match=r"init\['n'\] is an integer"):
+        fit(lambda p: -0.5 * p["mu"] ** 2 - 0.1 * p["n"] ** 2, {"mu": 0.0, "n": 3})
+
+
+def test_initial_point_errors_name_each_parameter_with_its_own_value():
+    # Keys given out of sorted order: the message pairs each name with its value.
+    logp = lambda p: cnp.log(p["b"]) - p["a"] ** 2  # noqa: E731
+    with pytest.raises(ValueError, match=r"NaN at the initial point \(a=1\.0, b=-2\.0\)"):
+        infer.nuts(logp, {"b": -2.0, "a": 1.0}, **QUICK)
+
+
 @pytest.mark.parametrize("sampler", GRADIENT_SAMPLERS)
 def test_gradient_samplers_reject_a_vector_log_density(sampler):
     with pytest.raises(ValueError, match=r"logdensity must return a scalar.*shape \(6,\)"):

@@ -13,7 +13,7 @@ from chainrule import optim
 from chainrule import random as crandom
 
 from ._hmc import make_key
-from ._ravel import FlatGaussian, param_labels, ravel_params
+from ._ravel import check_continuous, FlatGaussian, param_labels, ravel_params
 from ._transforms import ConstrainedLogDensity
 
 __all__ = ["ADVIResult", "advi"]
@@ -142,6 +142,7 @@ def advi(logdensity, init, *, family="meanfield", num_steps=2000, optimizer=None
         raise ValueError("advi: num_steps and num_particles must be >= 1")
     if not init_scale > 0:
         raise ValueError(f"advi: init_scale must be positive, got {init_scale!r}")
+    check_continuous(init)
     flat0, unravel = ravel_params(init)
     n = flat0.size
     if n == 0:

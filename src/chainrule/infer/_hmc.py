@@ -19,6 +19,7 @@ from chainrule.tree_util import tree_flatten, tree_map, tree_unflatten
 
 from ._adapt import DualAveraging, Welford, warmup_windows
 from ._arviz import to_inference_data
+from ._ravel import check_continuous
 from ._summary import summary
 
 __all__ = ["SampleResult", "hmc"]
@@ -76,21 +77,6 @@ class SampleResult:
 
 # --- parameters as one vector -------------------------------------------------------------
 
-def _check_continuous(name, leaf, named):
-    """Refuse an integer or boolean leaf of ``init``: the samplers move every leaf
-    continuously, so a count or a flag kept in ``init`` by mistake would drift silently."""
-    kind = np.asarray(leaf).dtype.kind
-    if kind not in "biu":
-        return
-    where = f"init[{name!r}]" if named else f"init ({name})"
-    what = "a boolean" if kind == "b" else "an integer"
-    value = np.asarray(leaf)
-    example = repr(float(value)) if value.ndim == 0 else "an array of floats"
-    raise TypeError(f"{where} is {what} ({leaf!r}): the samplers move continuous parameters "
-                    f"only. If it is a parameter, give it as a float ({example}); if it is "
-                    "data, keep it out of init and close over it in logdensity.")
-
-
 class Flat:
     """Flattening of a parameter pytree to a 1-D float vector and back."""
 
@@ -98,9 +84,8 @@ class Flat:
         leaves, self.treedef = tree_flatten(tree)
         if not leaves:
             raise ValueError("init is an empty pytree: there are no parameters to sample.")
+        check_continuous(tree)
         self.names = self._names(tree, len(leaves))
-        for name, leaf in zip(self.names, leaves):
-            _check_continuous(name, leaf, isinstance(tree, dict))
         self.shapes = [np.shape(leaf) for leaf in leaves]
         self.sizes = [int(np.prod(s, dtype=int)) for s in self.shapes]
         self.offsets = np.cumsum([0] + self.sizes)
@@ -109,7 +94,7 @@ class Flat:
     @staticmethod
     def _names(tree, n):
         if isinstance(tree, dict) and len(tree) == n:
-            return [str(k) for k in tree]
+            return [str(k) for k in sorted(tree)]  # the order of tree_flatten's leaves
         return ["params"] if n == 1 else [f"leaf {i}" for i in range(n)]
 
     def ravel(self, tree):

@@ -9,7 +9,7 @@ import numpy as np
 import chainrule as cr
 from chainrule.optimize import minimize
 
-from ._ravel import FlatGaussian, param_labels, ravel_params
+from ._ravel import check_continuous, FlatGaussian, param_labels, ravel_params
 
 __all__ = ["LaplaceResult", "laplace"]
 
@@ -102,6 +102,7 @@ def laplace(logdensity, init, *, method="BFGS", options=None, newton_steps=8):
     >>> float(post.mean["mu"]), post.cov, round(post.log_evidence, 8)   # log(√(2π)·2)
     (1.0, array([[4.]]), 1.61208571)
     """
+    check_continuous(init)
     flat0, unravel = ravel_params(init)
     n = flat0.size
     if n == 0:

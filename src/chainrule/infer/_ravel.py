@@ -10,6 +10,25 @@ from chainrule.tree_util import tree_flatten, tree_unflatten
 __all__ = ["FlatGaussian", "param_labels", "ravel_params"]
 
 
+def check_continuous(init):
+    """Refuse an integer or boolean leaf of ``init``: samplers and optimizers move every
+    leaf continuously, so a count or a flag kept in ``init`` by mistake would drift
+    silently (as JAX's ``grad`` refuses integer inputs)."""
+    leaves, _ = tree_flatten(init)
+    named = isinstance(init, dict) and len(init) == len(leaves)
+    keys = sorted(init) if named else range(len(leaves))  # tree_flatten's order
+    for i, (key, leaf) in enumerate(zip(keys, leaves)):
+        value = np.asarray(leaf)
+        if value.dtype.kind not in "biu":
+            continue
+        where = f"init[{key!r}]" if named else f"init (leaf {i})"
+        what = "a boolean" if value.dtype.kind == "b" else "an integer"
+        example = repr(float(value)) if value.ndim == 0 else "an array of floats"
+        raise TypeError(f"{where} is {what} ({leaf!r}): parameters are moved continuously. "
+                        f"If it is a parameter, give it as a float ({example}); if it is "
+                        "data, keep it out of init and close over it in logdensity.")
+
+
 def ravel_params(params):
     """Flatten a pytree of parameters into one float vector, and say how to undo it.
 
