@@ -420,3 +420,16 @@ def test_minimize_user_hessian_of_the_wrong_size():
         optimize.minimize(f, np.ones(2), method="Newton-CG", hess=lambda x: np.eye(3))
     res = optimize.minimize(f, np.ones(2), method="Newton-CG", hess=lambda x: 2 * np.eye(2))
     np.testing.assert_allclose(res.x, [0.3, 0.3])
+
+
+def test_curve_fit_of_a_constant_model_matches_scipy():
+    # The model broadcasts (one value for every point): its Jacobian still needs one row per
+    # data point, as SciPy's finite differences give.
+    import scipy.optimize as sopt
+    x = np.linspace(0.0, 1.0, 10)
+    y = 2.0 + 0.01 * np.sin(7.0 * x)
+    popt, pcov = optimize.curve_fit(lambda x, a: a, x, y, p0=[1.0])
+    ref, ref_cov = sopt.curve_fit(lambda x, a: a, x, y, p0=[1.0])
+    np.testing.assert_allclose(popt, [np.mean(y)], rtol=1e-10)
+    np.testing.assert_allclose(popt, ref, rtol=1e-7)
+    np.testing.assert_allclose(pcov, ref_cov, rtol=1e-4)

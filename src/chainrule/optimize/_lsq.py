@@ -265,9 +265,17 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False, check_
         return out
 
     if jac is None:
+        # One row per data point even where the model broadcasts (a constant model):
+        # SciPy's residual has ydata's size, and so must its Jacobian.
+        yshape = None if nan_policy == "omit" else np.shape(ydata)
+
+        def residual_model(x, *p):
+            out = f(x, *p)
+            return ravel_any(out if yshape is None else cnp.broadcast_to(out, yshape))
+
         def jac(x, *params):
             n = len(params)
-            j = cr.jacobian(lambda *p: ravel_any(f(x, *p)), argnums=tuple(range(n)),
+            j = cr.jacobian(lambda *p: residual_model(x, *p), argnums=tuple(range(n)),
                             mode="auto")(*[float(p) for p in params])
             return np.stack([np.asarray(c, float).reshape(-1) for c in j], axis=1)
     extra = {}
