@@ -433,3 +433,9 @@ def test_curve_fit_of_a_constant_model_matches_scipy():
     np.testing.assert_allclose(popt, [np.mean(y)], rtol=1e-10)
     np.testing.assert_allclose(popt, ref, rtol=1e-7)
     np.testing.assert_allclose(pcov, ref_cov, rtol=1e-4)
+
+
+def test_nn_save_to_a_folder_names_the_folder(tmp_path):
+    with pytest.raises(IsADirectoryError, match=r"is a directory; give the name of the file"):
+        nn.save(tmp_path, nn.Linear(2, 3, key=0))
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind

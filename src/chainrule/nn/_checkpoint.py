@@ -169,6 +169,9 @@ def save(path, tree, *, metadata=None):
     import tempfile  # deferred: `import chainrule` should not pay for it
 
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"nn.save: {path} is a directory; give the name of the file "
+                                "to write in it, e.g. os.path.join(folder, 'model.npz')")
     folder = os.path.dirname(os.path.abspath(path))
     payload = {f"leaf_{i}": a for i, a in enumerate(arrays)}
     payload[_HEADER] = np.frombuffer(header.encode("utf-8"), dtype=np.uint8)
