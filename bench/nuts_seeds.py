@@ -33,7 +33,7 @@ for _k, _v in THREAD_ENV.items():
 
 import numpy as np  # noqa: E402
 
-from .workloads.nuts import DRAWS, WARMUP, _dim, _logdensity  # noqa: E402
+from .workloads.nuts import DRAWS, WARMUP, _dim, _logdensity, numpyro_nuts  # noqa: E402
 
 
 def _chainrule(target, warmup, draws, backend):
@@ -48,32 +48,6 @@ def _chainrule(target, warmup, draws, backend):
                          progress=False, backend=backend)
         return (np.asarray(res.samples)[:1], res.stats["num_steps"][0],
                 float(res.step_size[0]), int(res.num_divergences))
-    return run
-
-
-def _numpyro(target, warmup, draws):
-    import jax
-    import jax.numpy as jnp
-    from numpyro.infer.hmc import hmc
-
-    jax.config.update("jax_enable_x64", True)
-    logp = _logdensity(jnp, target)
-    x0 = jnp.zeros(_dim(target))
-    init_kernel, sample_kernel = hmc(potential_fn=lambda x: -logp(x), algo="NUTS")
-
-    @jax.jit
-    def sample(state):
-        def one(state, _):
-            state = sample_kernel(state)
-            return state, (state.z, state.num_steps, state.diverging)
-        state, (xs, steps, div) = jax.lax.scan(one, state, None, length=warmup + draws)
-        return xs[warmup:], steps[warmup:], div[warmup:], state.adapt_state.step_size
-
-    def run(seed):
-        state = init_kernel(x0, num_warmup=warmup, rng_key=jax.random.PRNGKey(seed))
-        xs, steps, div, eps = sample(state)
-        return (np.asarray(xs)[None], np.asarray(steps), float(eps),
-                int(np.sum(np.asarray(div))))
     return run
 
 
@@ -139,7 +113,7 @@ def main(argv=None):
     builders = {
         "chainrule": lambda t: _chainrule(t, WARMUP, DRAWS, "numba"),
         "chainrule-numpy": lambda t: _chainrule(t, WARMUP, DRAWS, "numpy"),
-        "numpyro": lambda t: _numpyro(t, WARMUP, DRAWS),
+        "numpyro": lambda t: numpyro_nuts(t, WARMUP, DRAWS),
         "emcee": lambda t: _emcee(t, WARMUP, DRAWS),
     }
     for target in args.targets.split(","):

@@ -111,7 +111,9 @@ def _chainrule_numba(target, warmup, draws):
     return _chainrule(target, warmup, draws, backend="numba")
 
 
-def _numpyro(target, warmup, draws):
+def numpyro_nuts(target, warmup, draws):
+    """``run(seed) -> (draws (1, draws, dim), leapfrog steps per draw, step size,
+    divergences)`` of NumPyro's NUTS kernel (also used by ``bench.nuts_seeds``)."""
     import jax
     import jax.numpy as jnp
     from numpyro.infer.hmc import hmc
@@ -127,14 +129,24 @@ def _numpyro(target, warmup, draws):
     def sample(state):
         def one(state, _):
             state = sample_kernel(state)
-            return state, (state.z, state.num_steps)
-        _, (xs, steps) = jax.lax.scan(one, state, None, length=warmup + draws)
-        return xs[warmup:], jnp.sum(steps[warmup:])
+            return state, (state.z, state.num_steps, state.diverging)
+        state, (xs, steps, div) = jax.lax.scan(one, state, None, length=warmup + draws)
+        return xs[warmup:], steps[warmup:], div[warmup:], state.adapt_state.step_size
 
     def run(seed):
         state = init_kernel(x0, num_warmup=warmup, rng_key=jax.random.PRNGKey(seed))
-        xs, steps = sample(state)
-        return np.asarray(xs)[None], int(steps)
+        xs, steps, div, eps = sample(state)
+        return (np.asarray(xs)[None], np.asarray(steps), float(eps),
+                int(np.sum(np.asarray(div))))
+    return run
+
+
+def _numpyro(target, warmup, draws):
+    sample = numpyro_nuts(target, warmup, draws)
+
+    def run(seed):
+        xs, steps, _, _ = sample(seed)
+        return xs, int(np.sum(steps))
     return run
 
 
