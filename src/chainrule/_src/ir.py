@@ -105,6 +105,20 @@ class Program:
         return "\n".join(lines)
 
 
+def use_counts(program: Program, output_uses=1) -> dict:
+    """``{var: times read}`` over ``program``'s equations, each output counting
+    ``output_uses`` more (a pass that must never inline an output counts it twice)."""
+    uses: dict = {}
+    for eqn in program.eqns:
+        for a in eqn.inputs:
+            if type(a) is Var:
+                uses[a] = uses.get(a, 0) + 1
+    for a in program.outvars:
+        if type(a) is Var:
+            uses[a] = uses.get(a, 0) + output_uses
+    return uses
+
+
 def read(env, atom):
     if type(atom) is Literal:
         return atom.val

@@ -46,14 +46,19 @@ class _Pool(Module):
     def _describe(self):
         return f"{self._name()}(kernel_size={self.kernel_size}, stride={self.stride})"
 
-    def _windows(self, x, pad_value):
-        """The pooling windows of ``x`` stacked on a new axis 1: shape ``(C, K, *out)``."""
+    def _padded(self, x, pad_value):
+        """``x`` (channels first) checked and padded with ``pad_value``."""
         n = self.num_spatial_dims
         if x.ndim != n + 1:
             raise shape_error(self, "(channels, " + ", ".join(["..."] * n) + ")", x.shape)
         if any(self.padding):
             x = cnp.pad(x, ((0, 0),) + tuple((p, p) for p in self.padding),
                         constant_values=pad_value)
+        return x
+
+    def _windows(self, x, pad_value):
+        """The pooling windows of ``x`` stacked on a new axis 1: shape ``(C, K, *out)``."""
+        x = self._padded(x, pad_value)
         spatial = tuple(x.shape[1:])
         out = tuple((size - d * (k - 1) - 1) // s + 1 for size, k, s, d in
                     zip(spatial, self.kernel_size, self.stride, self.dilation))
@@ -79,12 +84,7 @@ class _Pool(Module):
         dilation): the same ``(C, K, *out)`` array, built by a reshape and a transpose
         instead of one strided view per offset.  Its transpose is a transpose and a
         reshape: the gradient needs no scatter of each view back into a zero input."""
-        n = self.num_spatial_dims
-        if x.ndim != n + 1:
-            raise shape_error(self, "(channels, " + ", ".join(["..."] * n) + ")", x.shape)
-        if any(self.padding):
-            x = cnp.pad(x, ((0, 0),) + tuple((p, p) for p in self.padding),
-                        constant_values=pad_value)
+        x = self._padded(x, pad_value)
         spatial = tuple(x.shape[1:])
         out = tuple(size // k for size, k in zip(spatial, self.kernel_size))
         if any(o < 1 for o in out):
@@ -94,7 +94,7 @@ class _Pool(Module):
         crop = tuple(o * k for o, k in zip(out, self.kernel_size))
         if crop != spatial:  # the rows and columns no window covers
             x = x[(slice(None),) + tuple(slice(0, c) for c in crop)]
-        c = x.shape[0]
+        c, n = x.shape[0], self.num_spatial_dims
         # (C, o_1, k_1, o_2, k_2, ...) -> (C, k_1, k_2, ..., o_1, o_2, ...): the window
         # offsets in the order of itertools.product, as in ``_windows``
         x = cnp.reshape(x, (c,) + tuple(d for o, k in zip(out, self.kernel_size)

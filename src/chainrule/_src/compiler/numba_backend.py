@@ -40,7 +40,7 @@ import numpy as np
 
 from .. import config
 from ..core import Zero
-from ..ir import Eqn, Literal, Program, Var
+from ..ir import Eqn, Literal, Program, use_counts, Var
 from . import fusion, numba_scalar
 from .derived import DerivedPrograms
 from .codegen import compile_program
@@ -236,14 +236,7 @@ class Lowerer:
         return the ``_Value``s of its outputs (pending expressions allowed).  Constant
         outputs take ``out_dtypes`` when given (a loop carry keeps one type)."""
         env = dict(zip(program.invars, inputs))
-        uses: dict = {}
-        for eqn in program.eqns:
-            for a in eqn.inputs:
-                if type(a) is Var:
-                    uses[a] = uses.get(a, 0) + 1
-        for a in program.outvars:
-            if type(a) is Var:
-                uses[a] = uses.get(a, 0) + 2  # never inlined into the output tuple
+        uses = use_counts(program, output_uses=2)  # outputs: never inlined into the tuple
         for eqn in program.eqns:
             self.equation(eqn, env, uses)
         outs = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import Eqn, Literal, Program, Var
+from ..ir import Eqn, Literal, Program, use_counts, Var
 from ..lax.elementwise import add_p, conj_p, mul_p, sub_p
 
 
@@ -130,14 +130,7 @@ def fold_conjugates_and_constant_factors(program: Program) -> Program:
     products with constants, in both cases where nothing else reads ``y``, ``z`` and the
     sum.  Equations left unread are dropped later, by :func:`eliminate_dead_code`.
     """
-    uses: dict = {}
-    for eqn in program.eqns:
-        for a in eqn.inputs:
-            if type(a) is Var:
-                uses[a] = uses.get(a, 0) + 1
-    for a in program.outvars:
-        if type(a) is Var:
-            uses[a] = uses.get(a, 0) + 1
+    uses = use_counts(program)
     form: dict = {}      # var -> (base, conjugated, c): var == [conj](base) * c (c None: 1)
     conj_of: dict = {}   # base -> a variable holding conj(base)
     made: dict = {}      # var -> the equation that computes it in the new program
