@@ -268,3 +268,18 @@ def test_methods_on_tracers_match_numpy_methods():
                 + x.cumsum(1)[:, -1].sum())
     assert_like_numpy(traced_value(f, (x,)), expected, exact_type=False)
     cr.check_grads(f, (x,), order=1)
+
+
+@pytest.mark.parametrize("dtype", [bool, np.int8, np.int32, np.float32, np.float64,
+                                   np.complex64])
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
+def test_jitted_small_reductions_keep_numpys_values_and_dtypes(dtype, axis):
+    # Under jit the reductions of small arrays call the ufunc's own ``reduce``.
+    x = (np.arange(12).reshape(3, 4) % 3).astype(dtype)
+    for name in ("sum", "prod", "max", "min", "any", "all"):
+        if name in ("max", "min") and np.dtype(dtype).kind == "c":
+            continue
+        got = cr.jit(lambda v, name=name: getattr(cnp, name)(v, axis=axis))(x)
+        want = getattr(np, name)(x, axis=axis)
+        assert np.asarray(got).dtype == np.asarray(want).dtype, name
+        np.testing.assert_array_equal(got, want)

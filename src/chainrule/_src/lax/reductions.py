@@ -91,6 +91,31 @@ reduce_and_p = defnondiff(_reduction("reduce_and", "all", lambda d: np.dtype(boo
 reduce_or_p = defnondiff(_reduction("reduce_or", "any", lambda d: np.dtype(bool)))
 
 
+def _ufunc_reduce_kernel(ufunc, bool_only=False):
+    """For code generation (``Primitive.numpy_kernel``): the reduction as the ufunc's own
+    ``reduce`` with its axes bound.  ``np.sum`` and its kin are Python wrappers around it
+    that cost about a microsecond more per call, as much as the reduction of a small array
+    (a loop that sums a few short vectors per iteration spends most of its time there).
+    They compute the same thing: ``np.sum(x, axis)`` is ``np.add.reduce(x, axis)`` on an
+    array, with the same promotion of booleans and small integers."""
+    def kernel(eqn):
+        aval = eqn.inputs[0].aval
+        if not aval.shape or (bool_only and aval.dtype != np.bool_):
+            return None  # 0-d operands may be NumPy scalars: leave them to the wrapper
+        if (ufunc is np.add and aval.dtype.kind in "fc" and aval.size >= _SUM_MIN_SIZE):
+            return None  # ``_sum_impl`` may take its faster matrix-product path
+        return functools.partial(ufunc.reduce, axis=eqn.params["axes"])
+    return kernel
+
+
+reduce_sum_p.numpy_kernel = _ufunc_reduce_kernel(np.add)
+reduce_prod_p.numpy_kernel = _ufunc_reduce_kernel(np.multiply)
+reduce_max_p.numpy_kernel = _ufunc_reduce_kernel(np.maximum)
+reduce_min_p.numpy_kernel = _ufunc_reduce_kernel(np.minimum)
+reduce_and_p.numpy_kernel = _ufunc_reduce_kernel(np.logical_and, bool_only=True)
+reduce_or_p.numpy_kernel = _ufunc_reduce_kernel(np.logical_or, bool_only=True)
+
+
 def _bind_axes(prim):
     def bind(x, axes):
         return prim.bind(x, axes=tuple(axes))
