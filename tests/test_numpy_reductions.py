@@ -283,3 +283,21 @@ def test_jitted_small_reductions_keep_numpys_values_and_dtypes(dtype, axis):
         want = getattr(np, name)(x, axis=axis)
         assert np.asarray(got).dtype == np.asarray(want).dtype, name
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("shape,axis", [((10, 10), 1), ((10, 10), 0), ((40, 3), 0),
+                                        ((4, 8, 3), (0, 1)), ((200,), 0)])
+def test_jitted_sums_of_medium_arrays_equal_the_eager_sums(shape, axis):
+    # The generated code binds the matrix-product path of the primitive's implementation
+    # to the operand's shape: the same arithmetic, so the same bits.
+    from chainrule._src.lax.reductions import _sum_impl
+
+    x = np.random.default_rng(1).normal(size=shape)
+    got = cr.jit(lambda v: cnp.sum(v, axis=axis))(x)
+    axes = (axis,) if isinstance(axis, int) else axis
+    np.testing.assert_array_equal(got, _sum_impl(np, x, axes))
+    np.testing.assert_allclose(got, np.sum(x, axis=axis), rtol=1e-13, atol=1e-13)
+    # a non-contiguous operand (a transposed view) takes the general path
+    xt = np.random.default_rng(2).normal(size=shape[::-1]).T
+    np.testing.assert_allclose(cr.jit(lambda v: cnp.sum(v, axis=axis))(xt),
+                               np.sum(xt, axis=axis), rtol=1e-13, atol=1e-13)
