@@ -728,3 +728,34 @@ def test_constants_of_numpy_calls_take_the_loop_dtype_bit_for_bit():
     c32 = np.array([1.0, 2.0], np.float32)
     assert cr.jit(lambda s: s * c32)(0.1).dtype == np.float32
     np.testing.assert_array_equal(cr.jit(lambda s: s * c32)(0.1), 0.1 * c32, strict=True)
+
+
+def test_scalar_arithmetic_is_generated_as_operators_with_numpys_types():
+    # 0-d arithmetic on NumPy scalars is written as Python operators (NumPy's scalar
+    # arithmetic, several times cheaper than a ufunc call), with the ufunc's types.
+    def f(x, y, flag):
+        s = cnp.sum(x)                      # a NumPy scalar
+        t = (s * 2.0 - y) / 3.0
+        big = (t > 0.5) & ~flag
+        return t, big, cnp.where(big, t, -s), -t
+
+    x32 = np.array([0.25, 0.5], np.float32)
+    src = cr.jit(f).lower(x32, np.float32(1.0), np.bool_(False)).source
+    assert " * (2.0)" in src and " if " in src
+    for args in [(x32, np.float32(1.0), np.bool_(False)),
+                 (np.array([0.25, 2.0]), 0.5, np.False_), (np.array([0.25, 2.0]), 0.5, np.True_)]:
+        got = cr.jit(f)(*args)
+        want = f(*args)
+        for g, w in zip(got, want):
+            assert np.asarray(g).dtype == np.asarray(w).dtype
+            assert np.asarray(g).shape == ()
+            np.testing.assert_array_equal(g, w)
+
+
+def test_operators_on_python_scalar_arguments_keep_numpys_rules():
+    # Python scalars passed in are never combined by a Python operator (~True is -2).
+    f = cr.jit(lambda a, b: (~(a < b), ~cnp.logical_not(a < b), -(a - b)))
+    inv, inv2, neg = f(1.0, 2.0)
+    assert inv is not False and np.asarray(inv).dtype == bool and not inv
+    assert np.asarray(inv2).dtype == bool and bool(inv2)
+    assert np.asarray(neg).dtype == np.float64 and neg == 1.0
