@@ -567,3 +567,33 @@ def test_nuts_keeps_the_recorded_draws_of_a_seed(case):
     np.testing.assert_array_equal(res.stats["num_steps"], num_steps)
     assert res.warmup_divergences == warmup_divergences
     np.testing.assert_allclose(res.step_size, step_size, rtol=1e-10)
+
+
+def test_checkpoint_masks_equal_the_bit_operations():
+    # The NumPy backend looks the masks up by the leaf's index; Numba derives them from bits.
+    depth = 7
+    here_table, closes_table = _nuts._checkpoint_masks(depth)
+    levels = np.arange(depth)
+    slot, first = _nuts._checkpoint_tables(depth)
+    for n in range(2 ** depth):
+        even = n % 2 == 0
+        np.testing.assert_array_equal(here_table[n, :, 0], (levels == slot[n]) & even)
+        np.testing.assert_array_equal(closes_table[n],
+                                      (levels >= first[n]) & (levels <= slot[n]) & (not even))
+
+
+@pytest.mark.parametrize("chains", [1, 2])
+def test_nuts_draws_agree_with_gathers_and_with_bit_operations(monkeypatch, chains):
+    # the two ways of building the transition (NumPy backend: look-ups; Numba: bit
+    # operations) give the same draws
+    original = _nuts._nuts_kernel
+
+    def run(gathers):
+        monkeypatch.setattr(_nuts, "_nuts_kernel",
+                            lambda vg, dim, depth, _: original(vg, dim, depth, gathers))
+        return infer.nuts(_corr3, np.zeros(3), num_warmup=80, num_samples=30,
+                          num_chains=chains, rng=4, progress=False)
+
+    a, b = run(True), run(False)
+    np.testing.assert_array_equal(a.samples, b.samples)
+    np.testing.assert_array_equal(a.stats["num_steps"], b.stats["num_steps"])

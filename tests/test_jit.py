@@ -759,3 +759,19 @@ def test_operators_on_python_scalar_arguments_keep_numpys_rules():
     assert inv is not False and np.asarray(inv).dtype == bool and not inv
     assert np.asarray(inv2).dtype == bool and bool(inv2)
     assert np.asarray(neg).dtype == np.float64 and neg == 1.0
+
+
+def test_rows_picked_by_a_traced_index_under_jit_and_vmap():
+    table = np.arange(24.0).reshape(6, 4)
+    from chainrule._src.lax.indexing import getitem
+
+    f = cr.jit(lambda i, u: (getitem(table, i), u[i + 1], u[i, None] * 2.0))
+    row, one, col = f(np.int64(2), np.arange(7.0))
+    np.testing.assert_array_equal(row, table[2])
+    assert one == 3.0 and col.shape == (1,) and col[0] == 4.0
+    rows, ones, _ = cr.jit(cr.vmap(f))(np.array([0, 5]), np.arange(14.0).reshape(2, 7))
+    np.testing.assert_array_equal(rows, table[[0, 5]])
+    np.testing.assert_array_equal(ones, [1.0, 13.0])
+    # the row is a copy: writing into the output leaves the constant alone
+    row[:] = -1.0
+    assert table[2, 0] == 8.0

@@ -125,13 +125,20 @@ class Flat:
 
 
 def _potential(logdensity, flat):
-    """``z -> (logp, grad logp)`` where NaN and +inf count as impossible (log density -inf)."""
+    """``z -> (logp, grad logp)`` where NaN and +inf count as impossible (log density -inf).
 
-    def logp(z):
-        v = logdensity(flat.unravel(z))
-        return cnp.where(cnp.isnan(v) | (v == np.inf), -np.inf, v)
+    The gradient is the log density's own: where the value is mapped to -inf it is not
+    zeroed (differentiating through the ``where`` would cost operations in every leapfrog
+    step), and it does not matter there, since the step diverges and its point is never
+    used.
+    """
+    value_and_grad = cr.value_and_grad(lambda z: logdensity(flat.unravel(z)))
 
-    return cr.value_and_grad(logp)
+    def potential(z):
+        v, g = value_and_grad(z)
+        return cnp.where(cnp.isnan(v) | (v == np.inf), -np.inf, v), g
+
+    return potential
 
 
 def check_initial(logdensity, flat, z, gradient=True):

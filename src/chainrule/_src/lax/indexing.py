@@ -136,6 +136,21 @@ def _standard_getitem(xp, x, index):
 
 
 getitem_p.impl = _getitem_impl
+
+
+def _getitem_kernel(eqn):
+    """For code generation (``Primitive.numpy_kernel``): ``x[a0, a1, ...]`` written
+    directly when every entry of the index is an index array, in order (a row picked by a
+    traced integer: the index tuple built at every call costs more than the look-up)."""
+    spec = eqn.params["spec"]
+    if not spec or spec != tuple(("a", k) for k in range(len(spec))):
+        return None
+    if len(spec) == 1:
+        return lambda x, a: x[a]
+    return lambda x, *arrays: x[arrays]
+
+
+getitem_p.numpy_kernel = _getitem_kernel
 getitem_p.abstract_eval = lambda a, *arr, spec: ShapedArray(
     _indexed_shape(a.shape, spec, arr), a.dtype, a.weak_type)
 deflinear(getitem_p, linear_argnums=(0,), transpose=lambda ct, x, *arrays, spec: [
