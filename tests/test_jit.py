@@ -737,11 +737,11 @@ def test_scalar_arithmetic_is_generated_as_operators_with_numpys_types():
         s = cnp.sum(x)                      # a NumPy scalar
         t = (s * 2.0 - y) / 3.0
         big = (t > 0.5) & ~flag
-        return t, big, cnp.where(big, t, -s), -t
+        return t, big, cnp.where(big, t, -s), -t, cnp.where(big, -np.inf, t), cnp.where(big, 0, t)
 
     x32 = np.array([0.25, 0.5], np.float32)
     src = cr.jit(f).lower(x32, np.float32(1.0), np.bool_(False)).source
-    assert " * (2.0)" in src and " if " in src
+    assert " * (2.0)" in src and src.count(" if ") == 3
     for args in [(x32, np.float32(1.0), np.bool_(False)),
                  (np.array([0.25, 2.0]), 0.5, np.False_), (np.array([0.25, 2.0]), 0.5, np.True_)]:
         got = cr.jit(f)(*args)
@@ -775,3 +775,14 @@ def test_rows_picked_by_a_traced_index_under_jit_and_vmap():
     # the row is a copy: writing into the output leaves the constant alone
     row[:] = -1.0
     assert table[2, 0] == 8.0
+
+
+def test_where_results_are_fresh_arrays_and_never_copied_again():
+    # numpy.where always allocates: an array it returns from a constant operand needs no
+    # defensive copy, and writing into it leaves the constant alone
+    const = np.arange(4.0)
+    f = cr.jit(lambda c: cnp.where(c, const, -1.0))
+    assert "_fresh" not in f.lower(np.ones(4, bool)).source
+    out = f(np.ones(4, bool))
+    out[:] = 7.0
+    np.testing.assert_array_equal(const, np.arange(4.0))

@@ -135,7 +135,13 @@ def _scalar_where(eqn, numpy_typed, atom):
         if type(a) is Var:
             if a not in numpy_typed or (k > 0 and a.aval.dtype != dtype):
                 return None
-        elif not (type(a) is Literal and k > 0 and type(a.val) in (np.ndarray, np.generic)
+        elif type(a) is Literal and k > 0 and type(a.val) in (int, float, bool):
+            # a NumPy scalar of the result's dtype, where it is the same number
+            val = dtype.type(a.val)
+            if not (val == a.val or val != val and a.val != a.val):
+                return None
+            a = Literal(val)
+        elif not (type(a) is Literal and k > 0 and isinstance(a.val, (np.ndarray, np.generic))
                   and a.val.dtype == dtype and a.val.shape == ()):
             return None
         texts.append(atom(a))
@@ -146,6 +152,8 @@ def _allocates(eqn, xp):
     if eqn.prim.allocates:
         return True
     np_name = eqn.prim.np_name
+    if xp is np and np_name == "where" and not eqn.params:
+        return True  # numpy.where always returns a new array
     return (np_name is not None and not eqn.params
             and type(getattr(xp, np_name, None)).__name__ == "ufunc")
 
@@ -327,8 +335,7 @@ def compile_program(program: Program, xp, name="fn", fresh_outputs=True):
             else:
                 callee = _callee(eqn, xp, namespace)
                 inputs = _loop_constants(eqn) if xp is np and _is_ufunc_call(eqn, xp) else None
-                if xp is np and (_allocates(eqn, xp) or eqn.prim.np_name == "where"
-                                 and not eqn.params) and not eqn.prim.higher_order:
+                if xp is np and _allocates(eqn, xp) and not eqn.prim.higher_order:
                     numpy_typed.update(eqn.outputs)
                 args = ", ".join(atom(a) for a in inputs or eqn.inputs)
                 if k in donors:  # the operand dies here: reuse its buffer
