@@ -786,3 +786,17 @@ def test_where_results_are_fresh_arrays_and_never_copied_again():
     out = f(np.ones(4, bool))
     out[:] = 7.0
     np.testing.assert_array_equal(const, np.arange(4.0))
+
+
+def test_jitted_gradient_through_slices_and_integers_equals_eager():
+    # the derivative of x[0], x[1:3], x[3:] is a scatter-add through a basic index
+    def f(x):
+        return x[0] * cnp.sum(x[1:3] ** 2) + cnp.sum(cnp.sin(x[3:])) + x[-1] * x[0]
+
+    x = np.linspace(-1.0, 2.0, 7)
+    g = cr.jit(cr.grad(f))(x)
+    np.testing.assert_array_equal(g, cr.grad(f)(x))
+    cr.check_grads(f, (x,), order=2, modes=("fwd", "rev"))
+    g32 = cr.jit(cr.grad(f))(x.astype(np.float32))
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, g, rtol=1e-6)
