@@ -597,3 +597,16 @@ def test_nuts_draws_agree_with_gathers_and_with_bit_operations(monkeypatch, chai
     a, b = run(True), run(False)
     np.testing.assert_array_equal(a.samples, b.samples)
     np.testing.assert_array_equal(a.stats["num_steps"], b.stats["num_steps"])
+
+
+def test_transition_keys_are_the_split_of_each_iteration_key():
+    from chainrule import random as crandom
+    from chainrule.infer import _hmc
+
+    keys = _hmc.iteration_keys(crandom.key(3), 4, 2)
+    split = _hmc.transition_keys(keys)
+    assert split.shape == keys.shape[:2] + (2,) + keys.shape[2:]
+    for i in range(4):
+        for c in range(2):
+            np.testing.assert_array_equal(split[i, c], crandom.split(keys[i, c], 2))
+    assert _hmc.transition_keys(keys[:0]).shape == (0, 2, 2) + keys.shape[2:]

@@ -24,8 +24,7 @@ from chainrule import random as crandom
 from chainrule._src.lax.indexing import getitem
 
 from ._hmc import (MAX_ENERGY_ERROR, draw_momentum, energy_error, kinetic_energy,
-                   leapfrog_step, run_gradient_sampler, select, split_transition_key,
-                   velocity)
+                   leapfrog_step, run_gradient_sampler, select, velocity)
 
 __all__ = ["nuts"]
 
@@ -171,7 +170,7 @@ def _nuts_kernel(value_and_grad, dim, max_depth, gathers=False):
         return ps * inv_mass[None, :]
 
     def step(z, logp, g, key, step_size, inv_mass, mass_chol, noise=None):
-        k_mom, k_u = split_transition_key(key)
+        k_mom, k_u = key[0], key[1]  # split_transition_key of the iteration's key
         p0 = draw_momentum(k_mom, inv_mass, mass_chol, dim, noise)
         # Every uniform the transition may need, drawn at once (one random-bits call per
         # chain rather than one per leapfrog step), as logarithms: leaf j of the trajectory
