@@ -800,3 +800,15 @@ def test_jitted_gradient_through_slices_and_integers_equals_eager():
     g32 = cr.jit(cr.grad(f))(x.astype(np.float32))
     assert g32.dtype == np.float32
     np.testing.assert_allclose(g32, g, rtol=1e-6)
+
+
+def test_jitted_reshape_of_arrays_scalars_and_views():
+    f = cr.jit(lambda x, s: (cnp.reshape(x, (2, 3)), cnp.reshape(s * 2.0, (1, 1)),
+                             cnp.reshape(x.T, (6,))))
+    x = np.arange(6.0).reshape(3, 2)
+    a, b, c = f(x, 1.5)
+    np.testing.assert_array_equal(a, x.reshape(2, 3))
+    assert b.shape == (1, 1) and b[0, 0] == 3.0
+    np.testing.assert_array_equal(c, x.T.reshape(6))
+    a[0, 0] = -1.0  # outputs never share memory with the inputs
+    assert x[0, 0] == 0.0
