@@ -81,7 +81,7 @@ def _may_alias(program, xp):
 _OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "true_divide": "/",
               "less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=",
               "equal": "==", "not_equal": "!=", "bitwise_and": "&", "bitwise_or": "|",
-              "bitwise_xor": "^"}
+              "bitwise_xor": "^", "power": "**"}
 _UNARY_OPERATORS = {"negative": "-", "invert": "~"}
 
 
@@ -113,7 +113,7 @@ def _scalar_operator(eqn, numpy_typed, atom):
     for a in eqn.inputs:
         if type(a) is Var:
             texts.append(atom(a))
-        elif type(a) is Literal and (_scalar_source(a.val) is not None
+        elif type(a) is Literal and (type(a.val) in (int, float, bool)
                                      or getattr(a.val, "dtype", None) == dtype):
             texts.append(f"({atom(a)})")
         else:
