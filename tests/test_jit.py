@@ -738,11 +738,11 @@ def test_scalar_arithmetic_is_generated_as_operators_with_numpys_types():
         t = (s * 2.0 - y) / 3.0
         big = (t > 0.5) & ~flag
         return (t, big, cnp.where(big, t, -s), -t, cnp.where(big, -np.inf, t),
-                cnp.where(big, 0, t), t ** 2.0, s ** 0.5, s == np.inf, 2.0 ** t)
+                cnp.where(big, 0, t), s == np.inf, t != -np.inf)
 
     x32 = np.array([0.25, 0.5], np.float32)
     src = cr.jit(f).lower(x32, np.float32(1.0), np.bool_(False)).source
-    assert " * (2.0)" in src and src.count(" if ") == 3 and " ** " in src
+    assert " * (2.0)" in src and src.count(" if ") == 3 and " == (_c" in src
     for args in [(x32, np.float32(1.0), np.bool_(False)),
                  (np.array([0.25, 2.0]), 0.5, np.False_), (np.array([0.25, 2.0]), 0.5, np.True_)]:
         got = cr.jit(f)(*args)

@@ -256,7 +256,7 @@ def nuts(logdensity, init, *, num_warmup=1000, num_samples=1000, num_chains=1, r
     backend : {"numpy", "numba", "auto"}
         The ``jit`` backend that compiles the transition (used by warm-up and sampling).
         ``"numba"`` (needs ``pip install 'chainrule[numba]'``) runs each transition as
-        native code (a run 10-20 times faster on small models), after a compilation of a
+        native code (a run about 10 times faster on small models), after a compilation of a
         few seconds the first time a model is met (cached on disk for later processes);
         ``"auto"`` picks Numba when it is installed and the model's arrays are small.
         Draws agree with the NumPy backend's to rounding, and may part ways after a
