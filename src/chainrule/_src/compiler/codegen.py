@@ -91,9 +91,10 @@ def _scalar_operator(eqn, numpy_typed, atom):
 
     A ufunc called on NumPy scalars costs about 0.4 µs, the operator 0.05 µs (NumPy's scalar
     arithmetic), with the same result: the operator of a NumPy scalar or array is that
-    ufunc.  (Not ``**``: on a 0-d array NumPy turns ``x ** 2`` into ``square(x)`` and
-    ``x ** 0.5`` into ``sqrt(x)``, which may round differently from ``power``.)  A loop over a few scalars (a sampler's energies and bookkeeping) runs several
-    times faster.  One operand must be a NumPy object (``numpy_typed``: the results of
+    ufunc; a loop over a few scalars (a sampler's energies and bookkeeping) runs several
+    times faster.  (Not ``**``: on a 0-d array NumPy turns ``x ** 2`` into ``square(x)``
+    and ``x ** 0.5`` into ``sqrt(x)``, which may round differently from ``power``.)
+    One operand must be a NumPy object (``numpy_typed``: the results of
     ufuncs and of other allocating operations, and of the operators emitted here): on
     two Python scalars an operator takes Python's rules (``~True`` is -2).  Other constants
     must be Python scalars, or NumPy values of the result's dtype, whose promotion is then
