@@ -813,3 +813,15 @@ def test_jitted_reshape_of_arrays_scalars_and_views():
     np.testing.assert_array_equal(c, x.T.reshape(6))
     a[0, 0] = -1.0  # outputs never share memory with the inputs
     assert x[0, 0] == 0.0
+
+
+def test_scalar_where_never_returns_a_constant_itself():
+    # a 0-d where may be generated as ``c if p else x``: its result is copied on the way out
+    # where it may be a constant
+    const = np.array(2.0)
+    f = cr.jit(lambda x: cnp.where(cnp.sum(x) > 0, const, cnp.sum(x)))
+    a = f(np.ones(3))
+    assert a == 2.0
+    if isinstance(a, np.ndarray):
+        a[...] = 7.0
+    assert const == 2.0

@@ -154,8 +154,10 @@ def _allocates(eqn, xp):
     if eqn.prim.allocates:
         return True
     np_name = eqn.prim.np_name
-    if xp is np and np_name == "where" and not eqn.params:
-        return True  # numpy.where always returns a new array
+    if xp is np and np_name == "where" and not eqn.params and eqn.outputs[0].aval.shape:
+        # numpy.where always returns a new array; a 0-d one may be generated as a
+        # conditional expression (``_scalar_where``), whose result is one of its operands
+        return True
     return (np_name is not None and not eqn.params
             and type(getattr(xp, np_name, None)).__name__ == "ufunc")
 
