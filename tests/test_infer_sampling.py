@@ -506,3 +506,107 @@ def test_numba_transition_runs_natively_with_the_momenta_drawn_ahead(monkeypatch
     on_numpy = [r.getMessage() for r in caplog.records if "runs on NumPy" in r.getMessage()]
     assert on_numpy == []
     assert res.samples["mu"].shape == (chains, 10)
+
+
+# --- the draws of a fixed seed, recorded before the transition was optimized ----------------
+# The transition's code may be restructured for speed, never its arithmetic: the same seed
+# must keep giving these draws (to rounding), trajectory lengths and divergences.
+_A3 = np.array([[1.0, 0.6, 0.0], [0.6, 2.0, -0.5], [0.0, -0.5, 0.5]])
+_P3 = np.linalg.inv(_A3)
+
+
+def _corr3(x):
+    d = x - np.array([0.5, -1.0, 2.0])
+    return -0.5 * cnp.sum(d * cnp.matmul(_P3, d))
+
+
+def _wall(x):
+    return cnp.where(x < 1.0, -0.5 * x ** 2, np.nan)
+
+
+_RECORDED = {
+    "diagonal, one chain": (
+        lambda: infer.nuts(_corr3, np.zeros(3), num_warmup=150, num_samples=12, rng=11,
+                           progress=False),
+        [[[0.7552445798119997, 0.7864662452048371, -0.28462218405451295],
+          [0.8620542780248559, 0.5700718887799644, 0.06484965774449053],
+          [0.8681820755136497, 1.0662095675389793, 0.3947963612021252],
+          [0.8099319581166977, 1.5611267433742, 0.9161439996506164]]],
+        [[7, 7, 3, 7, 7, 5, 5, 3, 7, 3, 1, 3]], 5, [0.7911173566674765]),
+    "dense, two chains": (
+        lambda: infer.nuts(_corr3, np.zeros(3), num_warmup=150, num_samples=12, num_chains=2,
+                           dense_mass=True, rng=12, progress=False),
+        [[[0.6987568280493172, 0.4640994504550249, 1.3157684493515038],
+          [1.1989974425550294, 0.43365049295758573, 1.4023463117240356],
+          [1.0134137960413896, 1.1098974061285858, 0.8962941231188454],
+          [0.48223059964533016, -2.645383966322279, 2.165282970978797]],
+         [[-0.08637833094450689, -1.9149801121332357, 2.0902859849947393],
+          [0.5368610371280623, -0.971405009103106, 2.2891826520893797],
+          [-0.5269124266355909, 0.33329278422641045, 1.3468232283617443],
+          [3.253242806434915, 1.5979293008839142, 1.4922662587819744]]],
+        [[7, 7, 7, 7, 7, 5, 3, 3, 7, 7, 3, 7], [7, 3, 7, 3, 7, 7, 3, 7, 7, 3, 7, 3]], 8,
+        [0.787449984212993, 0.9023964723077449]),
+    "NaN wall, two chains": (
+        lambda: infer.nuts(_wall, 0.0, num_warmup=60, num_samples=12, num_chains=2,
+                           step_size=0.5, rng=5, progress=False),
+        [[-0.07445108471173437, -0.8019291119722267, -1.0316777386806404,
+          -1.0379678297788975],
+         [-0.34116158599621993, -0.8064978999197014, -0.7668915609784493,
+          -0.6000291733927053]],
+        [[8, 47, 35, 37, 23, 27, 23, 29, 29, 15, 13, 3],
+         [2, 1, 3, 2, 1, 3, 3, 7, 3, 3, 1, 1]], 39, [0.1188155380568824, 0.696498905409514]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_RECORDED))
+def test_nuts_keeps_the_recorded_draws_of_a_seed(case):
+    run, last_draws, num_steps, warmup_divergences, step_size = _RECORDED[case]
+    res = run()
+    np.testing.assert_allclose(np.asarray(res.samples)[:, -4:], last_draws, rtol=1e-10,
+                               atol=1e-12)
+    np.testing.assert_array_equal(res.stats["num_steps"], num_steps)
+    assert res.warmup_divergences == warmup_divergences
+    np.testing.assert_allclose(res.step_size, step_size, rtol=1e-10)
+
+
+def test_checkpoint_masks_equal_the_bit_operations():
+    # The NumPy backend looks the masks up by the leaf's index; Numba derives them from bits.
+    depth = 7
+    here_table, closes_table = _nuts._checkpoint_masks(depth)
+    levels = np.arange(depth)
+    slot, first = _nuts._checkpoint_tables(depth)
+    for n in range(2 ** depth):
+        even = n % 2 == 0
+        np.testing.assert_array_equal(here_table[n, :, 0], (levels == slot[n]) & even)
+        np.testing.assert_array_equal(closes_table[n],
+                                      (levels >= first[n]) & (levels <= slot[n]) & (not even))
+
+
+@pytest.mark.parametrize("chains", [1, 2])
+def test_nuts_draws_agree_with_gathers_and_with_bit_operations(monkeypatch, chains):
+    # the two ways of building the transition (NumPy backend: look-ups; Numba: bit
+    # operations) give the same draws
+    original = _nuts._nuts_kernel
+
+    def run(gathers):
+        monkeypatch.setattr(_nuts, "_nuts_kernel",
+                            lambda vg, dim, depth, _: original(vg, dim, depth, gathers))
+        return infer.nuts(_corr3, np.zeros(3), num_warmup=80, num_samples=30,
+                          num_chains=chains, rng=4, progress=False)
+
+    a, b = run(True), run(False)
+    np.testing.assert_array_equal(a.samples, b.samples)
+    np.testing.assert_array_equal(a.stats["num_steps"], b.stats["num_steps"])
+
+
+def test_transition_keys_are_the_split_of_each_iteration_key():
+    from chainrule import random as crandom
+    from chainrule.infer import _hmc
+
+    keys = _hmc.iteration_keys(crandom.key(3), 4, 2)
+    split = _hmc.transition_keys(keys)
+    assert split.shape == keys.shape[:2] + (2,) + keys.shape[2:]
+    for i in range(4):
+        for c in range(2):
+            np.testing.assert_array_equal(split[i, c], crandom.split(keys[i, c], 2))
+    assert _hmc.transition_keys(keys[:0]).shape == (0, 2, 2) + keys.shape[2:]

@@ -728,3 +728,100 @@ def test_constants_of_numpy_calls_take_the_loop_dtype_bit_for_bit():
     c32 = np.array([1.0, 2.0], np.float32)
     assert cr.jit(lambda s: s * c32)(0.1).dtype == np.float32
     np.testing.assert_array_equal(cr.jit(lambda s: s * c32)(0.1), 0.1 * c32, strict=True)
+
+
+def test_scalar_arithmetic_is_generated_as_operators_with_numpys_types():
+    # 0-d arithmetic on NumPy scalars is written as Python operators (NumPy's scalar
+    # arithmetic, several times cheaper than a ufunc call), with the ufunc's types.
+    def f(x, y, flag):
+        s = cnp.sum(x)                      # a NumPy scalar
+        t = (s * 2.0 - y) / 3.0
+        big = (t > 0.5) & ~flag
+        return (t, big, cnp.where(big, t, -s), -t, cnp.where(big, -np.inf, t),
+                cnp.where(big, 0, t), s == np.inf, t != -np.inf)
+
+    x32 = np.array([0.25, 0.5], np.float32)
+    src = cr.jit(f).lower(x32, np.float32(1.0), np.bool_(False)).source
+    assert " * (2.0)" in src and src.count(" if ") == 3 and " == (_c" in src
+    for args in [(x32, np.float32(1.0), np.bool_(False)),
+                 (np.array([0.25, 2.0]), 0.5, np.False_), (np.array([0.25, 2.0]), 0.5, np.True_)]:
+        got = cr.jit(f)(*args)
+        want = f(*args)
+        for g, w in zip(got, want):
+            assert np.asarray(g).dtype == np.asarray(w).dtype
+            assert np.asarray(g).shape == ()
+            np.testing.assert_array_equal(g, w)
+
+
+def test_operators_on_python_scalar_arguments_keep_numpys_rules():
+    # Python scalars passed in are never combined by a Python operator (~True is -2).
+    f = cr.jit(lambda a, b: (~(a < b), ~cnp.logical_not(a < b), -(a - b)))
+    inv, inv2, neg = f(1.0, 2.0)
+    assert inv is not False and np.asarray(inv).dtype == bool and not inv
+    assert np.asarray(inv2).dtype == bool and bool(inv2)
+    assert np.asarray(neg).dtype == np.float64 and neg == 1.0
+
+
+def test_rows_picked_by_a_traced_index_under_jit_and_vmap():
+    table = np.arange(24.0).reshape(6, 4)
+    from chainrule._src.lax.indexing import getitem
+
+    f = cr.jit(lambda i, u: (getitem(table, i), u[i + 1], u[i, None] * 2.0))
+    row, one, col = f(np.int64(2), np.arange(7.0))
+    np.testing.assert_array_equal(row, table[2])
+    assert one == 3.0 and col.shape == (1,) and col[0] == 4.0
+    rows, ones, _ = cr.jit(cr.vmap(f))(np.array([0, 5]), np.arange(14.0).reshape(2, 7))
+    np.testing.assert_array_equal(rows, table[[0, 5]])
+    np.testing.assert_array_equal(ones, [1.0, 13.0])
+    # the row is a copy: writing into the output leaves the constant alone
+    row[:] = -1.0
+    assert table[2, 0] == 8.0
+
+
+def test_where_results_are_fresh_arrays_and_never_copied_again():
+    # numpy.where always allocates: an array it returns from a constant operand needs no
+    # defensive copy, and writing into it leaves the constant alone
+    const = np.arange(4.0)
+    f = cr.jit(lambda c: cnp.where(c, const, -1.0))
+    assert "_fresh" not in f.lower(np.ones(4, bool)).source
+    out = f(np.ones(4, bool))
+    out[:] = 7.0
+    np.testing.assert_array_equal(const, np.arange(4.0))
+
+
+def test_jitted_gradient_through_slices_and_integers_equals_eager():
+    # the derivative of x[0], x[1:3], x[3:] is a scatter-add through a basic index
+    def f(x):
+        return x[0] * cnp.sum(x[1:3] ** 2) + cnp.sum(cnp.sin(x[3:])) + x[-1] * x[0]
+
+    x = np.linspace(-1.0, 2.0, 7)
+    g = cr.jit(cr.grad(f))(x)
+    np.testing.assert_array_equal(g, cr.grad(f)(x))
+    cr.check_grads(f, (x,), order=2, modes=("fwd", "rev"))
+    g32 = cr.jit(cr.grad(f))(x.astype(np.float32))
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, g, rtol=1e-6)
+
+
+def test_jitted_reshape_of_arrays_scalars_and_views():
+    f = cr.jit(lambda x, s: (cnp.reshape(x, (2, 3)), cnp.reshape(s * 2.0, (1, 1)),
+                             cnp.reshape(x.T, (6,))))
+    x = np.arange(6.0).reshape(3, 2)
+    a, b, c = f(x, 1.5)
+    np.testing.assert_array_equal(a, x.reshape(2, 3))
+    assert b.shape == (1, 1) and b[0, 0] == 3.0
+    np.testing.assert_array_equal(c, x.T.reshape(6))
+    a[0, 0] = -1.0  # outputs never share memory with the inputs
+    assert x[0, 0] == 0.0
+
+
+def test_scalar_where_never_returns_a_constant_itself():
+    # a 0-d where may be generated as ``c if p else x``: its result is copied on the way out
+    # where it may be a constant
+    const = np.array(2.0)
+    f = cr.jit(lambda x: cnp.where(cnp.sum(x) > 0, const, cnp.sum(x)))
+    a = f(np.ones(3))
+    assert a == 2.0
+    if isinstance(a, np.ndarray):
+        a[...] = 7.0
+    assert const == 2.0

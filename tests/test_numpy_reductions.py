@@ -277,3 +277,36 @@ def test_methods_on_tracers_match_numpy_methods():
                 + x.cumsum(1)[:, -1].sum())
     assert_like_numpy(traced_value(f, (x,)), expected, exact_type=False)
     cr.check_grads(f, (x,), order=1)
+
+
+@pytest.mark.parametrize("dtype", [bool, np.int8, np.int32, np.float32, np.float64,
+                                   np.complex64])
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
+def test_jitted_small_reductions_keep_numpys_values_and_dtypes(dtype, axis):
+    # Under jit the reductions of small arrays call the ufunc's own ``reduce``.
+    x = (np.arange(12).reshape(3, 4) % 3).astype(dtype)
+    for name in ("sum", "prod", "max", "min", "any", "all"):
+        if name in ("max", "min") and np.dtype(dtype).kind == "c":
+            continue
+        got = cr.jit(lambda v, name=name: getattr(cnp, name)(v, axis=axis))(x)
+        want = getattr(np, name)(x, axis=axis)
+        assert np.asarray(got).dtype == np.asarray(want).dtype, name
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("shape,axis", [((10, 10), 1), ((10, 10), 0), ((40, 3), 0),
+                                        ((4, 8, 3), (0, 1)), ((200,), 0)])
+def test_jitted_sums_of_medium_arrays_equal_the_eager_sums(shape, axis):
+    # The generated code binds the matrix-product path of the primitive's implementation
+    # to the operand's shape: the same arithmetic, so the same bits.
+    from chainrule._src.lax.reductions import _sum_impl
+
+    x = np.random.default_rng(1).normal(size=shape)
+    got = cr.jit(lambda v: cnp.sum(v, axis=axis))(x)
+    axes = (axis,) if isinstance(axis, int) else axis
+    np.testing.assert_array_equal(got, _sum_impl(np, x, axes))
+    np.testing.assert_allclose(got, np.sum(x, axis=axis), rtol=1e-13, atol=1e-13)
+    # a non-contiguous operand (a transposed view) takes the general path
+    xt = np.random.default_rng(2).normal(size=shape[::-1]).T
+    np.testing.assert_allclose(cr.jit(lambda v: cnp.sum(v, axis=axis))(xt),
+                               np.sum(xt, axis=axis), rtol=1e-13, atol=1e-13)

@@ -127,13 +127,20 @@ class Flat:
 
 
 def _potential(logdensity, flat):
-    """``z -> (logp, grad logp)`` where NaN and +inf count as impossible (log density -inf)."""
+    """``z -> (logp, grad logp)`` where NaN and +inf count as impossible (log density -inf).
 
-    def logp(z):
-        v = logdensity(flat.unravel(z))
-        return cnp.where(cnp.isnan(v) | (v == np.inf), -np.inf, v)
+    The gradient is the log density's own: where the value is mapped to -inf it is not
+    zeroed (differentiating through the ``where`` would cost operations in every leapfrog
+    step), and it does not matter there, since the step diverges and its point is never
+    used.
+    """
+    value_and_grad = cr.value_and_grad(lambda z: logdensity(flat.unravel(z)))
 
-    return cr.value_and_grad(logp)
+    def potential(z):
+        v, g = value_and_grad(z)
+        return cnp.where(cnp.isnan(v) | (v == np.inf), -np.inf, v), g
+
+    return potential
 
 
 def check_scalar(logdensity, flat, z, name):
@@ -204,8 +211,9 @@ def kinetic_energy(inv_mass, p):
 
 
 def split_transition_key(key):
-    """The key of a transition as ``(momentum key, key of the rest)``, shared by the
-    kernels so that the momenta of all iterations can be drawn ahead."""
+    """The key of a transition as ``(momentum key, key of the rest)``: the kernels receive
+    it split (:func:`transition_keys`), so that the momenta of all iterations can be drawn
+    ahead."""
     return crandom.split(key, 2)
 
 
@@ -244,7 +252,7 @@ def select(pred, a, b):
 
 def _hmc_kernel(value_and_grad, dim, num_steps):
     def step(z, logp, g, key, step_size, inv_mass, mass_chol, noise=None):
-        k_mom, k_acc = split_transition_key(key)
+        k_mom, k_acc = key[0], key[1]  # split_transition_key of the iteration's key
         p0 = draw_momentum(k_mom, inv_mass, mass_chol, dim, noise)
         h0 = -logp + kinetic_energy(inv_mass, p0)
 
@@ -333,6 +341,15 @@ def iteration_keys(key, n, num_chains):
         return np.empty((0, num_chains) + np.shape(key), dtype=np.asarray(key).dtype)
     return np.asarray(cr.vmap(lambda i: crandom.split(crandom.fold_in(key, i), num_chains))(
         np.arange(n)))
+
+
+def transition_keys(keys):
+    """``split_transition_key`` of every key of ``keys`` (iterations, chains, key), at
+    once: the keys the transitions receive.  Split inside a transition, one small hash
+    cost as much as a few leapfrog steps on the NumPy backend."""
+    if keys.shape[0] == 0:
+        return np.empty(keys.shape[:2] + (2,) + keys.shape[2:], dtype=keys.dtype)
+    return np.asarray(cr.jit(cr.vmap(cr.vmap(split_transition_key)))(keys))
 
 
 def iteration_noise(keys, dim):
@@ -429,6 +446,7 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
     warm_divergences = 0
     warm_keys = iteration_keys(key_warm, num_warmup, num_chains)
     warm_noise = iteration_noise(warm_keys, dim)
+    warm_keys = transition_keys(warm_keys)
     for i in range(num_warmup):
         keys = warm_keys[i]
         z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol,
@@ -458,6 +476,7 @@ def run_gradient_sampler(name, make_kernel, logdensity, init, *, num_warmup, num
     recorded = {k: [] for k in names}
     draw_keys = iteration_keys(key_draw, num_samples, num_chains)
     draw_noise = iteration_noise(draw_keys, dim)
+    draw_keys = transition_keys(draw_keys)
     for i in range(num_samples):
         keys = draw_keys[i]
         z, logp, g, stats = call(transition, z, logp, g, keys, eps, inv_mass, mass_chol,

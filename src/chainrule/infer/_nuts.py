@@ -21,10 +21,10 @@ import numpy as np
 import chainrule.numpy as cnp
 from chainrule import lax
 from chainrule import random as crandom
+from chainrule._src.lax.indexing import getitem
 
 from ._hmc import (MAX_ENERGY_ERROR, draw_momentum, energy_error, kinetic_energy,
-                   leapfrog_step, run_gradient_sampler, select, split_transition_key,
-                   velocity)
+                   leapfrog_step, run_gradient_sampler, select, velocity)
 
 __all__ = ["nuts"]
 
@@ -76,12 +76,44 @@ def _turning(inv_mass, p_left, p_right, p_sum):
             | (cnp.sum(velocity(inv_mass, p_right) * rho) <= 0))
 
 
-def _nuts_kernel(value_and_grad, dim, max_depth):
+def _checkpoint_masks(max_depth):
+    """Per leaf ``n``: the checkpoint row it is stored in (a column mask, all False for
+    odd ``n``) and the rows of the sub-subtrees it closes (all False for even ``n``),
+    from :func:`_checkpoint_tables`."""
+    store_at, first = _checkpoint_tables(max_depth)
+    n, levels = np.arange(2 ** max_depth)[:, None], np.arange(max_depth)
+    even = n % 2 == 0
+    here = (levels == store_at[:, None]) & even
+    closes = (levels >= first[:, None]) & (levels <= store_at[:, None]) & ~even
+    return here[:, :, None], closes
+
+
+def _nuts_kernel(value_and_grad, dim, max_depth, gathers=False):
+    """The transition.  With ``gathers`` (NumPy backend) the checkpoint masks and the
+    uniforms are looked up by the leaf's index, one indexing call each; without (Numba),
+    they come from bit operations and masked sums, a few native operations where a
+    look-up by a traced index would call out of the compiled loop.  Both give the same
+    numbers."""
     n_leaves_max = 2 ** max_depth
     levels = np.arange(max_depth)
     # the same levels as a column, so that masks broadcast against (max_depth, dim) rows
     levels_col = levels[:, None]
     positions = np.arange(n_leaves_max + 2 * max_depth)
+    if gathers:
+        here_table, closes_table = _checkpoint_masks(max_depth)
+
+    def pick(values, k):
+        return getitem(values, k) if gathers else _pick(values, positions, k)
+
+    def checkpoint_masks(i):
+        if gathers:
+            return getitem(here_table, i), getitem(closes_table, i)
+        slot, first = _checkpoints(i, levels)
+        # Even leaves open balanced sub-subtrees: remember their first momentum.
+        even = cnp.bitwise_and(i, 1) == 0
+        # Odd leaves close the sub-subtrees from checkpoints first..slot.
+        return ((levels_col == slot) & even,
+                (levels >= first) & (levels <= slot) & ~even)
 
     def build_subtree(start, step, depth, log_u, offset, h0, inv_mass):
         """``2**depth`` leapfrog steps from ``start``; stops early on a U-turn or divergence."""
@@ -104,27 +136,26 @@ def _nuts_kernel(value_and_grad, dim, max_depth):
             h = -lp + kinetic_energy(inv_mass, p)
             delta = energy_error(h, h0)
             diverging = delta > MAX_ENERGY_ERROR
-            log_w = cnp.where(diverging, -np.inf, -delta)
+            minus_delta = -delta
+            log_w = cnp.where(diverging, -np.inf, minus_delta)
             total = cnp.logaddexp(s["log_w"], log_w)
             # (total is -inf only while every leaf so far diverged: then log_w is -inf too)
-            take = (_pick(log_u, positions, offset + i)
+            take = (pick(log_u, offset + i)
                     < log_w - cnp.where(cnp.isfinite(total), total, 0.0))
             prop = select(take, (z, lp, g, h), s["prop"])
-            accept = cnp.where(delta > 0, cnp.exp(-cnp.minimum(delta, 1e3)), 1.0)
+            # min(1, exp(-delta)); exp of -inf (a divergence) is 0
+            accept = cnp.exp(cnp.minimum(minus_delta, 0.0))
             p_sum = s["p_sum"] + p
-            slot, first = _checkpoints(i, levels)
-            # Even leaves open balanced sub-subtrees: remember their first momentum.
-            even = cnp.bitwise_and(i, 1) == 0
-            here = (levels_col == slot) & even
+            # Even leaves store their momentum (and the sum so far) as the start of the
+            # balanced sub-subtrees they open; odd leaves close some of them.
+            here, closes = checkpoint_masks(i)
             ck_p = cnp.where(here, p, s["ck_p"])
             ck_sum = cnp.where(here, p_sum, s["ck_sum"])
-            # Odd leaves close the sub-subtrees from checkpoints first..slot.
             rho = p_sum - ck_sum + 0.5 * (ck_p - p)
             v_first = _velocity_rows(inv_mass, ck_p)
             v_last = velocity(inv_mass, p)
             turn_each = ((cnp.sum(v_first * rho, axis=1) <= 0)
                          | (cnp.sum(v_last * rho, axis=1) <= 0))
-            closes = (levels >= first) & (levels <= slot) & ~even
             turning = cnp.any(turn_each & closes)
             return {"i": i + 1, "z": z, "p": p, "lp": lp, "g": g, "prop": prop,
                     "log_w": total, "p_sum": p_sum, "ck_p": ck_p, "ck_sum": ck_sum,
@@ -139,7 +170,7 @@ def _nuts_kernel(value_and_grad, dim, max_depth):
         return ps * inv_mass[None, :]
 
     def step(z, logp, g, key, step_size, inv_mass, mass_chol, noise=None):
-        k_mom, k_u = split_transition_key(key)
+        k_mom, k_u = key[0], key[1]  # split_transition_key of the iteration's key
         p0 = draw_momentum(k_mom, inv_mass, mass_chol, dim, noise)
         # Every uniform the transition may need, drawn at once (one random-bits call per
         # chain rather than one per leapfrog step), as logarithms: leaf j of the trajectory
@@ -158,14 +189,14 @@ def _nuts_kernel(value_and_grad, dim, max_depth):
 
         def body(s):
             d = s["depth"]
-            right = _pick(log_u, positions, n_leaves_max + d) < np.log(0.5)
+            right = pick(log_u, n_leaves_max + d) < np.log(0.5)
             start = select(right, s["right"], s["left"])
             sign = cnp.where(right, 1.0, -1.0)
             sub = build_subtree(start, sign * step_size, d, log_u, s["n_steps"], h0,
                                 inv_mass)
             ok = ~sub["turning"] & ~sub["diverging"]
             # Biased progressive sampling between the old tree and the new subtree.
-            take = ok & (_pick(log_u, positions, n_leaves_max + max_depth + d)
+            take = ok & (pick(log_u, n_leaves_max + max_depth + d)
                          < sub["log_w"] - s["log_w"])
             prop = select(take, sub["prop"], s["prop"])
             new_end = (sub["z"], sub["p"], sub["lp"], sub["g"])
@@ -225,7 +256,7 @@ def nuts(logdensity, init, *, num_warmup=1000, num_samples=1000, num_chains=1, r
     backend : {"numpy", "numba", "auto"}
         The ``jit`` backend that compiles the transition (used by warm-up and sampling).
         ``"numba"`` (needs ``pip install 'chainrule[numba]'``) runs each transition as
-        native code (a run 10-20 times faster on small models), after a compilation of a
+        native code (a run about 10 times faster on small models), after a compilation of a
         few seconds the first time a model is met (cached on disk for later processes);
         ``"auto"`` picks Numba when it is installed and the model's arrays are small.
         Draws agree with the NumPy backend's to rounding, and may part ways after a
@@ -258,7 +289,8 @@ def nuts(logdensity, init, *, num_warmup=1000, num_samples=1000, num_chains=1, r
                          "(a trajectory of 2**15 leapfrog steps already signals a model to "
                          "reparameterize).")
     return run_gradient_sampler(
-        "nuts", lambda vg, dim: _nuts_kernel(vg, dim, max_tree_depth), logdensity, init,
+        "nuts", lambda vg, dim: _nuts_kernel(vg, dim, max_tree_depth, backend == "numpy"),
+        logdensity, init,
         num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains, rng=rng,
         progress=progress, step_size=step_size, dense_mass=dense_mass,
         target_accept=target_accept, adapt_step_size=adapt_step_size,

@@ -136,6 +136,25 @@ def _standard_getitem(xp, x, index):
 
 
 getitem_p.impl = _getitem_impl
+
+
+def _getitem_kernel(eqn):
+    """For code generation (``Primitive.numpy_kernel``): ``x[index]`` written directly
+    when the index is basic (built once) or every entry of it is an index array, in order
+    (a row picked by a traced integer: the index tuple built at every call costs more than
+    the look-up)."""
+    spec = eqn.params["spec"]
+    if is_basic(spec):
+        index = build_index(spec, ())  # slices and integers: built once
+        return lambda x: x[index]
+    if spec != tuple(("a", k) for k in range(len(spec))):
+        return None
+    if len(spec) == 1:
+        return lambda x, a: x[a]
+    return lambda x, *arrays: x[arrays]
+
+
+getitem_p.numpy_kernel = _getitem_kernel
 getitem_p.abstract_eval = lambda a, *arr, spec: ShapedArray(
     _indexed_shape(a.shape, spec, arr), a.dtype, a.weak_type)
 deflinear(getitem_p, linear_argnums=(0,), transpose=lambda ct, x, *arrays, spec: [
@@ -202,6 +221,24 @@ def _scatter_add_impl(xp, x, updates, *arrays, spec):
     return out
 
 
+def _scatter_add_kernel(eqn):
+    """For code generation (``Primitive.numpy_kernel``): a scatter-add through a basic
+    index (slices, integers: the derivative of ``x[2:]``) with its index and dtype worked
+    out once; the same arithmetic as ``_scatter_add_impl``."""
+    spec = eqn.params["spec"]
+    if len(eqn.inputs) != 2 or not is_basic(spec):
+        return None
+    x_aval, u_aval = (a.aval for a in eqn.inputs)
+    dtype = np.result_type(x_aval.dummy(), u_aval.dummy())
+    index = build_index(spec, ())
+
+    def scatter_add(x, updates):
+        out = np.array(x, copy=True, dtype=dtype)
+        out[index] = out[index] + updates
+        return out
+    return scatter_add
+
+
 def foreign_scatter_add(xp, out, index, updates):
     if xp.__name__.startswith("cupy"):
         import cupyx
@@ -263,6 +300,7 @@ def _scatter_set_transpose(ct, x, updates, *arrays, spec):
 scatter_add_p = Primitive("scatter_add")
 scatter_add_p.impl = _scatter_add_impl
 scatter_add_p.abstract_eval = _scatter_abstract_eval
+scatter_add_p.numpy_kernel = _scatter_add_kernel
 deflinear(scatter_add_p, linear_argnums=(0, 1), transpose=_scatter_add_transpose)
 
 scatter_set_p = Primitive("scatter_set")

@@ -58,12 +58,18 @@ _SUM_MAX_KEPT_INNER = 256
 
 def _contiguous_block(x, axes):
     """``(outer, reduced, inner)`` sizes when ``axes`` is one contiguous run of axes."""
-    if not axes or not x.flags.c_contiguous:
+    if not x.flags.c_contiguous:
+        return None
+    return _block_sizes(x.shape, axes)
+
+
+def _block_sizes(shape, axes):
+    """``(outer, reduced, inner)`` of a C-contiguous operand of ``shape``, or None."""
+    if not axes:
         return None
     lo, hi = min(axes), max(axes)
     if hi - lo + 1 != len(axes):
         return None
-    shape = x.shape
     outer, reduced, inner = prod(shape[:lo]), prod(shape[lo:hi + 1]), prod(shape[hi + 1:])
     if reduced > _SUM_MAX_REDUCED or inner > _SUM_MAX_KEPT_INNER or outer * inner == 1:
         return None
@@ -84,11 +90,59 @@ def _sum_block(x, axes, outer, reduced, inner):
     else:
         y = ones @ x.reshape(outer, reduced, inner)
     return y.reshape(_reduced_shape(x.shape, axes))
+
+
 reduce_max_p = _reduction("reduce_max", "max")
 reduce_min_p = _reduction("reduce_min", "min")
 reduce_prod_p = _reduction("reduce_prod", "prod", _sum_dtype)
 reduce_and_p = defnondiff(_reduction("reduce_and", "all", lambda d: np.dtype(bool)))
 reduce_or_p = defnondiff(_reduction("reduce_or", "any", lambda d: np.dtype(bool)))
+
+
+def _ufunc_reduce_kernel(ufunc, bool_only=False):
+    """For code generation (``Primitive.numpy_kernel``): the reduction as the ufunc's own
+    ``reduce`` with its axes bound.  ``np.sum`` and its kin are Python wrappers around it
+    that cost about a microsecond more per call, as much as the reduction of a small array
+    (a loop that sums a few short vectors per iteration spends most of its time there).
+    They compute the same thing: ``np.sum(x, axis)`` is ``np.add.reduce(x, axis)`` on an
+    array, with the same promotion of booleans and small integers."""
+    def kernel(eqn):
+        aval = eqn.inputs[0].aval
+        if not aval.shape or (bool_only and aval.dtype != np.bool_):
+            return None  # 0-d operands may be NumPy scalars: leave them to the wrapper
+        axes = eqn.params["axes"]
+        if ufunc is np.add and aval.dtype.kind in "fc" and aval.size >= _SUM_MIN_SIZE:
+            rows = _sum_kernel(aval, axes)
+            if rows is not None:
+                return rows
+        return functools.partial(ufunc.reduce, axis=axes)
+    return kernel
+
+
+def _sum_kernel(aval, axes):
+    """``_sum_impl`` specialized to an operand of ``aval``: its matrix-product path with
+    the sizes worked out once (the same arithmetic, so the same rounding), or None."""
+    block = _block_sizes(aval.shape, axes)
+    if block is None:
+        return None
+    outer, reduced, inner = block
+    ones, shape = _ones(reduced, aval.dtype), _reduced_shape(aval.shape, axes)
+
+    def sum_rows(x):
+        if type(x) is not np.ndarray or not x.flags.c_contiguous:
+            return _sum_impl(np, x, axes)
+        if inner == 1:
+            return (x.reshape(outer, reduced) @ ones).reshape(shape)
+        return (ones @ x.reshape(outer, reduced, inner)).reshape(shape)
+    return sum_rows
+
+
+reduce_sum_p.numpy_kernel = _ufunc_reduce_kernel(np.add)
+reduce_prod_p.numpy_kernel = _ufunc_reduce_kernel(np.multiply)
+reduce_max_p.numpy_kernel = _ufunc_reduce_kernel(np.maximum)
+reduce_min_p.numpy_kernel = _ufunc_reduce_kernel(np.minimum)
+reduce_and_p.numpy_kernel = _ufunc_reduce_kernel(np.logical_and, bool_only=True)
+reduce_or_p.numpy_kernel = _ufunc_reduce_kernel(np.logical_or, bool_only=True)
 
 
 def _bind_axes(prim):
