@@ -258,6 +258,10 @@ def test_select_primitive_on_large_arrays_gives_numpy_where_bits(dtype):
         for got in (lax.select(cond, a, b), cr.jit(lax.select)(cond, a, b)):
             assert got.dtype == expected.dtype and got.shape == expected.shape
             assert np.array_equal(got.view(np.uint8), expected.view(np.uint8))
+    # Compiled code takes the integer masks too (the primitive's NumPy kernel), and a
+    # small selection stays numpy.where.
+    assert "_where(" not in cr.jit(lax.select).lower(cond, x, y).source
+    assert "_where(" in cr.jit(lax.select).lower(cond[:2, :2], x[:2, :2], y[:2, :2]).source
     # Mixed dtypes promote as where does; small or broadcast operands keep where itself.
     for a, b, c in [(x, y.astype(np.float64), cond), (x[:4, :4], 1.0, cond[:4, :4]),
                     (x, y[0], cond), (x, y, cond[0])]:

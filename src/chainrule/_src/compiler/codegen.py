@@ -435,13 +435,13 @@ def _callee(eqn, xp, namespace):
         key = f"_p{len(namespace)}_{_identifier(prim.name)}"
         namespace[key] = call
         return key
-    if np_name is not None and not eqn.params and hasattr(xp, np_name):
+    kernel = prim.numpy_kernel(eqn) if xp is np and prim.numpy_kernel is not None else None
+    if kernel is None and np_name is not None and not eqn.params and hasattr(xp, np_name):
         key = f"_{np_name}"
         namespace.setdefault(key, getattr(xp, np_name))
         return key
     key = f"_p{len(namespace)}_{_identifier(prim.name)}"
     if xp is np:
-        kernel = prim.numpy_kernel(eqn) if prim.numpy_kernel is not None else None
         namespace[key] = kernel or functools.partial(prim.impl, xp, **eqn.params)
     else:  # errors name the primitive and the library
         params = eqn.params

@@ -365,8 +365,22 @@ def _select_impl(xp, cond, x, y):
     return _where_impl(xp, cond, x, y)
 
 
+def _select_kernel(eqn):
+    """Compiled code (``Primitive.numpy_kernel``): the integer-mask selection for a large
+    floating result, ``numpy.where`` otherwise (a 0-d one is then a conditional expression
+    and its result counts as a fresh array: see the code generator)."""
+    out = eqn.outputs[0].aval
+    if out.dtype.kind != "f" or int(np.prod(out.shape)) < _BLEND_MIN_SIZE:
+        return None
+
+    def select_large(cond, x, y):
+        out = _select_bits(cond, x, y)
+        return np.where(cond, x, y) if out is None else out
+    return select_large
+
+
 select_p.impl = _select_impl
-select_p.np_name = None  # compiled code calls the impl too
+select_p.numpy_kernel = _select_kernel
 
 
 def select(cond, x, y):
