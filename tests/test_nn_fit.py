@@ -1,5 +1,7 @@
 """chainrule.nn.fit and DataLoader."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -581,3 +583,21 @@ def test_train_val_split_dask_stays_lazy_and_errors():
         nn.train_val_split(np.arange(3.0), val_size=1.5)
     with pytest.raises(ValueError, match="same first dimension"):
         nn.train_val_split((np.arange(3.0), np.arange(4.0)))
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_fit_warns_when_the_loss_never_reads_the_model_it_is_given(jit):
+    # A loss that closes over the outer model instead of its argument trains nothing:
+    # every gradient is zero, and fit says so rather than returning the model unchanged
+    # in silence.
+    x = np.linspace(-1.0, 1.0, 16)[:, None]
+    model = nn.MLP(1, 1, width_size=4, depth=1, key=0)
+    wrong = lambda m, b: nn.mse(cr.vmap(model)(b[0]), b[1])  # noqa: E731
+    with pytest.warns(RuntimeWarning, match=r"did not change in 3 steps.*model it is given"):
+        nn.fit(model, wrong, [(x, np.sin(x))], optim.adam(1e-2), epochs=3, jit=jit,
+               progress=False)
+    right = lambda m, b: nn.mse(cr.vmap(m)(b[0]), b[1])  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nn.fit(model, right, [(x, np.sin(x))], optim.adam(1e-2), epochs=3, jit=jit,
+               progress=False)

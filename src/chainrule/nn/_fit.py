@@ -109,6 +109,13 @@ def _as_callback(cb):
                     f"{type(cb).__name__}")
 
 
+def _unchanged(leaves, initial):
+    """Whether every trained array still equals its initial value (a loss that never reads
+    the model it is given trains nothing, silently)."""
+    return bool(leaves) and all(np.array_equal(np.asarray(a), np.asarray(b))
+                                for a, b in zip(leaves, initial))
+
+
 def _weak(obj):
     """A weak reference to ``obj``, or a strong one for objects that have none (dicts)."""
     try:
@@ -336,6 +343,7 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     # model (BestModel) hands it back at the end, and its state must come with it.  Weak
     # references, so that the models nobody keeps are freed.
     states_seen = {}
+    initial = tree_flatten(params)[0]
     compiled_once = False
     total = epochs * len(data) if hasattr(data, "__len__") else None
     bar = progress_bar("auto" if progress is None else progress, total, "fit",
@@ -407,6 +415,12 @@ def fit(model, loss_fn, data, optimizer, *, epochs=1, jit=True,
     finally:
         if bar is not None:
             bar.close()
+    if step >= 2 and _unchanged(tree_flatten(tree_of(p_def, p_leaves))[0], initial):
+        warnings.warn(f"nn.fit: the trained parameters did not change in {step} steps: "
+                      "every gradient was zero. Check that loss_fn computes the loss with "
+                      "the model it is given as its first argument (not a model from an "
+                      "outer scope), and that the trained arrays reach the loss.",
+                      RuntimeWarning, stacklevel=2)
     last = final = model_now()
     state, model_state = tree_of(s_def, s_leaves), tree_of(m_def, m_leaves)
     for cb in callbacks:
