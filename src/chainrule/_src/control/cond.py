@@ -120,7 +120,7 @@ switch_p.higher_order = True
 
 
 def _switch_impl(xp, index, *args, branches, n_consts):
-    k = int(np.clip(index, 0, len(branches) - 1))
+    k = min(max(int(index), 0), len(branches) - 1)  # clamped as lax.switch; np.clip costs µs
     start = sum(n_consts[:k])
     consts = args[start:start + n_consts[k]]
     return branches[k].on(xp)(*consts, *args[sum(n_consts):])
