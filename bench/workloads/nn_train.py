@@ -109,6 +109,21 @@ def _mlp_chainrule(libs, lib, problem, steps):
     return run
 
 
+def torch_adam(torch, net, params, loss_fn, x, y, steps):
+    """``steps`` Adam steps of ``net`` (its parameters set to ``params`` first) on the
+    full batch ``(x, y)``; the trained parameters as NumPy arrays."""
+    with torch.no_grad():
+        for p, a in zip(net.parameters(), params):
+            p.copy_(torch.from_numpy(a))
+    opt = torch.optim.Adam(net.parameters(), lr=LR)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = loss_fn(net(x), y)
+        loss.backward()
+        opt.step()
+    return [p.detach().numpy().copy() for p in net.parameters()]
+
+
 def _mlp_torch(libs, lib, problem, steps):
     torch = libs.torch
     params, x, y = problem
@@ -118,16 +133,7 @@ def _mlp_torch(libs, lib, problem, steps):
         net = torch.nn.Sequential(torch.nn.Linear(1, WIDTH), torch.nn.Tanh(),
                                   torch.nn.Linear(WIDTH, WIDTH), torch.nn.Tanh(),
                                   torch.nn.Linear(WIDTH, 1))
-        with torch.no_grad():
-            for p, a in zip(net.parameters(), params):
-                p.copy_(torch.from_numpy(a))
-        opt = torch.optim.Adam(net.parameters(), lr=LR)
-        for _ in range(steps):
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(net(xt), yt)
-            loss.backward()
-            opt.step()
-        return [p.detach().numpy().copy() for p in net.parameters()]
+        return torch_adam(torch, net, params, torch.nn.functional.mse_loss, xt, yt, steps)
     return run
 
 
@@ -212,16 +218,7 @@ def _cnn_torch_run(torch, problem, steps):
     net = torch.nn.Sequential(
         torch.nn.Conv2d(1, CNN_CHANNELS, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Flatten(), torch.nn.Linear(CNN_CHANNELS * (size // 2) ** 2, CNN_CLASSES))
-    with torch.no_grad():
-        for p, a in zip(net.parameters(), params):
-            p.copy_(torch.from_numpy(a))
-    opt = torch.optim.Adam(net.parameters(), lr=LR)
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(net(xt), yt)
-        loss.backward()
-        opt.step()
-    return [p.detach().numpy().copy() for p in net.parameters()]
+    return torch_adam(torch, net, params, torch.nn.functional.cross_entropy, xt, yt, steps)
 
 
 def _cnn_torch(libs, lib, problem, steps):
