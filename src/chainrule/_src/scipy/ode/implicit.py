@@ -175,6 +175,18 @@ def _predict_factor(h_abs, h_abs_old, err, err_old):
     return cnp.minimum(1.0, mult) * _safe_pow(err, -0.25)
 
 
+def _working_step(s, ts, d, max_step):
+    """``(min_step, start, clip, hw)`` of an attempt: at the start of a step (``start``)
+    the proposed ``s["H"]`` clipped into ``[min_step, max_step]`` (``clip`` says whether
+    it was), during a step the step in progress ``s["hw"]`` (SciPy's solvers)."""
+    min_step = 10 * cnp.abs(cnp.nextafter(ts, ts + d) - ts)
+    start = ~s["in_step"]
+    hi = start & (s["H"] > max_step)
+    lo = start & ~hi & (s["H"] < min_step)
+    hw = cnp.where(start, cnp.where(hi, max_step, cnp.where(lo, min_step, s["H"])), s["hw"])
+    return min_step, start, hi | lo, hw
+
+
 def _start(fun, t0, t1, y0, d, order, rtol, atol, max_step, first_step):
     """``f(t0, y0)``, the first step (SciPy's choice for a method of ``order`` unless
     given) and the evaluations that took."""
@@ -199,13 +211,7 @@ def _radau(fun, fun_nd, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step)
     def attempt(s):
         t, y = s["t"], s["y"]
         ts, ys, fs = sg(t), sg(y), sg(s["f"])
-        min_step = 10 * cnp.abs(cnp.nextafter(ts, ts + d) - ts)
-        start = ~s["in_step"]
-        hi = start & (s["H"] > max_step)
-        lo = start & ~hi & (s["H"] < min_step)
-        clip = hi | lo
-        hw = cnp.where(start, cnp.where(hi, max_step, cnp.where(lo, min_step, s["H"])),
-                       s["hw"])
+        min_step, start, clip, hw = _working_step(s, ts, d, max_step)
         hw_old = cnp.where(start, cnp.where(clip, np.nan, s["H_old"]), s["hw_old"])
         ew_old = cnp.where(start, cnp.where(clip, np.nan, s["E_old"]), s["ew_old"])
         rejected = s["rejected"] & ~start
@@ -357,13 +363,7 @@ def _bdf(fun, fun_nd, t0, t1, y0, t_eval, d, rtol, atol, max_step, first_step):
     def attempt(s):
         t, D, order, n_eq = s["t"], s["D"], s["order"], s["n_eq"]
         ts = sg(t)
-        min_step = 10 * cnp.abs(cnp.nextafter(ts, ts + d) - ts)
-        start = ~s["in_step"]
-        hi = start & (s["H"] > max_step)
-        lo = start & ~hi & (s["H"] < min_step)
-        clip = hi | lo
-        hw = cnp.where(start, cnp.where(hi, max_step, cnp.where(lo, min_step, s["H"])),
-                       s["hw"])
+        min_step, start, clip, hw = _working_step(s, ts, d, max_step)
         D = cnp.where(clip, _change_D(D, order, hw / s["H"]), D)
         n_eq = cnp.where(clip, 0, n_eq)
         cur_jac = s["cur_jac"] & ~start
