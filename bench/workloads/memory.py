@@ -94,8 +94,14 @@ def measure_here(lib, n, n_ops):
     return result
 
 
-def _measure_in_child(lib, n, n_ops, timeout=300):
-    cmd = [sys.executable, "-m", "bench.workloads.memory", lib, str(n), str(n_ops)]
+def _measure_in_child(lib, n, n_ops):
+    return measure_in_child("memory", [lib, str(n), str(n_ops)])
+
+
+def measure_in_child(workload, args, timeout=300):
+    """Run ``python -m bench.workloads.WORKLOAD ARGS...`` in a fresh process; its last
+    JSON line of output (a record), or an error record."""
+    cmd = [sys.executable, "-m", f"bench.workloads.{workload}", *args]
     try:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -20,7 +20,6 @@ JSON line.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tracemalloc
 from pathlib import Path
@@ -29,12 +28,11 @@ import numpy as np
 
 from ..harness import Workload
 from ..libs import LABELS, Libraries
-from .memory import _status_kib, _trim
+from .memory import _status_kib, _trim, measure_in_child
 
 BATCH, SIZE, CHANNELS, CLASSES = 256, 32, 16, 10
 SMOKE_BATCH, SMOKE_SIZE = 8, 8
 LIBS = ("chainrule jit", "chainrule", "torch")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def problem(batch, size):
@@ -117,18 +115,8 @@ def measure_here(lib, smoke):
     return {"status": "ok", "peak_rss_bytes": max(0, out.pop("peak_rss_kib")) * 1024, **out}
 
 
-def _measure_in_child(lib, smoke, timeout=300):
-    cmd = [sys.executable, "-m", "bench.workloads.nn_memory", lib] + (["smoke"] if smoke
-                                                                       else [])
-    try:
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"status": "error", "reason": f"timed out after {timeout} s"}
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"status": "error", "reason": f"exit {proc.returncode}: {tail[:300]}"}
-    return json.loads(lines[-1])
+def _measure_in_child(lib, smoke):
+    return measure_in_child("nn_memory", [lib] + (["smoke"] if smoke else []))
 
 
 def run(libs, cfg, log=print):
