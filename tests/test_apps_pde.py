@@ -5,6 +5,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.apps import pde
+from chainrule.cli.demo_science import _peak_memory
 
 
 def _burgers_jit():
@@ -196,20 +197,6 @@ def test_navier_stokes_check_grads(order, checkpoint_every):
                    (_field(8), 0.05), order=order, modes=("fwd", "rev"))
 
 
-def _peak_bytes(fn, x):
-    import gc
-    import tracemalloc
-
-    fn(x)                      # warm-up: caches
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    out = fn(x)
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    return peak, out
-
-
 @pytest.mark.parametrize("jit", [False, True])
 def test_checkpointed_gradient_is_the_same_in_a_fraction_of_the_memory(jit):
     n, steps = 16, 64
@@ -220,8 +207,8 @@ def test_checkpointed_gradient_is_the_same_in_a_fraction_of_the_memory(jit):
             pde.navier_stokes(w, 0.05, 0.01, steps, checkpoint_every=every) ** 2))
         return cr.jit(g) if jit else g
 
-    plain_peak, plain = _peak_bytes(gradient(None), w0)
-    ck_peak, ck = _peak_bytes(gradient(8), w0)
+    plain_peak, plain = _peak_memory(gradient(None), w0)
+    ck_peak, ck = _peak_memory(gradient(8), w0)
     np.testing.assert_allclose(ck, plain, rtol=1e-12, atol=1e-15)
     # Plain reverse mode keeps ~ 28 fields per step (every RK4 stage's intermediates);
     # segments of 8 keep 8 states plus one segment's intermediates.
