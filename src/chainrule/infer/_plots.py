@@ -119,17 +119,12 @@ def corner_plot(cov, *, mean=None, labels=None, nsigma=(1, 2), fig=None, color="
     labels = [f"θ{k}" for k in range(n)] if labels is None else list(labels)
     if len(labels) != n:
         raise ValueError(f"corner_plot: {len(labels)} labels for {n} parameters")
-    if fig is None:
-        fig = plt.figure(figsize=(2.2 * n + 0.8, 2.2 * n + 0.8))
-    axes = fig.subplots(n, n, squeeze=False)
+    fig, axes = _triangle(plt, n, fig)
     std = np.sqrt(np.diag(cov))
     span = 3.5 * std
     for r in range(n):
-        for c in range(n):
+        for c in range(r + 1):
             ax = axes[r, c]
-            if c > r:
-                ax.set_visible(False)
-                continue
             if c == r:
                 x = np.linspace(mean[r] - span[r], mean[r] + span[r], 201)
                 ax.plot(x, np.exp(-0.5 * ((x - mean[r]) / std[r]) ** 2), color=color)
@@ -345,17 +340,24 @@ def plot_corner(samples, *, truths=None, fisher=None, labels=None, bins=20, nsig
     return fig
 
 
-def _own_corner(plt, x, names, truths, bins, ranges, fig):
-    n = x.shape[1]
+def _triangle(plt, n, fig):
+    """``(fig, axes)``: an ``n × n`` grid of axes (on a new figure when ``fig`` is None)
+    with those above the diagonal hidden, as corner plots draw."""
     if fig is None:
         fig = plt.figure(figsize=(2.2 * n + 0.8, 2.2 * n + 0.8))
     axes = fig.subplots(n, n, squeeze=False)
     for r in range(n):
-        for c in range(n):
+        for c in range(r + 1, n):
+            axes[r, c].set_visible(False)
+    return fig, axes
+
+
+def _own_corner(plt, x, names, truths, bins, ranges, fig):
+    n = x.shape[1]
+    fig, axes = _triangle(plt, n, fig)
+    for r in range(n):
+        for c in range(r + 1):
             ax = axes[r, c]
-            if c > r:
-                ax.set_visible(False)
-                continue
             if c == r:
                 ax.hist(x[:, r], bins=bins, range=ranges[r], histtype="step", color="k")
                 ax.set_yticks([])
